@@ -1,0 +1,300 @@
+"""Local git adapter: a PullRequestSource over any clone (bare or not), reading git objects only.
+
+Never checks out, never runs hooks, filters, textconv or external diff drivers from the repository:
+every git call passes ``--no-ext-diff --no-textconv`` where relevant and only reads objects.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+from bot.core.diff import Diff, DiffError, parse_diff
+from bot.core.errors import SourceError
+from bot.core.models import PullRequestInfo
+from bot.core.protocols import Snapshot
+
+POLICY_FILES = (".quorum.yml", ".quorum.yaml")
+CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
+MAX_DIFF_BYTES = 64 * 1024 * 1024
+"""Diff text beyond this many bytes is cut and the diff marked truncated."""
+
+_SAFE_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "LC_ALL": "C",
+}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(_SAFE_ENV)
+    return env
+
+
+class Git:
+    """Thin runner for read-only git commands in one repository (``git -C path ...``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+
+    def run(self, *args: str, check: bool = True, max_bytes: int | None = None) -> bytes:
+        """Run ``git -C path args`` and return stdout bytes.
+
+        Raises SourceError with git's first stderr line when it fails and ``check`` is set.
+        With ``max_bytes`` output beyond that size is cut (the process is killed).
+        """
+        cmd = ["git", "-c", "core.quotepath=off", "-c", "core.fsmonitor=false", "-C", self.path, *args]
+        try:
+            if max_bytes is None:
+                proc = subprocess.run(cmd, capture_output=True, env=_env(), check=False)
+                out, err, code = proc.stdout, proc.stderr, proc.returncode
+            else:
+                out, err, code = self._run_capped(cmd, max_bytes)
+        except FileNotFoundError as exc:  # git missing
+            raise SourceError("git is not installed or not on PATH") from exc
+        if check and code != 0:
+            line = err.decode("utf-8", "replace").strip().splitlines()
+            raise SourceError(f"git {args[0]} failed: {line[0] if line else 'exit ' + str(code)}")
+        return out
+
+    def _run_capped(self, cmd: list[str], max_bytes: int) -> tuple[bytes, bytes, int]:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+        assert proc.stdout is not None and proc.stderr is not None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = proc.stdout.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                proc.kill()
+                break
+        err = proc.stderr.read()
+        code = proc.wait()
+        if size > max_bytes:
+            code = 0
+        return b"".join(chunks), err, code
+
+    def rev(self, ref: str) -> str | None:
+        """Full commit SHA of ``ref``, or None when it does not name a commit."""
+        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+        sha = out.decode().strip()
+        return sha or None
+
+
+class CatFile:
+    """A long-lived ``git cat-file --batch`` process; thread-safe. Reads blobs by SHA or ``rev:path``."""
+
+    def __init__(self, repo: str) -> None:
+        self._repo = repo
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _ensure(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", self._repo, "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_env(),
+            )
+        return self._proc
+
+    def read(self, spec: str) -> tuple[str, bytes] | None:
+        """Return ``(object_type, bytes)`` for an object spec, or None when missing."""
+        if "\n" in spec:
+            return None
+        with self._lock:
+            proc = self._ensure()
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline().decode("utf-8", "replace").split()
+            if len(header) != 3:
+                return None
+            _, otype, size = header
+            data = proc.stdout.read(int(size))
+            proc.stdout.read(1)
+            return otype, data
+
+    def close(self) -> None:
+        """Stop the git process."""
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()
+                self._proc.wait(timeout=5)
+            self._proc = None
+
+
+class GitTree:
+    """TreeView of one commit in a local repository (see ``bot.core.protocols.TreeView``)."""
+
+    def __init__(self, git: Git, cat: CatFile, sha: str) -> None:
+        self._git = git
+        self._cat = cat
+        self.sha = sha
+        self._files: dict[str, str] | None = None
+
+    def list_files(self) -> dict[str, str]:
+        """Regular files (modes 100644/100755) -> blob SHA, from ``git ls-tree -r -z``."""
+        if self._files is None:
+            out = self._git.run("ls-tree", "-r", "-z", "--full-tree", self.sha)
+            files: dict[str, str] = {}
+            for entry in out.split(b"\0"):
+                if not entry:
+                    continue
+                meta, _, path = entry.partition(b"\t")
+                mode, otype, blob = meta.decode().split()
+                if otype == "blob" and mode in ("100644", "100755"):
+                    files[path.decode("utf-8", "surrogateescape")] = blob
+            self._files = files
+        return self._files
+
+    def read(self, path: str) -> bytes | None:
+        """File bytes at this commit, or None (missing, a tree, a submodule)."""
+        blob = self.list_files().get(path)
+        if blob is None:
+            return None
+        return self.read_blob(blob)
+
+    def read_blob(self, blob_sha: str) -> bytes | None:
+        """Blob bytes by SHA, or None."""
+        got = self._cat.read(blob_sha)
+        if got is None or got[0] != "blob":
+            return None
+        return got[1]
+
+
+def default_branch(git: Git) -> str | None:
+    """The default branch ref: ``origin/HEAD``'s target, else ``main``/``master``/``trunk``, else None."""
+    out = git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False).decode().strip()
+    if out:
+        return out.removeprefix("refs/remotes/")
+    for name in ("main", "master", "trunk", "origin/main", "origin/master"):
+        if git.rev(name):
+            return name
+    return None
+
+
+class LocalGitSource:
+    """PullRequestSource over a local repository: the change from ``base`` to ``head`` as a PR.
+
+    ``base`` defaults to the merge base of ``head`` with the default branch; when ``head`` is on the
+    default branch (merge base == head), the head commit's first parent. Title and body default to
+    the head commit's message; author to its author name. Raises SourceError (one line) for a path
+    that is not a git repository, unknown refs, or a root commit with no base.
+    """
+
+    def __init__(
+        self,
+        repo: str | Path,
+        *,
+        base: str | None = None,
+        head: str = "HEAD",
+        title: str | None = None,
+        body: str | None = None,
+        author: str | None = None,
+        number: int | None = None,
+        max_diff_bytes: int = MAX_DIFF_BYTES,
+    ) -> None:
+        self.repo = str(Path(repo).expanduser().resolve())
+        self.base_ref = base
+        self.head_ref = head
+        self.title = title
+        self.body = body
+        self.author = author
+        self.number = number
+        self.max_diff_bytes = max_diff_bytes
+
+    def snapshot(self) -> Snapshot:
+        """Read the change; see the class docstring. Raises SourceError."""
+        if not Path(self.repo).is_dir():
+            raise SourceError(f"not a directory: {self.repo}")
+        git = Git(self.repo)
+        probe = git.run("rev-parse", "--git-dir", check=False)
+        if not probe.strip():
+            raise SourceError(f"not a git repository: {self.repo}")
+        head_sha = git.rev(self.head_ref)
+        if head_sha is None:
+            raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
+        base_sha = self._resolve_base(git, head_sha)
+        cat = CatFile(self.repo)
+        raw = git.run(
+            "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
+            "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options",
+            base_sha, head_sha,
+            max_bytes=self.max_diff_bytes,
+        )
+        cut = len(raw) > self.max_diff_bytes
+        if cut:
+            raw = raw[: raw.rfind(b"\ndiff --git ", 0, self.max_diff_bytes) + 1]
+        try:
+            diff = parse_diff(raw.decode("utf-8", "surrogateescape"))
+        except DiffError as exc:
+            raise SourceError(str(exc)) from exc
+        if cut:
+            diff = _mark_truncated(diff, f"diff larger than {self.max_diff_bytes} bytes")
+        subject, message_body, author_name = self._commit_facts(git, head_sha)
+        base_tree = GitTree(git, cat, base_sha)
+        pr = PullRequestInfo(
+            repo=self.repo,
+            number=self.number,
+            title=self.title if self.title is not None else subject,
+            body=self.body if self.body is not None else message_body,
+            author=self.author if self.author is not None else author_name,
+            base_ref=self.base_ref or "",
+            head_ref=self.head_ref,
+            base_sha=base_sha,
+            head_sha=head_sha,
+        )
+        return Snapshot(
+            pr=pr,
+            diff=diff,
+            base=base_tree,
+            head=GitTree(git, cat, head_sha),
+            policy_text=_first_text(base_tree, POLICY_FILES),
+            codeowners_text=_first_text(base_tree, CODEOWNERS_FILES),
+        )
+
+    def _resolve_base(self, git: Git, head_sha: str) -> str:
+        if self.base_ref:
+            sha = git.rev(self.base_ref)
+            if sha is None:
+                raise SourceError(f"unknown ref: {self.base_ref!r} does not name a commit in {self.repo}")
+            return git.run("merge-base", sha, head_sha, check=False).decode().strip() or sha
+        branch = default_branch(git)
+        if branch:
+            mb = git.run("merge-base", branch, head_sha, check=False).decode().strip()
+            if mb and mb != head_sha:
+                return mb
+        parent = git.rev(f"{head_sha}^1")
+        if parent is None:
+            raise SourceError(f"{head_sha[:12]} is a root commit: pass --base to say what to compare it with")
+        return parent
+
+    @staticmethod
+    def _commit_facts(git: Git, sha: str) -> tuple[str, str, str]:
+        out = git.run("show", "-s", "--format=%an%x00%B", sha).decode("utf-8", "replace")
+        author, _, message = out.partition("\0")
+        subject, _, body = message.strip().partition("\n")
+        return subject.strip(), body.strip(), author.strip()
+
+
+def _first_text(tree: GitTree, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        data = tree.read(name)
+        if data is not None:
+            return data.decode("utf-8", "replace")
+    return None
+
+
+def _mark_truncated(diff: Diff, reason: str) -> Diff:
+    return diff.model_copy(update={"truncated": True, "truncation_reasons": [*diff.truncation_reasons, reason]})

@@ -1,0 +1,65 @@
+"""ReviewContext: everything a sub-agent may look at, read-only.
+
+Built by the pipeline from a Snapshot. Sub-agents must not do I/O other than through the
+TreeViews and the code index supplied here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.diff import Diff, FileChange
+from bot.core.models import PullRequestInfo
+from bot.core.protocols import TreeView
+
+
+@dataclass
+class ReviewContext:
+    """Inputs of one review.
+
+    - ``pr``: pull-request facts (title and body are untrusted text).
+    - ``diff``: the parsed diff from base to head.
+    - ``base`` / ``head``: read-only trees of the two revisions.
+    - ``code_index``: a zero-argument callable returning the head code index
+      (``bot.codeindex.CodeIndex``), built lazily and shared by agents; None when unavailable.
+    - ``deadline``: ``time.monotonic()`` value after which agents should stop and report
+      ``truncated``; None for no deadline.
+    - ``options``: per-agent settings from the policy (``{"agent_name": {...}}``).
+    - ``llm``: optional reasoner factory (issue 4); None means offline.
+    """
+
+    pr: PullRequestInfo
+    diff: Diff
+    base: TreeView
+    head: TreeView
+    code_index: Callable[[], Any] | None = None
+    deadline: float | None = None
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    llm: Any | None = None
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Scratch space agents may use to share derived, deterministic facts (e.g. parsed trees)."""
+
+    def time_left(self) -> float | None:
+        """Seconds until the deadline (may be negative), or None without a deadline."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def text_files(self) -> list[FileChange]:
+        """Changed files with a textual diff: not binary, not a submodule, not deleted."""
+        return [
+            f
+            for f in self.diff.files
+            if not f.is_binary and not f.is_submodule and f.kind.value != "deleted"
+        ]
+
+    def head_text(self, path: str) -> str | None:
+        """Head-revision text of ``path`` decoded as UTF-8 with replacement, or None."""
+        data = self.head.read(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def base_text(self, path: str) -> str | None:
+        """Base-revision text of ``path`` decoded as UTF-8 with replacement, or None."""
+        data = self.base.read(path)
+        return None if data is None else data.decode("utf-8", "replace")

@@ -1,0 +1,232 @@
+"""Pydantic models shared by every layer: findings, verdicts, decisions, pull-request facts.
+
+These shapes are contracts (see DESIGN.md, "Contracts"): the GitHub App, the evals, the decision
+log and outside checks rely on the field names. Add fields; never rename or remove them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AGENT_NAMES: tuple[str, ...] = ("intent", "safety", "logic", "anti_patterns", "execution_paths")
+"""The five sub-agents, in the order they are reported."""
+
+
+class Severity(StrEnum):
+    """How much a finding matters. Ordered: info < minor < major < critical."""
+
+    info = "info"
+    minor = "minor"
+    major = "major"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for info .. 3 for critical."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.info: 0, Severity.minor: 1, Severity.major: 2, Severity.critical: 3}
+
+
+class Status(StrEnum):
+    """A sub-agent's overall verdict on the pull request."""
+
+    passed = "pass"
+    concern = "concern"
+    block = "block"
+    abstain = "abstain"
+
+
+class Action(StrEnum):
+    """What the policy engine decides to do with the pull request."""
+
+    approve = "approve"
+    comment = "comment"
+    request_changes = "request_changes"
+    needs_human = "needs_human"
+
+
+class Finding(BaseModel):
+    """One problem (or note) a sub-agent found, anchored to a file and line of the head revision.
+
+    ``id`` is stable across re-reviews of the same code: it hashes the rule id, the path and the
+    anchor text (not the line number), so a finding keeps its id when unrelated lines move.
+    ``evidence`` holds human-readable steps; for execution-path traces each step is
+    ``"path:line symbol"``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    rule_id: str
+    agent: str
+    severity: Severity
+    path: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    message: str
+    evidence: list[str] = Field(default_factory=list)
+    suggestion: str | None = None
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        rule_id: str,
+        agent: str,
+        severity: Severity | str,
+        message: str,
+        path: str | None = None,
+        line: int | None = None,
+        end_line: int | None = None,
+        evidence: list[str] | None = None,
+        suggestion: str | None = None,
+        anchor: str | None = None,
+    ) -> Finding:
+        """Build a finding with a stable id.
+
+        ``anchor`` is the text that identifies the spot (usually the stripped source line); when
+        omitted the message is used. The id is ``Q`` + the first 10 hex digits of
+        SHA-256(rule_id, path, anchor).
+        """
+        key = "\x1f".join([rule_id, path or "", (anchor if anchor is not None else message).strip()])
+        fid = "Q" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:10]
+        return cls(
+            id=fid,
+            rule_id=rule_id,
+            agent=agent,
+            severity=Severity(severity),
+            path=path,
+            line=line,
+            end_line=end_line if end_line is not None else line,
+            message=message,
+            evidence=list(evidence or []),
+            suggestion=suggestion,
+        )
+
+
+class Verdict(BaseModel):
+    """One sub-agent's result. ``risk`` and ``confidence`` are in [0, 1]; ``elapsed_ms`` is wall time."""
+
+    agent: str
+    status: Status
+    risk: float = Field(ge=0.0, le=1.0)
+    confidence: float = Field(ge=0.0, le=1.0)
+    findings: list[Finding] = Field(default_factory=list)
+    model: str = "offline"
+    prompt_version: str | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+    elapsed_ms: float = 0.0
+    truncated: bool = False
+    """True when the agent could not look at all of its input (size caps, context window)."""
+    error: str | None = None
+    """Why the agent abstained, when it did because of an internal error or timeout."""
+    notes: list[str] = Field(default_factory=list)
+    """Short free-form remarks (what was skipped, which model answered after a fallback)."""
+
+    @classmethod
+    def abstain(cls, agent: str, reason: str, *, elapsed_ms: float = 0.0, model: str = "offline") -> Verdict:
+        """The verdict of an agent that could not decide: never compatible with approval."""
+        return cls(
+            agent=agent,
+            status=Status.abstain,
+            risk=1.0,
+            confidence=0.0,
+            error=reason,
+            elapsed_ms=elapsed_ms,
+            model=model,
+        )
+
+
+class Reason(BaseModel):
+    """One reason for a decision: the policy rule that produced it and a sentence."""
+
+    rule_id: str
+    message: str
+
+
+class RuleResult(BaseModel):
+    """A node of the policy result tree (palantir/policy-bot's ``common.Result`` shape).
+
+    ``status`` is ``"pass"`` (the gate holds), ``"fail"`` (it does not) or ``"skip"`` (not
+    applicable). ``details`` holds the values the rule looked at, for explanations and audits.
+    """
+
+    rule_id: str
+    description: str
+    status: str
+    message: str = ""
+    action: Action | None = None
+    """The action this node asks for when it fails (None for pure approval gates)."""
+    details: dict[str, Any] = Field(default_factory=dict)
+    children: list[RuleResult] = Field(default_factory=list)
+
+
+class Decision(BaseModel):
+    """The policy engine's decision for one evaluated head SHA."""
+
+    action: Action
+    reasons: list[Reason]
+    risk: float = Field(ge=0.0, le=1.0)
+    policy_version: str
+    decision_id: str
+    tree: RuleResult | None = None
+
+
+class PullRequestInfo(BaseModel):
+    """Facts about the pull request under review (or the local branch treated as one).
+
+    ``repo`` is ``owner/name`` on GitHub, or the absolute path of a local repository.
+    ``checks_passed`` is None where required checks are unknown (local review).
+    """
+
+    repo: str
+    number: int | None = None
+    title: str = ""
+    body: str = ""
+    author: str = ""
+    author_is_bot: bool = False
+    base_ref: str = ""
+    head_ref: str = ""
+    base_sha: str
+    head_sha: str
+    is_draft: bool = False
+    labels: list[str] = Field(default_factory=list)
+    url: str | None = None
+    human_review_requested: bool = False
+    checks_passed: bool | None = None
+    committers: list[str] = Field(default_factory=list)
+
+
+class Timings(BaseModel):
+    """Wall-clock milliseconds per pipeline stage; ``agents`` maps agent name to its time."""
+
+    snapshot_ms: float = 0.0
+    index_ms: float = 0.0
+    agents_ms: float = 0.0
+    policy_ms: float = 0.0
+    log_ms: float = 0.0
+    total_ms: float = 0.0
+    agents: dict[str, float] = Field(default_factory=dict)
+
+
+class ReviewResult(BaseModel):
+    """Everything one review produced: the JSON output of ``quorum review --format json``.
+
+    The four contract keys are ``pr``, ``verdicts``, ``decision`` and ``timings``; the others are
+    extra context for renderers and the decision log.
+    """
+
+    pr: PullRequestInfo
+    verdicts: list[Verdict]
+    decision: Decision
+    timings: Timings
+    diff_sha256: str = ""
+    diff_stats: dict[str, int] = Field(default_factory=dict)
+    record_hash: str | None = None

@@ -1,0 +1,90 @@
+"""Interfaces the core depends on. Adapters implement them; each has exactly one shared fake
+(in ``bot/testing/``) used by tests and evals alike.
+
+Nothing here does I/O; these are typing Protocols only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from bot.core.diff import Diff
+from bot.core.models import PullRequestInfo, ReviewResult
+
+if TYPE_CHECKING:
+    pass
+
+Side = Literal["base", "head"]
+
+
+@runtime_checkable
+class TreeView(Protocol):
+    """Read-only view of one revision's tree (base or head). Never checks anything out.
+
+    Paths are POSIX, relative to the repository root.
+    """
+
+    sha: str
+
+    def list_files(self) -> dict[str, str]:
+        """Map every regular file path to its git blob SHA (symlinks and submodules excluded)."""
+        ...
+
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes at this revision, or None when it does not exist there."""
+        ...
+
+    def read_blob(self, blob_sha: str) -> bytes | None:
+        """The bytes of a blob by SHA, or None when unknown."""
+        ...
+
+
+class Snapshot(BaseModel):
+    """What a PullRequestSource yields: PR facts, the parsed diff, and the base-branch policy text.
+
+    ``base`` and ``head`` are TreeViews (arbitrary objects, so excluded from validation).
+    ``policy_text`` is the repository's ``.quorum.yml`` **as of the base revision**, or None.
+    """
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    pr: PullRequestInfo
+    diff: Diff
+    base: object = Field(exclude=True)
+    head: object = Field(exclude=True)
+    policy_text: str | None = None
+    codeowners_text: str | None = None
+
+
+class PullRequestSource(Protocol):
+    """Produces a Snapshot of one pull request (GitHub API, or a local git repository)."""
+
+    def snapshot(self) -> Snapshot:
+        """Take the snapshot. Raises ``bot.core.errors.SourceError`` with a one-line message."""
+        ...
+
+
+class PostedArtifact(BaseModel):
+    """Something a sink posted: ``kind`` is ``check_run``, ``review``, ``comment`` or ``dismissal``."""
+
+    kind: str
+    id: str
+    url: str | None = None
+
+
+class ReviewSink(Protocol):
+    """Publishes a finished review somewhere (terminal, GitHub)."""
+
+    def publish(self, result: ReviewResult) -> list[PostedArtifact]:
+        """Publish and return what was posted (empty for local sinks)."""
+        ...
+
+
+class DecisionLog(Protocol):
+    """Append-only, hash-chained store of decision records (see ``bot.audit``)."""
+
+    def append(self, record: dict) -> str:
+        """Append one record (canonical-JSON-able dict); returns its ``record_hash``."""
+        ...

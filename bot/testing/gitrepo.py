@@ -1,0 +1,92 @@
+"""Build real git repositories in a directory: a base commit on ``main`` and a head commit on a branch.
+
+Used by tests and by the eval scenario suite. Runs only git (with a fixed identity and dates, so
+SHAs are reproducible); never runs anything from the files it writes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+FileMap = dict[str, "str | bytes | None"]
+
+_ENV = {
+    "GIT_AUTHOR_NAME": "Quorum Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Quorum Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+}
+
+
+def git(repo: Path | str, *args: str, author: str | None = None) -> str:
+    """Run git in ``repo`` with a fixed identity; return stripped stdout. Raises CalledProcessError."""
+    env = dict(os.environ)
+    env.update(_ENV)
+    if author:
+        env["GIT_AUTHOR_NAME"] = author
+    out = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, env=env
+    )
+    return out.stdout.decode("utf-8", "replace").strip()
+
+
+def write_files(repo: Path, files: FileMap) -> None:
+    """Write (str -> UTF-8, bytes as is) or delete (None) files below ``repo``."""
+    for rel, content in files.items():
+        target = repo / rel
+        if content is None:
+            if target.exists() or target.is_symlink():
+                target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+
+def commit(repo: Path, message: str, *, author: str | None = None) -> str:
+    """Stage everything and commit (allowing empty); return the new HEAD SHA."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", message, author=author)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def init_repo(path: Path) -> Path:
+    """``git init`` on branch ``main`` (hooks disabled); return the path."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "core.hooksPath", "/dev/null")
+    git(path, "config", "commit.gpgsign", "false")
+    return path
+
+
+def make_repo(
+    root: Path,
+    base_files: FileMap,
+    head_files: FileMap,
+    *,
+    title: str = "Update code",
+    body: str = "",
+    author: str | None = None,
+    name: str = "repo",
+) -> tuple[Path, str, str]:
+    """Create ``root/name`` with a base commit on ``main`` and a head commit on branch ``feature``.
+
+    ``head_files`` is applied on top of ``base_files`` (None deletes). Returns
+    ``(repo_path, base_sha, head_sha)``; HEAD is left on ``feature``.
+    """
+    repo = init_repo(root / name)
+    write_files(repo, base_files)
+    base_sha = commit(repo, "Initial commit")
+    git(repo, "checkout", "-q", "-b", "feature")
+    write_files(repo, head_files)
+    message = title if not body else f"{title}\n\n{body}"
+    head_sha = commit(repo, message, author=author)
+    return repo, base_sha, head_sha

@@ -1,0 +1,92 @@
+"""Base class for sub-agents: deterministic analyzers first, an optional LLM reasoner beside them.
+
+A sub-agent turns a :class:`~bot.core.context.ReviewContext` into a
+:class:`~bot.core.models.Verdict`. Subclasses implement :meth:`SubAgent.analyze` (pure parsing:
+tree-sitter, unidiff, regexes — never import, build or run the code under review) and may
+override :meth:`SubAgent.confidence` and :meth:`SubAgent.risk`.
+
+The LLM layer (``bot.llm``) may later *add* findings or raise risk via :meth:`SubAgent.review`'s
+``reasoner`` hook; it can never lower the deterministic status (see :func:`merge_status`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bot.core.context import ReviewContext
+from bot.core.models import Finding, Severity, Status, Verdict
+
+_STATUS_RANK = {Status.passed: 0, Status.concern: 1, Status.block: 2, Status.abstain: 3}
+
+
+def status_for(findings: list[Finding]) -> Status:
+    """Default mapping from findings to a status.
+
+    critical -> ``block``; major -> ``concern``; minor or info only -> ``pass``.
+    """
+    worst = max((f.severity.rank for f in findings), default=-1)
+    if worst >= Severity.critical.rank:
+        return Status.block
+    if worst >= Severity.major.rank:
+        return Status.concern
+    return Status.passed
+
+
+def risk_for(findings: list[Finding]) -> float:
+    """Default risk in [0, 1]: 1 - prod(1 - w) over findings, w = 0.02/0.1/0.35/0.8 by severity."""
+    weights = {Severity.info: 0.02, Severity.minor: 0.1, Severity.major: 0.35, Severity.critical: 0.8}
+    keep = 1.0
+    for f in findings:
+        keep *= 1.0 - weights[f.severity]
+    return round(1.0 - keep, 4)
+
+
+def merge_status(deterministic: Status, advisory: Status) -> Status:
+    """The stricter of two statuses (pass < concern < block < abstain): an advisory reasoner can
+    only tighten a deterministic status, never relax it."""
+    return deterministic if _STATUS_RANK[deterministic] >= _STATUS_RANK[advisory] else advisory
+
+
+@dataclass
+class Analysis:
+    """What the deterministic analyzers of one agent produced.
+
+    ``confidence`` in [0, 1]: how much of the change the analyzers could actually understand
+    (e.g. lower when files are in languages without a parser). ``truncated`` when caps cut input.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    confidence: float = 0.9
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class SubAgent:
+    """One reviewer. Subclasses set ``name`` (one of ``AGENT_NAMES``) and implement ``analyze``."""
+
+    name: str = ""
+
+    def analyze(self, ctx: ReviewContext) -> Analysis:
+        """Run the deterministic analyzers. Must not raise for bad input; may raise on bugs
+        (the pipeline turns an exception into an abstention)."""
+        raise NotImplementedError
+
+    def review(self, ctx: ReviewContext) -> Verdict:
+        """Analyze and build the Verdict (status, risk, confidence, findings, elapsed_ms)."""
+        start = time.perf_counter()
+        analysis = self.analyze(ctx)
+        findings = sorted(
+            analysis.findings,
+            key=lambda f: (f.path or "", f.line or 0, -f.severity.rank, f.rule_id),
+        )
+        return Verdict(
+            agent=self.name,
+            status=status_for(findings),
+            risk=risk_for(findings),
+            confidence=analysis.confidence,
+            findings=findings,
+            truncated=analysis.truncated,
+            notes=analysis.notes,
+            elapsed_ms=round((time.perf_counter() - start) * 1000, 2),
+        )
