@@ -1,0 +1,102 @@
+"""Shared tree-sitter loading: languages, parsers and compiled queries, cached per language.
+
+Pure: the grammars come from the per-language wheels (``tree_sitter_python.language()``,
+``tree_sitter_typescript.language_typescript()`` / ``.language_tsx()``, ...); nothing is read from
+disk or the environment. Caches are ``functools.lru_cache`` only (no other module state).
+
+Language names are those of :mod:`bot.core.languages` (``python``, ``javascript``, ``typescript``,
+``tsx``, ``go``, ``java``, ``rust``, ``ruby``).
+
+API facts (py-tree-sitter 0.26, checked by experiment): ``Language(capsule)``, ``Parser(language)``,
+``Parser.parse(bytes) -> Tree``, ``Query(language, source)`` raises ``QueryError`` on a bad pattern,
+``QueryCursor(query).captures(node) -> dict[capture_name, list[Node]]`` and
+``.matches(node) -> list[(pattern_index, dict[capture_name, list[Node]])]``; ``#eq?``, ``#match?``
+and friends are evaluated by the binding. ``Parser.parse`` holds the GIL, so one cached parser per
+language is safe to share between threads; a ``QueryCursor`` carries state, so make one per use
+(see :func:`captures` / :func:`matches`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+_GRAMMARS: dict[str, tuple[str, str]] = {
+    "python": ("tree_sitter_python", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "go": ("tree_sitter_go", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "rust": ("tree_sitter_rust", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+}
+"""Language name -> (grammar module, function returning the language capsule). Read-only."""
+
+LANGUAGES: tuple[str, ...] = tuple(_GRAMMARS)
+"""Every language name :func:`get_language` accepts."""
+
+
+def supported(name: str | None) -> bool:
+    """True when ``name`` is a language this module can parse."""
+    return name in _GRAMMARS
+
+
+@lru_cache(maxsize=None)
+def get_language(name: str) -> Language:
+    """The tree-sitter ``Language`` for ``name`` (cached).
+
+    Raises ``ValueError`` for an unknown name, ``ImportError`` when the grammar wheel is missing.
+    """
+    try:
+        module_name, func = _GRAMMARS[name]
+    except KeyError:
+        raise ValueError(f"unknown tree-sitter language {name!r}; known: {', '.join(LANGUAGES)}") from None
+    module = importlib.import_module(module_name)
+    return Language(getattr(module, func)())
+
+
+@lru_cache(maxsize=None)
+def get_parser(name: str) -> Parser:
+    """A ``Parser`` for ``name``, cached per language (see the module docstring on threads).
+
+    Raises ``ValueError`` for an unknown name.
+    """
+    return Parser(get_language(name))
+
+
+def parse(name: str, source: bytes) -> Tree:
+    """Parse ``source`` (bytes, any encoding; tree-sitter works on bytes) as language ``name``.
+
+    Never raises on malformed source: syntax errors become ``ERROR`` / ``MISSING`` nodes.
+    Raises ``ValueError`` for an unknown language name.
+    """
+    return get_parser(name).parse(source)
+
+
+@lru_cache(maxsize=1024)
+def query(name: str, pattern: str) -> Query:
+    """Compile the tree-sitter query ``pattern`` for language ``name`` (cached by both).
+
+    Raises ``tree_sitter.QueryError`` when the pattern does not compile for that grammar,
+    ``ValueError`` for an unknown language name.
+    """
+    return Query(get_language(name), pattern)
+
+
+def captures(q: Query, node: Node) -> dict[str, list[Node]]:
+    """Run ``q`` over ``node`` with a fresh cursor: capture name -> nodes (predicates applied)."""
+    return QueryCursor(q).captures(node)
+
+
+def matches(q: Query, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
+    """Run ``q`` over ``node`` with a fresh cursor: ``[(pattern_index, {capture: [nodes]})]``."""
+    return QueryCursor(q).matches(node)
+
+
+def node_text(node: Node) -> str:
+    """The node's source text decoded as UTF-8 with replacement ("" when the tree has no text)."""
+    data = node.text
+    return "" if data is None else data.decode("utf-8", "replace")
