@@ -1,0 +1,158 @@
+"""The ``quorum`` command line. An entry point: the only layer (with the web app) that reads the
+environment, through :class:`bot.config.Settings`.
+
+Exit status: 0 whenever a review completed, whatever the decision; 2 with a one-line error on
+stderr when it could not review (bad repository, unknown ref, empty diff, invalid policy,
+decision log unwritable); 3 for an unexpected internal error (still one line).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import fail, run_guarded
+from bot.config import Settings
+
+app = typer.Typer(
+    name="quorum",
+    help="Quorum: agentic pull-request review with policy-as-code and a hash-chained decision log.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+@app.command()
+def review(
+    repo: Annotated[Path, typer.Option("--repo", help="Local git repository (bare or not).")] = Path("."),
+    base: Annotated[str | None, typer.Option(help="Base ref (default: merge base with the default branch).")] = None,
+    head: Annotated[str, typer.Option(help="Head ref.")] = "HEAD",
+    title: Annotated[str | None, typer.Option(help="PR title (default: head commit subject).")] = None,
+    body: Annotated[str | None, typer.Option(help="PR description (default: head commit body).")] = None,
+    author: Annotated[str | None, typer.Option(help="PR author (default: head commit author).")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Policy YAML to use instead of the base branch's .quorum.yml.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.text,
+    no_log: Annotated[bool, typer.Option("--no-log", help="Do not append the decision to the decision log.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Print the whole policy result tree (text format).")] = False,
+) -> None:
+    """Review the change from BASE to HEAD of a local repository as if it were a pull request."""
+    run_guarded(
+        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain)
+    )
+
+
+def _review(
+    repo: Path,
+    base: str | None,
+    head: str,
+    title: str | None,
+    body: str | None,
+    author: str | None,
+    policy: Path | None,
+    output_format: OutputFormat,
+    no_log: bool,
+    explain: bool,
+) -> None:
+    from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
+
+    settings = Settings()
+    policy_text = None
+    if policy is not None:
+        try:
+            policy_text = policy.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
+    snapshot = source.snapshot()
+    if not snapshot.diff.files and not snapshot.diff.truncated:
+        fail(f"nothing to review: no differences between {snapshot.pr.base_sha[:12]} and {snapshot.pr.head_sha[:12]}")
+    options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index")
+    result = review_snapshot(snapshot, options)
+    log_error = None
+    if not no_log:
+        log_error = _append_to_log(settings, result)
+    _emit(result, output_format, explain)
+    if log_error:
+        fail(log_error)
+
+
+def _append_to_log(settings: Settings, result) -> str | None:  # noqa: ANN001
+    import time  # noqa: PLC0415
+
+    from bot.audit import DecisionStore, record_from_result  # noqa: PLC0415
+    from bot.core.errors import AuditError  # noqa: PLC0415
+
+    start = time.perf_counter()
+    store = DecisionStore(settings.resolved_database_url())
+    try:
+        result.record_hash = store.append(record_from_result(result))
+    except AuditError as exc:
+        return f"decision log not written: {exc}"
+    finally:
+        store.close()
+    result.timings.log_ms = round((time.perf_counter() - start) * 1000, 2)
+    result.timings.total_ms += result.timings.log_ms
+    return None
+
+
+def _emit(result, output_format: OutputFormat, explain: bool) -> None:  # noqa: ANN001
+    if output_format is OutputFormat.json:
+        payload = {
+            "pr": result.pr.model_dump(mode="json"),
+            "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
+            "decision": result.decision.model_dump(mode="json"),
+            "timings": result.timings.model_dump(mode="json"),
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    elif output_format is OutputFormat.sarif:
+        from bot.render.sarif import to_sarif  # noqa: PLC0415
+
+        sys.stdout.write(json.dumps(to_sarif(result), indent=2, ensure_ascii=False) + "\n")
+    elif output_format is OutputFormat.markdown:
+        from bot.render.markdown import to_markdown  # noqa: PLC0415
+
+        sys.stdout.write(to_markdown(result))
+    else:
+        from rich.console import Console  # noqa: PLC0415
+
+        from bot.render.text import print_review  # noqa: PLC0415
+
+        print_review(result, Console(highlight=False), show_tree=explain)
+
+
+def _register_subcommands() -> None:
+    from bot.cli import audit_cmd  # noqa: PLC0415
+
+    app.add_typer(audit_cmd.app, name="audit", help="Query and verify the decision log.")
+    for module_name in ("serve_cmd", "eval_cmd", "replay_cmd"):
+        try:
+            module = __import__(f"bot.cli.{module_name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.cli.{module_name}":
+                raise
+            continue
+        module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point (``quorum``)."""
+    _register_subcommands()
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

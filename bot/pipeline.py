@@ -1,0 +1,205 @@
+"""The review pipeline: Snapshot -> ReviewContext -> sub-agents in parallel -> policy -> sinks -> log.
+
+The same function serves the webhook worker, ``quorum review``, ``quorum replay`` and
+``quorum eval``; they differ only in the PullRequestSource and the sinks they pass in.
+
+Fail closed: an agent that raises or overruns its time budget abstains (never approve); a
+policy that cannot be read raises :class:`bot.core.errors.PolicyError` for the caller to report.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.core.context import ReviewContext
+from bot.core.models import AGENT_NAMES, ReviewResult, Timings, Verdict
+from bot.core.protocols import DecisionLog, PostedArtifact, PullRequestSource, ReviewSink, Snapshot
+from subagents.base import SubAgent
+
+DEFAULT_AGENT_TIMEOUT_S = 30.0
+"""Per-agent wall-clock budget when the policy does not set one (seconds)."""
+
+
+@dataclass
+class PipelineOptions:
+    """How to run one review.
+
+    - ``policy_text``: overrides the base-branch ``.quorum.yml`` (the local user's own file, CLI only).
+    - ``cache_dir``: where the code index caches parsed files by blob SHA (None: no cache).
+    - ``agents``: agent instances to run (default: all five, built fresh).
+    - ``reasoner``: optional LLM layer (issue 4); passed to agents through the context.
+    - ``agent_timeout_s``: fallback per-agent budget when the policy has none.
+    """
+
+    policy_text: str | None = None
+    cache_dir: Path | None = None
+    agents: Sequence[SubAgent] | None = None
+    reasoner: Any | None = None
+    agent_timeout_s: float = DEFAULT_AGENT_TIMEOUT_S
+    index_builder: Callable[..., Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _lazy_index(snapshot: Snapshot, options: PipelineOptions, timings: Timings) -> Callable[[], Any]:
+    """A thread-safe, build-once accessor for the head code index."""
+    lock = threading.Lock()
+    box: dict[str, Any] = {}
+
+    def get() -> Any:
+        with lock:
+            if "index" not in box:
+                start = time.perf_counter()
+                builder = options.index_builder
+                if builder is None:
+                    from bot.codeindex import build_index as builder  # noqa: PLC0415 - lazy, heavy
+                box["index"] = builder(snapshot.head, cache_dir=options.cache_dir)
+                timings.index_ms = round((time.perf_counter() - start) * 1000, 2)
+            return box["index"]
+
+    return get
+
+
+def run_agents(ctx: ReviewContext, agents: Sequence[SubAgent], timeouts: dict[str, float]) -> list[Verdict]:
+    """Run agents in parallel daemon threads, each within its own budget (seconds).
+
+    An agent that raises abstains with ``error="internal error: <Type>: <msg>"``; one that overruns
+    abstains with ``error="timed out after Ns"`` (its thread is abandoned, never awaited).
+    Verdicts come back in the order of ``agents``.
+    """
+    results: dict[str, Verdict] = {}
+    threads: list[tuple[SubAgent, threading.Thread, float]] = []
+
+    def work(agent: SubAgent) -> None:
+        started = time.perf_counter()
+        try:
+            verdict = agent.review(ctx)
+        except Exception as exc:  # noqa: BLE001 - any agent failure must turn into an abstention
+            elapsed = (time.perf_counter() - started) * 1000
+            verdict = Verdict.abstain(
+                agent.name, f"internal error: {type(exc).__name__}: {exc}"[:500], elapsed_ms=round(elapsed, 2)
+            )
+        results[agent.name] = verdict
+
+    for agent in agents:
+        t = threading.Thread(target=work, args=(agent,), name=f"quorum-agent-{agent.name}", daemon=True)
+        t.start()
+        threads.append((agent, t, time.monotonic() + timeouts.get(agent.name, DEFAULT_AGENT_TIMEOUT_S)))
+    verdicts: list[Verdict] = []
+    for agent, t, deadline in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+        verdict = results.get(agent.name)
+        if t.is_alive() or verdict is None:
+            budget = timeouts.get(agent.name, DEFAULT_AGENT_TIMEOUT_S)
+            verdict = Verdict.abstain(agent.name, f"timed out after {budget:g}s", elapsed_ms=budget * 1000)
+        verdicts.append(verdict)
+    return verdicts
+
+
+def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) -> ReviewResult:
+    """Review one snapshot: agents in parallel, then the policy. No sinks, no log.
+
+    Raises PolicyError when the policy text (override or base branch) is invalid.
+    """
+    from bot.policy import PolicyInput, evaluate, load_policy  # noqa: PLC0415
+
+    options = options or PipelineOptions()
+    t0 = time.perf_counter()
+    timings = Timings()
+    if options.policy_text is not None:
+        policy = load_policy(options.policy_text, source="--policy")
+    else:
+        policy = load_policy(snapshot.policy_text, source=".quorum.yml (base)" if snapshot.policy_text else "default")
+    agents = list(options.agents) if options.agents is not None else _enabled_agents(policy)
+    timeouts = {a.name: _agent_timeout(policy, a.name, options.agent_timeout_s) for a in agents}
+    ctx = ReviewContext(
+        pr=snapshot.pr,
+        diff=snapshot.diff,
+        base=snapshot.base,  # type: ignore[arg-type]
+        head=snapshot.head,  # type: ignore[arg-type]
+        code_index=_lazy_index(snapshot, options, timings),
+        deadline=time.monotonic() + max(timeouts.values(), default=options.agent_timeout_s) * 0.9,
+        options=_agent_options(policy),
+        llm=options.reasoner,
+    )
+    t1 = time.perf_counter()
+    verdicts = run_agents(ctx, agents, timeouts)
+    t2 = time.perf_counter()
+    decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts))
+    t3 = time.perf_counter()
+    timings.agents_ms = round((t2 - t1) * 1000, 2)
+    timings.policy_ms = round((t3 - t2) * 1000, 2)
+    timings.agents = {v.agent: v.elapsed_ms for v in verdicts}
+    timings.total_ms = round((t3 - t0) * 1000, 2)
+    return ReviewResult(
+        pr=snapshot.pr,
+        verdicts=verdicts,
+        decision=decision,
+        timings=timings,
+        diff_sha256=snapshot.diff.sha256,
+        diff_stats=snapshot.diff.stats(),
+    )
+
+
+def run_review(
+    source: PullRequestSource,
+    options: PipelineOptions | None = None,
+    *,
+    sinks: Sequence[ReviewSink] = (),
+    log: DecisionLog | None = None,
+    delivery_id: str | None = None,
+) -> ReviewResult:
+    """Snapshot, review, publish to each sink, then append the decision to the log.
+
+    Returns the ReviewResult with ``record_hash`` set when a log was given. Raises SourceError
+    (snapshot failed) or PolicyError (invalid policy); a sink error propagates after nothing
+    was logged, so the caller can retry.
+    """
+    t0 = time.perf_counter()
+    snapshot = source.snapshot()
+    snapshot_ms = round((time.perf_counter() - t0) * 1000, 2)
+    result = review_snapshot(snapshot, options)
+    result.timings.snapshot_ms = snapshot_ms
+    posted: list[PostedArtifact] = []
+    for sink in sinks:
+        posted.extend(sink.publish(result))
+    if log is not None:
+        from bot.audit import record_from_result  # noqa: PLC0415
+
+        t1 = time.perf_counter()
+        result.record_hash = log.append(record_from_result(result, delivery_id=delivery_id, posted=posted))
+        result.timings.log_ms = round((time.perf_counter() - t1) * 1000, 2)
+    result.timings.total_ms = round((time.perf_counter() - t0) * 1000, 2)
+    return result
+
+
+def _enabled_agents(policy: Any) -> list[SubAgent]:
+    from subagents import default_agents  # noqa: PLC0415
+
+    settings = getattr(policy, "agents", None) or {}
+    names = [n for n in AGENT_NAMES if getattr(_get(settings, n), "enabled", True)]
+    return default_agents(names)
+
+
+def _get(settings: Any, name: str) -> Any:
+    if isinstance(settings, dict):
+        return settings.get(name)
+    return getattr(settings, name, None)
+
+
+def _agent_timeout(policy: Any, name: str, fallback: float) -> float:
+    value = getattr(_get(getattr(policy, "agents", None) or {}, name), "timeout_s", None)
+    return float(value) if value else fallback
+
+
+def _agent_options(policy: Any) -> dict[str, dict[str, Any]]:
+    settings = getattr(policy, "agents", None) or {}
+    out: dict[str, dict[str, Any]] = {}
+    for name in AGENT_NAMES:
+        opts = getattr(_get(settings, name), "options", None)
+        out[name] = dict(opts or {})
+    return out

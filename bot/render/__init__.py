@@ -1,0 +1,1 @@
+"""Renderers: turn a ReviewResult into text, Markdown, JSON or SARIF. Pure."""

@@ -1,0 +1,82 @@
+"""Terminal rendering of a review with rich: verdicts, findings (file:line, rule, severity,
+message, evidence) and the policy decision with its reasons, rendered from the policy tree."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bot.core.models import Action, ReviewResult, RuleResult, Severity, Status
+
+_SEV_STYLE = {Severity.info: "dim", Severity.minor: "cyan", Severity.major: "yellow", Severity.critical: "bold red"}
+_STATUS_STYLE = {Status.passed: "green", Status.concern: "yellow", Status.block: "bold red", Status.abstain: "magenta"}
+_ACTION_STYLE = {
+    Action.approve: "bold green",
+    Action.comment: "bold cyan",
+    Action.request_changes: "bold red",
+    Action.needs_human: "bold yellow",
+}
+_MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "skip": "[dim]–[/]"}
+
+
+def print_review(result: ReviewResult, console: Console, *, show_tree: bool = False) -> None:
+    """Print a review readably. ``show_tree`` prints the whole policy result tree."""
+    pr = result.pr
+    stats = result.diff_stats
+    console.print(
+        f"[bold]{escape(pr.title or '(no title)')}[/]  "
+        f"[dim]{pr.base_sha[:10]}..{pr.head_sha[:10]} · {stats.get('files', 0)} files, "
+        f"+{stats.get('additions', 0)}/-{stats.get('deletions', 0)}[/]"
+    )
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("agent", "status", "risk", "conf.", "findings", "model", "ms"):
+        table.add_column(col)
+    for v in result.verdicts:
+        table.add_row(
+            v.agent,
+            f"[{_STATUS_STYLE[v.status]}]{v.status.value}[/]",
+            f"{v.risk:.2f}",
+            f"{v.confidence:.2f}",
+            str(len(v.findings)),
+            escape(v.model),
+            f"{v.elapsed_ms:.0f}",
+        )
+    console.print(table)
+    for v in result.verdicts:
+        if v.error:
+            console.print(f"  [magenta]{v.agent} abstained:[/] {escape(v.error)}")
+        for f in v.findings:
+            where = f"{f.path}:{f.line}" if f.path and f.line else (f.path or "(pull request)")
+            console.print(
+                f"  [{_SEV_STYLE[f.severity]}]{f.severity.value:<8}[/] {escape(where)}  "
+                f"[bold]{escape(f.rule_id)}[/] [dim]{f.id}[/]\n           {escape(f.message)}"
+            )
+            for step in f.evidence[:6]:
+                console.print(f"           [dim]↳ {escape(step)}[/]")
+            if len(f.evidence) > 6:
+                console.print(f"           [dim]↳ … {len(f.evidence) - 6} more[/]")
+    d = result.decision
+    console.print(
+        f"\nDecision: [{_ACTION_STYLE[d.action]}]{d.action.value}[/]  [dim]risk {d.risk:.2f} · "
+        f"{d.policy_version[:19]} · {d.decision_id}[/]"
+    )
+    for r in d.reasons:
+        console.print(f"  • [bold]{escape(r.rule_id)}[/]: {escape(r.message)}")
+    if show_tree and d.tree is not None:
+        _print_tree(d.tree, console, 0)
+    t = result.timings
+    console.print(
+        f"[dim]timings: total {t.total_ms:.0f} ms (snapshot {t.snapshot_ms:.0f}, agents {t.agents_ms:.0f}, "
+        f"index {t.index_ms:.0f}, policy {t.policy_ms:.0f}, log {t.log_ms:.0f})[/]"
+    )
+    if result.record_hash:
+        console.print(f"[dim]decision log record {result.record_hash[:16]}[/]")
+
+
+def _print_tree(node: RuleResult, console: Console, depth: int) -> None:
+    mark = _MARK.get(node.status, node.status)
+    msg = f" — {escape(node.message)}" if node.message else ""
+    console.print(f"{'  ' * (depth + 1)}{mark} {escape(node.rule_id)}: {escape(node.description)}{msg}")
+    for child in node.children:
+        _print_tree(child, console, depth + 1)
