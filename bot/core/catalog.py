@@ -1,0 +1,626 @@
+"""The anti-pattern rule catalog: one YAML rule per file, tree-sitter queries, fixtures, generated docs.
+
+Layout (in the style of ruff and semgrep-rules): ``rules/catalog/<language>/<ID>.yml`` with the keys
+of :class:`Rule`, and a fixture ``<ID>.<ext>`` beside it whose lines end with ``# expect: ID`` (must
+match) or ``# ok: ID`` (must not match); ``//`` comments for JavaScript, TypeScript and Go.
+
+Pure: :func:`load_catalog` reads package data through ``importlib.resources`` (no environment, no
+network); matching works on bytes handed in. ``python -m bot.core.catalog --docs`` prints the rule
+reference in Markdown (the only output this module ever writes, and only when run as a program).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import posixpath
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from tree_sitter import Node, Query, QueryError, Tree
+
+from bot.core import treesitter
+from bot.core.models import Severity
+
+ID_RE = re.compile(r"^Q(PY|JS|TS|GO|JV|RS|RB)\d{3}$")
+"""Rule ids: ``Q`` + a language prefix + three digits. Stable, never reused."""
+
+ID_PREFIX: dict[str, str] = {
+    "PY": "python",
+    "JS": "javascript",
+    "TS": "typescript",
+    "GO": "go",
+    "JV": "java",
+    "RS": "rust",
+    "RB": "ruby",
+}
+"""Id prefix -> the directory (primary language) its rules live in."""
+
+FIXTURE_EXT: dict[str, str] = {
+    "python": ".py",
+    "javascript": ".js",
+    "typescript": ".ts",
+    "tsx": ".tsx",
+    "go": ".go",
+    "java": ".java",
+    "rust": ".rs",
+    "ruby": ".rb",
+}
+"""Primary language -> fixture file extension."""
+
+COMMENT_PREFIX: dict[str, str] = {"python": "#", "ruby": "#"}
+"""Line-comment marker used by fixtures; ``//`` for every language not listed."""
+
+_JS_FUNCTIONS = frozenset(
+    {"function_declaration", "function_expression", "arrow_function", "method_definition",
+     "generator_function_declaration", "generator_function"}
+)
+FUNCTION_NODES: dict[str, frozenset[str]] = {
+    "python": frozenset({"function_definition", "lambda"}),
+    "javascript": _JS_FUNCTIONS,
+    "typescript": _JS_FUNCTIONS,
+    "tsx": _JS_FUNCTIONS,
+    "go": frozenset({"function_declaration", "method_declaration", "func_literal"}),
+    "java": frozenset({"method_declaration", "constructor_declaration", "lambda_expression"}),
+    "rust": frozenset({"function_item", "closure_expression"}),
+    "ruby": frozenset({"method", "singleton_method", "lambda", "block", "do_block"}),
+}
+"""Node types that delimit a function body, per grammar (``where.inside`` stops there). Read-only."""
+
+_KEBAB_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testdata"})
+_TEST_NAME_RE = re.compile(
+    r"(^test_.*\.py$|_test\.py$|^conftest\.py$|_test\.go$|\.(test|spec)\.[cm]?[jt]sx?$"
+    r"|Test\.java$|Tests\.java$|_spec\.rb$|_test\.rb$)"
+)
+
+
+def is_test_path(path: str) -> bool:
+    """True when ``path`` (POSIX, repo-relative) looks like test code.
+
+    Conventions: pytest (``test_*.py``, ``*_test.py``, ``conftest.py``), Go (``*_test.go``),
+    Jest/Vitest/Mocha (``*.test.ts``, ``*.spec.js``, ``__tests__/``), JUnit (``*Test.java``),
+    RSpec/minitest (``*_spec.rb``, ``*_test.rb``), or any ``test``/``tests``/``spec`` directory.
+    """
+    parts = path.split("/")
+    if any(p in _TEST_DIRS for p in parts[:-1]):
+        return True
+    return bool(_TEST_NAME_RE.search(parts[-1]))
+
+
+class RuleDocs(BaseModel):
+    """The four documentation sections every rule carries (ruff's rule-page layout), Markdown.
+
+    ``example`` holds a fenced code block; ``use_instead`` starts with one line of advice (used as
+    the finding's suggestion, see :meth:`suggestion`) followed by a fenced code block.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    what: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    example: str = Field(min_length=1)
+    use_instead: str = Field(min_length=1)
+
+    @field_validator("what", "why", "example", "use_instead")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v
+
+    @field_validator("use_instead")
+    @classmethod
+    def _advice_first(cls, v: str) -> str:
+        if v.strip().startswith("```"):
+            raise ValueError("must start with a line of advice before any code block")
+        return v
+
+    def suggestion(self) -> str:
+        """The first line of ``use_instead``: a one-line fix advice."""
+        return self.use_instead.strip().splitlines()[0].strip()
+
+
+class Where(BaseModel):
+    """Extra checks applied in Python after the query matched (use only when a query cannot say it).
+
+    - ``inside``: some ancestor of ``@match`` within the same function has one of these node types.
+    - ``not_inside``: no ancestor of ``@match`` within the same function has one of these types.
+    - ``inside_async_function``: the nearest enclosing function is ``async``.
+    - ``function_name_not_match``: regex; the nearest enclosing *named* function's name must not
+      match it (``re.search``).
+    - ``not_match``: capture name -> regex; the capture's text must not match (``re.search``).
+    - ``file_not_match``: regex (multi-line mode); a file whose text matches is exempt from the rule.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inside: tuple[str, ...] = ()
+    not_inside: tuple[str, ...] = ()
+    inside_async_function: bool = False
+    function_name_not_match: str | None = None
+    not_match: dict[str, str] = Field(default_factory=dict)
+    file_not_match: str | None = None
+
+    @field_validator("function_name_not_match", "file_not_match")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            re.compile(v)
+        return v
+
+    @field_validator("not_match")
+    @classmethod
+    def _regexes(cls, v: dict[str, str]) -> dict[str, str]:
+        for pattern in v.values():
+            re.compile(pattern)
+        return v
+
+
+class Rule(BaseModel):
+    """One catalog rule (one YAML file). See the module docstring for the layout.
+
+    ``language`` (one) or ``languages`` (several) name tree-sitter grammars from
+    :mod:`bot.core.languages`; a rule for ``typescript`` also applies to ``tsx``. ``query`` is a
+    tree-sitter query whose ``@match`` capture marks the reported node. ``skip_tests`` exempts test
+    files (:func:`is_test_path`); ``skip_paths`` are ``fnmatch`` globs on the repo-relative path.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    language: str | None = None
+    languages: tuple[str, ...] = ()
+    severity: Severity
+    message: str = Field(min_length=1)
+    query: str = Field(min_length=1)
+    where: Where | None = None
+    skip_tests: bool = False
+    skip_paths: tuple[str, ...] = ()
+    docs: RuleDocs
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"id {v!r} is not of the form Q<PY|JS|TS|GO|JV|RS|RB><3 digits>")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _KEBAB_RE.match(v):
+            raise ValueError(f"name {v!r} is not kebab-case")
+        return v
+
+    @model_validator(mode="after")
+    def _langs(self) -> Self:
+        if (self.language is None) == (not self.languages):
+            raise ValueError("give exactly one of 'language' or 'languages'")
+        for lang in self.all_languages:
+            if not treesitter.supported(lang):
+                raise ValueError(f"unknown language {lang!r}; known: {', '.join(treesitter.LANGUAGES)}")
+        return self
+
+    @property
+    def primary_language(self) -> str:
+        """The directory the rule lives in: ``language``, else the first of ``languages``."""
+        return self.language or self.languages[0]
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        """Every grammar the rule runs on (``typescript`` implies ``tsx``), without duplicates."""
+        langs = list(self.languages) if self.languages else [self.language or ""]
+        if "typescript" in langs and "tsx" not in langs:
+            langs.append("tsx")
+        return tuple(dict.fromkeys(langs))
+
+    def applies_to_path(self, path: str | None) -> bool:
+        """False when ``path`` is exempt (a test file with ``skip_tests``, or a ``skip_paths`` glob)."""
+        if path is None:
+            return True
+        if self.skip_tests and is_test_path(path):
+            return False
+        base = posixpath.basename(path)
+        return not any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(base, g) for g in self.skip_paths)
+
+
+class Match(BaseModel):
+    """One rule match: ``line``/``end_line`` are 1-based head lines of the ``@match`` node;
+    ``text`` is the node's source text (UTF-8 with replacement, at most 200 characters)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    line: int
+    end_line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """All rules of one grammar merged into one query: pattern index -> rule (one tree walk)."""
+
+    query: Query
+    pattern_rules: tuple[Rule, ...]
+
+
+class Catalog:
+    """A loaded, validated catalog. Queries are compiled once, when the catalog is built.
+
+    Build with :func:`load_catalog` (or ``Catalog(rules)`` for rules already validated; raises
+    ``ValueError`` when ids repeat or a query does not compile).
+    """
+
+    def __init__(self, rules: Iterable[Rule], *, sources: dict[str, str] | None = None) -> None:
+        self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
+        self._sources = dict(sources or {})
+        self._by_id: dict[str, Rule] = {}
+        for rule in self.rules:
+            if rule.id in self._by_id:
+                raise ValueError(f"{self._where(rule)}: duplicate rule id {rule.id}")
+            self._by_id[rule.id] = rule
+        self._compiled: dict[str, _Compiled] = {}
+        for lang in treesitter.LANGUAGES:
+            rules = [r for r in self.rules if lang in r.all_languages]
+            if rules:
+                self._compiled[lang] = self._compile(lang, rules)
+
+    def _where(self, rule: Rule) -> str:
+        return self._sources.get(rule.id, rule.id)
+
+    def _compile(self, lang: str, rules: list[Rule]) -> _Compiled:
+        pattern_rules: list[Rule] = []
+        for rule in rules:
+            if _has_top_level_predicate(rule.query):
+                raise ValueError(
+                    f"{self._where(rule)}: a predicate outside a pattern group is ignored by tree-sitter; "
+                    "wrap it: ((node) @match (#eq? @match \"x\"))"
+                )
+            if "#not-any-of?" in rule.query:
+                raise ValueError(
+                    f"{self._where(rule)}: #not-any-of? with several values is unreliable in py-tree-sitter "
+                    "0.26 (it passes when any value differs); use #not-match? with an anchored regex"
+                )
+            try:
+                q = treesitter.query(lang, rule.query)
+            except QueryError as exc:
+                raise ValueError(f"{self._where(rule)}: query does not compile for {lang}: {exc}") from exc
+            names = {q.capture_name(i) for i in range(q.capture_count)}
+            if "match" not in names:
+                raise ValueError(f"{self._where(rule)}: query has no @match capture")
+            pattern_rules.extend([rule] * q.pattern_count)
+        merged = treesitter.query(lang, "\n".join(r.query for r in rules))
+        if merged.pattern_count != len(pattern_rules):  # pragma: no cover - defensive
+            raise ValueError(f"merged {lang} query has {merged.pattern_count} patterns, expected {len(pattern_rules)}")
+        return _Compiled(merged, tuple(pattern_rules))
+
+    def get(self, rule_id: str) -> Rule | None:
+        """The rule with this id, or None."""
+        return self._by_id.get(rule_id)
+
+    def source(self, rule_id: str) -> str | None:
+        """Where the rule was loaded from (``python/QPY001.yml``), when known."""
+        return self._sources.get(rule_id)
+
+    def languages(self) -> frozenset[str]:
+        """Grammar names that have at least one rule."""
+        return frozenset(self._compiled)
+
+    def rules_for(self, language: str | None) -> list[Rule]:
+        """Rules that run on ``language`` (a grammar name; ``tsx`` gets the TypeScript rules)."""
+        return [r for r in self.rules if language in r.all_languages]
+
+    def match(
+        self,
+        language: str,
+        source: bytes,
+        *,
+        path: str | None = None,
+        tree: Tree | None = None,
+        rule_ids: Iterable[str] | None = None,
+    ) -> list[Match]:
+        """Run every rule for ``language`` over ``source`` in one tree walk; see :func:`match_source`.
+
+        ``tree`` (parsed from ``source`` with the same grammar) avoids a second parse; ``rule_ids``
+        restricts the rules; ``path`` applies ``skip_tests`` / ``skip_paths``.
+        """
+        compiled = self._compiled.get(language)
+        if compiled is None:
+            return []
+        wanted = None if rule_ids is None else frozenset(rule_ids)
+        active = {
+            r.id
+            for r in {r.id: r for r in compiled.pattern_rules}.values()
+            if (wanted is None or r.id in wanted) and r.applies_to_path(path)
+        }
+        if not active:
+            return []
+        if tree is None:
+            tree = treesitter.parse(language, source)
+        return _run(compiled.query, compiled.pattern_rules, active, language, source, tree)
+
+
+def _has_top_level_predicate(query_text: str) -> bool:
+    """True when a ``(#pred? ...)`` sits at nesting depth 0 (tree-sitter then silently drops it)."""
+    depth = 0
+    i, n = 0, len(query_text)
+    while i < n:
+        ch = query_text[i]
+        if ch == '"':
+            i += 1
+            while i < n and query_text[i] != '"':
+                i += 2 if query_text[i] == "\\" else 1
+        elif ch == ";":
+            while i < n and query_text[i] != "\n":
+                i += 1
+        elif ch in "([":
+            if ch == "(" and depth == 0 and query_text[i + 1 : i + 2] == "#":
+                return True
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        i += 1
+    return False
+
+
+def _run(
+    q: Query,
+    pattern_rules: tuple[Rule, ...],
+    active: set[str],
+    language: str,
+    source: bytes,
+    tree: Tree,
+) -> list[Match]:
+    file_ok: dict[str, bool] = {}
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Match] = []
+    for index, caps in treesitter.matches(q, tree.root_node):
+        rule = pattern_rules[index]
+        if rule.id not in active:
+            continue
+        if rule.id not in file_ok:
+            file_ok[rule.id] = _file_ok(rule, source)
+        if not file_ok[rule.id]:
+            continue
+        for node in caps.get("match", ()):
+            key = (rule.id, node.start_byte, node.end_byte)
+            if key in seen or not _where_ok(rule, language, node, caps):
+                continue
+            seen.add(key)
+            out.append(_to_match(rule.id, node))
+    out.sort(key=lambda m: (m.line, m.rule_id, m.end_line))
+    return out
+
+
+def _file_ok(rule: Rule, source: bytes) -> bool:
+    if rule.where is None or rule.where.file_not_match is None:
+        return True
+    text = source.decode("utf-8", "replace")
+    return re.search(rule.where.file_not_match, text, re.MULTILINE) is None
+
+
+def _to_match(rule_id: str, node: Node) -> Match:
+    start, end = node.start_point, node.end_point
+    end_row = end.row - 1 if end.column == 0 and end.row > start.row else end.row
+    return Match(rule_id=rule_id, line=start.row + 1, end_line=end_row + 1, text=treesitter.node_text(node)[:200])
+
+
+def _enclosing(node: Node, language: str) -> tuple[list[str], Node | None]:
+    """Ancestor types up to the nearest function node, and that function node (or None)."""
+    stops = FUNCTION_NODES.get(language, frozenset())
+    types: list[str] = []
+    cur = node.parent
+    while cur is not None:
+        if cur.type in stops:
+            return types, cur
+        types.append(cur.type)
+        cur = cur.parent
+    return types, None
+
+
+def _function_name(fn: Node | None, language: str) -> str | None:
+    stops = FUNCTION_NODES.get(language, frozenset())
+    while fn is not None:
+        if fn.type in stops:
+            name = fn.child_by_field_name("name")
+            if name is not None:
+                return treesitter.node_text(name)
+        fn = fn.parent
+    return None
+
+
+def _where_ok(rule: Rule, language: str, node: Node, caps: dict[str, list[Node]]) -> bool:
+    w = rule.where
+    if w is None:
+        return True
+    for cap, pattern in w.not_match.items():
+        if any(re.search(pattern, treesitter.node_text(n)) for n in caps.get(cap, ())):
+            return False
+    if w.inside or w.not_inside or w.inside_async_function or w.function_name_not_match:
+        types, fn = _enclosing(node, language)
+        if w.inside and not any(t in w.inside for t in types):
+            return False
+        if w.not_inside and any(t in w.not_inside for t in types):
+            return False
+        if w.inside_async_function and (fn is None or not any(c.type == "async" for c in fn.children)):
+            return False
+        if w.function_name_not_match:
+            name = _function_name(fn, language)
+            if name is not None and re.search(w.function_name_not_match, name):
+                return False
+    return True
+
+
+def match_source(
+    rule_or_rules: Rule | Catalog | Iterable[Rule],
+    language: str,
+    source: bytes,
+    *,
+    path: str | None = None,
+    tree: Tree | None = None,
+) -> list[Match]:
+    """Run rules over ``source`` (bytes, parsed as grammar ``language``); return matches by line.
+
+    ``rule_or_rules`` is one :class:`Rule`, several, or a :class:`Catalog` (fastest: its queries are
+    precompiled and merged). Rules that do not apply to ``language`` are ignored; with ``path``,
+    ``skip_tests`` and ``skip_paths`` are honoured. Each ``@match`` node yields one :class:`Match`
+    (deduplicated per rule and node). Raises ``ValueError`` when a rule's query does not compile.
+    """
+    if isinstance(rule_or_rules, Catalog):
+        return rule_or_rules.match(language, source, path=path, tree=tree)
+    rules = [rule_or_rules] if isinstance(rule_or_rules, Rule) else list(rule_or_rules)
+    rules = [r for r in rules if language in r.all_languages and r.applies_to_path(path)]
+    if not rules:
+        return []
+    if tree is None:
+        tree = treesitter.parse(language, source)
+    out: list[Match] = []
+    for rule in rules:
+        try:
+            q = treesitter.query(language, rule.query)
+        except QueryError as exc:
+            raise ValueError(f"{rule.id}: query does not compile for {language}: {exc}") from exc
+        out.extend(_run(q, (rule,) * q.pattern_count, {rule.id}, language, source, tree))
+    out.sort(key=lambda m: (m.line, m.rule_id, m.end_line))
+    return out
+
+
+def default_root() -> Traversable:
+    """The packaged catalog directory (``rules/catalog`` via ``importlib.resources``)."""
+    return resources.files("rules") / "catalog"
+
+
+def _rule_files(root: Traversable) -> list[tuple[str, Traversable]]:
+    found: list[tuple[str, Traversable]] = []
+    for lang_dir in sorted(root.iterdir(), key=lambda t: t.name):
+        if not lang_dir.is_dir() or lang_dir.name.startswith((".", "_")):
+            continue
+        for item in sorted(lang_dir.iterdir(), key=lambda t: t.name):
+            if item.is_file() and item.name.endswith((".yml", ".yaml")):
+                found.append((f"{lang_dir.name}/{item.name}", item))
+    return found
+
+
+def load_rule(text: str, where: str) -> Rule:
+    """Parse and validate one rule file's text; ``where`` (e.g. ``python/QPY001.yml``) names it.
+
+    Checks the schema, that the file stem equals the id, and that the directory is the rule's
+    primary language and matches the id prefix. Raises ``ValueError`` naming ``where``.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{where}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: a rule file must hold a mapping")
+    try:
+        rule = Rule.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(f"{where}: invalid rule: {exc}") from exc
+    directory, _, filename = where.rpartition("/")
+    stem = filename.rsplit(".", 1)[0]
+    if stem != rule.id:
+        raise ValueError(f"{where}: file name must be the rule id ({rule.id}.yml)")
+    expected_dir = ID_PREFIX[rule.id[1:3]]
+    if rule.primary_language != expected_dir:
+        raise ValueError(f"{where}: id prefix {rule.id[:3]} requires primary language {expected_dir}")
+    if directory and directory.rsplit("/", 1)[-1] != rule.primary_language:
+        raise ValueError(f"{where}: rule for {rule.primary_language} must live in {rule.primary_language}/")
+    return rule
+
+
+def load_catalog(root: Traversable | Path | None = None) -> Catalog:
+    """Load and validate every ``<language>/<ID>.yml`` under ``root`` (default: the packaged catalog).
+
+    Raises ``ValueError`` naming the offending file when a rule is malformed, an id repeats, or a
+    query does not compile.
+    """
+    base = default_root() if root is None else root
+    rules: list[Rule] = []
+    sources: dict[str, str] = {}
+    for where, item in _rule_files(base):
+        rule = load_rule(item.read_text(encoding="utf-8"), where)
+        if rule.id in sources:
+            raise ValueError(f"{where}: duplicate rule id {rule.id} (also in {sources[rule.id]})")
+        sources[rule.id] = where
+        rules.append(rule)
+    return Catalog(rules, sources=sources)
+
+
+def fixture_name(rule: Rule) -> str:
+    """The fixture path relative to the catalog root: ``<language>/<ID><ext>``."""
+    return f"{rule.primary_language}/{rule.id}{FIXTURE_EXT[rule.primary_language]}"
+
+
+def render_docs(catalog: Catalog) -> str:
+    """The Markdown rule reference (``docs/rules.md``), generated from the catalog only."""
+    lines = [
+        "# Quorum anti-pattern rules",
+        "",
+        "Generated by `python -m bot.core.catalog --docs` from `rules/catalog/`; do not edit by hand.",
+        "",
+        "| ID | Name | Languages | Severity |",
+        "|----|------|-----------|----------|",
+    ]
+    for r in catalog.rules:
+        lines.append(f"| [{r.id}](#{r.id.lower()}) | {r.name} | {', '.join(r.all_languages)} | {r.severity.value} |")
+    for r in catalog.rules:
+        lines += [
+            "",
+            f"## {r.id}",
+            "",
+            f"**{r.name}** ({r.severity.value}; {', '.join(r.all_languages)}"
+            + ("; not applied to test files" if r.skip_tests else "")
+            + ")",
+            "",
+            r.message,
+            "",
+            "### What it does",
+            "",
+            r.docs.what.strip(),
+            "",
+            "### Why is this bad?",
+            "",
+            r.docs.why.strip(),
+            "",
+            "### Example",
+            "",
+            r.docs.example.strip(),
+            "",
+            "### Use instead",
+            "",
+            r.docs.use_instead.strip(),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bot.core.catalog --docs``: print the rule reference; ``--check``: validate only."""
+    parser = argparse.ArgumentParser(prog="python -m bot.core.catalog", description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", action="store_true", help="print docs/rules.md to stdout")
+    parser.add_argument("--check", action="store_true", help="load and validate the catalog")
+    args = parser.parse_args(argv)
+    try:
+        catalog = load_catalog()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.docs:
+        sys.stdout.write(render_docs(catalog))
+    else:
+        print(f"{len(catalog.rules)} rules OK")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - program entry
+    raise SystemExit(main())
