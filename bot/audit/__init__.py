@@ -1,0 +1,26 @@
+"""Quorum's decision log: append-only, hash-chained, tamper-evident (DESIGN.md, "Decision log").
+
+Build records with ``record_from_result`` (one per review decision) or ``event_record`` (human
+review requests, dismissals, feedback, ...), append them to a ``DecisionStore`` (SQLite file by
+default, PostgreSQL at scale), and check the chain with ``DecisionStore.verify``.
+"""
+
+from bot.audit.chain import GENESIS_HASH, ChainRow, VerifyReport, canonical_json, compute_record_hash, verify_rows
+from bot.audit.export import CSV_COLUMNS
+from bot.audit.records import EVENT_KINDS, event_record, record_from_result, utc_timestamp
+from bot.audit.store import DecisionStore
+
+__all__ = [
+    "CSV_COLUMNS",
+    "EVENT_KINDS",
+    "GENESIS_HASH",
+    "ChainRow",
+    "DecisionStore",
+    "VerifyReport",
+    "canonical_json",
+    "compute_record_hash",
+    "event_record",
+    "record_from_result",
+    "utc_timestamp",
+    "verify_rows",
+]

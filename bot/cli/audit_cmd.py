@@ -1,0 +1,191 @@
+"""``quorum audit``: query, verify and export the decision log (mounted by the main CLI).
+
+Entry point: the only place here that reads the environment (``QUORUM_DATABASE_URL``, through
+typer's ``envvar=``) and the platformdirs user data directory. Errors are one line on stderr,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import platformdirs
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.audit import DecisionStore
+from bot.core.errors import AuditError
+
+app = typer.Typer(
+    help="Query, verify and export the decision log (append-only, hash-chained).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="QUORUM_DATABASE_URL",
+        help="SQLAlchemy URL of the log (sqlite:///PATH or postgresql+psycopg://...). "
+        "Default: decisions.sqlite3 in the user data directory.",
+        show_default=False,
+    ),
+]
+RepoOpt = Annotated[str | None, typer.Option("--repo", help="Only this repository (owner/name).")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Only records created at or after this date (YYYY-MM-DD or ISO-8601; UTC).")
+]
+ActionOpt = Annotated[
+    str | None, typer.Option("--action", help="Only decisions with this action (approve, comment, request_changes, needs_human).")
+]
+KindOpt = Annotated[str | None, typer.Option("--kind", help="Only records of this kind (decision, feedback, ...).")]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _resolve_url(database_url: str | None) -> str:
+    if database_url:
+        return database_url
+    return DecisionStore.default_url(platformdirs.user_data_dir("quorum"))
+
+
+@contextmanager
+def _store(database_url: str | None, *, must_exist: bool = True) -> Iterator[DecisionStore]:
+    """Open the store; turn AuditError/SQLAlchemy errors into one line on stderr and exit 1.
+
+    With ``must_exist``, a SQLite URL whose file is missing is an error (a typo in the path must
+    not read as an empty, intact log).
+    """
+    url = _resolve_url(database_url)
+    try:
+        store = DecisionStore(url)
+    except AuditError as exc:
+        _fail(str(exc))
+    try:
+        if must_exist and store.sqlite_path is not None and not store.sqlite_path.exists():
+            _fail(f"no decision log at {store.sqlite_path}")
+        yield store
+    except AuditError as exc:
+        _fail(str(exc))
+    except SQLAlchemyError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        _fail(f"decision log {store.url}: {first}")
+    finally:
+        store.close()
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        _fail(f"--since: {value!r} is not a date (YYYY-MM-DD) or ISO-8601 time", code=2)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _short(value: object, width: int = 12) -> str:
+    return "" if value is None else str(value)[:width]
+
+
+@app.command("list")
+def list_cmd(
+    database_url: DatabaseUrl = None,
+    repo: RepoOpt = None,
+    since: SinceOpt = None,
+    action: ActionOpt = None,
+    kind: KindOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many records (newest first).")] = 50,
+) -> None:
+    """List records, newest first, as a table."""
+    since_at = _parse_since(since)
+    with _store(database_url) as store:
+        rows = store.list(repo=repo, since=since_at, action=action, kind=kind, limit=limit)
+    table = Table(title=f"decision log: {len(rows)} record(s)", show_lines=False)
+    for name, justify in (
+        ("seq", "right"), ("created_at", "left"), ("kind", "left"), ("repo", "left"), ("pr", "right"),
+        ("head", "left"), ("action", "left"), ("risk", "right"), ("record_hash", "left"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")
+    for row in rows:
+        risk = row.get("risk")
+        table.add_row(
+            str(row["seq"]),
+            str(row.get("created_at", "")),
+            str(row.get("kind", "")),
+            str(row.get("repo", "")),
+            "" if row.get("pr_number") is None else str(row["pr_number"]),
+            _short(row.get("head_sha")),
+            str(row.get("action") or ""),
+            "" if risk is None else f"{risk:.2f}",
+            _short(row["record_hash"]),
+        )
+    # Not a terminal (pipe, tests): a fixed width keeps hashes and repo names on one line.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(table)
+
+
+@app.command("show")
+def show_cmd(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="decision_id, seq number, or record_hash prefix (>= 4 hex digits).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Print one record as JSON (with its seq, prev_hash and record_hash)."""
+    with _store(database_url) as store:
+        row = store.get(ident)
+    if row is None:
+        _fail(f"no record matches {ident!r}")
+    typer.echo(json.dumps(row, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@app.command("verify")
+def verify_cmd(database_url: DatabaseUrl = None) -> None:
+    """Walk the hash chain; exit 0 when intact, 1 naming the first broken record."""
+    with _store(database_url) as store:
+        report = store.verify()
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_cmd(
+    database_url: DatabaseUrl = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (complete, re-verifiable) or csv (flattened).")] = "jsonl",
+    repo: RepoOpt = None,
+    since: SinceOpt = None,
+    action: ActionOpt = None,
+    kind: KindOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export records in chain order as JSON Lines or CSV."""
+    if fmt not in ("jsonl", "csv"):
+        _fail(f"--format must be jsonl or csv, not {fmt!r}", code=2)
+    since_at = _parse_since(since)
+    filters = {"repo": repo, "since": since_at, "action": action, "kind": kind}
+    with _store(database_url) as store:
+        if output is None:
+            store.export(fmt, sys.stdout, **filters)
+            return
+        count = _write_file(output, lambda fh: store.export(fmt, fh, **filters))
+    typer.echo(f"exported {count} record(s) to {output}")
+
+
+def _write_file(path: Path, write: Callable[..., int]) -> int:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            return write(fh)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}")
