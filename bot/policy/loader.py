@@ -1,0 +1,200 @@
+"""Reading policies: the packaged default, a repository's ``.quorum.yml`` merged on top, one-line errors.
+
+YAML is parsed with a safe loader that also refuses aliases (no "billion laughs"), duplicate keys
+and non-string keys. Any problem becomes a :class:`~bot.core.errors.PolicyError` whose message is
+one line, e.g. ``.quorum.yml: unknown key 'max_line' in auto_approve (valid: max_changed_lines, ...)``.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.core.errors import PolicyError
+from bot.policy.schema import Policy
+
+MAX_POLICY_BYTES = 256 * 1024
+"""Larger policy texts are refused (a policy is a few kilobytes)."""
+
+DEFAULT_POLICY_RESOURCE = ("rules", "default_policy.yml")
+
+
+def default_policy_text() -> str:
+    """The text of ``rules/default_policy.yml``, read from the installed ``rules`` package."""
+    package, name = DEFAULT_POLICY_RESOURCE
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def load_policy(text: str | None = None, *, source: str = "default") -> Policy:
+    """Validate a policy.
+
+    ``text`` None means the default policy alone; otherwise ``text`` (a repository's ``.quorum.yml``,
+    read from the base branch) is deep-merged on top of the default: mappings merge key by key,
+    lists and scalars replace. An empty text means the default. ``source`` names the text in error
+    messages. Raises :class:`PolicyError` (one line, prefixed with ``source``) for invalid YAML, a
+    text that is not a mapping, unknown keys (the message lists the valid keys at that level), wrong
+    types or values, and configurations that would not fail closed.
+    """
+    default = _parse(default_policy_text(), "rules/default_policy.yml")
+    merged = default if text is None else deep_merge(default, _parse(text, source))
+    try:
+        return Policy.model_validate(merged)
+    except ValidationError as exc:
+        raise PolicyError(_one_line(f"{source}: {format_validation_error(exc)}")) from None
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """``override`` on top of ``base``: mappings merge recursively, anything else replaces.
+
+    Pure: returns new containers for merged mappings and never mutates its arguments.
+    """
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = deep_merge(base[key], value) if key in base else value
+        return out
+    return override
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader without aliases, duplicate keys or non-string keys."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML signature
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a policy", mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN201 - PyYAML signature
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed in a policy", key_node.start_mark
+                )
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is not a string (quote it)", key_node.start_mark
+                )
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    if len(text.encode("utf-8", "surrogateescape")) > MAX_POLICY_BYTES:
+        raise PolicyError(_one_line(f"{source}: policy is larger than {MAX_POLICY_BYTES // 1024} KiB"))
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = " ".join(str(exc.problem or exc.context or "parse error").split())
+        raise PolicyError(_one_line(f"{source}: invalid YAML{where}: {problem}")) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(_one_line(f"{source}: invalid YAML: {exc}")) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PolicyError(_one_line(f"{source}: a policy must be a YAML mapping, got {_type_name(data)}"))
+    return data
+
+
+def _type_name(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# --- validation errors -> one line -------------------------------------------------------------
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One line for the first error of ``exc`` (plus how many more there are).
+
+    Unknown keys: ``unknown key 'k' in <path> (valid: a, b, c)``; other errors:
+    ``<path>: <message> (got <value>)``. Paths use the YAML key names, dotted, with ``[i]`` for items.
+    """
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = tuple(first["loc"])
+    if first["type"] == "extra_forbidden":
+        parent = loc[:-1]
+        where = f"in {_dotted(parent)}" if parent else "at the top level"
+        valid = ", ".join(_valid_keys(Policy, parent))
+        line = f"unknown key '{loc[-1]}' {where} (valid: {valid})"
+    else:
+        msg = first["msg"]
+        if first["type"] in ("value_error", "assertion_error"):
+            msg = str(first.get("ctx", {}).get("error", msg))
+        line = f"{_dotted(loc) or 'policy'}: {msg}"
+        if first["type"] not in ("value_error", "missing"):
+            line += f" (got {_short(first.get('input'))})"
+    if len(errors) > 1:
+        line += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    return line
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """YAML key names accepted at ``loc`` below ``model`` (declaration order)."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, f in annotation.model_fields.items():
+            if part in (name, f.alias):
+                return f.annotation
+        return None
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (dict,) and len(args) == 2:
+        return args[1]
+    if origin in (list, tuple) and args:
+        return args[0]
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            found = _step(arg, part)
+            if found is not None:
+                return found
+    return None

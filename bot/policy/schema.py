@@ -1,0 +1,229 @@
+"""The policy's shape: pydantic models validated with ``extra="forbid"`` and strict types at every level.
+
+The models have no defaults of their own: every value comes from ``rules/default_policy.yml``
+(the single source of truth), with a repository's ``.quorum.yml`` merged on top by
+:func:`bot.policy.loader.load_policy`. Validation normalizes what has no meaning as order or case
+(author logins, globs, required agents) so that the same effective policy always has the same
+:attr:`Policy.version`.
+
+Fail closed: :class:`Actions` refuses ``approve`` for every condition (a condition can only
+escalate), with a dedicated message for abstention, truncation and prompt injection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from bot.core.models import AGENT_NAMES, Action
+from bot.policy.globs import GlobError, glob_to_regex
+
+ACTION_CHOICES: tuple[str, ...] = ("comment", "needs_human", "request_changes")
+"""What a condition may ask for; ``approve`` is never one of them."""
+
+BOT_CONFIG_GLOBS: tuple[str, ...] = (".quorum.yml", ".quorum.yaml")
+"""Always sensitive, whatever the policy says: a PR that changes the bot's config is never auto-approved
+(DESIGN.md, "Security invariants")."""
+
+FAIL_CLOSED_CONDITIONS: tuple[str, ...] = ("abstention", "truncation", "prompt_injection")
+"""Conditions whose action may never be ``approve`` (DESIGN.md, "Fail closed")."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AutoApprove(_Strict):
+    """Gates that must all hold for an approval. Sizes count lines (additions + deletions) and files."""
+
+    max_changed_lines: int = Field(ge=0)
+    max_files: int = Field(ge=0)
+    min_confidence: float = Field(ge=0.0, le=1.0)
+    max_risk: float = Field(ge=0.0, le=1.0)
+    required_agents: list[str] = Field(min_length=1)
+    excluded_authors: list[str]
+    exclude_bots: bool
+    require_checks_green: bool
+    allow_unknown_checks: bool
+    enabled: bool
+
+    @field_validator("required_agents")
+    @classmethod
+    def _known_agents(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in AGENT_NAMES:
+                raise ValueError(f"unknown agent {name!r} (valid: {', '.join(AGENT_NAMES)})")
+        return [a for a in AGENT_NAMES if a in value]
+
+    @field_validator("excluded_authors")
+    @classmethod
+    def _logins(cls, value: list[str]) -> list[str]:
+        # GitHub logins are case-insensitive.
+        return sorted({v.strip().casefold() for v in value if v.strip()})
+
+
+class LargeDiff(_Strict):
+    """Above either threshold the PR goes to a human with a suggestion to split it."""
+
+    split_threshold_lines: int = Field(ge=1)
+    split_threshold_files: int = Field(ge=1)
+
+
+class Actions(_Strict):
+    """What each failing condition asks for. ``gate_failed`` covers the auto-approval gates
+    that have no entry of their own (size caps, special files, draft, author, checks, ...)."""
+
+    critical_finding: str
+    block_verdict: str
+    large_diff: str
+    abstention: str
+    truncation: str
+    prompt_injection: str
+    human_review_requested: str
+    sensitive_path: str
+    concern: str
+    gate_failed: str
+
+    @model_validator(mode="after")
+    def _never_approve(self) -> Actions:
+        valid = ", ".join(ACTION_CHOICES)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value in ACTION_CHOICES:
+                continue
+            if value == "approve" and name in FAIL_CLOSED_CONDITIONS:
+                raise ValueError(
+                    f"{name} cannot be 'approve': abstention, truncation and prompt injection "
+                    f"always fail closed (valid: {valid})"
+                )
+            if value == "approve":
+                raise ValueError(f"{name} cannot be 'approve': a condition can only hold back an approval (valid: {valid})")
+            raise ValueError(f"{name} must be one of {valid} (got {value!r})")
+        return self
+
+    def of(self, condition: str) -> Action:
+        """The configured action for ``condition`` (a field name of this model)."""
+        return Action(getattr(self, condition))
+
+
+def _check_json_value(value: Any, where: str) -> None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where or 'value'}: numbers must be finite")
+        return
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_json_value(v, f"{where}[{i}]" if where else f"[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{where or 'options'}: keys must be strings (got {k!r})")
+            _check_json_value(v, f"{where}.{k}" if where else k)
+        return
+    raise ValueError(
+        f"{where}: must be a string, number, boolean, null, list or mapping (got {type(value).__name__})"
+    )
+
+
+class AgentConfig(_Strict):
+    """One sub-agent's settings. ``timeout_s`` is its wall-clock budget in seconds; ``options``
+    are agent-specific (JSON-like values only) and passed to it as ``ReviewContext.options[name]``."""
+
+    enabled: bool
+    timeout_s: float = Field(gt=0.0, le=3600.0)
+    options: dict[str, Any]
+
+    @field_validator("options")
+    @classmethod
+    def _json_like(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _check_json_value(value, "")
+        return value
+
+
+class Agents(_Strict):
+    """Settings of the five sub-agents (``bot.core.models.AGENT_NAMES``)."""
+
+    intent: AgentConfig
+    safety: AgentConfig
+    logic: AgentConfig
+    anti_patterns: AgentConfig
+    execution_paths: AgentConfig
+
+    def get(self, name: str) -> AgentConfig:
+        """The settings of agent ``name``; raises KeyError for a name outside AGENT_NAMES."""
+        if name not in AGENT_NAMES:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def enabled_names(self) -> list[str]:
+        """Enabled agents in AGENT_NAMES order."""
+        return [a for a in AGENT_NAMES if self.get(a).enabled]
+
+    def options_by_agent(self) -> dict[str, dict[str, Any]]:
+        """``{agent: options}`` for every agent (the shape of ``ReviewContext.options``); copies."""
+        return {a: json.loads(json.dumps(self.get(a).options)) for a in AGENT_NAMES}
+
+
+class Policy(_Strict):
+    """A validated, immutable policy.
+
+    ``schema_version`` is the YAML's top-level ``version`` key (always 1). :attr:`version` is the
+    content hash ``"sha256:<hex>"`` of the canonical policy (sorted-keys JSON of the validated,
+    normalized, merged policy): equal effective policies have equal versions.
+    ``sensitive_paths`` maps a category name (free text, e.g. ``dependencies``) to its globs.
+    """
+
+    schema_version: Literal[1] = Field(alias="version")
+    auto_approve: AutoApprove
+    large_diff: LargeDiff
+    sensitive_paths: dict[str, list[str]]
+    actions: Actions
+    agents: Agents
+
+    _version: str = PrivateAttr(default="")
+
+    @field_validator("sensitive_paths")
+    @classmethod
+    def _globs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for category, globs in sorted(value.items()):
+            cleaned = sorted({g.strip() for g in globs})
+            for g in cleaned:
+                try:
+                    glob_to_regex(g)
+                except GlobError as exc:
+                    raise ValueError(f"category {category!r}: {exc}") from None
+            if cleaned:  # an empty category is the same policy as no category
+                out[category] = cleaned
+        return out
+
+    @model_validator(mode="after")
+    def _digest(self) -> Policy:
+        self._version = "sha256:" + hashlib.sha256(self.canonical_json().encode("ascii")).hexdigest()
+        return self
+
+    def canonical_json(self) -> str:
+        """Sorted-keys, compact, ASCII JSON of the whole policy (YAML key names)."""
+        return json.dumps(
+            self.model_dump(mode="json", by_alias=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+        )
+
+    @property
+    def version(self) -> str:
+        """``"sha256:"`` + 64 hex digits over :meth:`canonical_json`."""
+        return self._version
+
+    def sensitive_globs(self) -> list[tuple[str, str]]:
+        """``(category, glob)`` pairs to check, the fixed bot-config globs first (never removable)."""
+        fixed = [("bot_config", g) for g in BOT_CONFIG_GLOBS]
+        return fixed + [(cat, g) for cat, globs in self.sensitive_paths.items() for g in globs]
