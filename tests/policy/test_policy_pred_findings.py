@@ -31,23 +31,26 @@ def test_critical(mk, default_policy, spec, status) -> None:
 
 
 INJECTION = [
-    ([], "pass"),
-    ([PROMPT_INJECTION_RULE], "fail"),
-    ([PROMPT_INJECTION_RULE + "/hidden-comment"], "fail"),
-    (["safety/prompt-injection-like"], "pass"),  # a different rule id, not a sub-rule
-    (["logic/x", PROMPT_INJECTION_RULE], "fail"),
+    # rule ids, expected status, how many count as injection
+    ([], "pass", 0),
+    ([PROMPT_INJECTION_RULE], "fail", 1),
+    ([PROMPT_INJECTION_RULE + "/hidden-comment"], "fail", 1),
+    (["intent/llm-prompt_injection"], "fail", 1),  # the LLM layer's naming, from any agent
+    (["Safety/Prompt_Injection"], "fail", 1),
+    (["logic/x", PROMPT_INJECTION_RULE], "fail", 1),
+    (["safety/sql-injection", "safety/prompt"], "pass", 0),
 ]
 
 
-@pytest.mark.parametrize(("rules", "status"), INJECTION)
-def test_prompt_injection(mk, default_policy, rules, status) -> None:
+@pytest.mark.parametrize(("rules", "status", "count"), INJECTION)
+def test_prompt_injection(mk, default_policy, rules, status, count) -> None:
     # severity info: even a low-severity injection finding holds the PR for a human
     found = [mk.finding(r, "info", "intent") for r in rules]
     facts = mk.facts(verdicts=mk.verdicts(intent={"findings": found}))
     r = gates.prompt_injection(default_policy, facts)
     assert r.status == status
     assert r.action is Action.needs_human
-    assert r.details["count"] == sum(1 for x in rules if x.startswith(PROMPT_INJECTION_RULE + "/") or x == PROMPT_INJECTION_RULE)
+    assert r.details["count"] == count
 
 
 def test_prompt_injection_action_can_be_escalated_but_not_approved(mk) -> None:

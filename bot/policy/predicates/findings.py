@@ -8,13 +8,19 @@ from bot.policy.predicates.base import capped, leaf, listing, plural, quote
 from bot.policy.schema import Policy
 
 PROMPT_INJECTION_RULE = "safety/prompt-injection"
-"""Rule id of the safety agent's finding for text that addresses the reviewer. More specific
-ids below it (``safety/prompt-injection/...``) count too."""
+"""Rule id of the safety agent's finding for text that addresses the reviewer."""
+
+_INJECTION_MARK = "prompt-injection"
 
 
 def is_prompt_injection(f: Finding) -> bool:
-    """True for a finding ``safety/prompt-injection`` (or a sub-rule of it), from any agent."""
-    return f.rule_id == PROMPT_INJECTION_RULE or f.rule_id.startswith(PROMPT_INJECTION_RULE + "/")
+    """True for a finding about suspected prompt injection, from any agent.
+
+    Fails closed by matching broadly: ``safety/prompt-injection`` itself, more specific ids below
+    it, and any rule id naming prompt injection with ``-`` or ``_`` in any case (the LLM layer names
+    its findings ``<agent>/llm-prompt_injection``).
+    """
+    return _INJECTION_MARK in f.rule_id.lower().replace("_", "-")
 
 
 def _all(facts: PolicyInput) -> list[Finding]:
