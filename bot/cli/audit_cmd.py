@@ -1,19 +1,22 @@
 """``quorum audit``: query, verify and export the decision log (mounted by the main CLI).
 
 Entry point: the only place here that reads the environment (``QUORUM_DATABASE_URL``, through
-typer's ``envvar=``) and the platformdirs user data directory. Errors are one line on stderr,
-never a traceback.
+typer's ``envvar=``) and the platformdirs user data directory. Errors are one line on stderr
+(``quorum: error: ...``), never a traceback. Exit status: 0 success; 1 the chain is broken
+(``verify``) or no record matches (``show``); 2 the log could not be read or an option is invalid;
+3 an unexpected internal error.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, ParamSpec
 
 import platformdirs
 import typer
@@ -22,6 +25,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.audit import DecisionStore
+from bot.cli.common import EXIT_USAGE, fail, run_guarded
 from bot.core.errors import AuditError
 
 app = typer.Typer(
@@ -30,6 +34,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+P = ParamSpec("P")
+EXIT_BROKEN = 1
+EXIT_NO_MATCH = 1
+
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(
@@ -37,6 +45,15 @@ DatabaseUrl = Annotated[
         envvar="QUORUM_DATABASE_URL",
         help="SQLAlchemy URL of the log (sqlite:///PATH or postgresql+psycopg://...). "
         "Default: decisions.sqlite3 in the user data directory.",
+        show_default=False,
+    ),
+]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="QUORUM_DATA_DIR",
+        help="Directory of the default SQLite log (as for quorum review). Default: the user data directory.",
         show_default=False,
     ),
 ]
@@ -50,38 +67,34 @@ ActionOpt = Annotated[
 KindOpt = Annotated[str | None, typer.Option("--kind", help="Only records of this kind (decision, feedback, ...).")]
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _resolve_url(database_url: str | None) -> str:
+def _resolve_url(database_url: str | None, data_dir: Path | None) -> str:
+    """``--database-url``, else ``decisions.sqlite3`` in ``--data-dir`` or the platformdirs user data dir."""
     if database_url:
         return database_url
-    return DecisionStore.default_url(platformdirs.user_data_dir("quorum"))
+    return DecisionStore.default_url(str(data_dir) if data_dir else platformdirs.user_data_dir("quorum"))
 
 
 @contextmanager
-def _store(database_url: str | None, *, must_exist: bool = True) -> Iterator[DecisionStore]:
-    """Open the store; turn AuditError/SQLAlchemy errors into one line on stderr and exit 1.
+def _store(database_url: str | None, data_dir: Path | None) -> Iterator[DecisionStore]:
+    """Open the store; turn AuditError/SQLAlchemy errors into one line on stderr and exit 2.
 
-    With ``must_exist``, a SQLite URL whose file is missing is an error (a typo in the path must
-    not read as an empty, intact log).
+    A SQLite URL whose file is missing is an error: a typo in the path must not read as an empty,
+    intact log.
     """
-    url = _resolve_url(database_url)
+    url = _resolve_url(database_url, data_dir)
     try:
         store = DecisionStore(url)
     except AuditError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
-        if must_exist and store.sqlite_path is not None and not store.sqlite_path.exists():
-            _fail(f"no decision log at {store.sqlite_path}")
+        if store.sqlite_path is not None and not store.sqlite_path.exists():
+            fail(f"no decision log at {store.sqlite_path}")
         yield store
     except AuditError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except SQLAlchemyError as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        _fail(f"decision log {store.url}: {first}")
+        fail(f"decision log {store.url}: {first}")
     finally:
         store.close()
 
@@ -92,8 +105,18 @@ def _parse_since(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        _fail(f"--since: {value!r} is not a date (YYYY-MM-DD) or ISO-8601 time", code=2)
+        fail(f"--since: {value!r} is not a date (YYYY-MM-DD) or ISO-8601 time", EXIT_USAGE)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _guarded(command: Callable[P, None]) -> Callable[P, None]:
+    """Run the command under ``run_guarded``: unexpected errors become one line (exit 3)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        run_guarded(lambda: command(*args, **kwargs))
+
+    return wrapper
 
 
 def _short(value: object, width: int = 12) -> str:
@@ -101,8 +124,10 @@ def _short(value: object, width: int = 12) -> str:
 
 
 @app.command("list")
+@_guarded
 def list_cmd(
     database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
     repo: RepoOpt = None,
     since: SinceOpt = None,
     action: ActionOpt = None,
@@ -111,7 +136,7 @@ def list_cmd(
 ) -> None:
     """List records, newest first, as a table."""
     since_at = _parse_since(since)
-    with _store(database_url) as store:
+    with _store(database_url, data_dir) as store:
         rows = store.list(repo=repo, since=since_at, action=action, kind=kind, limit=limit)
     table = Table(title=f"decision log: {len(rows)} record(s)", show_lines=False)
     for name, justify in (
@@ -138,31 +163,36 @@ def list_cmd(
 
 
 @app.command("show")
+@_guarded
 def show_cmd(
     ident: Annotated[str, typer.Argument(metavar="ID", help="decision_id, seq number, or record_hash prefix (>= 4 hex digits).")],
     database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Print one record as JSON (with its seq, prev_hash and record_hash)."""
-    with _store(database_url) as store:
+    with _store(database_url, data_dir) as store:
         row = store.get(ident)
     if row is None:
-        _fail(f"no record matches {ident!r}")
+        fail(f"no record matches {ident!r}", EXIT_NO_MATCH)
     typer.echo(json.dumps(row, indent=2, sort_keys=True, ensure_ascii=False))
 
 
 @app.command("verify")
-def verify_cmd(database_url: DatabaseUrl = None) -> None:
+@_guarded
+def verify_cmd(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Walk the hash chain; exit 0 when intact, 1 naming the first broken record."""
-    with _store(database_url) as store:
+    with _store(database_url, data_dir) as store:
         report = store.verify()
     typer.echo(report.summary())
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_BROKEN)
 
 
 @app.command("export")
+@_guarded
 def export_cmd(
     database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl (complete, re-verifiable) or csv (flattened).")] = "jsonl",
     repo: RepoOpt = None,
     since: SinceOpt = None,
@@ -172,10 +202,10 @@ def export_cmd(
 ) -> None:
     """Export records in chain order as JSON Lines or CSV."""
     if fmt not in ("jsonl", "csv"):
-        _fail(f"--format must be jsonl or csv, not {fmt!r}", code=2)
+        fail(f"--format must be jsonl or csv, not {fmt!r}", EXIT_USAGE)
     since_at = _parse_since(since)
     filters = {"repo": repo, "since": since_at, "action": action, "kind": kind}
-    with _store(database_url) as store:
+    with _store(database_url, data_dir) as store:
         if output is None:
             store.export(fmt, sys.stdout, **filters)
             return
@@ -188,4 +218,4 @@ def _write_file(path: Path, write: Callable[..., int]) -> int:
         with path.open("w", encoding="utf-8", newline="") as fh:
             return write(fh)
     except OSError as exc:
-        _fail(f"cannot write {path}: {exc.strerror or exc}")
+        fail(f"cannot write {path}: {exc.strerror or exc}")

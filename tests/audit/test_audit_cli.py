@@ -22,6 +22,7 @@ T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 @pytest.fixture
 def runner(monkeypatch):
     monkeypatch.delenv("QUORUM_DATABASE_URL", raising=False)
+    monkeypatch.delenv("QUORUM_DATA_DIR", raising=False)
     return CliRunner()
 
 
@@ -65,7 +66,7 @@ def test_show_unknown_is_one_line_error(runner, log_url):
     result = runner.invoke(app, ["show", "42", "--database-url", log_url])
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.strip() == "error: no record matches '42'"
+    assert result.stderr.strip() == "quorum: error: no record matches '42'"
 
 
 def test_verify_ok_and_broken(runner, log_url):
@@ -91,13 +92,24 @@ def test_default_url_is_the_user_data_dir(runner, log_url, tmp_path, monkeypatch
     data_home = tmp_path / "xdg"
     monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
     missing = runner.invoke(app, ["verify"])
-    assert missing.exit_code == 1
-    assert missing.stderr.strip() == f"error: no decision log at {data_home / 'quorum' / 'decisions.sqlite3'}"
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == f"quorum: error: no decision log at {data_home / 'quorum' / 'decisions.sqlite3'}"
     store = DecisionStore(DecisionStore.default_url(str(data_home / "quorum")))
     store.append(event_record("feedback", repo="acme/widgets", pr_number=1))
     store.close()
     found = runner.invoke(app, ["verify"])
     assert found.exit_code == 0 and found.stdout.strip() == "verified 1 record, chain intact"
+
+
+def test_data_dir_option_and_env(runner, tmp_path):
+    store = DecisionStore(DecisionStore.default_url(str(tmp_path / "qd")))
+    store.append(event_record("feedback", repo="acme/widgets", pr_number=1))
+    store.append(event_record("feedback", repo="acme/widgets", pr_number=2))
+    store.close()
+    by_option = runner.invoke(app, ["verify", "--data-dir", str(tmp_path / "qd")])
+    assert by_option.exit_code == 0 and by_option.stdout.strip() == "verified 2 records, chain intact"
+    by_env = runner.invoke(app, ["list"], env={"QUORUM_DATA_DIR": str(tmp_path / "qd")})
+    assert by_env.exit_code == 0 and "2 record(s)" in by_env.stdout
 
 
 def test_export_csv_to_file(runner, log_url, tmp_path):
@@ -121,8 +133,8 @@ def test_export_jsonl_to_stdout_with_filters(runner, log_url):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["export", "--format", "xml"], 2, "error: --format must be jsonl or csv, not 'xml'"),
-        (["list", "--since", "last week"], 2, "error: --since: 'last week' is not a date"),
+        (["export", "--format", "xml"], 2, "quorum: error: --format must be jsonl or csv, not 'xml'"),
+        (["list", "--since", "last week"], 2, "quorum: error: --since: 'last week' is not a date"),
     ],
 )
 def test_bad_options_are_one_line(runner, log_url, args, code, message):
@@ -140,17 +152,27 @@ def test_bad_options_are_one_line(runner, log_url, args, code, message):
 )
 def test_database_errors_are_one_line_without_traceback(runner, url, message):
     result = runner.invoke(app, ["list", "--database-url", url])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit)
     err = result.stderr.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("error: ") and message in err
+    assert len(err.splitlines()) == 1 and err.startswith("quorum: error: ") and message in err
     assert "Traceback" not in result.output
+
+
+def test_unexpected_errors_are_one_line(runner, log_url, monkeypatch):
+    def boom(self):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(DecisionStore, "verify", boom)
+    result = runner.invoke(app, ["verify", "--database-url", log_url])
+    assert result.exit_code == 3
+    assert result.stderr == "quorum: error: internal error: RuntimeError: disk on fire\n"
 
 
 def test_corrupt_sqlite_file_is_one_line(runner, tmp_path):
     path = Path(tmp_path / "junk.sqlite3")
     path.write_bytes(b"this is not a database" * 100)
     result = runner.invoke(app, ["verify", "--database-url", f"sqlite:///{path}"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     err = result.stderr.strip()
     assert len(err.splitlines()) == 1 and "not a database" in err
