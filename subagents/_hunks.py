@@ -1,0 +1,134 @@
+"""Hunk helpers shared by the intent and logic agents: where to anchor a finding about a removed
+line, which removed line an added line replaced. Pure functions over :mod:`bot.core.diff` models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from bot.core.diff import ChangeKind, DiffLine, FileChange, Hunk, LineKind
+
+
+@dataclass(frozen=True)
+class ChangeBlock:
+    """A run of removed lines followed by a run of added lines inside one hunk (either may be empty)."""
+
+    hunk: Hunk
+    removed: list[DiffLine]
+    added: list[DiffLine]
+    head_line: int
+    """The head line a finding about this block anchors on: the first added line, else the next
+    context line after the block, else the one before, else the hunk's target start (>= 1)."""
+
+
+def change_blocks(hunk: Hunk) -> list[ChangeBlock]:
+    """Split ``hunk`` into :class:`ChangeBlock` s (context lines separate blocks)."""
+    blocks: list[ChangeBlock] = []
+    lines = hunk.lines
+    i = 0
+    while i < len(lines):
+        if lines[i].kind is LineKind.context:
+            i += 1
+            continue
+        start = i
+        removed: list[DiffLine] = []
+        added: list[DiffLine] = []
+        while i < len(lines) and lines[i].kind is not LineKind.context:
+            (removed if lines[i].kind is LineKind.removed else added).append(lines[i])
+            i += 1
+        blocks.append(ChangeBlock(hunk, removed, added, _anchor_line(hunk, start, i)))
+    return blocks
+
+
+def _anchor_line(hunk: Hunk, start: int, end: int) -> int:
+    for ln in hunk.lines[start:end]:
+        if ln.kind is LineKind.added and ln.new_lineno:
+            return ln.new_lineno
+    for ln in hunk.lines[end:]:
+        if ln.new_lineno:
+            return ln.new_lineno
+    for ln in reversed(hunk.lines[:start]):
+        if ln.new_lineno:
+            return ln.new_lineno
+    return max(1, hunk.target_start)
+
+
+def file_blocks(fc: FileChange) -> list[ChangeBlock]:
+    """All change blocks of a file, in order."""
+    return [b for h in fc.hunks for b in change_blocks(h)]
+
+
+def head_line_for_old(fc: FileChange, old_lineno: int) -> int:
+    """The head line to anchor a finding about base line ``old_lineno`` on: the anchor of the
+    change block that removed it; for a base line outside every block, the head line that
+    corresponds to it by offset (1 when the file has no hunks)."""
+    offset = 0
+    for block in file_blocks(fc):
+        olds = [ln.old_lineno for ln in block.removed if ln.old_lineno is not None]
+        if old_lineno in olds:
+            return block.head_line
+    for h in fc.hunks:
+        if h.source_start + h.source_length <= old_lineno:
+            offset = (h.target_start + h.target_length) - (h.source_start + h.source_length)
+    return max(1, old_lineno + offset)
+
+
+def removed_lines(fc: FileChange) -> dict[int, str]:
+    """Base line number -> text of every removed line."""
+    return {ln.old_lineno: ln.text for ln in fc.removed_lines() if ln.old_lineno is not None}
+
+
+def added_lines(fc: FileChange) -> dict[int, str]:
+    """Head line number -> text of every added line."""
+    return {ln.new_lineno: ln.text for ln in fc.added_lines() if ln.new_lineno is not None}
+
+
+def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: float = 0.5) -> list[tuple[DiffLine, DiffLine]]:
+    """Pair removed with added lines of one block: one-to-one in order, each removed line with the
+    most similar not-yet-used added line whose similarity (difflib ratio of the stripped texts)
+    is at least ``min_ratio``. Blank lines never pair."""
+    pairs: list[tuple[DiffLine, DiffLine]] = []
+    used: set[int] = set()
+    start = 0
+    for r in removed:
+        rt = r.text.strip()
+        if not rt:
+            continue
+        best, best_ratio = -1, min_ratio
+        for j in range(start, len(added)):
+            if j in used:
+                continue
+            at = added[j].text.strip()
+            if not at:
+                continue
+            if at == rt:
+                best, best_ratio = j, 1.0
+                break
+            sm = SequenceMatcher(None, rt, at, autojunk=False)
+            if sm.real_quick_ratio() < best_ratio or sm.quick_ratio() < best_ratio:
+                continue
+            ratio = sm.ratio()
+            if ratio >= best_ratio and (best < 0 or ratio > best_ratio):
+                best, best_ratio = j, ratio
+        if best >= 0:
+            used.add(best)
+            start = best + 1
+            pairs.append((r, added[best]))
+    return pairs
+
+
+def first_code_line(fc: FileChange) -> tuple[int | None, str]:
+    """The first added line that is not blank or a comment: ``(head line, stripped text)``;
+    ``(None, "")`` for deleted files or changes that only remove lines (then the first hunk's
+    target start)."""
+    for ln in fc.added_lines():
+        s = ln.text.strip()
+        if s and not s.startswith(("#", "//", "/*", "*", "--")):
+            return ln.new_lineno, s
+    for ln in fc.added_lines():
+        if ln.text.strip():
+            return ln.new_lineno, ln.text.strip()
+    if fc.kind is not ChangeKind.deleted and fc.hunks:
+        return max(1, fc.hunks[0].target_start), ""
+    return None, ""

@@ -1,0 +1,164 @@
+"""Path heuristics shared by sub-agents: is a changed file a test, documentation, CI, build or
+runtime source? Pure functions over POSIX paths relative to the repository root.
+
+The conventions are the common ones of pytest (``test_*.py``, ``*_test.py``, ``tests/``,
+``conftest.py``), Go (``*_test.go``), Jest/Vitest/Mocha (``*.test.ts``, ``*.spec.js``,
+``__tests__/``), RSpec (``spec/``, ``*_spec.rb``), Maven/Gradle (``src/test/``, ``*Test.java``) and
+Rust (``tests/``, ``benches/``). They are heuristics: a file can be misclassified.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+CODE_EXTENSIONS: frozenset[str] = frozenset(
+    {
+        ".py", ".pyi", ".pyx", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx",
+        ".go", ".java", ".kt", ".kts", ".scala", ".rs", ".rb", ".php", ".c", ".h", ".cc", ".cpp",
+        ".cxx", ".hpp", ".hh", ".cs", ".swift", ".m", ".mm", ".lua", ".pl", ".pm", ".r", ".jl",
+        ".ex", ".exs", ".erl", ".clj", ".dart", ".vue", ".svelte", ".sql", ".sh", ".bash", ".zsh",
+        ".ps1", ".groovy", ".hs", ".ml", ".fs", ".zig", ".nim",
+    }
+)
+"""File extensions treated as program source (lower case, with the dot)."""
+
+DOC_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".org", ".tex"})
+"""File extensions treated as prose documentation."""
+
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "site-docs"})
+_DOC_NAMES = re.compile(
+    r"^(readme|changelog|changes|history|news|authors|contributors|contributing|code_of_conduct|"
+    r"license|licence|copying|notice|security|support|governance|maintainers|releasing|upgrading)"
+    r"(\.[a-z0-9]+)?$",
+    re.IGNORECASE,
+)
+_TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__", "spec", "specs", "testdata", "fixtures", "e2e", "benches"})
+_TEST_FILE = re.compile(
+    r"(^test_.+\.py$|.+_tests?\.py$|^conftest\.py$|.+_test\.go$|.+\.(test|spec)\.[cm]?[jt]sx?$|"
+    r".+_spec\.rb$|.+_test\.rb$|.+Tests?\.(java|kt|cs|scala)$|.+Spec\.(groovy|kt|scala)$|"
+    r"^test_.+\.(rb|sh)$)"
+)
+_CI_PREFIXES = (
+    ".github/workflows/", ".github/actions/", ".circleci/", ".buildkite/", ".gitlab/ci/",
+    ".azure-pipelines/", ".ci/", "ci/", ".woodpecker/", ".drone/", ".tekton/",
+)
+_CI_FILES = frozenset(
+    {
+        ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "azure-pipelines.yml", ".drone.yml",
+        "appveyor.yml", ".appveyor.yml", "bitbucket-pipelines.yml", "cloudbuild.yaml",
+        "cloudbuild.yml", ".woodpecker.yml", ".pre-commit-config.yaml", "codecov.yml", ".codecov.yml",
+        ".github/dependabot.yml", ".github/dependabot.yaml", ".github/renovate.json", "renovate.json",
+    }
+)
+_BUILD_FILES = frozenset(
+    {
+        "pyproject.toml", "setup.py", "setup.cfg", "manifest.in", "tox.ini", "noxfile.py", "pipfile",
+        "pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock", "hatch.toml", "requirements.txt",
+        "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json",
+        "bun.lockb", ".npmrc", ".yarnrc", ".yarnrc.yml", "tsconfig.json", "go.mod", "go.sum",
+        "go.work", "cargo.toml", "cargo.lock", "gemfile", "gemfile.lock", "pom.xml", "build.gradle",
+        "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "makefile",
+        "gnumakefile", "cmakelists.txt", "dockerfile", "containerfile", "docker-compose.yml",
+        "docker-compose.yaml", "compose.yml", "compose.yaml", "justfile", "taskfile.yml", "build.rs",
+        "build.sbt", "meson.build", "bazel", "workspace", "build.bazel", "module.bazel",
+        "composer.json", "composer.lock", "mix.exs", "mix.lock", ".dockerignore", "vite.config.ts",
+        "vite.config.js", "webpack.config.js", "rollup.config.js", "babel.config.js", ".babelrc",
+        "jest.config.js", "jest.config.ts", "vitest.config.ts", ".python-version", ".nvmrc",
+        ".tool-versions", "rust-toolchain", "rust-toolchain.toml",
+    }
+)
+_BUILD_NAME = re.compile(r"^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|dockerfile\.[\w.-]+|[\w.-]+\.dockerfile|[\w.-]+\.(mk|cmake|gradle|bzl))$")
+
+
+def _parts(path: str) -> list[str]:
+    return [p for p in path.replace("\\", "/").split("/") if p and p != "."]
+
+
+def extension(path: str) -> str:
+    """The lower-case extension of ``path`` with its dot (``".py"``), or ``""``."""
+    return posixpath.splitext(posixpath.basename(path))[1].lower()
+
+
+def is_test_path(path: str) -> bool:
+    """True for test code and test data: a ``tests/``-like directory anywhere in the path, or a file
+    named like a test (``test_*.py``, ``*_test.py``, ``conftest.py``, ``*_test.go``,
+    ``*.test.ts``, ``*.spec.js``, ``*_spec.rb``, ``FooTest.java``), or Maven's ``src/test/``."""
+    parts = _parts(path)
+    if not parts:
+        return False
+    if any(p.lower() in _TEST_DIRS for p in parts[:-1]):
+        return True
+    return bool(_TEST_FILE.match(parts[-1]))
+
+
+def is_doc_path(path: str) -> bool:
+    """True for prose documentation: ``*.md``/``*.rst``/``*.txt``/... outside test directories,
+    anything under ``docs/`` that is not code, and well-known top-level files (README, CHANGELOG,
+    LICENSE, CONTRIBUTING ...). ``requirements*.txt`` and ``CMakeLists.txt`` are build files, not docs."""
+    parts = _parts(path)
+    if not parts:
+        return False
+    name = parts[-1]
+    if is_build_path(path):
+        return False
+    if _DOC_NAMES.match(name):
+        return True
+    ext = extension(name)
+    if ext in DOC_EXTENSIONS:
+        return True
+    if any(p.lower() in _DOC_DIRS for p in parts[:-1]) and ext not in CODE_EXTENSIONS:
+        return True
+    return False
+
+
+def is_ci_path(path: str) -> bool:
+    """True for continuous-integration configuration: ``.github/workflows/``, ``.gitlab-ci.yml``,
+    ``.circleci/``, ``Jenkinsfile``, ``.travis.yml``, pre-commit and dependabot/renovate config, ..."""
+    low = "/".join(_parts(path)).lower()
+    if low in _CI_FILES or posixpath.basename(low) in {"jenkinsfile", ".gitlab-ci.yml", ".travis.yml"}:
+        return True
+    return low.startswith(_CI_PREFIXES)
+
+
+def is_build_path(path: str) -> bool:
+    """True for build, packaging and dependency files (``pyproject.toml``, ``setup.py``,
+    ``package.json``, lock files, ``go.mod``, ``Cargo.toml``, ``Makefile``, ``Dockerfile``, ...)."""
+    parts = _parts(path)
+    if not parts:
+        return False
+    name = parts[-1].lower()
+    return name in _BUILD_FILES or bool(_BUILD_NAME.match(name))
+
+
+def is_code_path(path: str) -> bool:
+    """True when the extension is a programming language's (see :data:`CODE_EXTENSIONS`)."""
+    return extension(path) in CODE_EXTENSIONS
+
+
+def is_runtime_source(path: str) -> bool:
+    """True for program source that ships and runs: a code file that is not a test, not docs,
+    not CI and not a build script (``setup.py``, ``noxfile.py``, ``build.rs`` are build files)."""
+    return (
+        is_code_path(path)
+        and not is_test_path(path)
+        and not is_doc_path(path)
+        and not is_ci_path(path)
+        and not is_build_path(path)
+    )
+
+
+def category(path: str) -> str:
+    """One word for what ``path`` is: ``test``, ``ci``, ``build``, ``doc``, ``runtime`` or ``other``
+    (configuration, data, assets), checked in that order."""
+    if is_test_path(path):
+        return "test"
+    if is_ci_path(path):
+        return "ci"
+    if is_build_path(path):
+        return "build"
+    if is_doc_path(path):
+        return "doc"
+    if is_code_path(path):
+        return "runtime"
+    return "other"

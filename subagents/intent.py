@@ -1,0 +1,437 @@
+"""The intent sub-agent: does the diff do what the pull request's title and description say?
+
+Deterministic checks, each a small function from :class:`IntentFacts` to findings (rule ids
+``intent/...``):
+
+- ``intent/type-mismatch``: the conventional-commit type against what changed (``docs:`` or
+  ``test:`` changing runtime code, ``ci:`` touching non-CI files, ``style:`` changing more than
+  layout, ``build:``/``chore:`` changing runtime code).
+- ``intent/claims-no-behaviour-change``: "typo", "refactor", "no functional change", "cosmetic",
+  "formatting" ... while the code changes beyond what that claim allows (compared on canonical
+  syntax trees, see :mod:`subagents._pyast`).
+- ``intent/scope-mismatch``: the title's scope or a path it names matches no touched file.
+- ``intent/unrelated-files``: files far from the area the title names.
+- ``intent/empty-description`` / ``intent/vague-title``: text that says nothing.
+
+The PR text is untrusted data: it is only compared with the diff, never followed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, Tree
+
+from bot.core.context import ReviewContext
+from bot.core.diff import ChangeKind, FileChange
+from bot.core.models import Finding, Severity
+from subagents import _paths, _pyast
+from subagents._hunks import first_code_line
+from subagents._pyast import Comparison, Level
+from subagents.base import Analysis, SubAgent
+from subagents.intent_text import Claim, Title, body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
+
+AGENT = "intent"
+CONFIDENCE = 0.8
+"""Intent is fuzzy: the checks compare prose with code."""
+CONFIDENCE_NO_TEXT = 0.5
+"""Confidence when the pull request has neither title nor description."""
+EMPTY_BODY_MIN_LINES = 30
+"""Changed lines above which an empty description is reported."""
+MAX_UNRELATED = 10
+"""Unrelated files reported one by one; beyond this, one summary finding."""
+_TYPO_RENAME_DISTANCE = 2
+_CATEGORY_SCOPES = {
+    "deps": "build", "deps-dev": "build", "dependencies": "build", "dependency": "build",
+    "ci": "ci", "docs": "doc", "doc": "doc", "readme": "doc", "test": "test", "tests": "test",
+    "build": "build",
+}
+_GENERIC_SCOPES = frozenset({"*", "all", "misc", "general", "global", "repo", "project", "release", "deps-all", "main", "root", "workspace", "lint", "style", "types", "typing", "format", "i18n", "l10n"})
+_GENERIC_ROOTS = frozenset({"src", "lib", "libs", "pkg", "packages", "internal", "app", "apps", "cmd", "source", "sources", "code", "modules"})
+
+
+@dataclass
+class IntentFacts:
+    """What the checks look at: the parsed title, claims, the changed files and lazily computed
+    base/head comparisons (cached per file and mode)."""
+
+    ctx: ReviewContext
+    title: Title
+    claims: list[Claim]
+    files: list[FileChange]
+    _cmp: dict[tuple[str, bool], Comparison] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, ctx: ReviewContext) -> IntentFacts:
+        """Read title, body and diff from ``ctx``."""
+        return cls(ctx, parse_title(ctx.pr.title), claims(ctx.pr.title, ctx.pr.body), list(ctx.diff.files))
+
+    def base_bytes(self, fc: FileChange) -> bytes | None:
+        """Base content of ``fc`` (its old path for renames), None for added files."""
+        if fc.kind is ChangeKind.added:
+            return None
+        return self.ctx.base.read(fc.old_path or fc.path)
+
+    def head_bytes(self, fc: FileChange) -> bytes | None:
+        """Head content of ``fc``, None for deleted files."""
+        if fc.kind is ChangeKind.deleted:
+            return None
+        return self.ctx.head.read(fc.path)
+
+    def trees(self, fc: FileChange) -> tuple[Tree | None, Tree | None]:
+        """Cached (base tree, head tree) of ``fc``; either may be None."""
+        shared = self.ctx.shared
+        base = _pyast.parsed(shared, "base", fc.old_path or fc.path, fc.language, self.base_bytes(fc))
+        head = _pyast.parsed(shared, "head", fc.path, fc.language, self.head_bytes(fc))
+        return base, head
+
+    def comparison(self, fc: FileChange, *, blank_strings: bool = False) -> Comparison:
+        """How much ``fc`` changed (see :func:`subagents._pyast.compare`); binary files and
+        submodules always count as ``changed``."""
+        key = (fc.path, blank_strings)
+        if key not in self._cmp:
+            if fc.is_binary or fc.is_submodule:
+                self._cmp[key] = Comparison(Level.changed, parsed=False)
+            else:
+                bt, ht = self.trees(fc)
+                self._cmp[key] = _pyast.compare(
+                    fc.language, self.base_bytes(fc), self.head_bytes(fc),
+                    blank_strings=blank_strings, base_tree=bt, head_tree=ht,
+                )
+        return self._cmp[key]
+
+    def changed_definitions(self, fc: FileChange, *, blank_strings: bool = False) -> list[tuple[str, int | None, int | None]]:
+        """``(qualname, head start line, head end line)`` of functions whose canonical code differs
+        between base and head (removed ones with ``None`` lines), in head order; empty without
+        parse trees. A function is left out when one of its nested functions is listed."""
+        bt, ht = self.trees(fc)
+        py = fc.language == "python"
+        bdefs = _pyast.definitions(bt.root_node) if bt is not None else {}
+        hdefs = _pyast.definitions(ht.root_node) if ht is not None else {}
+        out: list[tuple[str, int | None, int | None]] = []
+        for name in list(hdefs) + [n for n in bdefs if n not in hdefs]:
+            b, h = bdefs.get(name), hdefs.get(name)
+            cb = _pyast.canonical(b.node, python=py, blank_strings=blank_strings) if b else None
+            ch = _pyast.canonical(h.node, python=py, blank_strings=blank_strings) if h else None
+            if cb != ch and (cb is None or ch is None or _pyast.rename_map(cb, ch) is None):
+                out.append((name, h.start if h else None, h.end if h else None))
+        nested = {n for n, _, _ in out for m, _, _ in out if m != n and m.startswith(n + ".")}
+        return [item for item in out if item[0] not in nested]
+
+
+def _finding(rule: str, severity: Severity, message: str, *, path: str | None = None, line: int | None = None,
+             anchor: str, evidence: list[str] | None = None, suggestion: str | None = None) -> Finding:
+    return Finding.make(rule_id=rule, agent=AGENT, severity=severity, message=message, path=path, line=line,
+                        anchor=anchor, evidence=evidence, suggestion=suggestion)
+
+
+def _code_changed(facts: IntentFacts, fc: FileChange, *, allow_renames: bool = False) -> bool:
+    level = facts.comparison(fc).level
+    return level is Level.changed or (level is Level.renamed and not allow_renames)
+
+
+def _where(facts: IntentFacts, fc: FileChange) -> tuple[int | None, list[str]]:
+    """Head line to anchor on (the first added line inside the first changed function, else the
+    first added code line) and evidence naming the changed functions."""
+    defs = facts.changed_definitions(fc) if fc.language else []
+    evidence = [f"{fc.path}: {name}" for name, _, _ in defs[:8]]
+    added = sorted(fc.changed_new_lines())
+    for _, start, end in defs:
+        if start is None or end is None:
+            continue
+        inside = [n for n in added if start <= n <= end]
+        return (inside[0] if inside else start), evidence
+    line, _ = first_code_line(fc)
+    return line, evidence
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+_TYPE_RULES: dict[str, tuple[dict[str, Severity], str]] = {
+    # type -> ({category: severity when such a file changes code}, what the type promises)
+    "docs": ({"runtime": Severity.major, "ci": Severity.minor}, "documentation only"),
+    "test": ({"runtime": Severity.major}, "tests only"),
+    "ci": ({"runtime": Severity.major, "other": Severity.minor, "test": Severity.minor}, "CI configuration only"),
+    "style": ({"runtime": Severity.major, "test": Severity.minor}, "formatting only"),
+    "build": ({"runtime": Severity.minor}, "build or dependency changes"),
+    "chore": ({"runtime": Severity.minor}, "maintenance without runtime changes"),
+}
+
+
+def check_type_mismatch(facts: IntentFacts) -> list[Finding]:
+    """``intent/type-mismatch``: files whose change the conventional-commit type does not cover.
+
+    Code files count only when their code changed (canonical trees differ; comments, docstrings
+    and layout are free for every type); other files count when touched at all.
+    """
+    ctype = facts.title.type
+    if ctype not in _TYPE_RULES:
+        return []
+    rules, promise = _TYPE_RULES[ctype]
+    out = []
+    for fc in facts.files:
+        cat = _paths.category(fc.path)
+        severity = rules.get(cat)
+        if severity is None:
+            continue
+        if _paths.is_code_path(fc.path) and not _code_changed(facts, fc):
+            continue
+        line, evidence = _where(facts, fc) if fc.kind is not ChangeKind.deleted else (None, [])
+        what = "changes code" if _paths.is_code_path(fc.path) else "is touched"
+        out.append(_finding(
+            "intent/type-mismatch", severity,
+            f"The title's type `{ctype}:` promises {promise}, but {cat} file `{fc.path}` {what}.",
+            path=fc.path, line=line, anchor=f"{ctype}:{fc.path}", evidence=evidence,
+            suggestion="Use the type that matches the change (e.g. `fix:` or `feat:`), or split the pull request.",
+        ))
+    return out
+
+
+def _claim_allows(facts: IntentFacts, fc: FileChange, strings_free: bool, renames_free: bool, typo_renames: bool) -> bool:
+    cmp = facts.comparison(fc, blank_strings=strings_free)
+    if cmp.level is Level.same:
+        return True
+    if cmp.level is Level.renamed:
+        if renames_free:
+            return True
+        if typo_renames:
+            return all(_pyast.edit_distance(a, b) <= _TYPO_RENAME_DISTANCE for a, b in cmp.renames)
+    return False
+
+
+def _moved_only(facts: IntentFacts, files: list[FileChange], strings_free: bool) -> bool:
+    """True when the top-level statements of ``files`` (base vs head, imports excluded) are the
+    same multiset: code was only moved between or within these files."""
+    base: Counter[str] = Counter()
+    head: Counter[str] = Counter()
+    for fc in files:
+        bt, ht = facts.trees(fc)
+        if (fc.kind is not ChangeKind.added and bt is None) or (fc.kind is not ChangeKind.deleted and ht is None):
+            return False
+        py = fc.language == "python"
+        for tree, acc in ((bt, base), (ht, head)):
+            if tree is None:
+                continue
+            if tree.root_node.has_error:
+                return False
+            acc.update(_chunks(tree.root_node, py, strings_free))
+    return base == head
+
+
+def _chunks(root: Node, python: bool, strings_free: bool) -> Counter[str]:
+    if not strings_free:
+        return _pyast.top_level_chunks(root, python=python)
+    out: Counter[str] = Counter()
+    for child in root.named_children:
+        if child.is_extra or child.type in _pyast.COMMENT_TYPES or child.type.startswith("import") or (python and _pyast.is_docstring(child)):
+            continue
+        out["\x1f".join(_pyast.canonical(child, python=python, blank_strings=True))] += 1
+    return out
+
+
+def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list[Finding]:
+    """``intent/claims-no-behaviour-change``: the text says typo / refactor / no functional change /
+    cosmetic / formatting, but runtime code changes beyond what the claim allows.
+
+    typo: strings, comments, docstrings and renames by at most 2 letters; formatting/cosmetic:
+    strings, comments, docstrings and layout; refactor / no functional change: consistent renames
+    and moving top-level code between the changed files. Major when the code was parsed; minor
+    when only a line compare was possible (the change may still be a rename).
+    """
+    if not facts.claims:
+        return []
+    kinds = {c.kind for c in facts.claims}
+    strings_free = bool(kinds & {"typo", "text"})
+    renames_free = "refactor" in kinds
+    typo_renames = "typo" in kinds
+    claim = facts.claims[0]
+    candidates = [
+        fc for fc in facts.files
+        if _paths.is_runtime_source(fc.path) and fc.path not in (skip_paths or set())
+        and not _claim_allows(facts, fc, strings_free, renames_free, typo_renames)
+    ]
+    if candidates and renames_free and _moved_only(facts, candidates, strings_free):
+        return []
+    allowed = {
+        "typo": "strings, comments, docstrings and misspelt names",
+        "text": "layout, strings, comments and docstrings",
+        "refactor": "renames, moves, layout, comments and docstrings",
+    }[("refactor" if renames_free else "typo" if typo_renames else "text")]
+    out = []
+    for fc in candidates:
+        parsed = facts.comparison(fc, blank_strings=strings_free).parsed
+        line, evidence = _where(facts, fc) if fc.kind is not ChangeKind.deleted else (None, [])
+        verb = {ChangeKind.added: "adds", ChangeKind.deleted: "deletes"}.get(fc.kind, "changes code in")
+        out.append(_finding(
+            "intent/claims-no-behaviour-change", Severity.major if parsed else Severity.minor,
+            f"The {claim.where} says \"{claim.phrase}\" (no behaviour change), but the pull request {verb} "
+            f"`{fc.path}` beyond {allowed}" + ("." if parsed else " (line compare only; could not parse)."),
+            path=fc.path, line=line, anchor=f"claim:{fc.path}", evidence=evidence,
+            suggestion="Describe the behaviour change in the title and description, or split it out.",
+        ))
+    return out
+
+
+def _norm(s: str) -> str:
+    return s.lower().replace("-", "_").strip()
+
+
+def _matches_area(token: str, fc: FileChange) -> bool:
+    cat = _CATEGORY_SCOPES.get(token)
+    if cat is not None:
+        return any(_paths.category(p) == cat for p in _file_paths(fc))
+    tok = _norm(token)
+    for path in _file_paths(fc):
+        low = _norm(path)
+        if "/" in tok or "." in tok:
+            if tok.strip("/") in low:
+                return True
+            continue
+        parts = low.split("/")
+        comps = [p.rsplit(".", 1)[0] if i == len(parts) - 1 else p for i, p in enumerate(parts)]
+        for comp in comps:
+            if comp == tok or (len(tok) >= 4 and (tok in comp or (len(comp) >= 4 and comp in tok))):
+                return True
+            if len(tok) < 4 and comp.startswith(tok) and len(comp) - len(tok) <= 2:
+                return True
+    return False
+
+
+def _file_paths(fc: FileChange) -> list[str]:
+    return [fc.path] + ([fc.old_path] if fc.old_path else [])
+
+
+def _areas(facts: IntentFacts) -> list[str]:
+    tokens: list[str] = []
+    if facts.title.scope:
+        for part in facts.title.scope.split(","):
+            part = part.strip()
+            if part and part not in _GENERIC_SCOPES:
+                tokens.append(part)
+    tokens.extend(path_mentions(facts.title.raw))
+    return list(dict.fromkeys(tokens))
+
+
+def check_scope(facts: IntentFacts) -> list[Finding]:
+    """``intent/scope-mismatch``: a scope (``fix(parser): ...``) or path named in the title that
+    no touched file matches (``deps``/``ci``/``docs``/``tests`` scopes match file categories)."""
+    if not facts.files:
+        return []
+    out = []
+    for token in _areas(facts):
+        if not any(_matches_area(token, fc) for fc in facts.files):
+            out.append(_finding(
+                "intent/scope-mismatch", Severity.minor,
+                f"The title names `{token}`, but no changed file matches it.",
+                anchor=f"scope:{token}", evidence=[fc.path for fc in facts.files[:8]],
+                suggestion="Fix the title's scope, or check that the intended files are part of the change.",
+            ))
+    return out
+
+
+def _dir_parts(path: str) -> list[str]:
+    return [p for p in path.split("/")[:-1] if p.lower() not in _GENERIC_ROOTS]
+
+
+def _near(path: str, anchors: list[str]) -> bool:
+    parts = _dir_parts(path)
+    for other in anchors:
+        oparts = _dir_parts(other)
+        if parts and oparts and parts[0] == oparts[0]:
+            return True
+        if not parts and not oparts:
+            return True
+    return False
+
+
+def check_unrelated(facts: IntentFacts) -> list[Finding]:
+    """``intent/unrelated-files``: when the title names an area that some files match, the other
+    non-test, non-doc files that share no directory (below ``src/``-like roots) with any of them."""
+    out: list[Finding] = []
+    far: list[FileChange] = []
+    for token in _areas(facts):
+        matched = [fc for fc in facts.files if _matches_area(token, fc)]
+        if not matched:
+            continue
+        is_category = token in _CATEGORY_SCOPES
+        anchors = [fc.path for fc in matched]
+        for fc in facts.files:
+            if fc in matched or fc in far or _paths.category(fc.path) in ("test", "doc"):
+                continue
+            if is_category or not _near(fc.path, anchors):
+                far.append(fc)
+        for fc in far[:MAX_UNRELATED]:
+            line, _ = first_code_line(fc) if fc.kind is not ChangeKind.deleted else (None, "")
+            out.append(_finding(
+                "intent/unrelated-files", Severity.minor,
+                f"The title is about `{token}`, but `{fc.path}` is far from it.",
+                path=fc.path, line=line, anchor=f"unrelated:{token}:{fc.path}",
+                suggestion="Move unrelated changes to their own pull request, or mention them in the description.",
+            ))
+        if len(far) > MAX_UNRELATED:
+            out.append(_finding(
+                "intent/unrelated-files", Severity.minor,
+                f"{len(far) - MAX_UNRELATED} more files are far from `{token}`.",
+                anchor=f"unrelated-more:{token}", evidence=[fc.path for fc in far[MAX_UNRELATED:]][:20],
+            ))
+        break
+    return out
+
+
+def check_description(facts: IntentFacts) -> list[Finding]:
+    """``intent/empty-description``: more than 30 changed lines and a description that says nothing."""
+    if facts.ctx.diff.changed_lines <= EMPTY_BODY_MIN_LINES or not body_is_unhelpful(facts.ctx.pr.body):
+        return []
+    return [_finding(
+        "intent/empty-description", Severity.minor,
+        f"The description is empty or a placeholder for a change of {facts.ctx.diff.changed_lines} lines.",
+        anchor="empty-description",
+        suggestion="Say what the change does and why, and how it was tested.",
+    )]
+
+
+def check_title(facts: IntentFacts) -> list[Finding]:
+    """``intent/vague-title`` (info): "update", "fix", "changes", "wip", GitHub's "Update x.py"."""
+    if not title_is_vague(facts.ctx.pr.title):
+        return []
+    return [_finding(
+        "intent/vague-title", Severity.info,
+        f"The title \"{facts.title.raw[:80]}\" does not say what the change does.",
+        anchor="vague-title",
+        suggestion="Name the behaviour that changes, e.g. `fix(parser): accept empty hunks`.",
+    )]
+
+
+CHECKS: tuple[Callable[[IntentFacts], list[Finding]], ...] = (
+    check_type_mismatch, check_scope, check_unrelated, check_description, check_title,
+)
+"""Checks run in order; :func:`check_claims` runs after them, skipping files already reported
+by ``intent/type-mismatch``."""
+
+
+class IntentAgent(SubAgent):
+    """Compares the pull request's title and description with its diff (see the module docstring)."""
+
+    name = AGENT
+
+    def analyze(self, ctx: ReviewContext) -> Analysis:
+        """Run every check; confidence 0.8, or 0.5 when there is no title or description at all."""
+        facts = IntentFacts.build(ctx)
+        findings: list[Finding] = []
+        for check in CHECKS:
+            findings.extend(check(facts))
+        typed = {f.path for f in findings if f.rule_id == "intent/type-mismatch" and f.path}
+        findings.extend(check_claims(facts, skip_paths=typed))
+        unique = list({f.id: f for f in findings}.values())
+        has_text = bool(ctx.pr.title.strip() or ctx.pr.body.strip())
+        notes = []
+        if facts.claims:
+            notes.append("claims: " + ", ".join(f"{c.kind} ({c.where})" for c in facts.claims))
+        return Analysis(
+            findings=unique,
+            confidence=CONFIDENCE if has_text else CONFIDENCE_NO_TEXT,
+            truncated=ctx.diff.truncated,
+            notes=notes,
+        )
