@@ -12,12 +12,14 @@ reference in Markdown (the only output this module ever writes, and only when ru
 from __future__ import annotations
 
 import argparse
+import bisect
 import fnmatch
 import posixpath
 import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -29,6 +31,9 @@ from tree_sitter import Node, Query, QueryError, Tree
 
 from bot.core import treesitter
 from bot.core.models import Severity
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (several times faster), else the Python one."""
 
 ID_RE = re.compile(r"^Q(PY|JS|TS|GO|JV|RS|RB)\d{3}$")
 """Rule ids: ``Q`` + a language prefix + three digits. Stable, never reused."""
@@ -75,6 +80,7 @@ FUNCTION_NODES: dict[str, frozenset[str]] = {
 }
 """Node types that delimit a function body, per grammar (``where.inside`` stops there). Read-only."""
 
+_MATCH_CAPTURE_RE = re.compile(r"@match\b")
 _KEBAB_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testdata"})
 _TEST_NAME_RE = re.compile(
@@ -202,6 +208,23 @@ class Rule(BaseModel):
             raise ValueError(f"name {v!r} is not kebab-case")
         return v
 
+    @field_validator("query")
+    @classmethod
+    def _query_text(cls, v: str) -> str:
+        if not _MATCH_CAPTURE_RE.search(v):
+            raise ValueError("query has no @match capture")
+        if _has_top_level_predicate(v):
+            raise ValueError(
+                "a predicate outside a pattern group is ignored by tree-sitter; "
+                'wrap it: ((node) @match (#eq? @match "x"))'
+            )
+        if "#not-any-of?" in v:
+            raise ValueError(
+                "#not-any-of? with several values is unreliable in py-tree-sitter 0.26 "
+                "(it passes when any value differs); use #not-match? with an anchored regex"
+            )
+        return v
+
     @model_validator(mode="after")
     def _langs(self) -> Self:
         if (self.language is None) == (not self.languages):
@@ -224,12 +247,13 @@ class Rule(BaseModel):
             langs.append("tsx")
         return tuple(dict.fromkeys(langs))
 
-    def applies_to_path(self, path: str | None) -> bool:
-        """False when ``path`` is exempt (a test file with ``skip_tests``, or a ``skip_paths`` glob)."""
+    def applies_to_path(self, path: str | None, *, is_test: bool | None = None) -> bool:
+        """False when ``path`` is exempt: a test file with ``skip_tests`` (``is_test`` overrides
+        :func:`is_test_path` when given), or a ``skip_paths`` glob match."""
+        if self.skip_tests and (is_test if is_test is not None else path is not None and is_test_path(path)):
+            return False
         if path is None:
             return True
-        if self.skip_tests and is_test_path(path):
-            return False
         base = posixpath.basename(path)
         return not any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(base, g) for g in self.skip_paths)
 
@@ -279,30 +303,31 @@ class Catalog:
         return self._sources.get(rule.id, rule.id)
 
     def _compile(self, lang: str, rules: list[Rule]) -> _Compiled:
-        pattern_rules: list[Rule] = []
-        for rule in rules:
-            if _has_top_level_predicate(rule.query):
-                raise ValueError(
-                    f"{self._where(rule)}: a predicate outside a pattern group is ignored by tree-sitter; "
-                    "wrap it: ((node) @match (#eq? @match \"x\"))"
-                )
-            if "#not-any-of?" in rule.query:
-                raise ValueError(
-                    f"{self._where(rule)}: #not-any-of? with several values is unreliable in py-tree-sitter "
-                    "0.26 (it passes when any value differs); use #not-match? with an anchored regex"
-                )
-            try:
-                q = treesitter.query(lang, rule.query)
-            except QueryError as exc:
-                raise ValueError(f"{self._where(rule)}: query does not compile for {lang}: {exc}") from exc
-            names = {q.capture_name(i) for i in range(q.capture_count)}
-            if "match" not in names:
-                raise ValueError(f"{self._where(rule)}: query has no @match capture")
-            pattern_rules.extend([rule] * q.pattern_count)
-        merged = treesitter.query(lang, "\n".join(r.query for r in rules))
-        if merged.pattern_count != len(pattern_rules):  # pragma: no cover - defensive
-            raise ValueError(f"merged {lang} query has {merged.pattern_count} patterns, expected {len(pattern_rules)}")
-        return _Compiled(merged, tuple(pattern_rules))
+        """Compile the rules of one grammar as a single query; map each pattern back to its rule by
+        the byte offset where the pattern starts (``Query.start_byte_for_pattern``)."""
+        texts = [r.query.rstrip() + "\n" for r in rules]
+        starts: list[int] = []
+        offset = 0
+        for text in texts:
+            starts.append(offset)
+            offset += len(text.encode("utf-8"))
+        try:
+            merged = treesitter.query(lang, "".join(texts))
+        except QueryError as merged_exc:
+            for rule in rules:  # slow path, errors only: find the rule to blame
+                try:
+                    treesitter.query(lang, rule.query)
+                except QueryError as exc:
+                    raise ValueError(f"{self._where(rule)}: query does not compile for {lang}: {exc}") from exc
+            raise ValueError(f"{lang} rules do not compile together: {merged_exc}") from merged_exc
+        pattern_rules = tuple(
+            rules[bisect.bisect_right(starts, merged.start_byte_for_pattern(i)) - 1]
+            for i in range(merged.pattern_count)
+        )
+        missing = {r.id for r in rules} - {r.id for r in pattern_rules}
+        if missing:  # pragma: no cover - a rule text always yields a pattern once it compiles
+            raise ValueError(f"rules without a pattern for {lang}: {sorted(missing)}")
+        return _Compiled(merged, pattern_rules)
 
     def get(self, rule_id: str) -> Rule | None:
         """The rule with this id, or None."""
@@ -328,11 +353,15 @@ class Catalog:
         path: str | None = None,
         tree: Tree | None = None,
         rule_ids: Iterable[str] | None = None,
+        is_test: bool | None = None,
     ) -> list[Match]:
         """Run every rule for ``language`` over ``source`` in one tree walk; see :func:`match_source`.
 
-        ``tree`` (parsed from ``source`` with the same grammar) avoids a second parse; ``rule_ids``
-        restricts the rules; ``path`` applies ``skip_tests`` / ``skip_paths``.
+        ``tree`` (parsed from ``source`` with the same grammar) avoids a second parse (it is ignored,
+        and the source re-parsed after :func:`~bot.core.treesitter.utf8_safe`, when ``source`` is not
+        valid UTF-8); ``rule_ids``
+        restricts the rules; ``path`` applies ``skip_tests`` / ``skip_paths``; ``is_test`` overrides
+        the built-in test-file heuristic (:func:`is_test_path`).
         """
         compiled = self._compiled.get(language)
         if compiled is None:
@@ -341,13 +370,14 @@ class Catalog:
         active = {
             r.id
             for r in {r.id: r for r in compiled.pattern_rules}.values()
-            if (wanted is None or r.id in wanted) and r.applies_to_path(path)
+            if (wanted is None or r.id in wanted) and r.applies_to_path(path, is_test=is_test)
         }
         if not active:
             return []
-        if tree is None:
-            tree = treesitter.parse(language, source)
-        return _run(compiled.query, compiled.pattern_rules, active, language, source, tree)
+        safe = treesitter.utf8_safe(source)
+        if tree is None or safe is not source:
+            tree = treesitter.parse(language, safe)
+        return _run(compiled.query, compiled.pattern_rules, active, language, safe, tree)
 
 
 def _has_top_level_predicate(query_text: str) -> bool:
@@ -474,7 +504,8 @@ def match_source(
     ``rule_or_rules`` is one :class:`Rule`, several, or a :class:`Catalog` (fastest: its queries are
     precompiled and merged). Rules that do not apply to ``language`` are ignored; with ``path``,
     ``skip_tests`` and ``skip_paths`` are honoured. Each ``@match`` node yields one :class:`Match`
-    (deduplicated per rule and node). Raises ``ValueError`` when a rule's query does not compile.
+    (deduplicated per rule and node). Non-UTF-8 bytes are replaced with U+FFFD before matching
+    (lines are unchanged). Raises ``ValueError`` when a rule's query does not compile.
     """
     if isinstance(rule_or_rules, Catalog):
         return rule_or_rules.match(language, source, path=path, tree=tree)
@@ -482,8 +513,10 @@ def match_source(
     rules = [r for r in rules if language in r.all_languages and r.applies_to_path(path)]
     if not rules:
         return []
-    if tree is None:
-        tree = treesitter.parse(language, source)
+    safe = treesitter.utf8_safe(source)
+    if tree is None or safe is not source:
+        tree = treesitter.parse(language, safe)
+    source = safe
     out: list[Match] = []
     for rule in rules:
         try:
@@ -518,7 +551,7 @@ def load_rule(text: str, where: str) -> Rule:
     primary language and matches the id prefix. Raises ``ValueError`` naming ``where``.
     """
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (C or pure Python)
     except yaml.YAMLError as exc:
         raise ValueError(f"{where}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -537,6 +570,15 @@ def load_rule(text: str, where: str) -> Rule:
     if directory and directory.rsplit("/", 1)[-1] != rule.primary_language:
         raise ValueError(f"{where}: rule for {rule.primary_language} must live in {rule.primary_language}/")
     return rule
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The packaged catalog, loaded and compiled once per process (the catalog is immutable).
+
+    Raises ``ValueError`` like :func:`load_catalog`.
+    """
+    return load_catalog()
 
 
 def load_catalog(root: Traversable | Path | None = None) -> Catalog:

@@ -71,9 +71,24 @@ def parse(name: str, source: bytes) -> Tree:
     """Parse ``source`` (bytes, any encoding; tree-sitter works on bytes) as language ``name``.
 
     Never raises on malformed source: syntax errors become ``ERROR`` / ``MISSING`` nodes.
-    Raises ``ValueError`` for an unknown language name.
+    Raises ``ValueError`` for an unknown language name. Caution: running a query with text
+    predicates (``#eq?``, ``#match?``) over a tree of non-UTF-8 bytes raises ``UnicodeDecodeError``
+    in py-tree-sitter 0.26; parse :func:`utf8_safe` ``(source)`` when you will run such queries.
     """
     return get_parser(name).parse(source)
+
+
+def utf8_safe(source: bytes) -> bytes:
+    """``source`` itself when it is valid UTF-8, else re-encoded with U+FFFD for each bad byte.
+
+    Line numbers are preserved (no newline is added or removed); byte offsets after the first
+    invalid byte may shift.
+    """
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        return source.decode("utf-8", "replace").encode("utf-8")
+    return source
 
 
 @lru_cache(maxsize=1024)

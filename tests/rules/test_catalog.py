@@ -146,6 +146,16 @@ def test_load_catalog_from_a_directory(tmp_path: Path) -> None:
         (lambda s: s.replace("  why: y\n", ""), "why"),
         (lambda s: s.replace("language: python", "language: cobol"), "cobol"),
         (lambda s: s.replace("    Do not.\n", ""), "advice"),
+        (
+            lambda s: s.replace("'(global_statement) @match'", "'(identifier) @match (#eq? @match \"x\")'"),
+            "predicate outside a pattern group",
+        ),
+        (
+            lambda s: s.replace(
+                "'(global_statement) @match'", "'((identifier) @match (#not-any-of? @match \"a\" \"b\"))'"
+            ),
+            "not-any-of",
+        ),
     ],
 )
 def test_bad_rule_is_rejected_naming_the_file(tmp_path: Path, mutate, fragment: str) -> None:  # noqa: ANN001
@@ -185,3 +195,33 @@ def test_main_docs_and_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert "# Quorum anti-pattern rules" in capsys.readouterr().out
     assert cat.main(["--check"]) == 0
     assert f"{len(RULES)} rules OK" in capsys.readouterr().out
+
+
+def test_non_utf8_source_is_matched_line_for_line() -> None:
+    rule = CATALOG.get("QPY016")
+    assert rule is not None
+    src = "x = 1  # caf\xe9\n# TODO: \xe9t\xe9\ny = 2\n".encode("latin-1")
+    assert [m.line for m in match_source(rule, "python", src)] == [2]
+    assert [m.line for m in CATALOG.match("python", src, rule_ids=["QPY016"])] == [2]
+
+
+def test_where_inside_stops_at_function_boundaries() -> None:
+    rule = CATALOG.get("QGO004")
+    assert rule is not None
+    src = b"package p\n\nfunc f() {\n\tfor {\n\t\tgo func() {\n\t\t\tdefer g()\n\t\t}()\n\t\tdefer h()\n\t}\n}\n"
+    assert [m.line for m in match_source(rule, "go", src)] == [8]
+
+
+def test_match_reports_line_span_and_text() -> None:
+    rule = CATALOG.get("QPY005")
+    assert rule is not None
+    (m,) = match_source(rule, "python", b"def f():\n    print(\n        1,\n    )\n")
+    assert (m.rule_id, m.line, m.end_line) == ("QPY005", 2, 4)
+    assert m.text.startswith("print(")
+
+
+def test_rules_for_tsx_includes_typescript_and_javascript_rules() -> None:
+    ids = {r.id for r in CATALOG.rules_for("tsx")}
+    assert {"QTS001", "QJS004"} <= ids
+    assert not any(i.startswith("QPY") for i in ids)
+    assert CATALOG.rules_for("c") == []

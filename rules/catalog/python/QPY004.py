@@ -7,6 +7,8 @@ def withdraw(account, amount):
 def narrow(node):
     assert node is not None  # ok: QPY004
     assert isinstance(node, Node), node  # ok: QPY004
+    assert node.left is not None and node.right is not None  # ok: QPY004
+    assert node.left is not None and node.left.size > 0  # expect: QPY004
     if node.value is None:  # ok: QPY004
         raise ValueError("empty node")
     return node.value

@@ -1,0 +1,49 @@
+"""Shared tree-sitter loading: every grammar loads, parsers and queries are cached."""
+
+from __future__ import annotations
+
+import pytest
+from tree_sitter import QueryError
+
+from bot.core import treesitter
+from bot.core.languages import EXTENSIONS
+
+
+def test_every_language_of_the_extension_map_parses() -> None:
+    for name in set(EXTENSIONS.values()):
+        assert treesitter.supported(name)
+        tree = treesitter.parse(name, b"x")
+        assert tree.root_node is not None
+        assert treesitter.get_parser(name) is treesitter.get_parser(name)
+        assert treesitter.get_language(name) is treesitter.get_language(name)
+
+
+def test_unknown_language_is_a_value_error() -> None:
+    assert not treesitter.supported("cobol")
+    with pytest.raises(ValueError, match="cobol"):
+        treesitter.get_language("cobol")
+
+
+def test_query_is_cached_and_runs_with_predicates() -> None:
+    pattern = '((call function: (identifier) @fn) @match (#eq? @fn "print"))'
+    q = treesitter.query("python", pattern)
+    assert q is treesitter.query("python", pattern)
+    tree = treesitter.parse("python", b"print(1)\nlen(x)\nprint(2)\n")
+    caps = treesitter.captures(q, tree.root_node)
+    assert [n.start_point.row for n in caps["match"]] == [0, 2]
+    found = treesitter.matches(q, tree.root_node)
+    assert [treesitter.node_text(m["fn"][0]) for _, m in found] == ["print", "print"]
+
+
+def test_bad_query_raises_query_error() -> None:
+    with pytest.raises(QueryError):
+        treesitter.query("go", "(no_such_node) @x")
+
+
+def test_utf8_safe_keeps_valid_bytes_and_lines() -> None:
+    good = "caf\u00e9\n".encode()
+    assert treesitter.utf8_safe(good) is good
+    bad = b"caf\xe9\nx\n"
+    fixed = treesitter.utf8_safe(bad)
+    assert fixed.decode("utf-8") == "caf\ufffd\nx\n"
+    assert fixed.count(b"\n") == bad.count(b"\n")
