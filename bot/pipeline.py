@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.context import ReviewContext
 from bot.core.models import AGENT_NAMES, ReviewResult, Timings, Verdict
 from bot.core.protocols import DecisionLog, PostedArtifact, PullRequestSource, ReviewSink, Snapshot
 from subagents.base import SubAgent
+
+if TYPE_CHECKING:
+    from bot.policy import Policy
 
 DEFAULT_AGENT_TIMEOUT_S = 30.0
 """Per-agent wall-clock budget when the policy does not set one (seconds)."""
@@ -115,7 +118,10 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
     else:
         policy = load_policy(snapshot.policy_text, source=".quorum.yml (base)" if snapshot.policy_text else "default")
     agents = list(options.agents) if options.agents is not None else _enabled_agents(policy)
-    timeouts = {a.name: _agent_timeout(policy, a.name, options.agent_timeout_s) for a in agents}
+    timeouts = {
+        a.name: policy.agents.get(a.name).timeout_s if a.name in AGENT_NAMES else options.agent_timeout_s
+        for a in agents
+    }
     ctx = ReviewContext(
         pr=snapshot.pr,
         diff=snapshot.diff,
@@ -123,7 +129,7 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
         head=snapshot.head,  # type: ignore[arg-type]
         code_index=_lazy_index(snapshot, options, timings),
         deadline=time.monotonic() + max(timeouts.values(), default=options.agent_timeout_s) * 0.9,
-        options=_agent_options(policy),
+        options=policy.agents.options_by_agent(),
         llm=options.reasoner,
     )
     t1 = time.perf_counter()
@@ -177,29 +183,7 @@ def run_review(
     return result
 
 
-def _enabled_agents(policy: Any) -> list[SubAgent]:
+def _enabled_agents(policy: Policy) -> list[SubAgent]:
     from subagents import default_agents  # noqa: PLC0415
 
-    settings = getattr(policy, "agents", None) or {}
-    names = [n for n in AGENT_NAMES if getattr(_get(settings, n), "enabled", True)]
-    return default_agents(names)
-
-
-def _get(settings: Any, name: str) -> Any:
-    if isinstance(settings, dict):
-        return settings.get(name)
-    return getattr(settings, name, None)
-
-
-def _agent_timeout(policy: Any, name: str, fallback: float) -> float:
-    value = getattr(_get(getattr(policy, "agents", None) or {}, name), "timeout_s", None)
-    return float(value) if value else fallback
-
-
-def _agent_options(policy: Any) -> dict[str, dict[str, Any]]:
-    settings = getattr(policy, "agents", None) or {}
-    out: dict[str, dict[str, Any]] = {}
-    for name in AGENT_NAMES:
-        opts = getattr(_get(settings, name), "options", None)
-        out[name] = dict(opts or {})
-    return out
+    return default_agents(policy.agents.enabled_names())
