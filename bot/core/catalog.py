@@ -17,12 +17,13 @@ import fnmatch
 import posixpath
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Self
 
 import yaml
@@ -38,7 +39,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_RE = re.compile(r"^Q(PY|JS|TS|GO|JV|RS|RB)\d{3}$")
 """Rule ids: ``Q`` + a language prefix + three digits. Stable, never reused."""
 
-ID_PREFIX: dict[str, str] = {
+ID_PREFIX: Mapping[str, str] = MappingProxyType({
     "PY": "python",
     "JS": "javascript",
     "TS": "typescript",
@@ -46,10 +47,10 @@ ID_PREFIX: dict[str, str] = {
     "JV": "java",
     "RS": "rust",
     "RB": "ruby",
-}
+})
 """Id prefix -> the directory (primary language) its rules live in."""
 
-FIXTURE_EXT: dict[str, str] = {
+FIXTURE_EXT: Mapping[str, str] = MappingProxyType({
     "python": ".py",
     "javascript": ".js",
     "typescript": ".ts",
@@ -58,17 +59,14 @@ FIXTURE_EXT: dict[str, str] = {
     "java": ".java",
     "rust": ".rs",
     "ruby": ".rb",
-}
+})
 """Primary language -> fixture file extension."""
-
-COMMENT_PREFIX: dict[str, str] = {"python": "#", "ruby": "#"}
-"""Line-comment marker used by fixtures; ``//`` for every language not listed."""
 
 _JS_FUNCTIONS = frozenset(
     {"function_declaration", "function_expression", "arrow_function", "method_definition",
      "generator_function_declaration", "generator_function"}
 )
-FUNCTION_NODES: dict[str, frozenset[str]] = {
+FUNCTION_NODES: Mapping[str, frozenset[str]] = MappingProxyType({
     "python": frozenset({"function_definition", "lambda"}),
     "javascript": _JS_FUNCTIONS,
     "typescript": _JS_FUNCTIONS,
@@ -77,7 +75,7 @@ FUNCTION_NODES: dict[str, frozenset[str]] = {
     "java": frozenset({"method_declaration", "constructor_declaration", "lambda_expression"}),
     "rust": frozenset({"function_item", "closure_expression"}),
     "ruby": frozenset({"method", "singleton_method", "lambda", "block", "do_block"}),
-}
+})
 """Node types that delimit a function body, per grammar (``where.inside`` stops there). Read-only."""
 
 _MATCH_CAPTURE_RE = re.compile(r"@match\b")

@@ -19,11 +19,13 @@ language is safe to share between threads; a ``QueryCursor`` carries state, so m
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-_GRAMMARS: dict[str, tuple[str, str]] = {
+_GRAMMARS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "python": ("tree_sitter_python", "language"),
     "javascript": ("tree_sitter_javascript", "language"),
     "typescript": ("tree_sitter_typescript", "language_typescript"),
@@ -32,7 +34,7 @@ _GRAMMARS: dict[str, tuple[str, str]] = {
     "java": ("tree_sitter_java", "language"),
     "rust": ("tree_sitter_rust", "language"),
     "ruby": ("tree_sitter_ruby", "language"),
-}
+})
 """Language name -> (grammar module, function returning the language capsule). Read-only."""
 
 LANGUAGES: tuple[str, ...] = tuple(_GRAMMARS)
