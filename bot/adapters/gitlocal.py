@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import weakref
 from pathlib import Path
 
 from bot.core.diff import Diff, DiffError, parse_diff
@@ -62,21 +63,21 @@ class Git:
         return out
 
     def _run_capped(self, cmd: list[str], max_bytes: int) -> tuple[bytes, bytes, int]:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
-        assert proc.stdout is not None and proc.stderr is not None
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = proc.stdout.read(1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > max_bytes:
-                proc.kill()
-                break
-        err = proc.stderr.read()
-        code = proc.wait()
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()) as proc:
+            assert proc.stdout is not None and proc.stderr is not None
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                chunk = proc.stdout.read(1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
+                    proc.kill()
+                    break
+            err = proc.stderr.read()
+            code = proc.wait()
         if size > max_bytes:
             code = 0
         return b"".join(chunks), err, code
@@ -95,6 +96,7 @@ class CatFile:
         self._repo = repo
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize | None = None
 
     def _ensure(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
@@ -105,6 +107,7 @@ class CatFile:
                 stderr=subprocess.DEVNULL,
                 env=_env(),
             )
+            self._finalizer = weakref.finalize(self, _stop, self._proc)
         return self._proc
 
     def read(self, spec: str) -> tuple[str, bytes] | None:
@@ -125,13 +128,24 @@ class CatFile:
             return otype, data
 
     def close(self) -> None:
-        """Stop the git process."""
+        """Stop the git process (also done automatically when this object is collected)."""
         with self._lock:
-            if self._proc is not None and self._proc.poll() is None:
-                assert self._proc.stdin is not None
-                self._proc.stdin.close()
-                self._proc.wait(timeout=5)
+            if self._finalizer is not None:
+                self._finalizer()
             self._proc = None
+            self._finalizer = None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Close a cat-file process's pipes and reap it."""
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class GitTree:

@@ -17,14 +17,6 @@ from subagents.anti_patterns import CONFIDENCE_FULL, CONFIDENCE_PARTIAL, AntiPat
 
 Files = dict[str, "str | bytes | None"]
 
-# bot.adapters.gitlocal leaves pipe read ends open (Git._run_capped, CatFile.close): reported to the
-# lead; until fixed, its ResourceWarnings must not fail these tests.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
-
-
 @pytest.fixture
 def review(tmp_path: Path) -> Iterator:
     """``review(base_files, head_files, **ctx_kwargs) -> ReviewContext``; closes git processes after."""
