@@ -25,14 +25,6 @@ PEM_FOOTER = "-----" + "END OPENSSH PRIVATE KEY" + "-----"
 KEY_BODY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
 
 
-# bot.adapters.gitlocal leaves pipe read ends open (Git._run_capped): reported to the lead; until
-# fixed, its ResourceWarnings must not fail these tests.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
-
-
 def run(repo: Path, **kw: object) -> Verdict:
     """Snapshot ``repo`` (base = main, head = HEAD), run the safety agent, close git processes."""
     s = LocalGitSource(repo).snapshot()
