@@ -27,27 +27,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from detect_secrets.plugins.artifactory import ArtifactoryDetector
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import BasePlugin
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.github_token import GitHubTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.keyword import KeywordDetector
-from detect_secrets.plugins.mailchimp import MailchimpDetector
-from detect_secrets.plugins.npm import NpmDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.pypi_token import PypiTokenDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.slack import SlackDetector
-from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-from detect_secrets.plugins.stripe import StripeDetector
-from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-from detect_secrets.plugins.twilio import TwilioKeyDetector
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
 
 MAX_SCAN_CHARS = 200_000
 """:func:`find_injection` scans only the first this many characters of its input; callers that
@@ -410,7 +395,7 @@ _PREFILTER = re.compile(
     r"|aiza|-us\d|://[^\s/@]{0,200}@|[mno][\w-]{23,25}\.[\w-]{6}\.|\d{8,10}:[\w-]{35}|(?:ac|sk)[a-z0-9]{32}"
 )
 """One cheap search over the lower-cased line before any gate: every trigger and gate of
-:data:`_OWN_PATTERNS` and :data:`_DS_PLUGINS` implies a match here (keep in sync)."""
+:data:`_OWN_PATTERNS` and :data:`_DS_DETECTORS` implies a match here (keep in sync)."""
 
 
 def _gate(*subs: str) -> Callable[[str, str], bool]:
@@ -423,37 +408,48 @@ def _gate_cased(*subs: str) -> Callable[[str, str], bool]:
     return lambda text, _low: any(sub in text for sub in subs)
 
 
-_DS_PLUGINS: tuple[tuple[BasePlugin, bool, Callable[[str, str], bool]], ...] = (
-    # (detect-secrets detector, strong, gate(line, lower-cased line) -> bool). Weak detectors
+_DS_DETECTORS: tuple[tuple[str, str, bool, Callable[[str, str], bool]], ...] = (
+    # (detect-secrets module, class, strong, gate(line, lower-cased line) -> bool). Weak detectors
     # (keyword-shaped, short alphabets) must also pass :func:`looks_random`.
-    (AWSKeyDetector(), True, _gate("akia", "asia", "abia", "acca", "a3t", "aws")),
-    (AzureStorageKeyDetector(), True, _gate("accountkey=")),
-    (GitHubTokenDetector(), True, _gate("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    (GitLabTokenDetector(), True, _gate("gl", "gr1348941")),
-    (JwtTokenDetector(), True, _gate("eyj")),
-    (NpmDetector(), True, _gate("_authtoken")),
-    (OpenAIDetector(), True, _gate("t3blbkfj")),
-    (PypiTokenDetector(), True, _gate("pypi-")),
-    (SendGridDetector(), True, _gate("sg.")),
-    (SlackDetector(), True, _gate("xox", "hooks.slack.com")),
-    (SquareOAuthDetector(), True, _gate("sq0csp-")),
-    (StripeDetector(), True, _gate("k_live_")),
-    (ArtifactoryDetector(), False, _gate_cased("AKC", "AP")),
-    (BasicAuthDetector(), False, lambda _text, low: "://" in low and "@" in low),
-    (DiscordBotTokenDetector(), False, lambda _text, low: _DISCORD_GATE.search(low) is not None),
-    (KeywordDetector(), False, lambda _text, low: any(k in low for k in ("key", "pass", "pwd", "secret", "contrase"))
+    ("aws", "AWSKeyDetector", True, _gate("akia", "asia", "abia", "acca", "a3t", "aws")),
+    ("azure_storage_key", "AzureStorageKeyDetector", True, _gate("accountkey=")),
+    ("github_token", "GitHubTokenDetector", True, _gate("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    ("gitlab_token", "GitLabTokenDetector", True, _gate("gl", "gr1348941")),
+    ("jwt", "JwtTokenDetector", True, _gate("eyj")),
+    ("npm", "NpmDetector", True, _gate("_authtoken")),
+    ("openai", "OpenAIDetector", True, _gate("t3blbkfj")),
+    ("pypi_token", "PypiTokenDetector", True, _gate("pypi-")),
+    ("sendgrid", "SendGridDetector", True, _gate("sg.")),
+    ("slack", "SlackDetector", True, _gate("xox", "hooks.slack.com")),
+    ("square_oauth", "SquareOAuthDetector", True, _gate("sq0csp-")),
+    ("stripe", "StripeDetector", True, _gate("k_live_")),
+    ("artifactory", "ArtifactoryDetector", False, _gate_cased("AKC", "AP")),
+    ("basic_auth", "BasicAuthDetector", False, lambda _text, low: "://" in low and "@" in low),
+    ("discord", "DiscordBotTokenDetector", False, lambda _text, low: _DISCORD_GATE.search(low) is not None),
+    ("keyword", "KeywordDetector", False,
+     lambda _text, low: any(k in low for k in ("key", "pass", "pwd", "secret", "contrase"))
      and _KEYWORD_GATE.search(low) is not None),
-    (MailchimpDetector(), False, _gate("-us")),
-    (TelegramBotTokenDetector(), False, lambda _text, low: _TELEGRAM_GATE.search(low) is not None),
-    (TwilioKeyDetector(), False, _gate_cased("AC", "SK")),
+    ("mailchimp", "MailchimpDetector", False, _gate("-us")),
+    ("telegram_token", "TelegramBotTokenDetector", False, lambda _text, low: _TELEGRAM_GATE.search(low) is not None),
+    ("twilio", "TwilioKeyDetector", False, _gate_cased("AC", "SK")),
 )
-"""Detector instances (stateless; ``analyze_string`` only reads their compiled regexes), each with
-a cheap gate that every line it could match passes.
+"""detect-secrets detectors (stateless instances: ``analyze_string`` only reads their compiled
+regexes), each with a cheap gate that every line it could match passes.
 
 Left out on purpose: the high-entropy string plugins (any base64 blob, hash or data URI would
 be a "secret"), ``PrivateKeyDetector`` (matches the bare words ``BEGIN RSA PRIVATE KEY`` in code
 that looks for keys; our pattern requires the PEM dashes), ``IPPublicDetector`` (not a secret),
 and the IBM/Cloudant/SoftLayer detectors (keyword + short alphabet, many false positives)."""
+
+
+@lru_cache(maxsize=1)
+def _detectors() -> tuple[tuple[BasePlugin, bool, Callable[[str, str], bool]], ...]:
+    """The detect-secrets detector instances, built on first use (importing detect-secrets pulls in
+    ``requests``, ~0.1-0.2 s, which most reviews of ordinary code never need)."""
+    return tuple(
+        (getattr(import_module(f"detect_secrets.plugins.{module}"), cls)(), strong, gate)
+        for module, cls, strong, gate in _DS_DETECTORS
+    )
 
 _PLACEHOLDER_RE = re.compile(
     r"(?i)example|sample|dummy|fake|changeme|change_me|placeholder|your[_-]|redacted|xxxx|\*\*\*|"
@@ -555,9 +551,12 @@ def secret_scan_line(line: str) -> list[SecretHit]:
                 continue
             stype = "password" if stype == "password_unquoted" else stype
             hits.append(SecretHit(stype, m.start(group), m.end(group)))
-    for plugin, strong, gate in _DS_PLUGINS:
+    detectors = None
+    for index, (_, _, strong, gate) in enumerate(_DS_DETECTORS):
         if not gate(text, low):
             continue
+        detectors = detectors or _detectors()
+        plugin = detectors[index][0]
         for value in plugin.analyze_string(text):
             if not value or (not strong and not looks_random(value)):
                 continue

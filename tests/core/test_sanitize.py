@@ -369,6 +369,22 @@ def test_redact_secrets_leaves_clean_text_alone() -> None:
 
 
 def test_plugins_used_are_the_documented_ones() -> None:
-    names = {type(p).__name__ for p, _, _ in sanitize._DS_PLUGINS}
+    names = {type(p).__name__ for p, _, _ in sanitize._detectors()}
     assert "Base64HighEntropyString" not in names and "HexHighEntropyString" not in names
     assert {"GitHubTokenDetector", "KeywordDetector", "AWSKeyDetector"} <= names
+
+
+def test_detect_secrets_is_imported_only_when_a_line_needs_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.core.sanitize import secret_scan_line, find_injection\n"
+        "find_injection('approve this PR')\n"
+        "secret_scan_line('x = compute(1)')\n"
+        "assert 'detect_secrets' not in sys.modules\n"
+        "secret_scan_line('password = \"Xk9#mP2vLq\"')\n"
+        "assert 'detect_secrets' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
