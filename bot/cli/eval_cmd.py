@@ -1,0 +1,102 @@
+"""``quorum eval``: run a labelled eval suite through the real review pipeline and report quality.
+
+Exit status: 0 when the suite ran (whatever the figures); 2 with a one-line error for bad input
+(unknown suite or case, invalid scenario data, unreadable policy, no LLM layer for ``--model``);
+3 for an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import fail, run_guarded
+
+
+class EvalFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``eval`` command to ``app``."""
+    app.command(name="eval")(eval_command)
+
+
+def eval_command(
+    suite: Annotated[str, typer.Option("--suite", help="Suite: scenarios, injection, all (or a registered one).")] = "all",
+    model: Annotated[
+        str | None, typer.Option("--model", help="LLM (litellm model id) for the reasoners; default: offline.")
+    ] = None,
+    output_format: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.text,
+    suite_dir: Annotated[
+        Path | None, typer.Option("--suite-dir", help="Eval data directory (default: the repository's evals/).")
+    ] = None,
+    case: Annotated[list[str] | None, typer.Option("--case", help="Run only this case id (repeatable).")] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Policy YAML used for every case instead of its base .quorum.yml.")
+    ] = None,
+    repo: Annotated[Path | None, typer.Option("--repo", help="Repository, for suites built from history.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Cases run at once.")] = 4,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Text format: leave out the per-case problem list.")] = False,
+) -> None:
+    """Run an eval suite and report precision/recall/F1, the decision matrix and injection figures."""
+    run_guarded(lambda: _eval(suite, model, output_format, suite_dir, case or [], policy, repo, workers, quiet))
+
+
+def _eval(
+    suite: str,
+    model: str | None,
+    output_format: EvalFormat,
+    suite_dir: Path | None,
+    case_ids: list[str],
+    policy: Path | None,
+    repo: Path | None,
+    workers: int,
+    quiet: bool,
+) -> None:
+    from bot.evals.suites import DEFAULT_SUITE_DIR, SuiteConfig, run_suite  # noqa: PLC0415
+
+    directory = (suite_dir or DEFAULT_SUITE_DIR).expanduser().resolve()
+    if not directory.is_dir():
+        fail(f"no eval data directory at {directory} (use --suite-dir)")
+    policy_text = None
+    if policy is not None:
+        try:
+            policy_text = policy.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    config = SuiteConfig(
+        suite_dir=directory, case_ids=tuple(case_ids), policy_text=policy_text, workers=workers,
+        repo=repo.expanduser().resolve() if repo else None,
+    )
+    if model:
+        config.reasoner, config.model = _reasoner(model), model
+    report = run_suite(suite, config)
+    if output_format is EvalFormat.json:
+        from bot.evals.report import to_json  # noqa: PLC0415
+
+        sys.stdout.write(to_json(report))
+    else:
+        from rich.console import Console  # noqa: PLC0415
+
+        from bot.evals.report import print_report  # noqa: PLC0415
+
+        print_report(report, Console(highlight=False), show_cases=not quiet)
+
+
+def _reasoner(model: str):  # noqa: ANN202 - returns bot.llm.Reasoner
+    try:
+        from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        fail(f"--model needs the LLM layer (bot.llm / bot.adapters.llm), which is not available: {exc}")
+    from bot.config import Settings  # noqa: PLC0415
+
+    return reasoner_from_settings(Settings(), model=model)
+
+
+__all__ = ["eval_command", "register"]

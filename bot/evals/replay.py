@@ -1,0 +1,419 @@
+"""History replay: a backtest of the review pipeline over a repository's merged pull requests.
+
+Each merged PR (see :mod:`bot.evals.history`) is snapshotted from the local clone with
+:class:`~bot.adapters.gitlocal.LocalGitSource` (base = first parent, head = the squash or merge
+commit, the PR's title and body) and reviewed offline with :func:`bot.pipeline.review_snapshot`.
+The naive baselines (:mod:`bot.evals.baselines`) judge the same diffs. Labels
+(:mod:`bot.evals.labels`) say which PRs were reverted later or blamed by SZZ; the summary gives
+for Quorum and each baseline the auto-approve rate and the bad-approval rate per label
+(P(label | approved), among PRs old enough to be labelled) with Wilson 95% intervals, and the
+review latency p50/p95.
+
+Resumable: every reviewed PR (and every blamed fix PR) is appended as one JSON line to a state
+file; records carry a key (``<repo HEAD>:<policy version>``, fixes: ``<repo HEAD>``) and a rerun
+reuses the records whose key matches, so an interrupted run continues where it stopped. A torn
+last line (killed mid-write) is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.evals.baselines import BASELINE_DESCRIPTIONS, BASELINES
+from bot.evals.history import MergedPR, find_merged_prs, head_info
+from bot.evals.labels import DAY, WINDOW_DAYS, YOUNG_DAYS, FixInfo, Labels, compute_labels
+from bot.evals.stats import Rate, percentile, rate
+
+STATE_VERSION = 1
+MAX_FINDINGS_PER_RECORD = 200
+QUORUM = "quorum"
+LABELS = ("revert", "szz")
+
+ProgressFn = Callable[[str, int, int], None]
+"""``(phase, done, total)``; phases ``"labels"`` and ``"review"``."""
+
+
+@dataclass
+class ReplayConfig:
+    """What to replay.
+
+    ``since``/``until``: merge-time window (inclusive). ``sample``: a random sample of that many
+    PRs of the window (``random.Random(seed)``); ``limit``: at most that many PRs (the newest ones,
+    applied after sampling). ``state_path``: the JSONL state file (None: nothing persisted).
+    ``cache_dir``: the code-index cache. ``policy_text``: a policy for every PR instead of its
+    base ``.quorum.yml``. ``fresh``: ignore records already in the state file.
+    """
+
+    repo: Path
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+    sample: int | None = None
+    seed: int = 0
+    state_path: Path | None = None
+    cache_dir: Path | None = None
+    policy_text: str | None = None
+    fresh: bool = False
+    young_days: int = YOUNG_DAYS
+    window_days: int = WINDOW_DAYS
+
+
+@dataclass
+class ReplayReport:
+    """A finished replay: the run's facts, one record per PR (labels included) and the summary."""
+
+    repo: str
+    head_sha: str
+    head_date: str
+    policy_version: str
+    key: str
+    state_path: str | None
+    selection: dict[str, Any]
+    records: list[dict[str, Any]]
+    summary: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    reused: int = 0
+
+    def as_dict(self, *, with_records: bool = True) -> dict[str, Any]:
+        """JSON-able dict; ``with_records=False`` leaves out the per-PR records."""
+        out: dict[str, Any] = {
+            "repo": self.repo, "head_sha": self.head_sha, "head_date": self.head_date,
+            "policy_version": self.policy_version, "key": self.key, "state_path": self.state_path,
+            "selection": self.selection, "reused_records": self.reused, "notes": self.notes,
+            "summary": self.summary,
+        }
+        if with_records:
+            out["records"] = self.records
+        return out
+
+
+def select_prs(prs: Sequence[MergedPR], *, limit: int | None, sample: int | None, seed: int) -> list[MergedPR]:
+    """The PRs to review, newest first: a seeded random sample of ``sample`` (all when None or
+    larger than the pool), then the newest ``limit`` of those."""
+    chosen = list(prs)
+    if sample is not None and sample < len(chosen):
+        picked = set(p.sha for p in random.Random(seed).sample(chosen, sample))
+        chosen = [p for p in chosen if p.sha in picked]
+    chosen.sort(key=lambda p: p.timestamp, reverse=True)
+    if limit is not None:
+        chosen = chosen[:limit]
+    return chosen
+
+
+def state_key(head_sha: str, policy_version: str) -> str:
+    """The resume key of PR records: ``<HEAD SHA>:<policy version>``."""
+    return f"{head_sha}:{policy_version}"
+
+
+def default_state_path(cache_dir: Path, repo: Path, head_sha: str, policy_version: str) -> Path:
+    """``<cache_dir>/replay/<repo hash>-<head[:12]>-<policy hash[:12]>.jsonl``."""
+    repo_hash = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:12]
+    pol = policy_version.split(":")[-1][:12]
+    return cache_dir / "replay" / f"{repo_hash}-{head_sha[:12]}-{pol}.jsonl"
+
+
+def load_state(path: Path | None, key: str, head_sha: str) -> tuple[dict[str, dict[str, Any]], dict[str, FixInfo]]:
+    """``(PR records by SHA, fix infos by SHA)`` from a state file, keeping only records whose key
+    matches (``key`` for PR records, ``head_sha`` for fixes). Unparseable lines are skipped (a run
+    killed mid-write leaves a torn last line). Missing file: empty."""
+    prs: dict[str, dict[str, Any]] = {}
+    fixes: dict[str, FixInfo] = {}
+    if path is None or not path.exists():
+        return prs, fixes
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(rec, dict) or rec.get("v") != STATE_VERSION:
+                continue
+            if rec.get("type") == "pr" and rec.get("key") == key and isinstance(rec.get("sha"), str):
+                prs[rec["sha"]] = rec
+            elif rec.get("type") == "fix" and rec.get("key") == head_sha and isinstance(rec.get("fix"), dict):
+                try:
+                    info = FixInfo.from_dict(rec["fix"])
+                except TypeError:
+                    continue
+                fixes[info.sha] = info
+    return prs, fixes
+
+
+class StateWriter:
+    """Appends records to the state file, one JSON line each, flushed at once (None: no file)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write ``record`` (plus ``"v"``) as one line; raises OSError when the file is not writable."""
+        if self.path is None:
+            return
+        line = json.dumps({"v": STATE_VERSION, **record}, ensure_ascii=False, separators=(",", ":"))
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
+    """Review one merged PR; return its record (decision, verdicts, findings, baselines, latency).
+
+    ``options`` is a :class:`bot.pipeline.PipelineOptions`. A PR that cannot be snapshotted or
+    reviewed gets ``action = "error"`` and ``error`` (never an approval, for Quorum or baselines).
+    """
+    from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
+    from bot.pipeline import review_snapshot  # noqa: PLC0415
+
+    rec: dict[str, Any] = {
+        "type": "pr", "sha": pr.sha, "base": pr.base, "number": pr.number, "kind": pr.kind, "title": pr.title,
+        "author": pr.author, "timestamp": pr.timestamp,
+    }
+    t0 = time.perf_counter()
+    snapshot = None
+    try:
+        snapshot = LocalGitSource(
+            repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body, author=pr.author, number=pr.number
+        ).snapshot()
+        result = review_snapshot(snapshot, options)
+    except Exception as exc:  # noqa: BLE001 - one PR that cannot be reviewed is recorded, never approved
+        rec.update(action="error", error=f"{type(exc).__name__}: {exc}"[:500], latency_ms=None,
+                   baselines={name: False for name in BASELINES})
+        return rec
+    finally:
+        if snapshot is not None:
+            _release(snapshot)
+    latency = round((time.perf_counter() - t0) * 1000, 2)
+    findings = [f for v in result.verdicts for f in v.findings]
+    rec.update(
+        action=result.decision.action.value,
+        error=None,
+        reasons=[r.rule_id for r in result.decision.reasons],
+        reason_messages=[f"{r.rule_id}: {r.message}"[:300] for r in result.decision.reasons],
+        statuses={v.agent: v.status.value for v in result.verdicts},
+        agent_errors={v.agent: v.error for v in result.verdicts if v.error},
+        findings=[
+            {"rule_id": f.rule_id, "agent": f.agent, "severity": f.severity.value, "path": f.path,
+             "line": f.line, "end_line": f.end_line}
+            for f in findings[:MAX_FINDINGS_PER_RECORD]
+        ],
+        finding_count=len(findings),
+        stats=result.diff_stats,
+        truncated=snapshot.diff.truncated,
+        baselines={name: fn(snapshot.diff) for name, fn in BASELINES.items()},
+        latency_ms=latency,
+        review_ms=result.timings.total_ms,
+    )
+    return rec
+
+
+def _release(snapshot: Any) -> None:
+    for tree in (snapshot.head, snapshot.base):
+        cat = getattr(tree, "_cat", None)
+        if cat is not None:
+            cat.close()
+
+
+def approves(record: dict[str, Any], system: str) -> bool:
+    """Whether ``system`` (``"quorum"`` or a baseline name) approved the PR of ``record``."""
+    if record.get("action") == "error":
+        return False
+    if system == QUORUM:
+        return record.get("action") == "approve"
+    return bool(record.get("baselines", {}).get(system))
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Summary figures over labelled records (each with ``eligible``, ``reverted``, ``szz`` booleans).
+
+    Per system (``quorum`` and each baseline): ``auto_approve`` (approved / reviewed), and per label
+    ``bad_approval`` (labelled / approved, among eligible PRs) and ``bad_share_approved``
+    (approved / labelled, among eligible PRs); ``base_rates`` per label over eligible PRs;
+    ``latency_ms`` p50/p95 over Quorum's reviews; ``holdbacks``: how often each policy reason held a
+    PR back and how often it was the only one; ``agents``: status counts; ``top_rules``: the most
+    frequent finding rule ids; ``goal``: the issue's targets checked.
+    """
+    n = len(records)
+    eligible = [r for r in records if r.get("eligible")]
+    systems = [QUORUM, *BASELINES]
+    out: dict[str, Any] = {"prs": n, "errors": sum(r.get("action") == "error" for r in records),
+                           "eligible": len(eligible), "systems": {}}
+    base: dict[str, Rate] = {}
+    for label in LABELS:
+        base[label] = rate(sum(bool(r.get(_flag(label))) for r in eligible), len(eligible))
+    out["base_rates"] = {label: base[label].as_dict() for label in LABELS}
+    for system in systems:
+        approved = [r for r in records if approves(r, system)]
+        approved_el = [r for r in approved if r.get("eligible")]
+        entry: dict[str, Any] = {
+            "description": "Quorum (policy + sub-agents)" if system == QUORUM else BASELINE_DESCRIPTIONS[system],
+            "auto_approve": rate(len(approved), n).as_dict(),
+        }
+        for label in LABELS:
+            flagged = [r for r in eligible if r.get(_flag(label))]
+            entry[f"{label}_bad_approval"] = rate(sum(bool(r.get(_flag(label))) for r in approved_el), len(approved_el)).as_dict()
+            entry[f"{label}_approved_share"] = rate(sum(approves(r, system) for r in flagged), len(flagged)).as_dict()
+        out["systems"][system] = entry
+    lat = [float(r["latency_ms"]) for r in records if r.get("latency_ms") is not None]
+    out["latency_ms"] = {"p50": _round(percentile(lat, 50)), "p95": _round(percentile(lat, 95)), "n": len(lat)}
+    held = [r for r in records if r.get("action") not in ("approve", "error")]
+    reasons = Counter(x for r in held for x in set(r.get("reasons", [])))
+    sole = Counter(r["reasons"][0] for r in held if len(set(r.get("reasons", []))) == 1)
+    out["actions"] = dict(Counter(r.get("action") for r in records))
+    out["holdbacks"] = {k: {"prs": v, "only_reason": sole.get(k, 0)} for k, v in reasons.most_common()}
+    statuses: dict[str, Counter[str]] = {}
+    for r in records:
+        for agent, status in r.get("statuses", {}).items():
+            statuses.setdefault(agent, Counter())[status] += 1
+    out["agents"] = {a: dict(c) for a, c in statuses.items()}
+    out["top_rules"] = dict(Counter(f["rule_id"] for r in records for f in r.get("findings", [])).most_common(15))
+    out["goal"] = goal_check(out)
+    return out
+
+
+def _flag(label: str) -> str:
+    return "reverted" if label == "revert" else "szz"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def goal_check(summary: dict[str, Any]) -> dict[str, Any]:
+    """The issue's goal on one summary: auto-approve >= 30%; revert bad-approval rate below half the
+    base revert rate; SZZ bad-approval rate <= 0.5%; Quorum approves more than each baseline and
+    has a lower bad-approval rate than each (for each label). Point estimates; None = no data."""
+    q = summary["systems"][QUORUM]
+    aa = q["auto_approve"]["rate"]
+    rev = q["revert_bad_approval"]["rate"]
+    szz = q["szz_bad_approval"]["rate"]
+    base_rev = summary["base_rates"]["revert"]["rate"]
+    out: dict[str, Any] = {
+        "auto_approve_at_least_30pct": None if aa is None else aa >= 0.30,
+        "revert_below_half_base": None if rev is None or base_rev is None else rev < base_rev / 2,
+        "szz_at_most_0_5pct": None if szz is None else szz <= 0.005,
+    }
+    for name in BASELINES:
+        b = summary["systems"][name]
+        more = None if aa is None or b["auto_approve"]["rate"] is None else aa > b["auto_approve"]["rate"]
+        safer = []
+        for label in LABELS:
+            qb, bb = q[f"{label}_bad_approval"]["rate"], b[f"{label}_bad_approval"]["rate"]
+            safer.append(None if qb is None or bb is None else qb < bb)
+        out[f"beats_{name}"] = {"more_approvals": more, "fewer_bad_revert": safer[0], "fewer_bad_szz": safer[1]}
+    return out
+
+
+def label_records(records: Sequence[dict[str, Any]], labels: Labels, prs: dict[str, MergedPR]) -> None:
+    """Add ``eligible``, ``reverted``, ``reverted_by``, ``szz``, ``szz_fixes`` to each record in place."""
+    for rec in records:
+        pr = prs.get(rec["sha"])
+        rec["eligible"] = bool(pr is not None and labels.eligible(pr))
+        rec["reverted"] = labels.is_reverted(rec["sha"])
+        rec["reverted_by"] = labels.reverted.get(rec["sha"], [])
+        rec["szz"] = labels.is_szz(rec["sha"])
+        rec["szz_fixes"] = labels.szz.get(rec["sha"], [])
+
+
+def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -> ReplayReport:
+    """Replay ``config.repo``'s merged PRs; see the module docstring.
+
+    Raises SourceError (not a repository, unknown HEAD), PolicyError (invalid ``policy_text``) and
+    OSError (state file not writable).
+    """
+    from bot.pipeline import PipelineOptions  # noqa: PLC0415
+    from bot.policy import load_policy  # noqa: PLC0415
+    from bot.evals.runner import available_agents  # noqa: PLC0415
+    from subagents import default_agents  # noqa: PLC0415
+
+    repo = config.repo
+    head_sha, head_ts = head_info(repo)
+    policy_version = load_policy(config.policy_text, source="--policy").version
+    key = state_key(head_sha, policy_version)
+    all_prs = find_merged_prs(repo, ref=head_sha)
+    window = [p for p in all_prs if _within(p, config.since, config.until)]
+    chosen = select_prs(window, limit=config.limit, sample=config.sample, seed=config.seed)
+    done, fix_cache = ({}, {}) if config.fresh else load_state(config.state_path, key, head_sha)
+    writer = StateWriter(config.state_path)
+    notes: list[str] = []
+
+    def fix_done(info: FixInfo) -> None:
+        writer.append({"type": "fix", "key": head_sha, "fix": info.as_dict()})
+
+    labels = compute_labels(
+        repo, all_prs, head_sha=head_sha, head_timestamp=head_ts, candidates=chosen, fix_cache=fix_cache,
+        window_days=config.window_days, young_days=config.young_days, on_fix=fix_done,
+        on_progress=(lambda d, t: on_progress("labels", d, t)) if on_progress else None,
+    )
+    present, missing = available_agents()
+    options = PipelineOptions(policy_text=config.policy_text, cache_dir=config.cache_dir)
+    if missing:
+        options.agents = default_agents(present)
+        notes.append(
+            f"agent(s) {', '.join(missing)} do not exist yet: reviews ran without them, so the policy holds "
+            "back every approval (missing verdict)"
+        )
+    records: list[dict[str, Any]] = []
+    reused = 0
+    for i, pr in enumerate(chosen):
+        rec = done.get(pr.sha)
+        if rec is None:
+            rec = review_pr(repo, pr, options)
+            rec["key"] = key
+            writer.append(rec)
+        else:
+            reused += 1
+        records.append(dict(rec))
+        if on_progress:
+            on_progress("review", i + 1, len(chosen))
+    by_sha = {p.sha: p for p in all_prs}
+    label_records(records, labels, by_sha)
+    summary = summarize(records)
+    summary["labels"] = {
+        "fix_prs": len(labels.fixes),
+        "fix_prs_blaming": sum(bool(f.blamed) for f in labels.fixes),
+        "reverted_prs_in_history": len(labels.reverted),
+        "young_days": labels.young_days,
+        "window_days": labels.window_days,
+    }
+    young = sum(not r["eligible"] for r in records)
+    if young:
+        notes.append(f"{young} PR(s) merged less than {config.young_days} days before HEAD: in approval rates, "
+                     "not in label statistics")
+    return ReplayReport(
+        repo=str(repo), head_sha=head_sha, head_date=datetime.fromtimestamp(head_ts, UTC).isoformat(),
+        policy_version=policy_version, key=key,
+        state_path=str(config.state_path) if config.state_path else None,
+        selection={
+            "since": config.since.isoformat() if config.since else None,
+            "until": config.until.isoformat() if config.until else None,
+            "limit": config.limit, "sample": config.sample, "seed": config.seed,
+            "prs_in_history": len(all_prs), "prs_in_window": len(window), "prs_reviewed": len(chosen),
+        },
+        records=records, summary=summary, notes=notes, reused=reused,
+    )
+
+
+def _within(pr: MergedPR, since: datetime | None, until: datetime | None) -> bool:
+    def ts(d: datetime) -> float:
+        return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
+
+    if since is not None and pr.timestamp < ts(since):
+        return False
+    return not (until is not None and pr.timestamp > ts(until))
+
+
+__all__ = [
+    "DAY", "LABELS", "QUORUM", "STATE_VERSION", "ProgressFn", "ReplayConfig", "ReplayReport", "StateWriter",
+    "approves", "default_state_path", "goal_check", "label_records", "load_state", "review_pr", "run_replay",
+    "select_prs", "state_key", "summarize",
+]

@@ -1,0 +1,219 @@
+"""Labelled eval scenarios: the case schema and its loader (pydantic, ``extra="forbid"``).
+
+A scenario is a small pull request written out in full: the files of the base commit, the files
+the head commit changes (``null`` deletes a file), the title, body and author, and what a careful
+human reviewer expects Quorum to say about it:
+
+- ``expect.findings``: findings that must appear, each ``{agent, rule, path, lines}``. ``rule`` is
+  an exact rule id (``safety/secret``, ``QPY003``) or a prefix (``safety/``, ``QPY``, ``logic/``);
+  ``"*"`` is any rule. ``lines`` is an inclusive head-revision range ``[start, end]`` (a single
+  number means one line); omitted, any line (or none: file- and PR-level findings).
+- ``expect.absent``: findings that must not appear (negative cases).
+- ``expect.allow``: findings that are acceptable but not required (neither hit nor false alarm).
+- ``expect.decision``: the acceptable policy action(s); the first is the primary label used as
+  the row of the confusion matrix when the actual action is not acceptable.
+
+Files on disk are YAML: one mapping (one case) or a list of mappings (a small group). Loading is
+parsing only (``yaml.safe_load``); nothing in a scenario is executed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.core.errors import QuorumError
+from bot.core.models import AGENT_NAMES, Action
+
+LANGUAGES = ("python", "javascript", "typescript", "go", "mixed", "none")
+"""Values of ``Case.language`` (``mixed``: several languages; ``none``: no code files)."""
+
+FOCUS = (*AGENT_NAMES, "policy")
+"""Values of ``Case.agent``: the sub-agent a case is mainly about, or ``policy`` for the gates."""
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+class ScenarioError(QuorumError):
+    """A scenario file that cannot be read or does not validate; the message names the file and case."""
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _as_range(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    return value
+
+
+class FindingSpec(BaseModel):
+    """One expected (or forbidden, or allowed) finding.
+
+    ``agent``: an agent name or ``"*"`` (any agent). ``rule``: exact id or prefix, ``"*"`` any.
+    ``path``: head path, None for any path (PR-level findings have no path). ``lines``: inclusive
+    head line range, None for any line. ``note``: why a human expects it (documentation only).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agent: str
+    rule: str = "*"
+    path: str | None = None
+    lines: Annotated[tuple[int, int] | None, BeforeValidator(_as_range)] = None
+    note: str | None = None
+
+    @field_validator("agent")
+    @classmethod
+    def _known_agent(cls, value: str) -> str:
+        if value != "*" and value not in AGENT_NAMES:
+            raise ValueError(f"unknown agent {value!r} (valid: {', '.join(AGENT_NAMES)}, *)")
+        return value
+
+    @field_validator("rule")
+    @classmethod
+    def _rule_shape(cls, value: str) -> str:
+        if not value.strip() or value != value.strip():
+            raise ValueError("rule must be a non-empty id or prefix without surrounding spaces")
+        return value
+
+    @field_validator("lines")
+    @classmethod
+    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 1 <= value[0] <= value[1]:
+            raise ValueError(f"lines must be [start, end] with 1 <= start <= end, got {list(value)}")
+        return value
+
+    def label(self) -> str:
+        """Short text ``agent:rule@path:start-end`` for reports."""
+        where = self.path or "*"
+        if self.lines:
+            where += f":{self.lines[0]}" + (f"-{self.lines[1]}" if self.lines[1] != self.lines[0] else "")
+        return f"{self.agent}:{self.rule}@{where}"
+
+
+class Expect(BaseModel):
+    """What the reviewer expects; see the module docstring. ``decision`` is never empty."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    findings: list[FindingSpec] = Field(default_factory=list)
+    absent: list[FindingSpec] = Field(default_factory=list)
+    allow: list[FindingSpec] = Field(default_factory=list)
+    decision: Annotated[list[Action], BeforeValidator(_as_list)] = Field(min_length=1)
+
+
+class Case(BaseModel):
+    """One labelled pull request. ``suite`` is set by the loader from the directory it came from.
+
+    ``clean``: a small, safe, honest change a reviewer would approve; it must expect no findings
+    and ``approve``. Findings of severity >= minor on a clean case are counted as false alarms.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    suite: str = ""
+    language: Literal["python", "javascript", "typescript", "go", "mixed", "none"]
+    agent: Literal["intent", "safety", "logic", "anti_patterns", "execution_paths", "policy"]
+    clean: bool = False
+    title: str
+    body: str = ""
+    author: str | None = None
+    base: dict[str, str] = Field(default_factory=dict)
+    head: dict[str, str | None] = Field(min_length=1)
+    expect: Expect
+    tags: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID_RE.match(value):
+            raise ValueError(f"id {value!r} must match {_ID_RE.pattern}")
+        return value
+
+    @field_validator("base", "head")
+    @classmethod
+    def _safe_paths(cls, files: dict[str, Any]) -> dict[str, Any]:
+        for path in files:
+            norm = posixpath.normpath(path)
+            if (
+                not path or path.startswith("/") or "\\" in path or norm != path
+                or norm.startswith("..") or norm.split("/")[0] == ".git"
+            ):
+                raise ValueError(f"file path {path!r} must be relative, normalized, and outside .git")
+        return files
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        for spec in self.expect.findings + self.expect.allow + self.expect.absent:
+            if spec.path is None:
+                continue
+            if spec.path not in self.head and spec.path not in self.base:
+                raise ValueError(f"expected finding path {spec.path!r} is not a file of the case")
+            content = self.head[spec.path] if spec.path in self.head else self.base[spec.path]
+            if spec.lines and isinstance(content, str):
+                count = len(content.splitlines())
+                if spec.lines[0] > max(count, 1):
+                    raise ValueError(f"{spec.label()}: line {spec.lines[0]} is past the end of {spec.path} ({count} lines)")
+        if self.clean:
+            if self.expect.findings:
+                raise ValueError("a clean case expects no findings")
+            if self.expect.decision != [Action.approve]:
+                raise ValueError("a clean case expects decision approve")
+        for path, content in self.head.items():
+            if content is None and path not in self.base:
+                raise ValueError(f"head deletes {path!r}, which is not in base")
+        return self
+
+
+def _documents(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {' '.join(str(exc).split())[:300]}") from exc
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list) and all(isinstance(d, dict) for d in data):
+        return data
+    raise ScenarioError(f"{path}: expected a mapping (one case) or a list of mappings")
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{loc + ': ' if loc else ''}{err['msg']}{more}"
+
+
+def load_cases(directory: Path, suite: str) -> list[Case]:
+    """All cases in ``directory`` (``*.yml`` / ``*.yaml``, recursively, sorted by path), tagged
+    with ``suite``. Raises ScenarioError for a missing directory, unreadable YAML, an invalid case
+    (naming file and case id) or a duplicate id."""
+    if not directory.is_dir():
+        raise ScenarioError(f"no scenario directory at {directory}")
+    cases: list[Case] = []
+    seen: dict[str, Path] = {}
+    files = sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    for path in files:
+        for doc in _documents(path):
+            ident = doc.get("id", "?")
+            try:
+                case = Case.model_validate({**doc, "suite": suite})
+            except ValidationError as exc:
+                raise ScenarioError(f"{path}: case {ident}: {_first_error(exc)}") from exc
+            if case.id in seen:
+                raise ScenarioError(f"{path}: duplicate case id {case.id!r} (also in {seen[case.id]})")
+            seen[case.id] = path
+            cases.append(case)
+    return cases
+
+
+__all__ = ["FOCUS", "LANGUAGES", "Case", "Expect", "FindingSpec", "ScenarioError", "load_cases"]
