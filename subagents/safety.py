@@ -363,8 +363,8 @@ class SafetyAgent(SubAgent):
                     region = "html-comment"
                 else:
                     region = "text"
-                if code and region != "comment" and hit.pattern_id in DATA_LIKE_PATTERNS:
-                    continue
+                if hit.pattern_id in DATA_LIKE_PATTERNS and region not in ("comment", "html-comment"):
+                    continue  # verdict JSON / role tags as visible data: fixtures, docs, pom.xml <system>
                 where = {"comment": "a comment", "string": "a string literal", None: "code",
                          "html-comment": "a hidden HTML comment"}.get(region, "text")
                 excerpt = _safe_excerpt(hit.excerpt)

@@ -245,7 +245,8 @@ PATTERN_IDS: tuple[str, ...] = tuple(pid for pid, _, _ in INJECTION_PATTERNS)
 
 DATA_LIKE_PATTERNS: frozenset[str] = frozenset({"json_verdict", "role_tag"})
 """Pattern ids that also describe ordinary data (test fixtures with ``{"status": "pass"}``, chat
-templates with ``<|im_start|>``): callers may ignore them inside code string literals."""
+templates with ``<|im_start|>``, ``<system>`` in a pom.xml): callers may ignore them in visible file
+content and count them only in comments, hidden markup and PR text."""
 
 _COMPILED = tuple((pid, triggers, re.compile(rx)) for pid, triggers, rx in INJECTION_PATTERNS)
 
