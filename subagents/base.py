@@ -5,8 +5,9 @@ A sub-agent turns a :class:`~bot.core.context.ReviewContext` into a
 tree-sitter, unidiff, regexes — never import, build or run the code under review) and may
 override :meth:`SubAgent.confidence` and :meth:`SubAgent.risk`.
 
-The LLM layer (``bot.llm``) may later *add* findings or raise risk via :meth:`SubAgent.review`'s
-``reasoner`` hook; it can never lower the deterministic status (see :func:`merge_status`).
+When ``ctx.llm`` is set (``bot.llm.Reasoner``), :meth:`SubAgent.review` asks it for an advisory
+verdict after the deterministic analysis and merges it with :func:`merge_advice`: the LLM may add
+findings, raise risk, block or abstain; it can never lower the deterministic status.
 """
 
 from __future__ import annotations
@@ -48,6 +49,39 @@ def merge_status(deterministic: Status, advisory: Status) -> Status:
     return deterministic if _STATUS_RANK[deterministic] >= _STATUS_RANK[advisory] else advisory
 
 
+def merge_advice(deterministic: Verdict, advice: Verdict) -> Verdict:
+    """Merge the LLM's advisory verdict into the deterministic one; the result is never laxer.
+
+    Findings: the deterministic ones, then the advisory ones not already present (same id, or
+    same rule, path and line). Status: :func:`merge_status` (so a deterministic concern can never
+    become a pass, and an advisory abstention always wins). Risk: the maximum. Confidence: the
+    minimum (0 when abstaining). ``truncated``: either. ``model``, ``prompt_version``, ``tokens``,
+    ``cost_usd`` come from the advice; ``error`` is the advice's, else the deterministic one.
+    """
+    seen = {f.id for f in deterministic.findings} | {(f.rule_id, f.path, f.line) for f in deterministic.findings}
+    added = [f for f in advice.findings if f.id not in seen and (f.rule_id, f.path, f.line) not in seen]
+    findings = sorted(
+        [*deterministic.findings, *added],
+        key=lambda f: (f.path or "", f.line or 0, -f.severity.rank, f.rule_id),
+    )
+    status = merge_status(merge_status(deterministic.status, advice.status), status_for(added))
+    return deterministic.model_copy(
+        update={
+            "status": status,
+            "risk": max(deterministic.risk, advice.risk),
+            "confidence": 0.0 if status is Status.abstain else min(deterministic.confidence, advice.confidence),
+            "findings": findings,
+            "model": advice.model,
+            "prompt_version": advice.prompt_version,
+            "tokens": advice.tokens,
+            "cost_usd": advice.cost_usd,
+            "truncated": deterministic.truncated or advice.truncated,
+            "error": advice.error or deterministic.error,
+            "notes": [*deterministic.notes, *advice.notes],
+        }
+    )
+
+
 @dataclass
 class Analysis:
     """What the deterministic analyzers of one agent produced.
@@ -80,7 +114,7 @@ class SubAgent:
             analysis.findings,
             key=lambda f: (f.path or "", f.line or 0, -f.severity.rank, f.rule_id),
         )
-        return Verdict(
+        verdict = Verdict(
             agent=self.name,
             status=status_for(findings),
             risk=risk_for(findings),
@@ -88,5 +122,19 @@ class SubAgent:
             findings=findings,
             truncated=analysis.truncated,
             notes=analysis.notes,
-            elapsed_ms=round((time.perf_counter() - start) * 1000, 2),
         )
+        if ctx.llm is not None:
+            verdict = merge_advice(verdict, self._advise(ctx, analysis))
+        verdict.elapsed_ms = round((time.perf_counter() - start) * 1000, 2)
+        return verdict
+
+    def _advise(self, ctx: ReviewContext, analysis: Analysis) -> Verdict:
+        """Ask the LLM reasoner (``ctx.llm(agent, ctx, analysis) -> Verdict``); any failure of
+        the reasoner itself becomes an abstention with the error (fail closed)."""
+        try:
+            advice = ctx.llm(self.name, ctx, analysis)  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - an LLM failure must abstain, never pass
+            return Verdict.abstain(self.name, f"LLM reasoner failed: {type(exc).__name__}: {exc}"[:500])
+        if not isinstance(advice, Verdict):
+            return Verdict.abstain(self.name, f"LLM reasoner returned {type(advice).__name__}, not a Verdict")
+        return advice

@@ -47,10 +47,14 @@ def review(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.text,
     no_log: Annotated[bool, typer.Option("--no-log", help="Do not append the decision to the decision log.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Print the whole policy result tree (text format).")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="LLM (litellm model id) for every agent; default: QUORUM_MODEL, else offline."),
+    ] = None,
 ) -> None:
     """Review the change from BASE to HEAD of a local repository as if it were a pull request."""
     run_guarded(
-        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain)
+        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain, model)
     )
 
 
@@ -65,6 +69,7 @@ def _review(
     output_format: OutputFormat,
     no_log: bool,
     explain: bool,
+    model: str | None = None,
 ) -> None:
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
     from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
@@ -81,6 +86,11 @@ def _review(
     if not snapshot.diff.files and not snapshot.diff.truncated:
         fail(f"nothing to review: no differences between {snapshot.pr.base_sha[:12]} and {snapshot.pr.head_sha[:12]}")
     options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index")
+    if model or settings.model:
+        from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
+
+        options.reasoner = reasoner_from_settings(settings, model=model)
+        options.agent_timeout_s = settings.llm_agent_timeout_s
     result = review_snapshot(snapshot, options)
     log_error = None
     if not no_log:

@@ -30,7 +30,9 @@ def print_review(result: ReviewResult, console: Console, *, show_tree: bool = Fa
         f"+{stats.get('additions', 0)}/-{stats.get('deletions', 0)}[/]"
     )
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col in ("agent", "status", "risk", "conf.", "findings", "model", "ms"):
+    with_llm = any(v.model != "offline" or v.tokens for v in result.verdicts)
+    columns = ("agent", "status", "risk", "conf.", "findings", "model", "ms")
+    for col in columns + (("tokens", "cost $") if with_llm else ()):
         table.add_column(col)
     for v in result.verdicts:
         table.add_row(
@@ -41,8 +43,14 @@ def print_review(result: ReviewResult, console: Console, *, show_tree: bool = Fa
             str(len(v.findings)),
             escape(v.model),
             f"{v.elapsed_ms:.0f}",
+            *((str(v.tokens), f"{v.cost_usd:.4f}") if with_llm else ()),
         )
     console.print(table)
+    if with_llm:
+        console.print(
+            f"[dim]LLM total: {sum(v.tokens for v in result.verdicts)} tokens, "
+            f"${sum(v.cost_usd for v in result.verdicts):.4f}[/]"
+        )
     for v in result.verdicts:
         if v.error:
             console.print(f"  [magenta]{v.agent} abstained:[/] {escape(v.error)}")
