@@ -1,0 +1,315 @@
+"""JavaScript / TypeScript / TSX extraction: definitions, parameters, calls, imports, references.
+
+Grammar facts (tree-sitter-javascript 0.25, tree-sitter-typescript 0.23): functions are
+``function_declaration`` / ``generator_function_declaration`` / ``method_definition`` or a
+``variable_declarator`` whose value is an ``arrow_function`` / ``function_expression``; TS
+parameters are ``required_parameter`` / ``optional_parameter`` with a ``pattern`` field; calls are
+``call_expression`` and ``new_expression``; ES imports are ``import_statement``, CommonJS ones a
+``require("x")`` call in a ``variable_declarator``.
+"""
+
+from __future__ import annotations
+
+from bot.codeindex._common import (
+    CONSTANT_NAME,
+    dotted_callee,
+    enclosing_scopes,
+    is_public_name,
+    scan_references,
+    short,
+    text,
+)
+from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
+from bot.core import treesitter
+
+_COMMON = """
+(function_declaration) @def
+(generator_function_declaration) @def
+(class_declaration) @def
+(method_definition) @def
+(variable_declarator value: [(arrow_function) (function_expression)]) @def
+(call_expression) @call
+(new_expression) @call
+(import_statement) @import
+(program (lexical_declaration (variable_declarator) @const))
+(program (variable_declaration (variable_declarator) @const))
+(program (export_statement declaration: (lexical_declaration (variable_declarator) @const)))
+(export_clause (export_specifier) @export)
+(program (export_statement value: (identifier) @export))
+"""
+_TS_EXTRA = """
+(abstract_class_declaration) @def
+(interface_declaration) @def
+(type_alias_declaration) @def
+(enum_declaration) @def
+"""
+_CLASS_TYPES = frozenset(
+    {"class_declaration", "abstract_class_declaration", "interface_declaration", "type_alias_declaration", "enum_declaration"}
+)
+_FUNC_VALUES = frozenset({"arrow_function", "function_expression", "generator_function"})
+_IDENT = frozenset({"identifier", "property_identifier", "shorthand_property_identifier"})
+_SKIP_PARENTS = frozenset({"import_specifier", "namespace_import", "import_clause", "formal_parameters"})
+_LEADING = frozenset({"assignment_pattern", "required_parameter", "optional_parameter", "pair", "variable_declarator", "assignment_expression"})
+_STRING = frozenset({"string", "template_string"})
+_EXTENSIONS = (".d.ts", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+
+
+def module_name(path: str) -> str:
+    """The module id of a JS/TS file: its path without the extension (``src/a/index.ts`` -> ``src/a/index``)."""
+    for ext in _EXTENSIONS:
+        if path.endswith(ext):
+            return path[: -len(ext)]
+    return path
+
+
+def _params(node) -> tuple[Param, ...]:  # noqa: ANN001 - tree_sitter.Node
+    out: list[Param] = []
+    if node is None:
+        return ()
+    if node.type == "identifier":  # x => ...
+        return (Param(text(node), "positional", False),)
+    for c in node.named_children:
+        t = c.type
+        default = False
+        if t in ("required_parameter", "optional_parameter"):
+            pattern = c.child_by_field_name("pattern")
+            default = t == "optional_parameter" or c.child_by_field_name("value") is not None
+            if pattern is None or pattern.type == "this":
+                continue
+            c, t = pattern, pattern.type
+        if t == "assignment_pattern":
+            out.append(Param(short(c.child_by_field_name("left").text, 60), "positional", True))
+        elif t == "rest_pattern":
+            out.append(Param(text(c).lstrip(".").strip(), "var_positional", False))
+        elif t in ("identifier", "object_pattern", "array_pattern"):
+            out.append(Param(short(c.text, 60), "positional", default))
+    return tuple(out)
+
+
+def _def_name(node) -> str:  # noqa: ANN001
+    name = node.child_by_field_name("name")
+    return text(name) if name is not None else ""
+
+
+def _bases(node) -> tuple[str, ...]:  # noqa: ANN001
+    out: list[str] = []
+    for h in node.named_children:
+        if h.type != "class_heritage":
+            continue
+        for c in h.named_children:
+            for b in c.named_children if c.type.endswith("_clause") else (c,):
+                if b.type in ("identifier", "type_identifier", "member_expression", "nested_type_identifier"):
+                    out.append(text(b))
+    return tuple(out)
+
+
+def _exported(node) -> bool:  # noqa: ANN001
+    parent = node.parent
+    if parent is not None and parent.type in ("lexical_declaration", "variable_declaration"):
+        parent = parent.parent
+    return parent is not None and parent.type == "export_statement"
+
+
+def _string_value(node) -> str:  # noqa: ANN001
+    for c in node.named_children:
+        if c.type == "string_fragment":
+            return text(c)
+    return text(node).strip("'\"`")
+
+
+def _import(node) -> list[Import]:  # noqa: ANN001
+    source = node.child_by_field_name("source")
+    if source is None:
+        return []
+    mod = _string_value(source)
+    line = node.start_point[0] + 1
+    out: list[Import] = []
+    for clause in node.named_children:
+        if clause.type != "import_clause":
+            continue
+        for c in clause.named_children:
+            if c.type == "identifier":
+                out.append(Import(mod, "default", text(c), line))
+            elif c.type == "namespace_import":
+                ident = c.named_children[0] if c.named_child_count else None
+                out.append(Import(mod, None, text(ident), line))
+            elif c.type == "named_imports":
+                for spec in c.named_children:
+                    if spec.type != "import_specifier":
+                        continue
+                    name = text(spec.child_by_field_name("name"))
+                    alias = spec.child_by_field_name("alias")
+                    out.append(Import(mod, name, text(alias) if alias is not None else name, line))
+    if not out:
+        out.append(Import(mod, None, "", line))
+    return out
+
+
+def _require(call, line: int) -> list[Import]:  # noqa: ANN001
+    """``const x = require("m")`` / ``const {a, b: c} = require("m")`` -> imports."""
+    args = call.child_by_field_name("arguments")
+    if args is None or args.named_child_count != 1 or args.named_children[0].type != "string":
+        return []
+    mod = _string_value(args.named_children[0])
+    parent = call.parent
+    if parent is None or parent.type != "variable_declarator":
+        return [Import(mod, None, "", line)]
+    target = parent.child_by_field_name("name")
+    if target is None:
+        return []
+    if target.type == "identifier":
+        return [Import(mod, None, text(target), line)]
+    out: list[Import] = []
+    if target.type == "object_pattern":
+        for c in target.named_children:
+            if c.type == "shorthand_property_identifier_pattern":
+                out.append(Import(mod, text(c), text(c), line))
+            elif c.type == "pair_pattern":
+                key, value = c.child_by_field_name("key"), c.child_by_field_name("value")
+                if key is not None and value is not None and value.type == "identifier":
+                    out.append(Import(mod, text(key), text(value), line))
+    return out
+
+
+def extract_ecmascript(language: str, path: str, source: bytes) -> FileSymbols:
+    """Extract :class:`FileSymbols` from JS (``javascript``), TS (``typescript``) or TSX (``tsx``)."""
+    module = module_name(path)
+    pattern = _COMMON + (_TS_EXTRA if language in ("typescript", "tsx") else "")
+    root = treesitter.parse(language, source).root_node
+    caps = treesitter.captures(treesitter.query(language, pattern), root)
+    skip: set[int] = set()
+
+    export_names: set[str] = set()
+    for node in caps.get("export", ()):
+        if node.type == "identifier":
+            export_names.add(text(node))
+        else:
+            export_names.add(text(node.child_by_field_name("name")))
+
+    defs: list[Definition] = []
+    spans: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str, str, bool]] = []
+    for node in sorted(caps.get("def", ()), key=lambda n: n.start_byte):
+        start, end = node.start_byte, node.end_byte
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        name_node = node.child_by_field_name("name")
+        if name_node is None or name_node.type not in ("identifier", "type_identifier", "property_identifier", "private_property_identifier"):
+            continue
+        name = text(name_node)
+        skip.add(name_node.start_byte)
+        qual = f"{parent[1] if parent else module}.{name}"
+        t = node.type
+        if t in _CLASS_TYPES:
+            kind = "class"
+            params = None
+            signature = ""
+            bases = _bases(node)
+        else:
+            kind = "method" if t == "method_definition" or (parent is not None and parent[2] == "class") else "function"
+            bases = ()
+            fn = node.child_by_field_name("value") if t == "variable_declarator" else node
+            pnode = fn.child_by_field_name("parameters") if fn is not None else None
+            if pnode is None and fn is not None:
+                pnode = fn.child_by_field_name("parameter")
+            params = _params(pnode)
+            signature = short(pnode.text if pnode is not None else b"")
+        exported = parent is None and (_exported(node) or name in export_names)
+        public = (parent[3] if parent else True) and not name.startswith(("_", "#"))
+        defs.append(
+            Definition(
+                path, name, qual, kind, node.start_point[0] + 1, node.end_point[0] + 1,
+                params, signature, public, parent[1] if parent else None, (), bases, None, exported,
+            )
+        )
+        spans.append((start, end, qual))
+        stack.append((end, qual, kind, public))
+
+    for node in caps.get("const", ()):
+        name_node = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name_node is None or name_node.type != "identifier":
+            continue
+        if value is not None and value.type in _FUNC_VALUES:
+            continue
+        name = text(name_node)
+        skip.add(name_node.start_byte)
+        vt = value.type if value is not None else ""
+        value_kind = "string" if vt in _STRING else "number" if vt == "number" else "other"
+        decl = node.parent
+        is_const = decl is not None and decl.type == "lexical_declaration" and (decl.child(0) is not None and decl.child(0).type == "const")
+        kind = "constant" if (is_const and (CONSTANT_NAME.match(name) or value_kind != "other")) or CONSTANT_NAME.match(name) else "variable"
+        defs.append(
+            Definition(
+                path, name, f"{module}.{name}", kind, node.start_point[0] + 1, node.end_point[0] + 1,
+                None, "", is_public_name(name), None, (), (), value_kind, _exported(node) or name in export_names,
+            )
+        )
+
+    imports: list[Import] = []
+    for node in caps.get("import", ()):
+        imports.extend(_import(node))
+
+    calls_raw: list[tuple[int, int, str, str, int, bool]] = []
+    for node in sorted(caps.get("call", ()), key=lambda n: n.start_byte):
+        fn = node.child_by_field_name("function" if node.type == "call_expression" else "constructor")
+        if fn is None:
+            continue
+        ft = fn.type
+        if ft == "identifier":
+            name = text(fn)
+            callee = name
+            anchor = fn
+        elif ft == "member_expression":
+            prop = fn.child_by_field_name("property")
+            if prop is None:
+                continue
+            name = text(prop)
+            callee = dotted_callee(fn, name)
+            anchor = prop
+        else:
+            continue
+        line = anchor.start_point[0] + 1
+        if name == "require" and ft == "identifier":
+            imports.extend(_require(node, line))
+            continue
+        args = node.child_by_field_name("arguments")
+        positional = 0
+        splat = False
+        if args is not None:
+            if args.type == "template_string":
+                positional = 1
+            else:
+                for a in args.named_children:
+                    if a.type == "spread_element":
+                        splat = True
+                    elif a.type != "comment":
+                        positional += 1
+        calls_raw.append((node.start_byte, line, callee, name, positional, splat))
+    scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
+    calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], (), c[5]) for c, s in zip(calls_raw, scopes))
+
+    refs = scan_references(
+        root,
+        source,
+        names=(i.alias for i in imports if i.name is not None),
+        module_aliases=(i.alias for i in imports if i.name is None),
+        identifier_types=_IDENT,
+        skip_starts=skip,
+        skip_parent_types=_SKIP_PARENTS,
+        skip_leading_in=_LEADING,
+    )
+    return FileSymbols(
+        path=path,
+        language=language,
+        module=module,
+        definitions=tuple(defs),
+        calls=calls,
+        imports=tuple(imports),
+        references=refs,
+        exports=tuple(sorted(export_names)) if export_names else None,
+        has_main=False,
+        errors=root.has_error,
+        lines=source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0),
+    )

@@ -1,0 +1,269 @@
+"""Python extraction: definitions with signatures, call sites, imports, constant references.
+
+One tree-sitter query (run in C) collects the interesting nodes; Python only reads fields of
+those nodes. Grammar: tree-sitter-python 0.25 node types (``function_definition``,
+``class_definition``, ``call``, ``import_from_statement``, ``assignment``...).
+"""
+
+from __future__ import annotations
+
+from bot.codeindex._common import (
+    CONSTANT_NAME,
+    dotted_callee,
+    enclosing_scopes,
+    is_public_name,
+    scan_references,
+    short,
+    text,
+)
+from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
+from bot.core import treesitter
+
+QUERY = """
+(function_definition) @def
+(class_definition) @def
+(call) @call
+(import_statement) @import
+(import_from_statement) @import
+(module (expression_statement (assignment) @assign))
+(module (if_statement condition: (comparison_operator) @main))
+"""
+
+_IDENT = frozenset({"identifier"})
+_IMPORT_PARENTS = frozenset({"dotted_name", "aliased_import", "parameters"})
+_LEADING = frozenset({"keyword_argument", "default_parameter", "typed_default_parameter", "typed_parameter", "assignment"})
+_STRING = frozenset({"string", "concatenated_string"})
+_NUMBER = frozenset({"integer", "float"})
+
+
+def module_name(path: str) -> str:
+    """Dotted module name for a path: ``pkg/sub/mod.py`` -> ``pkg.sub.mod``; ``pkg/__init__.py`` -> ``pkg``."""
+    stem = path.rsplit(".", 1)[0] if path.endswith((".py", ".pyi")) else path
+    parts = [p for p in stem.split("/") if p]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) or "__init__"
+
+
+def _params(node) -> tuple[Param, ...]:  # noqa: ANN001 - tree_sitter.Node
+    out: list[Param] = []
+    state = "positional"
+    for c in node.named_children:
+        t = c.type
+        if t == "identifier":
+            out.append(Param(text(c), state, False))
+        elif t in ("default_parameter", "typed_default_parameter"):
+            out.append(Param(text(c.child_by_field_name("name")), state, True))
+        elif t == "typed_parameter":
+            inner = c.named_children[0] if c.named_child_count else None
+            it = inner.type if inner is not None else ""
+            if it == "list_splat_pattern":
+                out.append(Param(text(inner).lstrip("*"), "var_positional", False))
+                state = "keyword_only"
+            elif it == "dictionary_splat_pattern":
+                out.append(Param(text(inner).lstrip("*"), "var_keyword", False))
+            else:
+                out.append(Param(text(inner), state, False))
+        elif t == "list_splat_pattern":
+            out.append(Param(text(c).lstrip("*"), "var_positional", False))
+            state = "keyword_only"
+        elif t == "dictionary_splat_pattern":
+            out.append(Param(text(c).lstrip("*"), "var_keyword", False))
+        elif t == "keyword_separator":
+            state = "keyword_only"
+        elif t == "positional_separator":
+            out = [p._replace(kind="positional_only") if p.kind == "positional" else p for p in out]
+        elif t == "tuple_pattern":
+            out.append(Param(text(c), state, False))
+    return tuple(out)
+
+
+def _imports(nodes, module: str) -> list[Import]:  # noqa: ANN001
+    out: list[Import] = []
+    for node in nodes:
+        line = node.start_point[0] + 1
+        if node.type == "import_statement":
+            for c in node.children_by_field_name("name"):
+                if c.type == "aliased_import":
+                    name = text(c.child_by_field_name("name"))
+                    out.append(Import(name, None, text(c.child_by_field_name("alias")), line, 0))
+                else:
+                    name = text(c)
+                    out.append(Import(name, None, name, line, 0))
+            continue
+        mod_node = node.child_by_field_name("module_name")
+        level = 0
+        mod = ""
+        if mod_node is not None and mod_node.type == "relative_import":
+            for c in mod_node.children:
+                if c.type == "import_prefix":
+                    level = len(text(c).strip())
+                elif c.type == "dotted_name":
+                    mod = text(c)
+        else:
+            mod = text(mod_node)
+        for c in node.named_children:
+            if c.type == "wildcard_import":
+                out.append(Import(mod, "*", "", line, level))
+        for c in node.children_by_field_name("name"):
+            if c.type == "aliased_import":
+                name = text(c.child_by_field_name("name"))
+                out.append(Import(mod, name, text(c.child_by_field_name("alias")), line, level))
+            else:
+                name = text(c)
+                out.append(Import(mod, name, name, line, level))
+    return out
+
+
+def _string_list(node) -> tuple[str, ...] | None:  # noqa: ANN001
+    if node is None or node.type not in ("list", "tuple"):
+        return None
+    names: list[str] = []
+    for c in node.named_children:
+        if c.type == "string":
+            names.extend(text(s) for s in c.named_children if s.type == "string_content")
+    return tuple(names)
+
+
+def extract_python(path: str, source: bytes) -> FileSymbols:
+    """Extract :class:`FileSymbols` from Python ``source``. Never raises on syntax errors."""
+    module = module_name(path)
+    tree = treesitter.parse("python", source)
+    root = tree.root_node
+    caps = treesitter.captures(treesitter.query("python", QUERY), root)
+    skip: set[int] = set()
+
+    # Definitions: functions and classes, nested by byte span.
+    defs: list[Definition] = []
+    spans: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str, str, bool]] = []  # (end_byte, qualname, kind, public)
+    for node in sorted(caps.get("def", ()), key=lambda n: n.start_byte):
+        start, end = node.start_byte, node.end_byte
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        name_node = node.child_by_field_name("name")
+        name = text(name_node)
+        if name_node is not None:
+            skip.add(name_node.start_byte)
+        qual = f"{parent[1] if parent else module}.{name}"
+        public = is_public_name(name) and (parent[3] if parent else True)
+        decorators: tuple[str, ...] = ()
+        outer = node.parent
+        if outer is not None and outer.type == "decorated_definition":
+            decorators = tuple(short(d.text, 120).lstrip("@").strip() for d in outer.children if d.type == "decorator")
+        if node.type == "class_definition":
+            kind = "class"
+            sup = node.child_by_field_name("superclasses")
+            bases = tuple(
+                text(b) for b in (sup.named_children if sup is not None else ()) if b.type in ("identifier", "attribute")
+            )
+            params = None
+            signature = ""
+        else:
+            kind = "method" if parent is not None and parent[2] == "class" else "function"
+            bases = ()
+            pnode = node.child_by_field_name("parameters")
+            params = _params(pnode) if pnode is not None else ()
+            signature = short(pnode.text if pnode is not None else b"")
+        defs.append(
+            Definition(
+                path, name, qual, kind, node.start_point[0] + 1, node.end_point[0] + 1,
+                params, signature, public, parent[1] if parent else None, decorators, bases, None, False,
+            )
+        )
+        spans.append((start, end, qual))
+        stack.append((end, qual, kind, public))
+
+    # Module-level assignments: constants and variables; ``__all__``.
+    exports: tuple[str, ...] | None = None
+    for node in caps.get("assign", ()):
+        left = node.child_by_field_name("left")
+        if left is None or left.type != "identifier":
+            continue
+        name = text(left)
+        right = node.child_by_field_name("right")
+        if name == "__all__":
+            exports = _string_list(right)
+            continue
+        skip.add(left.start_byte)
+        rt = right.type if right is not None else ""
+        value_kind = "string" if rt in _STRING else "number" if rt in _NUMBER else "other"
+        kind = "constant" if (CONSTANT_NAME.match(name) or value_kind == "string") else "variable"
+        defs.append(
+            Definition(
+                path, name, f"{module}.{name}", kind, node.start_point[0] + 1, node.end_point[0] + 1,
+                None, "", is_public_name(name), None, (), (), value_kind, False,
+            )
+        )
+    if exports is not None:
+        listed = set(exports)
+        defs = [d._replace(exported=True) if d.parent is None and d.name in listed else d for d in defs]
+
+    # Calls, with the innermost enclosing definition.
+    calls_raw: list[tuple[int, int, str, str, int, tuple[str, ...], bool]] = []
+    for node in sorted(caps.get("call", ()), key=lambda n: n.start_byte):
+        fn = node.child_by_field_name("function")
+        if fn is None:
+            continue
+        ft = fn.type
+        if ft == "identifier":
+            name = text(fn)
+            callee = name
+            anchor = fn
+        elif ft == "attribute":
+            attr = fn.child_by_field_name("attribute")
+            if attr is None:
+                continue
+            name = text(attr)
+            callee = dotted_callee(fn, name)
+            anchor = attr
+        else:
+            continue
+        args = node.child_by_field_name("arguments")
+        positional = 0
+        keywords: list[str] = []
+        splat = False
+        if args is not None:
+            if args.type == "generator_expression":
+                positional = 1
+            else:
+                for a in args.named_children:
+                    at = a.type
+                    if at == "keyword_argument":
+                        keywords.append(text(a.child_by_field_name("name")))
+                    elif at in ("list_splat", "dictionary_splat"):
+                        splat = True
+                    elif at != "comment":
+                        positional += 1
+        calls_raw.append((node.start_byte, anchor.start_point[0] + 1, callee, name, positional, tuple(keywords), splat))
+    scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
+    calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], c[5], c[6]) for c, s in zip(calls_raw, scopes))
+
+    import_nodes = caps.get("import", ())
+    imports = _imports(import_nodes, module)
+    has_main = any(b"__main__" in (n.text or b"") and b"__name__" in (n.text or b"") for n in caps.get("main", ()))
+
+    refs = scan_references(
+        root,
+        source,
+        names=(i.alias for i in imports if i.name not in (None, "*")),
+        module_aliases=(i.alias for i in imports if i.name is None),
+        identifier_types=_IDENT,
+        skip_starts=skip,
+        skip_parent_types=_IMPORT_PARENTS,
+        skip_leading_in=_LEADING,
+    )
+    return FileSymbols(
+        path=path,
+        language="python",
+        module=module,
+        definitions=tuple(defs),
+        calls=calls,
+        imports=tuple(imports),
+        references=refs,
+        exports=exports,
+        has_main=has_main,
+        errors=root.has_error,
+        lines=source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0),
+    )

@@ -1,0 +1,109 @@
+"""On-disk cache of extracted symbols, keyed by git blob SHA (SQLite, stdlib ``sqlite3``).
+
+One row per ``(blob, path, language, extractor version)``: the path is part of the key because
+qualified names are derived from it (a renamed file is parsed again, an unchanged one never).
+Each row holds two JSON texts produced by :func:`bot.codeindex.builder.extract_entry`: a small
+header (names, imports) read eagerly and the full symbol data read lazily. JSON, never pickle:
+whoever can write the cache directory must not be able to run code through it.
+
+Several processes may share a directory (WAL mode, 10 s busy timeout). A corrupt or unreadable
+cache is reported by :class:`CacheError` and callers fall back to parsing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.codeindex.model import EXTRACTOR_VERSION
+
+CACHE_FILE = "codeindex-v1.sqlite3"
+_CHUNK = 400
+
+
+class CacheError(Exception):
+    """The cache database could not be opened, read or written (message names the file)."""
+
+
+class SymbolCache:
+    """Blob-SHA keyed store of extraction results in ``<directory>/codeindex-v1.sqlite3``.
+
+    Raises :class:`CacheError` from the constructor when the directory or database is unusable.
+    Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, directory: Path, *, version: int = EXTRACTOR_VERSION) -> None:
+        self.path = Path(directory) / CACHE_FILE
+        self.version = version
+        try:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS symbols ("
+                " blob TEXT NOT NULL, path TEXT NOT NULL, language TEXT NOT NULL, version INTEGER NOT NULL,"
+                " header TEXT, data TEXT,"
+                " PRIMARY KEY (blob, path, language, version)) WITHOUT ROWID"
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise CacheError(f"code index cache {self.path} unusable: {exc}") from exc
+
+    def get_many(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """Look up ``(blob, path, language)`` keys; returns ``{(blob, path): (header, data)}`` for hits.
+
+        ``header`` and ``data`` are None for a remembered skip (e.g. a file too large to index).
+        Raises :class:`CacheError`.
+        """
+        wanted: dict[str, list[tuple[str, str]]] = {}
+        for blob, path, language in keys:
+            wanted.setdefault(blob, []).append((path, language))
+        blobs = list(wanted)
+        out: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        try:
+            for i in range(0, len(blobs), _CHUNK):
+                part = blobs[i : i + _CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT blob, path, language, header, data FROM symbols WHERE version = ? AND blob IN ({marks})",
+                    (self.version, *part),
+                )
+                for blob, path, language, header, data in rows:
+                    if (path, language) in wanted.get(blob, ()):
+                        out[(blob, path)] = (header, data)
+        except sqlite3.Error as exc:
+            raise CacheError(f"code index cache {self.path} unreadable: {exc}") from exc
+        return out
+
+    def put_many(self, rows: Iterable[tuple[str, str, str, str | None, str | None]]) -> int:
+        """Store ``(blob, path, language, header, data)`` rows in one transaction; returns the count.
+
+        Raises :class:`CacheError`.
+        """
+        items = [(b, p, lang, self.version, h, d) for b, p, lang, h, d in rows]
+        if not items:
+            return 0
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO symbols VALUES (?, ?, ?, ?, ?, ?)", items)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise CacheError(f"code index cache {self.path} not writable: {exc}") from exc
+        return len(items)
+
+    def count(self) -> int:
+        """Rows stored for this extractor version."""
+        return int(self._db.execute("SELECT COUNT(*) FROM symbols WHERE version = ?", (self.version,)).fetchone()[0])
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> SymbolCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,33 @@
+"""Per-file symbol extraction with tree-sitter (pure: bytes in, :class:`FileSymbols` out).
+
+Supported languages: ``python`` (definitions with full signatures, calls, imports, constant
+references), ``javascript`` / ``typescript`` / ``tsx`` and ``go`` (definitions, parameters,
+calls, imports, constant references). Names are those of :mod:`bot.core.languages`.
+"""
+
+from __future__ import annotations
+
+from bot.codeindex._ecmascript import extract_ecmascript
+from bot.codeindex._go import extract_go
+from bot.codeindex._python import extract_python
+from bot.codeindex.model import FileSymbols
+
+SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"python", "javascript", "typescript", "tsx", "go"})
+"""Languages :func:`extract` understands."""
+
+
+def extract(language: str, path: str, source: bytes) -> FileSymbols:
+    """Extract definitions, call sites, imports and references of one file.
+
+    ``path`` is the repository-relative POSIX path (it names the module); ``source`` the raw
+    bytes (any encoding; tree-sitter works on bytes, names are decoded as UTF-8 with
+    replacement). Syntax errors never raise: the parser recovers and ``FileSymbols.errors``
+    is set. Raises ``ValueError`` for a language outside :data:`SUPPORTED_LANGUAGES`.
+    """
+    if language == "python":
+        return extract_python(path, source)
+    if language in ("javascript", "typescript", "tsx"):
+        return extract_ecmascript(language, path, source)
+    if language == "go":
+        return extract_go(path, source)
+    raise ValueError(f"no symbol extractor for language {language!r}; supported: {sorted(SUPPORTED_LANGUAGES)}")

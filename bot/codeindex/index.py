@@ -1,0 +1,461 @@
+"""The code index of one tree: lookups of definitions, callers, callees, references and call paths.
+
+Build with :meth:`CodeIndex.build` (or :func:`bot.codeindex.build_index`). Each file keeps a small
+header (its imports and the names it defines, calls and reads) in memory; its full symbols are
+decoded on first use, so a query touches only the files that mention the name asked about.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import posixpath
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import NamedTuple
+
+from bot.codeindex.builder import BuildStats, collect, header_of
+from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference, Step
+from bot.codeindex.resolve import Resolution, family_of, is_init_path
+from bot.core.protocols import TreeView
+
+_ROUTE_DECORATOR = re.compile(
+    r"(^|\.)(route|api_route|get|post|put|patch|delete|head|options|websocket|command|group|callback|task|"
+    r"shared_task|handler|listener|subscriber|receiver|on_event|cli|main|entrypoint|hookimpl|register)\b"
+)
+"""Decorators that make a function reachable from outside (web routes, CLI commands, tasks)."""
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "e2e"})
+_TEST_SUFFIXES = ("_test.py", "_test.go", ".test.ts", ".test.tsx", ".test.js", ".test.jsx", ".spec.ts", ".spec.tsx",
+                  ".spec.js", ".spec.jsx", "conftest.py")
+_HOW_RANK = {"local": 0, "import": 0, "inherit": 1, "name": 2}
+
+
+def is_test_path(path: str) -> bool:
+    """True for test code: a ``tests``-like directory, ``test_*.py``, ``*_test.go``, ``*.spec.ts``..."""
+    parts = path.split("/")
+    base = parts[-1]
+    return any(p in _TEST_DIRS for p in parts[:-1]) or base.startswith("test_") or base.endswith(_TEST_SUFFIXES)
+
+
+class FileEntry:
+    """One indexed file: header fields eagerly, :class:`FileSymbols` decoded on demand."""
+
+    __slots__ = (
+        "path", "blob", "language", "module", "imports", "exports", "has_main", "def_names", "call_names",
+        "ref_names", "lines", "errors", "_data", "_symbols", "_by_qual",
+    )
+
+    def __init__(self, path: str, blob: str, header: list, data: str | None, symbols: FileSymbols | None = None) -> None:
+        language, module, imports, exports, has_main, defs, calls, refs, lines, errors = header
+        self.path = path
+        self.blob = blob
+        self.language: str = language
+        self.module: str = module
+        self.imports: tuple[Import, ...] = tuple(i if isinstance(i, Import) else Import(*i) for i in imports)
+        self.exports: tuple[str, ...] | None = None if exports is None else tuple(exports)
+        self.has_main = bool(has_main)
+        self.def_names: frozenset[str] = frozenset(defs)
+        self.call_names: frozenset[str] = frozenset(calls)
+        self.ref_names: frozenset[str] = frozenset(refs)
+        self.lines = int(lines)
+        self.errors = bool(errors)
+        self._data = data
+        self._symbols = symbols
+        self._by_qual: dict[str, Definition] | None = None
+
+    @classmethod
+    def from_symbols(cls, symbols: FileSymbols, blob: str = "") -> FileEntry:
+        """An entry for already extracted symbols (tests, single files)."""
+        return cls(symbols.path, blob, header_of(symbols), None, symbols)
+
+    def symbols(self) -> FileSymbols:
+        """The file's full symbols (decoded from the cached JSON on first call)."""
+        if self._symbols is None:
+            self._symbols = FileSymbols.from_compact(self.path, json.loads(self._data or "null"))
+            self._data = None
+        return self._symbols
+
+    def by_qualname(self) -> dict[str, Definition]:
+        """Qualified name -> definition in this file (the first when a name is defined twice)."""
+        if self._by_qual is None:
+            out: dict[str, Definition] = {}
+            for d in self.symbols().definitions:
+                out.setdefault(d.qualname, d)
+            self._by_qual = out
+        return self._by_qual
+
+
+class Reach(NamedTuple):
+    """How far a change to a symbol propagates through calls (bounded search).
+
+    ``call_sites``: direct call sites; ``files``: files with direct or transitive callers (the
+    symbol's own file excluded); ``entry_points``: qualified names of entry points reached
+    (the symbol itself when it is one); ``complete``: False when the bound cut the search.
+    """
+
+    call_sites: int
+    files: tuple[str, ...]
+    entry_points: tuple[str, ...]
+    complete: bool
+
+
+class CodeIndex(Resolution):
+    """Definitions, calls, imports and references of every supported file of one tree.
+
+    ``files`` maps path -> :class:`FileEntry`; ``stats`` describes the build. All queries are
+    deterministic (sorted by path, line) and never raise for unknown names (empty results).
+    """
+
+    def __init__(self, entries: Iterable[FileEntry], stats: BuildStats | None = None) -> None:
+        self.files: dict[str, FileEntry] = {e.path: e for e in entries}
+        self.stats = stats or BuildStats(files=len(self.files))
+        self.stats.lines = sum(e.lines for e in self.files.values())
+
+    @classmethod
+    def build(cls, tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None) -> CodeIndex:
+        """Index ``tree`` (see :func:`bot.codeindex.builder.collect` for caching and parallelism).
+
+        Files over 1 MB and vendored directories are skipped. ``workers`` defaults to
+        min(2, CPUs); 0 or 1 parses in process. A broken cache is recorded in
+        ``stats.cache_error``, never raised. Git errors from ``tree`` propagate.
+        """
+        rows, stats = collect(tree, cache_dir, workers=workers)
+        entries = [FileEntry(path, blob, json.loads(header), data) for path, blob, _lang, header, data in rows]
+        return cls(entries, stats)
+
+    @classmethod
+    def from_symbols(cls, files: Iterable[FileSymbols]) -> CodeIndex:
+        """An index over already extracted files (no tree, no cache)."""
+        return cls(FileEntry.from_symbols(f) for f in files)
+
+    # ---------------------------------------------------------------- lookups
+    @cached_property
+    def _name_maps(self) -> dict[str, dict[str, list[str]]]:
+        maps: dict[str, dict[str, list[str]]] = {"def": {}, "call": {}, "ref": {}}
+        for path in sorted(self.files):
+            e = self.files[path]
+            for kind, names in (("def", e.def_names), ("call", e.call_names), ("ref", e.ref_names)):
+                m = maps[kind]
+                for n in names:
+                    m.setdefault(n, []).append(path)
+        return maps
+
+    def _paths_with(self, kind: str, name: str) -> list[str]:
+        """Paths whose header lists ``name`` as defined (``def``), called (``call``) or read (``ref``)."""
+        return self._name_maps[kind].get(name, [])
+
+    def file(self, path: str) -> FileSymbols | None:
+        """The symbols of ``path``, or None when it is not indexed."""
+        entry = self.files.get(path)
+        return None if entry is None else entry.symbols()
+
+    def definitions(self, name: str) -> list[Definition]:
+        """Definitions named ``name`` (bare name) or whose qualified name is ``name``."""
+        bare = name.rsplit(".", 1)[-1] if "." in name else name
+        out: list[Definition] = []
+        for path in self._paths_with("def", bare):
+            for d in self.files[path].symbols().definitions:
+                if d.name == bare and (d.qualname == name or name == bare):
+                    out.append(d)
+        if not out and bare != name:
+            return []
+        return sorted(out, key=lambda d: (d.path, d.line))
+
+    def definition(self, qualname: str, path: str | None = None) -> Definition | None:
+        """The definition with this qualified name (in ``path`` when given), or None."""
+        if path is not None:
+            entry = self.files.get(path)
+            return None if entry is None else entry.by_qualname().get(qualname)
+        found = self.definitions(qualname)
+        return next((d for d in found if d.qualname == qualname), None)
+
+    def definitions_in(self, path: str, lines: Iterable[int] | None = None) -> list[Definition]:
+        """Definitions of ``path``; with ``lines``, only those whose line range contains one of them."""
+        syms = self.file(path)
+        if syms is None:
+            return []
+        if lines is None:
+            return list(syms.definitions)
+        wanted = sorted(set(lines))
+        return [d for d in syms.definitions if _overlaps(d.line, d.end_line, wanted)]
+
+    def resolved_callers(self, target: str | Definition) -> list[tuple[CallSite, str]]:
+        """Call sites that may call ``target``, with how each was resolved (see :mod:`resolve`).
+
+        ``target`` is a :class:`Definition` (it may come from the base revision and be absent
+        here) or a name / qualified name (all matching definitions).
+        """
+        defs = [target] if isinstance(target, Definition) else self.definitions(target)
+        seen: set[tuple[str, int, str]] = set()
+        out: list[tuple[CallSite, str]] = []
+        for d in defs:
+            if d.kind not in ("function", "method", "class"):
+                continue
+            name, _ = self.call_name(d)
+            wanted: dict[str, set[str]] = {p: {name} for p in self._paths_with("call", name)}
+            for path, alias in self._aliases_of(name):
+                wanted.setdefault(path, set()).add(alias)
+            for path in sorted(wanted):
+                names = wanted[path]
+                for call in self.files[path].symbols().calls:
+                    if call.name not in names:
+                        continue
+                    how = self.match_call(d, call)
+                    key = (call.path, call.line, call.callee)
+                    if how is not None and key not in seen:
+                        seen.add(key)
+                        out.append((call, how))
+        out.sort(key=lambda x: (x[0].path, x[0].line, x[0].callee))
+        return out
+
+    def _aliases_of(self, name: str) -> list[tuple[str, str]]:
+        """``(path, alias)`` for files importing ``name`` under another local name and calling it."""
+        return [
+            (path, imp.alias)
+            for path, entry in self.files.items()
+            for imp in entry.imports
+            if imp.name == name and imp.alias != name and imp.alias in entry.call_names
+        ]
+
+    def callers(self, target: str | Definition) -> list[CallSite]:
+        """Call sites that may call ``target`` (name, qualified name or Definition), by path and line."""
+        return [c for c, _ in self.resolved_callers(target)]
+
+    def callees(self, target: str | Definition) -> list[CallSite]:
+        """Calls made directly inside ``target``'s body (not in nested definitions)."""
+        defs = [target] if isinstance(target, Definition) else [d for d in self.definitions(target)]
+        out: list[CallSite] = []
+        for d in defs:
+            syms = self.file(d.path)
+            if syms is not None:
+                out.extend(c for c in syms.calls if c.scope == d.qualname)
+        return sorted(set(out), key=lambda c: (c.path, c.line, c.callee))
+
+    def references(self, target: str | Definition) -> list[Reference]:
+        """Reads of a module-level name (constants mostly) in any file, through imports.
+
+        The definition's own file is included (its def line is never a reference).
+        """
+        defs = [target] if isinstance(target, Definition) else self.definitions(target)
+        out: set[Reference] = set()
+        for d in defs:
+            if d.parent is not None:
+                continue
+            for path in self._candidate_ref_paths(d):
+                entry = self.files[path]
+                aliases = self.reference_aliases(d, entry)
+                if not aliases or not (aliases & entry.ref_names):
+                    continue
+                refs = entry.symbols().references
+                for alias in aliases:
+                    for line in refs.get(alias, ()):
+                        if not (path == d.path and d.line <= line <= d.end_line):
+                            out.add(Reference(path, line, alias))
+        return sorted(out)
+
+    def importers(self, d: Definition) -> list[Reference]:
+        """Import statements that import module-level ``d`` by name (``from m import d``,
+        ``import { d } from "./m"``): ``Reference(path, line, local alias)``. An import of a
+        removed name is itself an error (ImportError at import time)."""
+        if d.parent is not None:
+            return []
+        fam = family_of(self._language(d))
+        out: list[Reference] = []
+        for path, entry in sorted(self.files.items()):
+            if family_of(entry.language) != fam or path == d.path:
+                continue
+            for imp in entry.imports:
+                if imp.name != d.name:
+                    continue
+                if fam == "python":
+                    ok = self._py_denotes(self._py_absolute(entry, imp), imp.name, d, d.name)
+                elif fam == "ecmascript":
+                    ok = self._js_module_is(self._js_resolve(path, imp.module), d.path)
+                else:
+                    ok = False
+                if ok:
+                    out.append(Reference(path, imp.line, imp.alias))
+        return out
+
+    def _candidate_ref_paths(self, d: Definition) -> list[str]:
+        """Files that may read ``d``: those reading its name or importing something from anywhere
+        (aliases), narrowed cheaply by headers."""
+        names = {d.name}
+        out: set[str] = set(self._paths_with("ref", d.name))
+        for path, entry in self.files.items():
+            if path in out:
+                continue
+            if any(i.name == d.name and i.alias not in names for i in entry.imports):
+                out.add(path)
+        return sorted(out)
+
+    # ------------------------------------------------------------ navigation
+    @cached_property
+    def _py_reexported(self) -> dict[str, set[str]]:
+        """Python path -> names a package ``__init__`` imports from it (``*`` for a wildcard)."""
+        out: dict[str, set[str]] = {}
+        for path, entry in self.files.items():
+            if entry.language != "python" or not is_init_path(path):
+                continue
+            for imp in entry.imports:
+                if imp.name is None:
+                    continue
+                module = self._py_absolute(entry, imp)
+                target = self._py_modules.get(module)
+                if target is not None and target != path:
+                    out.setdefault(target, set()).add(imp.name)
+        return out
+
+    def is_entry_point(self, d: Definition) -> bool:
+        """Heuristic: is ``d`` reachable from outside the repository's own code?
+
+        Entry points are functions, methods and classes outside test code that are: named
+        ``main`` at module level; decorated as a route, CLI command or task; or public API —
+        Python: listed in ``__all__``, defined in or re-exported by a package ``__init__``
+        (public methods of such classes too); JS/TS: exported (and methods of exported classes);
+        Go: exported from a non-``main``, non-``internal`` package.
+        """
+        if d.kind not in ("function", "method", "class") or is_test_path(d.path):
+            return False
+        if d.name == "main" and d.parent is None:
+            return True
+        if any(_ROUTE_DECORATOR.search(dec.split("(", 1)[0]) for dec in d.decorators):
+            return True
+        if not d.is_public:
+            return False
+        entry = self.files.get(d.path)
+        if entry is None:
+            return False
+        fam = family_of(entry.language)
+        if fam == "go":
+            parts = posixpath.dirname(d.path).split("/")
+            return d.exported and entry.has_main is False and "internal" not in parts
+        top, nested = self._top_level(d, entry)
+        if top is None or (nested and not self._only_classes_between(d, entry)):
+            return False
+        if fam == "python":
+            if entry.exports is not None:
+                return top.name in entry.exports
+            if is_init_path(d.path):
+                return True
+            names = self._py_reexported.get(d.path, set())
+            return top.name in names or "*" in names
+        return top.exported
+
+    def _top_level(self, d: Definition, entry: FileEntry) -> tuple[Definition | None, bool]:
+        if d.parent is None:
+            return d, False
+        top_name = d.qualname[len(entry.module) + 1 :].split(".", 1)[0]
+        return entry.by_qualname().get(f"{entry.module}.{top_name}"), True
+
+    @staticmethod
+    def _only_classes_between(d: Definition, entry: FileEntry) -> bool:
+        by_qual = entry.by_qualname()
+        parent = d.parent
+        while parent and parent != entry.module:
+            p = by_qual.get(parent)
+            if p is None or p.kind != "class":
+                return False
+            parent = p.parent
+        return True
+
+    def entry_points(self, path: str | None = None) -> list[Definition]:
+        """Entry points (see :meth:`is_entry_point`) of ``path``, or of the whole index."""
+        paths = [path] if path is not None else sorted(self.files)
+        out: list[Definition] = []
+        for p in paths:
+            syms = self.file(p)
+            if syms is not None:
+                out.extend(d for d in syms.definitions if self.is_entry_point(d))
+        return out
+
+    def _caller_def(self, call: CallSite) -> Definition | None:
+        entry = self.files.get(call.path)
+        return None if entry is None else entry.by_qualname().get(call.scope)
+
+    def _ordered_callers(self, d: Definition) -> list[tuple[CallSite, str]]:
+        return sorted(
+            self.resolved_callers(d),
+            key=lambda x: (is_test_path(x[0].path), _HOW_RANK[x[1]], x[0].path, x[0].line),
+        )
+
+    def trace(
+        self, target: str | Definition, depth: int = 3, *, fan_out: int = 5, max_paths: int = 12
+    ) -> list[list[Step]]:
+        """Call paths upward from ``target`` toward entry points.
+
+        Each path starts at the target's definition and adds one step per caller
+        (``Step(path, line of the call, enclosing symbol)``); it ends at an entry point, a
+        module-level call, a symbol without callers, a cycle, or after ``depth`` caller hops.
+        At most ``fan_out`` callers are followed per symbol (non-test, import-resolved first) and
+        at most ``max_paths`` paths are returned. Empty when the target is unknown.
+        """
+        d = target if isinstance(target, Definition) else self.definition(target) or next(
+            iter(self.definitions(target)), None
+        )
+        if d is None:
+            return []
+        paths: list[list[Step]] = []
+
+        def walk(cur: Definition, steps: list[Step], seen: frozenset[str], level: int) -> None:
+            if len(paths) >= max_paths:
+                return
+            if (level > 0 and self.is_entry_point(cur)) or level >= depth:
+                paths.append(steps)
+                return
+            callers = self._ordered_callers(cur)[:fan_out]
+            if not callers:
+                paths.append(steps)
+                return
+            for call, _how in callers:
+                if len(paths) >= max_paths:
+                    return
+                step = Step(call.path, call.line, call.scope)
+                caller = self._caller_def(call)
+                if caller is None or caller.qualname in seen:
+                    paths.append([*steps, step])
+                    continue
+                walk(caller, [*steps, step], seen | {caller.qualname}, level + 1)
+
+        walk(d, [Step(d.path, d.line, d.qualname)], frozenset({d.qualname}), 0)
+        return paths
+
+    def reach(self, target: Definition, depth: int = 3, *, max_nodes: int = 200) -> Reach:
+        """Breadth-first over callers up to ``depth`` hops (at most ``max_nodes`` symbols visited)."""
+        direct = self.resolved_callers(target)
+        files: set[str] = set()
+        entries: set[str] = {target.qualname} if self.is_entry_point(target) else set()
+        seen = {target.qualname}
+        frontier = [target]
+        complete = True
+        calls = direct
+        for _level in range(depth):
+            nxt: list[Definition] = []
+            for cur in frontier:
+                for call, _how in calls if cur is target else self.resolved_callers(cur):
+                    if call.path != target.path:
+                        files.add(call.path)
+                    caller = self._caller_def(call)
+                    if caller is None or caller.qualname in seen:
+                        continue
+                    if len(seen) >= max_nodes:
+                        complete = False
+                        continue
+                    seen.add(caller.qualname)
+                    if self.is_entry_point(caller):
+                        entries.add(caller.qualname)
+                    nxt.append(caller)
+            frontier = nxt
+            if not frontier:
+                break
+        else:
+            complete = complete and not frontier
+        return Reach(len(direct), tuple(sorted(files)), tuple(sorted(entries)), complete)
+
+
+def _overlaps(start: int, end: int, sorted_lines: list[int]) -> bool:
+    i = bisect.bisect_left(sorted_lines, start)
+    return i < len(sorted_lines) and sorted_lines[i] <= end

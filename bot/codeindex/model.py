@@ -1,0 +1,181 @@
+"""Records of the code index: definitions, parameters, call sites, imports, per-file symbols.
+
+All records are ``NamedTuple``\\ s: cheap to build by the hundred thousand, picklable across
+processes, and JSON-serializable as plain lists. :class:`FileSymbols` has a compact form
+(:meth:`FileSymbols.to_compact` / :meth:`FileSymbols.from_compact`) that the C JSON encoder
+writes directly (tuples become lists); the cache stores that form as JSON (never pickle: a cache directory must not be able to run code).
+
+Line numbers are 1-based, inclusive. Qualified names join the module name and the enclosing
+definitions with dots: ``pkg.mod.Class.method`` (Python), ``src/util/math.add`` (JS/TS: the
+path without extension), ``internal/store.Store.Get`` (Go: the package directory).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+EXTRACTOR_VERSION = 3
+"""Bumped whenever extraction output changes, so stale cache rows are never reused."""
+
+
+class Param(NamedTuple):
+    """One declared parameter.
+
+    ``kind`` is ``positional_only``, ``positional`` (positional or keyword), ``keyword_only``,
+    ``var_positional`` (``*args``, JS ``...rest``, Go ``...T``) or ``var_keyword`` (``**kwargs``).
+    """
+
+    name: str
+    kind: str
+    has_default: bool
+
+
+class Definition(NamedTuple):
+    """A definition: ``kind`` is ``function``, ``method``, ``class``, ``constant`` or ``variable``.
+
+    ``params`` is None for classes and constants. ``parent`` is the enclosing definition's
+    qualified name (None at module level). ``value_kind`` (constants and variables only) is
+    ``string``, ``number`` or ``other``. ``exported`` marks an explicit export (``__all__``, JS
+    ``export``, Go capitalized name); ``is_public`` means no leading underscore anywhere in the
+    name chain (Go: capitalized).
+    """
+
+    path: str
+    name: str
+    qualname: str
+    kind: str
+    line: int
+    end_line: int
+    params: tuple[Param, ...] | None = None
+    signature: str = ""
+    is_public: bool = True
+    parent: str | None = None
+    decorators: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+    value_kind: str | None = None
+    exported: bool = False
+
+    @property
+    def is_callable(self) -> bool:
+        """True for functions and methods."""
+        return self.kind in ("function", "method")
+
+
+class CallSite(NamedTuple):
+    """A call. ``callee`` is the called expression as written (``self.save``, ``os.path.join``;
+    ``<expr>.name`` when the receiver is not a plain dotted name); ``name`` its last identifier.
+    ``scope`` is the qualified name of the enclosing definition (the module name at top level).
+    ``positional`` counts positional arguments, ``keywords`` lists keyword names, ``has_splat``
+    tells that ``*args`` / ``**kwargs`` / ``...spread`` was passed (arity then unknown).
+    """
+
+    path: str
+    line: int
+    callee: str
+    name: str
+    scope: str
+    positional: int
+    keywords: tuple[str, ...] = ()
+    has_splat: bool = False
+
+
+class Import(NamedTuple):
+    """One imported binding.
+
+    ``module`` is the module as written without leading dots (Python), the specifier (JS/TS,
+    e.g. ``./util``) or the import path (Go). ``name`` is the imported member (None for a
+    whole-module import; ``*`` for a wildcard). ``alias`` is the local name bound (``""`` for a
+    wildcard or a side-effect import). ``level`` counts leading dots of a Python relative import.
+    """
+
+    module: str
+    name: str | None
+    alias: str
+    line: int
+    level: int = 0
+
+
+class Reference(NamedTuple):
+    """A read of ``name`` at ``path``:``line``."""
+
+    path: str
+    line: int
+    name: str
+
+
+class Step(NamedTuple):
+    """One step of a call path: where (``path``, ``line``) and in which definition (``symbol``)."""
+
+    path: str
+    line: int
+    symbol: str
+
+    def render(self) -> str:
+        """``"path:line symbol"``, the evidence format of execution-path findings."""
+        return f"{self.path}:{self.line} {self.symbol}"
+
+
+class FileSymbols(NamedTuple):
+    """Everything extracted from one file.
+
+    ``references`` maps a referenced name to the sorted lines where it is read (identifiers
+    that look like constants, imported names, and ``alias.attr`` of imported modules; not the
+    definition site). ``exports`` is the literal ``__all__`` (Python) or None. ``has_main``
+    is True for ``if __name__ == "__main__"`` (Python) or ``package main`` (Go). ``errors``
+    is True when the parser had to recover from syntax errors. ``lines`` counts source lines.
+    """
+
+    path: str
+    language: str
+    module: str
+    definitions: tuple[Definition, ...] = ()
+    calls: tuple[CallSite, ...] = ()
+    imports: tuple[Import, ...] = ()
+    references: dict[str, tuple[int, ...]] = {}
+    exports: tuple[str, ...] | None = None
+    has_main: bool = False
+    errors: bool = False
+    lines: int = 0
+
+    def to_compact(self) -> list[Any]:
+        """A JSON-able list (records as lists) for the cache; see :meth:`from_compact`."""
+        return [
+            self.language,
+            self.module,
+            self.definitions,
+            self.calls,
+            self.imports,
+            self.references,
+            self.exports,
+            self.has_main,
+            self.errors,
+            self.lines,
+        ]
+
+    @classmethod
+    def from_compact(cls, path: str, data: list[Any]) -> FileSymbols:
+        """Rebuild from :meth:`to_compact` output after a JSON round trip (lists for tuples).
+
+        Raises ``ValueError`` / ``TypeError`` / ``IndexError`` on malformed data.
+        """
+        language, module, defs, calls, imports, refs, exports, has_main, errors, lines = data
+        return cls(
+            path=path,
+            language=language,
+            module=module,
+            definitions=tuple(
+                Definition(
+                    path, d[1], d[2], d[3], d[4], d[5],
+                    None if d[6] is None else tuple(Param(*p) for p in d[6]),
+                    d[7], d[8], d[9], tuple(d[10]), tuple(d[11]), d[12], d[13],
+                )
+                for d in defs
+            ),
+            calls=tuple(CallSite(path, c[1], c[2], c[3], c[4], c[5], tuple(c[6]), c[7]) for c in calls),
+            imports=tuple(Import(*i) for i in imports),
+            references={k: tuple(v) for k, v in refs.items()},
+            exports=None if exports is None else tuple(exports),
+            has_main=bool(has_main),
+            errors=bool(errors),
+            lines=int(lines),
+        )

@@ -1,0 +1,396 @@
+"""Name resolution for the code index: which call sites and references may denote a definition.
+
+Resolution is by bare name first, then narrowed with import information:
+
+- Python: ``from m import f as g`` / ``import m as x`` / relative imports / wildcard imports,
+  following re-exports (a package ``__init__`` importing the name) up to 3 hops;
+  ``self.m()`` / ``cls.m()`` inside the class or a subclass (by base-class name).
+- JS/TS: ES ``import`` and CommonJS ``require`` of relative specifiers (``./x`` -> ``x.ts``,
+  ``x/index.js``...); ``this.m()`` inside the class or a subclass.
+- Go: same package directory, or an import path ending with the package directory.
+
+When the receiver of a method call cannot be resolved (``obj.save()``), the call is kept only
+when the method name is defined exactly once in the repository and is not a common container
+or I/O method name (``get``, ``append``, ``close``...). Each match carries how it was made:
+``local`` (same file or class), ``import`` (through imports), ``inherit`` (a subclass's
+``self.m()``) or ``name`` (the unique-name guess).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from functools import cached_property
+
+from bot.codeindex._ecmascript import module_name as js_module_name
+from bot.codeindex._python import module_name as py_module_name
+from bot.codeindex.model import CallSite, Definition, Import
+
+COMMON_METHOD_NAMES = frozenset(
+    """get set put post delete patch head update pop append extend insert remove add discard clear copy keys values
+    items setdefault join split strip lstrip rstrip replace format startswith endswith lower upper encode decode find
+    index count sort sorted reverse read write close open flush seek tell send recv run start stop wait cancel next
+    push shift unshift slice splice map filter reduce forEach then catch finally resolve reject toString valueOf
+    call apply bind emit on off once log info debug warning warn error exception critical parse dump dumps load loads
+    match search sub group fetch execute commit rollback save exists lock unlock acquire release Close Write Read
+    String Error Len Less Swap Lock Unlock Add Done Wait Get Set Delete Run Start Stop Do""".split()
+)
+"""Method names too generic to attribute to one definition without knowing the receiver."""
+
+CONSTRUCTOR_NAMES = frozenset({"__init__", "__new__", "constructor"})
+
+
+def is_init_path(path: str) -> bool:
+    """True for a Python package's ``__init__.py`` / ``__init__.pyi``."""
+    return posixpath.basename(path) in ("__init__.py", "__init__.pyi")
+
+
+def family_of(language: str) -> str:
+    """``python``, ``ecmascript`` (JS, TS, TSX) or ``go``."""
+    return "ecmascript" if language in ("javascript", "typescript", "tsx") else language
+
+
+class Resolution:
+    """Mixin for :class:`bot.codeindex.index.CodeIndex`; needs ``self.files`` (path -> FileEntry)
+    and ``self._paths_with(kind, name)``."""
+
+    files: dict
+
+    # ----------------------------------------------------------------- modules
+    @cached_property
+    def _py_modules(self) -> dict[str, str]:
+        """Python module name -> path, plus names without a non-package top directory (``src.``)."""
+        full: dict[str, str] = {}
+        for path, entry in self.files.items():
+            if entry.language == "python":
+                full[entry.module] = path
+        packages = {m.split(".")[0] for m, p in full.items() if is_init_path(p) and "." not in m}
+        out = dict(full)
+        for module, path in full.items():
+            head, _, rest = module.partition(".")
+            if rest and head not in packages:
+                out.setdefault(rest, path)
+        return out
+
+    @cached_property
+    def _js_modules(self) -> dict[str, str]:
+        """JS/TS module id (path without extension; a directory for ``index`` files) -> path."""
+        out: dict[str, str] = {}
+        for path, entry in sorted(self.files.items()):
+            if family_of(entry.language) != "ecmascript":
+                continue
+            out.setdefault(entry.module, path)
+            if posixpath.basename(entry.module) == "index":
+                out.setdefault(posixpath.dirname(entry.module), path)
+        return out
+
+    def _py_absolute(self, entry, imp: Import) -> str:  # noqa: ANN001 - FileEntry
+        """Absolute module named by a Python import in ``entry`` (relative imports resolved)."""
+        if imp.level == 0:
+            return imp.module
+        parts = entry.module.split(".")
+        if not is_init_path(entry.path):
+            parts = parts[:-1]
+        drop = imp.level - 1
+        if drop:
+            parts = parts[:-drop] if drop < len(parts) else []
+        base = ".".join(parts)
+        if not imp.module:
+            return base
+        return f"{base}.{imp.module}" if base else imp.module
+
+    def _py_module_is(self, module: str, path: str) -> bool:
+        """Does Python module name ``module`` denote the file ``path`` (which may be gone from the tree)?"""
+        known = self._py_modules.get(module)
+        if known is not None:
+            return known == path
+        full = py_module_name(path)
+        return module == full or full.endswith("." + module)
+
+    def _js_resolve(self, importer: str, spec: str) -> str:
+        """Module id of a JS/TS import specifier seen in ``importer`` (bare specifiers unchanged)."""
+        if not spec.startswith("."):
+            return spec
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+        return js_module_name(joined)
+
+    def _js_module_is(self, module_id: str, path: str) -> bool:
+        known = self._js_modules.get(module_id)
+        if known is not None:
+            return known == path
+        mod = js_module_name(path)
+        return module_id == mod or (posixpath.basename(mod) == "index" and module_id == posixpath.dirname(mod))
+
+    @staticmethod
+    def _go_import_is(import_path: str, path: str) -> bool:
+        directory = posixpath.dirname(path)
+        return bool(directory) and (import_path == directory or import_path.endswith("/" + directory))
+
+    # ---------------------------------------------------------------- bindings
+    def _py_binding(self, entry, alias: str) -> tuple[str, str | None] | None:  # noqa: ANN001
+        """What ``alias`` names in ``entry``: ``(module, None)`` for a module, ``(module, member)``
+        for an imported member; None when it is not imported."""
+        for imp in entry.imports:
+            if imp.alias != alias or imp.name == "*":
+                continue
+            module = self._py_absolute(entry, imp)
+            if imp.name is None:
+                return module, None
+            sub = f"{module}.{imp.name}" if module else imp.name
+            if sub in self._py_modules:
+                return sub, None
+            return module, imp.name
+        return None
+
+    def _py_targets(self, module: str, name: str, depth: int = 3) -> set[tuple[str, str]]:
+        """Where ``module.name`` is defined: ``{(path, name)}`` for indexed files, ``{(module, name)}``
+        when the module is not in the tree. Follows re-exports (imports, wildcards) ``depth`` hops;
+        a name the module neither defines nor re-exports resolves to the module itself (so calls
+        to a symbol removed from it still resolve there)."""
+        path = self._py_modules.get(module)
+        if path is None:
+            return {(module, name)}
+        entry = self.files[path]
+        if name in entry.def_names:
+            return {(path, name)}
+        out: set[tuple[str, str]] = set()
+        if depth <= 0:
+            return out
+        for imp in entry.imports:
+            if imp.name == "*":
+                found = self._py_targets(self._py_absolute(entry, imp), name, depth - 1)
+                out |= {t for t in found if t[0] in self.files and name in self.files[t[0]].def_names}
+            elif imp.alias == name and imp.name is not None:
+                out |= self._py_targets(self._py_absolute(entry, imp), imp.name, depth - 1)
+        return out or {(path, name)}
+
+    def _py_denotes(self, module: str, member: str, d: Definition, name: str) -> bool:
+        """Does ``module.member`` resolve to definition ``d`` (whose call name is ``name``)?"""
+        return any(t[1] == name and self._target_is(t, d) for t in self._py_targets(module, member))
+
+    def _target_is(self, target: tuple[str, str], d: Definition) -> bool:
+        where = target[0]
+        if where in self.files:
+            return where == d.path
+        return self._py_module_is(where, d.path)
+
+    # --------------------------------------------------------------- matching
+    def call_name(self, d: Definition) -> tuple[str, bool]:
+        """The name calls use for ``d`` and whether the first parameter is bound (``self``).
+
+        Constructors (``__init__``, ``constructor``) are called by their class name.
+        """
+        if d.name in CONSTRUCTOR_NAMES and d.parent:
+            return d.parent.rsplit(".", 1)[-1].rsplit("/", 1)[-1], d.name != "constructor"
+        if d.kind == "method":
+            bound = family_of(self._language(d)) == "python" and not any(
+                dec in ("staticmethod", "builtins.staticmethod") for dec in d.decorators
+            )
+            return d.name, bound
+        return d.name, False
+
+    def _language(self, d: Definition) -> str:
+        entry = self.files.get(d.path)
+        if entry is not None:
+            return entry.language
+        from bot.core.languages import language_for_path
+
+        return language_for_path(d.path) or ""
+
+    def _unique_name(self, name: str) -> bool:
+        if name in COMMON_METHOD_NAMES or len(name) < 3:
+            return False
+        paths = self._paths_with("def", name)
+        if len(paths) > 1:
+            return False
+        if not paths:
+            return True
+        defs = [x for x in self.files[paths[0]].symbols().definitions if x.name == name]
+        return len(defs) <= 1
+
+    def _class_of_scope(self, entry, scope: str) -> Definition | None:  # noqa: ANN001
+        """The innermost class enclosing ``scope`` in ``entry``'s file."""
+        by_qual = entry.by_qualname()
+        q = scope
+        while q:
+            d = by_qual.get(q)
+            if d is not None and d.kind == "class":
+                return d
+            if "." not in q:
+                return None
+            q = q.rsplit(".", 1)[0]
+        return None
+
+    def _self_call(self, d: Definition, call: CallSite, entry) -> str | None:  # noqa: ANN001
+        if d.parent is None:
+            return None
+        if call.scope.startswith(d.parent + "."):
+            return "local"
+        cls = self._class_of_scope(entry, call.scope)
+        if cls is None:
+            return None
+        owner = d.parent.rsplit(".", 1)[-1]
+        if any(b.rsplit(".", 1)[-1] == owner for b in cls.bases):
+            return "inherit"
+        return None
+
+    def match_call(self, d: Definition, call: CallSite) -> str | None:
+        """How ``call`` may call ``d`` (``local``/``import``/``inherit``/``name``), or None."""
+        name, _ = self.call_name(d)
+        entry = self.files.get(call.path)
+        if entry is None:
+            return None
+        if call.name != name and not any(i.alias == call.callee and i.name == name for i in entry.imports):
+            return None
+        fam = family_of(entry.language)
+        if fam != family_of(self._language(d)):
+            return None
+        constructor = d.name in CONSTRUCTOR_NAMES
+        module_level = d.parent is None or (constructor and "." not in d.parent[len(self._module_of(d)) + 1 :])
+        if fam == "python":
+            return self._match_python(d, name, call, entry, module_level)
+        if fam == "ecmascript":
+            return self._match_js(d, name, call, entry, module_level)
+        if fam == "go":
+            return self._match_go(d, name, call, entry)
+        return None
+
+    def _module_of(self, d: Definition) -> str:
+        entry = self.files.get(d.path)
+        if entry is not None:
+            return entry.module
+        fam = family_of(self._language(d))
+        if fam == "python":
+            return py_module_name(d.path)
+        if fam == "ecmascript":
+            return js_module_name(d.path)
+        return posixpath.dirname(d.path)
+
+    def _match_python(self, d: Definition, name: str, call: CallSite, entry, module_level: bool) -> str | None:  # noqa: ANN001
+        callee = call.callee
+        if "." not in callee:
+            if not module_level:
+                return None
+            if call.path == d.path:
+                return "local"
+            binding = self._py_binding(entry, callee)
+            if binding is not None:
+                module, member = binding
+                return "import" if member is not None and self._py_denotes(module, member, d, name) else None
+            for imp in entry.imports:
+                if imp.name == "*" and self._py_denotes(self._py_absolute(entry, imp), name, d, name):
+                    return "import"
+            return None
+        prefix = callee.rsplit(".", 1)[0]
+        if prefix in ("self", "cls"):
+            return self._self_call(d, call, entry) if d.kind == "method" else None
+        if not prefix.startswith("<expr>"):
+            binding = self._py_binding(entry, prefix)
+            if binding is not None:
+                module, member = binding
+                if member is None:  # import m; m.f()
+                    return "import" if module_level and self._py_denotes(module, name, d, name) else None
+                owner = d.parent.rsplit(".", 1)[-1] if d.parent else None  # from m import C; C.f()
+                return "import" if d.kind == "method" and owner == member else None
+            head, _, rest = prefix.partition(".")
+            outer = self._py_binding(entry, head) if rest else None
+            if outer is not None and outer[1] is None:  # import a; a.b.f()
+                return "import" if module_level and self._py_denotes(f"{outer[0]}.{rest}", name, d, name) else None
+            if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
+                return "local"
+        if d.kind == "method" and not module_level and self._unique_name(d.name):
+            return "name"
+        return None
+
+    def _match_js(self, d: Definition, name: str, call: CallSite, entry, module_level: bool) -> str | None:  # noqa: ANN001
+        callee = call.callee
+        if "." not in callee:
+            if not module_level:
+                return None
+            if call.path == d.path:
+                return "local"
+            for imp in entry.imports:
+                if imp.alias == callee and imp.name is not None:
+                    if self._js_module_is(self._js_resolve(entry.path, imp.module), d.path) and (
+                        imp.name == name or imp.name == "default"
+                    ):
+                        return "import"
+                    return None
+            return None
+        prefix = callee.rsplit(".", 1)[0]
+        if prefix == "this":
+            return self._self_call(d, call, entry) if d.kind == "method" else None
+        if not prefix.startswith("<expr>"):
+            for imp in entry.imports:
+                if imp.alias != prefix:
+                    continue
+                same = self._js_module_is(self._js_resolve(entry.path, imp.module), d.path)
+                if imp.name is None:
+                    return "import" if same and module_level else None
+                owner = d.parent.rsplit(".", 1)[-1] if d.parent else None
+                return "import" if same and owner == imp.name else None
+            if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
+                return "local"
+        if d.kind == "method" and not module_level and self._unique_name(d.name):
+            return "name"
+        return None
+
+    def _match_go(self, d: Definition, name: str, call: CallSite, entry) -> str | None:  # noqa: ANN001
+        callee = call.callee
+        same_pkg = posixpath.dirname(call.path) == posixpath.dirname(d.path)
+        if "." not in callee:
+            if d.kind != "function" and d.kind != "class":
+                return None
+            if same_pkg:
+                return "local"
+            if any(imp.name == "*" and self._go_import_is(imp.module, d.path) for imp in entry.imports):
+                return "import"
+            return None
+        prefix = callee.rsplit(".", 1)[0]
+        for imp in entry.imports:
+            if imp.alias == prefix and imp.name is None:
+                return "import" if d.kind != "method" and self._go_import_is(imp.module, d.path) else None
+        if d.kind == "method" and self._unique_name(d.name):
+            return "name"
+        return None
+
+    # ------------------------------------------------------------- references
+    def reference_aliases(self, d: Definition, entry) -> set[str]:  # noqa: ANN001
+        """Local names under which ``entry``'s file may read module-level ``d`` (empty: none)."""
+        if d.parent is not None:
+            return set()
+        if entry.path == d.path:
+            return {d.name}
+        fam = family_of(entry.language)
+        if fam != family_of(self._language(d)):
+            return set()
+        out: set[str] = set()
+        for imp in entry.imports:
+            if fam == "python":
+                module = self._py_absolute(entry, imp)
+                if imp.name is None:
+                    if self._py_module_is(module, d.path) or any(
+                        self._target_is(t, d) for t in self._py_targets(module, d.name)
+                    ):
+                        out.add(d.name)  # module.NAME
+                elif imp.name == "*":
+                    if self._py_denotes(module, d.name, d, d.name):
+                        out.add(d.name)
+                elif self._py_denotes(module, imp.name, d, d.name):
+                    out.add(imp.alias)
+                elif self._py_binding(entry, imp.alias) == (f"{module}.{imp.name}" if module else imp.name, None) and (
+                    self._py_module_is(f"{module}.{imp.name}" if module else imp.name, d.path)
+                ):
+                    out.add(d.name)  # from pkg import mod; mod.NAME
+            elif fam == "ecmascript":
+                if not self._js_module_is(self._js_resolve(entry.path, imp.module), d.path):
+                    continue
+                if imp.name is None:
+                    out.add(d.name)
+                elif imp.name == d.name:
+                    out.add(imp.alias)
+            elif fam == "go":
+                if imp.name is None and self._go_import_is(imp.module, d.path):
+                    out.add(d.name)
+        if fam == "go" and posixpath.dirname(entry.path) == posixpath.dirname(d.path):
+            out.add(d.name)
+        return out
