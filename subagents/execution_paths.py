@@ -1,0 +1,484 @@
+"""The execution_paths sub-agent: follow each changed symbol to its callers across the head tree.
+
+For every definition the diff touches (the innermost one around each added or removed line;
+removed ones read from the base revision), with the head :class:`~bot.codeindex.CodeIndex`:
+
+- ``paths/removed-symbol-still-called`` (critical; major when the only callers are guessed by
+  a unique method name): a function, class or constant removed while calls, imports or reads
+  of it remain.
+- ``paths/stale-call-site`` (major; minor for name-guessed callers): the parameters changed and a
+  call site accepted by the old signature is rejected by the new one (too many or too few
+  positional arguments, an unknown or missing keyword), or still accepted but with a positional
+  argument now landing on a different parameter (one removed or inserted before it). Call
+  sites passing ``*args`` / ``**kwargs`` are not judged.
+- ``paths/changed-constant-used`` (minor; major when used in more than 3 files): a module-level
+  constant (``UPPER_CASE`` or a string) whose value changed and which other files read.
+- ``paths/wide-reach`` (info; minor above 10 call sites or 5 files; major above 20 files): how
+  many call sites, files and entry points a behaviour change reaches, with a call path.
+  Changes to comments, docstrings and layout only are not counted (canonical token streams of
+  :mod:`subagents._pyast`).
+
+Evidence steps are ``"path:line symbol"`` (the changed definition first, then each caller).
+Confidence: 0.9 for Python, 0.75 when JS/TS/Go code changed, 0.5 when code in a language without
+an extractor changed. Bounded by ``ctx.time_left()``: under 0.2 s left it stops and reports
+``truncated``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from tree_sitter import Node, Tree
+
+from bot.codeindex import CodeIndex, Definition, FileSymbols, Param, Step, build_index, extract, is_test_path
+from bot.codeindex.builder import MAX_FILE_BYTES
+from bot.codeindex.extract import SUPPORTED_LANGUAGES
+from bot.codeindex.model import CallSite
+from bot.codeindex.resolve import family_of
+from bot.core.context import ReviewContext
+from bot.core.diff import ChangeKind, FileChange
+from bot.core.models import Finding, Severity
+from subagents import _pyast
+from subagents._hunks import head_line_for_old
+from subagents.base import Analysis, SubAgent
+
+AGENT = "execution_paths"
+CONFIDENCE = {"python": 0.9, "ecmascript": 0.75, "go": 0.75}
+CONFIDENCE_UNSUPPORTED = 0.5
+MIN_TIME_LEFT = 0.2
+"""Seconds: below this much time left the agent stops and reports truncation."""
+MAX_CALLS_LISTED = 10
+MAX_REACH_FINDINGS = 15
+MAX_STALE_PER_SYMBOL = 10
+_OTHER_CODE_EXTENSIONS = frozenset(
+    ".c .h .cc .cpp .cxx .hpp .cs .php .kt .kts .swift .scala .sh .bash .pl .pm .lua .m .mm .r .dart .ex .exs "
+    ".erl .clj .hs .ml .vue .svelte .groovy .java .rs .rb".split()
+)
+_DEF_NODE_TYPES = frozenset(
+    {
+        "function_definition", "class_definition", "assignment", "function_declaration", "generator_function_declaration",
+        "class_declaration", "abstract_class_declaration", "method_definition", "variable_declarator",
+        "interface_declaration", "type_alias_declaration", "enum_declaration", "method_declaration", "type_spec",
+        "const_spec", "var_spec",
+    }
+)
+_SKIP_SIGNATURE_DECORATORS = ("overload", "typing.overload", "property", "cached_property", "functools.cached_property")
+
+
+@dataclass
+class Changed:
+    """One changed symbol: its definitions in base and head (either may be None)."""
+
+    fc: FileChange
+    key: str
+    base: Definition | None
+    head: Definition | None
+
+
+class ExecutionPathsAgent(SubAgent):
+    """Traces changed symbols through the head code index (see the module docstring)."""
+
+    name = AGENT
+
+    def analyze(self, ctx: ReviewContext) -> Analysis:
+        """Find stale call sites, removed-but-used symbols, changed constants in use, and reach."""
+        code = [f for f in ctx.diff.files if not f.is_binary and not f.is_submodule]
+        supported = [f for f in code if f.language in SUPPORTED_LANGUAGES]
+        unsupported = [f for f in code if f.language not in SUPPORTED_LANGUAGES and _is_code(f.path)]
+        notes: list[str] = []
+        confidence = min((CONFIDENCE[family_of(f.language or "")] for f in supported), default=0.9)
+        if unsupported:
+            confidence = min(confidence, CONFIDENCE_UNSUPPORTED)
+            notes.append(f"{len(unsupported)} changed code file(s) in languages without an extractor: not traced")
+        truncated = ctx.diff.truncated
+        if truncated:
+            notes.append("diff truncated: only the files shown were traced")
+        if not supported:
+            return Analysis(findings=[], confidence=confidence, truncated=truncated, notes=notes)
+        index = ctx.code_index() if ctx.code_index is not None else build_index(ctx.head)
+        run = _Run(ctx, index)
+        for fc in supported:
+            if run.out_of_time():
+                truncated = True
+                break
+            for sym in run.changed_symbols(fc):
+                if run.out_of_time():
+                    truncated = True
+                    break
+                run.check(sym)
+            else:
+                continue
+            break
+        if truncated and run.out_of_time():
+            notes.append("stopped early: review time budget nearly used up")
+        return Analysis(findings=run.finish(notes), confidence=confidence, truncated=truncated, notes=notes)
+
+
+def _is_code(path: str) -> bool:
+    return posixpath.splitext(path)[1].lower() in _OTHER_CODE_EXTENSIONS
+
+
+def _local_key(d: Definition, module: str) -> str:
+    return d.qualname[len(module) + 1 :] if d.qualname.startswith(module + ".") else d.qualname
+
+
+def _innermost(defs: tuple[Definition, ...], lines: list[int]) -> list[Definition]:
+    """For each line, the innermost definition containing it (deduplicated, in definition order)."""
+    if not lines:
+        return []
+    chosen: dict[int, Definition] = {}
+    order = sorted(range(len(defs)), key=lambda i: (defs[i].line, -defs[i].end_line))
+    for line in lines:
+        best: int | None = None
+        for i in order:
+            d = defs[i]
+            if d.line > line:
+                break
+            if d.end_line >= line and (best is None or d.line >= defs[best].line):
+                best = i
+        if best is not None:
+            chosen[best] = defs[best]
+    return [chosen[i] for i in sorted(chosen)]
+
+
+def accepts(params: tuple[Param, ...], bound: bool, call: CallSite, *, strict_missing: bool = True) -> bool | None:
+    """Would a call with ``call``'s arguments bind to ``params``? None when it cannot be told
+    (``*args`` / ``**kwargs`` passed). ``bound`` drops the first parameter (``self``/``cls``).
+    ``strict_missing`` False ignores missing arguments (plain JavaScript allows them)."""
+    if call.has_splat:
+        return None
+    ps = list(params)
+    if bound and ps and ps[0].kind in ("positional", "positional_only"):
+        ps = ps[1:]
+    positional = [p for p in ps if p.kind in ("positional", "positional_only")]
+    var_pos = any(p.kind == "var_positional" for p in ps)
+    var_kw = any(p.kind == "var_keyword" for p in ps)
+    if call.positional > len(positional) and not var_pos:
+        return False
+    filled = {p.name for p in positional[: call.positional]}
+    by_name = {p.name for p in ps if p.kind in ("positional", "keyword_only")}
+    for kw in call.keywords:
+        if kw in filled or (kw not in by_name and not var_kw):
+            return False
+        filled.add(kw)
+    if strict_missing:
+        for p in ps:
+            if p.kind in ("positional", "positional_only", "keyword_only") and not p.has_default and p.name not in filled:
+                return False
+    return True
+
+
+def shifted(old: tuple[Param, ...], new: tuple[Param, ...], bound: bool, call: CallSite) -> tuple[str, str] | None:
+    """``(old name, new name)`` of the first positional argument of ``call`` that now binds to a
+    different parameter because parameters were removed, added or reordered (not merely renamed:
+    a rename keeps positional callers correct). None when every positional argument keeps its
+    parameter."""
+    def positional(ps: tuple[Param, ...]) -> list[str]:
+        names = [p.name for p in ps if p.kind in ("positional", "positional_only")]
+        return names[1:] if bound and names else names
+
+    before, after = positional(old), positional(new)
+    for i in range(min(call.positional, len(before), len(after))):
+        b, a = before[i], after[i]
+        if b != a and (b in after or a in before):
+            return b, a
+    return None
+
+
+def _signature(params: tuple[Param, ...] | None) -> tuple[tuple[str, str, bool], ...]:
+    return tuple((p.name, p.kind, p.has_default) for p in params or ())
+
+
+class _Run:
+    """State of one analysis: the context, the index, findings and per-file caches."""
+
+    def __init__(self, ctx: ReviewContext, index: CodeIndex) -> None:
+        self.ctx = ctx
+        self.index = index
+        self.findings: list[Finding] = []
+        self.reach: list[tuple[int, Finding]] = []
+        self.notes: list[str] = []
+        self._starts: dict[tuple[str, str], list[int]] = {}
+        self._fc: FileChange | None = None
+        self._head_data: bytes | None = None
+        self._base_data: bytes | None = None
+
+    def out_of_time(self) -> bool:
+        left = self.ctx.time_left()
+        return left is not None and left < MIN_TIME_LEFT
+
+    # ------------------------------------------------------------ symbols
+    def _symbols(self, side: str, fc: FileChange) -> tuple[FileSymbols | None, bytes | None]:
+        lang = fc.language or ""
+        if side == "head":
+            if fc.kind is ChangeKind.deleted:
+                return None, None
+            data = self.ctx.head.read(fc.path)
+            syms = self.index.file(fc.path)
+            if syms is None and data is not None and len(data) <= MAX_FILE_BYTES:
+                syms = extract(lang, fc.path, data)
+            return syms, data
+        if fc.kind is ChangeKind.added:
+            return None, None
+        path = fc.old_path or fc.path
+        data = self.ctx.base.read(path)
+        if data is None or len(data) > MAX_FILE_BYTES:
+            return None, data
+        return extract(lang, path, data), data
+
+    def changed_symbols(self, fc: FileChange) -> list[Changed]:
+        """Innermost definitions around added (head) and removed (base) lines, paired by local name."""
+        head, self._head_data = self._symbols("head", fc)
+        base, self._base_data = self._symbols("base", fc)
+        self._fc = fc
+        head_defs = {_local_key(d, head.module): d for d in reversed(head.definitions)} if head else {}
+        base_defs = {_local_key(d, base.module): d for d in reversed(base.definitions)} if base else {}
+        keys: list[str] = []
+        if head is not None:
+            keys += [_local_key(d, head.module) for d in _innermost(head.definitions, sorted(fc.changed_new_lines()))]
+        if base is not None:
+            removed = sorted(ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None)
+            if fc.kind is ChangeKind.deleted:
+                keys += [_local_key(d, base.module) for d in base.definitions if d.parent is None]
+            else:
+                keys += [_local_key(d, base.module) for d in _innermost(base.definitions, removed)]
+        seen: set[str] = set()
+        out: list[Changed] = []
+        for k in keys:
+            if k not in seen:
+                seen.add(k)
+                out.append(Changed(fc, k, base_defs.get(k), head_defs.get(k)))
+        return out
+
+    def _canonical(self, side: str, d: Definition) -> list[str] | None:
+        fc = self._fc
+        data = self._head_data if side == "head" else self._base_data
+        path = fc.path if side == "head" else (fc.old_path or fc.path)
+        tree: Tree | None = _pyast.parsed(self.ctx.shared, side, path, fc.language, data)
+        if tree is None or data is None:
+            return None
+        key = (side, path)
+        if key not in self._starts:
+            self._starts[key] = _line_starts(data)
+        node = _def_node(tree, data, self._starts[key], d)
+        if node is None:
+            return None
+        return _pyast.canonical(node, python=fc.language == "python")
+
+    def _body_changed(self, sym: Changed) -> bool:
+        if sym.base is None or sym.head is None:
+            return True
+        b, h = self._canonical("base", sym.base), self._canonical("head", sym.head)
+        return b is None or h is None or b != h
+
+    # ------------------------------------------------------------- checks
+    def check(self, sym: Changed) -> None:
+        """Run every check that applies to one changed symbol."""
+        b, h = sym.base, sym.head
+        if b is not None and h is None:
+            self._removed(sym, b)
+            return
+        if h is None:
+            return
+        if b is not None and h.kind in ("function", "method") and b.kind == h.kind:
+            if _signature(b.params) != _signature(h.params):
+                self._stale_calls(sym, b, h)
+        if b is not None and h.kind == "constant" and h.parent is None and self._body_changed(sym):
+            self._constant_used(sym, h)
+        if b is not None and h.kind in ("function", "method", "class") and self._body_changed(sym):
+            self._wide_reach(sym, h)
+
+    def _anchor_line(self, sym: Changed) -> int | None:
+        if sym.head is not None:
+            return sym.head.line
+        if sym.fc.kind is ChangeKind.deleted or sym.base is None:
+            return None
+        return head_line_for_old(sym.fc, sym.base.line)
+
+    def _trace_up(self, call: CallSite, depth: int = 2) -> list[Step]:
+        caller = self.index.definition(call.scope, call.path)
+        if caller is None:
+            return []
+        paths = self.index.trace(caller, depth=depth, fan_out=2, max_paths=1)
+        return paths[0][1:] if paths else []
+
+    def _removed(self, sym: Changed, b: Definition) -> None:
+        if b.kind in ("function", "method", "class"):
+            calls = self.index.resolved_callers(b)
+        else:
+            calls = []
+        uses = [] if b.kind in ("function", "method", "class") else self.index.references(b)
+        if sym.fc.kind is not ChangeKind.deleted:
+            uses = [u for u in uses if u.path != b.path]
+        imports = self.index.importers(b)
+        if not calls and not uses and not imports:
+            return
+        strong = any(how != "name" for _, how in calls) or uses or imports
+        steps = [Step(b.path, b.line, b.qualname + " (removed)")]
+        steps += [Step(c.path, c.line, c.scope) for c, _ in calls[:MAX_CALLS_LISTED]]
+        steps += [Step(r.path, r.line, f"import {r.name}") for r in imports[:MAX_CALLS_LISTED]]
+        steps += [Step(r.path, r.line, f"reads {r.name}") for r in uses[:MAX_CALLS_LISTED]]
+        if calls:
+            steps += self._trace_up(calls[0][0])
+        where = {c.path for c, _ in calls} | {r.path for r in imports} | {r.path for r in uses}
+        kind = "called" if calls else "imported" if imports else "read"
+        first = calls[0][0] if calls else None
+        path, line = sym.fc.path, self._anchor_line(sym)
+        if line is None and first is not None:
+            path, line = first.path, first.line
+        total = len(calls) + len(imports) + len(uses)
+        self.findings.append(
+            Finding.make(
+                rule_id="paths/removed-symbol-still-called",
+                agent=AGENT,
+                severity=Severity.critical if strong else Severity.major,
+                path=path,
+                line=line,
+                message=(
+                    f"`{b.qualname}` was removed but is still {kind}: {total} use(s) in {len(where)} file(s)"
+                    + ("" if strong else " (matched by method name only)")
+                ),
+                evidence=[s.render() for s in steps],
+                suggestion="Update or remove the remaining uses, or keep a deprecated alias.",
+                anchor=f"removed {b.qualname}",
+            )
+        )
+
+    def _stale_calls(self, sym: Changed, b: Definition, h: Definition) -> None:
+        if any(dec.split("(", 1)[0] in _SKIP_SIGNATURE_DECORATORS for dec in h.decorators):
+            return
+        strict = sym.fc.language != "javascript"
+        _, bound = self.index.call_name(h)
+        stale: list[tuple[CallSite, str, str]] = []
+        for call, how in self.index.resolved_callers(h):
+            call_bound = bound and not _explicit_self(call, h)
+            now = accepts(h.params or (), call_bound, call, strict_missing=strict)
+            before = accepts(b.params or (), call_bound, call, strict_missing=strict)
+            if before is not True or now is None:
+                continue
+            if now is False:
+                stale.append((call, how, "still matches the old signature only"))
+                continue
+            moved = shifted(b.params or (), h.params or (), call_bound, call)
+            if moved is not None:
+                stale.append((call, how, f"passes a positional argument that now binds to `{moved[1]}` instead of `{moved[0]}`"))
+        for call, how, why in stale[:MAX_STALE_PER_SYMBOL]:
+            steps = [Step(h.path, h.line, f"{h.qualname}{h.signature}"), Step(call.path, call.line, call.scope)]
+            steps += self._trace_up(call)
+            args = f"{call.positional} positional" + (f", keywords {', '.join(call.keywords)}" if call.keywords else "")
+            self.findings.append(
+                Finding.make(
+                    rule_id="paths/stale-call-site",
+                    agent=AGENT,
+                    severity=Severity.major if how != "name" else Severity.minor,
+                    path=h.path,
+                    line=h.line,
+                    message=(
+                        f"`{h.name}` changed from `{b.signature}` to `{h.signature}` but the call at "
+                        f"{call.path}:{call.line} ({args}) {why}"
+                        + ("" if how != "name" else " (callee matched by method name only)")
+                    ),
+                    evidence=[s.render() for s in steps],
+                    suggestion=f"Update the call in {call.path} (or give the new parameter a default).",
+                    anchor=f"stale {h.qualname} {call.path} {call.scope} {call.callee}",
+                )
+            )
+        if len(stale) > MAX_STALE_PER_SYMBOL:
+            self.notes.append(f"{len(stale) - MAX_STALE_PER_SYMBOL} more stale call sites of {h.qualname} not listed")
+
+    def _constant_used(self, sym: Changed, h: Definition) -> None:
+        uses = [r for r in self.index.references(h) if r.path != h.path]
+        if not uses:
+            return
+        files = sorted({r.path for r in uses})
+        non_test = [f for f in files if not is_test_path(f)]
+        severity = Severity.major if len(non_test) > 3 else Severity.minor
+        evidence = [Step(h.path, h.line, h.qualname).render()]
+        evidence += [Step(r.path, r.line, f"reads {r.name}").render() for r in uses[:MAX_CALLS_LISTED]]
+        self.findings.append(
+            Finding.make(
+                rule_id="paths/changed-constant-used",
+                agent=AGENT,
+                severity=severity,
+                path=h.path,
+                line=h.line,
+                message=f"Constant `{h.name}` changed and is read in {len(uses)} place(s) in {len(files)} other file(s)",
+                evidence=evidence,
+                suggestion="Check that every reader expects the new value.",
+                anchor=f"constant {h.qualname}",
+            )
+        )
+
+    def _wide_reach(self, sym: Changed, h: Definition) -> None:
+        reach = self.index.reach(h, depth=3)
+        if reach.call_sites == 0:
+            return
+        files = [f for f in reach.files if not is_test_path(f)]
+        if len(files) > 20:
+            severity = Severity.major
+        elif reach.call_sites > 10 or len(files) > 5:
+            severity = Severity.minor
+        else:
+            severity = Severity.info
+        paths = self.index.trace(h, depth=3, fan_out=3, max_paths=3)
+        steps: list[Step] = max(paths, key=len) if paths else [Step(h.path, h.line, h.qualname)]
+        evidence = [s.render() for s in steps]
+        entries = ", ".join(reach.entry_points[:5]) or "none found"
+        finding = Finding.make(
+            rule_id="paths/wide-reach",
+            agent=AGENT,
+            severity=severity,
+            path=h.path,
+            line=h.line,
+            message=(
+                f"`{h.qualname}` is called from {reach.call_sites} call site(s); the change reaches "
+                f"{len(reach.files)} file(s) ({len(files)} outside tests) and {len(reach.entry_points)} "
+                f"entry point(s): {entries}" + ("" if reach.complete else " (search bounded)")
+            ),
+            evidence=evidence,
+            anchor=f"reach {h.qualname}",
+        )
+        self.reach.append((len(reach.files) * 1000 + reach.call_sites, finding))
+
+    def finish(self, notes: list[str]) -> list[Finding]:
+        """All findings, the widest reach findings first among reach ones (capped)."""
+        ranked = sorted(self.reach, key=lambda x: (-x[0], x[1].path or "", x[1].line or 0))
+        if len(ranked) > MAX_REACH_FINDINGS:
+            notes.append(f"{len(ranked) - MAX_REACH_FINDINGS} smaller reach findings omitted")
+        notes.extend(self.notes)
+        return self.findings + [f for _, f in ranked[:MAX_REACH_FINDINGS]]
+
+
+def _explicit_self(call: CallSite, d: Definition) -> bool:
+    """``Class.method(obj, ...)``: the instance is passed explicitly."""
+    if d.kind != "method" or not d.parent or any(x in ("classmethod", "staticmethod") for x in d.decorators):
+        return False
+    prefix = call.callee.rsplit(".", 1)[0] if "." in call.callee else ""
+    return prefix == d.parent.rsplit(".", 1)[-1]
+
+
+def _line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    i = data.find(b"\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = data.find(b"\n", i + 1)
+    return starts
+
+
+def _def_node(tree: Tree, data: bytes, starts: list[int], d: Definition) -> Node | None:
+    """The definition node spanning exactly ``d``'s lines (decorators excluded), or None."""
+    row, end = d.line - 1, d.end_line - 1
+    if row >= len(starts):
+        return None
+    pos = starts[row]
+    limit = starts[row + 1] if row + 1 < len(starts) else len(data)
+    while pos < limit and data[pos] in b" \t\f":
+        pos += 1
+    node: Node | None = tree.root_node.descendant_for_byte_range(pos, pos)
+    while node is not None:
+        if node.type in _DEF_NODE_TYPES and node.start_point[0] == row and node.end_point[0] == end:
+            return node
+        node = node.parent
+    return None

@@ -1,0 +1,234 @@
+"""The execution_paths sub-agent on real git repositories with a real head code index."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.gitlocal import LocalGitSource
+from bot.codeindex import build_index
+from bot.core.context import ReviewContext
+from bot.core.models import Severity, Status
+from bot.testing.gitrepo import make_repo
+from subagents.execution_paths import ExecutionPathsAgent, accepts, shifted
+
+Files = dict[str, "str | bytes | None"]
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Iterator:
+    """``review(base, head, deadline=None) -> Verdict`` with the head index built by the test."""
+    trees: list = []
+
+    def run(base: Files, head: Files, *, deadline: float | None = None):  # noqa: ANN202
+        repo, _, _ = make_repo(tmp_path, base, head, title="change", name=f"repo{len(trees)}")
+        snap = LocalGitSource(repo).snapshot()
+        trees.append(snap.head)
+        index = build_index(snap.head)
+        ctx = ReviewContext(
+            pr=snap.pr, diff=snap.diff, base=snap.base, head=snap.head, code_index=lambda: index, deadline=deadline
+        )
+        return ExecutionPathsAgent().review(ctx)
+
+    yield run
+    for tree in trees:
+        tree._cat.close()
+
+
+def by_rule(verdict, rule: str) -> list:  # noqa: ANN001
+    return [f for f in verdict.findings if f.rule_id == rule]
+
+
+CORE = (
+    "TIMEOUT = 30\n"
+    "GREETING = 'Welcome!'\n"
+    "\n"
+    "def compute(a, b, scale=1):\n"
+    "    return (a + b) * scale\n"
+    "\n"
+    "def helper(x):\n"
+    "    return compute(x, 1)\n"
+)
+BASE: Files = {
+    "app/__init__.py": "",
+    "app/core.py": CORE,
+    "app/report.py": (
+        "from app.core import compute\n"
+        "\n"
+        "def summary(rows):\n"
+        "    return compute(rows, 0, scale=2)\n"
+    ),
+    "app/cli.py": (
+        "from app.report import summary\n"
+        "\n"
+        "def main():\n"
+        "    print(summary(3))\n"
+    ),
+    "docs/guide.md": "# Guide\n",
+}
+REMOVED_B = CORE.replace("def compute(a, b, scale=1):\n    return (a + b) * scale", "def compute(a, scale=1):\n    return a * scale").replace(
+    "compute(x, 1)", "compute(x)"
+)
+
+
+def test_removed_parameter_with_stale_caller_in_another_file(review) -> None:  # noqa: ANN001
+    verdict = review(BASE, {"app/core.py": REMOVED_B})
+    stale = by_rule(verdict, "paths/stale-call-site")
+    assert len(stale) == 1
+    f = stale[0]
+    assert f.severity is Severity.major and f.path == "app/core.py" and f.line == 4
+    assert "app/report.py:4" in f.message
+    assert f.evidence == [
+        "app/core.py:4 app.core.compute(a, scale=1)",
+        "app/report.py:4 app.report.summary",
+        "app/cli.py:4 app.cli.main",
+    ]
+    assert verdict.status is Status.concern and verdict.confidence == 0.9
+
+
+def test_updated_caller_is_not_flagged(review) -> None:  # noqa: ANN001
+    head = {
+        "app/core.py": REMOVED_B,
+        "app/report.py": "from app.core import compute\n\ndef summary(rows):\n    return compute(rows, scale=2)\n",
+    }
+    verdict = review(BASE, head)
+    assert by_rule(verdict, "paths/stale-call-site") == []
+    reach = by_rule(verdict, "paths/wide-reach")
+    assert reach and all(f.severity is Severity.info for f in reach)
+    assert verdict.status is Status.passed
+
+
+def test_positional_argument_shift_is_flagged(review) -> None:  # noqa: ANN001
+    base = {**BASE, "app/batch.py": "from app.core import compute\n\ndef run():\n    return compute(1, 2)\n"}
+    verdict = review(base, {"app/core.py": REMOVED_B})
+    messages = [f.message for f in by_rule(verdict, "paths/stale-call-site")]
+    assert any("app/batch.py:4" in m and "now binds to `scale` instead of `b`" in m for m in messages)
+
+
+def test_new_required_keyword_breaks_callers(review) -> None:  # noqa: ANN001
+    head = {"app/core.py": CORE.replace("def compute(a, b, scale=1):", "def compute(a, b, scale=1, *, mode):")}
+    stale = by_rule(review(BASE, head), "paths/stale-call-site")
+    assert [f.evidence[1] for f in stale] == ["app/core.py:8 app.core.helper", "app/report.py:4 app.report.summary"]
+
+
+def test_removed_function_still_called_is_critical(review) -> None:  # noqa: ANN001
+    head = {"app/core.py": "TIMEOUT = 30\nGREETING = 'Welcome!'\n\ndef helper(x):\n    return x\n"}
+    verdict = review(BASE, head)
+    [f] = by_rule(verdict, "paths/removed-symbol-still-called")
+    assert f.severity is Severity.critical and f.path == "app/core.py"
+    assert f.evidence[0] == "app/core.py:4 app.core.compute (removed)"
+    assert "app/report.py:4 app.report.summary" in f.evidence
+    assert "app/report.py:1 import compute" in f.evidence
+    assert verdict.status is Status.block
+
+
+def test_deleted_module_still_imported(review) -> None:  # noqa: ANN001
+    base = {**BASE, "app/legacy.py": "def old_api():\n    return 1\n", "app/use.py": "from app.legacy import old_api\n\nX = old_api()\n"}
+    verdict = review(base, {"app/legacy.py": None})
+    [f] = by_rule(verdict, "paths/removed-symbol-still-called")
+    assert f.severity is Severity.critical
+    assert f.evidence[:2] == ["app/legacy.py:1 app.legacy.old_api (removed)", "app/use.py:3 app.use"]
+
+
+def test_changed_constant_used_elsewhere(review) -> None:  # noqa: ANN001
+    base = {
+        **BASE,
+        "app/net.py": "from app.core import TIMEOUT\n\ndef fetch():\n    return TIMEOUT * 2\n",
+        "app/ui.py": "from app import core\n\ndef banner():\n    return core.GREETING\n",
+    }
+    head = {"app/core.py": CORE.replace("TIMEOUT = 30", "TIMEOUT = 5").replace("'Welcome!'", "'Hi!'")}
+    verdict = review(base, head)
+    found = {f.message.split("`")[1]: f for f in by_rule(verdict, "paths/changed-constant-used")}
+    assert set(found) == {"TIMEOUT", "GREETING"}
+    assert found["TIMEOUT"].severity is Severity.minor
+    assert found["TIMEOUT"].evidence == ["app/core.py:1 app.core.TIMEOUT", "app/net.py:4 reads TIMEOUT"]
+    assert found["GREETING"].evidence[1] == "app/ui.py:4 reads GREETING"
+
+
+def test_constant_used_in_many_files_is_major(review) -> None:  # noqa: ANN001
+    users = {f"app/user{i}.py": "from app.core import TIMEOUT\n\nLIMIT = TIMEOUT + 1\n" for i in range(5)}
+    verdict = review({**BASE, **users}, {"app/core.py": CORE.replace("TIMEOUT = 30", "TIMEOUT = 31")})
+    [f] = by_rule(verdict, "paths/changed-constant-used")
+    assert f.severity is Severity.major and "5 other file(s)" in f.message
+
+
+def test_pure_docs_change_passes(review) -> None:  # noqa: ANN001
+    verdict = review(BASE, {"docs/guide.md": "# Guide\n\nMore words.\n"})
+    assert verdict.status is Status.passed and verdict.findings == [] and verdict.confidence == 0.9
+    assert not verdict.truncated
+
+
+def test_comment_only_change_has_no_reach(review) -> None:  # noqa: ANN001
+    head = {"app/core.py": CORE.replace("    return (a + b) * scale", "    # scaled sum\n    return (a + b) * scale")}
+    assert review(BASE, head).findings == []
+
+
+def test_wide_reach_grows_with_callers(review) -> None:  # noqa: ANN001
+    callers = {
+        f"svc/mod{i}.py": f"from app.core import compute\n\ndef job{i}():\n    return compute({i}, 1)\n" for i in range(22)
+    }
+    head = {"app/core.py": CORE.replace("return (a + b) * scale", "return (a + b) * scale + 0")}
+    verdict = review({**BASE, **callers}, head)
+    [f] = [x for x in by_rule(verdict, "paths/wide-reach") if "compute" in x.message]
+    assert f.severity is Severity.major and "24 call site(s)" in f.message
+    assert f.evidence[0] == "app/core.py:4 app.core.compute"
+    assert all(":" in step and " " in step for step in f.evidence)
+    few = review({**BASE, **{k: callers[k] for k in list(callers)[:11]}}, head)
+    [g] = [x for x in by_rule(few, "paths/wide-reach") if "compute" in x.message]
+    assert g.severity is Severity.minor
+
+
+def test_unsupported_language_lowers_confidence(review) -> None:  # noqa: ANN001
+    base = {**BASE, "lib/Main.kt": "fun main() {}\n"}
+    verdict = review(base, {"lib/Main.kt": "fun main() { println(1) }\n"})
+    assert verdict.confidence == 0.5 and verdict.findings == []
+
+
+def test_typescript_stale_call_and_confidence(review) -> None:  # noqa: ANN001
+    base = {
+        "src/math.ts": "export function add(a: number, b: number): number { return a + b }\n",
+        "src/app.ts": "import { add } from './math'\nexport function run() { return add(1, 2) }\n",
+    }
+    verdict = review(base, {"src/math.ts": "export function add(a: number): number { return a }\n"})
+    [f] = by_rule(verdict, "paths/stale-call-site")
+    assert f.evidence[:2] == ["src/math.ts:1 src/math.add(a: number)", "src/app.ts:2 src/app.run"]
+    assert verdict.confidence == 0.75
+
+
+def test_go_removed_function_still_called(review) -> None:  # noqa: ANN001
+    base = {
+        "store/store.go": "package store\n\nfunc Open(p string) error { return nil }\nfunc Close() {}\n",
+        "cmd/app/main.go": "package main\n\nimport \"example.com/x/store\"\n\nfunc main() { store.Open(\"db\") }\n",
+    }
+    verdict = review(base, {"store/store.go": "package store\n\nfunc Close() {}\n"})
+    [f] = by_rule(verdict, "paths/removed-symbol-still-called")
+    assert f.severity is Severity.critical and "cmd/app/main.go:5 cmd/app.main" in f.evidence
+
+
+def test_out_of_time_reports_truncation(review) -> None:  # noqa: ANN001
+    verdict = review(BASE, {"app/core.py": REMOVED_B}, deadline=time.monotonic() - 1)
+    assert verdict.truncated and by_rule(verdict, "paths/stale-call-site") == []
+
+
+def test_accepts_and_shifted_helpers() -> None:
+    from bot.codeindex import CallSite, Param
+
+    params = (Param("self", "positional", False), Param("a", "positional", False), Param("k", "keyword_only", True))
+    call = CallSite("x.py", 1, "o.m", "m", "x", 1, ("k",), False)
+    assert accepts(params, True, call) is True
+    assert accepts(params, False, call) is False  # "self" would be missing
+    assert accepts(params, True, call._replace(keywords=("zz",))) is False
+    assert accepts(params, True, call._replace(has_splat=True)) is None
+    assert accepts(params, True, call._replace(positional=0), strict_missing=False) is True
+    old = (Param("a", "positional", False), Param("b", "positional", False))
+    renamed = (Param("x", "positional", False), Param("y", "positional", False))
+    assert shifted(old, renamed, False, call._replace(positional=2)) is None
+    assert shifted(old, (Param("b", "positional", False),), False, call) == ("a", "b")
