@@ -34,6 +34,19 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_data_dir, description="Where the default SQLite log lives")
     cache_dir: Path = Field(default_factory=_cache_dir, description="Code-index cache (by blob SHA)")
 
+    # GitHub App (``quorum serve``)
+    github_app_id: str | None = Field(default=None, description="GitHub App id (QUORUM_GITHUB_APP_ID)")
+    github_private_key: str | None = Field(
+        default=None, description="App private key: PEM text or a path to a PEM file (QUORUM_GITHUB_PRIVATE_KEY)"
+    )
+    webhook_secret: str | None = Field(default=None, description="Webhook secret; serve refuses to start without it")
+    github_api_url: str = Field(default="https://api.github.com", description="REST API root; GHES: https://HOST/api/v3")
+    host: str = Field(default="127.0.0.1", description="Address quorum serve listens on (QUORUM_HOST)")
+    port: int = Field(default=8080, description="Port quorum serve listens on (QUORUM_PORT)")
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Webhook body cap; GitHub caps payloads at 25 MB")
+    bot_login: str | None = Field(default=None, description="The App's bot login, e.g. quorum[bot] (default: from GET /app)")
+    workers: int = Field(default=4, description="Review worker threads for quorum serve (QUORUM_WORKERS)")
+
     # LLM reasoning layer (no model: offline review, litellm never imported)
     model: str | None = Field(
         default=None,

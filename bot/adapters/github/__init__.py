@@ -1,0 +1,54 @@
+"""GitHub adapter: the only package that imports PyGithub (``github``).
+
+Public API: ``GitHubApp`` (App JWT, installation tokens, repository clients), ``RepoClient``,
+``GitHubPullRequestSource`` / ``GitHubTree`` / ``BlobCache`` (PullRequestSource and TreeView over
+the REST API), ``GitHubSink`` and the write helpers, ``RetryPolicy``, and the error classes.
+"""
+
+from bot.adapters.github.auth import load_private_key
+from bot.adapters.github.client import GitHubApp, RepoClient
+from bot.adapters.github.errors import (
+    GitHubAuthError,
+    GitHubError,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubRequestError,
+    GitHubUnavailable,
+    UnknownInstallation,
+)
+from bot.adapters.github.retry import RetryPolicy
+from bot.adapters.github.sink import (
+    CHECK_NAME,
+    GitHubSink,
+    dismiss_bot_approvals,
+    finding_text,
+    post_comment,
+    redact,
+    request_codeowners,
+)
+from bot.adapters.github.source import BlobCache, GitHubPullRequestSource, GitHubTree, HeadMovedError
+
+__all__ = [
+    "CHECK_NAME",
+    "BlobCache",
+    "GitHubApp",
+    "GitHubAuthError",
+    "GitHubError",
+    "GitHubNotFound",
+    "GitHubPullRequestSource",
+    "GitHubRateLimited",
+    "GitHubRequestError",
+    "GitHubSink",
+    "GitHubTree",
+    "GitHubUnavailable",
+    "HeadMovedError",
+    "RepoClient",
+    "RetryPolicy",
+    "UnknownInstallation",
+    "dismiss_bot_approvals",
+    "finding_text",
+    "load_private_key",
+    "post_comment",
+    "redact",
+    "request_codeowners",
+]

@@ -1,0 +1,309 @@
+"""GitHubSink: publish a review as a ``quorum`` check run, inline review comments and, only when
+every guard holds, an APPROVE review bound to the evaluated head SHA. Plus the other writes the
+App makes: dismissing the bot's approvals, requesting CODEOWNERS reviewers, comment replies.
+
+Everything posted is passed through ``bot.core.sanitize.redact_secrets`` first and PR-derived text
+is Markdown-escaped. Sources: GitHub docs, "Create a check run" (at most 50 annotations per
+request, more through updates; ``output.summary`` at most 65535 characters), "Create a review for
+a pull request" (``commit_id``, ``event``, ``comments`` with ``path``/``line``/``side``),
+"Dismiss a review for a pull request", "Request reviewers for a pull request".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from bot.adapters.github.client import RepoClient
+from bot.adapters.github.codeowners import owners_for, parse_codeowners
+from bot.adapters.github.errors import GitHubError, GitHubRequestError
+from bot.core.diff import Diff, LineKind
+from bot.core.models import Action, Finding, ReviewResult, Severity
+from bot.core.protocols import PostedArtifact
+from bot.core.sanitize import redact_secrets
+from bot.render.markdown import escape, to_markdown
+
+log = structlog.get_logger("quorum.github")
+
+CHECK_NAME = "quorum"
+MAX_ANNOTATIONS_PER_REQUEST = 50
+"""GitHub accepts at most 50 annotations per check-run request."""
+MAX_ANNOTATIONS = 500
+MAX_SUMMARY_CHARS = 65_535
+MAX_COMMENT_CHARS = 65_000
+MAX_INLINE_COMMENTS = 30
+
+_CONCLUSION = {
+    Action.approve: "success",
+    Action.comment: "neutral",
+    Action.needs_human: "neutral",
+    Action.request_changes: "failure",
+}
+_LEVEL = {Severity.info: "notice", Severity.minor: "warning", Severity.major: "failure", Severity.critical: "failure"}
+
+
+def redact(text: str) -> str:
+    """``text`` with secrets replaced (``bot.core.sanitize.redact_secrets``)."""
+    return redact_secrets(text)[0]
+
+
+def _redact_finding(f: Finding) -> Finding:
+    return f.model_copy(update={
+        "message": redact(f.message),
+        "evidence": [redact(e) for e in f.evidence],
+        "suggestion": redact(f.suggestion) if f.suggestion else f.suggestion,
+    })
+
+
+def redact_result(result: ReviewResult) -> ReviewResult:
+    """A copy of ``result`` whose finding texts, reasons and PR text have secrets redacted."""
+    verdicts = [v.model_copy(update={"findings": [_redact_finding(f) for f in v.findings],
+                                     "notes": [redact(n) for n in v.notes]}) for v in result.verdicts]
+    reasons = [r.model_copy(update={"message": redact(r.message)}) for r in result.decision.reasons]
+    pr = result.pr.model_copy(update={"title": redact(result.pr.title), "body": redact(result.pr.body)})
+    return result.model_copy(update={"verdicts": verdicts, "pr": pr,
+                                     "decision": result.decision.model_copy(update={"reasons": reasons})})
+
+
+def commentable_lines(diff: Diff) -> dict[str, set[int]]:
+    """Per head path, the line numbers a review comment may target: added and context lines."""
+    out: dict[str, set[int]] = {}
+    for f in diff.files:
+        out[f.path] = {ln.new_lineno for h in f.hunks for ln in h.lines
+                       if ln.kind in (LineKind.added, LineKind.context) and ln.new_lineno is not None}
+    return out
+
+
+def finding_text(f: Finding, *, evidence: bool = True) -> str:
+    """Markdown for one (redacted) finding."""
+    parts = [f"**{f.severity.value}** `{escape(f.rule_id)}` ({f.id}): {escape(f.message)}"]
+    if evidence and f.evidence:
+        parts += [f"- {escape(e)}" for e in f.evidence[:10]]
+    if f.suggestion:
+        parts.append(f"Suggestion: {escape(f.suggestion)}")
+    return "\n\n".join(parts[:1]) + ("\n\n" + "\n".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 40] + "\n\n… (truncated)\n"
+
+
+def _is(login: str | None, other: str | None) -> bool:
+    return bool(login and other and login.lower() == other.lower())
+
+
+class GitHubSink:
+    """ReviewSink for one pull request (see module docstring).
+
+    ``diff`` is the snapshot's diff: inline comments go only to its added and context lines.
+    ``approval_blocker`` is called right before approving and returns a reason to withhold the
+    approval (e.g. ``/quorum human`` arrived meanwhile) or None. After ``publish``: ``approved``
+    says whether an APPROVE review was posted, ``withheld`` why not when the decision was approve.
+    """
+
+    def __init__(self, client: RepoClient, number: int, *, bot_login: str, diff: Diff | None = None,
+                 approval_blocker: Callable[[], str | None] | None = None,
+                 max_inline_comments: int = MAX_INLINE_COMMENTS) -> None:
+        self.client = client
+        self.diff = diff or Diff()
+        self.number = number
+        self.bot_login = bot_login
+        self.approval_blocker = approval_blocker
+        self.max_inline_comments = max_inline_comments
+        self.approved = False
+        self.withheld: str | None = None
+
+    # -------------------------------------------------------------- publish
+
+    def publish(self, result: ReviewResult) -> list[PostedArtifact]:
+        """Post the check run, then the review (APPROVE or COMMENT); return what was posted.
+
+        Raises GitHubError when GitHub refuses or stays unavailable; nothing approves then.
+        """
+        safe = redact_result(result)
+        posted = [self._check_run(safe)]
+        findings = [f for v in safe.verdicts for f in v.findings]
+        comments = self._inline_comments(findings, commentable_lines(self.diff))
+        event = "COMMENT"
+        if safe.decision.action is Action.approve:
+            self.withheld = self._static_blocker(safe)
+            if self.withheld is None:
+                event = "APPROVE"
+        if event == "COMMENT" and not comments:
+            if self.withheld:
+                log.warning("github.approval_withheld", repo=self.client.full_name, pr=self.number,
+                            head_sha=safe.pr.head_sha, reason=self.withheld)
+            return posted
+        if event == "APPROVE":
+            self.withheld = self._live_blocker(safe.pr.head_sha)
+            if self.withheld is not None:
+                log.warning("github.approval_withheld", repo=self.client.full_name, pr=self.number,
+                            head_sha=safe.pr.head_sha, reason=self.withheld)
+                event = "COMMENT"
+                if not comments:
+                    return posted
+        review = self._post_review(safe, event, comments)
+        self.approved = event == "APPROVE"
+        if self.approved:
+            log.info("github.approved", repo=self.client.full_name, pr=self.number, head_sha=safe.pr.head_sha,
+                     review_id=review.get("id"), decision_id=safe.decision.decision_id)
+        posted.append(PostedArtifact(kind="review", id=str(review.get("id")), url=review.get("html_url")))
+        return posted
+
+    def _static_blocker(self, result: ReviewResult) -> str | None:
+        pr = result.pr
+        if _is(pr.author, self.bot_login):
+            return "the pull request was opened by Quorum itself"
+        if any(_is(c, self.bot_login) for c in pr.committers):
+            return "Quorum authored or committed to this pull request"
+        if pr.human_review_requested:
+            return "a human review was requested"
+        if pr.is_draft:
+            return "the pull request is a draft"
+        return None
+
+    def _live_blocker(self, head_sha: str) -> str | None:
+        if self.approval_blocker is not None:
+            reason = self.approval_blocker()
+            if reason:
+                return reason
+        pull = self.client.pull(self.number)
+        now = pull["head"]["sha"]
+        if now != head_sha:
+            return f"head moved from {head_sha[:12]} to {now[:12]} during the review"
+        if pull.get("state") != "open":
+            return f"the pull request is {pull.get('state')}"
+        if pull.get("draft"):
+            return "the pull request was converted to a draft"
+        if _is((pull.get("user") or {}).get("login"), self.bot_login):
+            return "the pull request was opened by Quorum itself"
+        return None
+
+    def _check_run(self, result: ReviewResult) -> PostedArtifact:
+        d = result.decision
+        title = f"Quorum: {d.action.value.replace('_', ' ')} (risk {d.risk:.2f})"
+        summary = _cap(to_markdown(result), MAX_SUMMARY_CHARS)
+        annotations = [a for v in result.verdicts for f in v.findings if (a := _annotation(f))][:MAX_ANNOTATIONS]
+        body: dict[str, Any] = {
+            "name": CHECK_NAME, "head_sha": result.pr.head_sha, "status": "completed",
+            "conclusion": _CONCLUSION[d.action], "external_id": d.decision_id,
+            "output": {"title": title, "summary": summary, "annotations": annotations[:MAX_ANNOTATIONS_PER_REQUEST]},
+        }
+        run = self.client.create_check_run(body)
+        for start in range(MAX_ANNOTATIONS_PER_REQUEST, len(annotations), MAX_ANNOTATIONS_PER_REQUEST):
+            batch = annotations[start:start + MAX_ANNOTATIONS_PER_REQUEST]
+            self.client.update_check_run(run["id"], {"output": {"title": title, "summary": summary, "annotations": batch}})
+        log.info("github.check_run", repo=self.client.full_name, pr=self.number, check_run_id=run.get("id"),
+                 conclusion=body["conclusion"], annotations=len(annotations))
+        return PostedArtifact(kind="check_run", id=str(run["id"]), url=run.get("html_url"))
+
+    def _inline_comments(self, findings: list[Finding], lines: dict[str, set[int]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        seen: set[tuple[str, int, str]] = set()
+        for f in findings:
+            if f.path is None or f.line is None or f.line not in lines.get(f.path, set()):
+                continue
+            key = (f.path, f.line, f.id)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({"path": f.path, "line": f.line, "side": "RIGHT", "body": _cap(finding_text(f), MAX_COMMENT_CHARS)})
+            if len(out) >= self.max_inline_comments:
+                break
+        return out
+
+    def _post_review(self, result: ReviewResult, event: str, comments: list[dict[str, Any]]) -> dict[str, Any]:
+        d = result.decision
+        if event == "APPROVE":
+            body = (f"Quorum approves head `{result.pr.head_sha[:12]}`: risk {d.risk:.2f}, policy "
+                    f"`{d.policy_version[:19]}`, decision `{d.decision_id}`. See the `quorum` check for details.")
+        else:
+            body = f"Quorum: {len(comments)} finding(s) on changed lines. See the `quorum` check for the full review."
+        payload = {"commit_id": result.pr.head_sha, "event": event, "body": body, "comments": comments}
+        try:
+            return self.client.create_review(self.number, payload)
+        except GitHubRequestError as err:
+            if err.status != 422 or not comments:
+                raise
+            log.warning("github.inline_comments_refused", repo=self.client.full_name, pr=self.number, error=str(err),
+                        action="posting the review without inline comments")
+            listed = "\n".join(f"- `{escape(c['path'])}:{c['line']}` {c['body']}" for c in comments)
+            payload = {**payload, "comments": [], "body": _cap(body + "\n\n" + listed, MAX_COMMENT_CHARS)}
+            return self.client.create_review(self.number, payload)
+
+
+def _annotation(f: Finding) -> dict[str, Any] | None:
+    if not f.path or not f.line:
+        return None
+    end = f.end_line if f.end_line and f.end_line >= f.line else f.line
+    return {"path": f.path, "start_line": f.line, "end_line": end, "annotation_level": _LEVEL[f.severity],
+            "title": f"{f.rule_id} ({f.id})"[:255], "message": _cap(f.message, 60_000)}
+
+
+# ------------------------------------------------------------------ other writes
+
+
+def dismiss_bot_approvals(client: RepoClient, number: int, bot_login: str, message: str, *,
+                          keep_commit: str | None = None) -> list[PostedArtifact]:
+    """Dismiss every APPROVED review by ``bot_login`` on the PR (except one on ``keep_commit``).
+
+    Returns one ``dismissal`` artifact per dismissed review. A 422 (already dismissed, or GitHub
+    dismissed it itself) is logged and skipped; other errors raise GitHubError.
+    """
+    out: list[PostedArtifact] = []
+    for review in client.reviews(number):
+        user = (review.get("user") or {}).get("login")
+        if not _is(user, bot_login) or review.get("state") != "APPROVED":
+            continue
+        if keep_commit is not None and review.get("commit_id") == keep_commit:
+            continue
+        try:
+            client.dismiss_review(number, int(review["id"]), redact(message)[:1000])
+        except GitHubRequestError as err:
+            log.warning("github.dismiss_failed", repo=client.full_name, pr=number, review_id=review["id"], error=str(err))
+            continue
+        log.info("github.approval_dismissed", repo=client.full_name, pr=number, review_id=review["id"],
+                 commit_id=review.get("commit_id"), reason=message)
+        out.append(PostedArtifact(kind="dismissal", id=str(review["id"]), url=review.get("html_url")))
+    return out
+
+
+def request_codeowners(client: RepoClient, number: int, codeowners_text: str | None, paths: list[str], *,
+                       author: str | None, bot_login: str) -> PostedArtifact | None:
+    """Request reviews from the CODEOWNERS of ``paths`` (author and bot excluded); None when nobody owns them."""
+    if not codeowners_text:
+        return None
+    users, teams = owners_for(parse_codeowners(codeowners_text), paths)
+    users = [u for u in users if not _is(u, author) and not _is(u, bot_login)]
+    if not users and not teams:
+        return None
+    try:
+        client.request_reviewers(number, users, teams)
+    except GitHubRequestError as err:
+        log.warning("github.request_reviewers_failed", repo=client.full_name, pr=number, users=users, teams=teams,
+                    error=str(err))
+        return None
+    log.info("github.reviewers_requested", repo=client.full_name, pr=number, users=users, teams=teams)
+    return PostedArtifact(kind="review_request", id=",".join(users + [f"team:{t}" for t in teams]))
+
+
+def post_comment(client: RepoClient, number: int, text: str) -> PostedArtifact:
+    """Post a conversation comment (redacted, capped). Raises GitHubError."""
+    data = client.create_comment(number, _cap(redact(text), MAX_COMMENT_CHARS))
+    return PostedArtifact(kind="comment", id=str(data.get("id")), url=data.get("html_url"))
+
+
+__all__ = [
+    "CHECK_NAME",
+    "GitHubError",
+    "GitHubSink",
+    "commentable_lines",
+    "dismiss_bot_approvals",
+    "finding_text",
+    "post_comment",
+    "redact",
+    "redact_result",
+    "request_codeowners",
+]

@@ -1,0 +1,108 @@
+"""SQLAlchemy Core tables of the job queue (SQLite or PostgreSQL; may share the decision log's URL).
+
+- ``quorum_deliveries``: one row per ``X-GitHub-Delivery`` (primary key: redeliveries dedupe here),
+  with the raw body (zlib) so a delivery is never lost once acknowledged.
+- ``quorum_jobs``: units of work. Review jobs are coalesced per (repo, PR): at most one queued.
+- ``quorum_pr_state``: per-PR state set by comment commands (``/quorum human``).
+- ``quorum_feedback``: ``/quorum feedback`` votes, one per (repo, PR, finding, user).
+- ``quorum_installations``: installations seen through ``installation`` events.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+deliveries = Table(
+    "quorum_deliveries",
+    metadata,
+    Column("delivery_id", String(200), primary_key=True),
+    Column("event", String(100), nullable=False),
+    Column("action", String(100), nullable=True),
+    Column("installation_id", BigInteger, nullable=True),
+    Column("repo", Text, nullable=True),
+    Column("received_at", Float, nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("jobs", Integer, nullable=False, default=0),
+)
+
+jobs = Table(
+    "quorum_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("repo", Text, nullable=True),
+    Column("pr_number", BigInteger, nullable=True),
+    Column("installation_id", BigInteger, nullable=True),
+    Column("head_sha", String(64), nullable=True),
+    Column("actor", Text, nullable=True),
+    Column("data", Text, nullable=False),
+    Column("delivery_id", String(200), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", Float, nullable=False, default=0.0),
+    Column("lease_until", Float, nullable=True),
+    Column("worker", String(100), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("note", Text, nullable=True),
+)
+Index("ix_quorum_jobs_status", jobs.c.status, jobs.c.not_before)
+Index("ix_quorum_jobs_pr", jobs.c.repo, jobs.c.pr_number, jobs.c.status)
+
+pr_state = Table(
+    "quorum_pr_state",
+    metadata,
+    Column("repo", String(300), primary_key=True),
+    Column("pr_number", BigInteger, primary_key=True),
+    Column("human_required", Boolean, nullable=False, default=False),
+    Column("reason", Text, nullable=True),
+    Column("actor", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+feedback = Table(
+    "quorum_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo", String(300), nullable=False),
+    Column("pr_number", BigInteger, nullable=False),
+    Column("finding_id", String(100), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("agent", String(100), nullable=True),
+    Column("vote", String(10), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("repo", "pr_number", "finding_id", "actor", name="uq_quorum_feedback_vote"),
+)
+
+installations = Table(
+    "quorum_installations",
+    metadata,
+    Column("installation_id", BigInteger, primary_key=True),
+    Column("account", Text, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("repositories", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+JOB_STATUSES = ("queued", "running", "done", "superseded", "cancelled", "failed")
+"""``queued`` -> ``running`` -> ``done`` | ``failed`` (or back to ``queued`` for a retry);
+``superseded`` (a newer head's review replaced it) and ``cancelled`` (PR closed, App removed)
+only from ``queued``."""

@@ -1,0 +1,391 @@
+"""The durable job queue and the App's small per-PR state, in SQL (SQLite embedded, or PostgreSQL).
+
+One write transaction per delivery stores the delivery (deduplicated by ``X-GitHub-Delivery``) and
+its jobs, so an acknowledged delivery is never lost. Review jobs are coalesced per (repo, PR): a
+new review supersedes a queued one (the worker always reviews the PR's current head, so the newest
+push wins whatever order deliveries arrive in). Jobs of one PR never run concurrently. Jobs left
+``running`` by a process that died are queued again by ``recover`` (at start) or when their lease
+runs out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, and_, create_engine, event, exists, func, insert, or_, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot.core.errors import QuorumError
+from bot.core.webhook import Task
+from bot.jobs import schema
+from bot.jobs.schema import deliveries, feedback, installations, jobs, pr_state
+
+log = structlog.get_logger("quorum.jobs")
+
+DEFAULT_LEASE_S = 900.0
+"""A running job's lease: after this long without finishing it is presumed lost and requeued."""
+
+
+class JobStoreError(QuorumError):
+    """The job database cannot be read or written."""
+
+
+@dataclass
+class Job:
+    """A claimed job. ``data`` is the task's JSON payload; ``attempts`` counts this run."""
+
+    id: int
+    kind: str
+    repo: str | None
+    pr_number: int | None
+    installation_id: int | None
+    head_sha: str | None
+    actor: str | None
+    data: dict[str, Any]
+    delivery_id: str | None
+    attempts: int
+    status: str = "running"
+
+
+@dataclass
+class DeliveryOutcome:
+    """What ``record_delivery`` did: ``duplicate`` (already seen), job ids created, coalesced count."""
+
+    duplicate: bool
+    job_ids: list[int] = field(default_factory=list)
+    superseded: int = 0
+    cancelled: int = 0
+
+
+def _sqlite_immediate(engine: Engine) -> None:
+    """Make SQLAlchemy emit ``BEGIN IMMEDIATE`` so writers take SQLite's write lock up front (no
+    read-then-upgrade deadlocks). SQLAlchemy docs, SQLite dialect, "Serializable isolation"."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class JobStore:
+    """Deliveries, jobs and PR state at a SQLAlchemy URL (``sqlite:///PATH`` or ``postgresql+psycopg://``).
+
+    Thread-safe. Every method raises JobStoreError (one line) on a database failure.
+    ``clock`` is injectable for tests; ``lease_s`` bounds how long a running job may go unfinished.
+    """
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time, lease_s: float = DEFAULT_LEASE_S,
+                 keep_bodies: bool = True) -> None:
+        parsed = make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self._sqlite = parsed.get_backend_name() == "sqlite"
+        self.clock = clock
+        self.lease_s = lease_s
+        self.keep_bodies = keep_bodies
+        self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
+        try:
+            if self._sqlite:
+                if parsed.database and parsed.database != ":memory:":
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self._engine = create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
+                _sqlite_immediate(self._engine)
+            else:
+                self._engine = create_engine(parsed, pool_pre_ping=True)
+            with self._tx() as conn:
+                schema.metadata.create_all(conn, checkfirst=True)
+        except (SQLAlchemyError, OSError) as exc:
+            raise JobStoreError(f"job queue {parsed.render_as_string(hide_password=True)}: {_line(exc)}") from exc
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn, conn.begin():
+                yield conn
+        except SQLAlchemyError as exc:
+            raise JobStoreError(f"job queue: {_line(exc)}") from exc
+
+    # ------------------------------------------------------------------ deliveries
+
+    def record_delivery(self, delivery_id: str, event_name: str, *, action: str | None, installation_id: int | None,
+                        repo: str | None, body: bytes, tasks: list[Task], note: str = "") -> DeliveryOutcome:
+        """Store a verified delivery and its tasks in one transaction.
+
+        A delivery id seen before returns ``DeliveryOutcome(duplicate=True)`` and changes nothing.
+        ``installation`` tasks and ``close`` tasks are applied at once (bookkeeping only); the
+        others become queued jobs, review jobs coalesced per (repo, PR).
+        """
+        now = self.clock()
+        row = {
+            "delivery_id": delivery_id[:200], "event": event_name[:100], "action": (action or None),
+            "installation_id": installation_id, "repo": repo, "received_at": now,
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "body": zlib.compress(body, 1) if self.keep_bodies else None, "note": note[:500], "jobs": 0,
+        }
+        try:
+            with self._tx() as conn:
+                dup = conn.execute(select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == row["delivery_id"])).first()
+                if dup is not None:
+                    return DeliveryOutcome(duplicate=True)
+                conn.execute(insert(deliveries).values(**row))
+                outcome = DeliveryOutcome(duplicate=False)
+                for task in tasks:
+                    self._apply(conn, task, delivery_id, now, outcome)
+                if outcome.job_ids:
+                    conn.execute(update(deliveries).where(deliveries.c.delivery_id == row["delivery_id"])
+                                 .values(jobs=len(outcome.job_ids)))
+                return outcome
+        except JobStoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):  # a concurrent copy of the same delivery won
+                return DeliveryOutcome(duplicate=True)
+            raise
+
+    def _apply(self, conn: Connection, task: Task, delivery_id: str | None, now: float, out: DeliveryOutcome) -> None:
+        if task.kind == "installation":
+            self._installation(conn, task, now, out)
+            return
+        if task.kind == "close":
+            out.cancelled += self._cancel_reviews(conn, task.repo, task.pr_number, now, "pull request closed")
+            return
+        if task.kind == "review":
+            res = conn.execute(
+                update(jobs)
+                .where(jobs.c.kind == "review", jobs.c.status == "queued", jobs.c.repo == task.repo,
+                       jobs.c.pr_number == task.pr_number)
+                .values(status="superseded", updated_at=now, note=f"superseded by {task.head_sha}")
+            )
+            out.superseded += res.rowcount or 0
+        out.job_ids.append(self._insert_job(conn, task, delivery_id, now))
+
+    def _insert_job(self, conn: Connection, task: Task, delivery_id: str | None, now: float) -> int:
+        res = conn.execute(insert(jobs).values(
+            kind=task.kind, status="queued", repo=task.repo, pr_number=task.pr_number,
+            installation_id=task.installation_id, head_sha=task.head_sha, actor=task.actor,
+            data=json.dumps(task.data, sort_keys=True), delivery_id=delivery_id, attempts=0,
+            not_before=0.0, created_at=now, updated_at=now,
+        ))
+        return int(res.inserted_primary_key[0])
+
+    def enqueue(self, task: Task, *, delivery_id: str | None = None) -> DeliveryOutcome:
+        """Queue one task outside a delivery (e.g. ``/quorum review``), coalesced like a delivery's."""
+        now = self.clock()
+        out = DeliveryOutcome(duplicate=False)
+        with self._tx() as conn:
+            self._apply(conn, task, delivery_id, now, out)
+        return out
+
+    def _cancel_reviews(self, conn: Connection, repo: str | None, pr: int | None, now: float, why: str) -> int:
+        res = conn.execute(update(jobs).where(jobs.c.kind == "review", jobs.c.status == "queued", jobs.c.repo == repo,
+                                              jobs.c.pr_number == pr).values(status="cancelled", updated_at=now, note=why))
+        return res.rowcount or 0
+
+    def _installation(self, conn: Connection, task: Task, now: float, out: DeliveryOutcome) -> None:
+        action = str(task.data.get("action", ""))
+        inst = task.installation_id
+        status = {"deleted": "deleted", "suspend": "suspended"}.get(action, "active")
+        current = conn.execute(select(installations).where(installations.c.installation_id == inst)).first()
+        repos = set(json.loads(current.repositories or "[]")) if current is not None else set()
+        repos |= set(task.data.get("repositories", [])) | set(task.data.get("added", []))
+        repos -= set(task.data.get("removed", []))
+        values = {"account": task.data.get("account"), "status": status, "repositories": json.dumps(sorted(repos)),
+                  "updated_at": now}
+        if current is None:
+            conn.execute(insert(installations).values(installation_id=inst, **values))
+        else:
+            conn.execute(update(installations).where(installations.c.installation_id == inst).values(**values))
+        if status != "active" or task.data.get("removed"):
+            cond = [jobs.c.status == "queued", jobs.c.installation_id == inst]
+            if status == "active":
+                cond.append(jobs.c.repo.in_(list(task.data.get("removed", []))))
+            res = conn.execute(update(jobs).where(*cond).values(status="cancelled", updated_at=now,
+                                                                note=f"installation {action}"))
+            out.cancelled += res.rowcount or 0
+        log.info("installation.updated", installation_id=inst, action=action, status=status,
+                 account=task.data.get("account"), cancelled_jobs=out.cancelled)
+
+    def installation_status(self, installation_id: int) -> str | None:
+        """``active``, ``suspended``, ``deleted``, or None when no installation event was ever seen."""
+        with self._tx() as conn:
+            return conn.execute(select(installations.c.status)
+                                .where(installations.c.installation_id == installation_id)).scalar()
+
+    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
+        """A stored delivery (body decompressed), or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(deliveries).where(deliveries.c.delivery_id == delivery_id)).first()
+        if row is None:
+            return None
+        out = dict(row._mapping)
+        out["body"] = zlib.decompress(row.body) if row.body is not None else None
+        return out
+
+    def delivery_count(self) -> int:
+        """Number of distinct deliveries stored."""
+        with self._tx() as conn:
+            return int(conn.execute(select(func.count()).select_from(deliveries)).scalar() or 0)
+
+    # ------------------------------------------------------------------ jobs
+
+    def claim(self) -> Job | None:
+        """Take the oldest runnable job whose PR has no job running, mark it running; None if none.
+
+        Also requeues jobs whose lease ran out (their process died).
+        """
+        now = self.clock()
+        running = jobs.alias("running")
+        busy = exists().where(running.c.status == "running", running.c.repo == jobs.c.repo,
+                              running.c.pr_number == jobs.c.pr_number)
+        with self._tx() as conn:
+            expired = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.lease_until < now)
+                                   .values(status="queued", updated_at=now, note="lease expired: requeued"))
+            if expired.rowcount:
+                log.warning("job.lease_expired", count=expired.rowcount, action="requeued")
+            row = conn.execute(
+                select(jobs).where(jobs.c.status == "queued", jobs.c.not_before <= now,
+                                   or_(jobs.c.repo.is_(None), ~busy))
+                .order_by(jobs.c.id).limit(1)
+            ).first()
+            if row is None:
+                return None
+            conn.execute(update(jobs).where(jobs.c.id == row.id).values(
+                status="running", attempts=row.attempts + 1, lease_until=now + self.lease_s,
+                worker=self.worker_id, updated_at=now))
+        return Job(id=row.id, kind=row.kind, repo=row.repo, pr_number=row.pr_number,
+                   installation_id=row.installation_id, head_sha=row.head_sha, actor=row.actor,
+                   data=json.loads(row.data), delivery_id=row.delivery_id, attempts=row.attempts + 1)
+
+    def _set(self, job_id: int, **values: Any) -> None:
+        with self._tx() as conn:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=self.clock(), **values))
+
+    def finish(self, job_id: int, note: str = "") -> None:
+        """Mark a job done."""
+        self._set(job_id, status="done", lease_until=None, note=note[:1000])
+
+    def fail(self, job_id: int, error: str) -> None:
+        """Mark a job failed for good."""
+        self._set(job_id, status="failed", lease_until=None, note=error[:1000])
+
+    def retry_later(self, job_id: int, delay_s: float, error: str) -> None:
+        """Queue a job again, runnable after ``delay_s`` seconds."""
+        self._set(job_id, status="queued", lease_until=None, not_before=self.clock() + delay_s, note=error[:1000])
+
+    def recover(self) -> int:
+        """At start-up: queue again every job left running (this embedded queue has one process).
+
+        Returns how many were requeued.
+        """
+        with self._tx() as conn:
+            res = conn.execute(update(jobs).where(jobs.c.status == "running")
+                               .values(status="queued", lease_until=None, updated_at=self.clock(),
+                                       note="requeued after restart"))
+        n = res.rowcount or 0
+        if n:
+            log.warning("job.recovered", count=n, action="requeued jobs left running by the previous process")
+        return n
+
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        """One job row as a dict (``data`` parsed), or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return None if row is None else {**dict(row._mapping), "data": json.loads(row.data)}
+
+    def all_jobs(self, *, kind: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        """Jobs in id order, optionally filtered (tests, benchmarks, diagnostics)."""
+        query = select(jobs).order_by(jobs.c.id)
+        if kind is not None:
+            query = query.where(jobs.c.kind == kind)
+        if status is not None:
+            query = query.where(jobs.c.status == status)
+        with self._tx() as conn:
+            return [{**dict(r._mapping), "data": json.loads(r.data)} for r in conn.execute(query)]
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per status."""
+        with self._tx() as conn:
+            rows = conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status)).all()
+        return {status: int(n) for status, n in rows}
+
+    def runnable(self, *, include_delayed: bool = False) -> int:
+        """Queued jobs whose time has come (any queued job with ``include_delayed``) plus running
+        ones; 0 means idle."""
+        now = self.clock()
+        queued = jobs.c.status == "queued" if include_delayed else and_(jobs.c.status == "queued", jobs.c.not_before <= now)
+        with self._tx() as conn:
+            return int(conn.execute(select(func.count()).select_from(jobs).where(
+                or_(jobs.c.status == "running", queued))).scalar() or 0)
+
+    # ------------------------------------------------------------------ PR state and feedback
+
+    def human_required(self, repo: str, pr_number: int) -> tuple[bool, str | None]:
+        """``(True, reason)`` once ``/quorum human`` was accepted on the PR."""
+        with self._tx() as conn:
+            row = conn.execute(select(pr_state).where(pr_state.c.repo == repo, pr_state.c.pr_number == pr_number)).first()
+        return (bool(row.human_required), row.reason) if row is not None else (False, None)
+
+    def set_human_required(self, repo: str, pr_number: int, *, actor: str, reason: str | None) -> None:
+        """Persist "no auto-approval on this PR from now on"."""
+        now = self.clock()
+        with self._tx() as conn:
+            found = conn.execute(select(pr_state.c.repo).where(pr_state.c.repo == repo,
+                                                               pr_state.c.pr_number == pr_number)).first()
+            values = {"human_required": True, "reason": reason, "actor": actor, "updated_at": now}
+            if found is None:
+                conn.execute(insert(pr_state).values(repo=repo, pr_number=pr_number, **values))
+            else:
+                conn.execute(update(pr_state).where(pr_state.c.repo == repo, pr_state.c.pr_number == pr_number)
+                             .values(**values))
+
+    def add_feedback(self, repo: str, pr_number: int, *, finding_id: str, rule_id: str, agent: str | None,
+                     vote: str, actor: str) -> None:
+        """Store a vote; a user's later vote on the same finding replaces the earlier one."""
+        now = self.clock()
+        key = (feedback.c.repo == repo, feedback.c.pr_number == pr_number, feedback.c.finding_id == finding_id,
+               feedback.c.actor == actor)
+        with self._tx() as conn:
+            if conn.execute(select(feedback.c.id).where(*key)).first() is None:
+                conn.execute(insert(feedback).values(repo=repo, pr_number=pr_number, finding_id=finding_id,
+                                                     rule_id=rule_id, agent=agent, vote=vote, actor=actor, created_at=now))
+            else:
+                conn.execute(update(feedback).where(*key).values(vote=vote, created_at=now))
+
+    def feedback_counts(self, rule_id: str | None = None) -> dict[str, dict[str, int]]:
+        """``{rule_id: {"up": n, "down": m}}`` over all stored votes (false-positive telemetry)."""
+        query = select(feedback.c.rule_id, feedback.c.vote, func.count()).group_by(feedback.c.rule_id, feedback.c.vote)
+        if rule_id is not None:
+            query = query.where(feedback.c.rule_id == rule_id)
+        out: dict[str, dict[str, int]] = {}
+        with self._tx() as conn:
+            for rid, vote, n in conn.execute(query):
+                out.setdefault(rid, {"up": 0, "down": 0})[vote] = int(n)
+        return out
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+__all__ = ["DeliveryOutcome", "Job", "JobStore", "JobStoreError"]
