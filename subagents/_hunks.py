@@ -84,10 +84,15 @@ def added_lines(fc: FileChange) -> dict[int, str]:
     return {ln.new_lineno: ln.text for ln in fc.added_lines() if ln.new_lineno is not None}
 
 
+PAIR_WINDOW = 8
+"""How many added lines after the last paired one a removed line is compared with."""
+
+
 def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: float = 0.5) -> list[tuple[DiffLine, DiffLine]]:
-    """Pair removed with added lines of one block: one-to-one in order, each removed line with the
-    most similar not-yet-used added line whose similarity (difflib ratio of the stripped texts)
-    is at least ``min_ratio``. Blank lines never pair."""
+    """Pair removed with added lines of one block: one-to-one and in order, each removed line with
+    the most similar of the next :data:`PAIR_WINDOW` added lines after the previous pair whose
+    similarity (difflib ratio of the stripped texts) is at least ``min_ratio``. Blank lines never
+    pair. Cost: O(len(removed) * PAIR_WINDOW) ratio computations."""
     pairs: list[tuple[DiffLine, DiffLine]] = []
     used: set[int] = set()
     start = 0
@@ -96,7 +101,7 @@ def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: flo
         if not rt:
             continue
         best, best_ratio = -1, min_ratio
-        for j in range(start, len(added)):
+        for j in range(start, min(len(added), start + PAIR_WINDOW)):
             if j in used:
                 continue
             at = added[j].text.strip()
@@ -119,9 +124,9 @@ def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: flo
 
 
 def first_code_line(fc: FileChange) -> tuple[int | None, str]:
-    """The first added line that is not blank or a comment: ``(head line, stripped text)``;
-    ``(None, "")`` for deleted files or changes that only remove lines (then the first hunk's
-    target start)."""
+    """Where a file-level finding anchors: the first added line that is not blank or a comment,
+    else the first non-blank added line, as ``(head line, stripped text)``; for a change that only
+    removes lines, ``(first hunk's target start, "")``; ``(None, "")`` for a deleted file."""
     for ln in fc.added_lines():
         s = ln.text.strip()
         if s and not s.startswith(("#", "//", "/*", "*", "--")):

@@ -35,7 +35,7 @@ _DOC_NAMES = re.compile(
 )
 _TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__", "spec", "specs", "testdata", "fixtures", "e2e", "benches"})
 _TEST_FILE = re.compile(
-    r"(^test_.+\.py$|.+_tests?\.py$|^conftest\.py$|.+_test\.go$|.+\.(test|spec)\.[cm]?[jt]sx?$|"
+    r"(^test_.+\.py$|.+_tests?\.py$|^tests?\.py$|^conftest\.py$|.+_test\.go$|.+\.(test|spec)\.[cm]?[jt]sx?$|"
     r".+_spec\.rb$|.+_test\.rb$|.+Tests?\.(java|kt|cs|scala)$|.+Spec\.(groovy|kt|scala)$|"
     r"^test_.+\.(rb|sh)$)"
 )
@@ -93,9 +93,10 @@ def is_test_path(path: str) -> bool:
 
 
 def is_doc_path(path: str) -> bool:
-    """True for prose documentation: ``*.md``/``*.rst``/``*.txt``/... outside test directories,
-    anything under ``docs/`` that is not code, and well-known top-level files (README, CHANGELOG,
-    LICENSE, CONTRIBUTING ...). ``requirements*.txt`` and ``CMakeLists.txt`` are build files, not docs."""
+    """True for documentation: ``*.md``/``*.rst``/``*.txt``/..., anything under ``docs/``-like
+    directories (including Sphinx's ``docs/conf.py`` and doc examples: they do not ship), and
+    well-known files (README, CHANGELOG, LICENSE, CONTRIBUTING ...). ``requirements*.txt`` and
+    ``CMakeLists.txt`` are build files, not docs."""
     parts = _parts(path)
     if not parts:
         return False
@@ -107,7 +108,7 @@ def is_doc_path(path: str) -> bool:
     ext = extension(name)
     if ext in DOC_EXTENSIONS:
         return True
-    if any(p.lower() in _DOC_DIRS for p in parts[:-1]) and ext not in CODE_EXTENSIONS:
+    if any(p.lower() in _DOC_DIRS for p in parts[:-1]) and not is_test_path(path):
         return True
     return False
 

@@ -25,6 +25,7 @@ from enum import IntEnum
 from tree_sitter import Node, Tree
 
 from bot.core import treesitter
+from bot.core.protocols import TreeView
 
 MAX_PARSE_BYTES = 1_500_000
 """Files larger than this are not parsed (the caller falls back to lines and says so)."""
@@ -94,6 +95,15 @@ def parsed(shared: dict, side: str, path: str, lang: str | None, data: bytes | N
     return cache[key]
 
 
+def read(shared: dict, view: TreeView, side: str, path: str) -> bytes | None:
+    """``view.read(path)``, cached in the review's ``ctx.shared`` under ``(side, path)``."""
+    cache = shared.setdefault("subagents._pyast.bytes", {})
+    key = (side, path)
+    if key not in cache:
+        cache[key] = view.read(path)
+    return cache[key]
+
+
 def node_text(node: Node) -> str:
     """The node's source text (UTF-8, errors replaced)."""
     return treesitter.node_text(node)
@@ -132,24 +142,37 @@ def _normal_string(text: str) -> str:
 
 
 _OPEN, _SILENT, _SKIP = 0, 1, 2
+_PY_ANNOTATION_FIELDS = frozenset({"type", "return_type"})
+"""Python fields holding type annotations: not evaluated for behaviour (PEP 563/649), so dropped."""
+_PY_SAME_AS = {"expression_list": "tuple", "pattern_list": "tuple_pattern", "typed_default_parameter": "default_parameter"}
+"""Python node types that mean the same at run time: ``return a, b`` and ``return (a, b)``."""
 
 
 def canonical(node: Node, *, python: bool = True, blank_strings: bool = False) -> list[str]:
     """The canonical token stream of ``node`` (see the module docstring).
 
-    ``python`` enables docstring removal. ``blank_strings`` replaces every string literal by the
+    ``python`` enables the Python specifics: docstrings and type annotations (parameter, return
+    and variable annotations) are dropped, ``a, b`` equals ``(a, b)``, and colons are kept only
+    in slices (elsewhere the node types say where they were). ``blank_strings`` replaces every string literal by the
     token ``S`` (used to check "typo" claims, where string contents may change freely).
     """
     out: list[str] = []
 
-    def visit(n: Node) -> int:
+    def visit(n: Node, field: str | None) -> int:
         t = n.type
         if n.is_extra or t in COMMENT_TYPES:
             return _SKIP
-        if not n.is_named:
-            if t not in _DROPPED_PUNCT:
-                out.append(t)
+        if python and field in _PY_ANNOTATION_FIELDS:
             return _SKIP
+        if not n.is_named:
+            if t in _DROPPED_PUNCT:
+                return _SKIP
+            if python and t in (":", "->") and not (t == ":" and n.parent is not None and n.parent.type == "slice"):
+                return _SKIP
+            out.append(t)
+            return _SKIP
+        if python and t == "typed_parameter":
+            return _SILENT
         if t in STRING_TYPES:
             out.append("S" if blank_strings else "S" + _normal_string(node_text(n)))
             return _SKIP
@@ -166,13 +189,13 @@ def canonical(node: Node, *, python: bool = True, blank_strings: bool = False) -
             else:
                 out.append(t + "=" + text)
             return _SKIP
-        out.append("<" + t)
+        out.append("<" + (_PY_SAME_AS.get(t, t) if python else t))
         return _OPEN
 
     cur = node.walk()
     opened: list[bool] = []
     while True:
-        action = visit(cur.node)
+        action = visit(cur.node, cur.field_name)
         if action != _SKIP:
             if cur.goto_first_child():
                 opened.append(action == _OPEN)
@@ -291,35 +314,40 @@ class Definition:
     end: int
 
 
-def definitions(root: Node) -> dict[str, Definition]:
-    """Functions and methods below ``root`` by qualified name (any tree-sitter language)."""
+def find(node: Node, lang: str, types: frozenset[str] | set[str]) -> list[Node]:
+    """Every node below (and including) ``node`` whose type is in ``types``, in document order,
+    found with a compiled tree-sitter query (types the grammar does not know are ignored)."""
+    language = treesitter.get_language(lang)
+    names = sorted(t for t in types if language.id_for_node_kind(t, True) is not None)
+    if not names:
+        return []
+    q = treesitter.query(lang, "[" + " ".join(f"({t})" for t in names) + "] @n")
+    return sorted(treesitter.captures(q, node).get("n", []), key=lambda n: n.start_byte)
+
+
+def _name(n: Node) -> str:
+    name = n.child_by_field_name("name")
+    return node_text(name) if name is not None else "<anonymous>"
+
+
+def definitions(root: Node, lang: str = "python") -> dict[str, Definition]:
+    """Functions and methods below ``root`` by qualified name, in document order (any tree-sitter
+    language; ``lang`` names the grammar of ``root``'s tree)."""
     found: dict[str, Definition] = {}
     seen: Counter[str] = Counter()
-
-    def name_of(n: Node) -> str | None:
-        name = n.child_by_field_name("name")
-        return node_text(name) if name is not None else None
-
-    stack: list[tuple[Node, str]] = [(root, "")]
-    while stack:
-        n, prefix = stack.pop()
-        pending: list[tuple[Node, str]] = []
-        for child in n.children:
-            inner = child
-            if child.type == "decorated_definition":
-                got = child.child_by_field_name("definition")
-                inner = got if got is not None else child
-            if inner.type in FUNCTION_TYPES or inner.type in CLASS_TYPES:
-                name = name_of(inner) or "<anonymous>"
-                qual = f"{prefix}.{name}" if prefix else name
-                if inner.type in FUNCTION_TYPES:
-                    seen[qual] += 1
-                    key = qual if seen[qual] == 1 else f"{qual}#{seen[qual]}"
-                    found[key] = Definition(key, inner, child, child.start_point[0] + 1, child.end_point[0] + 1)
-                pending.append((inner, qual))
-            else:
-                pending.append((child, prefix))
-        stack.extend(reversed(pending))
+    scopes = FUNCTION_TYPES | CLASS_TYPES
+    for n in find(root, lang, FUNCTION_TYPES):
+        parts = [_name(n)]
+        up = n.parent
+        while up is not None and up.id != root.id:
+            if up.type in scopes:
+                parts.append(_name(up))
+            up = up.parent
+        qual = ".".join(reversed(parts))
+        seen[qual] += 1
+        key = qual if seen[qual] == 1 else f"{qual}#{seen[qual]}"
+        outer = n.parent if n.parent is not None and n.parent.type == "decorated_definition" else n
+        found[key] = Definition(key, n, outer, outer.start_point[0] + 1, outer.end_point[0] + 1)
     return found
 
 

@@ -62,23 +62,33 @@ class IntentFacts:
     claims: list[Claim]
     files: list[FileChange]
     _cmp: dict[tuple[str, bool], Comparison] = field(default_factory=dict)
+    _all_paths: set[str] | None = None
 
     @classmethod
     def build(cls, ctx: ReviewContext) -> IntentFacts:
         """Read title, body and diff from ``ctx``."""
         return cls(ctx, parse_title(ctx.pr.title), claims(ctx.pr.title, ctx.pr.body), list(ctx.diff.files))
 
+    def path_exists(self, fragment: str) -> bool:
+        """True when ``fragment`` (``a/b``, lower case) occurs as consecutive path segments of a file
+        in the base or head tree (or of a changed file)."""
+        if self._all_paths is None:
+            paths = set(self.ctx.base.list_files()) | set(self.ctx.head.list_files()) | {f.path for f in self.files}
+            self._all_paths = {"/" + p.lower() + "/" for p in paths}
+        needle = "/" + fragment.strip("/").lower() + "/"
+        return any(needle in p for p in self._all_paths)
+
     def base_bytes(self, fc: FileChange) -> bytes | None:
         """Base content of ``fc`` (its old path for renames), None for added files."""
         if fc.kind is ChangeKind.added:
             return None
-        return self.ctx.base.read(fc.old_path or fc.path)
+        return _pyast.read(self.ctx.shared, self.ctx.base, "base", fc.old_path or fc.path)
 
     def head_bytes(self, fc: FileChange) -> bytes | None:
         """Head content of ``fc``, None for deleted files."""
         if fc.kind is ChangeKind.deleted:
             return None
-        return self.ctx.head.read(fc.path)
+        return _pyast.read(self.ctx.shared, self.ctx.head, "head", fc.path)
 
     def trees(self, fc: FileChange) -> tuple[Tree | None, Tree | None]:
         """Cached (base tree, head tree) of ``fc``; either may be None."""
@@ -108,8 +118,9 @@ class IntentFacts:
         parse trees. A function is left out when one of its nested functions is listed."""
         bt, ht = self.trees(fc)
         py = fc.language == "python"
-        bdefs = _pyast.definitions(bt.root_node) if bt is not None else {}
-        hdefs = _pyast.definitions(ht.root_node) if ht is not None else {}
+        lang = fc.language or "python"
+        bdefs = _pyast.definitions(bt.root_node, lang) if bt is not None else {}
+        hdefs = _pyast.definitions(ht.root_node, lang) if ht is not None else {}
         out: list[tuple[str, int | None, int | None]] = []
         for name in list(hdefs) + [n for n in bdefs if n not in hdefs]:
             b, h = bdefs.get(name), hdefs.get(name)
@@ -304,13 +315,20 @@ def _file_paths(fc: FileChange) -> list[str]:
 
 
 def _areas(facts: IntentFacts) -> list[str]:
+    """Areas the title names: its scope's parts (generic scopes such as ``deps-all`` or ``*``
+    dropped) and path-like words that are real paths: a file name with an extension, or an
+    ``a/b`` that occurs as consecutive directories in the base or head tree (so prose such as
+    "SQLite/PostgreSQL" or "text/markdown" is not taken for a path)."""
     tokens: list[str] = []
     if facts.title.scope:
         for part in facts.title.scope.split(","):
             part = part.strip()
             if part and part not in _GENERIC_SCOPES:
                 tokens.append(part)
-    tokens.extend(path_mentions(facts.title.raw))
+    for mention in path_mentions(facts.title.raw):
+        last = mention.rstrip("/").rsplit("/", 1)[-1]
+        if "." in last.lstrip(".") or facts.path_exists(mention):
+            tokens.append(mention)
     return list(dict.fromkeys(tokens))
 
 
@@ -348,7 +366,9 @@ def _near(path: str, anchors: list[str]) -> bool:
 
 def check_unrelated(facts: IntentFacts) -> list[Finding]:
     """``intent/unrelated-files``: when the title names an area that some files match, the other
-    non-test, non-doc files that share no directory (below ``src/``-like roots) with any of them."""
+    runtime-source and configuration/data files that share no directory (below ``src/``-like
+    roots) with any of them. Tests, docs, CI and build files often accompany a change and are
+    left to the policy's sensitive-path gates."""
     out: list[Finding] = []
     far: list[FileChange] = []
     for token in _areas(facts):
@@ -358,7 +378,7 @@ def check_unrelated(facts: IntentFacts) -> list[Finding]:
         is_category = token in _CATEGORY_SCOPES
         anchors = [fc.path for fc in matched]
         for fc in facts.files:
-            if fc in matched or fc in far or _paths.category(fc.path) in ("test", "doc"):
+            if fc in matched or fc in far or _paths.category(fc.path) not in ("runtime", "other"):
                 continue
             if is_category or not _near(fc.path, anchors):
                 far.append(fc)

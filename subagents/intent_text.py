@@ -87,7 +87,7 @@ _EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
 _TITLE_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("typo", re.compile(r"\b(typos?|misspell(ed|ing|ings)?|spelling)\b", re.IGNORECASE)),
     ("refactor", re.compile(r"\brefactor(s|ed|ing)?\b", re.IGNORECASE)),
-    ("text", re.compile(r"\b(re-?format(s|ted|ting)?|formatting|whitespace|cosmetic(s)?)\b", re.IGNORECASE)),
+    ("text", re.compile(r"\b(re-?format(s|ted|ting)?|formatting|whitespace|cosmetic(s)?|(code[\s-]?)?style|stylecheck)\b", re.IGNORECASE)),
 ]
 _BEHAVIOUR_WORDS = re.compile(
     r"\b(bug|crash(es|ed)?|regression|broken|break(s|ing)?|"
@@ -193,7 +193,7 @@ def path_mentions(title: str | None) -> list[str]:
     for word in clean(title).split():
         w = word.strip("`'\"()[]{}<>,;:!?*")
         w = w.rstrip(".")
-        if not w or "://" in w or not _PATH_TOKEN.match(w):
+        if not w or "://" in w or w.startswith("-") or not _PATH_TOKEN.match(w):
             continue
         low = w.lower().removeprefix("./")
         if "/" in low.strip("/"):

@@ -169,6 +169,13 @@ def test_refactor_that_changes_behaviour_is_major(review) -> None:  # noqa: ANN0
     assert v.status is Status.concern
 
 
+def test_adding_type_annotations_is_not_a_behaviour_change(review) -> None:  # noqa: ANN001
+    head = _edit("def parse(text, limit=10):", "def parse(text: str, limit: int = 10) -> list[str]:")
+    head = head.replace("    items = text.split(',')", "    items: list[str] = text.split(',')")
+    v = review(BASE, {"src/app/parser.py": head}, title="refactor: add type hints")
+    assert v.findings == []
+
+
 def test_moving_a_function_to_another_module_is_a_refactor(review) -> None:  # noqa: ANN001
     base = {"src/app/util.py": "import os\n\n\ndef a():\n    return 1\n\n\ndef b(x):\n    return x * 2\n"}
     head = {
@@ -226,6 +233,14 @@ def test_path_named_in_title_must_be_touched(review) -> None:  # noqa: ANN001
     assert [f.rule_id for f in v.findings if f.rule_id.startswith("intent/scope")] == ["intent/scope-mismatch"]
     ok = review(BASE, head, title="Raise default limit in parser.py on Node.js hosts")
     assert "intent/scope-mismatch" not in rules(ok)
+
+
+def test_prose_with_slashes_is_not_a_path(review) -> None:  # noqa: ANN001
+    head = {"src/app/parser.py": _edit("limit=10", "limit=12")}
+    v = review(BASE, head, title="Store decisions in SQLite/PostgreSQL via --data-dir/QUORUM_DIR")
+    assert "intent/scope-mismatch" not in rules(v)
+    existing = review({**BASE, "src/app/lexer/core.py": "X = 1\n"}, head, title="Tune app/lexer limits")
+    assert [f.message for f in rules(existing)["intent/scope-mismatch"]] == ["The title names `app/lexer`, but no changed file matches it."]
 
 
 def test_unrelated_files_far_from_the_scope(review) -> None:  # noqa: ANN001

@@ -1,0 +1,461 @@
+"""Line-level checks of the logic agent, for every language: token diffs of paired removed/added
+lines (inverted conditions, boundary changes, loosened conditions, changed returns) and regex
+fallbacks where no syntax tree is used (removed guards, swallowed errors, changed constants,
+deleted or skipped tests in JavaScript/TypeScript, Go, Java, Rust, Ruby).
+
+Pure: functions over :mod:`bot.core.diff` models and strings. Each check returns
+:class:`Hit` s; :mod:`subagents.logic` turns them into findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from bot.core.diff import ChangeKind, DiffLine, FileChange, LineKind
+from subagents._hunks import ChangeBlock, file_blocks, pair_lines
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One problem at a head line: ``rule`` (``logic/...``), ``severity``, ``line`` (head line),
+    ``anchor`` (stripped source text identifying the spot), ``message``, optional ``suggestion``."""
+
+    rule: str
+    severity: str
+    line: int
+    anchor: str
+    message: str
+    suggestion: str | None = None
+
+
+_HASH_COMMENT_LANGS = frozenset({"python", "ruby"})
+_STR = r"(?P<str>[rbufRBUF]{0,2}\"(?:\\.|[^\"\\])*\"|[rbufRBUF]{0,2}'(?:\\.|[^'\\])*'|`(?:\\.|[^`\\])*`)"
+_NUM = r"(?P<num>\d[\w.]*)"
+_ID = r"(?P<id>[A-Za-z_$][\w$]*)"
+_OP = (
+    r"(?P<op>===|!==|\*\*=|//=|>>=|<<=|\?\?=|==|!=|<=|>=|&&|\|\||\?\?|\?\.|->|=>|::|:=|<<|>>|"
+    r"\*\*|\+=|-=|\*=|/=|%=|&=|\|=|\^=|\+\+|--|//|[^\s\w])"
+)
+_TOKENS_HASH = re.compile(rf"(?P<comment>#.*)|{_STR}|{_NUM}|{_ID}|{_OP}")
+_TOKENS_SLASH = re.compile(rf"(?P<comment>//.*|/\*.*?(\*/|$))|{_STR}|{_NUM}|{_ID}|{_OP}")
+
+
+def tokens(line: str, lang: str | None) -> list[str]:
+    """Tokens of one source line, comments dropped (``#`` for Python/Ruby, ``//`` and ``/* */``
+    otherwise). Strings are single tokens; ``//`` is floor division in Python."""
+    rx = _TOKENS_HASH if lang in _HASH_COMMENT_LANGS else _TOKENS_SLASH
+    return [m.group(0) for m in rx.finditer(line) if m.lastgroup != "comment"]
+
+
+_INVERT = {
+    ("==", "!="), ("===", "!=="), ("and", "or"), ("&&", "||"), ("<", ">="), (">", "<="), ("<", ">"),
+    ("if", "unless"),
+}
+_INVERT |= {(b, a) for a, b in _INVERT}
+_BOUNDARY = {("<", "<="), (">", ">="), ("<=", "<"), (">=", ">")}
+_NEGATIONS = (["not"], ["!"])
+_CONJ = ("and", "&&")
+_DISJ = ("or", "||")
+_BOUNDARY_CONTEXT = frozenset({"<", ">", "<=", ">=", "range", "xrange", "len", "[", "length", "size", "slice", "substring", "substr", "subList", "for", "while"})
+
+
+def _is_int(tok: str) -> bool:
+    return tok.isdigit()
+
+
+def _plus_minus_one(seg: list[str]) -> bool:
+    return len(seg) == 2 and seg[0] in ("+", "-") and seg[1] == "1"
+
+
+def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | None:
+    """Classify a removed line and the added line that replaced it.
+
+    Returns ``(rule, what)`` when *every* difference between their tokens is one recognized edit:
+    ``logic/inverted-condition`` (``==``/``!=``, ``is``/``is not``, ``and``/``or``, ``<``/``>=``,
+    an added or removed ``not``/``!``), ``logic/boundary-change`` (``<``/``<=``, ``>``/``>=``, an
+    added, removed or flipped ``+ 1``/``- 1``, an integer changed by one, in a comparison, range,
+    slice or index), ``logic/loosened-condition`` (a dropped ``and`` clause, an added ``or``
+    clause, ``all`` -> ``any``) or ``logic/removed-guard`` (``?.`` -> ``.``). None otherwise.
+    """
+    a, b = tokens(old, lang), tokens(new, lang)
+    if a == b or not a or not b:
+        return None
+    kinds: list[str] = []
+    context = bool(_BOUNDARY_CONTEXT & (set(a) | set(b)))
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        sa, sb = a[i1:i2], b[j1:j2]
+        kind = None
+        if tag == "replace" and len(sa) == 1 and len(sb) == 1:
+            x, y = sa[0], sb[0]
+            if (x, y) in _BOUNDARY:
+                kind = "logic/boundary-change"
+            elif (x, y) in _INVERT:
+                kind = "logic/inverted-condition"
+            elif (x, y) == ("all", "any"):
+                kind = "logic/loosened-condition"
+            elif (x, y) == ("?.", "."):
+                kind = "logic/removed-guard"
+            elif context and _is_int(x) and _is_int(y) and abs(int(x) - int(y)) == 1:
+                kind = "logic/boundary-change"
+            elif context and {x, y} == {"+", "-"} and i2 < len(a) and a[i2] == "1":
+                kind = "logic/boundary-change"
+        elif tag in ("insert", "delete"):
+            seg = sb if tag == "insert" else sa
+            before = (b[j1 - 1] if j1 > 0 else "") if tag == "insert" else (a[i1 - 1] if i1 > 0 else "")
+            if seg in _NEGATIONS and not (seg == ["!"] and (before[-1:].isalnum() or before in (")", "]", "_"))):
+                kind = "logic/inverted-condition"
+            elif context and _plus_minus_one(seg):
+                kind = "logic/boundary-change"
+            elif tag == "delete" and (seg[0] in _CONJ or seg[-1] in _CONJ) and len(seg) >= 2:
+                kind = "logic/loosened-condition"
+            elif tag == "insert" and (seg[0] in _DISJ or seg[-1] in _DISJ) and len(seg) >= 2:
+                kind = "logic/loosened-condition"
+        if kind is None:
+            return None
+        kinds.append(kind)
+    for rule in ("logic/inverted-condition", "logic/removed-guard", "logic/boundary-change", "logic/loosened-condition"):
+        if rule in kinds:
+            return rule, _WHAT[rule]
+    return None
+
+
+_WHAT = {
+    "logic/inverted-condition": "the condition is inverted",
+    "logic/boundary-change": "a boundary moved (strict/non-strict comparison or an off-by-one)",
+    "logic/loosened-condition": "the condition is looser (a required clause was dropped or an alternative added)",
+    "logic/removed-guard": "optional chaining (`?.`) was removed, so a null/undefined value now throws",
+}
+
+
+_SENSITIVE = re.compile(
+    r"(timeout|time_out|ttl|expir|deadline|limit|max|min_|retry|retries|attempt|backoff|delay|interval|"
+    r"size|length|capacity|threshold|quota|rate|port|secret|key|token|salt|pepper|password|passwd|"
+    r"iterations|rounds|work_factor|verify|ssl|tls|cert|cipher|algorithm|algo|hash|digest|auth(?!or)|"
+    r"permission|role|admin|debug|allow|deny|whitelist|allowlist|blocklist|blacklist|cors|csrf|origin|"
+    r"samesite|secure|httponly|encrypt|sign|pool|workers|concurrency|buffer|cache)",
+    re.IGNORECASE,
+)
+
+
+def is_sensitive_name(name: str) -> bool:
+    """True when a constant's name suggests a timeout, limit, retry count, size, pool or a security
+    setting (``REQUEST_TIMEOUT``, ``MAX_RETRIES``, ``PBKDF2_ITERATIONS``, ``VERIFY_SSL``, ...):
+    changing such a constant changes behaviour in ways tests rarely cover."""
+    return bool(_SENSITIVE.search(name))
+
+
+def _short(s: str, n: int = 100) -> str:
+    s = s.strip()
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def check_pairs(fc: FileChange, *, returns: bool) -> list[Hit]:
+    """Token-diff checks over paired lines of each change block (see :func:`classify_pair`);
+    with ``returns`` also ``logic/changed-return`` for a ``return`` line whose value changed in
+    any other way, and for a removed ``return`` with no added one in its block."""
+    lang = fc.language
+    hits: list[Hit] = []
+    for block in file_blocks(fc):
+        paired_old: set[int] = set()
+        for old, new in pair_lines(block.removed, block.added):
+            got = classify_pair(old.text, new.text, lang)
+            line = new.new_lineno or block.head_line
+            if got is not None:
+                rule, what = got
+                hits.append(Hit(rule, "major", line, new.text.strip(), f"`{_short(old.text)}` became `{_short(new.text)}`: {what}."))
+                paired_old.add(id(old))
+                continue
+            if returns and _is_return(old.text) and _is_return(new.text) and tokens(old.text, lang) != tokens(new.text, lang):
+                hits.append(Hit("logic/changed-return", "major", line, new.text.strip(),
+                                f"The return value changed: `{_short(old.text)}` became `{_short(new.text)}`."))
+                paired_old.add(id(old))
+        if returns and not any(_is_return(ln.text) for ln in block.added):
+            for old in block.removed:
+                if id(old) not in paired_old and _is_return(old.text) and len(tokens(old.text, lang)) > 1:
+                    hits.append(Hit("logic/changed-return", "major", block.head_line, old.text.strip(),
+                                    f"A return path was removed: `{_short(old.text)}`."))
+    return hits
+
+
+_RETURN = re.compile(r"^\s*return\b")
+
+
+def _is_return(line: str) -> bool:
+    return bool(_RETURN.match(line))
+
+
+# --- regex fallbacks (non-Python) -----------------------------------------------------------
+
+_GUARDS: dict[str, list[re.Pattern[str]]] = {
+    "go": [
+        re.compile(r"^\s*if\b.*\berr\s*!=\s*nil\b"),
+        re.compile(r"^\s*if\b.*(==|!=)\s*nil\b"),
+        re.compile(r"^\s*panic\("),
+        re.compile(r"^\s*return\b.*\b(err|errors\.New|fmt\.Errorf)\b"),
+    ],
+    "c-like": [
+        re.compile(r"^\s*if\s*\(.*\)\s*\{?\s*(return|throw)\b"),
+        re.compile(r"^\s*if\s*\(.*(===?|!==?)\s*(null|undefined|nil)\b"),
+        re.compile(r"^\s*if\s*\(\s*!\s*[\w.$]+\s*\)"),
+        re.compile(r"^\s*if\s*\(\s*typeof\b.*undefined"),
+        re.compile(r"^\s*throw\b"),
+        re.compile(r"^\s*(console\.)?assert\b"),
+        re.compile(r"\b(Objects\.requireNonNull|Preconditions\.check\w+|invariant)\s*\("),
+    ],
+    "rust": [
+        re.compile(r"^\s*if\b.*\{\s*return\b"),
+        re.compile(r"^\s*return\s+Err\("),
+        re.compile(r"\b(bail|ensure|assert|assert_eq|assert_ne|debug_assert)!\("),
+        re.compile(r"^\s*(None|Err\(_?\w*\))\s*=>\s*return\b"),
+    ],
+    "ruby": [
+        re.compile(r"^\s*raise\b"),
+        re.compile(r"^\s*(return|raise)\b.*\b(if|unless)\b"),
+        re.compile(r"^\s*(if|unless)\b.*\.nil\?"),
+    ],
+}
+_FAMILY = {"go": "go", "javascript": "c-like", "typescript": "c-like", "tsx": "c-like", "java": "c-like", "rust": "rust", "ruby": "ruby"}
+
+
+def _norm(line: str) -> str:
+    return "".join(line.split())
+
+
+def check_removed_guards(fc: FileChange) -> list[Hit]:
+    """``logic/removed-guard`` for non-Python code: a removed line that looks like a guard (error
+    check, null check, throw/panic, assertion, early return) with no identical added line anywhere
+    in the file and no added line of the same guard shape in its change block."""
+    patterns = _GUARDS.get(_FAMILY.get(fc.language or "", ""), [])
+    if not patterns:
+        return []
+    added_norm = {_norm(ln.text) for ln in fc.added_lines()}
+    hits: list[Hit] = []
+    for block in file_blocks(fc):
+        used: set[int] = set()
+        for old in block.removed:
+            matching = [p for p in patterns if p.search(old.text)]
+            if not matching or _norm(old.text) in added_norm:
+                continue
+            twin = next((i for i, new in enumerate(block.added) if i not in used and any(p.search(new.text) for p in matching)), None)
+            if twin is not None:
+                used.add(twin)
+                continue
+            hits.append(Hit("logic/removed-guard", "major", block.head_line, old.text.strip(),
+                            f"A guard was removed: `{_short(old.text)}`; the code after it now runs for inputs it used to reject.",
+                            "Keep the check, or show with a test that the inputs it rejected are handled."))
+    return hits
+
+
+_SWALLOW_ONE_LINE = [
+    re.compile(r"\bcatch\s*(\([^)]*\))?\s*\{\s*\}"),
+    re.compile(r"\.catch\(\s*(\(\s*\w*\s*\)|\w+)\s*=>\s*(\{\s*\}|null|undefined|void 0|false|\[\])\s*\)"),
+    re.compile(r"^\s*_\s*=\s*err\b"),
+    re.compile(r"\brescue\s+nil\b"),
+]
+_CATCH_OPEN = re.compile(r"\bcatch\s*(\((?P<type>[^)]*)\))?\s*\{\s*$|^\s*if\s+err\s*!=\s*nil\s*\{\s*$|^\s*rescue\b(?P<rtype>[^#]*)$")
+_TRIVIAL = re.compile(r"^\s*(return(\s+(nil|null|undefined|None|false|nil,\s*nil))?;?|continue;?|pass|//.*|#.*)\s*$")
+_CLOSE = re.compile(r"^\s*(\}|end)\s*[;)]*\s*$")
+_NARROW_JAVA = re.compile(r"^\s*(final\s+)?(?!Exception\b|Throwable\b|RuntimeException\b)[A-Z]\w*(\s*\|\s*\w+)*\s+\w+\s*$")
+
+
+def check_swallowed(fc: FileChange) -> list[Hit]:
+    """``logic/swallowed-exception`` for non-Python code: an added empty ``catch {}``,
+    ``.catch(() => {})``, ``_ = err``, ``rescue nil``, or an added ``catch``/``if err != nil``/
+    ``rescue`` block whose added body only returns nothing/nil, continues or is empty. A Java
+    catch of one specific exception type is minor; everything else major."""
+    if fc.language == "python":
+        return []
+    hits: list[Hit] = []
+    for block in file_blocks(fc):
+        added = block.added
+        for i, ln in enumerate(added):
+            text = ln.text
+            line = ln.new_lineno or block.head_line
+            if any(p.search(text) for p in _SWALLOW_ONE_LINE):
+                hits.append(_swallow_hit(line, text, "major"))
+                continue
+            m = _CATCH_OPEN.search(text)
+            if not m:
+                continue
+            body: list[str] = []
+            closed = False
+            for nxt in added[i + 1 : i + 6]:
+                if _CLOSE.match(nxt.text):
+                    closed = True
+                    break
+                body.append(nxt.text)
+            if closed and all(_TRIVIAL.match(b) for b in body):
+                severity = "minor" if fc.language == "java" and _NARROW_JAVA.match(m.group("type") or "") else "major"
+                hits.append(_swallow_hit(line, text, severity))
+    return hits
+
+
+def _swallow_hit(line: int, text: str, severity: str) -> Hit:
+    return Hit("logic/swallowed-exception", severity, line, text.strip(),
+               f"An error is caught and dropped without logging or re-raising: `{_short(text)}`.",
+               "Log it, re-raise it, or handle the specific error you expect.")
+
+
+_CONST: dict[str, re.Pattern[str]] = {
+    "c-like": re.compile(
+        r"^\s*(export\s+)?((public|private|protected|internal|static|final|readonly|const|let|var)\s+)*"
+        r"([\w<>\[\]]+\s+)?(?P<name>[A-Za-z_$][\w$]*)\s*(:\s*[^=]+)?=\s*(?P<value>[^;]+?)\s*;?\s*(//.*)?$"
+    ),
+    "go": re.compile(r"^\s*(const\s+|var\s+)?(?P<name>[A-Za-z_]\w*)\s*(\w[\w.]*\s*)?=\s*(?P<value>[^/]+?)\s*(//.*)?$"),
+    "rust": re.compile(r"^\s*(pub(\([\w:]+\))?\s+)?(const|static)\s+(?P<name>[A-Z_][A-Z0-9_]*)\s*:\s*[^=]+=\s*(?P<value>[^;]+);"),
+    "ruby": re.compile(r"^\s*(?P<name>[A-Z][A-Z0-9_]*)\s*=\s*(?P<value>[^#]+?)\s*(#.*)?$"),
+}
+_LITERAL = re.compile(r"""^(-?\d[\w.]*(\s*[*+/-]\s*[\w.]+)*|"[^"]*"|'[^']*'|`[^`]*`|true|false|null|nil|None|True|False)$""")
+_GO_BLOCK_OPEN = re.compile(r"^(const|var)\s*\(\s*$")
+
+
+def go_block_lines(text: str | None) -> set[int]:
+    """1-based line numbers inside top-level ``const (`` ... ``)`` / ``var (`` ... ``)`` blocks of Go source."""
+    inside: set[int] = set()
+    open_block = False
+    for i, line in enumerate((text or "").splitlines(), 1):
+        if open_block:
+            if line.startswith(")"):
+                open_block = False
+            else:
+                inside.add(i)
+        elif _GO_BLOCK_OPEN.match(line):
+            open_block = True
+    return inside
+
+
+def _top_level(text: str, lang: str | None, lineno: int, go_block: set[int]) -> bool:
+    if lang == "go":
+        return text.startswith(("const ", "var ")) or lineno in go_block
+    if lang == "ruby":
+        return True
+    if not text[:1].isspace():
+        return True
+    return bool(re.search(r"\bstatic\b", text))
+
+
+def constant_assignments(lines: list[tuple[int, str]], lang: str | None, go_block: set[int] | None = None) -> dict[str, tuple[int, str]]:
+    """Top-level constant-looking assignments ``NAME = literal`` among ``(line, text)`` pairs
+    (regex, per language family): name -> (line, value text). ``go_block`` holds the line numbers
+    inside Go ``const (``/``var (`` blocks (see :func:`go_block_lines`)."""
+    rx = _CONST.get(_FAMILY.get(lang or "", ""))
+    if rx is None:
+        return {}
+    out: dict[str, tuple[int, str]] = {}
+    for lineno, text in lines:
+        if not _top_level(text, lang, lineno, go_block or set()):
+            continue
+        m = rx.match(text.rstrip())
+        if not m:
+            continue
+        value = m.group("value").strip().rstrip(",")
+        if _LITERAL.match(value) and not m.group("name").startswith("_"):
+            out[m.group("name")] = (lineno, value)
+    return out
+
+
+def check_constants_regex(fc: FileChange, base_text: str | None = None, head_text: str | None = None) -> list[tuple[str, str, str, int]]:
+    """Changed top-level constants in non-Python code: ``[(name, old value, new value, head line)]``
+    for a name assigned a literal on a removed line and a different literal on an added line.
+    ``base_text``/``head_text`` (whole files) locate Go ``const (`` blocks."""
+    if fc.language == "python":
+        return []
+    old = constant_assignments([(ln.old_lineno or 0, ln.text) for ln in fc.removed_lines()], fc.language, go_block_lines(base_text))
+    new = constant_assignments([(ln.new_lineno or 0, ln.text) for ln in fc.added_lines()], fc.language, go_block_lines(head_text))
+    return [(name, old[name][1], new[name][1], new[name][0]) for name in new if name in old and old[name][1] != new[name][1]]
+
+
+_SKIP_MARKER = re.compile(
+    r"@pytest\.mark\.(skip\b(?!if)|xfail\b|skipif\(\s*True\b)|@unittest\.(skip\b(?!If|Unless)|expectedFailure\b)|"
+    r"\bskipIf\(\s*True\b|\bskipUnless\(\s*False\b|"
+    r"^\s*(it|test|describe|context|suite)\.(skip|todo)\b|^\s*x(it|describe|test|context)\s*\(|"
+    r"#\[ignore\b|@(Disabled|Ignore)\b"
+)
+_SKIP_CALL = re.compile(r"\b(pytest\.(skip|xfail)\(|self\.skipTest\(|t\.(Skip|SkipNow|Skipf)\(|^\s*(skip|pending)\b(\s|\(|$))")
+_CONDITIONAL = re.compile(r"^\s*(if|elif|else|except|unless|when|case)\b|^\s*\}?\s*else\b|\bif\b.*\{\s*$")
+
+
+def check_skip_markers(fc: FileChange) -> list[Hit]:
+    """``logic/deleted-test``: in a modified (not newly added) file, an added line that skips or
+    xfails a test unconditionally: ``@pytest.mark.skip``/``xfail``, ``skipIf(True``,
+    ``@unittest.skip``, ``it.skip(``, ``xit(``, ``#[ignore]``, ``@Disabled``; or a skip call
+    (``pytest.skip(``, ``self.skipTest(``, ``t.Skip(``, RSpec ``skip``) whose previous line does
+    not open a condition (environment-dependent skips such as ``if not HAS_PG: pytest.skip()``
+    are allowed)."""
+    if fc.kind is ChangeKind.added:
+        return []
+    hits = []
+    for h in fc.hunks:
+        prev = ""
+        for ln in h.lines:
+            text = ln.text
+            stripped = text.strip()
+            if ln.kind is LineKind.added and ln.new_lineno is not None and not stripped.startswith(("# ", "//")):
+                conditional_call = _SKIP_CALL.search(text) and _CONDITIONAL.search(prev)
+                if _SKIP_MARKER.search(text) or (_SKIP_CALL.search(text) and not conditional_call):
+                    hits.append(Hit("logic/deleted-test", "major", ln.new_lineno, stripped,
+                                    f"A test is now skipped or expected to fail: `{_short(text)}`.",
+                                    "Fix the test instead of skipping it, or link the issue that tracks it."))
+            if ln.kind is not LineKind.removed and stripped:
+                prev = text
+    return hits
+
+
+_TEST_DEFS: dict[str, re.Pattern[str]] = {
+    "c-like": re.compile(r"^\s*x?(it|test|describe)(\.only|\.skip|\.todo|\.concurrent|\.each\([^)]*\))?\s*\(\s*(['\"`])(?P<name>.+?)\3"),
+    "go": re.compile(r"^func\s+(?P<name>(Test|Benchmark|Fuzz|Example)\w*)\s*\("),
+    "rust": re.compile(r"^\s*(pub\s+)?(async\s+)?fn\s+(?P<name>test_\w+|\w+)\s*\(.*$"),
+    "ruby": re.compile(r"^\s*(it|specify|test|describe|context)\s*\(?\s*(['\"])(?P<name>.+?)\2"),
+}
+_ASSERTS: dict[str, re.Pattern[str]] = {
+    "c-like": re.compile(r"\b(expect|assert\w*|assertThat|verify)\s*[.(]"),
+    "go": re.compile(r"\bt\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\(|\b(assert|require)\.\w+\("),
+    "rust": re.compile(r"\b(assert|assert_eq|assert_ne|debug_assert)!\("),
+    "ruby": re.compile(r"\b(expect|assert\w*|refute\w*)\b"),
+}
+
+
+def check_tests_regex(fc: FileChange) -> list[Hit]:
+    """``logic/deleted-test`` for non-Python test files: a test definition (``it("...")``,
+    ``func TestX``, ``#[test]``, RSpec ``it "..."``) removed and not re-added under the same name,
+    or fewer assertions added than removed."""
+    family = _FAMILY.get(fc.language or "", "")
+    hits: list[Hit] = []
+    rx = _TEST_DEFS.get(family)
+    blocks = file_blocks(fc)
+    if rx is not None:
+        added_names = {m.group("name") for ln in fc.added_lines() if (m := rx.match(ln.text))}
+        for block in blocks:
+            for old in block.removed:
+                m = rx.match(old.text)
+                if not m or m.group("name") in added_names:
+                    continue
+                if family == "rust" and not _preceded_by_test_attr(block, old):
+                    continue
+                hits.append(Hit("logic/deleted-test", "major", block.head_line, old.text.strip(),
+                                f"Test `{_short(m.group('name'), 60)}` was deleted.",
+                                "Keep the test, or explain in the description why the behaviour it checked is gone."))
+    arx = _ASSERTS.get(family)
+    if arx is not None and not hits:
+        removed = [ln for ln in fc.removed_lines() if arx.search(ln.text)]
+        added = [ln for ln in fc.added_lines() if arx.search(ln.text)]
+        if len(removed) > len(added):
+            first = removed[0]
+            line = next((b.head_line for b in blocks if first in b.removed), 1)
+            hits.append(_fewer_asserts(line, first.text, len(removed), len(added)))
+    return hits
+
+
+def _fewer_asserts(line: int, text: str, removed: int, added: int) -> Hit:
+    return Hit("logic/deleted-test", "major", line, text.strip(),
+               f"Assertions were removed from tests ({removed} removed, {added} added), e.g. `{_short(text)}`.",
+               "Keep the assertions, or replace them with equivalent ones.")
+
+
+def _preceded_by_test_attr(block: ChangeBlock, line: DiffLine) -> bool:
+    idx = block.removed.index(line)
+    return any("#[test]" in ln.text or "#[tokio::test" in ln.text for ln in block.removed[max(0, idx - 3) : idx])

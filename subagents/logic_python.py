@@ -1,0 +1,521 @@
+"""Syntax-tree checks of the logic agent for Python: removed guards, changed returns, swallowed
+exceptions, changed constants and deleted tests, comparing the base and head trees of one file
+and looking only at nodes that start on changed lines.
+
+Pure: works on tree-sitter trees (parsed through :mod:`subagents._pyast`) and diff models.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, Tree
+
+from bot.core.diff import FileChange
+from subagents import _pyast
+from subagents._hunks import head_line_for_old
+from subagents._pyast import Definition, line_of, node_text
+from subagents.logic_lines import Hit, is_sensitive_name
+
+_EXITS = frozenset({"raise_statement", "return_statement", "continue_statement", "break_statement"})
+_GUARD_TYPES = frozenset({"if_statement", "raise_statement", "assert_statement"})
+_BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+_LITERAL_TYPES = frozenset(
+    {
+        "integer", "float", "string", "string_start", "string_content", "string_end", "escape_sequence",
+        "true", "false", "none", "unary_operator", "binary_operator", "parenthesized_expression",
+        "tuple", "list", "set", "concatenated_string",
+    }
+)
+
+
+@dataclass
+class PyFile:
+    """One changed Python file: trees of both sides, changed line numbers, definitions.
+
+    ``removed`` holds base line numbers of removed lines, ``added`` head line numbers of added lines.
+    """
+
+    fc: FileChange
+    base: Tree | None
+    head: Tree | None
+    removed: set[int]
+    added: set[int]
+    is_test: bool
+    base_defs: dict[str, Definition] = field(default_factory=dict)
+    head_defs: dict[str, Definition] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.base is not None:
+            self.base_defs = _pyast.definitions(self.base.root_node, "python")
+        if self.head is not None:
+            self.head_defs = _pyast.definitions(self.head.root_node, "python")
+        self._base_spans = sorted((d.start, d.end, q) for q, d in self.base_defs.items())
+        self._head_spans = sorted((d.start, d.end, q) for q, d in self.head_defs.items())
+
+    def enclosing(self, line: int, side: str) -> str:
+        """Qualified name of the innermost function containing ``line`` on ``side``, or ``""``."""
+        spans = self._base_spans if side == "base" else self._head_spans
+        best = ""
+        best_len = 1 << 30
+        for start, end, qual in spans[: bisect.bisect_right(spans, (line, 1 << 30, ""))]:
+            if start <= line <= end and end - start < best_len:
+                best, best_len = qual, end - start
+        return best
+
+    def head_line(self, old_line: int) -> int:
+        """Head line to anchor a finding about base line ``old_line``."""
+        return head_line_for_old(self.fc, old_line)
+
+    def old_line(self, new_line: int) -> int | None:
+        """The base line of an unchanged head line (by hunk offsets), None for an added line."""
+        if new_line in self.added:
+            return None
+        offset = 0
+        for h in self.fc.hunks:
+            if new_line < h.target_start:
+                break
+            for ln in h.lines:
+                if ln.new_lineno == new_line:
+                    return ln.old_lineno
+            offset = (h.source_start + h.source_length) - (h.target_start + h.target_length)
+        return new_line + offset
+
+    def hunk_of_old(self, line: int) -> int:
+        """Index of the hunk whose base range holds ``line`` (-1 when none)."""
+        for i, h in enumerate(self.fc.hunks):
+            if h.source_start <= line < h.source_start + max(h.source_length, 1):
+                return i
+        return -1
+
+    def hunk_of_new(self, line: int) -> int:
+        """Index of the hunk whose head range holds ``line`` (-1 when none)."""
+        for i, h in enumerate(self.fc.hunks):
+            if h.target_start <= line < h.target_start + max(h.target_length, 1):
+                return i
+        return -1
+
+
+def _first_line(node: Node, n: int = 100) -> str:
+    """The node's text on one line (whitespace collapsed, comments kept), cut to ``n`` characters."""
+    text = " ".join(node_text(node).split())
+    text = text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _key(node: Node) -> str:
+    return " ".join(_pyast.canonical(node))
+
+
+# --- removed guards ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Item:
+    kind: str
+    node: Node
+    line: int
+    key: str
+    loose: str
+    qual: str
+
+
+def _is_none_check(cond: Node | None) -> bool:
+    if cond is None:
+        return False
+    for comp in _pyast.iter_nodes(cond, frozenset({"comparison_operator"})):
+        if any(c.type == "none" for c in comp.named_children):
+            return True
+    return False
+
+
+def _guard_item(node: Node, pf: PyFile, side: str) -> _Item | None:
+    line = line_of(node)
+    qual = pf.enclosing(line, side)
+    if node.type == "if_statement":
+        cons = node.child_by_field_name("consequence")
+        cond = node.child_by_field_name("condition")
+        has_else = any(c.type in ("elif_clause", "else_clause") for c in node.children)
+        stmts = [c for c in (cons.named_children if cons is not None else []) if c.type != "comment"]
+        if stmts and not has_else and len(stmts) <= 3 and stmts[-1].type in _EXITS:
+            return _Item("guard", node, line, _key(node), stmts[-1].type, qual)
+        if _is_none_check(cond):
+            return _Item("null-check", node, line, _key(node), "null-check", qual)
+        return None
+    if node.type == "raise_statement":
+        return _Item("raise", node, line, _key(node), "", qual)
+    if node.type == "assert_statement":
+        return _Item("assert", node, line, _key(node), "", qual)
+    return None
+
+
+def _items(tree: Tree | None, pf: PyFile, side: str) -> list[_Item]:
+    if tree is None:
+        return []
+    out = []
+    for node in _pyast.find(tree.root_node, "python", _GUARD_TYPES):
+        item = _guard_item(node, pf, side)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+_GUARD_MESSAGES = {
+    "guard": ("A guard was removed: `{text}`; the code after it now runs for inputs it used to reject.",
+              "Keep the check, or add a test showing the inputs it rejected are now handled."),
+    "null-check": ("A None check was removed: `{text}`; the guarded code now runs when the value is None.",
+                   "Keep the None check, or show that the value can no longer be None."),
+    "raise": ("A `raise` was removed: `{text}`; the error case now falls through silently.",
+              "Keep raising, or explain (and test) why the case is no longer an error."),
+    "assert": ("An assertion was removed from runtime code: `{text}`.",
+               "Keep the invariant check, or replace it with explicit validation."),
+}
+
+
+def check_removed_guards(pf: PyFile) -> list[Hit]:
+    """``logic/removed-guard``: an ``if`` that exits (raise/return/continue/break, no else), an
+    ``if`` testing ``None``, a ``raise`` or an ``assert`` that starts on a removed line, is not
+    re-added identically anywhere in the file, is not still present as often in its function, and
+    was not replaced by an added node of the same kind in the same hunk (an exit-guard by one that
+    exits the same way, a raise by any raise: those are edits, left to the condition checks).
+    Test files and functions deleted entirely are not examined."""
+    if pf.is_test or pf.base is None or pf.head is None or not pf.removed:
+        return []
+    if not any(line_of(n) in pf.removed for n in _pyast.find(pf.base.root_node, "python", _GUARD_TYPES)):
+        return []
+    base_all = _items(pf.base, pf, "base")
+    head_all = _items(pf.head, pf, "head")
+    removed = [i for i in base_all if i.line in pf.removed]
+    containers = [i for i in removed if i.kind in ("guard", "null-check")]
+    removed = [
+        i for i in removed
+        if not any(c is not i and c.node.start_byte <= i.node.start_byte and i.node.end_byte <= c.node.end_byte for c in containers)
+    ]
+    added = [i for i in head_all if i.line in pf.added]
+    added_keys = Counter(i.key for i in added)
+    base_count = Counter((i.qual, i.key) for i in base_all)
+    head_count = Counter((i.qual, i.key) for i in head_all)
+    used: set[int] = set()
+    hits: list[Hit] = []
+    for item in removed:
+        if item.qual and item.qual not in pf.head_defs:
+            continue
+        if added_keys[item.key] > 0:
+            added_keys[item.key] -= 1
+            continue
+        if head_count[(item.qual, item.key)] >= base_count[(item.qual, item.key)]:
+            continue
+        hunk = pf.hunk_of_old(item.line)
+        twin = next(
+            (j for j, h in enumerate(added)
+             if j not in used and h.kind == item.kind and h.loose == item.loose and pf.hunk_of_new(h.line) == hunk),
+            None,
+        )
+        if twin is not None:
+            used.add(twin)
+            continue
+        message, suggestion = _GUARD_MESSAGES[item.kind]
+        text = _first_line(item.node)
+        hits.append(Hit("logic/removed-guard", "major", pf.head_line(item.line), text, message.format(text=text), suggestion))
+    return hits
+
+
+# --- returns -------------------------------------------------------------------------------------
+
+def _return_value(node: Node) -> str:
+    value = node.named_children[0] if node.named_children else None
+    if value is None or value.type == "none":
+        return ""
+    return " ".join(_pyast.canonical(value))
+
+
+def _returns(func: Node) -> list[tuple[int, str, Node]]:
+    return [(line_of(n), _return_value(n), n) for n in _pyast.own_nodes(func, frozenset({"return_statement"}))]
+
+
+def _last_statement(func: Node) -> Node | None:
+    body = func.child_by_field_name("body")
+    stmts = [c for c in (body.named_children if body is not None else []) if c.type != "comment"]
+    return stmts[-1] if stmts else None
+
+
+def check_returns(pf: PyFile) -> list[Hit]:
+    """``logic/changed-return``: in a function present on both sides whose code changed (beyond a
+    consistent renaming): a return on a changed line whose value changed, a removed return path,
+    or a function that returned a value and now only returns None / falls off the end.
+    Generators and test files are skipped."""
+    if pf.is_test or pf.base is None or pf.head is None:
+        return []
+    hits: list[Hit] = []
+    for qual, hd in pf.head_defs.items():
+        bd = pf.base_defs.get(qual)
+        if bd is None or bd.node.type != "function_definition":
+            continue
+        if not (any(hd.start <= n <= hd.end for n in pf.added) or any(bd.start <= n <= bd.end for n in pf.removed)):
+            continue
+        if _pyast.is_generator(bd.node) or _pyast.is_generator(hd.node):
+            continue
+        cb, ch = _pyast.canonical(bd.node), _pyast.canonical(hd.node)
+        if cb == ch or _pyast.rename_map(cb, ch) is not None:
+            continue
+        hits.extend(_compare_returns(pf, qual, bd, hd))
+    return hits
+
+
+def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> list[Hit]:
+    base_r, head_r = _returns(bd.node), _returns(hd.node)
+    base_valued = [r for r in base_r if r[1]]
+    head_valued = [r for r in head_r if r[1]]
+    name = qual.split("#")[0]
+    if base_valued and not head_valued:
+        last = _last_statement(hd.node)
+        line = next((ln for ln in sorted(pf.added) if hd.start <= ln <= hd.end), hd.end)
+        example = _first_line(base_valued[0][2])
+        how = "falls off the end" if last is None or last.type not in _EXITS else "only returns None"
+        return [Hit("logic/changed-return", "major", line, f"{name} returns None",
+                    f"`{name}()` returned a value before (e.g. `{example}`) and now {how}: callers get None.",
+                    "Return the value on every path, or update every caller and say so in the description.")]
+    lost = Counter(v for _, v, _ in base_r) - Counter(v for _, v, _ in head_r)
+    new = Counter(v for _, v, _ in head_r) - Counter(v for _, v, _ in base_r)
+    removed = [r for r in base_r if r[0] in pf.removed and lost[r[1]] > 0]
+    added = [r for r in head_r if r[0] in pf.added and new[r[1]] > 0]
+    hits: list[Hit] = []
+    used: set[int] = set()
+    for line, value, node in removed:
+        lost[value] -= 1
+        hunk = pf.hunk_of_old(line)
+        twin = next((j for j, a in enumerate(added) if j not in used and pf.hunk_of_new(a[0]) == hunk), None)
+        if twin is not None:
+            used.add(twin)
+            new_node = added[twin][2]
+            hits.append(Hit("logic/changed-return", "major", added[twin][0], _first_line(new_node),
+                            f"`{name}()` now returns something else: `{_first_line(node)}` became `{_first_line(new_node)}`.",
+                            "Check every caller of this function, and cover the new value with a test."))
+        else:
+            hits.append(Hit("logic/changed-return", "major", pf.head_line(line), _first_line(node),
+                            f"A return path of `{name}()` was removed: `{_first_line(node)}`.",
+                            "Check the cases that used to return here; cover them with a test."))
+    return hits
+
+
+# --- swallowed exceptions ------------------------------------------------------------------------
+
+def _except_types(clause: Node) -> list[str]:
+    value = clause.child_by_field_name("value")
+    if value is None:
+        for c in clause.named_children:
+            if c.type not in ("block", "comment"):
+                value = c
+                break
+    if value is None:
+        return []
+    if value.type == "as_pattern":
+        value = value.named_children[0] if value.named_children else value
+    if value.type in ("tuple", "parenthesized_expression", "expression_list"):
+        return [node_text(c) for c in value.named_children]
+    return [node_text(value)]
+
+
+def _is_broad(types: list[str]) -> bool:
+    return not types or any(t in _BROAD for t in types)
+
+
+def _trivial(stmt: Node) -> bool:
+    if stmt.type in ("pass_statement", "continue_statement"):
+        return True
+    if stmt.type == "return_statement":
+        return not stmt.named_children or stmt.named_children[0].type == "none"
+    if stmt.type == "expression_statement":
+        return len(stmt.named_children) == 1 and stmt.named_children[0].type == "ellipsis"
+    return False
+
+
+def _already_swallowed(pf: PyFile, clause: Node) -> bool:
+    """True when ``clause``'s ``except`` line is unchanged and the base clause there already
+    neither raised nor called anything (it swallowed the error before this change too)."""
+    line = line_of(clause)
+    if line in pf.added:
+        return False
+    old = pf.old_line(line)
+    if old is None:
+        return False
+    for base_clause in _clauses(pf.base):
+        if line_of(base_clause) == old:
+            body = next((c for c in base_clause.named_children if c.type == "block"), None)
+            if body is None:
+                return False
+            return not any(True for _ in _pyast.iter_nodes(body, frozenset({"raise_statement", "call"})))
+    return False
+
+
+def _clauses(tree: Tree | None) -> list[Node]:
+    return [] if tree is None else _pyast.find(tree.root_node, "python", frozenset({"except_clause"}))
+
+
+def check_swallowed(pf: PyFile) -> list[Hit]:
+    """``logic/swallowed-exception``: an except clause that is new or whose body changed and now
+    only passes / continues / returns None (major for a bare ``except``, ``Exception`` or
+    ``BaseException``, minor for a specific exception type, which is often deliberate EAFP);
+    and an ``except X`` broadened to a bare/``Exception`` clause in the same hunk (major)."""
+    hits: list[Hit] = []
+    base_narrow_by_hunk: Counter[int] = Counter(
+        pf.hunk_of_old(line_of(c)) for c in _clauses(pf.base) if line_of(c) in pf.removed and not _is_broad(_except_types(c))
+    )
+    for clause in _clauses(pf.head):
+        body = next((c for c in clause.named_children if c.type == "block"), None)
+        stmts = [c for c in (body.named_children if body is not None else []) if c.type != "comment"]
+        line = line_of(clause)
+        touched = line in pf.added or any(line_of(s) in pf.added for s in stmts)
+        if not touched:
+            continue
+        types = _except_types(clause)
+        broad = _is_broad(types)
+        text = _first_line(clause, 60).split(":")[0] + ":"
+        if stmts and all(_trivial(s) for s in stmts) and not _already_swallowed(pf, clause):
+            hits.append(Hit("logic/swallowed-exception", "major" if broad else "minor", line, text,
+                            f"`{text}` swallows the error: its body is only `{node_text(stmts[0]).strip()}`, with no logging or re-raise.",
+                            "Log the exception, re-raise it, or narrow the clause to the error you expect."))
+            continue
+        hunk = pf.hunk_of_new(line)
+        if broad and line in pf.added and base_narrow_by_hunk[hunk] > 0:
+            base_narrow_by_hunk[hunk] -= 1
+            hits.append(Hit("logic/swallowed-exception", "major", line, text,
+                            f"An except clause was broadened to `{text}`: it now also catches errors it used to let through.",
+                            "Catch the specific exceptions you expect."))
+    for ln in pf.fc.added_lines():
+        stripped = ln.text.strip()
+        if ln.new_lineno and "suppress(" in stripped and not stripped.startswith("#"):
+            broad = any(b in stripped for b in ("suppress(Exception", "suppress(BaseException"))
+            hits.append(Hit("logic/swallowed-exception", "major" if broad else "minor", ln.new_lineno, stripped,
+                            f"`{stripped}` silently suppresses errors.",
+                            "Suppress only the specific error you expect, and log when it happens."))
+    return hits
+
+
+# --- constants -----------------------------------------------------------------------------------
+
+def _assignments(tree: Tree | None) -> dict[str, Node]:
+    """Module- and class-level ``NAME = value`` / ``NAME: T = value``: qualified name -> assignment."""
+    out: dict[str, Node] = {}
+    if tree is None:
+        return out
+    scopes: list[tuple[Node, str]] = [(tree.root_node, "")]
+    while scopes:
+        scope, prefix = scopes.pop()
+        for child in scope.named_children:
+            target = child
+            if child.type == "decorated_definition":
+                target = child.child_by_field_name("definition") or child
+            if target.type == "class_definition":
+                name = target.child_by_field_name("name")
+                body = target.child_by_field_name("body")
+                if name is not None and body is not None:
+                    scopes.append((body, f"{prefix}{node_text(name)}."))
+                continue
+            if child.type != "expression_statement" or not child.named_children:
+                continue
+            assign = child.named_children[0]
+            left = assign.child_by_field_name("left") if assign.type == "assignment" else None
+            if left is not None and left.type == "identifier" and assign.child_by_field_name("right") is not None:
+                out[prefix + node_text(left)] = assign
+    return out
+
+
+def _literal(value: Node) -> bool:
+    """True when every named node below ``value`` is a literal or an operator over literals."""
+    stack = [value]
+    while stack:
+        n = stack.pop()
+        if n.is_named and n.type not in _LITERAL_TYPES:
+            return False
+        stack.extend(n.children)
+    return True
+
+
+def check_constants(pf: PyFile) -> list[Hit]:
+    """``logic/changed-constant``: a module- or class-level name assigned a literal (number,
+    string, bool, None, arithmetic of literals) on both sides with a different value, changed on
+    an added line. Major when the name looks like a timeout, limit, retry count, size or a
+    security setting (see :func:`subagents.logic_lines.is_sensitive_name`) — for those any value
+    counts, not only literals — minor otherwise. Dunder names (``__version__``) and test files
+    are skipped."""
+    if pf.is_test:
+        return []
+    base, head = _assignments(pf.base), _assignments(pf.head)
+    hits: list[Hit] = []
+    for qual, assign in head.items():
+        name = qual.rsplit(".", 1)[-1]
+        if qual not in base or name.startswith("__") or line_of(assign) not in pf.added:
+            continue
+        old_v, new_v = base[qual].child_by_field_name("right"), assign.child_by_field_name("right")
+        if old_v is None or new_v is None:
+            continue
+        if _pyast.canonical(old_v) == _pyast.canonical(new_v):
+            continue
+        sensitive = is_sensitive_name(name)
+        if not sensitive and not (_literal(old_v) and _literal(new_v)):
+            continue
+        old_t, new_t = _first_line(old_v, 60), _first_line(new_v, 60)
+        hits.append(Hit("logic/changed-constant", "major" if sensitive else "minor", line_of(assign), _first_line(assign),
+                        f"`{qual}` changed from `{old_t}` to `{new_t}`.",
+                        "Say why in the description; check every place that relies on the old value."))
+    return hits
+
+
+# --- tests ---------------------------------------------------------------------------------------
+
+def _is_test_def(qual: str) -> bool:
+    return qual.split("#")[0].rsplit(".", 1)[-1].startswith("test")
+
+
+def _assert_nodes(tree: Tree | None, lines: set[int], keep: set[str], pf: PyFile, side: str) -> list[Node]:
+    if tree is None:
+        return []
+    out = []
+    for n in _pyast.find(tree.root_node, "python", frozenset({"assert_statement", "call"})):
+        if line_of(n) not in lines or pf.enclosing(line_of(n), side) not in keep:
+            continue
+        if n.type == "call":
+            fn = n.child_by_field_name("function")
+            name = node_text(fn).rsplit(".", 1)[-1] if fn is not None else ""
+            if not (name.startswith("assert") or name == "raises"):
+                continue
+        out.append(n)
+    return out
+
+
+def check_tests(pf: PyFile) -> list[Hit]:
+    """``logic/deleted-test`` for Python test files: test functions/methods deleted (and not just
+    renamed: a new test with the same code up to renaming counts as a rename), and asserts
+    (``assert``, ``self.assert*``, ``pytest.raises``, ``mock.assert_*``) removed from surviving
+    tests without as many added back."""
+    if not pf.is_test or pf.base is None:
+        return []
+    hits: list[Hit] = []
+    base_tests = {q: d for q, d in pf.base_defs.items() if _is_test_def(q)}
+    head_tests = {q: d for q, d in pf.head_defs.items() if _is_test_def(q)}
+    new_bodies = [_pyast.canonical(d.node) for q, d in head_tests.items() if q not in base_tests]
+    for qual, d in base_tests.items():
+        if qual in head_tests:
+            continue
+        body = _pyast.canonical(d.node)
+        if any(_pyast.rename_map(body, nb) is not None for nb in new_bodies):
+            continue
+        hits.append(Hit("logic/deleted-test", "major", pf.head_line(d.start), f"def {qual}",
+                        f"Test `{qual.split('#')[0]}` was deleted.",
+                        "Keep the test, or explain in the description why the behaviour it checked is gone."))
+    surviving = {q for q in base_tests if q in head_tests} | {""}
+    surviving |= {q for q in pf.base_defs if q in pf.head_defs}
+    removed = _assert_nodes(pf.base, pf.removed, surviving, pf, "base")
+    added = _assert_nodes(pf.head, pf.added, set(pf.head_defs) | {""}, pf, "head")
+    if len(removed) > len(added):
+        first = removed[0]
+        hits.append(Hit("logic/deleted-test", "major", pf.head_line(line_of(first)), _first_line(first),
+                        f"Assertions were removed from tests ({len(removed)} removed, {len(added)} added), e.g. `{_first_line(first)}`.",
+                        "Keep the assertions, or replace them with equivalent ones."))
+    return hits
+
+
+CHECKS = (check_removed_guards, check_returns, check_swallowed, check_constants, check_tests)
+"""Every Python tree check, in order."""
