@@ -96,7 +96,10 @@ class ExecutionPathsAgent(SubAgent):
             notes.append("diff truncated: only the files shown were traced")
         if not supported:
             return Analysis(findings=[], confidence=confidence, truncated=truncated, notes=notes)
-        index = ctx.code_index() if ctx.code_index is not None else build_index(ctx.head)
+        index = ctx.code_index() if ctx.code_index is not None else None
+        if index is None:
+            index = build_index(ctx.head)
+            notes.append("no shared code index: built one for this agent")
         run = _Run(ctx, index)
         for fc in supported:
             if run.out_of_time():

@@ -27,6 +27,7 @@ QUERY = """
 (import_from_statement) @import
 (module (expression_statement (assignment) @assign))
 (module (if_statement condition: (comparison_operator) @main))
+(assignment left: (identifier) right: (call function: [(identifier) (attribute)])) @local
 """
 
 _IDENT = frozenset({"identifier"})
@@ -52,18 +53,23 @@ def _params(node) -> tuple[Param, ...]:  # noqa: ANN001 - tree_sitter.Node
         t = c.type
         if t == "identifier":
             out.append(Param(text(c), state, False))
-        elif t in ("default_parameter", "typed_default_parameter"):
+        elif t == "default_parameter":
             out.append(Param(text(c.child_by_field_name("name")), state, True))
+        elif t == "typed_default_parameter":
+            ann = short(c.child_by_field_name("type").text, 80) if c.child_by_field_name("type") else ""
+            out.append(Param(text(c.child_by_field_name("name")), state, True, ann))
         elif t == "typed_parameter":
             inner = c.named_children[0] if c.named_child_count else None
             it = inner.type if inner is not None else ""
+            tnode = c.child_by_field_name("type")
+            ann = short(tnode.text, 80) if tnode is not None else ""
             if it == "list_splat_pattern":
-                out.append(Param(text(inner).lstrip("*"), "var_positional", False))
+                out.append(Param(text(inner).lstrip("*"), "var_positional", False, ann))
                 state = "keyword_only"
             elif it == "dictionary_splat_pattern":
-                out.append(Param(text(inner).lstrip("*"), "var_keyword", False))
+                out.append(Param(text(inner).lstrip("*"), "var_keyword", False, ann))
             else:
-                out.append(Param(text(inner), state, False))
+                out.append(Param(text(inner), state, False, ann))
         elif t == "list_splat_pattern":
             out.append(Param(text(c).lstrip("*"), "var_positional", False))
             state = "keyword_only"
@@ -240,6 +246,20 @@ def extract_python(path: str, source: bytes) -> FileSymbols:
     scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
     calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], c[5], c[6]) for c, s in zip(calls_raw, scopes))
 
+    # ``var = Class(...)``: remembered to resolve ``var.method()`` later.
+    local_raw: list[tuple[int, str, str]] = []
+    for node in sorted(caps.get("local", ()), key=lambda n: n.start_byte):
+        right = node.child_by_field_name("right")
+        fn = right.child_by_field_name("function") if right is not None else None
+        ctor = fn.text if fn is not None else None
+        if not ctor or not ctor.rsplit(b".", 1)[-1][:1].isupper() or len(ctor) > 120:
+            continue
+        local_raw.append((node.start_byte, text(node.child_by_field_name("left")), dotted_callee(fn, "")))
+    local_scopes = enclosing_scopes(spans, (x[0] for x in local_raw), module)
+    locals_ = tuple(
+        (scope, var, ctor) for (_, var, ctor), scope in zip(local_raw, local_scopes) if not ctor.startswith("<expr>")
+    )
+
     import_nodes = caps.get("import", ())
     imports = _imports(import_nodes, module)
     has_main = any(b"__main__" in (n.text or b"") and b"__name__" in (n.text or b"") for n in caps.get("main", ()))
@@ -266,4 +286,5 @@ def extract_python(path: str, source: bytes) -> FileSymbols:
         has_main=has_main,
         errors=root.has_error,
         lines=source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0),
+        locals=locals_,
     )

@@ -30,7 +30,7 @@ _ROUTE_DECORATOR = re.compile(
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "e2e"})
 _TEST_SUFFIXES = ("_test.py", "_test.go", ".test.ts", ".test.tsx", ".test.js", ".test.jsx", ".spec.ts", ".spec.tsx",
                   ".spec.js", ".spec.jsx", "conftest.py")
-_HOW_RANK = {"local": 0, "import": 0, "inherit": 1, "name": 2}
+_HOW_RANK = {"local": 0, "import": 0, "typed": 0, "inherit": 1, "name": 2}
 
 
 def is_test_path(path: str) -> bool:
@@ -45,7 +45,7 @@ class FileEntry:
 
     __slots__ = (
         "path", "blob", "language", "module", "imports", "exports", "has_main", "def_names", "call_names",
-        "ref_names", "lines", "errors", "_data", "_symbols", "_by_qual",
+        "ref_names", "lines", "errors", "_data", "_symbols", "_by_qual", "_locals",
     )
 
     def __init__(self, path: str, blob: str, header: list, data: str | None, symbols: FileSymbols | None = None) -> None:
@@ -65,6 +65,7 @@ class FileEntry:
         self._data = data
         self._symbols = symbols
         self._by_qual: dict[str, Definition] | None = None
+        self._locals: dict[tuple[str, str], str] | None = None
 
     @classmethod
     def from_symbols(cls, symbols: FileSymbols, blob: str = "") -> FileEntry:
@@ -86,6 +87,13 @@ class FileEntry:
                 out.setdefault(d.qualname, d)
             self._by_qual = out
         return self._by_qual
+
+
+    def local_types(self) -> dict[tuple[str, str], str]:
+        """``(scope, variable) -> class`` from ``variable = Class(...)`` (the last assignment wins)."""
+        if self._locals is None:
+            self._locals = {(scope, var): ctor for scope, var, ctor in self.symbols().locals}
+        return self._locals
 
 
 class Reach(NamedTuple):
@@ -111,6 +119,7 @@ class CodeIndex(Resolution):
 
     def __init__(self, entries: Iterable[FileEntry], stats: BuildStats | None = None) -> None:
         self.files: dict[str, FileEntry] = {e.path: e for e in entries}
+        self._callers_memo: dict[Definition, tuple[tuple[CallSite, str], ...]] = {}
         self.stats = stats or BuildStats(files=len(self.files))
         self.stats.lines = sum(e.lines for e in self.files.values())
 
@@ -189,6 +198,8 @@ class CodeIndex(Resolution):
         here) or a name / qualified name (all matching definitions).
         """
         defs = [target] if isinstance(target, Definition) else self.definitions(target)
+        if len(defs) == 1 and defs[0] in self._callers_memo:
+            return list(self._callers_memo[defs[0]])
         seen: set[tuple[str, int, str]] = set()
         out: list[tuple[CallSite, str]] = []
         for d in defs:
@@ -209,16 +220,23 @@ class CodeIndex(Resolution):
                         seen.add(key)
                         out.append((call, how))
         out.sort(key=lambda x: (x[0].path, x[0].line, x[0].callee))
+        if len(defs) == 1:
+            self._callers_memo[defs[0]] = tuple(out)
+        return out
+
+    @cached_property
+    def _renamed_imports(self) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for path in sorted(self.files):
+            entry = self.files[path]
+            for imp in entry.imports:
+                if imp.name and imp.alias and imp.name != imp.alias and imp.alias in entry.call_names:
+                    out.setdefault(imp.name, []).append((path, imp.alias))
         return out
 
     def _aliases_of(self, name: str) -> list[tuple[str, str]]:
         """``(path, alias)`` for files importing ``name`` under another local name and calling it."""
-        return [
-            (path, imp.alias)
-            for path, entry in self.files.items()
-            for imp in entry.imports
-            if imp.name == name and imp.alias != name and imp.alias in entry.call_names
-        ]
+        return self._renamed_imports.get(name, [])
 
     def callers(self, target: str | Definition) -> list[CallSite]:
         """Call sites that may call ``target`` (name, qualified name or Definition), by path and line."""

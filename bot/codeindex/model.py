@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 """Bumped whenever extraction output changes, so stale cache rows are never reused."""
 
 
@@ -23,11 +23,13 @@ class Param(NamedTuple):
 
     ``kind`` is ``positional_only``, ``positional`` (positional or keyword), ``keyword_only``,
     ``var_positional`` (``*args``, JS ``...rest``, Go ``...T``) or ``var_keyword`` (``**kwargs``).
+    ``annotation`` is the declared type as written (Python only; ``""`` when absent).
     """
 
     name: str
     kind: str
     has_default: bool
+    annotation: str = ""
 
 
 class Definition(NamedTuple):
@@ -123,6 +125,8 @@ class FileSymbols(NamedTuple):
     definition site). ``exports`` is the literal ``__all__`` (Python) or None. ``has_main``
     is True for ``if __name__ == "__main__"`` (Python) or ``package main`` (Go). ``errors``
     is True when the parser had to recover from syntax errors. ``lines`` counts source lines.
+    ``locals`` lists ``(scope, variable, class)`` for ``variable = Class(...)`` assignments
+    (Python; the class as written, e.g. ``models.Cart``), used to resolve ``variable.method()``.
     """
 
     path: str
@@ -136,6 +140,7 @@ class FileSymbols(NamedTuple):
     has_main: bool = False
     errors: bool = False
     lines: int = 0
+    locals: tuple[tuple[str, str, str], ...] = ()
 
     def to_compact(self) -> list[Any]:
         """A JSON-able list (records as lists) for the cache; see :meth:`from_compact`."""
@@ -150,6 +155,7 @@ class FileSymbols(NamedTuple):
             self.has_main,
             self.errors,
             self.lines,
+            self.locals,
         ]
 
     @classmethod
@@ -158,7 +164,7 @@ class FileSymbols(NamedTuple):
 
         Raises ``ValueError`` / ``TypeError`` / ``IndexError`` on malformed data.
         """
-        language, module, defs, calls, imports, refs, exports, has_main, errors, lines = data
+        language, module, defs, calls, imports, refs, exports, has_main, errors, lines, locals_ = data
         return cls(
             path=path,
             language=language,
@@ -178,4 +184,5 @@ class FileSymbols(NamedTuple):
             has_main=bool(has_main),
             errors=bool(errors),
             lines=int(lines),
+            locals=tuple((a, b, c) for a, b, c in locals_),
         )

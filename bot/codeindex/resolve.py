@@ -13,17 +13,20 @@ When the receiver of a method call cannot be resolved (``obj.save()``), the call
 when the method name is defined exactly once in the repository and is not a common container
 or I/O method name (``get``, ``append``, ``close``...). Each match carries how it was made:
 ``local`` (same file or class), ``import`` (through imports), ``inherit`` (a subclass's
-``self.m()``) or ``name`` (the unique-name guess).
+``self.m()``), ``typed`` (Python: the receiver is a local ``x = Class(...)`` or a parameter
+annotated with the class or a subclass) or ``name`` (the unique-name guess).
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from functools import cached_property
 
 from bot.codeindex._ecmascript import module_name as js_module_name
 from bot.codeindex._python import module_name as py_module_name
 from bot.codeindex.model import CallSite, Definition, Import
+from bot.core.languages import language_for_path
 
 COMMON_METHOD_NAMES = frozenset(
     """get set put post delete patch head update pop append extend insert remove add discard clear copy keys values
@@ -37,6 +40,21 @@ COMMON_METHOD_NAMES = frozenset(
 """Method names too generic to attribute to one definition without knowing the receiver."""
 
 CONSTRUCTOR_NAMES = frozenset({"__init__", "__new__", "constructor"})
+
+
+_OPTIONAL = re.compile(r"^(?:Optional\[(?P<a>.+)\]|(?P<b>.+?)\s*\|\s*None|None\s*\|\s*(?P<c>.+))$")
+_CLASS_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)*(?P<name>[A-Z]\w*)$")
+
+
+def annotation_class(annotation: str) -> str | None:
+    """The class a parameter annotation names (``Cart``, ``"Cart"``, ``models.Cart``,
+    ``Optional[Cart]``, ``Cart | None``), or None for anything else (containers, unions)."""
+    text = annotation.strip().strip("'\"")
+    m = _OPTIONAL.match(text)
+    if m:
+        text = (m.group("a") or m.group("b") or m.group("c") or "").strip().strip("'\"")
+    m = _CLASS_NAME.match(text)
+    return m.group("name") if m else None
 
 
 def is_init_path(path: str) -> bool:
@@ -192,8 +210,6 @@ class Resolution:
         entry = self.files.get(d.path)
         if entry is not None:
             return entry.language
-        from bot.core.languages import language_for_path
-
         return language_for_path(d.path) or ""
 
     def _unique_name(self, name: str) -> bool:
@@ -297,9 +313,47 @@ class Resolution:
                 return "import" if module_level and self._py_denotes(f"{outer[0]}.{rest}", name, d, name) else None
             if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
                 return "local"
+            receiver = self._receiver_class(entry, call, prefix)
+            if receiver is not None:
+                if d.kind != "method" or d.parent is None:
+                    return None
+                owner = d.parent.rsplit(".", 1)[-1]
+                return "typed" if owner == receiver or owner in self._ancestors(receiver) else None
         if d.kind == "method" and not module_level and self._unique_name(d.name):
             return "name"
         return None
+
+    def _receiver_class(self, entry, call: CallSite, prefix: str) -> str | None:  # noqa: ANN001
+        """The class of a local receiver: ``x = Class(...)`` in the same scope, or a parameter
+        annotated ``x: Class`` / ``Optional[Class]`` / ``Class | None``."""
+        if "." in prefix or prefix in ("self", "cls"):
+            return None
+        ctor = entry.local_types().get((call.scope, prefix))
+        if ctor is not None:
+            return ctor.rsplit(".", 1)[-1]
+        d = entry.by_qualname().get(call.scope)
+        for p in (d.params or ()) if d is not None else ():
+            if p.name == prefix and p.annotation:
+                return annotation_class(p.annotation)
+        return None
+
+    def _ancestors(self, class_name: str, depth: int = 3) -> set[str]:
+        """Base-class names (last components) of classes named ``class_name``, ``depth`` levels up."""
+        out: set[str] = set()
+        frontier = {class_name}
+        for _ in range(depth):
+            nxt: set[str] = set()
+            for name in frontier:
+                for path in self._paths_with("def", name):
+                    for d in self.files[path].symbols().definitions:
+                        if d.kind == "class" and d.name == name:
+                            nxt.update(b.rsplit(".", 1)[-1] for b in d.bases)
+            nxt -= out
+            out |= nxt
+            frontier = nxt
+            if not frontier:
+                break
+        return out
 
     def _match_js(self, d: Definition, name: str, call: CallSite, entry, module_level: bool) -> str | None:  # noqa: ANN001
         callee = call.callee

@@ -61,7 +61,7 @@ def test_python_definitions_and_signatures() -> None:
     assert handler.params == (
         Param("a", "positional_only", False),
         Param("b", "positional_only", True),
-        Param("c", "positional", True),
+        Param("c", "positional", True, "int"),
         Param("args", "var_positional", False),
         Param("d", "keyword_only", False),
         Param("e", "keyword_only", True),
@@ -121,6 +121,13 @@ def test_python_references_skip_definitions_strings_and_comments() -> None:
     assert refs["join"] == (23,)  # osp.join: attribute of an imported module
     assert refs["other"] == (27,)
     assert "LIMIT" not in refs  # only its definition
+
+
+def test_python_local_constructor_assignments() -> None:
+    src = b"def f(repo: 'Repo'):\n    cart = models.Cart(1)\n    n = len(cart)\n    cart.add(n)\n\nx = Thing()\n"
+    syms = extract("python", "m.py", src)
+    assert syms.locals == (("m.f", "cart", "models.Cart"), ("m", "x", "Thing"))
+    assert by_qual(syms)["m.f"].params[0].annotation == "'Repo'"
 
 
 def test_compact_form_round_trips_through_json() -> None:

@@ -171,6 +171,28 @@ def test_unknown_receivers_match_only_unique_uncommon_names(tree_of) -> None:  #
     assert idx.callers("a.A.get") == []
 
 
+def test_typed_receivers_resolve_methods(tree_of) -> None:  # noqa: ANN001
+    files = {
+        "shop/cart.py": "class Cart:\n    def add(self, sku):\n        pass\n\nclass Wishlist:\n    def add(self, sku):\n        pass\n",
+        "shop/promo.py": "from shop.cart import Cart\n\nclass PromoCart(Cart):\n    pass\n",
+        "shop/views.py": (
+            "from shop import cart as c\n"
+            "from shop.promo import PromoCart\n"
+            "\n"
+            "def buy(w: 'Optional[c.Wishlist]'):\n"
+            "    basket = c.Cart()\n"
+            "    basket.add('x')\n"
+            "    w.add('y')\n"
+            "    PromoCart().add('z')\n"
+            "    promo = PromoCart()\n"
+            "    promo.add('q')\n"
+        ),
+    }
+    idx = build_index(tree_of(files))
+    assert [(c.line, how) for c, how in idx.resolved_callers("shop.cart.Cart.add")] == [(6, "typed"), (10, "typed")]
+    assert [(c.line, how) for c, how in idx.resolved_callers("shop.cart.Wishlist.add")] == [(7, "typed")]
+
+
 def test_callees_and_definitions(tree_of) -> None:  # noqa: ANN001
     idx = build_index(tree_of(APP))
     assert [c.callee for c in idx.callees("app.core.Engine.start")] == ["self.spin"]
