@@ -14,7 +14,7 @@ Rule ids (stable, never reused):
   TLS verification, SQL built from strings, ``dangerouslySetInnerHTML``, ...
 - ``safety/sensitive-path`` (major): a changed path in a category of :mod:`bot.core.sensitive`.
 - ``safety/symlink`` (major), ``safety/submodule-change`` (major), ``safety/mode-change`` (minor).
-- ``safety/prompt-injection`` (critical): text aimed at an AI reviewer (see
+- ``safety/prompt-injection`` (major; the policy routes it to a human, never to approval): text aimed at an AI reviewer (see
   :func:`bot.core.sanitize.find_injection`) in the title, the body (also inside hidden HTML
   comments) or added lines.
 - ``safety/hidden-unicode`` (major; critical for bidi controls in code, Trojan Source
@@ -225,7 +225,7 @@ class SafetyAgent(SubAgent):
                 for hit in find_injection(chunk):
                     excerpt = _safe_excerpt(hit.excerpt)
                     out.add(_finding(
-                        "safety/prompt-injection", Severity.critical,
+                        "safety/prompt-injection", Severity.major,
                         f"The PR {field_name}{where} contains text aimed at an AI reviewer ({hit.pattern_id})",
                         evidence=[f"PR {field_name}{where}: {excerpt}"],
                         suggestion="Remove instructions addressed to the reviewer; a human must review this PR.",
@@ -369,7 +369,7 @@ class SafetyAgent(SubAgent):
                          "html-comment": "a hidden HTML comment"}.get(region, "text")
                 excerpt = _safe_excerpt(hit.excerpt)
                 out.add(_finding(
-                    "safety/prompt-injection", Severity.critical,
+                    "safety/prompt-injection", Severity.major,
                     f"Added text aimed at an AI reviewer ({hit.pattern_id}) in {where}",
                     path=f.path, line=line.new_lineno,
                     evidence=[f"{f.path}:{line.new_lineno} ({where}): {excerpt}"],
