@@ -1,0 +1,92 @@
+"""The webhook receiver's synchronous core: verify, parse, plan, persist, enqueue.
+
+Runs in a worker thread of the web server (never on the event loop): HMAC over up to 25 MB and
+the SQLite write are blocking. Returns ``(status_code, json_body)``; every outcome logs one line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from bot.core.webhook import (
+    WebhookPayloadError,
+    installation_id,
+    parse_event,
+    plan,
+    repo_name,
+    verify_signature,
+)
+from bot.jobs import JobStore, JobStoreError
+
+log = structlog.get_logger("quorum.webhook")
+
+
+@dataclass
+class Receiver:
+    """Verifies and stores deliveries. ``on_queued`` wakes the workers; ``bot_login`` may return None."""
+
+    secret: bytes
+    jobs: JobStore
+    on_queued: Callable[[], None] = lambda: None
+    bot_login: Callable[[], str | None] = lambda: None
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise ValueError("a webhook secret is required")
+
+    def ingest(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """Handle one ``POST /webhook`` (headers lower-cased). See the module docstring."""
+        started = time.perf_counter()
+        delivery = headers.get("x-github-delivery") or ""
+        event_name = headers.get("x-github-event") or ""
+        bound = log.bind(delivery_id=delivery or None, event=event_name or None)
+        signature = headers.get("x-hub-signature-256")
+        if not verify_signature(self.secret, body, signature):
+            if signature is None and headers.get("x-hub-signature"):
+                reason = "only a sha1 signature (X-Hub-Signature); sha256 is required"
+            elif signature is None:
+                reason = "missing X-Hub-Signature-256"
+            else:
+                reason = "signature does not match"
+            bound.warning("webhook.rejected", reason=reason, bytes=len(body))
+            return 401, {"error": "invalid signature"}
+        if not delivery or not event_name:
+            bound.warning("webhook.rejected", reason="missing X-GitHub-Delivery or X-GitHub-Event header")
+            return 400, {"error": "missing X-GitHub-Delivery or X-GitHub-Event"}
+        try:
+            event = parse_event(event_name, body)
+        except WebhookPayloadError as exc:
+            bound.warning("webhook.malformed", reason=str(exc), bytes=len(body))
+            return 400, {"error": f"malformed payload: {exc}"[:300]}
+        if event is None:
+            tasks, note, action, inst, repo = [], f"event {event_name!r} not handled", None, None, None
+        else:
+            inst, repo = installation_id(event), repo_name(event)
+            action = getattr(event, "action", None)
+            status = self.jobs.installation_status(inst) if inst is not None else None
+            if status in ("deleted", "suspended") and event_name not in ("installation", "installation_repositories"):
+                tasks, note = [], f"installation {inst} is {status}: ignored"
+                bound.warning("webhook.unknown_installation", installation_id=inst, status=status)
+            else:
+                tasks, note = plan(event, bot_login=self.bot_login())
+        try:
+            outcome = self.jobs.record_delivery(delivery, event_name, action=action, installation_id=inst, repo=repo,
+                                                body=body, tasks=tasks, note=note)
+        except JobStoreError as exc:
+            bound.error("webhook.store_failed", error=str(exc), action="answered 503 so GitHub can redeliver")
+            return 503, {"error": "could not store the delivery"}
+        elapsed = round((time.perf_counter() - started) * 1000, 2)
+        if outcome.duplicate:
+            bound.info("webhook.duplicate", reason="delivery id already stored", elapsed_ms=elapsed)
+            return 200, {"status": "duplicate", "delivery": delivery}
+        if outcome.job_ids:
+            self.on_queued()
+        bound.info("webhook.accepted", action=action, repo=repo, installation_id=inst, note=note,
+                   jobs=len(outcome.job_ids), superseded=outcome.superseded, cancelled=outcome.cancelled,
+                   elapsed_ms=elapsed)
+        return 202, {"status": "queued" if outcome.job_ids else "ignored", "jobs": outcome.job_ids, "note": note}

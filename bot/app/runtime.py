@@ -1,0 +1,83 @@
+"""Wiring of the App's parts from Settings: job store, decision log, GitHub client, service,
+receiver and worker pool. Only entry points (``quorum serve``, tests, the benchmark) call this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.adapters.github import GitHubApp, GitHubError, RetryPolicy, load_private_key
+from bot.app.receiver import Receiver
+from bot.app.service import QuorumService, ServiceOptions
+from bot.audit import DecisionStore
+from bot.config import Settings
+from bot.jobs import JobStore, WorkerPool
+from bot.pipeline import PipelineOptions
+
+
+class ConfigError(ValueError):
+    """The settings cannot run the App; ``str(exc)`` is one line naming the variable."""
+
+
+@dataclass
+class Runtime:
+    """Everything ``create_app`` needs."""
+
+    receiver: Receiver
+    jobs: JobStore
+    decisions: DecisionStore
+    github: GitHubApp
+    service: QuorumService
+    pool: WorkerPool
+    max_body_bytes: int
+
+    def close(self) -> None:
+        """Close databases and connections (after the pool stopped)."""
+        self.github.close()
+        self.jobs.close()
+        self.decisions.close()
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise ConfigError (one line) when ``quorum serve`` cannot start with these settings."""
+    if not settings.webhook_secret:
+        raise ConfigError("QUORUM_WEBHOOK_SECRET is not set: refusing to start, webhooks could not be verified")
+    if not settings.github_app_id:
+        raise ConfigError("QUORUM_GITHUB_APP_ID is not set: the App cannot authenticate to GitHub")
+    if not settings.github_private_key:
+        raise ConfigError("QUORUM_GITHUB_PRIVATE_KEY is not set (PEM text or a path to the App's private key)")
+
+
+def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, seconds_between_writes: float | None = 1.0,
+                  threads: int | None = None, pipeline_options: Callable[[], PipelineOptions] | None = None,
+                  jobs_url: str | None = None, poll_s: float = 0.5, backoff_s: float = 5.0) -> Runtime:
+    """Build the runtime. Raises ConfigError for missing settings (see ``check_settings``).
+
+    The job tables share the decision log's database (``QUORUM_DATABASE_URL``, default the SQLite
+    file in the data directory) unless ``jobs_url`` is given. ``pipeline_options`` builds the
+    options of each review (default: offline agents, code-index cache under ``cache_dir``).
+    No network I/O happens here.
+    """
+    check_settings(settings)
+    try:
+        pem = load_private_key(str(settings.github_private_key))
+    except GitHubError as exc:
+        raise ConfigError(str(exc)) from exc
+    db_url = settings.resolved_database_url()
+    jobs = JobStore(jobs_url or db_url)
+    decisions = DecisionStore(db_url)
+    github = GitHubApp(str(settings.github_app_id), pem, settings.github_api_url, retry=retry,
+                       seconds_between_writes=seconds_between_writes)
+    cache_dir = settings.cache_dir / "index"
+
+    def options() -> PipelineOptions:
+        return PipelineOptions(cache_dir=cache_dir)
+
+    service = QuorumService(github, jobs, decisions,
+                            ServiceOptions(pipeline_options=pipeline_options or options, bot_login=settings.bot_login))
+    pool = WorkerPool(jobs, service.handle, threads=threads or settings.workers, poll_s=poll_s, backoff_s=backoff_s)
+    receiver = Receiver(secret=str(settings.webhook_secret).encode("utf-8"), jobs=jobs, on_queued=pool.notify,
+                        bot_login=lambda: service.known_bot_login)
+    return Runtime(receiver=receiver, jobs=jobs, decisions=decisions, github=github, service=service, pool=pool,
+                   max_body_bytes=settings.max_body_bytes)

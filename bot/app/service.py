@@ -1,0 +1,303 @@
+"""The worker side of the App: what each job does on GitHub. Runs in worker threads, never on the
+event loop.
+
+- ``review``: snapshot the PR's *current* head; dismiss the bot's approvals of older heads; load the
+  base-branch policy; skip when a decision for (repo, PR, head, policy version) exists; run the
+  pipeline; publish (check run, inline comments, APPROVE only through GitHubSink's guards); append
+  the decision record with what was posted.
+- ``withdraw``: dismiss the bot's approval (PR converted to draft).
+- ``command``: ``/quorum ...`` from a user with write access.
+- ``review_dismissed``: record that a human dismissed the bot's review.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from bot.adapters.github import (
+    BlobCache,
+    GitHubApp,
+    GitHubPullRequestSource,
+    GitHubSink,
+    RepoClient,
+    dismiss_bot_approvals,
+    finding_text,
+    post_comment,
+    request_codeowners,
+)
+from bot.adapters.github.sink import CHECK_NAME, redact
+from bot.audit import DecisionStore, event_record, record_from_result
+from bot.core.commands import Command, CommandName, help_text, parse_command
+from bot.core.errors import PolicyError
+from bot.core.models import Finding
+from bot.core.webhook import Task
+from bot.jobs import Job, JobStore
+from bot.pipeline import PipelineOptions, review_snapshot
+from bot.render.markdown import escape
+
+log = structlog.get_logger("quorum.app")
+
+WRITE_ROLES = frozenset({"admin", "maintain", "write"})
+"""Repository roles allowed to use comment commands."""
+
+
+@dataclass
+class ServiceOptions:
+    """Knobs for the service: pipeline options factory, the bot login (None: ask GitHub), caches."""
+
+    pipeline_options: Callable[[], PipelineOptions] = PipelineOptions
+    bot_login: str | None = None
+    blob_cache_bytes: int = 256 * 1024 * 1024
+    index_cache_dir: Path | None = None
+
+
+class QuorumService:
+    """Job handler (``handle(job) -> note``) wired to GitHub, the job store and the decision log."""
+
+    def __init__(self, github: GitHubApp, jobs: JobStore, decisions: DecisionStore,
+                 options: ServiceOptions | None = None) -> None:
+        self.github = github
+        self.jobs = jobs
+        self.decisions = decisions
+        self.options = options or ServiceOptions()
+        self.cache = BlobCache(self.options.blob_cache_bytes)
+        self._login_lock = threading.Lock()
+        self._bot_login = self.options.bot_login
+        self._catalog: Any = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def bot_login(self) -> str:
+        """The App's bot login (settings, else ``GET /app``), cached."""
+        with self._login_lock:
+            if self._bot_login is None:
+                self._bot_login = self.github.bot_login()
+            return self._bot_login
+
+    @property
+    def known_bot_login(self) -> str | None:
+        """The bot login if already known (no network): used by the webhook receiver."""
+        return self._bot_login
+
+    def _client(self, job: Job) -> RepoClient:
+        if job.installation_id is None or job.repo is None:
+            raise ValueError(f"job {job.id} has no installation or repository")
+        return self.github.repo(int(job.installation_id), job.repo)
+
+    def _log(self, record: dict[str, Any]) -> str:
+        return self.decisions.append(record)
+
+    def handle(self, job: Job) -> str:
+        """Run one job; returns a short note. Raises for the worker pool to classify."""
+        handler = {
+            "review": self.review,
+            "withdraw": self.withdraw,
+            "command": self.command,
+            "review_dismissed": self.review_dismissed,
+        }.get(job.kind)
+        if handler is None:
+            return f"nothing to do for a {job.kind} job"
+        client = self._client(job)
+        try:
+            return handler(job, client)
+        finally:
+            client.close()
+
+    # ------------------------------------------------------------------ review
+
+    def review(self, job: Job, client: RepoClient) -> str:
+        """Review the PR's current head (see module docstring)."""
+        repo, number = client.full_name, int(job.pr_number or 0)
+        bot = self.bot_login()
+        human, _ = self.jobs.human_required(repo, number)
+        source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=human)
+        snapshot = source.snapshot()
+        head = snapshot.pr.head_sha
+        bound = log.bind(repo=repo, pr=number, head_sha=head, job_id=job.id, delivery_id=job.delivery_id)
+        if source.state != "open":
+            bound.info("review.skipped", reason=f"pull request is {source.state}")
+            return f"skipped: pull request is {source.state}"
+        if job.head_sha and job.head_sha != head:
+            bound.info("review.newer_head", event_head=job.head_sha, reviewing=head)
+        for d in dismiss_bot_approvals(client, number, bot, f"New commits: Quorum re-reviews head {head[:12]}.",
+                                       keep_commit=head):
+            self._log(event_record("approval_withdrawn", repo=repo, pr_number=number, head_sha=head,
+                                   delivery_id=job.delivery_id, actor=None,
+                                   details={"review_id": d.id, "reason": "new head pushed"}))
+        if snapshot.pr.is_draft:
+            bound.info("review.skipped", reason="draft")
+            return "skipped: draft"
+        options = self.options.pipeline_options()
+        try:
+            from bot.policy import load_policy  # noqa: PLC0415 - heavy import only in workers
+
+            policy = load_policy(snapshot.policy_text, source=".quorum.yml (base branch)" if snapshot.policy_text else "default")
+        except PolicyError as err:
+            bound.error("review.policy_invalid", error=str(err), action="posting a failing check run; no review")
+            self._policy_error_check(client, head, str(err))
+            return f"policy invalid: {err}"
+        existing = self.decisions.find_decision(repo, number, head, policy.version)
+        if existing is not None:
+            bound.info("review.already_decided", decision_id=existing.get("decision_id"),
+                       action_taken=existing.get("action"), policy_version=policy.version)
+            if job.data.get("action") == "command":
+                post_comment(client, number, f"Head `{head[:12]}` was already reviewed under policy "
+                                             f"`{policy.version[:19]}`: decision `{existing.get('decision_id')}` "
+                                             f"({existing.get('action')}). Quorum decides once per head and policy.")
+            return f"already decided: {existing.get('decision_id')}"
+        result = review_snapshot(snapshot, options)
+
+        def blocker() -> str | None:
+            asked, reason = self.jobs.human_required(repo, number)
+            return f"a human review was requested ({reason or 'no reason given'})" if asked else None
+
+        sink = GitHubSink(client, number, bot_login=bot, diff=snapshot.diff, approval_blocker=blocker)
+        posted = sink.publish(result)
+        record = record_from_result(result, delivery_id=job.delivery_id, posted=posted, extra={
+            "approved": sink.approved, "approval_withheld": sink.withheld, "job_id": job.id,
+            "installation_id": job.installation_id, "trigger": job.data.get("action"),
+        })
+        record_hash = self._log(record)
+        bound.info("review.done", decision_id=result.decision.decision_id, action=result.decision.action.value,
+                   approved=sink.approved, withheld=sink.withheld, record_hash=record_hash,
+                   posted=[p.kind for p in posted])
+        return f"{result.decision.action.value}{' (approved)' if sink.approved else ''}"
+
+    def _policy_error_check(self, client: RepoClient, head: str, error: str) -> None:
+        client.create_check_run({
+            "name": CHECK_NAME, "head_sha": head, "status": "completed", "conclusion": "failure",
+            "output": {"title": "Quorum: invalid .quorum.yml on the base branch",
+                       "summary": redact(f"Quorum did not review this head: {escape(error)}\n\nFix `.quorum.yml` on the "
+                                         "base branch; the policy is never read from the pull request.")},
+        })
+
+    # ------------------------------------------------------------------ other jobs
+
+    def withdraw(self, job: Job, client: RepoClient, *, reason: str | None = None, actor: str | None = None) -> str:
+        """Dismiss the bot's approvals on the PR and record each dismissal."""
+        repo, number = client.full_name, int(job.pr_number or 0)
+        why = reason or str(job.data.get("reason") or "withdrawn")
+        dismissed = dismiss_bot_approvals(client, number, self.bot_login(), f"Quorum withdraws its approval: {why}.")
+        for d in dismissed:
+            self._log(event_record("approval_withdrawn", repo=repo, pr_number=number, head_sha=job.head_sha,
+                                   delivery_id=job.delivery_id, actor=actor or job.actor,
+                                   details={"review_id": d.id, "reason": why}))
+        return f"dismissed {len(dismissed)} approval(s)"
+
+    def review_dismissed(self, job: Job, client: RepoClient) -> str:
+        """Record that a human dismissed the bot's review."""
+        self._log(event_record("review_dismissed", repo=client.full_name, pr_number=job.pr_number,
+                               head_sha=job.head_sha, delivery_id=job.delivery_id, actor=job.actor,
+                               details={"review_id": job.data.get("review_id"), "state": job.data.get("state")}))
+        log.info("review.dismissed_by_human", repo=client.full_name, pr=job.pr_number, actor=job.actor,
+                 review_id=job.data.get("review_id"))
+        return "dismissal recorded"
+
+    def command(self, job: Job, client: RepoClient) -> str:
+        """Run a ``/quorum`` command from a user with write access (others are ignored, logged)."""
+        repo, number, actor = client.full_name, int(job.pr_number or 0), str(job.actor or "")
+        cmd = parse_command(str(job.data.get("body", "")))
+        if cmd is None:
+            return "no command"
+        bound = log.bind(repo=repo, pr=number, actor=actor, command=cmd.name.value, job_id=job.id)
+        if actor.lower() == self.bot_login().lower() or actor.endswith("[bot]"):
+            bound.info("command.ignored", reason="comment by a bot")
+            return "ignored: bot"
+        role = client.permission(actor)
+        if role not in WRITE_ROLES:
+            bound.warning("command.refused", role=role, reason="commands need write access")
+            return f"refused: {actor} has {role} access"
+        bound.info("command.accepted", role=role)
+        if cmd.name is CommandName.review:
+            out = self.jobs.enqueue(Task(kind="review", repo=repo, pr_number=number, installation_id=job.installation_id,
+                                         actor=actor, data={"action": "command", "comment_id": job.data.get("comment_id")}),
+                                    delivery_id=job.delivery_id)
+            return f"review queued (job {out.job_ids[0]})"
+        if cmd.name is CommandName.human:
+            return self._human(job, client, cmd, actor)
+        if cmd.name is CommandName.explain:
+            return self._explain(client, number, cmd)
+        if cmd.name is CommandName.feedback:
+            return self._feedback(job, client, cmd, actor)
+        post_comment(client, number, help_text(cmd.error))
+        return "help posted"
+
+    def _human(self, job: Job, client: RepoClient, cmd: Command, actor: str) -> str:
+        repo, number = client.full_name, int(job.pr_number or 0)
+        self.jobs.set_human_required(repo, number, actor=actor, reason=cmd.reason)
+        dismissed = dismiss_bot_approvals(client, number, self.bot_login(),
+                                          f"@{actor} asked for a human review: Quorum withdraws its approval.")
+        source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=True)
+        snapshot = source.snapshot()
+        paths = sorted({p for f in snapshot.diff.files for p in (f.path, f.old_path) if p})
+        requested = request_codeowners(client, number, snapshot.codeowners_text, paths,
+                                       author=snapshot.pr.author, bot_login=self.bot_login())
+        self._log(event_record("human_review_requested", repo=repo, pr_number=number, head_sha=snapshot.pr.head_sha,
+                               delivery_id=job.delivery_id, actor=actor, details={
+                                   "reason": cmd.reason, "dismissed_reviews": [d.id for d in dismissed],
+                                   "reviewers_requested": requested.id if requested else None}))
+        who = ", ".join(f"`{escape(x)}`" for x in requested.id.split(",")) if requested else "nobody (no CODEOWNERS match)"
+        post_comment(client, number, f"Understood: no auto-approval on this pull request from now on"
+                                     f"{' (reason: ' + escape(cmd.reason) + ')' if cmd.reason else ''}. "
+                                     f"Withdrew {len(dismissed)} approval(s); requested reviews from {who}.")
+        return f"human review: {len(dismissed)} dismissed"
+
+    def _find(self, repo: str, number: int, finding_id: str) -> Finding | None:
+        for record in self.decisions.list(repo=repo, kind="decision", limit=500):
+            if record.get("pr_number") != number:
+                continue
+            for verdict in record.get("verdicts", []):
+                for f in verdict.get("findings", []):
+                    if f.get("id") == finding_id:
+                        return Finding.model_validate(f)
+        return None
+
+    def _rule_docs(self, rule_id: str) -> str | None:
+        try:
+            if self._catalog is None:
+                from bot.core.catalog import load_catalog  # noqa: PLC0415 - compiles queries; load once
+
+                self._catalog = load_catalog()
+            rule = self._catalog.get(rule_id)
+        except (ImportError, ValueError) as exc:
+            log.warning("explain.catalog_unavailable", error=str(exc))
+            return None
+        if rule is None:
+            return None
+        d = rule.docs
+        return (f"### {rule.id}: {rule.name}\n\n**What it does.** {d.what}\n\n**Why is this bad?** {d.why}\n\n"
+                f"**Example**\n\n{d.example}\n\n**Use instead.** {d.use_instead}")
+
+    def _explain(self, client: RepoClient, number: int, cmd: Command) -> str:
+        finding = self._find(client.full_name, number, str(cmd.finding_id))
+        if finding is None:
+            post_comment(client, number, f"No finding `{escape(str(cmd.finding_id))}` in Quorum's reviews of this pull request.")
+            return "explain: unknown finding"
+        parts = [f"**Finding {finding.id}** ({finding.agent})", finding_text(finding)]
+        if finding.path:
+            parts.append(f"Location: `{escape(finding.path)}:{finding.line or ''}`")
+        docs = self._rule_docs(finding.rule_id)
+        parts.append(docs if docs else f"Rule `{escape(finding.rule_id)}` has no catalog documentation.")
+        post_comment(client, number, "\n\n".join(parts))
+        return f"explained {finding.id}"
+
+    def _feedback(self, job: Job, client: RepoClient, cmd: Command, actor: str) -> str:
+        repo, number = client.full_name, int(job.pr_number or 0)
+        finding = self._find(repo, number, str(cmd.finding_id))
+        if finding is None:
+            post_comment(client, number, f"No finding `{escape(str(cmd.finding_id))}` in Quorum's reviews of this pull request.")
+            return "feedback: unknown finding"
+        self.jobs.add_feedback(repo, number, finding_id=finding.id, rule_id=finding.rule_id, agent=finding.agent,
+                               vote=str(cmd.vote), actor=actor)
+        counts = self.jobs.feedback_counts(finding.rule_id).get(finding.rule_id, {"up": 0, "down": 0})
+        self._log(event_record("feedback", repo=repo, pr_number=number, delivery_id=job.delivery_id, actor=actor,
+                               details={"finding_id": finding.id, "rule_id": finding.rule_id, "vote": cmd.vote}))
+        post_comment(client, number, f"Thanks: recorded {cmd.vote} for `{finding.id}` (rule `{escape(finding.rule_id)}`: "
+                                     f"{counts['up']} up, {counts['down']} down so far).")
+        return f"feedback {cmd.vote} on {finding.rule_id}"
