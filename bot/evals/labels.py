@@ -173,16 +173,20 @@ class _PRIndex:
             self.by_number.setdefault(p.number, []).append(p)
             self.by_title.setdefault(p.title.strip(), []).append(p)
         self._memo: dict[str, MergedPR | None] = {}
+        self.first_parent = set(self.git.run("rev-list", "--first-parent", head, "--").decode().split())
 
     def resolve(self, sha_prefix: str) -> str | None:
         """Full SHA of a commit prefix, or None when it is not in the repository."""
         return self.git.rev(sha_prefix.lower())
 
     def pr_of_commit(self, sha: str) -> MergedPR | None:
-        """The PR that merged commit ``sha``: itself when on the first-parent line, else the oldest
-        first-parent commit descending from it (the merge that brought it in), when that is a PR."""
+        """The PR that merged commit ``sha``: itself when it is a PR's commit on the first-parent
+        line; None for other first-parent commits (direct pushes); else the oldest first-parent
+        commit descending from it (the merge that brought it in), when that is a PR."""
         if sha in self.by_sha:
             return self.by_sha[sha]
+        if sha in self.first_parent:  # a direct push, not a PR
+            return None
         if sha not in self._memo:
             out = self.git.run("rev-list", "--first-parent", "--ancestry-path", f"{sha}..{self.head}", check=False)
             lines = out.decode().split()

@@ -289,9 +289,13 @@ def _round(value: float | None) -> float | None:
 
 
 def goal_check(summary: dict[str, Any]) -> dict[str, Any]:
-    """The issue's goal on one summary: auto-approve >= 30%; revert bad-approval rate below half the
-    base revert rate; SZZ bad-approval rate <= 0.5%; Quorum approves more than each baseline and
-    has a lower bad-approval rate than each (for each label). Point estimates; None = no data."""
+    """The issue's goal on one summary, from point estimates (None: no data to decide).
+
+    ``auto_approve_at_least_30pct``; ``revert_below_half_base`` (Quorum's revert bad-approval rate
+    below half the base revert rate; None when the base rate is 0); ``szz_at_most_0_5pct``; and per
+    baseline ``more_approvals`` plus ``revert``/``szz``: Quorum's bad-approval rate compared with
+    the baseline's, ``"lower"``, ``"equal"`` or ``"higher"``.
+    """
     q = summary["systems"][QUORUM]
     aa = q["auto_approve"]["rate"]
     rev = q["revert_bad_approval"]["rate"]
@@ -299,18 +303,24 @@ def goal_check(summary: dict[str, Any]) -> dict[str, Any]:
     base_rev = summary["base_rates"]["revert"]["rate"]
     out: dict[str, Any] = {
         "auto_approve_at_least_30pct": None if aa is None else aa >= 0.30,
-        "revert_below_half_base": None if rev is None or base_rev is None else rev < base_rev / 2,
+        "revert_below_half_base": None if rev is None or not base_rev else rev < base_rev / 2,
         "szz_at_most_0_5pct": None if szz is None else szz <= 0.005,
     }
     for name in BASELINES:
         b = summary["systems"][name]
-        more = None if aa is None or b["auto_approve"]["rate"] is None else aa > b["auto_approve"]["rate"]
-        safer = []
+        ba = b["auto_approve"]["rate"]
+        entry: dict[str, Any] = {"more_approvals": None if aa is None or ba is None else aa > ba}
         for label in LABELS:
             qb, bb = q[f"{label}_bad_approval"]["rate"], b[f"{label}_bad_approval"]["rate"]
-            safer.append(None if qb is None or bb is None else qb < bb)
-        out[f"beats_{name}"] = {"more_approvals": more, "fewer_bad_revert": safer[0], "fewer_bad_szz": safer[1]}
+            entry[label] = None if qb is None or bb is None else _compare(qb, bb)
+        out[f"vs_{name}"] = entry
     return out
+
+
+def _compare(a: float, b: float) -> str:
+    if abs(a - b) < 1e-12:
+        return "equal"
+    return "lower" if a < b else "higher"
 
 
 def label_records(records: Sequence[dict[str, Any]], labels: Labels, prs: dict[str, MergedPR]) -> None:

@@ -1,0 +1,201 @@
+"""``quorum replay``: backtest the review pipeline over a local repository's merged pull requests.
+
+Entry point: reads the environment only through :class:`bot.config.Settings` (the cache directory
+where the code index and, by default, the resumable state file live). Exit status: 0 when the
+replay ran (whatever the figures); 2 with a one-line error for bad input (not a repository, bad
+date, unreadable policy, unwritable state file); 3 for an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.cli.common import fail, run_guarded
+
+
+class ReplayFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``replay`` command to ``app``."""
+    app.command(name="replay")(replay_command)
+
+
+def replay_command(
+    repo: Annotated[Path, typer.Option("--repo", help="Local clone whose merged PRs to replay.")] = Path("."),
+    since: Annotated[str | None, typer.Option(help="Only PRs merged on or after this date (YYYY-MM-DD or ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only PRs merged on or before this date (a date includes the whole day).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most N PRs (the newest of the selection).")] = None,
+    sample: Annotated[int | None, typer.Option(min=1, help="A random sample of N PRs of the window (see --seed).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    output_format: Annotated[ReplayFormat, typer.Option("--format", help="text, json (one object), jsonl (a line per PR, then the summary).")] = ReplayFormat.text,
+    state: Annotated[Path | None, typer.Option("--state", help="Resumable state file (JSONL); default: in the cache directory.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Policy YAML for every PR instead of its base .quorum.yml.")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Review every PR again, ignoring results in the state file.")] = False,
+    no_state: Annotated[bool, typer.Option("--no-state", help="Do not read or write a state file.")] = False,
+) -> None:
+    """Replay merged PRs (squash `(#N)` and merge commits) through the policy; report approval and bad-approval rates."""
+    run_guarded(
+        lambda: _replay(repo, since, until, limit, sample, seed, output_format, state, policy, fresh, no_state)
+    )
+
+
+def parse_date(value: str, *, end_of_day: bool = False) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC, or the day's last second with ``end_of_day``) or ISO 8601 (naive = UTC).
+
+    Raises ValueError with a one-line message for anything else.
+    """
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD or ISO 8601)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if end_of_day and len(value.strip()) == 10:
+        parsed = datetime.combine(parsed.date(), time.max, UTC).replace(microsecond=0)
+    return parsed
+
+
+def _replay(
+    repo: Path,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    sample: int | None,
+    seed: int,
+    output_format: ReplayFormat,
+    state: Path | None,
+    policy: Path | None,
+    fresh: bool,
+    no_state: bool,
+) -> None:
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.evals.history import head_info  # noqa: PLC0415
+    from bot.evals.replay import ReplayConfig, default_state_path, run_replay  # noqa: PLC0415
+    from bot.policy import load_policy  # noqa: PLC0415
+
+    try:
+        since_dt = parse_date(since) if since else None
+        until_dt = parse_date(until, end_of_day=True) if until else None
+    except ValueError as exc:
+        fail(str(exc))
+    policy_text = None
+    if policy is not None:
+        try:
+            policy_text = policy.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    repo = repo.expanduser().resolve()
+    if not repo.is_dir():
+        fail(f"not a directory: {repo}")
+    settings = Settings()
+    if no_state:
+        state_path = None
+    elif state is not None:
+        state_path = state.expanduser().resolve()
+    else:
+        head_sha, _ = head_info(repo)
+        version = load_policy(policy_text, source="--policy").version
+        state_path = default_state_path(settings.cache_dir, repo, head_sha, version)
+    config = ReplayConfig(
+        repo=repo, since=since_dt, until=until_dt, limit=limit, sample=sample, seed=seed, state_path=state_path,
+        cache_dir=settings.cache_dir / "index", policy_text=policy_text, fresh=fresh,
+    )
+    try:
+        with _progress() as on_progress:
+            report = run_replay(config, on_progress=on_progress)
+    except OSError as exc:
+        fail(f"cannot write state file {state_path}: {exc.strerror or exc}")
+    if output_format is ReplayFormat.json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif output_format is ReplayFormat.jsonl:
+        for rec in report.records:
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({"type": "summary", **report.as_dict(with_records=False)}, ensure_ascii=False) + "\n")
+    else:
+        from rich.console import Console  # noqa: PLC0415
+
+        print_replay(report, Console(highlight=False, width=None if sys.stdout.isatty() else 150))
+
+
+class _progress:
+    """A rich progress bar on stderr while the replay runs (only when stderr is a terminal)."""
+
+    def __enter__(self):  # noqa: ANN204 - returns the progress callback
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+
+        console = Console(stderr=True)
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=console, disable=not console.is_terminal, transient=False,
+        )
+        self._bar.start()
+        self._tasks: dict[str, Any] = {}
+
+        def on_progress(phase: str, done: int, total: int) -> None:
+            if phase not in self._tasks:
+                label = "blaming fix PRs (SZZ)" if phase == "labels" else "reviewing PRs"
+                self._tasks[phase] = self._bar.add_task(label, total=total or None)
+            self._bar.update(self._tasks[phase], completed=done, total=total or None)
+
+        return on_progress
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
+def print_replay(report: Any, console: Any) -> None:
+    """Print a :class:`bot.evals.replay.ReplayReport` as text: run facts, the side-by-side table of
+    Quorum and the baselines, base rates, latency, hold-back reasons and the goal check."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from bot.evals.stats import Rate  # noqa: PLC0415
+
+    s = report.summary
+    sel = report.selection
+
+    def pct(d: dict[str, Any]) -> str:
+        return Rate(k=d["k"], n=d["n"], low=d["low"], high=d["high"]).pct()
+
+    console.print(f"[bold]quorum replay[/bold] {report.repo} @ {report.head_sha[:12]} ({report.head_date[:10]})")
+    console.print(
+        f"PRs in history: {sel['prs_in_history']}   in window: {sel['prs_in_window']}   reviewed: {sel['prs_reviewed']}"
+        f" (reused from state: {report.reused})   errors: {s['errors']}   label-eligible: {s['eligible']}"
+    )
+    console.print(f"policy: {report.policy_version[:19]}   state: {report.state_path or '-'}")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    table = Table(title="Auto-approval and bad approvals (Wilson 95%)", title_justify="left")
+    for col in ("system", "auto-approve", "revert bad-approval", "SZZ bad-approval"):
+        table.add_column(col)
+    for name, entry in s["systems"].items():
+        table.add_row(
+            f"{name}\n[dim]{entry['description']}[/dim]", pct(entry["auto_approve"]),
+            pct(entry["revert_bad_approval"]), pct(entry["szz_bad_approval"]),
+        )
+    console.print(table)
+    console.print(f"base rates (eligible PRs): reverted {pct(s['base_rates']['revert'])}   SZZ {pct(s['base_rates']['szz'])}")
+    lat = s["latency_ms"]
+    console.print(f"review latency: p50 {lat['p50']} ms   p95 {lat['p95']} ms   (n={lat['n']})")
+    console.print(f"actions: {json.dumps(s['actions'])}")
+    if s["holdbacks"]:
+        console.print("held back by (PRs, of which it was the only reason): " + ", ".join(
+            f"{k} {v['prs']} ({v['only_reason']})" for k, v in s["holdbacks"].items()))
+    if s["top_rules"]:
+        console.print("most frequent findings: " + ", ".join(f"{k} {v}" for k, v in s["top_rules"].items()))
+    console.print(f"labels: {json.dumps(s['labels'])}")
+    console.print(f"goal: {json.dumps(s['goal'])}")
+
+
+__all__ = ["parse_date", "print_replay", "register", "replay_command"]

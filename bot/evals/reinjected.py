@@ -1,0 +1,368 @@
+"""The ``reinjected`` suite: fix PRs from a repository's history, reversed so the bug comes back.
+
+For each selected fix PR ``F`` (a merged PR that :func:`bot.evals.labels.fix_kind` calls a fix)
+a synthetic pull request is built whose base is ``F`` and whose head puts back the pre-fix
+version of every *runtime source* file the fix changed (tests, docs and build files keep the
+fixed version, so nothing but the code gives the bug away). It gets a neutral title,
+``Update <file name>``, an empty body and a neutral author. The head commit is made with git
+plumbing only (``read-tree`` into a private index file, ``update-index --index-info``,
+``write-tree``, ``commit-tree``) in a scratch clone that shares the original's objects
+(``git clone --shared --bare``): nothing is checked out and the original repository is never
+written to.
+
+Figures: how many reversed fixes would be auto-approved (target 0) and the catch rate: the share
+of cases with at least one finding of severity ``minor`` or worse (info notes do not count)
+overlapping a reversed hunk (same file, line range intersecting the changed head-side lines),
+with a Wilson 95% interval; ``catch_major`` counts only findings of severity ``major`` or worse.
+
+By default the newest fix PRs whose reversal stays within the default policy's size caps
+(<= 200 changed lines, <= 10 files) are used, so that approval was possible at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.gitlocal import Git
+from bot.core.diff import parse_diff
+from bot.core.models import Action, Finding, Severity
+from bot.evals.baselines import is_runtime_source
+from bot.evals.history import MergedPR, find_merged_prs, head_info
+from bot.evals.labels import fix_kind
+from bot.evals.stats import rate
+
+DEFAULT_LIMIT = 40
+MAX_LINES = 200
+MAX_FILES = 10
+HELD_BACK = [Action.comment, Action.request_changes, Action.needs_human]
+
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Quorum Eval",
+    "GIT_AUTHOR_EMAIL": "eval@quorum.invalid",
+    "GIT_COMMITTER_NAME": "Quorum Eval",
+    "GIT_COMMITTER_EMAIL": "eval@quorum.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+    "LC_ALL": "C",
+}
+
+
+@dataclass
+class Reversal:
+    """One reversed fix: the fix PR, the runtime files put back, and per file the head-side line
+    ranges ``(first, last)`` of the reversed hunks (where a catching finding must land)."""
+
+    fix: MergedPR
+    files: list[str]
+    hunks: dict[str, list[tuple[int, int]]]
+    changed_lines: int
+    title: str
+
+    @property
+    def case_id(self) -> str:
+        """``reinjected-<PR number>-<sha[:8]>``."""
+        return f"reinjected-{self.fix.number}-{self.fix.sha[:8]}"
+
+
+@dataclass
+class ReinjectedResult:
+    """What happened to one reversed fix. ``action`` None: the case errored (``error`` says why)."""
+
+    reversal: Reversal
+    action: str | None
+    caught: bool
+    catching: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    latency_ms: float = 0.0
+
+
+def _git_env(index_file: str | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(_IDENTITY)
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    if index_file:
+        env["GIT_INDEX_FILE"] = index_file
+    return env
+
+
+def _run(repo: Path, *args: str, index_file: str | None = None, stdin: bytes | None = None) -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args], input=stdin, capture_output=True, env=_git_env(index_file), check=False
+    )
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"git {args[0]} failed: {err[0] if err else proc.returncode}")
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def scratch_clone(repo: Path, dest: Path) -> Path:
+    """A bare clone of ``repo`` at ``dest`` sharing its objects (``--shared``): synthetic commits
+    are written there, never into ``repo``. Returns ``dest``. Raises RuntimeError when git fails."""
+    proc = subprocess.run(
+        ["git", "clone", "--quiet", "--shared", "--bare", "--no-hardlinks", str(repo), str(dest)],
+        capture_output=True, env=_git_env(), check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError("git clone failed: " + proc.stderr.decode("utf-8", "replace").strip()[:200])
+    return dest
+
+
+def plan_reversal(repo: Path, fix: MergedPR) -> Reversal | None:
+    """The reversal of ``fix`` restricted to runtime source files, or None when the fix changed no
+    runtime source file. Reads ``git diff -U0 <fix> <fix's parent>`` of those files (read-only):
+    the hunk ranges are the changed lines only, without context."""
+    names = Git(repo).run("diff", "--name-only", "--no-renames", "-z", fix.base, fix.sha, "--").decode("utf-8", "replace")
+    files = sorted(p for p in names.split("\0") if p and is_runtime_source(p))
+    if not files:
+        return None
+    raw = Git(repo).run(
+        "diff", "-U0", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",
+        "--src-prefix=a/", "--dst-prefix=b/", fix.sha, fix.base, "--", *files,
+    ).decode("utf-8", "surrogateescape")
+    diff = parse_diff(raw)
+    hunks: dict[str, list[tuple[int, int]]] = {}
+    for fc in diff.files:
+        ranges = []
+        for h in fc.hunks:
+            first = h.target_start
+            last = h.target_start + max(h.target_length, 1) - 1
+            if h.target_length == 0:  # pure deletion: the lines around the gap
+                first, last = max(1, h.target_start), h.target_start + 1
+            ranges.append((first, last))
+        if ranges:
+            hunks[fc.path] = ranges
+    if not hunks:
+        return None
+    name = Path(files[0]).name
+    return Reversal(fix=fix, files=files, hunks=hunks, changed_lines=diff.changed_lines, title=f"Update {name}")
+
+
+def build_reversal(scratch: Path, reversal: Reversal, workdir: Path) -> str:
+    """Make the synthetic head commit in ``scratch``: the fix's tree with each runtime file put back
+    to its version in the fix's parent (removed when the fix added it), parent = the fix commit.
+    Uses a private index file below ``workdir``. Returns the commit SHA; raises RuntimeError."""
+    fix = reversal.fix
+    index = str(workdir / f"index-{fix.sha[:12]}")
+    _run(scratch, "read-tree", fix.sha, index_file=index)
+    lines = []
+    for path in reversal.files:
+        entry = _run(scratch, "ls-tree", "-z", fix.base, "--", path).rstrip("\0")
+        if entry:
+            meta, _, _ = entry.partition("\t")
+            mode, _, blob = meta.split()
+            lines.append(f"{mode} {blob}\t{path}")
+        else:
+            lines.append(f"0 {'0' * 40}\t{path}")
+    _run(scratch, "update-index", "-z", "--index-info", index_file=index,
+         stdin="".join(line + "\0" for line in lines).encode("utf-8", "surrogateescape"))
+    tree = _run(scratch, "write-tree", index_file=index)
+    return _run(scratch, "commit-tree", tree, "-p", fix.sha, "-m", reversal.title)
+
+
+def overlaps(finding: Finding, hunks: dict[str, list[tuple[int, int]]]) -> bool:
+    """True when ``finding`` sits in a reversed file and its lines intersect a reversed hunk."""
+    if finding.path is None or finding.line is None or finding.path not in hunks:
+        return False
+    first, last = finding.line, finding.end_line if finding.end_line is not None else finding.line
+    return any(first <= b and a <= last for a, b in hunks[finding.path])
+
+
+def select_fixes(
+    prs: Sequence[MergedPR],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    exclude: set[str] | None = None,
+) -> list[MergedPR]:
+    """Fix PRs among ``prs`` (see :func:`bot.evals.labels.fix_kind`), newest first, in the window."""
+    out = []
+    for pr in sorted(prs, key=lambda p: p.timestamp, reverse=True):
+        if since is not None and pr.date < _aware(since):
+            continue
+        if until is not None and pr.date > _aware(until):
+            continue
+        if exclude and pr.sha in exclude:
+            continue
+        if fix_kind(pr) is not None:
+            out.append(pr)
+    return out
+
+
+def _aware(d: datetime) -> datetime:
+    from datetime import UTC  # noqa: PLC0415
+
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def run_reinjected(
+    repo: Path,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    sample: int | None = None,
+    seed: int = 0,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_lines: int = MAX_LINES,
+    max_files: int = MAX_FILES,
+    policy_text: str | None = None,
+    reasoner: Any | None = None,
+    cache_dir: Path | None = None,
+    on_done: Callable[[ReinjectedResult], None] | None = None,
+) -> tuple[list[ReinjectedResult], dict[str, Any]]:
+    """Reverse up to ``limit`` fix PRs of ``repo`` (newest first, or a seeded ``sample`` of the
+    eligible ones) and review each. Returns the results and the figures (see the module doc).
+
+    Raises SourceError for a path that is not a git repository; a case that fails to build or
+    review is an error result (never an approval).
+    """
+    import random  # noqa: PLC0415
+
+    from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
+    from bot.evals.runner import available_agents  # noqa: PLC0415
+    from subagents import default_agents  # noqa: PLC0415
+
+    repo = Path(repo).expanduser().resolve()
+    head_sha, _ = head_info(repo)
+    fixes = select_fixes(find_merged_prs(repo, ref=head_sha), since=since, until=until)
+    plans: list[Reversal] = []
+    for fix in fixes:
+        plan = plan_reversal(repo, fix)
+        if plan is not None and plan.changed_lines <= max_lines and len(plan.files) <= max_files:
+            plans.append(plan)
+            if sample is None and len(plans) >= limit:
+                break
+    if sample is not None and sample < len(plans):
+        plans = random.Random(seed).sample(plans, sample)
+    plans = plans[:limit]
+    present, missing = available_agents()
+    results: list[ReinjectedResult] = []
+    with tempfile.TemporaryDirectory(prefix="quorum-reinjected-") as tmp:
+        work = Path(tmp)
+        scratch = scratch_clone(repo, work / "scratch.git")
+        options = PipelineOptions(policy_text=policy_text, reasoner=reasoner, cache_dir=cache_dir or work / "index")
+        if missing:
+            options.agents = default_agents(present)
+        for plan in plans:
+            t0 = time.perf_counter()
+            snapshot = None
+            try:
+                head = build_reversal(scratch, plan, work)
+                snapshot = LocalGitSource(scratch, base=plan.fix.sha, head=head, title=plan.title, body="",
+                                          author="Quorum Eval").snapshot()
+                result = review_snapshot(snapshot, options)
+            except Exception as exc:  # noqa: BLE001 - a case that cannot run is reported, never approved
+                res = ReinjectedResult(reversal=plan, action=None, caught=False, error=f"{type(exc).__name__}: {exc}"[:500])
+            else:
+                findings = [f for v in result.verdicts for f in v.findings]
+                catching = [f for f in findings if f.severity.rank >= Severity.minor.rank and overlaps(f, plan.hunks)]
+                res = ReinjectedResult(
+                    reversal=plan, action=result.decision.action.value, caught=bool(catching), catching=catching,
+                    findings=findings, reasons=[r.rule_id for r in result.decision.reasons],
+                    statuses={v.agent: v.status.value for v in result.verdicts},
+                )
+            finally:
+                if snapshot is not None:
+                    for tree in (snapshot.head, snapshot.base):
+                        cat = getattr(tree, "_cat", None)
+                        if cat is not None:
+                            cat.close()
+            res.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+            results.append(res)
+            if on_done is not None:
+                on_done(res)
+        shutil.rmtree(scratch, ignore_errors=True)
+    figures = reinjected_figures(results)
+    figures.update(repo=str(repo), head=head_sha, fix_prs_found=len(fixes))
+    if missing:
+        figures["missing_agents"] = missing
+    return results, figures
+
+
+def reinjected_figures(results: Sequence[ReinjectedResult]) -> dict[str, Any]:
+    """``cases``, ``errors``, ``auto_approved`` (target 0) with its rate, ``catch`` (catch rate with a
+    Wilson 95% interval), ``catch_major`` (the same with findings of severity >= major only),
+    ``actions``, and ``catching_rules`` (rule id -> cases it caught)."""
+    n = len(results)
+    approved = [r for r in results if r.action == Action.approve.value]
+    caught = [r for r in results if r.caught]
+    major = [r for r in results if any(f.severity.rank >= Severity.major.rank for f in r.catching)]
+    rules: Counter[str] = Counter()
+    for r in caught:
+        for rid in {f.rule_id for f in r.catching}:
+            rules[rid] += 1
+    return {
+        "cases": n,
+        "errors": sum(r.action is None for r in results),
+        "auto_approved": len(approved),
+        "auto_approved_rate": rate(len(approved), n).pct(),
+        "auto_approved_cases": [r.reversal.case_id for r in approved],
+        "catch_rate": rate(len(caught), n).pct(),
+        "catch": rate(len(caught), n).as_dict(),
+        "catch_rate_major": rate(len(major), n).pct(),
+        "catch_major": rate(len(major), n).as_dict(),
+        "approved_though_caught": sum(r.caught and r.action == Action.approve.value for r in results),
+        "caught_and_held_back": sum(r.caught and r.action not in (None, Action.approve.value) for r in results),
+        "actions": dict(Counter(r.action or "error" for r in results)),
+        "catching_rules": dict(rules.most_common()),
+    }
+
+
+def run(config: Any) -> Any:
+    """The suite entry point for ``quorum eval --suite reinjected --repo PATH`` (a
+    :class:`bot.evals.suites.SuiteConfig` in, a :class:`bot.evals.suites.SuiteReport` out).
+
+    ``config.extra`` may hold ``limit``, ``sample``, ``seed``, ``since``, ``until`` (datetimes),
+    ``cache_dir``. Raises ScenarioError when no ``--repo`` was given.
+    """
+    from bot.evals.metrics import CaseMatch  # noqa: PLC0415
+    from bot.evals.runner import CaseOutcome  # noqa: PLC0415
+    from bot.evals.scenarios import ScenarioError  # noqa: PLC0415
+    from bot.evals.suites import SuiteReport  # noqa: PLC0415
+
+    if config.repo is None:
+        raise ScenarioError("the reinjected suite needs --repo PATH (a local clone with merged PRs)")
+    extra = dict(config.extra or {})
+    start = time.perf_counter()
+    results, figures = run_reinjected(
+        Path(config.repo), limit=int(extra.get("limit", DEFAULT_LIMIT)), sample=extra.get("sample"),
+        seed=int(extra.get("seed", 0)), since=extra.get("since"), until=extra.get("until"),
+        policy_text=config.policy_text, reasoner=config.reasoner, cache_dir=extra.get("cache_dir"),
+    )
+    cases = []
+    for r in results:
+        action = Action(r.action) if r.action else None
+        cases.append(CaseOutcome(
+            id=r.reversal.case_id, suite="reinjected", focus="policy", language="mixed", clean=False,
+            expected=list(HELD_BACK), action=action, decision_ok=action is not None and action is not Action.approve,
+            statuses=r.statuses, reasons=r.reasons, findings=r.findings, match=CaseMatch(), error=r.error,
+            review_ms=r.latency_ms,
+        ))
+    notes = [f"reversed fix PR #{r.reversal.fix.number} ({r.reversal.fix.title[:70]}) was auto-approved"
+             for r in results if r.action == Action.approve.value]
+    if figures.get("missing_agents"):
+        notes.append(f"agents missing: {', '.join(figures['missing_agents'])} (no approval possible)")
+    return SuiteReport(
+        suite="reinjected", model=config.model or "offline", suite_dir=str(config.repo),
+        elapsed_s=round(time.perf_counter() - start, 2), figures=figures, notes=notes, cases=cases,
+    )
+
+
+__all__ = [
+    "Reversal", "ReinjectedResult", "build_reversal", "overlaps", "plan_reversal", "reinjected_figures",
+    "run", "run_reinjected", "scratch_clone", "select_fixes",
+]
