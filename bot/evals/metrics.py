@@ -3,7 +3,7 @@
 Pure functions over findings and labels; no I/O.
 
 Matching (per case): an expected finding is a *hit* when some reported finding has the same agent
-(or the spec says ``*``), a rule id equal to the spec's rule or starting with it (``*``: any), the
+(or the spec says ``*``), a rule id equal to one of the spec's rules or starting with it (``*``: any), the
 same path (spec path None: any) and a line range overlapping the spec's ``lines`` (spec lines
 None: any; a reported finding without a line never overlaps a range). Otherwise it is a *miss*.
 A reported finding that matches no expected and no allowed spec is a *false alarm* when its
@@ -40,7 +40,7 @@ def spec_matches(spec: FindingSpec, finding: Finding) -> bool:
     """True when ``finding`` satisfies ``spec`` (agent, rule prefix, path, line overlap)."""
     if spec.agent != "*" and spec.agent != finding.agent:
         return False
-    if not rule_matches(spec.rule, finding.rule_id):
+    if not any(rule_matches(rule, finding.rule_id) for rule in spec.rule):
         return False
     if spec.path is not None and spec.path != finding.path:
         return False
@@ -150,7 +150,7 @@ def tally(matches: Iterable[CaseMatch]) -> tuple[dict[str, Counts], dict[str, Co
             _bump(rules, hit.finding.rule_id, "tp")
         for spec in m.misses:
             _bump(agents, spec.agent, "fn")
-            _bump(rules, spec.rule, "fn")
+            _bump(rules, spec.rule_label, "fn")
         for f in m.false_alarms:
             _bump(agents, f.agent, "fp")
             _bump(rules, f.rule_id, "fp")

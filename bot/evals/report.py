@@ -71,14 +71,15 @@ def _problems(case: CaseOutcome) -> list[str]:
 def print_report(report: SuiteReport, console: Console, *, show_cases: bool = True) -> None:
     """Print ``report`` as text (see the module docstring)."""
     s: Summary | None = report.summary
-    console.print(f"[bold]quorum eval[/bold] suite={report.suite} model={report.model} data={report.suite_dir}")
+    console.print(f"[bold]quorum eval[/bold] suite={report.suite} model={report.model} data={report.suite_dir}", soft_wrap=True)
     if s is not None:
         console.print(
             f"cases: {s.cases}   decisions as labelled: {s.decision_ok}/{s.cases}   errors: {s.errors}   "
-            f"wall: {report.elapsed_s:.1f}s (build {s.build_s:.1f}s, review {s.review_s:.1f}s, summed over threads)"
+            f"wall: {report.elapsed_s:.1f}s (build {s.build_s:.1f}s, review {s.review_s:.1f}s, summed over threads)",
+            soft_wrap=True,
         )
     for note in report.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True)
     if s is not None:
         console.print(_counts_table("Findings per agent", "agent", s.per_agent, s.overall))
         console.print(_counts_table("Findings per rule", "rule", s.per_rule))
@@ -106,9 +107,9 @@ def print_report(report: SuiteReport, console: Console, *, show_cases: bool = Tr
         if bad:
             console.print(f"[bold]Cases not meeting their labels ({len(bad)})[/bold]")
         for case, problems in bad:
-            console.print(f"- {case.id} [{case.focus}, {case.language}]", highlight=False)
+            console.print(f"- {case.id} [{case.focus}, {case.language}]", highlight=False, markup=False, soft_wrap=True)
             for line in problems:
-                console.print(f"    {line}", highlight=False, markup=False)
+                console.print(f"    {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _figure(value: Any) -> str:

@@ -5,8 +5,8 @@ the head commit changes (``null`` deletes a file), the title, body and author, a
 human reviewer expects Quorum to say about it:
 
 - ``expect.findings``: findings that must appear, each ``{agent, rule, path, lines}``. ``rule`` is
-  an exact rule id (``safety/secret``, ``QPY003``) or a prefix (``safety/``, ``QPY``, ``logic/``);
-  ``"*"`` is any rule. ``lines`` is an inclusive head-revision range ``[start, end]`` (a single
+  an exact rule id (``safety/secret``, ``QPY003``) or a prefix (``safety/``, ``QPY``); ``"*"`` is
+  any rule; a list means any of its entries. ``lines`` is an inclusive head-revision range ``[start, end]`` (a single
   number means one line); omitted, any line (or none: file- and PR-level findings).
 - ``expect.absent``: findings that must not appear (negative cases).
 - ``expect.allow``: findings that are acceptable but not required (neither hit nor false alarm).
@@ -15,6 +15,10 @@ human reviewer expects Quorum to say about it:
 
 Files on disk are YAML: one mapping (one case) or a list of mappings (a small group). Loading is
 parsing only (``yaml.safe_load``); nothing in a scenario is executed.
+
+Fake credentials are written as placeholders, ``{{fake:NAME}}`` (see :data:`FAKE_SECRETS`), and
+expanded when the case is loaded, so the suite's files do not trip secret scanners. Line numbers
+in labels refer to the expanded text (``private_key_pem`` spans several lines).
 """
 
 from __future__ import annotations
@@ -37,6 +41,38 @@ FOCUS = (*AGENT_NAMES, "policy")
 """Values of ``Case.agent``: the sub-agent a case is mainly about, or ``policy`` for the gates."""
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+_FAKE_RE = re.compile(r"\{\{fake:([a-z0-9_]+)\}\}")
+
+_PEM = "-----" + "BEGIN RSA PRIVATE KEY" + "-----"
+_PEM_END = "-----" + "END RSA PRIVATE KEY" + "-----"
+FAKE_SECRETS: dict[str, str] = {
+    # Assembled from pieces so that no scanner sees a whole credential in this file. None is real.
+    "aws_access_key_id": "AKIA" + "Q4NSBIM3" + "ZD7RXW5T",
+    "aws_secret_access_key": "k3Jd9+Xq2Lw" + "8ZpT5vN0bR4yH7cF1mG6sA/eU" + "oQiW",
+    "github_token": "ghp_" + "R8mK2xQ7vLp4Tz9Wn3Yb" + "6Hc1Jd5Fg0Se2Uak",
+    "stripe_live_key": "sk_" + "live_" + "51HqPz7Kd2Lm9Xr4Vt8Bw3Ny6Gc",
+    "slack_token": "xox" + "b-2741936550-" + "1188273645219-Zq8WmX2pLr7TkV9sYc4Nd1Hb",
+    "private_key_pem": "\n".join([
+        _PEM,
+        "MIIEowIBAAKCAQEAx3Hq9Vn2Lr8Tz5Wm1Yb6Hc4Jd0Fg7Se3Ua9Kp2Qx8Lm5Rt1Vz",
+        "4Nw7By3Gc6Hd2Jf9Kl0Mn5Pq8Rs1Tu4Vw7Xy0Za3Bc6De9Fg2Hi5Jk8Lm1No4Pq7R",
+        "s0Tu3Vw6Xy9Za2Bc5De8Fg1Hi4Jk7Lm0No3Pq6Rs9Tu2Vw5Xy8Za1Bc4De7Fg0HiQ",
+        _PEM_END,
+    ]),
+}
+"""Fake credentials for ``{{fake:NAME}}`` placeholders in scenario text and files."""
+
+
+def expand_fakes(text: str) -> str:
+    """``text`` with every ``{{fake:NAME}}`` replaced. Raises ValueError for an unknown NAME."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in FAKE_SECRETS:
+            raise ValueError(f"unknown placeholder {{{{fake:{name}}}}} (valid: {', '.join(sorted(FAKE_SECRETS))})")
+        return FAKE_SECRETS[name]
+
+    return _FAKE_RE.sub(sub, text)
 
 
 class ScenarioError(QuorumError):
@@ -45,6 +81,10 @@ class ScenarioError(QuorumError):
 
 def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
+
+
+def _as_tuple(value: Any) -> Any:
+    return (value,) if isinstance(value, str) else value
 
 
 def _as_range(value: Any) -> Any:
@@ -56,7 +96,8 @@ def _as_range(value: Any) -> Any:
 class FindingSpec(BaseModel):
     """One expected (or forbidden, or allowed) finding.
 
-    ``agent``: an agent name or ``"*"`` (any agent). ``rule``: exact id or prefix, ``"*"`` any.
+    ``agent``: an agent name or ``"*"`` (any agent). ``rule``: an exact id or prefix (``"*"``: any),
+    or a list of them, any of which will do (``[logic/inverted-condition, logic/boundary-change]``).
     ``path``: head path, None for any path (PR-level findings have no path). ``lines``: inclusive
     head line range, None for any line. ``note``: why a human expects it (documentation only).
     """
@@ -64,7 +105,7 @@ class FindingSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     agent: str
-    rule: str = "*"
+    rule: Annotated[tuple[str, ...], BeforeValidator(_as_tuple)] = ("*",)
     path: str | None = None
     lines: Annotated[tuple[int, int] | None, BeforeValidator(_as_range)] = None
     note: str | None = None
@@ -78,10 +119,18 @@ class FindingSpec(BaseModel):
 
     @field_validator("rule")
     @classmethod
-    def _rule_shape(cls, value: str) -> str:
-        if not value.strip() or value != value.strip():
-            raise ValueError("rule must be a non-empty id or prefix without surrounding spaces")
+    def _rule_shape(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("rule must name at least one id or prefix")
+        for rule in value:
+            if not rule.strip() or rule != rule.strip():
+                raise ValueError("each rule must be a non-empty id or prefix without surrounding spaces")
         return value
+
+    @property
+    def rule_label(self) -> str:
+        """The rule(s) as one string: ``logic/inverted-condition|logic/boundary-change``."""
+        return "|".join(self.rule)
 
     @field_validator("lines")
     @classmethod
@@ -95,7 +144,7 @@ class FindingSpec(BaseModel):
         where = self.path or "*"
         if self.lines:
             where += f":{self.lines[0]}" + (f"-{self.lines[1]}" if self.lines[1] != self.lines[0] else "")
-        return f"{self.agent}:{self.rule}@{where}"
+        return f"{self.agent}:{self.rule_label}@{where}"
 
 
 class Expect(BaseModel):
@@ -126,8 +175,8 @@ class Case(BaseModel):
     title: str
     body: str = ""
     author: str | None = None
-    base: dict[str, str] = Field(default_factory=dict)
-    head: dict[str, str | None] = Field(min_length=1)
+    base: dict[str, str | bytes] = Field(default_factory=dict)
+    head: dict[str, str | bytes | None] = Field(min_length=1)
     expect: Expect
     tags: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -139,10 +188,17 @@ class Case(BaseModel):
             raise ValueError(f"id {value!r} must match {_ID_RE.pattern}")
         return value
 
+    @field_validator("title", "body")
+    @classmethod
+    def _expand_text(cls, value: str) -> str:
+        return expand_fakes(value)
+
     @field_validator("base", "head")
     @classmethod
     def _safe_paths(cls, files: dict[str, Any]) -> dict[str, Any]:
-        for path in files:
+        for path, content in list(files.items()):
+            if isinstance(content, str):
+                files[path] = expand_fakes(content)
             norm = posixpath.normpath(path)
             if (
                 not path or path.startswith("/") or "\\" in path or norm != path
@@ -216,4 +272,4 @@ def load_cases(directory: Path, suite: str) -> list[Case]:
     return cases
 
 
-__all__ = ["FOCUS", "LANGUAGES", "Case", "Expect", "FindingSpec", "ScenarioError", "load_cases"]
+__all__ = ["FAKE_SECRETS", "FOCUS", "LANGUAGES", "Case", "Expect", "FindingSpec", "ScenarioError", "expand_fakes", "load_cases"]
