@@ -13,8 +13,9 @@ removed ones read from the base revision), with the head :class:`~bot.codeindex.
   sites passing ``*args`` / ``**kwargs`` are not judged.
 - ``paths/changed-constant-used`` (minor; major when used in more than 3 files): a module-level
   constant (``UPPER_CASE`` or a string) whose value changed and which other files read.
-- ``paths/wide-reach`` (info; minor above 10 call sites or 5 files; major above 20 files): how
-  many call sites, files and entry points a behaviour change reaches, with a call path.
+- ``paths/wide-reach`` (info; minor above 10 call sites or 5 files; major above 20 files, all
+  counted outside test code): how many call sites, files and entry points a behaviour change
+  reaches, with a call path.
   Changes to comments, docstrings and layout only are not counted (canonical token streams of
   :mod:`subagents._pyast`).
 
@@ -307,10 +308,9 @@ class _Run:
         return paths[0][1:] if paths else []
 
     def _removed(self, sym: Changed, b: Definition) -> None:
-        if b.kind in ("function", "method", "class"):
-            calls = self.index.resolved_callers(b)
-        else:
-            calls = []
+        calls = self.index.resolved_callers(b) if b.kind in ("function", "method", "class") else []
+        if b.kind == "method" and calls and self._maybe_inherited(sym, b):
+            calls = [(c, how) for c, how in calls if how not in ("local", "inherit", "name")]
         uses = [] if b.kind in ("function", "method", "class") else self.index.references(b)
         if sym.fc.kind is not ChangeKind.deleted:
             uses = [u for u in uses if u.path != b.path]
@@ -347,6 +347,21 @@ class _Run:
                 anchor=f"removed {b.qualname}",
             )
         )
+
+    def _maybe_inherited(self, sym: Changed, b: Definition) -> bool:
+        """A method removed from a class that still exists with base classes, while some class in
+        the head tree defines a method of that name: ``self.name()`` may now be inherited."""
+        if not b.parent or sym.fc.kind is ChangeKind.deleted:
+            return False
+        class_key = sym.key.rsplit(".", 1)[0]
+        head_class = None
+        for d in self.index.definitions(b.parent.rsplit(".", 1)[-1]):
+            entry = self.index.files.get(d.path)
+            if d.kind == "class" and d.path == sym.fc.path and entry and _local_key(d, entry.module) == class_key:
+                head_class = d
+        if head_class is None or not head_class.bases:
+            return False
+        return any(d.kind == "method" for d in self.index.definitions(b.name))
 
     def _stale_calls(self, sym: Changed, b: Definition, h: Definition) -> None:
         if any(dec.split("(", 1)[0] in _SKIP_SIGNATURE_DECORATORS for dec in h.decorators):
@@ -418,9 +433,10 @@ class _Run:
         if reach.call_sites == 0:
             return
         files = [f for f in reach.files if not is_test_path(f)]
+        calls = sum(1 for c, _ in self.index.resolved_callers(h) if not is_test_path(c.path))
         if len(files) > 20:
             severity = Severity.major
-        elif reach.call_sites > 10 or len(files) > 5:
+        elif calls > 10 or len(files) > 5:
             severity = Severity.minor
         else:
             severity = Severity.info
@@ -435,7 +451,7 @@ class _Run:
             path=h.path,
             line=h.line,
             message=(
-                f"`{h.qualname}` is called from {reach.call_sites} call site(s); the change reaches "
+                f"`{h.qualname}` is called from {reach.call_sites} call site(s) ({calls} outside tests); the change reaches "
                 f"{len(reach.files)} file(s) ({len(files)} outside tests) and {len(reach.entry_points)} "
                 f"entry point(s): {entries}" + ("" if reach.complete else " (search bounded)")
             ),

@@ -286,12 +286,12 @@ class Resolution:
         if "." not in callee:
             if not module_level:
                 return None
-            if call.path == d.path:
-                return "local"
             binding = self._py_binding(entry, callee)
-            if binding is not None:
+            if binding is not None:  # an import shadows a definition of the same name
                 module, member = binding
                 return "import" if member is not None and self._py_denotes(module, member, d, name) else None
+            if call.path == d.path:
+                return "local"
             for imp in entry.imports:
                 if imp.name == "*" and self._py_denotes(self._py_absolute(entry, imp), name, d, name):
                     return "import"

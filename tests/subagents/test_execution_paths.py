@@ -232,3 +232,28 @@ def test_accepts_and_shifted_helpers() -> None:
     renamed = (Param("x", "positional", False), Param("y", "positional", False))
     assert shifted(old, renamed, False, call._replace(positional=2)) is None
     assert shifted(old, (Param("b", "positional", False),), False, call) == ("a", "b")
+
+
+def test_method_moved_to_a_base_class_is_not_flagged(review) -> None:  # noqa: ANN001
+    base = {
+        "shop/base.py": "class BaseCart:\n    pass\n",
+        "shop/cart.py": "from shop.base import BaseCart\n\nclass Cart(BaseCart):\n    def total(self):\n        return 1\n\n    def show(self):\n        return self.total()\n",
+    }
+    head = {
+        "shop/base.py": "class BaseCart:\n    def total(self):\n        return 1\n",
+        "shop/cart.py": "from shop.base import BaseCart\n\nclass Cart(BaseCart):\n    def show(self):\n        return self.total()\n",
+    }
+    assert by_rule(review(base, head), "paths/removed-symbol-still-called") == []
+
+
+def test_removed_method_still_called_on_self(review) -> None:  # noqa: ANN001
+    base = {"shop/cart.py": "class Cart:\n    def total(self):\n        return 1\n\n    def show(self):\n        return self.total()\n"}
+    head = {"shop/cart.py": "class Cart:\n    def show(self):\n        return self.total()\n"}
+    [f] = by_rule(review(base, head), "paths/removed-symbol-still-called")
+    assert f.severity is Severity.critical and "shop/cart.py:3 shop.cart.Cart.show" in f.evidence
+
+
+def test_function_moved_and_reimported_is_not_flagged(review) -> None:  # noqa: ANN001
+    base = {"app/a.py": "def f():\n    return 1\n\ndef g():\n    return f()\n", "app/b.py": ""}
+    head = {"app/a.py": "from app.b import f\n\ndef g():\n    return f()\n", "app/b.py": "def f():\n    return 1\n"}
+    assert by_rule(review(base, head), "paths/removed-symbol-still-called") == []
