@@ -28,6 +28,7 @@ an extractor changed. Bounded by ``ctx.time_left()``: under 0.2 s left it stops 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
@@ -102,20 +103,12 @@ class ExecutionPathsAgent(SubAgent):
             index = build_index(ctx.head)
             notes.append("no shared code index: built one for this agent")
         run = _Run(ctx, index)
-        for fc in supported:
+        for sym in run.all_changed(supported):
             if run.out_of_time():
                 truncated = True
+                notes.append("stopped early: review time budget nearly used up")
                 break
-            for sym in run.changed_symbols(fc):
-                if run.out_of_time():
-                    truncated = True
-                    break
-                run.check(sym)
-            else:
-                continue
-            break
-        if truncated and run.out_of_time():
-            notes.append("stopped early: review time budget nearly used up")
+            run.check(sym)
         return Analysis(findings=run.finish(notes), confidence=confidence, truncated=truncated, notes=notes)
 
 
@@ -230,6 +223,11 @@ class _Run:
         if data is None or len(data) > MAX_FILE_BYTES:
             return None, data
         return extract(lang, path, data), data
+
+    def all_changed(self, files: list[FileChange]) -> Iterator[Changed]:
+        """Changed symbols of every file, lazily (per-file state is set while its symbols run)."""
+        for fc in files:
+            yield from self.changed_symbols(fc)
 
     def changed_symbols(self, fc: FileChange) -> list[Changed]:
         """Innermost definitions around added (head) and removed (base) lines, paired by local name."""

@@ -331,14 +331,14 @@ class CodeIndex(Resolution):
         """Heuristic: is ``d`` reachable from outside the repository's own code?
 
         Entry points are functions, methods and classes outside test code that are: named
-        ``main`` at module level; decorated as a route, CLI command or task; or public API —
+        ``main`` at module level (or Go ``init``); decorated as a route, CLI command or task; or public API —
         Python: listed in ``__all__``, defined in or re-exported by a package ``__init__``
         (public methods of such classes too); JS/TS: exported (and methods of exported classes);
         Go: exported from a non-``main``, non-``internal`` package.
         """
         if d.kind not in ("function", "method", "class") or is_test_path(d.path):
             return False
-        if d.name == "main" and d.parent is None:
+        if d.parent is None and (d.name == "main" or (d.name == "init" and d.path.endswith(".go"))):
             return True
         if any(_ROUTE_DECORATOR.search(dec.split("(", 1)[0]) for dec in d.decorators):
             return True
@@ -350,7 +350,7 @@ class CodeIndex(Resolution):
         fam = family_of(entry.language)
         if fam == "go":
             parts = posixpath.dirname(d.path).split("/")
-            return d.exported and entry.has_main is False and "internal" not in parts
+            return d.is_public and not entry.has_main and "internal" not in parts
         top, nested = self._top_level(d, entry)
         if top is None or (nested and not self._only_classes_between(d, entry)):
             return False
