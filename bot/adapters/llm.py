@@ -88,6 +88,11 @@ class LiteLLMClient:
 
     # ------------------------------------------------------------------ public API
 
+    def warm_up(self) -> None:
+        """Import litellm now (seconds), in the calling thread, rather than in the first of
+        several agent threads that would all wait on the import lock."""
+        _litellm()
+
     def complete(
         self,
         models: Sequence[str],
@@ -340,4 +345,5 @@ def reasoner_from_settings(
         max_output_tokens=settings.llm_max_output_tokens,
         agent_token_budget=settings.llm_agent_token_budget,
     )
+    client.warm_up()
     return Reasoner(client, config, cache=DiskCache(cache_dir or settings.cache_dir / "llm"))

@@ -8,9 +8,10 @@ deterministic one (findings added, risk = max, status = the stricter, confidence
 Fail closed: a unit that fails makes the whole advisory verdict ``abstain`` (with the reason);
 units left out for the token budget or the deadline, and prompts cut to fit, make it
 ``truncated``. Instructions aimed at the reviewer are reported deterministically by the
-``safety`` agent (``safety/prompt-injection``, critical), whatever a model says; a model that
-reports them (``injection_suspected`` or a ``prompt_injection`` finding) adds the same critical
-finding to its own agent.
+``safety`` agent (``safety/prompt-injection``), whatever a model says; a model that reports them
+(``injection_suspected`` or a ``prompt_injection`` finding) adds a ``safety/prompt-injection``
+finding (major, like the safety agent's: the policy routes it to a human, never to approval) to
+its own agent.
 """
 
 from __future__ import annotations
@@ -301,7 +302,7 @@ class Reasoner:
                 Finding.make(
                     rule_id=INJECTION_RULE,
                     agent=agent,
-                    severity=Severity.critical,
+                    severity=Severity.major,
                     path=unit.path,
                     message="The model reported instructions aimed at the reviewer in this "
                     f"{'file' if unit.path else 'pull request'}; it is never auto-approved.",
@@ -330,7 +331,7 @@ class Reasoner:
             end_line = line
         anchor_text = text_lines[line - 1].strip() if line is not None else ""
         if f.kind is FindingKind.prompt_injection:
-            rule_id, severity = INJECTION_RULE, Severity.critical
+            rule_id, severity = INJECTION_RULE, Severity.major
         else:
             rule_id, severity = f"{agent}/llm-{f.kind.value.replace('_', '-')}", f.severity
         return Finding.make(

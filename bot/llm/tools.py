@@ -5,6 +5,7 @@ Tools (OpenAI function-calling specs, arguments validated with ``extra="forbid"`
 - ``read_file(path, revision="head"|"base", start_line=1, end_line=None)``: numbered lines;
 - ``show_definition(name)``: where a symbol is defined (code index) and its head source;
 - ``find_references(name)`` / ``find_callers(name)``: reference and call sites (code index);
+- ``trace_callers(name)``: call paths from a symbol up toward entry points (code index);
 - ``search_code(query)``: definitions whose name contains ``query`` (code index).
 
 They only read the ReviewContext's TreeViews and code index: nothing runs, nothing is written.
@@ -59,6 +60,7 @@ _SPECS: dict[str, tuple[type[BaseModel], str]] = {
     "show_definition": (_Name, "Show where a function, class or constant is defined and its source (head)."),
     "find_references": (_Name, "List the places that reference a name (head revision)."),
     "find_callers": (_Name, "List the call sites of a function or method, by its name (head revision)."),
+    "trace_callers": (_Name, "Call paths from a function up through its callers toward entry points (head revision)."),
     "search_code": (_Query, "Find definitions whose name contains the query (head revision)."),
 }
 
@@ -95,6 +97,8 @@ def _render(item: Any) -> str:
         return f"{where}-{end} {getattr(item, 'kind', '')} {item.qualname}{(' ' + sig) if sig else ''}".strip()
     if hasattr(item, "callee"):
         return f"{where} in {getattr(item, 'scope', '?')}: calls {item.callee}"
+    if isinstance(getattr(item, "name", None), str):
+        return f"{where} {item.name}"
     return where
 
 
@@ -182,14 +186,22 @@ class ToolBox:
     def _t_find_callers(self, args: _Name) -> str:
         return self._listing("callers", args.name, f"no callers of {args.name!r} in the code index")
 
+    def _t_trace_callers(self, args: _Name) -> str:
+        paths = list(_call(self._index(), "trace", args.name))
+        if not paths:
+            return f"no call paths to {args.name!r} in the code index"
+        return "each path: the symbol, then its callers (path:line symbol)\n" + _lines(paths, "paths")
+
     def _t_search_code(self, args: _Query) -> str:
         index = self._index()
-        if hasattr(index, "search"):
-            hits = list(index.search(args.query))
-        else:
-            hits = list(_call(index, "definitions", args.query))
-        if not hits:
+        files = getattr(index, "files", None)
+        if not isinstance(files, dict):
+            raise _ToolFailure("the code index cannot be searched")
+        needle = args.query.lower()
+        names = sorted({n for entry in files.values() for n in getattr(entry, "def_names", ()) if needle in n.lower()})
+        if not names:
             return f"no definition name contains {args.query!r}"
+        hits = [d for n in names[: MAX_RESULTS * 2] for d in _call(index, "definitions", n)]
         return _lines(hits, "definitions")
 
     # ------------------------------------------------------------------ helpers
@@ -236,48 +248,45 @@ def _check_path(path: str) -> str:
     return clean
 
 
-def traced_context(ctx: ReviewContext, change: FileChange, *, max_defs: int = 8, max_callers: int = 6) -> list[str]:
-    """Callers of the definitions a file's change touches, from the head code index.
+def traced_context(
+    ctx: ReviewContext, change: FileChange, *, max_defs: int = 8, max_callers: int = 6, max_paths: int = 3
+) -> list[str]:
+    """Execution-path evidence for a file's change, from the head code index.
 
-    Definitions come from parsing the head file (``bot.codeindex.extract``, supported languages
-    only); a definition is touched when a changed head line falls inside it (innermost wins).
-    Returns lines such as ``changed: pkg.mod.f (src/mod.py:10-30)`` followed by
-    ``  called from src/app.py:44 in pkg.app.main: calls f``. Empty when nothing applies or the
-    index is unavailable (never raises for index problems).
+    The definitions touched by the change are the innermost callables of ``change.path`` whose
+    line range holds a changed head line (``CodeIndex.definitions_in``). For each: its direct
+    callers (``CodeIndex.callers``) and up to ``max_paths`` call paths toward entry points
+    (``CodeIndex.trace``). Lines look like ``changed: pkg.mod.f (src/mod.py:10-30)``,
+    ``  called from src/app.py:44 in pkg.app.main: calls f`` and
+    ``  path: src/mod.py:10 pkg.mod.f -> src/app.py:44 pkg.app.main``. Empty when the index is
+    unavailable or knows nothing of the file (never raises for index problems).
     """
-    from bot.codeindex.extract import SUPPORTED_LANGUAGES, extract  # noqa: PLC0415 - tree-sitter, lazily
-
-    if change.language not in SUPPORTED_LANGUAGES or ctx.code_index is None:
-        return []
-    data = ctx.head.read(change.path)
-    if data is None:
-        return []
-    changed = change.changed_new_lines() or {h.target_start for h in change.hunks}
-    symbols = extract(change.language, change.path, data)
-    touched = []
-    for line in sorted(changed):
-        inside = [d for d in symbols.definitions if d.is_callable and d.line <= line <= d.end_line]
-        if inside:
-            best = min(inside, key=lambda d: d.end_line - d.line)
-            if best not in touched:
-                touched.append(best)
-    if not touched:
+    if ctx.code_index is None or change.is_binary:
         return []
     try:
         index = ctx.code_index()
-    except Exception:  # noqa: BLE001 - no index: the model can still use read_file
+    except Exception:  # noqa: BLE001 - no index: the model can still read files with its tools
         return []
-    out = []
+    if index is None or not hasattr(index, "definitions_in"):
+        return []
+    changed = change.changed_new_lines() or {h.target_start for h in change.hunks}
+    found = [d for d in index.definitions_in(change.path, changed) if getattr(d, "is_callable", False)]
+    touched = [
+        d for d in found if not any(o is not d and d.line <= o.line and o.end_line <= d.end_line for o in found)
+    ]
+    out: list[str] = []
     for d in touched[:max_defs]:
         signature = f" {d.signature}" if d.signature else ""
         out.append(f"changed: {d.qualname} ({d.path}:{d.line}-{d.end_line}){signature}")
-        callers = list(getattr(index, "callers", lambda _n: ())(d.name) or ())
+        callers = list(index.callers(d))
         if not callers:
             out.append("  no callers found by the index")
-        for c in callers[:max_callers]:
-            out.append(f"  called from {_render(c)}")
+        out.extend(f"  called from {_render(c)}" for c in callers[:max_callers])
         if len(callers) > max_callers:
             out.append(f"  … {len(callers) - max_callers} more callers (use find_callers)")
+        for steps in list(index.trace(d))[:max_paths] if callers else []:
+            if len(steps) > 1:
+                out.append(f"  path: {_render(steps)}")
     if len(touched) > max_defs:
         out.append(f"… {len(touched) - max_defs} more changed definitions")
     return out

@@ -11,10 +11,10 @@ Replies come from a script (:meth:`FakeLLM.script`, consumed in order) and then 
 valid answers, free text, tool calls, HTTP errors (429, 5xx, 401, ...) and timeouts.
 
 Token counting: ``prompt_tokens`` reported (and summed in :attr:`FakeLLM.prompt_tokens`) are
-counted over the request's messages and tool specs with tiktoken's ``cl100k_base`` when its
-offline copy is available (litellm points ``TIKTOKEN_CACHE_DIR`` at the copy it ships, and it
-is imported before any request reaches this server), else estimated as characters / 4; plus 4
-tokens per message, OpenAI's documented per-message overhead for its chat format.
+counted over the request's messages and tool specs with tiktoken's ``cl100k_base`` from the
+offline copy litellm ships (``TIKTOKEN_CACHE_DIR`` is pointed at it when unset, as litellm does
+itself; nothing is downloaded), else estimated as characters / 4; plus 4 tokens per message,
+OpenAI's documented per-message overhead for its chat format.
 
 Usage::
 
@@ -27,6 +27,7 @@ Usage::
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -44,12 +45,26 @@ DEFAULT_BASE_URL = "http://llm.test/v1"
 _UNIT_RE = re.compile(r"^QUORUM-UNIT agent=(\S+) unit=(\S+) prompt=(\S+)", re.MULTILINE)
 
 
+def _bundled_tokenizers() -> str | None:
+    """litellm's offline copy of the tiktoken files (found without importing litellm), or None."""
+    spec = importlib.util.find_spec("litellm")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        folder = os.path.join(root, "litellm_core_utils", "tokenizers")
+        if os.path.isdir(folder):
+            return folder
+    return None
+
+
 @lru_cache(maxsize=1)
 def _encoding() -> Any:
+    """cl100k_base from an offline copy (never downloaded), or None."""
     if not os.environ.get("TIKTOKEN_CACHE_DIR"):
-        return None
+        bundled = _bundled_tokenizers()
+        if bundled is None:
+            return None
+        os.environ["TIKTOKEN_CACHE_DIR"] = bundled  # what litellm itself sets when it counts tokens
     try:
-        import tiktoken  # noqa: PLC0415 - optional, offline copy only
+        import tiktoken  # noqa: PLC0415 - optional
 
         return tiktoken.get_encoding("cl100k_base")
     except Exception:  # noqa: BLE001 - no offline tokenizer: fall back to the estimate

@@ -156,11 +156,11 @@ def test_fallback_model_is_recorded(fake: FakeLLM, reasoner, ctx: ReviewContext)
     assert any("gpt-4o-mini" in n and "server" in n for n in v.notes)
 
 
-def test_model_reporting_injection_blocks(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
+def test_model_reporting_injection_adds_the_injection_finding(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
     fake.script(Reply.answer("pass", injection_suspected=True))
     v = run(ctx, reasoner())
-    assert v.status is Status.block
-    assert any(f.rule_id == "safety/prompt-injection" and f.severity is Severity.critical for f in v.findings)
+    assert v.status is Status.concern
+    assert any(f.rule_id == "safety/prompt-injection" and f.severity is Severity.major for f in v.findings)
 
 
 def test_model_text_is_cleaned_before_it_can_be_posted(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
