@@ -109,6 +109,9 @@ class ExecutionPathsAgent(SubAgent):
                 notes.append("stopped early: review time budget nearly used up")
                 break
             run.check(sym)
+        if not truncated and not run.reach_all():
+            truncated = True
+            notes.append("stopped early: review time budget nearly used up")
         return Analysis(findings=run.finish(notes), confidence=confidence, truncated=truncated, notes=notes)
 
 
@@ -195,6 +198,7 @@ class _Run:
         self.index = index
         self.findings: list[Finding] = []
         self.reach: list[tuple[int, Finding]] = []
+        self.reach_todo: list[tuple[Changed, Definition]] = []
         self.notes: list[str] = []
         self._starts: dict[tuple[str, str], list[int]] = {}
         self._fc: FileChange | None = None
@@ -289,7 +293,7 @@ class _Run:
         if b is not None and h.kind == "constant" and h.parent is None and self._body_changed(sym):
             self._constant_used(sym, h)
         if b is not None and h.kind in ("function", "method", "class") and self._body_changed(sym):
-            self._wide_reach(sym, h)
+            self.reach_todo.append((sym, h))
 
     def _anchor_line(self, sym: Changed) -> int | None:
         if sym.head is not None:
@@ -425,6 +429,23 @@ class _Run:
                 anchor=f"constant {h.qualname}",
             )
         )
+
+    def reach_all(self) -> bool:
+        """Reach findings for changed symbols that may have callers (files calling their name
+        first), until the time budget or :data:`MAX_REACH_FINDINGS` x 2 computations; False when
+        the budget cut it short."""
+        ranked = sorted(
+            ((len(self.index.paths_calling(self.index.call_name(h)[0])), sym, h) for sym, h in self.reach_todo),
+            key=lambda x: (-x[0], x[2].path, x[2].line),
+        )
+        for n, (_files, sym, h) in enumerate(ranked):
+            if self.out_of_time():
+                return False
+            if n >= 2 * MAX_REACH_FINDINGS:
+                self.notes.append(f"reach computed for the {n} most-called changed symbols only")
+                break
+            self._wide_reach(sym, h)
+        return True
 
     def _wide_reach(self, sym: Changed, h: Definition) -> None:
         reach = self.index.reach(h, depth=3)

@@ -156,6 +156,10 @@ class CodeIndex(Resolution):
         """Paths whose header lists ``name`` as defined (``def``), called (``call``) or read (``ref``)."""
         return self._name_maps[kind].get(name, [])
 
+    def paths_calling(self, name: str) -> list[str]:
+        """Paths of files that call something named ``name`` (from headers: cheap, unresolved)."""
+        return list(self._paths_with("call", name))
+
     def file(self, path: str) -> FileSymbols | None:
         """The symbols of ``path``, or None when it is not indexed."""
         entry = self.files.get(path)
