@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Webhook body cap; GitHub caps payloads at 25 MB")
     bot_login: str | None = Field(default=None, description="The App's bot login, e.g. quorum[bot] (default: from GET /app)")
     workers: int = Field(default=4, description="Review worker threads for quorum serve (QUORUM_WORKERS)")
+    github_write_interval_s: float = Field(default=1.0, description="Spacing of API writes per review (GitHub advises 1 s)")
 
     # LLM reasoning layer (no model: offline review, litellm never imported)
     model: str | None = Field(

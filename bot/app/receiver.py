@@ -21,7 +21,7 @@ from bot.core.webhook import (
     repo_name,
     verify_signature,
 )
-from bot.jobs import JobStore, JobStoreError
+from bot.jobs import Delivery, DeliveryWriter, JobStore, JobStoreError
 
 log = structlog.get_logger("quorum.webhook")
 
@@ -34,6 +34,8 @@ class Receiver:
     jobs: JobStore
     on_queued: Callable[[], None] = lambda: None
     bot_login: Callable[[], str | None] = lambda: None
+    writer: DeliveryWriter | None = None
+    """Group-commit writer; None stores each delivery in its own transaction."""
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -68,15 +70,10 @@ class Receiver:
         else:
             inst, repo = installation_id(event), repo_name(event)
             action = getattr(event, "action", None)
-            status = self.jobs.installation_status(inst) if inst is not None else None
-            if status in ("deleted", "suspended") and event_name not in ("installation", "installation_repositories"):
-                tasks, note = [], f"installation {inst} is {status}: ignored"
-                bound.warning("webhook.unknown_installation", installation_id=inst, status=status)
-            else:
-                tasks, note = plan(event, bot_login=self.bot_login())
+            tasks, note = plan(event, bot_login=self.bot_login())
+        item = Delivery(delivery, event_name, action, inst, repo, body, tasks, note)
         try:
-            outcome = self.jobs.record_delivery(delivery, event_name, action=action, installation_id=inst, repo=repo,
-                                                body=body, tasks=tasks, note=note)
+            outcome = self.writer.submit(item) if self.writer is not None else self.jobs.record_deliveries([item])[0]
         except JobStoreError as exc:
             bound.error("webhook.store_failed", error=str(exc), action="answered 503 so GitHub can redeliver")
             return 503, {"error": "could not store the delivery"}
@@ -84,6 +81,9 @@ class Receiver:
         if outcome.duplicate:
             bound.info("webhook.duplicate", reason="delivery id already stored", elapsed_ms=elapsed)
             return 200, {"status": "duplicate", "delivery": delivery}
+        if outcome.inactive_installation:
+            note = f"installation {inst} is {outcome.inactive_installation}: ignored"
+            bound.warning("webhook.unknown_installation", installation_id=inst, status=outcome.inactive_installation)
         if outcome.job_ids:
             self.on_queued()
         bound.info("webhook.accepted", action=action, repo=repo, installation_id=inst, note=note,

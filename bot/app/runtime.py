@@ -12,7 +12,7 @@ from bot.app.receiver import Receiver
 from bot.app.service import QuorumService, ServiceOptions
 from bot.audit import DecisionStore
 from bot.config import Settings
-from bot.jobs import JobStore, WorkerPool
+from bot.jobs import DeliveryWriter, JobStore, WorkerPool
 from bot.pipeline import PipelineOptions
 
 
@@ -34,6 +34,8 @@ class Runtime:
 
     def close(self) -> None:
         """Close databases and connections (after the pool stopped)."""
+        if self.receiver.writer is not None:
+            self.receiver.writer.stop()
         self.github.close()
         self.jobs.close()
         self.decisions.close()
@@ -78,6 +80,6 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
                             ServiceOptions(pipeline_options=pipeline_options or options, bot_login=settings.bot_login))
     pool = WorkerPool(jobs, service.handle, threads=threads or settings.workers, poll_s=poll_s, backoff_s=backoff_s)
     receiver = Receiver(secret=str(settings.webhook_secret).encode("utf-8"), jobs=jobs, on_queued=pool.notify,
-                        bot_login=lambda: service.known_bot_login)
+                        bot_login=lambda: service.known_bot_login, writer=DeliveryWriter(jobs))
     return Runtime(receiver=receiver, jobs=jobs, decisions=decisions, github=github, service=service, pool=pool,
                    max_body_bytes=settings.max_body_bytes)

@@ -132,6 +132,8 @@ class QuorumService:
                                    details={"review_id": d.id, "reason": "new head pushed"}))
         if snapshot.pr.is_draft:
             bound.info("review.skipped", reason="draft")
+            if job.data.get("action") == "command":
+                post_comment(client, number, "This pull request is a draft: Quorum reviews it once it is marked ready.")
             return "skipped: draft"
         options = self.options.pipeline_options()
         try:

@@ -6,6 +6,7 @@ loads them.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -29,7 +30,7 @@ def configure_logging(json_lines: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        logger_factory=structlog.PrintLoggerFactory(file=__import__("sys").stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
 
@@ -63,9 +64,13 @@ def _serve(host: str | None, port: int | None, workers: int | None, console_logs
     from bot.app.main import create_app  # noqa: PLC0415
 
     configure_logging(json_lines=not console_logs)
+    # Review workers are CPU-bound threads; a shorter GIL switch interval (default 5 ms) keeps the
+    # webhook path (event loop, request threads, delivery writer) from queueing behind them.
+    sys.setswitchinterval(0.001)
     options = _pipeline_options(settings)
     try:
-        runtime = build_runtime(settings, threads=workers, pipeline_options=options)
+        runtime = build_runtime(settings, threads=workers, pipeline_options=options,
+                                seconds_between_writes=settings.github_write_interval_s or None)
     except ConfigError as exc:
         fail(str(exc))
     app = create_app(runtime)

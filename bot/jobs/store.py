@@ -10,8 +10,10 @@ runs out.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 import time
 import uuid
 import zlib
@@ -59,6 +61,27 @@ class Job:
 
 
 @dataclass
+class Delivery:
+    """A verified delivery to store: GitHub's delivery id and event name, the raw body, its tasks."""
+
+    delivery_id: str
+    event: str
+    action: str | None
+    installation_id: int | None
+    repo: str | None
+    body: bytes
+    tasks: list[Task]
+    note: str = ""
+    body_sha256: str = field(init=False)
+    body_z: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Hash and compress in the thread that builds the delivery, not in the (single) writer.
+        self.body_sha256 = hashlib.sha256(self.body).hexdigest()
+        self.body_z = zlib.compress(self.body, 1)
+
+
+@dataclass
 class DeliveryOutcome:
     """What ``record_delivery`` did: ``duplicate`` (already seen), job ids created, coalesced count."""
 
@@ -66,6 +89,7 @@ class DeliveryOutcome:
     job_ids: list[int] = field(default_factory=list)
     superseded: int = 0
     cancelled: int = 0
+    inactive_installation: str | None = None
 
 
 def _sqlite_immediate(engine: Engine) -> None:
@@ -82,7 +106,7 @@ def _sqlite_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('quorum_begin', 'IMMEDIATE')}")
 
 
 class JobStore:
@@ -102,6 +126,8 @@ class JobStore:
         self.lease_s = lease_s
         self.keep_bodies = keep_bodies
         self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
+        self._next_reap = 0.0
+        self._write_lock = threading.Lock()
         try:
             if self._sqlite:
                 if parsed.database and parsed.database != ":memory:":
@@ -120,10 +146,19 @@ class JobStore:
         self._engine.dispose()
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, *, write: bool = True) -> Iterator[Connection]:
+        """A transaction; on SQLite writers take the write lock at BEGIN, readers do not.
+
+        Writers of this process also queue on a Python lock first: SQLite's busy handler retries
+        with sleeps of up to 100 ms, which under many concurrent writers makes long, unfair waits.
+        """
+        lock = self._write_lock if write and self._sqlite else contextlib.nullcontext()
         try:
-            with self._engine.connect() as conn, conn.begin():
-                yield conn
+            with lock, self._engine.connect() as conn:
+                if not write:
+                    conn.execution_options(quorum_begin="DEFERRED")
+                with conn.begin():
+                    yield conn
         except SQLAlchemyError as exc:
             raise JobStoreError(f"job queue: {_line(exc)}") from exc
 
@@ -131,36 +166,51 @@ class JobStore:
 
     def record_delivery(self, delivery_id: str, event_name: str, *, action: str | None, installation_id: int | None,
                         repo: str | None, body: bytes, tasks: list[Task], note: str = "") -> DeliveryOutcome:
-        """Store a verified delivery and its tasks in one transaction.
+        """Store one verified delivery and its tasks in one transaction (see ``record_deliveries``)."""
+        item = Delivery(delivery_id, event_name, action, installation_id, repo, body, tasks, note)
+        return self.record_deliveries([item])[0]
 
-        A delivery id seen before returns ``DeliveryOutcome(duplicate=True)`` and changes nothing.
-        ``installation`` tasks and ``close`` tasks are applied at once (bookkeeping only); the
-        others become queued jobs, review jobs coalesced per (repo, PR).
+    def record_deliveries(self, items: list[Delivery]) -> list[DeliveryOutcome]:
+        """Store verified deliveries and their tasks, all in one transaction (group commit).
+
+        Per delivery: an id seen before (earlier, or earlier in ``items``) gives
+        ``DeliveryOutcome(duplicate=True)`` and changes nothing. ``installation`` and ``close``
+        tasks are applied at once (bookkeeping only); the others become queued jobs, review jobs
+        coalesced per (repo, PR). When the installation is known to be deleted or suspended, its
+        repository tasks are dropped and ``inactive_installation`` says so (the delivery itself
+        is still stored). Raises JobStoreError when the transaction fails: nothing is stored then.
         """
         now = self.clock()
-        row = {
-            "delivery_id": delivery_id[:200], "event": event_name[:100], "action": (action or None),
-            "installation_id": installation_id, "repo": repo, "received_at": now,
-            "body_sha256": hashlib.sha256(body).hexdigest(),
-            "body": zlib.compress(body, 1) if self.keep_bodies else None, "note": note[:500], "jobs": 0,
-        }
         try:
             with self._tx() as conn:
-                dup = conn.execute(select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == row["delivery_id"])).first()
-                if dup is not None:
-                    return DeliveryOutcome(duplicate=True)
-                conn.execute(insert(deliveries).values(**row))
-                outcome = DeliveryOutcome(duplicate=False)
-                for task in tasks:
-                    self._apply(conn, task, delivery_id, now, outcome)
-                if outcome.job_ids:
-                    conn.execute(update(deliveries).where(deliveries.c.delivery_id == row["delivery_id"])
-                                 .values(jobs=len(outcome.job_ids)))
-                return outcome
+                return [self._record_one(conn, item, now) for item in items]
         except JobStoreError as exc:
-            if isinstance(exc.__cause__, IntegrityError):  # a concurrent copy of the same delivery won
-                return DeliveryOutcome(duplicate=True)
+            if isinstance(exc.__cause__, IntegrityError) and len(items) == 1:
+                return [DeliveryOutcome(duplicate=True)]  # another process stored the same delivery first
             raise
+
+    def _record_one(self, conn: Connection, item: Delivery, now: float) -> DeliveryOutcome:
+        delivery_id = item.delivery_id[:200]
+        if conn.execute(select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == delivery_id)).first():
+            return DeliveryOutcome(duplicate=True)
+        outcome = DeliveryOutcome(duplicate=False)
+        tasks, note = item.tasks, item.note
+        if item.installation_id is not None and any(t.kind != "installation" for t in tasks):
+            status = conn.execute(select(installations.c.status)
+                                  .where(installations.c.installation_id == item.installation_id)).scalar()
+            if status in ("deleted", "suspended"):
+                outcome.inactive_installation = status
+                tasks = [t for t in tasks if t.kind == "installation"]
+                note = f"installation {item.installation_id} is {status}: ignored"
+        for task in tasks:
+            self._apply(conn, task, delivery_id, now, outcome)
+        conn.execute(insert(deliveries).values(
+            delivery_id=delivery_id, event=item.event[:100], action=item.action or None,
+            installation_id=item.installation_id, repo=item.repo, received_at=now,
+            body_sha256=item.body_sha256, body=item.body_z if self.keep_bodies else None, note=note[:500],
+            jobs=len(outcome.job_ids),
+        ))
+        return outcome
 
     def _apply(self, conn: Connection, task: Task, delivery_id: str | None, now: float, out: DeliveryOutcome) -> None:
         if task.kind == "installation":
@@ -227,13 +277,13 @@ class JobStore:
 
     def installation_status(self, installation_id: int) -> str | None:
         """``active``, ``suspended``, ``deleted``, or None when no installation event was ever seen."""
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             return conn.execute(select(installations.c.status)
                                 .where(installations.c.installation_id == installation_id)).scalar()
 
     def delivery(self, delivery_id: str) -> dict[str, Any] | None:
         """A stored delivery (body decompressed), or None."""
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             row = conn.execute(select(deliveries).where(deliveries.c.delivery_id == delivery_id)).first()
         if row is None:
             return None
@@ -243,7 +293,7 @@ class JobStore:
 
     def delivery_count(self) -> int:
         """Number of distinct deliveries stored."""
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             return int(conn.execute(select(func.count()).select_from(deliveries)).scalar() or 0)
 
     # ------------------------------------------------------------------ jobs
@@ -257,16 +307,21 @@ class JobStore:
         running = jobs.alias("running")
         busy = exists().where(running.c.status == "running", running.c.repo == jobs.c.repo,
                               running.c.pr_number == jobs.c.pr_number)
+        candidate = (select(jobs).where(jobs.c.status == "queued", jobs.c.not_before <= now,
+                                        or_(jobs.c.repo.is_(None), ~busy)).order_by(jobs.c.id).limit(1))
+        reap = now >= self._next_reap
+        if not reap:
+            with self._tx(write=False) as conn:  # cheap probe: no write lock when there is nothing to do
+                if conn.execute(candidate.with_only_columns(jobs.c.id)).first() is None:
+                    return None
         with self._tx() as conn:
-            expired = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.lease_until < now)
-                                   .values(status="queued", updated_at=now, note="lease expired: requeued"))
-            if expired.rowcount:
-                log.warning("job.lease_expired", count=expired.rowcount, action="requeued")
-            row = conn.execute(
-                select(jobs).where(jobs.c.status == "queued", jobs.c.not_before <= now,
-                                   or_(jobs.c.repo.is_(None), ~busy))
-                .order_by(jobs.c.id).limit(1)
-            ).first()
+            if reap:
+                self._next_reap = now + self.lease_s / 10
+                expired = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.lease_until < now)
+                                       .values(status="queued", updated_at=now, note="lease expired: requeued"))
+                if expired.rowcount:
+                    log.warning("job.lease_expired", count=expired.rowcount, action="requeued")
+            row = conn.execute(candidate).first()
             if row is None:
                 return None
             conn.execute(update(jobs).where(jobs.c.id == row.id).values(
@@ -308,7 +363,7 @@ class JobStore:
 
     def job(self, job_id: int) -> dict[str, Any] | None:
         """One job row as a dict (``data`` parsed), or None."""
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else {**dict(row._mapping), "data": json.loads(row.data)}
 
@@ -319,12 +374,12 @@ class JobStore:
             query = query.where(jobs.c.kind == kind)
         if status is not None:
             query = query.where(jobs.c.status == status)
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             return [{**dict(r._mapping), "data": json.loads(r.data)} for r in conn.execute(query)]
 
     def counts(self) -> dict[str, int]:
         """Jobs per status."""
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             rows = conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status)).all()
         return {status: int(n) for status, n in rows}
 
@@ -333,7 +388,7 @@ class JobStore:
         ones; 0 means idle."""
         now = self.clock()
         queued = jobs.c.status == "queued" if include_delayed else and_(jobs.c.status == "queued", jobs.c.not_before <= now)
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             return int(conn.execute(select(func.count()).select_from(jobs).where(
                 or_(jobs.c.status == "running", queued))).scalar() or 0)
 
@@ -341,7 +396,7 @@ class JobStore:
 
     def human_required(self, repo: str, pr_number: int) -> tuple[bool, str | None]:
         """``(True, reason)`` once ``/quorum human`` was accepted on the PR."""
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             row = conn.execute(select(pr_state).where(pr_state.c.repo == repo, pr_state.c.pr_number == pr_number)).first()
         return (bool(row.human_required), row.reason) if row is not None else (False, None)
 
@@ -377,7 +432,7 @@ class JobStore:
         if rule_id is not None:
             query = query.where(feedback.c.rule_id == rule_id)
         out: dict[str, dict[str, int]] = {}
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             for rid, vote, n in conn.execute(query):
                 out.setdefault(rid, {"up": 0, "down": 0})[vote] = int(n)
         return out
@@ -388,4 +443,4 @@ def _line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-__all__ = ["DeliveryOutcome", "Job", "JobStore", "JobStoreError"]
+__all__ = ["Delivery", "DeliveryOutcome", "Job", "JobStore", "JobStoreError"]

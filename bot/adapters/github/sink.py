@@ -77,13 +77,12 @@ def commentable_lines(diff: Diff) -> dict[str, set[int]]:
 
 
 def finding_text(f: Finding, *, evidence: bool = True) -> str:
-    """Markdown for one (redacted) finding."""
-    parts = [f"**{f.severity.value}** `{escape(f.rule_id)}` ({f.id}): {escape(f.message)}"]
-    if evidence and f.evidence:
-        parts += [f"- {escape(e)}" for e in f.evidence[:10]]
+    """Markdown for one (redacted) finding: severity, rule, id and message, then evidence and suggestion."""
+    text = f"**{f.severity.value}** `{escape(f.rule_id)}` ({f.id}): {escape(f.message)}"
+    extra = [f"- {escape(e)}" for e in f.evidence[:10]] if evidence else []
     if f.suggestion:
-        parts.append(f"Suggestion: {escape(f.suggestion)}")
-    return "\n\n".join(parts[:1]) + ("\n\n" + "\n".join(parts[1:]) if len(parts) > 1 else "")
+        extra.append(f"Suggestion: {escape(f.suggestion)}")
+    return text + ("\n\n" + "\n".join(extra) if extra else "")
 
 
 def _cap(text: str, limit: int) -> str:

@@ -1,0 +1,34 @@
+# Quorum GitHub App: `quorum serve` as a non-root user.
+# Configure with QUORUM_GITHUB_APP_ID, QUORUM_GITHUB_PRIVATE_KEY (PEM text or a mounted file path),
+# QUORUM_WEBHOOK_SECRET, QUORUM_DATABASE_URL (default: SQLite under /data), QUORUM_GITHUB_API_URL (GHES).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    QUORUM_HOST=0.0.0.0 \
+    QUORUM_PORT=8080 \
+    QUORUM_DATA_DIR=/data \
+    QUORUM_CACHE_DIR=/data/cache
+
+# git: the local-repository source used by `quorum review` and the evals (not by the App itself).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY subagents ./subagents
+COPY rules ./rules
+RUN pip install . \
+    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin quorum \
+    && mkdir -p /data \
+    && chown quorum:quorum /data
+
+USER quorum
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s CMD ["python", "-c", "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"QUORUM_PORT\", \"8080\")}/healthz', timeout=2)"]
+CMD ["quorum", "serve"]
