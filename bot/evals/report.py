@@ -78,6 +78,8 @@ def print_report(report: SuiteReport, console: Console, *, show_cases: bool = Tr
             f"wall: {report.elapsed_s:.1f}s (build {s.build_s:.1f}s, review {s.review_s:.1f}s, summed over threads)",
             soft_wrap=True,
         )
+    if s is not None and (s.tokens or report.model != "offline"):
+        console.print(f"LLM: {s.tokens} tokens, ${s.cost_usd:.4f}", soft_wrap=True)
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True)
     if s is not None:

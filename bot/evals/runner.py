@@ -84,6 +84,9 @@ class CaseOutcome(BaseModel):
     decision_ok: bool = False
     flagged: bool = False
     statuses: dict[str, str] = {}
+    models: dict[str, str] = {}
+    tokens: int = 0
+    cost_usd: float = 0.0
     reasons: list[str] = []
     findings: list[Finding] = []
     match: CaseMatch = CaseMatch()
@@ -158,6 +161,9 @@ def _outcome(case: EvalCase, result: ReviewResult) -> CaseOutcome:
         expected=list(case.expect.decision), action=action, decision_ok=action in case.expect.decision,
         flagged=is_flagged(findings),
         statuses={v.agent: v.status.value for v in result.verdicts},
+        models={v.agent: v.model for v in result.verdicts},
+        tokens=sum(v.tokens for v in result.verdicts),
+        cost_usd=round(sum(v.cost_usd for v in result.verdicts), 6),
         reasons=[f"{r.rule_id}: {r.message}" for r in result.decision.reasons],
         findings=findings, match=match_case(case.expect, findings),
     )
@@ -254,6 +260,8 @@ class Summary(BaseModel):
     injection: InjectionFigures
     build_s: float = 0.0
     review_s: float = 0.0
+    tokens: int = 0
+    cost_usd: float = 0.0
 
 
 def summarize(outcomes: Sequence[CaseOutcome], *, injection_suite: str = "injection") -> Summary:
@@ -293,6 +301,8 @@ def summarize(outcomes: Sequence[CaseOutcome], *, injection_suite: str = "inject
         injection=inj,
         build_s=round(sum(o.build_ms for o in outcomes) / 1000, 2),
         review_s=round(sum(o.review_ms for o in outcomes) / 1000, 2),
+        tokens=sum(o.tokens for o in outcomes),
+        cost_usd=round(sum(o.cost_usd for o in outcomes), 6),
     )
 
 

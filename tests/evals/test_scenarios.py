@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import typer
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -267,11 +268,18 @@ def test_broken_case_is_an_error_not_a_crash(scenarios: list[Case]) -> None:
     assert summary.errors == 1 and sum(sum(r.values()) for r in summary.confusion.values()) == 0
 
 
-def test_quorum_eval_cli_json_for_one_case() -> None:
+def _cli() -> typer.Typer:
+    """A fresh group holding only ``eval`` (the global app's shape depends on other tests)."""
     from bot.cli import eval_cmd
-    from bot.cli.main import app
 
-    eval_cmd.register(app)
+    group = typer.Typer()
+    eval_cmd.register(group)
+    group.callback()(lambda: None)
+    return group
+
+
+def test_quorum_eval_cli_json_for_one_case() -> None:
+    app = _cli()
     result = CliRunner().invoke(app, ["eval", "--suite", "scenarios", "--case", "py-clean-readme-typo", "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -279,6 +287,30 @@ def test_quorum_eval_cli_json_for_one_case() -> None:
     assert set(report["summary"]["confusion"]) == set(ACTION_ORDER)
     bad = CliRunner().invoke(app, ["eval", "--suite", "nope"])
     assert bad.exit_code == 2 and "unknown suite 'nope'" in bad.stderr
+
+
+def test_text_report_lists_figures_and_problem_cases() -> None:
+    result = CliRunner().invoke(_cli(), ["eval", "--suite", "scenarios", "--case", "py-safety-aws-key", "--case",
+                                         "py-clean-readme-typo"])
+    assert result.exit_code == 0, result.output
+    for text in ("Findings per agent", "Decisions: expected (rows) vs actual (columns)", "clean PRs: 1"):
+        assert text in result.stdout
+
+
+def test_with_a_model_the_reasoners_run(scenarios: list[Case]) -> None:
+    from bot.adapters.llm import LiteLLMClient
+    from bot.llm import Reasoner, ReasonerConfig
+    from bot.testing.fake_llm import FakeLLM
+
+    case = next(c for c in scenarios if c.id == "py-clean-empty-list")
+    with FakeLLM() as fake:
+        client = LiteLLMClient(api_base=fake.base_url, api_key="sk-test-0000", timeout_s=5, sleep=lambda s: None)
+        reasoner = Reasoner(client, ReasonerConfig(model="gpt-4o-mini", unit_workers=1))
+        [out] = run_cases([from_scenario(case)], RunOptions(reasoner=reasoner, workers=1))
+        assert fake.requests, "no request reached the model"
+    assert out.error is None, out.error
+    assert "gpt-4o-mini" in set(out.models.values())
+    assert out.tokens > 0 and summarize([out]).tokens == out.tokens
 
 
 def test_unknown_case_id_is_refused() -> None:
