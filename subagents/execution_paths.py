@@ -218,7 +218,7 @@ class _Run:
             data = self.ctx.head.read(fc.path)
             syms = self.index.file(fc.path)
             if syms is None and data is not None and len(data) <= MAX_FILE_BYTES:
-                syms = extract(lang, fc.path, data)
+                syms = extract(lang, fc.path, data, tree=_pyast.parsed(self.ctx.shared, "head", fc.path, lang, data))
             return syms, data
         if fc.kind is ChangeKind.added:
             return None, None
@@ -226,7 +226,7 @@ class _Run:
         data = self.ctx.base.read(path)
         if data is None or len(data) > MAX_FILE_BYTES:
             return None, data
-        return extract(lang, path, data), data
+        return extract(lang, path, data, tree=_pyast.parsed(self.ctx.shared, "base", path, lang, data)), data
 
     def all_changed(self, files: list[FileChange]) -> Iterator[Changed]:
         """Changed symbols of every file, lazily (per-file state is set while its symbols run)."""

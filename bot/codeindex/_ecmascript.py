@@ -10,6 +10,8 @@ parameters are ``required_parameter`` / ``optional_parameter`` with a ``pattern`
 
 from __future__ import annotations
 
+from tree_sitter import Tree
+
 from bot.codeindex._common import (
     CONSTANT_NAME,
     dotted_callee,
@@ -171,11 +173,11 @@ def _require(call, line: int) -> list[Import]:  # noqa: ANN001
     return out
 
 
-def extract_ecmascript(language: str, path: str, source: bytes) -> FileSymbols:
+def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
     """Extract :class:`FileSymbols` from JS (``javascript``), TS (``typescript``) or TSX (``tsx``)."""
     module = module_name(path)
     pattern = _COMMON + (_TS_EXTRA if language in ("typescript", "tsx") else "")
-    root = treesitter.parse(language, source).root_node
+    root = (tree or treesitter.parse(language, source)).root_node
     caps = treesitter.captures(treesitter.query(language, pattern), root)
     skip: set[int] = set()
 

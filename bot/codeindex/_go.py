@@ -15,6 +15,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from tree_sitter import Tree
+
 from bot.codeindex._common import dotted_callee, enclosing_scopes, scan_references, short, text
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
 from bot.core import treesitter
@@ -84,9 +86,9 @@ def _receiver_type(node) -> str:  # noqa: ANN001
     return ""
 
 
-def extract_go(path: str, source: bytes) -> FileSymbols:
+def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
     """Extract :class:`FileSymbols` from Go ``source``. Never raises on syntax errors."""
-    root = treesitter.parse("go", source).root_node
+    root = (tree or treesitter.parse("go", source)).root_node
     caps = treesitter.captures(treesitter.query("go", QUERY), root)
     packages = caps.get("package", ())
     package = text(packages[0]) if packages else ""

@@ -7,6 +7,8 @@ those nodes. Grammar: tree-sitter-python 0.25 node types (``function_definition`
 
 from __future__ import annotations
 
+from tree_sitter import Tree
+
 from bot.codeindex._common import (
     CONSTANT_NAME,
     dotted_callee,
@@ -131,11 +133,10 @@ def _string_list(node) -> tuple[str, ...] | None:  # noqa: ANN001
     return tuple(names)
 
 
-def extract_python(path: str, source: bytes) -> FileSymbols:
+def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
     """Extract :class:`FileSymbols` from Python ``source``. Never raises on syntax errors."""
     module = module_name(path)
-    tree = treesitter.parse("python", source)
-    root = tree.root_node
+    root = (tree or treesitter.parse("python", source)).root_node
     caps = treesitter.captures(treesitter.query("python", QUERY), root)
     skip: set[int] = set()
 

@@ -101,7 +101,8 @@ def select_files(files: dict[str, str]) -> tuple[list[tuple[str, str, str]], int
 
 def header_of(symbols) -> list[object]:  # noqa: ANN001 - FileSymbols
     """The eagerly loaded part of a file's entry: ``[language, module, imports, exports, has_main,
-    def_names, call_names, ref_names, lines, errors]`` (names sorted and unique)."""
+    def_names, call_names, ref_names, lines, errors, class_bases]`` (names sorted and unique;
+    ``class_bases`` is ``[[class name, [base names, last component]]...]``)."""
     return [
         symbols.language,
         symbols.module,
@@ -113,6 +114,11 @@ def header_of(symbols) -> list[object]:  # noqa: ANN001 - FileSymbols
         sorted(symbols.references),
         symbols.lines,
         symbols.errors,
+        sorted(
+            [d.name, sorted({b.rsplit(".", 1)[-1] for b in d.bases})]
+            for d in symbols.definitions
+            if d.kind == "class" and d.bases
+        ),
     ]
 
 

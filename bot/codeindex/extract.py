@@ -7,6 +7,8 @@ calls, imports, constant references). Names are those of :mod:`bot.core.language
 
 from __future__ import annotations
 
+from tree_sitter import Tree
+
 from bot.codeindex._ecmascript import extract_ecmascript
 from bot.codeindex._go import extract_go
 from bot.codeindex._python import extract_python
@@ -16,18 +18,19 @@ SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"python", "javascript", "typesc
 """Languages :func:`extract` understands."""
 
 
-def extract(language: str, path: str, source: bytes) -> FileSymbols:
+def extract(language: str, path: str, source: bytes, *, tree: Tree | None = None) -> FileSymbols:
     """Extract definitions, call sites, imports and references of one file.
 
     ``path`` is the repository-relative POSIX path (it names the module); ``source`` the raw
     bytes (any encoding; tree-sitter works on bytes, names are decoded as UTF-8 with
     replacement). Syntax errors never raise: the parser recovers and ``FileSymbols.errors``
-    is set. Raises ``ValueError`` for a language outside :data:`SUPPORTED_LANGUAGES`.
+    is set. ``tree`` is an already parsed tree of ``source`` in that language (saves a parse).
+    Raises ``ValueError`` for a language outside :data:`SUPPORTED_LANGUAGES`.
     """
     if language == "python":
-        return extract_python(path, source)
+        return extract_python(path, source, tree)
     if language in ("javascript", "typescript", "tsx"):
-        return extract_ecmascript(language, path, source)
+        return extract_ecmascript(language, path, source, tree)
     if language == "go":
-        return extract_go(path, source)
+        return extract_go(path, source, tree)
     raise ValueError(f"no symbol extractor for language {language!r}; supported: {sorted(SUPPORTED_LANGUAGES)}")

@@ -45,11 +45,11 @@ class FileEntry:
 
     __slots__ = (
         "path", "blob", "language", "module", "imports", "exports", "has_main", "def_names", "call_names",
-        "ref_names", "lines", "errors", "_data", "_symbols", "_by_qual", "_locals",
+        "ref_names", "lines", "errors", "class_bases", "mentions", "_data", "_symbols", "_by_qual", "_locals",
     )
 
     def __init__(self, path: str, blob: str, header: list, data: str | None, symbols: FileSymbols | None = None) -> None:
-        language, module, imports, exports, has_main, defs, calls, refs, lines, errors = header
+        language, module, imports, exports, has_main, defs, calls, refs, lines, errors, bases = header
         self.path = path
         self.blob = blob
         self.language: str = language
@@ -62,6 +62,11 @@ class FileEntry:
         self.ref_names: frozenset[str] = frozenset(refs)
         self.lines = int(lines)
         self.errors = bool(errors)
+        self.class_bases: tuple[tuple[str, tuple[str, ...]], ...] = tuple((c, tuple(b)) for c, b in bases)
+        self.mentions: frozenset[str] = (
+            self.def_names | self.call_names | {i.alias for i in self.imports} | {i.name for i in self.imports if i.name}
+        )
+        """Names this file defines, calls or imports (a cheap filter before decoding its calls)."""
         self._data = data
         self._symbols = symbols
         self._by_qual: dict[str, Definition] | None = None
@@ -215,6 +220,8 @@ class CodeIndex(Resolution):
                 wanted.setdefault(path, set()).add(alias)
             for path in sorted(wanted):
                 names = wanted[path]
+                if not self.may_call_from(d, self.files[path]):
+                    continue
                 for call in self.files[path].symbols().calls:
                     if call.name not in names:
                         continue

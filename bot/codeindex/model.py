@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 """Bumped whenever extraction output changes, so stale cache rows are never reused."""
 
 

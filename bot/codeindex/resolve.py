@@ -191,6 +191,69 @@ class Resolution:
             return where == d.path
         return self._py_module_is(where, d.path)
 
+    # ------------------------------------------------------------ prefilter
+    @cached_property
+    def _subclasses(self) -> dict[str, set[str]]:
+        """Base-class name -> names of classes declaring it as a base (from headers)."""
+        out: dict[str, set[str]] = {}
+        for entry in self.files.values():
+            for cls, bases in entry.class_bases:
+                for b in bases:
+                    out.setdefault(b, set()).add(cls)
+        return out
+
+    def _descendants(self, owner: str, depth: int = 3) -> set[str]:
+        out: set[str] = set()
+        frontier = {owner}
+        for _ in range(depth):
+            frontier = {c for f in frontier for c in self._subclasses.get(f, ())} - out - {owner}
+            if not frontier:
+                break
+            out |= frontier
+        return out
+
+    def may_call_from(self, d: Definition, entry) -> bool:  # noqa: ANN001 - FileEntry
+        """Cheap necessary condition (headers only) for a call in ``entry`` to resolve to ``d``:
+        lets :meth:`match_call` skip decoding files that cannot matter."""
+        if entry.path == d.path:
+            return True
+        fam = family_of(entry.language)
+        if fam != family_of(self._language(d)):
+            return False
+        name, _ = self.call_name(d)
+        constructor = d.name in CONSTRUCTOR_NAMES
+        if d.kind == "method" and not constructor:
+            if self._unique_name(d.name):
+                return True
+            owner = (d.parent or "").rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+            if fam == "go":
+                return posixpath.dirname(entry.path) == posixpath.dirname(d.path) or self._imports_module_of(entry, d)
+            family = {owner} | self._descendants(owner)
+            return bool(entry.mentions & family) or self._imports_module_of(entry, d)
+        if fam == "go":
+            return posixpath.dirname(entry.path) == posixpath.dirname(d.path) or self._imports_module_of(entry, d)
+        return any(i.name in (name, "*", "default") for i in entry.imports) or self._imports_module_of(entry, d)
+
+    def _imports_module_of(self, entry, d: Definition) -> bool:  # noqa: ANN001
+        """Does ``entry`` import ``d``'s module (or a package above it) as a module?"""
+        fam = family_of(entry.language)
+        for imp in entry.imports:
+            if fam == "python":
+                module = self._py_absolute(entry, imp)
+                if imp.name not in (None, "*"):
+                    sub = f"{module}.{imp.name}" if module else imp.name
+                    if sub not in self._py_modules:
+                        continue
+                    module = sub
+                if self._py_module_is(module, d.path) or self._module_of(d).startswith(module + "."):
+                    return True
+            elif fam == "ecmascript":
+                if self._js_module_is(self._js_resolve(entry.path, imp.module), d.path):
+                    return True
+            elif fam == "go" and self._go_import_is(imp.module, d.path):
+                return True
+        return False
+
     # --------------------------------------------------------------- matching
     def call_name(self, d: Definition) -> tuple[str, bool]:
         """The name calls use for ``d`` and whether the first parameter is bound (``self``).
