@@ -15,6 +15,7 @@ so nothing imports litellm in offline runs.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import threading
@@ -90,8 +91,16 @@ class LiteLLMClient:
 
     def warm_up(self) -> None:
         """Import litellm now (seconds), in the calling thread, rather than in the first of
-        several agent threads that would all wait on the import lock."""
+        several agent threads that would all wait on the import lock; also the modules its first
+        call imports lazily (the OpenAI SDK's resources, the MCP handler loaded whenever
+        ``tools=`` is passed; about 2 s). Those names are litellm internals: a missing one is
+        skipped (the first call then pays for it)."""
         _litellm()
+        for name in ("openai.resources.chat", "litellm.responses.mcp.chat_completions_handler"):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                continue
 
     def complete(
         self,
