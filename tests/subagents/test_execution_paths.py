@@ -13,7 +13,7 @@ from bot.codeindex import build_index
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
 from bot.testing.gitrepo import make_repo
-from subagents.execution_paths import ExecutionPathsAgent, accepts, shifted
+from subagents.execution_paths import ExecutionPathsAgent
 
 Files = dict[str, "str | bytes | None"]
 
@@ -216,22 +216,6 @@ def test_go_removed_function_still_called(review) -> None:  # noqa: ANN001
 def test_out_of_time_reports_truncation(review) -> None:  # noqa: ANN001
     verdict = review(BASE, {"app/core.py": REMOVED_B}, deadline=time.monotonic() - 1)
     assert verdict.truncated and by_rule(verdict, "paths/stale-call-site") == []
-
-
-def test_accepts_and_shifted_helpers() -> None:
-    from bot.codeindex import CallSite, Param
-
-    params = (Param("self", "positional", False), Param("a", "positional", False), Param("k", "keyword_only", True))
-    call = CallSite("x.py", 1, "o.m", "m", "x", 1, ("k",), False)
-    assert accepts(params, True, call) is True
-    assert accepts(params, False, call) is False  # "self" would be missing
-    assert accepts(params, True, call._replace(keywords=("zz",))) is False
-    assert accepts(params, True, call._replace(has_splat=True)) is None
-    assert accepts(params, True, call._replace(positional=0), strict_missing=False) is True
-    old = (Param("a", "positional", False), Param("b", "positional", False))
-    renamed = (Param("x", "positional", False), Param("y", "positional", False))
-    assert shifted(old, renamed, False, call._replace(positional=2)) is None
-    assert shifted(old, (Param("b", "positional", False),), False, call) == ("a", "b")
 
 
 def test_method_moved_to_a_base_class_is_not_flagged(review) -> None:  # noqa: ANN001
