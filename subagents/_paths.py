@@ -26,7 +26,7 @@ CODE_EXTENSIONS: frozenset[str] = frozenset(
 DOC_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".org", ".tex"})
 """File extensions treated as prose documentation."""
 
-_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "site-docs"})
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "site-docs", "examples", "example", "samples", "demo", "demos"})
 _DOC_NAMES = re.compile(
     r"^(readme|changelog|changes|history|news|authors|contributors|contributing|code_of_conduct|"
     r"license|licence|copying|notice|security|support|governance|maintainers|releasing|upgrading)"
@@ -93,8 +93,9 @@ def is_test_path(path: str) -> bool:
 
 
 def is_doc_path(path: str) -> bool:
-    """True for documentation: ``*.md``/``*.rst``/``*.txt``/..., anything under ``docs/``-like
-    directories (including Sphinx's ``docs/conf.py`` and doc examples: they do not ship), and
+    """True for documentation: ``*.md``/``*.rst``/``*.txt``/..., anything under ``docs/``- or
+    ``examples/``-like directories (including Sphinx's ``docs/conf.py`` and example programs: they
+    do not ship), and
     well-known files (README, CHANGELOG, LICENSE, CONTRIBUTING ...). ``requirements*.txt`` and
     ``CMakeLists.txt`` are build files, not docs."""
     parts = _parts(path)

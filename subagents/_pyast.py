@@ -253,6 +253,49 @@ def _loose_lines(text: str) -> list[str]:
     return out
 
 
+Ranges = list[tuple[int, int]]
+"""Inclusive 1-based line ranges."""
+
+
+def hunk_ranges(hunks: list, side: str) -> Ranges:
+    """The line ranges the hunks cover on ``side`` (``"base"`` or ``"head"``), context included and
+    widened by one line each way (so a pure insertion still names the statement it lands in).
+    ``hunks`` are :class:`bot.core.diff.Hunk` s."""
+    out: Ranges = []
+    for h in hunks:
+        start, length = (h.source_start, h.source_length) if side == "base" else (h.target_start, h.target_length)
+        out.append((max(1, start - 1), start + length))
+    return out
+
+
+def _overlaps(node: Node, ranges: Ranges) -> bool:
+    s, e = node.start_point[0] + 1, node.end_point[0] + 1
+    return any(s <= b and e >= a for a, b in ranges)
+
+
+def regions(root: Node, ranges: Ranges) -> list[Node]:
+    """The top-level statements of ``root`` that overlap ``ranges``, in order; a class whose
+    header (decorators, name, bases) is untouched is replaced by its overlapping members,
+    recursively. Comments are skipped. Aligned hunk ranges of base and head (see
+    :func:`hunk_ranges`) give corresponding region lists, so comparing their canonical streams
+    compares the changed code only."""
+    out: list[Node] = []
+    for child in root.named_children:
+        if child.is_extra or child.type in COMMENT_TYPES or not _overlaps(child, ranges):
+            continue
+        inner = child
+        if child.type == "decorated_definition":
+            inner = child.child_by_field_name("definition") or child
+        body = inner.child_by_field_name("body") if inner.type in CLASS_TYPES else None
+        if body is not None and body.start_point[0] > child.start_point[0]:
+            header = [(child.start_point[0] + 1, body.start_point[0])]
+            if not any(a <= hb and b >= ha for a, b in ranges for ha, hb in header):
+                out.extend(regions(body, ranges))
+                continue
+        out.append(child)
+    return out
+
+
 def compare(
     lang: str | None,
     base: bytes | None,
@@ -261,11 +304,15 @@ def compare(
     blank_strings: bool = False,
     base_tree: Tree | None = None,
     head_tree: Tree | None = None,
+    base_ranges: Ranges | None = None,
+    head_ranges: Ranges | None = None,
 ) -> Comparison:
     """Compare two revisions of one file (None = file absent on that side).
 
-    With a parser for ``lang`` and error-free trees: canonical streams, then a renaming check.
-    Otherwise a line compare ignoring whitespace and comment-looking lines (``parsed=False``).
+    With a parser for ``lang`` and error-free trees: canonical streams, then a renaming check;
+    with ``base_ranges``/``head_ranges`` (see :func:`hunk_ranges`) only the statements in those
+    ranges are compared (much faster on large files). Otherwise a line compare of the whole
+    files ignoring whitespace and comment-looking lines (``parsed=False``).
     Absent on one side and present with code on the other is ``changed``.
     """
     if base is None or head is None:
@@ -278,8 +325,12 @@ def compare(
         same = _loose_lines(base.decode("utf-8", "replace")) == _loose_lines(head.decode("utf-8", "replace"))
         return Comparison(Level.same if same else Level.changed, parsed=False)
     py = lang == "python"
-    a = canonical(bt.root_node, python=py, blank_strings=blank_strings)
-    b = canonical(ht.root_node, python=py, blank_strings=blank_strings)
+    if base_ranges is not None and head_ranges is not None:
+        a = [t for n in regions(bt.root_node, base_ranges) for t in canonical(n, python=py, blank_strings=blank_strings)]
+        b = [t for n in regions(ht.root_node, head_ranges) for t in canonical(n, python=py, blank_strings=blank_strings)]
+    else:
+        a = canonical(bt.root_node, python=py, blank_strings=blank_strings)
+        b = canonical(ht.root_node, python=py, blank_strings=blank_strings)
     if a == b:
         return Comparison(Level.same, parsed=True)
     renames = rename_map(a, b)
@@ -349,6 +400,17 @@ def definitions(root: Node, lang: str = "python") -> dict[str, Definition]:
         outer = n.parent if n.parent is not None and n.parent.type == "decorated_definition" else n
         found[key] = Definition(key, n, outer, outer.start_point[0] + 1, outer.end_point[0] + 1)
     return found
+
+
+def text_lines(root: Node, lang: str) -> set[int]:
+    """1-based lines inside multi-line string literals and comments (docstrings, block comments):
+    a line-level check must not read prose there as code."""
+    out: set[int] = set()
+    for n in find(root, lang, STRING_TYPES | COMMENT_TYPES):
+        start, end = n.start_point[0] + 1, n.end_point[0] + 1
+        if end > start:
+            out.update(range(start, end + 1))
+    return out
 
 
 def is_generator(func: Node) -> bool:

@@ -43,12 +43,19 @@ EMPTY_BODY_MIN_LINES = 30
 MAX_UNRELATED = 10
 """Unrelated files reported one by one; beyond this, one summary finding."""
 _TYPO_RENAME_DISTANCE = 2
-_CATEGORY_SCOPES = {
-    "deps": "build", "deps-dev": "build", "dependencies": "build", "dependency": "build",
-    "ci": "ci", "docs": "doc", "doc": "doc", "readme": "doc", "test": "test", "tests": "test",
-    "build": "build",
+_CATEGORY_SCOPES: dict[str, tuple[str, ...]] = {
+    "deps": ("build", "ci"), "deps-dev": ("build", "ci"), "dev-deps": ("build", "ci"), "devdeps": ("build", "ci"),
+    "dependencies": ("build", "ci"), "dependency": ("build", "ci"), "ci": ("ci",), "docs": ("doc",),
+    "doc": ("doc",), "readme": ("doc",), "examples": ("doc",), "test": ("test",), "tests": ("test",),
+    "build": ("build",),
 }
-_GENERIC_SCOPES = frozenset({"*", "all", "misc", "general", "global", "repo", "project", "release", "deps-all", "main", "root", "workspace", "lint", "style", "types", "typing", "format", "i18n", "l10n"})
+"""Scopes that name a kind of file rather than a directory (Dependabot's ``deps`` covers
+dependency manifests and pinned CI actions)."""
+_GENERIC_SCOPES = frozenset(
+    {"*", "all", "misc", "general", "global", "repo", "project", "release", "deps-all", "main", "root",
+     "workspace", "lint", "style", "types", "typing", "format", "i18n", "l10n", "refactor", "perf",
+     "chore", "fix", "feat", "revert", "security", "core"}
+)
 _GENERIC_ROOTS = frozenset({"src", "lib", "libs", "pkg", "packages", "internal", "app", "apps", "cmd", "source", "sources", "code", "modules"})
 
 
@@ -109,6 +116,7 @@ class IntentFacts:
                 self._cmp[key] = _pyast.compare(
                     fc.language, self.base_bytes(fc), self.head_bytes(fc),
                     blank_strings=blank_strings, base_tree=bt, head_tree=ht,
+                    base_ranges=_pyast.hunk_ranges(fc.hunks, "base"), head_ranges=_pyast.hunk_ranges(fc.hunks, "head"),
                 )
         return self._cmp[key]
 
@@ -290,9 +298,9 @@ def _norm(s: str) -> str:
 
 
 def _matches_area(token: str, fc: FileChange) -> bool:
-    cat = _CATEGORY_SCOPES.get(token)
-    if cat is not None:
-        return any(_paths.category(p) == cat for p in _file_paths(fc))
+    cats = _CATEGORY_SCOPES.get(token)
+    if cats is not None:
+        return any(_paths.category(p) in cats for p in _file_paths(fc))
     tok = _norm(token)
     for path in _file_paths(fc):
         low = _norm(path)
@@ -380,6 +388,8 @@ def check_unrelated(facts: IntentFacts) -> list[Finding]:
         for fc in facts.files:
             if fc in matched or fc in far or _paths.category(fc.path) not in ("runtime", "other"):
                 continue
+            if "/" not in fc.path and fc.path.startswith("."):
+                continue  # repository dotfiles (.editorconfig, .gitignore) go with any change
             if is_category or not _near(fc.path, anchors):
                 far.append(fc)
         for fc in far[:MAX_UNRELATED]:

@@ -14,6 +14,10 @@ Per changed file, only changed hunks are examined (rule ids ``logic/...``):
 - ``logic/deleted-test``: deleted test files or functions, added skip/xfail markers, fewer asserts.
 - ``logic/untested-behaviour-change``: runtime code changed and no test file did.
 
+Test files (see :mod:`subagents._paths`) get only the ``logic/deleted-test`` checks: tests flip
+conditions, change expected numbers and catch errors on purpose. Findings about removed code are
+dropped when the code moved to another file of the change or its whole function was deleted.
+
 Confidence: 0.85 when every changed code file is Python (syntax trees), 0.7 when some are
 JavaScript/TypeScript/Go/Java/Rust/Ruby (regex level), 0.5 when some are in other languages;
 0.95 when no code changed. Never imports, builds or runs the code under review.
@@ -21,6 +25,11 @@ JavaScript/TypeScript/Go/Java/Rust/Ruby (regex level), 0.5 when some are in othe
 
 from __future__ import annotations
 
+from collections import Counter
+
+from tree_sitter import Tree
+
+from bot.core import treesitter
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
@@ -60,6 +69,8 @@ class LogicAgent(SubAgent):
         truncated = ctx.diff.truncated
         runtime_changed: list[FileChange] = []
         tests_changed = False
+        added_by_file = {fc.path: {_norm(ln.text) for ln in fc.added_lines()} for fc in ctx.diff.files}
+        added_files: Counter[str] = Counter(line for lines in added_by_file.values() for line in lines)
         for index, fc in enumerate(ctx.diff.files):
             left = ctx.time_left()
             if left is not None and left <= 0:
@@ -85,6 +96,7 @@ class LogicAgent(SubAgent):
             if not parsed_ok:
                 confidence = min(confidence, CONFIDENCE_REGEX)
                 notes.append(f"{fc.path}: not parsed (syntax errors or too large); line-level checks only")
+            hits = _drop_moved(fc, hits, added_files, added_by_file.get(fc.path, set()))
             findings.extend(_finding(h, fc.path) for h in hits)
             if _paths.is_runtime_source(fc.path) and _behaviour_changed(ctx, fc):
                 runtime_changed.append(fc)
@@ -94,19 +106,26 @@ class LogicAgent(SubAgent):
         return Analysis(findings=unique, confidence=confidence, truncated=truncated, notes=notes)
 
     def _file_hits(self, ctx: ReviewContext, fc: FileChange, is_test: bool) -> tuple[list[Hit], bool]:
-        """Hits for one added/modified/renamed code file, and whether its syntax trees were usable."""
+        """Hits for one added/modified/renamed code file, and whether its syntax trees were usable
+        (always True for languages checked at regex level; their trees are parsed only to filter
+        findings about deleted or merely renamed functions)."""
         hits: list[Hit] = []
         runtime = _paths.is_runtime_source(fc.path)
-        parsed_ok = True
-        if fc.language == "python":
-            base_path = fc.old_path or fc.path
-            base_bytes = _pyast.read(ctx.shared, ctx.base, "base", base_path) if fc.kind is not ChangeKind.added else None
-            head_bytes = _pyast.read(ctx.shared, ctx.head, "head", fc.path)
-            base = _pyast.parsed(ctx.shared, "base", base_path, "python", base_bytes)
-            head = _pyast.parsed(ctx.shared, "head", fc.path, "python", head_bytes)
-            parsed_ok = head is not None and not head.root_node.has_error and (
+        base_path = fc.old_path or fc.path
+        base_bytes = _pyast.read(ctx.shared, ctx.base, "base", base_path) if fc.kind is not ChangeKind.added else None
+        head_bytes = _pyast.read(ctx.shared, ctx.head, "head", fc.path)
+
+        def trees() -> tuple[Tree | None, Tree | None, bool]:
+            base = _pyast.parsed(ctx.shared, "base", base_path, fc.language, base_bytes)
+            head = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, head_bytes)
+            ok = head is not None and not head.root_node.has_error and (
                 base_bytes is None or (base is not None and not base.root_node.has_error)
             )
+            return base, head, ok
+
+        parsed_ok = True
+        if fc.language == "python":
+            base, head, parsed_ok = trees()
             if parsed_ok:
                 pf = logic_python.PyFile(
                     fc, base, head,
@@ -115,27 +134,92 @@ class LogicAgent(SubAgent):
                 )
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
-            pair_hits = logic_lines.check_pairs(fc, returns=runtime and not parsed_ok)
+            pair_hits = [] if is_test else logic_lines.check_pairs(fc, returns=runtime and not parsed_ok)
         else:
-            pair_hits = logic_lines.check_pairs(fc, returns=runtime)
+            pair_hits = [] if is_test else logic_lines.check_pairs(fc, returns=runtime)
             if not is_test:
                 hits.extend(logic_lines.check_removed_guards(fc))
-            hits.extend(logic_lines.check_swallowed(fc))
-            if fc.language is not None:
-                base_text = _text(_pyast.read(ctx.shared, ctx.base, "base", fc.old_path or fc.path)) if fc.kind is not ChangeKind.added else None
-                head_text = _text(_pyast.read(ctx.shared, ctx.head, "head", fc.path))
-                for name, old, new, line in logic_lines.check_constants_regex(fc, base_text, head_text):
+                hits.extend(logic_lines.check_swallowed(fc))
+            if fc.language is not None and not is_test:
+                for name, old, new, line in logic_lines.check_constants_regex(fc, _text(base_bytes), _text(head_bytes)):
                     sensitive = logic_lines.is_sensitive_name(name)
                     hits.append(Hit("logic/changed-constant", "major" if sensitive else "minor", line,
                                     f"{name} = {new}", f"`{name}` changed from `{old}` to `{new}`.",
                                     "Say why in the description; check every place that relies on the old value."))
             if is_test:
                 hits.extend(logic_lines.check_tests_regex(fc))
+            if fc.language is not None and any(h.rule in _GUARD_OR_RETURN for h in pair_hits + hits):
+                base, head, ok = trees()
+                if ok and base is not None and head is not None:
+                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits)
         if is_test or fc.language == "python":
             hits.extend(logic_lines.check_skip_markers(fc))
-        strong = {(h.line) for h in pair_hits if h.rule in _LINE_RULES_OVER_RETURN}
-        hits = [h for h in hits if not (h.rule == "logic/changed-return" and h.line in strong)]
-        return pair_hits + hits, parsed_ok
+        if pair_hits and treesitter.supported(fc.language):
+            _, head, ok = trees()
+            if ok and head is not None and fc.language is not None:
+                prose = _pyast.text_lines(head.root_node, fc.language)
+                pair_hits = [h for h in pair_hits if h.line not in prose]
+        # One finding per spot: a flipped condition or a removed guard explains the return change.
+        strong = {h.line for h in pair_hits if h.rule in _LINE_RULES_OVER_RETURN}
+        guards = {h.line for h in hits if h.rule == "logic/removed-guard"}
+
+        def redundant(h: Hit) -> bool:
+            return h.rule == "logic/changed-return" and (h.line in strong or (h.old_line is not None and h.line in guards))
+
+        return [h for h in pair_hits + hits if not redundant(h)], parsed_ok
+
+
+_GUARD_OR_RETURN = frozenset({"logic/removed-guard", "logic/changed-return"})
+_MOVABLE_RULES = frozenset({"logic/removed-guard", "logic/changed-return", "logic/deleted-test"})
+_MIN_DISTINCTIVE = 16
+"""Characters (whitespace removed) a removed line needs before its re-appearance in another file
+counts as a move: ``if err != nil {`` or ``return None`` appear everywhere."""
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split())
+
+
+def _drop_moved(fc: FileChange, hits: list[Hit], added_files: Counter[str], own: set[str]) -> list[Hit]:
+    """Drop findings about removed code whose (distinctive) line was added to another file of the
+    same change: the code moved, it was not removed. ``added_files`` counts, per normalized added
+    line, the files that add it; ``own`` holds this file's normalized added lines."""
+    removed = {ln.old_lineno: ln.text for ln in fc.removed_lines() if ln.old_lineno is not None}
+    out = []
+    for h in hits:
+        text = _norm(removed.get(h.old_line, "")) if h.old_line is not None else ""
+        elsewhere = added_files[text] - (1 if text in own else 0) > 0
+        if h.rule in _MOVABLE_RULES and len(text) >= _MIN_DISTINCTIVE and elsewhere:
+            continue
+        out.append(h)
+    return out
+
+
+def _drop_unchanged_functions(lang: str, base: Tree, head: Tree, pair_hits: list[Hit], hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """For regex-level languages with a syntax tree: drop removed-code findings inside functions
+    that were deleted as a whole, and changed-return findings inside functions whose code is the
+    same up to a consistent renaming."""
+    bdefs = _pyast.definitions(base.root_node, lang)
+    hdefs = _pyast.definitions(head.root_node, lang)
+    deleted = [(d.start, d.end) for q, d in bdefs.items() if q not in hdefs]
+    same_cache: dict[str, bool] = {}
+
+    def renamed_only(line: int) -> bool:
+        for q, hd in hdefs.items():
+            if hd.start <= line <= hd.end and q in bdefs:
+                if q not in same_cache:
+                    a, b = _pyast.canonical(bdefs[q].node, python=False), _pyast.canonical(hd.node, python=False)
+                    same_cache[q] = a == b or _pyast.rename_map(a, b) is not None
+                if same_cache[q]:
+                    return True
+        return False
+
+    def keep(h: Hit) -> bool:
+        if h.rule in _GUARD_OR_RETURN and h.old_line is not None and any(s <= h.old_line <= e for s, e in deleted):
+            return False
+        return not (h.rule == "logic/changed-return" and h.old_line is None and renamed_only(h.line))
+
+    return [h for h in pair_hits if keep(h)], [h for h in hits if keep(h)]
 
 
 def _text(data: bytes | None) -> str | None:
@@ -161,6 +245,7 @@ def _behaviour_changed(ctx: ReviewContext, fc: FileChange) -> bool:
         fc.language, base_bytes, head_bytes,
         base_tree=_pyast.parsed(ctx.shared, "base", base_path, fc.language, base_bytes),
         head_tree=_pyast.parsed(ctx.shared, "head", fc.path, fc.language, head_bytes),
+        base_ranges=_pyast.hunk_ranges(fc.hunks, "base"), head_ranges=_pyast.hunk_ranges(fc.hunks, "head"),
     )
     return cmp.level is not Level.same
 

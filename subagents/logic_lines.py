@@ -20,7 +20,9 @@ from subagents._hunks import ChangeBlock, file_blocks, pair_lines
 @dataclass(frozen=True)
 class Hit:
     """One problem at a head line: ``rule`` (``logic/...``), ``severity``, ``line`` (head line),
-    ``anchor`` (stripped source text identifying the spot), ``message``, optional ``suggestion``."""
+    ``anchor`` (stripped source text identifying the spot), ``message``, optional ``suggestion``;
+    ``old_line`` is the base line when the problem is about removed code (so callers can drop it
+    when that code was moved elsewhere or its whole function was deleted)."""
 
     rule: str
     severity: str
@@ -28,6 +30,7 @@ class Hit:
     anchor: str
     message: str
     suggestion: str | None = None
+    old_line: int | None = None
 
 
 _HASH_COMMENT_LANGS = frozenset({"python", "ruby"})
@@ -69,6 +72,9 @@ def _plus_minus_one(seg: list[str]) -> bool:
     return len(seg) == 2 and seg[0] in ("+", "-") and seg[1] == "1"
 
 
+_COMMENT_LINE = re.compile(r"^\s*(\*|/\*|//|#(?!\[)|<!--|--\s)")
+
+
 def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | None:
     """Classify a removed line and the added line that replaced it.
 
@@ -79,6 +85,8 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
     slice or index), ``logic/loosened-condition`` (a dropped ``and`` clause, an added ``or``
     clause, ``all`` -> ``any``) or ``logic/removed-guard`` (``?.`` -> ``.``). None otherwise.
     """
+    if _COMMENT_LINE.match(old) or _COMMENT_LINE.match(new):
+        return None
     a, b = tokens(old, lang), tokens(new, lang)
     if a == b or not a or not b:
         return None
@@ -177,7 +185,7 @@ def check_pairs(fc: FileChange, *, returns: bool) -> list[Hit]:
             for old in block.removed:
                 if id(old) not in paired_old and _is_return(old.text) and len(tokens(old.text, lang)) > 1:
                     hits.append(Hit("logic/changed-return", "major", block.head_line, old.text.strip(),
-                                    f"A return path was removed: `{_short(old.text)}`."))
+                                    f"A return path was removed: `{_short(old.text)}`.", old_line=old.old_lineno))
     return hits
 
 
@@ -195,7 +203,6 @@ _GUARDS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"^\s*if\b.*\berr\s*!=\s*nil\b"),
         re.compile(r"^\s*if\b.*(==|!=)\s*nil\b"),
         re.compile(r"^\s*panic\("),
-        re.compile(r"^\s*return\b.*\b(err|errors\.New|fmt\.Errorf)\b"),
     ],
     "c-like": [
         re.compile(r"^\s*if\s*\(.*\)\s*\{?\s*(return|throw)\b"),
@@ -246,7 +253,7 @@ def check_removed_guards(fc: FileChange) -> list[Hit]:
                 continue
             hits.append(Hit("logic/removed-guard", "major", block.head_line, old.text.strip(),
                             f"A guard was removed: `{_short(old.text)}`; the code after it now runs for inputs it used to reject.",
-                            "Keep the check, or show with a test that the inputs it rejected are handled."))
+                            "Keep the check, or show with a test that the inputs it rejected are handled.", old_line=old.old_lineno))
     return hits
 
 
@@ -258,6 +265,8 @@ _SWALLOW_ONE_LINE = [
 ]
 _CATCH_OPEN = re.compile(r"\bcatch\s*(\((?P<type>[^)]*)\))?\s*\{\s*$|^\s*if\s+err\s*!=\s*nil\s*\{\s*$|^\s*rescue\b(?P<rtype>[^#]*)$")
 _TRIVIAL = re.compile(r"^\s*(return(\s+(nil|null|undefined|None|false|nil,\s*nil))?;?|continue;?|pass|//.*|#.*)\s*$")
+_TRIVIAL_GO = re.compile(r"^\s*(return(\s+(nil|false|nil,\s*nil))?|//.*)\s*$")
+"""Go: ``if err != nil { continue }`` is the usual "try the next candidate" loop, not a swallow."""
 _CLOSE = re.compile(r"^\s*(\}|end)\s*[;)]*\s*$")
 _NARROW_JAVA = re.compile(r"^\s*(final\s+)?(?!Exception\b|Throwable\b|RuntimeException\b)[A-Z]\w*(\s*\|\s*\w+)*\s+\w+\s*$")
 
@@ -288,7 +297,8 @@ def check_swallowed(fc: FileChange) -> list[Hit]:
                     closed = True
                     break
                 body.append(nxt.text)
-            if closed and all(_TRIVIAL.match(b) for b in body):
+            trivial = _TRIVIAL_GO if fc.language == "go" else _TRIVIAL
+            if closed and all(trivial.match(b) for b in body):
                 severity = "minor" if fc.language == "java" and _NARROW_JAVA.match(m.group("type") or "") else "major"
                 hits.append(_swallow_hit(line, text, severity))
     return hits
@@ -421,24 +431,32 @@ _ASSERTS: dict[str, re.Pattern[str]] = {
 
 def check_tests_regex(fc: FileChange) -> list[Hit]:
     """``logic/deleted-test`` for non-Python test files: a test definition (``it("...")``,
-    ``func TestX``, ``#[test]``, RSpec ``it "..."``) removed and not re-added under the same name,
-    or fewer assertions added than removed."""
+    ``func TestX``, ``#[test]``, RSpec ``it "..."``) removed, not re-added under the same name and
+    not replaced by a newly named test in the same change block (a rename), or fewer assertions
+    added than removed."""
     family = _FAMILY.get(fc.language or "", "")
     hits: list[Hit] = []
     rx = _TEST_DEFS.get(family)
     blocks = file_blocks(fc)
     if rx is not None:
         added_names = {m.group("name") for ln in fc.added_lines() if (m := rx.match(ln.text))}
+        removed_names = {m.group("name") for ln in fc.removed_lines() if (m := rx.match(ln.text))}
         for block in blocks:
+            gone = []
             for old in block.removed:
                 m = rx.match(old.text)
                 if not m or m.group("name") in added_names:
                     continue
                 if family == "rust" and not _preceded_by_test_attr(block, old):
                     continue
+                gone.append((old, m.group("name")))
+            # A test added in the same block under a new name is a rename ("presist" -> "persist").
+            renamed = sum(1 for ln in block.added if (m := rx.match(ln.text)) and m.group("name") not in removed_names)
+            for old, name in gone[renamed:]:
                 hits.append(Hit("logic/deleted-test", "major", block.head_line, old.text.strip(),
-                                f"Test `{_short(m.group('name'), 60)}` was deleted.",
-                                "Keep the test, or explain in the description why the behaviour it checked is gone."))
+                                f"Test `{_short(name, 60)}` was deleted.",
+                                "Keep the test, or explain in the description why the behaviour it checked is gone.",
+                                old_line=old.old_lineno))
     arx = _ASSERTS.get(family)
     if arx is not None and not hits:
         removed = [ln for ln in fc.removed_lines() if arx.search(ln.text)]

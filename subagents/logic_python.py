@@ -217,7 +217,7 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
             continue
         message, suggestion = _GUARD_MESSAGES[item.kind]
         text = _first_line(item.node)
-        hits.append(Hit("logic/removed-guard", "major", pf.head_line(item.line), text, message.format(text=text), suggestion))
+        hits.append(Hit("logic/removed-guard", "major", pf.head_line(item.line), text, message.format(text=text), suggestion, old_line=item.line))
     return hits
 
 
@@ -295,7 +295,7 @@ def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> l
         else:
             hits.append(Hit("logic/changed-return", "major", pf.head_line(line), _first_line(node),
                             f"A return path of `{name}()` was removed: `{_first_line(node)}`.",
-                            "Check the cases that used to return here; cover them with a test."))
+                            "Check the cases that used to return here; cover them with a test.", old_line=line))
     return hits
 
 
@@ -357,7 +357,10 @@ def check_swallowed(pf: PyFile) -> list[Hit]:
     """``logic/swallowed-exception``: an except clause that is new or whose body changed and now
     only passes / continues / returns None (major for a bare ``except``, ``Exception`` or
     ``BaseException``, minor for a specific exception type, which is often deliberate EAFP);
-    and an ``except X`` broadened to a bare/``Exception`` clause in the same hunk (major)."""
+    and an ``except X`` broadened to a bare/``Exception`` clause in the same hunk (major).
+    Test files are skipped (tests catch errors on purpose)."""
+    if pf.is_test:
+        return []
     hits: list[Hit] = []
     base_narrow_by_hunk: Counter[int] = Counter(
         pf.hunk_of_old(line_of(c)) for c in _clauses(pf.base) if line_of(c) in pf.removed and not _is_broad(_except_types(c))
@@ -504,7 +507,8 @@ def check_tests(pf: PyFile) -> list[Hit]:
             continue
         hits.append(Hit("logic/deleted-test", "major", pf.head_line(d.start), f"def {qual}",
                         f"Test `{qual.split('#')[0]}` was deleted.",
-                        "Keep the test, or explain in the description why the behaviour it checked is gone."))
+                        "Keep the test, or explain in the description why the behaviour it checked is gone.",
+                        old_line=line_of(d.node)))
     surviving = {q for q in base_tests if q in head_tests} | {""}
     surviving |= {q for q in pf.base_defs if q in pf.head_defs}
     removed = _assert_nodes(pf.base, pf.removed, surviving, pf, "base")

@@ -227,6 +227,14 @@ def test_scope_mismatch_and_match(review) -> None:  # noqa: ANN001
     assert "intent/unrelated-files" not in rules(good)
 
 
+def test_category_scopes(review) -> None:  # noqa: ANN001
+    wf = {".github/workflows/ci.yml": "jobs: {}\n"}
+    bump = review(wf, {".github/workflows/ci.yml": "jobs: {a: 1}\n"}, title="build(deps): bump actions/checkout from 3 to 4")
+    assert "intent/scope-mismatch" not in rules(bump)
+    wrong = review({**BASE, **wf}, {"src/app/parser.py": _edit("limit=10", "limit=11")}, title="fix(deps): bump the parser limit")
+    assert "intent/scope-mismatch" in rules(wrong)
+
+
 def test_path_named_in_title_must_be_touched(review) -> None:  # noqa: ANN001
     head = {"src/app/parser.py": _edit("limit=10", "limit=12")}
     v = review(BASE, head, title="Raise default limit in src/app/lexer.py")

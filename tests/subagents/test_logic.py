@@ -145,6 +145,18 @@ def test_go_removed_error_check_and_reworded_one(review) -> None:  # noqa: ANN00
     assert "logic/removed-guard" not in rules(wrapped)
 
 
+def test_moved_deleted_and_renamed_go_code_is_not_flagged(review) -> None:  # noqa: ANN001
+    two = GO + "\nfunc Other(p string) string {\n\tif p == \"\" {\n\t\treturn \"none\"\n\t}\n\treturn commandLine.Lookup(p)\n}\n"
+    moved = review({"store/load.go": two}, {"store/load.go": GO, "store/other.go": "package store\n" + two[len(GO):]})
+    deleted = review({"store/load.go": two}, {"store/load.go": GO})
+    renamed = review({"store/load.go": two}, {"store/load.go": two.replace("commandLine", "CommandLine")})
+    for v in (moved, deleted, renamed):
+        assert not {"logic/removed-guard", "logic/changed-return"} & set(rules(v)), v.findings
+    loop = "package a\n\nfunc F(fs []string) {\n\tfor _, f := range fs {\n\t\tuse(f)\n\t}\n}\n"
+    retry = loop.replace("\t\tuse(f)\n", "\t\tv, err := parse(f)\n\t\tif err != nil {\n\t\t\tcontinue\n\t\t}\n\t\tuse(v)\n")
+    assert "logic/swallowed-exception" not in rules(review({"a/f.go": loop}, {"a/f.go": retry}))
+
+
 JS = '''\
 export function name(user) {
   if (user === null) {
@@ -200,6 +212,14 @@ def test_tightened_or_rewritten_conditions_are_not_flagged(review) -> None:  # n
     assert not {"logic/inverted-condition", "logic/loosened-condition", "logic/boundary-change"} & set(rules(tightened))
     renamed = review({"src/auth.py": COND}, {"src/auth.py": edit('if user.role == "admin":', 'if user.kind == "admin":', COND)})
     assert "logic/inverted-condition" not in rules(renamed)
+
+
+def test_prose_in_comments_and_docstrings_is_not_a_condition(review) -> None:  # noqa: ANN001
+    py = 'def f(a, b):\n    """Run when\n    a and b hold.\n    """\n    return a\n'
+    js = "/**\n * Runs when a and b hold.\n */\nexport const f = (a) => a;\n"
+    v = review({"src/f.py": py, "web/f.js": js},
+               {"src/f.py": py.replace("    a and b hold.", "    a hold."), "web/f.js": js.replace(" * Runs when a and b hold.", " * Runs when a hold.")})
+    assert v.findings == []
 
 
 def test_token_pairs() -> None:
@@ -270,8 +290,10 @@ def gen(n):
 def test_changed_return_value_removed_path_and_none(review) -> None:  # noqa: ANN001
     changed = review({"src/calc.py": RET}, {"src/calc.py": edit("    return result\n", "    return result * 2\n", RET)})
     assert [f.line for f in rules(changed)["logic/changed-return"]] == [5]
-    removed = review({"src/calc.py": RET}, {"src/calc.py": edit("    if not items:\n        return 0\n", "", RET)})
+    removed = review({"src/calc.py": RET}, {"src/calc.py": edit("        return 0\n", "        print('empty')\n", RET)})
     assert "return path" in rules(removed)["logic/changed-return"][0].message
+    guard = review({"src/calc.py": RET}, {"src/calc.py": edit("    if not items:\n        return 0\n", "", RET)})
+    assert "logic/removed-guard" in rules(guard) and "logic/changed-return" not in rules(guard)  # one finding, not two
     none = review({"src/calc.py": RET}, {"src/calc.py": edit("    if not items:\n        return 0\n    return result\n", "    print(result)\n", RET)})
     assert "callers get None" in rules(none)["logic/changed-return"][0].message
 
@@ -394,6 +416,15 @@ def test_removed_asserts_and_renamed_test(review) -> None:  # noqa: ANN001
     assert "logic/deleted-test" not in rules(renamed)
     more = review({"tests/test_math.py": TESTS}, {"tests/test_math.py": edit("    assert 1 - 1 == 0\n", "    assert 1 - 1 == 0\n    assert 0 - 1 == -1\n", TESTS)}, with_test=False)
     assert "logic/deleted-test" not in rules(more)
+
+
+def test_renamed_js_test_and_swallowing_tests_are_fine(review) -> None:  # noqa: ANN001
+    js = "describe('store', () => {\n  it('should presist store', () => {\n    expect(store()).toBe(1);\n  });\n});\n"
+    v = review({"web/store.test.js": js}, {"web/store.test.js": js.replace("presist", "persist")}, with_test=False)
+    assert "logic/deleted-test" not in rules(v)
+    catching = "def test_raises():\n    try:\n        boom()\n    except ValueError:\n        pass\n"
+    v2 = review({}, {"tests/test_boom.py": catching}, with_test=False)
+    assert "logic/swallowed-exception" not in rules(v2)
 
 
 def test_js_and_go_test_deletions_and_skips(review) -> None:  # noqa: ANN001

@@ -38,6 +38,7 @@ from subagents._paths import category, is_doc_path, is_runtime_source, is_test_p
         ("cmd/server/main.go", "runtime"),
         ("docs/conf.py", "doc"),
         ("tests.py", "test"),
+        ("examples/params/index.js", "doc"),
         ("config/settings.yaml", "other"),
         ("assets/logo.png", "other"),
     ],
