@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.gitlocal import LocalGitSource
-from bot.adapters.llm import LiteLLMClient, _litellm
+from bot.adapters.llm import LiteLLMClient
 from bot.core.context import ReviewContext
 from bot.llm import MemoryCache, Reasoner, ReasonerConfig
 from bot.testing.fake_llm import FakeLLM
@@ -22,8 +22,8 @@ MODEL = "gpt-4o-mini"
 
 @pytest.fixture(scope="session", autouse=True)
 def litellm_loaded() -> None:
-    """Import litellm once (about 2.5 s) for the whole session."""
-    _litellm()
+    """Import litellm and the modules its first call needs once (a few seconds) per session."""
+    LiteLLMClient().warm_up()
 
 
 @pytest.fixture

@@ -156,6 +156,13 @@ def test_fallback_model_is_recorded(fake: FakeLLM, reasoner, ctx: ReviewContext)
     assert any("gpt-4o-mini" in n and "server" in n for n in v.notes)
 
 
+def test_per_agent_model_override(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
+    r = reasoner(agent_models={"logic": "gpt-4o"})
+    assert run(ctx, r).model == "gpt-4o"
+    assert run(ctx, r, Probe("safety")).model == "gpt-4o-mini"
+    assert [q.model for q in fake.requests] == ["gpt-4o", "gpt-4o-mini"]
+
+
 def test_model_reporting_injection_adds_the_injection_finding(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
     fake.script(Reply.answer("pass", injection_suspected=True))
     v = run(ctx, reasoner())
