@@ -1,12 +1,14 @@
 """The FastAPI app: ``POST /webhook`` and ``GET /healthz``.
 
 The handler reads the body (bounded by ``max_body_bytes``; GitHub caps payloads at 25 MB) on the
-event loop, then verifies, parses and persists it in a thread (``run_in_threadpool``) and answers
-202. Reviews run in the WorkerPool's threads, started and stopped with the app's lifespan.
+event loop, verifies and parses it (in a thread when large), hands it to the DeliveryWriter and
+awaits the commit without blocking the loop, then answers 202. Reviews run in the WorkerPool's threads, started and stopped with the app's lifespan.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,8 +18,12 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.app.runtime import Runtime
+from bot.jobs import Delivery, JobStoreError
 
 log = structlog.get_logger("quorum.webhook")
+
+INLINE_PREPARE_BYTES = 256 * 1024
+"""Bodies up to this size are verified and parsed on the event loop; larger ones in a thread."""
 
 
 def create_app(runtime: Runtime, *, start_workers: bool = True) -> FastAPI:
@@ -55,7 +61,25 @@ def create_app(runtime: Runtime, *, start_workers: bool = True) -> FastAPI:
                 log.warning("webhook.rejected", delivery_id=delivery, reason=f"body larger than {limit} bytes")
                 return JSONResponse({"error": "payload too large"}, status_code=413)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        status, payload = await run_in_threadpool(runtime.receiver.ingest, headers, bytes(body))
+        receiver = runtime.receiver
+        started = time.perf_counter()
+        raw = bytes(body)
+        if len(raw) <= INLINE_PREPARE_BYTES:
+            prepared = receiver.prepare(headers, raw)  # HMAC + JSON of a small body: well under a millisecond
+        else:
+            prepared = await run_in_threadpool(receiver.prepare, headers, raw)
+        if not isinstance(prepared, Delivery):
+            status, payload = prepared
+            return JSONResponse(payload, status_code=status)
+        try:
+            if receiver.writer is not None:
+                outcome = await asyncio.wrap_future(receiver.writer.submit_future(prepared))
+            else:
+                outcome = (await run_in_threadpool(receiver.jobs.record_deliveries, [prepared]))[0]
+        except JobStoreError as exc:
+            status, payload = receiver.store_failed(prepared, exc)
+        else:
+            status, payload = receiver.finish(prepared, outcome, started)
         return JSONResponse(payload, status_code=status)
 
     return app

@@ -1,7 +1,9 @@
-"""The webhook receiver's synchronous core: verify, parse, plan, persist, enqueue.
+"""The webhook receiver's core: verify, parse, plan (``prepare``, CPU only), persist (the
+DeliveryWriter's thread, or a direct transaction), then log and wake the workers (``finish``).
 
-Runs in a worker thread of the web server (never on the event loop): HMAC over up to 25 MB and
-the SQLite write are blocking. Returns ``(status_code, json_body)``; every outcome logs one line.
+The web handler runs ``prepare`` on the event loop for small bodies and in a thread for large ones
+(HMAC and JSON over up to 25 MB), and waits for the writer without blocking the loop. ``ingest``
+does all of it synchronously. Answers are ``(status_code, json_body)``; every outcome logs one line.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.core.webhook import (
     repo_name,
     verify_signature,
 )
-from bot.jobs import Delivery, DeliveryWriter, JobStore, JobStoreError
+from bot.jobs import Delivery, DeliveryOutcome, DeliveryWriter, JobStore, JobStoreError
 
 log = structlog.get_logger("quorum.webhook")
 
@@ -42,8 +44,19 @@ class Receiver:
             raise ValueError("a webhook secret is required")
 
     def ingest(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
-        """Handle one ``POST /webhook`` (headers lower-cased). See the module docstring."""
+        """Handle one ``POST /webhook`` synchronously (headers lower-cased). See the module docstring."""
         started = time.perf_counter()
+        prepared = self.prepare(headers, body)
+        if not isinstance(prepared, Delivery):
+            return prepared
+        try:
+            outcome = self.writer.submit(prepared) if self.writer is not None else self.jobs.record_deliveries([prepared])[0]
+        except JobStoreError as exc:
+            return self.store_failed(prepared, exc)
+        return self.finish(prepared, outcome, started)
+
+    def prepare(self, headers: Mapping[str, str], body: bytes) -> Delivery | tuple[int, dict[str, Any]]:
+        """Verify, parse and plan (CPU only, no I/O): the Delivery to store, or the error answer."""
         delivery = headers.get("x-github-delivery") or ""
         event_name = headers.get("x-github-event") or ""
         bound = log.bind(delivery_id=delivery or None, event=event_name or None)
@@ -66,27 +79,32 @@ class Receiver:
             bound.warning("webhook.malformed", reason=str(exc), bytes=len(body))
             return 400, {"error": f"malformed payload: {exc}"[:300]}
         if event is None:
-            tasks, note, action, inst, repo = [], f"event {event_name!r} not handled", None, None, None
-        else:
-            inst, repo = installation_id(event), repo_name(event)
-            action = getattr(event, "action", None)
-            tasks, note = plan(event, bot_login=self.bot_login())
-        item = Delivery(delivery, event_name, action, inst, repo, body, tasks, note)
-        try:
-            outcome = self.writer.submit(item) if self.writer is not None else self.jobs.record_deliveries([item])[0]
-        except JobStoreError as exc:
-            bound.error("webhook.store_failed", error=str(exc), action="answered 503 so GitHub can redeliver")
-            return 503, {"error": "could not store the delivery"}
+            return Delivery(delivery, event_name, None, None, None, body, [], f"event {event_name!r} not handled")
+        tasks, note = plan(event, bot_login=self.bot_login())
+        return Delivery(delivery, event_name, getattr(event, "action", None), installation_id(event),
+                        repo_name(event), body, tasks, note)
+
+    def store_failed(self, item: Delivery, exc: JobStoreError) -> tuple[int, dict[str, Any]]:
+        """The answer when the delivery could not be stored: 503, so GitHub shows a failed delivery."""
+        log.error("webhook.store_failed", delivery_id=item.delivery_id, event=item.event, error=str(exc),
+                  action="answered 503 so GitHub can redeliver")
+        return 503, {"error": "could not store the delivery"}
+
+    def finish(self, item: Delivery, outcome: DeliveryOutcome, started: float) -> tuple[int, dict[str, Any]]:
+        """Log the outcome, wake the workers when jobs were queued, and build the answer."""
+        bound = log.bind(delivery_id=item.delivery_id, event=item.event)
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         if outcome.duplicate:
             bound.info("webhook.duplicate", reason="delivery id already stored", elapsed_ms=elapsed)
-            return 200, {"status": "duplicate", "delivery": delivery}
+            return 200, {"status": "duplicate", "delivery": item.delivery_id}
+        note = item.note
         if outcome.inactive_installation:
-            note = f"installation {inst} is {outcome.inactive_installation}: ignored"
-            bound.warning("webhook.unknown_installation", installation_id=inst, status=outcome.inactive_installation)
+            note = f"installation {item.installation_id} is {outcome.inactive_installation}: ignored"
+            bound.warning("webhook.unknown_installation", installation_id=item.installation_id,
+                          status=outcome.inactive_installation)
         if outcome.job_ids:
             self.on_queued()
-        bound.info("webhook.accepted", action=action, repo=repo, installation_id=inst, note=note,
-                   jobs=len(outcome.job_ids), superseded=outcome.superseded, cancelled=outcome.cancelled,
+        bound.info("webhook.accepted", action=item.action, repo=item.repo, installation_id=item.installation_id,
+                   note=note, jobs=len(outcome.job_ids), superseded=outcome.superseded, cancelled=outcome.cancelled,
                    elapsed_ms=elapsed)
         return 202, {"status": "queued" if outcome.job_ids else "ignored", "jobs": outcome.job_ids, "note": note}

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot.adapters.github import GitHubApp, GitHubError, RetryPolicy, load_private_key
 from bot.app.receiver import Receiver
@@ -51,13 +54,24 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("QUORUM_GITHUB_PRIVATE_KEY is not set (PEM text or a path to the App's private key)")
 
 
+def default_jobs_url(decision_log_url: str) -> str:
+    """Where the job queue lives: PostgreSQL shares the decision log's database; a SQLite log gets a
+    sibling file ``<name>.jobs.sqlite3``, because SQLite has one write lock per file and the webhook
+    path should not wait behind decision-log appends (each one an fsync)."""
+    url = make_url(decision_log_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return decision_log_url
+    path = Path(url.database)
+    return url.set(database=str(path.with_name(path.stem + ".jobs.sqlite3"))).render_as_string(hide_password=False)
+
+
 def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, seconds_between_writes: float | None = 1.0,
                   threads: int | None = None, pipeline_options: Callable[[], PipelineOptions] | None = None,
                   jobs_url: str | None = None, poll_s: float = 0.5, backoff_s: float = 5.0) -> Runtime:
     """Build the runtime. Raises ConfigError for missing settings (see ``check_settings``).
 
-    The job tables share the decision log's database (``QUORUM_DATABASE_URL``, default the SQLite
-    file in the data directory) unless ``jobs_url`` is given. ``pipeline_options`` builds the
+    The job tables live next to the decision log (see ``default_jobs_url``) unless ``jobs_url`` is
+    given. ``pipeline_options`` builds the
     options of each review (default: offline agents, code-index cache under ``cache_dir``).
     No network I/O happens here.
     """
@@ -67,7 +81,7 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
     except GitHubError as exc:
         raise ConfigError(str(exc)) from exc
     db_url = settings.resolved_database_url()
-    jobs = JobStore(jobs_url or db_url)
+    jobs = JobStore(jobs_url or default_jobs_url(db_url))
     decisions = DecisionStore(db_url)
     github = GitHubApp(str(settings.github_app_id), pem, settings.github_api_url, retry=retry,
                        seconds_between_writes=seconds_between_writes)

@@ -142,7 +142,10 @@ class QuorumService:
             policy = load_policy(snapshot.policy_text, source=".quorum.yml (base branch)" if snapshot.policy_text else "default")
         except PolicyError as err:
             bound.error("review.policy_invalid", error=str(err), action="posting a failing check run; no review")
-            self._policy_error_check(client, head, str(err))
+            run = self._policy_error_check(client, head, str(err))
+            self._log(event_record("posted", repo=repo, pr_number=number, head_sha=head, delivery_id=job.delivery_id,
+                                   details={"kind": "check_run", "id": str(run.get("id")), "conclusion": "failure",
+                                            "reason": "invalid .quorum.yml on the base branch", "error": redact(str(err))}))
             return f"policy invalid: {err}"
         existing = self.decisions.find_decision(repo, number, head, policy.version)
         if existing is not None:
@@ -171,8 +174,8 @@ class QuorumService:
                    posted=[p.kind for p in posted])
         return f"{result.decision.action.value}{' (approved)' if sink.approved else ''}"
 
-    def _policy_error_check(self, client: RepoClient, head: str, error: str) -> None:
-        client.create_check_run({
+    def _policy_error_check(self, client: RepoClient, head: str, error: str) -> dict[str, Any]:
+        return client.create_check_run({
             "name": CHECK_NAME, "head_sha": head, "status": "completed", "conclusion": "failure",
             "output": {"title": "Quorum: invalid .quorum.yml on the base branch",
                        "summary": redact(f"Quorum did not review this head: {escape(error)}\n\nFix `.quorum.yml` on the "

@@ -36,13 +36,20 @@ class DeliveryWriter:
 
     def submit(self, item: Delivery, timeout_s: float = 30.0) -> DeliveryOutcome:
         """Store ``item`` (blocking until committed). Raises JobStoreError when it could not be."""
+        try:
+            return self.submit_future(item).result(timeout=timeout_s)
+        except TimeoutError as exc:
+            raise JobStoreError(f"delivery {item.delivery_id} not stored within {timeout_s:g}s") from exc
+
+    def submit_future(self, item: Delivery) -> Future[DeliveryOutcome]:
+        """Queue ``item``; the future resolves once it is committed (or fails with JobStoreError).
+
+        For async callers: ``await asyncio.wrap_future(writer.submit_future(item))``.
+        """
         self._ensure_started()
         fut: Future[DeliveryOutcome] = Future()
         self._queue.put((item, fut))
-        try:
-            return fut.result(timeout=timeout_s)
-        except TimeoutError as exc:
-            raise JobStoreError(f"delivery {item.delivery_id} not stored within {timeout_s:g}s") from exc
+        return fut
 
     def _ensure_started(self) -> None:
         with self._lock:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, and_, create_engine, event, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, exists, func, insert, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -90,6 +90,23 @@ class DeliveryOutcome:
     superseded: int = 0
     cancelled: int = 0
     inactive_installation: str | None = None
+
+
+# Statements built once: SQLAlchemy then reuses their compiled form (building ``insert().values()``
+# per call costs more than the database work on the webhook path).
+_SEEN_DELIVERIES = select(deliveries.c.delivery_id).where(deliveries.c.delivery_id.in_(bindparam("ids", expanding=True)))
+_INACTIVE_INSTALLATIONS = select(installations.c.installation_id, installations.c.status).where(
+    installations.c.installation_id.in_(bindparam("ids", expanding=True)),
+    installations.c.status.in_(["deleted", "suspended"]),
+)
+_INSERT_DELIVERY = insert(deliveries)
+_INSERT_JOB = insert(jobs)
+_SUPERSEDE = (
+    update(jobs)
+    .where(jobs.c.kind == "review", jobs.c.status == "queued", jobs.c.repo == bindparam("b_repo"),
+           jobs.c.pr_number == bindparam("b_pr"))
+    .values(status="superseded", updated_at=bindparam("b_now"), note=bindparam("b_note"))
+)
 
 
 def _sqlite_immediate(engine: Engine) -> None:
@@ -183,34 +200,44 @@ class JobStore:
         now = self.clock()
         try:
             with self._tx() as conn:
-                return [self._record_one(conn, item, now) for item in items]
+                return self._record_batch(conn, items, now)
         except JobStoreError as exc:
             if isinstance(exc.__cause__, IntegrityError) and len(items) == 1:
                 return [DeliveryOutcome(duplicate=True)]  # another process stored the same delivery first
             raise
 
-    def _record_one(self, conn: Connection, item: Delivery, now: float) -> DeliveryOutcome:
-        delivery_id = item.delivery_id[:200]
-        if conn.execute(select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == delivery_id)).first():
-            return DeliveryOutcome(duplicate=True)
-        outcome = DeliveryOutcome(duplicate=False)
-        tasks, note = item.tasks, item.note
-        if item.installation_id is not None and any(t.kind != "installation" for t in tasks):
-            status = conn.execute(select(installations.c.status)
-                                  .where(installations.c.installation_id == item.installation_id)).scalar()
-            if status in ("deleted", "suspended"):
+    def _record_batch(self, conn: Connection, items: list[Delivery], now: float) -> list[DeliveryOutcome]:
+        ids = list({item.delivery_id[:200] for item in items})
+        seen = set(conn.execute(_SEEN_DELIVERIES, {"ids": ids}).scalars())
+        insts = list({i.installation_id for i in items if i.installation_id is not None})
+        inactive = dict(conn.execute(_INACTIVE_INSTALLATIONS, {"ids": insts}).all()) if insts else {}
+        outcomes: list[DeliveryOutcome] = []
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            delivery_id = item.delivery_id[:200]
+            if delivery_id in seen:
+                outcomes.append(DeliveryOutcome(duplicate=True))
+                continue
+            seen.add(delivery_id)
+            outcome = DeliveryOutcome(duplicate=False)
+            tasks, note = item.tasks, item.note
+            status = inactive.get(item.installation_id)
+            if status is not None and any(t.kind != "installation" for t in tasks):
                 outcome.inactive_installation = status
                 tasks = [t for t in tasks if t.kind == "installation"]
                 note = f"installation {item.installation_id} is {status}: ignored"
-        for task in tasks:
-            self._apply(conn, task, delivery_id, now, outcome)
-        conn.execute(insert(deliveries).values(
-            delivery_id=delivery_id, event=item.event[:100], action=item.action or None,
-            installation_id=item.installation_id, repo=item.repo, received_at=now,
-            body_sha256=item.body_sha256, body=item.body_z if self.keep_bodies else None, note=note[:500],
-            jobs=len(outcome.job_ids),
-        ))
-        return outcome
+            for task in tasks:
+                self._apply(conn, task, delivery_id, now, outcome)
+                if task.kind == "installation":
+                    inactive = dict(conn.execute(_INACTIVE_INSTALLATIONS, {"ids": insts}).all()) if insts else {}
+            rows.append({"delivery_id": delivery_id, "event": item.event[:100], "action": item.action or None,
+                         "installation_id": item.installation_id, "repo": item.repo, "received_at": now,
+                         "body_sha256": item.body_sha256, "body": item.body_z if self.keep_bodies else None,
+                         "note": note[:500], "jobs": len(outcome.job_ids)})
+            outcomes.append(outcome)
+        if rows:
+            conn.execute(_INSERT_DELIVERY, rows)
+        return outcomes
 
     def _apply(self, conn: Connection, task: Task, delivery_id: str | None, now: float, out: DeliveryOutcome) -> None:
         if task.kind == "installation":
@@ -220,22 +247,18 @@ class JobStore:
             out.cancelled += self._cancel_reviews(conn, task.repo, task.pr_number, now, "pull request closed")
             return
         if task.kind == "review":
-            res = conn.execute(
-                update(jobs)
-                .where(jobs.c.kind == "review", jobs.c.status == "queued", jobs.c.repo == task.repo,
-                       jobs.c.pr_number == task.pr_number)
-                .values(status="superseded", updated_at=now, note=f"superseded by {task.head_sha}")
-            )
+            res = conn.execute(_SUPERSEDE, {"b_repo": task.repo, "b_pr": task.pr_number, "b_now": now,
+                                            "b_note": f"superseded by {task.head_sha}"})
             out.superseded += res.rowcount or 0
         out.job_ids.append(self._insert_job(conn, task, delivery_id, now))
 
     def _insert_job(self, conn: Connection, task: Task, delivery_id: str | None, now: float) -> int:
-        res = conn.execute(insert(jobs).values(
-            kind=task.kind, status="queued", repo=task.repo, pr_number=task.pr_number,
-            installation_id=task.installation_id, head_sha=task.head_sha, actor=task.actor,
-            data=json.dumps(task.data, sort_keys=True), delivery_id=delivery_id, attempts=0,
-            not_before=0.0, created_at=now, updated_at=now,
-        ))
+        res = conn.execute(_INSERT_JOB, {
+            "kind": task.kind, "status": "queued", "repo": task.repo, "pr_number": task.pr_number,
+            "installation_id": task.installation_id, "head_sha": task.head_sha, "actor": task.actor,
+            "data": json.dumps(task.data, sort_keys=True), "delivery_id": delivery_id, "attempts": 0,
+            "not_before": 0.0, "created_at": now, "updated_at": now,
+        })
         return int(res.inserted_primary_key[0])
 
     def enqueue(self, task: Task, *, delivery_id: str | None = None) -> DeliveryOutcome:

@@ -10,7 +10,9 @@ The load is open-loop: delivery i is sent at ``t0 + i / rate`` whatever happened
 lower rate. The mix per PR: ``opened``, then ``synchronize`` deliveries each preceded by a push to
 the fake (so heads really move and reviews get superseded), comments without a command, events
 Quorum ignores (``labeled``, ``star``), and about 5% replays of an earlier delivery id. Latency is
-measured from just before the request is written to the full response, per delivery.
+measured from just before the request is written to the full response, per delivery. The
+server's CPU time during the load and the load average are reported too: on a shared machine
+wall-clock latency depends on what else runs, CPU per delivery much less.
 
 After the load the benchmark waits for the queue to drain and checks, from the server's database
 and the fake's records: every distinct delivery id is stored once (none lost), no job failed, at
@@ -37,6 +39,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.app.runtime import default_jobs_url
 from bot.audit import DecisionStore
 from bot.core.webhook import sign
 from bot.jobs import JobStore
@@ -111,6 +114,15 @@ class Plan:
                 item = (str(uuid.uuid4()), event, json.dumps(body).encode())
             self.sent.append(item)
             return item
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux ``/proc/<pid>/stat``; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -191,13 +203,17 @@ def _drive(args: argparse.Namespace, fake: FakeGitHub, server: subprocess.Popen,
                 statuses[i] = r.status_code
                 ids[i] = delivery
 
+    load_before = os.getloadavg()
+    cpu_before = _proc_cpu_s(server.pid)
     threads = [threading.Thread(target=sender, daemon=True) for _ in range(args.senders)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     send_s = time.perf_counter() - t0
-    jobs = JobStore(db_url)
+    cpu_during = _proc_cpu_s(server.pid) - cpu_before
+    load_after = os.getloadavg()
+    jobs = JobStore(default_jobs_url(db_url))
     decisions = DecisionStore(db_url)
     drain_start = time.perf_counter()
     drained = False
@@ -238,6 +254,9 @@ def _drive(args: argparse.Namespace, fake: FakeGitHub, server: subprocess.Popen,
         "final_heads_undecided": undecided,
         "drained": drained,
         "drain_s": round(drain_s, 1),
+        "server_cpu_s_during_load": round(cpu_during, 2),
+        "server_cpu_ms_per_delivery": round(cpu_during * 1000 / total, 2),
+        "loadavg_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
         "workers": args.workers,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "server_log": str(log_path),

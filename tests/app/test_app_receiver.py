@@ -99,3 +99,12 @@ def test_unknown_events_and_actions_acknowledged_and_ignored(client: TestClient,
 def test_missing_delivery_header_rejected(client: TestClient) -> None:
     r = deliver(client, "ping", {"zen": "x"}, extra_headers={"X-GitHub-Delivery": ""})
     assert r.status_code == 400
+
+
+def test_large_valid_payload_is_verified_off_the_event_loop(client: TestClient, runtime: Runtime, fake: FakeGitHub) -> None:
+    pull = fake.open_pull(REPO, {"docs/guide.md": "# Guide\n\nBig body.\n"})
+    payload = pr_payload(fake, pull.number, "labeled")
+    payload["pull_request"]["body"] = "x" * 400_000  # larger than the inline threshold
+    r = deliver(client, "pull_request", payload)
+    assert r.status_code == 202 and r.json()["status"] == "ignored"
+    assert runtime.jobs.delivery_count() == 1

@@ -151,6 +151,8 @@ def test_invalid_base_policy_fails_closed(client: TestClient, runtime: Runtime, 
     assert run["conclusion"] == "failure" and ".quorum.yml" in run["output"]["title"]
     assert any(e["event"] == "review.policy_invalid" for e in logs)
     assert decisions(runtime) == []
+    (posted,) = runtime.decisions.list(kind="posted")
+    assert posted["details"]["id"] == str(run["id"]) and posted["details"]["kind"] == "check_run"
 
 
 def test_head_policy_cannot_loosen_the_base_policy(client: TestClient, runtime: Runtime, fake: FakeGitHub) -> None:
