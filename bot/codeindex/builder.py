@@ -14,7 +14,8 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,9 @@ VENDORED_DIRS = frozenset(
 
 PARALLEL_MIN_BYTES = 400_000
 """Below this much uncached source, parsing runs in process (a pool costs ~30-80 ms to start)."""
+
+PARALLEL_MIN_FILES = 8
+"""Nor with fewer uncached files than this."""
 
 CHUNK_BYTES = 200_000
 """Target source bytes per work unit sent to a worker process."""
@@ -55,6 +59,8 @@ class BuildStats:
     lines: int = 0
     bytes_parsed: int = 0
     workers: int = 0
+    mode: str = ""
+    """How cold files were parsed: ``serial``, ``fork`` (worker processes), or why not in parallel."""
     ms: float = 0.0
     parse_ms: float = 0.0
     cache_error: str | None = None
@@ -72,6 +78,7 @@ class BuildStats:
             "lines": self.lines,
             "bytes_parsed": self.bytes_parsed,
             "workers": self.workers,
+            "mode": self.mode,
             "ms": round(self.ms, 1),
             "parse_ms": round(self.parse_ms, 1),
             "cache_error": self.cache_error,
@@ -141,12 +148,16 @@ def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, 
     return out
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """``fork`` when it is safe (POSIX, this process has one thread), else ``spawn``."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """The ``fork`` start method when it is safe and cheap: POSIX and a single-threaded process.
+
+    ``spawn``/``forkserver`` would re-import the program's main module in each worker (slow,
+    and unsafe for some entry points), and forking a multi-threaded process can deadlock the
+    child; in both cases parsing stays in process (see :func:`parse_missing`).
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    return None
 
 
 def default_workers() -> int:
@@ -189,25 +200,40 @@ def parse_missing(
 ) -> Iterator[tuple[str, str, str | None, str | None, str | None]]:
     """Read and extract ``todo`` files; yields ``(blob, path, header, data, error)``.
 
-    Runs in ``workers`` processes when ``workers > 1`` and there are more than
-    :data:`PARALLEL_MIN_BYTES` to parse (``size_hint``, else estimated at 12 kB a file).
-    Blobs over :data:`MAX_FILE_BYTES` or unreadable are counted in ``stats.skipped``.
+    Runs in ``workers`` forked processes when ``workers > 1``, there are more than
+    :data:`PARALLEL_MIN_BYTES` to parse (``size_hint``, else estimated at 12 kB a file) and the
+    process may fork (see :func:`_fork_context`); a chunk whose worker fails is parsed in
+    process. Blobs over :data:`MAX_FILE_BYTES` or unreadable are counted in ``stats.skipped``.
     """
     estimate = size_hint if size_hint is not None else 12_000 * len(todo)
-    if workers <= 1 or estimate < PARALLEL_MIN_BYTES or len(todo) < 8:
+    big = estimate >= PARALLEL_MIN_BYTES and len(todo) >= PARALLEL_MIN_FILES
+    context = _fork_context() if workers > 1 and big else None
+    if context is None:
         stats.workers = 0
+        stats.mode = "serial (threads running: no fork)" if workers > 1 and big else "serial"
         for chunk in _chunks(tree, todo, stats):
             stats.bytes_parsed += sum(len(c[3]) for c in chunk)
             yield from _extract_chunk(chunk)
         return
     stats.workers = workers
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
-        futures = []
+    stats.mode = "fork"
+    pending: list[tuple[list[tuple[str, str, str, bytes]], Future | None]] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for chunk in _chunks(tree, todo, stats):
             stats.bytes_parsed += sum(len(c[3]) for c in chunk)
-            futures.append(pool.submit(_extract_chunk, chunk))
-        for fut in futures:
-            yield from fut.result()
+            try:
+                pending.append((chunk, pool.submit(_extract_chunk, chunk)))
+            except (BrokenProcessPool, RuntimeError, OSError):
+                pending.append((chunk, None))
+        for chunk, fut in pending:
+            try:
+                result = fut.result() if fut is not None else None
+            except (BrokenProcessPool, OSError):
+                result = None
+            if result is None:  # the pool failed: parse this chunk here
+                stats.mode = "fork, partly in process (worker failure)"
+                result = _extract_chunk(chunk)
+            yield from result
 
 
 def collect(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -135,6 +137,8 @@ def test_unusable_cache_is_reported_not_raised(tree_of, tmp_path: Path) -> None:
 
 
 def test_parallel_build_matches_serial(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    if threading.active_count() > 1:
+        pytest.skip("worker processes are only forked from a single-threaded process")
     files = {f"pkg/m{i}.py": f"from pkg.m{(i + 1) % 12} import f{(i + 1) % 12}\n\ndef f{i}(x):\n    return f{(i + 1) % 12}(x)\n" for i in range(12)}
     tree = tree_of(files)
     serial = build_index(tree, workers=0)
@@ -145,6 +149,43 @@ def test_parallel_build_matches_serial(tree_of, monkeypatch) -> None:  # noqa: A
     for i in range(12):
         assert parallel.callers(f"pkg.m{i}.f{i}") == serial.callers(f"pkg.m{i}.f{i}")
         assert lines(serial.callers(f"pkg.m{i}.f{i}")) == [(f"pkg/m{(i - 1) % 12}.py", 4)]
+
+
+_PARENT = os.getpid()
+_ORIGINAL_EXTRACT = builder._extract_chunk
+
+
+def _dying_in_workers(chunk):  # noqa: ANN001, ANN202
+    """Stands in for the worker body: a forked worker dies (as if killed), the parent parses."""
+    if os.getpid() != _PARENT:
+        os._exit(3)
+    return _ORIGINAL_EXTRACT(chunk)
+
+
+def test_failed_workers_fall_back_to_in_process_parsing(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    if threading.active_count() > 1:
+        pytest.skip("worker processes are only forked from a single-threaded process")
+    monkeypatch.setattr(builder, "_extract_chunk", _dying_in_workers)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    idx = build_index(tree_of(APP), workers=2)
+    assert idx.stats.parsed == 7 and "worker failure" in idx.stats.mode
+    assert lines(idx.callers("app.core.helper")) == [("app/web.py", 5)]
+
+
+def test_threads_keep_parsing_in_process(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    release = threading.Event()
+    helper = threading.Thread(target=release.wait)
+    helper.start()
+    try:
+        idx = build_index(tree_of(APP), workers=2)
+    finally:
+        release.set()
+        helper.join()
+    assert idx.stats.workers == 0 and idx.stats.mode == "serial (threads running: no fork)"
+    assert idx.stats.parsed == 7
 
 
 def test_callers_are_narrowed_by_imports(tree_of) -> None:  # noqa: ANN001
