@@ -70,6 +70,8 @@ class IntentFacts:
     files: list[FileChange]
     _cmp: dict[tuple[str, bool], Comparison] = field(default_factory=dict)
     _all_paths: set[str] | None = None
+    truncated: bool = False
+    """Set when the review's deadline passed and some files were compared by nothing at all."""
 
     @classmethod
     def build(cls, ctx: ReviewContext) -> IntentFacts:
@@ -105,10 +107,15 @@ class IntentFacts:
         return base, head
 
     def comparison(self, fc: FileChange, *, blank_strings: bool = False) -> Comparison:
-        """How much ``fc`` changed (see :func:`subagents._pyast.compare`); binary files and
-        submodules always count as ``changed``."""
+        """How much ``fc`` changed (see :func:`subagents._pyast.compare`, limited to the hunks);
+        binary files and submodules always count as ``changed``, and so does every file once the
+        review's deadline has passed (then :attr:`truncated` is set)."""
         key = (fc.path, blank_strings)
         if key not in self._cmp:
+            left = self.ctx.time_left()
+            if left is not None and left <= 0:
+                self.truncated = True
+                return Comparison(Level.changed, parsed=False)
             if fc.is_binary or fc.is_submodule:
                 self._cmp[key] = Comparison(Level.changed, parsed=False)
             else:
@@ -462,6 +469,6 @@ class IntentAgent(SubAgent):
         return Analysis(
             findings=unique,
             confidence=CONFIDENCE if has_text else CONFIDENCE_NO_TEXT,
-            truncated=ctx.diff.truncated,
+            truncated=ctx.diff.truncated or facts.truncated,
             notes=notes,
         )

@@ -27,6 +27,8 @@ _ALIASES = {"tests": "test", "doc": "docs", "feature": "feat", "bugfix": "fix", 
 _TITLE_RE = re.compile(r"^\s*(?P<type>[A-Za-z]{2,12})(?:\((?P<scope>[^()\n]{0,80})\))?(?P<bang>!)?\s*:\s*(?P<subject>.*)$")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
+_SCOPE_UNSAFE = re.compile(r"[^\w./*@+,-]")
+"""Characters dropped from a scope: it is echoed in findings, so no backticks, markup or spaces."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def parse_title(title: str | None) -> Title:
         ctype = m.group("type").lower()
         ctype = _ALIASES.get(ctype, ctype)
         if ctype in CONVENTIONAL_TYPES:
-            scope = (m.group("scope") or "").strip().lower() or None
+            scope = _SCOPE_UNSAFE.sub("", (m.group("scope") or "").strip().lower()) or None
             return Title(raw, ctype, scope, bool(m.group("bang")), m.group("subject").strip())
     return Title(raw, None, None, False, raw)
 

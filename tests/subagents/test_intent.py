@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,16 +30,16 @@ def review(tmp_path: Path) -> Iterator:
     """``review(base, head, title=, body=) -> Verdict`` of the intent agent on a real repository."""
     trees: list = []
 
-    def run(base: Files, head: Files, *, title: str, body: str = ""):  # noqa: ANN202
+    def run(base: Files, head: Files, *, title: str, body: str = "", **ctx_kwargs):  # noqa: ANN202, ANN003
         repo, _, _ = make_repo(tmp_path, base, head, title=title or "commit", body=body, name=f"repo{len(trees)}")
         s = LocalGitSource(repo, title=title, body=body).snapshot()
         trees.append(s.head)
-        ctx = ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head)
+        ctx = ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head, **ctx_kwargs)
         return IntentAgent().review(ctx)
 
     yield run
     for tree in trees:
-        tree._cat.close()
+        tree.close()
 
 
 def rules(verdict) -> dict[str, list]:  # noqa: ANN001
@@ -299,6 +300,19 @@ def test_finding_ids_are_stable_when_lines_move(review) -> None:  # noqa: ANN001
     b = review(BASE, {"src/app/parser.py": shifted}, title="docs: clarify")
     fa, fb = rules(a)["intent/type-mismatch"][0], rules(b)["intent/type-mismatch"][0]
     assert fa.id == fb.id and fa.line != fb.line
+
+
+def test_deadline_marks_the_verdict_truncated(review) -> None:  # noqa: ANN001
+    head = _edit("> limit", ">= limit")
+    v = review(BASE, {"src/app/parser.py": head}, title="docs: clarify", deadline=time.monotonic() - 1)
+    assert v.truncated
+    on_time = review(BASE, {"src/app/parser.py": head}, title="docs: clarify")
+    assert not on_time.truncated
+
+
+def test_scope_is_sanitized_before_it_is_echoed(review) -> None:  # noqa: ANN001
+    v = review(BASE, {"src/app/parser.py": _edit("limit=10", "limit=12")}, title="fix(le`xer <b>): x")
+    assert [f.message for f in rules(v)["intent/scope-mismatch"]] == ["The title names `lexerb`, but no changed file matches it."]
 
 
 # --- text helpers ---------------------------------------------------------------------------------

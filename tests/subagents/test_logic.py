@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,17 +34,17 @@ def review(tmp_path: Path) -> Iterator:
     head also touches a test file, so ``logic/untested-behaviour-change`` stays out of the way."""
     trees: list = []
 
-    def run(base: Files, head: Files, *, with_test: bool = True):  # noqa: ANN202
+    def run(base: Files, head: Files, *, with_test: bool = True, **ctx_kwargs):  # noqa: ANN202, ANN003
         if with_test:
             base, head = {**TEST_FILE, **base}, {**TOUCH_TEST, **head}
         repo, _, _ = make_repo(tmp_path, base, head, title="change", name=f"repo{len(trees)}")
         s = LocalGitSource(repo).snapshot()
         trees.append(s.head)
-        return LogicAgent().review(ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head))
+        return LogicAgent().review(ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head, **ctx_kwargs))
 
     yield run
     for tree in trees:
-        tree._cat.close()
+        tree.close()
 
 
 def rules(verdict) -> dict[str, list]:  # noqa: ANN001
@@ -475,3 +476,9 @@ def test_ids_are_stable_when_lines_move(review) -> None:  # noqa: ANN001
     b = review({"src/app.py": APP}, {"src/app.py": "\n\n" + head})
     fa, fb = rules(a)["logic/inverted-condition"][0], rules(b)["logic/inverted-condition"][0]
     assert fa.id == fb.id and fb.line == fa.line + 2
+
+
+def test_deadline_marks_the_verdict_truncated(review) -> None:  # noqa: ANN001
+    v = review({"src/app.py": APP}, {"src/app.py": edit("if conn is not None:", "if conn is None:")}, deadline=time.monotonic() - 1)
+    assert v.truncated and v.findings == []
+    assert any("deadline" in n for n in v.notes)
