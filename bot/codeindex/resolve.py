@@ -49,6 +49,13 @@ _OPTIONAL = re.compile(r"^(?:Optional\[(?P<a>.+)\]|(?P<b>.+?)\s*\|\s*None|None\s
 _CLASS_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)*(?P<name>[A-Z]\w*)$")
 
 
+def _nested_call(d: Definition, call: CallSite) -> str | None:
+    """A bare call of a function nested in another function, from inside that function."""
+    if d.kind != "function" or not d.parent or call.path != d.path:
+        return None
+    return "local" if call.scope == d.parent or call.scope.startswith(d.parent + ".") else None
+
+
 def annotation_class(annotation: str) -> str | None:
     """The class a parameter annotation names (``Cart``, ``"Cart"``, ``models.Cart``,
     ``Optional[Cart]``, ``Cart | None``), or None for anything else (containers, unions)."""
@@ -223,7 +230,7 @@ class Resolution(Modules):
         callee = call.callee
         if "." not in callee:
             if not module_level:
-                return None
+                return _nested_call(d, call)
             binding = self._py_binding(entry, callee)
             if binding is not None:  # an import shadows a definition of the same name
                 module, member = binding
@@ -297,7 +304,7 @@ class Resolution(Modules):
         callee = call.callee
         if "." not in callee:
             if not module_level:
-                return None
+                return _nested_call(d, call)
             if call.path == d.path:
                 return "local"
             for imp in entry.imports:

@@ -234,6 +234,12 @@ def test_typed_receivers_resolve_methods(tree_of) -> None:  # noqa: ANN001
     assert [(c.line, how) for c, how in idx.resolved_callers("shop.cart.Wishlist.add")] == [(7, "typed")]
 
 
+def test_nested_functions_are_called_from_their_parent(tree_of) -> None:  # noqa: ANN001
+    files = {"m.py": "def outer():\n    def inner():\n        return 1\n    return inner()\n\ndef other():\n    return inner()\n"}
+    idx = build_index(tree_of(files))
+    assert lines(idx.callers("m.outer.inner")) == [("m.py", 4)]
+
+
 def test_callees_and_definitions(tree_of) -> None:  # noqa: ANN001
     idx = build_index(tree_of(APP))
     assert [c.callee for c in idx.callees("app.core.Engine.start")] == ["self.spin"]
