@@ -17,12 +17,6 @@ from subagents.intent_text import body_is_unhelpful, claims, parse_title, path_m
 
 Files = dict[str, "str | bytes | None"]
 
-# bot.adapters.gitlocal leaves pipe read ends open (reported to the lead by another helper);
-# until fixed, its ResourceWarnings must not fail these tests.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
 
 
 @pytest.fixture
