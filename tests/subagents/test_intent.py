@@ -18,7 +18,6 @@ from subagents.intent_text import body_is_unhelpful, claims, parse_title, path_m
 Files = dict[str, "str | bytes | None"]
 
 
-
 @pytest.fixture
 def review(tmp_path: Path) -> Iterator:
     """``review(base, head, title=, body=) -> Verdict`` of the intent agent on a real repository."""
