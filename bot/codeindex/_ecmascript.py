@@ -38,6 +38,7 @@ _COMMON = """
 (program (export_statement declaration: (lexical_declaration (variable_declarator) @const)))
 (export_clause (export_specifier) @export)
 (program (export_statement value: (identifier) @export))
+(variable_declarator name: (identifier) value: (new_expression)) @local
 """
 _TS_EXTRA = """
 (abstract_class_declaration) @def
@@ -73,18 +74,22 @@ def _params(node) -> tuple[Param, ...]:  # noqa: ANN001 - tree_sitter.Node
     for c in node.named_children:
         t = c.type
         default = False
+        ann = ""
         if t in ("required_parameter", "optional_parameter"):
             pattern = c.child_by_field_name("pattern")
             default = t == "optional_parameter" or c.child_by_field_name("value") is not None
+            tnode = c.child_by_field_name("type")
+            if tnode is not None and tnode.named_child_count:
+                ann = short(tnode.named_children[0].text, 80)
             if pattern is None or pattern.type == "this":
                 continue
             c, t = pattern, pattern.type
         if t == "assignment_pattern":
-            out.append(Param(short(c.child_by_field_name("left").text, 60), "positional", True))
+            out.append(Param(short(c.child_by_field_name("left").text, 60), "positional", True, ann))
         elif t == "rest_pattern":
-            out.append(Param(text(c).lstrip(".").strip(), "var_positional", False))
+            out.append(Param(text(c).lstrip(".").strip(), "var_positional", False, ann))
         elif t in ("identifier", "object_pattern", "array_pattern"):
-            out.append(Param(short(c.text, 60), "positional", default))
+            out.append(Param(short(c.text, 60), "positional", default, ann))
     return tuple(out)
 
 
@@ -292,6 +297,18 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
     scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
     calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], (), c[5]) for c, s in zip(calls_raw, scopes))
 
+    # ``const x = new Class(...)``: remembered to resolve ``x.method()`` later.
+    local_raw: list[tuple[int, str, str]] = []
+    for node in sorted(caps.get("local", ()), key=lambda n: n.start_byte):
+        ctor = node.child_by_field_name("value").child_by_field_name("constructor")
+        if ctor is None or ctor.type not in ("identifier", "member_expression"):
+            continue
+        local_raw.append((node.start_byte, text(node.child_by_field_name("name")), dotted_callee(ctor, "")))
+    local_scopes = enclosing_scopes(spans, (x[0] for x in local_raw), module)
+    locals_ = tuple(
+        (scope, var, ctor) for (_, var, ctor), scope in zip(local_raw, local_scopes) if not ctor.startswith("<expr>")
+    )
+
     refs = scan_references(
         root,
         source,
@@ -314,4 +331,5 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         has_main=False,
         errors=root.has_error,
         lines=source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0),
+        locals=locals_,
     )

@@ -6,7 +6,8 @@ Resolution is by bare name first, then narrowed with import information (see
 - Python: imported names and modules (aliases, relative imports, wildcards, re-exports);
   ``self.m()`` / ``cls.m()`` inside the class or a subclass (by base-class name); a receiver
   assigned ``x = Class(...)`` in the same scope or a parameter annotated with a class.
-- JS/TS: ES ``import`` and CommonJS ``require``; ``this.m()`` inside the class or a subclass.
+- JS/TS: ES ``import`` and CommonJS ``require``; ``this.m()`` inside the class or a subclass;
+  a receiver assigned ``new Class()`` in the same scope or a TS parameter typed with a class.
 - Go: same package directory, or an import whose path ends with the package directory.
 
 When the receiver of a method call cannot be resolved (``obj.save()``), the call is kept only
@@ -45,7 +46,8 @@ COMMON_METHOD_NAMES = frozenset(
 CONSTRUCTOR_NAMES = frozenset({"__init__", "__new__", "constructor"})
 
 
-_OPTIONAL = re.compile(r"^(?:Optional\[(?P<a>.+)\]|(?P<b>.+?)\s*\|\s*None|None\s*\|\s*(?P<c>.+))$")
+_OPTIONAL = re.compile(r"^Optional\[(?P<a>.+)\]$")
+_NOTHING = frozenset({"None", "null", "undefined"})
 _CLASS_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)*(?P<name>[A-Z]\w*)$")
 
 
@@ -58,12 +60,17 @@ def _nested_call(d: Definition, call: CallSite) -> str | None:
 
 def annotation_class(annotation: str) -> str | None:
     """The class a parameter annotation names (``Cart``, ``"Cart"``, ``models.Cart``,
-    ``Optional[Cart]``, ``Cart | None``), or None for anything else (containers, unions)."""
+    ``Optional[Cart]``, ``Cart | None``, TS ``Cart | undefined``), or None for anything else
+    (containers, generics, unions of several types)."""
     text = annotation.strip().strip("'\"")
     m = _OPTIONAL.match(text)
     if m:
-        text = (m.group("a") or m.group("b") or m.group("c") or "").strip().strip("'\"")
-    m = _CLASS_NAME.match(text)
+        text = m.group("a")
+    parts = [p.strip().strip("'\"") for p in text.split("|")]
+    parts = [p for p in parts if p not in _NOTHING]
+    if len(parts) != 1:
+        return None
+    m = _CLASS_NAME.match(parts[0])
     return m.group("name") if m else None
 
 
@@ -269,9 +276,9 @@ class Resolution(Modules):
         return None
 
     def _receiver_class(self, entry, call: CallSite, prefix: str) -> str | None:  # noqa: ANN001
-        """The class of a local receiver: ``x = Class(...)`` in the same scope, or a parameter
-        annotated ``x: Class`` / ``Optional[Class]`` / ``Class | None``."""
-        if "." in prefix or prefix in ("self", "cls"):
+        """The class of a local receiver: ``x = Class(...)`` (JS: ``new Class()``) in the same
+        scope, or a parameter annotated ``x: Class`` / ``Optional[Class]`` / ``Class | None``."""
+        if "." in prefix or prefix in ("self", "cls", "this"):
             return None
         ctor = entry.local_types().get((call.scope, prefix))
         if ctor is not None:
@@ -329,6 +336,12 @@ class Resolution(Modules):
                 return "import" if same and owner == imp.name else None
             if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
                 return "local"
+            receiver = self._receiver_class(entry, call, prefix)
+            if receiver is not None:
+                if d.kind != "method" or d.parent is None:
+                    return None
+                owner = d.parent.rsplit(".", 1)[-1]
+                return "typed" if owner == receiver or owner in self._ancestors(receiver) else None
         if d.kind == "method" and not module_level and self._unique_name(d.name):
             return "name"
         return None

@@ -215,17 +215,27 @@ def test_typescript_extraction() -> None:
     assert defs["src/shapes.Kind"].kind == "class"
     assert defs["src/shapes.Base"].bases == ("Shape",)
     ctor = defs["src/shapes.Base.constructor"]
-    assert ctor.params == (Param("id", "positional", False), Param("label", "positional", True), Param("size", "positional", True))
+    assert ctor.params == (
+        Param("id", "positional", False, "number"),
+        Param("label", "positional", True, "string"),
+        Param("size", "positional", True),
+    )
     assert defs["src/shapes.compute"].params == (
-        Param("a", "positional", False),
-        Param("b", "positional", True),
-        Param("more", "var_positional", False),
+        Param("a", "positional", False, "T"),
+        Param("b", "positional", True, "number"),
+        Param("more", "var_positional", False, "string[]"),
     )
     assert defs["src/shapes.later"].kind == "function"
     calls = {(c.callee, c.line): c for c in syms.calls}
     assert calls[("compute", 6)].scope == "src/shapes.Base.area"
     assert calls[("obj.m", 8)].positional == 1
     assert calls[("compute", 9)].scope == "src/shapes.later"
+
+
+def test_typescript_receivers_and_annotations() -> None:
+    syms = extract("typescript", "src/u.ts", b"function f(c: Cart, n = 1) { const x = new lib.Cart(); x.add(c) }\n")
+    assert syms.locals == (("src/u.f", "x", "lib.Cart"),)
+    assert [p.annotation for p in by_qual(syms)["src/u.f"].params] == ["Cart", ""]
 
 
 def test_tsx_uses_its_own_grammar() -> None:

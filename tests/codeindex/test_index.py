@@ -307,6 +307,23 @@ def test_javascript_and_typescript_resolution(tree_of) -> None:  # noqa: ANN001
     assert idx.is_entry_point(idx.definition("src/util/math.add"))
 
 
+def test_typescript_typed_receivers(tree_of) -> None:  # noqa: ANN001
+    files = {
+        "src/cart.ts": "export class Cart { addItem(sku: string) {} }\nexport class Wish { addItem(sku: string) {} }\n",
+        "src/use.ts": (
+            "import { Cart, Wish } from './cart'\n"
+            "export function buy(w: Wish | undefined) {\n"
+            "  const c = new Cart()\n"
+            "  c.addItem('x')\n"
+            "  w.addItem('y')\n"
+            "}\n"
+        ),
+    }
+    idx = build_index(tree_of(files))
+    assert [(c.line, how) for c, how in idx.resolved_callers("src/cart.Cart.addItem")] == [(4, "typed")]
+    assert [(c.line, how) for c, how in idx.resolved_callers("src/cart.Wish.addItem")] == [(5, "typed")]
+
+
 def test_go_resolution(tree_of) -> None:  # noqa: ANN001
     files = {
         "go.mod": "module github.com/acme/shop\n",
