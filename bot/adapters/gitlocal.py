@@ -186,6 +186,10 @@ class GitTree:
             return None
         return got[1]
 
+    def close(self) -> None:
+        """Stop the ``git cat-file`` process this tree reads through (shared by base and head)."""
+        self._cat.close()
+
 
 def default_branch(git: Git) -> str | None:
     """The default branch ref: ``origin/HEAD``'s target, else ``main``/``master``/``trunk``, else None."""

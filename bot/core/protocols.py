@@ -57,6 +57,13 @@ class Snapshot(BaseModel):
     policy_text: str | None = None
     codeowners_text: str | None = None
 
+    def close(self) -> None:
+        """Release what the trees hold open (e.g. a ``git cat-file`` process); safe to call twice."""
+        for tree in (self.base, self.head):
+            close = getattr(tree, "close", None)
+            if callable(close):
+                close()
+
 
 class PullRequestSource(Protocol):
     """Produces a Snapshot of one pull request (GitHub API, or a local git repository)."""

@@ -135,10 +135,7 @@ def available_agents() -> tuple[list[str], list[str]]:
 
 def _release(snapshot: Snapshot) -> None:
     """Stop the snapshot's ``git cat-file`` process (base and head share it)."""
-    for tree in (snapshot.head, snapshot.base):
-        cat = getattr(tree, "_cat", None)
-        if cat is not None:
-            cat.close()
+    snapshot.close()
 
 
 def _review(snapshot: Snapshot, options: RunOptions, agent_names: Sequence[str] | None) -> ReviewResult:

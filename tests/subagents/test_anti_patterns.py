@@ -30,7 +30,7 @@ def review(tmp_path: Path) -> Iterator:
 
     yield build
     for tree in trees:
-        tree._cat.close()  # the base tree shares the same cat-file process
+        tree.close()  # the base tree shares the same cat-file process
 
 
 @pytest.fixture(scope="module")

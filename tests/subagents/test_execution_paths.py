@@ -40,7 +40,7 @@ def review(tmp_path: Path) -> Iterator:
 
     yield run
     for tree in trees:
-        tree._cat.close()
+        tree.close()
 
 
 def by_rule(verdict, rule: str) -> list:  # noqa: ANN001

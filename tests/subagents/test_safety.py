@@ -32,7 +32,7 @@ def run(repo: Path, **kw: object) -> Verdict:
     try:
         return SafetyAgent().review(ctx)
     finally:
-        s.head._cat.close()  # type: ignore[attr-defined]  # base and head share one cat-file process
+        s.head.close()  # type: ignore[attr-defined]  # base and head share one cat-file process
 
 
 def review(tmp_path: Path, base: dict, head: dict, *, title: str = "Update code", body: str = "",
