@@ -122,6 +122,9 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
         a.name: policy.agents.get(a.name).timeout_s if a.name in AGENT_NAMES else options.agent_timeout_s
         for a in agents
     }
+    if options.reasoner is not None:
+        # Model calls take longer than parsing: the LLM budget from settings is a floor.
+        timeouts = {name: max(t, options.agent_timeout_s) for name, t in timeouts.items()}
     ctx = ReviewContext(
         pr=snapshot.pr,
         diff=snapshot.diff,

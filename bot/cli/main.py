@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -81,8 +82,10 @@ def _review(
             policy_text = policy.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    started = time.perf_counter()
     source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
     snapshot = source.snapshot()
+    snapshot_ms = round((time.perf_counter() - started) * 1000, 2)
     if not snapshot.diff.files and not snapshot.diff.truncated:
         fail(f"nothing to review: no differences between {snapshot.pr.base_sha[:12]} and {snapshot.pr.head_sha[:12]}")
     options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index")
@@ -91,7 +94,12 @@ def _review(
 
         options.reasoner = reasoner_from_settings(settings, model=model)
         options.agent_timeout_s = settings.llm_agent_timeout_s
-    result = review_snapshot(snapshot, options)
+    try:
+        result = review_snapshot(snapshot, options)
+    finally:
+        snapshot.close()
+    result.timings.snapshot_ms = snapshot_ms
+    result.timings.total_ms = round((time.perf_counter() - started) * 1000, 2)
     log_error = None
     if not no_log:
         log_error = _append_to_log(settings, result)
@@ -101,8 +109,6 @@ def _review(
 
 
 def _append_to_log(settings: Settings, result) -> str | None:  # noqa: ANN001
-    import time  # noqa: PLC0415
-
     from bot.audit import DecisionStore, record_from_result  # noqa: PLC0415
     from bot.core.errors import AuditError  # noqa: PLC0415
 
