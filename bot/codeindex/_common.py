@@ -34,7 +34,9 @@ def short(data: bytes | None, limit: int = 200) -> str:
     """Collapse whitespace and cut to ``limit`` characters (signatures, decorators)."""
     if not data:
         return ""
-    s = _WS.sub(b" ", data).decode("utf-8", "replace").strip()
+    if b"\n" in data or b"  " in data or b"\t" in data:
+        data = _WS.sub(b" ", data)
+    s = data.decode("utf-8", "replace").strip()
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
@@ -64,6 +66,8 @@ def enclosing_scopes(spans: Sequence[tuple[int, int, str]], starts: Iterable[int
 _WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$") | frozenset(range(128, 256))
 _UPPER_RUN = re.compile(rb"[A-Z][A-Z0-9_]*[A-Z0-9]")
 _IDENT_AT = re.compile(rb"\s*\.\s*([A-Za-z_$][\w$]*)")
+_CALL_AFTER = re.compile(rb"[ \t]*\(")
+_CONSTANT_BYTES = re.compile(rb"_*[A-Z][A-Z0-9_]*[A-Z0-9]\Z")  # found by the upper-case scan already
 
 
 def _candidates(source: bytes, names: Iterable[str], module_aliases: Iterable[str]) -> Iterable[tuple[int, int]]:
@@ -82,7 +86,7 @@ def _candidates(source: bytes, names: Iterable[str], module_aliases: Iterable[st
         while i >= 0:
             e = i + len(needle)
             if not (i > 0 and (source[i - 1] in _WORD_BYTES or source[i - 1] == 46)) and not (
-                e < n and source[e] in _WORD_BYTES
+                e < n and (source[e] in _WORD_BYTES or _CALL_AFTER.match(source, e))
             ):
                 yield i, e
             i = source.find(needle, e)
@@ -93,7 +97,7 @@ def _candidates(source: bytes, names: Iterable[str], module_aliases: Iterable[st
             e = i + len(needle)
             if not (i > 0 and (source[i - 1] in _WORD_BYTES or source[i - 1] == 46)):
                 m = _IDENT_AT.match(source, e)
-                if m is not None:
+                if m is not None and not _CALL_AFTER.match(source, m.end()) and not _CONSTANT_BYTES.match(m.group(1)):
                     yield m.span(1)
             i = source.find(needle, e)
 
@@ -111,7 +115,8 @@ def scan_references(
 ) -> dict[str, tuple[int, ...]]:
     """Find reads of interesting names: constant-like identifiers, ``names`` (imported bindings;
     only lower-case ones: capitalized imports are classes and types, seen through calls) and
-    ``alias.attr`` for ``module_aliases``.
+    ``alias.attr`` for ``module_aliases``. Names directly followed by ``(`` are calls, recorded
+    as call sites, not here.
 
     Candidates come from a fixed regular expression and ``bytes.find`` over the raw source
     (fast, in C); each is kept only when the syntax tree has an identifier node of one of

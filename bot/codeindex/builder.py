@@ -2,8 +2,9 @@
 
 The expensive part (parsing and extraction, ~1 s per 6 MB of Python on one core here) runs in a
 ``ProcessPoolExecutor`` with ``workers`` processes when there is enough uncached source, else in
-process. Workers return JSON texts only (a small header and the full data, see
-:func:`extract_entry`), so the parent never materializes symbols it is not asked about.
+process. Workers return encoded results only (a small JSON header and the full data as
+zlib-compressed JSON, see :func:`extract_entry`), so the parent never materializes symbols it
+is not asked about.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from bot.codeindex.cache import CacheError, SymbolCache
 from bot.codeindex.extract import SUPPORTED_LANGUAGES, extract
+from bot.codeindex.model import FileSymbols
 from bot.core.languages import language_for_path
 from bot.core.protocols import TreeView
 
@@ -129,15 +132,27 @@ def header_of(symbols) -> list[object]:  # noqa: ANN001 - FileSymbols
     ]
 
 
-def extract_entry(language: str, path: str, source: bytes) -> tuple[str, str]:
-    """Extract one file and encode it: ``(header_json, data_json)`` (see :func:`header_of`)."""
+def extract_entry(language: str, path: str, source: bytes) -> tuple[str, bytes]:
+    """Extract one file and encode it: ``(header JSON, zlib-compressed data JSON)``
+    (see :func:`header_of` and :meth:`FileSymbols.to_compact`)."""
     symbols = extract(language, path, source)
-    return _JSON.encode(header_of(symbols)), _JSON.encode(symbols.to_compact())
+    data = zlib.compress(_JSON.encode(symbols.to_compact()).encode("utf-8", "surrogatepass"), 1)
+    return _JSON.encode(header_of(symbols)), data
 
 
-def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, str | None, str | None]]:
+def decode_data(path: str, data: bytes) -> FileSymbols:
+    """Inverse of the data part of :func:`extract_entry`. Raises ``ValueError`` (including
+    ``zlib.error``-wrapped) / ``TypeError`` for corrupt data."""
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error as exc:
+        raise ValueError(f"corrupt code index data for {path}: {exc}") from exc
+    return FileSymbols.from_compact(path, json.loads(raw.decode("utf-8", "surrogatepass")))
+
+
+def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, bytes | None, str | None]]:
     """Worker body: ``(blob, path, language, source)`` -> ``(blob, path, header, data, error)``."""
-    out: list[tuple[str, str, str | None, str | None, str | None]] = []
+    out: list[tuple[str, str, str | None, bytes | None, str | None]] = []
     for blob, path, language, source in items:
         try:
             header, data = extract_entry(language, path, source)
@@ -197,7 +212,7 @@ def parse_missing(
     *,
     workers: int,
     size_hint: int | None = None,
-) -> Iterator[tuple[str, str, str | None, str | None, str | None]]:
+) -> Iterator[tuple[str, str, str | None, bytes | None, str | None]]:
     """Read and extract ``todo`` files; yields ``(blob, path, header, data, error)``.
 
     Runs in ``workers`` forked processes when ``workers > 1``, there are more than
@@ -241,8 +256,8 @@ def collect(
     cache_dir: Path | None,
     *,
     workers: int | None = None,
-) -> tuple[list[tuple[str, str, str, str, str]], BuildStats]:
-    """Gather ``(path, blob, language, header_json, data_json)`` for every indexable file of ``tree``.
+) -> tuple[list[tuple[str, str, str, str, bytes]], BuildStats]:
+    """Gather ``(path, blob, language, header_json, data)`` for every indexable file of ``tree``.
 
     Cached rows are reused (keyed by blob, path, language, extractor version); the rest are
     parsed and written back. A cache that cannot be opened or written is recorded in
@@ -253,7 +268,7 @@ def collect(
     selected, vendored = select_files(tree.list_files())
     stats.skipped += vendored
     cache: SymbolCache | None = None
-    hits: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    hits: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
     if cache_dir is not None:
         try:
             cache = SymbolCache(cache_dir)
@@ -261,7 +276,7 @@ def collect(
         except CacheError as exc:
             stats.cache_error = str(exc)
             cache = None
-    rows: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, bytes]] = []
     todo: list[tuple[str, str, str]] = []
     for path, blob, language in selected:
         hit = hits.get((blob, path))
@@ -273,7 +288,7 @@ def collect(
             rows.append((path, blob, language, hit[0], hit[1]))
     stats.cached = len(rows)
     languages = {path: language for path, _, language in todo}
-    fresh: list[tuple[str, str, str, str | None, str | None]] = []
+    fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
     t0 = time.perf_counter()
     for blob, path, header, data, error in parse_missing(
         tree, todo, stats, workers=default_workers() if workers is None else workers

@@ -2,9 +2,9 @@
 
 One row per ``(blob, path, language, extractor version)``: the path is part of the key because
 qualified names are derived from it (a renamed file is parsed again, an unchanged one never).
-Each row holds two JSON texts produced by :func:`bot.codeindex.builder.extract_entry`: a small
-header (names, imports) read eagerly and the full symbol data read lazily. JSON, never pickle:
-whoever can write the cache directory must not be able to run code through it.
+Each row holds what :func:`bot.codeindex.builder.extract_entry` produced: a small JSON header
+(names, imports) and the full symbol data (zlib-compressed JSON, decoded lazily). JSON, never
+pickle: whoever can write the cache directory must not be able to run code through it.
 
 Several processes may share a directory (WAL mode, 10 s busy timeout). A corrupt or unreadable
 cache is reported by :class:`CacheError` and callers fall back to parsing.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.codeindex.model import EXTRACTOR_VERSION
 
-CACHE_FILE = "codeindex-v1.sqlite3"
+CACHE_FILE = "codeindex-v2.sqlite3"
 _CHUNK = 400
 
 
@@ -27,7 +27,7 @@ class CacheError(Exception):
 
 
 class SymbolCache:
-    """Blob-SHA keyed store of extraction results in ``<directory>/codeindex-v1.sqlite3``.
+    """Blob-SHA keyed store of extraction results in ``<directory>/codeindex-v2.sqlite3``.
 
     Raises :class:`CacheError` from the constructor when the directory or database is unusable.
     Use as a context manager or call :meth:`close`.
@@ -44,13 +44,13 @@ class SymbolCache:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS symbols ("
                 " blob TEXT NOT NULL, path TEXT NOT NULL, language TEXT NOT NULL, version INTEGER NOT NULL,"
-                " header TEXT, data TEXT,"
+                " header TEXT, data BLOB,"
                 " PRIMARY KEY (blob, path, language, version)) WITHOUT ROWID"
             )
         except (sqlite3.Error, OSError) as exc:
             raise CacheError(f"code index cache {self.path} unusable: {exc}") from exc
 
-    def get_many(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    def get_many(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], tuple[str | None, bytes | None]]:
         """Look up ``(blob, path, language)`` keys; returns ``{(blob, path): (header, data)}`` for hits.
 
         ``header`` and ``data`` are None for a remembered skip (e.g. a file too large to index).
@@ -60,7 +60,7 @@ class SymbolCache:
         for blob, path, language in keys:
             wanted.setdefault(blob, []).append((path, language))
         blobs = list(wanted)
-        out: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        out: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
         try:
             for i in range(0, len(blobs), _CHUNK):
                 part = blobs[i : i + _CHUNK]
@@ -76,7 +76,7 @@ class SymbolCache:
             raise CacheError(f"code index cache {self.path} unreadable: {exc}") from exc
         return out
 
-    def put_many(self, rows: Iterable[tuple[str, str, str, str | None, str | None]]) -> int:
+    def put_many(self, rows: Iterable[tuple[str, str, str, str | None, bytes | None]]) -> int:
         """Store ``(blob, path, language, header, data)`` rows in one transaction; returns the count.
 
         Raises :class:`CacheError`.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
-from bot.codeindex.builder import BuildStats, collect, header_of
+from bot.codeindex.builder import BuildStats, collect, decode_data, header_of
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference
 from bot.codeindex.navigate import Navigation, Reach, is_test_path
 from bot.codeindex.resolve import Resolution, family_of
@@ -30,7 +30,7 @@ class FileEntry:
         "ref_names", "lines", "errors", "class_bases", "mentions", "_data", "_symbols", "_by_qual", "_locals",
     )
 
-    def __init__(self, path: str, blob: str, header: list, data: str | None, symbols: FileSymbols | None = None) -> None:
+    def __init__(self, path: str, blob: str, header: list, data: bytes | None, symbols: FileSymbols | None = None) -> None:
         language, module, imports, exports, has_main, defs, calls, refs, lines, errors, bases = header
         self.path = path
         self.blob = blob
@@ -60,7 +60,7 @@ class FileEntry:
         return cls(symbols.path, blob, header_of(symbols), None, symbols)
 
     def symbols(self) -> FileSymbols:
-        """The file's full symbols (decoded from the cached JSON on first call).
+        """The file's full symbols (decoded from the compressed JSON on first call).
 
         Safe to call from several threads (the JSON text is kept, so a concurrent first call
         decodes it again rather than failing). Raises ``ValueError`` / ``TypeError`` for
@@ -68,7 +68,9 @@ class FileEntry:
         """
         symbols = self._symbols
         if symbols is None:
-            symbols = FileSymbols.from_compact(self.path, json.loads(self._data or "null"))
+            if self._data is None:
+                raise ValueError(f"no symbol data for {self.path}")
+            symbols = decode_data(self.path, self._data)
             self._symbols = symbols
         return symbols
 

@@ -30,8 +30,8 @@ class Service(Base, mixins.Logged, metaclass=Meta):
     LIMIT = 3
 
     def run(self, x, *, force=False):
-        self._step(x, force=force)
-        return osp.join("a", GREETING)
+        self._step(x, force=force or other)
+        return osp.join(osp.sep, GREETING)
 
     def _step(self, x, force):
         def inner():
@@ -118,8 +118,9 @@ def test_python_references_skip_definitions_strings_and_comments() -> None:
     refs = extract("python", "pkg/mod.py", PY).references
     assert refs["MAX_SIZE"] == (15,)  # not line 1 (docstring), 7 (definition) or 14 (comment)
     assert refs["GREETING"] == (23,)
-    assert refs["join"] == (23,)  # osp.join: attribute of an imported module
-    assert refs["other"] == (27,)
+    assert refs["sep"] == (23,)  # an attribute of an imported module
+    assert "join" not in refs  # a call: recorded as a call site instead
+    assert refs["other"] == (22,)  # read as a value; the call on line 27 is a call site
     assert "LIMIT" not in refs  # only its definition
 
 
@@ -157,7 +158,7 @@ export const LIMIT = 5, square = (n) => n * n;
 export function f(a, b = 1, ...rest) { return g(1, ...rest).h(2); }
 
 export default class C extends B {
-  m(x) { this.n(LIMIT); ns.foo(x); }
+  m(x) { this.n(LIMIT); ns.foo(ns.bar); }
   static s() { return new C(1, 2); }
 }
 let h2 = function (a) { b(); };
@@ -192,7 +193,7 @@ def test_javascript_extraction() -> None:
         ("./z", None, "util"), ("./w", "p", "p"), ("./w", "q", "qq"),
     }
     assert syms.references["LIMIT"] == (10,)
-    assert syms.references["foo"] == (10,)  # ns.foo
+    assert syms.references["bar"] == (10,) and "foo" not in syms.references
 
 
 TS = b"""\
@@ -266,7 +267,7 @@ func (s *Store) Get(key string, opts ...string) (string, error) {
 \treturn fmt.Sprintf("%s", key), lib.Check(opts...)
 }
 
-func New(a, b int, name string) *Store { s := &Store{}; s.Get(str.ToUpper(Prefix)); return s }
+func New(a, b int, name string) *Store { s := &Store{}; s.Get(str.ToUpper(Prefix), lib.Version); return s }
 func helper() {}
 """
 
@@ -291,7 +292,7 @@ def test_go_extraction() -> None:
         ("fmt", None, "fmt"), ("strings", None, "str"), ("github.com/acme/lib/v2", None, "lib"),
         ("github.com/acme/dot", "*", ""),
     }
-    assert syms.references["ToUpper"] == (22,)
+    assert syms.references["Version"] == (22,) and "ToUpper" not in syms.references
 
 
 def test_unknown_language_raises() -> None:
