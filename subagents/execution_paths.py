@@ -4,8 +4,8 @@ For every definition the diff touches (the innermost one around each added or re
 removed ones read from the base revision), with the head :class:`~bot.codeindex.CodeIndex`:
 
 - ``paths/removed-symbol-still-called`` (critical; major when the only callers are guessed by
-  a unique method name): a function, class or constant removed while calls, imports or reads
-  of it remain.
+  a unique method name): a function, class or constant removed (or moved by renaming its
+  file) while calls, imports or reads of it through the old module remain.
 - ``paths/stale-call-site`` (major; minor for name-guessed callers): the parameters changed and a
   call site accepted by the old signature is rejected by the new one (too many or too few
   positional arguments, an unknown or missing keyword), or still accepted but with a positional
@@ -202,9 +202,9 @@ class _Run:
             keys += [_local_key(d, head.module) for d in _innermost(head.definitions, sorted(fc.changed_new_lines()))]
         if base is not None:
             removed = sorted(ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None)
-            if fc.kind is ChangeKind.deleted:
+            if fc.kind in (ChangeKind.deleted, ChangeKind.renamed):  # every module-level name moved or went
                 keys += [_local_key(d, base.module) for d in base.definitions if d.parent is None]
-            else:
+            if fc.kind is not ChangeKind.deleted:
                 keys += [_local_key(d, base.module) for d in _innermost(base.definitions, removed)]
         seen: set[str] = set()
         out: list[Changed] = []
@@ -244,6 +244,8 @@ class _Run:
             return
         if h is None:
             return
+        if b is not None and b.parent is None and b.path != h.path:
+            self._removed(sym, b, moved_to=h)
         if b is not None and h.kind in ("function", "method") and b.kind == h.kind:
             if _signature(b.params) != _signature(h.params):
                 self._stale_calls(sym, b, h)
@@ -266,10 +268,14 @@ class _Run:
         paths = self.index.trace(caller, depth=depth, fan_out=2, max_paths=1)
         return paths[0][1:] if paths else []
 
-    def _removed(self, sym: Changed, b: Definition) -> None:
+    def _removed(self, sym: Changed, b: Definition, moved_to: Definition | None = None) -> None:
+        """``b`` is gone from its module (``moved_to``: it now lives in another file, after a
+        rename): report calls, imports and reads that still resolve to the old place."""
         calls = self.index.resolved_callers(b) if b.kind in ("function", "method", "class") else []
         if b.kind == "method" and calls and self._maybe_inherited(sym, b):
             calls = [(c, how) for c, how in calls if how not in ("local", "inherit", "name")]
+        if moved_to is not None:
+            calls = [(c, how) for c, how in calls if how != "name"]
         uses = [] if b.kind in ("function", "method", "class") else self.index.references(b)
         if sym.fc.kind is not ChangeKind.deleted:
             uses = [u for u in uses if u.path != b.path]
@@ -277,7 +283,8 @@ class _Run:
         if not calls and not uses and not imports:
             return
         strong = any(how != "name" for _, how in calls) or uses or imports
-        steps = [Step(b.path, b.line, b.qualname + " (removed)")]
+        gone = "removed" if moved_to is None else f"moved to {moved_to.path}"
+        steps = [Step(b.path, b.line, f"{b.qualname} ({gone})")]
         steps += [Step(c.path, c.line, c.scope) for c, _ in calls[:MAX_CALLS_LISTED]]
         steps += [Step(r.path, r.line, f"import {r.name}") for r in imports[:MAX_CALLS_LISTED]]
         steps += [Step(r.path, r.line, f"reads {r.name}") for r in uses[:MAX_CALLS_LISTED]]
@@ -298,12 +305,17 @@ class _Run:
                 path=path,
                 line=line,
                 message=(
-                    f"`{b.qualname}` was removed but is still {kind}: {total} use(s) in {len(where)} file(s)"
+                    (
+                        f"`{b.qualname}` was removed but is still {kind}"
+                        if moved_to is None
+                        else f"`{b.qualname}` moved to `{moved_to.qualname}` but is still {kind} from its old module"
+                    )
+                    + f": {total} use(s) in {len(where)} file(s)"
                     + ("" if strong else " (matched by method name only)")
                 ),
                 evidence=[s.render() for s in steps],
                 suggestion="Update or remove the remaining uses, or keep a deprecated alias.",
-                anchor=f"removed {b.qualname}",
+                anchor=f"{'removed' if moved_to is None else 'moved'} {b.qualname}",
             )
         )
 

@@ -241,3 +241,20 @@ def test_function_moved_and_reimported_is_not_flagged(review) -> None:  # noqa: 
     base = {"app/a.py": "def f():\n    return 1\n\ndef g():\n    return f()\n", "app/b.py": ""}
     head = {"app/a.py": "from app.b import f\n\ndef g():\n    return f()\n", "app/b.py": "def f():\n    return 1\n"}
     assert by_rule(review(base, head), "paths/removed-symbol-still-called") == []
+
+
+def test_renamed_module_still_imported_from_old_path(review) -> None:  # noqa: ANN001
+    base = {**BASE}
+    head = {"app/core.py": None, "app/engine.py": CORE}
+    verdict = review(base, head)
+    found = by_rule(verdict, "paths/removed-symbol-still-called")
+    assert [f.message.split("`")[1] for f in found] == ["app.core.compute"]
+    [f] = found
+    assert f.severity is Severity.critical and f.path == "app/engine.py" and f.line == 4
+    assert f.evidence[:3] == [
+        "app/core.py:4 app.core.compute (moved to app/engine.py)",
+        "app/report.py:4 app.report.summary",
+        "app/report.py:1 import compute",
+    ]
+    updated = review(base, {**head, "app/report.py": BASE["app/report.py"].replace("app.core", "app.engine")})
+    assert by_rule(updated, "paths/removed-symbol-still-called") == []
