@@ -1,8 +1,10 @@
 """JavaScript / TypeScript / TSX extraction: definitions, parameters, calls, imports, references.
 
 Grammar facts (tree-sitter-javascript 0.25, tree-sitter-typescript 0.23): functions are
-``function_declaration`` / ``generator_function_declaration`` / ``method_definition`` or a
-``variable_declarator`` whose value is an ``arrow_function`` / ``function_expression``; TS
+``function_declaration`` / ``generator_function_declaration`` / ``method_definition``, a
+``variable_declarator`` whose value is an ``arrow_function`` / ``function_expression``, or an
+assignment of one to a member (``exports.f = function``, ``C.prototype.m = function``,
+``res.send = function send``: named by the property); TS
 parameters are ``required_parameter`` / ``optional_parameter`` with a ``pattern`` field; calls are
 ``call_expression`` and ``new_expression``; ES imports are ``import_statement``, CommonJS ones a
 ``require("x")`` call in a ``variable_declarator``.
@@ -30,6 +32,7 @@ _COMMON = """
 (class_declaration) @def
 (method_definition) @def
 (variable_declarator value: [(arrow_function) (function_expression)]) @def
+(expression_statement (assignment_expression left: (member_expression) right: [(arrow_function) (function_expression)]) @def)
 (call_expression) @call
 (new_expression) @call
 (import_statement) @import
@@ -201,13 +204,25 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         while stack and stack[-1][0] <= start:
             stack.pop()
         parent = stack[-1] if stack else None
-        name_node = node.child_by_field_name("name")
+        t = node.type
+        owner: str | None = None  # ``X.prototype.m = function`` defines a method of X
+        assigned_export = False
+        if t == "assignment_expression":  # obj.name = function () {...}
+            left = node.child_by_field_name("left")
+            name_node = left.child_by_field_name("property")
+            target = text(left.child_by_field_name("object"))
+            assigned_export = target in ("exports", "module.exports")
+            if target.endswith(".prototype"):
+                owner = target[: -len(".prototype")].rsplit(".", 1)[-1]
+        else:
+            name_node = node.child_by_field_name("name")
         if name_node is None or name_node.type not in ("identifier", "type_identifier", "property_identifier", "private_property_identifier"):
             continue
         name = text(name_node)
         skip.add(name_node.start_byte)
+        if owner:
+            parent = (end, f"{module}.{owner}", "class", True)
         qual = f"{parent[1] if parent else module}.{name}"
-        t = node.type
         if t in _CLASS_TYPES:
             kind = "class"
             params = None
@@ -216,13 +231,17 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         else:
             kind = "method" if t == "method_definition" or (parent is not None and parent[2] == "class") else "function"
             bases = ()
-            fn = node.child_by_field_name("value") if t == "variable_declarator" else node
+            fn = (
+                node.child_by_field_name("value") if t == "variable_declarator"
+                else node.child_by_field_name("right") if t == "assignment_expression"
+                else node
+            )
             pnode = fn.child_by_field_name("parameters") if fn is not None else None
             if pnode is None and fn is not None:
                 pnode = fn.child_by_field_name("parameter")
             params = _params(pnode)
             signature = short(pnode.text if pnode is not None else b"")
-        exported = parent is None and (_exported(node) or name in export_names)
+        exported = assigned_export or (parent is None and (_exported(node) or name in export_names))
         public = (parent[3] if parent else True) and not name.startswith(("_", "#"))
         defs.append(
             Definition(

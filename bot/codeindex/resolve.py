@@ -312,16 +312,11 @@ class Resolution(Modules):
         if "." not in callee:
             if not module_level:
                 return _nested_call(d, call)
-            if call.path == d.path:
-                return "local"
-            for imp in entry.imports:
-                if imp.alias == callee and imp.name is not None:
-                    if self._js_module_is(self._js_resolve(entry.path, imp.module), d.path) and (
-                        imp.name == name or imp.name == "default"
-                    ):
-                        return "import"
-                    return None
-            return None
+            for imp in entry.imports:  # an import shadows a definition of the same name
+                if imp.alias == callee:
+                    same = self._js_module_is(self._js_resolve(entry.path, imp.module), d.path)
+                    return "import" if same and imp.name in (name, "default") else None
+            return "local" if call.path == d.path else None
         prefix = callee.rsplit(".", 1)[0]
         if prefix == "this":
             return self._self_call(d, call, entry) if d.kind == "method" else None

@@ -239,6 +239,19 @@ def test_typescript_receivers_and_annotations() -> None:
     assert [p.annotation for p in by_qual(syms)["src/u.f"].params] == ["Cart", ""]
 
 
+def test_javascript_member_assigned_functions() -> None:
+    src = (
+        b"res.send = function send(body) { return this.json(body) }\n"
+        b"exports.helper = (a, b = 2) => a + b\n"
+        b"Router.prototype.route = function (path) { this.stack.push(path) }\n"
+    )
+    defs = by_qual(extract("javascript", "lib/response.js", src))
+    assert defs["lib/response.send"].kind == "function" and not defs["lib/response.send"].exported
+    assert defs["lib/response.helper"].exported and [p.name for p in defs["lib/response.helper"].params] == ["a", "b"]
+    route = defs["lib/response.Router.route"]
+    assert route.kind == "method" and route.parent == "lib/response.Router"
+
+
 def test_tsx_uses_its_own_grammar() -> None:
     syms = extract("tsx", "ui/App.tsx", b"export function App(p: Props) { return <div>{render(p)}</div>; }\n")
     assert by_qual(syms)["ui/App.App"].exported
