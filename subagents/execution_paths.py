@@ -27,18 +27,29 @@ an extractor changed. Bounded by ``ctx.time_left()``: under 0.2 s left it stops 
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
-from bot.codeindex import CodeIndex, Definition, FileSymbols, Param, Step, build_index, extract, is_test_path
-from bot.codeindex.builder import MAX_FILE_BYTES
-from bot.codeindex.extract import SUPPORTED_LANGUAGES
-from bot.codeindex.model import CallSite
-from bot.codeindex.resolve import family_of
-from bot.codeindex.signatures import accepts, shifted
+from bot.codeindex import (
+    MAX_FILE_BYTES,
+    SUPPORTED_LANGUAGES,
+    CallSite,
+    CodeIndex,
+    Definition,
+    FileSymbols,
+    Param,
+    Step,
+    accepts,
+    build_index,
+    extract,
+    family_of,
+    is_test_path,
+    shifted,
+)
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
@@ -125,22 +136,22 @@ def _local_key(d: Definition, module: str) -> str:
 
 
 def _innermost(defs: tuple[Definition, ...], lines: list[int]) -> list[Definition]:
-    """For each line, the innermost definition containing it (deduplicated, in definition order)."""
+    """For each line, the innermost definition containing it (deduplicated, in definition order):
+    the containing definition that starts last (nested definitions start after their parents)."""
     if not lines:
         return []
-    chosen: dict[int, Definition] = {}
     order = sorted(range(len(defs)), key=lambda i: (defs[i].line, -defs[i].end_line))
+    starts = [defs[i].line for i in order]
+    chosen: set[int] = set()
     for line in lines:
-        best: int | None = None
-        for i in order:
-            d = defs[i]
-            if d.line > line:
+        k = bisect.bisect_right(starts, line) - 1
+        while k >= 0:
+            d = defs[order[k]]
+            if d.end_line >= line:
+                chosen.add(order[k])
                 break
-            if d.end_line >= line and (best is None or d.line >= defs[best].line):
-                best = i
-        if best is not None:
-            chosen[best] = defs[best]
-    return [chosen[i] for i in sorted(chosen)]
+            k -= 1
+    return [defs[i] for i in sorted(chosen)]
 
 
 def _signature(params: tuple[Param, ...] | None) -> tuple[tuple[str, str, bool], ...]:

@@ -6,6 +6,8 @@ Public API (re-exported here)::
     extract(language, path, source) -> FileSymbols
     CodeIndex.definitions / definition / definitions_in / callers / resolved_callers / callees /
               references / entry_points / is_entry_point / trace / reach / file
+    accepts(params, bound, call) / shifted(old, new, bound, call)   (signature compatibility)
+    family_of(language) -> "python" | "ecmascript" | "go"
     records: Definition, Param, CallSite, Import, Reference, Step, FileSymbols, Reach, BuildStats
 
 The cache (``cache_dir``) is keyed by git blob SHA: a second build of the same tree only parses
@@ -29,6 +31,8 @@ from bot.codeindex.model import (
     Reference,
     Step,
 )
+from bot.codeindex.modules import family_of
+from bot.codeindex.signatures import accepts, shifted
 from bot.core.protocols import TreeView
 
 __all__ = [
@@ -47,9 +51,12 @@ __all__ = [
     "Reach",
     "Reference",
     "Step",
+    "accepts",
     "build_index",
     "extract",
+    "family_of",
     "is_test_path",
+    "shifted",
 ]
 
 
