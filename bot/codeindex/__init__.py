@@ -17,6 +17,7 @@ blobs it has not seen. Parsing only; nothing from the indexed repository is ever
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.codeindex.builder import MAX_FILE_BYTES, VENDORED_DIRS, BuildStats
 from bot.codeindex.extract import SUPPORTED_LANGUAGES, extract
@@ -33,7 +34,9 @@ from bot.codeindex.model import (
 )
 from bot.codeindex.modules import family_of
 from bot.codeindex.signatures import accepts, shifted
-from bot.core.protocols import TreeView
+
+if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic
+    from bot.core.protocols import TreeView
 
 __all__ = [
     "EXTRACTOR_VERSION",

@@ -12,20 +12,26 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.codeindex.cache import CacheError, SymbolCache
 from bot.codeindex.extract import SUPPORTED_LANGUAGES, extract
 from bot.codeindex.model import FileSymbols
 from bot.core.languages import language_for_path
-from bot.core.protocols import TreeView
+
+if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic
+    from bot.core.protocols import TreeView
 
 MAX_FILE_BYTES = 1_000_000
 """Files larger than this are not indexed (generated code, bundles, data)."""
@@ -63,7 +69,8 @@ class BuildStats:
     bytes_parsed: int = 0
     workers: int = 0
     mode: str = ""
-    """How cold files were parsed: ``serial``, ``fork`` (worker processes), or why not in parallel."""
+    """How cold files were parsed: ``serial``, ``fork`` (forked workers) or ``subprocess`` (fresh
+    worker interpreters, when this process runs threads), plus a note when a worker failed."""
     ms: float = 0.0
     parse_ms: float = 0.0
     cache_error: str | None = None
@@ -166,9 +173,9 @@ def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, 
 def _fork_context() -> multiprocessing.context.BaseContext | None:
     """The ``fork`` start method when it is safe and cheap: POSIX and a single-threaded process.
 
-    ``spawn``/``forkserver`` would re-import the program's main module in each worker (slow,
-    and unsafe for some entry points), and forking a multi-threaded process can deadlock the
-    child; in both cases parsing stays in process (see :func:`parse_missing`).
+    Forking a multi-threaded process can deadlock the child, and ``spawn``/``forkserver`` would
+    re-import the program's main module in each worker; without fork, :func:`parse_missing`
+    starts plain worker interpreters instead.
     """
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -215,22 +222,27 @@ def parse_missing(
 ) -> Iterator[tuple[str, str, str | None, bytes | None, str | None]]:
     """Read and extract ``todo`` files; yields ``(blob, path, header, data, error)``.
 
-    Runs in ``workers`` forked processes when ``workers > 1``, there are more than
-    :data:`PARALLEL_MIN_BYTES` to parse (``size_hint``, else estimated at 12 kB a file) and the
-    process may fork (see :func:`_fork_context`); a chunk whose worker fails is parsed in
-    process. Blobs over :data:`MAX_FILE_BYTES` or unreadable are counted in ``stats.skipped``.
+    Runs in ``workers`` processes when ``workers > 1`` and there are more than
+    :data:`PARALLEL_MIN_BYTES` to parse (``size_hint``, else estimated at 12 kB a file) in at
+    least :data:`PARALLEL_MIN_FILES` files: forked ones when this process may fork (see
+    :func:`_fork_context`), else fresh interpreters (:func:`_subprocess_workers`). Work whose
+    worker fails is parsed in process. Blobs over :data:`MAX_FILE_BYTES` or unreadable are
+    counted in ``stats.skipped``.
     """
     estimate = size_hint if size_hint is not None else 12_000 * len(todo)
-    big = estimate >= PARALLEL_MIN_BYTES and len(todo) >= PARALLEL_MIN_FILES
-    context = _fork_context() if workers > 1 and big else None
-    if context is None:
+    big = workers > 1 and estimate >= PARALLEL_MIN_BYTES and len(todo) >= PARALLEL_MIN_FILES
+    context = _fork_context() if big else None
+    if not big:
         stats.workers = 0
-        stats.mode = "serial (threads running: no fork)" if workers > 1 and big else "serial"
+        stats.mode = "serial"
         for chunk in _chunks(tree, todo, stats):
             stats.bytes_parsed += sum(len(c[3]) for c in chunk)
             yield from _extract_chunk(chunk)
         return
     stats.workers = workers
+    if context is None:
+        yield from _subprocess_workers(tree, todo, stats, workers)
+        return
     stats.mode = "fork"
     pending: list[tuple[list[tuple[str, str, str, bytes]], Future | None]] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -249,6 +261,60 @@ def parse_missing(
                 stats.mode = "fork, partly in process (worker failure)"
                 result = _extract_chunk(chunk)
             yield from result
+
+
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from bot.codeindex._worker import main; raise SystemExit(main())"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+SUBPROCESS_TIMEOUT_S = 300.0
+"""A worker process taking longer than this is killed and its batch parsed in process."""
+
+
+def _subprocess_workers(
+    tree: TreeView, todo: list[tuple[str, str, str]], stats: BuildStats, workers: int
+) -> Iterator[tuple[str, str, str | None, bytes | None, str | None]]:
+    """Parse in ``workers`` fresh Python processes (``python -I``; see :mod:`bot.codeindex._worker`).
+
+    For a parent that runs threads, where forking is unsafe. Files are split into batches of
+    similar total size (largest first); a worker that fails or times out has its batch parsed in
+    process, so the result never depends on the workers.
+    """
+    stats.mode = "subprocess"
+    items = [item for chunk in _chunks(tree, todo, stats) for item in chunk]
+    stats.bytes_parsed += sum(len(i[3]) for i in items)
+    batches: list[list[tuple[str, str, str, bytes]]] = [[] for _ in range(workers)]
+    sizes = [0] * workers
+    for item in sorted(items, key=lambda i: -len(i[3])):
+        k = sizes.index(min(sizes))
+        batches[k].append(item)
+        sizes[k] += len(item[3])
+    live = [b for b in batches if b]
+    with ThreadPoolExecutor(max_workers=len(live) or 1) as threads:
+        results = list(threads.map(_run_worker, live))
+    for batch, result in zip(live, results):
+        if result is None:
+            stats.mode = "subprocess, partly in process (worker failure)"
+            result = _extract_chunk(batch)
+        yield from result
+
+
+def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, bytes | None, str | None]] | None:
+    """Run one worker interpreter on ``batch``; None when it cannot start, fails or times out."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-I", "-c", _BOOT, _PACKAGE_ROOT],
+            input=pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL),
+            capture_output=True,
+            timeout=SUBPROCESS_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    try:
+        return pickle.loads(proc.stdout)
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        return None
 
 
 def collect(

@@ -12,12 +12,15 @@ import json
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.codeindex.builder import BuildStats, collect, decode_data, header_of
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference
 from bot.codeindex.navigate import Navigation, Reach, is_test_path
 from bot.codeindex.resolve import Resolution, family_of
-from bot.core.protocols import TreeView
+
+if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic
+    from bot.core.protocols import TreeView
 
 __all__ = ["CodeIndex", "FileEntry", "Reach", "is_test_path"]
 

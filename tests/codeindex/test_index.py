@@ -173,19 +173,33 @@ def test_failed_workers_fall_back_to_in_process_parsing(tree_of, monkeypatch) ->
     assert lines(idx.callers("app.core.helper")) == [("app/web.py", 5)]
 
 
-def test_threads_keep_parsing_in_process(tree_of, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+def _with_a_thread_running(fn):  # noqa: ANN001, ANN202
     release = threading.Event()
     helper = threading.Thread(target=release.wait)
     helper.start()
     try:
-        idx = build_index(tree_of(APP), workers=2)
+        return fn()
     finally:
         release.set()
         helper.join()
-    assert idx.stats.workers == 0 and idx.stats.mode == "serial (threads running: no fork)"
-    assert idx.stats.parsed == 7
+
+
+def test_threads_use_worker_interpreters_instead_of_fork(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    tree = tree_of(APP)
+    idx = _with_a_thread_running(lambda: build_index(tree, workers=2))
+    assert idx.stats.workers == 2 and idx.stats.mode == "subprocess" and idx.stats.parsed == 7
+    assert lines(idx.callers("app.core.compute")) == lines(build_index(tree, workers=0).callers("app.core.compute"))
+
+
+def test_failed_worker_interpreters_fall_back_to_in_process(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(builder, "_BOOT", "import sys; sys.stdin.buffer.read(); raise SystemExit(3)")
+    idx = _with_a_thread_running(lambda: build_index(tree_of(APP), workers=2))
+    assert idx.stats.parsed == 7 and idx.stats.mode == "subprocess, partly in process (worker failure)"
+    assert lines(idx.callers("app.core.helper")) == [("app/web.py", 5)]
 
 
 def test_callers_are_narrowed_by_imports(tree_of) -> None:  # noqa: ANN001
