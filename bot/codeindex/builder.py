@@ -51,6 +51,8 @@ CHUNK_BYTES = 200_000
 """Target source bytes per work unit sent to a worker process."""
 
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+_JSON_ASCII = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, check_circular=False)
+"""For headers (stored as SQLite TEXT): escapes lone surrogates from undecodable paths."""
 
 
 @dataclass
@@ -144,7 +146,7 @@ def extract_entry(language: str, path: str, source: bytes) -> tuple[str, bytes]:
     (see :func:`header_of` and :meth:`FileSymbols.to_compact`)."""
     symbols = extract(language, path, source)
     data = zlib.compress(_JSON.encode(symbols.to_compact()).encode("utf-8", "surrogatepass"), 1)
-    return _JSON.encode(header_of(symbols)), data
+    return _JSON_ASCII.encode(header_of(symbols)), data
 
 
 def decode_data(path: str, data: bytes) -> FileSymbols:

@@ -18,8 +18,17 @@ from pathlib import Path
 
 from bot.codeindex.model import EXTRACTOR_VERSION
 
-CACHE_FILE = "codeindex-v2.sqlite3"
+CACHE_FILE = "codeindex-v3.sqlite3"
 _CHUNK = 400
+
+
+def _path_key(path: str) -> bytes:
+    """Paths are stored as bytes: git paths need not be UTF-8 (they arrive surrogate-escaped)."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+def _path_of(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
 
 
 class CacheError(Exception):
@@ -27,7 +36,7 @@ class CacheError(Exception):
 
 
 class SymbolCache:
-    """Blob-SHA keyed store of extraction results in ``<directory>/codeindex-v2.sqlite3``.
+    """Blob-SHA keyed store of extraction results in ``<directory>/codeindex-v3.sqlite3``.
 
     Raises :class:`CacheError` from the constructor when the directory or database is unusable.
     Use as a context manager or call :meth:`close`.
@@ -43,7 +52,7 @@ class SymbolCache:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS symbols ("
-                " blob TEXT NOT NULL, path TEXT NOT NULL, language TEXT NOT NULL, version INTEGER NOT NULL,"
+                " blob TEXT NOT NULL, path BLOB NOT NULL, language TEXT NOT NULL, version INTEGER NOT NULL,"
                 " header TEXT, data BLOB,"
                 " PRIMARY KEY (blob, path, language, version)) WITHOUT ROWID"
             )
@@ -69,7 +78,8 @@ class SymbolCache:
                     f"SELECT blob, path, language, header, data FROM symbols WHERE version = ? AND blob IN ({marks})",
                     (self.version, *part),
                 )
-                for blob, path, language, header, data in rows:
+                for blob, raw_path, language, header, data in rows:
+                    path = _path_of(raw_path)
                     if (path, language) in wanted.get(blob, ()):
                         out[(blob, path)] = (header, data)
         except sqlite3.Error as exc:
@@ -81,7 +91,7 @@ class SymbolCache:
 
         Raises :class:`CacheError`.
         """
-        items = [(b, p, lang, self.version, h, d) for b, p, lang, h, d in rows]
+        items = [(b, _path_key(p), lang, self.version, h, d) for b, p, lang, h, d in rows]
         if not items:
             return 0
         try:

@@ -106,6 +106,16 @@ def test_index_skips_vendored_and_unsupported_files(tree_of) -> None:  # noqa: A
     assert idx.stats.skipped == 1 and idx.stats.parsed == 7 and idx.stats.lines > 30
 
 
+def test_non_utf8_paths_and_sources_round_trip_through_the_cache(tree_of, tmp_path: Path) -> None:  # noqa: ANN001
+    files: Files = {"caf\udce9/m.py".encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape"): b"X = '\xe9'\ndef f():\n    return X\n"}
+    tree = tree_of(files)
+    cold = build_index(tree, tmp_path / "cache")
+    warm = build_index(tree, tmp_path / "cache")
+    assert warm.stats.cached == 1 and not cold.stats.failed
+    [path] = warm.files
+    assert [d.name for d in warm.file(path).definitions] == ["f", "X"]
+
+
 def test_large_files_are_skipped(tree_of) -> None:  # noqa: ANN001
     big = "X = 1\n" * (builder.MAX_FILE_BYTES // 6 + 10)
     idx = build_index(tree_of({"big.py": big, "small.py": "Y = 2\n"}))
