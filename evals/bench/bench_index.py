@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": stats.skipped,
             "failed": len(stats.failed),
             "workers": stats.workers,
+            "mode": stats.mode,
             "cold_ms": _summary(cold),
             "cold_cpu_s": _summary(cold_cpu),
             "warm_ms": _summary(warm),
