@@ -177,14 +177,17 @@ def print_replay(report: Any, console: Any) -> None:
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     table = Table(title="Auto-approval and bad approvals (Wilson 95%)", title_justify="left")
-    for col in ("system", "auto-approve", "revert bad-approval", "SZZ bad-approval"):
+    for col in ("system", "auto-approve", "revert bad-approval", "SZZ bad-approval", "reverted PRs approved",
+                "SZZ PRs approved"):
         table.add_column(col)
     for name, entry in s["systems"].items():
         table.add_row(
-            f"{name}\n[dim]{entry['description']}[/dim]", pct(entry["auto_approve"]),
-            pct(entry["revert_bad_approval"]), pct(entry["szz_bad_approval"]),
+            name, pct(entry["auto_approve"]), pct(entry["revert_bad_approval"]), pct(entry["szz_bad_approval"]),
+            pct(entry["revert_approved_share"]), pct(entry["szz_approved_share"]),
         )
     console.print(table)
+    console.print("bad-approval = labelled / approved (label-eligible PRs); PRs approved = approved / labelled. "
+                  + "; ".join(f"{name}: {entry['description']}" for name, entry in s["systems"].items()))
     console.print(f"base rates (eligible PRs): reverted {pct(s['base_rates']['revert'])}   SZZ {pct(s['base_rates']['szz'])}")
     lat = s["latency_ms"]
     console.print(f"review latency: p50 {lat['p50']} ms   p95 {lat['p95']} ms   (n={lat['n']})")

@@ -10,8 +10,10 @@ for Quorum and each baseline the auto-approve rate and the bad-approval rate per
 review latency p50/p95.
 
 Resumable: every reviewed PR (and every blamed fix PR) is appended as one JSON line to a state
-file; records carry a key (``<repo HEAD>:<policy version>``, fixes: ``<repo HEAD>``) and a rerun
-reuses the records whose key matches, so an interrupted run continues where it stopped. A torn
+file; records carry a key (``<repo HEAD>:<policy version>:<engine>``, fixes:
+``<repo HEAD>:<engine>``, where ``<engine>`` fingerprints Quorum's own code, see
+:func:`engine_fingerprint`) and a rerun reuses the records whose key matches, so an interrupted
+run continues where it stopped, and a changed rule or agent never reuses stale results. A torn
 last line (killed mid-write) is ignored.
 """
 
@@ -109,9 +111,29 @@ def select_prs(prs: Sequence[MergedPR], *, limit: int | None, sample: int | None
     return chosen
 
 
-def state_key(head_sha: str, policy_version: str) -> str:
-    """The resume key of PR records: ``<HEAD SHA>:<policy version>``."""
-    return f"{head_sha}:{policy_version}"
+def state_key(head_sha: str, policy_version: str, engine: str = "") -> str:
+    """The resume key of PR records: ``<HEAD SHA>:<policy version>:<engine fingerprint>``."""
+    return f"{head_sha}:{policy_version}:{engine}"
+
+
+def engine_fingerprint() -> str:
+    """The first 16 hex digits of SHA-256 over Quorum's own source and rule files (``bot``,
+    ``subagents``, ``rules``: ``*.py``, ``*.yml``, ``*.yaml``, ``*.scm``, ``*.md`` under
+    ``rules``), by relative path and content. Any code or rule change gives a new fingerprint."""
+    import bot  # noqa: PLC0415
+    import rules  # noqa: PLC0415
+    import subagents  # noqa: PLC0415
+
+    h = hashlib.sha256()
+    for package in (bot, subagents, rules):
+        root = Path(package.__file__).resolve().parent
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".yml", ".yaml", ".scm", ".md"}
+                       and "__pycache__" not in p.parts)
+        for path in files:
+            h.update(f"{package.__name__}/{path.relative_to(root).as_posix()}".encode())
+            h.update(b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:16]
 
 
 def default_state_path(cache_dir: Path, repo: Path, head_sha: str, policy_version: str) -> Path:
@@ -121,9 +143,9 @@ def default_state_path(cache_dir: Path, repo: Path, head_sha: str, policy_versio
     return cache_dir / "replay" / f"{repo_hash}-{head_sha[:12]}-{pol}.jsonl"
 
 
-def load_state(path: Path | None, key: str, head_sha: str) -> tuple[dict[str, dict[str, Any]], dict[str, FixInfo]]:
+def load_state(path: Path | None, key: str, fix_key: str) -> tuple[dict[str, dict[str, Any]], dict[str, FixInfo]]:
     """``(PR records by SHA, fix infos by SHA)`` from a state file, keeping only records whose key
-    matches (``key`` for PR records, ``head_sha`` for fixes). Unparseable lines are skipped (a run
+    matches (``key`` for PR records, ``fix_key`` for fixes). Unparseable lines are skipped (a run
     killed mid-write leaves a torn last line). Missing file: empty."""
     prs: dict[str, dict[str, Any]] = {}
     fixes: dict[str, FixInfo] = {}
@@ -139,7 +161,7 @@ def load_state(path: Path | None, key: str, head_sha: str) -> tuple[dict[str, di
                 continue
             if rec.get("type") == "pr" and rec.get("key") == key and isinstance(rec.get("sha"), str):
                 prs[rec["sha"]] = rec
-            elif rec.get("type") == "fix" and rec.get("key") == head_sha and isinstance(rec.get("fix"), dict):
+            elif rec.get("type") == "fix" and rec.get("key") == fix_key and isinstance(rec.get("fix"), dict):
                 try:
                     info = FixInfo.from_dict(rec["fix"])
                 except TypeError:
@@ -348,16 +370,18 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
     repo = config.repo
     head_sha, head_ts = head_info(repo)
     policy_version = load_policy(config.policy_text, source="--policy").version
-    key = state_key(head_sha, policy_version)
+    engine = engine_fingerprint()
+    key = state_key(head_sha, policy_version, engine)
+    fix_key = f"{head_sha}:{engine}"
     all_prs = find_merged_prs(repo, ref=head_sha)
     window = [p for p in all_prs if _within(p, config.since, config.until)]
     chosen = select_prs(window, limit=config.limit, sample=config.sample, seed=config.seed)
-    done, fix_cache = ({}, {}) if config.fresh else load_state(config.state_path, key, head_sha)
+    done, fix_cache = ({}, {}) if config.fresh else load_state(config.state_path, key, fix_key)
     writer = StateWriter(config.state_path)
     notes: list[str] = []
 
     def fix_done(info: FixInfo) -> None:
-        writer.append({"type": "fix", "key": head_sha, "fix": info.as_dict()})
+        writer.append({"type": "fix", "key": fix_key, "fix": info.as_dict()})
 
     labels = compute_labels(
         repo, all_prs, head_sha=head_sha, head_timestamp=head_ts, candidates=chosen, fix_cache=fix_cache,
@@ -424,6 +448,6 @@ def _within(pr: MergedPR, since: datetime | None, until: datetime | None) -> boo
 
 __all__ = [
     "DAY", "LABELS", "QUORUM", "STATE_VERSION", "ProgressFn", "ReplayConfig", "ReplayReport", "StateWriter",
-    "approves", "default_state_path", "goal_check", "label_records", "load_state", "review_pr", "run_replay",
+    "approves", "default_state_path", "engine_fingerprint", "goal_check", "label_records", "load_state", "review_pr", "run_replay",
     "select_prs", "state_key", "summarize",
 ]

@@ -139,7 +139,9 @@ def test_interrupted_run_continues(pr_history: Any, tmp_path: Path, monkeypatch:
     with state.open("a") as fh:
         fh.write('{"v": 1, "type": "pr", "sha": "tor')  # a line torn by the kill
     monkeypatch.setattr(replay_mod, "review_pr", real)
-    done, _ = load_state(state, f"{pr_history.sha['head']}:" + _policy_version(), pr_history.sha["head"])
+    head = pr_history.sha["head"]
+    engine = replay_mod.engine_fingerprint()
+    done, _ = load_state(state, replay_mod.state_key(head, _policy_version(), engine), f"{head}:{engine}")
     assert len(done) == 3
     calls: list[int] = []
     monkeypatch.setattr(replay_mod, "review_pr", lambda repo, pr, options: calls.append(pr.number) or real(repo, pr, options))
@@ -153,8 +155,15 @@ def test_state_of_another_policy_is_not_reused(replayed: tuple[Any, Path, Any]) 
     other = "auto_approve:\n  max_changed_lines: 5\n"
     report = run_replay(ReplayConfig(repo=h.path, state_path=state.parent / "copy.jsonl", policy_text=other, limit=2))
     assert report.reused == 0
-    done, fixes = load_state(state, "not-the-key", h.sha["head"])
-    assert done == {} and len(fixes) == 5  # fix blames depend on HEAD only
+    done, fixes = load_state(state, "not-the-key", f"{h.sha['head']}:{replay_mod.engine_fingerprint()}")
+    assert done == {} and len(fixes) == 5  # fix blames depend on HEAD and the engine only
+
+
+def test_state_of_another_engine_is_not_reused(replayed: tuple[Any, Path, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    h, state, _ = replayed
+    monkeypatch.setattr(replay_mod, "engine_fingerprint", lambda: "0123456789abcdef")  # a changed rule or agent
+    report = run_replay(ReplayConfig(repo=h.path, state_path=state, limit=2))
+    assert report.reused == 0 and report.key.endswith(":0123456789abcdef")
 
 
 def _policy_version() -> str:
