@@ -48,23 +48,45 @@ class PipelineOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _lazy_index(snapshot: Snapshot, options: PipelineOptions, timings: Timings) -> Callable[[], Any]:
-    """A thread-safe, build-once accessor for the head code index."""
-    lock = threading.Lock()
-    box: dict[str, Any] = {}
+class LazyIndex:
+    """Thread-safe, build-once accessor for the head code index (``ReviewContext.code_index``).
 
-    def get() -> Any:
-        with lock:
-            if "index" not in box:
-                start = time.perf_counter()
-                builder = options.index_builder
-                if builder is None:
-                    from bot.codeindex import build_index as builder  # noqa: PLC0415 - lazy, heavy
-                box["index"] = builder(snapshot.head, cache_dir=options.cache_dir)
-                timings.index_ms = round((time.perf_counter() - start) * 1000, 2)
-            return box["index"]
+    ``warm()`` builds it ahead of time without raising; a build error is remembered and raised
+    to every caller of ``__call__`` (the agent that needs the index then abstains).
+    """
 
-    return get
+    def __init__(self, snapshot: Snapshot, options: PipelineOptions, timings: Timings) -> None:
+        self._snapshot = snapshot
+        self._options = options
+        self._timings = timings
+        self._lock = threading.Lock()
+        self._index: Any = None
+        self._error: Exception | None = None
+
+    def _build(self) -> None:
+        start = time.perf_counter()
+        builder = self._options.index_builder
+        if builder is None:
+            from bot.codeindex import build_index as builder  # noqa: PLC0415 - lazy, heavy
+        try:
+            self._index = builder(self._snapshot.head, cache_dir=self._options.cache_dir)
+        except Exception as exc:  # noqa: BLE001 - remembered and re-raised to the agents
+            self._error = exc
+        self._timings.index_ms = round((time.perf_counter() - start) * 1000, 2)
+
+    def warm(self) -> bool:
+        """Build now (if not built yet); True when an index is available."""
+        with self._lock:
+            if self._index is None and self._error is None:
+                self._build()
+            return self._index is not None
+
+    def __call__(self) -> Any:
+        """The index; raises the build error if building failed."""
+        self.warm()
+        if self._error is not None:
+            raise self._error
+        return self._index
 
 
 def run_agents(ctx: ReviewContext, agents: Sequence[SubAgent], timeouts: dict[str, float]) -> list[Verdict]:
@@ -125,16 +147,21 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
     if options.reasoner is not None:
         # Model calls take longer than parsing: the LLM budget from settings is a floor.
         timeouts = {name: max(t, options.agent_timeout_s) for name, t in timeouts.items()}
+    index = LazyIndex(snapshot, options, timings)
     ctx = ReviewContext(
         pr=snapshot.pr,
         diff=snapshot.diff,
         base=snapshot.base,  # type: ignore[arg-type]
         head=snapshot.head,  # type: ignore[arg-type]
-        code_index=_lazy_index(snapshot, options, timings),
+        code_index=index,
         deadline=time.monotonic() + max(timeouts.values(), default=options.agent_timeout_s) * 0.9,
         options=policy.agents.options_by_agent(),
         llm=options.reasoner,
     )
+    if any(a.name == "execution_paths" for a in agents) and any(f.language for f in snapshot.diff.files):
+        # Build the index on the main thread before agent threads exist, so the builder may fork
+        # its parse workers; a failure here is left for the agent to meet (and abstain on).
+        index.warm()
     t1 = time.perf_counter()
     verdicts = run_agents(ctx, agents, timeouts)
     t2 = time.perf_counter()
