@@ -16,9 +16,11 @@ Rule ids (stable, never reused):
 - ``safety/symlink`` (major), ``safety/submodule-change`` (major), ``safety/mode-change`` (minor).
 - ``safety/prompt-injection`` (major; the policy routes it to a human, never to approval): text aimed at an AI reviewer (see
   :func:`bot.core.sanitize.find_injection`) in the title, the body (also inside hidden HTML
-  comments) or added lines.
+  comments, encoded text, tag characters) or added lines; and invisible characters in the PR title
+  or body (a way to smuggle text past a human reader), with the code points as evidence.
 - ``safety/hidden-unicode`` (major; critical for bidi controls in code, Trojan Source
-  CVE-2021-42574): zero-width, bidi or tag characters in added lines or the PR text.
+  CVE-2021-42574): zero-width, bidi or tag characters in added lines or the PR text (in the PR
+  text, not those doing their ordinary job: see :func:`bot.core.sanitize.legitimate_invisible`).
 - ``safety/binary-added`` (minor): a binary file added or changed.
 
 Caps: a file whose added text exceeds :data:`MAX_FILE_BYTES`, or added lines beyond
@@ -43,10 +45,12 @@ from bot.core.languages import family
 from bot.core.models import Finding, PullRequestInfo, Severity
 from bot.core.sanitize import (
     DATA_LIKE_PATTERNS,
+    ENCODED_PATTERN_ID,
     MAX_SCAN_CHARS,
     char_kind,
     find_injection,
     find_invisible,
+    legitimate_invisible,
     redact_secrets,
     remove_invisible,
     secret_scan_line,
@@ -73,6 +77,11 @@ _CODE_EXTS = frozenset({
     ".sh", ".bash", ".zsh", ".ps1", ".lua", ".r", ".dart", ".ex", ".exs", ".erl", ".hs", ".clj", ".groovy",
     ".vue", ".svelte", ".sql",
 })
+
+
+_INVISIBLE_ENCODINGS = ("tag-character", "bidi-reversed")
+"""Encodings (see :func:`bot.core.sanitize.find_injection`) whose decoded-text hits can only be
+found in the raw PR text, before invisible characters are stripped."""
 
 
 def _truncate(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -209,20 +218,18 @@ class SafetyAgent(SubAgent):
             if len(text) > MAX_SCAN_CHARS:
                 out.cut(f"PR {field_name} longer than {MAX_SCAN_CHARS} characters: only its start was scanned")
             clean = strip_hidden(text)
-            if clean.invisible_chars:
-                kinds = sorted({char_kind(cp) or "?" for cp, _ in clean.invisible_chars})
-                out.add(_finding(
-                    "safety/hidden-unicode", Severity.major,
-                    f"The PR {field_name} contains {len(clean.invisible_chars)} invisible character(s) "
-                    f"({', '.join(kinds)})",
-                    evidence=[f"U+{cp:04X} ({char_kind(cp)}) at offset {idx}"
-                              for cp, idx in clean.invisible_chars[:10]],
-                    suggestion="Remove invisible characters; a reader cannot see what a model reads.",
-                    anchor=f"{field_name}:{','.join(kinds)}",
-                ))
+            hidden = [(cp, idx) for cp, idx in clean.invisible_chars if not legitimate_invisible(text, idx)]
+            if hidden:
+                self._hidden_pr_text(field_name, text, hidden, out)
             sources = [("", clean.text)] + [(" (hidden HTML comment)", c) for c in clean.hidden_comments]
+            if hidden:  # tag characters and right-to-left overrides are decoded only in the raw text
+                sources.append((" (invisible characters)", text))
             for where, chunk in sources:
                 for hit in find_injection(chunk):
+                    if where == " (invisible characters)" and not (
+                        hit.pattern_id == ENCODED_PATTERN_ID and hit.excerpt.startswith(_INVISIBLE_ENCODINGS)
+                    ):
+                        continue
                     excerpt = _safe_excerpt(hit.excerpt)
                     out.add(_finding(
                         "safety/prompt-injection", Severity.major,
@@ -231,6 +238,32 @@ class SafetyAgent(SubAgent):
                         suggestion="Remove instructions addressed to the reviewer; a human must review this PR.",
                         anchor=f"{field_name}{where}:{hit.pattern_id}:{excerpt}",
                     ))
+
+    def _hidden_pr_text(self, field_name: str, text: str, hidden: list[tuple[int, int]], out: _Collector) -> None:
+        """Invisible characters in the PR title or body: ``safety/hidden-unicode``, and, because
+        text a reader cannot see is a way to smuggle instructions to a model, also
+        ``safety/prompt-injection`` (major), which the policy routes to a human."""
+        kinds = sorted({char_kind(cp) or "?" for cp, _ in hidden})
+        points = [f"U+{cp:04X} ({char_kind(cp)}) at offset {idx}" for cp, idx in hidden[:10]]
+        if len(hidden) > 10:
+            points.append(f"... {len(hidden) - 10} more")
+        out.add(_finding(
+            "safety/hidden-unicode", Severity.major,
+            f"The PR {field_name} contains {len(hidden)} invisible character(s) ({', '.join(kinds)})",
+            evidence=points,
+            suggestion="Remove invisible characters; a reader cannot see what a model reads.",
+            anchor=f"{field_name}:{','.join(kinds)}",
+        ))
+        spelled = "".join(chr(cp - 0xE0000) for cp, _ in hidden if 0x20 <= cp - 0xE0000 < 0x7F)
+        extra = [f"tag characters spell: {_safe_excerpt(spelled)!r}"] if len(spelled) >= 3 else []
+        out.add(_finding(
+            "safety/prompt-injection", Severity.major,
+            f"The PR {field_name} hides {len(hidden)} invisible character(s) ({', '.join(kinds)}): "
+            "text a reader cannot see can carry instructions to a model",
+            evidence=[f"PR {field_name}: {p}" for p in points] + extra,
+            suggestion="Remove the invisible characters; a human must review this PR.",
+            anchor=f"{field_name}:hidden:{','.join(kinds)}",
+        ))
 
     # -- per-file facts (paths, modes, kinds) -----------------------------------------------
 
@@ -294,7 +327,8 @@ class SafetyAgent(SubAgent):
 
     def _hidden_unicode(self, f: FileChange, line: DiffLine, code: bool, out: _Collector) -> None:
         found = [(cp, idx) for cp, idx in find_invisible(line.text)
-                 if not (cp == 0xFEFF and idx == 0 and line.new_lineno == 1)]  # a BOM opening the file
+                 if not (cp == 0xFEFF and idx == 0 and line.new_lineno == 1)  # a BOM opening the file
+                 and not (cp != 0xFEFF and legitimate_invisible(line.text, idx))]  # emoji ZWJ, RLM in Hebrew, ...
         if not found:
             return
         kinds = sorted({char_kind(cp) or "?" for cp, _ in found})
