@@ -133,6 +133,17 @@ def is_build_path(path: str) -> bool:
     return name in _BUILD_FILES or bool(_BUILD_NAME.match(name))
 
 
+_TOOLING_DIRS = frozenset({"scripts", "script", "tools", "tooling", "hack", "devtools"})
+
+
+def is_tooling_path(path: str) -> bool:
+    """True for developer tooling that does not ship: code under a top-level ``scripts/``,
+    ``tools/``, ``hack/`` (Kubernetes' convention) or ``devtools/`` directory (release helpers,
+    CI helper scripts, generators)."""
+    parts = _parts(path)
+    return len(parts) > 1 and parts[0].lower() in _TOOLING_DIRS and is_code_path(path)
+
+
 def is_code_path(path: str) -> bool:
     """True when the extension is a programming language's (see :data:`CODE_EXTENSIONS`)."""
     return extension(path) in CODE_EXTENSIONS
@@ -140,19 +151,21 @@ def is_code_path(path: str) -> bool:
 
 def is_runtime_source(path: str) -> bool:
     """True for program source that ships and runs: a code file that is not a test, not docs,
-    not CI and not a build script (``setup.py``, ``noxfile.py``, ``build.rs`` are build files)."""
+    not CI, not a build script (``setup.py``, ``noxfile.py``, ``build.rs`` are build files) and
+    not developer tooling (see :func:`is_tooling_path`)."""
     return (
         is_code_path(path)
         and not is_test_path(path)
         and not is_doc_path(path)
         and not is_ci_path(path)
         and not is_build_path(path)
+        and not is_tooling_path(path)
     )
 
 
 def category(path: str) -> str:
-    """One word for what ``path`` is: ``test``, ``ci``, ``build``, ``doc``, ``runtime`` or ``other``
-    (configuration, data, assets), checked in that order."""
+    """One word for what ``path`` is: ``test``, ``ci``, ``build``, ``doc``, ``tooling``, ``runtime``
+    or ``other`` (configuration, data, assets), checked in that order."""
     if is_test_path(path):
         return "test"
     if is_ci_path(path):
@@ -161,6 +174,40 @@ def category(path: str) -> str:
         return "build"
     if is_doc_path(path):
         return "doc"
+    if is_tooling_path(path):
+        return "tooling"
     if is_code_path(path):
         return "runtime"
     return "other"
+
+
+_JS_TEST_NAME = re.compile(r"^(.+?)\.(test|spec)\.[cm]?[jt]sx?$")
+_TEST_AFFIXES = re.compile(r"^(test_|tests_)|(_tests?|\.test|\.spec|_spec|Tests?|Spec)$")
+
+
+def module_under_test(path: str) -> str | None:
+    """For a test file, the stem of the module it is named after, lower case: ``tests/test_coupons.py``
+    -> ``coupons``, ``config_test.go`` -> ``config``, ``session.test.ts`` -> ``session``,
+    ``FooTest.java`` -> ``foo``; None for other files and for test files named after nothing
+    (``conftest.py``, ``tests.py``)."""
+    if not is_test_path(path):
+        return None
+    name = posixpath.basename(path)
+    m = _JS_TEST_NAME.match(name)
+    if m:
+        return m.group(1).lower()
+    stem = name.split(".", 1)[0]
+    subject = _TEST_AFFIXES.sub("", stem)
+    return subject.lower() if subject and subject != stem else None
+
+
+def module_stem(path: str) -> str:
+    """The name a module is known by, lower case: the file stem, or the directory's name for
+    package markers (``__init__.py``, ``index.js``, ``mod.rs``, ``main.go``...)."""
+    parts = _parts(path)
+    if not parts:
+        return ""
+    stem = posixpath.splitext(parts[-1])[0].lower()
+    if stem in ("__init__", "index", "mod", "main", "lib", "__main__") and len(parts) > 1:
+        return parts[-2].lower()
+    return stem

@@ -146,17 +146,55 @@ _PY_ANNOTATION_FIELDS = frozenset({"type", "return_type"})
 """Python fields holding type annotations: not evaluated for behaviour (PEP 563/649), so dropped."""
 _PY_SAME_AS = {"expression_list": "tuple", "pattern_list": "tuple_pattern", "typed_default_parameter": "default_parameter"}
 """Python node types that mean the same at run time: ``return a, b`` and ``return (a, b)``."""
+_INTERPOLATIONS = frozenset({"interpolation", "template_substitution"})
+"""Code inside string literals: Python f-string ``{...}`` fields, JavaScript ``${...}``."""
+NEGATED_COMPARISON = {
+    "<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "==",
+    "in": "not in", "not in": "in", "is": "is not", "is not": "is",
+}
+"""``not (a OP b)`` is ``a NEG b`` (for the total orders Python code compares in practice)."""
+_PARAM = "\x00P:"
+"""Prefix of a parameter placeholder in a :class:`Helper` body (never in a finished stream)."""
 
 
-def canonical(node: Node, *, python: bool = True, blank_strings: bool = False) -> list[str]:
+@dataclass(frozen=True)
+class Helper:
+    """A small Python function whose calls :func:`canonical` can replace by its body, so that
+    extracting or inlining a function compares equal to the code before.
+
+    ``params``: positional parameter names (``self``/``cls`` dropped for methods); ``expr``: the
+    canonical stream of the one expression it returns, or ``stmts``: the streams of its body
+    statements when it returns nothing; ``method``: called as ``self.name(...)``. Body streams hold
+    parameter placeholders, substituted by the call's arguments.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    expr: tuple[str, ...] | None
+    stmts: tuple[str, ...] | None
+    method: bool
+
+
+def canonical(
+    node: Node, *, python: bool = True, blank_strings: bool = False,
+    inline: dict[str, Helper] | None = None, _params: frozenset[str] = frozenset(), _depth: int = 0,
+) -> list[str]:
     """The canonical token stream of ``node`` (see the module docstring).
 
     ``python`` enables the Python specifics: docstrings and type annotations (parameter, return
-    and variable annotations) are dropped, ``a, b`` equals ``(a, b)``, and colons are kept only
-    in slices (elsewhere the node types say where they were). ``blank_strings`` replaces every string literal by the
-    token ``S`` (used to check "typo" claims, where string contents may change freely).
+    and variable annotations) are dropped, ``a, b`` equals ``(a, b)``, colons are kept only in
+    slices (elsewhere the node types say where they were), and boolean expressions are written in
+    negation normal form (``not (a or b)`` equals ``not a and not b``, ``not x >= 5`` equals
+    ``x < 5``, ``not x in y`` equals ``x not in y``). ``blank_strings`` replaces every string
+    literal by the token ``S`` (used to check "typo" claims, where string contents may change
+    freely); code inside f-strings and template literals is kept either way. ``inline`` (Python):
+    calls of these helpers are replaced by their bodies with the arguments substituted (see
+    :func:`helpers`).
     """
     out: list[str] = []
+
+    def sub(n: Node, params: frozenset[str] = _params) -> list[str]:
+        return canonical(n, python=python, blank_strings=blank_strings, inline=inline, _params=params, _depth=_depth)
 
     def visit(n: Node, field: str | None) -> int:
         t = n.type
@@ -174,16 +212,29 @@ def canonical(node: Node, *, python: bool = True, blank_strings: bool = False) -
         if python and t == "typed_parameter":
             return _SILENT
         if t in STRING_TYPES:
-            out.append("S" if blank_strings else "S" + _normal_string(node_text(n)))
+            out.extend(_string_tokens(n, blank_strings, sub))
             return _SKIP
         if python and t == "expression_statement" and is_docstring(n):
+            return _SKIP
+        if python and inline and t == "function_definition" and n.id != node.id and _name(n) in inline:
+            return _SKIP  # the helper's own definition: its calls stand for it
+        if python and inline and _depth < 3:
+            got = _inlined(n, inline, sub, python, blank_strings, _depth)
+            if got is not None:
+                out.extend(got)
+                return _SKIP
+        if python and t in ("not_operator", "boolean_operator"):
+            out.extend(_nnf(n, False, sub))
             return _SKIP
         if t in PAREN_TYPES and n.named_child_count == 1:
             return _SILENT
         if n.child_count == 0:
             text = node_text(n)
             if t.endswith("identifier"):
-                out.append("@" + text)
+                if text in _params and field not in ("attribute", "name"):
+                    out.append(_PARAM + text)
+                else:
+                    out.append("@" + text)
             elif any(h in t for h in _NUMBER_HINTS):
                 out.append(t + "=" + text.lower().replace("_", ""))
             else:
@@ -207,6 +258,222 @@ def canonical(node: Node, *, python: bool = True, blank_strings: bool = False) -
                 return out
             if opened.pop():
                 out.append(">")
+
+
+def _string_tokens(n: Node, blank: bool, sub: Callable[[Node], list[str]]) -> list[str]:
+    """A string literal: one ``S...`` token, followed by the canonical streams of the code in its
+    interpolations (f-string fields, template substitutions), each inside ``<interpolation ... >``."""
+    fields = [c for c in n.children if c.type in _INTERPOLATIONS]
+    if not fields:
+        return ["S" if blank else "S" + _normal_string(node_text(n))]
+    if blank:
+        head = "S"
+    else:
+        parts = [("{}" if c.type in _INTERPOLATIONS else node_text(c)) for c in n.children]
+        head = "S" + _normal_string("".join(parts))
+    out = [head]
+    for f in fields:
+        out.append("<interpolation")
+        for c in f.named_children:
+            if not c.is_extra and c.type not in COMMENT_TYPES:
+                out.extend(sub(c) if c.type not in ("format_specifier", "type_conversion") else [c.type + "=" + node_text(c)])
+        out.append(">")
+    return out
+
+
+def _nnf(n: Node, neg: bool, sub: Callable[[Node], list[str]]) -> list[str]:
+    """Python boolean expression ``n`` (negated when ``neg``) in negation normal form."""
+    t = n.type
+    if t == "parenthesized_expression":
+        inner = [c for c in n.named_children if not c.is_extra and c.type not in COMMENT_TYPES]
+        if len(inner) == 1:
+            return _nnf(inner[0], neg, sub)
+    if t == "not_operator":
+        arg = n.child_by_field_name("argument")
+        if arg is not None:
+            return _nnf(arg, not neg, sub)
+    if t == "boolean_operator":
+        left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+        op = n.child_by_field_name("operator")
+        if left is not None and right is not None and op is not None:
+            word = op.type
+            if neg:
+                word = "or" if word == "and" else "and"
+            return ["<boolean_operator", *_nnf(left, neg, sub), word, *_nnf(right, neg, sub), ">"]
+    if neg and t == "comparison_operator":
+        operands = [c for c in n.named_children if not c.is_extra and c.type not in COMMENT_TYPES]
+        ops = [c.type for c in n.children if not c.is_named]
+        if len(operands) == 2 and len(ops) == 1 and ops[0] in NEGATED_COMPARISON:
+            return ["<comparison_operator", *sub(operands[0]), NEGATED_COMPARISON[ops[0]], *sub(operands[1]), ">"]
+    if neg:
+        return ["<not_operator", "not", *sub(n), ">"]
+    if t in ("not_operator", "boolean_operator"):  # malformed: no fields
+        return ["<" + t, *[tok for c in n.named_children for tok in sub(c)], ">"]
+    return sub(n)
+
+
+def _call_target(call: Node, inline: dict[str, Helper]) -> Helper | None:
+    fn = call.child_by_field_name("function")
+    if fn is None:
+        return None
+    if fn.type == "identifier":
+        h = inline.get(node_text(fn))
+        return h if h is not None and not h.method else None
+    if fn.type == "attribute":
+        obj, attr = fn.child_by_field_name("object"), fn.child_by_field_name("attribute")
+        if obj is not None and attr is not None and obj.type == "identifier" and node_text(obj) in ("self", "cls"):
+            h = inline.get(node_text(attr))
+            return h if h is not None and h.method else None
+    return None
+
+
+def _arguments(call: Node, helper: Helper) -> list[Node] | None:
+    """The call's arguments in parameter order, or None unless they bind every parameter exactly."""
+    args = call.child_by_field_name("arguments")
+    if args is None or args.type != "argument_list":
+        return None
+    positional: list[Node] = []
+    named: dict[str, Node] = {}
+    for a in args.named_children:
+        if a.is_extra or a.type in COMMENT_TYPES:
+            continue
+        if a.type == "keyword_argument":
+            name, value = a.child_by_field_name("name"), a.child_by_field_name("value")
+            if name is None or value is None:
+                return None
+            named[node_text(name)] = value
+        elif a.type in ("list_splat", "dictionary_splat", "parenthesized_list_splat"):
+            return None
+        elif named:
+            return None
+        else:
+            positional.append(a)
+    if len(positional) > len(helper.params):
+        return None
+    bound = dict(zip(helper.params, positional, strict=False))
+    for k, v in named.items():
+        if k in bound or k not in helper.params:
+            return None
+        bound[k] = v
+    if len(bound) != len(helper.params):
+        return None
+    return [bound[p] for p in helper.params]
+
+
+def _inlined(n: Node, inline: dict[str, Helper], sub: Callable[..., list[str]], python: bool, blank: bool, depth: int) -> list[str] | None:
+    """The stream replacing ``n`` when it is a call of an ``inline`` helper (an expression helper
+    anywhere, a statement helper as a whole expression statement); None otherwise."""
+    call = n
+    if n.type == "expression_statement":
+        kids = [c for c in n.named_children if not c.is_extra and c.type not in COMMENT_TYPES]
+        if len(kids) != 1 or kids[0].type != "call":
+            return None
+        call = kids[0]
+    elif n.type != "call":
+        return None
+    helper = _call_target(call, inline)
+    if helper is None:
+        return None
+    body = helper.stmts if n.type == "expression_statement" else helper.expr
+    if body is None:
+        return None
+    args = _arguments(call, helper)
+    if args is None:
+        return None
+    values = {p: canonical(a, python=python, blank_strings=blank, inline=inline, _depth=depth + 1) for p, a in zip(helper.params, args, strict=True)}
+    out: list[str] = []
+    for tok in body:
+        if tok.startswith(_PARAM):
+            out.extend(values[tok[len(_PARAM):]])
+        else:
+            out.append(tok)
+    return out
+
+
+def helpers(root: Node, *, blank_strings: bool = False, only: set[str] | None = None) -> dict[str, Helper]:
+    """Small Python functions and methods of ``root`` (undecorated, plain positional parameters,
+    no generators or nested definitions) whose body is one ``return EXPR``, or statements that
+    return nothing: name -> :class:`Helper`. Used to see extract-function / inline-function
+    refactors as no change (pass the helpers that exist on only one side as ``inline``).
+    ``only`` limits the search to these names."""
+    out: dict[str, Helper] = {}
+    seen: set[str] = set()
+    for fn in find(root, "python", frozenset({"function_definition"})):
+        name_node = fn.child_by_field_name("name")
+        if name_node is None:
+            continue
+        key = node_text(name_node)
+        if only is not None and key not in only:
+            continue
+        if key in seen:  # defined twice: ambiguous
+            out.pop(key, None)
+            continue
+        seen.add(key)
+        helper = _helper(fn, key, blank_strings)
+        if helper is not None:
+            out[key] = helper
+    return out
+
+
+def _helper(fn: Node, key: str, blank_strings: bool) -> Helper | None:
+    if fn.parent is not None and fn.parent.type == "decorated_definition":
+        return None
+    params_node, body = fn.child_by_field_name("parameters"), fn.child_by_field_name("body")
+    if params_node is None or body is None:
+        return None
+    in_class = fn.parent is not None and fn.parent.type == "block" and fn.parent.parent is not None and fn.parent.parent.type == "class_definition"
+    params: list[str] = []
+    for p in params_node.named_children:
+        if p.type == "identifier":
+            params.append(node_text(p))
+        elif p.type == "typed_parameter" and p.named_children and p.named_children[0].type == "identifier":
+            params.append(node_text(p.named_children[0]))
+        elif p.type not in COMMENT_TYPES:
+            return None
+    if in_class and (not params or params[0] not in ("self", "cls")):
+        return None
+    if in_class:
+        params = params[1:]
+    stmts = [c for c in body.named_children if not c.is_extra and c.type not in COMMENT_TYPES and not is_docstring(c)]
+    if not stmts or len(stmts) > 20 or is_generator(fn) or any(True for _ in iter_nodes(body, frozenset({"function_definition", "class_definition", "lambda"}))):
+        return None
+    pset = frozenset(params)
+    if len(stmts) == 1 and stmts[0].type == "return_statement" and stmts[0].named_children:
+        return Helper(key, tuple(params), tuple(canonical(stmts[0].named_children[0], blank_strings=blank_strings, _params=pset)), None, in_class)
+    if not own_nodes(fn, frozenset({"return_statement"})):
+        return Helper(key, tuple(params), None, tuple(t for st in stmts for t in canonical(st, blank_strings=blank_strings, _params=pset)), in_class)
+    return None
+
+
+def one_sided_helpers(
+    base: Node | None, head: Node | None, *, blank_strings: bool = False, cache: dict | None = None,
+) -> tuple[dict[str, Helper], dict[str, Helper]]:
+    """``(base-only, head-only)`` :func:`helpers` of two revisions of a Python file: functions
+    that an inline-function refactor removed, and those an extract-function refactor added
+    (by simple name). Only those functions are examined, so a change that adds or removes no
+    function costs two :func:`definitions` walks (``cache``: see :func:`definitions`)."""
+    bnames = {q.split("#")[0].rsplit(".", 1)[-1] for q in definitions(base, "python", cache=cache)} if base is not None else set()
+    hnames = {q.split("#")[0].rsplit(".", 1)[-1] for q in definitions(head, "python", cache=cache)} if head is not None else set()
+    base_only, head_only = bnames - hnames, hnames - bnames
+    b = helpers(base, blank_strings=blank_strings, only=base_only) if base is not None and base_only else {}
+    h = helpers(head, blank_strings=blank_strings, only=head_only) if head is not None and head_only else {}
+    return b, h
+
+
+def called_helpers(
+    base_only: dict[str, Helper], head_only: dict[str, Helper], removed: list[str], added: list[str],
+) -> tuple[dict[str, Helper], dict[str, Helper]]:
+    """Keep the one-sided helpers that the change actually inlined or extracted: a base-only
+    helper called on some ``removed`` line, a head-only one called on some ``added`` line (lines of
+    the diff, all files). A function that is merely deleted or added is not a helper: comparing
+    it away would hide the removal or addition of an API."""
+
+    def called(name: str, lines: list[str]) -> bool:
+        rx = re.compile(r"\b" + re.escape(name) + r"\s*\(")
+        return any(rx.search(ln) and not ln.lstrip().startswith(("def ", "async def ")) for ln in lines)
+
+    return ({k: v for k, v in base_only.items() if called(k, removed)},
+            {k: v for k, v in head_only.items() if called(k, added)})
 
 
 def rename_map(a: list[str], b: list[str]) -> dict[str, str] | None:
@@ -306,13 +573,17 @@ def compare(
     head_tree: Tree | None = None,
     base_ranges: Ranges | None = None,
     head_ranges: Ranges | None = None,
+    base_inline: dict[str, Helper] | None = None,
+    head_inline: dict[str, Helper] | None = None,
 ) -> Comparison:
     """Compare two revisions of one file (None = file absent on that side).
 
     With a parser for ``lang`` and error-free trees: canonical streams, then a renaming check;
     with ``base_ranges``/``head_ranges`` (see :func:`hunk_ranges`) only the statements in those
-    ranges are compared (much faster on large files). Otherwise a line compare of the whole
-    files ignoring whitespace and comment-looking lines (``parsed=False``).
+    ranges are compared (much faster on large files). ``base_inline``/``head_inline`` (Python):
+    helpers whose calls are replaced by their bodies on that side, and whose own definitions are
+    left out of the comparison (see :func:`one_sided_helpers`). Otherwise a line compare of the
+    whole files ignoring whitespace and comment-looking lines (``parsed=False``).
     Absent on one side and present with code on the other is ``changed``.
     """
     if base is None or head is None:
@@ -325,18 +596,23 @@ def compare(
         same = _loose_lines(base.decode("utf-8", "replace")) == _loose_lines(head.decode("utf-8", "replace"))
         return Comparison(Level.same if same else Level.changed, parsed=False)
     py = lang == "python"
-    if base_ranges is not None and head_ranges is not None:
-        a = [t for n in regions(bt.root_node, base_ranges) for t in canonical(n, python=py, blank_strings=blank_strings)]
-        b = [t for n in regions(ht.root_node, head_ranges) for t in canonical(n, python=py, blank_strings=blank_strings)]
-    else:
-        a = canonical(bt.root_node, python=py, blank_strings=blank_strings)
-        b = canonical(ht.root_node, python=py, blank_strings=blank_strings)
+    a = _streams(bt.root_node, base_ranges, py, blank_strings, base_inline if py else None)
+    b = _streams(ht.root_node, head_ranges, py, blank_strings, head_inline if py else None)
     if a == b:
         return Comparison(Level.same, parsed=True)
     renames = rename_map(a, b)
     if renames is not None:
         return Comparison(Level.renamed, parsed=True, renames=tuple(sorted(renames.items())))
     return Comparison(Level.changed, parsed=True)
+
+
+def _streams(root: Node, ranges: Ranges | None, python: bool, blank: bool, inline: dict[str, Helper] | None) -> list[str]:
+    nodes = regions(root, ranges) if ranges is not None else [
+        c for c in root.named_children if not c.is_extra and c.type not in COMMENT_TYPES
+    ]
+    if inline:
+        nodes = [n for n in nodes if not (n.type == "function_definition" and _name(n) in inline)]
+    return [t for n in nodes for t in canonical(n, python=python, blank_strings=blank, inline=inline)]
 
 
 def iter_nodes(node: Node, types: frozenset[str] | set[str], *, stop: Callable[[Node], bool] | None = None) -> Iterator[Node]:
@@ -376,14 +652,26 @@ def find(node: Node, lang: str, types: frozenset[str] | set[str]) -> list[Node]:
     return sorted(treesitter.captures(q, node).get("n", []), key=lambda n: n.start_byte)
 
 
+def defs_cache(shared: dict) -> dict:
+    """The review-wide cache for :func:`definitions` in ``ctx.shared``."""
+    return shared.setdefault("subagents._pyast.definitions", {})
+
+
 def _name(n: Node) -> str:
     name = n.child_by_field_name("name")
     return node_text(name) if name is not None else "<anonymous>"
 
 
-def definitions(root: Node, lang: str = "python") -> dict[str, Definition]:
+def definitions(root: Node, lang: str = "python", *, cache: dict | None = None) -> dict[str, Definition]:
     """Functions and methods below ``root`` by qualified name, in document order (any tree-sitter
-    language; ``lang`` names the grammar of ``root``'s tree)."""
+    language; ``lang`` names the grammar of ``root``'s tree). With ``cache`` (a dict living as
+    long as the review, e.g. from :func:`defs_cache`), each root is walked once; the returned
+    dict must then not be modified."""
+    if cache is not None:
+        key = (root, lang)
+        if key not in cache:
+            cache[key] = definitions(root, lang)
+        return cache[key]
     found: dict[str, Definition] = {}
     seen: Counter[str] = Counter()
     scopes = FUNCTION_TYPES | CLASS_TYPES
@@ -400,6 +688,37 @@ def definitions(root: Node, lang: str = "python") -> dict[str, Definition]:
         outer = n.parent if n.parent is not None and n.parent.type == "decorated_definition" else n
         found[key] = Definition(key, n, outer, outer.start_point[0] + 1, outer.end_point[0] + 1)
     return found
+
+
+_COMMENT_OR_BLANK = re.compile(r"^\s*(#|//|/\*|\*|$)")
+_IMPORT_LINE = re.compile(r"^\s*(import\b|from\s+\S+\s+import\b)")
+
+
+def only_removes_definitions(
+    lang: str | None, base: Tree | None, head: Tree | None, added: list[str], removed: list[tuple[int, str]],
+    *, cache: dict | None = None,
+) -> bool:
+    """True when a change adds no code (``added``: the added lines' texts are all blank or
+    comments) and every removed code line (``removed``: base line number and text) lies in a
+    function or class that no longer exists in the ``head`` tree, or is an import line."""
+    if base is None or head is None or not lang or base.root_node.has_error:
+        return False
+    if any(not _COMMENT_OR_BLANK.match(text) for text in added):
+        return False
+    head_defs = definitions(head.root_node, lang, cache=cache)
+    gone = [(d.start, d.end) for q, d in definitions(base.root_node, lang, cache=cache).items() if q not in head_defs]
+    head_classes = {node_text(n) for c in find(head.root_node, lang, CLASS_TYPES) if (n := c.child_by_field_name("name")) is not None}
+    for c in find(base.root_node, lang, CLASS_TYPES):
+        name = c.child_by_field_name("name")
+        if name is not None and node_text(name) not in head_classes:
+            outer = c.parent if c.parent is not None and c.parent.type == "decorated_definition" else c
+            gone.append((outer.start_point[0] + 1, outer.end_point[0] + 1))
+    for lineno, text in removed:
+        if _COMMENT_OR_BLANK.match(text) or _IMPORT_LINE.match(text):
+            continue
+        if not any(a <= lineno <= b for a, b in gone):
+            return False
+    return True
 
 
 def text_lines(root: Node, lang: str) -> set[int]:

@@ -18,6 +18,7 @@ The PR text is untrusted data: it is only compared with the diff, never followed
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,9 +28,9 @@ from tree_sitter import Node, Tree
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _paths, _pyast
+from subagents import _paths, _pyast, intent_refactor
 from subagents._hunks import first_code_line
-from subagents._pyast import Comparison, Level
+from subagents._pyast import Comparison, Helper, Level
 from subagents.base import Analysis, SubAgent
 from subagents.intent_text import Claim, Title, body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
 
@@ -70,6 +71,10 @@ class IntentFacts:
     files: list[FileChange]
     _cmp: dict[tuple[str, bool], Comparison] = field(default_factory=dict)
     _all_paths: set[str] | None = None
+    _paths_list: list[str] | None = None
+    _diff_words: set[str] | None = None
+    _diff_idents: set[str] | None = None
+    _helpers: dict[bool, tuple[dict[str, Helper], dict[str, Helper]]] = field(default_factory=dict)
     truncated: bool = False
     """Set when the review's deadline passed and some files were compared by nothing at all."""
 
@@ -77,6 +82,36 @@ class IntentFacts:
     def build(cls, ctx: ReviewContext) -> IntentFacts:
         """Read title, body and diff from ``ctx``."""
         return cls(ctx, parse_title(ctx.pr.title), claims(ctx.pr.title, ctx.pr.body), list(ctx.diff.files))
+
+    def all_paths(self) -> list[str]:
+        """Every file path of the base and head trees and of the change, sorted (cached)."""
+        if self._paths_list is None:
+            paths = set(self.ctx.base.list_files()) | set(self.ctx.head.list_files()) | {f.path for f in self.files}
+            self._paths_list = sorted(paths)
+        return self._paths_list
+
+    def diff_words(self) -> set[str]:
+        """Lower-case words (see :func:`_words`) of the changed lines and hunk section headers (cached)."""
+        if self._diff_words is None:
+            words: set[str] = set()
+            idents: set[str] = set()
+            count = 0
+            for fc in self.files:
+                for h in fc.hunks:
+                    texts = [h.section_header] + [ln.text for ln in h.lines if ln.kind.value != "context"]
+                    for text in texts:
+                        count += 1
+                        if count > MAX_MENTION_LINES:
+                            break
+                        words.update(_words(text))
+                        idents.update(m.lower() for m in re.findall(r"[A-Za-z_][A-Za-z0-9_]{3,}", text))
+            self._diff_words, self._diff_idents = words, idents
+        return self._diff_words
+
+    def diff_identifiers(self) -> set[str]:
+        """Lower-case identifiers of four characters or more in the changed lines (cached)."""
+        self.diff_words()
+        return self._diff_idents or set()
 
     def path_exists(self, fragment: str) -> bool:
         """True when ``fragment`` (``a/b``, lower case) occurs as consecutive path segments of a file
@@ -106,6 +141,35 @@ class IntentFacts:
         head = _pyast.parsed(shared, "head", fc.path, fc.language, self.head_bytes(fc))
         return base, head
 
+    def helpers(self, *, blank_strings: bool = False) -> tuple[dict[str, Helper], dict[str, Helper]]:
+        """``(base-only, head-only)`` small Python functions over all changed Python files (see
+        :func:`subagents._pyast.one_sided_helpers`): their calls are compared as their bodies, so
+        extract-function and inline-function refactors count as no change. A name found in two
+        files is dropped (ambiguous)."""
+        if blank_strings not in self._helpers:
+            base: dict[str, Helper] = {}
+            head: dict[str, Helper] = {}
+            clash: set[str] = set()
+            for fc in self.files:
+                if fc.language != "python" or fc.is_binary or fc.is_submodule:
+                    continue
+                bt, ht = self.trees(fc)
+                if (bt is not None and bt.root_node.has_error) or (ht is not None and ht.root_node.has_error):
+                    continue
+                b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, blank_strings=blank_strings,
+                                                cache=_pyast.defs_cache(self.ctx.shared))
+                for acc, new in ((base, b), (head, h)):
+                    clash |= set(acc) & set(new)
+                    acc.update(new)
+            removed = [ln.text for fc in self.files if fc.language == "python" for ln in fc.removed_lines()]
+            added = [ln.text for fc in self.files if fc.language == "python" for ln in fc.added_lines()]
+            self._helpers[blank_strings] = _pyast.called_helpers(
+                {k: v for k, v in base.items() if k not in clash and k not in head},
+                {k: v for k, v in head.items() if k not in clash and k not in base},
+                removed, added,
+            )
+        return self._helpers[blank_strings]
+
     def comparison(self, fc: FileChange, *, blank_strings: bool = False) -> Comparison:
         """How much ``fc`` changed (see :func:`subagents._pyast.compare`, limited to the hunks);
         binary files and submodules always count as ``changed``, and so does every file once the
@@ -120,10 +184,12 @@ class IntentFacts:
                 self._cmp[key] = Comparison(Level.changed, parsed=False)
             else:
                 bt, ht = self.trees(fc)
+                base_inline, head_inline = self.helpers(blank_strings=blank_strings) if fc.language == "python" else ({}, {})
                 self._cmp[key] = _pyast.compare(
                     fc.language, self.base_bytes(fc), self.head_bytes(fc),
                     blank_strings=blank_strings, base_tree=bt, head_tree=ht,
                     base_ranges=_pyast.hunk_ranges(fc.hunks, "base"), head_ranges=_pyast.hunk_ranges(fc.hunks, "head"),
+                    base_inline=base_inline, head_inline=head_inline,
                 )
         return self._cmp[key]
 
@@ -134,13 +200,15 @@ class IntentFacts:
         bt, ht = self.trees(fc)
         py = fc.language == "python"
         lang = fc.language or "python"
-        bdefs = _pyast.definitions(bt.root_node, lang) if bt is not None else {}
-        hdefs = _pyast.definitions(ht.root_node, lang) if ht is not None else {}
+        cache = _pyast.defs_cache(self.ctx.shared)
+        bdefs = _pyast.definitions(bt.root_node, lang, cache=cache) if bt is not None else {}
+        hdefs = _pyast.definitions(ht.root_node, lang, cache=cache) if ht is not None else {}
         out: list[tuple[str, int | None, int | None]] = []
+        base_inline, head_inline = self.helpers(blank_strings=blank_strings) if py else ({}, {})
         for name in list(hdefs) + [n for n in bdefs if n not in hdefs]:
             b, h = bdefs.get(name), hdefs.get(name)
-            cb = _pyast.canonical(b.node, python=py, blank_strings=blank_strings) if b else None
-            ch = _pyast.canonical(h.node, python=py, blank_strings=blank_strings) if h else None
+            cb = _pyast.canonical(b.node, python=py, blank_strings=blank_strings, inline=base_inline) if b else None
+            ch = _pyast.canonical(h.node, python=py, blank_strings=blank_strings, inline=head_inline) if h else None
             if cb != ch and (cb is None or ch is None or _pyast.rename_map(cb, ch) is None):
                 out.append((name, h.start if h else None, h.end if h else None))
         nested = {n for n, _, _ in out for m, _, _ in out if m != n and m.startswith(n + ".")}
@@ -151,6 +219,18 @@ def _finding(rule: str, severity: Severity, message: str, *, path: str | None = 
              anchor: str, evidence: list[str] | None = None, suggestion: str | None = None) -> Finding:
     return Finding.make(rule_id=rule, agent=AGENT, severity=severity, message=message, path=path, line=line,
                         anchor=anchor, evidence=evidence, suggestion=suggestion)
+
+
+def _only_deletes_code(facts: IntentFacts, fc: FileChange) -> bool:
+    """True when ``fc`` is deleted, or its change only removes whole functions/classes and imports."""
+    if fc.kind is ChangeKind.deleted:
+        return True
+    bt, ht = facts.trees(fc)
+    return _pyast.only_removes_definitions(
+        fc.language, bt, ht, [ln.text for ln in fc.added_lines()],
+        [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None],
+        cache=_pyast.defs_cache(facts.ctx.shared),
+    )
 
 
 def _code_changed(facts: IntentFacts, fc: FileChange, *, allow_renames: bool = False) -> bool:
@@ -177,10 +257,10 @@ def _where(facts: IntentFacts, fc: FileChange) -> tuple[int | None, list[str]]:
 
 _TYPE_RULES: dict[str, tuple[dict[str, Severity], str]] = {
     # type -> ({category: severity when such a file changes code}, what the type promises)
-    "docs": ({"runtime": Severity.major, "ci": Severity.minor}, "documentation only"),
-    "test": ({"runtime": Severity.major}, "tests only"),
+    "docs": ({"runtime": Severity.major, "ci": Severity.minor, "tooling": Severity.minor}, "documentation only"),
+    "test": ({"runtime": Severity.major, "tooling": Severity.minor}, "tests only"),
     "ci": ({"runtime": Severity.major, "other": Severity.minor, "test": Severity.minor}, "CI configuration only"),
-    "style": ({"runtime": Severity.major, "test": Severity.minor}, "formatting only"),
+    "style": ({"runtime": Severity.major, "test": Severity.minor, "tooling": Severity.minor}, "formatting only"),
     "build": ({"runtime": Severity.minor}, "build or dependency changes"),
     "chore": ({"runtime": Severity.minor}, "maintenance without runtime changes"),
 }
@@ -190,7 +270,8 @@ def check_type_mismatch(facts: IntentFacts) -> list[Finding]:
     """``intent/type-mismatch``: files whose change the conventional-commit type does not cover.
 
     Code files count only when their code changed (canonical trees differ; comments, docstrings
-    and layout are free for every type); other files count when touched at all.
+    and layout are free for every type); other files count when touched at all. ``chore:`` and
+    ``build:`` may delete whole functions and classes (removing dead code is maintenance).
     """
     ctype = facts.title.type
     if ctype not in _TYPE_RULES:
@@ -203,6 +284,8 @@ def check_type_mismatch(facts: IntentFacts) -> list[Finding]:
         if severity is None:
             continue
         if _paths.is_code_path(fc.path) and not _code_changed(facts, fc):
+            continue
+        if ctype in ("chore", "build") and _only_deletes_code(facts, fc):
             continue
         line, evidence = _where(facts, fc) if fc.kind is not ChangeKind.deleted else (None, [])
         what = "changes code" if _paths.is_code_path(fc.path) else "is touched"
@@ -262,9 +345,13 @@ def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list
     cosmetic / formatting, but runtime code changes beyond what the claim allows.
 
     typo: strings, comments, docstrings and renames by at most 2 letters; formatting/cosmetic:
-    strings, comments, docstrings and layout; refactor / no functional change: consistent renames
-    and moving top-level code between the changed files. Major when the code was parsed; minor
-    when only a line compare was possible (the change may still be a rename).
+    strings, comments, docstrings and layout. Refactor / no functional change: consistent
+    renames, moving top-level code between the changed files, extracting or inlining a helper,
+    equivalent boolean rewrites (De Morgan) pass outright; any other difference is reported only
+    with evidence that behaviour plausibly changed (see :mod:`subagents.intent_refactor`: new or
+    removed calls, changed literals, changed conditions, raises, public signatures changed
+    without their callers). Major when the code was parsed; minor when only a line compare was
+    possible (the change may still be a rename).
     """
     if not facts.claims:
         return []
@@ -285,44 +372,145 @@ def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list
         "text": "layout, strings, comments and docstrings",
         "refactor": "renames, moves, layout, comments and docstrings",
     }[("refactor" if renames_free else "typo" if typo_renames else "text")]
+    internal = _internal_names(facts) if renames_free and candidates else set()
     out = []
     for fc in candidates:
         parsed = facts.comparison(fc, blank_strings=strings_free).parsed
         line, evidence = _where(facts, fc) if fc.kind is not ChangeKind.deleted else (None, [])
         verb = {ChangeKind.added: "adds", ChangeKind.deleted: "deletes"}.get(fc.kind, "changes code in")
+        why = f" beyond {allowed}"
+        if renames_free and parsed:
+            found = _refactor_evidence(facts, fc, internal, strings_free)
+            if not found:
+                continue
+            why = ": " + "; ".join(text for text, _ in found[:3])
+            line = next((ln for _, ln in found if ln is not None), line)
+            evidence = [f"{fc.path}: {text}" for text, _ in found] + evidence
         out.append(_finding(
             "intent/claims-no-behaviour-change", Severity.major if parsed else Severity.minor,
             f"The {claim.where} says \"{claim.phrase}\" (no behaviour change), but the pull request {verb} "
-            f"`{fc.path}` beyond {allowed}" + ("." if parsed else " (line compare only; could not parse)."),
-            path=fc.path, line=line, anchor=f"claim:{fc.path}", evidence=evidence,
+            f"`{fc.path}`{why}" + ("." if parsed else " (line compare only; could not parse)."),
+            path=fc.path, line=line, anchor=f"claim:{fc.path}", evidence=evidence[:12],
             suggestion="Describe the behaviour change in the title and description, or split it out.",
         ))
     return out
+
+
+def _internal_names(facts: IntentFacts) -> set[str]:
+    """Names of functions, methods and classes defined (on either side) in the changed files."""
+    names: set[str] = set()
+    for fc in facts.files:
+        if not fc.language or fc.is_binary or fc.is_submodule:
+            continue
+        for tree in facts.trees(fc):
+            if tree is None:
+                continue
+            names |= {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(tree.root_node, fc.language, cache=_pyast.defs_cache(facts.ctx.shared))}
+            for n in _pyast.find(tree.root_node, fc.language, _pyast.CLASS_TYPES):
+                name = n.child_by_field_name("name")
+                if name is not None:
+                    names.add(_pyast.node_text(name))
+    return names
+
+
+def _refactor_evidence(facts: IntentFacts, fc: FileChange, internal: set[str], strings_free: bool) -> intent_refactor.Evidence:
+    """Evidence that ``fc``'s change alters behaviour (see :func:`subagents.intent_refactor.evidence`)."""
+    bt, ht = facts.trees(fc)
+    lang = fc.language or ""
+    sides = []
+    for tree, side in ((bt, "base"), (ht, "head")):
+        if tree is None:
+            sides.append([])
+        elif fc.kind in (ChangeKind.added, ChangeKind.deleted):
+            sides.append([tree.root_node])
+        else:
+            sides.append(_pyast.regions(tree.root_node, _pyast.hunk_ranges(fc.hunks, side)))
+    base_atoms = intent_refactor.atoms(sides[0], lang, strings_free=strings_free)
+    head_atoms = intent_refactor.atoms(sides[1], lang, strings_free=strings_free)
+    found = intent_refactor.evidence(base_atoms, head_atoms, internal)
+    found += intent_refactor.signature_changes(
+        bt.root_node if bt else None, ht.root_node if ht else None, lang, lambda name: _callers_updated(facts, name),
+        cache=_pyast.defs_cache(facts.ctx.shared),
+    )
+    return found
+
+
+def _callers_updated(facts: IntentFacts, name: str) -> bool:
+    """True when some added line of the change calls ``name(`` (other than its definition)."""
+    rx = re.compile(r"\b" + re.escape(name) + r"\s*\(")
+    for fc in facts.files:
+        for ln in fc.added_lines():
+            text = ln.text.lstrip()
+            if rx.search(text) and not text.startswith(("def ", "async def ", "function ", "func ", "fn ", "pub fn ")):
+                return True
+    return False
 
 
 def _norm(s: str) -> str:
     return s.lower().replace("-", "_").strip()
 
 
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+MAX_MENTION_LINES = 5000
+"""Changed lines whose words are collected to see whether the diff mentions a scope."""
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words of ``text``: split on non-alphanumerics, ``_`` and camelCase humps."""
+    return [w for w in _WORD_SPLIT.split(_CAMEL.sub(" ", text).lower()) if w]
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _component_matches(tok: str, comp: str) -> bool:
+    """A scope word against one path component (directory name or file stem), both normalized:
+    equal, equal as words or singulars (``orders`` ~ ``order_list``), a prefix (``git`` ~
+    ``gitlog``), or a substring of four letters or more (``auth`` ~ ``oauth2``)."""
+    if not comp:
+        return False
+    if comp == tok or _singular(comp) == _singular(tok):
+        return True
+    stok = _singular(tok)
+    if any(w == tok or _singular(w) == stok for w in _words(comp)):
+        return True
+    if len(tok) >= 3 and (comp.startswith(tok) or comp.startswith(stok)):
+        return True
+    if len(stok) >= 4 and stok in comp:
+        return True
+    return len(comp) >= 4 and comp in tok
+
+
+def _path_matches(token: str, path: str) -> bool:
+    """``token`` (a scope part or a path named in the title) against one file path."""
+    tok = _norm(token).strip("/")
+    low = _norm(path)
+    if "/" in tok or "." in tok:
+        if tok in low:
+            return True
+        stem = tok.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        file_stem = low.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if "/" not in tok and stem and _component_matches(stem, file_stem):
+            return True
+        return False
+    parts = low.split("/")
+    comps = [p.rsplit(".", 1)[0] if i == len(parts) - 1 else p for i, p in enumerate(parts)]
+    return any(_component_matches(tok, comp) for comp in comps)
+
+
 def _matches_area(token: str, fc: FileChange) -> bool:
     cats = _CATEGORY_SCOPES.get(token)
     if cats is not None:
         return any(_paths.category(p) in cats for p in _file_paths(fc))
-    tok = _norm(token)
-    for path in _file_paths(fc):
-        low = _norm(path)
-        if "/" in tok or "." in tok:
-            if tok.strip("/") in low:
-                return True
-            continue
-        parts = low.split("/")
-        comps = [p.rsplit(".", 1)[0] if i == len(parts) - 1 else p for i, p in enumerate(parts)]
-        for comp in comps:
-            if comp == tok or (len(tok) >= 4 and (tok in comp or (len(comp) >= 4 and comp in tok))):
-                return True
-            if len(tok) < 4 and comp.startswith(tok) and len(comp) - len(tok) <= 2:
-                return True
-    return False
+    return any(_path_matches(token, p) for p in _file_paths(fc))
 
 
 def _file_paths(fc: FileChange) -> list[str]:
@@ -347,20 +535,67 @@ def _areas(facts: IntentFacts) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+def _mentioned_in_diff(facts: IntentFacts, token: str) -> bool:
+    """True when the changed lines (or their hunks' section headers) use ``token`` as a word or
+    inside an identifier (``billing`` in ``BillingClient``): the change is about it."""
+    words = facts.diff_words()
+    tok = _norm(token).strip("/")
+    if "/" in tok or "." in tok:
+        tok = tok.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    parts = _words(tok)
+    if not parts:
+        return False
+    if all(p in words or _singular(p) in words for p in parts):
+        return True
+    joined = "".join(parts)
+    return len(joined) >= 4 and any(joined in w for w in facts.diff_identifiers())
+
+
+def _existing_areas(facts: IntentFacts, token: str) -> list[str]:
+    """Up to three base/head paths that ``token`` names (empty: it names no part of the repository)."""
+    out = []
+    for path in facts.all_paths():
+        if _path_matches(token, path):
+            out.append(path)
+            if len(out) >= 3:
+                break
+    return out
+
+
 def check_scope(facts: IntentFacts) -> list[Finding]:
     """``intent/scope-mismatch``: a scope (``fix(parser): ...``) or path named in the title that
-    no touched file matches (``deps``/``ci``/``docs``/``tests`` scopes match file categories)."""
+    names a part of the repository (a directory, module or file of the base or head tree), while
+    no changed file matches it and the changed lines do not mention it. Scopes are feature areas
+    as often as directories (``feat(api)``, ``fix(auth)``), so a scope that names nothing in the
+    repository, or that a changed path segment, file stem, word of one or symbol in the diff
+    plausibly matches, is not reported. Major: the change is elsewhere than the title says.
+    ``deps``/``ci``/``docs``/``tests`` scopes match file categories (minor when none matches)."""
     if not facts.files:
         return []
     out = []
     for token in _areas(facts):
-        if not any(_matches_area(token, fc) for fc in facts.files):
+        if any(_matches_area(token, fc) for fc in facts.files):
+            continue
+        if token in _CATEGORY_SCOPES:
             out.append(_finding(
                 "intent/scope-mismatch", Severity.minor,
-                f"The title names `{token}`, but no changed file matches it.",
+                f"The title names `{token}`, but no changed file is of that kind.",
                 anchor=f"scope:{token}", evidence=[fc.path for fc in facts.files[:8]],
                 suggestion="Fix the title's scope, or check that the intended files are part of the change.",
             ))
+            continue
+        if _mentioned_in_diff(facts, token):
+            continue
+        named = _existing_areas(facts, token)
+        if not named:
+            continue
+        changed = ", ".join(f"`{fc.path}`" for fc in facts.files[:3]) + (" ..." if len(facts.files) > 3 else "")
+        out.append(_finding(
+            "intent/scope-mismatch", Severity.major,
+            f"The title names `{token}` (in this repository: `{named[0]}`), but the change is elsewhere: {changed}.",
+            anchor=f"scope:{token}", evidence=named + [fc.path for fc in facts.files[:8]],
+            suggestion="Fix the title's scope, or check that the intended files are part of the change.",
+        ))
     return out
 
 
@@ -383,7 +618,8 @@ def check_unrelated(facts: IntentFacts) -> list[Finding]:
     """``intent/unrelated-files``: when the title names an area that some files match, the other
     runtime-source and configuration/data files that share no directory (below ``src/``-like
     roots) with any of them. Tests, docs, CI and build files often accompany a change and are
-    left to the policy's sensitive-path gates."""
+    left to the policy's sensitive-path gates. Major for a runtime file whose code changes
+    (an unannounced behaviour change), minor otherwise."""
     out: list[Finding] = []
     far: list[FileChange] = []
     for token in _areas(facts):
@@ -401,9 +637,11 @@ def check_unrelated(facts: IntentFacts) -> list[Finding]:
                 far.append(fc)
         for fc in far[:MAX_UNRELATED]:
             line, _ = first_code_line(fc) if fc.kind is not ChangeKind.deleted else (None, "")
+            behaviour = _paths.category(fc.path) == "runtime" and _code_changed(facts, fc, allow_renames=True)
             out.append(_finding(
-                "intent/unrelated-files", Severity.minor,
-                f"The title is about `{token}`, but `{fc.path}` is far from it.",
+                "intent/unrelated-files", Severity.major if behaviour else Severity.minor,
+                f"The title is about `{token}`, but `{fc.path}` is far from it"
+                + (" and its code changes." if behaviour else "."),
                 path=fc.path, line=line, anchor=f"unrelated:{token}:{fc.path}",
                 suggestion="Move unrelated changes to their own pull request, or mention them in the description.",
             ))
@@ -418,12 +656,16 @@ def check_unrelated(facts: IntentFacts) -> list[Finding]:
 
 
 def check_description(facts: IntentFacts) -> list[Finding]:
-    """``intent/empty-description``: more than 30 changed lines and a description that says nothing."""
+    """``intent/empty-description``: more than 30 changed lines and a description that says
+    nothing. Major when the title says nothing either (see :func:`title_is_vague`): then nothing
+    states what the change is meant to do, so its intent cannot be checked at all."""
     if facts.ctx.diff.changed_lines <= EMPTY_BODY_MIN_LINES or not body_is_unhelpful(facts.ctx.pr.body):
         return []
+    vague = title_is_vague(facts.ctx.pr.title)
     return [_finding(
-        "intent/empty-description", Severity.minor,
-        f"The description is empty or a placeholder for a change of {facts.ctx.diff.changed_lines} lines.",
+        "intent/empty-description", Severity.major if vague else Severity.minor,
+        f"The description is empty or a placeholder for a change of {facts.ctx.diff.changed_lines} lines"
+        + (", and the title does not say what it does either." if vague else "."),
         anchor="empty-description",
         suggestion="Say what the change does and why, and how it was tested.",
     )]

@@ -94,7 +94,9 @@ _TITLE_WORDS: list[tuple[str, re.Pattern[str]]] = [
 _BEHAVIOUR_WORDS = re.compile(
     r"\b(bug|crash(es|ed)?|regression|broken|break(s|ing)?|"
     r"add(s|ed)?|feat(ure)?|support(s)?|implement(s|ed)?|introduc(e|es|ed)|new|fix(es|ed)?\s+(a\s+|the\s+)?(bug|crash|issue)|"
-    r"caus(e|es|ed|ing)|leak)\b",
+    r"caus(e|es|ed|ing)|leak|improv(e|es|ed|ing)|preserv(e|es|ed|ing)|unstable|incorrect(ly)?|wrong(ly)?|"
+    r"handl(e|es|ed|ing)|respect(s|ed|ing)?|prevent(s|ed|ing)?|avoid(s|ed|ing)?|allow(s|ed|ing)?|keep(s|ing)?|"
+    r"of\s+(the\s+)?(output|result)s?)\b",
     re.IGNORECASE,
 )
 

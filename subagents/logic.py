@@ -25,7 +25,9 @@ JavaScript/TypeScript/Go/Java/Rust/Ruby (regex level), 0.5 when some are in othe
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from dataclasses import dataclass
 
 from tree_sitter import Tree
 
@@ -69,6 +71,7 @@ class LogicAgent(SubAgent):
         truncated = ctx.diff.truncated
         runtime_changed: list[FileChange] = []
         tests_changed = False
+        review = _Review.build(ctx)
         added_by_file = {fc.path: {_norm(ln.text) for ln in fc.added_lines()} for fc in ctx.diff.files}
         added_files: Counter[str] = Counter(line for lines in added_by_file.values() for line in lines)
         for index, fc in enumerate(ctx.diff.files):
@@ -84,28 +87,29 @@ class LogicAgent(SubAgent):
             confidence = min(confidence, _language_confidence(fc))
             if fc.kind is ChangeKind.deleted:
                 if is_test:
+                    tested = review.tests_removed_code(dict(review.tests).get(fc.path, ""))
                     findings.append(Finding.make(
-                        rule_id="logic/deleted-test", agent=AGENT, severity=Severity.major, path=fc.path,
-                        message=f"Test file `{fc.path}` was deleted.", anchor=f"deleted {fc.path}",
+                        rule_id="logic/deleted-test", agent=AGENT, severity=Severity.minor if tested else Severity.major, path=fc.path,
+                        message=f"Test file `{fc.path}` was deleted"
+                        + (f" along with `{tested}`, which it tested." if tested else "."),
+                        anchor=f"deleted {fc.path}",
                         suggestion="Keep the tests, or explain in the description why the behaviour they checked is gone.",
                     ))
-                elif _paths.is_runtime_source(fc.path):
-                    runtime_changed.append(fc)
-                continue
-            hits, parsed_ok = self._file_hits(ctx, fc, is_test)
+                continue  # deleting a module needs no new test; callers are the execution_paths agent's
+            hits, parsed_ok = self._file_hits(ctx, fc, is_test, review)
             if not parsed_ok:
                 confidence = min(confidence, CONFIDENCE_REGEX)
                 notes.append(f"{fc.path}: not parsed (syntax errors or too large); line-level checks only")
             hits = _drop_moved(fc, hits, added_files, added_by_file.get(fc.path, set()))
             findings.extend(_finding(h, fc.path) for h in hits)
-            if _paths.is_runtime_source(fc.path) and _behaviour_changed(ctx, fc):
+            if _paths.is_runtime_source(fc.path) and _behaviour_changed(ctx, fc, review):
                 runtime_changed.append(fc)
         if runtime_changed and not tests_changed:
-            findings.append(_untested(runtime_changed))
+            findings.append(_untested(runtime_changed, _stale_test(ctx, runtime_changed, review)))
         unique = list({f.id: f for f in findings}.values())
         return Analysis(findings=unique, confidence=confidence, truncated=truncated, notes=notes)
 
-    def _file_hits(self, ctx: ReviewContext, fc: FileChange, is_test: bool) -> tuple[list[Hit], bool]:
+    def _file_hits(self, ctx: ReviewContext, fc: FileChange, is_test: bool, review: _Review) -> tuple[list[Hit], bool]:
         """Hits for one added/modified/renamed code file, and whether its syntax trees were usable
         (always True for languages checked at regex level; their trees are parsed only to filter
         findings about deleted or merely renamed functions)."""
@@ -131,15 +135,22 @@ class LogicAgent(SubAgent):
                     fc, base, head,
                     removed={ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None},
                     added=fc.changed_new_lines(), is_test=is_test,
+                    base_inline=review.base_inline, head_inline=review.head_inline,
+                    tests_cover=lambda name: review.covers(fc, name), removed_names=review.removed_names,
+                    moved_tests=review.added_tests,
+                    defs_cache=_pyast.defs_cache(ctx.shared),
                 )
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
-            pair_hits = [] if is_test else logic_lines.check_pairs(fc, returns=runtime and not parsed_ok)
+            pair_hits = [] if is_test else logic_lines.check_pairs(
+                fc, returns=runtime and not parsed_ok and not review.covers(fc, None), text=review.text)
         else:
-            pair_hits = [] if is_test else logic_lines.check_pairs(fc, returns=runtime)
+            pair_hits = [] if is_test else logic_lines.check_pairs(
+                fc, returns=runtime and not review.covers(fc, None), text=review.text, head_text=_text(head_bytes))
             if not is_test:
                 hits.extend(logic_lines.check_removed_guards(fc))
                 hits.extend(logic_lines.check_swallowed(fc))
+                hits.extend(logic_lines.check_emptied_handlers(fc))
             if fc.language is not None and not is_test:
                 for name, old, new, line in logic_lines.check_constants_regex(fc, _text(base_bytes), _text(head_bytes)):
                     sensitive = logic_lines.is_sensitive_name(name)
@@ -151,7 +162,7 @@ class LogicAgent(SubAgent):
             if fc.language is not None and any(h.rule in _GUARD_OR_RETURN for h in pair_hits + hits):
                 base, head, ok = trees()
                 if ok and base is not None and head is not None:
-                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits)
+                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits, _pyast.defs_cache(ctx.shared))
         if is_test or fc.language == "python":
             hits.extend(logic_lines.check_skip_markers(fc))
         if pair_hits and treesitter.supported(fc.language):
@@ -162,9 +173,12 @@ class LogicAgent(SubAgent):
         # One finding per spot: a flipped condition or a removed guard explains the return change.
         strong = {h.line for h in pair_hits if h.rule in _LINE_RULES_OVER_RETURN}
         guards = {h.line for h in hits if h.rule == "logic/removed-guard"}
+        gone = {h.old_line for h in hits if h.rule in ("logic/removed-guard", "logic/swallowed-exception") and h.old_line is not None}
 
         def redundant(h: Hit) -> bool:
-            return h.rule == "logic/changed-return" and (h.line in strong or (h.old_line is not None and h.line in guards))
+            return h.rule == "logic/changed-return" and (
+                h.line in strong or (h.old_line is not None and (h.line in guards or h.old_line in gone))
+            )
 
         return [h for h in pair_hits + hits if not redundant(h)], parsed_ok
 
@@ -195,12 +209,14 @@ def _drop_moved(fc: FileChange, hits: list[Hit], added_files: Counter[str], own:
     return out
 
 
-def _drop_unchanged_functions(lang: str, base: Tree, head: Tree, pair_hits: list[Hit], hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+def _drop_unchanged_functions(
+    lang: str, base: Tree, head: Tree, pair_hits: list[Hit], hits: list[Hit], cache: dict | None = None,
+) -> tuple[list[Hit], list[Hit]]:
     """For regex-level languages with a syntax tree: drop removed-code findings inside functions
     that were deleted as a whole, and changed-return findings inside functions whose code is the
     same up to a consistent renaming."""
-    bdefs = _pyast.definitions(base.root_node, lang)
-    hdefs = _pyast.definitions(head.root_node, lang)
+    bdefs = _pyast.definitions(base.root_node, lang, cache=cache)
+    hdefs = _pyast.definitions(head.root_node, lang, cache=cache)
     deleted = [(d.start, d.end) for q, d in bdefs.items() if q not in hdefs]
     same_cache: dict[str, bool] = {}
 
@@ -234,31 +250,241 @@ def _language_confidence(fc: FileChange) -> float:
     return CONFIDENCE_OTHER
 
 
-def _behaviour_changed(ctx: ReviewContext, fc: FileChange) -> bool:
-    """True unless the file's code is unchanged up to layout, comments and docstrings."""
+def _behaviour_changed(ctx: ReviewContext, fc: FileChange, review: _Review) -> bool:
+    """True unless the file's code is unchanged up to layout, comments, docstrings, equivalent
+    boolean rewrites and extracted/inlined helpers, or the change only deletes whole functions
+    or classes (removing code needs no new test)."""
     if fc.kind is ChangeKind.added:
         return True
     base_path = fc.old_path or fc.path
     base_bytes = _pyast.read(ctx.shared, ctx.base, "base", base_path)
     head_bytes = _pyast.read(ctx.shared, ctx.head, "head", fc.path)
+    base_tree = _pyast.parsed(ctx.shared, "base", base_path, fc.language, base_bytes)
+    head_tree = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, head_bytes)
+    py = fc.language == "python"
     cmp = _pyast.compare(
-        fc.language, base_bytes, head_bytes,
-        base_tree=_pyast.parsed(ctx.shared, "base", base_path, fc.language, base_bytes),
-        head_tree=_pyast.parsed(ctx.shared, "head", fc.path, fc.language, head_bytes),
+        fc.language, base_bytes, head_bytes, base_tree=base_tree, head_tree=head_tree,
         base_ranges=_pyast.hunk_ranges(fc.hunks, "base"), head_ranges=_pyast.hunk_ranges(fc.hunks, "head"),
+        base_inline=review.base_inline if py else None, head_inline=review.head_inline if py else None,
     )
-    return cmp.level is not Level.same
+    if cmp.level is Level.same:
+        return False
+    return not _pyast.only_removes_definitions(
+        fc.language, base_tree, head_tree, [ln.text for ln in fc.added_lines()],
+        [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_pyast.defs_cache(ctx.shared),
+    )
 
 
-def _untested(files: list[FileChange]) -> Finding:
+def _new_test_names(ctx: ReviewContext, fc: FileChange, cache: dict) -> set[str]:
+    """Simple names of test functions defined in the head of test file ``fc`` but not in its base."""
+    base_path = fc.old_path or fc.path
+    bt = _pyast.parsed(ctx.shared, "base", base_path, "python", _pyast.read(ctx.shared, ctx.base, "base", base_path)) if fc.kind is not ChangeKind.added else None
+    ht = _pyast.parsed(ctx.shared, "head", fc.path, "python", _pyast.read(ctx.shared, ctx.head, "head", fc.path))
+    if ht is None:
+        return set()
+    before = set(_pyast.definitions(bt.root_node, "python", cache=cache)) if bt is not None else set()
+    return {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(ht.root_node, "python", cache=cache) if q not in before}
+
+
+def _defined_names(tree: Tree, lang: str, cache: dict | None = None) -> set[str]:
+    """Names of the functions, methods and classes defined in ``tree``."""
+    names = {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(tree.root_node, lang, cache=cache)}
+    for c in _pyast.find(tree.root_node, lang, _pyast.CLASS_TYPES):
+        name = c.child_by_field_name("name")
+        if name is not None:
+            names.add(_pyast.node_text(name))
+    return names
+
+
+@dataclass
+class _Review:
+    """Facts about the whole change that per-file checks use: the pull request's text, helpers
+    that exist on one side only (extract/inline-function refactors, see
+    :func:`subagents._pyast.one_sided_helpers`) and the test files it changes."""
+
+    text: str
+    base_inline: dict[str, _pyast.Helper]
+    head_inline: dict[str, _pyast.Helper]
+    tests: list[tuple[str, str]]
+    """(path, head text, or base text for a deleted test) of every changed test file."""
+    removed_names: frozenset[str] = frozenset()
+    """Functions and classes of runtime code that the change deletes (not defined in any head
+    file); only collected when some test file lost lines."""
+    added_tests: frozenset[str] = frozenset()
+    """Names of Python test functions that the change adds to some test file (a test deleted from
+    one file and added under the same name to another moved)."""
+
+    def tests_removed_code(self, text: str) -> str | None:
+        """The first deleted runtime name (see :attr:`removed_names`) that test ``text`` uses."""
+        for name in sorted(self.removed_names):
+            if re.search(r"\b" + re.escape(name) + r"\b", text):
+                return name
+        return None
+
+    @classmethod
+    def build(cls, ctx: ReviewContext) -> _Review:
+        """Collect the facts from ``ctx`` (parses every changed Python file once, cached)."""
+        base_inline: dict[str, _pyast.Helper] = {}
+        head_inline: dict[str, _pyast.Helper] = {}
+        clash: set[str] = set()
+        tests: list[tuple[str, str]] = []
+        defined_base: set[str] = set()
+        defined_head: set[str] = set()
+        added_tests: set[str] = set()
+        cache = _pyast.defs_cache(ctx.shared)
+        tests_lost = any(
+            _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path) and fc.deletions > 0 for fc in ctx.diff.files
+        )
+        for fc in ctx.diff.files:
+            if fc.is_binary or fc.is_submodule:
+                continue
+            if _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path):
+                side, view, path = ("base", ctx.base, fc.old_path or fc.path) if fc.kind is ChangeKind.deleted else ("head", ctx.head, fc.path)
+                tests.append((fc.path, _text(_pyast.read(ctx.shared, view, side, path)) or ""))
+                if tests_lost and fc.language == "python" and fc.kind is not ChangeKind.deleted:
+                    added_tests |= _new_test_names(ctx, fc, cache)
+                continue
+            if not fc.language or not _paths.is_runtime_source(fc.path) or not treesitter.supported(fc.language):
+                continue
+            bb = _pyast.read(ctx.shared, ctx.base, "base", fc.old_path or fc.path) if fc.kind is not ChangeKind.added else None
+            hb = _pyast.read(ctx.shared, ctx.head, "head", fc.path) if fc.kind is not ChangeKind.deleted else None
+            bt = _pyast.parsed(ctx.shared, "base", fc.old_path or fc.path, fc.language, bb)
+            ht = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, hb)
+            for tree, acc in ((bt, defined_base), (ht, defined_head)):
+                if tree is not None and tests_lost:
+                    acc |= _defined_names(tree, fc.language, cache)
+            if fc.language != "python":
+                continue
+            if (bt is not None and bt.root_node.has_error) or (ht is not None and ht.root_node.has_error):
+                continue
+            b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, cache=_pyast.defs_cache(ctx.shared))
+            for acc, new in ((base_inline, b), (head_inline, h)):
+                clash |= set(acc) & set(new)
+                acc.update(new)
+        py_files = [fc for fc in ctx.diff.files if fc.language == "python"]
+        base_inline, head_inline = _pyast.called_helpers(
+            {k: v for k, v in base_inline.items() if k not in clash and k not in head_inline},
+            {k: v for k, v in head_inline.items() if k not in clash and k not in base_inline},
+            [ln.text for fc in py_files for ln in fc.removed_lines()], [ln.text for fc in py_files for ln in fc.added_lines()],
+        )
+        return cls(
+            text=f"{ctx.pr.title}\n{ctx.pr.body}"[:20_000],
+            base_inline=base_inline,
+            head_inline=head_inline,
+            tests=tests,
+            removed_names=frozenset(n for n in defined_base - defined_head if len(n) > 2),
+            added_tests=frozenset(added_tests),
+        )
+
+    def covers(self, fc: FileChange, name: str | None) -> bool:
+        """True when a changed test file covers ``fc``: it is named after the module
+        (``test_coupons.py`` for ``coupons.py``), sits in the same Go package, imports the module,
+        or (with ``name``) mentions the function ``name``."""
+        if not self.tests:
+            return False
+        stem = _paths.module_stem(fc.path)
+        directory = fc.path.rsplit("/", 1)[0] if "/" in fc.path else ""
+        mention = re.compile(r"\b" + re.escape(stem) + r"\b", re.IGNORECASE) if stem else None
+        called = re.compile(r"\b" + re.escape(name) + r"\b") if name and len(name) > 2 else None
+        for path, text in self.tests:
+            if _paths.module_under_test(path) == stem:
+                return True
+            if fc.language == "go" and path.endswith("_test.go") and (path.rsplit("/", 1)[0] if "/" in path else "") == directory:
+                return True
+            imports = "\n".join(ln for ln in text.splitlines()[:400] if "import" in ln or "require(" in ln)
+            if mention is not None and mention.search(imports):
+                return True
+            if called is not None and called.search(text):
+                return True
+        return False
+
+
+def _untested(files: list[FileChange], stale: tuple[str, str] | None) -> Finding:
+    """``logic/untested-behaviour-change``: minor; major when ``stale`` names an existing test file
+    and a changed function it calls (the change left that test as it was)."""
     first = files[0]
     line, _ = first_code_line(first) if first.kind is not ChangeKind.deleted else (None, "")
     names = ", ".join(f"`{f.path}`" for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    message = f"Runtime code changed ({names}) but no test file did."
+    if stale is not None:
+        message += f" `{stale[0]}` tests `{stale[1]}()`, whose code changed, and was not updated."
     return Finding.make(
-        rule_id="logic/untested-behaviour-change", agent=AGENT, severity=Severity.minor,
-        message=f"Runtime code changed ({names}) but no test file did.",
+        rule_id="logic/untested-behaviour-change", agent=AGENT, severity=Severity.major if stale else Severity.minor,
+        message=message,
         path=first.path if first.kind is not ChangeKind.deleted else None, line=line,
         anchor="untested-behaviour-change",
         evidence=[f.path for f in files[:20]],
         suggestion="Add or update a test that fails without this change.",
     )
+
+
+MAX_STALE_TEST_BYTES = 400_000
+"""Existing test files larger than this are not read when looking for a stale test."""
+
+
+_NO_NEW_BEHAVIOUR = re.compile(
+    r"\b(remov(e|es|ed|ing)|drop(s|ped|ping)?|delet(e|es|ed|ing)|deprecat\w*|typ(e|es|ing)|annotat\w*|pyright|mypy|"
+    r"lint\w*|clean\s*-?up|cleanups?|bump(s|ed)?|upgrade[sd]?|refactor\w*|rename[sd]?|python\s*\d|py\d+|"
+    r"support\s+for\s+python|compat\w*|style|format\w*)\b",
+    re.IGNORECASE,
+)
+"""Titles of changes that remove, type, modernise or restyle code: leaving their tests alone is expected."""
+_GENERIC_NAMES = frozenset({"open", "get", "set", "run", "main", "call", "load", "save", "read", "write", "close", "init",
+                            "update", "parse", "setup", "start", "stop", "send", "handle", "process", "create", "delete"})
+
+
+def _stale_test(ctx: ReviewContext, files: list[FileChange], review: _Review) -> tuple[str, str] | None:
+    """``(test path, function)`` when an existing test file named after a changed module (``test_rank.py``
+    for ``rank.py``) calls a function of that module whose code changed; None otherwise, and None
+    for titles of changes that remove, type or restyle code (see :data:`_NO_NEW_BEHAVIOUR`).
+    Dunder methods and generic names (``open``, ``get``...) do not count."""
+    if _NO_NEW_BEHAVIOUR.search(ctx.pr.title or ""):
+        return None
+    by_module: dict[str, list[str]] = {}
+    for path in ctx.base.list_files():
+        subject = _paths.module_under_test(path)
+        if subject and _paths.is_code_path(path):
+            by_module.setdefault(subject, []).append(path)
+    for fc in files:
+        tests = by_module.get(_paths.module_stem(fc.path), [])
+        if not tests:
+            continue
+        changed = _changed_functions(ctx, fc, review)
+        if not changed:
+            continue
+        for path in tests[:3]:
+            data = _pyast.read(ctx.shared, ctx.base, "base", path)
+            if data is None or len(data) > MAX_STALE_TEST_BYTES:
+                continue
+            text = data.decode("utf-8", "replace")
+            for name in changed:
+                if len(name) < 4 or name.startswith("__") or name.lower() in _GENERIC_NAMES:
+                    continue
+                if re.search(r"\b" + re.escape(name) + r"\s*\(", text):
+                    return path, name
+    return None
+
+
+def _changed_functions(ctx: ReviewContext, fc: FileChange, review: _Review) -> list[str]:
+    """Names of functions present on both sides of ``fc`` whose code differs (beyond layout,
+    renames and extracted helpers)."""
+    if not fc.language or fc.kind is ChangeKind.added:
+        return []
+    base_path = fc.old_path or fc.path
+    bt = _pyast.parsed(ctx.shared, "base", base_path, fc.language, _pyast.read(ctx.shared, ctx.base, "base", base_path))
+    ht = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, _pyast.read(ctx.shared, ctx.head, "head", fc.path))
+    if bt is None or ht is None:
+        return []
+    py = fc.language == "python"
+    cache = _pyast.defs_cache(ctx.shared)
+    bdefs, hdefs = _pyast.definitions(bt.root_node, fc.language, cache=cache), _pyast.definitions(ht.root_node, fc.language, cache=cache)
+    out = []
+    for q, hd in hdefs.items():
+        bd = bdefs.get(q)
+        if bd is None:
+            continue
+        a = _pyast.canonical(bd.node, python=py, inline=review.base_inline if py else None)
+        b = _pyast.canonical(hd.node, python=py, inline=review.head_inline if py else None)
+        if a != b and _pyast.rename_map(a, b) is None:
+            out.append(q.split("#")[0].rsplit(".", 1)[-1])
+    return out

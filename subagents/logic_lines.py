@@ -53,15 +53,23 @@ def tokens(line: str, lang: str | None) -> list[str]:
 
 
 _INVERT = {
-    ("==", "!="), ("===", "!=="), ("and", "or"), ("&&", "||"), ("<", ">="), (">", "<="), ("<", ">"),
+    ("==", "!="), ("===", "!=="), ("or", "and"), ("||", "&&"), ("<", ">="), (">", "<="), ("<", ">"),
     ("if", "unless"),
 }
-_INVERT |= {(b, a) for a, b in _INVERT}
+_INVERT |= {(b, a) for a, b in _INVERT if (a, b) not in (("or", "and"), ("||", "&&"))}
+_LOOSEN = {("and", "or"), ("&&", "||"), ("all", "any")}
+"""Replacements that make a condition true more often."""
 _BOUNDARY = {("<", "<="), (">", ">="), ("<=", "<"), (">=", ">")}
 _NEGATIONS = (["not"], ["!"])
 _CONJ = ("and", "&&")
 _DISJ = ("or", "||")
 _BOUNDARY_CONTEXT = frozenset({"<", ">", "<=", ">=", "range", "xrange", "len", "[", "length", "size", "slice", "substring", "substr", "subList", "for", "while"})
+_COMPARISONS = frozenset({"<", ">", "<=", ">="})
+_SHIFT_CONTEXT = _COMPARISONS | {"range", "xrange", "slice", "substring", "substr", "subList"}
+"""Tokens that make an added or dropped ``+ x``/``- x`` a moved boundary rather than arithmetic."""
+_NOT_OPERANDS = frozenset({"==", "!=", "===", "!==", "<", ">", "<=", ">=", "and", "or", "&&", "||", "not", "!", "=", "?", ":", ",", ";", "{", "}", "?.", "??", "=>"})
+_KEYWORDS_BEFORE_NOT = frozenset({"if", "while", "elif", "return", "and", "or", "not", "yield", "case", "when", "unless", "until", "assert", "else", "do", "in", "of", "await", "throw", "new", "typeof", "void"})
+"""Keywords after which ``!`` is a negation (not TypeScript's non-null ``x!``)."""
 
 
 def _is_int(tok: str) -> bool:
@@ -69,7 +77,20 @@ def _is_int(tok: str) -> bool:
 
 
 def _plus_minus_one(seg: list[str]) -> bool:
-    return len(seg) == 2 and seg[0] in ("+", "-") and seg[1] == "1"
+    return len(seg) == 2 and ((seg[0] in ("+", "-") and seg[1] == "1") or (seg[1] in ("+", "-") and seg[0] == "1"))
+
+
+def _shift(seg: list[str]) -> bool:
+    """``+ x`` / ``- x`` (or ``x +`` / ``x -``) where ``x`` is a short operand without comparisons."""
+    if len(seg) < 2 or len(seg) > 8:
+        return False
+    if seg[0] in ("+", "-"):
+        rest = seg[1:]
+    elif seg[-1] in ("+", "-"):
+        rest = seg[:-1]
+    else:
+        return False
+    return bool(rest) and not any(t in _NOT_OPERANDS for t in rest) and (rest[0][:1].isalnum() or rest[0][:1] in "_$(")
 
 
 _COMMENT_LINE = re.compile(r"^\s*(\*|/\*|//|#(?!\[)|<!--|--\s)")
@@ -79,11 +100,15 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
     """Classify a removed line and the added line that replaced it.
 
     Returns ``(rule, what)`` when *every* difference between their tokens is one recognized edit:
-    ``logic/inverted-condition`` (``==``/``!=``, ``is``/``is not``, ``and``/``or``, ``<``/``>=``,
+    ``logic/inverted-condition`` (``==``/``!=``, ``is``/``is not``, ``or`` -> ``and``, ``<``/``>=``,
     an added or removed ``not``/``!``), ``logic/boundary-change`` (``<``/``<=``, ``>``/``>=``, an
     added, removed or flipped ``+ 1``/``- 1``, an integer changed by one, in a comparison, range,
-    slice or index), ``logic/loosened-condition`` (a dropped ``and`` clause, an added ``or``
-    clause, ``all`` -> ``any``) or ``logic/removed-guard`` (``?.`` -> ``.``). None otherwise.
+    slice or index; an operand added to or dropped from one side of a comparison or range, such
+    as ``start < size`` -> ``start + chunk < size``), ``logic/loosened-condition`` (``and`` ->
+    ``or``, a dropped ``and`` clause, an added ``or`` clause, ``all`` -> ``any``) or
+    ``logic/removed-guard`` (``?.`` -> ``.``, a dropped ``?? default``). When edits of several
+    kinds combine, the first of inverted, removed guard, boundary, loosened is reported. None
+    otherwise.
     """
     if _COMMENT_LINE.match(old) or _COMMENT_LINE.match(new):
         return None
@@ -91,7 +116,9 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
     if a == b or not a or not b:
         return None
     kinds: list[str] = []
-    context = bool(_BOUNDARY_CONTEXT & (set(a) | set(b)))
+    both = set(a) | set(b)
+    context = bool(_BOUNDARY_CONTEXT & both)
+    shift_context = bool(_SHIFT_CONTEXT & both)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
@@ -101,10 +128,10 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
             x, y = sa[0], sb[0]
             if (x, y) in _BOUNDARY:
                 kind = "logic/boundary-change"
+            elif (x, y) in _LOOSEN:
+                kind = "logic/loosened-condition"
             elif (x, y) in _INVERT:
                 kind = "logic/inverted-condition"
-            elif (x, y) == ("all", "any"):
-                kind = "logic/loosened-condition"
             elif (x, y) == ("?.", "."):
                 kind = "logic/removed-guard"
             elif context and _is_int(x) and _is_int(y) and abs(int(x) - int(y)) == 1:
@@ -114,10 +141,14 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
         elif tag in ("insert", "delete"):
             seg = sb if tag == "insert" else sa
             before = (b[j1 - 1] if j1 > 0 else "") if tag == "insert" else (a[i1 - 1] if i1 > 0 else "")
-            if seg in _NEGATIONS and not (seg == ["!"] and (before[-1:].isalnum() or before in (")", "]", "_"))):
+            if seg in _NEGATIONS and not (seg == ["!"] and before not in _KEYWORDS_BEFORE_NOT and (before[-1:].isalnum() or before in (")", "]", "_"))):
                 kind = "logic/inverted-condition"
             elif context and _plus_minus_one(seg):
                 kind = "logic/boundary-change"
+            elif shift_context and _shift(seg):
+                kind = "logic/boundary-change"
+            elif tag == "delete" and seg[0] == "??" and len(seg) >= 2:
+                kind = "logic/removed-guard"
             elif tag == "delete" and (seg[0] in _CONJ or seg[-1] in _CONJ) and len(seg) >= 2:
                 kind = "logic/loosened-condition"
             elif tag == "insert" and (seg[0] in _DISJ or seg[-1] in _DISJ) and len(seg) >= 2:
@@ -131,11 +162,26 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
     return None
 
 
+def added_clause(old: str, new: str, lang: str | None) -> list[str] | None:
+    """When ``new`` is ``old`` with one ``and``/``&&`` clause added (a tightened condition), the
+    tokens of that clause; None otherwise."""
+    a, b = tokens(old, lang), tokens(new, lang)
+    ops = [op for op in SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(ops) != 1 or ops[0][0] != "insert":
+        return None
+    seg = b[ops[0][3]:ops[0][4]]
+    if len(seg) >= 2 and seg[0] in _CONJ:
+        return seg[1:]
+    if len(seg) >= 2 and seg[-1] in _CONJ:
+        return seg[:-1]
+    return None
+
+
 _WHAT = {
     "logic/inverted-condition": "the condition is inverted",
     "logic/boundary-change": "a boundary moved (strict/non-strict comparison or an off-by-one)",
     "logic/loosened-condition": "the condition is looser (a required clause was dropped or an alternative added)",
-    "logic/removed-guard": "optional chaining (`?.`) was removed, so a null/undefined value now throws",
+    "logic/removed-guard": "a null-safe access (`?.` or `??`) was removed, so a null/undefined value now throws or leaks through",
 }
 
 
@@ -161,12 +207,19 @@ def _short(s: str, n: int = 100) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def check_pairs(fc: FileChange, *, returns: bool) -> list[Hit]:
-    """Token-diff checks over paired lines of each change block (see :func:`classify_pair`);
-    with ``returns`` also ``logic/changed-return`` for a ``return`` line whose value changed in
-    any other way, and for a removed ``return`` with no added one in its block."""
+def check_pairs(fc: FileChange, *, returns: bool, text: str = "", head_text: str | None = None) -> list[Hit]:
+    """Token-diff checks over paired lines of each change block (see :func:`classify_pair`),
+    major except an added ``or`` alternative (minor: usually the point of the change). With
+    ``text`` (the pull request's title and description), also ``logic/inverted-condition`` for
+    an added ``and``/``&&`` clause whose polarity contradicts the text (see
+    :func:`text_contradicts`). With ``returns`` also ``logic/changed-return`` for a ``return``
+    line whose value changed in any other way (major when its kind of value changed, e.g.
+    ``true`` -> ``nil``), and for a removed ``return`` with no added one in its block (major when
+    the block now throws instead). ``head_text`` (whole file) lets the clause check read the
+    ``if`` body."""
     lang = fc.language
     hits: list[Hit] = []
+    head_lines = head_text.splitlines() if head_text is not None else None
     for block in file_blocks(fc):
         paired_old: set[int] = set()
         for old, new in pair_lines(block.removed, block.added):
@@ -174,19 +227,144 @@ def check_pairs(fc: FileChange, *, returns: bool) -> list[Hit]:
             line = new.new_lineno or block.head_line
             if got is not None:
                 rule, what = got
-                hits.append(Hit(rule, "major", line, new.text.strip(), f"`{_short(old.text)}` became `{_short(new.text)}`: {what}."))
+                severity = "minor" if rule == "logic/loosened-condition" and _only_added_alternative(old.text, new.text, lang) else "major"
+                hits.append(Hit(rule, severity, line, new.text.strip(), f"`{_short(old.text)}` became `{_short(new.text)}`: {what}."))
                 paired_old.add(id(old))
                 continue
+            clause = added_clause(old.text, new.text, lang) if text else None
+            if clause is not None:
+                reason = text_contradicts(clause, _body_exits(head_lines, line), text)
+                if reason:
+                    hits.append(Hit("logic/inverted-condition", "major", line, new.text.strip(),
+                                    f"`{_short(new.text)}` {reason}.",
+                                    "Check the polarity of the new clause against what the change is meant to do."))
+                    paired_old.add(id(old))
+                    continue
             if returns and _is_return(old.text) and _is_return(new.text) and tokens(old.text, lang) != tokens(new.text, lang):
-                hits.append(Hit("logic/changed-return", "major", line, new.text.strip(),
-                                f"The return value changed: `{_short(old.text)}` became `{_short(new.text)}`."))
+                old_k, new_k = value_kind(old.text, lang), value_kind(new.text, lang)
+                flip = old_k is not None and new_k is not None and old_k != new_k
+                what = f" (a {old_k} became a {new_k})" if flip else ""
+                hits.append(Hit("logic/changed-return", "major" if flip else "minor", line, new.text.strip(),
+                                f"The return value changed{what}: `{_short(old.text)}` became `{_short(new.text)}`."))
                 paired_old.add(id(old))
         if returns and not any(_is_return(ln.text) for ln in block.added):
+            throws = any(_THROW.match(ln.text) for ln in block.added)
             for old in block.removed:
                 if id(old) not in paired_old and _is_return(old.text) and len(tokens(old.text, lang)) > 1:
-                    hits.append(Hit("logic/changed-return", "major", block.head_line, old.text.strip(),
-                                    f"A return path was removed: `{_short(old.text)}`.", old_line=old.old_lineno))
+                    if throws:
+                        hits.append(Hit("logic/changed-return", "major", block.head_line, old.text.strip(),
+                                        f"A return path now throws instead of returning: `{_short(old.text)}`.",
+                                        "Check that every caller handles the error; cover it with a test.", old_line=old.old_lineno))
+                    else:
+                        hits.append(Hit("logic/changed-return", "minor", block.head_line, old.text.strip(),
+                                        f"A return path was removed: `{_short(old.text)}`.", old_line=old.old_lineno))
     return hits
+
+
+_THROW = re.compile(r"^\s*(throw|raise|panic\()")
+_KINDS = {
+    "true": "bool", "false": "bool", "True": "bool", "False": "bool",
+    "None": "null", "nil": "null", "null": "null", "undefined": "null",
+}
+
+
+def value_kind(line: str, lang: str | None) -> str | None:
+    """The kind of value a one-line ``return`` yields when its expression is a single literal:
+    ``bool``, ``null`` (None/nil/null/undefined or a bare ``return``), ``number``, ``string``;
+    None otherwise."""
+    toks = [t for t in tokens(line, lang) if t != ";"]
+    if not toks or toks[0] != "return":
+        return None
+    rest = toks[1:]
+    if not rest:
+        return "null"
+    if len(rest) == 2 and rest[0] == "-" and rest[1][:1].isdigit():
+        rest = rest[1:]
+    if len(rest) != 1:
+        return None
+    t = rest[0]
+    if t in _KINDS:
+        return _KINDS[t]
+    if t[:1].isdigit():
+        return "number"
+    if t[:1] in "\"'`" or (len(t) > 1 and t[1:2] in "\"'" and t[:1].isalpha()):
+        return "string"
+    return None
+
+
+def _only_added_alternative(old: str, new: str, lang: str | None) -> bool:
+    """True when ``new`` is ``old`` plus ``or``/``||`` clauses and nothing else."""
+    a, b = tokens(old, lang), tokens(new, lang)
+    ops = [op for op in SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    return bool(ops) and all(op[0] == "insert" for op in ops)
+
+
+_EXCLUDING_BODY = re.compile(r"^\s*(continue|break|raise|throw|return(\s+(None|False|false|nil|null|undefined))?\s*;?\s*$|return\s*;)")
+
+
+def _body_exits(head_lines: list[str] | None, line: int) -> bool:
+    """True when the first statement after the condition on head ``line`` skips or exits
+    (``continue``, ``break``, ``raise``, ``return None``...): the condition then selects what to
+    leave out rather than what to keep."""
+    if head_lines is None or line < 1:
+        return False
+    for nxt in head_lines[line : line + 3]:
+        stripped = nxt.strip()
+        if not stripped or stripped in ("{", "then", "do"):
+            continue
+        return bool(_EXCLUDING_BODY.match(nxt))
+    return False
+
+
+_SKIP_WORDS = r"(?:skip|skips|skipping|exclude|excludes|excluding|ignore|ignores|ignoring|drop|drops|hide|hides|hiding|omit|omits|filter\s+out|filters\s+out|not|never|no\s+longer|stop|stops)"
+_FILLER = r"(?:[\w-]+\s+){0,3}?"
+
+
+def _word_of(clause: list[str]) -> tuple[str, bool] | None:
+    """The property a condition clause tests, and whether it is negated: ``not account.active``
+    -> (``active``, True); ``user.isVerified`` -> (``verified``, False). None when the clause
+    compares values (its polarity then is not a yes/no property)."""
+    negated = False
+    toks = list(clause)
+    while toks and toks[0] in ("not", "!"):
+        negated = not negated
+        toks = toks[1:]
+    if not toks or any(t in _NOT_OPERANDS or t in ("(", "[") for t in toks):
+        return None
+    idents = [t for t in toks if re.match(r"^[A-Za-z_$][\w$]*$", t)]
+    if not idents:
+        return None
+    word = re.sub(r"([a-z])([A-Z])", r"\1_\2", idents[-1]).lower()
+    word = re.sub(r"^(is|has|was|can|should)_", "", word)
+    return (word, negated) if len(word) >= 3 else None
+
+
+def text_contradicts(clause: list[str], excluding: bool, text: str) -> str | None:
+    """Why an added condition clause contradicts the pull request ``text``, or None.
+
+    The clause tests a yes/no property (``account.active``, ``not user.is_admin``). In an ``if``
+    that keeps items (``excluding`` False) a negated clause keeps those *without* the property;
+    in an ``if`` that skips or exits (``excluding``) the opposite. The text wants the property
+    kept when it says "only ... active" or "skip/exclude/ignore ... inactive" (``in``-, ``un``-,
+    ``non``- prefixes), and left out when it says "skip ... active" or "only ... inactive".
+    """
+    got = _word_of(clause)
+    if got is None:
+        return None
+    word, negated = got
+    w = re.escape(word.replace("_", " ")).replace("\\ ", "[\\s_-]")
+    neg_w = rf"(?:in|un|non-?|not\s+)(?:{w})"
+    low = text.lower()
+    wants_kept = re.search(rf"\bonly\s+{_FILLER}{w}\b", low) or re.search(rf"\b{_SKIP_WORDS}\s+{_FILLER}{neg_w}\b", low)
+    wants_out = re.search(rf"\bonly\s+{_FILLER}{neg_w}\b", low) or re.search(rf"\b{_SKIP_WORDS}\s+{_FILLER}(?<![a-z-]){w}\b", low)
+    if bool(wants_kept) == bool(wants_out):
+        return None
+    keeps_property = negated == excluding
+    if bool(wants_kept) == keeps_property:
+        return None
+    does = f"{'skips' if excluding else 'keeps only'} what is {'not ' if negated else ''}`{word}`"
+    return f"now {does}, while the description says to {'keep' if wants_kept else 'leave out'} what is `{word}`"
+    return None
 
 
 _RETURN = re.compile(r"^\s*return\b")
@@ -263,7 +441,7 @@ _SWALLOW_ONE_LINE = [
     re.compile(r"^\s*_\s*=\s*err\b"),
     re.compile(r"\brescue\s+nil\b"),
 ]
-_CATCH_OPEN = re.compile(r"\bcatch\s*(\((?P<type>[^)]*)\))?\s*\{\s*$|^\s*if\s+err\s*!=\s*nil\s*\{\s*$|^\s*rescue\b(?P<rtype>[^#]*)$")
+_CATCH_OPEN = re.compile(r"\bcatch\s*(\((?P<type>[^)]*)\))?\s*\{\s*$|^\s*if\s+(.*;\s*)?err\s*!=\s*nil\s*\{\s*$|^\s*rescue\b(?P<rtype>[^#]*)$")
 _TRIVIAL = re.compile(r"^\s*(return(\s+(nil|null|undefined|None|false|nil,\s*nil))?;?|continue;?|pass|//.*|#.*)\s*$")
 _TRIVIAL_GO = re.compile(r"^\s*(return(\s+(nil|false|nil,\s*nil))?|//.*)\s*$")
 """Go: ``if err != nil { continue }`` is the usual "try the next candidate" loop, not a swallow."""
@@ -302,6 +480,36 @@ def check_swallowed(fc: FileChange) -> list[Hit]:
                 severity = "minor" if fc.language == "java" and _NARROW_JAVA.match(m.group("type") or "") else "major"
                 hits.append(_swallow_hit(line, text, severity))
     return hits
+
+
+def check_emptied_handlers(fc: FileChange) -> list[Hit]:
+    """``logic/swallowed-exception`` (major) for non-Python code: an unchanged ``catch (...) {``,
+    ``if err != nil {`` or ``rescue`` line whose whole body was removed, so its closing line now
+    follows it directly and the error is dropped (``if err != nil { return nil, err }`` ->
+    ``if err != nil { }``). A body reduced to comments counts as empty too."""
+    if fc.language == "python":
+        return []
+    hits: list[Hit] = []
+    for h in fc.hunks:
+        lines = h.lines
+        for i, ln in enumerate(lines):
+            if ln.kind is not LineKind.context or not _CATCH_OPEN.search(ln.text):
+                continue
+            j = i + 1
+            removed_code = False
+            while j < len(lines) and (lines[j].kind is LineKind.removed or (lines[j].kind is LineKind.added and _TRIVIAL_COMMENT.match(lines[j].text))):
+                removed_code = removed_code or (lines[j].kind is LineKind.removed and not _TRIVIAL_COMMENT.match(lines[j].text))
+                j += 1
+            if removed_code and j < len(lines) and lines[j].kind is not LineKind.removed and _CLOSE.match(lines[j].text):
+                line = ln.new_lineno or h.target_start
+                hits.append(Hit("logic/swallowed-exception", "major", line, ln.text.strip(),
+                                f"The body of `{_short(ln.text)}` was removed: the error is now dropped without logging or returning it.",
+                                "Handle the error (return, log or wrap it), or remove the check and say why it cannot fail.",
+                                old_line=next((x.old_lineno for x in lines[i + 1 : j] if x.kind is LineKind.removed), None)))
+    return hits
+
+
+_TRIVIAL_COMMENT = re.compile(r"^\s*(//.*|#.*|/\*.*|\*.*)?$")
 
 
 def _swallow_hit(line: int, text: str, severity: str) -> Hit:
@@ -429,11 +637,15 @@ _ASSERTS: dict[str, re.Pattern[str]] = {
 }
 
 
+RENAME_SIMILARITY = 0.6
+"""difflib ratio of two test names above which a removed and an added test count as a rename."""
+
+
 def check_tests_regex(fc: FileChange) -> list[Hit]:
     """``logic/deleted-test`` for non-Python test files: a test definition (``it("...")``,
     ``func TestX``, ``#[test]``, RSpec ``it "..."``) removed, not re-added under the same name and
-    not replaced by a newly named test in the same change block (a rename), or fewer assertions
-    added than removed."""
+    not replaced in the same change block by a newly named test with a similar name (a rename, see
+    :data:`RENAME_SIMILARITY`), or fewer assertions added than removed."""
     family = _FAMILY.get(fc.language or "", "")
     hits: list[Hit] = []
     rx = _TEST_DEFS.get(family)
@@ -450,9 +662,17 @@ def check_tests_regex(fc: FileChange) -> list[Hit]:
                 if family == "rust" and not _preceded_by_test_attr(block, old):
                     continue
                 gone.append((old, m.group("name")))
-            # A test added in the same block under a new name is a rename ("presist" -> "persist").
-            renamed = sum(1 for ln in block.added if (m := rx.match(ln.text)) and m.group("name") not in removed_names)
-            for old, name in gone[renamed:]:
+            # A test added in the same block under a similar new name is a rename ("presist" -> "persist");
+            # one under an unrelated name ("anonymous" -> "named") replaced it and checks something else.
+            fresh = [m.group("name") for ln in block.added if (m := rx.match(ln.text)) and m.group("name") not in removed_names]
+            kept = []
+            for old, name in gone:
+                twin = next((n for n in fresh if SequenceMatcher(None, name, n, autojunk=False).ratio() >= RENAME_SIMILARITY), None)
+                if twin is not None:
+                    fresh.remove(twin)
+                    continue
+                kept.append((old, name))
+            for old, name in kept:
                 hits.append(Hit("logic/deleted-test", "major", block.head_line, old.text.strip(),
                                 f"Test `{_short(name, 60)}` was deleted.",
                                 "Keep the test, or explain in the description why the behaviour it checked is gone.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
@@ -44,14 +45,26 @@ class PyFile:
     removed: set[int]
     added: set[int]
     is_test: bool
+    base_inline: dict[str, _pyast.Helper] = field(default_factory=dict)
+    """Helpers that exist only in the base (see :func:`subagents._pyast.one_sided_helpers`)."""
+    head_inline: dict[str, _pyast.Helper] = field(default_factory=dict)
+    """Helpers that exist only in the head: calls to them are compared as their bodies."""
+    tests_cover: Callable[[str], bool] = field(default=lambda name: False)
+    """Whether a test file changed by the same pull request covers this file or function ``name``."""
+    removed_names: frozenset[str] = frozenset()
+    """Runtime functions and classes the pull request deletes (tests of them may go too)."""
+    moved_tests: frozenset[str] = frozenset()
+    """Names of test functions the pull request adds to some test file (where deleted ones may have moved)."""
+    defs_cache: dict | None = None
+    """Review-wide cache for :func:`subagents._pyast.definitions`."""
     base_defs: dict[str, Definition] = field(default_factory=dict)
     head_defs: dict[str, Definition] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.base is not None:
-            self.base_defs = _pyast.definitions(self.base.root_node, "python")
+            self.base_defs = _pyast.definitions(self.base.root_node, "python", cache=self.defs_cache)
         if self.head is not None:
-            self.head_defs = _pyast.definitions(self.head.root_node, "python")
+            self.head_defs = _pyast.definitions(self.head.root_node, "python", cache=self.defs_cache)
         self._base_spans = sorted((d.start, d.end, q) for q, d in self.base_defs.items())
         self._head_spans = sorted((d.start, d.end, q) for q, d in self.head_defs.items())
 
@@ -198,8 +211,13 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
     head_count = Counter((i.qual, i.key) for i in head_all)
     used: set[int] = set()
     hits: list[Hit] = []
+    new_funcs = {q for q in pf.head_defs if q not in pf.base_defs}
+    moved = [i for i in head_all if i.qual in new_funcs]
+    head_lines: dict[str, set[str]] = {}
     for item in removed:
         if item.qual and item.qual not in pf.head_defs:
+            continue
+        if moved and _moved_into_helper(pf, item, moved):
             continue
         if added_keys[item.key] > 0:
             added_keys[item.key] -= 1
@@ -215,10 +233,61 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
         if twin is not None:
             used.add(twin)
             continue
+        if not _protected_code_survives(pf, item, head_lines):
+            continue
         message, suggestion = _GUARD_MESSAGES[item.kind]
         text = _first_line(item.node)
         hits.append(Hit("logic/removed-guard", "major", pf.head_line(item.line), text, message.format(text=text), suggestion, old_line=item.line))
     return hits
+
+
+def _protected_code_survives(pf: PyFile, item: _Item, cache: dict[str, set[str]]) -> bool:
+    """Whether the code a removed guard protected still runs in the head: for a None check
+    without an exit, a statement of its body; for an exit guard, a statement that followed it;
+    found (first line, whitespace ignored) in the head function. When that code went too, the
+    check and what it protected were removed or rewritten together (deprecated code dropped, a
+    body replaced by a delegation), which is not a removed guard. Raises and asserts always count."""
+    if item.kind not in ("guard", "null-check"):
+        return True
+    if item.kind == "null-check" and item.loose == "null-check":
+        cons = item.node.child_by_field_name("consequence")
+        protected = [c for c in (cons.named_children if cons is not None else []) if c.type != "comment"]
+        if any(c.type in ("elif_clause", "else_clause") for c in item.node.children):
+            return True
+    else:
+        protected = []
+        sib = item.node.next_named_sibling
+        while sib is not None and len(protected) < 3:
+            if sib.type != "comment":
+                protected.append(sib)
+            sib = sib.next_named_sibling
+    if not protected:
+        return True
+    if item.qual not in cache:
+        scope = pf.head_defs[item.qual].node if item.qual in pf.head_defs else (pf.head.root_node if pf.head else None)
+        text = node_text(scope) if scope is not None else ""
+        cache[item.qual] = {"".join(ln.split()) for ln in text.splitlines() if ln.strip()}
+    lines = cache[item.qual]
+    return any("".join(node_text(p).splitlines()[0].split()) in lines for p in protected)
+
+
+def _moved_into_helper(pf: PyFile, item: _Item, moved: list[_Item]) -> bool:
+    """True when the function that lost ``item`` now calls (on an added line) a new function of
+    the file holding the same guard, up to a consistent renaming: the guard moved into a helper."""
+    hd = pf.head_defs.get(item.qual)
+    if hd is None:
+        return False
+    called = {
+        _pyast.node_text(fn).rsplit(".", 1)[-1]
+        for call in _pyast.own_nodes(hd.node, frozenset({"call"}))
+        if line_of(call) in pf.added and (fn := call.child_by_field_name("function")) is not None
+    }
+    for m in moved:
+        if m.kind != item.kind or m.qual.split("#")[0].rsplit(".", 1)[-1] not in called:
+            continue
+        if m.key == item.key or _pyast.rename_map(_pyast.canonical(item.node), _pyast.canonical(m.node)) is not None:
+            return True
+    return False
 
 
 # --- returns -------------------------------------------------------------------------------------
@@ -242,9 +311,15 @@ def _last_statement(func: Node) -> Node | None:
 
 def check_returns(pf: PyFile) -> list[Hit]:
     """``logic/changed-return``: in a function present on both sides whose code changed (beyond a
-    consistent renaming): a return on a changed line whose value changed, a removed return path,
-    or a function that returned a value and now only returns None / falls off the end.
-    Generators and test files are skipped."""
+    consistent renaming, or extracting/inlining a helper): a return on a changed line whose value
+    changed, a removed return path, or a function that returned a value and now only returns None
+    / falls off the end.
+
+    Severity: major when the function now returns None where it returned a value, when a return
+    value changes type class (e.g. ``True`` -> ``None``, a number -> a string), or when a return
+    was replaced by a ``raise``; minor otherwise (most return edits are the point of the change).
+    Functions covered by a test file that the same pull request changes are skipped (the change
+    is tested); so are generators and test files."""
     if pf.is_test or pf.base is None or pf.head is None:
         return []
     hits: list[Hit] = []
@@ -256,11 +331,55 @@ def check_returns(pf: PyFile) -> list[Hit]:
             continue
         if _pyast.is_generator(bd.node) or _pyast.is_generator(hd.node):
             continue
-        cb, ch = _pyast.canonical(bd.node), _pyast.canonical(hd.node)
+        cb = _pyast.canonical(bd.node, inline=pf.base_inline)
+        ch = _pyast.canonical(hd.node, inline=pf.head_inline)
         if cb == ch or _pyast.rename_map(cb, ch) is not None:
+            continue
+        if pf.tests_cover(qual.split("#")[0].rsplit(".", 1)[-1]):
             continue
         hits.extend(_compare_returns(pf, qual, bd, hd))
     return hits
+
+
+_TYPE_CLASS = {
+    "true": "bool", "false": "bool", "comparison_operator": "bool", "not_operator": "bool",
+    "none": "None", "integer": "number", "float": "number", "string": "str", "concatenated_string": "str",
+    "list": "list", "list_comprehension": "list", "dictionary": "dict", "dictionary_comprehension": "dict",
+    "tuple": "tuple", "expression_list": "tuple", "set": "set", "set_comprehension": "set",
+}
+"""Python expression node type -> the class of value it evaluates to (others are unknown)."""
+
+
+def type_class(value: Node | None) -> str | None:
+    """The class of value a ``return`` expression yields (``bool``, ``None``, ``number``, ``str``,
+    ``list``, ``dict``, ``tuple``, ``set``), None when unknown from syntax alone."""
+    if value is None:
+        return "None"
+    while value.type == "parenthesized_expression" and value.named_child_count == 1:
+        value = value.named_children[0]
+    if value.type == "unary_operator" and value.named_children:
+        return type_class(value.named_children[-1])
+    return _TYPE_CLASS.get(value.type)
+
+
+def _value_node(ret: Node) -> Node | None:
+    return ret.named_children[0] if ret.named_children else None
+
+
+def _aliased(func: Node, a: Node | None, b: Node | None) -> bool:
+    """True when ``func`` assigns one of the two return values to the other (``stock[k] = level``
+    before ``return level`` where ``return stock[k]`` was): the value returned is the same."""
+    if a is None or b is None:
+        return False
+    ka, kb = _pyast.canonical(a), _pyast.canonical(b)
+    for n in _pyast.own_nodes(func, frozenset({"assignment"})):
+        left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        pair = (_pyast.canonical(left), _pyast.canonical(right))
+        if pair in ((ka, kb), (kb, ka)):
+            return True
+    return False
 
 
 def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> list[Hit]:
@@ -280,6 +399,9 @@ def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> l
     new = Counter(v for _, v, _ in head_r) - Counter(v for _, v, _ in base_r)
     removed = [r for r in base_r if r[0] in pf.removed and lost[r[1]] > 0]
     added = [r for r in head_r if r[0] in pf.added and new[r[1]] > 0]
+    raises_by_hunk = Counter(
+        pf.hunk_of_new(line_of(n)) for n in _pyast.own_nodes(hd.node, frozenset({"raise_statement"})) if line_of(n) in pf.added
+    )
     hits: list[Hit] = []
     used: set[int] = set()
     for line, value, node in removed:
@@ -289,11 +411,21 @@ def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> l
         if twin is not None:
             used.add(twin)
             new_node = added[twin][2]
-            hits.append(Hit("logic/changed-return", "major", added[twin][0], _first_line(new_node),
-                            f"`{name}()` now returns something else: `{_first_line(node)}` became `{_first_line(new_node)}`.",
+            if _aliased(hd.node, _value_node(node), _value_node(new_node)) or _aliased(bd.node, _value_node(node), _value_node(new_node)):
+                continue
+            old_t, new_t = type_class(_value_node(node)), type_class(_value_node(new_node))
+            flip = old_t is not None and new_t is not None and old_t != new_t
+            what = f" (a {old_t} became a {new_t})" if flip else ""
+            hits.append(Hit("logic/changed-return", "major" if flip else "minor", added[twin][0], _first_line(new_node),
+                            f"`{name}()` now returns something else{what}: `{_first_line(node)}` became `{_first_line(new_node)}`.",
                             "Check every caller of this function, and cover the new value with a test."))
-        else:
+        elif raises_by_hunk[hunk] > 0 and value:
+            raises_by_hunk[hunk] -= 1
             hits.append(Hit("logic/changed-return", "major", pf.head_line(line), _first_line(node),
+                            f"`{name}()` now raises where it returned a value: `{_first_line(node)}` was replaced by a `raise`.",
+                            "Check that every caller handles the exception; cover it with a test.", old_line=line))
+        else:
+            hits.append(Hit("logic/changed-return", "minor", pf.head_line(line), _first_line(node),
                             f"A return path of `{name}()` was removed: `{_first_line(node)}`.",
                             "Check the cases that used to return here; cover them with a test.", old_line=line))
     return hits
@@ -490,7 +622,9 @@ def _assert_nodes(tree: Tree | None, lines: set[int], keep: set[str], pf: PyFile
 
 def check_tests(pf: PyFile) -> list[Hit]:
     """``logic/deleted-test`` for Python test files: test functions/methods deleted (and not just
-    renamed: a new test with the same code up to renaming counts as a rename), and asserts
+    renamed: a new test with the same code up to renaming counts as a rename, and one added under
+    the same name to any test file of the change as a move; minor when the test used a function
+    or class the change deletes from runtime code), and asserts
     (``assert``, ``self.assert*``, ``pytest.raises``, ``mock.assert_*``) removed from surviving
     tests without as many added back."""
     if not pf.is_test or pf.base is None:
@@ -502,11 +636,14 @@ def check_tests(pf: PyFile) -> list[Hit]:
     for qual, d in base_tests.items():
         if qual in head_tests:
             continue
+        if qual.split("#")[0].rsplit(".", 1)[-1] in pf.moved_tests:
+            continue  # re-added under the same name (in another file or class): moved
         body = _pyast.canonical(d.node)
         if any(_pyast.rename_map(body, nb) is not None for nb in new_bodies):
             continue
-        hits.append(Hit("logic/deleted-test", "major", pf.head_line(d.start), f"def {qual}",
-                        f"Test `{qual.split('#')[0]}` was deleted.",
+        gone = sorted({t[1:] for t in body if t.startswith("@")} & pf.removed_names)
+        hits.append(Hit("logic/deleted-test", "minor" if gone else "major", pf.head_line(d.start), f"def {qual}",
+                        f"Test `{qual.split('#')[0]}` was deleted" + (f" along with `{gone[0]}`, which it tested." if gone else "."),
                         "Keep the test, or explain in the description why the behaviour it checked is gone.",
                         old_line=line_of(d.node)))
     surviving = {q for q in base_tests if q in head_tests} | {""}

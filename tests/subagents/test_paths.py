@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from subagents._paths import category, is_doc_path, is_runtime_source, is_test_path
+from subagents._paths import category, is_doc_path, is_runtime_source, is_test_path, module_stem, module_under_test
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,10 @@ from subagents._paths import category, is_doc_path, is_runtime_source, is_test_p
         ("tests.py", "test"),
         ("examples/params/index.js", "doc"),
         ("config/settings.yaml", "other"),
+        ("scripts/release.py", "tooling"),
+        ("tools/gen/schema.go", "tooling"),
+        ("src/scripts/run.py", "runtime"),
+        ("scripts/README.md", "doc"),
         ("assets/logo.png", "other"),
     ],
 )
@@ -52,3 +56,26 @@ def test_predicates_agree_with_category() -> None:
     assert is_doc_path("CONTRIBUTING.md") and not is_doc_path("requirements.txt")
     assert is_runtime_source("src/app.ts") and not is_runtime_source("noxfile.py")
     assert not is_test_path("src/contest.py") and not is_test_path("src/attestation.py")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_coupons.py", "coupons"),
+        ("config/config_test.go", "config"),
+        ("src/session.test.ts", "session"),
+        ("src/FooTest.java", "foo"),
+        ("spec/user_spec.rb", "user"),
+        ("tests/conftest.py", None),
+        ("tests/helpers.py", None),
+        ("src/coupons.py", None),
+    ],
+)
+def test_module_under_test_names(path: str, expected: str | None) -> None:
+    assert module_under_test(path) == expected
+
+
+def test_module_stem() -> None:
+    assert module_stem("src/shop/coupons.py") == "coupons"
+    assert module_stem("src/flask/__init__.py") == "flask"
+    assert module_stem("web/index.js") == "web"
