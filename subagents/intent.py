@@ -373,14 +373,20 @@ def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list
         "refactor": "renames, moves, layout, comments and docstrings",
     }[("refactor" if renames_free else "typo" if typo_renames else "text")]
     internal = _internal_names(facts) if renames_free and candidates else set()
+    parsed_files = {fc.path for fc in candidates if _parsed(facts, fc, strings_free)}
+    atoms = {fc.path: _atoms(facts, fc, strings_free) for fc in candidates if renames_free and fc.path in parsed_files}
+    all_base = intent_refactor.merge(b for b, _ in atoms.values())
+    all_head = intent_refactor.merge(h for _, h in atoms.values())
     out = []
     for fc in candidates:
-        parsed = facts.comparison(fc, blank_strings=strings_free).parsed
+        parsed = fc.path in parsed_files
         line, evidence = _where(facts, fc) if fc.kind is not ChangeKind.deleted else (None, [])
         verb = {ChangeKind.added: "adds", ChangeKind.deleted: "deletes"}.get(fc.kind, "changes code in")
         why = f" beyond {allowed}"
-        if renames_free and parsed:
-            found = _refactor_evidence(facts, fc, internal, strings_free)
+        if fc.path in atoms:
+            base_atoms, head_atoms = atoms[fc.path]
+            found = intent_refactor.evidence(base_atoms, head_atoms, internal, all_base=all_base, all_head=all_head)
+            found += _signature_evidence(facts, fc)
             if not found:
                 continue
             why = ": " + "; ".join(text for text, _ in found[:3])
@@ -413,8 +419,17 @@ def _internal_names(facts: IntentFacts) -> set[str]:
     return names
 
 
-def _refactor_evidence(facts: IntentFacts, fc: FileChange, internal: set[str], strings_free: bool) -> intent_refactor.Evidence:
-    """Evidence that ``fc``'s change alters behaviour (see :func:`subagents.intent_refactor.evidence`)."""
+def _parsed(facts: IntentFacts, fc: FileChange, strings_free: bool) -> bool:
+    """True when ``fc``'s code was compared on syntax trees: both sides for a modified file, the
+    one side an added or deleted file has."""
+    if fc.kind in (ChangeKind.added, ChangeKind.deleted):
+        tree = facts.trees(fc)[1 if fc.kind is ChangeKind.added else 0]
+        return tree is not None and not tree.root_node.has_error
+    return facts.comparison(fc, blank_strings=strings_free).parsed
+
+
+def _atoms(facts: IntentFacts, fc: FileChange, strings_free: bool) -> tuple[intent_refactor.Atoms, intent_refactor.Atoms]:
+    """(base, head) :class:`subagents.intent_refactor.Atoms` of ``fc``'s changed regions."""
     bt, ht = facts.trees(fc)
     lang = fc.language or ""
     sides = []
@@ -425,14 +440,16 @@ def _refactor_evidence(facts: IntentFacts, fc: FileChange, internal: set[str], s
             sides.append([tree.root_node])
         else:
             sides.append(_pyast.regions(tree.root_node, _pyast.hunk_ranges(fc.hunks, side)))
-    base_atoms = intent_refactor.atoms(sides[0], lang, strings_free=strings_free)
-    head_atoms = intent_refactor.atoms(sides[1], lang, strings_free=strings_free)
-    found = intent_refactor.evidence(base_atoms, head_atoms, internal)
-    found += intent_refactor.signature_changes(
-        bt.root_node if bt else None, ht.root_node if ht else None, lang, lambda name: _callers_updated(facts, name),
+    return intent_refactor.atoms(sides[0], lang, strings_free=strings_free), intent_refactor.atoms(sides[1], lang, strings_free=strings_free)
+
+
+def _signature_evidence(facts: IntentFacts, fc: FileChange) -> intent_refactor.Evidence:
+    """Public functions of ``fc`` whose parameters changed while no caller was updated."""
+    bt, ht = facts.trees(fc)
+    return intent_refactor.signature_changes(
+        bt.root_node if bt else None, ht.root_node if ht else None, fc.language or "", lambda name: _callers_updated(facts, name),
         cache=_pyast.defs_cache(facts.ctx.shared),
     )
-    return found
 
 
 def _callers_updated(facts: IntentFacts, name: str) -> bool:

@@ -222,39 +222,55 @@ def _clause_text(c: str) -> str:
     return _short(c.replace("<comparison_operator ", "").replace("<", "").replace(" >", "").replace("@ . @", "."), 50)
 
 
-def evidence(base: Atoms, head: Atoms, internal: set[str]) -> Evidence:
-    """What plausibly changed behaviour between ``base`` and ``head`` (empty: nothing found).
-    ``internal`` holds names defined in the changed files (calls to them are not evidence)."""
+def merge(items: Iterable[Atoms]) -> Atoms:
+    """The union of several files' atoms (first lines kept, operator counts added)."""
+    out = Atoms()
+    for a in items:
+        for mine, theirs in ((out.calls, a.calls), (out.literals, a.literals), (out.clauses, a.clauses), (out.raises, a.raises)):
+            for k, v in theirs.items():
+                mine.setdefault(k, v)
+        for k, cv in a.conditions.items():
+            out.conditions.setdefault(k, cv)
+        out.ops.update(a.ops)
+    return out
+
+
+def evidence(base: Atoms, head: Atoms, internal: set[str], *, all_base: Atoms | None = None, all_head: Atoms | None = None) -> Evidence:
+    """What plausibly changed behaviour between ``base`` and ``head`` (one file; empty: nothing
+    found). ``internal`` holds names defined in the changed files (calls to them are not
+    evidence). ``all_base``/``all_head`` (every changed file merged, see :func:`merge`): a call,
+    literal, clause or raise that only moved to another file of the change is not evidence."""
+    gb, gh = all_base or base, all_head or head
     out: Evidence = []
     skip = internal | PURE_BUILTINS
-    new_calls = [c for c in head.calls if c not in base.calls and c not in skip]
-    gone_calls = [c for c in base.calls if c not in head.calls and c not in skip]
+    new_calls = [c for c in head.calls if c not in base.calls and c not in gb.calls and c not in skip]
+    gone_calls = [c for c in base.calls if c not in head.calls and c not in gh.calls and c not in skip]
     if new_calls:
         out.append((f"new call{'s' if len(new_calls) > 1 else ''} to {_names(new_calls)}", head.calls[new_calls[0]]))
     if gone_calls:
         out.append((f"no longer calls {_names(gone_calls)}", None))
-    new_lit = [x for x in head.literals if x not in base.literals]
-    gone_lit = [x for x in base.literals if x not in head.literals]
+    new_lit = [x for x in head.literals if x not in base.literals and x not in gb.literals]
+    gone_lit = [x for x in base.literals if x not in head.literals and x not in gh.literals]
     if new_lit or gone_lit:
         parts = ([f"adds {_names(new_lit)}"] if new_lit else []) + ([f"drops {_names(gone_lit)}"] if gone_lit else [])
         out.append(("literal values changed: " + ", ".join(parts), head.literals[new_lit[0]] if new_lit else None))
-    new_cl = [c for c in head.clauses if c not in base.clauses]
-    gone_cl = [c for c in base.clauses if c not in head.clauses]
+    new_cl = [c for c in head.clauses if c not in base.clauses and c not in gb.clauses]
+    gone_cl = [c for c in base.clauses if c not in head.clauses and c not in gh.clauses]
     if new_cl or gone_cl:
         parts = ([f"new `{_clause_text(c)}`" for c in new_cl[:2]]) + ([f"dropped `{_clause_text(c)}`" for c in gone_cl[:2]])
         out.append(("conditions changed: " + ", ".join(parts), head.clauses[new_cl[0]] if new_cl else None))
     else:
-        base_sets = {clauses for clauses, _ in base.conditions.values()}
-        swapped = [(k, v) for k, v in head.conditions.items() if k not in base.conditions and v[0] in base_sets]
+        base_sets = {clauses for clauses, _ in gb.conditions.values()}
+        swapped = [(k, v) for k, v in head.conditions.items() if k not in gb.conditions and v[0] in base_sets]
         if swapped:
             out.append(("`and`/`or` swapped in a condition", swapped[0][1][1]))
-    new_raise = [r for r in head.raises if r not in base.raises]
-    gone_raise = [r for r in base.raises if r not in head.raises]
+    new_raise = [r for r in head.raises if r not in base.raises and r not in gb.raises]
+    gone_raise = [r for r in base.raises if r not in head.raises and r not in gh.raises]
     if gone_raise:
         out.append((f"no longer raises {_names(gone_raise)}", None))
     if new_raise:
         out.append((f"now raises {_names(new_raise)}", head.raises[new_raise[0]]))
-    ops = [op for op in set(base.ops) | set(head.ops) if base.ops[op] != head.ops[op]]
+    ops = [op for op in set(base.ops) | set(head.ops) if base.ops[op] != head.ops[op] and gb.ops[op] != gh.ops[op]]
     if ops:
         out.append((f"operators changed: {_names(sorted(ops))}", None))
     return out

@@ -80,6 +80,24 @@ def _plus_minus_one(seg: list[str]) -> bool:
     return len(seg) == 2 and ((seg[0] in ("+", "-") and seg[1] == "1") or (seg[1] in ("+", "-") and seg[0] == "1"))
 
 
+def _bounds(toks: list[str], i: int) -> bool:
+    """True when token ``i`` can be a boundary: the line compares (``<``, ``<=``, ``>``, ``>=``),
+    or the token sits inside brackets (an index or slice) or inside ``range(...)``."""
+    if _COMPARISONS & set(toks):
+        return True
+    depth = 0
+    for t in toks[:i]:
+        depth += (t == "[") - (t == "]")
+    if depth > 0:
+        return True
+    for j in range(i - 1, -1, -1):
+        if toks[j] in ("range", "xrange") and j + 1 < len(toks) and toks[j + 1] == "(":
+            return True
+        if toks[j] in (";", "=", ":="):
+            break
+    return False
+
+
 def _shift(seg: list[str]) -> bool:
     """``+ x`` / ``- x`` (or ``x +`` / ``x -``) where ``x`` is a short operand without comparisons."""
     if len(seg) < 2 or len(seg) > 8:
@@ -134,7 +152,7 @@ def classify_pair(old: str, new: str, lang: str | None) -> tuple[str, str] | Non
                 kind = "logic/inverted-condition"
             elif (x, y) == ("?.", "."):
                 kind = "logic/removed-guard"
-            elif context and _is_int(x) and _is_int(y) and abs(int(x) - int(y)) == 1:
+            elif _is_int(x) and _is_int(y) and abs(int(x) - int(y)) == 1 and _bounds(a, i1):
                 kind = "logic/boundary-change"
             elif context and {x, y} == {"+", "-"} and i2 < len(a) and a[i2] == "1":
                 kind = "logic/boundary-change"

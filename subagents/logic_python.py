@@ -8,6 +8,7 @@ Pure: works on tree-sitter trees (parsed through :mod:`subagents._pyast`) and di
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -268,7 +269,14 @@ def _protected_code_survives(pf: PyFile, item: _Item, cache: dict[str, set[str]]
         text = node_text(scope) if scope is not None else ""
         cache[item.qual] = {"".join(ln.split()) for ln in text.splitlines() if ln.strip()}
     lines = cache[item.qual]
-    return any("".join(node_text(p).splitlines()[0].split()) in lines for p in protected)
+    first = ["".join(node_text(p).splitlines()[0].split()) for p in protected]
+    if item.kind == "null-check":  # a check removed from around its body leaves the whole body behind
+        return all(f in lines for f in first)
+    return any(f in lines and not _COMMON_LINE.match(f) for f in first)
+
+
+_COMMON_LINE = re.compile(r"^(import\w|from\w|return(None)?$|pass$|continue$|break$|else:|\)|\])")
+"""Lines (whitespace removed) too common to show that protected code survived."""
 
 
 def _moved_into_helper(pf: PyFile, item: _Item, moved: list[_Item]) -> bool:

@@ -527,3 +527,14 @@ def test_ci_helper_scripts_are_tooling(review) -> None:  # noqa: ANN001
     head = {"scripts/ci_helper.py": "def main():\n    return 2\n", ".github/workflows/ci.yml": "jobs: {a: 1}\n"}
     assert "intent/type-mismatch" not in rules(review(base, head, title="ci: run the helper on pushes"))
     assert [f.severity for f in rules(review(base, head, title="docs: explain the helper"))["intent/type-mismatch"]] == [Severity.minor, Severity.minor]
+
+
+def test_refactor_moving_and_reshaping_code_across_files_passes(review) -> None:  # noqa: ANN001
+    base = {"src/app/util.py": "import os\n\n\ndef a():\n    return 1\n\n\ndef evens(xs):\n    out = []\n    for x in xs:\n        if x % 2 == 0:\n            out.append(os.fspath(x))\n    return out\n"}
+    head = {"src/app/util.py": "import os\n\n\ndef a():\n    return 1\n",
+            "src/app/nums.py": "import os\n\n\ndef evens(xs):\n    return [os.fspath(x) for x in xs if x % 2 == 0]\n"}
+    v = review(base, head, title="refactor: move evens() to nums")
+    assert "intent/claims-no-behaviour-change" not in rules(v)
+    leaky = {**head, "src/app/nums.py": head["src/app/nums.py"].replace("[os.fspath(x)", "[print(x) or os.fspath(x)")}
+    found = rules(review(base, leaky, title="refactor: move evens() to nums"))["intent/claims-no-behaviour-change"]
+    assert [f.path for f in found] == ["src/app/nums.py"] and "`print`" in found[0].message

@@ -508,6 +508,8 @@ def test_classify_pair_tuned_edits(old: str, new: str, rule: str, lang: str) -> 
         ("    total = price * qty", "    total = price * qty + tax"),  # arithmetic, no comparison
         ("    if x!.ready {", "    if x.ready {"),  # TypeScript non-null assertion, not a negation
         ("    if should_hug:", "    if hug_this_leaf or should_hug:"),  # only an alternative: loosened, see below
+        ("def redirect(location, code: int = 302, cls: type[Response] = R):", "def redirect(location, code: int = 303, cls: type[Response] = R):"),
+        ("    retries = 3", "    retries = 4"),  # a changed value, not a boundary
     ],
 )
 def test_classify_pair_leaves_other_edits(old: str, new: str) -> None:
@@ -682,3 +684,11 @@ def test_guard_removed_together_with_what_it_protected_is_not_flagged(review) ->
     kept = kept.replace("    if not exists(path):\n        raise NotFound()\n", "")
     v = review({"src/send.py": base}, {"src/send.py": kept})
     assert sorted(f.message.split(":")[0] for f in rules(v)["logic/removed-guard"]) == ["A None check was removed", "A guard was removed"]
+
+
+def test_removed_deprecation_block_is_not_a_removed_none_check(review) -> None:  # noqa: ANN001
+    base = ("def dumps(obj, app=None, indent=None):\n    if app is not None:\n        import warnings\n"
+            "        warnings.warn('app is deprecated')\n    if indent is not None:\n        import warnings\n"
+            "        warnings.warn('indent is deprecated')\n    return encode(obj)\n")
+    head = base.replace("    if app is not None:\n        import warnings\n        warnings.warn('app is deprecated')\n", "")
+    assert "logic/removed-guard" not in rules(review({"src/json.py": base}, {"src/json.py": head}))
