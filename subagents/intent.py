@@ -8,8 +8,10 @@ Deterministic checks, each a small function from :class:`IntentFacts` to finding
   layout, ``build:``/``chore:`` changing runtime code).
 - ``intent/claims-no-behaviour-change``: "typo", "refactor", "no functional change", "cosmetic",
   "formatting" ... while the code changes beyond what that claim allows (compared on canonical
-  syntax trees, see :mod:`subagents._pyast`).
-- ``intent/scope-mismatch``: the title's scope or a path it names matches no touched file.
+  syntax trees, see :mod:`subagents._pyast`; for refactor claims only with evidence that
+  behaviour moved, see :mod:`subagents.intent_refactor`).
+- ``intent/scope-mismatch``: the title's scope or a path it names is a part of the repository
+  that no touched file matches and the diff does not mention.
 - ``intent/unrelated-files``: files far from the area the title names.
 - ``intent/empty-description`` / ``intent/vague-title``: text that says nothing.
 
@@ -571,7 +573,11 @@ def _mentioned_in_diff(facts: IntentFacts, token: str) -> bool:
 def _existing_areas(facts: IntentFacts, token: str) -> list[str]:
     """Up to three base/head paths that ``token`` names (empty: it names no part of the repository)."""
     out = []
+    tok = _norm(token).strip("/")
+    probe = (tok.rsplit("/", 1)[-1].rsplit(".", 1)[0] if ("/" in tok or "." in tok) else _singular(tok))[:3]
     for path in facts.all_paths():
+        if probe not in path.lower().replace("-", "_"):
+            continue  # cheap filter: every match shares the token's first letters
         if _path_matches(token, path):
             out.append(path)
             if len(out) >= 3:

@@ -3,16 +3,28 @@
 Per changed file, only changed hunks are examined (rule ids ``logic/...``):
 
 - ``logic/removed-guard``: a removed exit-guard, None check, ``raise`` or runtime ``assert``
-  (Python, syntax trees); a removed ``if err != nil``, null check, ``throw``, ``?.`` (regexes).
+  (Python, syntax trees; not when the guard moved into a new helper the function now calls, nor
+  when the code it protected went too); a removed ``if err != nil``, null check, ``throw``,
+  ``?.`` or ``?? default`` (regexes and token diffs).
 - ``logic/inverted-condition`` / ``logic/boundary-change`` / ``logic/loosened-condition``:
-  a removed line and the added line that replaced it differ by exactly a negation, a flipped
-  operator, ``<``/``<=``, an off-by-one, a dropped ``and`` clause (token diff, every language).
+  a removed line and the added line that replaced it differ only by a negation, a flipped
+  operator, ``<``/``<=``, an off-by-one, an operand added to one side of a comparison, ``and``
+  -> ``or``, a dropped ``and`` clause (token diff, every language); and an added ``and`` clause
+  whose polarity contradicts the title or description ("skip inactive accounts" but
+  ``and not account.active``).
 - ``logic/changed-constant``: a module- or class-level constant got a new value.
 - ``logic/changed-return``: a return value changed, a return path was removed, or a function
-  now returns None.
-- ``logic/swallowed-exception``: an added handler that drops the error, or a broadened except.
-- ``logic/deleted-test``: deleted test files or functions, added skip/xfail markers, fewer asserts.
-- ``logic/untested-behaviour-change``: runtime code changed and no test file did.
+  now returns None. Minor, except when the function now returns None where it returned a value,
+  the kind of value changes (``True`` -> ``None``) or a return became a ``raise``; skipped when
+  the same pull request changes a test covering the module or function.
+- ``logic/swallowed-exception``: an added handler that drops the error, a broadened except, or
+  (regex languages) a handler whose whole body was removed.
+- ``logic/deleted-test``: deleted test files or functions (minor when they tested code the
+  change deletes; moved tests do not count), added skip/xfail markers, fewer asserts.
+- ``logic/untested-behaviour-change``: runtime code changed and no test file did (major when
+  an existing test named after the module calls a changed function and the title announces new
+  behaviour). Equivalent rewrites (extracted/inlined helpers, De Morgan) and deleting whole
+  functions do not count as changes.
 
 Test files (see :mod:`subagents._paths`) get only the ``logic/deleted-test`` checks: tests flip
 conditions, change expected numbers and catch errors on purpose. Findings about removed code are
@@ -143,7 +155,7 @@ class LogicAgent(SubAgent):
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
             pair_hits = [] if is_test else logic_lines.check_pairs(
-                fc, returns=runtime and not parsed_ok and not review.covers(fc, None), text=review.text)
+                fc, returns=runtime and not parsed_ok and not review.covers(fc, None), text=review.text, head_text=_text(head_bytes))
         else:
             pair_hits = [] if is_test else logic_lines.check_pairs(
                 fc, returns=runtime and not review.covers(fc, None), text=review.text, head_text=_text(head_bytes))

@@ -267,15 +267,16 @@ def _protected_code_survives(pf: PyFile, item: _Item, cache: dict[str, set[str]]
     if item.qual not in cache:
         scope = pf.head_defs[item.qual].node if item.qual in pf.head_defs else (pf.head.root_node if pf.head else None)
         text = node_text(scope) if scope is not None else ""
-        cache[item.qual] = {"".join(ln.split()) for ln in text.splitlines() if ln.strip()}
+        cache[item.qual] = {"".join(ln.split()) for ln in text.splitlines() if ln.strip()} | {"\n" + "".join(text.split())}
     lines = cache[item.qual]
-    first = ["".join(node_text(p).splitlines()[0].split()) for p in protected]
     if item.kind == "null-check":  # a check removed from around its body leaves the whole body behind
-        return all(f in lines for f in first)
+        whole = next(x for x in lines if x.startswith("\n"))
+        return all("".join(node_text(p).split()) in whole for p in protected)
+    first = ["".join(node_text(p).splitlines()[0].split()) for p in protected]
     return any(f in lines and not _COMMON_LINE.match(f) for f in first)
 
 
-_COMMON_LINE = re.compile(r"^(import\w|from\w|return(None)?$|pass$|continue$|break$|else:|\)|\])")
+_COMMON_LINE = re.compile(r"^(import\w|from\w|return(None)?$|pass$|continue$|break$|else:|\)|\]|.*[(\[{]$)")
 """Lines (whitespace removed) too common to show that protected code survived."""
 
 

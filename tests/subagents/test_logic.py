@@ -692,3 +692,13 @@ def test_removed_deprecation_block_is_not_a_removed_none_check(review) -> None: 
             "        warnings.warn('indent is deprecated')\n    return encode(obj)\n")
     head = base.replace("    if app is not None:\n        import warnings\n        warnings.warn('app is deprecated')\n", "")
     assert "logic/removed-guard" not in rules(review({"src/json.py": base}, {"src/json.py": head}))
+
+
+def test_removed_multiline_deprecation_warning_is_not_a_removed_none_check(review) -> None:  # noqa: ANN001
+    base = ("def open(path, as_tuple=None, mode=None):\n    if as_tuple is not None:\n        import warnings\n\n"
+            "        warnings.warn(\n            'as_tuple is deprecated',\n            DeprecationWarning,\n        )\n"
+            "    if mode is not None:\n        import warnings\n\n        warnings.warn(\n            'mode is deprecated',\n"
+            "            DeprecationWarning,\n        )\n    return path\n")
+    head = base.replace("    if as_tuple is not None:\n        import warnings\n\n        warnings.warn(\n            'as_tuple is deprecated',\n"
+                        "            DeprecationWarning,\n        )\n", "")
+    assert "logic/removed-guard" not in rules(review({"src/t.py": base}, {"src/t.py": head}))
