@@ -8,6 +8,7 @@ Exit status: 0 when the suite ran (whatever the figures); 2 with a one-line erro
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -43,9 +44,27 @@ def eval_command(
     repo: Annotated[Path | None, typer.Option("--repo", help="Repository, for suites built from history.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Cases run at once.")] = 4,
     quiet: Annotated[bool, typer.Option("--quiet", help="Text format: leave out the per-case problem list.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="History suites: newest N fix PRs.")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", min=1, help="History suites: N fix PRs at random.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="History suites: seed for --sample.")] = 0,
+    since: Annotated[
+        datetime | None, typer.Option("--since", help="History suites: PRs merged on or after this date.")
+    ] = None,
+    until: Annotated[datetime | None, typer.Option("--until", help="History suites: PRs merged before this date.")] = None,
 ) -> None:
     """Run an eval suite and report precision/recall/F1, the decision matrix and injection figures."""
-    run_guarded(lambda: _eval(suite, model, output_format, suite_dir, case or [], policy, repo, workers, quiet))
+    history = {"limit": limit, "sample": sample, "seed": seed, "since": _utc(since), "until": _utc(until)}
+    history = {k: v for k, v in history.items() if v is not None}
+    run_guarded(
+        lambda: _eval(suite, model, output_format, suite_dir, case or [], policy, repo, workers, quiet, history)
+    )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Dates from the command line are taken as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def _eval(
@@ -58,6 +77,7 @@ def _eval(
     repo: Path | None,
     workers: int,
     quiet: bool,
+    history: dict,
 ) -> None:
     from bot.evals.suites import DEFAULT_SUITE_DIR, SuiteConfig, run_suite  # noqa: PLC0415
 
@@ -72,7 +92,7 @@ def _eval(
             fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
     config = SuiteConfig(
         suite_dir=directory, case_ids=tuple(case_ids), policy_text=policy_text, workers=workers,
-        repo=repo.expanduser().resolve() if repo else None,
+        repo=repo.expanduser().resolve() if repo else None, extra=history,
     )
     if model:
         config.reasoner, config.model = _reasoner(model), model

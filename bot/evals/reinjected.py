@@ -277,10 +277,7 @@ def run_reinjected(
                 )
             finally:
                 if snapshot is not None:
-                    for tree in (snapshot.head, snapshot.base):
-                        cat = getattr(tree, "_cat", None)
-                        if cat is not None:
-                            cat.close()
+                    snapshot.close()
             res.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             results.append(res)
             if on_done is not None:

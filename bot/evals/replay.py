@@ -239,10 +239,7 @@ def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
 
 
 def _release(snapshot: Any) -> None:
-    for tree in (snapshot.head, snapshot.base):
-        cat = getattr(tree, "_cat", None)
-        if cat is not None:
-            cat.close()
+    snapshot.close()
 
 
 def approves(record: dict[str, Any], system: str) -> bool:
