@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -20,6 +21,18 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     line = " ".join(str(message).split("\n")[0].split())
     sys.stderr.write(f"quorum: error: {line}\n")
     raise typer.Exit(code)
+
+
+def read_policy_file(path: Path | None) -> str | None:
+    """Text of a user-supplied policy file (``--policy``), or None; unreadable -> one-line error, exit 2."""
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read policy file {path}: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot read policy file {path}: not UTF-8 ({exc.reason})")
 
 
 def run_guarded(fn: Callable[[], None]) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, run_guarded
+from bot.cli.common import fail, read_policy_file, run_guarded
 
 
 class EvalFormat(StrEnum):
@@ -84,12 +84,7 @@ def _eval(
     directory = (suite_dir or DEFAULT_SUITE_DIR).expanduser().resolve()
     if not directory.is_dir():
         fail(f"no eval data directory at {directory} (use --suite-dir)")
-    policy_text = None
-    if policy is not None:
-        try:
-            policy_text = policy.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    policy_text = read_policy_file(policy)
     config = SuiteConfig(
         suite_dir=directory, case_ids=tuple(case_ids), policy_text=policy_text, workers=workers,
         repo=repo.expanduser().resolve() if repo else None, extra=history,

@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, run_guarded
+from bot.cli.common import fail, read_policy_file, run_guarded
 from bot.config import Settings
 
 app = typer.Typer(
@@ -76,12 +76,7 @@ def _review(
     from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
 
     settings = Settings()
-    policy_text = None
-    if policy is not None:
-        try:
-            policy_text = policy.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    policy_text = read_policy_file(policy)
     started = time.perf_counter()
     source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
     snapshot = source.snapshot()

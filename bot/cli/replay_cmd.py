@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import fail, run_guarded
+from bot.cli.common import fail, read_policy_file, run_guarded
 
 
 class ReplayFormat(StrEnum):
@@ -89,12 +89,7 @@ def _replay(
         until_dt = parse_date(until, end_of_day=True) if until else None
     except ValueError as exc:
         fail(str(exc))
-    policy_text = None
-    if policy is not None:
-        try:
-            policy_text = policy.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read policy file {policy}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    policy_text = read_policy_file(policy)
     repo = repo.expanduser().resolve()
     if not repo.is_dir():
         fail(f"not a directory: {repo}")

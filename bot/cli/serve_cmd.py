@@ -43,17 +43,19 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str | None, typer.Option(help="Listen address (default: QUORUM_HOST or 127.0.0.1).")] = None,
         port: Annotated[int | None, typer.Option(help="Listen port (default: QUORUM_PORT or 8080).")] = None,
         workers: Annotated[int | None, typer.Option(help="Review worker threads (default: QUORUM_WORKERS or 4).")] = None,
+        workers_in_process: Annotated[bool, typer.Option(
+            "--workers-in-process", help="Run review workers as threads of the web process (default: a child process).")] = False,
         console_logs: Annotated[bool, typer.Option("--console-logs", help="Human-readable logs instead of JSON lines.")] = False,
     ) -> None:
         """Run the GitHub App: POST /webhook, GET /healthz, and the review workers."""
-        run_guarded(lambda: _serve(host, port, workers, console_logs))
+        run_guarded(lambda: _serve(host, port, workers, workers_in_process, console_logs))
 
 
-def _serve(host: str | None, port: int | None, workers: int | None, console_logs: bool) -> None:
+def _serve(host: str | None, port: int | None, workers: int | None, in_process: bool, console_logs: bool) -> None:
     from bot.config import Settings  # noqa: PLC0415
 
     settings = Settings()
-    from bot.app.runtime import ConfigError, build_runtime, check_settings  # noqa: PLC0415
+    from bot.app.runtime import ConfigError, build_runtime, check_settings, pipeline_options_from_settings  # noqa: PLC0415
 
     try:
         check_settings(settings)
@@ -62,39 +64,26 @@ def _serve(host: str | None, port: int | None, workers: int | None, console_logs
     import uvicorn  # noqa: PLC0415
 
     from bot.app.main import create_app  # noqa: PLC0415
+    from bot.app.workerproc import WorkerProcess  # noqa: PLC0415
 
     configure_logging(json_lines=not console_logs)
-    # Review workers are CPU-bound threads; a shorter GIL switch interval (default 5 ms) keeps the
-    # webhook path (event loop, request threads, delivery writer) from queueing behind them.
+    # The web path (event loop, delivery writer) shares the GIL with request threads and, with
+    # --workers-in-process, with CPU-bound review threads: a 1 ms switch interval (default 5 ms)
+    # keeps it from queueing behind them.
     sys.setswitchinterval(0.001)
-    options = _pipeline_options(settings)
+    threads = workers or settings.workers
     try:
-        runtime = build_runtime(settings, threads=workers, pipeline_options=options,
+        runtime = build_runtime(settings, threads=threads, pipeline_options=pipeline_options_from_settings(settings),
                                 seconds_between_writes=settings.github_write_interval_s or None)
     except ConfigError as exc:
         fail(str(exc))
-    app = create_app(runtime)
+    child = None
+    if not in_process:
+        child = WorkerProcess(settings.model_dump(), threads=threads,
+                              options={"json_logs": not console_logs})
+    app = create_app(runtime, worker_process=child)
     try:
         uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="warning",
                     access_log=False, proxy_headers=False)
     finally:
         runtime.close()
-
-
-def _pipeline_options(settings):  # noqa: ANN001, ANN202 - Settings -> factory of PipelineOptions
-    """Per-review options: offline agents, or the LLM layer when ``QUORUM_MODEL`` is set."""
-    from bot.pipeline import PipelineOptions  # noqa: PLC0415
-
-    cache_dir = settings.cache_dir / "index"
-    model = getattr(settings, "model", None)
-
-    def build() -> PipelineOptions:
-        options = PipelineOptions(cache_dir=cache_dir)
-        if model:
-            from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415
-
-            options.reasoner = reasoner_from_settings(settings)
-            options.agent_timeout_s = getattr(settings, "llm_agent_timeout_s", options.agent_timeout_s)
-        return options
-
-    return build
