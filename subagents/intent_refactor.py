@@ -14,6 +14,8 @@ behaviour moved, comparing the changed regions of base and head:
   local names abstracted) present on one side only, or ``and`` and ``or`` swapped over the same
   clauses; other languages: comparison, logical and null-safety operators (``?.``, ``??``)
   counted on each side;
+- arithmetic: binary operators (``+``, ``-``, ``*``...; ``x += 1`` counts as ``+``) counted on
+  each side;
 - raises: an exception raised on one side only;
 - public signatures: a public function whose parameters changed while no other changed line
   calls it (its callers were not updated).
@@ -41,7 +43,12 @@ a comprehension, ``"".join``); they are not evidence."""
 _CALL_TYPES = frozenset({"call", "call_expression", "method_invocation", "method_call", "invocation_expression"})
 _LITERAL_LEAVES = frozenset({"true", "false", "none", "null", "nil", "undefined"})
 _NUMBER_HINTS = ("integer", "float", "number", "int_literal", "float_literal", "imaginary")
-_CONDITION_OPS = frozenset({"==", "!=", "===", "!==", "<", "<=", ">", ">=", "&&", "||", "!", "??", "?.", "and", "or", "not"})
+_CONDITION_OPS = frozenset({"==", "!=", "===", "!==", "<", "<=", ">", ">=", "&&", "||", "??", "?."})
+"""Operators counted outside Python. Not ``!``: restructuring (an early return becoming a ternary)
+moves negations around without changing behaviour."""
+_ARITHMETIC_OPS = {op: op for op in ("+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^")}
+_ARITHMETIC_OPS |= {op + "=": op for op in list(_ARITHMETIC_OPS)}
+"""Arithmetic operators, augmented assignments counted as their operator (``x += 1`` is ``+``)."""
 _PY_CONDITIONS = {
     "if_statement": "condition", "elif_clause": "condition", "while_statement": "condition",
     "conditional_expression": None, "if_clause": None, "assert_statement": None,
@@ -49,6 +56,10 @@ _PY_CONDITIONS = {
 
 
 _BOOLEAN = frozenset({"boolean_operator", "not_operator", "comparison_operator"})
+_NOT_ARITHMETIC = frozenset({"list_splat", "dictionary_splat", "list_splat_pattern", "dictionary_splat_pattern", "union_type",
+                             "spread_element", "rest_pattern", "pointer_type", "unary_operator", "unary_expression",
+                             "pointer_expression", "generic_type", "type_arguments"})
+"""Parents in which ``*``, ``**``, ``|`` or ``-`` are not arithmetic (unpacking, type unions, signs)."""
 
 
 def _unparenthesized(n: Node) -> Node:
@@ -167,8 +178,8 @@ def atoms(nodes: Iterable[Node], lang: str | None, *, strings_free: bool) -> Ato
             t = n.type
             if n.is_extra or t in COMMENT_TYPES:
                 continue
-            if py and t == "expression_statement" and _pyast.is_docstring(n):
-                continue
+            if py and (t == "type" or (t == "expression_statement" and _pyast.is_docstring(n))):
+                continue  # annotations and docstrings do not run
             if t in _CALL_TYPES:
                 name = _callee(n)
                 if name:
@@ -183,6 +194,8 @@ def atoms(nodes: Iterable[Node], lang: str | None, *, strings_free: bool) -> Ato
                     a.literals.setdefault(node_text(n), _line(n))
                 elif not n.is_named and t in _CONDITION_OPS and not py:
                     a.ops[t] += 1
+                elif not n.is_named and t in _ARITHMETIC_OPS and n.parent is not None and n.parent.type not in _NOT_ARITHMETIC:
+                    a.ops[_ARITHMETIC_OPS[t]] += 1
             if py and t == "raise_statement":
                 exc = n.named_children[0] if n.named_children else None
                 if exc is not None and exc.type == "call":

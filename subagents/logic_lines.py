@@ -447,10 +447,27 @@ def check_removed_guards(fc: FileChange) -> list[Hit]:
             if twin is not None:
                 used.add(twin)
                 continue
+            if _rewritten_as_expression(old.text, block.added):
+                continue
             hits.append(Hit("logic/removed-guard", "major", block.head_line, old.text.strip(),
                             f"A guard was removed: `{_short(old.text)}`; the code after it now runs for inputs it used to reject.",
                             "Keep the check, or show with a test that the inputs it rejected are handled.", old_line=old.old_lineno))
     return hits
+
+
+_GUARDED_NAME = re.compile(r"^\s*if\s*\(\s*(!\s*(?P<a>[\w$.]+)|(?P<b>[\w$.]+)\s*(===?|!==?)\s*(null|undefined))\s*\)")
+
+
+def _rewritten_as_expression(old: str, added: list[DiffLine]) -> bool:
+    """True when a removed ``if (!x)`` / ``if (x == null)`` guard's variable is tested again on an
+    added line of its block as a ternary, ``&&``, ``?.`` or ``??`` (``return x ? x.name : ''``):
+    the check was rewritten as an expression, not removed."""
+    m = _GUARDED_NAME.match(old)
+    if not m:
+        return False
+    name = re.escape(m.group("a") or m.group("b"))
+    rx = re.compile(rf"(?<![\w$.]){name}\s*(\?(?!\?)|&&|\?\.|\?\?|(===?|!==?)\s*(null|undefined))")
+    return any(rx.search(ln.text) for ln in added)
 
 
 _SWALLOW_ONE_LINE = [

@@ -538,3 +538,25 @@ def test_refactor_moving_and_reshaping_code_across_files_passes(review) -> None:
     leaky = {**head, "src/app/nums.py": head["src/app/nums.py"].replace("[os.fspath(x)", "[print(x) or os.fspath(x)")}
     found = rules(review(base, leaky, title="refactor: move evens() to nums"))["intent/claims-no-behaviour-change"]
     assert [f.path for f in found] == ["src/app/nums.py"] and "`print`" in found[0].message
+
+
+def test_refactor_changing_arithmetic_is_flagged(review) -> None:  # noqa: ANN001
+    base = {"src/calc.py": "def fee(amount, rate):\n    total = amount\n    total += amount * rate\n    return total\n"}
+    same = review(base, {"src/calc.py": "def fee(amount, rate):\n    return amount + amount * rate\n"}, title="refactor: inline total")
+    assert "intent/claims-no-behaviour-change" not in rules(same)
+    minus = review(base, {"src/calc.py": "def fee(amount, rate):\n    return amount - amount * rate\n"}, title="refactor: inline total")
+    assert "operators changed" in rules(minus)["intent/claims-no-behaviour-change"][0].message
+
+
+def test_refactor_adding_annotations_while_restructuring_passes(review) -> None:  # noqa: ANN001
+    base = {"src/calc.py": "def pick(xs, key=None):\n    out = []\n    for x in xs:\n        if x:\n            out.append(x)\n    return out\n"}
+    head = {"src/calc.py": "def pick(xs: list[int | None], key: str | None = None) -> list[int]:\n    return [x for x in xs if x]\n"}
+    assert "intent/claims-no-behaviour-change" not in rules(review(base, head, title="refactor: type pick()"))
+
+
+def test_ts_early_return_rewritten_as_ternary_is_a_refactor(review) -> None:  # noqa: ANN001
+    base = {"src/a.ts": "export function f(u?: User): string {\n  if (!u) {\n    return '';\n  }\n  return u.name;\n}\n"}
+    head = {"src/a.ts": "export function f(u?: User): string {\n  return u ? u.name : '';\n}\n"}
+    assert "intent/claims-no-behaviour-change" not in rules(review(base, head, title="refactor: tidy f"))
+    chained = {"src/a.ts": "export function f(u?: User): string {\n  return u?.name ?? '';\n}\n"}
+    assert "intent/claims-no-behaviour-change" in rules(review(base, chained, title="refactor: tidy f"))  # `?.`/`??` counted

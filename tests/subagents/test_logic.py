@@ -702,3 +702,11 @@ def test_removed_multiline_deprecation_warning_is_not_a_removed_none_check(revie
     head = base.replace("    if as_tuple is not None:\n        import warnings\n\n        warnings.warn(\n            'as_tuple is deprecated',\n"
                         "            DeprecationWarning,\n        )\n", "")
     assert "logic/removed-guard" not in rules(review({"src/t.py": base}, {"src/t.py": head}))
+
+
+def test_js_guard_rewritten_as_a_ternary_is_not_removed(review) -> None:  # noqa: ANN001
+    base = "export function f(u) {\n  if (!u) {\n    return '';\n  }\n  return u.name;\n}\n"
+    ternary = "export function f(u) {\n  return u ? u.name : '';\n}\n"
+    assert "logic/removed-guard" not in rules(review({"web/f.js": base}, {"web/f.js": ternary}))
+    dropped = "export function f(u) {\n  return u.name;\n}\n"
+    assert "logic/removed-guard" in rules(review({"web/f.js": base}, {"web/f.js": dropped}))
