@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.app.runtime import Runtime
+from bot.app.workerproc import WorkerProcess
 from bot.jobs import Delivery, JobStoreError
 
 log = structlog.get_logger("quorum.webhook")
@@ -26,17 +27,28 @@ INLINE_PREPARE_BYTES = 256 * 1024
 """Bodies up to this size are verified and parsed on the event loop; larger ones in a thread."""
 
 
-def create_app(runtime: Runtime, *, start_workers: bool = True) -> FastAPI:
-    """The ASGI app over ``runtime``; with ``start_workers`` the lifespan runs the worker pool."""
+def create_app(runtime: Runtime, *, start_workers: bool = True, worker_process: WorkerProcess | None = None) -> FastAPI:
+    """The ASGI app over ``runtime``.
+
+    With ``worker_process`` the lifespan starts and stops that child process (which polls the job
+    queue); otherwise, with ``start_workers``, the lifespan runs ``runtime.pool`` (threads in this
+    process: tests, small installations).
+    """
+    if worker_process is not None:
+        runtime.receiver.on_queued = lambda: None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if start_workers:
+        if worker_process is not None:
+            await run_in_threadpool(worker_process.start)
+        elif start_workers:
             await run_in_threadpool(runtime.pool.start)
         try:
             yield
         finally:
-            if start_workers:
+            if worker_process is not None:
+                await run_in_threadpool(worker_process.stop)
+            elif start_workers:
                 await run_in_threadpool(runtime.pool.stop)
 
     app = FastAPI(title="Quorum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

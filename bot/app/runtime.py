@@ -97,3 +97,20 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
                         bot_login=lambda: service.known_bot_login, writer=DeliveryWriter(jobs))
     return Runtime(receiver=receiver, jobs=jobs, decisions=decisions, github=github, service=service, pool=pool,
                    max_body_bytes=settings.max_body_bytes)
+
+
+def pipeline_options_from_settings(settings: Settings) -> Callable[[], PipelineOptions]:
+    """Per-review PipelineOptions: offline agents, or the LLM layer when ``QUORUM_MODEL`` is set."""
+    cache_dir = settings.cache_dir / "index"
+    model = getattr(settings, "model", None)
+
+    def build() -> PipelineOptions:
+        options = PipelineOptions(cache_dir=cache_dir)
+        if model:
+            from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
+
+            options.reasoner = reasoner_from_settings(settings)
+            options.agent_timeout_s = getattr(settings, "llm_agent_timeout_s", options.agent_timeout_s)
+        return options
+
+    return build

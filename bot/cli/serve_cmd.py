@@ -66,17 +66,17 @@ def _serve(host: str | None, port: int | None, workers: int | None, in_process: 
     from bot.app.main import create_app  # noqa: PLC0415
     from bot.app.workerproc import WorkerProcess  # noqa: PLC0415
 
-    configure_logging(json_lines=not console_logs)
-    # The web path (event loop, delivery writer) shares the GIL with request threads and, with
-    # --workers-in-process, with CPU-bound review threads: a 1 ms switch interval (default 5 ms)
-    # keeps it from queueing behind them.
-    sys.setswitchinterval(0.001)
     threads = workers or settings.workers
     try:
         runtime = build_runtime(settings, threads=threads, pipeline_options=pipeline_options_from_settings(settings),
                                 seconds_between_writes=settings.github_write_interval_s or None)
     except ConfigError as exc:
         fail(str(exc))
+    configure_logging(json_lines=not console_logs)  # only once the configuration is known to be usable
+    # The web path (event loop, delivery writer) shares the GIL with request threads and, with
+    # --workers-in-process, with CPU-bound review threads: a 1 ms switch interval (default 5 ms)
+    # keeps it from queueing behind them.
+    sys.setswitchinterval(0.001)
     child = None
     if not in_process:
         child = WorkerProcess(settings.model_dump(), threads=threads,

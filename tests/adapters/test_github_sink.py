@@ -179,3 +179,30 @@ def test_codeowners_reviewers_requested(fake: FakeGitHub, client) -> None:  # no
     (call,) = fake.calls("POST", r"/requested_reviewers$")
     assert call.body == {"reviewers": ["dave"], "team_reviewers": ["core"]}
     assert request_codeowners(client, pull.number, "/docs/ @lead\n", ["src/a.py"], author="x", bot_login=BOT) is None
+
+
+def test_publishing_twice_does_not_post_twice(fake: FakeGitHub, client) -> None:  # noqa: ANN001
+    pull = _pull(fake)
+    snap = GitHubPullRequestSource(client, pull.number).snapshot()
+    for _ in range(2):  # e.g. a job retried after a crash between posting and logging
+        sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
+        posted = sink.publish(_result(snap, Action.approve))
+        assert sink.approved
+    assert len(fake.check_runs(REPO)) == 1 and len(fake.calls("PATCH", r"/check-runs/\d+$")) == 1
+    assert len(fake.reviews(REPO, pull.number)) == 1
+    assert [p.kind for p in posted] == ["check_run", "review"]
+    result = _result(snap, Action.comment, [_finding(10)])
+    for _ in range(2):
+        GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(result)
+    states = [r["state"] for r in fake.reviews(REPO, pull.number)]
+    assert states == ["DISMISSED", "COMMENTED"]  # the approval of this head withdrawn, one comment review
+
+
+def test_unapproving_decision_withdraws_an_earlier_approval_of_the_same_head(fake: FakeGitHub, client) -> None:  # noqa: ANN001
+    pull = _pull(fake)
+    snap = GitHubPullRequestSource(client, pull.number).snapshot()
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.approve))
+    sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
+    posted = sink.publish(_result(snap, Action.needs_human))
+    assert not sink.approved and "dismissal" in [p.kind for p in posted]
+    assert [r["state"] for r in fake.reviews(REPO, pull.number)] == ["DISMISSED"]

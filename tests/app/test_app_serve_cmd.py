@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from bot.cli import main as cli_main
@@ -33,7 +34,9 @@ def test_serve_refuses_to_start(cli, monkeypatch: pytest.MonkeyPatch, tmp_path, 
     monkeypatch.setenv("QUORUM_DATA_DIR", str(tmp_path))
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    factory = structlog.get_config()["logger_factory"]
     result = CliRunner().invoke(cli, ["serve"])
+    assert structlog.get_config()["logger_factory"] is factory  # logging is configured only once serve can start
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("quorum: error: ") and message in lines[0]

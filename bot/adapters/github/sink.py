@@ -94,7 +94,7 @@ def _is(login: str | None, other: str | None) -> bool:
 
 
 class GitHubSink:
-    """ReviewSink for one pull request (see module docstring).
+    """ReviewSink for one pull request (see module docstring and ``publish``).
 
     ``diff`` is the snapshot's diff: inline comments go only to its added and context lines.
     ``approval_blocker`` is called right before approving and returns a reason to withhold the
@@ -119,34 +119,49 @@ class GitHubSink:
     def publish(self, result: ReviewResult) -> list[PostedArtifact]:
         """Post the check run, then the review (APPROVE or COMMENT); return what was posted.
 
+        Idempotent per head SHA, so a job retried after a crash between posting and logging does
+        not post twice: Quorum's check run on the head is updated rather than duplicated, an
+        existing approval of the head is kept rather than repeated (or dismissed when the decision
+        is no longer approve), and a comment review carrying the same decision id is not repeated.
         Raises GitHubError when GitHub refuses or stays unavailable; nothing approves then.
         """
         safe = redact_result(result)
+        head = safe.pr.head_sha
         posted = [self._check_run(safe)]
+        ours = [r for r in self.client.reviews(self.number)
+                if _is((r.get("user") or {}).get("login"), self.bot_login) and r.get("commit_id") == head]
+        prior_approval = next((r for r in ours if r.get("state") == "APPROVED"), None)
         findings = [f for v in safe.verdicts for f in v.findings]
         comments = self._inline_comments(findings, commentable_lines(self.diff))
         event = "COMMENT"
         if safe.decision.action is Action.approve:
             self.withheld = self._static_blocker(safe)
             if self.withheld is None:
+                self.withheld = self._live_blocker(head)
+            if self.withheld is None:
                 event = "APPROVE"
-        if event == "COMMENT" and not comments:
-            if self.withheld:
+            else:
                 log.warning("github.approval_withheld", repo=self.client.full_name, pr=self.number,
-                            head_sha=safe.pr.head_sha, reason=self.withheld)
+                            head_sha=head, reason=self.withheld)
+        if prior_approval is not None and event != "APPROVE":
+            posted += dismiss_bot_approvals(self.client, self.number, self.bot_login,
+                                            f"Quorum withdraws its approval of {head[:12]}: "
+                                            f"{self.withheld or 'the decision is now ' + safe.decision.action.value}.")
+        if event == "APPROVE" and prior_approval is not None:
+            self.approved = True
+            log.info("github.approval_exists", repo=self.client.full_name, pr=self.number, head_sha=head,
+                     review_id=prior_approval.get("id"), action="kept; not approving twice")
+            posted.append(PostedArtifact(kind="review", id=str(prior_approval.get("id")),
+                                         url=prior_approval.get("html_url")))
             return posted
-        if event == "APPROVE":
-            self.withheld = self._live_blocker(safe.pr.head_sha)
-            if self.withheld is not None:
-                log.warning("github.approval_withheld", repo=self.client.full_name, pr=self.number,
-                            head_sha=safe.pr.head_sha, reason=self.withheld)
-                event = "COMMENT"
-                if not comments:
-                    return posted
+        if event == "COMMENT":
+            marker = f"decision `{safe.decision.decision_id}`"
+            if not comments or any(marker in str(r.get("body", "")) for r in ours if r.get("state") == "COMMENTED"):
+                return posted
         review = self._post_review(safe, event, comments)
         self.approved = event == "APPROVE"
         if self.approved:
-            log.info("github.approved", repo=self.client.full_name, pr=self.number, head_sha=safe.pr.head_sha,
+            log.info("github.approved", repo=self.client.full_name, pr=self.number, head_sha=head,
                      review_id=review.get("id"), decision_id=safe.decision.decision_id)
         posted.append(PostedArtifact(kind="review", id=str(review.get("id")), url=review.get("html_url")))
         return posted
@@ -190,7 +205,13 @@ class GitHubSink:
             "conclusion": _CONCLUSION[d.action], "external_id": d.decision_id,
             "output": {"title": title, "summary": summary, "annotations": annotations[:MAX_ANNOTATIONS_PER_REQUEST]},
         }
-        run = self.client.create_check_run(body)
+        slug = self.bot_login.removesuffix("[bot]")
+        existing = next((r for r in self.client.check_runs_for(result.pr.head_sha)
+                         if r.get("name") == CHECK_NAME and (r.get("app") or {}).get("slug", slug) == slug), None)
+        if existing is None:
+            run = self.client.create_check_run(body)
+        else:  # a retried job, or a new policy version on the same head: update, do not duplicate
+            run = self.client.update_check_run(int(existing["id"]), {k: v for k, v in body.items() if k != "head_sha"})
         for start in range(MAX_ANNOTATIONS_PER_REQUEST, len(annotations), MAX_ANNOTATIONS_PER_REQUEST):
             batch = annotations[start:start + MAX_ANNOTATIONS_PER_REQUEST]
             self.client.update_check_run(run["id"], {"output": {"title": title, "summary": summary, "annotations": batch}})
@@ -219,7 +240,8 @@ class GitHubSink:
             body = (f"Quorum approves head `{result.pr.head_sha[:12]}`: risk {d.risk:.2f}, policy "
                     f"`{d.policy_version[:19]}`, decision `{d.decision_id}`. See the `quorum` check for details.")
         else:
-            body = f"Quorum: {len(comments)} finding(s) on changed lines. See the `quorum` check for the full review."
+            body = (f"Quorum: {len(comments)} finding(s) on changed lines (decision `{d.decision_id}`). "
+                    "See the `quorum` check for the full review.")
         payload = {"commit_id": result.pr.head_sha, "event": event, "body": body, "comments": comments}
         try:
             return self.client.create_review(self.number, payload)

@@ -1,0 +1,127 @@
+"""Review workers in a child process, so CPU-heavy reviews never hold the web server's GIL.
+
+``quorum serve`` runs the webhook receiver (event loop + delivery writer) in the main process and
+the WorkerPool (review threads) in one child process started with ``spawn``; both use the same
+durable job queue, which the child polls (``poll_s``; a poll is one read transaction and takes no
+lock). There is deliberately no cross-process lock, event or pipe between them: a child killed at
+any moment cannot leave the web process waiting on it. The parent restarts a dead child (with
+back-off, logged) and stops it with SIGTERM on shutdown (SIGKILL after a timeout). A new child
+requeues jobs left running by its predecessor before it starts, as a restarted server does.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+import time
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger("quorum.workers")
+
+RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+"""Waits before restarting a child that died, growing with consecutive deaths."""
+CHILD_POLL_S = 0.25
+"""How often the child looks for queued jobs (seconds)."""
+
+
+class WorkerProcess:
+    """Parent-side handle of the worker child: ``start()``, ``alive()``, ``stop()``.
+
+    ``settings`` is a ``bot.config.Settings`` dump (``model_dump()``, secrets kept) rebuilt in the
+    child; ``threads`` is the child's worker-thread count; ``options`` extra keyword arguments for
+    ``build_runtime`` in the child (tests), plus ``configure_logging`` / ``json_logs``.
+    """
+
+    def __init__(self, settings: dict[str, Any], *, threads: int, options: dict[str, Any] | None = None) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self.settings = settings
+        self.threads = threads
+        self.options = {"poll_s": CHILD_POLL_S, **(options or {})}
+        self._proc: Any = None
+        self._supervisor: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._started_at = 0.0
+        self.restarts = 0
+
+    def start(self) -> None:
+        """Start the child and a supervisor thread that restarts it if it dies."""
+        self._closing.clear()
+        self._spawn()
+        self._supervisor = threading.Thread(target=self._supervise, name="quorum-worker-supervisor", daemon=True)
+        self._supervisor.start()
+
+    def _spawn(self) -> None:
+        self._proc = self._ctx.Process(target=child_main, name="quorum-workers", daemon=True,
+                                       args=(self.settings, self.threads, dict(self.options)))
+        self._proc.start()
+        self._started_at = time.monotonic()
+        log.info("workers.process_started", pid=self._proc.pid, threads=self.threads)
+
+    def _supervise(self) -> None:
+        failures = 0
+        while not self._closing.is_set():
+            proc = self._proc
+            proc.join(0.5)
+            if self._closing.is_set():
+                return
+            if proc.is_alive():
+                if time.monotonic() - self._started_at > 60:
+                    failures = 0  # it ran for a minute: the next death starts the back-off anew
+                continue
+            delay = RESTART_BACKOFF_S[min(failures, len(RESTART_BACKOFF_S) - 1)]
+            log.error("workers.process_died", pid=proc.pid, exitcode=proc.exitcode, restart_in_s=delay,
+                      action="restarting; its running jobs are requeued")
+            failures += 1
+            if self._closing.wait(delay):
+                return
+            self.restarts += 1
+            self._spawn()
+
+    def alive(self) -> bool:
+        """Whether the child is running."""
+        return self._proc is not None and self._proc.is_alive()
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """SIGTERM the child (it finishes its current jobs), SIGKILL it after ``timeout_s``."""
+        self._closing.set()
+        if self._supervisor is not None:
+            self._supervisor.join(2)
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(timeout_s)
+        if proc.is_alive():
+            log.warning("workers.kill", pid=proc.pid, reason=f"still running after {timeout_s:g}s")
+            proc.kill()
+            proc.join(5)
+
+
+def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) -> None:
+    """Entry point of the child: build the runtime, run the WorkerPool until SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    from bot.app.runtime import build_runtime, pipeline_options_from_settings  # noqa: PLC0415
+    from bot.cli.serve_cmd import configure_logging  # noqa: PLC0415
+    from bot.config import Settings  # noqa: PLC0415
+
+    json_logs = bool(options.pop("json_logs", True))
+    if options.pop("configure_logging", True):
+        configure_logging(json_lines=json_logs)
+    config = Settings(**settings)
+    kwargs = {"pipeline_options": pipeline_options_from_settings(config),
+              "seconds_between_writes": config.github_write_interval_s or None, **options}
+    runtime = build_runtime(config, threads=threads, **kwargs)
+    runtime.pool.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        runtime.pool.stop()
+        runtime.close()
+        log.info("workers.process_stopped")
