@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from tree_sitter import Node, Tree
 
@@ -225,19 +226,16 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
             continue
         if head_count[(item.qual, item.key)] >= base_count[(item.qual, item.key)]:
             continue
-        hunk = pf.hunk_of_old(item.line)
-        twin = next(
-            (j for j, h in enumerate(added)
-             if j not in used and h.kind == item.kind and h.loose == item.loose and pf.hunk_of_new(h.line) == hunk),
-            None,
-        )
-        if twin is not None:
-            used.add(twin)
-            continue
         if not _protected_code_survives(pf, item, head_lines):
             continue
-        message, suggestion = _GUARD_MESSAGES[item.kind]
+        hunk = pf.hunk_of_old(item.line)
         text = _first_line(item.node)
+        candidates = [j for j, h in enumerate(added)
+                      if j not in used and h.kind == item.kind and h.loose == item.loose and pf.hunk_of_new(h.line) == hunk]
+        if candidates:  # an edit of the guard: left to the condition checks; pair with the most similar one
+            used.add(max(candidates, key=lambda j: SequenceMatcher(None, text, _first_line(added[j].node), autojunk=False).ratio()))
+            continue
+        message, suggestion = _GUARD_MESSAGES[item.kind]
         hits.append(Hit("logic/removed-guard", "major", pf.head_line(item.line), text, message.format(text=text), suggestion, old_line=item.line))
     return hits
 
@@ -253,8 +251,6 @@ def _protected_code_survives(pf: PyFile, item: _Item, cache: dict[str, set[str]]
     if item.kind == "null-check" and item.loose == "null-check":
         cons = item.node.child_by_field_name("consequence")
         protected = [c for c in (cons.named_children if cons is not None else []) if c.type != "comment"]
-        if any(c.type in ("elif_clause", "else_clause") for c in item.node.children):
-            return True
     else:
         protected = []
         sib = item.node.next_named_sibling

@@ -710,3 +710,12 @@ def test_js_guard_rewritten_as_a_ternary_is_not_removed(review) -> None:  # noqa
     assert "logic/removed-guard" not in rules(review({"web/f.js": base}, {"web/f.js": ternary}))
     dropped = "export function f(u) {\n  return u.name;\n}\n"
     assert "logic/removed-guard" in rules(review({"web/f.js": base}, {"web/f.js": dropped}))
+
+
+def test_removed_deprecated_branch_with_else_is_not_a_removed_none_check(review) -> None:  # noqa: ANN001
+    base = ("def dumps(obj, pretty=None, compact=None):\n    if pretty is not None:\n        import warnings\n\n"
+            "        warnings.warn('pretty is deprecated')\n        compact = not pretty\n    else:\n        compact = DEFAULT\n"
+            "    if compact is None or compact is False:\n        return encode(obj, indent=2)\n    return encode(obj)\n")
+    head = ("def dumps(obj, pretty=None, compact=None):\n    if SELF_COMPACT is None or SELF_COMPACT is False:\n"
+            "        return encode(obj, indent=2)\n    return encode(obj)\n")
+    assert "logic/removed-guard" not in rules(review({"src/j.py": base}, {"src/j.py": head}))
