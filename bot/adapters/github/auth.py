@@ -19,7 +19,6 @@ from pathlib import Path
 import jwt
 import structlog
 from github import Auth
-from github.GithubException import GithubException
 
 from bot.adapters.github.errors import GitHubError, UnknownInstallation
 from bot.adapters.github.retry import RetryPolicy, call_with_retries
@@ -176,7 +175,6 @@ def mint_installation_token(requester: object, installation_id: int, policy: Ret
 
 __all__ = [
     "CachedAppAuth",
-    "GithubException",
     "InstallationAuth",
     "InstallationTokens",
     "load_private_key",

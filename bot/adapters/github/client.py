@@ -168,12 +168,6 @@ class RepoClient:
         """``GET .../pulls/{n}/commits`` (at most 250)."""
         return self.paginate(f"/pulls/{number}/commits", limit=MAX_PR_COMMITS)[0]
 
-    def merge_base(self, base: str, head: str) -> str | None:
-        """The merge base of two commits from ``GET .../compare/{base}...{head}``, or None."""
-        data = self.get(f"/compare/{base}...{head}", per_page=1)
-        mb = (data.get("merge_base_commit") or {}).get("sha")
-        return str(mb) if mb else None
-
     def tree(self, sha: str, *, recursive: bool = True) -> dict[str, Any]:
         """``GET .../git/trees/{sha}`` (``recursive=1`` when asked)."""
         return self.get(f"/git/trees/{sha}", **({"recursive": "1"} if recursive else {}))
