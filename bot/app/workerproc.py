@@ -12,6 +12,7 @@ requeues jobs left running by its predecessor before it starts, as a restarted s
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -25,6 +26,8 @@ RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 """Waits before restarting a child that died, growing with consecutive deaths."""
 CHILD_POLL_S = 0.25
 """How often the child looks for queued jobs (seconds)."""
+CHILD_NICE = 5
+"""The child lowers its CPU priority by this much (``os.nice``), so acks stay fast under review load."""
 
 
 class WorkerProcess:
@@ -106,6 +109,9 @@ def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) 
     stop = threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    niceness = int(options.pop("nice", CHILD_NICE))
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)  # reviews are background work: the OS should favour the webhook process
     from bot.app.runtime import build_runtime, pipeline_options_from_settings  # noqa: PLC0415
     from bot.cli.serve_cmd import configure_logging  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415

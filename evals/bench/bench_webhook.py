@@ -11,8 +11,9 @@ lower rate. The mix per PR: ``opened``, then ``synchronize`` deliveries each pre
 the fake (so heads really move and reviews get superseded), comments without a command, events
 Quorum ignores (``labeled``, ``star``), and about 5% replays of an earlier delivery id. Latency is
 measured from just before the request is written to the full response, per delivery. The
-server's CPU time during the load and the load average are reported too: on a shared machine
-wall-clock latency depends on what else runs, CPU per delivery much less.
+server's CPU time during the load, its own per-delivery time from its log (``server_ingest_ms``)
+and the load average are reported too: on a shared machine wall-clock latency depends on what
+else runs, CPU per delivery much less.
 
 After the load the benchmark waits for the queue to drain and checks, from the server's database
 and the fake's records: every distinct delivery id is stored once (none lost), no job failed, at
@@ -123,6 +124,20 @@ def _proc_cpu_s(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_ingest_ms(log_path: Path) -> list[float]:
+    """``elapsed_ms`` of each ``webhook.accepted`` / ``webhook.duplicate`` line of the server's log:
+    the server-side time from the body received to the answer (verify, parse, plan, commit)."""
+    out: list[float] = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("event") in ("webhook.accepted", "webhook.duplicate"):
+            out.append(float(entry.get("elapsed_ms", 0.0)))
+    return out
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -262,6 +277,10 @@ def _drive(args: argparse.Namespace, fake: FakeGitHub, server: subprocess.Popen,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "server_log": str(log_path),
     }
+    server_side = _server_ingest_ms(log_path)
+    if server_side:
+        result["server_ingest_ms"] = {"p50": _percentile(server_side, 0.5), "p90": _percentile(server_side, 0.9),
+                                      "p99": _percentile(server_side, 0.99), "max": round(max(server_side), 2)}
     result["ok"] = bool(lost == 0 and drained and counts.get("failed", 0) == 0 and result["reviewed_twice"] == 0
                         and not undecided and set(result["statuses"]) <= {200, 202})
     jobs.close()
