@@ -123,10 +123,13 @@ def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) 
     kwargs = {"pipeline_options": pipeline_options_from_settings(config),
               "seconds_between_writes": config.github_write_interval_s or None, **options}
     runtime = build_runtime(config, threads=threads, **kwargs)
+    parent = os.getppid()
     runtime.pool.start()
     try:
         while not stop.wait(1.0):
-            pass
+            if os.getppid() != parent:  # the web process died without stopping us: do not outlive it
+                log.warning("workers.parent_gone", parent_pid=parent, action="stopping")
+                break
     finally:
         runtime.pool.stop()
         runtime.close()
