@@ -15,7 +15,7 @@ Rule ids (stable, never reused):
 - ``safety/sensitive-path`` (major): a changed path in a category of :mod:`bot.core.sensitive`.
 - ``safety/symlink`` (major), ``safety/submodule-change`` (major), ``safety/mode-change`` (minor).
 - ``safety/prompt-injection`` (major; the policy routes it to a human, never to approval): text aimed at an AI reviewer (see
-  :func:`bot.core.sanitize.find_injection`) in the title, the body (also inside hidden HTML
+  :func:`bot.core.injection.find_injection`) in the title, the body (also inside hidden HTML
   comments, encoded text, tag characters) or added lines; and invisible characters in the PR title
   or body (a way to smuggle text past a human reader), with the code points as evidence.
 - ``safety/hidden-unicode`` (major; critical for bidi controls in code, Trojan Source
@@ -41,14 +41,11 @@ from dataclasses import dataclass, field
 
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, DiffLine, FileChange
+from bot.core.injection import DATA_LIKE_PATTERNS, ENCODED_PATTERN_ID, MAX_SCAN_CHARS, find_injection
 from bot.core.languages import family
 from bot.core.models import Finding, PullRequestInfo, Severity
 from bot.core.sanitize import (
-    DATA_LIKE_PATTERNS,
-    ENCODED_PATTERN_ID,
-    MAX_SCAN_CHARS,
     char_kind,
-    find_injection,
     find_invisible,
     legitimate_invisible,
     redact_secrets,
@@ -80,7 +77,7 @@ _CODE_EXTS = frozenset({
 
 
 _INVISIBLE_ENCODINGS = ("tag-character", "bidi-reversed")
-"""Encodings (see :func:`bot.core.sanitize.find_injection`) whose decoded-text hits can only be
+"""Encodings (see :func:`bot.core.injection.find_injection`) whose decoded-text hits can only be
 found in the raw PR text, before invisible characters are stripped."""
 
 
