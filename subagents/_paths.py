@@ -1,16 +1,17 @@
 """Path heuristics shared by sub-agents: is a changed file a test, documentation, CI, build or
 runtime source? Pure functions over POSIX paths relative to the repository root.
 
-The conventions are the common ones of pytest (``test_*.py``, ``*_test.py``, ``tests/``,
-``conftest.py``), Go (``*_test.go``), Jest/Vitest/Mocha (``*.test.ts``, ``*.spec.js``,
-``__tests__/``), RSpec (``spec/``, ``*_spec.rb``), Maven/Gradle (``src/test/``, ``*Test.java``) and
-Rust (``tests/``, ``benches/``). They are heuristics: a file can be misclassified.
+The test-file heuristic is :func:`bot.core.paths.is_test_path` (re-exported here). The others follow
+the common layouts: ``docs/`` and ``examples/``, README/CHANGELOG/LICENSE, CI configuration
+directories and files, build and lock files. They are heuristics: a file can be misclassified.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+
+from bot.core.paths import is_test_path, split_path
 
 CODE_EXTENSIONS: frozenset[str] = frozenset(
     {
@@ -32,12 +33,6 @@ _DOC_NAMES = re.compile(
     r"license|licence|copying|notice|security|support|governance|maintainers|releasing|upgrading)"
     r"(\.[a-z0-9]+)?$",
     re.IGNORECASE,
-)
-_TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__", "spec", "specs", "testdata", "fixtures", "e2e", "benches"})
-_TEST_FILE = re.compile(
-    r"(^test_.+\.py$|.+_tests?\.py$|^tests?\.py$|^conftest\.py$|.+_test\.go$|.+\.(test|spec)\.[cm]?[jt]sx?$|"
-    r".+_spec\.rb$|.+_test\.rb$|.+Tests?\.(java|kt|cs|scala)$|.+Spec\.(groovy|kt|scala)$|"
-    r"^test_.+\.(rb|sh)$)"
 )
 _CI_PREFIXES = (
     ".github/workflows/", ".github/actions/", ".circleci/", ".buildkite/", ".gitlab/ci/",
@@ -71,25 +66,9 @@ _BUILD_FILES = frozenset(
 _BUILD_NAME = re.compile(r"^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|dockerfile\.[\w.-]+|[\w.-]+\.dockerfile|[\w.-]+\.(mk|cmake|gradle|bzl))$")
 
 
-def _parts(path: str) -> list[str]:
-    return [p for p in path.replace("\\", "/").split("/") if p and p != "."]
-
-
 def extension(path: str) -> str:
     """The lower-case extension of ``path`` with its dot (``".py"``), or ``""``."""
     return posixpath.splitext(posixpath.basename(path))[1].lower()
-
-
-def is_test_path(path: str) -> bool:
-    """True for test code and test data: a ``tests/``-like directory anywhere in the path, or a file
-    named like a test (``test_*.py``, ``*_test.py``, ``conftest.py``, ``*_test.go``,
-    ``*.test.ts``, ``*.spec.js``, ``*_spec.rb``, ``FooTest.java``), or Maven's ``src/test/``."""
-    parts = _parts(path)
-    if not parts:
-        return False
-    if any(p.lower() in _TEST_DIRS for p in parts[:-1]):
-        return True
-    return bool(_TEST_FILE.match(parts[-1]))
 
 
 def is_doc_path(path: str) -> bool:
@@ -98,7 +77,7 @@ def is_doc_path(path: str) -> bool:
     do not ship), and
     well-known files (README, CHANGELOG, LICENSE, CONTRIBUTING ...). ``requirements*.txt`` and
     ``CMakeLists.txt`` are build files, not docs."""
-    parts = _parts(path)
+    parts = split_path(path)
     if not parts:
         return False
     name = parts[-1]
@@ -117,7 +96,7 @@ def is_doc_path(path: str) -> bool:
 def is_ci_path(path: str) -> bool:
     """True for continuous-integration configuration: ``.github/workflows/``, ``.gitlab-ci.yml``,
     ``.circleci/``, ``Jenkinsfile``, ``.travis.yml``, pre-commit and dependabot/renovate config, ..."""
-    low = "/".join(_parts(path)).lower()
+    low = "/".join(split_path(path)).lower()
     if low in _CI_FILES or posixpath.basename(low) in {"jenkinsfile", ".gitlab-ci.yml", ".travis.yml"}:
         return True
     return low.startswith(_CI_PREFIXES)
@@ -126,7 +105,7 @@ def is_ci_path(path: str) -> bool:
 def is_build_path(path: str) -> bool:
     """True for build, packaging and dependency files (``pyproject.toml``, ``setup.py``,
     ``package.json``, lock files, ``go.mod``, ``Cargo.toml``, ``Makefile``, ``Dockerfile``, ...)."""
-    parts = _parts(path)
+    parts = split_path(path)
     if not parts:
         return False
     name = parts[-1].lower()
@@ -140,7 +119,7 @@ def is_tooling_path(path: str) -> bool:
     """True for developer tooling that does not ship: code under a top-level ``scripts/``,
     ``tools/``, ``hack/`` (Kubernetes' convention) or ``devtools/`` directory (release helpers,
     CI helper scripts, generators)."""
-    parts = _parts(path)
+    parts = split_path(path)
     return len(parts) > 1 and parts[0].lower() in _TOOLING_DIRS and is_code_path(path)
 
 
@@ -204,7 +183,7 @@ def module_under_test(path: str) -> str | None:
 def module_stem(path: str) -> str:
     """The name a module is known by, lower case: the file stem, or the directory's name for
     package markers (``__init__.py``, ``index.js``, ``mod.rs``, ``main.go``...)."""
-    parts = _parts(path)
+    parts = split_path(path)
     if not parts:
         return ""
     stem = posixpath.splitext(parts[-1])[0].lower()

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from bot.codeindex.builder import BuildStats, collect, decode_data, header_of
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference
-from bot.codeindex.navigate import Navigation, Reach, is_test_path
+from bot.codeindex.navigate import Navigation, Reach
+from bot.core.paths import is_test_path
 from bot.codeindex.resolve import Resolution, family_of
 
 if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from bot.codeindex.model import CallSite, Definition, Step
 from bot.codeindex.modules import family_of, is_init_path
+from bot.core.paths import is_test_path
 
 if TYPE_CHECKING:
     from bot.codeindex.index import FileEntry
@@ -23,17 +24,7 @@ _ROUTE_DECORATOR = re.compile(
 )
 """Decorators that make a function reachable from outside (web routes, CLI commands, tasks)."""
 
-_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "e2e"})
-_TEST_SUFFIXES = ("_test.py", "_test.go", ".test.ts", ".test.tsx", ".test.js", ".test.jsx", ".spec.ts", ".spec.tsx",
-                  ".spec.js", ".spec.jsx", "conftest.py")
 _HOW_RANK = {"local": 0, "import": 0, "typed": 0, "inherit": 1, "name": 2}
-
-
-def is_test_path(path: str) -> bool:
-    """True for test code: a ``tests``-like directory, ``test_*.py``, ``*_test.go``, ``*.spec.ts``..."""
-    parts = path.split("/")
-    base = parts[-1]
-    return any(p in _TEST_DIRS for p in parts[:-1]) or base.startswith("test_") or base.endswith(_TEST_SUFFIXES)
 
 
 class Reach(NamedTuple):

@@ -32,6 +32,7 @@ from tree_sitter import Node, Query, QueryError, Tree
 
 from bot.core import treesitter
 from bot.core.models import Severity
+from bot.core.paths import is_test_path
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (several times faster), else the Python one."""
@@ -80,26 +81,6 @@ FUNCTION_NODES: Mapping[str, frozenset[str]] = MappingProxyType({
 
 _MATCH_CAPTURE_RE = re.compile(r"@match\b")
 _KEBAB_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testdata"})
-_TEST_NAME_RE = re.compile(
-    r"(^test_.*\.py$|_test\.py$|^conftest\.py$|_test\.go$|\.(test|spec)\.[cm]?[jt]sx?$"
-    r"|Test\.java$|Tests\.java$|_spec\.rb$|_test\.rb$)"
-)
-
-
-def is_test_path(path: str) -> bool:
-    """True when ``path`` (POSIX, repo-relative) looks like test code.
-
-    Conventions: pytest (``test_*.py``, ``*_test.py``, ``conftest.py``), Go (``*_test.go``),
-    Jest/Vitest/Mocha (``*.test.ts``, ``*.spec.js``, ``__tests__/``), JUnit (``*Test.java``),
-    RSpec/minitest (``*_spec.rb``, ``*_test.rb``), or any ``test``/``tests``/``spec`` directory.
-    """
-    parts = path.split("/")
-    if any(p in _TEST_DIRS for p in parts[:-1]):
-        return True
-    return bool(_TEST_NAME_RE.search(parts[-1]))
-
-
 class RuleDocs(BaseModel):
     """The four documentation sections every rule carries (ruff's rule-page layout), Markdown.
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from bot.core.diff import Diff, FileChange
 from bot.core.languages import language_for_path
+from bot.core.paths import is_test_path
 
 SMALL_MAX_LINES = 20
 SMALL_MAX_FILES = 2
@@ -33,11 +34,6 @@ _BUILD_RE = re.compile(
     r"Gemfile(\.lock)?|[^/]*\.gemspec|pom\.xml|build\.gradle[^/]*|settings\.gradle[^/]*|\.npmrc|"
     r"tsconfig[^/]*\.json|webpack\.config\.[jt]s|rollup\.config\.[jt]s|vite\.config\.[jt]s)$"
     r"|(^|/)requirements/[^/]+\.(txt|in)$",
-    re.IGNORECASE,
-)
-_TEST_RE = re.compile(
-    r"(^|/)(tests?|testing|__tests__|spec|testdata|test_data|fixtures)/|(^|/)test_[^/]*\.py$|_test\.(py|go)$|"
-    r"(^|/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$",
     re.IGNORECASE,
 )
 _DOC_EXT = {".md", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".textile", ".org", ".png", ".jpg", ".jpeg",
@@ -68,11 +64,6 @@ def is_ci_path(path: str) -> bool:
 def is_build_path(path: str) -> bool:
     """Build and dependency files: pyproject.toml, setup.py, Makefile, Dockerfile, lock files, ..."""
     return bool(_BUILD_RE.search(path))
-
-
-def is_test_path(path: str) -> bool:
-    """Tests and test data: ``tests/``, ``test_*.py``, ``*_test.go``, ``*.spec.ts``, ``conftest.py``, ..."""
-    return bool(_TEST_RE.search(path))
 
 
 def is_doc_path(path: str) -> bool:
