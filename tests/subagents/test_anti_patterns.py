@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from bot.adapters.gitlocal import LocalGitSource
 from bot.core.catalog import default_catalog
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
-from bot.testing.gitrepo import make_repo
 from subagents.anti_patterns import CONFIDENCE_FULL, CONFIDENCE_PARTIAL, AntiPatternsAgent
 
 Files = dict[str, "str | bytes | None"]
 
 @pytest.fixture
-def review(tmp_path: Path) -> Iterator:
-    """``review(base_files, head_files, **ctx_kwargs) -> ReviewContext``; closes git processes after."""
-    trees: list = []
-
-    def build(base: Files, head: Files, **kwargs) -> ReviewContext:  # noqa: ANN003
-        repo, _, _ = make_repo(tmp_path, base, head, name=f"repo{len(trees)}")
-        s = LocalGitSource(repo).snapshot()
-        trees.append(s.head)
-        return ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head, **kwargs)
-
-    yield build
-    for tree in trees:
-        tree.close()  # the base tree shares the same cat-file process
+def review(make_context: Callable[..., ReviewContext]) -> Callable[..., ReviewContext]:
+    """``review(base_files, head_files, **ctx_kwargs) -> ReviewContext`` (see ``make_context``)."""
+    return make_context
 
 
 @pytest.fixture(scope="module")

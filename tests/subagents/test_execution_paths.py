@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from bot.adapters.gitlocal import LocalGitSource
 from bot.codeindex import build_index
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
-from bot.testing.gitrepo import make_repo
 from subagents.execution_paths import ExecutionPathsAgent
 
 Files = dict[str, "str | bytes | None"]
@@ -24,23 +21,16 @@ pytestmark = [
 
 
 @pytest.fixture
-def review(tmp_path: Path) -> Iterator:
+def review(make_context: Callable[..., ReviewContext]) -> Callable:
     """``review(base, head, deadline=None) -> Verdict`` with the head index built by the test."""
-    trees: list = []
 
     def run(base: Files, head: Files, *, deadline: float | None = None):  # noqa: ANN202
-        repo, _, _ = make_repo(tmp_path, base, head, title="change", name=f"repo{len(trees)}")
-        snap = LocalGitSource(repo).snapshot()
-        trees.append(snap.head)
-        index = build_index(snap.head)
-        ctx = ReviewContext(
-            pr=snap.pr, diff=snap.diff, base=snap.base, head=snap.head, code_index=lambda: index, deadline=deadline
-        )
+        ctx = make_context(base, head, title="change", deadline=deadline)
+        index = build_index(ctx.head)
+        ctx.code_index = lambda: index
         return ExecutionPathsAgent().review(ctx)
 
-    yield run
-    for tree in trees:
-        tree.close()
+    return run
 
 
 def by_rule(verdict, rule: str) -> list:  # noqa: ANN001

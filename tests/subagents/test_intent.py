@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from bot.adapters.gitlocal import LocalGitSource
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
-from bot.testing.gitrepo import make_repo
 from subagents.intent import CONFIDENCE, CONFIDENCE_NO_TEXT, IntentAgent
 from subagents.intent_text import body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
 
@@ -19,20 +16,14 @@ Files = dict[str, "str | bytes | None"]
 
 
 @pytest.fixture
-def review(tmp_path: Path) -> Iterator:
+def review(make_context: Callable[..., ReviewContext]) -> Callable:
     """``review(base, head, title=, body=) -> Verdict`` of the intent agent on a real repository."""
-    trees: list = []
 
     def run(base: Files, head: Files, *, title: str, body: str = "", **ctx_kwargs):  # noqa: ANN202, ANN003
-        repo, _, _ = make_repo(tmp_path, base, head, title=title or "commit", body=body, name=f"repo{len(trees)}")
-        s = LocalGitSource(repo, title=title, body=body).snapshot()
-        trees.append(s.head)
-        ctx = ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head, **ctx_kwargs)
+        ctx = make_context(base, head, title=title or "commit", body=body, pr_title=title, pr_body=body, **ctx_kwargs)
         return IntentAgent().review(ctx)
 
-    yield run
-    for tree in trees:
-        tree.close()
+    return run
 
 
 def rules(verdict) -> dict[str, list]:  # noqa: ANN001

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from bot.adapters.gitlocal import LocalGitSource
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
-from bot.testing.gitrepo import make_repo
 from subagents.logic import CONFIDENCE_NO_CODE, CONFIDENCE_OTHER, CONFIDENCE_PYTHON, CONFIDENCE_REGEX, LogicAgent
 from subagents.logic_lines import classify_pair, tokens
 
@@ -23,22 +20,16 @@ TOUCH_TEST = {"tests/test_app.py": "def test_placeholder():\n    assert True is 
 
 
 @pytest.fixture
-def review(tmp_path: Path) -> Iterator:
+def review(make_context: Callable[..., ReviewContext]) -> Callable:
     """``review(base, head) -> Verdict`` of the logic agent on a real repository. By default the
     head also touches a test file, so ``logic/untested-behaviour-change`` stays out of the way."""
-    trees: list = []
 
     def run(base: Files, head: Files, *, with_test: bool = True, **ctx_kwargs):  # noqa: ANN202, ANN003
         if with_test:
             base, head = {**TEST_FILE, **base}, {**TOUCH_TEST, **head}
-        repo, _, _ = make_repo(tmp_path, base, head, title="change", name=f"repo{len(trees)}")
-        s = LocalGitSource(repo).snapshot()
-        trees.append(s.head)
-        return LogicAgent().review(ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head, **ctx_kwargs))
+        return LogicAgent().review(make_context(base, head, title="change", **ctx_kwargs))
 
-    yield run
-    for tree in trees:
-        tree.close()
+    return run
 
 
 def rules(verdict) -> dict[str, list]:  # noqa: ANN001
@@ -534,17 +525,13 @@ def accounts_to_bill(accounts):
 '''
 
 
-def test_added_clause_contradicting_the_title_is_inverted(tmp_path: Path) -> None:
+def test_added_clause_contradicting_the_title_is_inverted(make_context: Callable[..., ReviewContext]) -> None:
     head = BILL.replace('if account.plan != "free":', 'if account.plan != "free" and not account.active:')
     right = BILL.replace('if account.plan != "free":', 'if account.plan != "free" and account.active:')
 
     def run(text: str, title: str, body: str = "") -> dict[str, list]:
-        repo, _, _ = make_repo(tmp_path, {"src/run.py": BILL}, {"src/run.py": text}, title=title, body=body, name=f"r{len(list(tmp_path.iterdir()))}")
-        s = LocalGitSource(repo, title=title, body=body).snapshot()
-        try:
-            return rules(LogicAgent().review(ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head)))
-        finally:
-            s.close()
+        ctx = make_context({"src/run.py": BILL}, {"src/run.py": text}, title=title, body=body, pr_title=title, pr_body=body)
+        return rules(LogicAgent().review(ctx))
 
     wrong = run(head, "fix(billing): skip inactive accounts in the monthly run", "Only bill active ones.")
     assert [f.line for f in wrong["logic/inverted-condition"]] == [4]
@@ -647,17 +634,12 @@ def test_untested_change_is_major_when_its_existing_test_was_left_alone(review) 
     assert [f.severity for f in rules(other)["logic/untested-behaviour-change"]] == [Severity.minor]
 
 
-def test_stale_test_needs_a_behaviour_title_and_a_distinctive_name(tmp_path: Path) -> None:
+def test_stale_test_needs_a_behaviour_title_and_a_distinctive_name(make_context: Callable[..., ReviewContext]) -> None:
     base = {"src/search/rank.py": "def rank(results, query):\n    return sorted(results)\n\n\ndef open(p):\n    return p\n",
             "tests/test_rank.py": "from search.rank import open, rank\n\n\ndef test_by_score():\n    assert rank([], 'x') == open([])\n"}
 
     def severity(head_src: str, title: str) -> Severity:
-        repo, _, _ = make_repo(tmp_path, base, {"src/search/rank.py": head_src}, title=title, name=f"r{len(list(tmp_path.iterdir()))}")
-        s = LocalGitSource(repo, title=title).snapshot()
-        try:
-            v = LogicAgent().review(ReviewContext(pr=s.pr, diff=s.diff, base=s.base, head=s.head))
-        finally:
-            s.close()
+        v = LogicAgent().review(make_context(base, {"src/search/rank.py": head_src}, title=title, pr_title=title))
         return rules(v)["logic/untested-behaviour-change"][0].severity
 
     ranked = base["src/search/rank.py"].replace("sorted(results)", "sorted(results, reverse=True)")
