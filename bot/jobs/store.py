@@ -73,12 +73,9 @@ class Delivery:
     tasks: list[Task]
     note: str = ""
     body_sha256: str = field(init=False)
-    body_z: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Hash and compress in the thread that builds the delivery, not in the (single) writer.
         self.body_sha256 = hashlib.sha256(self.body).hexdigest()
-        self.body_z = zlib.compress(self.body, 1)
 
 
 @dataclass
@@ -232,7 +229,7 @@ class JobStore:
                     inactive = dict(conn.execute(_INACTIVE_INSTALLATIONS, {"ids": insts}).all()) if insts else {}
             rows.append({"delivery_id": delivery_id, "event": item.event[:100], "action": item.action or None,
                          "installation_id": item.installation_id, "repo": item.repo, "received_at": now,
-                         "body_sha256": item.body_sha256, "body": item.body_z if self.keep_bodies else None,
+                         "body_sha256": item.body_sha256, "body": zlib.compress(item.body, 1) if self.keep_bodies else None,
                          "note": note[:500], "jobs": len(outcome.job_ids)})
             outcomes.append(outcome)
         if rows:
