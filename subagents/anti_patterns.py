@@ -1,5 +1,7 @@
 """The ``anti_patterns`` sub-agent: the tree-sitter rule catalog (``rules/catalog``) run on the
-head revision of each changed file, reporting only matches that touch lines the PR adds.
+head revision of each changed file, reporting only matches that touch lines the PR adds, or that
+enclose a place where the PR only removed lines (a hunk with removals and no additions: deleting
+the ``return err`` from ``if err != nil { return err }`` leaves an empty error check).
 
 Deterministic and offline: parsing only, never importing or running the code under review.
 Each file is read once and parsed once; all rules of its language run in one query pass.
@@ -24,7 +26,7 @@ from collections import Counter
 
 from bot.core.catalog import Catalog, Match, Rule, default_catalog
 from bot.core.context import ReviewContext
-from bot.core.diff import FileChange
+from bot.core.diff import ChangeKind, FileChange, LineKind
 from bot.core.languages import language_for_path
 from bot.core.models import Finding
 from subagents._paths import is_code_path, is_test_path
@@ -49,7 +51,7 @@ _GENERATED_MARK = re.compile(rb"DO NOT EDIT|@generated\b")
 
 
 class AntiPatternsAgent(SubAgent):
-    """Reports catalog rule matches on added lines.
+    """Reports catalog rule matches on added lines, or enclosing lines that were only removed.
 
     ``catalog`` defaults to the packaged catalog (loaded and compiled once per process);
     ``max_file_bytes`` caps the size of a head file that is parsed.
@@ -87,11 +89,12 @@ class AntiPatternsAgent(SubAgent):
         checked = 0
         for change in ctx.text_files():
             added = sorted(change.changed_new_lines())
-            if not added:
+            gaps = _removal_gaps(change)
+            if not added and not gaps:
                 continue
             language = change.language or language_for_path(change.path)
             if language not in languages:
-                if is_code_path(change.path):
+                if added and is_code_path(change.path):
                     uncovered.append(change.path)
                 continue
             left = ctx.time_left()
@@ -112,7 +115,7 @@ class AntiPatternsAgent(SubAgent):
             matches = self.catalog.match(
                 language, data, path=change.path, rule_ids=enabled, is_test=is_test_path(change.path)
             )
-            findings.extend(self._findings(change, data, matches, added, capped))
+            findings.extend(self._findings(change, data, matches, added, gaps, capped))
             checked += 1
 
         if oversized:
@@ -134,9 +137,16 @@ class AntiPatternsAgent(SubAgent):
         return Analysis(findings=findings, confidence=confidence, truncated=truncated, notes=notes)
 
     def _findings(
-        self, change: FileChange, data: bytes, matches: list[Match], added: list[int], capped: Counter[str]
+        self,
+        change: FileChange,
+        data: bytes,
+        matches: list[Match],
+        added: list[int],
+        gaps: list[int],
+        capped: Counter[str],
     ) -> list[Finding]:
-        """Findings for matches overlapping ``added`` lines; over-cap counts go to ``capped``."""
+        """Findings for matches overlapping ``added`` lines or enclosing a removal gap (see
+        :func:`_removal_gaps`); over-cap counts go to ``capped``."""
         if not matches:
             return []
         lines = data.split(b"\n")
@@ -146,7 +156,7 @@ class AntiPatternsAgent(SubAgent):
         for m in matches:  # sorted by line: occurrence numbers are stable for a given file content
             text = lines[m.line - 1].decode("utf-8", "replace").strip() if m.line <= len(lines) else m.text
             seen[(m.rule_id, text)] += 1
-            if not _overlaps(added, m.line, m.end_line):
+            if not (_overlaps(added, m.line, m.end_line) or any(m.line <= g < m.end_line for g in gaps)):
                 continue
             rule = self.catalog.get(m.rule_id)
             if rule is None:  # pragma: no cover - matches only come from catalog rules
@@ -182,6 +192,31 @@ def _is_generated(path: str, data: bytes) -> bool:
     if _GENERATED_MARK.search(data[:1024]):
         return True
     return len(data) >= 4096 and len(data) / (data.count(b"\n") + 1) > 400
+
+
+def _removal_gaps(change: FileChange) -> list[int]:
+    """Head positions of removed-only blocks: for each run of removed lines in a hunk that adds
+    nothing, the head line just before the run (0 at the top of the file). The removed lines sat
+    between head lines ``g`` and ``g + 1``; a match spanning both encloses the removal. Empty for a
+    deleted file."""
+    if change.kind is ChangeKind.deleted:
+        return []
+    gaps: list[int] = []
+    for hunk in change.hunks:
+        if hunk.added() or not hunk.removed():
+            continue
+        # ``+c,0``: the removal comes after head line c; otherwise the hunk starts at head line c
+        prev = hunk.target_start if hunk.target_length == 0 else hunk.target_start - 1
+        in_run = False
+        for ln in hunk.lines:
+            if ln.kind is LineKind.removed:
+                if not in_run:
+                    gaps.append(prev)
+                in_run = True
+            else:
+                in_run = False
+                prev = ln.new_lineno if ln.new_lineno is not None else prev
+    return gaps
 
 
 def _overlaps(sorted_lines: list[int], start: int, end: int) -> bool:

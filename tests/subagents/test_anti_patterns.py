@@ -108,6 +108,34 @@ def test_multiline_match_is_reported_when_an_inner_line_is_added(review, agent: 
     assert [(f.rule_id, f.line, f.end_line) for f in findings] == [("QPY005", 2, 5)]
 
 
+GO_PUT = """\
+package cache
+
+func Put(dir, key string, value []byte) ([]byte, error) {
+	if err := Store(dir, key, value); err != nil {
+		return nil, err
+	}
+	if err := Flush(dir); err != nil {
+	}
+	return value, nil
+}
+"""
+
+
+def test_match_enclosing_a_removed_only_block_is_reported(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    # Deleting the ``return`` leaves an empty error check (QGO005) although no line was added.
+    head = GO_PUT.replace("\t\treturn nil, err\n", "")
+    findings = agent.analyze(review({"cache/cache.go": GO_PUT}, {"cache/cache.go": head})).findings
+    # The pre-existing empty check on lines 6-7 (head) encloses no change: not reported.
+    assert [(f.rule_id, f.line, f.end_line) for f in findings] == [("QGO005", 4, 5)]
+
+
+def test_removal_next_to_a_match_but_not_inside_it_is_not_reported(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    base = GO_PUT.replace("\treturn value, nil\n", "\tlog(dir)\n\treturn value, nil\n")
+    # ``log(dir)`` sat right after the pre-existing empty check: the removal touches it, not its inside.
+    assert agent.analyze(review({"cache/cache.go": base}, {"cache/cache.go": GO_PUT})).findings == []
+
+
 def test_assert_rule_skips_test_files(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     code = "def check(x):\n    assert x > 0\n    return x\n"
     ctx = review({"README.md": "hi\n"}, {"src/app/check.py": code, "tests/test_check.py": code})
