@@ -1,34 +1,163 @@
-"""Sensitive paths: which changed files touch CI, the bot's config, dependencies, infrastructure,
-migrations, authentication or cryptography. Pure (strings in, strings out).
+"""Sensitive paths: which changed files touch the bot's config, CI, CODEOWNERS, dependencies,
+infrastructure, migrations, authentication or cryptography. Pure (strings in, strings out).
 
-The policy engine has its own, configurable list (``sensitive_paths`` in ``rules/default_policy.yml``,
-matched by ``bot.policy.globs``); this module is the safety agent's fixed view and is kept
-consistent with (a superset of) that default list. Matching ignores case: under-matching
-(``dockerfile`` vs ``Dockerfile``) would let a sensitive change through.
+This module is the single source of truth for the built-in categories: the policy gate
+``paths.sensitive`` (``bot.policy.predicates.paths``) and the safety agent both call
+:func:`classify_path` / :func:`explain_path`; a policy can only switch built-in categories off
+(``sensitive_paths.categories``) or add globs of its own (``sensitive_paths.extra``).
 
-Glob syntax (the gitignore subset used by the policy): a pattern without ``/`` matches a file or
-directory *name* at any depth; a pattern with ``/`` is anchored at the repository root; ``**``
-spans directories; a matching directory covers everything below it.
+How a path is classified (matching ignores case: under-matching ``dockerfile`` vs ``Dockerfile``
+would let a sensitive change through):
+
+- ``bot_config``, ``ci``, ``codeowners``, ``dependencies``, ``infrastructure``, ``migrations``:
+  the globs of :data:`SENSITIVE_CATEGORIES`. GitHub's community files under ``.github/`` (issue
+  and pull-request templates, ``CONTRIBUTING``, ``SECURITY``, ``FUNDING.yml`` ...; see
+  :data:`CI_EXEMPT`) are not CI: nothing runs them. Dependency manifests, infrastructure files
+  and migrations inside test fixtures (:data:`FIXTURE_DIRS`, ``tests/data/``) are test data.
+- ``auth`` and ``crypto`` *code*: the directory globs ``**/auth/**`` and ``**/security/**``,
+  and words of directory names and file stems (:data:`AUTH_WORDS`, :data:`CRYPTO_WORDS`,
+  :data:`CRYPTO_DIR_WORDS`). Names are split into words on separators and camelCase, so
+  ``tokenize.py`` is not ``token`` and ``author.py`` is not ``auth``. Tests (:func:`is_test_path`)
+  and documentation (:func:`is_doc_path`) are not auth or crypto code: ``tests/test_auth.py``,
+  ``SECURITY.md`` and ``docs/advanced/ssl.md`` are not sensitive. ``token``/``tokens`` in a
+  parsing context (a directory named like :data:`PARSER_DIR_WORDS`, e.g. ``pgen2/token.py``)
+  name lexer tokens, not credentials.
+- ``crypto`` *material*: key, keystore and environment files (:data:`KEY_MATERIAL_GLOBS`), at any
+  depth, tests included.
+
+Glob syntax (gitignore-like, the one the policy uses too, see :func:`glob_to_regex`): a pattern
+without ``/`` matches a file or directory *name* at any depth; a pattern with a leading or inner
+``/`` is anchored at the repository root; ``**`` spans directories; ``*``, ``?``, ``[abc]``,
+``[!abc]`` within one segment; a matching directory covers everything below it.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+# --- glob semantics (shared with bot.policy.globs) -----------------------------------------------
+
+
+class GlobError(ValueError):
+    """A pattern cannot be compiled (empty, or an unterminated ``[``)."""
+
+
+def _segment_regex(seg: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(seg):
+        c = seg[i]
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            start = i + 1
+            if seg[start : start + 1] == "!":
+                start += 1
+            if seg[start : start + 1] == "]":
+                start += 1  # a ']' right after '[' or '[!' is a literal member of the set
+            j = seg.find("]", start)
+            if j < 0:
+                raise GlobError(f"unterminated '[' in {seg!r}")
+            body = seg[i + 1 : j]
+            negate = body.startswith("!")
+            if negate:
+                body = body[1:]
+            body = body.replace("\\", "\\\\").replace("^", "\\^")
+            out.append(f"[{'^/' if negate else ''}{body}]")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def glob_to_regex(pattern: str) -> str:
+    """Translate one glob to an anchored regular expression (no flags) over POSIX paths.
+
+    Raises :class:`GlobError` for an empty pattern or an unterminated ``[``. Directory coverage
+    (a matching directory covers what is below it) is the caller's job: match the path and each
+    of its parent directories (see :func:`path_and_parents`).
+    """
+    pat = pattern.strip().rstrip("/")
+    anchored = "/" in pat  # a leading or middle slash anchors, a trailing one does not
+    pat = pat.lstrip("/")
+    if not pat:
+        raise GlobError(f"empty glob {pattern!r}")
+    parts: list[str] = []
+    segments = pat.split("/")
+    for idx, seg in enumerate(segments):
+        last = idx == len(segments) - 1
+        if seg == "**":
+            # '**' as a whole segment: any number of directories (zero included).
+            parts.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        parts.append(_segment_regex(seg) + ("" if last else "/"))
+    body = "".join(parts)
+    if not anchored:
+        body = "(?:[^/]+/)*" + body
+    return "^" + body + "$"
+
+
+def compile_glob(pattern: str) -> re.Pattern[str]:
+    """:func:`glob_to_regex` compiled case-insensitively. Raises :class:`GlobError`."""
+    return re.compile(glob_to_regex(pattern), re.IGNORECASE)
+
+
+def normalize_path(path: str) -> str:
+    """A repository-relative POSIX path without leading ``/`` or ``./`` and without empty segments."""
+    p = path.strip().strip("/")
+    while p.startswith("./"):
+        p = p[2:]
+    return "/".join(s for s in p.split("/") if s)
+
+
+def path_and_parents(path: str) -> list[str]:
+    """``a/b/c.py`` -> ``["a/b/c.py", "a/b", "a"]`` (normalized; empty for an empty path)."""
+    segs = normalize_path(path).split("/") if normalize_path(path) else []
+    return ["/".join(segs[:i]) for i in range(len(segs), 0, -1)]
+
+
+def matches_glob(path: str, glob: str) -> bool:
+    """True when ``path`` or one of its parent directories matches ``glob`` (case-insensitive)."""
+    rx = compile_glob(glob)
+    return any(rx.match(c) for c in path_and_parents(path))
+
+
+# --- categories -------------------------------------------------------------------------------
+
+CATEGORIES: tuple[str, ...] = (
+    "bot_config", "ci", "codeowners", "dependencies", "infrastructure", "migrations", "auth", "crypto",
+)
+"""Built-in categories in report order. ``bot_config`` can never be switched off (DESIGN.md,
+"Security invariants": PRs that touch the bot's config are never auto-approved)."""
+
+ALWAYS_SENSITIVE: frozenset[str] = frozenset({"bot_config"})
+"""Categories that every caller checks, whatever a policy says."""
 
 SENSITIVE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "ci": (
-        ".github/**", ".gitlab-ci.yml", ".gitlab/**", ".circleci/**", ".buildkite/**", ".travis.yml",
-        "azure-pipelines*.yml", "bitbucket-pipelines.yml", "Jenkinsfile*", ".pre-commit-config.yaml",
-    ),
     "bot_config": (".quorum.yml", ".quorum.yaml"),
+    "ci": (
+        # They run with the repository's secrets, or in other people's pipelines (pre-commit
+        # hooks and actions published from this repository).
+        ".github/**", ".gitlab-ci.yml", ".gitlab/**", ".circleci/**", ".buildkite/**", ".travis.yml",
+        "azure-pipelines*.yml", "bitbucket-pipelines.yml", "Jenkinsfile*", "appveyor.yml", ".appveyor.yml",
+        ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "action.yml", "action.yaml",
+        ".readthedocs.yml", ".readthedocs.yaml", "readthedocs.yml", "readthedocs.yaml",
+    ),
     "codeowners": ("CODEOWNERS",),
     "dependencies": (
-        "pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt", "**/requirements/*.txt",
-        "constraints*.txt", "Pipfile*", "poetry.lock", "uv.lock", "package.json", "package-lock.json",
-        "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "pnpm-workspace.yaml", "bun.lock*", ".npmrc",
-        ".yarnrc*", "go.mod", "go.sum", "go.work*", "Cargo.toml", "Cargo.lock", "Gemfile*", "*.gemspec",
-        "pom.xml", "build.gradle*", "settings.gradle*", "gradle/wrapper/**", "composer.json", "composer.lock",
+        "pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt", "requirements*.in",
+        "**/requirements/*.txt", "**/requirements/*.in", "constraints*.txt", "Pipfile*", "poetry.lock",
+        "uv.lock", "pdm.lock", "pylock*.toml", "environment.yml", "environment.yaml", "package.json",
+        "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "pnpm-workspace.yaml",
+        "bun.lock*", ".npmrc", ".yarnrc*", "go.mod", "go.sum", "go.work*", "Cargo.toml", "Cargo.lock",
+        "Gemfile*", "*.gemspec", "pom.xml", "build.gradle*", "settings.gradle*", "gradle/wrapper/**",
+        "composer.json", "composer.lock",
     ),
     "infrastructure": (
         "Dockerfile*", "*.dockerfile", ".dockerignore", "docker-compose*", "compose.yml", "compose.yaml",
@@ -37,10 +166,30 @@ SENSITIVE_CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
     "migrations": ("**/migrations/**", "**/alembic/**", "*.sql"),
     "auth": ("**/auth/**", "**/security/**"),
-    "crypto": ("*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", ".env", ".env.*"),
+    "crypto": (),
 }
 """Category -> globs. ``auth`` and ``crypto`` are further matched by words in path names (see
-:data:`AUTH_WORDS` and :data:`CRYPTO_WORDS`)."""
+:data:`AUTH_WORDS`, :data:`CRYPTO_WORDS`) and ``crypto`` by :data:`KEY_MATERIAL_GLOBS`."""
+
+KEY_MATERIAL_GLOBS: tuple[str, ...] = (
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", ".env", ".env.*",
+)
+"""Key, certificate, keystore and environment files: category ``crypto`` wherever they are."""
+
+CI_EXEMPT: tuple[str, ...] = (
+    ".github/ISSUE_TEMPLATE/**", ".github/DISCUSSION_TEMPLATE/**", ".github/PULL_REQUEST_TEMPLATE/**",
+    ".github/ISSUE_TEMPLATE.*", ".github/PULL_REQUEST_TEMPLATE.*", ".github/CODE_OF_CONDUCT.*",
+    ".github/CONTRIBUTING.*", ".github/SECURITY.*", ".github/SUPPORT.*", ".github/GOVERNANCE.*",
+    ".github/FUNDING.yml",
+)
+"""GitHub community files under ``.github/``: templates and documents GitHub shows to people;
+no workflow runs them, so they are not ``ci``. Matching is case-insensitive."""
+
+FIXTURE_DIRS: frozenset[str] = frozenset({"fixtures", "__fixtures__", "testdata", "test_data", "__snapshots__"})
+"""Directory names of test data: a manifest, Dockerfile or migration below one (or below
+``tests/data/``) is a fixture of the test suite, not the repository's own."""
+
+FIXTURE_EXEMPT_CATEGORIES: frozenset[str] = frozenset({"dependencies", "infrastructure", "migrations"})
 
 AUTH_WORDS: frozenset[str] = frozenset({
     "auth", "authn", "authz", "authenticate", "authentication", "authenticator", "authorize",
@@ -53,10 +202,12 @@ AUTH_WORDS: frozenset[str] = frozenset({
 CRYPTO_WORDS: frozenset[str] = frozenset({
     "crypto", "cryptography", "crypt", "cipher", "ciphers", "encrypt", "encryption", "decrypt",
     "decryption", "tls", "ssl", "jwt", "jwks", "jws", "jwe", "secret", "secrets", "password",
-    "passwords", "passwd", "token", "tokens", "hmac", "signing", "signature", "keystore", "kms",
+    "passwords", "passwd", "token", "tokens", "hmac", "signing", "signer", "keystore", "kms",
     "vault", "pki", "cert", "certs", "certificate", "certificates",
 })
-"""Words of a file stem that put a path in category ``crypto``."""
+"""Words of a file stem that put a path in category ``crypto``. ``signature`` is not one of them:
+it names function signatures far more often than cryptographic ones (pydantic's
+``_internal/_signature.py``)."""
 
 CRYPTO_DIR_WORDS: frozenset[str] = frozenset({
     "crypto", "cryptography", "cipher", "ciphers", "tls", "ssl", "jwt", "pki", "certs", "certificates",
@@ -65,10 +216,53 @@ CRYPTO_DIR_WORDS: frozenset[str] = frozenset({
 """Words of a directory name that put everything below it in category ``crypto`` (``tokens/`` is
 left out: front-end design tokens)."""
 
+TOKEN_WORDS: frozenset[str] = frozenset({"token", "tokens"})
+PARSER_DIR_WORDS: frozenset[str] = frozenset({
+    "lexer", "lexers", "lexing", "parser", "parsers", "parsing", "grammar", "grammars", "pgen", "pgen2",
+    "tokenizer", "tokenizers", "syntax", "compiler",
+})
+"""Directory words under which ``token``/``tokens`` name lexer tokens (``blib2to3/pgen2/token.py``)."""
+
+_TEST_RE = re.compile(
+    r"(^|/)(tests?|testing|__tests__|spec|specs|testdata|test_data|fixtures|__fixtures__|__mocks__)/"
+    r"|(^|/)test_[^/]*\.py$|_test\.(py|go)$|(^|/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$"
+    r"|(^|/)src/test/",
+    re.IGNORECASE,
+)
+_DOC_EXTS = frozenset({
+    ".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".rdoc", ".textile", ".org", ".png", ".jpg", ".jpeg",
+    ".gif", ".svg", ".ico", ".webp",
+})
+_DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples", "changelog.d", "changes", "news",
+                       ".changeset"})
+
+
+def is_test_path(path: str) -> bool:
+    """Tests and test data: ``tests/``, ``spec/``, ``fixtures/``, ``test_*.py``, ``*_test.go``,
+    ``conftest.py``, ``*.spec.ts``, ``src/test/`` (Maven) ..."""
+    return bool(_TEST_RE.search(normalize_path(path)))
+
+
+def is_doc_path(path: str) -> bool:
+    """Documentation: Markdown, reST, AsciiDoc and image files, and anything below ``docs/``,
+    ``examples/``, ``changes/``, ``news/`` and similar directories."""
+    p = normalize_path(path)
+    if posixpath.splitext(p)[1].lower() in _DOC_EXTS:
+        return True
+    return any(seg.lower() in _DOC_DIRS for seg in p.split("/")[:-1])
+
+
+def _is_fixture(p: str) -> bool:
+    segs = [s.lower() for s in p.split("/")[:-1]]
+    if any(s in FIXTURE_DIRS for s in segs):
+        return True
+    return any(a in ("test", "tests") and b == "data" for a, b in zip(segs, segs[1:], strict=False))
+
+
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
-def _words(name: str) -> set[str]:
+def name_words(name: str) -> set[str]:
     """Lower-case words of a name: split on ``_ - . space`` and camelCase (``OAuthClient`` ->
     ``{"o", "auth", "client", "oauthclient"}``: each separator-delimited part is kept whole too)."""
     out: set[str] = set()
@@ -80,64 +274,111 @@ def _words(name: str) -> set[str]:
     return out
 
 
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    """Compile a glob (see the module docstring) to a case-insensitive regex over a full path."""
-    pat = glob.strip().lstrip("/").rstrip("/")
-    anchored = "/" in pat
-    parts: list[str] = []
-    segments = pat.split("/")
-    for idx, seg in enumerate(segments):
-        last = idx == len(segments) - 1
-        if seg == "**":
-            parts.append(".*" if last else "(?:[^/]+/)*")
-            continue
-        rx = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in seg)
-        parts.append(rx + ("" if last else "/"))
-    body = "".join(parts)
-    if not anchored:
-        body = "(?:[^/]+/)*" + body
-    # A matching directory covers everything below it.
-    return re.compile("^" + body + "(?:/.*)?$", re.IGNORECASE)
+class SensitiveMatch(NamedTuple):
+    """Why a path is sensitive: its ``category`` and the ``rule`` that matched, e.g.
+    ``"glob .github/**"`` or ``"word 'auth' in a directory name"``."""
+
+    category: str
+    rule: str
 
 
-_COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {
-    cat: tuple(_glob_regex(g) for g in globs) for cat, globs in SENSITIVE_CATEGORIES.items()
+_COMPILED: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    cat: tuple((g, compile_glob(g)) for g in globs) for cat, globs in SENSITIVE_CATEGORIES.items()
 }
+_KEY_MATERIAL = tuple((g, compile_glob(g)) for g in KEY_MATERIAL_GLOBS)
+_CI_EXEMPT = tuple(compile_glob(g) for g in CI_EXEMPT)
 
 
-def classify_path(path: str) -> list[str]:
-    """Sensitive categories of ``path`` (POSIX, repository-relative), in the order of
-    :data:`SENSITIVE_CATEGORIES`; empty when the path is not sensitive.
+def _first_glob(candidates: list[str], globs: Iterable[tuple[str, re.Pattern[str]]]) -> str | None:
+    for glob, rx in globs:
+        if any(rx.match(c) for c in candidates):
+            return glob
+    return None
 
-    ``auth``: a glob above, or a directory name / file stem containing a word of
-    :data:`AUTH_WORDS` (``src/oauth/client.py``, ``user_login.ts``, ``AuthService.java``; not
-    ``author.py``). ``crypto``: a glob above, a file stem containing a word of
-    :data:`CRYPTO_WORDS` (``jwt_utils.py``, ``tls.go``, ``secrets.yaml``) or a directory name
-    containing a word of :data:`CRYPTO_DIR_WORDS` (``pkg/crypto/aes.go``).
-    """
-    p = path.strip().lstrip("/")
-    if p.startswith("./"):
-        p = p[2:]
-    if not p:
-        return []
-    cats = [cat for cat, rxs in _COMPILED.items() if any(rx.match(p) for rx in rxs)]
-    segments = p.split("/")
-    stem = posixpath.splitext(segments[-1])[0] if not segments[-1].startswith(".") else segments[-1]
-    stem_words = _words(stem)
+
+def _word_rule(segments: list[str]) -> tuple[str | None, str | None]:
+    """``(auth rule, crypto rule)`` from the words of the directory names and the file stem."""
+    last = segments[-1]
+    stem = last if last.startswith(".") else posixpath.splitext(last)[0]
+    stem_words = name_words(stem)
     dir_words: set[str] = set()
     for seg in segments[:-1]:
-        dir_words |= _words(seg)
-    if "auth" not in cats and (stem_words | dir_words) & AUTH_WORDS:
-        cats.append("auth")
-    if "crypto" not in cats and (stem_words & CRYPTO_WORDS or dir_words & CRYPTO_DIR_WORDS):
-        cats.append("crypto")
-    order = list(SENSITIVE_CATEGORIES)
-    return sorted(set(cats), key=order.index)
+        dir_words |= name_words(seg)
+    auth = None
+    if hit := sorted(dir_words & AUTH_WORDS):
+        auth = f"word '{hit[0]}' in a directory name"
+    elif hit := sorted(stem_words & AUTH_WORDS):
+        auth = f"word '{hit[0]}' in the file name"
+    crypto_stem = stem_words & CRYPTO_WORDS
+    if dir_words & PARSER_DIR_WORDS:
+        crypto_stem -= TOKEN_WORDS
+    crypto = None
+    if hit := sorted(dir_words & CRYPTO_DIR_WORDS):
+        crypto = f"word '{hit[0]}' in a directory name"
+    elif hit := sorted(crypto_stem):
+        crypto = f"word '{hit[0]}' in the file name"
+    return auth, crypto
 
 
-def matches_glob(path: str, glob: str) -> bool:
-    """True when ``path`` matches ``glob`` under this module's glob semantics (case-insensitive)."""
-    return _glob_regex(glob).match(path.strip().lstrip("/")) is not None
+def explain_path(path: str, categories: Iterable[str] | None = None) -> list[SensitiveMatch]:
+    """Why ``path`` (POSIX, repository-relative) is sensitive: one :class:`SensitiveMatch` per
+    category, in :data:`CATEGORIES` order; empty when it is not.
+
+    ``categories`` limits the check to those built-in categories (None: all of them); the
+    :data:`ALWAYS_SENSITIVE` ones are always checked. Unknown names raise ``ValueError``.
+    """
+    wanted = set(CATEGORIES) if categories is None else set(categories)
+    unknown = wanted - set(CATEGORIES)
+    if unknown:
+        raise ValueError(f"unknown sensitive categories: {', '.join(sorted(unknown))} (valid: {', '.join(CATEGORIES)})")
+    wanted |= ALWAYS_SENSITIVE
+    p = normalize_path(path)
+    if not p:
+        return []
+    candidates = path_and_parents(p)
+    segments = p.split("/")
+    fixture = _is_fixture(p)
+    code_exempt = is_test_path(p) or is_doc_path(p)
+    out: list[SensitiveMatch] = []
+    word_auth, word_crypto = _word_rule(segments) if not code_exempt else (None, None)
+    for cat in CATEGORIES:
+        if cat not in wanted:
+            continue
+        rule: str | None = None
+        if cat in ("auth", "crypto"):
+            if not code_exempt and (glob := _first_glob(candidates, _COMPILED[cat])):
+                rule = f"glob {glob}"
+            elif cat == "auth" and word_auth:
+                rule = word_auth
+            elif cat == "crypto" and (glob := _first_glob(candidates, _KEY_MATERIAL)):
+                rule = f"glob {glob}"
+            elif cat == "crypto" and word_crypto:
+                rule = word_crypto
+        elif not (fixture and cat in FIXTURE_EXEMPT_CATEGORIES):
+            glob = _first_glob(candidates, _COMPILED[cat])
+            if glob and cat == "ci" and any(rx.match(p) for rx in _CI_EXEMPT):
+                glob = None
+            if glob:
+                rule = f"glob {glob}"
+        if rule:
+            out.append(SensitiveMatch(cat, rule))
+    return out
 
 
-__all__ = ["AUTH_WORDS", "CRYPTO_DIR_WORDS", "CRYPTO_WORDS", "SENSITIVE_CATEGORIES", "classify_path", "matches_glob"]
+def classify_path(path: str, categories: Iterable[str] | None = None) -> list[str]:
+    """Sensitive categories of ``path`` (POSIX, repository-relative), in :data:`CATEGORIES`
+    order; empty when the path is not sensitive. See :func:`explain_path` (same arguments).
+
+    Examples: ``.github/workflows/ci.yml`` -> ``["ci"]``; ``src/oauth/client.py``,
+    ``AuthService.java`` -> ``["auth"]``; ``lib/jwt_utils.py`` -> ``["crypto"]``;
+    ``author.py``, ``tokenize.py``, ``tests/test_auth.py``, ``docs/security.md`` -> ``[]``.
+    """
+    return [m.category for m in explain_path(path, categories)]
+
+
+__all__ = [
+    "ALWAYS_SENSITIVE", "AUTH_WORDS", "CATEGORIES", "CI_EXEMPT", "CRYPTO_DIR_WORDS", "CRYPTO_WORDS",
+    "FIXTURE_DIRS", "KEY_MATERIAL_GLOBS", "PARSER_DIR_WORDS", "SENSITIVE_CATEGORIES", "GlobError",
+    "SensitiveMatch", "classify_path", "compile_glob", "explain_path", "glob_to_regex", "is_doc_path",
+    "is_test_path", "matches_glob", "name_words", "normalize_path", "path_and_parents",
+]

@@ -8,7 +8,7 @@ The tree (palantir/policy-bot's shape)::
         diff      diff.non_empty, diff.changed_lines, diff.files, diff.split, diff.truncated
         paths     paths.sensitive, paths.special_files
         verdicts  verdicts.present, .abstain, .block, .concern, .confidence, .risk, .truncated
-        findings  findings.critical, findings.prompt_injection
+        findings  findings.critical, findings.prompt_injection, findings.hold_rules, findings.minor
         pr        pr.draft, pr.human_review, pr.author, pr.checks
 
 Every condition is an auto-approval gate; some also ask for a stronger action when they fail

@@ -15,19 +15,35 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from bot.core.models import AGENT_NAMES, Action
-from bot.policy.globs import GlobError, glob_to_regex
+from bot.core.sensitive import ALWAYS_SENSITIVE, CATEGORIES, GlobError, glob_to_regex
 
 ACTION_CHOICES: tuple[str, ...] = ("comment", "needs_human", "request_changes")
 """What a condition may ask for; ``approve`` is never one of them."""
 
 BOT_CONFIG_GLOBS: tuple[str, ...] = (".quorum.yml", ".quorum.yaml")
 """Always sensitive, whatever the policy says: a PR that changes the bot's config is never auto-approved
-(DESIGN.md, "Security invariants")."""
+(DESIGN.md, "Security invariants"). Matched by :mod:`bot.core.sensitive` (category ``bot_config``)."""
+
+RULE_SELECTOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*/?$")
+"""A rule id (``logic/untested-behaviour-change``, ``QPY004``) or a prefix ending in ``/`` (``logic/``)."""
+
+
+def rule_selected(rule_id: str, selectors: list[str]) -> str | None:
+    """The first selector of ``selectors`` that selects ``rule_id``: equal to it, or a prefix
+    ending in ``/`` that it starts with (``logic/`` selects ``logic/removed-guard``, and an LLM
+    layer's ``logic/llm-...`` too). Case-insensitive. None when none does."""
+    rid = rule_id.casefold()
+    for sel in selectors:
+        s = sel.casefold()
+        if rid == s or (s.endswith("/") and rid.startswith(s)):
+            return sel
+    return None
 
 FAIL_CLOSED_CONDITIONS: tuple[str, ...] = ("abstention", "truncation", "prompt_injection")
 """Conditions whose action may never be ``approve`` (DESIGN.md, "Fail closed")."""
@@ -38,10 +54,18 @@ class _Strict(BaseModel):
 
 
 class AutoApprove(_Strict):
-    """Gates that must all hold for an approval. Sizes count lines (additions + deletions) and files."""
+    """Gates that must all hold for an approval. Sizes count lines (additions + deletions) and files.
+
+    ``hold_rules``: rule ids, or prefixes ending in ``/``, whose findings hold an approval back
+    whatever their severity (see :func:`rule_selected`). ``max_minor_findings``: at most this many
+    findings of severity ``minor`` (None: no cap; ``major`` and ``critical`` ones already turn a
+    verdict into ``concern`` or ``block``).
+    """
 
     max_changed_lines: int = Field(ge=0)
     max_files: int = Field(ge=0)
+    max_minor_findings: int | None = Field(ge=0)
+    hold_rules: list[str]
     min_confidence: float = Field(ge=0.0, le=1.0)
     max_risk: float = Field(ge=0.0, le=1.0)
     required_agents: list[str] = Field(min_length=1)
@@ -58,6 +82,20 @@ class AutoApprove(_Strict):
             if name not in AGENT_NAMES:
                 raise ValueError(f"unknown agent {name!r} (valid: {', '.join(AGENT_NAMES)})")
         return [a for a in AGENT_NAMES if a in value]
+
+    @field_validator("hold_rules")
+    @classmethod
+    def _rule_selectors(cls, value: list[str]) -> list[str]:
+        out = set()
+        for sel in value:
+            s = sel.strip()
+            if not RULE_SELECTOR_RE.match(s):
+                raise ValueError(
+                    f"{sel!r} is not a rule id or a rule-id prefix ending in '/' "
+                    "(e.g. logic/untested-behaviour-change, logic/, QPY004)"
+                )
+            out.add(s)
+        return sorted(out)
 
     @field_validator("excluded_authors")
     @classmethod
@@ -171,29 +209,48 @@ class Agents(_Strict):
         return {a: json.loads(json.dumps(self.get(a).options)) for a in AGENT_NAMES}
 
 
-class Policy(_Strict):
-    """A validated, immutable policy.
+class SensitiveCategories(_Strict):
+    """Built-in sensitive-path categories of :mod:`bot.core.sensitive`, each switched on (true) or
+    off (false). ``bot_config`` cannot be switched off."""
 
-    ``schema_version`` is the YAML's top-level ``version`` key (always 1). :attr:`version` is the
-    content hash ``"sha256:<hex>"`` of the canonical policy (sorted-keys JSON of the validated,
-    normalized, merged policy): equal effective policies have equal versions.
-    ``sensitive_paths`` maps a category name (free text, e.g. ``dependencies``) to its globs.
-    """
+    bot_config: bool
+    ci: bool
+    codeowners: bool
+    dependencies: bool
+    infrastructure: bool
+    migrations: bool
+    auth: bool
+    crypto: bool
 
-    schema_version: Literal[1] = Field(alias="version")
-    auto_approve: AutoApprove
-    large_diff: LargeDiff
-    sensitive_paths: dict[str, list[str]]
-    actions: Actions
-    agents: Agents
+    @model_validator(mode="after")
+    def _always_on(self) -> SensitiveCategories:
+        for name in ALWAYS_SENSITIVE:
+            if not getattr(self, name):
+                raise ValueError(
+                    f"{name} cannot be false: a pull request that changes the bot's own configuration "
+                    "is never auto-approved"
+                )
+        return self
 
-    _version: str = PrivateAttr(default="")
+    def enabled(self) -> list[str]:
+        """The switched-on categories, in :data:`bot.core.sensitive.CATEGORIES` order."""
+        return [c for c in CATEGORIES if getattr(self, c)]
 
-    @field_validator("sensitive_paths")
+
+class SensitivePaths(_Strict):
+    """``categories``: the built-in categories on or off; ``extra``: more globs, by a category
+    name of the policy's choice (shown in explanations). Glob syntax: :mod:`bot.policy.globs`."""
+
+    categories: SensitiveCategories
+    extra: dict[str, list[str]]
+
+    @field_validator("extra")
     @classmethod
     def _globs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for category, globs in sorted(value.items()):
+            if not category.strip():
+                raise ValueError("a category name cannot be empty")
             cleaned = sorted({g.strip() for g in globs})
             for g in cleaned:
                 try:
@@ -203,6 +260,24 @@ class Policy(_Strict):
             if cleaned:  # an empty category is the same policy as no category
                 out[category] = cleaned
         return out
+
+
+class Policy(_Strict):
+    """A validated, immutable policy.
+
+    ``schema_version`` is the YAML's top-level ``version`` key (always 1). :attr:`version` is the
+    content hash ``"sha256:<hex>"`` of the canonical policy (sorted-keys JSON of the validated,
+    normalized, merged policy): equal effective policies have equal versions.
+    """
+
+    schema_version: Literal[1] = Field(alias="version")
+    auto_approve: AutoApprove
+    large_diff: LargeDiff
+    sensitive_paths: SensitivePaths
+    actions: Actions
+    agents: Agents
+
+    _version: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _digest(self) -> Policy:
@@ -223,7 +298,6 @@ class Policy(_Strict):
         """``"sha256:"`` + 64 hex digits over :meth:`canonical_json`."""
         return self._version
 
-    def sensitive_globs(self) -> list[tuple[str, str]]:
-        """``(category, glob)`` pairs to check, the fixed bot-config globs first (never removable)."""
-        fixed = [("bot_config", g) for g in BOT_CONFIG_GLOBS]
-        return fixed + [(cat, g) for cat, globs in self.sensitive_paths.items() for g in globs]
+    def extra_sensitive_globs(self) -> list[tuple[str, str]]:
+        """``(category, glob)`` pairs of ``sensitive_paths.extra``, by category name."""
+        return [(cat, g) for cat, globs in self.sensitive_paths.extra.items() for g in globs]

@@ -1,4 +1,4 @@
-"""Tests for bot.core.sensitive.classify_path."""
+"""Tests for bot.core.sensitive: the one classifier of sensitive paths (policy gate and safety agent)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.sensitive import SENSITIVE_CATEGORIES, classify_path, matches_glob
+from bot.core.sensitive import CATEGORIES, SENSITIVE_CATEGORIES, SensitiveMatch, classify_path, explain_path, matches_glob
 
 
 @pytest.mark.parametrize(
@@ -76,16 +76,61 @@ def test_classify_sensitive(path: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     "path",
     ["src/app.py", "README.md", "docs/index.md", "src/author.py", "src/tokenizer.py", "lib/authority_map.go",
-     "tests/test_parser.py", "src/packages.py", "", "src/makefile_parser.py"],
+     "tests/test_parser.py", "src/packages.py", "", "src/makefile_parser.py",
+     # word-based, not substrings; lexer tokens are not credentials
+     "src/blib2to3/pgen2/tokenize.py", "src/blib2to3/pgen2/token.py", "lib/parser/tokens.py",
+     # tests and docs are not auth/crypto code
+     "tests/client/test_auth.py", "tests/utils/test_password_manager.py", "tests/auth/test_login.py",
+     "SECURITY.md", "docs/security.rst", "docs/advanced/ssl.md", "examples/tutorial/flaskr/auth.py",
+     "docs/examples/types_secret_types.py", "static/img/login.png",
+     # function signatures are not cryptographic ones
+     "pydantic/_internal/_signature.py",
+     # GitHub community files are not CI
+     ".github/ISSUE_TEMPLATE/bug_report.md", ".github/ISSUE_TEMPLATE/config.yml", ".github/PULL_REQUEST_TEMPLATE.md",
+     ".github/pull_request_template.md", ".github/CODE_OF_CONDUCT.md", ".github/SECURITY.md", ".github/FUNDING.yml",
+     # manifests in test fixtures are test data
+     "tests/fixtures/sample_project/pyproject.toml", "tests/data/include_exclude_tests/pyproject.toml",
+     "pkg/testdata/go.mod"],
 )
 def test_classify_not_sensitive(path: str) -> None:
-    assert classify_path(path) == []
+    assert classify_path(path) == [], explain_path(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (".pre-commit-hooks.yaml", ["ci"]),  # runs in other people's pre-commit (black #3940)
+        (".pre-commit-config.yaml", ["ci"]),
+        ("action.yml", ["ci"]),
+        (".github/actions/setup/action.yaml", ["ci"]),
+        (".github/workflows/docs.yml", ["ci"]),
+        (".github/dependabot.yml", ["ci"]),
+        (".readthedocs.yaml", ["ci"]),
+        ("docs/requirements.txt", ["dependencies"]),  # pins the doc build's tools: still a manifest
+        ("requirements/tests.in", ["dependencies"]),
+        ("tests/requirements.txt", ["dependencies"]),  # installed in CI
+        ("pdm.lock", ["dependencies"]),
+        ("httpx/_auth.py", ["auth"]),
+        ("src/poetry/utils/authenticator.py", ["auth"]),
+        ("src/flask/sessions.py", ["auth"]),
+        ("src/poetry/utils/password_manager.py", ["crypto"]),
+        ("app/tokens.py", ["crypto"]),  # not in a parsing context: credentials
+        ("api/TokenStore.java", ["crypto"]),
+        ("itsdangerous/signer.py", ["crypto"]),
+        ("tests/fixtures/server.key", ["crypto"]),  # key material counts anywhere
+        ("tests/test_apps/.env", ["crypto"]),
+        ("tests/.quorum.yml", ["bot_config"]),
+    ],
+)
+def test_classify_more_sensitive(path: str, expected: list[str]) -> None:
+    assert classify_path(path) == expected
 
 
 def test_categories_are_the_documented_ones() -> None:
-    assert set(SENSITIVE_CATEGORIES) == {
-        "ci", "bot_config", "codeowners", "dependencies", "infrastructure", "migrations", "auth", "crypto"
-    }
+    assert CATEGORIES == (
+        "bot_config", "ci", "codeowners", "dependencies", "infrastructure", "migrations", "auth", "crypto"
+    )
+    assert set(SENSITIVE_CATEGORIES) == set(CATEGORIES)
 
 
 def test_glob_semantics() -> None:
@@ -94,13 +139,28 @@ def test_glob_semantics() -> None:
     assert matches_glob("a/b/Dockerfile.dev", "Dockerfile*")
     assert matches_glob("x/k8s/y/z.yaml", "**/k8s/**")
     assert not matches_glob("x/k8sfoo/z.yaml", "**/k8s/**")
+    assert matches_glob("src/auth/jwt.py", "**/auth")  # a matching directory covers what is below it
+    assert matches_glob("./a.PY", "*.py")
 
 
-def test_consistent_with_default_policy() -> None:
-    """Every glob of the default policy's sensitive_paths is also sensitive here."""
+def test_explain_names_the_rule() -> None:
+    assert explain_path("src/user_login.py") == [SensitiveMatch("auth", "word 'login' in the file name")]
+    assert explain_path("pkg/crypto/aes.go") == [SensitiveMatch("crypto", "word 'crypto' in a directory name")]
+    assert explain_path(".github/CODEOWNERS") == [
+        SensitiveMatch("ci", "glob .github/**"), SensitiveMatch("codeowners", "glob CODEOWNERS")
+    ]
+
+
+def test_categories_can_be_limited_but_bot_config_always_counts() -> None:
+    assert classify_path(".github/CODEOWNERS", ["codeowners"]) == ["codeowners"]
+    assert classify_path(".github/workflows/x.yml", []) == []
+    assert classify_path(".quorum.yml", []) == ["bot_config"]
+    with pytest.raises(ValueError, match="unknown sensitive categories: secrets"):
+        classify_path("x.py", ["secrets"])
+
+
+def test_default_policy_switches_every_category() -> None:
+    """The default policy names every built-in category (and switches them all on)."""
     policy = Path(__file__).resolve().parents[2] / "rules" / "default_policy.yml"
     data = yaml.safe_load(policy.read_text(encoding="utf-8"))
-    mine = {g for globs in SENSITIVE_CATEGORIES.values() for g in globs}
-    theirs = {g for globs in data["sensitive_paths"].values() for g in globs}
-    word_based = {"**/*auth*.py", "**/*crypto*", "**/*secret*", "**/*password*", "**/*token*"}
-    assert theirs - mine - word_based == set()
+    assert data["sensitive_paths"]["categories"] == dict.fromkeys(CATEGORIES, True)

@@ -46,6 +46,8 @@ def _parts(mk, name: str) -> dict:
         "draft": {"pr": {"is_draft": True}},
         "bot_author": {"pr": {"author": "dependabot[bot]", "author_is_bot": True}},
         "checks_red": {"pr": {"checks_passed": False}},
+        "minor": {"v": {"anti_patterns": {"findings": [mk.finding(f"QPY00{i}", "minor", "anti_patterns") for i in (1, 4)]}}},
+        "untested": {"v": {"logic": {"findings": [mk.finding("logic/untested-behaviour-change", "info")]}}},
     }
     return table[name]
 
@@ -86,6 +88,8 @@ SINGLE = [
     ("draft", Action.comment, "pr.draft"),
     ("bot_author", Action.comment, "pr.author"),
     ("checks_red", Action.comment, "pr.checks"),
+    ("minor", Action.comment, "findings.minor"),
+    ("untested", Action.comment, "findings.hold_rules"),
 ]
 
 
@@ -161,7 +165,7 @@ def test_configured_actions_change_the_decision(mk) -> None:
         None,
         "auto_approve: {min_confidence: 0, max_risk: 1, max_changed_lines: 100000, max_files: 100000}",
         "auto_approve: {required_agents: [intent]}\nactions: {gate_failed: comment, abstention: comment, truncation: comment, prompt_injection: comment}",
-        "auto_approve: {require_checks_green: false, exclude_bots: false}\nsensitive_paths: {ci: []}",
+        "auto_approve: {require_checks_green: false, exclude_bots: false}\nsensitive_paths: {categories: {ci: false}}",
     ],
 )
 def test_fail_closed_conditions_never_approve_under_any_valid_policy(mk, name, override) -> None:

@@ -12,7 +12,8 @@ from bot.core.errors import PolicyError
 from bot.core.models import AGENT_NAMES
 from bot.policy import Policy, default_policy_text, load_policy
 from bot.policy.loader import MAX_POLICY_BYTES, deep_merge
-from bot.policy.schema import Agents
+from bot.core.sensitive import CATEGORIES
+from bot.policy.schema import Agents, SensitiveCategories
 
 # --- the default ---------------------------------------------------------------------------------
 
@@ -26,6 +27,9 @@ def test_default_text_is_the_packaged_file() -> None:
 def test_default_values_match_the_documented_defaults(default_policy: Policy) -> None:
     aa = default_policy.auto_approve
     assert (aa.max_changed_lines, aa.max_files, aa.min_confidence, aa.max_risk) == (200, 10, 0.7, 0.3)
+    assert (aa.max_minor_findings, aa.hold_rules) == (1, ["logic/untested-behaviour-change", "paths/wide-reach"])
+    assert default_policy.sensitive_paths.categories.enabled() == list(CATEGORIES)
+    assert default_policy.sensitive_paths.extra == {}
     assert aa.required_agents == list(AGENT_NAMES)
     assert aa.exclude_bots and aa.require_checks_green and aa.allow_unknown_checks and aa.enabled
     assert (default_policy.large_diff.split_threshold_lines, default_policy.large_diff.split_threshold_files) == (800, 40)
@@ -87,18 +91,29 @@ def test_override_merges_on_top_of_the_default(default_policy: Policy) -> None:
     assert p.agents.enabled_names() == [a for a in AGENT_NAMES if a != "logic"]
 
 
-def test_lists_replace_the_default() -> None:
-    p = load_policy("sensitive_paths:\n  ci: [ci/**]\n  extra: ['*.secret.json']\n")
-    assert p.sensitive_paths["ci"] == ["ci/**"]
-    assert p.sensitive_paths["extra"] == ["*.secret.json"]
-    assert "dependencies" in p.sensitive_paths  # other categories kept
-    assert "ci" not in load_policy("sensitive_paths: {ci: []}").sensitive_paths
+def test_lists_replace_the_default(default_policy: Policy) -> None:
+    assert default_policy.auto_approve.hold_rules == ["logic/untested-behaviour-change", "paths/wide-reach"]
+    p = load_policy("auto_approve:\n  hold_rules: [QPY004, 'intent/']\n")
+    assert p.auto_approve.hold_rules == ["QPY004", "intent/"]  # replaced, not appended
+    assert load_policy("auto_approve: {hold_rules: []}").auto_approve.hold_rules == []
 
 
-def test_bot_config_stays_sensitive_even_when_dropped() -> None:
-    p = load_policy("sensitive_paths: {bot_config: []}")
-    assert ("bot_config", ".quorum.yml") in p.sensitive_globs()
-    assert ("bot_config", ".quorum.yaml") in p.sensitive_globs()
+def test_sensitive_categories_merge_key_by_key() -> None:
+    p = load_policy("sensitive_paths:\n  categories: {auth: false}\n  extra: {payments: [src/billing/**]}\n")
+    assert "auth" not in p.sensitive_paths.categories.enabled()
+    assert "crypto" in p.sensitive_paths.categories.enabled()  # other categories kept
+    assert p.extra_sensitive_globs() == [("payments", "src/billing/**")]
+
+
+def test_sensitive_categories_are_the_core_ones() -> None:
+    """The policy's switches and bot.core.sensitive's categories are the same list."""
+    assert tuple(SensitiveCategories.model_fields) == CATEGORIES
+
+
+def test_bot_config_cannot_be_switched_off() -> None:
+    with pytest.raises(PolicyError) as info:
+        load_policy("sensitive_paths: {categories: {bot_config: false}}", source=".quorum.yml")
+    assert "bot_config cannot be false" in str(info.value)
 
 
 # --- errors: one line, naming the key and the valid keys --------------------------------------------
@@ -144,8 +159,17 @@ BAD = [
     ("auto_approve: {excluded_authors: alice}", "auto_approve.excluded_authors"),
     ("auto_approve: [1, 2]", "auto_approve"),
     ("large_diff: {split_threshold_files: 0}", "large_diff.split_threshold_files"),
-    ("sensitive_paths: {ci: '.github/**'}", "sensitive_paths.ci"),
-    ("sensitive_paths: {ci: ['[abc']}", "unterminated"),
+    ("sensitive_paths: {extra: {ci: '.github/**'}}", "sensitive_paths.extra.ci"),
+    ("sensitive_paths: {extra: {ci: ['[abc']}}", "unterminated"),
+    ("sensitive_paths: {categories: {ci: 'no'}}", "sensitive_paths.categories.ci"),
+    ("sensitive_paths: {ci: []}", "unknown key 'ci' in sensitive_paths (valid: categories, extra)"),
+    ("sensitive_paths: {categories: {secrets: false}}", "unknown key 'secrets' in sensitive_paths.categories (valid: bot_config, ci"),
+    ("auto_approve: {max_minor_findings: -1}", "auto_approve.max_minor_findings"),
+    ("auto_approve: {max_minor_findings: 'two'}", "auto_approve.max_minor_findings"),
+    ("auto_approve: {hold_rules: logic/x}", "auto_approve.hold_rules"),
+    ("auto_approve: {hold_rules: ['logic x']}", "is not a rule id or a rule-id prefix"),
+    ("auto_approve: {hold_rules: ['']}", "is not a rule id or a rule-id prefix"),
+    ("auto_approve: {hold_rules: ['/logic']}", "is not a rule id or a rule-id prefix"),
     ("actions: {concern: maybe}", "concern must be one of comment, needs_human, request_changes"),
     ("agents: {intent: {timeout_s: 0}}", "agents.intent.timeout_s"),
     ("agents: {intent: {options: {since: 2024-01-01}}}", "agents.intent.options: since"),
@@ -241,7 +265,8 @@ SAME_AS_DEFAULT = [
     "auto_approve: {required_agents: [execution_paths, anti_patterns, logic, safety, intent]}",
     "agents: {intent: {timeout_s: 30.0}}",
     "large_diff:\n  split_threshold_files: 40\n  split_threshold_lines: 800\n",
-    "sensitive_paths: {unused_category: []}",
+    "sensitive_paths: {extra: {unused_category: []}}",
+    "auto_approve: {hold_rules: [paths/wide-reach, logic/untested-behaviour-change, ' paths/wide-reach']}",
 ]
 
 
@@ -251,8 +276,10 @@ def test_same_effective_policy_same_version(text: str, default_policy: Policy) -
 
 
 def test_equivalent_lists_in_any_order_or_case_have_one_version() -> None:
-    a = load_policy("auto_approve: {excluded_authors: [Bob, alice]}\nsensitive_paths: {x: ['b/**', 'a/**']}")
-    b = load_policy("sensitive_paths: {x: ['a/**', 'b/**', 'a/**']}\nauto_approve: {excluded_authors: [ALICE, bob]}")
+    a = load_policy("auto_approve: {excluded_authors: [Bob, alice], hold_rules: [b/, a/]}\n"
+                    "sensitive_paths: {extra: {x: ['b/**', 'a/**']}}")
+    b = load_policy("sensitive_paths: {extra: {x: ['a/**', 'b/**', 'a/**']}}\n"
+                    "auto_approve: {excluded_authors: [ALICE, bob], hold_rules: [a/, b/, a/]}")
     assert a.version == b.version
     assert a.auto_approve.excluded_authors == ["alice", "bob"]
 
@@ -264,7 +291,11 @@ DIFFERENT = [
     "auto_approve: {enabled: false}",
     "actions: {concern: needs_human}",
     "agents: {intent: {options: {depth: 2}}}",
-    "sensitive_paths: {ci: ['.github/workflows/**']}",
+    "sensitive_paths: {extra: {ci: ['.github/workflows/**']}}",
+    "sensitive_paths: {categories: {auth: false}}",
+    "auto_approve: {max_minor_findings: 0}",
+    "auto_approve: {max_minor_findings: null}",
+    "auto_approve: {hold_rules: []}",
 ]
 
 

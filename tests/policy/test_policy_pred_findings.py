@@ -57,3 +57,74 @@ def test_prompt_injection_action_can_be_escalated_but_not_approved(mk) -> None:
     policy = mk.policy("actions: {prompt_injection: request_changes}")
     facts = mk.facts(verdicts=mk.verdicts(safety={"findings": [mk.finding(PROMPT_INJECTION_RULE, "major", "safety")]}))
     assert gates.prompt_injection(policy, facts).action is Action.request_changes
+
+
+HOLD = [
+    # hold_rules, findings (rule, severity), expected status, how many findings hold
+    (["logic/untested-behaviour-change"], [], "pass", 0),
+    (["logic/untested-behaviour-change"], [("logic/untested-behaviour-change", "minor")], "fail", 1),
+    (["logic/untested-behaviour-change"], [("logic/untested-behaviour-change", "info")], "fail", 1),  # any severity
+    (["logic/untested-behaviour-change"], [("logic/untested-behaviour-change-x", "minor")], "pass", 0),  # exact id
+    (["logic/untested-behaviour-change"], [("Logic/Untested-Behaviour-Change", "minor")], "fail", 1),  # case
+    (["logic/"], [("logic/removed-guard", "info"), ("logic/llm-logic-error", "minor"), ("logical/x", "minor")], "fail", 2),
+    (["logic"], [("logic/removed-guard", "minor")], "pass", 0),  # no '/': an id, not a prefix
+    (["QPY004", "intent/"], [("QPY004", "minor"), ("QPY0041", "minor"), ("intent/vague-title", "info")], "fail", 2),
+]
+
+
+@pytest.mark.parametrize(("rules", "spec", "status", "count"), HOLD)
+def test_hold_rules(mk, rules, spec, status, count) -> None:
+    policy = mk.policy("auto_approve: {hold_rules: [" + ", ".join(f"'{r}'" for r in rules) + "]}")
+    found = [mk.finding(rule, sev, "logic") for rule, sev in spec]
+    r = gates.hold_rules(policy, mk.facts(verdicts=mk.verdicts(logic={"findings": found})))
+    assert r.status == status
+    assert r.action is None  # asks for actions.gate_failed
+    assert r.details["count"] == count
+    if status == "fail":
+        assert "auto_approve.hold_rules" in r.message and "src/app.py:2" in r.message
+
+
+def test_hold_rules_skipped_when_empty(mk) -> None:
+    policy = mk.policy("auto_approve: {hold_rules: []}")
+    found = [mk.finding("logic/untested-behaviour-change", "minor")]
+    assert gates.hold_rules(policy, mk.facts(verdicts=mk.verdicts(logic={"findings": found}))).status == "skip"
+
+
+@pytest.mark.parametrize(("rule", "agent"), [("logic/untested-behaviour-change", "logic"), ("paths/wide-reach", "execution_paths")])
+def test_default_hold_rules(mk, default_policy, rule, agent) -> None:
+    found = [mk.finding(rule, "info", agent)]
+    assert gates.hold_rules(default_policy, mk.facts(verdicts=mk.verdicts(**{agent: {"findings": found}}))).status == "fail"
+    assert gates.hold_rules(default_policy, mk.facts()).status == "pass"
+
+
+def test_default_allows_one_minor_finding(mk, default_policy) -> None:
+    one = mk.verdicts(anti_patterns={"findings": [mk.finding("QPY004", "minor", "anti_patterns")]})
+    assert gates.minor(default_policy, mk.facts(verdicts=one)).status == "pass"
+    two = mk.verdicts(anti_patterns={"findings": [mk.finding(r, "minor", "anti_patterns") for r in ("QPY004", "QPY007")]})
+    assert gates.minor(default_policy, mk.facts(verdicts=two)).status == "fail"
+
+
+MINOR = [
+    # cap, findings by severity, expected status
+    (0, [], "pass"),
+    (0, ["info", "info"], "pass"),  # info notes never count
+    (0, ["minor"], "fail"),
+    (1, ["minor"], "pass"),
+    (1, ["minor", "minor"], "fail"),
+    (1, ["minor", "major", "critical"], "pass"),  # other severities have their own gates
+    (None, ["minor"] * 9, "skip"),
+]
+
+
+@pytest.mark.parametrize(("cap", "sevs", "status"), MINOR)
+def test_minor_findings_cap(mk, cap, sevs, status) -> None:
+    policy = mk.policy("auto_approve: {max_minor_findings: " + ("null" if cap is None else str(cap)) + "}")
+    # spread over two agents: the cap counts all of them together
+    found = [mk.finding(f"anti/r{i}", sev, "anti_patterns") for i, sev in enumerate(sevs)]
+    half = len(found) // 2
+    verdicts = mk.verdicts(anti_patterns={"findings": found[:half]}, intent={"findings": found[half:]})
+    r = gates.minor(policy, mk.facts(verdicts=verdicts))
+    assert r.status == status
+    assert r.details["count"] == sevs.count("minor")
+    if status == "fail":
+        assert f"over the cap of {cap}" in r.message

@@ -38,8 +38,8 @@ GATE_GROUPS: tuple[tuple[str, str, tuple[Predicate, ...]], ...] = (
     ),
     (
         "findings",
-        "No critical finding and no suspected prompt injection",
-        (findings.critical, findings.prompt_injection),
+        "No critical finding, no suspected prompt injection, no holding rule, few minor findings",
+        (findings.critical, findings.prompt_injection, findings.hold_rules, findings.minor),
     ),
     (
         "pr",

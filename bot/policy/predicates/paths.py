@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.diff import FileChange
 from bot.core.models import RuleResult
+from bot.core.sensitive import explain_path
 from bot.policy.facts import PolicyInput
 from bot.policy.globs import GlobSet
 from bot.policy.predicates.base import capped, leaf, listing, quote
@@ -11,27 +12,40 @@ from bot.policy.schema import Policy
 
 
 def sensitive(policy: Policy, facts: PolicyInput) -> RuleResult:
-    """``paths.sensitive``: no changed path (head path, and the old path of a rename or copy)
-    matches a glob of ``sensitive_paths`` or the fixed bot-config globs. Asks for
-    ``actions.sensitive_path`` when it fails."""
-    globs = GlobSet(policy.sensitive_globs())
+    """``paths.sensitive``: no changed path (head path, and the old path of a rename or copy) is in
+    a switched-on built-in category of :mod:`bot.core.sensitive` (``sensitive_paths.categories``;
+    ``bot_config`` always) or matches a glob of ``sensitive_paths.extra``. Asks for
+    ``actions.sensitive_path`` when it fails. ``details.matches`` name the category and the rule
+    (glob or word) of each hit."""
+    enabled = policy.sensitive_paths.categories.enabled()
+    extra = GlobSet(policy.extra_sensitive_globs())
     hits: list[dict[str, str]] = []
     for f in facts.diff.files:
         for p in dict.fromkeys(x for x in (f.path, f.old_path) if x):
-            m = globs.match(p)
-            if m:
-                hits.append({"path": quote(p, 300), "category": m[0], "glob": m[1]})
+            for m in explain_path(p, enabled):
+                hits.append({"path": quote(p, 300), "category": m.category, "rule": m.rule})
+            if (x := extra.match(p)) is not None:
+                hits.append({"path": quote(p, 300), "category": x[0], "rule": f"glob {x[1]} (sensitive_paths.extra)"})
     if hits:
-        message = "touches sensitive paths: " + listing(f"{quote(h['path'])} ({h['category']})" for h in hits)
+        by_path: dict[str, list[str]] = {}
+        for h in hits:
+            by_path.setdefault(h["path"], []).append(h["category"])
+        message = "touches sensitive paths: " + listing(f"{quote(p)} ({', '.join(c)})" for p, c in by_path.items())
     else:
         message = "no sensitive path changed"
     return leaf(
         "paths.sensitive",
-        "No sensitive path changed (CI, bot config, CODEOWNERS, dependencies, infrastructure, migrations, auth/crypto)",
+        "No sensitive path changed (bot config, CI, CODEOWNERS, dependencies, infrastructure, migrations, "
+        "auth/crypto code and key material, the policy's extra globs)",
         not hits,
         message,
         action=policy.actions.of("sensitive_path"),
-        details={"matches": capped(hits), "match_count": len(hits), "categories": sorted({h["category"] for h in hits})},
+        details={
+            "matches": capped(hits),
+            "match_count": len(hits),
+            "categories": sorted({h["category"] for h in hits}),
+            "enabled_categories": enabled,
+        },
     )
 
 
