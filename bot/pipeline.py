@@ -155,7 +155,7 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
         head=snapshot.head,  # type: ignore[arg-type]
         code_index=index,
         deadline=time.monotonic() + max(timeouts.values(), default=options.agent_timeout_s) * 0.9,
-        options=policy.agents.options_by_agent(),
+        options=_agent_options(policy),
         llm=options.reasoner,
     )
     if any(a.name == "execution_paths" for a in agents) and any(f.language for f in snapshot.diff.files):
@@ -217,3 +217,11 @@ def _enabled_agents(policy: Policy) -> list[SubAgent]:
     from subagents import default_agents  # noqa: PLC0415
 
     return default_agents(policy.agents.enabled_names())
+
+
+def _agent_options(policy: Policy) -> dict[str, dict[str, Any]]:
+    """Per-agent options from the policy, plus the switched-on sensitive-path categories for the
+    safety agent, so that it and the policy's ``paths.sensitive`` gate agree."""
+    options = policy.agents.options_by_agent()
+    options.setdefault("safety", {}).setdefault("sensitive_categories", policy.sensitive_paths.categories.enabled())
+    return options

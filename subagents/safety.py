@@ -171,12 +171,14 @@ class SafetyAgent(SubAgent):
     def analyze(self, ctx: ReviewContext) -> Analysis:
         """Scan the PR text and every changed file; see the module docstring for rules and caps."""
         out = _Collector()
+        # The policy's switched-on sensitive categories (None: all built-in ones).
+        categories = (ctx.options.get(self.name) or {}).get("sensitive_categories")
         if ctx.diff.truncated:
             out.cut("the diff itself was truncated: " + "; ".join(ctx.diff.truncation_reasons))
         self._pr_text(ctx.pr, out)
         budget = MAX_ADDED_LINES
         for f in ctx.diff.files:
-            self._file_facts(f, out)
+            self._file_facts(f, out, categories)
             if f.is_binary or f.is_submodule or f.is_symlink or f.kind is ChangeKind.deleted:
                 continue
             left = ctx.time_left()
@@ -264,10 +266,10 @@ class SafetyAgent(SubAgent):
 
     # -- per-file facts (paths, modes, kinds) -----------------------------------------------
 
-    def _file_facts(self, f: FileChange, out: _Collector) -> None:
+    def _file_facts(self, f: FileChange, out: _Collector, categories: list[str] | None = None) -> None:
         paths = [f.path] + ([f.old_path] if f.old_path and f.old_path != f.path else [])
         for p in paths:
-            cats = classify_path(p)
+            cats = classify_path(p, categories)
             if cats:
                 role = "" if p == f.path else f" (renamed from {p})"
                 out.add(_finding(
