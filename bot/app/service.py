@@ -160,7 +160,21 @@ class QuorumService:
 
         def blocker() -> str | None:
             asked, reason = self.jobs.human_required(repo, number)
-            return f"a human review was requested ({reason or 'no reason given'})" if asked else None
+            if asked:
+                return f"a human review was requested ({reason or 'no reason given'})"
+            # An auditor must find a record behind every approval: log the intent first, and
+            # do not approve when the decision log cannot be written (fail closed).
+            try:
+                self._log(event_record(
+                    "posted", repo=repo, pr_number=number, head_sha=head, delivery_id=job.delivery_id,
+                    details={"phase": "before_approve", "decision_id": result.decision.decision_id,
+                             "policy_version": result.decision.policy_version, "diff_sha256": result.diff_sha256,
+                             "reasons": [r.model_dump() for r in result.decision.reasons]},
+                ))
+            except Exception as exc:  # noqa: BLE001 - any log failure withholds the approval
+                bound.error("review.log_unwritable", error=f"{type(exc).__name__}: {exc}", action="approval withheld")
+                return "the decision log could not be written, so Quorum does not approve"
+            return None
 
         sink = GitHubSink(client, number, bot_login=bot, diff=snapshot.diff, approval_blocker=blocker)
         posted = sink.publish(result)

@@ -176,3 +176,22 @@ def test_human_dismissal_of_the_bot_review_is_recorded(client: TestClient, runti
     assert runtime.pool.drain(30)
     (event,) = runtime.decisions.list(kind="review_dismissed")
     assert event["actor"] == "carol" and event["details"]["review_id"] == review["id"]
+
+
+def test_no_approval_when_the_decision_log_cannot_be_written(
+    client: TestClient, runtime: Runtime, fake: FakeGitHub, monkeypatch
+) -> None:
+    """Every approval has a record behind it: a log that refuses writes withholds the approval."""
+    from bot.core.errors import AuditError
+
+    def refuse(record: dict) -> str:
+        raise AuditError("disk full")
+
+    monkeypatch.setattr(runtime.decisions, "append", refuse)
+    pull = fake.open_pull(REPO, DOCS_CHANGE, title="docs: clarify the guide", body="Clarify wording.")
+    with capture_logs() as logs:
+        r = deliver(client, "pull_request", pr_payload(fake, pull.number), delivery="d-nolog")
+        assert r.status_code == 202
+        runtime.pool.drain(30)
+    assert approvals(fake, pull.number) == []
+    assert any(e.get("event") == "review.log_unwritable" for e in logs)
