@@ -263,17 +263,25 @@ class Resolution(Modules):
             outer = self._py_binding(entry, head) if rest else None
             if outer is not None and outer[1] is None:  # import a; a.b.f()
                 return "import" if module_level and self._py_denotes(f"{outer[0]}.{rest}", name, d, name) else None
-            if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
-                return "local"
-            receiver = self._receiver_class(entry, call, prefix)
-            if receiver is not None:
-                if d.kind != "method" or d.parent is None:
-                    return None
-                owner = d.parent.rsplit(".", 1)[-1]
-                return "typed" if owner == receiver or owner in self._ancestors(receiver) else None
-        if d.kind == "method" and not module_level and self._unique_name(d.name):
-            return "name"
-        return None
+            return self._member_call(d, call, entry, prefix, module_level)
+        return self._unique_method(d, module_level)
+
+    def _member_call(self, d: Definition, call: CallSite, entry, prefix: str, module_level: bool) -> str | None:  # noqa: ANN001
+        """``prefix.name(...)`` not bound by an import: a nested class in the same file
+        (``local``), a receiver of known class (``typed``), else a unique method name (``name``)."""
+        if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
+            return "local"
+        receiver = self._receiver_class(entry, call, prefix)
+        if receiver is not None:
+            if d.kind != "method" or d.parent is None:
+                return None
+            owner = d.parent.rsplit(".", 1)[-1]
+            return "typed" if owner == receiver or owner in self._ancestors(receiver) else None
+        return self._unique_method(d, module_level)
+
+    def _unique_method(self, d: Definition, module_level: bool) -> str | None:
+        """``name`` when ``d`` is a method whose name is unique enough to match any receiver."""
+        return "name" if d.kind == "method" and not module_level and self._unique_name(d.name) else None
 
     def _receiver_class(self, entry, call: CallSite, prefix: str) -> str | None:  # noqa: ANN001
         """The class of a local receiver: ``x = Class(...)`` (JS: ``new Class()``) in the same
@@ -329,17 +337,8 @@ class Resolution(Modules):
                     return "import" if same and module_level else None
                 owner = d.parent.rsplit(".", 1)[-1] if d.parent else None
                 return "import" if same and owner == imp.name else None
-            if call.path == d.path and d.parent is not None and d.parent.endswith("." + prefix):
-                return "local"
-            receiver = self._receiver_class(entry, call, prefix)
-            if receiver is not None:
-                if d.kind != "method" or d.parent is None:
-                    return None
-                owner = d.parent.rsplit(".", 1)[-1]
-                return "typed" if owner == receiver or owner in self._ancestors(receiver) else None
-        if d.kind == "method" and not module_level and self._unique_name(d.name):
-            return "name"
-        return None
+            return self._member_call(d, call, entry, prefix, module_level)
+        return self._unique_method(d, module_level)
 
     def _match_go(self, d: Definition, name: str, call: CallSite, entry) -> str | None:  # noqa: ANN001
         callee = call.callee
