@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,6 @@ class PipelineOptions:
     reasoner: Any | None = None
     agent_timeout_s: float = DEFAULT_AGENT_TIMEOUT_S
     index_builder: Callable[..., Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class LazyIndex:

@@ -146,16 +146,12 @@ def _emit(result, output_format: OutputFormat, explain: bool) -> None:  # noqa: 
 
 
 def _register_subcommands() -> None:
-    from bot.cli import audit_cmd  # noqa: PLC0415
+    """Mount ``audit`` and add ``serve``, ``eval`` and ``replay``; each imports its heavy
+    dependencies only inside its command, so ``quorum review`` stays light."""
+    from bot.cli import audit_cmd, eval_cmd, replay_cmd, serve_cmd  # noqa: PLC0415
 
     app.add_typer(audit_cmd.app, name="audit", help="Query and verify the decision log.")
-    for module_name in ("serve_cmd", "eval_cmd", "replay_cmd"):
-        try:
-            module = __import__(f"bot.cli.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.cli.{module_name}":
-                raise
-            continue
+    for module in (serve_cmd, eval_cmd, replay_cmd):
         module.register(app)
 
 
