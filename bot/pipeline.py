@@ -1,7 +1,8 @@
 """The review pipeline: Snapshot -> ReviewContext -> sub-agents in parallel -> policy -> sinks -> log.
 
-The same function serves the webhook worker, ``quorum review``, ``quorum replay`` and
-``quorum eval``; they differ only in the PullRequestSource and the sinks they pass in.
+:func:`run_review` is the only review path: the webhook worker, ``quorum review``, ``quorum
+action``, ``quorum replay`` and ``quorum eval`` differ only in the PullRequestSource, the sinks,
+the decision log, the approval guards and the hooks they pass in.
 
 Fail closed: an agent that raises or overruns its time budget abstains (never approve); a
 policy that cannot be read raises :class:`bot.core.errors.PolicyError` for the caller to report.
@@ -12,11 +13,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.context import ReviewContext
+from bot.core.errors import PolicyError
+from bot.core.guards import ApprovalGate, ApprovalGuard
 from bot.core.models import AGENT_NAMES, ReviewResult, Timings, Verdict
 from bot.core.protocols import DecisionLog, PostedArtifact, PullRequestSource, ReviewSink, Snapshot
 from subagents.base import SubAgent
@@ -45,6 +48,48 @@ class PipelineOptions:
     reasoner: Any | None = None
     agent_timeout_s: float = DEFAULT_AGENT_TIMEOUT_S
     index_builder: Callable[..., Any] | None = None
+
+
+@dataclass
+class ReviewHooks:
+    """Caller-specific steps on the review path (all optional).
+
+    - ``before_policy(snapshot) -> skip note | None``: e.g. the App skips a closed PR or a draft
+      (and withdraws stale approvals); the CLI refuses an empty diff by raising a QuorumError.
+    - ``on_policy_error(snapshot, error) -> skip note``: handle an invalid policy (the App posts a
+      failing check run) instead of raising PolicyError.
+    - ``before_review(snapshot, policy) -> skip note | None``: e.g. the App skips a head already
+      decided under the same policy version.
+    """
+
+    before_policy: Callable[[Snapshot], str | None] | None = None
+    on_policy_error: Callable[[Snapshot, PolicyError], str] | None = None
+    before_review: Callable[[Snapshot, Policy], str | None] | None = None
+
+
+@dataclass
+class ReviewOutcome:
+    """What :func:`run_review` did: the snapshot (closed), the result (None when ``skipped``), what
+    the sinks posted, the approval gate (``gate.withheld``: why an approval was withheld) and the
+    decision-log ``record_hash`` (None without a log)."""
+
+    snapshot: Snapshot
+    gate: ApprovalGate
+    result: ReviewResult | None = None
+    posted: list[PostedArtifact] = field(default_factory=list)
+    skipped: str | None = None
+    record_hash: str | None = None
+
+
+class SnapshotSource:
+    """A PullRequestSource over a snapshot already taken (eval cases build their own snapshots)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot given at construction."""
+        return self._snapshot
 
 
 class LazyIndex:
@@ -124,20 +169,84 @@ def run_agents(ctx: ReviewContext, agents: Sequence[SubAgent], timeouts: dict[st
     return verdicts
 
 
-def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) -> ReviewResult:
-    """Review one snapshot: agents in parallel, then the policy. No sinks, no log.
+def run_review(
+    source: PullRequestSource,
+    options: PipelineOptions | None = None,
+    *,
+    sinks: Sequence[ReviewSink] = (),
+    log: DecisionLog | None = None,
+    guards: Sequence[ApprovalGuard] = (),
+    hooks: ReviewHooks | None = None,
+    delivery_id: str | None = None,
+    record_extra: dict[str, Any] | Callable[[ReviewOutcome], dict[str, Any]] | None = None,
+) -> ReviewOutcome:
+    """The one review path (CLI, App worker, Action, replay, eval): snapshot -> policy -> agents ->
+    policy decision -> sinks (with an approval gate over ``guards``) -> decision log.
 
-    Raises PolicyError when the policy text (override or base branch) is invalid.
+    - ``source`` yields the Snapshot (closed again before returning, whatever happens).
+    - ``hooks`` lets a caller skip before any review (a closed PR, a draft, a head already
+      decided) or handle an invalid policy; see :class:`ReviewHooks`.
+    - ``guards`` are the approval-time checks (:mod:`bot.core.guards`); every sink gets one
+      :class:`~bot.core.guards.ApprovalGate` over them and asks it right before approving.
+    - ``log`` receives ``record_from_result`` with what the sinks posted and ``record_extra``
+      (a dict, or a function of the outcome, called after the sinks published).
+
+    Returns a :class:`ReviewOutcome` (``result`` None when a hook skipped the review). Raises
+    SourceError (snapshot failed), PolicyError (invalid policy and no ``on_policy_error`` hook),
+    whatever a sink raises (nothing is logged then, so the caller can retry), and whatever
+    ``log.append`` raises (AuditError: the sinks have published; publishing is idempotent per head).
     """
-    from bot.policy import PolicyInput, evaluate, load_policy  # noqa: PLC0415
-
     options = options or PipelineOptions()
+    hooks = hooks or ReviewHooks()
+    t0 = time.perf_counter()
+    snapshot = source.snapshot()
+    try:
+        snapshot_ms = _ms(t0)
+        outcome = ReviewOutcome(snapshot=snapshot, gate=ApprovalGate(guards))
+        if hooks.before_policy is not None and (note := hooks.before_policy(snapshot)):
+            outcome.skipped = note
+            return outcome
+        t1 = time.perf_counter()
+        try:
+            policy = _load_policy(snapshot, options)
+        except PolicyError as err:
+            if hooks.on_policy_error is None:
+                raise
+            outcome.skipped = hooks.on_policy_error(snapshot, err)
+            return outcome
+        policy_load_ms = _ms(t1)
+        if hooks.before_review is not None and (note := hooks.before_review(snapshot, policy)):
+            outcome.skipped = note
+            return outcome
+        result = _review(snapshot, policy, options)
+        outcome.result = result
+        timings = result.timings
+        timings.snapshot_ms = snapshot_ms
+        timings.policy_ms = round(timings.policy_ms + policy_load_ms, 2)
+        t2 = time.perf_counter()
+        for sink in sinks:
+            outcome.posted.extend(sink.publish(result, outcome.gate))
+        timings.publish_ms = _ms(t2)
+        if log is not None:
+            from bot.audit import record_from_result  # noqa: PLC0415 - only when logging
+
+            t3 = time.perf_counter()
+            extra = record_extra(outcome) if callable(record_extra) else record_extra
+            record = record_from_result(result, delivery_id=delivery_id, posted=outcome.posted, extra=extra)
+            result.record_hash = outcome.record_hash = log.append(record)
+            timings.log_ms = _ms(t3)
+        timings.total_ms = _ms(t0)
+        return outcome
+    finally:
+        snapshot.close()
+
+
+def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> ReviewResult:
+    """Agents in parallel over one ReviewContext, then the policy decision (timings filled in)."""
+    from bot.policy import PolicyInput, evaluate  # noqa: PLC0415
+
     t0 = time.perf_counter()
     timings = Timings()
-    if options.policy_text is not None:
-        policy = load_policy(options.policy_text, source="--policy")
-    else:
-        policy = load_policy(snapshot.policy_text, source=".quorum.yml (base)" if snapshot.policy_text else "default")
     agents = list(options.agents) if options.agents is not None else _enabled_agents(policy)
     timeouts = {
         a.name: policy.agents.get(a.name).timeout_s if a.name in AGENT_NAMES else options.agent_timeout_s
@@ -165,11 +274,10 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
     verdicts = run_agents(ctx, agents, timeouts)
     t2 = time.perf_counter()
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts))
-    t3 = time.perf_counter()
+    timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)
-    timings.policy_ms = round((t3 - t2) * 1000, 2)
+    timings.policy_ms = _ms(t2)
     timings.agents = {v.agent: v.elapsed_ms for v in verdicts}
-    timings.total_ms = round((t3 - t0) * 1000, 2)
     return ReviewResult(
         pr=snapshot.pr,
         verdicts=verdicts,
@@ -180,36 +288,16 @@ def review_snapshot(snapshot: Snapshot, options: PipelineOptions | None = None) 
     )
 
 
-def run_review(
-    source: PullRequestSource,
-    options: PipelineOptions | None = None,
-    *,
-    sinks: Sequence[ReviewSink] = (),
-    log: DecisionLog | None = None,
-    delivery_id: str | None = None,
-) -> ReviewResult:
-    """Snapshot, review, publish to each sink, then append the decision to the log.
+def _load_policy(snapshot: Snapshot, options: PipelineOptions) -> Policy:
+    from bot.policy import load_policy  # noqa: PLC0415
 
-    Returns the ReviewResult with ``record_hash`` set when a log was given. Raises SourceError
-    (snapshot failed) or PolicyError (invalid policy); a sink error propagates after nothing
-    was logged, so the caller can retry.
-    """
-    t0 = time.perf_counter()
-    snapshot = source.snapshot()
-    snapshot_ms = round((time.perf_counter() - t0) * 1000, 2)
-    result = review_snapshot(snapshot, options)
-    result.timings.snapshot_ms = snapshot_ms
-    posted: list[PostedArtifact] = []
-    for sink in sinks:
-        posted.extend(sink.publish(result))
-    if log is not None:
-        from bot.audit import record_from_result  # noqa: PLC0415
+    if options.policy_text is not None:
+        return load_policy(options.policy_text, source="--policy")
+    return load_policy(snapshot.policy_text, source=".quorum.yml (base)" if snapshot.policy_text else "default")
 
-        t1 = time.perf_counter()
-        result.record_hash = log.append(record_from_result(result, delivery_id=delivery_id, posted=posted))
-        result.timings.log_ms = round((time.perf_counter() - t1) * 1000, 2)
-    result.timings.total_ms = round((time.perf_counter() - t0) * 1000, 2)
-    return result
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
 
 
 def _enabled_agents(policy: Policy) -> list[SubAgent]:

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.gitlocal import LocalGitSource
+from bot.core.errors import PolicyError
 from bot.core.models import Action, Status
-from bot.pipeline import PipelineOptions, review_snapshot
+from bot.core.protocols import PostedArtifact
+from bot.pipeline import PipelineOptions, ReviewHooks, SnapshotSource, run_review
 from bot.testing.gitrepo import make_repo
 from subagents import default_agents
 from subagents.base import Analysis, SubAgent
@@ -48,7 +50,7 @@ def agents_with(replacement: SubAgent) -> list[SubAgent]:
 def test_all_agents_pass_on_a_docs_change(tmp_path: Path) -> None:
     s = snapshot(tmp_path)
     try:
-        result = review_snapshot(s, PipelineOptions())
+        result = run_review(SnapshotSource(s), PipelineOptions()).result
     finally:
         s.close()
     assert result.decision.action is Action.approve
@@ -57,7 +59,7 @@ def test_all_agents_pass_on_a_docs_change(tmp_path: Path) -> None:
 def test_an_agent_that_raises_abstains_and_blocks_approval(tmp_path: Path) -> None:
     s = snapshot(tmp_path)
     try:
-        result = review_snapshot(s, PipelineOptions(agents=agents_with(Exploding())))
+        result = run_review(SnapshotSource(s), PipelineOptions(agents=agents_with(Exploding()))).result
     finally:
         s.close()
     logic = next(v for v in result.verdicts if v.agent == "logic")
@@ -70,7 +72,7 @@ def test_an_agent_that_overruns_its_budget_abstains(tmp_path: Path) -> None:
     policy = "agents:\n  intent: {enabled: true, timeout_s: 0.3, options: {}}\n"
     release = threading.Event()
     try:
-        result = review_snapshot(s, PipelineOptions(policy_text=policy, agents=agents_with(Hanging(release))))
+        result = run_review(SnapshotSource(s), PipelineOptions(policy_text=policy, agents=agents_with(Hanging(release)))).result
     finally:
         release.set()
         s.close()
@@ -87,9 +89,58 @@ def test_safety_agent_follows_the_policy_sensitive_categories(tmp_path: Path, po
         base[".quorum.yml"] = "sensitive_paths:\n  categories:\n    infrastructure: false\n"
     s = snapshot(tmp_path, base, head, title="build: friendlier greeting")
     try:
-        result = review_snapshot(s, PipelineOptions())
+        result = run_review(SnapshotSource(s), PipelineOptions()).result
     finally:
         s.close()
     safety_rules = {f.rule_id for v in result.verdicts if v.agent == "safety" for f in v.findings}
     assert result.decision.action is expected
     assert ("safety/sensitive-path" in safety_rules) is (policy is None)
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.gates: list = []
+
+    def publish(self, result, gate=None):  # noqa: ANN001, ANN201
+        self.gates.append((gate, gate.check(result) if gate is not None else None))
+        return [PostedArtifact(kind="check_run", id="7")]
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def append(self, record: dict) -> str:
+        self.records.append(record)
+        return f"h{len(self.records)}"
+
+
+def test_run_review_publishes_through_a_gate_then_logs_what_was_posted(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, *DOCS, title="docs: clarify", body="Rewords the guide.")
+    sink, log = _Sink(), _Log()
+    outcome = run_review(LocalGitSource(repo), sinks=[sink], log=log, guards=[lambda r: "checks are red"],
+                         record_extra=lambda o: {"withheld": o.gate.withheld})
+    assert outcome.result is not None and outcome.result.decision.action is Action.approve
+    ((gate, reason),) = sink.gates
+    assert gate is outcome.gate and reason == "checks are red"
+    (record,) = log.records
+    assert record["posted"] == [{"kind": "check_run", "id": "7", "url": None}]
+    assert record["extra"] == {"withheld": "checks are red"}
+    assert outcome.record_hash == outcome.result.record_hash == "h1"
+    t = outcome.result.timings
+    assert t.total_ms >= t.snapshot_ms + t.agents_ms and t.log_ms >= 0
+
+
+def test_run_review_hooks_skip_before_any_review_and_handle_policy_errors(tmp_path: Path) -> None:
+    base = dict(DOCS[0], **{".quorum.yml": "no_such_key: 1\n"})
+    repo, _, _ = make_repo(tmp_path, base, DOCS[1], title="docs: clarify", body="Rewords the guide.")
+    log = _Log()
+    skipped = run_review(LocalGitSource(repo), log=log, hooks=ReviewHooks(before_policy=lambda s: "closed"))
+    assert skipped.result is None and skipped.skipped == "closed" and log.records == []
+    seen: list[str] = []
+    handled = run_review(LocalGitSource(repo), log=log,
+                         hooks=ReviewHooks(on_policy_error=lambda s, e: seen.append(str(e)) or "policy invalid"))
+    assert handled.result is None and handled.skipped == "policy invalid" and "no_such_key" in seen[0]
+    with pytest.raises(PolicyError):
+        run_review(LocalGitSource(repo), log=log)
+    assert log.records == []

@@ -1,10 +1,10 @@
 """The worker side of the App: what each job does on GitHub. Runs in worker threads, never on the
 event loop.
 
-- ``review``: snapshot the PR's *current* head; dismiss the bot's approvals of older heads; load the
-  base-branch policy; skip when a decision for (repo, PR, head, policy version) exists; run the
-  pipeline; publish (check run, inline comments, APPROVE only through GitHubSink's guards); append
-  the decision record with what was posted.
+- ``review``: through :func:`bot.pipeline.run_review`: snapshot the PR's *current* head; dismiss the
+  bot's approvals of older heads; load the base-branch policy; skip when a decision for (repo, PR,
+  head, policy version) exists; run the agents and the policy; publish (check run, inline comments,
+  APPROVE only when every approval guard holds); append the decision record with what was posted.
 - ``withdraw``: dismiss the bot's approval (PR converted to draft).
 - ``command``: ``/quorum ...`` from a user with write access.
 - ``review_dismissed``: record that a human dismissed the bot's review.
@@ -28,17 +28,19 @@ from bot.adapters.github import (
     RepoClient,
     dismiss_bot_approvals,
     finding_text,
+    github_approval_guards,
     post_comment,
     request_codeowners,
 )
 from bot.adapters.github.sink import CHECK_NAME, redact
-from bot.audit import DecisionStore, event_record, record_from_result
+from bot.audit import DecisionStore, event_record
 from bot.core.commands import Command, CommandName, help_text, parse_command
 from bot.core.errors import PolicyError
-from bot.core.models import Finding
+from bot.core.models import Finding, ReviewResult
+from bot.core.protocols import Snapshot
 from bot.core.webhook import Task
 from bot.jobs import Job, JobStore
-from bot.pipeline import PipelineOptions, review_snapshot
+from bot.pipeline import PipelineOptions, ReviewHooks, ReviewOutcome, run_review
 from bot.render.markdown import escape
 
 log = structlog.get_logger("quorum.app")
@@ -112,61 +114,67 @@ class QuorumService:
     # ------------------------------------------------------------------ review
 
     def review(self, job: Job, client: RepoClient) -> str:
-        """Review the PR's current head (see module docstring)."""
+        """Review the PR's current head through :func:`bot.pipeline.run_review` (see module docstring)."""
         repo, number = client.full_name, int(job.pr_number or 0)
         bot = self.bot_login()
         human, _ = self.jobs.human_required(repo, number)
         source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=human)
-        snapshot = source.snapshot()
-        head = snapshot.pr.head_sha
-        bound = log.bind(repo=repo, pr=number, head_sha=head, job_id=job.id, delivery_id=job.delivery_id)
-        if source.state != "open":
-            bound.info("review.skipped", reason=f"pull request is {source.state}")
-            return f"skipped: pull request is {source.state}"
-        if job.head_sha and job.head_sha != head:
-            bound.info("review.newer_head", event_head=job.head_sha, reviewing=head)
-        for d in dismiss_bot_approvals(client, number, bot, f"New commits: Quorum re-reviews head {head[:12]}.",
-                                       keep_commit=head):
-            self._log(event_record("approval_withdrawn", repo=repo, pr_number=number, head_sha=head,
-                                   delivery_id=job.delivery_id, actor=None,
-                                   details={"review_id": d.id, "reason": "new head pushed"}))
-        if snapshot.pr.is_draft:
-            bound.info("review.skipped", reason="draft")
-            if job.data.get("action") == "command":
-                post_comment(client, number, "This pull request is a draft: Quorum reviews it once it is marked ready.")
-            return "skipped: draft"
-        options = self.options.pipeline_options()
-        try:
-            from bot.policy import load_policy  # noqa: PLC0415 - heavy import only in workers
+        bound = log.bind(repo=repo, pr=number, job_id=job.id, delivery_id=job.delivery_id)
+        sinks: list[GitHubSink] = []
 
-            policy = load_policy(snapshot.policy_text, source=".quorum.yml (base branch)" if snapshot.policy_text else "default")
-        except PolicyError as err:
+        def before_policy(snapshot: Snapshot) -> str | None:
+            nonlocal bound
+            head = snapshot.pr.head_sha
+            bound = bound.bind(head_sha=head)
+            if source.state != "open":
+                bound.info("review.skipped", reason=f"pull request is {source.state}")
+                return f"skipped: pull request is {source.state}"
+            if job.head_sha and job.head_sha != head:
+                bound.info("review.newer_head", event_head=job.head_sha, reviewing=head)
+            for d in dismiss_bot_approvals(client, number, bot, f"New commits: Quorum re-reviews head {head[:12]}.",
+                                           keep_commit=head):
+                self._log(event_record("approval_withdrawn", repo=repo, pr_number=number, head_sha=head,
+                                       delivery_id=job.delivery_id, actor=None,
+                                       details={"review_id": d.id, "reason": "new head pushed"}))
+            if snapshot.pr.is_draft:
+                bound.info("review.skipped", reason="draft")
+                if job.data.get("action") == "command":
+                    post_comment(client, number, "This pull request is a draft: Quorum reviews it once it is marked ready.")
+                return "skipped: draft"
+            sinks.append(GitHubSink(client, number, bot_login=bot, diff=snapshot.diff))
+            return None
+
+        def on_policy_error(snapshot: Snapshot, err: PolicyError) -> str:
+            head = snapshot.pr.head_sha
             bound.error("review.policy_invalid", error=str(err), action="posting a failing check run; no review")
             run = self._policy_error_check(client, head, str(err))
             self._log(event_record("posted", repo=repo, pr_number=number, head_sha=head, delivery_id=job.delivery_id,
                                    details={"kind": "check_run", "id": str(run.get("id")), "conclusion": "failure",
                                             "reason": "invalid .quorum.yml on the base branch", "error": redact(str(err))}))
             return f"policy invalid: {err}"
-        existing = self.decisions.find_decision(repo, number, head, policy.version)
-        if existing is not None:
+
+        def before_review(snapshot: Snapshot, policy: Any) -> str | None:
+            existing = self.decisions.find_decision(repo, number, snapshot.pr.head_sha, policy.version)
+            if existing is None:
+                return None
             bound.info("review.already_decided", decision_id=existing.get("decision_id"),
                        action_taken=existing.get("action"), policy_version=policy.version)
             if job.data.get("action") == "command":
-                post_comment(client, number, f"Head `{head[:12]}` was already reviewed under policy "
+                post_comment(client, number, f"Head `{snapshot.pr.head_sha[:12]}` was already reviewed under policy "
                                              f"`{policy.version[:19]}`: decision `{existing.get('decision_id')}` "
                                              f"({existing.get('action')}). Quorum decides once per head and policy.")
             return f"already decided: {existing.get('decision_id')}"
-        result = review_snapshot(snapshot, options)
 
-        def blocker() -> str | None:
+        def no_human_requested(result: ReviewResult) -> str | None:
             asked, reason = self.jobs.human_required(repo, number)
-            if asked:
-                return f"a human review was requested ({reason or 'no reason given'})"
+            return f"a human review was requested ({reason or 'no reason given'})" if asked else None
+
+        def approval_intent_logged(result: ReviewResult) -> str | None:
             # An auditor must find a record behind every approval: log the intent first, and
             # do not approve when the decision log cannot be written (fail closed).
             try:
                 self._log(event_record(
-                    "posted", repo=repo, pr_number=number, head_sha=head, delivery_id=job.delivery_id,
+                    "posted", repo=repo, pr_number=number, head_sha=result.pr.head_sha, delivery_id=job.delivery_id,
                     details={"phase": "before_approve", "decision_id": result.decision.decision_id,
                              "policy_version": result.decision.policy_version, "diff_sha256": result.diff_sha256,
                              "reasons": [r.model_dump() for r in result.decision.reasons]},
@@ -176,16 +184,23 @@ class QuorumService:
                 return "the decision log could not be written, so Quorum does not approve"
             return None
 
-        sink = GitHubSink(client, number, bot_login=bot, diff=snapshot.diff, approval_blocker=blocker)
-        posted = sink.publish(result)
-        record = record_from_result(result, delivery_id=job.delivery_id, posted=posted, extra={
-            "approved": sink.approved, "approval_withheld": sink.withheld, "job_id": job.id,
-            "installation_id": job.installation_id, "trigger": job.data.get("action"),
-        })
-        record_hash = self._log(record)
+        def extra(outcome: ReviewOutcome) -> dict[str, Any]:
+            sink = sinks[0]
+            return {"approved": sink.approved, "approval_withheld": sink.withheld, "job_id": job.id,
+                    "installation_id": job.installation_id, "trigger": job.data.get("action")}
+
+        outcome = run_review(
+            source, self.options.pipeline_options(), sinks=sinks, log=self.decisions,
+            guards=github_approval_guards(client, number, bot, extra=[no_human_requested, approval_intent_logged]),
+            hooks=ReviewHooks(before_policy=before_policy, on_policy_error=on_policy_error, before_review=before_review),
+            delivery_id=job.delivery_id, record_extra=extra,
+        )
+        if outcome.result is None:
+            return str(outcome.skipped)
+        result, sink = outcome.result, sinks[0]
         bound.info("review.done", decision_id=result.decision.decision_id, action=result.decision.action.value,
-                   approved=sink.approved, withheld=sink.withheld, record_hash=record_hash,
-                   posted=[p.kind for p in posted])
+                   approved=sink.approved, withheld=sink.withheld, record_hash=outcome.record_hash,
+                   posted=[p.kind for p in outcome.posted])
         return f"{result.decision.action.value}{' (approved)' if sink.approved else ''}"
 
     def _policy_error_check(self, client: RepoClient, head: str, error: str) -> dict[str, Any]:

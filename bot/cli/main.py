@@ -19,6 +19,7 @@ import typer
 
 from bot.cli.common import fail, read_policy_file, run_guarded
 from bot.config import Settings
+from bot.core.errors import SourceError
 
 app = typer.Typer(
     name="quorum",
@@ -73,51 +74,60 @@ def _review(
     model: str | None = None,
 ) -> None:
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
-    from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
 
     settings = Settings()
     policy_text = read_policy_file(policy)
-    started = time.perf_counter()
     source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
-    snapshot = source.snapshot()
-    snapshot_ms = round((time.perf_counter() - started) * 1000, 2)
-    if not snapshot.diff.files and not snapshot.diff.truncated:
-        fail(f"nothing to review: no differences between {snapshot.pr.base_sha[:12]} and {snapshot.pr.head_sha[:12]}")
     options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index")
     if model or settings.model:
         from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
 
         options.reasoner = reasoner_from_settings(settings, model=model)
         options.agent_timeout_s = settings.llm_agent_timeout_s
+    decision_log = None if no_log else _ReportingLog(settings)
     try:
-        result = review_snapshot(snapshot, options)
+        outcome = run_review(source, options, log=decision_log, hooks=ReviewHooks(before_policy=_refuse_empty))
     finally:
-        snapshot.close()
-    result.timings.snapshot_ms = snapshot_ms
-    result.timings.total_ms = round((time.perf_counter() - started) * 1000, 2)
-    log_error = None
-    if not no_log:
-        log_error = _append_to_log(settings, result)
+        if decision_log is not None:
+            decision_log.close()
+    result = outcome.result
     _emit(result, output_format, explain)
-    if log_error:
-        fail(log_error)
+    if decision_log is not None and decision_log.error:
+        fail(decision_log.error)
 
 
-def _append_to_log(settings: Settings, result) -> str | None:  # noqa: ANN001
-    from bot.audit import DecisionStore, record_from_result  # noqa: PLC0415
-    from bot.core.errors import AuditError  # noqa: PLC0415
+def _refuse_empty(snapshot) -> None:  # noqa: ANN001
+    if not snapshot.diff.files and not snapshot.diff.truncated:
+        raise SourceError(
+            f"nothing to review: no differences between {snapshot.pr.base_sha[:12]} and {snapshot.pr.head_sha[:12]}"
+        )
 
-    start = time.perf_counter()
-    store = DecisionStore(settings.resolved_database_url())
-    try:
-        result.record_hash = store.append(record_from_result(result))
-    except AuditError as exc:
-        return f"decision log not written: {exc}"
-    finally:
-        store.close()
-    result.timings.log_ms = round((time.perf_counter() - start) * 1000, 2)
-    result.timings.total_ms += result.timings.log_ms
-    return None
+
+class _ReportingLog:
+    """The local decision log for ``run_review``: opened on the append (so ``log_ms`` includes
+    opening it); an AuditError is kept (``error``) so the review is still printed before the CLI
+    exits 2 with it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = None
+        self.error: str | None = None
+
+    def append(self, record: dict) -> str | None:
+        from bot.audit import DecisionStore  # noqa: PLC0415
+        from bot.core.errors import AuditError  # noqa: PLC0415
+
+        try:
+            self.store = DecisionStore(self.settings.resolved_database_url())
+            return self.store.append(record)
+        except AuditError as exc:
+            self.error = f"decision log not written: {exc}"
+            return None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
 
 def _emit(result, output_format: OutputFormat, explain: bool) -> None:  # noqa: ANN001

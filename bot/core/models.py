@@ -205,14 +205,33 @@ class PullRequestInfo(BaseModel):
 
 
 class Timings(BaseModel):
-    """Wall-clock milliseconds per pipeline stage; ``agents`` maps agent name to its time."""
+    """Wall-clock milliseconds per stage; ``agents`` maps agent name to its own time.
+
+    Review stages (their sum is about ``total_ms``, from taking the snapshot to the log append):
+    ``snapshot_ms`` (git or GitHub reads), ``policy_ms`` (loading and evaluating the policy),
+    ``setup_ms`` (building the review context and agents), ``index_ms`` (code index build or
+    warm load), ``agents_ms`` (the agents, in parallel), ``publish_ms`` (sinks) and ``log_ms``
+    (decision log append, including opening the store when the caller times it).
+
+    Process stages, filled in by the CLI only (0 elsewhere): ``startup_ms`` (process start, from
+    ``/proc/self/stat``, to the CLI's entry point: interpreter start and imports), ``cli_ms`` (entry
+    point to the start of the review: settings, argument parsing, imports) and ``render_ms``
+    (writing the output). ``wall_ms`` is process start to the end of rendering; what remains of
+    the process's life after that is interpreter exit.
+    """
 
     snapshot_ms: float = 0.0
     index_ms: float = 0.0
+    setup_ms: float = 0.0
     agents_ms: float = 0.0
     policy_ms: float = 0.0
+    publish_ms: float = 0.0
     log_ms: float = 0.0
     total_ms: float = 0.0
+    startup_ms: float = 0.0
+    cli_ms: float = 0.0
+    render_ms: float = 0.0
+    wall_ms: float = 0.0
     agents: dict[str, float] = Field(default_factory=dict)
 
 

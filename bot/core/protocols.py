@@ -14,7 +14,7 @@ from bot.core.diff import Diff
 from bot.core.models import PullRequestInfo, ReviewResult
 
 if TYPE_CHECKING:
-    pass
+    from bot.core.guards import ApprovalGate
 
 Side = Literal["base", "head"]
 
@@ -82,9 +82,14 @@ class PostedArtifact(BaseModel):
 
 
 class ReviewSink(Protocol):
-    """Publishes a finished review somewhere (terminal, GitHub)."""
+    """Publishes a finished review somewhere (GitHub check run, review, comments).
 
-    def publish(self, result: ReviewResult) -> list[PostedArtifact]:
+    ``gate`` holds the caller's approval guards (:mod:`bot.core.guards`): a sink that can
+    approve calls ``gate.check(result)`` right before posting the approval and withholds it on a
+    reason; with no gate it never approves (fail closed).
+    """
+
+    def publish(self, result: ReviewResult, gate: ApprovalGate | None = None) -> list[PostedArtifact]:
         """Publish and return what was posted (empty for local sinks)."""
         ...
 

@@ -232,7 +232,7 @@ def run_reinjected(
     import random  # noqa: PLC0415
 
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
-    from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, run_review  # noqa: PLC0415
     from bot.evals.runner import available_agents  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
 
@@ -259,12 +259,10 @@ def run_reinjected(
             options.agents = default_agents(present)
         for plan in plans:
             t0 = time.perf_counter()
-            snapshot = None
             try:
                 head = build_reversal(scratch, plan, work)
-                snapshot = LocalGitSource(scratch, base=plan.fix.sha, head=head, title=plan.title, body="",
-                                          author="Quorum Eval").snapshot()
-                result = review_snapshot(snapshot, options)
+                result = run_review(LocalGitSource(scratch, base=plan.fix.sha, head=head, title=plan.title, body="",
+                                                   author="Quorum Eval"), options).result
             except Exception as exc:  # noqa: BLE001 - a case that cannot run is reported, never approved
                 res = ReinjectedResult(reversal=plan, action=None, caught=False, error=f"{type(exc).__name__}: {exc}"[:500])
             else:
@@ -275,9 +273,6 @@ def run_reinjected(
                     findings=findings, reasons=[r.rule_id for r in result.decision.reasons],
                     statuses={v.agent: v.status.value for v in result.verdicts},
                 )
-            finally:
-                if snapshot is not None:
-                    snapshot.close()
             res.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             results.append(res)
             if on_done is not None:

@@ -2,7 +2,7 @@
 
 Each merged PR (see :mod:`bot.evals.history`) is snapshotted from the local clone with
 :class:`~bot.adapters.gitlocal.LocalGitSource` (base = first parent, head = the squash or merge
-commit, the PR's title and body) and reviewed offline with :func:`bot.pipeline.review_snapshot`.
+commit, the PR's title and body) and reviewed offline with :func:`bot.pipeline.run_review`.
 The naive baselines (:mod:`bot.evals.baselines`) judge the same diffs. Labels
 (:mod:`bot.evals.labels`) say which PRs were reverted later or blamed by SZZ; the summary gives
 for Quorum and each baseline the auto-approve rate and the bad-approval rate per label
@@ -194,26 +194,22 @@ def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
     reviewed gets ``action = "error"`` and ``error`` (never an approval, for Quorum or baselines).
     """
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
-    from bot.pipeline import review_snapshot  # noqa: PLC0415
+    from bot.pipeline import run_review  # noqa: PLC0415
 
     rec: dict[str, Any] = {
         "type": "pr", "sha": pr.sha, "base": pr.base, "number": pr.number, "kind": pr.kind, "title": pr.title,
         "author": pr.author, "timestamp": pr.timestamp,
     }
     t0 = time.perf_counter()
-    snapshot = None
     try:
-        snapshot = LocalGitSource(
+        outcome = run_review(LocalGitSource(
             repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body, author=pr.author, number=pr.number
-        ).snapshot()
-        result = review_snapshot(snapshot, options)
+        ), options)
     except Exception as exc:  # noqa: BLE001 - one PR that cannot be reviewed is recorded, never approved
         rec.update(action="error", error=f"{type(exc).__name__}: {exc}"[:500], latency_ms=None,
                    baselines={name: False for name in BASELINES})
         return rec
-    finally:
-        if snapshot is not None:
-            _release(snapshot)
+    result, snapshot = outcome.result, outcome.snapshot
     latency = round((time.perf_counter() - t0) * 1000, 2)
     findings = [f for v in result.verdicts for f in v.findings]
     rec.update(
@@ -236,10 +232,6 @@ def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
         review_ms=result.timings.total_ms,
     )
     return rec
-
-
-def _release(snapshot: Any) -> None:
-    snapshot.close()
 
 
 def approves(record: dict[str, Any], system: str) -> bool:

@@ -139,7 +139,7 @@ def _release(snapshot: Snapshot) -> None:
 
 
 def _review(snapshot: Snapshot, options: RunOptions, agent_names: Sequence[str] | None) -> ReviewResult:
-    from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, SnapshotSource, run_review  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
 
     popts = PipelineOptions(policy_text=options.policy_text, reasoner=options.reasoner)
@@ -147,7 +147,9 @@ def _review(snapshot: Snapshot, options: RunOptions, agent_names: Sequence[str] 
         popts.agent_timeout_s = options.agent_timeout_s
     if agent_names is not None:
         popts.agents = default_agents(list(agent_names))
-    return review_snapshot(snapshot, popts)
+    result = run_review(SnapshotSource(snapshot), popts).result
+    assert result is not None  # no hooks, so never skipped
+    return result
 
 
 def _outcome(case: EvalCase, result: ReviewResult) -> CaseOutcome:

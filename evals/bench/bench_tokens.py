@@ -34,7 +34,7 @@ from pathlib import Path
 from bot.adapters.gitlocal import LocalGitSource
 from bot.adapters.llm import LiteLLMClient
 from bot.llm import MemoryCache, Reasoner, ReasonerConfig
-from bot.pipeline import PipelineOptions, review_snapshot
+from bot.pipeline import PipelineOptions, run_review
 from bot.testing.fake_llm import FakeLLM, FakeRequest, Reply, count_tokens
 
 MODEL = "gpt-4o-mini"
@@ -106,9 +106,10 @@ def responder(tool_rounds: int):  # noqa: ANN201 - returns the fake's responder
 def review(fake: FakeLLM, reasoner: Reasoner, repo: Path, base: str, head: str, title: str, index_dir: Path) -> dict:
     """One pipeline review; what the fake received and what the verdicts recorded."""
     fake.reset()
-    snapshot = LocalGitSource(repo, base=base, head=head, title=title, body=title).snapshot()
+    source = LocalGitSource(repo, base=base, head=head, title=title, body=title)
     start = time.perf_counter()
-    result = review_snapshot(snapshot, PipelineOptions(reasoner=reasoner, cache_dir=index_dir, agent_timeout_s=300))
+    outcome = run_review(source, PipelineOptions(reasoner=reasoner, cache_dir=index_dir, agent_timeout_s=300))
+    result, snapshot = outcome.result, outcome.snapshot
     wall = time.perf_counter() - start
     completion = sum(v.tokens for v in result.verdicts) - fake.prompt_tokens
     return {

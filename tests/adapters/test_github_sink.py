@@ -13,9 +13,11 @@ from bot.adapters.github import (
     GitHubSink,
     RetryPolicy,
     dismiss_bot_approvals,
+    github_approval_guards,
     post_comment,
     request_codeowners,
 )
+from bot.core.guards import ApprovalGate
 from bot.core.models import Action, Decision, Finding, Reason, ReviewResult, Status, Timings, Verdict
 from bot.core.protocols import Snapshot
 from bot.testing.fake_github import FakeGitHub
@@ -53,6 +55,11 @@ def _result(snap: Snapshot, action: Action, findings: list[Finding] | None = Non
     return ReviewResult(pr=snap.pr, verdicts=[verdict], decision=decision, timings=Timings())
 
 
+def _gate(client, number: int, *extra) -> ApprovalGate:  # noqa: ANN001, ANN002
+    """The gate run_review hands the sink: the standard GitHub approval guards (plus ``extra``)."""
+    return ApprovalGate(github_approval_guards(client, number, BOT, extra=list(extra)))
+
+
 def _finding(line: int, message: str = "check this", path: str = "src/a.py") -> Finding:
     return Finding.make(rule_id="logic/x", agent="logic", severity="major", message=message, path=path, line=line,
                         anchor=f"{path}:{line}:{message}")
@@ -62,7 +69,7 @@ def test_approve_binds_commit_id_and_posts_check(fake: FakeGitHub, client) -> No
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
     sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
-    posted = sink.publish(_result(snap, Action.approve))
+    posted = sink.publish(_result(snap, Action.approve), _gate(client, pull.number))
     assert [p.kind for p in posted] == ["check_run", "review"] and sink.approved
     (review,) = fake.reviews(REPO, pull.number)
     assert review["state"] == "APPROVED" and review["commit_id"] == pull.head_sha
@@ -81,7 +88,7 @@ def test_no_approval_when_head_moved(fake: FakeGitHub, client) -> None:  # noqa:
     fake.before("POST", r"/check-runs$", lambda f, _r: f.push(REPO, pull.number, {"src/b.py": "x = 1\n"}))
     sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
     with capture_logs() as logs:
-        posted = sink.publish(_result(snap, Action.approve))
+        posted = sink.publish(_result(snap, Action.approve), _gate(client, pull.number))
     assert not sink.approved and "head moved" in (sink.withheld or "")
     assert [p.kind for p in posted] == ["check_run"]
     assert fake.reviews(REPO, pull.number) == []
@@ -97,7 +104,7 @@ def test_never_approves_its_own_pull_request(fake: FakeGitHub, client, who: str)
         fake.push(REPO, pull.number, {"src/c.py": "c = 1\n"}, author="alice", committer=BOT)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
     sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
-    sink.publish(_result(snap, Action.approve))
+    sink.publish(_result(snap, Action.approve), _gate(client, pull.number))
     assert not sink.approved and "Quorum" in (sink.withheld or "")
     assert not [r for r in fake.reviews(REPO, pull.number) if r["state"] == "APPROVED"]
 
@@ -105,8 +112,8 @@ def test_never_approves_its_own_pull_request(fake: FakeGitHub, client, who: str)
 def test_blocker_withholds_approval(fake: FakeGitHub, client) -> None:  # noqa: ANN001
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
-    sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff, approval_blocker=lambda: "human asked")
-    sink.publish(_result(snap, Action.approve))
+    sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
+    sink.publish(_result(snap, Action.approve), _gate(client, pull.number, lambda _r: "human asked"))
     assert not sink.approved and sink.withheld == "human asked"
     assert fake.reviews(REPO, pull.number) == []
 
@@ -117,7 +124,7 @@ def test_non_approve_decisions_never_approve(fake: FakeGitHub, client) -> None: 
     for action, conclusion in [(Action.comment, "neutral"), (Action.request_changes, "failure"),
                                (Action.needs_human, "neutral")]:
         sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
-        sink.publish(_result(snap, action, [_finding(10)]))
+        sink.publish(_result(snap, action, [_finding(10)]), _gate(client, pull.number))
         assert not sink.approved
         assert fake.check_runs(REPO)[-1]["conclusion"] == conclusion
     assert {r["state"] for r in fake.reviews(REPO, pull.number)} == {"COMMENTED"}
@@ -128,7 +135,7 @@ def test_inline_comments_only_on_diff_lines_and_annotations_batched(fake: FakeGi
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
     findings = [_finding(10, "on the change"), _finding(1, "far from the change"), _finding(21, "added line")]
     findings += [_finding(1, f"note {i}") for i in range(120)]
-    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, findings))
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, findings), _gate(client, pull.number))
     (review,) = fake.reviews(REPO, pull.number)
     assert sorted(c["line"] for c in review["comments"]) == [10, 21]
     assert review["commit_id"] == pull.head_sha
@@ -142,7 +149,7 @@ def test_refused_inline_comments_fall_back_to_the_body(fake: FakeGitHub, client)
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
     fake.fail("POST", r"/pulls/1/reviews$", 422, message="pull_request_review_thread.line must be part of the diff")
-    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, [_finding(10)]))
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, [_finding(10)]), _gate(client, pull.number))
     (review,) = fake.reviews(REPO, pull.number)
     assert review["comments"] == [] and "src/a.py:10" in review["body"]
 
@@ -151,7 +158,7 @@ def test_secrets_are_redacted_from_everything_posted(fake: FakeGitHub, client) -
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
     finding = _finding(10, f"token {SECRET_TOKEN} in code")
-    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, [finding]))
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, [finding]), _gate(client, pull.number))
     post_comment(client, pull.number, f"explain: {SECRET_TOKEN}")
     for rec in fake.requests:
         assert SECRET_TOKEN not in str(rec.body)
@@ -160,7 +167,7 @@ def test_secrets_are_redacted_from_everything_posted(fake: FakeGitHub, client) -
 def test_dismiss_only_the_bots_stale_approvals(fake: FakeGitHub, client) -> None:  # noqa: ANN001
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
-    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.approve))
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.approve), _gate(client, pull.number))
     fake.repos[REPO].reviews[pull.number].append({"id": 1, "user": {"login": "carol"}, "state": "APPROVED",
                                                   "commit_id": pull.head_sha})
     assert dismiss_bot_approvals(client, pull.number, BOT, "new push", keep_commit=pull.head_sha) == []
@@ -186,14 +193,14 @@ def test_publishing_twice_does_not_post_twice(fake: FakeGitHub, client) -> None:
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
     for _ in range(2):  # e.g. a job retried after a crash between posting and logging
         sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
-        posted = sink.publish(_result(snap, Action.approve))
+        posted = sink.publish(_result(snap, Action.approve), _gate(client, pull.number))
         assert sink.approved
     assert len(fake.check_runs(REPO)) == 1 and len(fake.calls("PATCH", r"/check-runs/\d+$")) == 1
     assert len(fake.reviews(REPO, pull.number)) == 1
     assert [p.kind for p in posted] == ["check_run", "review"]
     result = _result(snap, Action.comment, [_finding(10)])
     for _ in range(2):
-        GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(result)
+        GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(result, _gate(client, pull.number))
     states = [r["state"] for r in fake.reviews(REPO, pull.number)]
     assert states == ["DISMISSED", "COMMENTED"]  # the approval of this head withdrawn, one comment review
 
@@ -201,8 +208,30 @@ def test_publishing_twice_does_not_post_twice(fake: FakeGitHub, client) -> None:
 def test_unapproving_decision_withdraws_an_earlier_approval_of_the_same_head(fake: FakeGitHub, client) -> None:  # noqa: ANN001
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()
-    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.approve))
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.approve), _gate(client, pull.number))
     sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
-    posted = sink.publish(_result(snap, Action.needs_human))
+    posted = sink.publish(_result(snap, Action.needs_human), _gate(client, pull.number))
     assert not sink.approved and "dismissal" in [p.kind for p in posted]
     assert [r["state"] for r in fake.reviews(REPO, pull.number)] == ["DISMISSED"]
+
+
+def test_never_approves_without_a_gate(fake: FakeGitHub, client) -> None:  # noqa: ANN001
+    pull = _pull(fake)
+    snap = GitHubPullRequestSource(client, pull.number).snapshot()
+    sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
+    posted = sink.publish(_result(snap, Action.approve))
+    assert not sink.approved and "no approval guards" in (sink.withheld or "")
+    assert [p.kind for p in posted] == ["check_run"] and fake.reviews(REPO, pull.number) == []
+
+
+def test_a_guard_that_raises_withholds_the_approval(fake: FakeGitHub, client) -> None:  # noqa: ANN001
+    pull = _pull(fake)
+    snap = GitHubPullRequestSource(client, pull.number).snapshot()
+
+    def broken(_result: ReviewResult) -> str | None:
+        raise RuntimeError("required checks unreadable")
+
+    sink = GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff)
+    sink.publish(_result(snap, Action.approve), _gate(client, pull.number, broken))
+    assert not sink.approved and "broken failed: RuntimeError: required checks unreadable" in (sink.withheld or "")
+    assert fake.reviews(REPO, pull.number) == []

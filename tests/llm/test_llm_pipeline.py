@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from bot.adapters.gitlocal import LocalGitSource
 from bot.core.models import Action, ReviewResult, Status
 from bot.llm import MemoryCache, Reasoner
-from bot.pipeline import PipelineOptions, review_snapshot
+from bot.pipeline import PipelineOptions, run_review
 from bot.testing.fake_llm import FakeLLM, Reply
 from bot.testing.gitrepo import make_repo
 
@@ -47,8 +47,7 @@ def review(tmp_path: Path) -> Callable[..., ReviewResult]:
     def run(base: dict, head: dict, reasoner: Reasoner | None = None, **pr: str) -> ReviewResult:
         counter["n"] += 1
         repo, b, h = make_repo(tmp_path, base, head, name=f"r{counter['n']}", **pr)
-        snapshot = LocalGitSource(repo, base=b, head=h).snapshot()
-        return review_snapshot(snapshot, PipelineOptions(reasoner=reasoner))
+        return run_review(LocalGitSource(repo, base=b, head=h), PipelineOptions(reasoner=reasoner)).result
 
     return run
 

@@ -16,6 +16,7 @@ from bot.adapters.github.errors import (
     GitHubUnavailable,
     UnknownInstallation,
 )
+from bot.adapters.github.guards import HeadUnchanged, NotOwnPullRequest, github_approval_guards
 from bot.adapters.github.retry import RetryPolicy
 from bot.adapters.github.sink import (
     CHECK_NAME,
@@ -42,11 +43,14 @@ __all__ = [
     "GitHubTree",
     "GitHubUnavailable",
     "HeadMovedError",
+    "HeadUnchanged",
+    "NotOwnPullRequest",
     "RepoClient",
     "RetryPolicy",
     "UnknownInstallation",
     "dismiss_bot_approvals",
     "finding_text",
+    "github_approval_guards",
     "load_private_key",
     "post_comment",
     "redact",

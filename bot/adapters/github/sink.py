@@ -11,7 +11,6 @@ a pull request" (``commit_id``, ``event``, ``comments`` with ``path``/``line``/`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -19,7 +18,9 @@ import structlog
 from bot.adapters.github.client import RepoClient
 from bot.adapters.github.codeowners import owners_for, parse_codeowners
 from bot.adapters.github.errors import GitHubError, GitHubRequestError
+from bot.adapters.github.guards import same_login
 from bot.core.diff import Diff, LineKind
+from bot.core.guards import NO_GATE_REASON, ApprovalGate
 from bot.core.models import Action, Finding, ReviewResult, Severity
 from bot.core.protocols import PostedArtifact
 from bot.core.sanitize import redact_secrets
@@ -89,55 +90,50 @@ def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 40] + "\n\n… (truncated)\n"
 
 
-def _is(login: str | None, other: str | None) -> bool:
-    return bool(login and other and login.lower() == other.lower())
-
-
 class GitHubSink:
     """ReviewSink for one pull request (see module docstring and ``publish``).
 
     ``diff`` is the snapshot's diff: inline comments go only to its added and context lines.
-    ``approval_blocker`` is called right before approving and returns a reason to withhold the
-    approval (e.g. ``/quorum human`` arrived meanwhile) or None. After ``publish``: ``approved``
-    says whether an APPROVE review was posted, ``withheld`` why not when the decision was approve.
+    Approval-time checks are not made here: they are the guards of the ``gate`` given to
+    ``publish`` (see :func:`bot.adapters.github.guards.github_approval_guards`), asked right before
+    approving. After ``publish``: ``approved`` says whether an APPROVE review was posted (or kept),
+    ``withheld`` why not when the decision was approve.
     """
 
     def __init__(self, client: RepoClient, number: int, *, bot_login: str, diff: Diff | None = None,
-                 approval_blocker: Callable[[], str | None] | None = None,
                  max_inline_comments: int = MAX_INLINE_COMMENTS) -> None:
         self.client = client
         self.diff = diff or Diff()
         self.number = number
         self.bot_login = bot_login
-        self.approval_blocker = approval_blocker
         self.max_inline_comments = max_inline_comments
         self.approved = False
         self.withheld: str | None = None
 
     # -------------------------------------------------------------- publish
 
-    def publish(self, result: ReviewResult) -> list[PostedArtifact]:
+    def publish(self, result: ReviewResult, gate: ApprovalGate | None = None) -> list[PostedArtifact]:
         """Post the check run, then the review (APPROVE or COMMENT); return what was posted.
 
-        Idempotent per head SHA, so a job retried after a crash between posting and logging does
-        not post twice: Quorum's check run on the head is updated rather than duplicated, an
-        existing approval of the head is kept rather than repeated (or dismissed when the decision
-        is no longer approve), and a comment review carrying the same decision id is not repeated.
-        Raises GitHubError when GitHub refuses or stays unavailable; nothing approves then.
+        APPROVE only when the decision is approve and ``gate.check`` gives no reason right before
+        posting; with no gate, never (fail closed). Idempotent per head SHA, so a job retried after
+        a crash between posting and logging does not post twice: Quorum's check run on the head is
+        updated rather than duplicated, an existing approval of the head is kept rather than
+        repeated (or dismissed when the decision is no longer approve), and a comment review
+        carrying the same decision id is not repeated. Raises GitHubError when GitHub refuses or
+        stays unavailable; nothing approves then.
         """
         safe = redact_result(result)
         head = safe.pr.head_sha
         posted = [self._check_run(safe)]
         ours = [r for r in self.client.reviews(self.number)
-                if _is((r.get("user") or {}).get("login"), self.bot_login) and r.get("commit_id") == head]
+                if same_login((r.get("user") or {}).get("login"), self.bot_login) and r.get("commit_id") == head]
         prior_approval = next((r for r in ours if r.get("state") == "APPROVED"), None)
         findings = [f for v in safe.verdicts for f in v.findings]
         comments = self._inline_comments(findings, commentable_lines(self.diff))
         event = "COMMENT"
         if safe.decision.action is Action.approve:
-            self.withheld = self._static_blocker(safe)
-            if self.withheld is None:
-                self.withheld = self._live_blocker(head)
+            self.withheld = NO_GATE_REASON if gate is None else gate.check(result)
             if self.withheld is None:
                 event = "APPROVE"
             else:
@@ -165,35 +161,6 @@ class GitHubSink:
                      review_id=review.get("id"), decision_id=safe.decision.decision_id)
         posted.append(PostedArtifact(kind="review", id=str(review.get("id")), url=review.get("html_url")))
         return posted
-
-    def _static_blocker(self, result: ReviewResult) -> str | None:
-        pr = result.pr
-        if _is(pr.author, self.bot_login):
-            return "the pull request was opened by Quorum itself"
-        if any(_is(c, self.bot_login) for c in pr.committers):
-            return "Quorum authored or committed to this pull request"
-        if pr.human_review_requested:
-            return "a human review was requested"
-        if pr.is_draft:
-            return "the pull request is a draft"
-        return None
-
-    def _live_blocker(self, head_sha: str) -> str | None:
-        if self.approval_blocker is not None:
-            reason = self.approval_blocker()
-            if reason:
-                return reason
-        pull = self.client.pull(self.number)
-        now = pull["head"]["sha"]
-        if now != head_sha:
-            return f"head moved from {head_sha[:12]} to {now[:12]} during the review"
-        if pull.get("state") != "open":
-            return f"the pull request is {pull.get('state')}"
-        if pull.get("draft"):
-            return "the pull request was converted to a draft"
-        if _is((pull.get("user") or {}).get("login"), self.bot_login):
-            return "the pull request was opened by Quorum itself"
-        return None
 
     def _check_run(self, result: ReviewResult) -> PostedArtifact:
         d = result.decision
@@ -276,7 +243,7 @@ def dismiss_bot_approvals(client: RepoClient, number: int, bot_login: str, messa
     out: list[PostedArtifact] = []
     for review in client.reviews(number):
         user = (review.get("user") or {}).get("login")
-        if not _is(user, bot_login) or review.get("state") != "APPROVED":
+        if not same_login(user, bot_login) or review.get("state") != "APPROVED":
             continue
         if keep_commit is not None and review.get("commit_id") == keep_commit:
             continue
@@ -297,7 +264,7 @@ def request_codeowners(client: RepoClient, number: int, codeowners_text: str | N
     if not codeowners_text:
         return None
     users, teams = owners_for(parse_codeowners(codeowners_text), paths)
-    users = [u for u in users if not _is(u, author) and not _is(u, bot_login)]
+    users = [u for u in users if not same_login(u, author) and not same_login(u, bot_login)]
     if not users and not teams:
         return None
     try:
