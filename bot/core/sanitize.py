@@ -23,6 +23,7 @@ All regular expressions are linear or bounded (no nested unbounded quantifiers).
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -35,8 +36,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import BasePlugin
 
-MAX_SECRET_LINE_CHARS = 4_000
-""":func:`secret_scan_line` scans only the first this many characters of a line (minified files)."""
+SECRET_WINDOW_CHARS = 65_536
+""":func:`secret_scan_line` scans a line longer than this in overlapping windows of this many
+characters (minified files), so that the cost per character stays bounded whatever the line length."""
+
+SECRET_WINDOW_OVERLAP = 8_192
+"""Consecutive windows share this many characters: at least the longest match any secret pattern
+of :data:`_OWN_PATTERNS` can make (a JWT, up to 8,008 characters; a test checks the bound with
+``re``'s own width computation), so every secret lies whole inside some window."""
+
+_WINDOW_LEAD = 64
+"""Characters of left context given to each window after the first (look-behinds, ``\\b``); hits
+starting inside them belong to the previous window."""
 
 # --------------------------------------------------------------------------------------------
 # Hidden characters and comments
@@ -229,7 +240,7 @@ _OWN_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
     ("google_api_key", ("aiza",), re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"), 0),
     ("jwt", ("eyj",), re.compile(
         r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,4000}\.[A-Za-z0-9_-]{0,2000}"), 0),
-    ("bearer_token", ("bearer",), re.compile(r"(?i:\bbearer)[ \t]{1,5}([A-Za-z0-9._~+/-]{20,500}=*)"), 1),
+    ("bearer_token", ("bearer",), re.compile(r"(?i:\bbearer)[ \t]{1,5}([A-Za-z0-9._~+/-]{20,500}={0,3})"), 1),
     ("password", ("pass", "pwd", "secret", "key", "token", "cred"), re.compile(
         rf"(?i:{_KEYWORDS})[A-Za-z0-9_]{{0,30}}[\"'\]]{{0,2}}[ \t]{{0,5}}(?::=|=>|===?|!==?|:|=)[ \t]{{0,5}}[@rbuf]?"
         r"([\"'`])([^\"'`\s\\]{8,256})\1"), 2),
@@ -390,10 +401,47 @@ def secret_scan_line(line: str) -> list[SecretHit]:
     assignments with random-looking values) and detect-secrets' detectors each run only when a
     cheap substring gate passes. Detectors are called through ``analyze_string``, never
     ``analyze_line``: the latter reads detect-secrets' global settings and may call a provider's
-    API to verify a secret. Only the first :data:`MAX_SECRET_LINE_CHARS` characters are scanned.
-    Never raises.
+    API to verify a secret. The whole line is scanned: a line longer than
+    :data:`SECRET_WINDOW_CHARS` is scanned in windows overlapping by
+    :data:`SECRET_WINDOW_OVERLAP` characters (linear time; a secret up to the overlap long is
+    always whole inside one window). Never raises.
     """
-    text = line[:MAX_SECRET_LINE_CHARS]
+    if len(line) <= SECRET_WINDOW_CHARS:
+        return _scan_window(line)
+    step = SECRET_WINDOW_CHARS - SECRET_WINDOW_OVERLAP
+    low = line.lower()
+    # One prefilter pass over the whole line: a window with no prefilter match in it (or touching
+    # it) has nothing to find. When lower-casing changes the length, offsets differ: scan them all.
+    marks = [m.start() for m in _PREFILTER.finditer(low)] if len(low) == len(line) else None
+    if marks is not None and not marks:
+        return []
+    hits: list[SecretHit] = []
+    start = 0
+    while True:
+        lead = min(start, _WINDOW_LEAD)
+        end = min(len(line), start + SECRET_WINDOW_CHARS)
+        last = end == len(line)
+        if marks is not None:
+            i = bisect.bisect_left(marks, start - lead - 256)  # a prefilter match is at most ~256 long
+            if i == len(marks) or marks[i] >= end:
+                if last:
+                    break
+                start += step
+                continue
+        for h in _scan_window(line[start - lead : end]):
+            # A hit starting in the lead is the previous window's; one touching the end of a window
+            # that is not the last may be a secret cut in two (the next window sees it whole).
+            if h.start < lead or (not last and h.end >= end - start + lead):
+                continue
+            hits.append(SecretHit(h.type, h.start + start - lead, h.end + start - lead))
+        if last:
+            break
+        start += step
+    return _merge(hits)
+
+
+def _scan_window(text: str) -> list[SecretHit]:
+    """:func:`secret_scan_line` on one window of a line (offsets relative to ``text``)."""
     if len(text) < 8:
         return []
     low = text.lower()
@@ -442,8 +490,8 @@ def redact_secrets(text: str) -> tuple[str, int]:
     """Replace every secret in ``text`` with ``[REDACTED:<type>]``; return ``(text, count)``.
 
     Whole PEM private-key blocks are replaced first (up to the ``END`` line, or, without one, the
-    base64 lines that follow the header); then each line goes through :func:`secret_scan_line`.
-    Lines longer than :data:`MAX_SECRET_LINE_CHARS` are scanned only up to that length.
+    base64 lines that follow the header); then each line goes through :func:`secret_scan_line`
+    (whole lines, however long).
     """
     count = 0
 

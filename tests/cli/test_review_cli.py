@@ -7,26 +7,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from bot.testing.cli import review_json, run_quorum
 from bot.testing.gitrepo import commit, git, make_repo
 
 
 def quorum(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, QUORUM_DATA_DIR=str(tmp_path / "data"), QUORUM_CACHE_DIR=str(tmp_path / "cache"))
-    env.pop("QUORUM_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", *args], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
-def review_json(repo: Path, tmp_path: Path, *extra: str) -> dict:
-    proc = quorum("review", "--repo", str(repo), "--format", "json", *extra, tmp_path=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return run_quorum(*args, tmp_path=tmp_path)
 
 
 def test_json_output_has_the_contract_keys_and_the_log_verifies(tmp_path: Path) -> None:

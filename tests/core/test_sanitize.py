@@ -288,3 +288,41 @@ def test_detect_secrets_is_imported_only_when_a_line_needs_it() -> None:
         "assert 'detect_secrets' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# ---------------------------------------------------------------------------- long lines (issue 9)
+
+
+def test_secret_window_overlap_covers_the_longest_own_pattern() -> None:
+    """Every own pattern has a bounded width no longer than the window overlap, so a secret always
+    lies whole inside one window (widths from ``re``'s own parser)."""
+    import re
+
+    for stype, _, rx, _ in sanitize._OWN_PATTERNS:
+        _, widest = re._parser.parse(rx.pattern, rx.flags).getwidth()  # type: ignore[attr-defined]
+        assert widest <= sanitize.SECRET_WINDOW_OVERLAP, stype
+    assert sanitize.SECRET_WINDOW_OVERLAP < sanitize.SECRET_WINDOW_CHARS
+
+
+@pytest.mark.parametrize("column", [0, 100, 4_100, 57_300, 65_500, 65_536 - 20, 65_600, 123_000, 300_000])
+def test_secret_found_at_any_column_of_a_long_line(column: int) -> None:
+    line = "x " * (column // 2) + "x" * (column % 2) + f" token: {GH_TOKEN} " + "y" * 70_000
+    hits = secret_scan_line(line)
+    assert [(h.type, line[h.start : h.end]) for h in hits] == [("github_token", GH_TOKEN)]
+
+
+def test_secret_found_across_every_window_boundary_offset() -> None:
+    step = sanitize.SECRET_WINDOW_CHARS - sanitize.SECRET_WINDOW_OVERLAP
+    for edge in (step, sanitize.SECRET_WINDOW_CHARS):
+        for shift in range(-len(GH_TOKEN) - 3, 4):
+            line = "q" * (edge + shift - 1) + " " + GH_TOKEN + " " + "z" * 80_000
+            hits = secret_scan_line(line)
+            assert [line[h.start : h.end] for h in hits] == [GH_TOKEN], (edge, shift)
+
+
+def test_aws_key_pair_past_column_4000_and_redaction_of_long_lines() -> None:
+    line = "y" * 4100 + ' aws_access_key_id = "AKIAZ7Q4XJ2MB5NRT3KW"; aws_secret_access_key = "q8Vt2Lw9Xk4Rz7Nm1Pb6Hs3Jd5Fg0Ya8Ce2Ui7W"'
+    found = {line[h.start : h.end] for h in secret_scan_line(line)}
+    assert found == {"AKIAZ7Q4XJ2MB5NRT3KW", "q8Vt2Lw9Xk4Rz7Nm1Pb6Hs3Jd5Fg0Ya8Ce2Ui7W"}
+    redacted, count = redact_secrets("z" * 90_000 + f" {GH_TOKEN}")
+    assert count == 1 and GH_TOKEN not in redacted and redacted.endswith("[REDACTED:github_token]")
