@@ -8,18 +8,24 @@ decision log unwritable); 3 for an unexpected internal error (still one line).
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated
 
-import typer
+_ENTRY = time.perf_counter()  # first thing: the CLI's entry point, for timings.startup_ms / cli_ms
 
-from bot.cli.common import fail, read_policy_file, run_guarded
-from bot.config import Settings
-from bot.core.errors import SourceError
+import json  # noqa: E402
+import sys  # noqa: E402
+from enum import StrEnum  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from bot.cli.clock import process_age_s  # noqa: E402
+from bot.cli.common import fail, read_policy_file, run_guarded  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.core.errors import SourceError  # noqa: E402
+
+_AGE_AT_ENTRY = process_age_s()
 
 app = typer.Typer(
     name="quorum",
@@ -28,6 +34,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _group() -> None:
+    """Keeps ``review`` a subcommand when it is the only one mounted (see ``main``)."""
 
 
 class OutputFormat(StrEnum):
@@ -53,10 +64,14 @@ def review(
         str | None,
         typer.Option("--model", help="LLM (litellm model id) for every agent; default: QUORUM_MODEL, else offline."),
     ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", help="Write a cProfile profile of the review to this file (read with pstats or snakeviz)."),
+    ] = None,
 ) -> None:
     """Review the change from BASE to HEAD of a local repository as if it were a pull request."""
     run_guarded(
-        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain, model)
+        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain, model, profile)
     )
 
 
@@ -72,7 +87,14 @@ def _review(
     no_log: bool,
     explain: bool,
     model: str | None = None,
+    profile: Path | None = None,
 ) -> None:
+    profiler = None
+    if profile is not None:
+        import cProfile  # noqa: PLC0415 - only with --profile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
     from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
 
@@ -86,15 +108,42 @@ def _review(
         options.reasoner = reasoner_from_settings(settings, model=model)
         options.agent_timeout_s = settings.llm_agent_timeout_s
     decision_log = None if no_log else _ReportingLog(settings)
+    review_start = time.perf_counter()
     try:
         outcome = run_review(source, options, log=decision_log, hooks=ReviewHooks(before_policy=_refuse_empty))
     finally:
         if decision_log is not None:
             decision_log.close()
     result = outcome.result
+    _process_timings(result.timings, review_start)
     _emit(result, output_format, explain)
+    if profiler is not None:
+        profiler.disable()
+        _write_profile(profiler, profile)
     if decision_log is not None and decision_log.error:
         fail(decision_log.error)
+
+
+def _process_timings(timings, review_start: float) -> None:  # noqa: ANN001
+    """Fill in the process stages (see :class:`bot.core.models.Timings`); ``render_ms`` and
+    ``wall_ms`` are completed by ``_emit``."""
+    startup_s = _AGE_AT_ENTRY if _AGE_AT_ENTRY is not None else 0.0
+    timings.startup_ms = round(startup_s * 1000, 2)
+    timings.cli_ms = round((review_start - _ENTRY) * 1000, 2)
+
+
+def _finish_wall(timings, render_start: float) -> None:  # noqa: ANN001
+    now = time.perf_counter()
+    timings.render_ms = round((now - render_start) * 1000, 2)
+    timings.wall_ms = round(timings.startup_ms + (now - _ENTRY) * 1000, 2)
+
+
+def _write_profile(profiler, path: Path) -> None:  # noqa: ANN001
+    try:
+        profiler.dump_stats(str(path))
+    except OSError as exc:
+        fail(f"cannot write profile {path}: {exc.strerror}")
+    sys.stderr.write(f"quorum: profile written to {path} (python -m pstats {path})\n")
 
 
 def _refuse_empty(snapshot) -> None:  # noqa: ANN001
@@ -131,28 +180,43 @@ class _ReportingLog:
 
 
 def _emit(result, output_format: OutputFormat, explain: bool) -> None:  # noqa: ANN001
+    """Write the review to stdout. ``timings.render_ms`` is the time to render it once; for JSON,
+    the text is rendered again with that figure in (about a millisecond), then written."""
+    start = time.perf_counter()
     if output_format is OutputFormat.json:
-        payload = {
-            "pr": result.pr.model_dump(mode="json"),
-            "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
-            "decision": result.decision.model_dump(mode="json"),
-            "timings": result.timings.model_dump(mode="json"),
-        }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    elif output_format is OutputFormat.sarif:
+        _json_text(result)  # rendered once to time it
+        _finish_wall(result.timings, start)
+        sys.stdout.write(_json_text(result))
+        return
+    if output_format is OutputFormat.sarif:
         from bot.render.sarif import to_sarif  # noqa: PLC0415
 
-        sys.stdout.write(json.dumps(to_sarif(result), indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(to_sarif(result), indent=2, ensure_ascii=False) + "\n"
     elif output_format is OutputFormat.markdown:
         from bot.render.markdown import to_markdown  # noqa: PLC0415
 
-        sys.stdout.write(to_markdown(result))
+        text = to_markdown(result)
     else:
         from rich.console import Console  # noqa: PLC0415
 
         from bot.render.text import print_review  # noqa: PLC0415
 
-        print_review(result, Console(highlight=False), show_tree=explain)
+        console = Console(highlight=False)
+        with console.capture() as captured:
+            print_review(result, console, show_tree=explain)
+        text = captured.get()
+    _finish_wall(result.timings, start)
+    sys.stdout.write(text)
+
+
+def _json_text(result) -> str:  # noqa: ANN001
+    payload = {
+        "pr": result.pr.model_dump(mode="json"),
+        "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
+        "decision": result.decision.model_dump(mode="json"),
+        "timings": result.timings.model_dump(mode="json"),
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def _register_subcommands() -> None:
@@ -166,9 +230,33 @@ def _register_subcommands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point (``quorum``)."""
-    _register_subcommands()
-    app()
+    """Console-script entry point (``quorum``).
+
+    ``quorum review`` mounts no other subcommand (their modules import SQLAlchemy, FastAPI and
+    the like); every other invocation, ``--help`` included, mounts them all. After a review,
+    output is flushed and the process ends with ``os._exit``: nothing is left to clean up (the
+    decision log is committed and closed) and interpreter teardown of hundreds of modules, or of
+    an agent thread abandoned after its budget, would only add to the wall time.
+    """
+    import os  # noqa: PLC0415
+
+    if sys.argv[1:2] != ["review"]:
+        _register_subcommands()
+        app()
+        return
+    code = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            sys.stderr.write(exc.code + "\n")
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

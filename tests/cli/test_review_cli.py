@@ -123,3 +123,26 @@ def test_ten_thousand_file_diff_completes_and_is_not_approved(tmp_path: Path) ->
     assert any(v["truncated"] for v in out["verdicts"]) or any(
         r["rule_id"].startswith(("diff.", "verdicts.truncated")) for r in out["decision"]["reasons"]
     )
+
+
+def test_profile_and_process_timings(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x is two")
+    profile = tmp_path / "review.prof"
+    proc = quorum("review", "--repo", str(repo), "--format", "json", "--no-log", "--profile", str(profile),
+                  tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    t = json.loads(proc.stdout)["timings"]
+    assert t["startup_ms"] > 0 and t["cli_ms"] > 0 and t["render_ms"] > 0
+    assert t["wall_ms"] >= t["startup_ms"] + t["cli_ms"] + t["total_ms"]
+    assert str(profile) in proc.stderr
+    import pstats
+
+    stats = pstats.Stats(str(profile))
+    assert any(func[2] == "run_review" for func in stats.stats)  # type: ignore[attr-defined]
+
+
+def test_unwritable_profile_is_a_one_line_error(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x is two")
+    proc = quorum("review", "--repo", str(repo), "--no-log", "--profile", str(tmp_path / "no" / "such" / "p.prof"),
+                  tmp_path=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "cannot write profile" in proc.stderr
