@@ -95,10 +95,22 @@ def _review(
 
         profiler = cProfile.Profile()
         profiler.enable()
+    from bot.cli.recache import RegexCache  # noqa: PLC0415
+
+    settings = Settings()
+    with RegexCache(settings.cache_dir):
+        _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model)
+    if profiler is not None:
+        profiler.disable()
+        _write_profile(profiler, profile)
+
+
+def _review_with(settings: Settings, repo: Path, base: str | None, head: str, title: str | None, body: str | None,
+                 author: str | None, policy: Path | None, output_format: OutputFormat, no_log: bool, explain: bool,
+                 model: str | None) -> None:
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
     from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
 
-    settings = Settings()
     policy_text = read_policy_file(policy)
     source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
     options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index")
@@ -117,9 +129,6 @@ def _review(
     result = outcome.result
     _process_timings(result.timings, review_start)
     _emit(result, output_format, explain)
-    if profiler is not None:
-        profiler.disable()
-        _write_profile(profiler, profile)
     if decision_log is not None and decision_log.error:
         fail(decision_log.error)
 

@@ -17,6 +17,7 @@ import fnmatch
 import posixpath
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -258,13 +259,14 @@ class _Compiled:
 
 
 class Catalog:
-    """A loaded, validated catalog. Queries are compiled once, when the catalog is built.
+    """A loaded, validated catalog. Each language's queries are compiled once, as one query: when the
+    catalog is built, or on the language's first match when ``lazy``.
 
     Build with :func:`load_catalog` (or ``Catalog(rules)`` for rules already validated; raises
     ``ValueError`` when ids repeat or a query does not compile).
     """
 
-    def __init__(self, rules: Iterable[Rule], *, sources: dict[str, str] | None = None) -> None:
+    def __init__(self, rules: Iterable[Rule], *, sources: dict[str, str] | None = None, lazy: bool = False) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         self._sources = dict(sources or {})
         self._by_id: dict[str, Rule] = {}
@@ -272,11 +274,27 @@ class Catalog:
             if rule.id in self._by_id:
                 raise ValueError(f"{self._where(rule)}: duplicate rule id {rule.id}")
             self._by_id[rule.id] = rule
-        self._compiled: dict[str, _Compiled] = {}
+        self._by_language: dict[str, list[Rule]] = {}
         for lang in treesitter.LANGUAGES:
             rules = [r for r in self.rules if lang in r.all_languages]
             if rules:
-                self._compiled[lang] = self._compile(lang, rules)
+                self._by_language[lang] = rules
+        self._compiled: dict[str, _Compiled] = {}
+        self._compile_lock = threading.Lock()
+        if not lazy:
+            for lang in self._by_language:
+                self._compiled_for(lang)
+
+    def _compiled_for(self, lang: str) -> _Compiled | None:
+        """The compiled query of ``lang`` (compiled on first use when the catalog is lazy: a review
+        of Python files never compiles the Go and TypeScript queries). Thread-safe."""
+        compiled = self._compiled.get(lang)
+        if compiled is None and lang in self._by_language:
+            with self._compile_lock:
+                compiled = self._compiled.get(lang)
+                if compiled is None:
+                    compiled = self._compiled[lang] = self._compile(lang, self._by_language[lang])
+        return compiled
 
     def _where(self, rule: Rule) -> str:
         return self._sources.get(rule.id, rule.id)
@@ -318,7 +336,7 @@ class Catalog:
 
     def languages(self) -> frozenset[str]:
         """Grammar names that have at least one rule."""
-        return frozenset(self._compiled)
+        return frozenset(self._by_language)
 
     def rules_for(self, language: str | None) -> list[Rule]:
         """Rules that run on ``language`` (a grammar name; ``tsx`` gets the TypeScript rules)."""
@@ -342,7 +360,7 @@ class Catalog:
         restricts the rules; ``path`` applies ``skip_tests`` / ``skip_paths``; ``is_test`` overrides
         the built-in test-file heuristic (:func:`is_test_path`).
         """
-        compiled = self._compiled.get(language)
+        compiled = self._compiled_for(language) if language else None
         if compiled is None:
             return []
         wanted = None if rule_ids is None else frozenset(rule_ids)
@@ -553,18 +571,19 @@ def load_rule(text: str, where: str) -> Rule:
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The packaged catalog, loaded and compiled once per process (the catalog is immutable).
+    """The packaged catalog, loaded once per process (the catalog is immutable); each language's
+    query is compiled when first matched (the packaged queries compile: the rule tests prove it).
 
     Raises ``ValueError`` like :func:`load_catalog`.
     """
-    return load_catalog()
+    return load_catalog(lazy=True)
 
 
-def load_catalog(root: Traversable | Path | None = None) -> Catalog:
+def load_catalog(root: Traversable | Path | None = None, *, lazy: bool = False) -> Catalog:
     """Load and validate every ``<language>/<ID>.yml`` under ``root`` (default: the packaged catalog).
 
-    Raises ``ValueError`` naming the offending file when a rule is malformed, an id repeats, or a
-    query does not compile.
+    Raises ``ValueError`` naming the offending file when a rule is malformed, an id repeats, or
+    (unless ``lazy``: then on first use of that language) a query does not compile.
     """
     base = default_root() if root is None else root
     rules: list[Rule] = []
@@ -575,7 +594,7 @@ def load_catalog(root: Traversable | Path | None = None) -> Catalog:
             raise ValueError(f"{where}: duplicate rule id {rule.id} (also in {sources[rule.id]})")
         sources[rule.id] = where
         rules.append(rule)
-    return Catalog(rules, sources=sources)
+    return Catalog(rules, sources=sources, lazy=lazy)
 
 
 def fixture_name(rule: Rule) -> str:
