@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import time
 
-_ENTRY = time.perf_counter()  # first thing: the CLI's entry point, for timings.startup_ms / cli_ms
+from bot.cli.clock import process_age_s
+
+# First thing: the CLI's entry point, for timings.startup_ms (process start -> here) and cli_ms.
+_AGE_AT_ENTRY = process_age_s()
+_ENTRY = time.perf_counter()
 
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -20,12 +24,9 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from bot.cli.clock import process_age_s  # noqa: E402
 from bot.cli.common import fail, read_policy_file, run_guarded  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core.errors import SourceError  # noqa: E402
-
-_AGE_AT_ENTRY = process_age_s()
 
 app = typer.Typer(
     name="quorum",

@@ -1,18 +1,27 @@
-"""Benchmark: wall time of ``quorum review`` (process start included) on real merged PRs.
+"""Benchmark: ``quorum review`` against its floor, on real squash-merged PRs of one repository.
 
-Target (DESIGN.md, "Performance targets"): p95 <= 2 s offline on a <= 400-line PR in a ~200k-line
-Python repository on a 2-core machine.
+Targets (issue 14, DESIGN.md "Performance targets"), on 20+ PRs of 50-400 changed lines:
+warm index p95 wall <= 0.6 s and p95 of the ratio to the floor <= 2.0; cold index <= 1.5 s;
+peak RSS <= 150 MB. Benchmarks report figures; they never assert them.
 
 Usage::
 
-    python evals/bench/bench_review.py --repo /tmp/pydantic --prs 20 --runs 3 [--max-lines 400]
+    python evals/bench/bench_review.py --repo /tmp/pydantic --prs 20 --passes 3 [--out FILE]
 
-It picks the newest first-parent commits whose subject ends in ``(#N)`` (squash-merged PRs) with
-1..max-lines changed lines, then runs ``quorum review --repo R --base SHA^ --head SHA --format json
---no-log`` as a fresh process for each. The first pass over each PR uses an empty code-index cache
-directory (``cold``: the whole head tree is indexed), later passes reuse it (``warm``: only blobs
-not yet cached are parsed, which is the steady state of a review bot on one repository).
-Prints one JSON object: per-pass p50/p95/max wall seconds and the PRs measured.
+For each PR (newest first-parent commits whose subject ends in ``(#N)`` with min..max changed
+lines) and each pass, in the same run and back to back:
+
+- the **floor**: ``python evals/bench/floor.py REPO BASE HEAD`` as a fresh process (start Python,
+  ``git diff``, tree-sitter-parse both versions of every changed file once);
+- **Quorum**: ``quorum review --repo R --base SHA^ --head SHA --format json --no-log`` as a fresh
+  process (secret and injection scanning on, as always: there is no switch to turn them off).
+
+Pass 0 is **cold**: the code-index cache is emptied before every PR (the whole head tree is
+indexed; ``timings.index_ms`` is the cold index time). Passes 1..N are **warm** (index cache and
+the CLI's regex cache kept). Per pass: p50/p95 of wall seconds, of CPU seconds (user+sys of the
+process and its children, from ``wait4``: what the machine's load does not inflate), of the
+ratio wall/floor, the peak RSS (``ru_maxrss``), the share of wall time that ``timings`` accounts
+for, and ``/proc/loadavg`` before and after. The summary gives the medians over warm passes.
 """
 
 from __future__ import annotations
@@ -30,12 +39,14 @@ import time
 from pathlib import Path
 
 _PR = re.compile(r"\(#\d+\)$")
+FLOOR = Path(__file__).with_name("floor.py")
+TIMED_STAGES = ("startup_ms", "cli_ms", "total_ms", "render_ms")
 
 
-def pick_prs(repo: str, count: int, max_lines: int) -> list[tuple[str, int, str]]:
-    """Newest squash-merged PR commits with 1..max_lines changed lines: (sha, lines, subject)."""
+def pick_prs(repo: str, count: int, min_lines: int, max_lines: int) -> list[tuple[str, int, str]]:
+    """Newest squash-merged PR commits with min_lines..max_lines changed lines: (sha, lines, subject)."""
     out = subprocess.run(
-        ["git", "-C", repo, "log", "--first-parent", "--no-merges", "--format=%H%x00%s", "-n", str(count * 10)],
+        ["git", "-C", repo, "log", "--first-parent", "--no-merges", "--format=%H%x00%s", "-n", str(count * 30)],
         check=True, capture_output=True, text=True,
     ).stdout
     picked: list[tuple[str, int, str]] = []
@@ -43,11 +54,10 @@ def pick_prs(repo: str, count: int, max_lines: int) -> list[tuple[str, int, str]
         sha, _, subject = line.partition("\0")
         if not _PR.search(subject):
             continue
-        stat = subprocess.run(
-            ["git", "-C", repo, "diff", "--numstat", f"{sha}^", sha], check=True, capture_output=True, text=True
-        ).stdout
+        stat = subprocess.run(["git", "-C", repo, "diff", "--numstat", f"{sha}^", sha],
+                              check=True, capture_output=True, text=True).stdout
         lines = sum(int(a) + int(d) for a, d, _ in (r.split("\t", 2) for r in stat.splitlines()) if a != "-")
-        if 0 < lines <= max_lines:
+        if min_lines <= lines <= max_lines:
             picked.append((sha, lines, subject))
         if len(picked) >= count:
             break
@@ -61,59 +71,137 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+def run_timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, int, str, str]:
+    """Run ``argv``; (wall s, cpu s, peak RSS KiB, exit status, stdout, stderr). CPU and RSS come
+    from ``wait4`` (the child and the children it waited for)."""
+    out_f = tempfile.TemporaryFile()
+    err_f = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out_f.seek(0)
+    err_f.seek(0)
+    return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode,
+            out_f.read().decode("utf-8", "replace"), err_f.read().decode("utf-8", "replace"))
+
+
+def loadavg() -> list[float]:
+    """The 1, 5 and 15-minute load averages."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
+
+
+def summarize(rows: list[dict]) -> dict:
+    """p50/p95 of wall, cpu and ratio; max RSS; median accounted share."""
+    def stat(key: str) -> dict:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        if not values:
+            return {}
+        return {"p50": round(statistics.median(values), 3), "p95": round(percentile(values, 95), 3)}
+
+    return {
+        "n": len(rows),
+        "wall_s": stat("wall_s"), "cpu_s": stat("cpu_s"), "floor_s": stat("floor_s"), "floor_cpu_s": stat("floor_cpu_s"),
+        "ratio": stat("ratio"), "cpu_ratio": stat("cpu_ratio"), "index_ms": stat("index_ms"),
+        "peak_rss_mb": round(max(r["rss_kb"] for r in rows) / 1024, 1) if rows else None,
+        "accounted": stat("accounted"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", required=True)
     parser.add_argument("--prs", type=int, default=20)
-    parser.add_argument("--runs", type=int, default=3, help="passes over the PRs (first is cold)")
+    parser.add_argument("--passes", type=int, default=3, help="warm passes after the cold one")
+    parser.add_argument("--min-lines", type=int, default=50)
     parser.add_argument("--max-lines", type=int, default=400)
     parser.add_argument("--quorum", default=shutil.which("quorum") or "quorum")
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the floor")
+    parser.add_argument("--out", type=Path, help="also write the JSON report here")
     args = parser.parse_args(argv)
 
-    prs = pick_prs(args.repo, args.prs, args.max_lines)
+    prs = pick_prs(args.repo, args.prs, args.min_lines, args.max_lines)
     if not prs:
         print("no PRs found", file=sys.stderr)
         return 1
     head = subprocess.run(["git", "-C", args.repo, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    files = subprocess.run(["git", "-C", args.repo, "ls-files", "*.py"], capture_output=True, text=True).stdout.split()
     cache = Path(tempfile.mkdtemp(prefix="quorum-bench-review-"))
     env = dict(os.environ, QUORUM_CACHE_DIR=str(cache), QUORUM_DATA_DIR=str(cache / "data"))
+    env.pop("QUORUM_MODEL", None)
+    # An installed Quorum has its bytecode compiled (pip compiles wheels on install); a shell with
+    # PYTHONDONTWRITEBYTECODE set would make every process re-compile every module instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     passes: list[dict] = []
     decisions: dict[str, str] = {}
+    errors: list[str] = []
     try:
-        for run in range(args.runs):
-            walls: list[float] = []
-            for sha, _, _ in prs:
-                if run == 0:
-                    shutil.rmtree(cache / "index", ignore_errors=True)
-                start = time.perf_counter()
-                proc = subprocess.run(
-                    [args.quorum, "review", "--repo", args.repo, "--base", f"{sha}^", "--head", sha,
-                     "--format", "json", "--no-log"],
-                    capture_output=True, text=True, env=env,
-                )
-                walls.append(time.perf_counter() - start)
-                if proc.returncode != 0:
-                    print(f"{sha[:10]}: {proc.stderr.strip()}", file=sys.stderr)
+        for n in range(args.passes + 1):
+            rows: list[dict] = []
+            load_before = loadavg()
+            for sha, lines, _ in prs:
+                floor_wall, floor_cpu, _, code, _, err = run_timed([args.python, str(FLOOR), args.repo, f"{sha}^", sha], env)
+                if code != 0:
+                    errors.append(f"floor {sha[:10]}: {err.strip()[-300:]}")
                     continue
-                decisions[sha] = json.loads(proc.stdout)["decision"]["action"]
-            passes.append({
-                "pass": "cold" if run == 0 else "warm",
-                "n": len(walls),
-                "p50_s": round(statistics.median(walls), 3),
-                "p95_s": round(percentile(walls, 95), 3),
-                "max_s": round(max(walls), 3),
-            })
+                if n == 0:
+                    shutil.rmtree(cache / "index", ignore_errors=True)
+                wall, cpu, rss, code, out, err = run_timed(
+                    [args.quorum, "review", "--repo", args.repo, "--base", f"{sha}^", "--head", sha,
+                     "--format", "json", "--no-log"], env)
+                if code != 0:
+                    errors.append(f"review {sha[:10]}: {err.strip()[-300:]}")
+                    continue
+                report = json.loads(out)
+                t = report["timings"]
+                decisions[sha] = report["decision"]["action"]
+                rows.append({
+                    "sha": sha[:12], "lines": lines, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                    "floor_s": round(floor_wall, 3), "floor_cpu_s": round(floor_cpu, 3),
+                    "ratio": round(wall / floor_wall, 2), "cpu_ratio": round(cpu / floor_cpu, 2) if floor_cpu else None,
+                    "rss_kb": rss, "index_ms": t.get("index_ms"),
+                    "accounted": round(sum(t.get(k, 0.0) for k in TIMED_STAGES) / (wall * 1000), 3),
+                    "timings": t,
+                })
+            passes.append({"pass": "cold" if n == 0 else f"warm {n}", "loadavg_before": load_before,
+                           "loadavg_after": loadavg(), **summarize(rows), "rows": rows})
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    print(json.dumps({
+    warm = [p for p in passes[1:] if p["n"]]
+
+    def median_of(key: str, sub: str) -> float | None:
+        values = [p[key][sub] for p in warm if p.get(key)]
+        return round(statistics.median(values), 3) if values else None
+
+    report = {
         "repo": args.repo,
         "head": head,
-        "python_files": len(files),
         "prs": [{"sha": s[:12], "changed_lines": n, "decision": decisions.get(s)} for s, n, _ in prs],
-        "passes": passes,
-        "command": "python evals/bench/bench_review.py " + " ".join(argv or sys.argv[1:]),
-    }, indent=2))
+        "summary": {
+            "warm_passes": len(warm),
+            "warm_wall_p50_s": median_of("wall_s", "p50"), "warm_wall_p95_s": median_of("wall_s", "p95"),
+            "warm_ratio_p50": median_of("ratio", "p50"), "warm_ratio_p95": median_of("ratio", "p95"),
+            "warm_cpu_p50_s": median_of("cpu_s", "p50"), "warm_cpu_p95_s": median_of("cpu_s", "p95"),
+            "warm_cpu_ratio_p95": median_of("cpu_ratio", "p95"),
+            "floor_p50_s": median_of("floor_s", "p50"),
+            "cold_wall_p50_s": passes[0].get("wall_s", {}).get("p50"), "cold_wall_p95_s": passes[0].get("wall_s", {}).get("p95"),
+            "cold_index_p50_ms": passes[0].get("index_ms", {}).get("p50"), "cold_index_p95_ms": passes[0].get("index_ms", {}).get("p95"),
+            "peak_rss_mb": max((p["peak_rss_mb"] or 0) for p in passes),
+            "accounted_p50": median_of("accounted", "p50"),
+            "loadavg": [p["loadavg_before"] + p["loadavg_after"] for p in passes],
+        },
+        "passes": [{k: v for k, v in p.items() if k != "rows"} for p in passes],
+        "rows": {p["pass"]: p["rows"] for p in passes},
+        "errors": errors,
+        "command": "python evals/bench/bench_review.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+    }
+    text = json.dumps(report, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(json.dumps({k: report[k] for k in ("repo", "head", "summary", "errors", "command")}, indent=2))
     return 0
 
 
