@@ -43,10 +43,11 @@ def replay_command(
     policy: Annotated[Path | None, typer.Option(help="Policy YAML for every PR instead of its base .quorum.yml.")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Review every PR again, ignoring results in the state file.")] = False,
     no_state: Annotated[bool, typer.Option("--no-state", help="Do not read or write a state file.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Review processes in parallel (each keeps one warm code index).")] = 1,
 ) -> None:
     """Replay merged PRs (squash `(#N)` and merge commits) through the policy; report approval and bad-approval rates."""
     run_guarded(
-        lambda: _replay(repo, since, until, limit, sample, seed, output_format, state, policy, fresh, no_state)
+        lambda: _replay(repo, since, until, limit, sample, seed, output_format, state, policy, fresh, no_state, jobs)
     )
 
 
@@ -78,6 +79,7 @@ def _replay(
     policy: Path | None,
     fresh: bool,
     no_state: bool,
+    jobs: int = 1,
 ) -> None:
     from bot.config import Settings  # noqa: PLC0415
     from bot.evals.history import head_info  # noqa: PLC0415
@@ -104,7 +106,7 @@ def _replay(
         state_path = default_state_path(settings.cache_dir, repo, head_sha, version)
     config = ReplayConfig(
         repo=repo, since=since_dt, until=until_dt, limit=limit, sample=sample, seed=seed, state_path=state_path,
-        cache_dir=settings.cache_dir / "index", policy_text=policy_text, fresh=fresh,
+        cache_dir=settings.cache_dir / "index", policy_text=policy_text, fresh=fresh, jobs=jobs,
     )
     try:
         with _progress() as on_progress:

@@ -52,7 +52,8 @@ class ReplayConfig:
     PRs of the window (``random.Random(seed)``); ``limit``: at most that many PRs (the newest ones,
     applied after sampling). ``state_path``: the JSONL state file (None: nothing persisted).
     ``cache_dir``: the code-index cache. ``policy_text``: a policy for every PR instead of its
-    base ``.quorum.yml``. ``fresh``: ignore records already in the state file.
+    base ``.quorum.yml``. ``fresh``: ignore records already in the state file. ``jobs``: review
+    processes (1: in this process); each process keeps one warm code index (``WarmIndex``).
     """
 
     repo: Path
@@ -65,6 +66,7 @@ class ReplayConfig:
     cache_dir: Path | None = None
     policy_text: str | None = None
     fresh: bool = False
+    jobs: int = 1
     young_days: int = YOUNG_DAYS
     window_days: int = WINDOW_DAYS
 
@@ -234,6 +236,62 @@ def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
     return rec
 
 
+_WORKER: dict[str, Any] = {}
+"""Per-process state of a replay worker: the repository and its PipelineOptions (with the
+process's one warm index). Set by :func:`_init_worker`; a process reviews one repository."""
+
+
+def _worker_options(policy_text: str | None, cache_dir: Path | None, agent_names: list[str] | None,
+                    index_workers: int | None) -> Any:
+    """PipelineOptions for a process that reviews PR after PR: one warm index (``WarmIndex``)."""
+    from bot.codeindex.warm import WarmIndex  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions  # noqa: PLC0415
+    from subagents import default_agents  # noqa: PLC0415
+
+    options = PipelineOptions(policy_text=policy_text, cache_dir=cache_dir, index_builder=WarmIndex(workers=index_workers))
+    if agent_names is not None:
+        options.agents = default_agents(agent_names)
+    return options
+
+
+def _init_worker(repo: str, policy_text: str | None, cache_dir: Path | None, agent_names: list[str] | None,
+                 index_workers: int | None) -> None:
+    """ProcessPool initializer: set up this worker process for :func:`_review_in_worker`."""
+    _WORKER.clear()
+    _WORKER.update(repo=Path(repo), options=_worker_options(policy_text, cache_dir, agent_names, index_workers))
+
+
+def _review_in_worker(pr: MergedPR) -> dict[str, Any]:
+    """Review one PR with this process's options (see :func:`_init_worker`)."""
+    return review_pr(_WORKER["repo"], pr, _WORKER["options"])
+
+
+def _review_parallel(config: ReplayConfig, todo: list[tuple[int, MergedPR]], agent_names: list[str] | None,
+                     record: Callable[[int, dict[str, Any]], None]) -> None:
+    """Review ``todo`` in ``config.jobs`` worker processes (spawned, so no lock or thread of this
+    process is inherited), each with one warm index parsing in process; ``record(i, rec)`` is
+    called in this process as each review finishes. A worker that dies turns its PRs into
+    ``action = "error"`` records (never approvals)."""
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: PLC0415
+
+    with ProcessPoolExecutor(
+        max_workers=config.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+        initargs=(str(config.repo), config.policy_text, config.cache_dir, agent_names, 0),
+    ) as pool:
+        futures = {pool.submit(_review_in_worker, pr): (i, pr) for i, pr in todo}
+        for future in as_completed(futures):
+            i, pr = futures[future]
+            try:
+                rec = future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker is an error record, never an approval
+                rec = {"type": "pr", "sha": pr.sha, "base": pr.base, "number": pr.number, "kind": pr.kind,
+                       "title": pr.title, "author": pr.author, "timestamp": pr.timestamp, "action": "error",
+                       "error": f"{type(exc).__name__}: {exc}"[:500], "latency_ms": None,
+                       "baselines": {name: False for name in BASELINES}}
+            record(i, rec)
+
+
 def approves(record: dict[str, Any], system: str) -> bool:
     """Whether ``system`` (``"quorum"`` or a baseline name) approved the PR of ``record``."""
     if record.get("action") == "error":
@@ -351,10 +409,8 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
     Raises SourceError (not a repository, unknown HEAD), PolicyError (invalid ``policy_text``) and
     OSError (state file not writable).
     """
-    from bot.pipeline import PipelineOptions  # noqa: PLC0415
-    from bot.policy import load_policy  # noqa: PLC0415
     from bot.evals.runner import available_agents  # noqa: PLC0415
-    from subagents import default_agents  # noqa: PLC0415
+    from bot.policy import load_policy  # noqa: PLC0415
 
     repo = config.repo
     head_sha, head_ts = head_info(repo)
@@ -378,26 +434,38 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
         on_progress=(lambda d, t: on_progress("labels", d, t)) if on_progress else None,
     )
     present, missing = available_agents()
-    options = PipelineOptions(policy_text=config.policy_text, cache_dir=config.cache_dir)
     if missing:
-        options.agents = default_agents(present)
         notes.append(
             f"agent(s) {', '.join(missing)} do not exist yet: reviews ran without them, so the policy holds "
             "back every approval (missing verdict)"
         )
-    records: list[dict[str, Any]] = []
-    reused = 0
+    by_index: dict[int, dict[str, Any]] = {}
+    todo: list[tuple[int, MergedPR]] = []
     for i, pr in enumerate(chosen):
         rec = done.get(pr.sha)
         if rec is None:
-            rec = review_pr(repo, pr, options)
-            rec["key"] = key
-            writer.append(rec)
+            todo.append((i, pr))
         else:
-            reused += 1
-        records.append(dict(rec))
+            by_index[i] = dict(rec)
+    reused = len(by_index)
+    finished = [reused]
+
+    def record(i: int, rec: dict[str, Any]) -> None:
+        rec["key"] = key
+        writer.append(rec)
+        by_index[i] = dict(rec)
+        finished[0] += 1
         if on_progress:
-            on_progress("review", i + 1, len(chosen))
+            on_progress("review", finished[0], len(chosen))
+
+    agent_names = present if missing else None
+    if config.jobs > 1 and len(todo) > 1:
+        _review_parallel(config, todo, agent_names, record)
+    else:
+        options = _worker_options(config.policy_text, config.cache_dir, agent_names, None)
+        for i, pr in todo:
+            record(i, review_pr(repo, pr, options))
+    records = [by_index[i] for i in range(len(chosen))]
     by_sha = {p.sha: p for p in all_prs}
     label_records(records, labels, by_sha)
     summary = summarize(records)

@@ -231,3 +231,17 @@ def test_cli_errors_are_one_line(pr_history: Any, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "quorum: error: not a date" in res.stderr
     res = runner.invoke(_app(), ["replay", "--repo", str(tmp_path), "--no-state"])
     assert res.exit_code == 2 and res.stderr.startswith("quorum: error:") and len(res.stderr.splitlines()) == 1
+
+
+def test_parallel_replay_gives_the_serial_records(replayed: tuple[Any, Path, Any], tmp_path: Path) -> None:
+    h, _, serial = replayed
+    report = run_replay(ReplayConfig(repo=h.path, state_path=tmp_path / "p.jsonl", cache_dir=tmp_path / "cache", jobs=2))
+    volatile = {"latency_ms", "review_ms"}
+
+    def stable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k not in volatile} for r in records]
+
+    assert stable(report.records) == stable(serial.records)
+    assert report.summary["systems"] == serial.summary["systems"]
+    lines = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert sum(x["type"] == "pr" for x in lines) == 13
