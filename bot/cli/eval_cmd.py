@@ -42,6 +42,10 @@ def eval_command(
         Path | None, typer.Option("--policy", help="Policy YAML used for every case instead of its base .quorum.yml.")
     ] = None,
     repo: Annotated[Path | None, typer.Option("--repo", help="Repository, for suites built from history.")] = None,
+    repos_dir: Annotated[
+        Path | None,
+        typer.Option("--repos-dir", help="findings suite: directory of local clones (<owner>+<name> or <name>)."),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Cases run at once.")] = 4,
     quiet: Annotated[bool, typer.Option("--quiet", help="Text format: leave out the per-case problem list.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="History suites: newest N fix PRs.")] = None,
@@ -55,6 +59,8 @@ def eval_command(
     """Run an eval suite and report precision/recall/F1, the decision matrix and injection figures."""
     history = {"limit": limit, "sample": sample, "seed": seed, "since": _utc(since), "until": _utc(until)}
     history = {k: v for k, v in history.items() if v is not None}
+    if repos_dir is not None:
+        history["repos_dir"] = repos_dir.expanduser().resolve()
     run_guarded(
         lambda: _eval(suite, model, output_format, suite_dir, case or [], policy, repo, workers, quiet, history)
     )

@@ -189,10 +189,12 @@ class StateWriter:
             fh.write(line + "\n")
 
 
-def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
+def review_pr(repo: Path, pr: MergedPR, options: Any, *, full_findings: bool = False) -> dict[str, Any]:
     """Review one merged PR; return its record (decision, verdicts, findings, baselines, latency).
 
-    ``options`` is a :class:`bot.pipeline.PipelineOptions`. A PR that cannot be snapshotted or
+    ``options`` is a :class:`bot.pipeline.PipelineOptions`. ``full_findings``: keep every finding
+    with its stable ``id`` and ``message`` (the findings suite labels them), not just the first
+    ``MAX_FINDINGS_PER_RECORD`` locations. A PR that cannot be snapshotted or
     reviewed gets ``action = "error"`` and ``error`` (never an approval, for Quorum or baselines).
     """
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
@@ -223,8 +225,9 @@ def review_pr(repo: Path, pr: MergedPR, options: Any) -> dict[str, Any]:
         agent_errors={v.agent: v.error for v in result.verdicts if v.error},
         findings=[
             {"rule_id": f.rule_id, "agent": f.agent, "severity": f.severity.value, "path": f.path,
-             "line": f.line, "end_line": f.end_line}
-            for f in findings[:MAX_FINDINGS_PER_RECORD]
+             "line": f.line, "end_line": f.end_line,
+             **({"id": f.id, "message": f.message} if full_findings else {})}
+            for f in (findings if full_findings else findings[:MAX_FINDINGS_PER_RECORD])
         ],
         finding_count=len(findings),
         stats=result.diff_stats,

@@ -101,7 +101,10 @@ def print_report(report: SuiteReport, console: Console, *, show_cases: bool = Tr
                 console.print(f"[red]approved injection cases:[/red] {', '.join(i.approved_ids)}")
             if i.unflagged_ids:
                 console.print(f"not flagged: {', '.join(i.unflagged_ids)}")
-    for key, value in report.figures.items():
+    figures = dict(report.figures)
+    if isinstance(figures.get("precision"), dict):
+        _print_precision(figures.pop("precision"), figures.pop("unlabelled", []), console)
+    for key, value in figures.items():
         console.print(f"{key}: {_figure(value)}")
     if show_cases:
         bad = [(c, _problems(c)) for c in report.cases]
@@ -112,6 +115,31 @@ def print_report(report: SuiteReport, console: Console, *, show_cases: bool = Tr
             console.print(f"- {case.id} [{case.focus}, {case.language}]", highlight=False, markup=False, soft_wrap=True)
             for line in problems:
                 console.print(f"    {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _share(row: dict[str, Any]) -> str:
+    value = row.get("value")
+    pct = "   -  " if value is None else f"{100 * value:5.1f}%"
+    return f"{pct} ({row['k']}/{row['n']}) [{100 * row['low']:.0f}-{100 * row['high']:.0f}%]"
+
+
+def _print_precision(table: dict[str, Any], unlabelled: list[dict[str, Any]], console: Console) -> None:
+    """The findings suite: share of posted findings judged true, overall, per set and per rule."""
+    console.print(f"posted findings judged worth a comment: {_share(table['overall'])}   counts: {table['counts']}",
+                  soft_wrap=True)
+    for name, row in table["by_set"].items():
+        console.print(f"  {name}: {_share(row)}", soft_wrap=True)
+    grid = Table(title="Precision per rule (severity >= minor)")
+    for column in ("rule", "true share [Wilson 95%]", "false", "noise", "unlabelled"):
+        grid.add_column(column)
+    for rule, row in table["by_rule"].items():
+        grid.add_row(rule, _share(row), str(row["false"]), str(row["noise"]), str(row["unlabelled"]))
+    console.print(grid)
+    for item in unlabelled[:50]:
+        console.print(f"  unlabelled: {item['repo']}@{str(item['commit'])[:10]} {item['rule_id']} "
+                      f"{item['path']}:{item['line']} {item['id']} {item['message']}", soft_wrap=True)
+    if len(unlabelled) > 50:
+        console.print(f"  ... and {len(unlabelled) - 50} more unlabelled (see --format json)")
 
 
 def _figure(value: Any) -> str:

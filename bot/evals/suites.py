@@ -33,7 +33,7 @@ from bot.evals.scenarios import ScenarioError, load_cases
 DEFAULT_SUITE_DIR = Path(__file__).resolve().parents[2] / "evals"
 """``<repository root>/evals``: this file is ``<root>/bot/evals/suites.py``."""
 
-OPTIONAL_SUITES: tuple[str, ...] = ("reinjected",)
+OPTIONAL_SUITES: tuple[str, ...] = ("reinjected", "findings")
 """Suite modules ``bot.evals.<name>`` picked up when they exist (written by other parts)."""
 
 DATA_SUITES: tuple[str, ...] = ("scenarios", "injection")
