@@ -60,8 +60,8 @@ def _gate(client, number: int, *extra) -> ApprovalGate:  # noqa: ANN001, ANN002
     return ApprovalGate(github_approval_guards(client, number, BOT, extra=list(extra)))
 
 
-def _finding(line: int, message: str = "check this", path: str = "src/a.py") -> Finding:
-    return Finding.make(rule_id="logic/x", agent="logic", severity="major", message=message, path=path, line=line,
+def _finding(line: int, message: str = "check this", path: str = "src/a.py", severity: str = "major") -> Finding:
+    return Finding.make(rule_id="logic/x", agent="logic", severity=severity, message=message, path=path, line=line,
                         anchor=f"{path}:{line}:{message}")
 
 
@@ -143,6 +143,20 @@ def test_inline_comments_only_on_diff_lines_and_annotations_batched(fake: FakeGi
     assert len(run["output"]["annotations"]) == 123
     sizes = [len(r.body["output"]["annotations"]) for r in fake.calls(None, r"/repos/acme/widgets/check-runs")]
     assert sizes == [50, 50, 23]
+
+
+def test_info_notes_go_to_the_summary_only(fake: FakeGitHub, client) -> None:  # noqa: ANN001
+    """An info-level note on a changed line is neither an inline comment nor an annotation; the
+    check run's summary still lists it."""
+    pull = _pull(fake)
+    snap = GitHubPullRequestSource(client, pull.number).snapshot()
+    findings = [_finding(10, "a real problem", severity="minor"), _finding(21, "reach note", severity="info")]
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, findings), _gate(client, pull.number))
+    (review,) = fake.reviews(REPO, pull.number)
+    assert [c["line"] for c in review["comments"]] == [10]
+    (run,) = fake.check_runs(REPO)
+    assert [a["start_line"] for a in run["output"]["annotations"]] == [10]
+    assert "reach note" in run["output"]["summary"]
 
 
 def test_refused_inline_comments_fall_back_to_the_body(fake: FakeGitHub, client) -> None:  # noqa: ANN001

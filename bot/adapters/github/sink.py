@@ -190,6 +190,8 @@ class GitHubSink:
         out: list[dict[str, Any]] = []
         seen: set[tuple[str, int, str]] = set()
         for f in findings:
+            if f.severity is Severity.info:  # notes go to the check run's summary only, never inline
+                continue
             if f.path is None or f.line is None or f.line not in lines.get(f.path, set()):
                 continue
             key = (f.path, f.line, f.id)
@@ -223,7 +225,9 @@ class GitHubSink:
 
 
 def _annotation(f: Finding) -> dict[str, Any] | None:
-    if not f.path or not f.line:
+    """A check-run annotation for ``f``; None for info notes (GitHub shows annotations inline in the
+    diff, and notes belong in the summary only) and for findings without a file line."""
+    if f.severity is Severity.info or not f.path or not f.line:
         return None
     end = f.end_line if f.end_line and f.end_line >= f.line else f.line
     return {"path": f.path, "start_line": f.line, "end_line": end, "annotation_level": _LEVEL[f.severity],
