@@ -65,16 +65,39 @@ def deep_merge(base: Any, override: Any) -> Any:
     return override
 
 
-class _StrictLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser and composer when PyYAML has them (several times faster than the pure-Python
+ones on the default policy), else PyYAML's own; construction is Python in both."""
+
+
+def _reject_aliases(node: yaml.Node) -> None:
+    """Raise ComposerError when a node is reached twice: the composer hands an alias (``*name``)
+    the very node object of its anchor, so a second visit means an alias."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a policy", current.start_mark
+            )
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack += (key, value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader without aliases, duplicate keys or non-string keys."""
 
-    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML signature
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a policy", mark
-            )
-        return super().compose_node(parent, index)
+    def get_single_data(self):  # noqa: ANN201 - PyYAML signature
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _reject_aliases(node)
+        return self.construct_document(node)
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN201 - PyYAML signature
         if not isinstance(node, yaml.MappingNode):
