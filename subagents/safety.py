@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, DiffLine, FileChange
-from bot.core.injection import DATA_LIKE_PATTERNS, ENCODED_PATTERN_ID, MAX_SCAN_CHARS, find_injection
+from bot.core.injection import DATA_LIKE_PATTERNS, ENCODED_PATTERN_ID, scan_injection
 from bot.core.languages import family
 from bot.core.models import Finding, PullRequestInfo, Severity
 from bot.core.sanitize import (
@@ -54,6 +54,7 @@ from bot.core.sanitize import (
     strip_hidden,
 )
 from bot.core.sensitive import classify_path
+from bot.core.unicode_text import lookalike_words
 from subagents.base import Analysis, SubAgent
 from subagents.safety_calls import FileView, dangerous_calls
 
@@ -214,17 +215,19 @@ class SafetyAgent(SubAgent):
         for field_name, text in (("title", pr.title), ("body", pr.body)):
             if not text:
                 continue
-            if len(text) > MAX_SCAN_CHARS:
-                out.cut(f"PR {field_name} longer than {MAX_SCAN_CHARS} characters: only its start was scanned")
             clean = strip_hidden(text)
             hidden = [(cp, idx) for cp, idx in clean.invisible_chars if not legitimate_invisible(text, idx)]
             if hidden:
                 self._hidden_pr_text(field_name, text, hidden, out)
+            self._lookalikes(f"The PR {field_name}", text, out, anchor=field_name)
             sources = [("", clean.text)] + [(" (hidden HTML comment)", c) for c in clean.hidden_comments]
             if hidden:  # tag characters and right-to-left overrides are decoded only in the raw text
                 sources.append((" (invisible characters)", text))
             for where, chunk in sources:
-                for hit in find_injection(chunk):
+                scan = scan_injection(chunk)
+                for reason in scan.truncated:
+                    out.cut(f"PR {field_name}{where}: {reason}")
+                for hit in scan.hits:
                     if where == " (invisible characters)" and not (
                         hit.pattern_id == ENCODED_PATTERN_ID and hit.excerpt.startswith(_INVISIBLE_ENCODINGS)
                     ):
@@ -324,7 +327,25 @@ class SafetyAgent(SubAgent):
         self._injection(view, code, out)
         self._dangerous(view, out)
 
+    def _lookalikes(self, where: str, text: str, out: _Collector, *, anchor: str, path: str | None = None,
+                    line: int | None = None) -> None:
+        """Words mixing Latin letters with look-alike letters of another script (TR39 mixed-script
+        confusables, :func:`bot.core.unicode_text.lookalike_words`): ``safety/hidden-unicode``."""
+        words = lookalike_words(text)
+        if not words:
+            return
+        evidence = [f"{_safe_excerpt(w, 60)!r} reads as {s!r} (" + ", ".join(
+            f"U+{ord(c):04X}" for c in w if not c.isascii())[:80] + ")" for _, w, s in words[:10]]
+        out.add(_finding(
+            "safety/hidden-unicode", Severity.major,
+            f"{where} mixes Latin letters with look-alike letters of another script in {len(words)} word(s)",
+            path=path, line=line, evidence=evidence,
+            suggestion="Use one script per word; look-alike letters make text read differently than it matches.",
+            anchor=f"lookalike:{anchor}:{','.join(s for _, _, s in words[:10])}",
+        ))
+
     def _hidden_unicode(self, f: FileChange, line: DiffLine, code: bool, out: _Collector) -> None:
+        self._lookalikes("An added line", line.text, out, anchor=f.path, path=f.path, line=line.new_lineno)
         found = [(cp, idx) for cp, idx in find_invisible(line.text)
                  if not (cp == 0xFEFF and idx == 0 and line.new_lineno == 1)  # a BOM opening the file
                  and not (cp != 0xFEFF and legitimate_invisible(line.text, idx))]  # emoji ZWJ, RLM in Hebrew, ...
@@ -371,22 +392,19 @@ class SafetyAgent(SubAgent):
 
     def _injection(self, view: FileView, code: bool, out: _Collector) -> None:
         f = view.change
-        chunks: list[list[DiffLine]] = [[]]
-        size = 0
-        for line in view.added:
-            if size + len(line.text) + 1 > MAX_SCAN_CHARS and chunks[-1]:
-                chunks.append([])
-                size = 0
-            chunks[-1].append(line)
-            size += len(line.text) + 1
-        for lines in chunks:
+        # All added lines of the file in one text (the scan reads all of it, however long a line
+        # is, so an instruction spanning lines or at the end of a huge line is seen).
+        for lines in [view.added]:
             text = "\n".join(ln.text for ln in lines)
             starts: list[int] = []
             pos = 0
             for ln in lines:
                 starts.append(pos)
                 pos += len(ln.text) + 1
-            for hit in find_injection(text):
+            scan = scan_injection(text)
+            for reason in scan.truncated:
+                out.cut(f"{f.path}: {reason}")
+            for hit in scan.hits:
                 idx = bisect.bisect_right(starts, hit.offset) - 1
                 line = lines[idx]
                 col = hit.offset - starts[idx]
@@ -414,7 +432,10 @@ class SafetyAgent(SubAgent):
         f = view.change
         by_row = {ln.new_lineno - 1: ln for ln in view.added if ln.new_lineno is not None}
         seen: set[tuple[int, str]] = set()
-        for row, pat in dangerous_calls(view):
+        calls = dangerous_calls(view)
+        if view.unparsed and family(f.language) == "python":
+            out.cut(f"dangerous calls in {f.path} not checked: {view.unparsed}")
+        for row, pat in calls:
             if (row, pat.kind) in seen:
                 continue
             seen.add((row, pat.kind))

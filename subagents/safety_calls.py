@@ -85,6 +85,8 @@ class FileView:
     ctx: ReviewContext
     _tree: Tree | None = None
     _parsed: bool = False
+    unparsed: str | None = None
+    """Why a file in a language with a grammar was not parsed (too large, unreadable), else None."""
 
     def tree(self) -> Tree | None:
         if not self._parsed:
@@ -92,7 +94,11 @@ class FileView:
             lang = self.change.language
             if lang and treesitter.supported(lang):
                 data = self.ctx.head.read(self.change.path)
-                if data is not None and len(data) <= MAX_PARSE_BYTES:
+                if data is None:
+                    self.unparsed = "head revision unreadable"
+                elif len(data) > MAX_PARSE_BYTES:
+                    self.unparsed = f"{len(data)} bytes (parse cap {MAX_PARSE_BYTES})"
+                else:
                     self._tree = treesitter.parse(lang, data)
         return self._tree
 
@@ -357,7 +363,9 @@ def _regex_calls(view: FileView, patterns: tuple[CallPattern, ...]) -> list[tupl
 
 def dangerous_calls(view: FileView) -> list[tuple[int, CallPattern]]:
     """Dangerous calls on the added lines of ``view``: ``[(row, pattern)]``, rows 0-based in the
-    head file, sorted by row; several patterns may share a row."""
+    head file, sorted by row; several patterns may share a row. When a Python file that needed its
+    parse tree could not be parsed, ``view.unparsed`` says why (the caller marks its verdict
+    truncated: Python calls are found on the tree only)."""
     fam = family(view.change.language)
     found: list[tuple[int, CallPattern]] = []
     if fam == "python" and any(_PY_HINT.search(ln.text) for ln in view.added):

@@ -17,9 +17,11 @@ Sources: Unicode tag characters U+E0000..U+E007F ("ASCII smuggling" of prompts);
 confusables.txt (look-alike letters); Trojan Source, CVE-2021-42574 (right-to-left overrides,
 https://trojansource.codes/).
 
-All regular expressions are linear or bounded (no nested unbounded quantifiers), and scans stop
-after :data:`MAX_SCAN_CHARS` characters; two-part patterns (:data:`PROXIMITY_PATTERNS`) search their
-second part once per region, not once per match of the first.
+Every pattern has a bounded width (a test checks it with ``re``'s own width computation), so a
+scan costs at most a constant times the length of the text: the whole text is always read, however
+long. Two-part patterns (:data:`PROXIMITY_PATTERNS`) search their second part once per region, not
+once per match of the first. Encoded runs are decoded whole. What is left unread is reported
+(:class:`InjectionScan`), never skipped silently.
 """
 
 from __future__ import annotations
@@ -27,16 +29,12 @@ from __future__ import annotations
 import base64
 import bisect
 import re
-import unicodedata
 import urllib.parse
 from dataclasses import dataclass
-from functools import lru_cache
 
 from bot.core.sanitize import remove_invisible
+from bot.core.unicode_text import fold_char
 
-MAX_SCAN_CHARS = 200_000
-""":func:`find_injection` scans only the first this many characters of its input; callers that
-pass longer text should treat the scan as truncated (see :func:`scan_truncated`)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ _ENGLISH_PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      rf"{_OW}[\"'`]?(?:approve[ds]?|pass(?:ed)?|lgtm|safe)\b"),
     ("json_verdict", ("{",),
      r"\{[ \t\r\n]{0,20}[\"']?(?:status|verdict|decision|action|result|review|outcome|risk)[\"']?[ \t]{0,5}:[ \t\r\n]{0,5}"
-     r"[\"']?(?:pass|passed|approve|approved|lgtm|safe|ok|none|low|0(?:\.0+)?)\b"),
+     r"[\"']?(?:pass|passed|approve|approved|lgtm|safe|ok|none|low|0(?:\.0{1,20})?)\b"),
     ("role_tag", ("<", "[inst"),
      r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>"
      r"|\[/?inst\]|<</?sys>>|</?(?:system|assistant)>|<\|?/?(?:system|developer)[_ ]?(?:prompt|message)\|?>"),
@@ -401,39 +399,10 @@ transcripts, system prompts of an LLM application saying "You are a helpful assi
 may ignore them in visible file content and count them only in comments, hidden markup and PR text.
 Hits of these patterns inside decoded text are not reported."""
 
-_CONFUSABLES = str.maketrans({
-    # Cyrillic and Greek letters that look like Latin ones (Unicode confusables.txt, lowercase subset).
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
-    "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E",
-    "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "І": "I",
-    "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u",
-    "Α": "A", "Β": "B", "Ε": "E", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
-    "Τ": "T", "Χ": "X",
-})
-_CONFUSABLES_LOWER = str.maketrans({
-    **{chr(k).lower(): v.lower() for k, v in _CONFUSABLES.items() if chr(k).lower() != chr(k)},
-    **{chr(k): v for k, v in _CONFUSABLES.items() if chr(k).lower() == chr(k)},
-})
-"""The look-alike map applied after lower-casing, with lower-case forms of the upper-case entries
-(``т`` -> ``t`` as ``Т`` -> ``T``), so that both cases of a Cyrillic or Greek word fold alike."""
-
-
-@lru_cache(maxsize=8192)
-def _fold_char(ch: str) -> str:
-    """Fold one non-ASCII character for matching: NFKC, accents dropped from Latin, Greek and
-    Cyrillic letters (``é`` -> ``e``, ``й`` -> ``и``; CJK untouched), Cyrillic/Greek look-alikes
-    mapped to Latin in both cases (``Т`` and ``т`` -> ``t``), lower case. May return several
-    characters, or none for invisible ones."""
-    if not remove_invisible(ch):  # an invisible character
-        return ""
-    out = []
-    for c in unicodedata.normalize("NFKC", ch):
-        if c >= "\u0080" and c < "\u0500":
-            d = unicodedata.normalize("NFD", c)
-            if len(d) > 1 and all(unicodedata.combining(x) for x in d[1:]):
-                c = d[0]
-        out.append(c)
-    return "".join(out).translate(_CONFUSABLES).lower().translate(_CONFUSABLES_LOWER)
+_fold_char = fold_char
+"""Fold one character for matching (NFKC, hidden characters dropped, lower case, accents dropped,
+look-alike letters to their ASCII prototype from Unicode's confusables.txt): see
+:func:`bot.core.unicode_text.fold_char`."""
 
 
 def _fold_pattern(text: str) -> str:
@@ -441,7 +410,7 @@ def _fold_pattern(text: str) -> str:
     (ASCII is kept as is: the patterns are already lower case and escapes such as ``\\S`` must stay)."""
     if text.isascii():
         return text
-    return "".join(ch if ch < "\u0080" else _fold_char(ch) for ch in text)
+    return "".join(ch if ch < "\u0080" else re.escape(_fold_char(ch)) for ch in text)
 
 
 _COMPILED = tuple(
@@ -459,11 +428,6 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 _SPACES_RE = re.compile(r"[ \t\r\n]+")
 """Triggers are looked up in the normalized text with each whitespace run squeezed to one space,
 so a trigger may span words ("you are") whichever whitespace the text puts between them."""
-
-
-def scan_truncated(text: str) -> bool:
-    """True when ``text`` is longer than :data:`MAX_SCAN_CHARS` (a scan saw only its beginning)."""
-    return len(text) > MAX_SCAN_CHARS
 
 
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
@@ -510,24 +474,23 @@ def _excerpt(text: str, start: int, end: int, limit: int = 200) -> str:
 # -- encoded text -------------------------------------------------------------------------------
 
 MAX_DECODE_DEPTH = 2
-"""Decoded text is itself decoded again, down to this many levels (base64 of base64)."""
+"""Decoded text is itself decoded again, down to this many levels (base64 of base64); readable
+encoded text nested deeper makes the scan truncated (see :class:`InjectionScan`)."""
 
-MAX_ENCODED_RUN_CHARS = 16_384
-"""Only the first this many characters of one encoded run are decoded."""
 
 _B64_CHARS = r"A-Za-z0-9+/_\-"
 _URL_CHARS = r"A-Za-z0-9._~+!*'(),;:@&=$/?-"
 _ENCODED_RUNS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
     # (kind, substring the text must contain for the regex to run, regex)
     ("base64", None, re.compile(  # also hex: a hex run is a base64 run, told apart in _decode_run
-        rf"[{_B64_CHARS}]{{16,}}={{0,2}}(?:[ \t]{{0,4}}\r?\n[ \t>]{{0,8}}[{_B64_CHARS}]{{16,}}={{0,2}}){{0,400}}")),
+        rf"[{_B64_CHARS}]{{16,}}={{0,2}}(?:[ \t]{{0,4}}\r?\n[ \t>]{{0,8}}[{_B64_CHARS}]{{16,}}={{0,2}})*+")),
     ("percent-encoded", "%", re.compile(  # the plain text before the first %XX is added by _decoded_hits
         rf"%[0-9A-Fa-f]{{2}}(?:[{_URL_CHARS}]{{0,40}}%[0-9A-Fa-f]{{2}}){{2,}}[{_URL_CHARS}]{{0,40}}")),
     ("\\x-escaped", "\\x", re.compile(r"(?:\\x[0-9A-Fa-f]{2}){6,}")),
     ("\\u-escaped", "\\u", re.compile(r"(?:\\u[0-9A-Fa-f]{4}){6,}")),
     ("HTML-entity", "&#", re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){6,}")),
     ("tag-character", None, re.compile("[\U000e0000-\U000e007f]{3,}")),
-    ("bidi-reversed", "\u202e", re.compile("\u202e[^\u202a-\u202e\u2066-\u2069\n]{8,4000}")),
+    ("bidi-reversed", "\u202e", re.compile("\u202e[^\u202a-\u202e\u2066-\u2069\n]{8,}")),
 )
 """Runs of encoded text worth decoding. Each regex starts with a character class or a literal (so
 the regex engine skips ahead quickly) and is a class repeated, or a literal followed by bounded
@@ -542,7 +505,6 @@ _WS_RE = re.compile(r"[\s>]+")
 
 def _decode_run(kind: str, run: str) -> str | None:
     """Decode one encoded run; None when it does not decode to readable text."""
-    run = run[:MAX_ENCODED_RUN_CHARS]
     raw: bytes | None = None
     try:
         if kind == "base64":
@@ -586,8 +548,9 @@ def _readable(text: str) -> str | None:
     return text if printable >= 0.9 * len(text) and letters >= 4 else None
 
 
-def _decoded_hits(head: str, depth: int) -> list[InjectionHit]:
-    """Hits inside the encoded runs of ``head`` (all decoded runs are scanned together, once)."""
+def _decoded(head: str) -> tuple[str, list[tuple[int, int, str, int]]]:
+    """Every encoded run of ``head`` that decodes to readable text, decoded whole: the decoded
+    texts joined by blank lines, and ``(start, end, kind, offset in head)`` of each in that text."""
     pieces: list[str] = []
     spans: list[tuple[int, int, str, int]] = []  # (start in doc, end in doc, kind, offset in head)
     pos = 0
@@ -608,12 +571,17 @@ def _decoded_hits(head: str, depth: int) -> list[InjectionHit]:
             spans.append((pos, pos + len(decoded), kind, start))
             pos += len(decoded) + 3
             pieces.append("\n\n\n")
-    if not pieces:
+    return "".join(pieces), spans
+
+
+def _decoded_hits(head: str, depth: int, notes: list[str]) -> list[InjectionHit]:
+    """Hits inside the encoded runs of ``head`` (all decoded runs are scanned together, once)."""
+    doc, spans = _decoded(head)
+    if not spans:
         return []
-    doc = "".join(pieces)
     starts = [s for s, _, _, _ in spans]
     found: dict[int, list[InjectionHit]] = {}
-    for hit in _find(doc, depth + 1):
+    for hit in _find(doc, depth + 1, notes):
         if hit.pattern_id in DATA_LIKE_PATTERNS:
             continue
         i = bisect.bisect_right(starts, hit.offset) - 1
@@ -634,25 +602,45 @@ def _decoded_hits(head: str, depth: int) -> list[InjectionHit]:
     return out
 
 
-def find_injection(text: str) -> list[InjectionHit]:
-    """Find instructions aimed at an AI reviewer in ``text`` (case-insensitive).
+@dataclass(frozen=True)
+class InjectionScan:
+    """Result of :func:`scan_injection`: the ``hits`` (see :func:`find_injection`) and
+    ``truncated``, one sentence per part of the text that was not read (empty when the whole text
+    was read). A caller must treat a non-empty ``truncated`` as a scan limit reached (fail closed)."""
 
-    The text is normalized first (lower case, invisible characters dropped, NFKC, accents and
-    Cyrillic/Greek look-alikes folded), so ``IG<ZWSP>NORE previous instructions`` still matches.
-    HTML comments are *not* removed: instructions hidden in them are found too. Runs of encoded
-    text (base64, hex, ``%XX``, ``\\xXX``, ``\\uXXXX``, ``&#NN;``, Unicode tag characters, text after
-    a right-to-left override, which displays reversed) that
-    decode to readable text are decoded and scanned too (:data:`MAX_DECODE_DEPTH` levels deep);
-    a hit there has pattern id :data:`ENCODED_PATTERN_ID`, the offset of the encoded run, and the
-    decoded text and inner pattern ids in its excerpt. Only the first :data:`MAX_SCAN_CHARS`
-    characters are scanned (see :func:`scan_truncated`); decoded text is never longer than the
-    text it came from, so a scan costs at most a few passes over that. Hits are ordered by offset
-    (into ``text``); at most one hit per pattern and offset. Never raises.
+    hits: list[InjectionHit]
+    truncated: list[str]
+
+
+def scan_injection(text: str) -> InjectionScan:
+    """Find instructions aimed at an AI reviewer in ``text`` (case-insensitive), reading all of it.
+
+    The text is normalized first (:func:`bot.core.unicode_text.fold_char`: NFKC, hidden characters
+    dropped, lower case, accents dropped, look-alike letters replaced by their ASCII prototype from
+    Unicode's confusables.txt), so ``IG<ZWSP>NORE previous instructions`` and ``ignоre`` with a
+    Cyrillic ``о`` still match. HTML comments are *not* removed: instructions hidden in them are
+    found too. Runs of encoded text (base64, hex, ``%XX``, ``\\xXX``, ``\\uXXXX``, ``&#NN;``,
+    Unicode tag characters, text after a right-to-left override, which displays reversed) that
+    decode to readable text are decoded whole and scanned too, :data:`MAX_DECODE_DEPTH` levels
+    deep; readable encoded text nested deeper is reported in ``truncated``. A hit in decoded text
+    has pattern id :data:`ENCODED_PATTERN_ID`, the offset of the encoded run, and the decoded text
+    and inner pattern ids in its excerpt. Decoded text is never longer than the text it came from,
+    and every pattern has a bounded width, so a scan costs a few linear passes over ``text``,
+    whatever its length. Hits are ordered by offset (into ``text``); at most one hit per pattern
+    and offset. Never raises.
     """
-    return _find(text[:MAX_SCAN_CHARS], 0)
+    notes: list[str] = []
+    hits = _find(text, 0, notes)
+    return InjectionScan(hits=hits, truncated=list(dict.fromkeys(notes)))
 
 
-def _find(head: str, depth: int) -> list[InjectionHit]:
+def find_injection(text: str) -> list[InjectionHit]:
+    """The hits of :func:`scan_injection` (callers that must fail closed on a scan limit use
+    :func:`scan_injection` and its ``truncated``)."""
+    return scan_injection(text).hits
+
+
+def _find(head: str, depth: int, notes: list[str]) -> list[InjectionHit]:
     norm, index = _normalize(head)
     norm = "\n" + norm  # a line-start pattern's literal "\n" matches on the first line too
     squeezed: str | None = None
@@ -699,8 +687,11 @@ def _find(head: str, depth: int) -> list[InjectionHit]:
                 searched_from, found = pos, second.search(norm, pos)
             if found is not None and found.start() - pos <= window and not _BLANK_LINE_RE.search(norm, pos, found.start()):
                 add(pid, m, found.end())
-    if depth < MAX_DECODE_DEPTH:
-        for hit in _decoded_hits(head, depth):
+    if depth >= MAX_DECODE_DEPTH:
+        if _decoded(head)[1]:
+            notes.append(f"encoded text nested more than {MAX_DECODE_DEPTH} levels deep was not decoded")
+    else:
+        for hit in _decoded_hits(head, depth, notes):
             if (hit.pattern_id, hit.offset) not in seen:
                 seen.add((hit.pattern_id, hit.offset))
                 hits.append(hit)

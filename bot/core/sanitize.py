@@ -4,8 +4,9 @@ Pure functions over ``str`` (no I/O, no environment, no mutable module state). U
 sub-agent, by the LLM layer before anything is sent to a model, and by the GitHub sink before
 anything is posted.
 
-- :func:`strip_hidden` removes HTML comments, invisible characters (zero-width, bidi controls,
-  Unicode tag characters) and reports what it removed.
+- :func:`strip_hidden` removes HTML comments and hidden characters (by Unicode property, see
+  :mod:`bot.core.unicode_text`: default-ignorable, format, variation selectors, tags, blanks) and
+  reports what it removed.
 - :func:`legitimate_invisible` tells an invisible character doing its ordinary job (an emoji
   zero-width joiner, a right-to-left mark in Hebrew) from one that hides something.
 - :func:`secret_scan_line` finds secrets in one line (our own patterns plus detect-secrets'
@@ -26,12 +27,13 @@ from __future__ import annotations
 import bisect
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import import_module
 from typing import TYPE_CHECKING
+
+from bot.core.unicode_text import find_hidden, hidden_kind, legitimate_hidden, remove_hidden
 
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import BasePlugin
@@ -53,42 +55,19 @@ starting inside them belong to the previous window."""
 # Hidden characters and comments
 # --------------------------------------------------------------------------------------------
 
-ZERO_WIDTH: frozenset[int] = frozenset(
-    [*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF, 0x180E, 0x00AD, 0x034F,
-     0x115F, 0x1160, 0x3164, 0xFFA0]
-)
-"""Invisible formatting characters: ZWSP, ZWNJ, ZWJ, LRM, RLM (U+200B..U+200F), word joiner and
-invisible operators (U+2060..U+2064), BOM/ZWNBSP, Mongolian vowel separator, soft hyphen, combining
-grapheme joiner, and the Hangul fillers used for invisible identifiers."""
+char_kind = hidden_kind
+"""``"bidi"``, ``"tag"``, ``"variation-selector"``, ``"blank"`` or ``"zero-width"`` for a hidden
+character's code point, else None: decided by Unicode property (see :func:`bot.core.unicode_text.hidden_kind`)."""
 
-BIDI_CONTROLS: frozenset[int] = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x061C])
-"""Bidirectional embedding/override/isolate controls (Trojan Source, CVE-2021-42574) and the
-Arabic letter mark."""
+legitimate_invisible = legitimate_hidden
+"""See :func:`bot.core.unicode_text.legitimate_hidden`."""
 
-TAG_CHARS = range(0xE0000, 0xE0080)
-"""Unicode tag characters: invisible copies of ASCII, used to smuggle prompts."""
-
-_INVISIBLE_RE = re.compile(
-    "[\u200b-\u200f\u2060-\u2064\ufeff\u180e\u00ad\u034f\u115f\u1160\u3164\uffa0"
-    "\u202a-\u202e\u2066-\u2069\u061c\U000e0000-\U000e007f]"
-)
 
 _MD_HIDDEN_RE = re.compile(
     r"""^[ ]{0,3}\[[^\]\n]{0,200}\]:[ \t]*\#[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|\(([^)\n]*)\))?[ \t]*$""",
     re.MULTILINE,
 )
 """A Markdown link reference definition whose URL is ``#`` (``[//]: # (text)``): renders as nothing."""
-
-
-def char_kind(codepoint: int) -> str | None:
-    """``"bidi"``, ``"tag"`` or ``"zero-width"`` for a hidden character's code point, else None."""
-    if codepoint in BIDI_CONTROLS:
-        return "bidi"
-    if codepoint in TAG_CHARS:
-        return "tag"
-    if codepoint in ZERO_WIDTH:
-        return "zero-width"
-    return None
 
 
 @dataclass
@@ -108,64 +87,14 @@ class Sanitized:
 
 
 def find_invisible(text: str) -> list[tuple[int, int]]:
-    """``(codepoint, index)`` of every invisible character (see :func:`char_kind`) in ``text``."""
-    return [(ord(m.group()), m.start()) for m in _INVISIBLE_RE.finditer(text)]
+    """``(codepoint, index)`` of every hidden character (see :func:`char_kind`) in ``text``."""
+    return find_hidden(text)
 
 
 def remove_invisible(text: str) -> str:
-    """``text`` without invisible characters (HTML comments are kept; see :func:`strip_hidden`)."""
-    return _INVISIBLE_RE.sub("", text)
-
-
-_RTL_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
-"""Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms: scripts written right to left."""
-_JOINER_SCRIPTS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0900, 0x0DFF), (0x0F00, 0x0FFF), (0x1780, 0x17FF))
-"""Arabic (Persian) and Indic scripts, where ZWJ/ZWNJ choose letter forms (Unicode 15, chapter 23.2)."""
-
-
-def _in(ranges: tuple[tuple[int, int], ...], ch: str) -> bool:
-    return any(lo <= ord(ch) <= hi for lo, hi in ranges)
-
-
-def _is_emoji(ch: str) -> bool:
-    cp = ord(ch)
-    return 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or unicodedata.category(ch) == "So"
-
-
-def legitimate_invisible(text: str, index: int) -> bool:
-    """True when the invisible character at ``text[index]`` does its ordinary job rather than hide
-    something: a zero-width joiner inside an emoji sequence (U+1F468 U+200D U+1F4BB), ZWJ/ZWNJ
-    between letters of Arabic/Persian or Indic scripts, a left-to-right/right-to-left or Arabic
-    letter mark next to right-to-left text, a byte-order mark opening the text, or the tag
-    characters of an emoji subdivision flag (U+1F3F4, tags, U+E007F). Bidi overrides, embeddings
-    and isolates, other zero-width characters and other tag characters are never legitimate here.
-    Raises IndexError for an index outside ``text``. Source: Unicode Technical Standard #51
-    (emoji ZWJ and tag sequences), the Unicode Standard chapter 23.2 (layout controls)."""
-    cp = ord(text[index])
-    before = text[index - 1] if index > 0 else ""
-    after = text[index + 1] if index + 1 < len(text) else ""
-    if cp == 0xFEFF:
-        return index == 0
-    if cp == 0x200D:
-        j = index - 1
-        while j >= max(0, index - 3) and (text[j] == "\ufe0f" or 0x1F3FB <= ord(text[j]) <= 0x1F3FF):
-            j -= 1  # variation selector 16, skin tone (at most two of them)
-        if j >= 0 and after and _is_emoji(text[j]) and _is_emoji(after):
-            return True
-    if cp in (0x200C, 0x200D):
-        return bool(before and after) and _in(_JOINER_SCRIPTS, before) and _in(_JOINER_SCRIPTS, after)
-    if cp in (0x200E, 0x200F, 0x061C):
-        return any(c and _in(_RTL_RANGES, c) for c in (before, after))
-    if 0xE0020 <= cp <= 0xE007F:  # an emoji tag sequence: U+1F3F4, up to 7 tags, U+E007F
-        start = index  # look at most 8 characters each way: the check stays O(1) in long runs
-        while start > max(0, index - 8) and 0xE0020 <= ord(text[start - 1]) <= 0xE007E:
-            start -= 1
-        end = index
-        while end < min(len(text), index + 8) and 0xE0020 <= ord(text[end]) <= 0xE007E:
-            end += 1
-        return (start > 0 and text[start - 1] == "\U0001f3f4" and end < len(text) and text[end] == "\U000e007f"
-                and end - start <= 7)
-    return False
+    """``text`` without hidden characters (``blank`` ones become a space; HTML comments are kept;
+    see :func:`strip_hidden`)."""
+    return remove_hidden(text)
 
 
 def strip_hidden(text: str) -> Sanitized:
@@ -175,8 +104,8 @@ def strip_hidden(text: str) -> Sanitized:
     comments ``<!-- ... -->`` (an unterminated ``<!--`` hides everything after it, as in a browser)
     and Markdown ``[//]: # (...)`` comment lines. Never raises.
     """
-    invisible = find_invisible(text)
-    cleaned = _INVISIBLE_RE.sub("", text) if invisible else text
+    invisible = find_hidden(text)
+    cleaned = remove_hidden(text) if invisible else text
     comments: list[str] = []
     out: list[str] = []
     pos = 0

@@ -17,12 +17,15 @@ Files on disk are YAML: one mapping (one case) or a list of mappings (a small gr
 parsing only (``yaml.safe_load``); nothing in a scenario is executed.
 
 Fake credentials are written as placeholders, ``{{fake:NAME}}`` (see :data:`FAKE_SECRETS`), and
-expanded when the case is loaded, so the suite's files do not trip secret scanners. Line numbers
+expanded when the case is loaded, so the suite's files do not trip secret scanners. Long hostile
+input is written as ``{{pad:N}}`` (N ``x`` characters) and ``{{b64pad:N:TEXT}}`` (a base64 run
+of about N characters whose decoded text ends with TEXT), so the files stay small. Line numbers
 in labels refer to the expanded text (``private_key_pem`` spans several lines).
 """
 
 from __future__ import annotations
 
+import base64
 import posixpath
 import re
 from pathlib import Path
@@ -42,6 +45,7 @@ FOCUS = (*AGENT_NAMES, "policy")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 _FAKE_RE = re.compile(r"\{\{fake:([a-z0-9_]+)\}\}")
+_PAD_RE = re.compile(r"\{\{pad:([0-9]{1,7})\}\}|\{\{b64pad:([0-9]{1,7}):([^{}\n]{1,500})\}\}")
 
 _PEM = "-----" + "BEGIN RSA PRIVATE KEY" + "-----"
 _PEM_END = "-----" + "END RSA PRIVATE KEY" + "-----"
@@ -72,7 +76,16 @@ def expand_fakes(text: str) -> str:
             raise ValueError(f"unknown placeholder {{{{fake:{name}}}}} (valid: {', '.join(sorted(FAKE_SECRETS))})")
         return FAKE_SECRETS[name]
 
-    return _FAKE_RE.sub(sub, text)
+    return _PAD_RE.sub(_pad, _FAKE_RE.sub(sub, text))
+
+
+def _pad(m: re.Match[str]) -> str:
+    """Expand ``{{pad:N}}`` or ``{{b64pad:N:TEXT}}`` (see the module docstring)."""
+    if m.group(1) is not None:
+        return "x" * int(m.group(1))
+    size, tail = int(m.group(2)), m.group(3).encode("utf-8")
+    filler = (b"lorem ipsum dolor sit amet " * (size // 36 + 1))[: max(0, size * 3 // 4 - len(tail))]
+    return base64.b64encode(filler + tail).decode("ascii")
 
 
 class ScenarioError(QuorumError):
