@@ -34,7 +34,7 @@ from subagents import _paths, _pyast, intent_refactor
 from subagents._hunks import first_code_line
 from subagents._pyast import Comparison, Helper, Level
 from subagents.base import Analysis, SubAgent
-from subagents.intent_text import Claim, Title, body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
+from subagents.intent_text import MAX_TEXT, Claim, Title, body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
 
 AGENT = "intent"
 CONFIDENCE = 0.8
@@ -731,9 +731,12 @@ class IntentAgent(SubAgent):
         notes = []
         if facts.claims:
             notes.append("claims: " + ", ".join(f"{c.kind} ({c.where})" for c in facts.claims))
+        text_cut = [name for name, text in (("title", ctx.pr.title), ("body", ctx.pr.body)) if len(text or "") > MAX_TEXT]
+        if text_cut:  # the claims were read from the first MAX_TEXT characters only: fail closed
+            notes.append(f"PR {' and '.join(text_cut)} longer than {MAX_TEXT} characters: only the start was read")
         return Analysis(
             findings=unique,
             confidence=CONFIDENCE if has_text else CONFIDENCE_NO_TEXT,
-            truncated=ctx.diff.truncated or facts.truncated,
+            truncated=ctx.diff.truncated or facts.truncated or bool(text_cut),
             notes=notes,
         )
