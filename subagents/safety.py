@@ -19,13 +19,17 @@ Rule ids (stable, never reused):
   comments, encoded text, tag characters) or added lines; and invisible characters in the PR title
   or body (a way to smuggle text past a human reader), with the code points as evidence.
 - ``safety/hidden-unicode`` (major; critical for bidi controls in code, Trojan Source
-  CVE-2021-42574): zero-width, bidi or tag characters in added lines or the PR text (in the PR
-  text, not those doing their ordinary job: see :func:`bot.core.sanitize.legitimate_invisible`).
+  CVE-2021-42574): hidden characters by Unicode property (default-ignorable, format, variation
+  selectors, tags, blanks; see :mod:`bot.core.unicode_text`) in added lines or the PR text, not
+  those doing their ordinary job (see :func:`bot.core.unicode_text.legitimate_hidden`); and words
+  mixing Latin letters with look-alike letters of another script (UTS #39 confusables).
 - ``safety/binary-added`` (minor): a binary file added or changed.
 
 Caps: a file whose added text exceeds :data:`MAX_FILE_BYTES`, or added lines beyond
 :data:`MAX_ADDED_LINES` in total, are skipped; the verdict is then ``truncated`` with confidence
-0.7 (0.9 otherwise). A truncated diff, or a deadline reached, also marks the verdict truncated.
+0.7 (0.9 otherwise). A truncated diff, a deadline reached, an injection scan that reports text it
+could not read (encoding nested too deep), or a Python file too large to parse for dangerous
+calls also mark the verdict truncated. Every scanner otherwise reads whole lines and whole texts.
 At most :data:`MAX_PER_FILE_RULE` findings per (file, rule) are listed (never dropping a more
 severe one); the rest are counted in ``notes``.
 

@@ -92,6 +92,8 @@ def hidden_kind(codepoint: int) -> str | None:
 def find_hidden(text: str) -> list[tuple[int, int]]:
     """``(codepoint, index)`` of every hidden character (see :func:`hidden_kind`) in ``text``,
     in order. Linear in ``len(text)``."""
+    if text.isascii():  # no ASCII character is default-ignorable, format, a variation selector or a blank
+        return []
     return [(cp, m.start()) for m in _CANDIDATE_RE.finditer(text) if hidden_kind(cp := ord(m.group()))]
 
 
