@@ -15,6 +15,7 @@ from bot.cli.clock import process_age_s
 # First thing: the CLI's entry point, for timings.startup_ms (process start -> here) and cli_ms.
 _AGE_AT_ENTRY = process_age_s()
 _ENTRY = time.perf_counter()
+_SERVED = False
 
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -99,7 +100,7 @@ def _review(
     from bot.cli.recache import RegexCache  # noqa: PLC0415
 
     settings = Settings()
-    with RegexCache(settings.cache_dir):
+    with RegexCache(settings.cache_dir) if not _SERVED else _nothing():
         _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model)
     if profiler is not None:
         profiler.disable()
@@ -232,28 +233,33 @@ def _json_text(result) -> str:  # noqa: ANN001
 def _register_subcommands() -> None:
     """Mount ``audit`` and add ``serve``, ``eval`` and ``replay``; each imports its heavy
     dependencies only inside its command, so ``quorum review`` stays light."""
-    from bot.cli import audit_cmd, eval_cmd, replay_cmd, serve_cmd  # noqa: PLC0415
+    from bot.cli import audit_cmd, eval_cmd, replay_cmd, serve_cmd, server_cmd  # noqa: PLC0415
 
     app.add_typer(audit_cmd.app, name="audit", help="Query and verify the decision log.")
+    app.add_typer(server_cmd.app, name="server", help="Start, stop or check the review command server.")
     for module in (serve_cmd, eval_cmd, replay_cmd):
         module.register(app)
 
 
-def main() -> None:
-    """Console-script entry point (``quorum``).
+def set_entry(age_at_entry: float | None, entry_perf: float, *, served: bool = False) -> None:
+    """Where this process's timings start: the process age at the entry point (seconds) and the
+    ``time.perf_counter()`` of that moment. The command server's child sets the client's, with
+    ``served`` (its regular expressions are compiled already: no regex cache to read)."""
+    global _AGE_AT_ENTRY, _ENTRY, _SERVED  # noqa: PLW0603 - process-level clock origin, set once
+    _AGE_AT_ENTRY, _ENTRY, _SERVED = age_at_entry, entry_perf, served
 
-    ``quorum review`` mounts no other subcommand (their modules import SQLAlchemy, FastAPI and
-    the like); every other invocation, ``--help`` included, mounts them all. After a review,
-    output is flushed and the process ends with ``os._exit``: nothing is left to clean up (the
-    decision log is committed and closed) and interpreter teardown of hundreds of modules, or of
-    an agent thread abandoned after its budget, would only add to the wall time.
-    """
-    import os  # noqa: PLC0415
 
-    if sys.argv[1:2] != ["review"]:
-        _register_subcommands()
-        app()
-        return
+def _nothing():  # noqa: ANN202
+    import contextlib  # noqa: PLC0415
+
+    return contextlib.nullcontext()
+
+
+def run(argv: list[str]) -> int:
+    """Run ``quorum review ...`` (``argv[0]`` is the program name) and return its exit status,
+    output flushed. ``quorum review`` mounts no other subcommand (their modules import
+    SQLAlchemy, FastAPI and the like)."""
+    sys.argv = list(argv)
     code = 0
     try:
         app()
@@ -266,7 +272,25 @@ def main() -> None:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         code = code or 1
-    os._exit(code)
+    return code
+
+
+def main() -> None:
+    """Full entry point (``python -m bot.cli.main``; the ``quorum`` script is
+    :func:`bot.cli.entry.main`, which tries the command server first).
+
+    Every command but ``review`` mounts all subcommands and runs normally. After a review the
+    process ends with ``os._exit``: nothing is left to clean up (the decision log is committed and
+    closed) and interpreter teardown of hundreds of modules, or of an agent thread abandoned after
+    its budget, would only add to the wall time.
+    """
+    import os  # noqa: PLC0415
+
+    if sys.argv[1:2] != ["review"]:
+        _register_subcommands()
+        app()
+        return
+    os._exit(run(sys.argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

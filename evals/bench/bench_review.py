@@ -22,6 +22,10 @@ the CLI's regex cache kept). Per pass: p50/p95 of wall seconds, of CPU seconds (
 process and its children, from ``wait4``: what the machine's load does not inflate), of the
 ratio wall/floor, the peak RSS (``ru_maxrss``), the share of wall time that ``timings`` accounts
 for, and ``/proc/loadavg`` before and after. The summary gives the medians over warm passes.
+
+``--server`` runs the warm passes through ``quorum server`` (the opt-in command server, started
+after the cold pass, stopped at the end): wall times then include the client's process start and
+the hand-over; CPU and RSS are the client's only (the review runs in the server's forked child).
 """
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quorum", default=shutil.which("quorum") or "quorum")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the floor")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
+    parser.add_argument("--server", action="store_true",
+                        help="run the reviews through `quorum server` (started after the cold pass; CPU is then the client's only)")
     args = parser.parse_args(argv)
 
     prs = pick_prs(args.repo, args.prs, args.min_lines, args.max_lines)
@@ -138,10 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     passes: list[dict] = []
     decisions: dict[str, str] = {}
     errors: list[str] = []
+    env["QUORUM_SERVER"] = "0"
     try:
         for n in range(args.passes + 1):
+            if n == 1 and args.server:
+                env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="qb")
+                env.pop("QUORUM_SERVER")
+                subprocess.run([args.quorum, "server", "start", "--idle", "600"], env=env, check=True, capture_output=True)
             rows: list[dict] = []
             load_before = loadavg()
+            print(f"pass {n} ({'cold' if n == 0 else 'warm'}) on {args.repo}, load {load_before}", file=sys.stderr, flush=True)
             for sha, lines, _ in prs:
                 floor_wall, floor_cpu, _, code, _, err = run_timed([args.python, str(FLOOR), args.repo, f"{sha}^", sha], env)
                 if code != 0:
@@ -169,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             passes.append({"pass": "cold" if n == 0 else f"warm {n}", "loadavg_before": load_before,
                            "loadavg_after": loadavg(), **summarize(rows), "rows": rows})
     finally:
+        if args.server and "XDG_RUNTIME_DIR" in env:
+            subprocess.run([args.quorum, "server", "stop"], env=env, capture_output=True)
         shutil.rmtree(cache, ignore_errors=True)
     warm = [p for p in passes[1:] if p["n"]]
 
@@ -179,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "repo": args.repo,
         "head": head,
+        "mode": "command server (warm passes)" if args.server else "one process per review",
         "prs": [{"sha": s[:12], "changed_lines": n, "decision": decisions.get(s)} for s, n, _ in prs],
         "summary": {
             "warm_passes": len(warm),
@@ -201,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text + "\n")
-    print(json.dumps({k: report[k] for k in ("repo", "head", "summary", "errors", "command")}, indent=2))
+    print(json.dumps({k: report[k] for k in ("repo", "head", "mode", "summary", "errors", "command")}, indent=2))
     return 0
 
 

@@ -1,0 +1,319 @@
+"""An opt-in command server for ``quorum review`` (the design of Mercurial's chg): a background
+process that has already imported Quorum, compiled its rules and loaded its grammars, and forks
+a copy of itself for each review. The ``quorum`` client then costs a bare Python start (it
+imports only this module and the standard library) instead of ~1 s of imports and compilation.
+
+- ``quorum server start`` starts it (detached), ``quorum server stop`` / ``status``; it exits by
+  itself after ``idle_s`` seconds without a request, or when Quorum's code changes (the socket
+  name carries a fingerprint of the code, so a stale server is never used).
+- The client (:func:`try_review`) sends its argv, working directory, environment and its stdin,
+  stdout and stderr (as file descriptors, ``SCM_RIGHTS``); the forked child runs the review
+  exactly as ``quorum review`` would, in the client's directory and environment, writing to the
+  client's terminal or pipes, then sends back the exit status. Ctrl-C in the client is forwarded.
+- Security: the socket lives in a 0700 directory of the user (``$XDG_RUNTIME_DIR`` or
+  ``/tmp/quorum-<uid>``), and the server serves only connections whose peer has its own uid
+  (``SO_PEERCRED``, socket(7)). It never reads a request from anyone else.
+- Fail safe: no server, a refused connection, or a server of other code means the client runs
+  the review in process as usual. Once a request is handed over, the server's answer is final
+  (a lost child is exit status 3), so a review is never run twice.
+
+Standard library only at import time: the client must stay cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_IDLE_S = 1800.0
+"""A server with no request for this long exits (seconds)."""
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+_CODE_ROOTS = ("bot", "subagents", "rules")
+
+
+def code_fingerprint() -> str:
+    """Short hash of the interpreter and of every file (path, size, mtime) of Quorum's code and rules."""
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256(sys.executable.encode())
+    h.update(sys.version.encode())
+    for name in _CODE_ROOTS:
+        base = root / name
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for fn in sorted(filenames):
+                if fn.endswith((".py", ".yml", ".yaml", ".json", ".scm")):
+                    st = os.stat(os.path.join(dirpath, fn))
+                    h.update(f"{os.path.relpath(os.path.join(dirpath, fn), root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def socket_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
+    """Where the server for this code, interpreter and ``QUORUM_CACHE_DIR`` listens."""
+    env = os.environ if environ is None else environ
+    runtime = env.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) / "quorum" if runtime and os.path.isdir(runtime) else Path(f"/tmp/quorum-{os.getuid()}")
+    cache = env.get("QUORUM_CACHE_DIR", "")
+    tag = hashlib.sha256(f"{code_fingerprint()}\0{cache}".encode()).hexdigest()[:20]
+    return base / f"review-{tag}.sock"
+
+
+def _private_dir(path: Path) -> bool:
+    """Create ``path`` 0700 if needed; True when it is a directory owned by us with no access for others."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and (st.st_mode & 0o077) == 0
+
+
+# ------------------------------------------------------------------------------------ client
+
+
+def try_review(argv: list[str], *, age_at_entry: float | None, entry_wall: float) -> int | None:
+    """Run ``quorum <argv>`` in the server; the exit status, or None when no usable server answered
+    the connection (the caller then runs the command itself). ``age_at_entry`` (process age at the
+    client's entry point, seconds) and ``entry_wall`` (``time.time()`` then) keep the review's
+    ``timings`` about the client's process."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) / "quorum" if runtime and os.path.isdir(runtime) else Path(f"/tmp/quorum-{os.getuid()}")
+    try:
+        if not any(n.startswith("review-") and n.endswith(".sock") for n in os.listdir(base)):
+            return None
+    except OSError:
+        return None  # no server was ever started: skip the fingerprint
+    path = socket_path()
+    if not path.exists() or not _private_dir(path.parent):
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None
+    header = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "age_at_entry": age_at_entry,
+                         "entry_wall": entry_wall}).encode()
+    try:
+        sock.sendmsg([struct.pack("!I", len(header)) + header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                                                  struct.pack("3i", 0, 1, 2))])
+    except OSError:
+        sock.close()
+        return None  # nothing was handed over: run it here
+    try:
+        pid_bytes = _recv_exact(sock, 4)
+        if pid_bytes is None:
+            return _lost()
+        child = struct.unpack("!i", pid_bytes)[0]
+        while True:
+            try:
+                code = _recv_exact(sock, 4)
+                break
+            except KeyboardInterrupt:
+                try:
+                    os.kill(child, signal.SIGINT)
+                except OSError:
+                    pass
+        return _lost() if code is None else struct.unpack("!i", code)[0]
+    finally:
+        sock.close()
+
+
+def _lost() -> int:
+    sys.stderr.write("quorum: error: the review server lost the review (see `quorum server status`)\n")
+    return 3
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+# ------------------------------------------------------------------------------------ server
+
+
+def preload() -> None:
+    """Import and warm everything a review uses, once, in the server (forked children inherit it)."""
+    import bot.adapters.gitlocal  # noqa: F401, PLC0415
+    import bot.audit  # noqa: F401, PLC0415
+    import bot.cli.main  # noqa: F401, PLC0415
+    import bot.codeindex  # noqa: F401, PLC0415
+    import bot.pipeline  # noqa: F401, PLC0415
+    import bot.render.markdown  # noqa: F401, PLC0415
+    import bot.render.sarif  # noqa: F401, PLC0415
+    import bot.render.text  # noqa: F401, PLC0415
+    from bot.core import treesitter  # noqa: PLC0415
+    from bot.core.catalog import default_catalog  # noqa: PLC0415
+    from bot.policy import load_policy  # noqa: PLC0415
+    from subagents import default_agents  # noqa: PLC0415
+
+    default_agents()
+    load_policy(None, source="default")
+    catalog = default_catalog()
+    for language in sorted(catalog.languages()):
+        catalog._compiled_for(language)  # noqa: SLF001 - warm every language's rule queries
+    for language in treesitter.LANGUAGES:
+        try:
+            treesitter.get_language(language)
+        except (ImportError, ValueError):
+            pass
+
+
+def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
+    """Listen on ``path`` and fork one child per request until idle for ``idle_s`` seconds or
+    SIGTERM. Single-threaded (children are forked from a process with no other thread)."""
+    if not _private_dir(path.parent):
+        raise OSError(f"{path.parent} is not a private directory of this user")
+    preload()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    os.chmod(path, 0o600)
+    server.listen(64)
+    server.settimeout(1.0)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    last = time.monotonic()
+    try:
+        while not stop["now"] and time.monotonic() - last < idle_s and path.exists():
+            _reap()
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                continue
+            last = time.monotonic()
+            _handle(conn)
+    finally:
+        server.close()
+        try:
+            if path.exists():
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _handle(conn: socket.socket) -> None:
+    """Check the peer, read the request, fork the child that runs it."""
+    fds: list[int] = []
+    try:
+        conn.settimeout(10.0)
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        _pid, uid, _gid = struct.unpack("3i", creds)
+        if uid != os.getuid():
+            return
+        data, ancdata, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(3 * struct.calcsize("i")))
+        for level, kind, payload in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds += list(struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) - len(payload) % 4]))
+        if len(fds) != 3 or len(data) < 4:
+            return
+        size = struct.unpack("!I", data[:4])[0]
+        if size > MAX_HEADER_BYTES:
+            return
+        body = data[4:]
+        while len(body) < size:
+            chunk = conn.recv(min(65536, size - len(body)))
+            if not chunk:
+                return
+            body += chunk
+        request = json.loads(body)
+        if os.fork() == 0:  # pragma: no cover - runs in the forked child (tested end to end)
+            _child(conn, fds, request)
+    except (OSError, ValueError):
+        pass
+    finally:
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        conn.close()
+
+
+def _child(conn: socket.socket, fds: list[int], request: dict[str, Any]) -> None:  # pragma: no cover
+    code = 3
+    try:
+        conn.sendall(struct.pack("!i", os.getpid()))  # first the pid (for Ctrl-C), last the status
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the client's descriptors, now 0..2
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        from bot.cli import main as cli  # noqa: PLC0415
+
+        age = request.get("age_at_entry")
+        since_entry = max(0.0, time.time() - float(request.get("entry_wall") or time.time()))
+        cli.set_entry(None if age is None else float(age), time.perf_counter() - since_entry, served=True)
+        code = cli.run(["quorum", *request["argv"]])
+    except BaseException:  # noqa: BLE001 - the child must always answer
+        import traceback  # noqa: PLC0415
+
+        try:
+            sys.stderr.write("quorum: error: internal error in the review server: " +
+                             traceback.format_exc().strip().splitlines()[-1] + "\n")
+        except Exception:  # noqa: BLE001
+            pass
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            conn.sendall(struct.pack("!i", code))
+        except OSError:
+            pass
+        os._exit(code)
+
+
+def pid_file(path: Path) -> Path:
+    """The server's pid file, next to its socket."""
+    return path.with_suffix(".pid")
+
+
+if __name__ == "__main__":  # pragma: no cover - started detached by ``quorum server start``
+    sock = Path(sys.argv[1])
+    idle = float(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_IDLE_S
+    if not _private_dir(sock.parent):
+        sys.exit(f"quorum server: {sock.parent} is not a private directory of this user")
+    pid_file(sock).write_text(str(os.getpid()))
+    try:
+        serve(sock, idle_s=idle)
+    finally:
+        try:
+            pid_file(sock).unlink()
+        except OSError:
+            pass

@@ -1,0 +1,79 @@
+"""``quorum server start|stop|status``: the opt-in review command server (see
+:mod:`bot.cli.cmdserver`). Exit status 0 on success, 2 with a one-line error otherwise."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import fail
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+START_WAIT_S = 60.0
+"""How long ``start`` waits for the server to listen (it imports and warms everything first)."""
+
+
+def _running() -> tuple[object, int | None]:
+    from bot.cli.cmdserver import pid_file, socket_path  # noqa: PLC0415
+
+    path = socket_path()
+    try:
+        pid = int(pid_file(path).read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return path, None
+    return path, pid
+
+
+@app.command("start")
+def start(
+    idle: Annotated[float, typer.Option("--idle", min=10, help="Exit after this many seconds without a review.")] = 1800.0,
+) -> None:
+    """Start the server for this code and QUORUM_CACHE_DIR (detached); `quorum review` then uses it."""
+    from bot.cli.cmdserver import _private_dir  # noqa: PLC0415
+
+    path, pid = _running()
+    if pid is not None:
+        sys.stdout.write(f"quorum server already running (pid {pid}) at {path}\n")
+        return
+    if not _private_dir(path.parent):  # type: ignore[attr-defined]
+        fail(f"{path.parent} is not a private directory of this user")  # type: ignore[attr-defined]
+    subprocess.Popen(  # noqa: S603 - our own module, our interpreter
+        [sys.executable, "-m", "bot.cli.cmdserver", str(path), str(idle)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + START_WAIT_S
+    while time.monotonic() < deadline:
+        if path.exists():  # type: ignore[attr-defined]
+            sys.stdout.write(f"quorum server listening at {path}\n")
+            return
+        time.sleep(0.1)
+    fail(f"the server did not start within {START_WAIT_S:g}s")
+
+
+@app.command("stop")
+def stop() -> None:
+    """Stop the server (SIGTERM); it finishes the reviews it has forked."""
+    path, pid = _running()
+    if pid is None:
+        sys.stdout.write("no quorum server running\n")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline and _running()[1] is not None:
+        time.sleep(0.1)
+    sys.stdout.write(f"stopped quorum server (pid {pid})\n")
+
+
+@app.command("status")
+def status() -> None:
+    """Say whether a server for this code runs, and where."""
+    path, pid = _running()
+    sys.stdout.write(f"quorum server running (pid {pid}) at {path}\n" if pid else f"no quorum server running ({path})\n")

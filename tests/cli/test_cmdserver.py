@@ -1,0 +1,76 @@
+"""The review command server: a review through it prints what the same review prints in
+process, and the client runs the review itself when no server listens."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.testing.gitrepo import make_repo
+
+CLIENT = "from bot.cli.entry import main; main()"
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    runtime = Path(tempfile.mkdtemp(prefix="q"))  # short: a socket path has at most 107 bytes
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
+               QUORUM_DATA_DIR=str(tmp_path / "data"), **extra)
+    env.pop("QUORUM_DATABASE_URL", None)
+    return env
+
+
+def _review(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", CLIENT, "review", "--repo", str(repo), "--format", "json", "--no-log"],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def _stable(out: str) -> dict:
+    data = json.loads(out)
+    for v in data["verdicts"]:
+        v.pop("elapsed_ms", None)
+    data.pop("timings")
+    return data
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_PEERCRED and fd passing as on Linux")
+def test_review_through_the_server_matches_the_review_in_process(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, title="feat: debug")
+    env = _env(tmp_path)
+    here = _review(repo, env)  # no server yet: runs in process
+    assert here.returncode == 0, here.stderr
+    from bot.cli.cmdserver import socket_path
+
+    sock = socket_path(env)
+    server = subprocess.Popen([sys.executable, "-m", "bot.cli.cmdserver", str(sock), "60"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not sock.exists() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.1)
+        assert sock.exists(), server.stderr.read().decode() if server.poll() is not None else "server did not listen"
+        served = _review(repo, env)
+        assert served.returncode == 0, served.stderr
+        assert _stable(served.stdout) == _stable(here.stdout)
+        assert "QPY006" in served.stdout
+        t = json.loads(served.stdout)["timings"]
+        assert t["startup_ms"] > 0 and t["wall_ms"] >= t["total_ms"]
+        bad = subprocess.run([sys.executable, "-c", CLIENT, "review", "--repo", str(tmp_path / "nowhere")],
+                             capture_output=True, text=True, env=env, timeout=120)
+        assert bad.returncode == 2 and bad.stderr.startswith("quorum: error:") and bad.stderr.count("\n") == 1
+        off = _review(repo, dict(env, QUORUM_SERVER="0"))
+        assert off.returncode == 0 and _stable(off.stdout) == _stable(here.stdout)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        server.stderr.close()  # type: ignore[union-attr]
+    assert not sock.exists()
+    shutil.rmtree(sock.parent.parent, ignore_errors=True)
