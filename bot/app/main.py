@@ -1,4 +1,5 @@
-"""The FastAPI app: ``POST /webhook`` and ``GET /healthz``.
+"""The FastAPI app: ``POST /webhook``, ``GET /healthz``, and the auditor API and console
+(``/api/v1``, ``/console``; registered by ``bot.app.auditweb``).
 
 The handler reads the body (bounded by ``max_body_bytes``; GitHub caps payloads at 25 MB) on the
 event loop, verifies and parses it (in a thread when large), hands it to the DeliveryWriter and
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.app.auditweb import mount_audit
 from bot.app.runtime import Runtime
 from bot.app.workerproc import WorkerProcess
 from bot.jobs import Delivery, JobStoreError
@@ -94,4 +96,6 @@ def create_app(runtime: Runtime, *, start_workers: bool = True, worker_process: 
             status, payload = receiver.finish(prepared, outcome, started)
         return JSONResponse(payload, status_code=status)
 
+    if runtime.access is not None:
+        mount_audit(app, runtime.decisions, runtime.access)
     return app

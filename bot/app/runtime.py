@@ -14,6 +14,7 @@ from bot.adapters.github import GitHubApp, GitHubError, RetryPolicy, load_privat
 from bot.app.receiver import Receiver
 from bot.app.service import QuorumService, ServiceOptions
 from bot.audit import DecisionStore
+from bot.audit.access import AccessStore
 from bot.config import Settings
 from bot.jobs import DeliveryWriter, JobStore, WorkerPool
 from bot.pipeline import PipelineOptions
@@ -34,6 +35,8 @@ class Runtime:
     service: QuorumService
     pool: WorkerPool
     max_body_bytes: int
+    access: AccessStore | None = None
+    """Auditor tokens and access log (None: no auditor API or console)."""
 
     def close(self) -> None:
         """Close databases and connections (after the pool stopped)."""
@@ -42,6 +45,8 @@ class Runtime:
         self.github.close()
         self.jobs.close()
         self.decisions.close()
+        if self.access is not None:
+            self.access.close()
 
 
 def check_settings(settings: Settings) -> None:
@@ -96,7 +101,7 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
     receiver = Receiver(secret=str(settings.webhook_secret).encode("utf-8"), jobs=jobs, on_queued=pool.notify,
                         bot_login=lambda: service.known_bot_login, writer=DeliveryWriter(jobs))
     return Runtime(receiver=receiver, jobs=jobs, decisions=decisions, github=github, service=service, pool=pool,
-                   max_body_bytes=settings.max_body_bytes)
+                   max_body_bytes=settings.max_body_bytes, access=AccessStore(db_url))
 
 
 def pipeline_options_from_settings(settings: Settings) -> Callable[[], PipelineOptions]:

@@ -8,6 +8,8 @@ event loop.
 - ``withdraw``: dismiss the bot's approval (PR converted to draft).
 - ``command``: ``/quorum ...`` from a user with write access.
 - ``review_dismissed``: record that a human dismissed the bot's review.
+- ``merged``: record the merge evidence (who merged, merged head vs approved head, reviews,
+  required checks) in the decision log (``bot.audit.merges``).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class QuorumService:
             "withdraw": self.withdraw,
             "command": self.command,
             "review_dismissed": self.review_dismissed,
+            "merged": self.merged,
         }.get(job.kind)
         if handler is None:
             return f"nothing to do for a {job.kind} job"
@@ -232,6 +235,64 @@ class QuorumService:
         log.info("review.dismissed_by_human", repo=client.full_name, pr=job.pr_number, actor=job.actor,
                  review_id=job.data.get("review_id"))
         return "dismissal recorded"
+
+    def merged(self, job: Job, client: RepoClient) -> str:
+        """Record a merge: the PR as merged, its reviews, checks on the merged head, required checks.
+
+        Each piece of evidence that cannot be read is named in ``evidence_errors`` (the record is
+        still written: a merge must never go unrecorded because a side read failed).
+        """
+        from bot.adapters.github import GitHubError  # noqa: PLC0415
+        from bot.audit.merges import approval_evidence, check_conclusions, merge_record, required_contexts  # noqa: PLC0415
+
+        repo, number = client.full_name, int(job.pr_number or 0)
+        errors: list[str] = []
+        try:
+            pull = client.pull(number)
+        except GitHubError as exc:
+            errors.append(f"pull request: {exc}")
+            pull = {"number": number, "head": {"sha": job.head_sha}, "merged_at": job.data.get("merged_at"),
+                    "merge_commit_sha": job.data.get("merge_commit_sha"), "merged_by": {"login": job.actor}}
+        head = (pull.get("head") or {}).get("sha") or job.head_sha or ""
+        try:
+            approvals = approval_evidence(client.reviews(number), head, self.bot_login())
+        except GitHubError as exc:
+            errors.append(f"reviews: {exc}")
+            approvals = {}
+        conclusions: dict[str, str] | None = None
+        try:
+            status: dict[str, Any] | None = None
+            try:
+                status = client.combined_status(head)
+            except GitHubError as exc:
+                errors.append(f"commit statuses: {exc}")
+            conclusions = check_conclusions(client.check_runs_for(head), status)
+        except GitHubError as exc:
+            errors.append(f"check runs: {exc}")
+        required: list[str] | None = None
+        base_ref = (pull.get("base") or {}).get("ref")
+        if base_ref:
+            branch = rules = None
+            try:
+                branch = client.branch(base_ref)
+            except GitHubError as exc:
+                errors.append(f"branch protection: {exc}")
+            try:
+                rules = client.branch_rules(base_ref)
+            except GitHubError as exc:
+                errors.append(f"rulesets: {exc}")
+            if branch is not None or rules is not None:
+                required = required_contexts(branch, rules)
+        decisions = [r for r in self.decisions.list(repo=repo, kind="decision", limit=200) if r.get("pr_number") == number]
+        at_head = [r for r in decisions if r.get("head_sha") == head]
+        decision = (at_head or decisions or [None])[0]
+        record = merge_record(pull, repo=repo, approvals=approvals, required=required, conclusions=conclusions,
+                              decision=decision, delivery_id=job.delivery_id, sender=job.actor, errors=errors)
+        self._log(record)
+        log.info("merge.recorded", repo=repo, pr=number, head_sha=head, merged_by=record["merged_by"],
+                 quorum_approved=record["quorum_approved"], human_approvers=record["human_approvers"],
+                 evidence_errors=len(errors))
+        return f"merge recorded ({'quorum-approved' if record['quorum_approved'] else 'not quorum-approved'})"
 
     def command(self, job: Job, client: RepoClient) -> str:
         """Run a ``/quorum`` command from a user with write access (others are ignored, logged)."""

@@ -14,11 +14,12 @@ from bot.core.models import ReviewResult, Verdict
 from bot.core.protocols import PostedArtifact
 
 EVENT_KINDS: frozenset[str] = frozenset(
-    {"human_review_requested", "review_dismissed", "feedback", "approval_withdrawn", "posted"}
+    {"human_review_requested", "review_dismissed", "feedback", "approval_withdrawn", "posted", "rule_muted"}
 )
 """Kinds accepted by ``event_record`` (a review's own record has kind ``"decision"``)."""
 
 DECISION_KIND = "decision"
+MERGE_KIND = "merge"
 
 
 def utc_timestamp(now: datetime | None = None) -> str:
@@ -70,7 +71,8 @@ def record_from_result(
     ``diff_sha256``, ``diff_stats``, ``policy_version``, ``action``, ``reasons`` (``[{rule_id,
     message}]``), ``risk``, ``verdicts`` (per agent: ``agent, status, risk, confidence, model,
     prompt_version, tokens, cost_usd, elapsed_ms, truncated, error, findings`` with full Finding
-    dicts), ``posted`` (``[{kind, id, url}]``) and ``extra`` (``{}`` when not given).
+    dicts), ``posted`` (``[{kind, id, url}]``), ``policy_tree`` (the policy result tree, ``RuleResult`` as
+    JSON, or None), ``timings`` (``Timings`` as JSON, milliseconds) and ``extra`` (``{}`` when not given).
 
     ``posted`` items are PostedArtifact objects or dicts of the same shape (pydantic
     ``ValidationError`` otherwise). ``now`` fixes ``created_at`` (tests, replays). The result is
@@ -97,6 +99,8 @@ def record_from_result(
         "risk": decision.risk,
         "verdicts": [_verdict_record(v) for v in result.verdicts],
         "posted": [_posted_record(p) for p in posted],
+        "policy_tree": decision.tree.model_dump(mode="json") if decision.tree is not None else None,
+        "timings": result.timings.model_dump(mode="json"),
         "extra": dict(extra or {}),
     }
 

@@ -230,6 +230,20 @@ class DecisionStore:
                         return
                 yield conn
 
+    @contextmanager
+    def reader(self) -> Iterator[Connection | None]:
+        """A read connection for the query functions of ``bot.audit.query`` (None: no log yet).
+
+        Database errors surface as ``AuditError``. Nothing is ever created by reading.
+        """
+        with self._reader("read") as conn:
+            yield conn
+
+    @staticmethod
+    def row_dict(row: Any) -> dict:
+        """A row with ``seq``, ``record_json``, ``prev_hash``, ``record_hash`` as the record plus those three."""
+        return DecisionStore._row_dict(row)
+
     @staticmethod
     def _row_dict(row: Any) -> dict:
         out = json.loads(row.record_json)

@@ -46,9 +46,37 @@ def register(app: typer.Typer) -> None:
         workers_in_process: Annotated[bool, typer.Option(
             "--workers-in-process", help="Run review workers as threads of the web process (default: a child process).")] = False,
         console_logs: Annotated[bool, typer.Option("--console-logs", help="Human-readable logs instead of JSON lines.")] = False,
+        console_only: Annotated[bool, typer.Option(
+            "--console-only", help="Serve only the auditor API and console over the decision log (no GitHub App settings needed).")] = False,
     ) -> None:
-        """Run the GitHub App: POST /webhook, GET /healthz, and the review workers."""
+        """Run the GitHub App: POST /webhook, GET /healthz, the review workers, the auditor API (/api/v1) and console (/console)."""
+        if console_only:
+            run_guarded(lambda: _serve_console(host, port, console_logs))
+            return
         run_guarded(lambda: _serve(host, port, workers, workers_in_process, console_logs))
+
+
+def _serve_console(host: str | None, port: int | None, console_logs: bool) -> None:
+    from bot.config import Settings  # noqa: PLC0415
+
+    settings = Settings()
+    import uvicorn  # noqa: PLC0415
+
+    from bot.app.auditweb import create_audit_app  # noqa: PLC0415
+    from bot.audit import DecisionStore  # noqa: PLC0415
+    from bot.audit.access import AccessStore  # noqa: PLC0415
+
+    url = settings.resolved_database_url()
+    decisions, access = DecisionStore(url), AccessStore(url)
+    configure_logging(json_lines=not console_logs)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    sys.stderr.write(f"quorum: auditor console on http://{bind_host}:{bind_port}/console/ (log {decisions.url})\n")
+    try:
+        uvicorn.run(create_audit_app(decisions, access), host=bind_host, port=bind_port, log_level="warning",
+                    access_log=False, proxy_headers=False)
+    finally:
+        decisions.close()
+        access.close()
 
 
 def _serve(host: str | None, port: int | None, workers: int | None, in_process: bool, console_logs: bool) -> None:

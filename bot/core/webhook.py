@@ -117,6 +117,10 @@ class PullRequest(_Model):
     user: User
     head: Ref
     base: Ref
+    merged: bool | None = None
+    merged_at: str | None = None
+    merge_commit_sha: str | None = None
+    merged_by: User | None = None
 
 
 class PullRequestEvent(_Model):
@@ -290,10 +294,12 @@ class Task(BaseModel):
     - ``command``: a ``/quorum`` comment; ``data`` has ``comment_id`` and ``body``; ``actor`` wrote it.
     - ``review_dismissed``: a human dismissed the bot's review; recorded in the decision log.
     - ``close``: the PR was closed; queued reviews for it are cancelled.
+    - ``merged``: the PR was merged; the merge evidence goes into the decision log (``head_sha``:
+      the merged head; ``data`` has ``merge_commit_sha``, ``merged_at``).
     - ``installation``: installation bookkeeping; ``data`` has ``action``, ``account``, repos.
     """
 
-    kind: Literal["review", "withdraw", "command", "review_dismissed", "close", "installation"]
+    kind: Literal["review", "withdraw", "command", "review_dismissed", "close", "merged", "installation"]
     repo: str | None = None
     pr_number: int | None = None
     installation_id: int | None = None
@@ -319,7 +325,13 @@ def plan(event: WebhookEvent, *, bot_login: str | None = None) -> tuple[list[Tas
             return [Task(kind="withdraw", head_sha=pr.head.sha, actor=event.sender.login,
                          data={"reason": "converted_to_draft"}, **base)], "draft: approval withdrawn"
         if event.action == "closed":
-            return [Task(kind="close", **base)], "closed: queued reviews cancelled"
+            close = Task(kind="close", **base)
+            if pr.merged:
+                merged_by = pr.merged_by.login if pr.merged_by is not None else event.sender.login
+                return [close, Task(kind="merged", head_sha=pr.head.sha, actor=merged_by,
+                                    data={"merge_commit_sha": pr.merge_commit_sha, "merged_at": pr.merged_at},
+                                    **base)], "merged: queued reviews cancelled, merge evidence queued"
+            return [close], "closed: queued reviews cancelled"
         if event.action not in REVIEW_ACTIONS:
             return [], f"pull_request action {event.action!r} ignored"
         if pr.state != "open":

@@ -88,6 +88,9 @@ class FakePull:
     base_sha: str
     draft: bool = False
     state: str = "open"
+    merged_by: str | None = None
+    merged_at: str | None = None
+    merge_commit_sha: str | None = None
     requested_reviewers: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
 
@@ -107,6 +110,10 @@ class FakeRepo:
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issue_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    required_checks: dict[str, list[str]] = field(default_factory=dict)
+    """Branch protection: branch name -> required status-check contexts."""
+    ruleset_checks: dict[str, list[str]] = field(default_factory=dict)
+    """Rulesets: branch name -> required status-check contexts of a ``required_status_checks`` rule."""
     tree_truncated: bool = False
     """When True, recursive tree listings come back ``truncated`` (clients must walk subtrees)."""
     omit_patches: set[str] = field(default_factory=set)
@@ -280,6 +287,51 @@ class FakeGitHub:
                 {"id": next(self._ids), "name": name, "head_sha": sha, "status": status, "conclusion": conclusion,
                  "app": {"slug": "ci"}, "output": {"annotations": []}}
             )
+
+    def add_review(self, full_name: str, number: int, login: str, state: str, *, commit_id: str | None = None,
+                   body: str = "") -> dict[str, Any]:
+        """A review by a human (``state``: ``APPROVED``, ``CHANGES_REQUESTED``, ``COMMENTED``) on ``commit_id``
+        (default: the PR's current head)."""
+        with self._lock:
+            repo = self.repos[full_name]
+            pull = repo.pulls[number]
+            rid = next(self._ids)
+            review = {"id": rid, "user": self._user(login), "body": body, "state": state,
+                      "commit_id": commit_id or pull.head_sha, "comments": [],
+                      "pull_request_url": self._url(f"/repos/{full_name}/pulls/{number}"),
+                      "html_url": f"https://github.example/{full_name}/pull/{number}#pullrequestreview-{rid}",
+                      "submitted_at": _now_iso()}
+            repo.reviews.setdefault(number, []).append(review)
+            return review
+
+    def set_required_checks(self, full_name: str, branch: str, contexts: list[str], *, ruleset: bool = False) -> None:
+        """Require status-check ``contexts`` on ``branch`` (branch protection, or a ruleset with ``ruleset``)."""
+        with self._lock:
+            target = self.repos[full_name].ruleset_checks if ruleset else self.repos[full_name].required_checks
+            target[branch] = list(contexts)
+
+    def add_status(self, full_name: str, sha: str, context: str, state: str) -> None:
+        """A commit status (``success``, ``failure``, ``error``, ``pending``) on ``sha``."""
+        with self._lock:
+            self.repos[full_name].statuses.setdefault(sha, []).append(
+                {"id": next(self._ids), "context": context, "state": state})
+
+    def merge_pull(self, full_name: str, number: int, *, merged_by: str = "owner", squash: bool = True) -> str:
+        """Merge a PR as ``merged_by``: a squash (or merge) commit on the base branch; returns its SHA."""
+        with self._lock:
+            repo = self.repos[full_name]
+            pull = repo.pulls[number]
+            base_tip = repo.branches[pull.base_ref]
+            files = repo.commits[pull.head_sha].files
+            parents = [base_tip] if squash else [base_tip, pull.head_sha]
+            sha = self._new_commit(repo, {}, dict(files), parents=parents, author=pull.user, committer=merged_by,
+                                   message=f"{pull.title} (#{number})")
+            repo.branches[pull.base_ref] = sha
+            pull.state = "closed"
+            pull.merged_by = merged_by
+            pull.merged_at = _now_iso()
+            pull.merge_commit_sha = sha
+            return sha
 
     def expire_tokens(self) -> None:
         """Make every installation token issued so far invalid (as if it had expired or been revoked)."""
@@ -486,7 +538,10 @@ class FakeGitHub:
             "html_url": f"https://github.example/{repo.full_name}/pull/{pull.number}",
             "head": {"ref": pull.head_ref, "sha": pull.head_sha, "repo": rj, "label": pull.head_ref},
             "base": {"ref": pull.base_ref, "sha": pull.base_sha, "repo": rj, "label": pull.base_ref},
-            "merged": False, "changed_files": len(self._file_entries(
+            "merged": pull.merged_at is not None, "merged_at": pull.merged_at,
+            "merge_commit_sha": pull.merge_commit_sha,
+            "merged_by": self._user(pull.merged_by) if pull.merged_by else None,
+            "changed_files": len(self._file_entries(
                 repo, self.merge_base(repo.full_name, pull.base_sha, pull.head_sha) or pull.base_sha, pull.head_sha)),
             "requested_reviewers": [self._user(u) for u in pull.requested_reviewers],
             "requested_teams": [{"slug": t} for t in pull.requested_teams],
@@ -590,6 +645,27 @@ class FakeGitHub:
                 raise _HTTPError(404, "Not Found")
             self._check_output(run, body or {})
             return 200, self._check_json(repo, run), {}
+        m = re.fullmatch(r"/branches/([^/]+)", sub)
+        if m and method == "GET":
+            name = m.group(1)
+            if name not in repo.branches:
+                raise _HTTPError(404, "Branch not found")
+            contexts = repo.required_checks.get(name)
+            protection = ({"enabled": True, "required_status_checks": {
+                "enforcement_level": "everyone", "contexts": list(contexts),
+                "checks": [{"context": c, "app_id": None} for c in contexts]}} if contexts is not None
+                else {"enabled": False, "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []}})
+            return 200, {"name": name, "commit": {"sha": repo.branches[name]}, "protected": contexts is not None,
+                         "protection": protection}, {}
+        m = re.fullmatch(r"/rules/branches/([^/]+)", sub)
+        if m and method == "GET":
+            contexts = repo.ruleset_checks.get(m.group(1))
+            rules = [] if contexts is None else [{
+                "type": "required_status_checks", "ruleset_source_type": "Repository", "ruleset_id": 1,
+                "parameters": {"strict_required_status_checks_policy": False,
+                               "required_status_checks": [{"context": c} for c in contexts]}}]
+            page, extra = self._page(path, query, rules)
+            return 200, page, extra
         m = re.fullmatch(r"/collaborators/([^/]+)/permission", sub)
         if m and method == "GET":
             perm = repo.permissions.get(m.group(1), "read")

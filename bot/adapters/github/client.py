@@ -191,6 +191,14 @@ class RepoClient:
         """Reviews on a PR (``GET .../pulls/{n}/reviews``, up to 1000)."""
         return self.paginate(f"/pulls/{number}/reviews", limit=1000)[0]
 
+    def branch(self, name: str) -> dict[str, Any]:
+        """``GET .../branches/{name}`` (``protection.required_status_checks`` when visible)."""
+        return self.get(f"/branches/{quote(name, safe='')}")
+
+    def branch_rules(self, name: str) -> list[dict[str, Any]]:
+        """Active ruleset rules on a branch (``GET .../rules/branches/{name}``, up to 300)."""
+        return self.paginate(f"/rules/branches/{quote(name, safe='')}", limit=300)[0]
+
     def permission(self, login: str) -> str:
         """The user's role on the repository: ``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none``.
 
