@@ -216,3 +216,14 @@ def test_installation_events() -> None:
     event = parse_event("installation_repositories", json.dumps(payload).encode())
     tasks, _ = plan(event)
     assert tasks[0].data["action"] == "repositories_removed" and tasks[0].data["removed"] == ["acme/widgets"]
+
+
+def test_merged_close_also_queues_the_merge_evidence() -> None:
+    payload = _pr_payload("closed")
+    payload["pull_request"].update(state="closed", merged=True, merged_at="2026-03-02T10:00:00Z",
+                                   merge_commit_sha="c" * 40, merged_by={"login": "maria", "type": "User"})
+    tasks, note = plan(parse_event("pull_request", json.dumps(payload).encode()))
+    assert [t.kind for t in tasks] == ["close", "merged"] and "merge evidence" in note
+    merged = tasks[1]
+    assert merged.actor == "maria" and merged.head_sha == payload["pull_request"]["head"]["sha"]
+    assert merged.data == {"merge_commit_sha": "c" * 40, "merged_at": "2026-03-02T10:00:00Z"}
