@@ -40,6 +40,7 @@ class PipelineOptions:
     - ``agents``: agent instances to run (default: all five, built fresh).
     - ``reasoner``: optional LLM layer (issue 4); passed to agents through the context.
     - ``agent_timeout_s``: fallback per-agent budget when the policy has none.
+    - ``muted_rules``: rule ids muted by ``/quorum feedback`` votes (policy ``feedback``).
     """
 
     policy_text: str | None = None
@@ -48,6 +49,8 @@ class PipelineOptions:
     reasoner: Any | None = None
     agent_timeout_s: float = DEFAULT_AGENT_TIMEOUT_S
     index_builder: Callable[..., Any] | None = None
+    muted_rules: frozenset[str] = frozenset()
+    """Rules muted in this repository by feedback votes (see ``mute_findings``)."""
 
 
 @dataclass
@@ -271,7 +274,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         # its parse workers; a failure here is left for the agent to meet (and abstain on).
         index.warm()
     t1 = time.perf_counter()
-    verdicts = run_agents(ctx, agents, timeouts)
+    verdicts = mute_findings(run_agents(ctx, agents, timeouts), options.muted_rules)
     t2 = time.perf_counter()
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts))
     timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)
@@ -298,6 +301,25 @@ def _load_policy(snapshot: Snapshot, options: PipelineOptions) -> Policy:
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
+
+
+NEVER_MUTED_AGENTS = frozenset({"safety"})
+"""Agents whose findings feedback can never mute: secrets, injection and dangerous calls."""
+
+
+def mute_findings(verdicts: list[Verdict], muted: frozenset[str]) -> list[Verdict]:
+    """``verdicts`` without the findings of ``muted`` rules, except critical findings and those of
+    ``NEVER_MUTED_AGENTS``. Statuses, risks and confidences are kept as the agents set them, so a
+    mute can stop a comment and a finding-count gate, never turn a concern into a pass."""
+    if not muted:
+        return verdicts
+    out = []
+    for v in verdicts:
+        kept = [f for f in v.findings if f.rule_id not in muted or f.severity.value == "critical"
+                or v.agent in NEVER_MUTED_AGENTS]
+        out.append(v if len(kept) == len(v.findings) else v.model_copy(update={
+            "findings": kept, "notes": [*v.notes, f"{len(v.findings) - len(kept)} finding(s) of muted rules not reported"]}))
+    return out
 
 
 def _enabled_agents(policy: Policy) -> list[SubAgent]:

@@ -124,6 +124,7 @@ class QuorumService:
         source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=human)
         bound = log.bind(repo=repo, pr=number, job_id=job.id, delivery_id=job.delivery_id)
         sinks: list[GitHubSink] = []
+        options = self.options.pipeline_options()
 
         def before_policy(snapshot: Snapshot) -> str | None:
             nonlocal bound
@@ -159,6 +160,8 @@ class QuorumService:
         def before_review(snapshot: Snapshot, policy: Any) -> str | None:
             existing = self.decisions.find_decision(repo, number, snapshot.pr.head_sha, policy.version)
             if existing is None:
+                options.muted_rules = frozenset(self._feedback_mutes(repo, number, snapshot.pr.head_sha, policy,
+                                                                     job.delivery_id))
                 return None
             bound.info("review.already_decided", decision_id=existing.get("decision_id"),
                        action_taken=existing.get("action"), policy_version=policy.version)
@@ -190,10 +193,11 @@ class QuorumService:
         def extra(outcome: ReviewOutcome) -> dict[str, Any]:
             sink = sinks[0]
             return {"approved": sink.approved, "approval_withheld": sink.withheld, "job_id": job.id,
-                    "installation_id": job.installation_id, "trigger": job.data.get("action")}
+                    "installation_id": job.installation_id, "trigger": job.data.get("action"),
+                    "muted_rules": sorted(options.muted_rules)}
 
         outcome = run_review(
-            source, self.options.pipeline_options(), sinks=sinks, log=self.decisions,
+            source, options, sinks=sinks, log=self.decisions,
             guards=github_approval_guards(client, number, bot, extra=[no_human_requested, approval_intent_logged]),
             hooks=ReviewHooks(before_policy=before_policy, on_policy_error=on_policy_error, before_review=before_review),
             delivery_id=job.delivery_id, record_extra=extra,
@@ -205,6 +209,34 @@ class QuorumService:
                    approved=sink.approved, withheld=sink.withheld, record_hash=outcome.record_hash,
                    posted=[p.kind for p in outcome.posted])
         return f"{result.decision.action.value}{' (approved)' if sink.approved else ''}"
+
+    def _feedback_mutes(self, repo: str, number: int, head: str, policy: Any, delivery_id: str | None) -> set[str]:
+        """Rules muted in ``repo`` by ``/quorum feedback`` votes under the policy's threshold.
+
+        A rule that becomes muted gets a ``rule_muted`` record, one that no longer qualifies a
+        ``rule_unmuted`` record, before the review that first applies the change.
+        """
+        from bot.audit.query import RecordFilter, iter_records  # noqa: PLC0415
+        from bot.audit.report import feedback_votes, muted_rules  # noqa: PLC0415
+
+        threshold = policy.feedback.mute_after_down_votes
+        votes = list(iter_records(self.decisions, RecordFilter(repo=repo, kind="feedback")))
+        events = [r for kind in ("rule_muted", "rule_unmuted")
+                  for r in iter_records(self.decisions, RecordFilter(repo=repo, kind=kind))]
+        state: dict[str, bool] = {}
+        for record in sorted(events, key=lambda r: r["seq"]):
+            state[str((record.get("details") or {}).get("rule_id"))] = record.get("kind") == "rule_muted"
+        muted = muted_rules(feedback_votes(votes), repo, threshold)
+        changes = [(rule, True) for rule in sorted(muted) if not state.get(rule)]
+        changes += [(rule, False) for rule, on in sorted(state.items()) if on and rule not in muted]
+        for rule, on in changes:
+            counts = muted.get(rule) or feedback_votes(votes).get((repo, rule), {"up": 0, "down": 0})
+            self._log(event_record("rule_muted" if on else "rule_unmuted", repo=repo, pr_number=number, head_sha=head,
+                                   delivery_id=delivery_id, details={
+                                       "rule_id": rule, "up": counts["up"], "down": counts["down"],
+                                       "threshold": threshold, "policy_version": policy.version}))
+            log.info("feedback.rule_muted" if on else "feedback.rule_unmuted", repo=repo, rule_id=rule, **counts)
+        return set(muted)
 
     def _policy_error_check(self, client: RepoClient, head: str, error: str) -> dict[str, Any]:
         return client.create_check_run({

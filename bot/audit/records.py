@@ -14,7 +14,7 @@ from bot.core.models import ReviewResult, Verdict
 from bot.core.protocols import PostedArtifact
 
 EVENT_KINDS: frozenset[str] = frozenset(
-    {"human_review_requested", "review_dismissed", "feedback", "approval_withdrawn", "posted", "rule_muted"}
+    {"human_review_requested", "review_dismissed", "feedback", "approval_withdrawn", "posted", "rule_muted", "rule_unmuted"}
 )
 """Kinds accepted by ``event_record`` (a review's own record has kind ``"decision"``)."""
 
@@ -119,7 +119,7 @@ def event_record(
     """The record of a non-decision event on a pull request.
 
     ``kind`` is one of ``EVENT_KINDS``: ``human_review_requested``, ``review_dismissed``,
-    ``feedback``, ``approval_withdrawn``, ``posted`` (ValueError otherwise). ``actor`` is the
+    ``feedback``, ``approval_withdrawn``, ``posted``, ``rule_muted``, ``rule_unmuted`` (ValueError otherwise). ``actor`` is the
     GitHub login that caused it (None for the bot itself). Keys: ``kind``, ``created_at``,
     ``delivery_id``, ``repo``, ``pr_number``, ``head_sha``, ``actor``, ``details`` (``{}`` when
     not given; must be JSON-able).

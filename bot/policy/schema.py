@@ -262,6 +262,13 @@ class SensitivePaths(_Strict):
         return out
 
 
+class FeedbackPolicy(_Strict):
+    """The ``/quorum feedback`` loop: ``mute_after_down_votes`` (0: off) mutes a rule in a repository
+    once it has that many down-votes there and more down- than up-votes."""
+
+    mute_after_down_votes: int = Field(ge=0, le=100_000)
+
+
 class Policy(_Strict):
     """A validated, immutable policy.
 
@@ -276,6 +283,7 @@ class Policy(_Strict):
     sensitive_paths: SensitivePaths
     actions: Actions
     agents: Agents
+    feedback: FeedbackPolicy
 
     _version: str = PrivateAttr(default="")
 
