@@ -40,10 +40,16 @@ class SeedReport:
     errors: list[str]
 
 
+WEB_MERGE = "unknown (merged on GitHub's web UI)"
+
+
 def _committer(repo: Path, sha: str) -> str:
+    """The commit's committer name; a merge made on GitHub's web UI is committed by "GitHub", which
+    does not say who merged, so that reads ``WEB_MERGE``."""
     from bot.adapters.gitlocal import Git  # noqa: PLC0415
 
-    return Git(repo).run("show", "-s", "--format=%cn", sha).decode("utf-8", "replace").strip() or "unknown"
+    name = Git(repo).run("show", "-s", "--format=%cn", sha).decode("utf-8", "replace").strip()
+    return WEB_MERGE if name in ("", "GitHub") else name
 
 
 def seed_log(repo: Path, store: DecisionStore, *, repo_name: str, limit: int = 60, sample: int | None = None,
