@@ -27,6 +27,11 @@ def _origin_name(repo: Path) -> str | None:
     return "/".join(tail[-2:]) if len(tail) >= 2 and all(tail[-2:]) else None
 
 
+@app.callback()
+def _group() -> None:
+    """Try Quorum on real history."""
+
+
 @app.command("seed")
 @_guarded
 def seed_cmd(

@@ -17,6 +17,11 @@ app = typer.Typer(help="Rules: findings, feedback votes and precision.", no_args
                   pretty_exceptions_enable=False)
 
 
+@app.callback()
+def _group() -> None:
+    """Rules: findings, feedback votes and precision."""
+
+
 @app.command("stats")
 @_guarded
 def stats_cmd(
