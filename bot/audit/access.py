@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, insert, select, update
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, event, insert, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -98,7 +98,15 @@ class AccessStore:
             from pathlib import Path  # noqa: PLC0415
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine: Engine = create_engine(parsed, connect_args={"timeout": 60.0} if parsed.get_backend_name() == "sqlite" else {})
+        sqlite = parsed.get_backend_name() == "sqlite"
+        self._engine: Engine = create_engine(parsed, connect_args={"timeout": 60.0} if sqlite else {})
+        if sqlite:
+            # The log file runs in WAL mode (the decision store sets it): with synchronous=NORMAL a
+            # committed access survives a crash of the process, not of the machine, and a page
+            # view costs no fsync (https://www.sqlite.org/pragma.html#pragma_synchronous).
+            @event.listens_for(self._engine, "connect")
+            def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.execute("PRAGMA synchronous=NORMAL")
         self._ready = False
 
     def close(self) -> None:

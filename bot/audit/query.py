@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from bot.audit import schema
-from bot.audit.schema import decision_log
+from bot.audit.schema import decision_log, decision_terms
 from bot.audit.store import DecisionStore
 
 _ROWS = (decision_log.c.seq, decision_log.c.record_json, decision_log.c.prev_hash, decision_log.c.record_hash)
@@ -99,7 +99,15 @@ def _json_fragment(key: str, value: str, *, prefix: bool = False) -> str:
     return f'"{key}":{text[:-1] if prefix else text}'
 
 
-def _select(flt: RecordFilter) -> Select:
+def _term_seqs(term: str, *, prefix: bool = False) -> Select:
+    t = decision_terms.c.term
+    where = (t >= term, t < term[:-1] + chr(ord(term[-1]) + 1)) if prefix else (t == term,)
+    return select(decision_terms.c.seq).where(*where)
+
+
+def _select(flt: RecordFilter, *, terms: bool = False) -> Select:
+    """The SQL side of ``flt``. With ``terms`` (the log has ``decision_terms``) author and rule
+    filters use that indexed table; without, a ``LIKE`` over the canonical JSON narrows the rows."""
     q = select(*_ROWS)
     c = decision_log.c
     if flt.repo is not None:
@@ -114,6 +122,12 @@ def _select(flt: RecordFilter) -> Select:
         q = q.where(c.created_at >= schema.to_utc_naive(flt.since))
     if flt.until is not None:
         q = q.where(c.created_at < schema.to_utc_naive(flt.until))
+    if terms:
+        if flt.author is not None:
+            q = q.where(c.seq.in_(_term_seqs("author:" + flt.author)))
+        if flt.rule_id is not None:
+            q = q.where(c.seq.in_(_term_seqs("rule:" + flt.rule_id, prefix=flt.rule_id.endswith("/"))))
+        return q
     if flt.author is not None:
         q = q.where(c.record_json.contains(_json_fragment("pr_author", flt.author), autoescape=True))
     if flt.rule_id is not None:
@@ -132,7 +146,10 @@ def list_records(store: DecisionStore, flt: RecordFilter, *, cursor: str | None 
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
     before = decode_cursor(cursor) if cursor else None
-    base = _select(flt)
+    terms = store.has_terms()
+    base = _select(flt, terms=terms)
+    # Only the LIKE pre-filter lets through rows that ``matches`` then drops: scan wider batches.
+    batch_size = _SCAN_BATCH if not terms and (flt.author is not None or flt.rule_id is not None) else limit + 1
     items: list[dict[str, Any]] = []
     more = False
     with store.reader() as conn:
@@ -140,7 +157,7 @@ def list_records(store: DecisionStore, flt: RecordFilter, *, cursor: str | None 
             return Page([], None)
         while True:
             q = base if before is None else base.where(decision_log.c.seq < before)
-            batch = conn.execute(q.order_by(decision_log.c.seq.desc()).limit(_SCAN_BATCH)).all()
+            batch = conn.execute(q.order_by(decision_log.c.seq.desc()).limit(batch_size)).all()
             for row in batch:
                 record = DecisionStore.row_dict(row)
                 before = row.seq
@@ -150,7 +167,7 @@ def list_records(store: DecisionStore, flt: RecordFilter, *, cursor: str | None 
                     more = True
                     break
                 items.append(record)
-            if more or len(batch) < _SCAN_BATCH:
+            if more or len(batch) < batch_size:
                 break
     return Page(items, encode_cursor(items[-1]["seq"]) if more else None)
 
@@ -158,7 +175,7 @@ def list_records(store: DecisionStore, flt: RecordFilter, *, cursor: str | None 
 def iter_records(store: DecisionStore, flt: RecordFilter | None = None) -> Iterator[dict[str, Any]]:
     """Every record matching ``flt`` in chain order (ascending ``seq``), read in batches."""
     flt = flt or RecordFilter()
-    base = _select(flt)
+    base = _select(flt, terms=store.has_terms())
     last = 0
     with store.reader() as conn:
         if conn is None:

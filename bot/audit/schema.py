@@ -39,6 +39,21 @@ decision_log = Table(
 Index("ix_decision_log_repo_created", decision_log.c.repo, decision_log.c.created_at)
 Index("ix_decision_log_created", decision_log.c.created_at)
 Index("ix_decision_log_decision_id", decision_log.c.decision_id)
+# Newest-first pages per filter (ORDER BY seq DESC LIMIT n walks these without sorting).
+Index("ix_decision_log_repo_seq", decision_log.c.repo, decision_log.c.seq)
+Index("ix_decision_log_pr_seq", decision_log.c.pr_number, decision_log.c.seq)
+
+decision_terms = Table(
+    "decision_terms",
+    metadata,
+    Column("term", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+"""Derived lookup terms of each record (``author:<login>``, ``rule:<rule id>``), written with the
+record in the same transaction, so the API can filter by author and rule without scanning every
+record's JSON. Not part of the chain: queries re-check each candidate against its JSON, so a
+tampered term can hide a record from a filtered view but never put a wrong one in it."""
+Index("ix_decision_terms_term_seq", decision_terms.c.term, decision_terms.c.seq)
 
 chain_head = Table(
     "decision_chain_head",
@@ -52,6 +67,21 @@ INDEXED_COLUMNS: tuple[str, ...] = (
     "created_at", "kind", "decision_id", "repo", "pr_number", "head_sha", "policy_version", "action",
     "decision_key",
 )
+
+
+def record_terms(record: dict[str, Any]) -> list[str]:
+    """The ``decision_terms`` of a record: its PR author and every rule id in its findings and reasons."""
+    terms = set()
+    if isinstance(record.get("pr_author"), str):
+        terms.add("author:" + record["pr_author"])
+    for reason in record.get("reasons") or []:
+        if isinstance(reason, dict) and isinstance(reason.get("rule_id"), str):
+            terms.add("rule:" + reason["rule_id"])
+    for verdict in record.get("verdicts") or []:
+        for finding in (verdict.get("findings") or []) if isinstance(verdict, dict) else []:
+            if isinstance(finding, dict) and isinstance(finding.get("rule_id"), str):
+                terms.add("rule:" + finding["rule_id"])
+    return sorted(terms)
 
 
 def to_utc_naive(moment: datetime) -> datetime:

@@ -133,7 +133,12 @@ class DecisionStore:
             with self._write_conn() as conn, conn.begin():
                 if not self._is_sqlite:
                     conn.execute(select(func.pg_advisory_xact_lock(_PG_INIT_LOCK)))
+                had_terms = inspect(conn).has_table(schema.decision_terms.name)
                 schema.metadata.create_all(conn, checkfirst=True)
+                for index in (*decision_log.indexes, *schema.decision_terms.indexes):
+                    index.create(conn, checkfirst=True)  # indexes added after a log was created
+                if not had_terms:
+                    self._backfill_terms(conn)
                 has_head = conn.execute(select(chain_head.c.id).where(chain_head.c.id == _HEAD_ID)).first()
                 if has_head is None:
                     conn.execute(insert(chain_head).values(id=_HEAD_ID, seq=0, record_hash=GENESIS_HASH))
@@ -146,6 +151,33 @@ class DecisionStore:
                 finally:
                     raw.close()
             self._schema_ready = True
+
+    @staticmethod
+    def _backfill_terms(conn: Connection) -> None:
+        """Fill ``decision_terms`` for records appended before that table existed (once)."""
+        last = 0
+        while True:
+            rows = conn.execute(select(decision_log.c.seq, decision_log.c.record_json)
+                                .where(decision_log.c.seq > last).order_by(decision_log.c.seq).limit(_BATCH)).all()
+            values = [{"seq": r.seq, "term": t} for r in rows for t in schema.record_terms(json.loads(r.record_json))]
+            if values:
+                conn.execute(insert(schema.decision_terms), values)
+            if len(rows) < _BATCH:
+                return
+            last = rows[-1].seq
+
+    def prepare(self) -> None:
+        """Create the tables and indexes that are missing, as the first ``append`` does (for a log
+        created by an older version: new indexes and the ``decision_terms`` lookup table)."""
+        with self._errors("prepare"):
+            self._ensure_schema()
+
+    def has_terms(self) -> bool:
+        """Whether the ``decision_terms`` lookup table exists (True once any append ran this version)."""
+        if self._schema_ready:
+            return True
+        with self._reader("read") as conn:
+            return conn is not None and inspect(conn).has_table(schema.decision_terms.name)
 
     def _write_conn(self) -> Connection:
         conn = self._engine.connect()
@@ -206,6 +238,9 @@ class DecisionStore:
                         **values,
                     )
                 )
+                terms = schema.record_terms(clean)
+                if terms:
+                    conn.execute(insert(schema.decision_terms), [{"seq": seq, "term": t} for t in terms])
                 conn.execute(
                     update(chain_head).where(chain_head.c.id == _HEAD_ID).values(seq=seq, record_hash=record_hash)
                 )

@@ -131,3 +131,29 @@ def test_queries_on_a_missing_log_return_nothing(tmp_path: Path) -> None:
     store = DecisionStore(f"sqlite:///{tmp_path / 'absent.sqlite3'}")
     assert list_records(store, RecordFilter()).items == [] and list(iter_records(store)) == []
     assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_author_and_rule_filters_use_terms_and_backfill_an_older_log(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    store = DecisionStore(url)
+    for i in range(6):
+        store.append(decision("o/r", i, sha(f"t{i}"), "comment", at=T0 + timedelta(hours=i), author="ann" if i % 2 else "bob",
+                              findings=[finding("paths/wide-reach")] if i % 3 == 0 else []))
+    store.close()
+    engine = create_engine(url)  # make it look like a log written before decision_terms existed
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE decision_terms"))
+    engine.dispose()
+    old = DecisionStore(url)
+    assert not old.has_terms()
+    assert [r["pr_number"] for r in list_records(old, RecordFilter(author="ann")).items] == [5, 3, 1]  # LIKE path
+    old.prepare()  # what the next append does: create the table and fill it from the records
+    assert old.has_terms()
+    assert [r["pr_number"] for r in list_records(old, RecordFilter(author="ann")).items] == [5, 3, 1]
+    assert [r["pr_number"] for r in list_records(old, RecordFilter(rule_id="paths/")).items] == [3, 0]
+    assert [r["pr_number"] for r in list_records(old, RecordFilter(rule_id="paths/wide-reach", author="bob")).items] == [0]
+    assert [r["pr_number"] for r in list_records(old, RecordFilter(rule_id="findings.hold_rules"), limit=2).items] == [5, 4]
+    assert old.verify().ok
+    old.close()

@@ -180,13 +180,14 @@ def create_api(ctx: AuditContext) -> FastAPI:
     @api.get("/exceptions", summary="Merges without a decision, at an unreviewed SHA, or held back and merged")
     async def exceptions(repo: str | None = None,
                          kind: ExceptionKind = None,
-                         format: Literal["json", "csv"] = "json") -> Any:  # noqa: A002 - the query parameter's name
+                         format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter's name
+                         limit: Limit = 100, offset: Annotated[int, Query(ge=0)] = 0) -> Any:
         rows = await run_in_threadpool(ctx.cached, "exceptions", find_exceptions)
         rows = [r for r in rows if (repo is None or r["repo"] == repo) and (kind is None or r["exception"] == kind)]
-        if format == "csv":
+        if format == "csv":  # the whole report, for the audit file
             return StreamingResponse(exceptions_csv(rows), media_type="text/csv; charset=utf-8",
                                      headers={"Content-Disposition": 'attachment; filename="quorum-exceptions.csv"'})
-        return {"kinds": EXCEPTION_KINDS, "items": rows}
+        return {"kinds": EXCEPTION_KINDS, "total": len(rows), "offset": offset, "items": rows[offset:offset + limit]}
 
     @api.get("/verify", response_model=VerifyOut, summary="Walk the hash chain; latest signed checkpoint")
     async def verify() -> VerifyOut:

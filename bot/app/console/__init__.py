@@ -29,6 +29,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 FILTER_KEYS = ("repo", "pr", "action", "rule_id", "author", "since", "until")
 MAX_TOKEN_CHARS = 200
+MAX_TABLE_ROWS = 500
+"""The exceptions page shows the newest this many rows; the CSV download has them all."""
 
 
 def _query(params: dict[str, Any], **changes: Any) -> str:
@@ -112,7 +114,8 @@ def create_console(ctx: AuditContext, *, api_prefix: str = "/api/v1") -> FastAPI
     async def exceptions(request: Request, kind: str | None = None) -> HTMLResponse:
         rows = await run_in_threadpool(ctx.cached, "exceptions", find_exceptions)
         shown = [r for r in rows if not kind or r["exception"] == kind]
-        return page(request, "exceptions.html", rows=shown, total=len(rows), kind=kind, columns=EXCEPTION_COLUMNS)
+        return page(request, "exceptions.html", rows=shown[-MAX_TABLE_ROWS:][::-1], matching=len(shown), total=len(rows),
+                    kind=kind, columns=EXCEPTION_COLUMNS)
 
     @console.get("/rules", response_class=HTMLResponse)
     async def rules(request: Request) -> HTMLResponse:
