@@ -2,7 +2,8 @@
 
 Each merged pull request that ``quorum replay`` selects (same history walk and selection:
 ``bot.evals.history.find_merged_prs`` and ``bot.evals.replay.select_prs``) is reviewed offline
-with the pipeline, and two records are appended in chain order: the decision and the merge.
+through the one review path (``bot.pipeline.run_review``), and two records are appended in chain
+order: the decision and the merge.
 
 What git knows and what it does not: the merged head is the squash or merge commit itself (the
 change replayed is ``base..sha``); who merged is that commit's committer; when, its committer
@@ -63,7 +64,7 @@ def seed_log(repo: Path, store: DecisionStore, *, repo_name: str, limit: int = 6
     in ``errors`` (never recorded as a decision).
     """
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
-    from bot.pipeline import PipelineOptions, review_snapshot  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, run_review  # noqa: PLC0415
 
     head_sha, _ = head_info(repo)
     prs = find_merged_prs(repo, ref=head_sha)
@@ -73,17 +74,16 @@ def seed_log(repo: Path, store: DecisionStore, *, repo_name: str, limit: int = 6
     records = 0
     for i, pr in enumerate(chosen):
         merged_at = datetime.fromtimestamp(pr.timestamp, UTC)
-        snapshot = None
         try:
-            snapshot = LocalGitSource(repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body,
-                                      author=pr.author, number=pr.number).snapshot()
-            result = review_snapshot(snapshot, options)
+            outcome = run_review(LocalGitSource(repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body,
+                                                author=pr.author, number=pr.number), options)
         except Exception as exc:  # noqa: BLE001 - one PR that cannot be reviewed is reported, not recorded
             errors.append(f"#{pr.number} {pr.sha[:12]}: {type(exc).__name__}: {exc}"[:300])
             continue
-        finally:
-            if snapshot is not None:
-                snapshot.close()
+        result = outcome.result
+        if result is None:  # no hooks are given, so nothing skips; kept for safety
+            errors.append(f"#{pr.number} {pr.sha[:12]}: skipped: {outcome.skipped}")
+            continue
         result.pr = result.pr.model_copy(update={"repo": repo_name,
                                                  "url": f"https://github.com/{repo_name}/pull/{pr.number}"})
         decision = record_from_result(result, now=merged_at - DECISION_LEAD,
