@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quorum", default=shutil.which("quorum") or "quorum")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the floor")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
+    parser.add_argument("--no-cold", action="store_true",
+                        help="pass 0 keeps the index cache between PRs (a priming pass, not reported as cold)")
     parser.add_argument("--server", action="store_true",
                         help="run the reviews through `quorum server` (started after the cold pass; CPU is then the client's only)")
     args = parser.parse_args(argv)
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 if code != 0:
                     errors.append(f"floor {sha[:10]}: {err.strip()[-300:]}")
                     continue
-                if n == 0:
+                if n == 0 and not args.no_cold:
                     shutil.rmtree(cache / "index", ignore_errors=True)
                 wall, cpu, rss, code, out, err = run_timed(
                     [args.quorum, "review", "--repo", args.repo, "--base", f"{sha}^", "--head", sha,
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                     "accounted": round(sum(t.get(k, 0.0) for k in TIMED_STAGES) / (wall * 1000), 3),
                     "timings": t,
                 })
-            passes.append({"pass": "cold" if n == 0 else f"warm {n}", "loadavg_before": load_before,
+            passes.append({"pass": ("priming" if args.no_cold else "cold") if n == 0 else f"warm {n}", "loadavg_before": load_before,
                            "loadavg_after": loadavg(), **summarize(rows), "rows": rows})
     finally:
         if args.server and "XDG_RUNTIME_DIR" in env:
