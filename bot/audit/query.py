@@ -157,7 +157,12 @@ def list_records(store: DecisionStore, flt: RecordFilter, *, cursor: str | None 
             return Page([], None)
         while True:
             q = base if before is None else base.where(decision_log.c.seq < before)
-            batch = conn.execute(q.order_by(decision_log.c.seq.desc()).limit(batch_size)).all()
+            # Pick the page's seqs first, then read those rows: a sort (e.g. after a time-range
+            # index scan) then orders integers, not whole records.
+            seqs = conn.execute(q.with_only_columns(decision_log.c.seq).order_by(decision_log.c.seq.desc())
+                                .limit(batch_size)).scalars().all()
+            batch = conn.execute(select(*_ROWS).where(decision_log.c.seq.in_(seqs))
+                                 .order_by(decision_log.c.seq.desc())).all() if seqs else []
             for row in batch:
                 record = DecisionStore.row_dict(row)
                 before = row.seq
