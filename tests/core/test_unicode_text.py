@@ -131,3 +131,15 @@ def test_every_default_ignorable_or_format_code_point_is_hidden() -> None:
         ch = chr(cp)
         if rx.match(ch) and not visible.match(ch):
             assert hidden_kind(cp) is not None, hex(cp)
+
+
+def test_prototype_table_is_generated_from_the_maintained_package() -> None:
+    """The shipped table equals what the confusable_homoglyphs data gives (never edited by hand)."""
+    from importlib.metadata import version
+
+    from bot.core import unicode_text
+
+    expected = unicode_text.render_prototype_table(
+        unicode_text.prototype_table_from_package(), version("confusable-homoglyphs"))
+    with open(unicode_text._table_path(), encoding="utf-8") as fh:
+        assert fh.read() == expected, "run bot.core.unicode_text.write_prototype_table()"
