@@ -125,7 +125,8 @@ def test_decision_detail_has_tree_findings_posted_and_merge(api: TestClient, tok
     assert api.get("/api/v1/decisions/999999", headers=token).status_code == 404
 
 
-def test_merges_exceptions_stats_rules(api: TestClient, token: dict[str, str]) -> None:
+def test_merges_exceptions_stats_rules(api: TestClient, token: dict[str, str],
+                                       stores: tuple[DecisionStore, AccessStore]) -> None:
     merges = api.get("/api/v1/merges", headers=token).json()["items"]
     assert [m["pr_number"] for m in merges] == [7, 6, 5, 4, 3, 2, 1]
     ex = api.get("/api/v1/exceptions", headers=token).json()
@@ -137,6 +138,12 @@ def test_merges_exceptions_stats_rules(api: TestClient, token: dict[str, str]) -
     assert stats["totals"]["decisions"] == 6 and stats["feedback_by_rule"] == [{"rule_id": "logic/removed-guard", "up": 0, "down": 1}]
     rules = {r["rule_id"]: r for r in api.get("/api/v1/rules", headers=token).json()["items"]}
     assert rules["logic/removed-guard"]["down"] == 1 and rules["logic/removed-guard"]["precision"] == 0.0
+    stores[0].append(decision("acme/gadgets", 31, sha("H"), "comment", at=T0 + timedelta(days=9),
+                              findings=[finding("QPY004")]))  # the cached report follows the log
+    rules = {r["rule_id"]: r for r in api.get("/api/v1/rules", headers=token).json()["items"]}
+    assert rules["QPY004"]["docs"]["name"] == "assert-for-runtime-check" and rules["logic/removed-guard"]["docs"] is None
+    page = api.get("/console/rules", headers=token)  # the console takes the bearer token too
+    assert page.status_code == 200 and "assert-for-runtime-check" in page.text
 
 
 def test_export_matches_the_cli_export(api: TestClient, token: dict[str, str], stores: tuple[DecisionStore, AccessStore]) -> None:

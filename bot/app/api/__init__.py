@@ -210,6 +210,8 @@ def create_api(ctx: AuditContext) -> FastAPI:
 
     @api.get("/rules", summary="Per-rule findings, feedback votes and precision")
     async def rules() -> dict[str, Any]:
-        return {"items": await run_in_threadpool(ctx.cached, "rules", rule_stats)}
+        items = await run_in_threadpool(ctx.cached, "rules", rule_stats)
+        docs = await run_in_threadpool(ctx.rule_docs)
+        return {"items": [{**r, "docs": docs.get(r["rule_id"])} for r in items]}
 
     return api

@@ -36,6 +36,28 @@ class AuditContext:
     access: AccessStore
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _docs: dict[str, dict[str, str]] | None = None
+
+    def rule_docs(self) -> dict[str, dict[str, str]]:
+        """``{rule_id: {"name", "what"}}`` from the rule catalog (loaded once; ``{}`` if it cannot load).
+
+        Only cataloged rules have docs today; the registry of every rule id (issue 10) will add the rest.
+        """
+        with self._lock:
+            if self._docs is not None:
+                return self._docs
+        docs: dict[str, dict[str, str]] = {}
+        try:
+            from bot.core.catalog import load_catalog  # noqa: PLC0415 - compiles queries: load once, lazily
+
+            catalog = load_catalog()
+            for rule in catalog.rules:
+                docs[rule.id] = {"name": rule.name, "what": " ".join(rule.docs.what.split())}
+        except Exception:  # noqa: BLE001 - docs are a convenience; the page works without them
+            docs = {}
+        with self._lock:
+            self._docs = docs
+        return docs
 
     def cached(self, name: str, compute: Callable[[list[dict[str, Any]]], Any]) -> Any:
         """``compute(all records in chain order)``, cached until a record is appended."""

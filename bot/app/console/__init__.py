@@ -120,7 +120,8 @@ def create_console(ctx: AuditContext, *, api_prefix: str = "/api/v1") -> FastAPI
     @console.get("/rules", response_class=HTMLResponse)
     async def rules(request: Request) -> HTMLResponse:
         items = await run_in_threadpool(ctx.cached, "rules", rule_stats)
-        return page(request, "rules.html", rules=items)
+        docs = await run_in_threadpool(ctx.rule_docs)
+        return page(request, "rules.html", rules=items, docs=docs)
 
     @console.get("/verify", response_class=HTMLResponse)
     async def verify(request: Request) -> HTMLResponse:
