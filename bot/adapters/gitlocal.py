@@ -1,17 +1,17 @@
 """Local git adapter: a PullRequestSource over any clone (bare or not), reading git objects only.
 
 Never checks out, never runs hooks, filters, textconv or external diff drivers from the repository:
-every git call passes ``--no-ext-diff --no-textconv`` where relevant and only reads objects.
+every git call goes through :mod:`bot.adapters.gitrun` and only reads objects.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import weakref
 from pathlib import Path
 
+from bot.adapters.gitrun import popen_git, run_git
 from bot.core.diff import Diff, DiffError, parse_diff
 from bot.core.errors import SourceError
 from bot.core.models import PullRequestInfo
@@ -22,22 +22,9 @@ CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 MAX_DIFF_BYTES = 64 * 1024 * 1024
 """Diff text beyond this many bytes is cut and the diff marked truncated."""
 
-_SAFE_ENV = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_OPTIONAL_LOCKS": "0",
-    "LC_ALL": "C",
-}
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(_SAFE_ENV)
-    return env
-
-
 class Git:
-    """Thin runner for read-only git commands in one repository (``git -C path ...``)."""
+    """Read-only git commands in one repository, through the project's one runner
+    (:mod:`bot.adapters.gitrun`: scrubbed environment, no program from any config)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -45,42 +32,10 @@ class Git:
     def run(self, *args: str, check: bool = True, max_bytes: int | None = None) -> bytes:
         """Run ``git -C path args`` and return stdout bytes.
 
-        Raises SourceError with git's first stderr line when it fails and ``check`` is set.
-        With ``max_bytes`` output beyond that size is cut (the process is killed).
+        Raises SourceError (GitError) with git's first stderr line when it fails and ``check`` is
+        set. With ``max_bytes`` output beyond that size is cut (the process is killed).
         """
-        cmd = ["git", "-c", "core.quotepath=off", "-c", "core.fsmonitor=false", "-C", self.path, *args]
-        try:
-            if max_bytes is None:
-                proc = subprocess.run(cmd, capture_output=True, env=_env(), check=False)
-                out, err, code = proc.stdout, proc.stderr, proc.returncode
-            else:
-                out, err, code = self._run_capped(cmd, max_bytes)
-        except FileNotFoundError as exc:  # git missing
-            raise SourceError("git is not installed or not on PATH") from exc
-        if check and code != 0:
-            line = err.decode("utf-8", "replace").strip().splitlines()
-            raise SourceError(f"git {args[0]} failed: {line[0] if line else 'exit ' + str(code)}")
-        return out
-
-    def _run_capped(self, cmd: list[str], max_bytes: int) -> tuple[bytes, bytes, int]:
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()) as proc:
-            assert proc.stdout is not None and proc.stderr is not None
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                chunk = proc.stdout.read(1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    proc.kill()
-                    break
-            err = proc.stderr.read()
-            code = proc.wait()
-        if size > max_bytes:
-            code = 0
-        return b"".join(chunks), err, code
+        return run_git(self.path, *args, check=check, max_bytes=max_bytes).stdout
 
     def rev(self, ref: str) -> str | None:
         """Full commit SHA of ``ref``, or None when it does not name a commit."""
@@ -100,12 +55,9 @@ class CatFile:
 
     def _ensure(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(
-                ["git", "-C", self._repo, "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=_env(),
+            self._proc = popen_git(
+                self._repo, "cat-file", "--batch",
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
             self._finalizer = weakref.finalize(self, _stop, self._proc)
         return self._proc

@@ -21,9 +21,7 @@ By default the newest fix PRs whose reversal stays within the default policy's s
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -34,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.gitlocal import Git
+from bot.adapters.gitrun import run_git
 from bot.core.diff import parse_diff
 from bot.core.models import Action, Finding, Severity
 from bot.evals.baselines import is_runtime_source
@@ -51,9 +50,6 @@ _IDENTITY = {
     "GIT_AUTHOR_EMAIL": "eval@quorum.invalid",
     "GIT_COMMITTER_NAME": "Quorum Eval",
     "GIT_COMMITTER_EMAIL": "eval@quorum.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_TERMINAL_PROMPT": "0",
-    "LC_ALL": "C",
 }
 
 
@@ -89,35 +85,22 @@ class ReinjectedResult:
     latency_ms: float = 0.0
 
 
-def _git_env(index_file: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(_IDENTITY)
-    env.pop("GIT_DIR", None)
-    env.pop("GIT_WORK_TREE", None)
+def _identity(index_file: str | None = None) -> dict[str, str]:
+    env = dict(_IDENTITY)
     if index_file:
         env["GIT_INDEX_FILE"] = index_file
     return env
 
 
 def _run(repo: Path, *args: str, index_file: str | None = None, stdin: bytes | None = None) -> str:
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args], input=stdin, capture_output=True, env=_git_env(index_file), check=False
-    )
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"git {args[0]} failed: {err[0] if err else proc.returncode}")
-    return proc.stdout.decode("utf-8", "replace").strip()
+    return run_git(repo, *args, input=stdin, env=_identity(index_file)).stdout.decode("utf-8", "replace").strip()
 
 
 def scratch_clone(repo: Path, dest: Path) -> Path:
     """A bare clone of ``repo`` at ``dest`` sharing its objects (``--shared``): synthetic commits
-    are written there, never into ``repo``. Returns ``dest``. Raises RuntimeError when git fails."""
-    proc = subprocess.run(
-        ["git", "clone", "--quiet", "--shared", "--bare", "--no-hardlinks", str(repo), str(dest)],
-        capture_output=True, env=_git_env(), check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError("git clone failed: " + proc.stderr.decode("utf-8", "replace").strip()[:200])
+    are written there, never into ``repo``. Returns ``dest``. Raises GitError when git fails."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run_git(dest.parent, "clone", "--quiet", "--shared", "--bare", "--no-hardlinks", "--", str(repo), str(dest))
     return dest
 
 
@@ -154,7 +137,7 @@ def plan_reversal(repo: Path, fix: MergedPR) -> Reversal | None:
 def build_reversal(scratch: Path, reversal: Reversal, workdir: Path) -> str:
     """Make the synthetic head commit in ``scratch``: the fix's tree with each runtime file put back
     to its version in the fix's parent (removed when the fix added it), parent = the fix commit.
-    Uses a private index file below ``workdir``. Returns the commit SHA; raises RuntimeError."""
+    Uses a private index file below ``workdir``. Returns the commit SHA; raises GitError."""
     fix = reversal.fix
     index = str(workdir / f"index-{fix.sha[:12]}")
     _run(scratch, "read-tree", fix.sha, index_file=index)

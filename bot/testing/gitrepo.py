@@ -6,9 +6,9 @@ SHAs are reproducible); never runs anything from the files it writes.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
+
+from bot.adapters.gitrun import run_git
 
 FileMap = dict[str, "str | bytes | None"]
 
@@ -19,21 +19,17 @@ _ENV = {
     "GIT_COMMITTER_EMAIL": "test@example.invalid",
     "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
     "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-    "GIT_CONFIG_NOSYSTEM": "1",
     "HOME": "/nonexistent",
 }
 
 
 def git(repo: Path | str, *args: str, author: str | None = None) -> str:
-    """Run git in ``repo`` with a fixed identity; return stripped stdout. Raises CalledProcessError."""
-    env = dict(os.environ)
-    env.update(_ENV)
+    """Run git in ``repo`` with a fixed identity through the project's git runner
+    (:func:`bot.adapters.gitrun.run_git`); return stripped stdout. Raises GitError."""
+    env = dict(_ENV)
     if author:
         env["GIT_AUTHOR_NAME"] = author
-    out = subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, env=env
-    )
-    return out.stdout.decode("utf-8", "replace").strip()
+    return run_git(repo, *args, env=env).stdout.decode("utf-8", "replace").strip()
 
 
 def write_files(repo: Path, files: FileMap) -> None:

@@ -42,24 +42,27 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.adapters.gitrun import run_git
+
 _PR = re.compile(r"\(#\d+\)$")
 FLOOR = Path(__file__).with_name("floor.py")
 TIMED_STAGES = ("startup_ms", "cli_ms", "total_ms", "render_ms")
 
 
+def _git(repo: str, *args: str) -> str:
+    """Run git through the project's runner (scrubbed environment); stdout as text."""
+    return run_git(repo, *args).stdout.decode("utf-8", "replace")
+
+
 def pick_prs(repo: str, count: int, min_lines: int, max_lines: int) -> list[tuple[str, int, str]]:
     """Newest squash-merged PR commits with min_lines..max_lines changed lines: (sha, lines, subject)."""
-    out = subprocess.run(
-        ["git", "-C", repo, "log", "--first-parent", "--no-merges", "--format=%H%x00%s", "-n", str(count * 30)],
-        check=True, capture_output=True, text=True,
-    ).stdout
+    out = _git(repo, "log", "--first-parent", "--no-merges", "--format=%H%x00%s", "-n", str(count * 30))
     picked: list[tuple[str, int, str]] = []
     for line in out.splitlines():
         sha, _, subject = line.partition("\0")
         if not _PR.search(subject):
             continue
-        stat = subprocess.run(["git", "-C", repo, "diff", "--numstat", f"{sha}^", sha],
-                              check=True, capture_output=True, text=True).stdout
+        stat = _git(repo, "diff", "--numstat", f"{sha}^", sha)
         lines = sum(int(a) + int(d) for a, d, _ in (r.split("\t", 2) for r in stat.splitlines()) if a != "-")
         if min_lines <= lines <= max_lines:
             picked.append((sha, lines, subject))
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if not prs:
         print("no PRs found", file=sys.stderr)
         return 1
-    head = subprocess.run(["git", "-C", args.repo, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = _git(args.repo, "rev-parse", "HEAD").strip()
     cache = Path(tempfile.mkdtemp(prefix="quorum-bench-review-"))
     env = dict(os.environ, QUORUM_CACHE_DIR=str(cache), QUORUM_DATA_DIR=str(cache / "data"))
     env.pop("QUORUM_MODEL", None)

@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bot.adapters.gitlocal import LocalGitSource
+from bot.adapters.gitrun import run_git
 from bot.adapters.llm import LiteLLMClient
 from bot.llm import MemoryCache, Reasoner, ReasonerConfig
 from bot.pipeline import PipelineOptions, run_review
@@ -45,14 +44,12 @@ _ENV = {
     "GIT_COMMITTER_EMAIL": "bench@example.invalid",
     "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
     "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-    "GIT_CONFIG_NOSYSTEM": "1",
 }
 
 
 def git(repo: Path, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
-    """Run a git command in ``repo``; stdout stripped. Raises CalledProcessError."""
-    full = {**os.environ, **_ENV, **(env or {})}
-    out = subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True, check=True, env=full)
+    """Run a git command in ``repo`` through the project's runner; stdout stripped. Raises GitError."""
+    out = run_git(repo, *args, input=stdin, env={**_ENV, **(env or {})})
     return out.stdout.decode("utf-8", "replace").strip()
 
 
@@ -77,8 +74,7 @@ def push_one_file(repo: Path, head: str, base: str) -> tuple[str, str]:
                if p.endswith(".py")]
     path = sorted(changed)[0]
     mode = git(repo, "ls-tree", head, "--", path).split()[0]
-    content = subprocess.run(["git", "-C", str(repo), "cat-file", "blob", f"{head}:{path}"],
-                             capture_output=True, check=True).stdout
+    content = run_git(repo, "cat-file", "blob", f"{head}:{path}").stdout
     if content and not content.endswith(b"\n"):
         content += b"\n"
     blob = git(repo, "hash-object", "-w", "--stdin", stdin=content + b"# follow-up push: review comment addressed\n")

@@ -27,14 +27,13 @@ day   PR     what happens
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.adapters.gitrun import run_git
 from bot.testing.gitrepo import FileMap, git, init_repo, write_files
 
 EPOCH = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
@@ -47,18 +46,14 @@ class HistoryBuilder:
         self.path = init_repo(path)
 
     def _commit(self, message: str, day: float, author: str | None = None) -> str:
-        env = dict(os.environ)
         stamp = (EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        env.update({
+        env = {
             "GIT_AUTHOR_NAME": author or "Dev One", "GIT_AUTHOR_EMAIL": "dev@example.invalid",
             "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@example.invalid",
-            "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
-        })
+            "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "HOME": "/nonexistent",
+        }
         git(self.path, "add", "-A")
-        subprocess.run(
-            ["git", "-C", str(self.path), "commit", "-q", "--allow-empty", "--no-verify", "-m", message],
-            check=True, capture_output=True, env=env,
-        )
+        run_git(self.path, "commit", "-q", "--allow-empty", "--no-verify", "-m", message, env=env)
         return git(self.path, "rev-parse", "HEAD")
 
     def push(self, message: str, files: FileMap, day: float, author: str | None = None) -> str:
@@ -76,17 +71,12 @@ class HistoryBuilder:
         git(self.path, "checkout", "-q", "-b", branch)
         shas = [self.push(f"{branch} step {i}", files, day - 1 + i * 0.1, author) for i, files in enumerate(commits)]
         git(self.path, "checkout", "-q", "main")
-        env = dict(os.environ)
         stamp = (EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        env.update({"GIT_AUTHOR_NAME": "Maintainer", "GIT_AUTHOR_EMAIL": "m@example.invalid",
-                    "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@example.invalid",
-                    "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_CONFIG_NOSYSTEM": "1",
-                    "HOME": "/nonexistent"})
-        subprocess.run(
-            ["git", "-C", str(self.path), "merge", "-q", "--no-ff", "--no-verify", "-m",
-             f"Merge pull request #{number} from {author.lower()}/{branch}\n\n{title}", branch],
-            check=True, capture_output=True, env=env,
-        )
+        env = {"GIT_AUTHOR_NAME": "Maintainer", "GIT_AUTHOR_EMAIL": "m@example.invalid",
+               "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@example.invalid",
+               "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "HOME": "/nonexistent"}
+        run_git(self.path, "merge", "-q", "--no-ff", "--no-verify", "-m",
+                f"Merge pull request #{number} from {author.lower()}/{branch}\n\n{title}", branch, env=env)
         return git(self.path, "rev-parse", "HEAD"), shas
 
 

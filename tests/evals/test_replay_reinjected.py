@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.adapters.gitrun import run_git
 from bot.core.models import Finding
 from bot.evals.history import find_merged_prs
 from bot.evals.reinjected import build_reversal, overlaps, plan_reversal, run_reinjected, scratch_clone, select_fixes
@@ -39,7 +39,7 @@ def test_reversal_puts_back_only_runtime_code(pr_history: Any, tmp_path: Path) -
     changed = git(scratch, "diff", "--name-only", fix.sha, head).split()
     assert changed == ["app/parser.py"]
     # Nothing was written into the original repository.
-    probe = subprocess.run(["git", "-C", str(pr_history.path), "cat-file", "-e", head], capture_output=True, check=False)
+    probe = run_git(pr_history.path, "cat-file", "-e", head, check=False)
     assert probe.returncode != 0
 
 
