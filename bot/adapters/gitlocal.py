@@ -157,8 +157,11 @@ def default_branch(git: Git) -> str | None:
 class LocalGitSource:
     """PullRequestSource over a local repository: the change from ``base`` to ``head`` as a PR.
 
-    ``base`` defaults to the merge base of ``head`` with the default branch; when ``head`` is on the
-    default branch (merge base == head), the head commit's first parent. Title and body default to
+    ``base`` names the target (a branch, or any commit); the diff is taken from the merge base of
+    ``head`` with it, and the policy and CODEOWNERS from the target's own commit (for a branch, its
+    tip now: a policy tightened on the branch after ``head`` forked applies). ``base`` defaults to
+    the default branch; when ``head`` is on the default branch (merge base == head), the diff and
+    the policy are both the head commit's first parent. Title and body default to
     the head commit's message; author to its author name. Raises SourceError (one line) for a path
     that is not a git repository, unknown refs, or a root commit with no base.
     """
@@ -195,7 +198,7 @@ class LocalGitSource:
         head_sha = git.rev(self.head_ref)
         if head_sha is None:
             raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
-        base_sha = self._resolve_base(git, head_sha)
+        base_sha, policy_sha = self._resolve_base(git, head_sha)
         cat = CatFile(self.repo)
         raw = git.run(
             "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
@@ -214,6 +217,7 @@ class LocalGitSource:
             diff = _mark_truncated(diff, f"diff larger than {self.max_diff_bytes} bytes")
         subject, message_body, author_name = self._commit_facts(git, head_sha)
         base_tree = GitTree(git, cat, base_sha)
+        policy_tree = base_tree if policy_sha == base_sha else GitTree(git, cat, policy_sha)
         pr = PullRequestInfo(
             repo=self.repo,
             number=self.number,
@@ -224,31 +228,34 @@ class LocalGitSource:
             head_ref=self.head_ref,
             base_sha=base_sha,
             head_sha=head_sha,
+            policy_sha=policy_sha,
         )
         return Snapshot(
             pr=pr,
             diff=diff,
             base=base_tree,
             head=GitTree(git, cat, head_sha),
-            policy_text=_first_text(base_tree, POLICY_FILES),
-            codeowners_text=_first_text(base_tree, CODEOWNERS_FILES),
+            policy_text=_first_text(policy_tree, POLICY_FILES),
+            codeowners_text=_first_text(policy_tree, CODEOWNERS_FILES),
         )
 
-    def _resolve_base(self, git: Git, head_sha: str) -> str:
+    def _resolve_base(self, git: Git, head_sha: str) -> tuple[str, str]:
+        """``(merge base the diff starts from, target commit the policy is read from)``."""
         if self.base_ref:
             sha = git.rev(self.base_ref)
             if sha is None:
                 raise SourceError(f"unknown ref: {self.base_ref!r} does not name a commit in {self.repo}")
-            return git.run("merge-base", sha, head_sha, check=False).decode().strip() or sha
+            return git.run("merge-base", sha, head_sha, check=False).decode().strip() or sha, sha
         branch = default_branch(git)
         if branch:
+            tip = git.rev(branch)
             mb = git.run("merge-base", branch, head_sha, check=False).decode().strip()
-            if mb and mb != head_sha:
-                return mb
+            if mb and mb != head_sha and tip:
+                return mb, tip
         parent = git.rev(f"{head_sha}^1")
         if parent is None:
             raise SourceError(f"{head_sha[:12]} is a root commit: pass --base to say what to compare it with")
-        return parent
+        return parent, parent
 
     @staticmethod
     def _commit_facts(git: Git, sha: str) -> tuple[str, str, str]:

@@ -67,7 +67,8 @@ def record_from_result(
     """The decision-log record of one finished review.
 
     Keys: ``kind``, ``decision_id``, ``created_at`` (ISO-8601 UTC, seconds, ``Z``), ``delivery_id``
-    (GitHub's ``X-GitHub-Delivery`` or None), ``repo``, ``pr_number``, ``pr_author``, ``pr_url``, ``base_sha``, ``head_sha``,
+    (GitHub's ``X-GitHub-Delivery`` or None), ``repo``, ``pr_number``, ``pr_author``, ``pr_url``, ``base_sha`` (the merge base the diff used), ``head_sha``,
+    ``policy_sha`` (the target-branch tip the policy and CODEOWNERS came from),
     ``diff_sha256``, ``diff_stats``, ``policy_version``, ``action``, ``reasons`` (``[{rule_id,
     message}]``), ``risk``, ``verdicts`` (per agent: ``agent, status, risk, confidence, model,
     prompt_version, tokens, cost_usd, elapsed_ms, truncated, error, findings`` with full Finding
@@ -91,6 +92,7 @@ def record_from_result(
         "pr_url": pr.url,
         "base_sha": pr.base_sha,
         "head_sha": pr.head_sha,
+        "policy_sha": pr.policy_sha,
         "diff_sha256": result.diff_sha256,
         "diff_stats": dict(result.diff_stats),
         "policy_version": decision.policy_version,

@@ -184,6 +184,10 @@ class PullRequestInfo(BaseModel):
 
     ``repo`` is ``owner/name`` on GitHub, or the absolute path of a local repository.
     ``checks_passed`` is None where required checks are unknown (local review).
+    ``base_sha`` is the merge base the diff was taken from; ``policy_sha`` is the commit the policy
+    (``.quorum.yml``) and CODEOWNERS were read from: the tip of the target branch at review time
+    (as palantir/policy-bot: "read from the most recent commit on the target branch"). None only in
+    records written before it was recorded.
     """
 
     repo: str
@@ -196,6 +200,7 @@ class PullRequestInfo(BaseModel):
     head_ref: str = ""
     base_sha: str
     head_sha: str
+    policy_sha: str | None = None
     is_draft: bool = False
     labels: list[str] = Field(default_factory=list)
     url: str | None = None

@@ -45,7 +45,8 @@ class Snapshot(BaseModel):
     """What a PullRequestSource yields: PR facts, the parsed diff, and the base-branch policy text.
 
     ``base`` and ``head`` are TreeViews (arbitrary objects, so excluded from validation).
-    ``policy_text`` is the repository's ``.quorum.yml`` **as of the base revision**, or None.
+    ``policy_text`` and ``codeowners_text`` are the repository's ``.quorum.yml`` and CODEOWNERS **as
+    of the tip of the target branch** (``pr.policy_sha``), never the head; None when absent.
     """
 
     model_config = {"arbitrary_types_allowed": True}

@@ -615,6 +615,14 @@ class FakeGitHub:
                          "base_commit": {"sha": base, "url": self._url(f"/repos/{full}/commits/{base}")},
                          "ahead_by": 1, "behind_by": 0, "total_commits": 1,
                          "files": self._file_entries(repo, mb or base, head)}, {}
+        m = re.fullmatch(r"/git/ref/heads/(.+)", sub)
+        if m and method == "GET":
+            branch = unquote(m.group(1))
+            if branch not in repo.branches:
+                raise _HTTPError(404, "Not Found")
+            return 200, {"ref": f"refs/heads/{branch}", "url": self._url(path),
+                         "object": {"type": "commit", "sha": repo.branches[branch],
+                                    "url": self._url(f"/repos/{full}/git/commits/{repo.branches[branch]}")}}, {}
         m = re.fullmatch(r"/git/trees/([0-9a-f]+)", sub)
         if m and method == "GET":
             return 200, self._tree(repo, m.group(1), bool(query.get("recursive")), path), {}

@@ -4,7 +4,9 @@ The diff is rebuilt as ``git diff --full-index`` text from the file entries GitH
 (status, patch, blob SHA) plus modes and old blob SHAs from the git trees API, then parsed with
 ``bot.core.diff.parse_diff``. File contents at base and head are fetched lazily per blob SHA and
 cached (``BlobCache``). The base revision is the merge base (what GitHub diffs against); the
-policy (``.quorum.yml``) and CODEOWNERS are read from it, never from the head.
+policy (``.quorum.yml``) and CODEOWNERS are read from the tip of the target branch at review time
+("Get a reference", ``GET /repos/{owner}/{repo}/git/ref/heads/{branch}``), never from the head: as
+palantir/policy-bot, whose policy "is read from the most recent commit on the target branch".
 
 Sources: GitHub docs, "Compare two commits" (``merge_base_commit``; files capped at 300),
 "List pull requests files" (at most 3000 files; ``patch`` is omitted for binary files and very
@@ -16,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 
@@ -246,6 +249,8 @@ class GitHubPullRequestSource:
                                      f"to {again['head']['sha'][:12]} while reading it")
         base = GitHubTree(c, base_sha, self.cache)
         head = GitHubTree(c, head_sha, self.cache)
+        policy_sha = self._branch_tip(pull["base"].get("ref", ""))
+        policy_tree = base if policy_sha == base_sha else GitHubTree(c, policy_sha, self.cache)
         diff = self._diff(files, base, head, complete, int(pull.get("changed_files") or len(files)))
         commits = compare.get("commits") or []
         committers = sorted({u["login"] for cm in commits for u in (cm.get("author"), cm.get("committer")) if u and u.get("login")})
@@ -261,6 +266,7 @@ class GitHubPullRequestSource:
             head_ref=pull["head"].get("ref", ""),
             base_sha=base_sha,
             head_sha=head_sha,
+            policy_sha=policy_sha,
             is_draft=bool(pull.get("draft")),
             labels=[lb.get("name", "") for lb in pull.get("labels") or []],
             url=pull.get("html_url"),
@@ -268,8 +274,20 @@ class GitHubPullRequestSource:
             checks_passed=self._checks(head_sha),
             committers=committers,
         )
-        return Snapshot(pr=pr, diff=diff, base=base, head=head,
-                        policy_text=_first_text(base, POLICY_FILES), codeowners_text=_first_text(base, CODEOWNERS_FILES))
+        return Snapshot(pr=pr, diff=diff, base=base, head=head, policy_text=_first_text(policy_tree, POLICY_FILES),
+                        codeowners_text=_first_text(policy_tree, CODEOWNERS_FILES))
+
+    def _branch_tip(self, branch: str) -> str:
+        """The current commit SHA of the target branch. Raises SourceError when the branch is
+        unnamed or cannot be read (deleted, renamed): no policy, no review."""
+        if not branch:
+            raise SourceError(f"{self.client.full_name}#{self.number}: the pull request names no base branch")
+        ref = self.client.get(f"/git/ref/heads/{quote(branch, safe='/')}")
+        obj = ref.get("object") or {} if isinstance(ref, dict) else {}
+        sha = obj.get("sha")
+        if not isinstance(sha, str) or len(sha) != 40:
+            raise SourceError(f"{self.client.full_name}: base branch {branch!r} has no readable tip commit")
+        return sha
 
     def _checks(self, sha: str) -> bool | None:
         runs = self.client.check_runs_for(sha)
