@@ -25,6 +25,7 @@ NOW = datetime(2024, 5, 1, 12, 0, 0, 987654, tzinfo=UTC)
 
 DECISION_KEYS = {
     "kind", "decision_id", "created_at", "delivery_id", "repo", "pr_number", "pr_author", "pr_url", "base_sha", "head_sha",
+    "policy_sha",
     "diff_sha256", "diff_stats", "policy_version", "action", "reasons", "risk", "verdicts", "posted", "extra",
     "policy_tree", "timings",
 }
