@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+
+from bot.adapters.gitrun import run_git
 
 EXTENSIONS = {"python": (".py",), "javascript": (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
               "go": (".go",)}
@@ -30,8 +31,7 @@ BOTS = ("[bot]", "dependabot", "renovate", "pre-commit-ci", "github-actions")
 
 def changed_lines(repo: Path, sha: str) -> tuple[int, list[str]]:
     """(added + deleted lines, changed paths) of ``sha`` against its first parent."""
-    out = subprocess.run(["git", "-C", str(repo), "diff", "--numstat", "--no-renames", f"{sha}^", sha],
-                         capture_output=True, text=True, check=True).stdout
+    out = run_git(repo, "diff", "--numstat", "--no-renames", f"{sha}^", sha).stdout.decode("utf-8", "replace")
     total, paths = 0, []
     for line in out.splitlines():
         added, deleted, path = line.split("\t", 2)
@@ -45,7 +45,7 @@ def context(repo: Path, sha: str, path: str | None, line: int | None, radius: in
     """The head version's lines around ``path:line`` (numbered), or '' when not applicable."""
     if not path or not line:
         return ""
-    proc = subprocess.run(["git", "-C", str(repo), "show", f"{sha}:{path}"], capture_output=True, check=False)
+    proc = run_git(repo, "show", f"{sha}:{path}", check=False)
     if proc.returncode != 0:
         return ""
     lines = proc.stdout.decode("utf-8", "replace").splitlines()
@@ -96,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # noqa: BLE001 - reported, the others still run
                 print(f"{sha[:10]}: {exc}", file=sys.stderr)
                 continue
-            subject = subprocess.run(["git", "-C", str(args.repo), "log", "-1", "--format=%s", sha],
-                                     capture_output=True, text=True, check=True).stdout.strip()
+            subject = run_git(args.repo, "log", "-1", "--format=%s", sha).stdout.decode("utf-8", "replace").strip()
             for f in findings:
                 fh.write(json.dumps({"commit": sha, "subject": subject, **f,
                                      "context": context(args.repo, sha, f.get("path"), f.get("line"))}) + "\n")
