@@ -72,7 +72,8 @@ def default_jobs_url(decision_log_url: str) -> str:
 
 def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, seconds_between_writes: float | None = 1.0,
                   threads: int | None = None, pipeline_options: Callable[[], PipelineOptions] | None = None,
-                  jobs_url: str | None = None, poll_s: float = 0.5, backoff_s: float = 5.0) -> Runtime:
+                  jobs_url: str | None = None, poll_s: float = 0.5, backoff_s: float = 5.0,
+                  lease_s: float | None = None) -> Runtime:
     """Build the runtime. Raises ConfigError for missing settings (see ``check_settings``).
 
     The job tables live next to the decision log (see ``default_jobs_url``) unless ``jobs_url`` is
@@ -86,7 +87,7 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
     except GitHubError as exc:
         raise ConfigError(str(exc)) from exc
     db_url = settings.resolved_database_url()
-    jobs = JobStore(jobs_url or default_jobs_url(db_url))
+    jobs = JobStore(jobs_url or default_jobs_url(db_url), **({"lease_s": lease_s} if lease_s else {}))
     decisions = DecisionStore(db_url)
     github = GitHubApp(str(settings.github_app_id), pem, settings.github_api_url, retry=retry,
                        seconds_between_writes=seconds_between_writes)

@@ -3,9 +3,11 @@
 One write transaction per delivery stores the delivery (deduplicated by ``X-GitHub-Delivery``) and
 its jobs, so an acknowledged delivery is never lost. Review jobs are coalesced per (repo, PR): a
 new review supersedes a queued one (the worker always reviews the PR's current head, so the newest
-push wins whatever order deliveries arrive in). Jobs of one PR never run concurrently. Jobs left
-``running`` by a process that died are queued again by ``recover`` (at start) or when their lease
-runs out.
+push wins whatever order deliveries arrive in). Jobs of one PR never run concurrently. A running job holds a lease
+that its worker renews (``heartbeat``); a job whose lease ran out (its worker died) is queued again,
+and its old worker can no longer record an outcome for it (``finish``/``fail``/``retry_later`` are
+fenced by the worker id). This SQL queue is the embedded, one-machine default; at scale the jobs
+live on procrastinate (``bot.jobs.pg``), see docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from bot.jobs.schema import deliveries, feedback, installations, jobs, pr_state
 
 log = structlog.get_logger("quorum.jobs")
 
-DEFAULT_LEASE_S = 900.0
-"""A running job's lease: after this long without finishing it is presumed lost and requeued."""
+DEFAULT_LEASE_S = 60.0
+"""A running job's lease (seconds). The worker that runs it renews it (``heartbeat``) every quarter
+lease, so a job is requeued only once its worker stopped renewing it (the process died or hung):
+a crashed worker's job resumes within a minute, and never while its worker is still alive."""
 
 
 class JobStoreError(QuorumError):
@@ -338,48 +342,80 @@ class JobStore:
             if reap:
                 self._next_reap = now + self.lease_s / 10
                 expired = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.lease_until < now)
-                                       .values(status="queued", updated_at=now, note="lease expired: requeued"))
+                                       .values(status="queued", worker=None, updated_at=now, note="lease expired: requeued"))
                 if expired.rowcount:
                     log.warning("job.lease_expired", count=expired.rowcount, action="requeued")
+            if not self._sqlite:  # SQLite writers hold the file lock; PostgreSQL needs row locks
+                candidate = candidate.with_for_update(skip_locked=True, of=jobs)
             row = conn.execute(candidate).first()
             if row is None:
                 return None
-            conn.execute(update(jobs).where(jobs.c.id == row.id).values(
+            taken = conn.execute(update(jobs).where(jobs.c.id == row.id, jobs.c.status == "queued").values(
                 status="running", attempts=row.attempts + 1, lease_until=now + self.lease_s,
                 worker=self.worker_id, updated_at=now))
+            if taken.rowcount != 1:  # another claimer won the row: never run a job twice
+                return None
         return Job(id=row.id, kind=row.kind, repo=row.repo, pr_number=row.pr_number,
                    installation_id=row.installation_id, head_sha=row.head_sha, actor=row.actor,
                    data=json.loads(row.data), delivery_id=row.delivery_id, attempts=row.attempts + 1)
 
-    def _set(self, job_id: int, **values: Any) -> None:
+    def _set(self, job_id: int, **values: Any) -> bool:
+        """Record a running job's outcome, fenced: only while this store's worker still holds it."""
         with self._tx() as conn:
-            conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=self.clock(), **values))
+            res = conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == "running",
+                                                  jobs.c.worker == self.worker_id)
+                               .values(updated_at=self.clock(), **values))
+        if res.rowcount != 1:
+            log.warning("job.lease_lost", job_id=job_id, worker=self.worker_id,
+                        action="outcome not recorded: the job's lease ran out and it was requeued")
+            return False
+        return True
 
-    def finish(self, job_id: int, note: str = "") -> None:
-        """Mark a job done."""
-        self._set(job_id, status="done", lease_until=None, note=note[:1000])
+    def finish(self, job_id: int, note: str = "") -> bool:
+        """Mark a job done. False when this worker no longer holds the job (lease lost)."""
+        return self._set(job_id, status="done", lease_until=None, note=note[:1000])
 
-    def fail(self, job_id: int, error: str) -> None:
-        """Mark a job failed for good."""
-        self._set(job_id, status="failed", lease_until=None, note=error[:1000])
+    def fail(self, job_id: int, error: str) -> bool:
+        """Mark a job failed for good (the dead-letter state; ``note`` keeps the reason)."""
+        return self._set(job_id, status="failed", lease_until=None, note=error[:1000])
 
-    def retry_later(self, job_id: int, delay_s: float, error: str) -> None:
+    def retry_later(self, job_id: int, delay_s: float, error: str) -> bool:
         """Queue a job again, runnable after ``delay_s`` seconds."""
-        self._set(job_id, status="queued", lease_until=None, not_before=self.clock() + delay_s, note=error[:1000])
+        return self._set(job_id, status="queued", lease_until=None, worker=None,
+                         not_before=self.clock() + delay_s, note=error[:1000])
+
+    def heartbeat(self) -> int:
+        """Renew the lease of every job this store's worker is running; returns how many."""
+        now = self.clock()
+        with self._tx() as conn:
+            res = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.worker == self.worker_id)
+                               .values(lease_until=now + self.lease_s))
+        return res.rowcount or 0
 
     def recover(self) -> int:
-        """At start-up: queue again every job left running (this embedded queue has one process).
+        """Queue again the running jobs whose lease ran out (their worker died or hung).
 
-        Returns how many were requeued.
+        Jobs whose worker is alive keep being renewed by its heartbeat and are left alone, so a
+        new process never takes over the jobs of a live one. Returns how many were requeued.
         """
+        now = self.clock()
         with self._tx() as conn:
-            res = conn.execute(update(jobs).where(jobs.c.status == "running")
-                               .values(status="queued", lease_until=None, updated_at=self.clock(),
-                                       note="requeued after restart"))
+            res = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.lease_until < now)
+                               .values(status="queued", lease_until=None, worker=None, updated_at=now,
+                                       note="lease expired: requeued"))
         n = res.rowcount or 0
         if n:
-            log.warning("job.recovered", count=n, action="requeued jobs left running by the previous process")
+            log.warning("job.recovered", count=n, action="requeued jobs whose worker stopped renewing their lease")
         return n
+
+    def retry(self, job_id: int) -> bool:
+        """Operator retry (``quorum jobs retry``): queue a failed or cancelled job again, now."""
+        now = self.clock()
+        with self._tx() as conn:
+            res = conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(["failed", "cancelled"]))
+                               .values(status="queued", attempts=0, not_before=0.0, worker=None, updated_at=now,
+                                       note="retried by an operator"))
+        return res.rowcount == 1
 
     def job(self, job_id: int) -> dict[str, Any] | None:
         """One job row as a dict (``data`` parsed), or None."""

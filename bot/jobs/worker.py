@@ -42,10 +42,14 @@ class WorkerPool:
         self._busy_lock = threading.Lock()
 
     def start(self, *, recover: bool = True) -> None:
-        """Requeue jobs a previous process left running (when ``recover``), then start the threads."""
+        """Requeue jobs whose lease ran out (when ``recover``; jobs of live workers keep theirs),
+        then start the worker threads and the heartbeat thread that renews this pool's leases."""
         if recover:
             self.store.recover()
         self._stop.clear()
+        beat = threading.Thread(target=self._heartbeat, name="quorum-worker-heartbeat", daemon=True)
+        beat.start()
+        self._threads.append(beat)
         for i in range(self.threads):
             t = threading.Thread(target=self._loop, name=f"quorum-worker-{i}", daemon=True)
             t.start()
@@ -83,6 +87,14 @@ class WorkerPool:
                 return True
             time.sleep(0.02)
         return False
+
+    def _heartbeat(self) -> None:
+        interval = max(0.05, self.store.lease_s / 4)
+        while not self._stop.wait(interval):
+            try:
+                self.store.heartbeat()
+            except JobStoreError as exc:
+                log.error("job.heartbeat_failed", error=str(exc), action="retrying; leases may run out")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -134,7 +146,7 @@ class WorkerPool:
         self._record(lambda: self.store.finish(job.id, note))
 
     @staticmethod
-    def _record(fn: Callable[[], None]) -> None:
+    def _record(fn: Callable[[], object]) -> None:
         try:
             fn()
         except JobStoreError as exc:

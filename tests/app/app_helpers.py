@@ -55,7 +55,7 @@ class Sleeps:
 def make_runtime(fake: FakeGitHub, tmp_path: Path, sleeps: Sleeps | None = None, **settings: Any) -> Runtime:
     return build_runtime(make_settings(fake, tmp_path, **settings),
                          retry=RetryPolicy(sleep=sleeps or Sleeps(), max_wait_s=60.0),
-                         seconds_between_writes=None, threads=2, poll_s=0.05, backoff_s=0.05)
+                         seconds_between_writes=None, threads=2, poll_s=0.05, backoff_s=0.05, lease_s=1.0)
 
 
 def pr_payload(fake: FakeGitHub, number: int, action: str = "opened", *, repo: str = REPO,

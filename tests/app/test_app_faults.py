@@ -99,6 +99,7 @@ def test_restart_with_jobs_in_flight_resumes_them(fake: FakeGitHub, tmp_path: Pa
         assert deliver(tc, "pull_request", pr_payload(fake, pull.number), delivery="d-restart").status_code == 202
         assert before.jobs.claim() is not None  # a worker took it ... and the process died
     before.close()
+    time.sleep(1.2)  # the dead process no longer renews its 1 s lease
     after = make_runtime(fake, tmp_path)
     try:
         with capture_logs() as logs, TestClient(create_app(after)) as tc:

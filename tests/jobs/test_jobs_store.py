@@ -90,6 +90,8 @@ def test_recover_requeues_jobs_of_a_dead_process(tmp_path: Path, clock: Clock) -
     assert before.claim() is not None  # in flight when the process "dies"
     before.close()
     after = JobStore(url, clock=clock)
+    assert after.recover() == 0  # its lease still runs: the old worker may be alive
+    clock.now += 61  # nobody renewed the lease
     with capture_logs() as logs:
         assert after.recover() == 1
     assert any(e["event"] == "job.recovered" for e in logs)
@@ -139,3 +141,33 @@ def test_human_flag_and_feedback(store: JobStore) -> None:
     store.add_feedback("acme/w", 1, finding_id="Q1", rule_id="R1", agent="logic", vote="down", actor="bob")
     store.add_feedback("acme/w", 2, finding_id="Q2", rule_id="R2", agent="logic", vote="down", actor="bob")
     assert store.feedback_counts() == {"R1": {"up": 1, "down": 1}, "R2": {"up": 0, "down": 1}}
+
+
+def test_live_worker_keeps_its_job_and_a_lost_lease_is_fenced(tmp_path: Path, clock: Clock) -> None:
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    old, new = JobStore(url, clock=clock, lease_s=60), JobStore(url, clock=clock, lease_s=60)
+    old.enqueue(review(1, "a"))
+    job = old.claim()
+    for _ in range(5):  # the old worker is alive and renews its lease
+        clock.now += 30
+        assert old.heartbeat() == 1
+        assert new.recover() == 0 and new.claim() is None
+    clock.now += 61  # now it stopped renewing: the job is requeued and taken by the new worker
+    again = new.claim()
+    assert again is not None and again.id == job.id and again.attempts == 2
+    with capture_logs() as logs:
+        assert old.finish(job.id, "late") is False  # fenced: the old worker cannot record an outcome
+    assert any(e["event"] == "job.lease_lost" for e in logs)
+    assert new.finish(again.id, "ok") is True
+    assert new.job(job.id)["status"] == "done" and new.job(job.id)["note"] == "ok"
+    old.close()
+    new.close()
+
+
+def test_operator_retry_requeues_a_dead_letter(store: JobStore) -> None:
+    store.enqueue(review(1, "a"))
+    job = store.claim()
+    store.fail(job.id, "RuntimeError: boom")
+    assert store.job(job.id)["status"] == "failed"
+    assert store.retry(job.id) is True and store.retry(job.id) is False
+    assert store.claim().id == job.id
