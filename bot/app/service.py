@@ -42,6 +42,7 @@ from bot.core.models import Finding, ReviewResult
 from bot.core.protocols import Snapshot
 from bot.core.webhook import Task
 from bot.jobs import Job, JobStore
+from bot.jobs.postings import JobPostingGuard, PostingLedger
 from bot.pipeline import PipelineOptions, ReviewHooks, ReviewOutcome, run_review
 from bot.render.markdown import escape
 
@@ -71,6 +72,7 @@ class QuorumService:
         self.decisions = decisions
         self.options = options or ServiceOptions()
         self.cache = BlobCache(self.options.blob_cache_bytes)
+        self.postings = PostingLedger(jobs)
         self._login_lock = threading.Lock()
         self._bot_login = self.options.bot_login
         self._catalog: Any = None
@@ -93,6 +95,10 @@ class QuorumService:
         if job.installation_id is None or job.repo is None:
             raise ValueError(f"job {job.id} has no installation or repository")
         return self.github.repo(int(job.installation_id), job.repo)
+
+    def guard(self, job: Job) -> JobPostingGuard:
+        """The at-most-once posting guard of this run of ``job`` (see ``bot.jobs.postings``)."""
+        return JobPostingGuard(self.postings, f"job:{job.id}/{job.attempts}")
 
     def _log(self, record: dict[str, Any]) -> str:
         return self.decisions.append(record)
@@ -125,6 +131,7 @@ class QuorumService:
         bound = log.bind(repo=repo, pr=number, job_id=job.id, delivery_id=job.delivery_id)
         sinks: list[GitHubSink] = []
         options = self.options.pipeline_options()
+        guard = self.guard(job)
 
         def before_policy(snapshot: Snapshot) -> str | None:
             nonlocal bound
@@ -136,7 +143,7 @@ class QuorumService:
             if job.head_sha and job.head_sha != head:
                 bound.info("review.newer_head", event_head=job.head_sha, reviewing=head)
             for d in dismiss_bot_approvals(client, number, bot, f"New commits: Quorum re-reviews head {head[:12]}.",
-                                           keep_commit=head):
+                                           keep_commit=head, guard=guard):
                 self._log(event_record("approval_withdrawn", repo=repo, pr_number=number, head_sha=head,
                                        delivery_id=job.delivery_id, actor=None,
                                        details={"review_id": d.id, "reason": "new head pushed"}))
@@ -145,7 +152,7 @@ class QuorumService:
                 if job.data.get("action") == "command":
                     post_comment(client, number, "This pull request is a draft: Quorum reviews it once it is marked ready.")
                 return "skipped: draft"
-            sinks.append(GitHubSink(client, number, bot_login=bot, diff=snapshot.diff))
+            sinks.append(GitHubSink(client, number, bot_login=bot, diff=snapshot.diff, guard=guard))
             return None
 
         def on_policy_error(snapshot: Snapshot, err: PolicyError) -> str:
@@ -252,7 +259,8 @@ class QuorumService:
         """Dismiss the bot's approvals on the PR and record each dismissal."""
         repo, number = client.full_name, int(job.pr_number or 0)
         why = reason or str(job.data.get("reason") or "withdrawn")
-        dismissed = dismiss_bot_approvals(client, number, self.bot_login(), f"Quorum withdraws its approval: {why}.")
+        dismissed = dismiss_bot_approvals(client, number, self.bot_login(), f"Quorum withdraws its approval: {why}.",
+                                          guard=self.guard(job))
         for d in dismissed:
             self._log(event_record("approval_withdrawn", repo=repo, pr_number=number, head_sha=job.head_sha,
                                    delivery_id=job.delivery_id, actor=actor or job.actor,
@@ -359,7 +367,8 @@ class QuorumService:
         repo, number = client.full_name, int(job.pr_number or 0)
         self.jobs.set_human_required(repo, number, actor=actor, reason=cmd.reason)
         dismissed = dismiss_bot_approvals(client, number, self.bot_login(),
-                                          f"@{actor} asked for a human review: Quorum withdraws its approval.")
+                                          f"@{actor} asked for a human review: Quorum withdraws its approval.",
+                                          guard=self.guard(job))
         source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=True)
         snapshot = source.snapshot()
         paths = sorted({p for f in snapshot.diff.files for p in (f.path, f.old_path) if p})

@@ -196,8 +196,11 @@ class DecisionStore:
         (the previous ``record_hash``, ``GENESIS_HASH`` for the first) and stores the canonical JSON.
 
         Idempotent for decisions: when a ``"decision"`` record for the same (repo, pr_number,
-        head_sha, policy_version) is already stored, nothing is written and that record's hash is
-        returned (see ``find_decision``). Raises ``AuditError`` for a malformed record or a database
+        head_sha, policy_version) is already stored and the new one posted nothing that the stored
+        one does not name, nothing is written and that record's hash is returned (see
+        ``find_decision``). When the second run posted something else (another review or check
+        run id), a ``decision_repeat`` record naming both is appended instead, so no posted review
+        id is ever missing from the log; its hash is returned. Raises ``AuditError`` for a malformed record or a database
         failure; the record is then not stored.
         """
         if not isinstance(record, Mapping):
@@ -223,10 +226,16 @@ class DecisionStore:
                     raise AuditError(f"decision log {self._display_url}: chain head row is missing")
                 if values["decision_key"] is not None:
                     existing = conn.execute(
-                        select(decision_log.c.record_hash).where(decision_log.c.decision_key == values["decision_key"])
-                    ).scalar()
+                        select(decision_log.c.record_hash, decision_log.c.record_json)
+                        .where(decision_log.c.decision_key == values["decision_key"])
+                    ).first()
                     if existing is not None:
-                        return existing
+                        repeat = _repeat_record(clean, existing.record_hash, json.loads(existing.record_json))
+                        if repeat is None:
+                            return existing.record_hash
+                        clean = repeat  # a second run posted something else: record it, never hide it
+                        body = canonical_json(clean)
+                        values = schema.indexed_values(clean)
                 seq = head.seq + 1
                 record_hash = compute_record_hash(head.record_hash, clean)
                 conn.execute(
@@ -430,6 +439,26 @@ class DecisionStore:
                 return writers[fmt](iter(()), out)
             with conn.begin():
                 return writers[fmt]((self._row_dict(row) for row in self._iter_rows(conn, query)), out)
+
+
+def _repeat_record(new: dict[str, Any], first_hash: str, first: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``decision_repeat`` record for a second decision on the same key, or None when the new
+    record posted nothing the first one does not already name."""
+    def ids(record: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(str(p.get("kind")), str(p.get("id"))) for p in record.get("posted") or [] if isinstance(p, dict)}
+
+    extra = sorted(ids(new) - ids(first))
+    if not extra:
+        return None
+    return {
+        "kind": "decision_repeat", "created_at": new["created_at"], "delivery_id": new.get("delivery_id"),
+        "repo": new["repo"], "pr_number": new.get("pr_number"), "head_sha": new.get("head_sha"),
+        "decision_id": new.get("decision_id"), "policy_version": new.get("policy_version"),
+        "action": new.get("action"), "actor": None,
+        "details": {"first_record_hash": first_hash, "first_decision_id": first.get("decision_id"),
+                    "posted": new.get("posted") or [], "not_in_first": [{"kind": k, "id": i} for k, i in extra],
+                    "job_id": new.get("job_id")},
+    }
 
 
 _ROW_COLUMNS = (decision_log.c.seq, decision_log.c.record_json, decision_log.c.prev_hash, decision_log.c.record_hash)

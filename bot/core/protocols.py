@@ -95,6 +95,26 @@ class ReviewSink(Protocol):
         ...
 
 
+class PostingGuard(Protocol):
+    """At-most-once GitHub writes (implemented by ``bot.jobs.postings``, bound to one job run).
+
+    ``kind`` is ``approve`` (key ``repo#pr@head``), ``check_run`` (``repo@head``) or
+    ``dismissal`` (``repo#review_id``). Only a caller whose ``claim`` returned True posts.
+    """
+
+    def claim(self, kind: str, key: str) -> bool:
+        """True when this run may post ``(kind, key)``; False when another run has or will."""
+        ...
+
+    def done(self, kind: str, key: str, artifact_id: str | None) -> None:
+        """Record that the claimed write was posted (GitHub's id of the artifact)."""
+        ...
+
+    def release(self, kind: str, key: str) -> None:
+        """Give a claim back after GitHub answered the write with an error (a later run may try)."""
+        ...
+
+
 class DecisionLog(Protocol):
     """Append-only, hash-chained store of decision records (see ``bot.audit``)."""
 

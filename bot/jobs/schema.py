@@ -106,3 +106,35 @@ JOB_STATUSES = ("queued", "running", "done", "superseded", "cancelled", "failed"
 """``queued`` -> ``running`` -> ``done`` | ``failed`` (or back to ``queued`` for a retry);
 ``superseded`` (a newer head's review replaced it) and ``cancelled`` (PR closed, App removed)
 only from ``queued``."""
+
+postings = Table(
+    "quorum_postings",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("key", String(400), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("artifact_id", String(100), nullable=True),
+    Column("claimed_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+"""One row per GitHub write that must happen at most once: ``approve`` per (repo, PR, head SHA),
+``check_run`` per (repo, head SHA), ``dismissal`` per (repo, review id). The primary key makes a
+second claim fail inside the claimer's transaction (see ``bot.jobs.postings``)."""
+
+write_log = Table(
+    "quorum_write_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("installation_id", BigInteger, nullable=False),
+    Column("at", Float, nullable=False),
+)
+Index("ix_quorum_write_log_inst_at", write_log.c.installation_id, write_log.c.at)
+
+installation_gate = Table(
+    "quorum_installation_gate",
+    metadata,
+    Column("installation_id", BigInteger, primary_key=True),
+    Column("updated_at", Float, nullable=False),
+)
+"""One row per installation, locked (``SELECT ... FOR UPDATE``) while a write slot is counted."""

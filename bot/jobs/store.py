@@ -180,6 +180,16 @@ class JobStore:
         except SQLAlchemyError as exc:
             raise JobStoreError(f"job queue: {_line(exc)}") from exc
 
+    def transaction(self, *, write: bool = True) -> contextlib.AbstractContextManager[Connection]:
+        """A transaction on the job database (for the posting ledger and the write limiter).
+        Raises JobStoreError on a database failure."""
+        return self._tx(write=write)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite queue."""
+        return self._sqlite
+
     # ------------------------------------------------------------------ deliveries
 
     def record_delivery(self, delivery_id: str, event_name: str, *, action: str | None, installation_id: int | None,

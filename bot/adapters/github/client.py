@@ -30,12 +30,18 @@ MAX_PR_COMMITS = 250
 """GitHub lists at most 250 commits of a pull request (docs, "List commits on a pull request")."""
 
 
+_WRITE_VERBS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
 class GitHubApp:
     """One GitHub App: its JWT, its installation-token cache, and factories for repository clients.
 
     ``api_url``: ``https://api.github.com`` or ``https://HOST/api/v3`` (GHES).
     ``seconds_between_writes``: spacing of POST/PATCH/PUT/DELETE per client (GitHub's advice
     against secondary limits is one second; tests pass None).
+    ``write_gate``: called with the installation id before every write, across retries too; it
+    blocks until the installation may write (GitHub's secondary limits, shared by all workers
+    through the database: ``bot.jobs.limiter.WriteLimiter.acquire``) or raises.
     """
 
     def __init__(
@@ -48,8 +54,10 @@ class GitHubApp:
         seconds_between_writes: float | None = 1.0,
         timeout_s: int = 15,
         clock: Callable[[], float] = time.time,
+        write_gate: Callable[[int], object] | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self.write_gate = write_gate
         self.retry = retry or RetryPolicy()
         self.seconds_between_writes = seconds_between_writes
         self.timeout_s = timeout_s
@@ -117,7 +125,11 @@ class RepoClient:
         url = path if full else self._base + path
         what = f"{verb} {url}"
 
+        gate = self.app.write_gate if verb in _WRITE_VERBS else None
+
         def once() -> tuple[dict[str, Any], Any]:
+            if gate is not None:
+                gate(self.installation_id)
             with self._lock:
                 self.calls += 1
                 return self._gh.requester.requestJsonAndCheck(verb, url, parameters=params, input=body)

@@ -22,7 +22,7 @@ from bot.adapters.github.guards import same_login
 from bot.core.diff import Diff, LineKind
 from bot.core.guards import NO_GATE_REASON, ApprovalGate
 from bot.core.models import Action, Finding, ReviewResult, Severity
-from bot.core.protocols import PostedArtifact
+from bot.core.protocols import PostedArtifact, PostingGuard
 from bot.core.sanitize import redact_secrets
 from bot.render.markdown import escape, to_markdown
 
@@ -97,11 +97,14 @@ class GitHubSink:
     Approval-time checks are not made here: they are the guards of the ``gate`` given to
     ``publish`` (see :func:`bot.adapters.github.guards.github_approval_guards`), asked right before
     approving. After ``publish``: ``approved`` says whether an APPROVE review was posted (or kept),
-    ``withheld`` why not when the decision was approve.
+    ``withheld`` why not when the decision was approve. ``guard`` (a ``PostingGuard``) makes the
+    APPROVE review and the check-run creation at most once per head across workers and crashes:
+    only the run whose claim succeeds posts (``bot.jobs.postings``).
     """
 
     def __init__(self, client: RepoClient, number: int, *, bot_login: str, diff: Diff | None = None,
-                 max_inline_comments: int = MAX_INLINE_COMMENTS) -> None:
+                 max_inline_comments: int = MAX_INLINE_COMMENTS, guard: PostingGuard | None = None) -> None:
+        self.guard = guard
         self.client = client
         self.diff = diff or Diff()
         self.number = number
@@ -125,7 +128,8 @@ class GitHubSink:
         """
         safe = redact_result(result)
         head = safe.pr.head_sha
-        posted = [self._check_run(safe)]
+        check = self._check_run(safe)
+        posted = [check] if check is not None else []
         ours = [r for r in self.client.reviews(self.number)
                 if same_login((r.get("user") or {}).get("login"), self.bot_login) and r.get("commit_id") == head]
         prior_approval = next((r for r in ours if r.get("state") == "APPROVED"), None)
@@ -134,6 +138,9 @@ class GitHubSink:
         event = "COMMENT"
         if safe.decision.action is Action.approve:
             self.withheld = NO_GATE_REASON if gate is None else gate.check(result)
+            if self.withheld is None and prior_approval is None and self.guard is not None \
+                    and not self.guard.claim("approve", self._approve_key(head)):
+                self.withheld = "another run already claimed the approval of this head (posting record): not approving twice"
             if self.withheld is None:
                 event = "APPROVE"
             else:
@@ -154,15 +161,25 @@ class GitHubSink:
             marker = f"decision `{safe.decision.decision_id}`"
             if not comments or any(marker in str(r.get("body", "")) for r in ours if r.get("state") == "COMMENTED"):
                 return posted
-        review = self._post_review(safe, event, comments)
+        try:
+            review = self._post_review(safe, event, comments)
+        except GitHubError:
+            if event == "APPROVE" and self.guard is not None:
+                self.guard.release("approve", self._approve_key(head))
+            raise
         self.approved = event == "APPROVE"
+        if self.approved and self.guard is not None:
+            self.guard.done("approve", self._approve_key(head), str(review.get("id")))
         if self.approved:
             log.info("github.approved", repo=self.client.full_name, pr=self.number, head_sha=head,
                      review_id=review.get("id"), decision_id=safe.decision.decision_id)
         posted.append(PostedArtifact(kind="review", id=str(review.get("id")), url=review.get("html_url")))
         return posted
 
-    def _check_run(self, result: ReviewResult) -> PostedArtifact:
+    def _approve_key(self, head: str) -> str:
+        return f"{self.client.full_name}#{self.number}@{head}"
+
+    def _check_run(self, result: ReviewResult) -> PostedArtifact | None:
         d = result.decision
         title = f"Quorum: {d.action.value.replace('_', ' ')} (risk {d.risk:.2f})"
         summary = _cap(to_markdown(result), MAX_SUMMARY_CHARS)
@@ -175,8 +192,15 @@ class GitHubSink:
         slug = self.bot_login.removesuffix("[bot]")
         existing = next((r for r in self.client.check_runs_for(result.pr.head_sha)
                          if r.get("name") == CHECK_NAME and (r.get("app") or {}).get("slug", slug) == slug), None)
+        key = f"{self.client.full_name}@{result.pr.head_sha}"
+        if existing is None and self.guard is not None and not self.guard.claim("check_run", key):
+            log.info("github.check_run_claimed_elsewhere", repo=self.client.full_name, pr=self.number,
+                     head_sha=result.pr.head_sha, action="not creating a second check run")
+            return None
         if existing is None:
             run = self.client.create_check_run(body)
+            if self.guard is not None:
+                self.guard.done("check_run", key, str(run.get("id")))
         else:  # a retried job, or a new policy version on the same head: update, do not duplicate
             run = self.client.update_check_run(int(existing["id"]), {k: v for k, v in body.items() if k != "head_sha"})
         for start in range(MAX_ANNOTATIONS_PER_REQUEST, len(annotations), MAX_ANNOTATIONS_PER_REQUEST):
@@ -238,11 +262,13 @@ def _annotation(f: Finding) -> dict[str, Any] | None:
 
 
 def dismiss_bot_approvals(client: RepoClient, number: int, bot_login: str, message: str, *,
-                          keep_commit: str | None = None) -> list[PostedArtifact]:
+                          keep_commit: str | None = None, guard: PostingGuard | None = None) -> list[PostedArtifact]:
     """Dismiss every APPROVED review by ``bot_login`` on the PR (except one on ``keep_commit``).
 
     Returns one ``dismissal`` artifact per dismissed review. A 422 (already dismissed, or GitHub
-    dismissed it itself) is logged and skipped; other errors raise GitHubError.
+    dismissed it itself) is logged and skipped; other errors raise GitHubError. With ``guard``,
+    a review whose dismissal another run already completed is skipped (claim ``dismissal`` on
+    ``repo#review_id``); GitHub itself refuses a second dismissal of the same review (422).
     """
     out: list[PostedArtifact] = []
     for review in client.reviews(number):
@@ -251,8 +277,13 @@ def dismiss_bot_approvals(client: RepoClient, number: int, bot_login: str, messa
             continue
         if keep_commit is not None and review.get("commit_id") == keep_commit:
             continue
+        key = f"{client.full_name}#{review['id']}"
+        if guard is not None and not guard.claim("dismissal", key):
+            continue
         try:
             client.dismiss_review(number, int(review["id"]), redact(message)[:1000])
+            if guard is not None:
+                guard.done("dismissal", key, str(review["id"]))
         except GitHubRequestError as err:
             log.warning("github.dismiss_failed", repo=client.full_name, pr=number, review_id=review["id"], error=str(err))
             continue
