@@ -138,3 +138,15 @@ installation_gate = Table(
     Column("updated_at", Float, nullable=False),
 )
 """One row per installation, locked (``SELECT ... FOR UPDATE``) while a write slot is counted."""
+
+job_notes = Table(
+    "quorum_job_notes",
+    metadata,
+    Column("job_id", BigInteger, primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+"""PostgreSQL deployments: the outcome note of each procrastinate job (why it was retried or
+dead-lettered), shown by ``quorum jobs``. The SQLite queue keeps its note on the job row."""

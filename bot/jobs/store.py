@@ -43,6 +43,9 @@ lease, so a job is requeued only once its worker stopped renewing it (the proces
 a crashed worker's job resumes within a minute, and never while its worker is still alive."""
 
 
+_PG_SCHEMA_LOCK = 0x51_55_4F_4A_4F_42  # advisory lock key for concurrent job-table creation ("QUOJOB")
+
+
 class JobStoreError(QuorumError):
     """The job database cannot be read or written."""
 
@@ -131,11 +134,14 @@ class JobStore:
     """Deliveries, jobs and PR state at a SQLAlchemy URL (``sqlite:///PATH`` or ``postgresql+psycopg://``).
 
     Thread-safe. Every method raises JobStoreError (one line) on a database failure.
+    ``create_schema``: create missing tables at start (on PostgreSQL under an advisory lock, so
+    processes starting together on a fresh database do not collide); False where Alembic owns the
+    schema (``bot.jobs.pg``).
     ``clock`` is injectable for tests; ``lease_s`` bounds how long a running job may go unfinished.
     """
 
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time, lease_s: float = DEFAULT_LEASE_S,
-                 keep_bodies: bool = True) -> None:
+                 keep_bodies: bool = True, create_schema: bool = True) -> None:
         parsed = make_url(url)
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -154,8 +160,11 @@ class JobStore:
                 _sqlite_immediate(self._engine)
             else:
                 self._engine = create_engine(parsed, pool_pre_ping=True)
-            with self._tx() as conn:
-                schema.metadata.create_all(conn, checkfirst=True)
+            if create_schema:
+                with self._tx() as conn:
+                    if not self._sqlite:  # processes starting together on a fresh database take turns
+                        conn.execute(select(func.pg_advisory_xact_lock(_PG_SCHEMA_LOCK)))
+                    schema.metadata.create_all(conn, checkfirst=True)
         except (SQLAlchemyError, OSError) as exc:
             raise JobStoreError(f"job queue {parsed.render_as_string(hide_password=True)}: {_line(exc)}") from exc
 
@@ -300,14 +309,19 @@ class JobStore:
         else:
             conn.execute(update(installations).where(installations.c.installation_id == inst).values(**values))
         if status != "active" or task.data.get("removed"):
-            cond = [jobs.c.status == "queued", jobs.c.installation_id == inst]
-            if status == "active":
-                cond.append(jobs.c.repo.in_(list(task.data.get("removed", []))))
-            res = conn.execute(update(jobs).where(*cond).values(status="cancelled", updated_at=now,
-                                                                note=f"installation {action}"))
-            out.cancelled += res.rowcount or 0
+            repos_gone = None if status != "active" else list(task.data.get("removed", []))
+            out.cancelled += self._cancel_installation(conn, inst, repos_gone, now, f"installation {action}")
         log.info("installation.updated", installation_id=inst, action=action, status=status,
                  account=task.data.get("account"), cancelled_jobs=out.cancelled)
+
+    def _cancel_installation(self, conn: Connection, inst: int | None, repos: list[str] | None, now: float,
+                             why: str) -> int:
+        """Cancel the installation's queued jobs (only those of ``repos`` when given); returns how many."""
+        cond = [jobs.c.status == "queued", jobs.c.installation_id == inst]
+        if repos is not None:
+            cond.append(jobs.c.repo.in_(repos))
+        res = conn.execute(update(jobs).where(*cond).values(status="cancelled", updated_at=now, note=why))
+        return res.rowcount or 0
 
     def installation_status(self, installation_id: int) -> str | None:
         """``active``, ``suspended``, ``deleted``, or None when no installation event was ever seen."""
