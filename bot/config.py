@@ -98,6 +98,15 @@ class Settings(BaseModel):
     bot_login: str | None = Field(default=None, description="The App's bot login, e.g. quorum[bot] (default: from GET /app)")
     workers: int = Field(default=4, description="Review worker threads for quorum serve (QUORUM_WORKERS)")
     github_write_interval_s: float = Field(default=1.0, description="Spacing of API writes per review (GitHub advises 1 s)")
+    github_writes_per_minute: int = Field(
+        default=80, ge=1, description="Content-creating requests per minute per installation, shared by all workers "
+        "(GitHub's secondary limit: 80) (QUORUM_GITHUB_WRITES_PER_MINUTE)")
+    github_writes_per_hour: int = Field(
+        default=500, ge=1, description="Content-creating requests per hour per installation (GitHub's secondary "
+        "limit: 500) (QUORUM_GITHUB_WRITES_PER_HOUR)")
+    worker_lease_s: float = Field(
+        default=30.0, gt=0, description="PostgreSQL workers: heartbeat age after which a worker's running jobs are "
+        "retried elsewhere (QUORUM_WORKER_LEASE_S)")
 
     # LLM reasoning layer (no model: offline review, litellm never imported)
     model: str | None = Field(

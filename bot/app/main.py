@@ -9,6 +9,7 @@ awaits the commit without blocking the loop, then answers 202. Reviews run in th
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.app.auditweb import mount_audit
-from bot.app.runtime import Runtime
+from bot.app.runtime import Runtime, is_postgres, run_workers
 from bot.app.workerproc import WorkerProcess
 from bot.jobs import Delivery, JobStoreError
 
@@ -39,10 +40,19 @@ def create_app(runtime: Runtime, *, start_workers: bool = True, worker_process: 
     if worker_process is not None:
         runtime.receiver.on_queued = lambda: None
 
+    pg_stop = threading.Event()
+    pg_thread: list[threading.Thread] = []
+    in_process_pg = worker_process is None and start_workers and is_postgres(runtime.jobs_url or "sqlite://")
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if worker_process is not None:
             await run_in_threadpool(worker_process.start)
+        elif in_process_pg:  # procrastinate workers on a thread of this process
+            pg_thread.append(threading.Thread(target=run_workers, args=(runtime, pg_stop),
+                                              kwargs={"threads": runtime.pool.threads}, name="quorum-pg-workers",
+                                              daemon=True))
+            pg_thread[0].start()
         elif start_workers:
             await run_in_threadpool(runtime.pool.start)
         try:
@@ -50,6 +60,9 @@ def create_app(runtime: Runtime, *, start_workers: bool = True, worker_process: 
         finally:
             if worker_process is not None:
                 await run_in_threadpool(worker_process.stop)
+            elif in_process_pg:
+                pg_stop.set()
+                await run_in_threadpool(pg_thread[0].join, 30)
             elif start_workers:
                 await run_in_threadpool(runtime.pool.stop)
 

@@ -4,6 +4,7 @@ receiver and worker pool. Only entry points (``quorum serve``, tests, the benchm
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.audit import DecisionStore
 from bot.audit.access import AccessStore
 from bot.config import Settings
 from bot.jobs import DeliveryWriter, JobStore, WorkerPool
+from bot.jobs.limiter import WriteLimiter
 from bot.pipeline import PipelineOptions
 
 
@@ -37,6 +39,9 @@ class Runtime:
     max_body_bytes: int
     access: AccessStore | None = None
     """Auditor tokens and access log (None: no auditor API or console)."""
+    settings: Settings | None = None
+    jobs_url: str = ""
+    backoff_s: float = 5.0
 
     def close(self) -> None:
         """Close databases and connections (after the pool stopped)."""
@@ -87,10 +92,17 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
     except GitHubError as exc:
         raise ConfigError(str(exc)) from exc
     db_url = settings.resolved_database_url()
-    jobs = JobStore(jobs_url or default_jobs_url(db_url), **({"lease_s": lease_s} if lease_s else {}))
+    url = jobs_url or default_jobs_url(db_url)
+    if is_postgres(url):
+        from bot.jobs.pg import PgJobStore  # noqa: PLC0415 - procrastinate and psycopg: the [postgres] extra
+
+        jobs: JobStore = PgJobStore(url)
+    else:
+        jobs = JobStore(url, **({"lease_s": lease_s} if lease_s else {}))
     decisions = DecisionStore(db_url)
+    limiter = WriteLimiter(jobs, per_minute=settings.github_writes_per_minute, per_hour=settings.github_writes_per_hour)
     github = GitHubApp(str(settings.github_app_id), pem, settings.github_api_url, retry=retry,
-                       seconds_between_writes=seconds_between_writes)
+                       seconds_between_writes=seconds_between_writes, write_gate=limiter.acquire)
     cache_dir = settings.cache_dir / "index"
 
     def options() -> PipelineOptions:
@@ -102,7 +114,31 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
     receiver = Receiver(secret=str(settings.webhook_secret).encode("utf-8"), jobs=jobs, on_queued=pool.notify,
                         bot_login=lambda: service.known_bot_login, writer=DeliveryWriter(jobs))
     return Runtime(receiver=receiver, jobs=jobs, decisions=decisions, github=github, service=service, pool=pool,
-                   max_body_bytes=settings.max_body_bytes, access=AccessStore(db_url))
+                   max_body_bytes=settings.max_body_bytes, access=AccessStore(db_url), settings=settings,
+                   jobs_url=url, backoff_s=backoff_s)
+
+
+def is_postgres(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL database (the scale-out deployment)."""
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def run_workers(runtime: Runtime, stop: threading.Event, *, threads: int) -> None:
+    """Run review workers until ``stop`` is set, on whichever queue the runtime has: procrastinate
+    workers on PostgreSQL (``bot.jobs.pgworker``), the embedded WorkerPool on SQLite."""
+    if is_postgres(runtime.jobs_url):
+        from bot.jobs.pgworker import build_app, run_worker  # noqa: PLC0415
+
+        lease = runtime.settings.worker_lease_s if runtime.settings is not None else 30.0
+        app = build_app(runtime.jobs, runtime.service.handle, url=runtime.jobs_url,  # type: ignore[arg-type]
+                        lease_s=lease, backoff_s=runtime.backoff_s)
+        run_worker(app, concurrency=threads, stop=stop, lease_s=lease)
+        return
+    runtime.pool.start()
+    try:
+        stop.wait()
+    finally:
+        runtime.pool.stop()
 
 
 def pipeline_options_from_settings(settings: Settings) -> Callable[[], PipelineOptions]:

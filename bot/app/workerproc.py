@@ -6,7 +6,9 @@ durable job queue, which the child polls (``poll_s``; a poll is one read transac
 lock). There is deliberately no cross-process lock, event or pipe between them: a child killed at
 any moment cannot leave the web process waiting on it. The parent restarts a dead child (with
 back-off, logged) and stops it with SIGTERM on shutdown (SIGKILL after a timeout). A new child
-requeues jobs left running by its predecessor before it starts, as a restarted server does.
+requeues only jobs whose lease ran out: a predecessor that is still alive (the web process was
+killed, not the child) keeps renewing its leases, so its jobs are never run twice. On PostgreSQL
+the child runs procrastinate workers instead of the WorkerPool (``bot.app.runtime.run_workers``).
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) 
     niceness = int(options.pop("nice", CHILD_NICE))
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)  # reviews are background work: the OS should favour the webhook process
-    from bot.app.runtime import build_runtime, pipeline_options_from_settings  # noqa: PLC0415
+    from bot.app.runtime import build_runtime, pipeline_options_from_settings, run_workers  # noqa: PLC0415
     from bot.cli.serve_cmd import configure_logging  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
 
@@ -124,13 +126,16 @@ def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) 
               "seconds_between_writes": config.github_write_interval_s or None, **options}
     runtime = build_runtime(config, threads=threads, **kwargs)
     parent = os.getppid()
-    runtime.pool.start()
-    try:
+
+    def watch_parent() -> None:
         while not stop.wait(1.0):
             if os.getppid() != parent:  # the web process died without stopping us: do not outlive it
                 log.warning("workers.parent_gone", parent_pid=parent, action="stopping")
-                break
+                stop.set()
+
+    threading.Thread(target=watch_parent, name="quorum-parent-watch", daemon=True).start()
+    try:
+        run_workers(runtime, stop, threads=threads)
     finally:
-        runtime.pool.stop()
         runtime.close()
         log.info("workers.process_stopped")

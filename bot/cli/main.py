@@ -233,14 +233,24 @@ def _json_text(result) -> str:  # noqa: ANN001
 def _register_subcommands() -> None:
     """Mount ``audit`` and add ``serve``, ``eval`` and ``replay``; each imports its heavy
     dependencies only inside its command, so ``quorum review`` stays light."""
-    from bot.cli import audit_access_cmd, audit_cmd, demo_cmd, eval_cmd, replay_cmd, rules_cmd, serve_cmd, server_cmd  # noqa: PLC0415
+    from bot.cli import (  # noqa: PLC0415
+        audit_access_cmd,
+        audit_cmd,
+        demo_cmd,
+        eval_cmd,
+        ops_cmd,
+        replay_cmd,
+        rules_cmd,
+        serve_cmd,
+        server_cmd,
+    )
 
     audit_access_cmd.register(audit_cmd.app)
     app.add_typer(audit_cmd.app, name="audit", help="Query and verify the decision log.")
     app.add_typer(server_cmd.app, name="server", help="Start, stop or check the review command server.")
     app.add_typer(rules_cmd.app, name="rules", help="Rules: findings, feedback votes and precision.")
     app.add_typer(demo_cmd.app, name="demo", help="Fill a local decision log from a real repository (to try the console).")
-    for module in (serve_cmd, eval_cmd, replay_cmd):
+    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd):
         module.register(app)
 
 

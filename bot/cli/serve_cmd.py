@@ -35,6 +35,20 @@ def configure_logging(json_lines: bool = True) -> None:
     )
 
 
+def check_schema(settings) -> None:  # noqa: ANN001 - bot.config.Settings, imported lazily
+    """On PostgreSQL: exit with one line unless ``quorum db upgrade`` brought the schema up to date."""
+    from bot.app.runtime import default_jobs_url, is_postgres  # noqa: PLC0415
+
+    url = default_jobs_url(settings.resolved_database_url())
+    if not is_postgres(url):
+        return
+    try:
+        from bot.jobs import migrate  # noqa: PLC0415
+    except ImportError as exc:
+        fail(f"PostgreSQL needs the [postgres] extra (pip install 'quorum-review[postgres]'): {exc}")
+    migrate.check(url)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``serve`` command to the ``quorum`` CLI."""
 
@@ -42,7 +56,9 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str | None, typer.Option(help="Listen address (default: QUORUM_HOST or 127.0.0.1).")] = None,
         port: Annotated[int | None, typer.Option(help="Listen port (default: QUORUM_PORT or 8080).")] = None,
-        workers: Annotated[int | None, typer.Option(help="Review worker threads (default: QUORUM_WORKERS or 4).")] = None,
+        workers: Annotated[int | None, typer.Option(
+            help="Review worker threads (default: QUORUM_WORKERS or 4); 0 runs only the webhook receiver "
+                 "(review workers then run as `quorum worker` processes).")] = None,
         workers_in_process: Annotated[bool, typer.Option(
             "--workers-in-process", help="Run review workers as threads of the web process (default: a child process).")] = False,
         console_logs: Annotated[bool, typer.Option("--console-logs", help="Human-readable logs instead of JSON lines.")] = False,
@@ -89,12 +105,15 @@ def _serve(host: str | None, port: int | None, workers: int | None, in_process: 
         check_settings(settings)
     except ConfigError as exc:
         fail(str(exc))
+    if workers is not None and workers < 0:
+        fail(f"--workers must be 0 or more, not {workers}")
+    check_schema(settings)
     import uvicorn  # noqa: PLC0415
 
     from bot.app.main import create_app  # noqa: PLC0415
     from bot.app.workerproc import WorkerProcess  # noqa: PLC0415
 
-    threads = workers or settings.workers
+    threads = settings.workers if workers is None else workers
     try:
         runtime = build_runtime(settings, threads=threads, pipeline_options=pipeline_options_from_settings(settings),
                                 seconds_between_writes=settings.github_write_interval_s or None)
@@ -106,10 +125,10 @@ def _serve(host: str | None, port: int | None, workers: int | None, in_process: 
     # keeps it from queueing behind them.
     sys.setswitchinterval(0.001)
     child = None
-    if not in_process:
+    if not in_process and threads > 0:
         child = WorkerProcess(settings.model_dump(), threads=threads,
                               options={"json_logs": not console_logs})
-    app = create_app(runtime, worker_process=child)
+    app = create_app(runtime, worker_process=child, start_workers=threads > 0)
     try:
         uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="warning",
                     access_log=False, proxy_headers=False)
