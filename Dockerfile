@@ -22,7 +22,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY subagents ./subagents
 COPY rules ./rules
-RUN pip install . \
+RUN pip install ".[postgres]" \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin quorum \
     && mkdir -p /data \
     && chown quorum:quorum /data
