@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import socket
 import threading
 import time
 import uuid
@@ -149,7 +151,7 @@ class JobStore:
         self.clock = clock
         self.lease_s = lease_s
         self.keep_bodies = keep_bodies
-        self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
+        self.worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._next_reap = 0.0
         self._write_lock = threading.Lock()
         try:
@@ -417,19 +419,24 @@ class JobStore:
         return res.rowcount or 0
 
     def recover(self) -> int:
-        """Queue again the running jobs whose lease ran out (their worker died or hung).
+        """Queue again the running jobs whose worker is gone: their lease ran out, or their worker
+        was a process on this host that no longer exists (``kill(pid, 0)``; a restarted worker
+        child then resumes its predecessor's job at once instead of after the lease).
 
         Jobs whose worker is alive keep being renewed by its heartbeat and are left alone, so a
         new process never takes over the jobs of a live one. Returns how many were requeued.
         """
         now = self.clock()
         with self._tx() as conn:
-            res = conn.execute(update(jobs).where(jobs.c.status == "running", jobs.c.lease_until < now)
+            owners = conn.execute(select(jobs.c.worker).where(jobs.c.status == "running").distinct()).scalars().all()
+            dead = [w for w in owners if w and _local_process_gone(w)]
+            res = conn.execute(update(jobs).where(jobs.c.status == "running",
+                                                  or_(jobs.c.lease_until < now, jobs.c.worker.in_(dead)))
                                .values(status="queued", lease_until=None, worker=None, updated_at=now,
-                                       note="lease expired: requeued"))
+                                       note="worker gone: requeued"))
         n = res.rowcount or 0
         if n:
-            log.warning("job.recovered", count=n, action="requeued jobs whose worker stopped renewing their lease")
+            log.warning("job.recovered", count=n, action="requeued jobs whose worker is gone (lease ran out, or its process exited)")
         return n
 
     def retry(self, job_id: int) -> bool:
@@ -516,6 +523,21 @@ class JobStore:
             for rid, vote, n in conn.execute(query):
                 out.setdefault(rid, {"up": 0, "down": 0})[vote] = int(n)
         return out
+
+
+def _local_process_gone(worker_id: str) -> bool:
+    """True when ``worker_id`` (``host:pid:nonce``) names a process of this host that has exited."""
+    host, _, rest = worker_id.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:60] or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _line(exc: BaseException) -> str:

@@ -120,9 +120,17 @@ class WorkerPool:
 
     def run_one(self, job: Job) -> None:
         """Run one claimed job through the handler and record the outcome (see module docstring)."""
-        bound = log.bind(job_id=job.id, kind=job.kind, repo=job.repo, pr=job.pr_number, attempt=job.attempts,
-                         delivery_id=job.delivery_id)
+        bound = log.bind(kind=job.kind, attempt=job.attempts)
         started = time.perf_counter()
+        # Every log line of this job (the handler's too) carries its ids: structlog context variables.
+        structlog.contextvars.bind_contextvars(job_id=job.id, delivery_id=job.delivery_id,
+                                               installation_id=job.installation_id, repo=job.repo, pr=job.pr_number)
+        try:
+            self._run(job, bound, started)
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    def _run(self, job: Job, bound: structlog.typing.FilteringBoundLogger, started: float) -> None:
         try:
             note = self.handler(job) or ""
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded below

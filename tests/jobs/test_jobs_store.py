@@ -171,3 +171,24 @@ def test_operator_retry_requeues_a_dead_letter(store: JobStore) -> None:
     assert store.job(job.id)["status"] == "failed"
     assert store.retry(job.id) is True and store.retry(job.id) is False
     assert store.claim().id == job.id
+
+
+def test_job_of_an_exited_local_worker_process_is_requeued_at_once(store: JobStore) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    from bot.jobs.schema import jobs
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    store.enqueue(review(1, "a"))
+    store.enqueue(review(2, "a"))
+    first, second = store.claim(), store.claim()
+    with store.transaction() as conn:  # job 1 was run by a process of this host that has exited
+        conn.execute(update(jobs).where(jobs.c.id == first.id)
+                     .values(worker=f"{socket.gethostname()[:60]}:{gone.pid}:dead"))
+    assert store.recover() == 1  # well within the lease; job 2's worker (this process) is alive
+    assert store.job(first.id)["status"] == "queued" and store.job(second.id)["status"] == "running"

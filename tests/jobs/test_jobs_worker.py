@@ -107,3 +107,21 @@ def test_other_errors_fail_at_once_and_the_worker_survives(store: JobStore) -> N
         pool.stop()
     assert [j["status"] for j in store.all_jobs()] == ["failed", "done"]
     assert any(e["event"] == "job.failed" and "KeyError" in e["error"] for e in logs)
+
+
+def test_every_log_line_of_a_job_carries_job_delivery_and_installation(store: JobStore) -> None:
+    import structlog
+
+    captured = structlog.testing.LogCapture()
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, captured])
+    try:
+        store.record_delivery("dlv-7", "pull_request", action="opened", installation_id=77, repo="acme/w", body=b"{}",
+                              tasks=[Task(kind="review", repo="acme/w", pr_number=3, installation_id=77, head_sha="a")])
+        pool = WorkerPool(store, lambda job: structlog.get_logger("quorum.app").info("inside.handler") or "ok")
+        pool.run_one(store.claim())
+    finally:
+        structlog.reset_defaults()
+    lines = [e for e in captured.entries if e["event"] in ("inside.handler", "job.done")]
+    assert len(lines) == 2
+    for e in lines:
+        assert e["delivery_id"] == "dlv-7" and e["installation_id"] == 77 and e["job_id"] >= 1 and e["pr"] == 3
