@@ -109,6 +109,22 @@ def test_ambiguous_hash_prefix(sqlite_url):
     store.close()
 
 
+def test_a_second_decision_that_posted_another_review_is_recorded_not_hidden(store, result_factory):
+    first = record_from_result(result_factory(head_sha="e" * 40), posted=[{"kind": "review", "id": "101"}], now=T0)
+    h1 = store.append(first)
+    same = record_from_result(result_factory(head_sha="e" * 40), posted=[{"kind": "review", "id": "101"}], now=T0)
+    assert store.append(same) == h1  # nothing new posted: idempotent
+    second = record_from_result(result_factory(head_sha="e" * 40), delivery_id="d2",
+                                posted=[{"kind": "check_run", "id": "9"}, {"kind": "review", "id": "202"}], now=T0)
+    h2 = store.append(second)
+    assert h2 != h1
+    repeat = store.get(h2[:16])
+    assert repeat["kind"] == "decision_repeat" and repeat["details"]["first_record_hash"] == h1
+    assert {"kind": "review", "id": "202"} in repeat["details"]["not_in_first"]
+    assert len(store.list(kind="decision", limit=None)) == 1  # still one decision per key
+    assert store.verify().ok
+
+
 def test_decisions_are_idempotent_per_key(store, result_factory):
     first = record_from_result(result_factory(head_sha="e" * 40), now=T0)
     h1 = store.append(first)
