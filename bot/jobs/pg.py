@@ -237,6 +237,12 @@ class PgJobStore(JobStore):
                 raise JobStoreError(f"job {job_id}: another review of the same pull request is already queued") from exc
             raise
 
+    def queued_review(self, repo: str | None, pr_number: int | None) -> int | None:
+        """The id of the queued review of the PR (its queueing lock), or None."""
+        with self._tx(write=False) as conn:
+            return conn.execute(text("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'"),
+                                {"q": f"review:{repo}#{pr_number}"}).scalar()
+
     def claim(self) -> Job | None:
         raise JobStoreError("jobs on PostgreSQL are run by procrastinate workers (quorum worker), not claimed")
 

@@ -93,6 +93,13 @@ def build_app(store: PgJobStore, handler: Callable[[Job], str | None], *, url: s
                 log.error("job.failed", error=message, reason=reason, attempt=run)
                 _note(store, job.id, "failed", run, f"{message} ({reason})")
             else:
+                newer = store.queued_review(job.repo, job.pr_number) if job.kind == "review" else None
+                if newer is not None:
+                    # Retrying would collide with the queued review's queueing lock; that review
+                    # covers the PR's newest head anyway, so this run ends here.
+                    log.info("job.superseded", error=message, by_job=newer, attempt=run)
+                    _note(store, job.id, "done", run, f"{message}; superseded by queued job {newer}")
+                    return
                 log.warning("job.retry_later", error=message, delay_s=round(wait, 1), attempt=run)
                 _note(store, job.id, "retry", run, f"{message} (retry in {wait:.0f}s)")
             raise

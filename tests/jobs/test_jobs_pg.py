@@ -165,3 +165,30 @@ def test_a_stalled_workers_job_is_retried_but_a_live_one_is_not(pg_url: str) -> 
     finally:
         engine.dispose()
         store.close()
+
+
+def test_a_failing_review_with_a_newer_one_queued_ends_instead_of_colliding(pg_url: str) -> None:
+    store = PgJobStore(pg_url)
+
+    class Unavailable(Exception):
+        retryable = True
+        retry_after_s = 0.0
+
+    heads: list[str] = []
+
+    def handler(job):  # noqa: ANN001, ANN202
+        heads.append(job.head_sha)
+        if job.head_sha == "a" * 40:
+            store.enqueue(review(3, "b" * 40))  # a push arrives while this review fails
+            raise Unavailable("GitHub 503")
+        return "reviewed"
+
+    try:
+        first = store.enqueue(review(3, "a" * 40)).job_ids[0]
+        app = build_app(store, handler, url=pg_url, max_attempts=3, backoff_s=0.01)
+        _run_until(app, threading.Event(), lambda: len(store.all_jobs(status="done")) == 2)
+        assert heads == ["a" * 40, "b" * 40]
+        assert "superseded by queued job" in store.job(first)["note"]
+        assert store.runnable(include_delayed=True) == 0
+    finally:
+        store.close()
