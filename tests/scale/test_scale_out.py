@@ -14,6 +14,7 @@ import os
 import random
 import re
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -127,15 +128,23 @@ def _check_outcome(traffic: Traffic, fake: FakeGitHub, decisions: DecisionStore,
     assert report.ok and report.checked >= len(records), report
 
 
-def _scenario(traffic: Traffic, kill_worker: Callable[[], None], kill_receiver: Callable[[], None]) -> None:
+def _scenario(traffic: Traffic, kill_worker: Callable[[], None], kill_receiver: Callable[[], None], *,
+              kill_receiver_while_sending: bool) -> None:
     traffic.open_all()
     traffic.deliver([(r, n, "opened") for r, n in traffic.prs])
     deadline = time.monotonic() + 60  # kill a worker once reviews are flowing (mid-run)
     while time.monotonic() < deadline and sum(len(traffic.fake.reviews(r, n)) for r, n in traffic.prs) < 3:
         time.sleep(0.1)
     kill_worker()
-    traffic.deliver(traffic.push(0.5))
-    kill_receiver()
+    pushes = traffic.push(0.5)
+    if kill_receiver_while_sending:  # requests in flight to it fail; senders redeliver to the other one
+        killer = threading.Timer(0.2, kill_receiver)
+        killer.start()
+        traffic.deliver(pushes)
+        killer.join()
+    else:
+        traffic.deliver(pushes)
+        kill_receiver()
     traffic.replay(6)
     traffic.deliver(traffic.push(0.25))
 
@@ -154,7 +163,8 @@ def test_two_receivers_two_workers_on_postgresql_survive_kill_9(fake: FakeGitHub
     store, decisions = PgJobStore(url), DecisionStore(url)
     try:
         traffic = Traffic(fake, lambda: [p.port for p in receivers if p.alive()])
-        _scenario(traffic, lambda: fleet.kill(workers[0]), lambda: fleet.kill(receivers[0]))
+        _scenario(traffic, lambda: fleet.kill(workers[0]), lambda: fleet.kill(receivers[0]),
+                  kill_receiver_while_sending=True)
         assert _settled(traffic, decisions, lambda: store.runnable(include_delayed=True) == 0, 150), \
             f"not settled: {store.counts()}; {workers[1].log.read_text()[-1500:]}"
         traffic.client.close()
@@ -186,7 +196,7 @@ def test_embedded_default_survives_kill_9_of_its_worker_and_web_process(fake: Fa
     store = None
     try:
         traffic = Traffic(fake, lambda: [serve[0].port])
-        _scenario(traffic, kill_worker_child, kill_and_restart_web)
+        _scenario(traffic, kill_worker_child, kill_and_restart_web, kill_receiver_while_sending=False)
         store = JobStore(f"sqlite:///{jobs_path}")
         assert _settled(traffic, decisions, lambda: store.runnable(include_delayed=True) == 0, 150), \
             f"not settled: {store.counts()}"
