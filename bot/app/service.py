@@ -431,9 +431,13 @@ class QuorumService:
             return "feedback: unknown finding"
         self.jobs.add_feedback(repo, number, finding_id=finding.id, rule_id=finding.rule_id, agent=finding.agent,
                                vote=str(cmd.vote), actor=actor)
-        counts = self.jobs.feedback_counts(finding.rule_id).get(finding.rule_id, {"up": 0, "down": 0})
         self._log(event_record("feedback", repo=repo, pr_number=number, delivery_id=job.delivery_id, actor=actor,
                                details={"finding_id": finding.id, "rule_id": finding.rule_id, "vote": cmd.vote}))
-        post_comment(client, number, f"Thanks: recorded {cmd.vote} for `{finding.id}` (rule `{escape(finding.rule_id)}`: "
-                                     f"{counts['up']} up, {counts['down']} down so far).")
+        from bot.audit.query import RecordFilter, iter_records  # noqa: PLC0415
+        from bot.audit.report import feedback_votes  # noqa: PLC0415
+
+        votes = feedback_votes(iter_records(self.decisions, RecordFilter(repo=repo, kind="feedback")))
+        counts = votes.get((repo, finding.rule_id), {"up": 0, "down": 0})
+        post_comment(client, number, f"Thanks: recorded {cmd.vote} for `{finding.id}` (rule `{escape(finding.rule_id)}` "
+                                     f"in this repository: {counts['up']} up, {counts['down']} down so far).")
         return f"feedback {cmd.vote} on {finding.rule_id}"

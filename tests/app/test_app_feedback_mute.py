@@ -34,6 +34,8 @@ def test_down_votes_past_the_threshold_mute_the_rule_and_are_recorded(client: Te
             latest = runtime.decisions.list(kind="decision", limit=1)[0]
             assert rule in {f["rule_id"] for v in latest["verdicts"] for f in v["findings"]}
             assert runtime.decisions.list(kind="rule_muted") == []
+    replies = [c["body"] for c in fake.comments(REPO, pull.number) if c["body"].startswith("Thanks")]
+    assert "in this repository: 0 up, 2 down so far" in replies[-1]  # votes per rule and per repository
     fake.push(REPO, pull.number, {"docs/guide.md": "# Guide\n\nTwo.\n"})
     deliver(client, "pull_request", pr_payload(fake, pull.number, "synchronize"))
     assert runtime.pool.drain(30)
