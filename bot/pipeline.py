@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.context import ReviewContext
+from bot.core.dedup import merge_same_cause
 from bot.core.errors import PolicyError
 from bot.core.guards import ApprovalGate, ApprovalGuard
 from bot.core.models import AGENT_NAMES, ReviewResult, Timings, Verdict
 from bot.core.protocols import DecisionLog, PostedArtifact, PullRequestSource, ReviewSink, Snapshot
+from bot.core.registry import default_registry
 from subagents.base import SubAgent
 
 if TYPE_CHECKING:
@@ -274,7 +276,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         # its parse workers; a failure here is left for the agent to meet (and abstain on).
         index.warm()
     t1 = time.perf_counter()
-    verdicts = mute_findings(run_agents(ctx, agents, timeouts), options.muted_rules)
+    verdicts = merge_same_cause(mute_findings(run_agents(ctx, agents, timeouts), options.muted_rules), default_registry())
     t2 = time.perf_counter()
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts))
     timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)

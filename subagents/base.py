@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.core.context import ReviewContext
 from bot.core.models import Finding, Severity, Status, Verdict
+from bot.core.registry import Registry, default_registry
 
 _STATUS_RANK = {Status.passed: 0, Status.concern: 1, Status.block: 2, Status.abstain: 3}
 
@@ -82,6 +83,13 @@ def merge_advice(deterministic: Verdict, advice: Verdict) -> Verdict:
     )
 
 
+def check_registered(findings: list[Finding], registry: Registry) -> None:
+    """Raise :class:`~bot.core.registry.UnknownRuleError` when a finding's ``rule_id`` is not in the
+    registry (the pipeline turns the error into an abstention: fail closed)."""
+    for f in findings:
+        registry.require(f.rule_id)
+
+
 @dataclass
 class Analysis:
     """What the deterministic analyzers of one agent produced.
@@ -125,6 +133,7 @@ class SubAgent:
         )
         if ctx.llm is not None:
             verdict = merge_advice(verdict, self._advise(ctx, analysis))
+        check_registered(verdict.findings, default_registry())
         verdict.elapsed_ms = round((time.perf_counter() - start) * 1000, 2)
         return verdict
 

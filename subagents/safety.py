@@ -10,8 +10,9 @@ Rule ids (stable, never reused):
 - ``safety/secret`` (critical): a credential in an added line. Messages and evidence show the
   line with the secret replaced by ``[REDACTED:<type>]``, never the secret itself.
 - ``safety/private-key`` (critical): a PEM/PuTTY private-key header followed by key material.
-- ``safety/dangerous-call`` (major): eval/exec, shell execution, unsafe deserialization, disabled
-  TLS verification, SQL built from strings, ``dangerouslySetInnerHTML``, ...
+- ``safety/dangerous-call/<cause>`` (major): ``eval``, ``shell-command``, ``shell-true``,
+  ``deserialize``, ``yaml-load``, ``tls-verify-off``, ``sql-string``, ``raw-html`` (one registered
+  rule per cause, see ``rules/RULES.md``; the id ``safety/dangerous-call`` itself is retired).
 - ``safety/sensitive-path`` (major): a changed path in a category of :mod:`bot.core.sensitive`.
 - ``safety/symlink`` (major), ``safety/submodule-change`` (major), ``safety/mode-change`` (minor).
 - ``safety/prompt-injection`` (major; the policy routes it to a human, never to approval): text aimed at an AI reviewer (see
@@ -440,12 +441,12 @@ class SafetyAgent(SubAgent):
         if view.unparsed and family(f.language) == "python":
             out.cut(f"dangerous calls in {f.path} not checked: {view.unparsed}")
         for row, pat in calls:
-            if (row, pat.kind) in seen:
+            if (row, pat.rule_id) in seen:
                 continue
-            seen.add((row, pat.kind))
+            seen.add((row, pat.rule_id))
             snippet = _safe_excerpt(by_row[row].text if row in by_row else "", 120)
             out.add(_finding(
-                "safety/dangerous-call", Severity.major, f"{pat.message}: `{snippet}`",
+                pat.rule_id, Severity.major, f"{pat.message}: `{snippet}`",
                 path=f.path, line=row + 1, evidence=[f"{f.path}:{row + 1} {pat.kind}: {snippet}"],
                 suggestion=pat.suggestion, anchor=f"{pat.kind}:{pat.message}:{snippet}",
             ))

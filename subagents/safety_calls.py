@@ -118,11 +118,24 @@ class FileView:
 # --------------------------------------------------------------------------------------------
 
 
+RULE_BY_KIND: dict[str, str] = {
+    "eval": "safety/dangerous-call/eval",
+    "shell": "safety/dangerous-call/shell-command",
+    "shell-true": "safety/dangerous-call/shell-true",
+    "deserialize": "safety/dangerous-call/deserialize",
+    "yaml": "safety/dangerous-call/yaml-load",
+    "tls": "safety/dangerous-call/tls-verify-off",
+    "sql": "safety/dangerous-call/sql-string",
+    "xss": "safety/dangerous-call/raw-html",
+}
+"""Pattern kind -> the registered rule id it reports (``rules/registry/safety/``)."""
+
+
 @dataclass(frozen=True)
 class CallPattern:
-    """One kind of dangerous call: ``kind`` (``eval``, ``shell``, ``deserialize``, ``tls``, ``sql``,
-    ``xss``), the regex (empty for tree-based Python checks), a message and a suggestion.
-    ``in_string``: the match starts inside a string literal (SQL text), so strings are not skipped."""
+    """One kind of dangerous call: ``kind`` (a key of :data:`RULE_BY_KIND`), the regex (empty for
+    tree-based Python checks), a message and a suggestion. ``in_string``: the match starts inside a
+    string literal (SQL text), so strings are not skipped."""
 
     kind: str
     regex: re.Pattern[str]
@@ -130,8 +143,15 @@ class CallPattern:
     suggestion: str
     in_string: bool = False  # the match starts inside a string literal (SQL text)
 
+    @property
+    def rule_id(self) -> str:
+        """The registered rule id this pattern reports."""
+        return RULE_BY_KIND[self.kind]
+
 
 def _p(kind: str, rx: str, message: str, suggestion: str, *, flags: int = 0, in_string: bool = False) -> CallPattern:
+    if kind not in RULE_BY_KIND:
+        raise ValueError(f"unknown dangerous-call kind {kind!r}")
     return CallPattern(kind, re.compile(rx, flags), message, suggestion, in_string)
 
 
@@ -162,7 +182,7 @@ _JS_PATTERNS = (
     _p("shell", r"(?:\bchild_process\.|(?<![\w$.]))exec(?:Sync)?\s*\("
        r"\s*(?:`[^`\n]{0,500}\$\{|[\"'][^\"'\n]{0,500}[\"']\s*\+)",
        "shell command built from a template or concatenation (child_process.exec)", _SUGGEST_SHELL),
-    _p("shell", r"\bshell\s*:\s*true\b", "child process spawned through a shell (shell: true)", _SUGGEST_SHELL),
+    _p("shell-true", r"\bshell\s*:\s*true\b", "child process spawned through a shell (shell: true)", _SUGGEST_SHELL),
     _p("xss", r"\bdangerouslySetInnerHTML\b", "dangerouslySetInnerHTML renders raw HTML (XSS)",
        "Render text, or sanitize the HTML with a vetted sanitizer first."),
     _p("sql", rf"(?<![\w$.)\]])`\s*(?i:{_SQL_TEXT})[^`]{{0,1000}}?\$\{{", "SQL built with a template string",
@@ -323,7 +343,7 @@ def _python_calls(view: FileView, added_rows: set[int]) -> list[tuple[int, CallP
         if name in _PY_SHELL_FUNCS:
             out.append((row, _p("shell", "", f"{name}() runs a shell command", _SUGGEST_SHELL)))
         if "shell" in kwargs and _text(kwargs["shell"]) == "True":
-            out.append((row, _p("shell", "", f"{name}(..., shell=True) runs through a shell", _SUGGEST_SHELL)))
+            out.append((row, _p("shell-true", "", f"{name}(..., shell=True) runs through a shell", _SUGGEST_SHELL)))
         if _PY_DESERIALIZE.match(name):
             out.append((row, _p("deserialize", "", f"{name}() can execute code from untrusted data",
                                 "Use a data format (JSON) for untrusted input.")))
@@ -331,7 +351,7 @@ def _python_calls(view: FileView, added_rows: set[int]) -> list[tuple[int, CallP
             loader = kwargs.get("Loader") or (positional[1] if len(positional) > 1 else None)
             safe = loader is not None and re.search(r"(?:^|\.)(?:C?SafeLoader|BaseLoader)$", _text(loader)) is not None
             if not safe or "unsafe" in name:
-                out.append((row, _p("deserialize", "", f"{name}() without SafeLoader can construct arbitrary objects",
+                out.append((row, _p("yaml", "", f"{name}() without SafeLoader can construct arbitrary objects",
                                     "Use yaml.safe_load().")))
         if "verify" in kwargs and _text(kwargs["verify"]) == "False":
             out.append((row, _p("tls", "", f"{name}(..., verify=False) disables certificate verification",
@@ -375,4 +395,4 @@ def dangerous_calls(view: FileView) -> list[tuple[int, CallPattern]]:
     return sorted(found, key=lambda x: x[0])
 
 
-__all__ = ["MAX_PARSE_BYTES", "CallPattern", "FileView", "dangerous_calls"]
+__all__ = ["MAX_PARSE_BYTES", "RULE_BY_KIND", "CallPattern", "FileView", "dangerous_calls"]

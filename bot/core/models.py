@@ -72,6 +72,9 @@ class Finding(BaseModel):
     message: str
     evidence: list[str] = Field(default_factory=list)
     suggestion: str | None = None
+    same_cause: list[str] = Field(default_factory=list)
+    """Other rule ids that reported the same cause on the same line; merged into this finding
+    (see :func:`bot.core.dedup.merge_same_cause`)."""
 
     @classmethod
     def make(

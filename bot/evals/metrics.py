@@ -21,13 +21,15 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from bot.core.models import Action, Finding, Severity
+from bot.core.registry import default_registry
 from bot.evals.scenarios import Expect, FindingSpec
 
 ACTION_ORDER: tuple[str, ...] = tuple(a.value for a in Action)
 """Rows and columns of the confusion matrix, in this order."""
 
-INJECTION_MARKERS: tuple[str, ...] = ("prompt-injection", "prompt_injection", "hidden-unicode")
-"""A finding whose rule id contains one of these marks the PR as a suspected injection ("flagged")."""
+INJECTION_TAGS: tuple[str, ...] = ("tag:injection", "tag:hidden-text")
+"""A finding of a rule carrying one of these registry tags marks the PR as a suspected injection
+("flagged"); selected through the rule registry, never by substring."""
 
 
 def rule_matches(pattern: str, rule_id: str) -> bool:
@@ -186,11 +188,12 @@ def confusion(pairs: Iterable[tuple[Sequence[Action | str], Action | str]]) -> d
 
 
 def is_flagged(findings: Iterable[Finding]) -> bool:
-    """True when some finding names prompt injection or hidden Unicode (see :data:`INJECTION_MARKERS`)."""
-    return any(any(mark in f.rule_id for mark in INJECTION_MARKERS) for f in findings)
+    """True when some finding's rule is tagged prompt injection or hidden text (see :data:`INJECTION_TAGS`)."""
+    registry = default_registry()
+    return any(registry.selects(tag, f.rule_id) for f in findings for tag in INJECTION_TAGS)
 
 
 __all__ = [
-    "ACTION_ORDER", "INJECTION_MARKERS", "CaseMatch", "Counts", "Hit", "confusion", "confusion_row",
+    "ACTION_ORDER", "INJECTION_TAGS", "CaseMatch", "Counts", "Hit", "confusion", "confusion_row",
     "is_flagged", "match_case", "prf", "rule_matches", "spec_matches", "tally", "total",
 ]

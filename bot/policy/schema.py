@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from bot.core.models import AGENT_NAMES, Action
+from bot.core.registry import default_registry
 from bot.core.sensitive import ALWAYS_SENSITIVE, CATEGORIES, GlobError, glob_to_regex
 
 ACTION_CHOICES: tuple[str, ...] = ("comment", "needs_human", "request_changes")
@@ -30,23 +31,46 @@ BOT_CONFIG_GLOBS: tuple[str, ...] = (".quorum.yml", ".quorum.yaml")
 """Always sensitive, whatever the policy says: a PR that changes the bot's config is never auto-approved
 (DESIGN.md, "Security invariants"). Matched by :mod:`bot.core.sensitive` (category ``bot_config``)."""
 
-RULE_SELECTOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*/?$")
-"""A rule id (``logic/untested-behaviour-change``, ``QPY004``) or a prefix ending in ``/`` (``logic/``)."""
+RULE_SELECTOR_RE = re.compile(
+    r"^(?:tag:[a-z][a-z0-9-]*|[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*/?)$"
+)
+"""A rule id (``logic/untested-behaviour-change``, ``QPY004``), a prefix (``logic/``,
+``safety/dangerous-call``) or a registry tag (``tag:secret``)."""
 
 
 def rule_selected(rule_id: str, selectors: list[str]) -> str | None:
-    """The first selector of ``selectors`` that selects ``rule_id``: equal to it, or a prefix
-    ending in ``/`` that it starts with (``logic/`` selects ``logic/removed-guard``, and an LLM
-    layer's ``logic/llm-...`` too). Case-insensitive. None when none does."""
-    rid = rule_id.casefold()
+    """The first selector of ``selectors`` that selects ``rule_id`` in the rule registry
+    (:meth:`bot.core.registry.Registry.selects`): equal to it (case-insensitive), a prefix of it
+    (``logic/`` or ``safety/dangerous-call`` selects ``safety/dangerous-call/shell-true``), or
+    ``tag:<tag>`` for a rule carrying that tag. Never a substring. None when none does."""
+    registry = default_registry()
     for sel in selectors:
-        s = sel.casefold()
-        if rid == s or (s.endswith("/") and rid.startswith(s)):
+        if registry.selects(sel, rule_id):
             return sel
     return None
 
 FAIL_CLOSED_CONDITIONS: tuple[str, ...] = ("abstention", "truncation", "prompt_injection")
 """Conditions whose action may never be ``approve`` (DESIGN.md, "Fail closed")."""
+
+
+def validate_rule_selectors(value: list[str]) -> list[str]:
+    """Check each selector against the rule registry; return them stripped, sorted, deduplicated.
+
+    Raises ``ValueError`` for a malformed selector, and
+    :class:`~bot.core.registry.UnknownRuleError` (a ``ValueError``) naming the nearest valid ids,
+    prefixes or tags for one that selects no registered rule (``paths/wide-rech``).
+    """
+    out = set()
+    registry = default_registry()
+    for sel in value:
+        s = sel.strip()
+        if not RULE_SELECTOR_RE.match(s):
+            raise ValueError(
+                f"{sel!r} is not a rule id, a rule-id prefix or a tag "
+                "(e.g. logic/untested-behaviour-change, logic/, QPY004, tag:secret)"
+            )
+        out.add(registry.check_selector(s))
+    return sorted(out)
 
 
 class _Strict(BaseModel):
@@ -56,8 +80,9 @@ class _Strict(BaseModel):
 class AutoApprove(_Strict):
     """Gates that must all hold for an approval. Sizes count lines (additions + deletions) and files.
 
-    ``hold_rules``: rule ids, or prefixes ending in ``/``, whose findings hold an approval back
-    whatever their severity (see :func:`rule_selected`). ``max_minor_findings``: at most this many
+    ``hold_rules``: rule ids, prefixes (``logic/``) or registry tags (``tag:secret``), validated
+    against the rule registry, whose findings hold an approval back whatever their severity (see
+    :func:`rule_selected`). ``max_minor_findings``: at most this many
     findings of severity ``minor`` (None: no cap; ``major`` and ``critical`` ones already turn a
     verdict into ``concern`` or ``block``).
     """
@@ -86,16 +111,7 @@ class AutoApprove(_Strict):
     @field_validator("hold_rules")
     @classmethod
     def _rule_selectors(cls, value: list[str]) -> list[str]:
-        out = set()
-        for sel in value:
-            s = sel.strip()
-            if not RULE_SELECTOR_RE.match(s):
-                raise ValueError(
-                    f"{sel!r} is not a rule id or a rule-id prefix ending in '/' "
-                    "(e.g. logic/untested-behaviour-change, logic/, QPY004)"
-                )
-            out.add(s)
-        return sorted(out)
+        return validate_rule_selectors(value)
 
     @field_validator("excluded_authors")
     @classmethod

@@ -167,9 +167,13 @@ BAD = [
     ("auto_approve: {max_minor_findings: -1}", "auto_approve.max_minor_findings"),
     ("auto_approve: {max_minor_findings: 'two'}", "auto_approve.max_minor_findings"),
     ("auto_approve: {hold_rules: logic/x}", "auto_approve.hold_rules"),
-    ("auto_approve: {hold_rules: ['logic x']}", "is not a rule id or a rule-id prefix"),
-    ("auto_approve: {hold_rules: ['']}", "is not a rule id or a rule-id prefix"),
-    ("auto_approve: {hold_rules: ['/logic']}", "is not a rule id or a rule-id prefix"),
+    ("auto_approve: {hold_rules: ['logic x']}", "is not a rule id, a rule-id prefix or a tag"),
+    ("auto_approve: {hold_rules: ['']}", "is not a rule id, a rule-id prefix or a tag"),
+    ("auto_approve: {hold_rules: ['/logic']}", "is not a rule id, a rule-id prefix or a tag"),
+    # validated against the rule registry, naming the nearest valid ids (difflib)
+    ("auto_approve: {hold_rules: [paths/wide-rech]}", "did you mean paths/wide-reach"),
+    ("auto_approve: {hold_rules: ['tag:injecton']}", "did you mean tag:injection"),
+    ("auto_approve: {hold_rules: [logic/no-such-rule]}", "unknown rule id or prefix 'logic/no-such-rule'"),
     ("actions: {concern: maybe}", "concern must be one of comment, needs_human, request_changes"),
     ("agents: {intent: {timeout_s: 0}}", "agents.intent.timeout_s"),
     ("agents: {intent: {options: {since: 2024-01-01}}}", "agents.intent.options: since"),
@@ -276,10 +280,10 @@ def test_same_effective_policy_same_version(text: str, default_policy: Policy) -
 
 
 def test_equivalent_lists_in_any_order_or_case_have_one_version() -> None:
-    a = load_policy("auto_approve: {excluded_authors: [Bob, alice], hold_rules: [b/, a/]}\n"
+    a = load_policy("auto_approve: {excluded_authors: [Bob, alice], hold_rules: [logic/, intent/]}\n"
                     "sensitive_paths: {extra: {x: ['b/**', 'a/**']}}")
     b = load_policy("sensitive_paths: {extra: {x: ['a/**', 'b/**', 'a/**']}}\n"
-                    "auto_approve: {excluded_authors: [ALICE, bob], hold_rules: [a/, b/, a/]}")
+                    "auto_approve: {excluded_authors: [ALICE, bob], hold_rules: [intent/, logic/, intent/]}")
     assert a.version == b.version
     assert a.auto_approve.excluded_authors == ["alice", "bob"]
 

@@ -67,7 +67,8 @@ HOLD = [
     (["logic/untested-behaviour-change"], [("logic/untested-behaviour-change-x", "minor")], "pass", 0),  # exact id
     (["logic/untested-behaviour-change"], [("Logic/Untested-Behaviour-Change", "minor")], "fail", 1),  # case
     (["logic/"], [("logic/removed-guard", "info"), ("logic/llm-logic-error", "minor"), ("logical/x", "minor")], "fail", 2),
-    (["logic"], [("logic/removed-guard", "minor")], "pass", 0),  # no '/': an id, not a prefix
+    (["tag:control-flow"], [("logic/removed-guard", "minor"), ("logic/changed-constant", "minor")], "fail", 1),  # tag
+    (["safety/dangerous-call"], [("safety/dangerous-call/shell-true", "major"), ("safety/secret", "minor")], "fail", 1),
     (["QPY004", "intent/"], [("QPY004", "minor"), ("QPY0041", "minor"), ("intent/vague-title", "info")], "fail", 2),
 ]
 
@@ -82,6 +83,16 @@ def test_hold_rules(mk, rules, spec, status, count) -> None:
     assert r.details["count"] == count
     if status == "fail":
         assert "auto_approve.hold_rules" in r.message and "src/app.py:2" in r.message
+
+
+def test_hold_rules_are_validated_against_the_registry(mk) -> None:
+    """A bare word is an id, not a prefix: ``logic`` selects nothing and fails, naming valid ones."""
+    from bot.core.errors import PolicyError
+
+    with pytest.raises(PolicyError, match="unknown rule id or prefix 'logic'"):
+        mk.policy("auto_approve: {hold_rules: [logic]}")
+    with pytest.raises(PolicyError, match="did you mean paths/wide-reach"):
+        mk.policy("auto_approve: {hold_rules: [paths/wide-rech]}")
 
 
 def test_hold_rules_skipped_when_empty(mk) -> None:

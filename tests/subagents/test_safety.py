@@ -52,7 +52,8 @@ def rules(v: Verdict) -> list[str]:
 
 
 def only(v: Verdict, rule: str) -> list[Finding]:
-    return [f for f in v.findings if f.rule_id == rule]
+    """Findings of ``rule`` or of the rules below it (``safety/dangerous-call`` -> ``.../shell-true``)."""
+    return [f for f in v.findings if f.rule_id == rule or f.rule_id.startswith(rule + "/")]
 
 
 # ------------------------------------------------------------------------------ baseline

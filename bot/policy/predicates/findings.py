@@ -4,6 +4,7 @@ approval back whatever their severity, and the number of minor findings."""
 from __future__ import annotations
 
 from bot.core.models import Finding, RuleResult, Severity
+from bot.core.registry import default_registry
 from bot.policy.facts import PolicyInput
 from bot.policy.predicates.base import capped, leaf, listing, plural, quote
 from bot.policy.schema import Policy, rule_selected
@@ -11,17 +12,15 @@ from bot.policy.schema import Policy, rule_selected
 PROMPT_INJECTION_RULE = "safety/prompt-injection"
 """Rule id of the safety agent's finding for text that addresses the reviewer."""
 
-_INJECTION_MARK = "prompt-injection"
+INJECTION_SELECTOR = "tag:injection"
+"""Registry selector of the rules that report suspected prompt injection."""
 
 
 def is_prompt_injection(f: Finding) -> bool:
-    """True for a finding about suspected prompt injection, from any agent.
-
-    Fails closed by matching broadly: ``safety/prompt-injection`` itself, more specific ids below
-    it, and any rule id naming prompt injection with ``-`` or ``_`` in any case (the LLM layer names
-    its findings ``<agent>/llm-prompt_injection``).
-    """
-    return _INJECTION_MARK in f.rule_id.lower().replace("_", "-")
+    """True for a finding of a rule the registry tags ``injection`` (``safety/prompt-injection``;
+    the LLM layer reports its injection suspicions under that id too). Selected by tag, never by
+    substring; an unregistered id cannot reach here (the agent abstains on it)."""
+    return default_registry().selects(INJECTION_SELECTOR, f.rule_id)
 
 
 def _all(facts: PolicyInput) -> list[Finding]:

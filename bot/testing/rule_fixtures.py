@@ -1,0 +1,97 @@
+"""Run a registry rule's fixture and say which of its expectations fail.
+
+A fixture (``rules/registry/<agent>/<name>.fixture.yml``) is a small pull request:
+
+```yaml
+title: "Fix pagination"          # optional (default "Update code"), and body: "..."
+base: {path: content, ...}       # the base revision
+head: {path: content, ...}       # files the head writes (null deletes one)
+expect: [{rule: ID, path: P, line: N}]  # optional: a finding of ID (on P, covering head line N;
+                                        # path null: PR-level) must appear
+ok: [{rule: ID, path: P, line: N}]      # optional: no such finding may appear (without path and
+                                        # line: no PR-level finding of ID)
+```
+
+and head lines carrying ``# expect: ID`` (a finding of ID must cover this head line) or
+``# ok: ID`` (none may); ``//``, ``--`` and ``<!--`` comments work too. The agent named by the rule
+runs over :func:`bot.testing.fake_tree.memory_context` (no git repository), with a code index
+built in-process for ``execution_paths``. ``{{fake:NAME}}`` placeholders expand to the fake
+credentials of :mod:`bot.evals.scenarios`.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from bot.core.models import Finding
+from bot.core.registry import RegisteredRule
+from bot.testing.fake_tree import memory_context
+
+_MARK_RE = re.compile(r"(?:#|//|--|<!--)\s*(expect|ok):\s*([A-Za-z0-9_/.-]+(?:\s*,\s*[A-Za-z0-9_/.-]+)*)")
+
+
+def load_fixture(rule: RegisteredRule) -> dict[str, Any]:
+    """The fixture of ``rule`` as a mapping, placeholders expanded. Raises ``ValueError`` when missing."""
+    from bot.evals.scenarios import expand_fakes  # noqa: PLC0415 - evals helper, test-only use
+
+    if rule.fixture is None:
+        raise ValueError(f"{rule.id} has no fixture ({rule.no_fixture})")
+    text = (resources.files("rules") / rule.fixture).read_text(encoding="utf-8")
+    data = yaml.safe_load(expand_fakes(text))
+    if not isinstance(data, dict) or not isinstance(data.get("base"), dict) or not isinstance(data.get("head"), dict):
+        raise ValueError(f"{rule.fixture}: a fixture needs 'base' and 'head' mappings")
+    return data
+
+
+def run_fixture(rule: RegisteredRule) -> tuple[list[Finding], list[str]]:
+    """Run the rule's agent on its fixture; return ``(findings, problems)`` (empty problems: it holds)."""
+    from bot.codeindex import build_index  # noqa: PLC0415
+    from subagents import default_agents  # noqa: PLC0415
+
+    data = load_fixture(rule)
+    ctx = memory_context(data["base"], data["head"], title=data.get("title", "Update code"), body=data.get("body", ""))
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    (agent,) = default_agents([rule.agent])
+    findings = agent.review(ctx).findings
+    problems: list[str] = []
+    marks = 0
+    for path, content in data["head"].items():
+        if not isinstance(content, str):
+            continue
+        for lineno, text in enumerate(content.splitlines(), start=1):
+            for m in _MARK_RE.finditer(text):
+                for rule_id in (r.strip() for r in m.group(2).split(",")):
+                    marks += 1
+                    hit = [f for f in findings if f.rule_id == rule_id and f.path == path and f.line is not None
+                           and f.line <= lineno <= (f.end_line or f.line)]
+                    if m.group(1) == "expect" and not hit:
+                        problems.append(f"{path}:{lineno}: expected {rule_id}, got "
+                                        f"{[(f.rule_id, f.line) for f in findings if f.path == path] or 'nothing'}")
+                    if m.group(1) == "ok" and hit:
+                        problems.append(f"{path}:{lineno}: {rule_id} must not match, but did: {hit[0].message}")
+    def covers(f: Finding, item: dict[str, Any]) -> bool:
+        if f.rule_id != item["rule"] or ("path" in item and f.path != item["path"]):
+            return False
+        return "line" not in item or (f.line is not None and f.line <= item["line"] <= (f.end_line or f.line))
+
+    for item in data.get("expect") or []:
+        marks += 1
+        if not any(covers(f, item) for f in findings):
+            problems.append(f"expected {item} somewhere, got {[(f.rule_id, f.path, f.line) for f in findings]}")
+    for item in data.get("ok") or []:
+        marks += 1
+        bad = [f for f in findings if covers(f, item) and ("path" in item or "line" in item or f.line is None)]
+        if bad:
+            problems.append(f"{item} must not match, but did: {bad[0].message}")
+    if not any(m["rule"] == rule.id for m in data.get("expect") or []) and f"expect: {rule.id}" not in str(data["head"]):
+        problems.append(f"the fixture has no expectation for {rule.id} itself")
+    if marks == 0:
+        problems.append("the fixture has no expect/ok marks")
+    return findings, problems
+
+
+__all__ = ["load_fixture", "run_fixture"]
