@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.core.agent_options import AgentOptions, parse_all
 from bot.core.context import ReviewContext
 from bot.core.dedup import merge_same_cause
 from bot.core.errors import PolicyError
@@ -330,9 +331,9 @@ def _enabled_agents(policy: Policy) -> list[SubAgent]:
     return default_agents(policy.agents.enabled_names())
 
 
-def _agent_options(policy: Policy) -> dict[str, dict[str, Any]]:
-    """Per-agent options from the policy, plus the switched-on sensitive-path categories for the
-    safety agent, so that it and the policy's ``paths.sensitive`` gate agree."""
+def _agent_options(policy: Policy) -> dict[str, AgentOptions]:
+    """Per-agent typed options from the policy, plus the switched-on sensitive-path categories for
+    the safety agent, so that it and the policy's ``paths.sensitive`` gate agree."""
     options = policy.agents.options_by_agent()
     options.setdefault("safety", {}).setdefault("sensitive_categories", policy.sensitive_paths.categories.enabled())
-    return options
+    return parse_all(options)

@@ -14,7 +14,9 @@ are counted in a note).
 
 Options (``ctx.options["anti_patterns"]``, from the policy):
 
-- ``disable``: list of rule ids not to report (e.g. ``["QPY016"]``).
+- ``disable``: rule selectors not to report (e.g. ``["QPY016"]``, ``tag:debugging``); validated
+  against the rule registry when the policy loads (:mod:`bot.core.agent_options`). Disabled
+  rules' queries do not run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.core.catalog import Catalog, Match, Rule, default_catalog
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange, LineKind
 from bot.core.languages import language_for_path
+from bot.core.registry import default_registry
 from bot.core.models import Finding
 from subagents._paths import is_code_path, is_test_path
 from subagents.base import Analysis, SubAgent
@@ -70,14 +73,10 @@ class AntiPatternsAgent(SubAgent):
         first line of the rule's ``use_instead`` advice as ``suggestion``. Never raises for bad
         input (non-UTF-8 or malformed source parses into error nodes).
         """
-        options = ctx.options.get(self.name, {}) or {}
-        raw = options.get("disable") or []
-        disabled = {raw} if isinstance(raw, str) else {str(x) for x in raw}
+        options = ctx.agent_options(self.name)
+        registry = default_registry()
         notes: list[str] = []
-        unknown = sorted(d for d in disabled if self.catalog.get(d) is None)
-        if unknown:
-            notes.append(f"unknown rule ids in 'disable' ignored: {', '.join(unknown)}")
-        enabled = [r.id for r in self.catalog.rules if r.id not in disabled]
+        enabled = [r.id for r in self.catalog.rules if options.reports(r.id, registry)]
         languages = self.catalog.languages()
 
         findings: list[Finding] = []

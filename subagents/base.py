@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.core.context import ReviewContext
-from bot.core.models import Finding, Severity, Status, Verdict
+from bot.core.models import AGENT_NAMES, Finding, Severity, Status, Verdict
 from bot.core.registry import Registry, default_registry
 
 _STATUS_RANK = {Status.passed: 0, Status.concern: 1, Status.block: 2, Status.abstain: 3}
@@ -133,7 +133,16 @@ class SubAgent:
         )
         if ctx.llm is not None:
             verdict = merge_advice(verdict, self._advise(ctx, analysis))
-        check_registered(verdict.findings, default_registry())
+        registry = default_registry()
+        check_registered(verdict.findings, registry)
+        options = ctx.agent_options(self.name) if self.name in AGENT_NAMES else None
+        if options is not None and any(not options.reports(f.rule_id, registry) for f in verdict.findings):
+            kept = [f for f in verdict.findings if options.reports(f.rule_id, registry)]
+            verdict = verdict.model_copy(update={
+                "findings": kept,
+                "notes": [*verdict.notes, f"{len(verdict.findings) - len(kept)} finding(s) of rules switched off "
+                          f"by the policy (disable, or off by default) not reported"],
+            })
         verdict.elapsed_ms = round((time.perf_counter() - start) * 1000, 2)
         return verdict
 

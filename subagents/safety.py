@@ -44,6 +44,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from bot.core.agent_options import SafetyOptions
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, DiffLine, FileChange
 from bot.core.injection import DATA_LIKE_PATTERNS, ENCODED_PATTERN_ID, scan_injection
@@ -178,7 +179,8 @@ class SafetyAgent(SubAgent):
         """Scan the PR text and every changed file; see the module docstring for rules and caps."""
         out = _Collector()
         # The policy's switched-on sensitive categories (None: all built-in ones).
-        categories = (ctx.options.get(self.name) or {}).get("sensitive_categories")
+        options = ctx.agent_options(self.name)
+        categories = options.sensitive_categories if isinstance(options, SafetyOptions) else None
         if ctx.diff.truncated:
             out.cut("the diff itself was truncated: " + "; ".join(ctx.diff.truncation_reasons))
         self._pr_text(ctx.pr, out)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.agent_options import AgentOptions, parse_all, parse_options
 from bot.core.diff import Diff, FileChange
 from bot.core.models import PullRequestInfo
 from bot.core.protocols import TreeView
@@ -27,7 +28,8 @@ class ReviewContext:
       (``bot.codeindex.CodeIndex``), built lazily and shared by agents; None when unavailable.
     - ``deadline``: ``time.monotonic()`` value after which agents should stop and report
       ``truncated``; None for no deadline.
-    - ``options``: per-agent settings from the policy (``{"agent_name": {...}}``).
+    - ``options``: per-agent settings from the policy, typed (:mod:`bot.core.agent_options`);
+      plain mappings given here are validated into the models (unknown keys raise ``ValueError``).
     - ``llm``: optional reasoner factory (issue 4); None means offline.
     """
 
@@ -37,10 +39,17 @@ class ReviewContext:
     head: TreeView
     code_index: Callable[[], Any] | None = None
     deadline: float | None = None
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    options: dict[str, AgentOptions] = field(default_factory=dict)
     llm: Any | None = None
     shared: dict[str, Any] = field(default_factory=dict)
     """Scratch space agents may use to share derived, deterministic facts (e.g. parsed trees)."""
+
+    def __post_init__(self) -> None:
+        self.options = parse_all(self.options)  # type: ignore[arg-type] - mappings are accepted too
+
+    def agent_options(self, agent: str) -> AgentOptions:
+        """The typed options of ``agent`` (defaults when the policy gave none)."""
+        return self.options.get(agent) or parse_options(agent, None)
 
     def time_left(self) -> float | None:
         """Seconds until the deadline (may be negative), or None without a deadline."""

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from bot.core.agent_options import parse_options
 from bot.core.models import AGENT_NAMES, Action
 from bot.core.registry import default_registry
 from bot.core.sensitive import ALWAYS_SENSITIVE, CATEGORIES, GlobError, glob_to_regex
@@ -188,7 +189,8 @@ def _check_json_value(value: Any, where: str) -> None:
 
 class AgentConfig(_Strict):
     """One sub-agent's settings. ``timeout_s`` is its wall-clock budget in seconds; ``options``
-    are agent-specific (JSON-like values only) and passed to it as ``ReviewContext.options[name]``."""
+    are agent-specific (JSON-like values only), validated by :class:`Agents` against the agent's
+    typed options model and passed to it as ``ReviewContext.options[name]``."""
 
     enabled: bool
     timeout_s: float = Field(gt=0.0, le=3600.0)
@@ -209,6 +211,17 @@ class Agents(_Strict):
     logic: AgentConfig
     anti_patterns: AgentConfig
     execution_paths: AgentConfig
+
+    @model_validator(mode="after")
+    def _typed_options(self) -> Agents:
+        """Each agent's ``options`` must validate as its typed model (:mod:`bot.core.agent_options`):
+        unknown keys fail, naming the valid ones; rule selectors are checked against the registry."""
+        for name in AGENT_NAMES:
+            try:
+                parse_options(name, getattr(self, name).options)
+            except ValueError as exc:
+                raise ValueError(f"{name}.options.{exc}") from None
+        return self
 
     def get(self, name: str) -> AgentConfig:
         """The settings of agent ``name``; raises KeyError for a name outside AGENT_NAMES."""

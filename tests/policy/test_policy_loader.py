@@ -294,7 +294,7 @@ DIFFERENT = [
     "auto_approve: {required_agents: [intent, safety]}",
     "auto_approve: {enabled: false}",
     "actions: {concern: needs_human}",
-    "agents: {intent: {options: {depth: 2}}}",
+    "agents: {intent: {options: {disable: [intent/vague-title]}}}",
     "sensitive_paths: {extra: {ci: ['.github/workflows/**']}}",
     "sensitive_paths: {categories: {auth: false}}",
     "auto_approve: {max_minor_findings: 0}",
@@ -315,3 +315,13 @@ def test_versions_of_different_overrides_are_distinct() -> None:
 def test_policy_is_immutable(default_policy: Policy) -> None:
     with pytest.raises(ValidationError, match="frozen"):
         default_policy.auto_approve.max_files = 1000  # type: ignore[misc]
+
+
+def test_agent_options_are_typed_and_misspelt_keys_fail() -> None:
+    """``disabled:`` instead of ``disable:`` used to be ignored silently; now the policy fails to load."""
+    with pytest.raises(PolicyError, match=r"anti_patterns\.options\.disabled: unknown option \(valid options of anti_patterns: disable, enable\)"):
+        load_policy("agents: {anti_patterns: {options: {disabled: [QPY016]}}}", source="repo/.quorum.yml")
+    with pytest.raises(PolicyError, match="did you mean"):
+        load_policy("agents: {logic: {options: {disable: [logic/removed-gaurd]}}}", source="repo/.quorum.yml")
+    policy = load_policy("agents: {logic: {options: {disable: ['tag:tests']}}}")
+    assert policy.agents.get("logic").options == {"disable": ["tag:tests"]}

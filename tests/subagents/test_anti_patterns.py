@@ -217,11 +217,21 @@ def test_disable_option_and_unknown_ids(review, agent: AntiPatternsAgent) -> Non
     ctx = review(
         {"x.md": "x\n"},
         {"a.py": "def f(x=[]):\n    breakpoint()\n"},
-        options={"anti_patterns": {"disable": ["QPY006", "QZZ999"]}},
+        options={"anti_patterns": {"disable": ["QPY006"]}},
     )
     analysis = agent.analyze(ctx)
     assert [f.rule_id for f in analysis.findings] == ["QPY003"]
-    assert any("QZZ999" in n for n in analysis.notes)
+    # an unknown id is an error now (it used to be a note), naming the nearest valid ids
+    with pytest.raises(ValueError, match="QZZ999"):
+        review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disable": ["QZZ999"]}})
+
+
+def test_disable_by_tag_and_misspelt_option_key(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    ctx = review({"x.md": "x\n"}, {"a.py": "def f(x=[]):\n    breakpoint()\n"},
+                 options={"anti_patterns": {"disable": "tag:debugging"}})
+    assert [f.rule_id for f in agent.analyze(ctx).findings] == ["QPY003"]
+    with pytest.raises(ValueError, match=r"disabled: unknown option \(valid options of anti_patterns: disable, enable\)"):
+        review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disabled": ["QPY006"]}})
 
 
 def test_deadline_passed_marks_truncated(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
