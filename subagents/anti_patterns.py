@@ -31,7 +31,7 @@ from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange, LineKind
 from bot.core.languages import language_for_path
 from bot.core.registry import default_registry
-from bot.core.models import Finding
+from bot.core.models import Finding, Severity
 from subagents._paths import is_code_path, is_test_path
 from subagents.base import Analysis, SubAgent
 
@@ -79,6 +79,9 @@ class AntiPatternsAgent(SubAgent):
         enabled = [r.id for r in self.catalog.rules if options.reports(r.id, registry)]
         languages = self.catalog.languages()
 
+        revert = is_revert(ctx.pr.title, ctx.pr.body)
+        if revert:
+            notes.append("a revert: matches on restored lines are reported as info")
         findings: list[Finding] = []
         uncovered: list[str] = []
         oversized: list[str] = []
@@ -114,7 +117,10 @@ class AntiPatternsAgent(SubAgent):
             matches = self.catalog.match(
                 language, data, path=change.path, rule_ids=enabled, is_test=is_test_path(change.path)
             )
-            findings.extend(self._findings(change, data, matches, added, gaps, capped))
+            found = self._findings(change, data, matches, added, gaps, capped)
+            if revert and found:
+                found = [_restored(f) for f in found]
+            findings.extend(found)
             checked += 1
 
         if oversized:
@@ -181,6 +187,23 @@ def _finding(rule: Rule, path: str, m: Match, anchor: str) -> Finding:
         anchor=anchor,
         suggestion=rule.docs.suggestion(),
     )
+
+
+_REVERT_TITLE = re.compile(r'^Revert\s+"')
+_REVERT_BODY = re.compile(r"\bThis reverts commit [0-9a-f]{7,40}\b|^Reverts [\w.-]+/[\w.-]+#\d+", re.MULTILINE)
+
+
+def is_revert(title: str, body: str) -> bool:
+    """True for a revert made by git (``Revert "..."`` + ``This reverts commit <sha>``) or by GitHub's
+    revert button (``Revert "..."`` + ``Reverts owner/repo#N``)."""
+    return bool(_REVERT_TITLE.match(title or "")) and bool(_REVERT_BODY.search(body or ""))
+
+
+def _restored(f: Finding) -> Finding:
+    """A match on a line a revert restores: the code was there (and reviewed) before; info, not a defect."""
+    if f.severity is Severity.info:
+        return f
+    return f.model_copy(update={"severity": Severity.info, "message": f"{f.message} (restored by this revert)"})
 
 
 def _is_generated(path: str, data: bytes) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -431,8 +432,14 @@ class _Run:
         reach = self.index.reach(h, depth=3)
         if reach.call_sites == 0:
             return
-        files = [f for f in reach.files if not is_test_path(f)]
-        calls = sum(1 for c, _ in self.index.resolved_callers(h) if not is_test_path(c.path))
+        direct = [c for c, _ in self.index.resolved_callers(h)]
+        real = [c for c in direct if not is_test_support_call(c)]
+        helper_only = {c.path for c in direct} - {c.path for c in real}
+        files = [f for f in reach.files if not is_test_support_path(f) and f not in helper_only]
+        calls = len(real)
+        entries = [e for e in reach.entry_points if e != h.qualname]
+        if not files and not entries:
+            return  # reaches no other file and no entry point outside tests and test helpers: nothing to look at
         if len(files) > 20:
             severity = Severity.major
         elif calls > 10 or len(files) > 5:
@@ -466,6 +473,28 @@ class _Run:
             notes.append(f"{len(ranked) - MAX_REACH_FINDINGS} smaller reach findings omitted")
         notes.extend(self.notes)
         return self.findings + [f for _, f in ranked[:MAX_REACH_FINDINGS]]
+
+
+_TEST_HELPER_DIRS = frozenset({"testutil", "testutils", "testhelpers", "testhelper", "test_helpers", "test_utils",
+                               "testing_utils", "mocks", "mock", "fakes", "stubs", "conftest"})
+_TEST_HELPER_FILE = re.compile(r"^(?:_?testing|testutils?|test_?helpers?|mocks?|fakes?)\.(?:py|go|[cm]?[jt]sx?)$"
+                               r"|_testutils?\.go$|\.mock\.[cm]?[jt]sx?$", re.IGNORECASE)
+_TEST_HELPER_SCOPE = re.compile(r"(?:^|\.)(?:_*test|Test|assert|Assert|mock|Mock|fake|Fake|stub|Stub)\w*$")
+
+
+def is_test_support_path(path: str) -> bool:
+    """Test code (:func:`is_test_path`) or a test helper module: a ``testutil``/``mocks``/``fakes``
+    directory, or a file named ``testing.py``, ``testutil.go``, ``test_helpers.ts``, ``*.mock.ts``."""
+    if is_test_path(path):
+        return True
+    parts = path.split("/")
+    return any(p.lower() in _TEST_HELPER_DIRS for p in parts[:-1]) or bool(_TEST_HELPER_FILE.search(parts[-1]))
+
+
+def is_test_support_call(call: CallSite) -> bool:
+    """A call from test code, a test helper module, or a helper function named like a test or a
+    test double (``test_x``, ``TestX``, ``assert_valid``, ``mock_client``, ``fake_store``)."""
+    return is_test_support_path(call.path) or bool(_TEST_HELPER_SCOPE.search(call.scope))
 
 
 def _explicit_self(call: CallSite, d: Definition) -> bool:

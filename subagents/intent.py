@@ -678,11 +678,29 @@ def check_unrelated(facts: IntentFacts) -> list[Finding]:
     return out
 
 
+MERGE_SUBJECT = re.compile(
+    r"^(?:Merge (?:pull request #\d+ from \S+|(?:remote-tracking )?branch(?:es)? '[^']+'|tag '[^']+'|commit '[0-9a-f]{7,40}')"
+    r"|Merged? (?:in )?[\w./-]+ into [\w./-]+)",
+)
+"""git's and GitHub's own subjects of merge commits: their text is written by the tool, not the author."""
+
+
+def is_merge_subject(title: str) -> bool:
+    """True for a title that git or GitHub wrote for a merge commit (``Merge pull request #12 from
+    a/b``, ``Merge branch 'main' into x``, ``Merge remote-tracking branch 'origin/x'``). A local
+    review of such a commit has the commit message as its text, so its description says nothing
+    about the change by design."""
+    return bool(MERGE_SUBJECT.match(title.strip()))
+
+
 def check_description(facts: IntentFacts) -> list[Finding]:
     """``intent/empty-description``: more than 30 changed lines and a description that says
     nothing. Major when the title says nothing either (see :func:`title_is_vague`): then nothing
-    states what the change is meant to do, so its intent cannot be checked at all."""
+    states what the change is meant to do, so its intent cannot be checked at all. Not for merge
+    commits (see :func:`is_merge_subject`)."""
     if facts.ctx.diff.changed_lines <= EMPTY_BODY_MIN_LINES or not body_is_unhelpful(facts.ctx.pr.body):
+        return []
+    if is_merge_subject(facts.ctx.pr.title):
         return []
     vague = title_is_vague(facts.ctx.pr.title)
     return [_finding(
@@ -695,8 +713,9 @@ def check_description(facts: IntentFacts) -> list[Finding]:
 
 
 def check_title(facts: IntentFacts) -> list[Finding]:
-    """``intent/vague-title`` (info): "update", "fix", "changes", "wip", GitHub's "Update x.py"."""
-    if not title_is_vague(facts.ctx.pr.title):
+    """``intent/vague-title`` (info): "update", "fix", "changes", "wip", GitHub's "Update x.py".
+    Not for merge commits (see :func:`is_merge_subject`)."""
+    if not title_is_vague(facts.ctx.pr.title) or is_merge_subject(facts.ctx.pr.title):
         return []
     return [_finding(
         "intent/vague-title", Severity.info,

@@ -125,6 +125,11 @@ class Where(BaseModel):
       match it (``re.search``).
     - ``not_match``: capture name -> regex; the capture's text must not match (``re.search``).
     - ``file_not_match``: regex (multi-line mode); a file whose text matches is exempt from the rule.
+    - ``go_discards_error``: the ``@match`` node is a Go assignment whose call's discarded last result
+      is known to be an ``error``: the callee is declared in the same file with ``error`` as its last
+      result, or (not declared there) its name is in :data:`GO_ERROR_LAST` (standard-library
+      functions and methods that return an error last). Any other callee is not reported: without
+      types, ``v, _ := cache.Get(k)`` may discard a bool.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -135,6 +140,7 @@ class Where(BaseModel):
     function_name_not_match: str | None = None
     not_match: dict[str, str] = Field(default_factory=dict)
     file_not_match: str | None = None
+    go_discards_error: bool = False
 
     @field_validator("function_name_not_match", "file_not_match")
     @classmethod
@@ -409,6 +415,8 @@ def _run(
     tree: Tree,
 ) -> list[Match]:
     file_ok: dict[str, bool] = {}
+    go_decls = _go_declared_last_results(tree.root_node) if language == "go" and any(
+        r.where is not None and r.where.go_discards_error for r in pattern_rules if r.id in active) else None
     seen: set[tuple[str, int, int]] = set()
     out: list[Match] = []
     for index, caps in treesitter.matches(q, tree.root_node):
@@ -421,7 +429,7 @@ def _run(
             continue
         for node in caps.get("match", ()):
             key = (rule.id, node.start_byte, node.end_byte)
-            if key in seen or not _where_ok(rule, language, node, caps):
+            if key in seen or not _where_ok(rule, language, node, caps, go_decls):
                 continue
             seen.add(key)
             out.append(_to_match(rule.id, node))
@@ -466,10 +474,73 @@ def _function_name(fn: Node | None, language: str) -> str | None:
     return None
 
 
-def _where_ok(rule: Rule, language: str, node: Node, caps: dict[str, list[Node]]) -> bool:
+GO_ERROR_LAST: frozenset[str] = frozenset({
+    # strconv, fmt, os, io, bufio, encoding/*, net/http, database/sql, os/exec, time, url, filepath, regexp
+    "Atoi", "ParseInt", "ParseUint", "ParseFloat", "ParseBool", "ParseComplex", "Unquote", "UnquoteChar",
+    "Sscan", "Sscanf", "Sscanln", "Fscan", "Fscanf", "Fscanln", "Scan", "Scanf", "Scanln",
+    "Fprint", "Fprintf", "Fprintln", "Print", "Printf", "Println",
+    "Close", "Write", "WriteString", "WriteByte", "WriteRune", "WriteTo", "ReadFrom", "Flush", "Sync", "Seek",
+    "Truncate", "Remove", "RemoveAll", "Rename", "Mkdir", "MkdirAll", "MkdirTemp", "CreateTemp", "Chdir", "Chmod",
+    "Chown", "Chtimes", "Symlink", "Link", "Readlink", "Setenv", "Unsetenv", "Getwd", "Hostname", "Executable",
+    "Open", "OpenFile", "Create", "Stat", "Lstat", "ReadFile", "WriteFile", "ReadDir", "ReadAll", "Copy", "CopyN",
+    "ReadFull", "ReadAtLeast", "Marshal", "MarshalIndent", "Unmarshal", "Encode", "Decode", "DecodeString",
+    "Exec", "ExecContext", "Query", "QueryContext", "Prepare", "PrepareContext", "Begin", "BeginTx", "Commit",
+    "Rollback", "Ping", "PingContext", "Run", "Start", "Wait", "Output", "CombinedOutput", "Kill", "Signal",
+    "Shutdown", "ListenAndServe", "ListenAndServeTLS", "Serve", "Dial", "DialContext", "Listen", "Do", "NewRequest",
+    "NewRequestWithContext", "ParseDuration", "ParseRequestURI", "ParseQuery", "Abs", "Rel", "Glob", "EvalSymlinks",
+    "Compile", "ReadString", "ReadBytes", "ReadLine", "ReadRune", "Set", "SetDeadline", "SetReadDeadline",
+    "SetWriteDeadline", "Walk", "WalkDir", "Parse", "Execute", "ExecuteTemplate",
+})
+"""Go functions and methods whose last result is an ``error`` in the standard library (by name; used
+when the callee is not declared in the file). Source: the Go standard library documentation,
+https://pkg.go.dev/std. Names that also commonly return a bool or a value last (``Get``, ``Load``,
+``Lookup``, ``LookupEnv``, ``Cut``) are left out on purpose."""
+
+
+def _go_declared_last_results(root: Node) -> dict[str, bool]:
+    """Function/method name -> whether its last result type is ``error`` (declarations in this file)."""
+    out: dict[str, bool] = {}
+    for child in root.named_children:
+        if child.type not in ("function_declaration", "method_declaration"):
+            continue
+        name, result = child.child_by_field_name("name"), child.child_by_field_name("result")
+        if name is None:
+            continue
+        last = result
+        if result is not None and result.type == "parameter_list":
+            params = [c for c in result.named_children if c.type == "parameter_declaration"]
+            last = params[-1].child_by_field_name("type") if params else None
+        out[treesitter.node_text(name)] = last is not None and treesitter.node_text(last).strip() == "error"
+    return out
+
+
+def _go_discards_error(node: Node, decls: dict[str, bool]) -> bool:
+    right = node.child_by_field_name("right")
+    call = right.named_children[0] if right is not None and right.named_children else None
+    fn = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+    if fn is None:
+        return False
+    if fn.type == "selector_expression":
+        field = fn.child_by_field_name("field")
+        name = treesitter.node_text(field) if field is not None else ""
+    else:
+        name = treesitter.node_text(fn)
+    if name in decls:
+        return decls[name]
+    return name in GO_ERROR_LAST
+
+
+def _where_ok(rule: Rule, language: str, node: Node, caps: dict[str, list[Node]],
+              go_decls: dict[str, bool] | None = None) -> bool:
     w = rule.where
     if w is None:
         return True
+    if w.go_discards_error:
+        root = node
+        while root.parent is not None:
+            root = root.parent
+        if not _go_discards_error(node, go_decls if go_decls is not None else _go_declared_last_results(root)):
+            return False
     for cap, pattern in w.not_match.items():
         if any(re.search(pattern, treesitter.node_text(n)) for n in caps.get(cap, ())):
             return False

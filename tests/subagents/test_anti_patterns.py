@@ -150,7 +150,7 @@ def test_javascript_typescript_tsx_and_go(review, agent: AntiPatternsAgent) -> N
         "web/View.tsx": "export const V = (p: any) => <div>{p.name}</div>;\n",
         "go/lib/store.go": (
             "package lib\n\nfunc Save(names []string) {\n\tfor _, n := range names {\n"
-            "\t\tdefer close(n)\n\t}\n\t_ = write()\n}\n"
+            "\t\tdefer close(n)\n\t}\n\t_ = f.Close()\n}\n"
         ),
     }
     findings = agent.analyze(review({"README.md": "x\n"}, head)).findings
@@ -267,3 +267,46 @@ def test_findings_are_capped_per_rule_and_file(review, agent: AntiPatternsAgent)
     assert len(got["QJS002"]) == MAX_PER_RULE_PER_FILE
     assert got["QJS004"] == [MAX_PER_RULE_PER_FILE + 8]
     assert any("7 further match(es)" in n and "QJS002 in legacy.js x7" in n for n in analysis.notes)
+
+
+# ------------------------------------------------------------------ noise (issue 10)
+def test_no_explicit_any_in_declaration_files() -> None:
+    from bot.testing.fake_tree import memory_context
+
+    ctx = memory_context({"types/x.ts": "export {};\n"},
+                         {"types/lib.d.ts": "export declare function f(x: any): any;\n",
+                          "src/a.ts": "export function g(x: any) { return x; }\n"})
+    found = [(f.rule_id, f.path) for f in AntiPatternsAgent().analyze(ctx).findings]
+    assert ("QTS001", "src/a.ts") in found
+    assert not any(p == "types/lib.d.ts" for _, p in found)
+
+
+def test_a_revert_reports_restored_matches_as_info() -> None:
+    """A revert restores code that was there before: its catalog matches are info, not minor findings."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.anti_patterns import is_revert
+
+    base = {"src/a.ts": "export const n = 1;\n"}
+    head = {"src/a.ts": "export const n = 1;\nexport function g(x: any) { return x!; }\n"}
+    body = "This reverts commit 0123456789abcdef0123456789abcdef01234567."
+    ctx = memory_context(base, head, title='Revert "Type g precisely"', body=body)
+    found = AntiPatternsAgent().analyze(ctx).findings
+    assert {f.rule_id for f in found} >= {"QTS001", "QTS002"}
+    assert all(f.severity is Severity.info and "restored by this revert" in f.message for f in found)
+    plain = AntiPatternsAgent().analyze(memory_context(base, head, title="Loosen g", body=body)).findings
+    assert all(f.severity is Severity.minor for f in plain)
+    assert is_revert('Revert "x"', "Reverts octo/repo#12")
+    assert not is_revert("Revert the parser change", "")
+
+
+def test_go_ignored_error_only_when_the_discarded_result_is_an_error() -> None:
+    """QGO001 used to fire whenever a call's last result was discarded, whatever its type."""
+    from bot.testing.fake_tree import memory_context
+
+    src = ("package lib\n\nfunc find(k string) (int, bool) { return 0, false }\n\n"
+           "func load(p string) (int, error) { return 0, nil }\n\n"
+           "func Use() int {\n\tn, _ := find(\"k\")\n\tm, _ := load(\"p\")\n\tv, _ := cache.Get(\"k\")\n"
+           "\tp, _ := strconv.Atoi(\"1\")\n\treturn n + m + v + p\n}\n")
+    ctx = memory_context({"README.md": "x\n"}, {"lib/use.go": src})
+    lines = sorted(f.line for f in AntiPatternsAgent().analyze(ctx).findings if f.rule_id == "QGO001")
+    assert lines == [9, 11]  # load() returns an error last, strconv.Atoi too; find() and cache.Get do not

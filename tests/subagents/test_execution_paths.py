@@ -248,3 +248,29 @@ def test_renamed_module_still_imported_from_old_path(review) -> None:  # noqa: A
     ]
     updated = review(base, {**head, "app/report.py": BASE["app/report.py"].replace("app.core", "app.engine")})
     assert by_rule(updated, "paths/removed-symbol-still-called") == []
+
+
+# ---------------------------------------------------------------- paths/wide-reach noise (issue 10)
+_UTIL = "def parse(s):\n    return s.strip()\n\n\ndef use(s):\n    return parse(s)\n"
+
+
+def test_no_wide_reach_when_nothing_outside_the_file_and_tests_is_reached(review) -> None:  # noqa: ANN001
+    """Called only from its own file and from tests: 0 files / 0 entry points reached -> no note."""
+    base = {"app/__init__.py": "", "app/util.py": _UTIL,
+            "tests/test_util.py": "from app.util import parse\n\n\ndef test_parse():\n    assert parse(' a ') == 'a'\n"}
+    verdict = review(base, {"app/util.py": _UTIL.replace("s.strip()", "s.strip().lower()")})
+    assert by_rule(verdict, "paths/wide-reach") == []
+
+
+def test_no_wide_reach_when_the_only_callers_are_test_helpers(review) -> None:  # noqa: ANN001
+    base = {"app/__init__.py": "", "app/util.py": _UTIL,
+            "app/testing.py": "from app.util import parse\n\n\ndef make_row(s):\n    return parse(s)\n",
+            "app/checks.py": "from app.util import parse\n\n\ndef assert_parsed(s):\n    assert parse(s)\n"}
+    verdict = review(base, {"app/util.py": _UTIL.replace("s.strip()", "s.strip().lower()")})
+    assert by_rule(verdict, "paths/wide-reach") == []
+    # a real caller in another file is still reported, at info
+    base["app/views.py"] = "from app.util import parse\n\n\ndef view(s):\n    return parse(s)\n"
+    verdict = review(base, {"app/util.py": _UTIL.replace("s.strip()", "s.strip().lower()")})
+    (f,) = by_rule(verdict, "paths/wide-reach")
+    assert f.severity is Severity.info
+    assert "(1 outside tests)" in f.message  # one real call site; the helpers' calls are not counted

@@ -551,3 +551,28 @@ def test_ts_early_return_rewritten_as_ternary_is_a_refactor(review) -> None:  # 
     assert "intent/claims-no-behaviour-change" not in rules(review(base, head, title="refactor: tidy f"))
     chained = {"src/a.ts": "export function f(u?: User): string {\n  return u?.name ?? '';\n}\n"}
     assert "intent/claims-no-behaviour-change" in rules(review(base, chained, title="refactor: tidy f"))  # `?.`/`??` counted
+
+
+# --------------------------------------------------------------------------- merge commits (issue 10)
+MERGE_TITLES = [
+    "Merge pull request #123 from octo/feature-x",
+    "Merge branch 'main' into feature-x",
+    "Merge remote-tracking branch 'origin/main'",
+    "Merge branches 'a' and 'b'",
+]
+
+
+@pytest.mark.parametrize("title", MERGE_TITLES)
+def test_no_empty_description_on_locally_reviewed_merge_commits(title: str) -> None:
+    """A locally reviewed merge commit's text is git's, not the author's: no intent/empty-description."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.intent import IntentAgent, is_merge_subject
+
+    assert is_merge_subject(title)
+    base = {"app/calc.py": "def total(items):\n    return sum(items)\n"}
+    head = {"app/calc.py": base["app/calc.py"] + "".join(f"\n\ndef f{i}(x):\n    return x + {i}\n" for i in range(12))}
+    rules = {f.rule_id for f in IntentAgent().analyze(memory_context(base, head, title=title, body="")).findings}
+    assert "intent/empty-description" not in rules and "intent/vague-title" not in rules
+    rules = {f.rule_id for f in IntentAgent().analyze(memory_context(base, head, title="Update calc.py", body="")).findings}
+    assert "intent/empty-description" in rules  # an ordinary PR with no description still gets it
+    assert not is_merge_subject("Merge the two parsers into one module")
