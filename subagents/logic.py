@@ -16,14 +16,15 @@ Per changed file, only changed hunks are examined (rule ids ``logic/...``):
 - ``logic/changed-return``: a return value changed, a return path was removed, or a function
   now returns None. Minor, except when the function now returns None where it returned a value,
   the kind of value changes (``True`` -> ``None``) or a return became a ``raise``; skipped when
-  the same pull request changes a test covering the module or function.
+  test code the pull request adds or edits references the function.
 - ``logic/swallowed-exception``: an added handler that drops the error, a broadened except, or
   (regex languages) a handler whose whole body was removed.
 - ``logic/deleted-test``: deleted test files or functions (minor when they tested code the
   change deletes; moved tests do not count), added skip/xfail markers, fewer asserts.
-- ``logic/untested-behaviour-change``: runtime code changed and no test file did (major when
-  an existing test named after the module calls a changed function and the title announces new
-  behaviour). Equivalent rewrites (extracted/inlined helpers, De Morgan) and deleting whole
+- ``logic/untested-behaviour-change``: runtime code changed and no test that the change adds or
+  edits exercises it (references a changed function, or the module when no function can be named;
+  an unrelated test added to the module's test file does not count). Major when an existing test
+  named after the module calls a changed function and the title announces new behaviour. Equivalent rewrites (extracted/inlined helpers, De Morgan) and deleting whole
   functions do not count as changes.
 
 Test files (see :mod:`subagents._paths`) get only the ``logic/deleted-test`` checks: tests flip
@@ -116,8 +117,9 @@ class LogicAgent(SubAgent):
             findings.extend(_finding(h, fc.path) for h in hits)
             if _paths.is_runtime_source(fc.path) and _behaviour_changed(ctx, fc, review):
                 runtime_changed.append(fc)
-        if runtime_changed and not tests_changed:
-            findings.append(_untested(runtime_changed, _stale_test(ctx, runtime_changed, review)))
+        untested = [fc for fc in runtime_changed if not _exercised(ctx, fc, review)]
+        if untested:
+            findings.append(_untested(untested, _stale_test(ctx, untested, review), tests_changed=tests_changed))
         unique = list({f.id: f for f in findings}.values())
         return Analysis(findings=unique, confidence=confidence, truncated=truncated, notes=notes)
 
@@ -325,6 +327,10 @@ class _Review:
     added_tests: frozenset[str] = frozenset()
     """Names of Python test functions that the change adds to some test file (a test deleted from
     one file and added under the same name to another moved)."""
+    exercising: tuple[str, ...] = ()
+    """Per changed (not deleted) test file: the test code the change adds or edits (its added lines
+    and the whole test functions around them). A changed test counts as covering runtime code only
+    when this text references the changed code, not because it sits in the module's test file."""
 
     def tests_removed_code(self, text: str) -> str | None:
         """The first deleted runtime name (see :attr:`removed_names`) that test ``text`` uses."""
@@ -340,6 +346,7 @@ class _Review:
         head_inline: dict[str, _pyast.Helper] = {}
         clash: set[str] = set()
         tests: list[tuple[str, str]] = []
+        exercising: list[str] = []
         defined_base: set[str] = set()
         defined_head: set[str] = set()
         added_tests: set[str] = set()
@@ -353,6 +360,8 @@ class _Review:
             if _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path):
                 side, view, path = ("base", ctx.base, fc.old_path or fc.path) if fc.kind is ChangeKind.deleted else ("head", ctx.head, fc.path)
                 tests.append((fc.path, _text(_pyast.read(ctx.shared, view, side, path)) or ""))
+                if fc.kind is not ChangeKind.deleted:
+                    exercising.append(_exercising_text(fc, tests[-1][1]))
                 if tests_lost and fc.language == "python" and fc.kind is not ChangeKind.deleted:
                     added_tests |= _new_test_names(ctx, fc, cache)
                 continue
@@ -386,38 +395,86 @@ class _Review:
             tests=tests,
             removed_names=frozenset(n for n in defined_base - defined_head if len(n) > 2),
             added_tests=frozenset(added_tests),
+            exercising=tuple(exercising),
         )
 
     def covers(self, fc: FileChange, name: str | None) -> bool:
-        """True when a changed test file covers ``fc``: it is named after the module
-        (``test_coupons.py`` for ``coupons.py``), sits in the same Go package, imports the module,
-        or (with ``name``) mentions the function ``name``."""
-        if not self.tests:
+        """True when test code that this change adds or edits exercises ``fc``: it references the
+        function ``name`` (when given), else imports or names the module. Being in the module's test
+        file, or in its Go package, is not enough: an unrelated test added there covers nothing."""
+        if not self.exercising:
             return False
+        if name and len(name) > 2:
+            called = re.compile(r"\b" + re.escape(name) + r"\b")
+            return any(called.search(t) for t in self.exercising)
         stem = _paths.module_stem(fc.path)
-        directory = fc.path.rsplit("/", 1)[0] if "/" in fc.path else ""
         mention = re.compile(r"\b" + re.escape(stem) + r"\b", re.IGNORECASE) if stem else None
-        called = re.compile(r"\b" + re.escape(name) + r"\b") if name and len(name) > 2 else None
-        for path, text in self.tests:
-            if _paths.module_under_test(path) == stem:
-                return True
-            if fc.language == "go" and path.endswith("_test.go") and (path.rsplit("/", 1)[0] if "/" in path else "") == directory:
-                return True
-            imports = "\n".join(ln for ln in text.splitlines()[:400] if "import" in ln or "require(" in ln)
-            if mention is not None and mention.search(imports):
-                return True
-            if called is not None and called.search(text):
-                return True
+        return mention is not None and any(mention.search(t) for t in self.exercising)
+
+    def exercises_any(self, names: list[str]) -> bool:
+        """True when changed test code references one of ``names`` (function names of 3+ characters)."""
+        pats = [re.compile(r"\b" + re.escape(n) + r"\b") for n in names if len(n) > 2]
+        return any(p.search(t) for p in pats for t in self.exercising)
+
+
+_BLOCK_START = re.compile(r"^(\s*)(?:async\s+def|def|func|class)\b|^(\s*)(?:it|test|describe|t\.Run)\s*\(")
+MAX_TEST_BLOCK_LINES = 400
+"""At most this many lines of one enclosing test function are read."""
+
+
+def _exercising_text(fc: FileChange, head_text: str) -> str:
+    """The added lines of a changed test file plus the whole test functions (``def``/``func``/``it(``
+    blocks, by indentation or up to the next block start) that enclose them."""
+    lines = head_text.splitlines()
+    added = sorted(ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None and ln.text.strip())
+    picked: set[int] = set(added)
+    for n in added:
+        start = next((i for i in range(min(n, len(lines)), max(0, n - MAX_TEST_BLOCK_LINES), -1)
+                      if _BLOCK_START.match(lines[i - 1])), None)
+        if start is None:
+            continue
+        indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
+        end = start
+        while end < min(len(lines), start + MAX_TEST_BLOCK_LINES):
+            nxt = lines[end]
+            if nxt.strip() and (len(nxt) - len(nxt.lstrip())) <= indent and _BLOCK_START.match(nxt):
+                break
+            if nxt.strip() and (len(nxt) - len(nxt.lstrip())) < indent:
+                break
+            end += 1
+        picked.update(range(start, end + 1))
+    return "\n".join(lines[i - 1] for i in sorted(picked) if 0 < i <= len(lines))
+
+
+def _exercised(ctx: ReviewContext, fc: FileChange, review: _Review) -> bool:
+    """True when test code the change adds or edits references the changed functions of ``fc`` (or,
+    when none can be named, its module)."""
+    if not review.exercising:
         return False
+    names = _changed_functions(ctx, fc, review) + _added_functions(ctx, fc)
+    if names:
+        return review.exercises_any(names)
+    return review.covers(fc, None)
 
 
-def _untested(files: list[FileChange], stale: tuple[str, str] | None) -> Finding:
+def _added_functions(ctx: ReviewContext, fc: FileChange) -> list[str]:
+    """Names of functions defined on added lines of ``fc`` (``def name``/``func name``/``function name``)."""
+    out = []
+    for ln in fc.added_lines():
+        m = re.match(r"\s*(?:async\s+)?(?:def|func|function)\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)", ln.text)
+        if m:
+            out.append(m.group(1))
+    return out
+
+
+def _untested(files: list[FileChange], stale: tuple[str, str] | None, *, tests_changed: bool = False) -> Finding:
     """``logic/untested-behaviour-change``: minor; major when ``stale`` names an existing test file
     and a changed function it calls (the change left that test as it was)."""
     first = files[0]
     line, _ = first_code_line(first) if first.kind is not ChangeKind.deleted else (None, "")
     names = ", ".join(f"`{f.path}`" for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-    message = f"Runtime code changed ({names}) but no test file did."
+    message = (f"Runtime code changed ({names}) and the tests this change adds or edits do not exercise it."
+               if tests_changed else f"Runtime code changed ({names}) but no test file did.")
     if stale is not None:
         message += f" `{stale[0]}` tests `{stale[1]}()`, whose code changed, and was not updated."
     return Finding.make(

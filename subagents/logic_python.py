@@ -387,6 +387,28 @@ def _aliased(func: Node, a: Node | None, b: Node | None) -> bool:
     return False
 
 
+def _pair_returns(pf: PyFile, removed: list[tuple[int, str, Node]], added: list[tuple[int, str, Node]]) -> dict[int, int]:
+    """Pair each removed return with the added return that replaced it: same hunk, then the nearest
+    head position (the removed line mapped into the head), then the most similar value text; each
+    added return is used once. ``{index in removed: index in added}``. A new early return (a guard
+    added above) no longer steals the pairing of the return that was edited below it."""
+    scored = []
+    for i, (line, _value, node) in enumerate(removed):
+        hunk, at, text = pf.hunk_of_old(line), pf.head_line(line), _first_line(node)
+        for j, (new_line, _v, new_node) in enumerate(added):
+            if pf.hunk_of_new(new_line) != hunk:
+                continue
+            similarity = SequenceMatcher(None, text, _first_line(new_node)).ratio()
+            scored.append((abs(new_line - at), -similarity, i, j))
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    for _distance, _similarity, i, j in sorted(scored):
+        if i not in pairs and j not in used:
+            pairs[i] = j
+            used.add(j)
+    return pairs
+
+
 def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> list[Hit]:
     base_r, head_r = _returns(bd.node), _returns(hd.node)
     base_valued = [r for r in base_r if r[1]]
@@ -408,13 +430,12 @@ def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> l
         pf.hunk_of_new(line_of(n)) for n in _pyast.own_nodes(hd.node, frozenset({"raise_statement"})) if line_of(n) in pf.added
     )
     hits: list[Hit] = []
-    used: set[int] = set()
-    for line, value, node in removed:
+    twins = _pair_returns(pf, removed, added)
+    for i, (line, value, node) in enumerate(removed):
         lost[value] -= 1
         hunk = pf.hunk_of_old(line)
-        twin = next((j for j, a in enumerate(added) if j not in used and pf.hunk_of_new(a[0]) == hunk), None)
+        twin = twins.get(i)
         if twin is not None:
-            used.add(twin)
             new_node = added[twin][2]
             if _aliased(hd.node, _value_node(node), _value_node(new_node)) or _aliased(bd.node, _value_node(node), _value_node(new_node)):
                 continue

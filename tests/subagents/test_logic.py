@@ -435,7 +435,12 @@ def test_untested_runtime_change(review) -> None:  # noqa: ANN001
     head = edit('log.warning("retrying %s", path)', 'log.info("retrying %s", path)')
     untested = review({"src/app.py": APP}, {"src/app.py": head}, with_test=False)
     assert [f.severity for f in rules(untested)["logic/untested-behaviour-change"]] == [Severity.minor]
-    tested = review({"src/app.py": APP}, {"src/app.py": head})
+    # an unrelated test edited beside the change does not cover it (issue 12: it used to)
+    unrelated = review({"src/app.py": APP}, {"src/app.py": head})
+    (f,) = rules(unrelated)["logic/untested-behaviour-change"]
+    assert "do not exercise it" in f.message
+    exercising = {"tests/test_app.py": "from app import load\n\n\ndef test_load(tmp_path):\n    assert load(tmp_path)\n"}
+    tested = review({"src/app.py": APP, **TEST_FILE}, {"src/app.py": head, **exercising}, with_test=False)
     assert "logic/untested-behaviour-change" not in rules(tested)
     comment = review({"src/app.py": APP}, {"src/app.py": edit("def close(conn):\n", "def close(conn):\n    # Close the connection if there is one.\n")}, with_test=False)
     assert comment.findings == []
@@ -701,3 +706,33 @@ def test_removed_deprecated_branch_with_else_is_not_a_removed_none_check(review)
     head = ("def dumps(obj, pretty=None, compact=None):\n    if SELF_COMPACT is None or SELF_COMPACT is False:\n"
             "        return encode(obj, indent=2)\n    return encode(obj)\n")
     assert "logic/removed-guard" not in rules(review({"src/j.py": base}, {"src/j.py": head}))
+
+
+# ------------------------------------------------------------- changed-return pairing (issue 10)
+def test_changed_return_pairs_the_edited_return_not_a_new_guard() -> None:
+    """A new early ``return None`` added above must not be paired with the return edited below it."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    base = {"app/f.py": "def f(x):\n    y = compute(x)\n    return y\n"}
+    head = {"app/f.py": "def f(x):\n    if x is None:\n        return None\n    y = compute(x)\n    return y * 2\n"}
+    (hit,) = [f for f in LogicAgent().analyze(memory_context(base, head)).findings if f.rule_id == "logic/changed-return"]
+    assert hit.line == 5 and "`return y` became `return y * 2`" in hit.message
+
+
+def test_a_test_counts_only_if_it_exercises_the_changed_code() -> None:
+    """Issue 12: a trivially true test added to the module's own test file used to switch off
+    logic/changed-return and logic/untested-behaviour-change. It must reference the changed code."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    src = "def rate(x):\n    if x > 10:\n        return 0.2\n    return 0.1\n\n\ndef other():\n    return 1\n"
+    test = "from app.tax import rate\n\n\ndef test_rate():\n    assert rate(20) == 0.2\n"
+    base = {"app/tax.py": src, "tests/test_tax.py": test}
+    head_src = src.replace("return 0.2", "return 0.25")
+    unrelated = test + "\n\ndef test_truth():\n    assert 1 + 1 == 2\n"
+    got = {f.rule_id for f in LogicAgent().analyze(memory_context(base, {"app/tax.py": head_src, "tests/test_tax.py": unrelated})).findings}
+    assert {"logic/changed-return", "logic/untested-behaviour-change"} <= got
+    related = test + "\n\ndef test_rate_high():\n    assert rate(30) == 0.25\n"
+    got = {f.rule_id for f in LogicAgent().analyze(memory_context(base, {"app/tax.py": head_src, "tests/test_tax.py": related})).findings}
+    assert "logic/changed-return" not in got and "logic/untested-behaviour-change" not in got
