@@ -171,7 +171,13 @@ class AntiPatternsAgent(SubAgent):
                 capped[f"{m.rule_id} in {change.path}"] += 1
                 continue
             n = seen[(m.rule_id, text)]
-            out.append(_finding(rule, change.path, m, text if n == 1 else f"{text} #{n}"))
+            finding = _finding(rule, change.path, m, text if n == 1 else f"{text} #{n}")
+            if m.rule_id == "QPY003" and (name := _mutated_default(lines, m)) is not None:
+                finding = finding.model_copy(update={
+                    "severity": Severity.major,
+                    "message": f"{finding.message} The function mutates `{name}`, so every call shares the changes.",
+                })
+            out.append(finding)
         return out
 
 
@@ -187,6 +193,31 @@ def _finding(rule: Rule, path: str, m: Match, anchor: str) -> Finding:
         anchor=anchor,
         suggestion=rule.docs.suggestion(),
     )
+
+
+_MUTATING = r"(?:\.(?:append|extend|add|update|insert|setdefault|pop|popitem|remove|clear|discard|appendleft|popleft|sort|reverse)\s*\(|\[[^\]\n]*\]\s*=(?!=)|\s*(?:\+|\||-|&)=)"
+
+
+def _mutated_default(lines: list[bytes], m: Match) -> str | None:
+    """For a QPY003 match (a mutable default value): the parameter's name when the function body
+    mutates it (``tags.append(x)``, ``seen[k] = v``, ``acc += [x]``), else None. Reads the enclosing
+    ``def`` by indentation (Python); at most 400 lines."""
+    text = [ln.decode("utf-8", "replace") for ln in lines]
+    row = m.line - 1
+    pm = re.search(r"(\w+)\s*(?::[^=,()]+)?=\s*" + re.escape(m.text.split("\n")[0][:40]), text[row] if row < len(text) else "")
+    if pm is None:
+        return None
+    name = pm.group(1)
+    start = next((i for i in range(row, max(-1, row - 50), -1) if re.match(r"\s*(?:async\s+)?def\b", text[i])), None)
+    if start is None:
+        return None
+    indent = len(text[start]) - len(text[start].lstrip())
+    body: list[str] = []
+    for line in text[row + 1: row + 401]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        body.append(line)
+    return name if re.search(r"\b" + re.escape(name) + _MUTATING, "\n".join(body)) else None
 
 
 _REVERT_TITLE = re.compile(r'^Revert\s+"')

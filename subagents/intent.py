@@ -380,6 +380,7 @@ def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list
     all_base = intent_refactor.merge(b for b, _ in atoms.values())
     all_head = intent_refactor.merge(h for _, h in atoms.values())
     out = []
+    weak: set[str] = set()
     for fc in candidates:
         parsed = fc.path in parsed_files
         line, evidence = _where(facts, fc) if fc.kind is not ChangeKind.deleted else (None, [])
@@ -388,16 +389,23 @@ def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list
         if fc.path in atoms:
             base_atoms, head_atoms = atoms[fc.path]
             found = intent_refactor.evidence(base_atoms, head_atoms, internal, all_base=all_base, all_head=all_head)
-            found += _signature_evidence(facts, fc)
+            signature = _signature_evidence(facts, fc)
+            found += signature
             if not found:
                 continue
+            if claim.kind == "refactor" and not signature and not intent_refactor.strong_evidence(
+                    base_atoms, head_atoms, internal, all_base=all_base, all_head=all_head):
+                weak.add(fc.path)
             why = ": " + "; ".join(text for text, _ in found[:3])
             line = next((ln for _, ln in found if ln is not None), line)
             evidence = [f"{fc.path}: {text}" for text, _ in found] + evidence
+        severity = Severity.major if parsed and fc.path not in weak else Severity.minor
         out.append(_finding(
-            "intent/claims-no-behaviour-change", Severity.major if parsed else Severity.minor,
+            "intent/claims-no-behaviour-change", severity,
             f"The {claim.where} says \"{claim.phrase}\" (no behaviour change), but the pull request {verb} "
-            f"`{fc.path}`{why}" + ("." if parsed else " (line compare only; could not parse)."),
+            f"`{fc.path}`{why}" + ("." if parsed else " (line compare only; could not parse).")
+            + (" These may be an output-preserving rewrite (no outside call, raise or and/or changed)."
+               if fc.path in weak else ""),
             path=fc.path, line=line, anchor=f"claim:{fc.path}", evidence=evidence[:12],
             suggestion="Describe the behaviour change in the title and description, or split it out.",
         ))

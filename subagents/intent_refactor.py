@@ -289,6 +289,35 @@ def evidence(base: Atoms, head: Atoms, internal: set[str], *, all_base: Atoms | 
     return out
 
 
+EQUIVALENT_FORMS = frozenset({"sum", "min", "max", "get", "setdefault", "startswith", "endswith", "count", "index", "str"})
+"""Calls that idiomatic rewrites introduce or drop with the same output (a loop -> ``sum()``, ``in`` +
+index -> ``dict.get``, a manual loop -> ``str.join``): on their own they are weak evidence."""
+
+
+def strong_evidence(base: Atoms, head: Atoms, internal: set[str], *, all_base: Atoms | None = None,
+                    all_head: Atoms | None = None) -> bool:
+    """True when :func:`evidence` includes something an output-preserving rewrite does not produce:
+    a call to an outside function (not a builtin, an idiomatic equivalent or a helper of the
+    change) added or removed, an exception raised or no longer raised, or ``and``/``or`` swapped
+    over the same clauses. Changed literals, condition clauses and operators alone are what loops
+    becoming comprehensions, ``if`` chains becoming ``dict.get`` and ``True``/``False`` returns
+    becoming boolean expressions look like: weak evidence."""
+    gb, gh = all_base or base, all_head or head
+    skip = internal | PURE_BUILTINS | EQUIVALENT_FORMS
+    if any(c not in base.calls and c not in gb.calls and c not in skip for c in head.calls):
+        return True
+    if any(c not in head.calls and c not in gh.calls and c not in skip for c in base.calls):
+        return True
+    if any(r not in base.raises and r not in gb.raises for r in head.raises):
+        return True
+    if any(r not in head.raises and r not in gh.raises for r in base.raises):
+        return True
+    base_sets = {clauses for clauses, _ in gb.conditions.values()}
+    new_cl = [c for c in head.clauses if c not in base.clauses and c not in gb.clauses]
+    gone_cl = [c for c in base.clauses if c not in head.clauses and c not in gh.clauses]
+    return not new_cl and not gone_cl and any(k not in gb.conditions and v[0] in base_sets for k, v in head.conditions.items())
+
+
 def _names(items: list[str], n: int = 3) -> str:
     shown = ", ".join(f"`{_short(x, 40)}`" for x in items[:n])
     return shown + (f" and {len(items) - n} more" if len(items) > n else "")

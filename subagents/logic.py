@@ -157,10 +157,10 @@ class LogicAgent(SubAgent):
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
             pair_hits = [] if is_test else logic_lines.check_pairs(
-                fc, returns=runtime and not parsed_ok and not review.covers(fc, None), text=review.text, head_text=_text(head_bytes))
+                fc, returns=runtime and not parsed_ok and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes))
         else:
             pair_hits = [] if is_test else logic_lines.check_pairs(
-                fc, returns=runtime and not review.covers(fc, None), text=review.text, head_text=_text(head_bytes))
+                fc, returns=runtime and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes))
             if not is_test:
                 hits.extend(logic_lines.check_removed_guards(fc))
                 hits.extend(logic_lines.check_swallowed(fc))
@@ -447,14 +447,15 @@ def _exercising_text(fc: FileChange, head_text: str) -> str:
 
 
 def _exercised(ctx: ReviewContext, fc: FileChange, review: _Review) -> bool:
-    """True when test code the change adds or edits references the changed functions of ``fc`` (or,
-    when none can be named, its module)."""
+    """True when test code the change adds or edits references the changed functions of ``fc``.
+    When no changed function can be named (a module-level constant, a call target renamed across
+    files), any changed test counts, as before: the stricter rule applies where it can be checked."""
     if not review.exercising:
         return False
     names = _changed_functions(ctx, fc, review) + _added_functions(ctx, fc)
     if names:
         return review.exercises_any(names)
-    return review.covers(fc, None)
+    return True
 
 
 def _added_functions(ctx: ReviewContext, fc: FileChange) -> list[str]:

@@ -219,7 +219,7 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
     for item in removed:
         if item.qual and item.qual not in pf.head_defs:
             continue
-        if moved and _moved_into_helper(pf, item, moved):
+        if (moved or pf.head_inline) and _moved_into_helper(pf, item, moved):
             continue
         if added_keys[item.key] > 0:
             added_keys[item.key] -= 1
@@ -292,6 +292,20 @@ def _moved_into_helper(pf: PyFile, item: _Item, moved: list[_Item]) -> bool:
             continue
         if m.key == item.key or _pyast.rename_map(_pyast.canonical(item.node), _pyast.canonical(m.node)) is not None:
             return True
+    return _moved_into_other_file(pf, item, called)
+
+
+def _moved_into_other_file(pf: PyFile, item: _Item, called: set[str]) -> bool:
+    """True when a helper that exists only in the head (extracted by this change, in any file of it,
+    see :func:`subagents._pyast.one_sided_helpers`) is called on an added line of the function and
+    its body holds the same guard up to a consistent renaming (``check_order(o)`` in a new module)."""
+    guard = _pyast.canonical(item.node)
+    for name in called & set(pf.head_inline):
+        # parameter placeholders (``\x00P:o``) compare as identifiers, renamed consistently
+        body = [("@" + t[3:]) if t.startswith("\x00P:") else t for t in pf.head_inline[name].stmts or ()]
+        for i in range(len(body) - len(guard) + 1):
+            if _pyast.rename_map(guard, list(body[i:i + len(guard)])) is not None:
+                return True
     return False
 
 

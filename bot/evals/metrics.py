@@ -39,10 +39,14 @@ def rule_matches(pattern: str, rule_id: str) -> bool:
 
 
 def spec_matches(spec: FindingSpec, finding: Finding) -> bool:
-    """True when ``finding`` satisfies ``spec`` (agent, rule prefix, path, line overlap)."""
-    if spec.agent != "*" and spec.agent != finding.agent:
+    """True when ``finding`` satisfies ``spec`` (agent, rule prefix, path, line overlap). A finding
+    that names other rules of the same cause (``same_cause``, one finding reported for two rules on
+    one line) also satisfies a label of those rules, whichever agent's rule it was."""
+    own = any(rule_matches(rule, finding.rule_id) for rule in spec.rule)
+    merged = not own and any(rule_matches(rule, other) for rule in spec.rule for other in finding.same_cause)
+    if not own and not merged:
         return False
-    if not any(rule_matches(rule, finding.rule_id) for rule in spec.rule):
+    if not merged and spec.agent != "*" and spec.agent != finding.agent:
         return False
     if spec.path is not None and spec.path != finding.path:
         return False

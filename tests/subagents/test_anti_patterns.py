@@ -310,3 +310,14 @@ def test_go_ignored_error_only_when_the_discarded_result_is_an_error() -> None:
     ctx = memory_context({"README.md": "x\n"}, {"lib/use.go": src})
     lines = sorted(f.line for f in AntiPatternsAgent().analyze(ctx).findings if f.rule_id == "QGO001")
     assert lines == [9, 11]  # load() returns an error last, strconv.Atoi too; find() and cache.Get do not
+
+
+def test_a_mutable_default_that_the_function_mutates_is_major() -> None:
+    from bot.testing.fake_tree import memory_context
+
+    src = ("def add_tag(tag, tags=[]):\n    tags.append(tag.lower())\n    return tags\n\n\n"
+           "def show(tag, opts={}):\n    return opts.get(tag)\n")
+    found = {f.line: f for f in AntiPatternsAgent().analyze(memory_context({"x.md": "x\n"}, {"a.py": src})).findings
+             if f.rule_id == "QPY003"}
+    assert found[1].severity is Severity.major and "mutates `tags`" in found[1].message
+    assert found[6].severity is Severity.minor  # read only: still a smell, not a shared-state bug

@@ -576,3 +576,29 @@ def test_no_empty_description_on_locally_reviewed_merge_commits(title: str) -> N
     rules = {f.rule_id for f in IntentAgent().analyze(memory_context(base, head, title="Update calc.py", body="")).findings}
     assert "intent/empty-description" in rules  # an ordinary PR with no description still gets it
     assert not is_merge_subject("Merge the two parsers into one module")
+
+
+# ------------------------------------------------------- refactor claims on output-preserving rewrites (issue 10)
+REWRITES = {
+    "sum": ("def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n", "def total(xs):\n    return sum(xs)\n"),
+    "dict-get": ("def port(cfg):\n    if 'port' in cfg:\n        return cfg['port']\n    return 80\n",
+                 "def port(cfg):\n    return cfg.get('port', 80)\n"),
+}
+
+
+@pytest.mark.parametrize("case", list(REWRITES))
+def test_identical_output_refactor_is_not_major(case: str) -> None:
+    """A refactor whose only evidence is changed literals, clauses, operators or idiomatic builtins
+    is at most minor (it was major); an outside call that disappears keeps it major."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.intent import IntentAgent
+
+    b, h = REWRITES[case]
+    ctx = memory_context({"app/m.py": b}, {"app/m.py": h}, title=f"refactor: simplify {case}", body="")
+    found = [f for f in IntentAgent().analyze(ctx).findings if f.rule_id == "intent/claims-no-behaviour-change"]
+    assert all(f.severity is Severity.minor for f in found), found
+    b2 = "from decimal import Decimal\n\n\ndef cents(x):\n    return Decimal(x).quantize(Decimal('0.01'))\n"
+    h2 = "def cents(x):\n    return round(float(x), 2)\n"
+    ctx = memory_context({"app/m.py": b2}, {"app/m.py": h2}, title="refactor: simplify cents", body="")
+    (f,) = [f for f in IntentAgent().analyze(ctx).findings if f.rule_id == "intent/claims-no-behaviour-change"]
+    assert f.severity is Severity.major

@@ -736,3 +736,20 @@ def test_a_test_counts_only_if_it_exercises_the_changed_code() -> None:
     related = test + "\n\ndef test_rate_high():\n    assert rate(30) == 0.25\n"
     got = {f.rule_id for f in LogicAgent().analyze(memory_context(base, {"app/tax.py": head_src, "tests/test_tax.py": related})).findings}
     assert "logic/changed-return" not in got and "logic/untested-behaviour-change" not in got
+
+
+def test_a_guard_moved_into_a_helper_in_a_new_module_is_not_a_removed_guard() -> None:
+    """Issue 10: logic/removed-guard was major for a guard that moved into a new helper (another file)."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    base = {"app/pay.py": "def charge(order):\n    if order.total <= 0:\n        raise ValueError('empty order')\n"
+                          "    return gateway.charge(order.total)\n"}
+    head = {"app/pay.py": "from app.checks import check_order\n\n\ndef charge(order):\n    check_order(order)\n"
+                          "    return gateway.charge(order.total)\n",
+            "app/checks.py": "def check_order(o):\n    if o.total <= 0:\n        raise ValueError('empty order')\n"}
+    rules = {f.rule_id for f in LogicAgent().analyze(memory_context(base, head)).findings}
+    assert "logic/removed-guard" not in rules
+    # the same guard simply deleted is still reported
+    gone = {"app/pay.py": "def charge(order):\n    return gateway.charge(order.total)\n"}
+    assert "logic/removed-guard" in {f.rule_id for f in LogicAgent().analyze(memory_context(base, gone)).findings}
