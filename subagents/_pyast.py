@@ -25,6 +25,7 @@ from enum import IntEnum
 from tree_sitter import Node, Tree
 
 from bot.core import treesitter
+from bot.core.changeset import ChangedFiles
 from bot.core.protocols import TreeView
 
 MAX_PARSE_BYTES = 1_500_000
@@ -85,23 +86,19 @@ def parse_bytes(lang: str | None, data: bytes | None) -> Tree | None:
     return treesitter.parse(lang, data)
 
 
-def parsed(shared: dict, side: str, path: str, lang: str | None, data: bytes | None) -> Tree | None:
-    """:func:`parse_bytes`, cached in the review's ``ctx.shared`` under ``(side, path)`` so the
-    agents of one review parse each file once. ``side`` is ``"base"`` or ``"head"``."""
-    cache = shared.setdefault("subagents._pyast.trees", {})
-    key = (side, path, lang, len(data) if data is not None else -1)
-    if key not in cache:
-        cache[key] = parse_bytes(lang, data)
-    return cache[key]
+def parsed(files: ChangedFiles, side: str, path: str, lang: str | None, data: bytes | None) -> Tree | None:
+    """The tree of ``path`` in ``side`` from the review's parse-once view (``ctx.files``): each file
+    version is parsed at most once per review, whichever agent asks. None when ``data`` is None
+    (the caller has no such version), the language has no grammar, or the file is too large."""
+    if data is None:
+        return None
+    return files.tree(side, path, lang)
 
 
-def read(shared: dict, view: TreeView, side: str, path: str) -> bytes | None:
-    """``view.read(path)``, cached in the review's ``ctx.shared`` under ``(side, path)``."""
-    cache = shared.setdefault("subagents._pyast.bytes", {})
-    key = (side, path)
-    if key not in cache:
-        cache[key] = view.read(path)
-    return cache[key]
+def read(files: ChangedFiles, view: TreeView, side: str, path: str) -> bytes | None:
+    """The bytes of ``path`` in ``side`` (``view`` is that side's tree), read once per review
+    through ``ctx.files``."""
+    return files.read(side, path)
 
 
 def node_text(node: Node) -> str:
@@ -652,9 +649,9 @@ def find(node: Node, lang: str, types: frozenset[str] | set[str]) -> list[Node]:
     return sorted(treesitter.captures(q, node).get("n", []), key=lambda n: n.start_byte)
 
 
-def defs_cache(shared: dict) -> dict:
-    """The review-wide cache for :func:`definitions` in ``ctx.shared``."""
-    return shared.setdefault("subagents._pyast.definitions", {})
+def defs_cache(files: ChangedFiles) -> dict:
+    """The review-wide cache for :func:`definitions`, kept in the parse-once view ``ctx.files``."""
+    return files.memo("subagents._pyast.definitions", dict)
 
 
 def _name(n: Node) -> str:

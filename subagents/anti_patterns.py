@@ -104,7 +104,7 @@ class AntiPatternsAgent(SubAgent):
                 truncated = True
                 notes.append(f"deadline reached after {checked} file(s); remaining files not checked")
                 break
-            data = ctx.head.read(change.path)
+            data = ctx.files.read("head", change.path)
             if data is None:
                 continue
             if len(data) > self.max_file_bytes:
@@ -115,7 +115,8 @@ class AntiPatternsAgent(SubAgent):
                 generated.append(change.path)
                 continue
             matches = self.catalog.match(
-                language, data, path=change.path, rule_ids=enabled, is_test=is_test_path(change.path)
+                language, data, path=change.path, rule_ids=enabled, is_test=is_test_path(change.path),
+                tree=ctx.files.tree("head", change.path, language),  # parsed once per review, shared
             )
             found = self._findings(change, data, matches, added, gaps, capped)
             if revert and found:

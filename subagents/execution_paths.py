@@ -184,18 +184,18 @@ class _Run:
         if side == "head":
             if fc.kind is ChangeKind.deleted:
                 return None, None
-            data = self.ctx.head.read(fc.path)
+            data = self.ctx.files.read("head", fc.path)
             syms = self.index.file(fc.path)
             if syms is None and data is not None and len(data) <= MAX_FILE_BYTES:
-                syms = extract(lang, fc.path, data, tree=_pyast.parsed(self.ctx.shared, "head", fc.path, lang, data))
+                syms = extract(lang, fc.path, data, tree=_pyast.parsed(self.ctx.files, "head", fc.path, lang, data))
             return syms, data
         if fc.kind is ChangeKind.added:
             return None, None
         path = fc.old_path or fc.path
-        data = self.ctx.base.read(path)
+        data = self.ctx.files.read("base", path)
         if data is None or len(data) > MAX_FILE_BYTES:
             return None, data
-        return extract(lang, path, data, tree=_pyast.parsed(self.ctx.shared, "base", path, lang, data)), data
+        return extract(lang, path, data, tree=_pyast.parsed(self.ctx.files, "base", path, lang, data)), data
 
     def all_changed(self, files: list[FileChange]) -> Iterator[Changed]:
         """Changed symbols of every file, lazily (per-file state is set while its symbols run)."""
@@ -230,7 +230,7 @@ class _Run:
         fc = self._fc
         data = self._head_data if side == "head" else self._base_data
         path = fc.path if side == "head" else (fc.old_path or fc.path)
-        tree: Tree | None = _pyast.parsed(self.ctx.shared, side, path, fc.language, data)
+        tree: Tree | None = _pyast.parsed(self.ctx.files, side, path, fc.language, data)
         if tree is None or data is None:
             return None
         key = (side, path)

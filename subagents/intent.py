@@ -128,17 +128,17 @@ class IntentFacts:
         """Base content of ``fc`` (its old path for renames), None for added files."""
         if fc.kind is ChangeKind.added:
             return None
-        return _pyast.read(self.ctx.shared, self.ctx.base, "base", fc.old_path or fc.path)
+        return _pyast.read(self.ctx.files, self.ctx.base, "base", fc.old_path or fc.path)
 
     def head_bytes(self, fc: FileChange) -> bytes | None:
         """Head content of ``fc``, None for deleted files."""
         if fc.kind is ChangeKind.deleted:
             return None
-        return _pyast.read(self.ctx.shared, self.ctx.head, "head", fc.path)
+        return _pyast.read(self.ctx.files, self.ctx.head, "head", fc.path)
 
     def trees(self, fc: FileChange) -> tuple[Tree | None, Tree | None]:
         """Cached (base tree, head tree) of ``fc``; either may be None."""
-        shared = self.ctx.shared
+        shared = self.ctx.files
         base = _pyast.parsed(shared, "base", fc.old_path or fc.path, fc.language, self.base_bytes(fc))
         head = _pyast.parsed(shared, "head", fc.path, fc.language, self.head_bytes(fc))
         return base, head
@@ -159,7 +159,7 @@ class IntentFacts:
                 if (bt is not None and bt.root_node.has_error) or (ht is not None and ht.root_node.has_error):
                     continue
                 b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, blank_strings=blank_strings,
-                                                cache=_pyast.defs_cache(self.ctx.shared))
+                                                cache=_pyast.defs_cache(self.ctx.files))
                 for acc, new in ((base, b), (head, h)):
                     clash |= set(acc) & set(new)
                     acc.update(new)
@@ -202,7 +202,7 @@ class IntentFacts:
         bt, ht = self.trees(fc)
         py = fc.language == "python"
         lang = fc.language or "python"
-        cache = _pyast.defs_cache(self.ctx.shared)
+        cache = _pyast.defs_cache(self.ctx.files)
         bdefs = _pyast.definitions(bt.root_node, lang, cache=cache) if bt is not None else {}
         hdefs = _pyast.definitions(ht.root_node, lang, cache=cache) if ht is not None else {}
         out: list[tuple[str, int | None, int | None]] = []
@@ -231,7 +231,7 @@ def _only_deletes_code(facts: IntentFacts, fc: FileChange) -> bool:
     return _pyast.only_removes_definitions(
         fc.language, bt, ht, [ln.text for ln in fc.added_lines()],
         [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None],
-        cache=_pyast.defs_cache(facts.ctx.shared),
+        cache=_pyast.defs_cache(facts.ctx.files),
     )
 
 
@@ -421,7 +421,7 @@ def _internal_names(facts: IntentFacts) -> set[str]:
         for tree in facts.trees(fc):
             if tree is None:
                 continue
-            names |= {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(tree.root_node, fc.language, cache=_pyast.defs_cache(facts.ctx.shared))}
+            names |= {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(tree.root_node, fc.language, cache=_pyast.defs_cache(facts.ctx.files))}
             for n in _pyast.find(tree.root_node, fc.language, _pyast.CLASS_TYPES):
                 name = n.child_by_field_name("name")
                 if name is not None:
@@ -458,7 +458,7 @@ def _signature_evidence(facts: IntentFacts, fc: FileChange) -> intent_refactor.E
     bt, ht = facts.trees(fc)
     return intent_refactor.signature_changes(
         bt.root_node if bt else None, ht.root_node if ht else None, fc.language or "", lambda name: _callers_updated(facts, name),
-        cache=_pyast.defs_cache(facts.ctx.shared),
+        cache=_pyast.defs_cache(facts.ctx.files),
     )
 
 

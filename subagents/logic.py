@@ -130,12 +130,12 @@ class LogicAgent(SubAgent):
         hits: list[Hit] = []
         runtime = _paths.is_runtime_source(fc.path)
         base_path = fc.old_path or fc.path
-        base_bytes = _pyast.read(ctx.shared, ctx.base, "base", base_path) if fc.kind is not ChangeKind.added else None
-        head_bytes = _pyast.read(ctx.shared, ctx.head, "head", fc.path)
+        base_bytes = _pyast.read(ctx.files, ctx.base, "base", base_path) if fc.kind is not ChangeKind.added else None
+        head_bytes = _pyast.read(ctx.files, ctx.head, "head", fc.path)
 
         def trees() -> tuple[Tree | None, Tree | None, bool]:
-            base = _pyast.parsed(ctx.shared, "base", base_path, fc.language, base_bytes)
-            head = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, head_bytes)
+            base = _pyast.parsed(ctx.files, "base", base_path, fc.language, base_bytes)
+            head = _pyast.parsed(ctx.files, "head", fc.path, fc.language, head_bytes)
             ok = head is not None and not head.root_node.has_error and (
                 base_bytes is None or (base is not None and not base.root_node.has_error)
             )
@@ -152,7 +152,7 @@ class LogicAgent(SubAgent):
                     base_inline=review.base_inline, head_inline=review.head_inline,
                     tests_cover=lambda name: review.covers(fc, name), removed_names=review.removed_names,
                     moved_tests=review.added_tests,
-                    defs_cache=_pyast.defs_cache(ctx.shared),
+                    defs_cache=_pyast.defs_cache(ctx.files),
                 )
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
@@ -176,7 +176,7 @@ class LogicAgent(SubAgent):
             if fc.language is not None and any(h.rule in _GUARD_OR_RETURN for h in pair_hits + hits):
                 base, head, ok = trees()
                 if ok and base is not None and head is not None:
-                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits, _pyast.defs_cache(ctx.shared))
+                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits, _pyast.defs_cache(ctx.files))
         if is_test or fc.language == "python":
             hits.extend(logic_lines.check_skip_markers(fc))
         if pair_hits and treesitter.supported(fc.language):
@@ -271,10 +271,10 @@ def _behaviour_changed(ctx: ReviewContext, fc: FileChange, review: _Review) -> b
     if fc.kind is ChangeKind.added:
         return True
     base_path = fc.old_path or fc.path
-    base_bytes = _pyast.read(ctx.shared, ctx.base, "base", base_path)
-    head_bytes = _pyast.read(ctx.shared, ctx.head, "head", fc.path)
-    base_tree = _pyast.parsed(ctx.shared, "base", base_path, fc.language, base_bytes)
-    head_tree = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, head_bytes)
+    base_bytes = _pyast.read(ctx.files, ctx.base, "base", base_path)
+    head_bytes = _pyast.read(ctx.files, ctx.head, "head", fc.path)
+    base_tree = _pyast.parsed(ctx.files, "base", base_path, fc.language, base_bytes)
+    head_tree = _pyast.parsed(ctx.files, "head", fc.path, fc.language, head_bytes)
     py = fc.language == "python"
     cmp = _pyast.compare(
         fc.language, base_bytes, head_bytes, base_tree=base_tree, head_tree=head_tree,
@@ -285,15 +285,15 @@ def _behaviour_changed(ctx: ReviewContext, fc: FileChange, review: _Review) -> b
         return False
     return not _pyast.only_removes_definitions(
         fc.language, base_tree, head_tree, [ln.text for ln in fc.added_lines()],
-        [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_pyast.defs_cache(ctx.shared),
+        [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_pyast.defs_cache(ctx.files),
     )
 
 
 def _new_test_names(ctx: ReviewContext, fc: FileChange, cache: dict) -> set[str]:
     """Simple names of test functions defined in the head of test file ``fc`` but not in its base."""
     base_path = fc.old_path or fc.path
-    bt = _pyast.parsed(ctx.shared, "base", base_path, "python", _pyast.read(ctx.shared, ctx.base, "base", base_path)) if fc.kind is not ChangeKind.added else None
-    ht = _pyast.parsed(ctx.shared, "head", fc.path, "python", _pyast.read(ctx.shared, ctx.head, "head", fc.path))
+    bt = _pyast.parsed(ctx.files, "base", base_path, "python", _pyast.read(ctx.files, ctx.base, "base", base_path)) if fc.kind is not ChangeKind.added else None
+    ht = _pyast.parsed(ctx.files, "head", fc.path, "python", _pyast.read(ctx.files, ctx.head, "head", fc.path))
     if ht is None:
         return set()
     before = set(_pyast.definitions(bt.root_node, "python", cache=cache)) if bt is not None else set()
@@ -350,7 +350,7 @@ class _Review:
         defined_base: set[str] = set()
         defined_head: set[str] = set()
         added_tests: set[str] = set()
-        cache = _pyast.defs_cache(ctx.shared)
+        cache = _pyast.defs_cache(ctx.files)
         tests_lost = any(
             _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path) and fc.deletions > 0 for fc in ctx.diff.files
         )
@@ -359,7 +359,7 @@ class _Review:
                 continue
             if _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path):
                 side, view, path = ("base", ctx.base, fc.old_path or fc.path) if fc.kind is ChangeKind.deleted else ("head", ctx.head, fc.path)
-                tests.append((fc.path, _text(_pyast.read(ctx.shared, view, side, path)) or ""))
+                tests.append((fc.path, _text(_pyast.read(ctx.files, view, side, path)) or ""))
                 if fc.kind is not ChangeKind.deleted:
                     exercising.append(_exercising_text(fc, tests[-1][1]))
                 if tests_lost and fc.language == "python" and fc.kind is not ChangeKind.deleted:
@@ -367,10 +367,10 @@ class _Review:
                 continue
             if not fc.language or not _paths.is_runtime_source(fc.path) or not treesitter.supported(fc.language):
                 continue
-            bb = _pyast.read(ctx.shared, ctx.base, "base", fc.old_path or fc.path) if fc.kind is not ChangeKind.added else None
-            hb = _pyast.read(ctx.shared, ctx.head, "head", fc.path) if fc.kind is not ChangeKind.deleted else None
-            bt = _pyast.parsed(ctx.shared, "base", fc.old_path or fc.path, fc.language, bb)
-            ht = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, hb)
+            bb = _pyast.read(ctx.files, ctx.base, "base", fc.old_path or fc.path) if fc.kind is not ChangeKind.added else None
+            hb = _pyast.read(ctx.files, ctx.head, "head", fc.path) if fc.kind is not ChangeKind.deleted else None
+            bt = _pyast.parsed(ctx.files, "base", fc.old_path or fc.path, fc.language, bb)
+            ht = _pyast.parsed(ctx.files, "head", fc.path, fc.language, hb)
             for tree, acc in ((bt, defined_base), (ht, defined_head)):
                 if tree is not None and tests_lost:
                     acc |= _defined_names(tree, fc.language, cache)
@@ -378,7 +378,7 @@ class _Review:
                 continue
             if (bt is not None and bt.root_node.has_error) or (ht is not None and ht.root_node.has_error):
                 continue
-            b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, cache=_pyast.defs_cache(ctx.shared))
+            b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, cache=_pyast.defs_cache(ctx.files))
             for acc, new in ((base_inline, b), (head_inline, h)):
                 clash |= set(acc) & set(new)
                 acc.update(new)
@@ -447,15 +447,42 @@ def _exercising_text(fc: FileChange, head_text: str) -> str:
 
 
 def _exercised(ctx: ReviewContext, fc: FileChange, review: _Review) -> bool:
-    """True when test code the change adds or edits references the changed functions of ``fc``.
-    When no changed function can be named (a module-level constant, a call target renamed across
-    files), any changed test counts, as before: the stricter rule applies where it can be checked."""
+    """True when test code the change adds or edits references the changed code of ``fc``: a
+    function whose code changed, a function around a changed line, a function added, or a function
+    the added lines call (a caller updated for a renamed callee is exercised through it). When no
+    function is involved (module-level constants), a changed test that imports or names the module
+    counts."""
     if not review.exercising:
         return False
-    names = _changed_functions(ctx, fc, review) + _added_functions(ctx, fc)
+    names = _changed_symbols(ctx, fc, review)
     if names:
         return review.exercises_any(names)
-    return True
+    stem = _paths.module_stem(fc.path)
+    mention = re.compile(r"\b" + re.escape(stem) + r"\b", re.IGNORECASE) if stem else None
+    return mention is not None and any(mention.search(text) for _, text in review.tests)
+
+
+_NOT_CALLEES = frozenset({"if", "for", "while", "return", "print", "len", "str", "int", "list", "dict", "set", "tuple",
+                          "range", "super", "isinstance", "format", "append", "get", "items", "join", "split", "strip"})
+
+
+def _changed_symbols(ctx: ReviewContext, fc: FileChange, review: _Review) -> list[str]:
+    """Names a test must reference to exercise ``fc``'s change (see :func:`_exercised`)."""
+    names = _changed_functions(ctx, fc, review) + _added_functions(ctx, fc)
+    if fc.language:
+        for side, lines in (("head", {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno}),
+                            ("base", {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno})):
+            if not lines or (side == "base" and fc.kind is ChangeKind.added) or (side == "head" and fc.kind is ChangeKind.deleted):
+                continue
+            tree = ctx.files.change_tree(fc, side)
+            if tree is None:
+                continue
+            for q, d in _pyast.definitions(tree.root_node, fc.language, cache=_pyast.defs_cache(ctx.files)).items():
+                if any(d.start <= n <= d.end for n in lines):
+                    names.append(q.split("#")[0].rsplit(".", 1)[-1])
+    for ln in fc.added_lines():
+        names += [m for m in re.findall(r"([A-Za-z_]\w{3,})\s*\(", ln.text) if m not in _NOT_CALLEES]
+    return list(dict.fromkeys(names))
 
 
 def _added_functions(ctx: ReviewContext, fc: FileChange) -> list[str]:
@@ -523,7 +550,7 @@ def _stale_test(ctx: ReviewContext, files: list[FileChange], review: _Review) ->
         if not changed:
             continue
         for path in tests[:3]:
-            data = _pyast.read(ctx.shared, ctx.base, "base", path)
+            data = _pyast.read(ctx.files, ctx.base, "base", path)
             if data is None or len(data) > MAX_STALE_TEST_BYTES:
                 continue
             text = data.decode("utf-8", "replace")
@@ -541,12 +568,12 @@ def _changed_functions(ctx: ReviewContext, fc: FileChange, review: _Review) -> l
     if not fc.language or fc.kind is ChangeKind.added:
         return []
     base_path = fc.old_path or fc.path
-    bt = _pyast.parsed(ctx.shared, "base", base_path, fc.language, _pyast.read(ctx.shared, ctx.base, "base", base_path))
-    ht = _pyast.parsed(ctx.shared, "head", fc.path, fc.language, _pyast.read(ctx.shared, ctx.head, "head", fc.path))
+    bt = _pyast.parsed(ctx.files, "base", base_path, fc.language, _pyast.read(ctx.files, ctx.base, "base", base_path))
+    ht = _pyast.parsed(ctx.files, "head", fc.path, fc.language, _pyast.read(ctx.files, ctx.head, "head", fc.path))
     if bt is None or ht is None:
         return []
     py = fc.language == "python"
-    cache = _pyast.defs_cache(ctx.shared)
+    cache = _pyast.defs_cache(ctx.files)
     bdefs, hdefs = _pyast.definitions(bt.root_node, fc.language, cache=cache), _pyast.definitions(ht.root_node, fc.language, cache=cache)
     out = []
     for q, hd in hdefs.items():

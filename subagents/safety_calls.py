@@ -89,17 +89,19 @@ class FileView:
     """Why a file in a language with a grammar was not parsed (too large, unreadable), else None."""
 
     def tree(self) -> Tree | None:
+        """The head tree from the review's parse-once view (``ctx.files``), or None (no grammar, or
+        larger than :data:`MAX_PARSE_BYTES`)."""
         if not self._parsed:
             self._parsed = True
             lang = self.change.language
             if lang and treesitter.supported(lang):
-                data = self.ctx.head.read(self.change.path)
+                data = self.ctx.files.read("head", self.change.path)
                 if data is None:
                     self.unparsed = "head revision unreadable"
                 elif len(data) > MAX_PARSE_BYTES:
                     self.unparsed = f"{len(data)} bytes (parse cap {MAX_PARSE_BYTES})"
                 else:
-                    self._tree = treesitter.parse(lang, data)
+                    self._tree = self.ctx.files.tree("head", self.change.path, lang)
         return self._tree
 
     def region(self, line: DiffLine, col: int) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.agent_options import AgentOptions, parse_all, parse_options
+from bot.core.changeset import ChangedFiles
 from bot.core.diff import Diff, FileChange
 from bot.core.models import PullRequestInfo
 from bot.core.protocols import TreeView
@@ -41,11 +42,13 @@ class ReviewContext:
     deadline: float | None = None
     options: dict[str, AgentOptions] = field(default_factory=dict)
     llm: Any | None = None
-    shared: dict[str, Any] = field(default_factory=dict)
-    """Scratch space agents may use to share derived, deterministic facts (e.g. parsed trees)."""
+    files: ChangedFiles = field(init=False, repr=False)
+    """The parse-once view of both versions of the changed files (:mod:`bot.core.changeset`),
+    shared by every agent of the review."""
 
     def __post_init__(self) -> None:
         self.options = parse_all(self.options)  # type: ignore[arg-type] - mappings are accepted too
+        self.files = ChangedFiles(self.base, self.head)
 
     def agent_options(self, agent: str) -> AgentOptions:
         """The typed options of ``agent`` (defaults when the policy gave none)."""
@@ -64,11 +67,9 @@ class ReviewContext:
         ]
 
     def head_text(self, path: str) -> str | None:
-        """Head-revision text of ``path`` decoded as UTF-8 with replacement, or None."""
-        data = self.head.read(path)
-        return None if data is None else data.decode("utf-8", "replace")
+        """Head-revision text of ``path`` decoded as UTF-8 with replacement, or None (read once per review)."""
+        return self.files.text("head", path)
 
     def base_text(self, path: str) -> str | None:
-        """Base-revision text of ``path`` decoded as UTF-8 with replacement, or None."""
-        data = self.base.read(path)
-        return None if data is None else data.decode("utf-8", "replace")
+        """Base-revision text of ``path`` decoded as UTF-8 with replacement, or None (read once per review)."""
+        return self.files.text("base", path)
