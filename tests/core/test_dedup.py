@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.dedup import merge_same_cause
 from bot.core.models import Finding, Status, Verdict
 from bot.core.registry import default_registry
-from bot.pipeline import PipelineOptions, review_snapshot
+from bot.pipeline import PipelineOptions, SnapshotSource, run_review
 from bot.testing.fake_tree import memory_snapshot
 
 
@@ -40,7 +40,7 @@ def test_other_lines_paths_and_unrelated_rules_stay_apart() -> None:
 def test_os_system_is_reported_once_through_the_pipeline() -> None:
     snap = memory_snapshot({"app/run.py": "import os\n"},
                            {"app/run.py": "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n"}, title="Run commands")
-    result = review_snapshot(snap, PipelineOptions())
+    result = run_review(SnapshotSource(snap), PipelineOptions()).result
     on_line = [f for v in result.verdicts for f in v.findings if f.path == "app/run.py" and f.line == 5
                and (f.rule_id == "QPY017" or f.rule_id.startswith("safety/dangerous-call"))]
     assert len(on_line) == 1, on_line
