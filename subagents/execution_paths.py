@@ -17,7 +17,7 @@ removed ones read from the base revision), with the head :class:`~bot.codeindex.
   counted outside test code): how many call sites, files and entry points a behaviour change
   reaches, with a call path.
   Changes to comments, docstrings and layout only are not counted (canonical token streams of
-  :mod:`subagents._pyast`).
+  :mod:`subagents._canonical`).
 
 Evidence steps are ``"path:line symbol"`` (the changed definition first, then each caller).
 Confidence: 0.9 for Python, 0.75 when JS/TS/Go code changed, 0.5 when code in a language without
@@ -54,7 +54,7 @@ from bot.codeindex import (
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _pyast
+from subagents import _canonical, _syntax
 from subagents._hunks import head_line_for_old
 from subagents.base import Analysis, SubAgent
 
@@ -187,7 +187,7 @@ class _Run:
             data = self.ctx.files.read("head", fc.path)
             syms = self.index.file(fc.path)
             if syms is None and data is not None and len(data) <= MAX_FILE_BYTES:
-                syms = extract(lang, fc.path, data, tree=_pyast.parsed(self.ctx.files, "head", fc.path, lang, data))
+                syms = extract(lang, fc.path, data, tree=_syntax.parsed(self.ctx.files, "head", fc.path, lang, data))
             return syms, data
         if fc.kind is ChangeKind.added:
             return None, None
@@ -195,7 +195,7 @@ class _Run:
         data = self.ctx.files.read("base", path)
         if data is None or len(data) > MAX_FILE_BYTES:
             return None, data
-        return extract(lang, path, data, tree=_pyast.parsed(self.ctx.files, "base", path, lang, data)), data
+        return extract(lang, path, data, tree=_syntax.parsed(self.ctx.files, "base", path, lang, data)), data
 
     def all_changed(self, files: list[FileChange]) -> Iterator[Changed]:
         """Changed symbols of every file, lazily (per-file state is set while its symbols run)."""
@@ -230,7 +230,7 @@ class _Run:
         fc = self._fc
         data = self._head_data if side == "head" else self._base_data
         path = fc.path if side == "head" else (fc.old_path or fc.path)
-        tree: Tree | None = _pyast.parsed(self.ctx.files, side, path, fc.language, data)
+        tree: Tree | None = _syntax.parsed(self.ctx.files, side, path, fc.language, data)
         if tree is None or data is None:
             return None
         key = (side, path)
@@ -239,7 +239,7 @@ class _Run:
         node = _def_node(tree, data, self._starts[key], d)
         if node is None:
             return None
-        return _pyast.canonical(node, python=fc.language == "python")
+        return _canonical.canonical(node, python=fc.language == "python")
 
     def _body_changed(self, sym: Changed) -> bool:
         if sym.base is None or sym.head is None:

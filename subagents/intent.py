@@ -8,7 +8,7 @@ Deterministic checks, each a small function from :class:`IntentFacts` to finding
   layout, ``build:``/``chore:`` changing runtime code).
 - ``intent/claims-no-behaviour-change``: "typo", "refactor", "no functional change", "cosmetic",
   "formatting" ... while the code changes beyond what that claim allows (compared on canonical
-  syntax trees, see :mod:`subagents._pyast`; for refactor claims only with evidence that
+  syntax trees, see :mod:`subagents._canonical`; for refactor claims only with evidence that
   behaviour moved, see :mod:`subagents.intent_refactor`).
 - ``intent/scope-mismatch``: the title's scope or a path it names is a part of the repository
   that no touched file matches and the diff does not mention.
@@ -30,9 +30,9 @@ from tree_sitter import Node, Tree
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _paths, _pyast, intent_refactor
+from subagents import _canonical, intent_refactor, _paths, _syntax
 from subagents._hunks import first_code_line
-from subagents._pyast import Comparison, Helper, Level
+from subagents._canonical import Comparison, Helper, Level
 from subagents.base import Analysis, SubAgent
 from subagents.intent_text import MAX_TEXT, Claim, Title, body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
 
@@ -128,24 +128,24 @@ class IntentFacts:
         """Base content of ``fc`` (its old path for renames), None for added files."""
         if fc.kind is ChangeKind.added:
             return None
-        return _pyast.read(self.ctx.files, self.ctx.base, "base", fc.old_path or fc.path)
+        return _syntax.read(self.ctx.files, self.ctx.base, "base", fc.old_path or fc.path)
 
     def head_bytes(self, fc: FileChange) -> bytes | None:
         """Head content of ``fc``, None for deleted files."""
         if fc.kind is ChangeKind.deleted:
             return None
-        return _pyast.read(self.ctx.files, self.ctx.head, "head", fc.path)
+        return _syntax.read(self.ctx.files, self.ctx.head, "head", fc.path)
 
     def trees(self, fc: FileChange) -> tuple[Tree | None, Tree | None]:
         """Cached (base tree, head tree) of ``fc``; either may be None."""
         shared = self.ctx.files
-        base = _pyast.parsed(shared, "base", fc.old_path or fc.path, fc.language, self.base_bytes(fc))
-        head = _pyast.parsed(shared, "head", fc.path, fc.language, self.head_bytes(fc))
+        base = _syntax.parsed(shared, "base", fc.old_path or fc.path, fc.language, self.base_bytes(fc))
+        head = _syntax.parsed(shared, "head", fc.path, fc.language, self.head_bytes(fc))
         return base, head
 
     def helpers(self, *, blank_strings: bool = False) -> tuple[dict[str, Helper], dict[str, Helper]]:
         """``(base-only, head-only)`` small Python functions over all changed Python files (see
-        :func:`subagents._pyast.one_sided_helpers`): their calls are compared as their bodies, so
+        :func:`subagents._canonical.one_sided_helpers`): their calls are compared as their bodies, so
         extract-function and inline-function refactors count as no change. A name found in two
         files is dropped (ambiguous)."""
         if blank_strings not in self._helpers:
@@ -158,14 +158,14 @@ class IntentFacts:
                 bt, ht = self.trees(fc)
                 if (bt is not None and bt.root_node.has_error) or (ht is not None and ht.root_node.has_error):
                     continue
-                b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, blank_strings=blank_strings,
-                                                cache=_pyast.defs_cache(self.ctx.files))
+                b, h = _canonical.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, blank_strings=blank_strings,
+                                                cache=_syntax.defs_cache(self.ctx.files))
                 for acc, new in ((base, b), (head, h)):
                     clash |= set(acc) & set(new)
                     acc.update(new)
             removed = [ln.text for fc in self.files if fc.language == "python" for ln in fc.removed_lines()]
             added = [ln.text for fc in self.files if fc.language == "python" for ln in fc.added_lines()]
-            self._helpers[blank_strings] = _pyast.called_helpers(
+            self._helpers[blank_strings] = _canonical.called_helpers(
                 {k: v for k, v in base.items() if k not in clash and k not in head},
                 {k: v for k, v in head.items() if k not in clash and k not in base},
                 removed, added,
@@ -173,7 +173,7 @@ class IntentFacts:
         return self._helpers[blank_strings]
 
     def comparison(self, fc: FileChange, *, blank_strings: bool = False) -> Comparison:
-        """How much ``fc`` changed (see :func:`subagents._pyast.compare`, limited to the hunks);
+        """How much ``fc`` changed (see :func:`subagents._canonical.compare`, limited to the hunks);
         binary files and submodules always count as ``changed``, and so does every file once the
         review's deadline has passed (then :attr:`truncated` is set)."""
         key = (fc.path, blank_strings)
@@ -187,10 +187,10 @@ class IntentFacts:
             else:
                 bt, ht = self.trees(fc)
                 base_inline, head_inline = self.helpers(blank_strings=blank_strings) if fc.language == "python" else ({}, {})
-                self._cmp[key] = _pyast.compare(
+                self._cmp[key] = _canonical.compare(
                     fc.language, self.base_bytes(fc), self.head_bytes(fc),
                     blank_strings=blank_strings, base_tree=bt, head_tree=ht,
-                    base_ranges=_pyast.hunk_ranges(fc.hunks, "base"), head_ranges=_pyast.hunk_ranges(fc.hunks, "head"),
+                    base_ranges=_syntax.hunk_ranges(fc.hunks, "base"), head_ranges=_syntax.hunk_ranges(fc.hunks, "head"),
                     base_inline=base_inline, head_inline=head_inline,
                 )
         return self._cmp[key]
@@ -202,16 +202,16 @@ class IntentFacts:
         bt, ht = self.trees(fc)
         py = fc.language == "python"
         lang = fc.language or "python"
-        cache = _pyast.defs_cache(self.ctx.files)
-        bdefs = _pyast.definitions(bt.root_node, lang, cache=cache) if bt is not None else {}
-        hdefs = _pyast.definitions(ht.root_node, lang, cache=cache) if ht is not None else {}
+        cache = _syntax.defs_cache(self.ctx.files)
+        bdefs = _syntax.definitions(bt.root_node, lang, cache=cache) if bt is not None else {}
+        hdefs = _syntax.definitions(ht.root_node, lang, cache=cache) if ht is not None else {}
         out: list[tuple[str, int | None, int | None]] = []
         base_inline, head_inline = self.helpers(blank_strings=blank_strings) if py else ({}, {})
         for name in list(hdefs) + [n for n in bdefs if n not in hdefs]:
             b, h = bdefs.get(name), hdefs.get(name)
-            cb = _pyast.canonical(b.node, python=py, blank_strings=blank_strings, inline=base_inline) if b else None
-            ch = _pyast.canonical(h.node, python=py, blank_strings=blank_strings, inline=head_inline) if h else None
-            if cb != ch and (cb is None or ch is None or _pyast.rename_map(cb, ch) is None):
+            cb = _canonical.canonical(b.node, python=py, blank_strings=blank_strings, inline=base_inline) if b else None
+            ch = _canonical.canonical(h.node, python=py, blank_strings=blank_strings, inline=head_inline) if h else None
+            if cb != ch and (cb is None or ch is None or _canonical.rename_map(cb, ch) is None):
                 out.append((name, h.start if h else None, h.end if h else None))
         nested = {n for n, _, _ in out for m, _, _ in out if m != n and m.startswith(n + ".")}
         return [item for item in out if item[0] not in nested]
@@ -228,10 +228,10 @@ def _only_deletes_code(facts: IntentFacts, fc: FileChange) -> bool:
     if fc.kind is ChangeKind.deleted:
         return True
     bt, ht = facts.trees(fc)
-    return _pyast.only_removes_definitions(
+    return _syntax.only_removes_definitions(
         fc.language, bt, ht, [ln.text for ln in fc.added_lines()],
         [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None],
-        cache=_pyast.defs_cache(facts.ctx.files),
+        cache=_syntax.defs_cache(facts.ctx.files),
     )
 
 
@@ -308,7 +308,7 @@ def _claim_allows(facts: IntentFacts, fc: FileChange, strings_free: bool, rename
         if renames_free:
             return True
         if typo_renames:
-            return all(_pyast.edit_distance(a, b) <= _TYPO_RENAME_DISTANCE for a, b in cmp.renames)
+            return all(_canonical.edit_distance(a, b) <= _TYPO_RENAME_DISTANCE for a, b in cmp.renames)
     return False
 
 
@@ -333,12 +333,12 @@ def _moved_only(facts: IntentFacts, files: list[FileChange], strings_free: bool)
 
 def _chunks(root: Node, python: bool, strings_free: bool) -> Counter[str]:
     if not strings_free:
-        return _pyast.top_level_chunks(root, python=python)
+        return _canonical.top_level_chunks(root, python=python)
     out: Counter[str] = Counter()
     for child in root.named_children:
-        if child.is_extra or child.type in _pyast.COMMENT_TYPES or child.type.startswith("import") or (python and _pyast.is_docstring(child)):
+        if child.is_extra or child.type in _syntax.COMMENT_TYPES or child.type.startswith("import") or (python and _syntax.is_docstring(child)):
             continue
-        out["\x1f".join(_pyast.canonical(child, python=python, blank_strings=True))] += 1
+        out["\x1f".join(_canonical.canonical(child, python=python, blank_strings=True))] += 1
     return out
 
 
@@ -421,11 +421,11 @@ def _internal_names(facts: IntentFacts) -> set[str]:
         for tree in facts.trees(fc):
             if tree is None:
                 continue
-            names |= {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(tree.root_node, fc.language, cache=_pyast.defs_cache(facts.ctx.files))}
-            for n in _pyast.find(tree.root_node, fc.language, _pyast.CLASS_TYPES):
+            names |= {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(tree.root_node, fc.language, cache=_syntax.defs_cache(facts.ctx.files))}
+            for n in _syntax.find(tree.root_node, fc.language, _syntax.CLASS_TYPES):
                 name = n.child_by_field_name("name")
                 if name is not None:
-                    names.add(_pyast.node_text(name))
+                    names.add(_syntax.node_text(name))
     return names
 
 
@@ -449,7 +449,7 @@ def _atoms(facts: IntentFacts, fc: FileChange, strings_free: bool) -> tuple[inte
         elif fc.kind in (ChangeKind.added, ChangeKind.deleted):
             sides.append([tree.root_node])
         else:
-            sides.append(_pyast.regions(tree.root_node, _pyast.hunk_ranges(fc.hunks, side)))
+            sides.append(_syntax.regions(tree.root_node, _syntax.hunk_ranges(fc.hunks, side)))
     return intent_refactor.atoms(sides[0], lang, strings_free=strings_free), intent_refactor.atoms(sides[1], lang, strings_free=strings_free)
 
 
@@ -458,7 +458,7 @@ def _signature_evidence(facts: IntentFacts, fc: FileChange) -> intent_refactor.E
     bt, ht = facts.trees(fc)
     return intent_refactor.signature_changes(
         bt.root_node if bt else None, ht.root_node if ht else None, fc.language or "", lambda name: _callers_updated(facts, name),
-        cache=_pyast.defs_cache(facts.ctx.files),
+        cache=_syntax.defs_cache(facts.ctx.files),
     )
 
 

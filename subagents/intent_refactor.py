@@ -3,7 +3,7 @@ agent's ``intent/claims-no-behaviour-change`` check. Pure: works on tree-sitter 
 
 A refactor is rarely token-for-token equivalent (a loop becomes a comprehension, a local
 variable is introduced, nested ``if`` s are merged), so when the canonical comparison of
-:mod:`subagents._pyast` fails, the claim is only contradicted by *positive evidence* that
+:mod:`subagents._canonical` fails, the claim is only contradicted by *positive evidence* that
 behaviour moved, comparing the changed regions of base and head:
 
 - calls: a function or method called on one side only, other than functions defined in the
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from subagents import _pyast
-from subagents._pyast import COMMENT_TYPES, STRING_TYPES, node_text
+from subagents import _canonical, _syntax
+from subagents._syntax import COMMENT_TYPES, STRING_TYPES, node_text
 
 PURE_BUILTINS = frozenset(
     {"len", "list", "tuple", "dict", "set", "frozenset", "str", "repr", "isinstance", "issubclass", "iter",
@@ -131,7 +131,7 @@ def _leaves(n: Node, neg: bool, out: list[tuple[str, bool]]) -> list[str]:
         if left is not None and right is not None and op is not None:
             word = op.type if not neg else ("or" if op.type == "and" else "and")
             return [*_leaves(left, neg, out), word, *_leaves(right, neg, out)]
-    out.append((_abstract(_pyast.canonical(n)), neg))
+    out.append((_abstract(_canonical.canonical(n)), neg))
     return []
 
 
@@ -148,11 +148,11 @@ def _negated_clause(body: str) -> str:
     anything else gets a ``not`` prefix."""
     toks = body.split(" ")
     if toks and toks[0] == "<comparison_operator":
-        ops = [i for i, t in enumerate(toks) if t in _pyast.NEGATED_COMPARISON]
+        ops = [i for i, t in enumerate(toks) if t in _canonical.NEGATED_COMPARISON]
         depth_ok = [i for i in ops if _depth_at(toks, i) == 1]
         if len(depth_ok) == 1:
             i = depth_ok[0]
-            toks[i] = _pyast.NEGATED_COMPARISON[toks[i]]
+            toks[i] = _canonical.NEGATED_COMPARISON[toks[i]]
             return " ".join(toks)
     return "not " + body
 
@@ -178,7 +178,7 @@ def atoms(nodes: Iterable[Node], lang: str | None, *, strings_free: bool) -> Ato
             t = n.type
             if n.is_extra or t in COMMENT_TYPES:
                 continue
-            if py and (t == "type" or (t == "expression_statement" and _pyast.is_docstring(n))):
+            if py and (t == "type" or (t == "expression_statement" and _syntax.is_docstring(n))):
                 continue  # annotations and docstrings do not run
             if t in _CALL_TYPES:
                 name = _callee(n)
@@ -331,7 +331,7 @@ def signature_changes(
     if base is None or head is None:
         return []
     py = lang == "python"
-    bdefs, hdefs = _pyast.definitions(base, lang, cache=cache), _pyast.definitions(head, lang, cache=cache)
+    bdefs, hdefs = _syntax.definitions(base, lang, cache=cache), _syntax.definitions(head, lang, cache=cache)
     out: Evidence = []
     for qual, hd in hdefs.items():
         bd = bdefs.get(qual)
@@ -341,6 +341,6 @@ def signature_changes(
         bp, hp = bd.node.child_by_field_name("parameters"), hd.node.child_by_field_name("parameters")
         if bp is None or hp is None:
             continue
-        if _pyast.canonical(bp, python=py) != _pyast.canonical(hp, python=py) and not callers_updated(name):
+        if _canonical.canonical(bp, python=py) != _canonical.canonical(hp, python=py) and not callers_updated(name):
             out.append((f"the parameters of public `{qual.split('#')[0]}` changed and no caller was updated", hd.start))
     return out

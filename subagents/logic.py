@@ -48,9 +48,9 @@ from bot.core import treesitter
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _paths, _pyast, logic_lines, logic_python
+from subagents import _canonical, logic_lines, logic_python, _paths, _syntax
 from subagents._hunks import first_code_line
-from subagents._pyast import Level
+from subagents._canonical import Level
 from subagents.base import Analysis, SubAgent
 from subagents.logic_lines import Hit
 
@@ -130,12 +130,12 @@ class LogicAgent(SubAgent):
         hits: list[Hit] = []
         runtime = _paths.is_runtime_source(fc.path)
         base_path = fc.old_path or fc.path
-        base_bytes = _pyast.read(ctx.files, ctx.base, "base", base_path) if fc.kind is not ChangeKind.added else None
-        head_bytes = _pyast.read(ctx.files, ctx.head, "head", fc.path)
+        base_bytes = _syntax.read(ctx.files, ctx.base, "base", base_path) if fc.kind is not ChangeKind.added else None
+        head_bytes = _syntax.read(ctx.files, ctx.head, "head", fc.path)
 
         def trees() -> tuple[Tree | None, Tree | None, bool]:
-            base = _pyast.parsed(ctx.files, "base", base_path, fc.language, base_bytes)
-            head = _pyast.parsed(ctx.files, "head", fc.path, fc.language, head_bytes)
+            base = _syntax.parsed(ctx.files, "base", base_path, fc.language, base_bytes)
+            head = _syntax.parsed(ctx.files, "head", fc.path, fc.language, head_bytes)
             ok = head is not None and not head.root_node.has_error and (
                 base_bytes is None or (base is not None and not base.root_node.has_error)
             )
@@ -152,7 +152,7 @@ class LogicAgent(SubAgent):
                     base_inline=review.base_inline, head_inline=review.head_inline,
                     tests_cover=lambda name: review.covers(fc, name), removed_names=review.removed_names,
                     moved_tests=review.added_tests,
-                    defs_cache=_pyast.defs_cache(ctx.files),
+                    defs_cache=_syntax.defs_cache(ctx.files),
                 )
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
@@ -176,13 +176,13 @@ class LogicAgent(SubAgent):
             if fc.language is not None and any(h.rule in _GUARD_OR_RETURN for h in pair_hits + hits):
                 base, head, ok = trees()
                 if ok and base is not None and head is not None:
-                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits, _pyast.defs_cache(ctx.files))
+                    pair_hits, hits = _drop_unchanged_functions(fc.language, base, head, pair_hits, hits, _syntax.defs_cache(ctx.files))
         if is_test or fc.language == "python":
             hits.extend(logic_lines.check_skip_markers(fc))
         if pair_hits and treesitter.supported(fc.language):
             _, head, ok = trees()
             if ok and head is not None and fc.language is not None:
-                prose = _pyast.text_lines(head.root_node, fc.language)
+                prose = _syntax.text_lines(head.root_node, fc.language)
                 pair_hits = [h for h in pair_hits if h.line not in prose]
         # One finding per spot: a flipped condition or a removed guard explains the return change.
         strong = {h.line for h in pair_hits if h.rule in _LINE_RULES_OVER_RETURN}
@@ -229,8 +229,8 @@ def _drop_unchanged_functions(
     """For regex-level languages with a syntax tree: drop removed-code findings inside functions
     that were deleted as a whole, and changed-return findings inside functions whose code is the
     same up to a consistent renaming."""
-    bdefs = _pyast.definitions(base.root_node, lang, cache=cache)
-    hdefs = _pyast.definitions(head.root_node, lang, cache=cache)
+    bdefs = _syntax.definitions(base.root_node, lang, cache=cache)
+    hdefs = _syntax.definitions(head.root_node, lang, cache=cache)
     deleted = [(d.start, d.end) for q, d in bdefs.items() if q not in hdefs]
     same_cache: dict[str, bool] = {}
 
@@ -238,8 +238,8 @@ def _drop_unchanged_functions(
         for q, hd in hdefs.items():
             if hd.start <= line <= hd.end and q in bdefs:
                 if q not in same_cache:
-                    a, b = _pyast.canonical(bdefs[q].node, python=False), _pyast.canonical(hd.node, python=False)
-                    same_cache[q] = a == b or _pyast.rename_map(a, b) is not None
+                    a, b = _canonical.canonical(bdefs[q].node, python=False), _canonical.canonical(hd.node, python=False)
+                    same_cache[q] = a == b or _canonical.rename_map(a, b) is not None
                 if same_cache[q]:
                     return True
         return False
@@ -271,42 +271,42 @@ def _behaviour_changed(ctx: ReviewContext, fc: FileChange, review: _Review) -> b
     if fc.kind is ChangeKind.added:
         return True
     base_path = fc.old_path or fc.path
-    base_bytes = _pyast.read(ctx.files, ctx.base, "base", base_path)
-    head_bytes = _pyast.read(ctx.files, ctx.head, "head", fc.path)
-    base_tree = _pyast.parsed(ctx.files, "base", base_path, fc.language, base_bytes)
-    head_tree = _pyast.parsed(ctx.files, "head", fc.path, fc.language, head_bytes)
+    base_bytes = _syntax.read(ctx.files, ctx.base, "base", base_path)
+    head_bytes = _syntax.read(ctx.files, ctx.head, "head", fc.path)
+    base_tree = _syntax.parsed(ctx.files, "base", base_path, fc.language, base_bytes)
+    head_tree = _syntax.parsed(ctx.files, "head", fc.path, fc.language, head_bytes)
     py = fc.language == "python"
-    cmp = _pyast.compare(
+    cmp = _canonical.compare(
         fc.language, base_bytes, head_bytes, base_tree=base_tree, head_tree=head_tree,
-        base_ranges=_pyast.hunk_ranges(fc.hunks, "base"), head_ranges=_pyast.hunk_ranges(fc.hunks, "head"),
+        base_ranges=_syntax.hunk_ranges(fc.hunks, "base"), head_ranges=_syntax.hunk_ranges(fc.hunks, "head"),
         base_inline=review.base_inline if py else None, head_inline=review.head_inline if py else None,
     )
     if cmp.level is Level.same:
         return False
-    return not _pyast.only_removes_definitions(
+    return not _syntax.only_removes_definitions(
         fc.language, base_tree, head_tree, [ln.text for ln in fc.added_lines()],
-        [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_pyast.defs_cache(ctx.files),
+        [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_syntax.defs_cache(ctx.files),
     )
 
 
 def _new_test_names(ctx: ReviewContext, fc: FileChange, cache: dict) -> set[str]:
     """Simple names of test functions defined in the head of test file ``fc`` but not in its base."""
     base_path = fc.old_path or fc.path
-    bt = _pyast.parsed(ctx.files, "base", base_path, "python", _pyast.read(ctx.files, ctx.base, "base", base_path)) if fc.kind is not ChangeKind.added else None
-    ht = _pyast.parsed(ctx.files, "head", fc.path, "python", _pyast.read(ctx.files, ctx.head, "head", fc.path))
+    bt = _syntax.parsed(ctx.files, "base", base_path, "python", _syntax.read(ctx.files, ctx.base, "base", base_path)) if fc.kind is not ChangeKind.added else None
+    ht = _syntax.parsed(ctx.files, "head", fc.path, "python", _syntax.read(ctx.files, ctx.head, "head", fc.path))
     if ht is None:
         return set()
-    before = set(_pyast.definitions(bt.root_node, "python", cache=cache)) if bt is not None else set()
-    return {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(ht.root_node, "python", cache=cache) if q not in before}
+    before = set(_syntax.definitions(bt.root_node, "python", cache=cache)) if bt is not None else set()
+    return {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(ht.root_node, "python", cache=cache) if q not in before}
 
 
 def _defined_names(tree: Tree, lang: str, cache: dict | None = None) -> set[str]:
     """Names of the functions, methods and classes defined in ``tree``."""
-    names = {q.split("#")[0].rsplit(".", 1)[-1] for q in _pyast.definitions(tree.root_node, lang, cache=cache)}
-    for c in _pyast.find(tree.root_node, lang, _pyast.CLASS_TYPES):
+    names = {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(tree.root_node, lang, cache=cache)}
+    for c in _syntax.find(tree.root_node, lang, _syntax.CLASS_TYPES):
         name = c.child_by_field_name("name")
         if name is not None:
-            names.add(_pyast.node_text(name))
+            names.add(_syntax.node_text(name))
     return names
 
 
@@ -314,11 +314,11 @@ def _defined_names(tree: Tree, lang: str, cache: dict | None = None) -> set[str]
 class _Review:
     """Facts about the whole change that per-file checks use: the pull request's text, helpers
     that exist on one side only (extract/inline-function refactors, see
-    :func:`subagents._pyast.one_sided_helpers`) and the test files it changes."""
+    :func:`subagents._canonical.one_sided_helpers`) and the test files it changes."""
 
     text: str
-    base_inline: dict[str, _pyast.Helper]
-    head_inline: dict[str, _pyast.Helper]
+    base_inline: dict[str, _canonical.Helper]
+    head_inline: dict[str, _canonical.Helper]
     tests: list[tuple[str, str]]
     """(path, head text, or base text for a deleted test) of every changed test file."""
     removed_names: frozenset[str] = frozenset()
@@ -342,15 +342,15 @@ class _Review:
     @classmethod
     def build(cls, ctx: ReviewContext) -> _Review:
         """Collect the facts from ``ctx`` (parses every changed Python file once, cached)."""
-        base_inline: dict[str, _pyast.Helper] = {}
-        head_inline: dict[str, _pyast.Helper] = {}
+        base_inline: dict[str, _canonical.Helper] = {}
+        head_inline: dict[str, _canonical.Helper] = {}
         clash: set[str] = set()
         tests: list[tuple[str, str]] = []
         exercising: list[str] = []
         defined_base: set[str] = set()
         defined_head: set[str] = set()
         added_tests: set[str] = set()
-        cache = _pyast.defs_cache(ctx.files)
+        cache = _syntax.defs_cache(ctx.files)
         tests_lost = any(
             _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path) and fc.deletions > 0 for fc in ctx.diff.files
         )
@@ -359,7 +359,7 @@ class _Review:
                 continue
             if _paths.is_test_path(fc.path) and _paths.is_code_path(fc.path):
                 side, view, path = ("base", ctx.base, fc.old_path or fc.path) if fc.kind is ChangeKind.deleted else ("head", ctx.head, fc.path)
-                tests.append((fc.path, _text(_pyast.read(ctx.files, view, side, path)) or ""))
+                tests.append((fc.path, _text(_syntax.read(ctx.files, view, side, path)) or ""))
                 if fc.kind is not ChangeKind.deleted:
                     exercising.append(_exercising_text(fc, tests[-1][1]))
                 if tests_lost and fc.language == "python" and fc.kind is not ChangeKind.deleted:
@@ -367,10 +367,10 @@ class _Review:
                 continue
             if not fc.language or not _paths.is_runtime_source(fc.path) or not treesitter.supported(fc.language):
                 continue
-            bb = _pyast.read(ctx.files, ctx.base, "base", fc.old_path or fc.path) if fc.kind is not ChangeKind.added else None
-            hb = _pyast.read(ctx.files, ctx.head, "head", fc.path) if fc.kind is not ChangeKind.deleted else None
-            bt = _pyast.parsed(ctx.files, "base", fc.old_path or fc.path, fc.language, bb)
-            ht = _pyast.parsed(ctx.files, "head", fc.path, fc.language, hb)
+            bb = _syntax.read(ctx.files, ctx.base, "base", fc.old_path or fc.path) if fc.kind is not ChangeKind.added else None
+            hb = _syntax.read(ctx.files, ctx.head, "head", fc.path) if fc.kind is not ChangeKind.deleted else None
+            bt = _syntax.parsed(ctx.files, "base", fc.old_path or fc.path, fc.language, bb)
+            ht = _syntax.parsed(ctx.files, "head", fc.path, fc.language, hb)
             for tree, acc in ((bt, defined_base), (ht, defined_head)):
                 if tree is not None and tests_lost:
                     acc |= _defined_names(tree, fc.language, cache)
@@ -378,12 +378,12 @@ class _Review:
                 continue
             if (bt is not None and bt.root_node.has_error) or (ht is not None and ht.root_node.has_error):
                 continue
-            b, h = _pyast.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, cache=_pyast.defs_cache(ctx.files))
+            b, h = _canonical.one_sided_helpers(bt.root_node if bt else None, ht.root_node if ht else None, cache=_syntax.defs_cache(ctx.files))
             for acc, new in ((base_inline, b), (head_inline, h)):
                 clash |= set(acc) & set(new)
                 acc.update(new)
         py_files = [fc for fc in ctx.diff.files if fc.language == "python"]
-        base_inline, head_inline = _pyast.called_helpers(
+        base_inline, head_inline = _canonical.called_helpers(
             {k: v for k, v in base_inline.items() if k not in clash and k not in head_inline},
             {k: v for k, v in head_inline.items() if k not in clash and k not in base_inline},
             [ln.text for fc in py_files for ln in fc.removed_lines()], [ln.text for fc in py_files for ln in fc.added_lines()],
@@ -477,7 +477,7 @@ def _changed_symbols(ctx: ReviewContext, fc: FileChange, review: _Review) -> lis
             tree = ctx.files.change_tree(fc, side)
             if tree is None:
                 continue
-            for q, d in _pyast.definitions(tree.root_node, fc.language, cache=_pyast.defs_cache(ctx.files)).items():
+            for q, d in _syntax.definitions(tree.root_node, fc.language, cache=_syntax.defs_cache(ctx.files)).items():
                 if any(d.start <= n <= d.end for n in lines):
                     names.append(q.split("#")[0].rsplit(".", 1)[-1])
     for ln in fc.added_lines():
@@ -550,7 +550,7 @@ def _stale_test(ctx: ReviewContext, files: list[FileChange], review: _Review) ->
         if not changed:
             continue
         for path in tests[:3]:
-            data = _pyast.read(ctx.files, ctx.base, "base", path)
+            data = _syntax.read(ctx.files, ctx.base, "base", path)
             if data is None or len(data) > MAX_STALE_TEST_BYTES:
                 continue
             text = data.decode("utf-8", "replace")
@@ -568,20 +568,20 @@ def _changed_functions(ctx: ReviewContext, fc: FileChange, review: _Review) -> l
     if not fc.language or fc.kind is ChangeKind.added:
         return []
     base_path = fc.old_path or fc.path
-    bt = _pyast.parsed(ctx.files, "base", base_path, fc.language, _pyast.read(ctx.files, ctx.base, "base", base_path))
-    ht = _pyast.parsed(ctx.files, "head", fc.path, fc.language, _pyast.read(ctx.files, ctx.head, "head", fc.path))
+    bt = _syntax.parsed(ctx.files, "base", base_path, fc.language, _syntax.read(ctx.files, ctx.base, "base", base_path))
+    ht = _syntax.parsed(ctx.files, "head", fc.path, fc.language, _syntax.read(ctx.files, ctx.head, "head", fc.path))
     if bt is None or ht is None:
         return []
     py = fc.language == "python"
-    cache = _pyast.defs_cache(ctx.files)
-    bdefs, hdefs = _pyast.definitions(bt.root_node, fc.language, cache=cache), _pyast.definitions(ht.root_node, fc.language, cache=cache)
+    cache = _syntax.defs_cache(ctx.files)
+    bdefs, hdefs = _syntax.definitions(bt.root_node, fc.language, cache=cache), _syntax.definitions(ht.root_node, fc.language, cache=cache)
     out = []
     for q, hd in hdefs.items():
         bd = bdefs.get(q)
         if bd is None:
             continue
-        a = _pyast.canonical(bd.node, python=py, inline=review.base_inline if py else None)
-        b = _pyast.canonical(hd.node, python=py, inline=review.head_inline if py else None)
-        if a != b and _pyast.rename_map(a, b) is None:
+        a = _canonical.canonical(bd.node, python=py, inline=review.base_inline if py else None)
+        b = _canonical.canonical(hd.node, python=py, inline=review.head_inline if py else None)
+        if a != b and _canonical.rename_map(a, b) is None:
             out.append(q.split("#")[0].rsplit(".", 1)[-1])
     return out

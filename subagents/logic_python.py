@@ -2,7 +2,7 @@
 exceptions, changed constants and deleted tests, comparing the base and head trees of one file
 and looking only at nodes that start on changed lines.
 
-Pure: works on tree-sitter trees (parsed through :mod:`subagents._pyast`) and diff models.
+Pure: works on tree-sitter trees (parsed through :mod:`subagents._canonical`) and diff models.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from difflib import SequenceMatcher
 from tree_sitter import Node, Tree
 
 from bot.core.diff import FileChange
-from subagents import _pyast
+from subagents import _canonical, _syntax
 from subagents._hunks import head_line_for_old
-from subagents._pyast import Definition, line_of, node_text
+from subagents._syntax import Definition, line_of, node_text
 from subagents.logic_lines import Hit, is_sensitive_name
 
 _EXITS = frozenset({"raise_statement", "return_statement", "continue_statement", "break_statement"})
@@ -47,9 +47,9 @@ class PyFile:
     removed: set[int]
     added: set[int]
     is_test: bool
-    base_inline: dict[str, _pyast.Helper] = field(default_factory=dict)
-    """Helpers that exist only in the base (see :func:`subagents._pyast.one_sided_helpers`)."""
-    head_inline: dict[str, _pyast.Helper] = field(default_factory=dict)
+    base_inline: dict[str, _canonical.Helper] = field(default_factory=dict)
+    """Helpers that exist only in the base (see :func:`subagents._canonical.one_sided_helpers`)."""
+    head_inline: dict[str, _canonical.Helper] = field(default_factory=dict)
     """Helpers that exist only in the head: calls to them are compared as their bodies."""
     tests_cover: Callable[[str], bool] = field(default=lambda name: False)
     """Whether a test file changed by the same pull request covers this file or function ``name``."""
@@ -58,15 +58,15 @@ class PyFile:
     moved_tests: frozenset[str] = frozenset()
     """Names of test functions the pull request adds to some test file (where deleted ones may have moved)."""
     defs_cache: dict | None = None
-    """Review-wide cache for :func:`subagents._pyast.definitions`."""
+    """Review-wide cache for :func:`subagents._syntax.definitions`."""
     base_defs: dict[str, Definition] = field(default_factory=dict)
     head_defs: dict[str, Definition] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.base is not None:
-            self.base_defs = _pyast.definitions(self.base.root_node, "python", cache=self.defs_cache)
+            self.base_defs = _syntax.definitions(self.base.root_node, "python", cache=self.defs_cache)
         if self.head is not None:
-            self.head_defs = _pyast.definitions(self.head.root_node, "python", cache=self.defs_cache)
+            self.head_defs = _syntax.definitions(self.head.root_node, "python", cache=self.defs_cache)
         self._base_spans = sorted((d.start, d.end, q) for q, d in self.base_defs.items())
         self._head_spans = sorted((d.start, d.end, q) for q, d in self.head_defs.items())
 
@@ -121,7 +121,7 @@ def _first_line(node: Node, n: int = 100) -> str:
 
 
 def _key(node: Node) -> str:
-    return " ".join(_pyast.canonical(node))
+    return " ".join(_canonical.canonical(node))
 
 
 # --- removed guards ------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ class _Item:
 def _is_none_check(cond: Node | None) -> bool:
     if cond is None:
         return False
-    for comp in _pyast.iter_nodes(cond, frozenset({"comparison_operator"})):
+    for comp in _syntax.iter_nodes(cond, frozenset({"comparison_operator"})):
         if any(c.type == "none" for c in comp.named_children):
             return True
     return False
@@ -169,7 +169,7 @@ def _items(tree: Tree | None, pf: PyFile, side: str) -> list[_Item]:
     if tree is None:
         return []
     out = []
-    for node in _pyast.find(tree.root_node, "python", _GUARD_TYPES):
+    for node in _syntax.find(tree.root_node, "python", _GUARD_TYPES):
         item = _guard_item(node, pf, side)
         if item is not None:
             out.append(item)
@@ -197,7 +197,7 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
     Test files and functions deleted entirely are not examined."""
     if pf.is_test or pf.base is None or pf.head is None or not pf.removed:
         return []
-    if not any(line_of(n) in pf.removed for n in _pyast.find(pf.base.root_node, "python", _GUARD_TYPES)):
+    if not any(line_of(n) in pf.removed for n in _syntax.find(pf.base.root_node, "python", _GUARD_TYPES)):
         return []
     base_all = _items(pf.base, pf, "base")
     head_all = _items(pf.head, pf, "head")
@@ -283,28 +283,28 @@ def _moved_into_helper(pf: PyFile, item: _Item, moved: list[_Item]) -> bool:
     if hd is None:
         return False
     called = {
-        _pyast.node_text(fn).rsplit(".", 1)[-1]
-        for call in _pyast.own_nodes(hd.node, frozenset({"call"}))
+        _syntax.node_text(fn).rsplit(".", 1)[-1]
+        for call in _syntax.own_nodes(hd.node, frozenset({"call"}))
         if line_of(call) in pf.added and (fn := call.child_by_field_name("function")) is not None
     }
     for m in moved:
         if m.kind != item.kind or m.qual.split("#")[0].rsplit(".", 1)[-1] not in called:
             continue
-        if m.key == item.key or _pyast.rename_map(_pyast.canonical(item.node), _pyast.canonical(m.node)) is not None:
+        if m.key == item.key or _canonical.rename_map(_canonical.canonical(item.node), _canonical.canonical(m.node)) is not None:
             return True
     return _moved_into_other_file(pf, item, called)
 
 
 def _moved_into_other_file(pf: PyFile, item: _Item, called: set[str]) -> bool:
     """True when a helper that exists only in the head (extracted by this change, in any file of it,
-    see :func:`subagents._pyast.one_sided_helpers`) is called on an added line of the function and
+    see :func:`subagents._canonical.one_sided_helpers`) is called on an added line of the function and
     its body holds the same guard up to a consistent renaming (``check_order(o)`` in a new module)."""
-    guard = _pyast.canonical(item.node)
+    guard = _canonical.canonical(item.node)
     for name in called & set(pf.head_inline):
         # parameter placeholders (``\x00P:o``) compare as identifiers, renamed consistently
         body = [("@" + t[3:]) if t.startswith("\x00P:") else t for t in pf.head_inline[name].stmts or ()]
         for i in range(len(body) - len(guard) + 1):
-            if _pyast.rename_map(guard, list(body[i:i + len(guard)])) is not None:
+            if _canonical.rename_map(guard, list(body[i:i + len(guard)])) is not None:
                 return True
     return False
 
@@ -315,11 +315,11 @@ def _return_value(node: Node) -> str:
     value = node.named_children[0] if node.named_children else None
     if value is None or value.type == "none":
         return ""
-    return " ".join(_pyast.canonical(value))
+    return " ".join(_canonical.canonical(value))
 
 
 def _returns(func: Node) -> list[tuple[int, str, Node]]:
-    return [(line_of(n), _return_value(n), n) for n in _pyast.own_nodes(func, frozenset({"return_statement"}))]
+    return [(line_of(n), _return_value(n), n) for n in _syntax.own_nodes(func, frozenset({"return_statement"}))]
 
 
 def _last_statement(func: Node) -> Node | None:
@@ -348,11 +348,11 @@ def check_returns(pf: PyFile) -> list[Hit]:
             continue
         if not (any(hd.start <= n <= hd.end for n in pf.added) or any(bd.start <= n <= bd.end for n in pf.removed)):
             continue
-        if _pyast.is_generator(bd.node) or _pyast.is_generator(hd.node):
+        if _syntax.is_generator(bd.node) or _syntax.is_generator(hd.node):
             continue
-        cb = _pyast.canonical(bd.node, inline=pf.base_inline)
-        ch = _pyast.canonical(hd.node, inline=pf.head_inline)
-        if cb == ch or _pyast.rename_map(cb, ch) is not None:
+        cb = _canonical.canonical(bd.node, inline=pf.base_inline)
+        ch = _canonical.canonical(hd.node, inline=pf.head_inline)
+        if cb == ch or _canonical.rename_map(cb, ch) is not None:
             continue
         if pf.tests_cover(qual.split("#")[0].rsplit(".", 1)[-1]):
             continue
@@ -390,12 +390,12 @@ def _aliased(func: Node, a: Node | None, b: Node | None) -> bool:
     before ``return level`` where ``return stock[k]`` was): the value returned is the same."""
     if a is None or b is None:
         return False
-    ka, kb = _pyast.canonical(a), _pyast.canonical(b)
-    for n in _pyast.own_nodes(func, frozenset({"assignment"})):
+    ka, kb = _canonical.canonical(a), _canonical.canonical(b)
+    for n in _syntax.own_nodes(func, frozenset({"assignment"})):
         left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
         if left is None or right is None:
             continue
-        pair = (_pyast.canonical(left), _pyast.canonical(right))
+        pair = (_canonical.canonical(left), _canonical.canonical(right))
         if pair in ((ka, kb), (kb, ka)):
             return True
     return False
@@ -441,7 +441,7 @@ def _compare_returns(pf: PyFile, qual: str, bd: Definition, hd: Definition) -> l
     removed = [r for r in base_r if r[0] in pf.removed and lost[r[1]] > 0]
     added = [r for r in head_r if r[0] in pf.added and new[r[1]] > 0]
     raises_by_hunk = Counter(
-        pf.hunk_of_new(line_of(n)) for n in _pyast.own_nodes(hd.node, frozenset({"raise_statement"})) if line_of(n) in pf.added
+        pf.hunk_of_new(line_of(n)) for n in _syntax.own_nodes(hd.node, frozenset({"raise_statement"})) if line_of(n) in pf.added
     )
     hits: list[Hit] = []
     twins = _pair_returns(pf, removed, added)
@@ -517,12 +517,12 @@ def _already_swallowed(pf: PyFile, clause: Node) -> bool:
             body = next((c for c in base_clause.named_children if c.type == "block"), None)
             if body is None:
                 return False
-            return not any(True for _ in _pyast.iter_nodes(body, frozenset({"raise_statement", "call"})))
+            return not any(True for _ in _syntax.iter_nodes(body, frozenset({"raise_statement", "call"})))
     return False
 
 
 def _clauses(tree: Tree | None) -> list[Node]:
-    return [] if tree is None else _pyast.find(tree.root_node, "python", frozenset({"except_clause"}))
+    return [] if tree is None else _syntax.find(tree.root_node, "python", frozenset({"except_clause"}))
 
 
 def check_swallowed(pf: PyFile) -> list[Hit]:
@@ -626,7 +626,7 @@ def check_constants(pf: PyFile) -> list[Hit]:
         old_v, new_v = base[qual].child_by_field_name("right"), assign.child_by_field_name("right")
         if old_v is None or new_v is None:
             continue
-        if _pyast.canonical(old_v) == _pyast.canonical(new_v):
+        if _canonical.canonical(old_v) == _canonical.canonical(new_v):
             continue
         sensitive = is_sensitive_name(name)
         if not sensitive and not (_literal(old_v) and _literal(new_v)):
@@ -648,7 +648,7 @@ def _assert_nodes(tree: Tree | None, lines: set[int], keep: set[str], pf: PyFile
     if tree is None:
         return []
     out = []
-    for n in _pyast.find(tree.root_node, "python", frozenset({"assert_statement", "call"})):
+    for n in _syntax.find(tree.root_node, "python", frozenset({"assert_statement", "call"})):
         if line_of(n) not in lines or pf.enclosing(line_of(n), side) not in keep:
             continue
         if n.type == "call":
@@ -672,14 +672,14 @@ def check_tests(pf: PyFile) -> list[Hit]:
     hits: list[Hit] = []
     base_tests = {q: d for q, d in pf.base_defs.items() if _is_test_def(q)}
     head_tests = {q: d for q, d in pf.head_defs.items() if _is_test_def(q)}
-    new_bodies = [_pyast.canonical(d.node) for q, d in head_tests.items() if q not in base_tests]
+    new_bodies = [_canonical.canonical(d.node) for q, d in head_tests.items() if q not in base_tests]
     for qual, d in base_tests.items():
         if qual in head_tests:
             continue
         if qual.split("#")[0].rsplit(".", 1)[-1] in pf.moved_tests:
             continue  # re-added under the same name (in another file or class): moved
-        body = _pyast.canonical(d.node)
-        if any(_pyast.rename_map(body, nb) is not None for nb in new_bodies):
+        body = _canonical.canonical(d.node)
+        if any(_canonical.rename_map(body, nb) is not None for nb in new_bodies):
             continue
         gone = sorted({t[1:] for t in body if t.startswith("@")} & pf.removed_names)
         hits.append(Hit("logic/deleted-test", "minor" if gone else "major", pf.head_line(d.start), f"def {qual}",

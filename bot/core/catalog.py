@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tree_sitter import Node, Query, QueryError, Tree
 
 from bot.core import treesitter
+from bot.core.languages import FUNCTION_NODES
 from bot.core.models import Severity
 from bot.core.paths import is_test_path
 
@@ -64,21 +65,8 @@ FIXTURE_EXT: Mapping[str, str] = MappingProxyType({
 })
 """Primary language -> fixture file extension."""
 
-_JS_FUNCTIONS = frozenset(
-    {"function_declaration", "function_expression", "arrow_function", "method_definition",
-     "generator_function_declaration", "generator_function"}
-)
-FUNCTION_NODES: Mapping[str, frozenset[str]] = MappingProxyType({
-    "python": frozenset({"function_definition", "lambda"}),
-    "javascript": _JS_FUNCTIONS,
-    "typescript": _JS_FUNCTIONS,
-    "tsx": _JS_FUNCTIONS,
-    "go": frozenset({"function_declaration", "method_declaration", "func_literal"}),
-    "java": frozenset({"method_declaration", "constructor_declaration", "lambda_expression"}),
-    "rust": frozenset({"function_item", "closure_expression"}),
-    "ruby": frozenset({"method", "singleton_method", "lambda", "block", "do_block"}),
-})
-"""Node types that delimit a function body, per grammar (``where.inside`` stops there). Read-only."""
+# FUNCTION_NODES (function-body boundaries per grammar; ``where.inside`` stops there) lives in
+# bot.core.languages, its one home.
 
 _MATCH_CAPTURE_RE = re.compile(r"@match\b")
 _KEBAB_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

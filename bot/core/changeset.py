@@ -35,7 +35,7 @@ class ChangedFiles:
     """Read-once, parse-once access to the base and head versions of files in one review.
 
     Methods are thread-safe. ``parses`` counts parses by ``(side, path)``. Other per-review facts
-    derived from the trees (the definitions cache of :func:`subagents._pyast.defs_cache`) are
+    derived from the trees (the definitions cache of :func:`subagents._syntax.defs_cache`) are
     computed once through :meth:`memo`.
     """
 

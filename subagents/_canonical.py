@@ -1,6 +1,7 @@
-"""Syntax-tree helpers for the intent and logic agents (Python first, other tree-sitter languages
-where the same idea applies): parse a file once per review, reduce code to a *canonical token
-stream* that ignores formatting, and compare two revisions.
+"""Canonical token streams for the intent and logic agents (Python first, other tree-sitter
+languages where the same idea applies): reduce code to a stream that ignores formatting, see
+extract/inline-function refactors through small helpers, and compare two revisions. Tree access
+and navigation are in :mod:`subagents._syntax`.
 
 Canonical stream: a pre-order walk of the tree-sitter tree emitting ``<type`` / ``>`` around
 inner nodes, ``@name`` for identifiers, ``type=text`` for other named leaves, ``S:content`` for
@@ -18,42 +19,32 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
 from tree_sitter import Node, Tree
 
-from bot.core import treesitter
-from bot.core.changeset import ChangedFiles
-from bot.core.protocols import TreeView
-
-MAX_PARSE_BYTES = 1_500_000
-"""Files larger than this are not parsed (the caller falls back to lines and says so)."""
-
-COMMENT_TYPES = frozenset({"comment", "line_comment", "block_comment", "html_comment", "doc_comment"})
-STRING_TYPES = frozenset(
-    {
-        "string", "template_string", "interpreted_string_literal", "raw_string_literal",
-        "string_literal", "char_literal", "character_literal", "text_block", "heredoc_body",
-    }
+from subagents._syntax import (
+    COMMENT_TYPES,
+    PAREN_TYPES,
+    Ranges,
+    STRING_TYPES,
+    _name,
+    definitions,
+    find,
+    is_docstring,
+    is_generator,
+    iter_nodes,
+    node_text,
+    own_nodes,
+    parse_bytes,
+    regions,
 )
-PAREN_TYPES = frozenset({"parenthesized_expression", "parenthesized_statements"})
+
 _DROPPED_PUNCT = frozenset({",", ";", "(", ")", "[", "]", "{", "}"})
 _NUMBER_HINTS = ("integer", "float", "number", "int_literal", "float_literal", "imaginary")
 _STRING_RE = re.compile(r"^([A-Za-z]{0,3})(\"\"\"|'''|\"|'|`)(.*)\2$", re.DOTALL)
-FUNCTION_TYPES = frozenset(
-    {
-        "function_definition", "function_declaration", "method_declaration", "method_definition",
-        "function_item", "method", "singleton_method", "constructor_declaration",
-        "generator_function_declaration",
-    }
-)
-CLASS_TYPES = frozenset(
-    {"class_definition", "class_declaration", "class", "module", "impl_item", "interface_declaration", "trait_item"}
-)
-
-
 class Level(IntEnum):
     """How much two revisions of a file differ, from the canonical streams."""
 
@@ -77,57 +68,6 @@ class Comparison:
     level: Level
     parsed: bool
     renames: tuple[tuple[str, str], ...] = ()
-
-
-def parse_bytes(lang: str | None, data: bytes | None) -> Tree | None:
-    """Parse ``data`` as ``lang``; None for no data, an unsupported language or an oversize file."""
-    if data is None or lang is None or not treesitter.supported(lang) or len(data) > MAX_PARSE_BYTES:
-        return None
-    return treesitter.parse(lang, data)
-
-
-def parsed(files: ChangedFiles, side: str, path: str, lang: str | None, data: bytes | None) -> Tree | None:
-    """The tree of ``path`` in ``side`` from the review's parse-once view (``ctx.files``): each file
-    version is parsed at most once per review, whichever agent asks. None when ``data`` is None
-    (the caller has no such version), the language has no grammar, or the file is too large."""
-    if data is None:
-        return None
-    return files.tree(side, path, lang)
-
-
-def read(files: ChangedFiles, view: TreeView, side: str, path: str) -> bytes | None:
-    """The bytes of ``path`` in ``side`` (``view`` is that side's tree), read once per review
-    through ``ctx.files``."""
-    return files.read(side, path)
-
-
-def node_text(node: Node) -> str:
-    """The node's source text (UTF-8, errors replaced)."""
-    return treesitter.node_text(node)
-
-
-def is_docstring(node: Node) -> bool:
-    """True for a Python docstring statement: a lone string expression that is the first
-    statement of a module, class or function body."""
-    if node.type != "expression_statement" or node.named_child_count != 1:
-        return False
-    child = node.named_children[0]
-    if child.type not in ("string", "concatenated_string"):
-        return False
-    parent = node.parent
-    if parent is None:
-        return False
-    if parent.type == "block":
-        owner = parent.parent
-        if owner is None or owner.type not in ("function_definition", "class_definition"):
-            return False
-    elif parent.type != "module":
-        return False
-    for sib in parent.named_children:
-        if sib.type == "comment":
-            continue
-        return sib.id == node.id
-    return False
 
 
 def _normal_string(text: str) -> str:
@@ -517,49 +457,6 @@ def _loose_lines(text: str) -> list[str]:
     return out
 
 
-Ranges = list[tuple[int, int]]
-"""Inclusive 1-based line ranges."""
-
-
-def hunk_ranges(hunks: list, side: str) -> Ranges:
-    """The line ranges the hunks cover on ``side`` (``"base"`` or ``"head"``), context included and
-    widened by one line each way (so a pure insertion still names the statement it lands in).
-    ``hunks`` are :class:`bot.core.diff.Hunk` s."""
-    out: Ranges = []
-    for h in hunks:
-        start, length = (h.source_start, h.source_length) if side == "base" else (h.target_start, h.target_length)
-        out.append((max(1, start - 1), start + length))
-    return out
-
-
-def _overlaps(node: Node, ranges: Ranges) -> bool:
-    s, e = node.start_point[0] + 1, node.end_point[0] + 1
-    return any(s <= b and e >= a for a, b in ranges)
-
-
-def regions(root: Node, ranges: Ranges) -> list[Node]:
-    """The top-level statements of ``root`` that overlap ``ranges``, in order; a class whose
-    header (decorators, name, bases) is untouched is replaced by its overlapping members,
-    recursively. Comments are skipped. Aligned hunk ranges of base and head (see
-    :func:`hunk_ranges`) give corresponding region lists, so comparing their canonical streams
-    compares the changed code only."""
-    out: list[Node] = []
-    for child in root.named_children:
-        if child.is_extra or child.type in COMMENT_TYPES or not _overlaps(child, ranges):
-            continue
-        inner = child
-        if child.type == "decorated_definition":
-            inner = child.child_by_field_name("definition") or child
-        body = inner.child_by_field_name("body") if inner.type in CLASS_TYPES else None
-        if body is not None and body.start_point[0] > child.start_point[0]:
-            header = [(child.start_point[0] + 1, body.start_point[0])]
-            if not any(a <= hb and b >= ha for a, b in ranges for ha, hb in header):
-                out.extend(regions(body, ranges))
-                continue
-        out.append(child)
-    return out
-
-
 def compare(
     lang: str | None,
     base: bytes | None,
@@ -612,143 +509,6 @@ def _streams(root: Node, ranges: Ranges | None, python: bool, blank: bool, inlin
     return [t for n in nodes for t in canonical(n, python=python, blank_strings=blank, inline=inline)]
 
 
-def iter_nodes(node: Node, types: frozenset[str] | set[str], *, stop: Callable[[Node], bool] | None = None) -> Iterator[Node]:
-    """Pre-order nodes below (and including) ``node`` whose type is in ``types``; subtrees for which
-    ``stop(n)`` is true (other than ``node`` itself) are not entered."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type in types:
-            yield n
-        if n is not node and stop is not None and stop(n):
-            continue
-        stack.extend(reversed(n.children))
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A function or method: ``qualname`` (``Class.method``, ``outer.inner``; a repeated name gets
-    ``#2``...), ``node`` (the definition, decorators excluded), ``outer`` (including decorators),
-    1-based ``start``/``end`` lines of ``outer``."""
-
-    qualname: str
-    node: Node
-    outer: Node
-    start: int
-    end: int
-
-
-def find(node: Node, lang: str, types: frozenset[str] | set[str]) -> list[Node]:
-    """Every node below (and including) ``node`` whose type is in ``types``, in document order,
-    found with a compiled tree-sitter query (types the grammar does not know are ignored)."""
-    language = treesitter.get_language(lang)
-    names = sorted(t for t in types if language.id_for_node_kind(t, True) is not None)
-    if not names:
-        return []
-    q = treesitter.query(lang, "[" + " ".join(f"({t})" for t in names) + "] @n")
-    return sorted(treesitter.captures(q, node).get("n", []), key=lambda n: n.start_byte)
-
-
-def defs_cache(files: ChangedFiles) -> dict:
-    """The review-wide cache for :func:`definitions`, kept in the parse-once view ``ctx.files``."""
-    return files.memo("subagents._pyast.definitions", dict)
-
-
-def _name(n: Node) -> str:
-    name = n.child_by_field_name("name")
-    return node_text(name) if name is not None else "<anonymous>"
-
-
-def definitions(root: Node, lang: str = "python", *, cache: dict | None = None) -> dict[str, Definition]:
-    """Functions and methods below ``root`` by qualified name, in document order (any tree-sitter
-    language; ``lang`` names the grammar of ``root``'s tree). With ``cache`` (a dict living as
-    long as the review, e.g. from :func:`defs_cache`), each root is walked once; the returned
-    dict must then not be modified."""
-    if cache is not None:
-        key = (root, lang)
-        if key not in cache:
-            cache[key] = definitions(root, lang)
-        return cache[key]
-    found: dict[str, Definition] = {}
-    seen: Counter[str] = Counter()
-    scopes = FUNCTION_TYPES | CLASS_TYPES
-    for n in find(root, lang, FUNCTION_TYPES):
-        parts = [_name(n)]
-        up = n.parent
-        while up is not None and up.id != root.id:
-            if up.type in scopes:
-                parts.append(_name(up))
-            up = up.parent
-        qual = ".".join(reversed(parts))
-        seen[qual] += 1
-        key = qual if seen[qual] == 1 else f"{qual}#{seen[qual]}"
-        outer = n.parent if n.parent is not None and n.parent.type == "decorated_definition" else n
-        found[key] = Definition(key, n, outer, outer.start_point[0] + 1, outer.end_point[0] + 1)
-    return found
-
-
-_COMMENT_OR_BLANK = re.compile(r"^\s*(#|//|/\*|\*|$)")
-_IMPORT_LINE = re.compile(r"^\s*(import\b|from\s+\S+\s+import\b)")
-
-
-def only_removes_definitions(
-    lang: str | None, base: Tree | None, head: Tree | None, added: list[str], removed: list[tuple[int, str]],
-    *, cache: dict | None = None,
-) -> bool:
-    """True when a change adds no code (``added``: the added lines' texts are all blank or
-    comments) and every removed code line (``removed``: base line number and text) lies in a
-    function or class that no longer exists in the ``head`` tree, or is an import line."""
-    if base is None or head is None or not lang or base.root_node.has_error:
-        return False
-    if any(not _COMMENT_OR_BLANK.match(text) for text in added):
-        return False
-    head_defs = definitions(head.root_node, lang, cache=cache)
-    gone = [(d.start, d.end) for q, d in definitions(base.root_node, lang, cache=cache).items() if q not in head_defs]
-    head_classes = {node_text(n) for c in find(head.root_node, lang, CLASS_TYPES) if (n := c.child_by_field_name("name")) is not None}
-    for c in find(base.root_node, lang, CLASS_TYPES):
-        name = c.child_by_field_name("name")
-        if name is not None and node_text(name) not in head_classes:
-            outer = c.parent if c.parent is not None and c.parent.type == "decorated_definition" else c
-            gone.append((outer.start_point[0] + 1, outer.end_point[0] + 1))
-    for lineno, text in removed:
-        if _COMMENT_OR_BLANK.match(text) or _IMPORT_LINE.match(text):
-            continue
-        if not any(a <= lineno <= b for a, b in gone):
-            return False
-    return True
-
-
-def text_lines(root: Node, lang: str) -> set[int]:
-    """1-based lines inside multi-line string literals and comments (docstrings, block comments):
-    a line-level check must not read prose there as code."""
-    out: set[int] = set()
-    for n in find(root, lang, STRING_TYPES | COMMENT_TYPES):
-        start, end = n.start_point[0] + 1, n.end_point[0] + 1
-        if end > start:
-            out.update(range(start, end + 1))
-    return out
-
-
-def is_generator(func: Node) -> bool:
-    """True when a Python function body contains ``yield`` outside nested functions/lambdas/classes."""
-    body = func.child_by_field_name("body")
-    if body is None:
-        return False
-    return any(True for _ in iter_nodes(body, frozenset({"yield"}), stop=_nested_scope))
-
-
-def _nested_scope(n: Node) -> bool:
-    return n.type in ("function_definition", "lambda", "class_definition", "decorated_definition")
-
-
-def own_nodes(func: Node, types: frozenset[str]) -> list[Node]:
-    """Nodes of ``types`` in a Python function's body, excluding nested functions, lambdas, classes."""
-    body = func.child_by_field_name("body")
-    if body is None:
-        return []
-    return list(iter_nodes(body, types, stop=_nested_scope))
-
-
 def top_level_chunks(root: Node, *, python: bool = True) -> Counter[str]:
     """Multiset of the canonical streams (joined) of the top-level statements, imports and
     docstrings excluded: equal multisets across a change mean code was only moved or reordered."""
@@ -764,11 +524,3 @@ def top_level_chunks(root: Node, *, python: bool = True) -> Counter[str]:
     return chunks
 
 
-def line_of(node: Node) -> int:
-    """1-based start line of ``node``."""
-    return node.start_point[0] + 1
-
-
-def end_line_of(node: Node) -> int:
-    """1-based end line of ``node``."""
-    return node.end_point[0] + 1
