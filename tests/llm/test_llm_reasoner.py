@@ -59,11 +59,11 @@ def test_valid_answer_adds_findings_and_records_usage(fake: FakeLLM, reasoner, c
 
 
 def test_llm_pass_cannot_relax_a_deterministic_concern(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
-    det = Finding.make(rule_id="logic/x", agent="logic", severity="major", path="calc.py", line=2, message="sign flip")
+    det = Finding.make(rule_id="logic/removed-guard", agent="logic", severity="major", path="calc.py", line=2, message="sign flip")
     fake.script(Reply.answer("pass", risk=0.0, confidence=1.0))
     v = run(ctx, reasoner(), Probe(findings=[det], confidence=0.5))
     assert v.status is Status.concern and v.confidence == 0.5 and v.risk >= 0.35
-    assert "logic/x at calc.py:2: sign flip" in fake.requests[0].user_text
+    assert "logic/removed-guard at calc.py:2: sign flip" in fake.requests[0].user_text
 
 
 def test_invalid_json_gets_one_repair(fake: FakeLLM, reasoner, ctx: ReviewContext) -> None:
