@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from tree_sitter import Node, Tree
 
 from bot.core import treesitter
+from bot.core import changeset
 from bot.core.changeset import ChangedFiles
 from bot.core.languages import ALL_NAMED_FUNCTION_NODES
 from bot.core.protocols import TreeView
 
-MAX_PARSE_BYTES = 1_500_000
-"""Files larger than this are not parsed (the caller falls back to lines and says so)."""
 
 COMMENT_TYPES = frozenset({"comment", "line_comment", "block_comment", "html_comment", "doc_comment"})
 STRING_TYPES = frozenset(
@@ -41,7 +40,7 @@ CLASS_TYPES = frozenset(
 
 def parse_bytes(lang: str | None, data: bytes | None) -> Tree | None:
     """Parse ``data`` as ``lang``; None for no data, an unsupported language or an oversize file."""
-    if data is None or lang is None or not treesitter.supported(lang) or len(data) > MAX_PARSE_BYTES:
+    if data is None or lang is None or not treesitter.supported(lang) or len(data) > changeset.MAX_PARSE_BYTES:
         return None
     return treesitter.parse(lang, data)
 

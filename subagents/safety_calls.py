@@ -102,6 +102,8 @@ class FileView:
                     self.unparsed = f"{len(data)} bytes (parse cap {MAX_PARSE_BYTES})"
                 else:
                     self._tree = self.ctx.files.tree("head", self.change.path, lang)
+                    if self._tree is None:
+                        self.unparsed = f"{len(data)} bytes (over the shared parse cap of bot.core.changeset)"
         return self._tree
 
     def region(self, line: DiffLine, col: int) -> str | None:

@@ -97,10 +97,14 @@ CAPS: dict[str, Any] = {
     "subagents.intent_text:MAX_TEXT": Scan(40, {"body": "Adds a usage section to the readme. " * 4},
                                            {"body": "Adds usage."}),
     # -- gap: on the review path, excess does not withhold approval yet (see the module docstring)
-    "subagents._pyast:MAX_PARSE_BYTES": ("gap", Scan(
-        60, {"app.py": '"""Demo."""\n\n\ndef main():\n    return 0\n' + "# pad\n" * 20},
+    # the parse-once view's cap (every agent's trees): a file over it is left unparsed, and the safety
+    # agent then marks its verdict truncated (its dangerous-call check needs the tree)
+    "bot.core.changeset:MAX_PARSE_BYTES": Scan(
+        60, {"app.py": '"""Demo: no output format."""\n\n\ndef main():\n    return 0\n' + "# pad\n" * 20},
         {"app.py": '"""Demo."""\n\n\ndef main():\n    return 0\n'}),
-        "logic and execution_paths skip Python files over the cap without marking their verdicts truncated"),
+    "subagents.logic:MAX_TEST_BLOCK_LINES": ("off-path", "bounds how much of an edited test function is read to decide "
+                                             "whether it exercises the change; reading less can only report more "
+                                             "untested changes (fail closed), never fewer"),
     "subagents.logic:MAX_STALE_TEST_BYTES": ("gap", None, "stale-test check skips large test files silently "
                                              "(a heuristic, not a scanner; needs a test module to exercise)"),
     "subagents.intent:MAX_MENTION_LINES": ("gap", None, "intent reads at most 5,000 diff lines for mentions"),
