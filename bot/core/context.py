@@ -9,13 +9,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.agent_options import AgentOptions, parse_all, parse_options
 from bot.core.changeset import ChangedFiles
 from bot.core.diff import Diff, FileChange
 from bot.core.models import PullRequestInfo
 from bot.core.protocols import TreeView
+
+if TYPE_CHECKING:  # the code index is a higher layer: typed here, never imported at run time
+    from bot.codeindex import CodeIndex
+    from bot.core.models import Verdict
+
+
+class Reasoner(Protocol):
+    """The optional LLM layer as the agents see it (``bot.llm.Reasoner`` implements it):
+    ``reasoner(agent_name, ctx, analysis) -> Verdict``, an advisory verdict that can only tighten the
+    deterministic one (``analysis`` is the agent's ``subagents.base.Analysis``)."""
+
+    def __call__(self, agent: str, ctx: ReviewContext, analysis: Any, /) -> Verdict:  # noqa: ANN401 - Analysis lives above core
+        ...
 
 
 @dataclass
@@ -38,10 +51,10 @@ class ReviewContext:
     diff: Diff
     base: TreeView
     head: TreeView
-    code_index: Callable[[], Any] | None = None
+    code_index: Callable[[], CodeIndex] | None = None
     deadline: float | None = None
     options: dict[str, AgentOptions] = field(default_factory=dict)
-    llm: Any | None = None
+    llm: Reasoner | None = None
     files: ChangedFiles = field(init=False, repr=False)
     """The parse-once view of both versions of the changed files (:mod:`bot.core.changeset`),
     shared by every agent of the review."""
