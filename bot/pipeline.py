@@ -44,6 +44,9 @@ class PipelineOptions:
     - ``reasoner``: optional LLM layer (issue 4); passed to agents through the context.
     - ``agent_timeout_s``: fallback per-agent budget when the policy has none.
     - ``muted_rules``: rule ids muted by ``/quorum feedback`` votes (policy ``feedback``).
+    - ``history``: where the base's history is read for the risk model
+      (:class:`bot.history.gitlog.LocalHistory`); None: no history, the risk gate is skipped.
+    - ``risk_model_text``: a risk model file overriding the repository's (``--risk-model``).
     """
 
     policy_text: str | None = None
@@ -54,6 +57,8 @@ class PipelineOptions:
     index_builder: Callable[..., Any] | None = None
     muted_rules: frozenset[str] = frozenset()
     """Rules muted in this repository by feedback votes (see ``mute_findings``)."""
+    history: Any | None = None
+    risk_model_text: str | None = None
 
 
 @dataclass
@@ -277,12 +282,22 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         # its parse workers; a failure here is left for the agent to meet (and abstain on).
         index.warm()
     t1 = time.perf_counter()
+    risk_step = None
+    if options.history is not None and policy.risk_model.enabled:
+        from bot.risk.step import RiskStep  # noqa: PLC0415 - only when history is available
+
+        risk_step = RiskStep(snapshot, options.history, options.risk_model_text)
     verdicts = merge_same_cause(mute_findings(run_agents(ctx, agents, timeouts), options.muted_rules), default_registry())
     t2 = time.perf_counter()
-    decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts))
+    risk = None
+    if risk_step is not None:
+        budget = max(timeouts.values(), default=options.agent_timeout_s)
+        risk = risk_step.result(max(1.0, budget - (t2 - t1)))
+        timings.history_ms = risk.elapsed_ms
+    decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
     timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)
-    timings.policy_ms = _ms(t2)
+    timings.policy_ms = _ms(t2)  # includes waiting for the history risk step, a policy input
     timings.agents = {v.agent: v.elapsed_ms for v in verdicts}
     return ReviewResult(
         pr=snapshot.pr,
@@ -291,6 +306,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         timings=timings,
         diff_sha256=snapshot.diff.sha256,
         diff_stats=snapshot.diff.stats(),
+        risk=None if risk is None else risk.model_dump(mode="json"),
     )
 
 

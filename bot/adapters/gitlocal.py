@@ -18,6 +18,7 @@ from bot.core.models import PullRequestInfo
 from bot.core.protocols import Snapshot
 
 POLICY_FILES = (".quorum.yml", ".quorum.yaml")
+RISK_MODEL_FILES = (".quorum/risk-model.json",)
 CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 MAX_DIFF_BYTES = 64 * 1024 * 1024
 """Diff text beyond this many bytes is cut and the diff marked truncated."""
@@ -237,6 +238,7 @@ class LocalGitSource:
             head=GitTree(git, cat, head_sha),
             policy_text=_first_text(policy_tree, POLICY_FILES),
             codeowners_text=_first_text(policy_tree, CODEOWNERS_FILES),
+            risk_model_text=_first_text(policy_tree, RISK_MODEL_FILES),
         )
 
     def _resolve_base(self, git: Git, head_sha: str) -> tuple[str, str]:

@@ -70,10 +70,15 @@ def review(
         Path | None,
         typer.Option("--profile", help="Write a cProfile profile of the review to this file (read with pstats or snakeviz)."),
     ] = None,
+    risk_model: Annotated[
+        Path | None,
+        typer.Option("--risk-model", help="Risk model JSON (quorum calibrate) instead of the repository's .quorum/risk-model.json."),
+    ] = None,
 ) -> None:
     """Review the change from BASE to HEAD of a local repository as if it were a pull request."""
     run_guarded(
-        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain, model, profile)
+        lambda: _review(repo, base, head, title, body, author, policy, output_format, no_log, explain, model, profile,
+                        risk_model)
     )
 
 
@@ -90,6 +95,7 @@ def _review(
     explain: bool,
     model: str | None = None,
     profile: Path | None = None,
+    risk_model: Path | None = None,
 ) -> None:
     profiler = None
     if profile is not None:
@@ -101,7 +107,8 @@ def _review(
 
     settings = Settings()
     with RegexCache(settings.cache_dir) if not _SERVED else _nothing():
-        _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model)
+        _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model,
+                     risk_model)
     if profiler is not None:
         profiler.disable()
         _write_profile(profiler, profile)
@@ -109,13 +116,15 @@ def _review(
 
 def _review_with(settings: Settings, repo: Path, base: str | None, head: str, title: str | None, body: str | None,
                  author: str | None, policy: Path | None, output_format: OutputFormat, no_log: bool, explain: bool,
-                 model: str | None) -> None:
+                 model: str | None, risk_model: Path | None = None) -> None:
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
     from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
 
     policy_text = read_policy_file(policy)
     source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
-    options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index")
+    options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index",
+                              risk_model_text=read_risk_model_file(risk_model))
+    options.history = _history(repo, settings)
     if model or settings.model:
         from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
 
@@ -133,6 +142,30 @@ def _review_with(settings: Settings, repo: Path, base: str | None, head: str, ti
     _emit(result, output_format, explain)
     if decision_log is not None and decision_log.error:
         fail(decision_log.error)
+
+
+def read_risk_model_file(path: Path | None) -> str | None:
+    """The text of a ``--risk-model`` file, validated; None without one. Fails with one line."""
+    if path is None:
+        return None
+    from bot.risk.model import RiskModelError, load_model  # noqa: PLC0415
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        load_model(text, source=str(path))
+    except OSError as exc:
+        fail(f"cannot read risk model {path}: {exc.strerror or exc}")
+    except RiskModelError as exc:
+        fail(str(exc))
+    return text
+
+
+def _history(repo: Path, settings: Settings):  # noqa: ANN202
+    """The repository's history for the risk gate, cached in ``<cache>/history.sqlite``."""
+    from bot.history.cache import HistoryCache  # noqa: PLC0415
+    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+    return LocalHistory(repo, HistoryCache(settings.cache_dir / "history.sqlite"))
 
 
 def _process_timings(timings, review_start: float) -> None:  # noqa: ANN001
@@ -231,11 +264,12 @@ def _json_text(result) -> str:  # noqa: ANN001
 
 
 def _register_subcommands() -> None:
-    """Mount ``audit`` and add ``serve``, ``eval`` and ``replay``; each imports its heavy
+    """Mount ``audit`` and add ``serve``, ``eval``, ``replay`` and ``calibrate``; each imports its heavy
     dependencies only inside its command, so ``quorum review`` stays light."""
     from bot.cli import (  # noqa: PLC0415
         audit_access_cmd,
         audit_cmd,
+        calibrate_cmd,
         demo_cmd,
         eval_cmd,
         ops_cmd,
@@ -250,7 +284,7 @@ def _register_subcommands() -> None:
     app.add_typer(server_cmd.app, name="server", help="Start, stop or check the review command server.")
     app.add_typer(rules_cmd.app, name="rules", help="Rules: findings, feedback votes and precision.")
     app.add_typer(demo_cmd.app, name="demo", help="Fill a local decision log from a real repository (to try the console).")
-    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd):
+    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd, calibrate_cmd):
         module.register(app)
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.common import fail, read_policy_file, run_guarded
+from bot.cli.progress import Progress
 
 
 class ReplayFormat(StrEnum):
@@ -44,10 +45,13 @@ def replay_command(
     fresh: Annotated[bool, typer.Option("--fresh", help="Review every PR again, ignoring results in the state file.")] = False,
     no_state: Annotated[bool, typer.Option("--no-state", help="Do not read or write a state file.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Review processes in parallel (each keeps one warm code index).")] = 1,
+    risk_model: Annotated[Path | None, typer.Option("--risk-model", help="Risk model JSON for every PR instead of the repository's.")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Give reviews no history (the risk gate is skipped).")] = False,
 ) -> None:
     """Replay merged PRs (squash `(#N)` and merge commits) through the policy; report approval and bad-approval rates."""
     run_guarded(
-        lambda: _replay(repo, since, until, limit, sample, seed, output_format, state, policy, fresh, no_state, jobs)
+        lambda: _replay(repo, since, until, limit, sample, seed, output_format, state, policy, fresh, no_state, jobs,
+                        risk_model, no_history)
     )
 
 
@@ -80,7 +84,10 @@ def _replay(
     fresh: bool,
     no_state: bool,
     jobs: int = 1,
+    risk_model: Path | None = None,
+    no_history: bool = False,
 ) -> None:
+    from bot.cli.main import read_risk_model_file  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
     from bot.evals.history import head_info  # noqa: PLC0415
     from bot.evals.replay import ReplayConfig, default_state_path, run_replay  # noqa: PLC0415
@@ -92,6 +99,7 @@ def _replay(
     except ValueError as exc:
         fail(str(exc))
     policy_text = read_policy_file(policy)
+    risk_text = read_risk_model_file(risk_model)
     repo = repo.expanduser().resolve()
     if not repo.is_dir():
         fail(f"not a directory: {repo}")
@@ -107,9 +115,10 @@ def _replay(
     config = ReplayConfig(
         repo=repo, since=since_dt, until=until_dt, limit=limit, sample=sample, seed=seed, state_path=state_path,
         cache_dir=settings.cache_dir / "index", policy_text=policy_text, fresh=fresh, jobs=jobs,
+        risk_model_text=risk_text, history=not no_history,
     )
     try:
-        with _progress() as on_progress:
+        with Progress({"labels": "blaming fix PRs (SZZ)", "review": "reviewing PRs"}) as on_progress:
             report = run_replay(config, on_progress=on_progress)
     except OSError as exc:
         fail(f"cannot write state file {state_path}: {exc.strerror or exc}")
@@ -123,33 +132,6 @@ def _replay(
         from rich.console import Console  # noqa: PLC0415
 
         print_replay(report, Console(highlight=False, width=None if sys.stdout.isatty() else 150))
-
-
-class _progress:
-    """A rich progress bar on stderr while the replay runs (only when stderr is a terminal)."""
-
-    def __enter__(self):  # noqa: ANN204 - returns the progress callback
-        from rich.console import Console  # noqa: PLC0415
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
-
-        console = Console(stderr=True)
-        self._bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=console, disable=not console.is_terminal, transient=False,
-        )
-        self._bar.start()
-        self._tasks: dict[str, Any] = {}
-
-        def on_progress(phase: str, done: int, total: int) -> None:
-            if phase not in self._tasks:
-                label = "blaming fix PRs (SZZ)" if phase == "labels" else "reviewing PRs"
-                self._tasks[phase] = self._bar.add_task(label, total=total or None)
-            self._bar.update(self._tasks[phase], completed=done, total=total or None)
-
-        return on_progress
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
 
 
 def print_replay(report: Any, console: Any) -> None:
@@ -195,6 +177,13 @@ def print_replay(report: Any, console: Any) -> None:
     if s["top_rules"]:
         console.print("most frequent findings: " + ", ".join(f"{k} {v}" for k, v in s["top_rules"].items()))
     console.print(f"labels: {json.dumps(s['labels'])}")
+    risk = s.get("risk") or {}
+    if risk.get("scored"):
+        console.print(f"risk score: {risk['scored']} PRs scored; AUC szz {risk['auc']['szz']}, revert "
+                      f"{risk['auc']['revert']}, either {risk['auc']['either']}")
+        for p in risk.get("curve", []):
+            console.print(f"  {p['label']}: approve {pct(p['auto_approve'])}, SZZ bad {pct(p['szz_bad_approval'])}, "
+                          f"reverted approved {p['reverted_approved']}")
     console.print(f"goal: {json.dumps(s['goal'])}")
 
 

@@ -235,6 +235,9 @@ class Timings(BaseModel):
     policy_ms: float = 0.0
     publish_ms: float = 0.0
     log_ms: float = 0.0
+    history_ms: float = 0.0
+    """History facts and risk score (git log/blame below the base, cached). It runs beside the
+    agents; any wait for it after they finish is counted in ``policy_ms``."""
     total_ms: float = 0.0
     startup_ms: float = 0.0
     cli_ms: float = 0.0
@@ -257,3 +260,6 @@ class ReviewResult(BaseModel):
     diff_sha256: str = ""
     diff_stats: dict[str, int] = Field(default_factory=dict)
     record_hash: str | None = None
+    risk: dict[str, Any] | None = None
+    """The history risk assessment (``bot.risk.assess.RiskAssessment`` as a dict), or None when
+    the review had no history source."""

@@ -57,6 +57,8 @@ class Snapshot(BaseModel):
     head: object = Field(exclude=True)
     policy_text: str | None = None
     codeowners_text: str | None = None
+    risk_model_text: str | None = None
+    """``.quorum/risk-model.json`` read from the same revision as the policy, or None."""
 
     def close(self) -> None:
         """Release what the trees hold open (e.g. a ``git cat-file`` process); safe to call twice."""

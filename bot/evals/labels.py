@@ -39,6 +39,7 @@ from bot.core.diff import ChangeKind, parse_diff
 from bot.core.errors import SourceError
 from bot.evals.baselines import is_comment_or_blank, is_runtime_source
 from bot.evals.history import MERGE_RE, SQUASH_RE, Commit, MergedPR, read_commits
+from bot.history.fixes import fix_kind_of, is_bot_identity
 
 DAY = 86_400
 WINDOW_DAYS = 365
@@ -51,22 +52,12 @@ REVERT_SUBJECT_RE = re.compile(r'^Revert "(.+)"(?:\s*\(#\d+\))?\s*$')
 REVERTS_BODY_RE = re.compile(r"^\s*Reverts [\w.-]+/[\w.-]+#(\d+)\s*$", re.MULTILINE)
 REAPPLY_RE = re.compile(r'^(Reapply\b|Revert "Revert\b|Revert \'Revert\b)', re.IGNORECASE)
 
-FIX_TITLE_RE = re.compile(
-    r"\b((bug|hot)?fix(e[sd]|ing)?|bugs?|regressions?|crash(e[sd]|ing)?|errors?|issues?)\b", re.IGNORECASE
-)
-FIX_BODY_RE = re.compile(r"\b(fix(e[sd])?|close[sd]?|resolve[sd]?)\s+([\w.-]+/[\w.-]+)?#\d+", re.IGNORECASE)
-NON_FUNCTIONAL_RE = re.compile(
-    r"\b(typos?|spelling|typing|type[- ]hints?|type annotations?|annotations?|mypy|pyright|lint(ing|er)?|"
-    r"flake8|ruff|docs?|documentation|docstrings?|readme|changelog|comments?|whitespace)\b",
-    re.IGNORECASE,
-)
-BOT_RE = re.compile(r"dependabot|pre-commit-ci|pre-commit\.ci|renovate|\[bot\]|github-actions", re.IGNORECASE)
 _NON_FUNCTIONAL_LINE_RE = re.compile(r"^\s*(from typing import\b|import typing\b|from __future__ import\b|#\s*type:)")
 
 
 def is_bot(pr: MergedPR) -> bool:
     """True for PRs by bots: dependabot, pre-commit-ci, renovate, ``[bot]`` accounts, github-actions."""
-    return any(BOT_RE.search(x) for x in (pr.author, pr.email, pr.branch, pr.title))
+    return is_bot_identity(pr.author, pr.email, pr.branch, pr.title)
 
 
 def is_reapply(subject: str) -> bool:
@@ -86,15 +77,7 @@ def fix_kind(pr: MergedPR) -> str | None:
     Not fixes: bots, reverts and reapplies, and titles naming non-functional work (typos, typing,
     docs, lint, comments, whitespace).
     """
-    if is_bot(pr) or pr.title.lower().startswith(("revert", "reapply")):
-        return None
-    if NON_FUNCTIONAL_RE.search(pr.title):
-        return None
-    if FIX_TITLE_RE.search(pr.title):
-        return "title"
-    if FIX_BODY_RE.search(pr.body):
-        return "body"
-    return None
+    return fix_kind_of(pr.title, pr.body, bot=is_bot(pr))
 
 
 @dataclass

@@ -38,6 +38,7 @@ from bot.evals.stats import Rate, percentile, rate
 STATE_VERSION = 1
 MAX_FINDINGS_PER_RECORD = 200
 QUORUM = "quorum"
+QUORUM_NO_RISK = "quorum_without_risk_gate"
 LABELS = ("revert", "szz")
 
 ProgressFn = Callable[[str, int, int], None]
@@ -54,6 +55,8 @@ class ReplayConfig:
     ``cache_dir``: the code-index cache. ``policy_text``: a policy for every PR instead of its
     base ``.quorum.yml``. ``fresh``: ignore records already in the state file. ``jobs``: review
     processes (1: in this process); each process keeps one warm code index (``WarmIndex``).
+    ``risk_model_text``: a risk model for every PR (``--risk-model``); ``history``: give reviews
+    the repository's history (the risk gate), cached in ``<cache_dir>/history.sqlite``.
     """
 
     repo: Path
@@ -69,6 +72,8 @@ class ReplayConfig:
     jobs: int = 1
     young_days: int = YOUNG_DAYS
     window_days: int = WINDOW_DAYS
+    risk_model_text: str | None = None
+    history: bool = True
 
 
 @dataclass
@@ -129,7 +134,7 @@ def engine_fingerprint() -> str:
     h = hashlib.sha256()
     for package in (bot, subagents, rules):
         root = Path(package.__file__).resolve().parent
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".yml", ".yaml", ".scm", ".md"}
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".yml", ".yaml", ".scm", ".md", ".json"}
                        and "__pycache__" not in p.parts)
         for path in files:
             h.update(f"{package.__name__}/{path.relative_to(root).as_posix()}".encode())
@@ -216,6 +221,13 @@ def review_pr(repo: Path, pr: MergedPR, options: Any, *, full_findings: bool = F
     result, snapshot = outcome.result, outcome.snapshot
     latency = round((time.perf_counter() - t0) * 1000, 2)
     findings = [f for v in result.verdicts for f in v.findings]
+    risk = result.risk or {}
+    rec.update(
+        risk_status=risk.get("status"), risk_probability=risk.get("probability"),
+        risk_threshold=_risk_threshold(result), risk_top=[f["text"] for f in risk.get("top", [])],
+        risk_features=risk.get("features") or None, history_ms=result.timings.history_ms,
+        action_without_risk=_action_without_risk(snapshot, result, options),
+    )
     rec.update(
         action=result.decision.action.value,
         error=None,
@@ -239,14 +251,36 @@ def review_pr(repo: Path, pr: MergedPR, options: Any, *, full_findings: bool = F
     return rec
 
 
+def _risk_threshold(result: Any) -> float | None:
+    tree = result.decision.tree
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if node.rule_id == "risk.probability":
+            return node.details.get("threshold")
+        stack.extend(node.children)
+    return None
+
+
+def _action_without_risk(snapshot: Any, result: Any, options: Any) -> str:
+    """The decision the same review would have had without the risk gate (policy re-evaluated on
+    the same verdicts with no risk assessment)."""
+    from bot.policy import PolicyInput, evaluate, load_policy  # noqa: PLC0415
+
+    text = options.policy_text if options.policy_text is not None else snapshot.policy_text
+    policy = load_policy(text, source="policy")
+    return evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=result.verdicts)).action.value
+
+
 _WORKER: dict[str, Any] = {}
 """Per-process state of a replay worker: the repository and its PipelineOptions (with the
 process's one warm index). Set by :func:`_init_worker`; a process reviews one repository."""
 
 
 def _worker_options(policy_text: str | None, cache_dir: Path | None, agent_names: list[str] | None,
-                    index_workers: int | None) -> Any:
-    """PipelineOptions for a process that reviews PR after PR: one warm index (``WarmIndex``)."""
+                    index_workers: int | None, repo: Path | None = None, risk_model_text: str | None = None) -> Any:
+    """PipelineOptions for a process that reviews PR after PR: one warm index (``WarmIndex``);
+    with ``repo``, the repository's history for the risk gate (and ``risk_model_text``)."""
     from bot.codeindex.warm import WarmIndex  # noqa: PLC0415
     from bot.pipeline import PipelineOptions  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
@@ -254,14 +288,21 @@ def _worker_options(policy_text: str | None, cache_dir: Path | None, agent_names
     options = PipelineOptions(policy_text=policy_text, cache_dir=cache_dir, index_builder=WarmIndex(workers=index_workers))
     if agent_names is not None:
         options.agents = default_agents(agent_names)
+    options.risk_model_text = risk_model_text
+    if repo is not None:
+        from bot.history.cache import HistoryCache  # noqa: PLC0415
+        from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+        options.history = LocalHistory(repo, HistoryCache(cache_dir / "history.sqlite" if cache_dir else None))
     return options
 
 
 def _init_worker(repo: str, policy_text: str | None, cache_dir: Path | None, agent_names: list[str] | None,
-                 index_workers: int | None) -> None:
+                 index_workers: int | None, history: bool = True, risk_model_text: str | None = None) -> None:
     """ProcessPool initializer: set up this worker process for :func:`_review_in_worker`."""
     _WORKER.clear()
-    _WORKER.update(repo=Path(repo), options=_worker_options(policy_text, cache_dir, agent_names, index_workers))
+    _WORKER.update(repo=Path(repo), options=_worker_options(policy_text, cache_dir, agent_names, index_workers,
+                                                            Path(repo) if history else None, risk_model_text))
 
 
 def _review_in_worker(pr: MergedPR) -> dict[str, Any]:
@@ -280,7 +321,8 @@ def _review_parallel(config: ReplayConfig, todo: list[tuple[int, MergedPR]], age
 
     with ProcessPoolExecutor(
         max_workers=config.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-        initargs=(str(config.repo), config.policy_text, config.cache_dir, agent_names, 0),
+        initargs=(str(config.repo), config.policy_text, config.cache_dir, agent_names, 0, config.history,
+                  config.risk_model_text),
     ) as pool:
         futures = {pool.submit(_review_in_worker, pr): (i, pr) for i, pr in todo}
         for future in as_completed(futures):
@@ -301,6 +343,8 @@ def approves(record: dict[str, Any], system: str) -> bool:
         return False
     if system == QUORUM:
         return record.get("action") == "approve"
+    if system == QUORUM_NO_RISK:
+        return record.get("action_without_risk", record.get("action")) == "approve"
     return bool(record.get("baselines", {}).get(system))
 
 
@@ -316,7 +360,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """
     n = len(records)
     eligible = [r for r in records if r.get("eligible")]
-    systems = [QUORUM, *BASELINES]
+    systems = [QUORUM, QUORUM_NO_RISK, *BASELINES]
     out: dict[str, Any] = {"prs": n, "errors": sum(r.get("action") == "error" for r in records),
                            "eligible": len(eligible), "systems": {}}
     base: dict[str, Rate] = {}
@@ -327,7 +371,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         approved = [r for r in records if approves(r, system)]
         approved_el = [r for r in approved if r.get("eligible")]
         entry: dict[str, Any] = {
-            "description": "Quorum (policy + sub-agents)" if system == QUORUM else BASELINE_DESCRIPTIONS[system],
+            "description": SYSTEM_DESCRIPTIONS.get(system) or BASELINE_DESCRIPTIONS[system],
             "auto_approve": rate(len(approved), n).as_dict(),
         }
         for label in LABELS:
@@ -349,7 +393,16 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["agents"] = {a: dict(c) for a, c in statuses.items()}
     out["top_rules"] = dict(Counter(f["rule_id"] for r in records for f in r.get("findings", [])).most_common(15))
     out["goal"] = goal_check(out)
+    from bot.evals.riskeval import risk_summary  # noqa: PLC0415
+
+    out["risk"] = risk_summary(records)
     return out
+
+
+SYSTEM_DESCRIPTIONS = {
+    QUORUM: "Quorum (policy + sub-agents + history risk gate)",
+    QUORUM_NO_RISK: "Quorum without the risk gate (same verdicts, policy re-evaluated)",
+}
 
 
 def _flag(label: str) -> str:
@@ -419,6 +472,10 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
     head_sha, head_ts = head_info(repo)
     policy_version = load_policy(config.policy_text, source="--policy").version
     engine = engine_fingerprint()
+    if config.risk_model_text is not None:
+        policy_version += ":risk-" + hashlib.sha256(config.risk_model_text.encode()).hexdigest()[:12]
+    if not config.history:
+        policy_version += ":no-history"
     key = state_key(head_sha, policy_version, engine)
     fix_key = f"{head_sha}:{engine}"
     all_prs = find_merged_prs(repo, ref=head_sha)
@@ -465,7 +522,8 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
     if config.jobs > 1 and len(todo) > 1:
         _review_parallel(config, todo, agent_names, record)
     else:
-        options = _worker_options(config.policy_text, config.cache_dir, agent_names, None)
+        options = _worker_options(config.policy_text, config.cache_dir, agent_names, None,
+                                  repo if config.history else None, config.risk_model_text)
         for i, pr in todo:
             record(i, review_pr(repo, pr, options))
     records = [by_index[i] for i in range(len(chosen))]

@@ -10,6 +10,7 @@ The tree (palantir/policy-bot's shape)::
         verdicts  verdicts.present, .abstain, .block, .concern, .confidence, .risk, .truncated
         findings  findings.critical, findings.prompt_injection, findings.hold_rules, findings.minor
         pr        pr.draft, pr.human_review, pr.author, pr.checks
+        risk      risk.probability (the history risk model; can only hold back)
 
 Every condition is an auto-approval gate; some also ask for a stronger action when they fail
 (their ``action``), the others ask for ``actions.gate_failed``. The decision is the strongest

@@ -128,6 +128,16 @@ class LargeDiff(_Strict):
     split_threshold_files: int = Field(ge=1)
 
 
+class RiskModelGate(_Strict):
+    """The gate on the history risk model (:mod:`bot.risk`). ``enabled``: score each PR when
+    history is available; ``max_probability``: hold back PRs whose predicted probability of being
+    bug-inducing is above it (null: the threshold the model file proposes, chosen by
+    ``quorum calibrate`` for a target bad-approval rate). The model can only hold back."""
+
+    enabled: bool
+    max_probability: float | None = Field(gt=0.0, le=1.0)
+
+
 class Actions(_Strict):
     """What each failing condition asks for. ``gate_failed`` covers the auto-approval gates
     that have no entry of their own (size caps, special files, draft, author, checks, ...)."""
@@ -310,6 +320,7 @@ class Policy(_Strict):
     auto_approve: AutoApprove
     large_diff: LargeDiff
     sensitive_paths: SensitivePaths
+    risk_model: RiskModelGate
     actions: Actions
     agents: Agents
     feedback: FeedbackPolicy

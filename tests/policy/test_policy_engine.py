@@ -263,7 +263,7 @@ def test_tree_shape(mk, default_policy) -> None:
     root = d.tree
     assert root.rule_id == "policy" and [c.rule_id for c in root.children] == ["auto_approve"]
     auto = root.children[0]
-    assert [c.rule_id for c in auto.children] == ["auto_approve.enabled", "diff", "paths", "verdicts", "findings", "pr"]
+    assert [c.rule_id for c in auto.children] == ["auto_approve.enabled", "diff", "paths", "verdicts", "findings", "pr", "risk"]
     ids = [n.rule_id for n, _ in walk(root)]
     assert len(ids) == len(set(ids))  # every node appears once
     assert root.details["decision_id"] == d.decision_id

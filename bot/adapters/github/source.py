@@ -32,6 +32,7 @@ from bot.core.protocols import Snapshot
 log = structlog.get_logger("quorum.github")
 
 POLICY_FILES = (".quorum.yml", ".quorum.yaml")
+RISK_MODEL_FILES = (".quorum/risk-model.json",)
 CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 COMPARE_FILE_CAP = 300
 """The compare API lists at most 300 files; at that count the PR files API is used instead."""
@@ -275,7 +276,8 @@ class GitHubPullRequestSource:
             committers=committers,
         )
         return Snapshot(pr=pr, diff=diff, base=base, head=head, policy_text=_first_text(policy_tree, POLICY_FILES),
-                        codeowners_text=_first_text(policy_tree, CODEOWNERS_FILES))
+                        codeowners_text=_first_text(policy_tree, CODEOWNERS_FILES),
+                        risk_model_text=_first_text(policy_tree, RISK_MODEL_FILES))
 
     def _branch_tip(self, branch: str) -> str:
         """The current commit SHA of the target branch. Raises SourceError when the branch is

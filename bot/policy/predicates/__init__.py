@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from bot.policy.predicates import diff, findings, paths, pr, verdicts
+from bot.policy.predicates import diff, findings, paths, pr, risk, verdicts
 from bot.policy.predicates.base import Predicate
 
 TOP_GATES: tuple[Predicate, ...] = (pr.enabled,)
@@ -45,6 +45,11 @@ GATE_GROUPS: tuple[tuple[str, str, tuple[Predicate, ...]], ...] = (
         "pr",
         "The pull request is ready, unrestricted and green",
         (pr.draft, pr.human_review, pr.author, pr.checks),
+    ),
+    (
+        "risk",
+        "The repository's own history does not predict trouble",
+        (risk.probability,),
     ),
 )
 

@@ -1,0 +1,87 @@
+"""The pipeline step that turns a snapshot into a :class:`~bot.risk.assess.RiskAssessment`:
+pick the model (``--risk-model`` > ``.quorum/risk-model.json`` of the policy's revision >
+``rules/risk-model.json``), compute the history facts below the base SHA, score them.
+
+Runs beside the sub-agents in its own thread (git is a subprocess, so it overlaps them), within
+the review's budget; an error or an overrun becomes an ``error`` assessment, which the policy gate
+fails closed on. Imports only the standard library, pydantic and this package: no scikit-learn
+or numpy on the review path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from importlib import resources
+from typing import Any
+
+from bot.risk.assess import RiskAssessment, assess, failed
+from bot.risk.model import RiskModel, RiskModelError, load_model
+
+DEFAULT_MODEL_FILE = "risk-model.json"
+"""The default model shipped in ``rules/``."""
+
+
+def default_model_text() -> str | None:
+    """The text of ``rules/risk-model.json``, or None when the package has none."""
+    try:
+        return resources.files("rules").joinpath(DEFAULT_MODEL_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+
+
+def choose_model(override_text: str | None, repo_text: str | None) -> tuple[RiskModel | None, str]:
+    """``(model, source)``: the override, else the repository's file, else the default; None when
+    there is none. Raises RiskModelError for a file that does not validate."""
+    if override_text is not None:
+        return load_model(override_text, source="--risk-model"), "--risk-model"
+    if repo_text is not None:
+        return load_model(repo_text, source=".quorum/risk-model.json"), ".quorum/risk-model.json"
+    text = default_model_text()
+    if text is None:
+        return None, ""
+    return load_model(text, source="rules/risk-model.json"), "default"
+
+
+def assess_snapshot(snapshot: Any, history: Any, override_text: str | None) -> RiskAssessment:
+    """The assessment of one snapshot (``bot.core.protocols.Snapshot``) with a
+    :class:`~bot.history.gitlog.LocalHistory`. Never raises: errors become ``error`` assessments."""
+    t0 = time.perf_counter()
+
+    def ms() -> float:
+        return round((time.perf_counter() - t0) * 1000, 2)
+
+    try:
+        model, source = choose_model(override_text, snapshot.risk_model_text)
+    except RiskModelError as exc:
+        return failed(str(exc), elapsed_ms=ms())
+    if model is None:
+        return RiskAssessment(status="no_model", elapsed_ms=ms())
+    try:
+        from bot.history.facts import compute_facts  # noqa: PLC0415
+
+        facts = compute_facts(snapshot.diff, snapshot.pr.author, snapshot.pr.base_sha, history)
+    except Exception as exc:  # noqa: BLE001 - any failure to read history fails the gate closed
+        return failed(f"{type(exc).__name__}: {exc}", source=source, elapsed_ms=ms())
+    return assess(model, facts.features, facts.where, source=source, elapsed_ms=ms())
+
+
+class RiskStep:
+    """Runs :func:`assess_snapshot` in a daemon thread; :meth:`result` waits at most ``timeout_s``
+    and turns an overrun into an ``error`` assessment."""
+
+    def __init__(self, snapshot: Any, history: Any, override_text: str | None) -> None:
+        self._out: RiskAssessment | None = None
+        self._thread = threading.Thread(target=self._run, args=(snapshot, history, override_text),
+                                        name="quorum-history", daemon=True)
+        self._thread.start()
+
+    def _run(self, snapshot: Any, history: Any, override_text: str | None) -> None:
+        self._out = assess_snapshot(snapshot, history, override_text)
+
+    def result(self, timeout_s: float) -> RiskAssessment:
+        """The assessment (an ``error`` one after ``timeout_s`` seconds)."""
+        self._thread.join(max(0.0, timeout_s))
+        if self._thread.is_alive() or self._out is None:
+            return failed(f"history facts timed out after {timeout_s:g}s")
+        return self._out
