@@ -24,6 +24,11 @@ would let a sensitive change through):
   name lexer tokens, not credentials.
 - ``crypto`` *material*: key, keystore and environment files (:data:`KEY_MATERIAL_GLOBS`), at any
   depth, tests included.
+- ``dependencies`` also covers every file name that a Renovate package manager reads (the
+  patterns vendored in ``rules/dependency_manifests.json``, with the Renovate version recorded
+  there; see :func:`renovate_rule`), outside tests and docs and unless another category's globs
+  already name the file (a workflow stays ``ci``, a Dockerfile ``infrastructure``), plus conda and pixi environment files
+  at any depth (:data:`ENVIRONMENT_GLOBS`): Renovate has no conda manager.
 
 Glob syntax (gitignore-like, the one the policy uses too, see :func:`glob_to_regex`): a pattern
 without ``/`` matches a file or directory *name* at any depth; a pattern with a leading or inner
@@ -33,9 +38,12 @@ without ``/`` matches a file or directory *name* at any depth; a pattern with a 
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
 from typing import NamedTuple
 
 # --- glob semantics (shared with bot.policy.globs) -----------------------------------------------
@@ -171,6 +179,19 @@ SENSITIVE_CATEGORIES: dict[str, tuple[str, ...]] = {
 """Category -> globs. ``auth`` and ``crypto`` are further matched by words in path names (see
 :data:`AUTH_WORDS`, :data:`CRYPTO_WORDS`) and ``crypto`` by :data:`KEY_MATERIAL_GLOBS`."""
 
+ENVIRONMENT_GLOBS: tuple[str, ...] = (
+    "environment*.yml", "environment*.yaml", "conda*.yml", "conda*.yaml", "*.conda-lock.yml",
+    "conda-lock.yml", ".condarc", "**/recipe/meta.yaml", "**/recipe/recipe.yaml", "pixi.toml", "pixi.lock",
+    "anaconda-project.yml", "mamba*.yml",
+)
+"""Conda (environment files, conda-lock, conda-forge recipes) and pixi files at any depth: category
+``dependencies``. Renovate has no conda manager, so these are ours."""
+
+RENOVATE_EXCLUDED_MANAGERS: frozenset[str] = frozenset({"html"})
+"""Renovate managers whose patterns are not used: ``html`` matches every ``.html``/``.htm`` page
+(it updates CDN links in them), which would hold back every change to a generated or hand-written
+web page."""
+
 KEY_MATERIAL_GLOBS: tuple[str, ...] = (
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", ".env", ".env.*",
 )
@@ -286,6 +307,82 @@ _COMPILED: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     cat: tuple((g, compile_glob(g)) for g in globs) for cat, globs in SENSITIVE_CATEGORIES.items()
 }
 _KEY_MATERIAL = tuple((g, compile_glob(g)) for g in KEY_MATERIAL_GLOBS)
+_ENVIRONMENT = tuple((g, compile_glob(g)) for g in ENVIRONMENT_GLOBS)
+
+
+def minimatch_to_regex(pattern: str) -> str:
+    """A minimatch glob as Renovate writes them (``**/``, ``*``, ``?``, ``{a,b}``, ``{,.}``) as a
+    Python regular expression over the whole path. Raises GlobError for an unbalanced brace."""
+    out: list[str] = []
+    i = 0
+    depth = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+        elif c == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    if depth:
+        raise GlobError(f"unbalanced brace in {pattern!r}")
+    return "^" + "".join(out) + "$"
+
+
+def _js_regex(pattern: str) -> str:
+    """A JavaScript regex literal ``/.../`` as Python syntax (named groups ``(?<n>`` -> ``(?P<n>``)."""
+    body = pattern[1 : pattern.rindex("/")]
+    return re.sub(r"\(\?<(?![=!])", "(?P<", body)
+
+
+@lru_cache(maxsize=1)
+def renovate_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """``(manager, pattern, compiled)`` for every pattern of ``rules/dependency_manifests.json``
+    (Renovate's ``managerFilePatterns`` and lock-file names), excluding
+    :data:`RENOVATE_EXCLUDED_MANAGERS`; matched ignoring case. Read once (cached); a missing or
+    unreadable data file raises (the package is broken, nothing should be approved)."""
+    data = json.loads(resources.files("rules").joinpath("dependency_manifests.json").read_text(encoding="utf-8"))
+    out = []
+    for manager, patterns in data["managers"].items():
+        if manager in RENOVATE_EXCLUDED_MANAGERS:
+            continue
+        for pat in patterns:
+            rx = _js_regex(pat) if pat.startswith("/") and pat.count("/") >= 2 else minimatch_to_regex(pat)
+            out.append((manager, pat, re.compile(rx, re.IGNORECASE)))
+    return tuple(out)
+
+
+def _named_elsewhere(candidates: list[str]) -> bool:
+    """True when our own globs of another glob category (CI, infrastructure, ...) name the path:
+    then that category says what it is, and Renovate's patterns add nothing."""
+    return any(_first_glob(candidates, _COMPILED[c]) for c in ("bot_config", "ci", "codeowners", "infrastructure", "migrations"))
+
+
+def renovate_rule(path: str) -> str | None:
+    """``"Renovate manager '<name>' pattern <pattern>"`` for the first vendored Renovate pattern
+    that matches ``path`` (normalised, repository-relative), else None. Regex patterns are
+    searched (``re.search``, as Renovate does), globs matched against the whole path."""
+    for manager, pat, rx in renovate_patterns():
+        if rx.search(path):
+            return f"Renovate manager '{manager}' pattern {pat}"
+    return None
 _CI_EXEMPT = tuple(compile_glob(g) for g in CI_EXEMPT)
 
 
@@ -360,6 +457,10 @@ def explain_path(path: str, categories: Iterable[str] | None = None) -> list[Sen
                 glob = None
             if glob:
                 rule = f"glob {glob}"
+            elif cat == "dependencies" and (glob := _first_glob(candidates, _ENVIRONMENT)):
+                rule = f"glob {glob}"
+            elif cat == "dependencies" and not code_exempt and not _named_elsewhere(candidates):
+                rule = renovate_rule(p)
         if rule:
             out.append(SensitiveMatch(cat, rule))
     return out
@@ -378,6 +479,7 @@ def classify_path(path: str, categories: Iterable[str] | None = None) -> list[st
 
 __all__ = [
     "ALWAYS_SENSITIVE", "AUTH_WORDS", "CATEGORIES", "CI_EXEMPT", "CRYPTO_DIR_WORDS", "CRYPTO_WORDS",
+    "ENVIRONMENT_GLOBS", "RENOVATE_EXCLUDED_MANAGERS", "minimatch_to_regex", "renovate_patterns", "renovate_rule",
     "FIXTURE_DIRS", "KEY_MATERIAL_GLOBS", "PARSER_DIR_WORDS", "SENSITIVE_CATEGORIES", "GlobError",
     "SensitiveMatch", "classify_path", "compile_glob", "explain_path", "glob_to_regex", "is_doc_path",
     "is_test_path", "matches_glob", "name_words", "normalize_path", "path_and_parents",
