@@ -23,12 +23,20 @@ _ENV = {
 }
 
 
-def git(repo: Path | str, *args: str, author: str | None = None) -> str:
+def git(repo: Path | str, *args: str, author: str | None = None, date: str | None = None,
+        email: str | None = None) -> str:
     """Run git in ``repo`` with a fixed identity through the project's git runner
-    (:func:`bot.adapters.gitrun.run_git`); return stripped stdout. Raises GitError."""
+    (:func:`bot.adapters.gitrun.run_git`); return stripped stdout. Raises GitError.
+
+    ``author``/``email``: author name and e-mail (default: the fixed ones); ``date``: ISO 8601
+    author and committer date instead of the fixed one."""
     env = dict(_ENV)
     if author:
         env["GIT_AUTHOR_NAME"] = author
+    if email:
+        env["GIT_AUTHOR_EMAIL"] = email
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
     return run_git(repo, *args, env=env).stdout.decode("utf-8", "replace").strip()
 
 
@@ -47,16 +55,18 @@ def write_files(repo: Path, files: FileMap) -> None:
             target.write_text(content, encoding="utf-8")
 
 
-def commit(repo: Path, message: str, *, author: str | None = None) -> str:
-    """Stage everything and commit (allowing empty); return the new HEAD SHA."""
+def commit(repo: Path, message: str, *, author: str | None = None, date: str | None = None,
+           email: str | None = None) -> str:
+    """Stage everything and commit (allowing empty); return the new HEAD SHA. ``date``: ISO 8601."""
     git(repo, "add", "-A")
     if len(message) > 100_000:  # past the kernel's limit on one argument: pass it in a file
         msg = Path(git(repo, "rev-parse", "--absolute-git-dir")) / "QUORUM_COMMIT_MSG"
         msg.write_text(message, encoding="utf-8")
-        git(repo, "commit", "-q", "--allow-empty", "--no-verify", "--cleanup=verbatim", "-F", str(msg), author=author)
+        git(repo, "commit", "-q", "--allow-empty", "--no-verify", "--cleanup=verbatim", "-F", str(msg), author=author,
+            date=date, email=email)
         msg.unlink()
     else:
-        git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", message, author=author)
+        git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", message, author=author, date=date, email=email)
     return git(repo, "rev-parse", "HEAD")
 
 
