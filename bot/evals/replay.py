@@ -125,8 +125,8 @@ def state_key(head_sha: str, policy_version: str, engine: str = "") -> str:
 
 def engine_fingerprint() -> str:
     """The first 16 hex digits of SHA-256 over Quorum's own source and rule files (``bot``,
-    ``subagents``, ``rules``: ``*.py``, ``*.yml``, ``*.yaml``, ``*.scm``, ``*.md`` under
-    ``rules``), by relative path and content. Any code or rule change gives a new fingerprint."""
+    ``subagents``, ``rules``: ``*.py``, ``*.yml``, ``*.yaml``, ``*.scm``, ``*.json``, ``*.md``),
+    by relative path and content. Any code or rule change gives a new fingerprint."""
     import bot  # noqa: PLC0415
     import rules  # noqa: PLC0415
     import subagents  # noqa: PLC0415

@@ -236,7 +236,7 @@ def test_cli_errors_are_one_line(pr_history: Any, tmp_path: Path) -> None:
 def test_parallel_replay_gives_the_serial_records(replayed: tuple[Any, Path, Any], tmp_path: Path) -> None:
     h, _, serial = replayed
     report = run_replay(ReplayConfig(repo=h.path, state_path=tmp_path / "p.jsonl", cache_dir=tmp_path / "cache", jobs=2))
-    volatile = {"latency_ms", "review_ms"}
+    volatile = {"latency_ms", "review_ms", "history_ms"}
 
     def stable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{k: v for k, v in r.items() if k not in volatile} for r in records]
