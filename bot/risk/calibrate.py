@@ -12,8 +12,8 @@
    cross-validated AUC. The model file holds plain numbers (:mod:`bot.risk.model`).
 5. **Threshold**: on the cross-validated probabilities of the PRs within the default size caps
    (<= 200 changed lines, <= 10 files: the only ones an approval is possible for), the largest
-   threshold under which the share of bad PRs is at most ``target_bad_rate``
-   (``proposed_max_probability``); the curve (threshold -> pass rate, bad rate) is kept in
+   threshold under which the share of bad PRs is consistent with ``target_bad_rate`` (the lower
+   end of its Wilson 95% interval is at most the target; ``proposed_max_probability``); the curve (threshold -> pass rate, bad rate) is kept in
    ``metrics.curve``.
 
 Raises :class:`CalibrateError` (one line) for bad input and when scikit-learn is missing.
@@ -268,9 +268,13 @@ def threshold_curve(scores: Sequence[float], labels: Sequence[int], points: int 
 
 
 def propose_threshold(curve: Sequence[dict[str, float]], target: float) -> float:
-    """The largest curve threshold whose bad rate is at most ``target``; the lowest threshold of
-    the curve when none is (and 0.5 for an empty curve)."""
-    ok = [p["threshold"] for p in curve if p["bad_rate"] <= target]
+    """The largest curve threshold whose bad rate is consistent with ``target``: the lower end of
+    its Wilson 95% interval is at most ``target`` (a point estimate alone would stop at the first
+    bad PR among the few lowest-scored ones). The lowest threshold of the curve when none is
+    (0.5 for an empty curve)."""
+    from bot.evals.stats import wilson_interval  # noqa: PLC0415
+
+    ok = [p["threshold"] for p in curve if wilson_interval(int(p["bad"]), int(p["passing"]))[0] <= target]
     if ok:
         return max(1e-6, max(ok))
     return max(1e-6, curve[0]["threshold"]) if curve else 0.5
