@@ -55,9 +55,13 @@ def eval_command(
         datetime | None, typer.Option("--since", help="History suites: PRs merged on or after this date.")
     ] = None,
     until: Annotated[datetime | None, typer.Option("--until", help="History suites: PRs merged before this date.")] = None,
+    unrelated_test: Annotated[
+        bool, typer.Option("--unrelated-test", help="reinjected suite: each PR also adds a trivially true, unrelated test."),
+    ] = False,
 ) -> None:
     """Run an eval suite and report precision/recall/F1, the decision matrix and injection figures."""
-    history = {"limit": limit, "sample": sample, "seed": seed, "since": _utc(since), "until": _utc(until)}
+    history = {"limit": limit, "sample": sample, "seed": seed, "since": _utc(since), "until": _utc(until),
+               "unrelated_test": unrelated_test or None}
     history = {k: v for k, v in history.items() if v is not None}
     if repos_dir is not None:
         history["repos_dir"] = repos_dir.expanduser().resolve()

@@ -10,6 +10,17 @@ plumbing only (``read-tree`` into a private index file, ``update-index --index-i
 (``git clone --shared --bare``): nothing is checked out and the original repository is never
 written to.
 
+**Variant ``unrelated_test``** (``quorum eval --suite reinjected --unrelated-test``):
+each synthetic PR also adds one trivially true, unrelated test to the module's test file (the
+test file named after the first reversed module, e.g. ``tests/test_mod.py``; created when there
+is none), as a real PR often would. A test that exercises none of the changed code must not
+make the reversal look tested.
+
+Each case also records what the policy would have decided without ``paths/wide-reach`` among
+its hold rules and without the history risk gate (same verdicts, policy re-evaluated), so the
+figures say which gates do the holding. Reviews get the repository's history (the scratch
+clone), so the risk gate applies as in a review.
+
 Figures: how many reversed fixes would be auto-approved (target 0) and the catch rate: the share
 of cases with at least one finding of severity ``minor`` or worse (info notes do not count)
 overlapping a reversed hunk (same file, line range intersecting the changed head-side lines),
@@ -21,6 +32,7 @@ By default the newest fix PRs whose reversal stays within the default policy's s
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 import tempfile
 import time
@@ -63,6 +75,7 @@ class Reversal:
     hunks: dict[str, list[tuple[int, int]]]
     changed_lines: int
     title: str
+    test_path: str | None = None
 
     @property
     def case_id(self) -> str:
@@ -83,6 +96,10 @@ class ReinjectedResult:
     statuses: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     latency_ms: float = 0.0
+    action_without_wide_reach: str | None = None
+    action_without_risk: str | None = None
+    risk_probability: float | None = None
+    unrelated_test: str | None = None
 
 
 def _identity(index_file: str | None = None) -> dict[str, str]:
@@ -134,10 +151,42 @@ def plan_reversal(repo: Path, fix: MergedPR) -> Reversal | None:
     return Reversal(fix=fix, files=files, hunks=hunks, changed_lines=diff.changed_lines, title=f"Update {name}")
 
 
-def build_reversal(scratch: Path, reversal: Reversal, workdir: Path) -> str:
+_UNRELATED_TESTS = {
+    ".py": "\n\ndef test_quorum_unrelated_sanity():\n    assert 1 + 1 == 2\n",
+    ".go": "\n\nfunc TestQuorumUnrelatedSanity(t *testing.T) {\n\tif 1+1 != 2 {\n\t\tt.Fatal(\"math\")\n\t}\n}\n",
+    ".js": "\n\ntest('quorum unrelated sanity', () => {\n  expect(1 + 1).toBe(2);\n});\n",
+    ".ts": "\n\ntest('quorum unrelated sanity', () => {\n  expect(1 + 1).toBe(2);\n});\n",
+}
+
+
+def unrelated_test_path(files: dict[str, str], module: str) -> str | None:
+    """The test file of ``module`` among ``files`` (paths of the tree): ``test_<stem>.py`` /
+    ``<stem>_test.py`` / ``<stem>_test.go`` / ``<stem>.test.[jt]s`` / ``<stem>.spec.[jt]s``,
+    preferring one under a ``tests``-like directory; else a new ``tests/test_<stem>.py`` (Python)
+    or ``<dir>/<stem>_test.go`` / ``<dir>/<stem>.test.<ext>``. None for other languages."""
+    from bot.core.paths import is_test_path  # noqa: PLC0415
+
+    stem, ext = posixpath.splitext(posixpath.basename(module))
+    if ext not in _UNRELATED_TESTS and ext not in (".mjs", ".cjs", ".tsx", ".jsx"):
+        return None
+    names = {f"test_{stem}.py", f"{stem}_test.py", f"{stem}_test.go", f"{stem}.test.js", f"{stem}.test.ts",
+             f"{stem}.spec.js", f"{stem}.spec.ts"}
+    found = sorted((p for p in files if posixpath.basename(p) in names and is_test_path(p)), key=len)
+    if found:
+        return found[0]
+    if ext == ".py":
+        return f"tests/test_{stem}.py"
+    if ext == ".go":
+        return posixpath.join(posixpath.dirname(module), f"{stem}_test.go")
+    return posixpath.join(posixpath.dirname(module), f"{stem}.test.{'ts' if ext.startswith('.t') else 'js'}")
+
+
+def build_reversal(scratch: Path, reversal: Reversal, workdir: Path, *, unrelated_test: bool = False) -> str:
     """Make the synthetic head commit in ``scratch``: the fix's tree with each runtime file put back
     to its version in the fix's parent (removed when the fix added it), parent = the fix commit.
-    Uses a private index file below ``workdir``. Returns the commit SHA; raises GitError."""
+    With ``unrelated_test``, also append a trivially true test to the first module's test file
+    (see :func:`unrelated_test_path`; recorded in ``reversal.test_path``). Uses a private index
+    file below ``workdir``. Returns the commit SHA; raises GitError."""
     fix = reversal.fix
     index = str(workdir / f"index-{fix.sha[:12]}")
     _run(scratch, "read-tree", fix.sha, index_file=index)
@@ -150,6 +199,22 @@ def build_reversal(scratch: Path, reversal: Reversal, workdir: Path) -> str:
             lines.append(f"{mode} {blob}\t{path}")
         else:
             lines.append(f"0 {'0' * 40}\t{path}")
+    if unrelated_test:
+        tree_files = {}
+        for entry in _run(scratch, "ls-tree", "-r", "-z", fix.sha).split("\0"):
+            meta, _, p = entry.partition("\t")
+            if p:
+                tree_files[p] = meta.split()[2]
+        test_path = unrelated_test_path(tree_files, reversal.files[0])
+        if test_path is not None:
+            old = _run(scratch, "cat-file", "blob", tree_files[test_path]) if test_path in tree_files else ""
+            ext = posixpath.splitext(test_path)[1]
+            if not old and ext == ".go":
+                old = "package " + posixpath.basename(posixpath.dirname(test_path) or "main") + "\n\nimport \"testing\"\n"
+            body = old + _UNRELATED_TESTS.get(ext, _UNRELATED_TESTS[".js"])
+            blob = _run(scratch, "hash-object", "-w", "--stdin", stdin=body.encode("utf-8", "surrogateescape"))
+            lines.append(f"100644 {blob}\t{test_path}")
+            reversal.test_path = test_path
     _run(scratch, "update-index", "-z", "--index-info", index_file=index,
          stdin="".join(line + "\0" for line in lines).encode("utf-8", "surrogateescape"))
     tree = _run(scratch, "write-tree", index_file=index)
@@ -205,6 +270,7 @@ def run_reinjected(
     reasoner: Any | None = None,
     cache_dir: Path | None = None,
     on_done: Callable[[ReinjectedResult], None] | None = None,
+    unrelated_test: bool = False,
 ) -> tuple[list[ReinjectedResult], dict[str, Any]]:
     """Reverse up to ``limit`` fix PRs of ``repo`` (newest first, or a seeded ``sample`` of the
     eligible ones) and review each. Returns the results and the figures (see the module doc).
@@ -240,12 +306,17 @@ def run_reinjected(
         options = PipelineOptions(policy_text=policy_text, reasoner=reasoner, cache_dir=cache_dir or work / "index")
         if missing:
             options.agents = default_agents(present)
+        from bot.history.cache import HistoryCache  # noqa: PLC0415
+        from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+        options.history = LocalHistory(scratch, HistoryCache((cache_dir or work) / "history.sqlite"))
         for plan in plans:
             t0 = time.perf_counter()
             try:
-                head = build_reversal(scratch, plan, work)
-                result = run_review(LocalGitSource(scratch, base=plan.fix.sha, head=head, title=plan.title, body="",
-                                                   author="Quorum Eval"), options).result
+                head = build_reversal(scratch, plan, work, unrelated_test=unrelated_test)
+                outcome = run_review(LocalGitSource(scratch, base=plan.fix.sha, head=head, title=plan.title, body="",
+                                                    author="Quorum Eval"), options)
+                result = outcome.result
             except Exception as exc:  # noqa: BLE001 - a case that cannot run is reported, never approved
                 res = ReinjectedResult(reversal=plan, action=None, caught=False, error=f"{type(exc).__name__}: {exc}"[:500])
             else:
@@ -256,6 +327,9 @@ def run_reinjected(
                     findings=findings, reasons=[r.rule_id for r in result.decision.reasons],
                     statuses={v.agent: v.status.value for v in result.verdicts},
                 )
+                res.action_without_wide_reach, res.action_without_risk = _counterfactuals(outcome.snapshot, result, policy_text)
+                res.risk_probability = (result.risk or {}).get("probability")
+                res.unrelated_test = plan.test_path
             res.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
             results.append(res)
             if on_done is not None:
@@ -266,6 +340,27 @@ def run_reinjected(
     if missing:
         figures["missing_agents"] = missing
     return results, figures
+
+
+WIDE_REACH = "paths/wide-reach"
+
+
+def _counterfactuals(snapshot: Any, result: Any, policy_text: str | None) -> tuple[str, str]:
+    """The actions the same verdicts would get with ``paths/wide-reach`` dropped from the hold
+    rules (risk gate kept), and without the risk gate (hold rules kept)."""
+    from bot.policy import PolicyInput, evaluate, load_policy  # noqa: PLC0415
+
+    policy = load_policy(policy_text if policy_text is not None else snapshot.policy_text, source="policy")
+    aa = policy.auto_approve.model_copy(update={"hold_rules": [r for r in policy.auto_approve.hold_rules if r != WIDE_REACH]})
+    no_wide = policy.model_copy(update={"auto_approve": aa})
+    risk = None
+    if result.risk is not None:
+        from bot.risk.assess import RiskAssessment  # noqa: PLC0415
+
+        risk = RiskAssessment.model_validate(result.risk)
+    facts = PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=result.verdicts, risk=risk)
+    return (evaluate(no_wide, facts).action.value,
+            evaluate(policy, facts.model_copy(update={"risk": None})).action.value)
 
 
 def reinjected_figures(results: Sequence[ReinjectedResult]) -> dict[str, Any]:
@@ -294,6 +389,9 @@ def reinjected_figures(results: Sequence[ReinjectedResult]) -> dict[str, Any]:
         "caught_and_held_back": sum(r.caught and r.action not in (None, Action.approve.value) for r in results),
         "actions": dict(Counter(r.action or "error" for r in results)),
         "catching_rules": dict(rules.most_common()),
+        "auto_approved_without_wide_reach": sum(r.action_without_wide_reach == Action.approve.value for r in results),
+        "auto_approved_without_risk_gate": sum(r.action_without_risk == Action.approve.value for r in results),
+        "with_unrelated_test": sum(r.unrelated_test is not None for r in results),
     }
 
 
@@ -317,6 +415,7 @@ def run(config: Any) -> Any:
         Path(config.repo), limit=int(extra.get("limit", DEFAULT_LIMIT)), sample=extra.get("sample"),
         seed=int(extra.get("seed", 0)), since=extra.get("since"), until=extra.get("until"),
         policy_text=config.policy_text, reasoner=config.reasoner, cache_dir=extra.get("cache_dir"),
+        unrelated_test=bool(extra.get("unrelated_test")),
     )
     cases = []
     for r in results:
