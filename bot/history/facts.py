@@ -10,6 +10,7 @@ time, author and whether they were fixes.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,24 +168,39 @@ def _function_facts(diff: Diff, changed: list[Any], base: str, base_ts: int, his
         lines = changed_base_lines(fc)
         if not lines:
             continue
-        source = history.read_base(base, path)
-        if source is None:
+        key = path + "\0" + hashlib.sha256(repr(lines).encode()).hexdigest()[:16]
+        hit = history.cache.get("functions", base, key)
+        if hit is not None:
+            out.extend(hit)
             continue
-        spans = function_spans(path, source)
-        touched: dict[str, FunctionSpan] = {}
-        for ln in lines:
-            s = _innermost(spans, ln)
-            if s is not None:
-                touched[s.qualname] = s
-        if not touched:
-            continue
-        blamed = history.blame(base, path, [(s.start, s.end) for s in touched.values()])
-        by_sha: dict[str, CommitFact] = {c.sha: c for c in fh.commits}
-        for s in touched.values():
-            shas = {blamed[n] for n in range(s.start, s.end + 1) if n in blamed}
-            facts = [by_sha[x] for x in shas if x in by_sha]
-            counts = window_counts(facts, base_ts)
-            out.append({"path": path, "function": s.qualname, "label": f"{s.qualname}() in {path}",
-                        "start": s.start, "end": s.end,
-                        **{f"{k}_{w}": v for w, t in counts.items() for k, v in zip(("commits", "authors", "fixes"), t)}})
+        rows = _functions_of(path, lines, base, base_ts, history, fh)
+        history.cache.put("functions", base, key, rows)
+        out.extend(rows)
+    return out
+
+
+def _functions_of(path: str, lines: list[int], base: str, base_ts: int, history: LocalHistory,
+                  fh: Any) -> list[dict[str, Any]]:
+    """Rows of the named functions of ``path`` at ``base`` that contain ``lines``."""
+    out: list[dict[str, Any]] = []
+    source = history.read_base(base, path)
+    if source is None:
+        return out
+    spans = function_spans(path, source)
+    touched: dict[str, FunctionSpan] = {}
+    for ln in lines:
+        s = _innermost(spans, ln)
+        if s is not None:
+            touched[s.qualname] = s
+    if not touched:
+        return out
+    blamed = history.blame(base, path, [(s.start, s.end) for s in touched.values()])
+    by_sha: dict[str, CommitFact] = {c.sha: c for c in fh.commits}
+    for s in touched.values():
+        shas = {blamed[n] for n in range(s.start, s.end + 1) if n in blamed}
+        facts = [by_sha[x] for x in shas if x in by_sha]
+        counts = window_counts(facts, base_ts)
+        out.append({"path": path, "function": s.qualname, "label": f"{s.qualname}() in {path}",
+                    "start": s.start, "end": s.end,
+                    **{f"{k}_{w}": v for w, t in counts.items() for k, v in zip(("commits", "authors", "fixes"), t)}})
     return out
