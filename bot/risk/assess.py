@@ -52,9 +52,14 @@ class RiskAssessment(BaseModel):
 
 def assess(model: RiskModel, features: dict[str, float], where: dict[str, str], *, source: str,
            elapsed_ms: float = 0.0) -> RiskAssessment:
-    """Score ``features`` with ``model``; ``where`` maps features to the file or function that gave them."""
+    """Score ``features`` with ``model``; ``where`` maps features to the file or function that gave
+    them. ``top`` names the largest positive contributions of features with a positive
+    coefficient (a high value is the risk)."""
     contribs = model.contributions(features)
-    top = sorted((c for c in contribs if c[2] > 0), key=lambda c: c[2], reverse=True)[:TOP_FACTS]
+    # Name only facts that are high where high means risk (a positive coefficient above the mean):
+    # "the change deletes 0 lines" is true of a risky PR too, but it is not a reason.
+    rising = {f.name for f in model.features if f.coef > 0}
+    top = sorted((c for c in contribs if c[2] > 0 and c[0] in rising), key=lambda c: c[2], reverse=True)[:TOP_FACTS]
     facts = [
         RiskFact(feature=name, value=value, contribution=round(contrib, 4), where=where.get(name, ""),
                  text=phrase(name, value, where.get(name, "")))
