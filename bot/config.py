@@ -85,6 +85,20 @@ class Settings(BaseModel):
     data_dir: Path = Field(default_factory=_data_dir, description="Where the default SQLite log lives")
     cache_dir: Path = Field(default_factory=_cache_dir, description="Code-index cache (by blob SHA)")
 
+    # Decision-log anchoring (signed checkpoints kept outside the database)
+    audit_signing_key: Path | None = Field(
+        default=None, description="Ed25519 PEM key that signs checkpoints (QUORUM_AUDIT_SIGNING_KEY); default: "
+        "<data_dir>/audit-signing-key.pem, generated with mode 0600 on first use. Never stored in the database",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        default=None, description="Directory outside the database where quorum serve writes signed checkpoints "
+        "(QUORUM_AUDIT_CHECKPOINT_DIR); unset: the App writes none",
+    )
+    audit_checkpoint_every: int = Field(
+        default=100, ge=1, description="quorum serve writes a checkpoint after this many appended records, and on "
+        "shutdown (QUORUM_AUDIT_CHECKPOINT_EVERY)",
+    )
+
     # GitHub App (``quorum serve``)
     github_app_id: str | None = Field(default=None, description="GitHub App id (QUORUM_GITHUB_APP_ID)")
     github_private_key: str | None = Field(
@@ -95,6 +109,9 @@ class Settings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address quorum serve listens on (QUORUM_HOST)")
     port: int = Field(default=8080, description="Port quorum serve listens on (QUORUM_PORT)")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Webhook body cap; GitHub caps payloads at 25 MB")
+    webhook_read_timeout_s: float = Field(
+        default=30.0, gt=0, description="Time limit for receiving one webhook body, seconds (QUORUM_WEBHOOK_READ_TIMEOUT_S)"
+    )
     bot_login: str | None = Field(default=None, description="The App's bot login, e.g. quorum[bot] (default: from GET /app)")
     workers: int = Field(default=4, description="Review worker threads for quorum serve (QUORUM_WORKERS)")
     github_write_interval_s: float = Field(default=1.0, description="Spacing of API writes per review (GitHub advises 1 s)")
@@ -143,6 +160,10 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown agent(s) {', '.join(unknown)} (valid: {', '.join(AGENT_NAMES)})")
         return value
+
+    def resolved_signing_key(self) -> Path:
+        """``audit_signing_key`` or ``<data_dir>/audit-signing-key.pem``."""
+        return self.audit_signing_key or self.data_dir / "audit-signing-key.pem"
 
     def resolved_database_url(self) -> str:
         """``database_url`` or the SQLite file ``<data_dir>/decisions.sqlite3``."""

@@ -1,7 +1,9 @@
 """The FastAPI app: ``POST /webhook``, ``GET /healthz``, and the auditor API and console
 (``/api/v1``, ``/console``; registered by ``bot.app.auditweb``).
 
-The handler reads the body (bounded by ``max_body_bytes``; GitHub caps payloads at 25 MB) on the
+The handler first checks the headers (a missing or malformed ``X-Hub-Signature-256`` is answered
+401 before any body byte is read), then reads the body as a stream, bounded by ``max_body_bytes``
+(GitHub caps payloads at 25 MB) and by a per-request time limit (``read_timeout_s``), on the
 event loop, verifies and parses it (in a thread when large), hands it to the DeliveryWriter and
 awaits the commit without blocking the loop, then answers 202. Reviews run in the WorkerPool's threads, started and stopped with the app's lifespan.
 """
@@ -25,6 +27,9 @@ from bot.app.workerproc import WorkerProcess
 from bot.jobs import Delivery, JobStoreError
 
 log = structlog.get_logger("quorum.webhook")
+
+_CLOSE = {"Connection": "close"}
+"""Sent when the body was not read to its end: the connection cannot carry another request."""
 
 INLINE_PREPARE_BYTES = 256 * 1024
 """Bodies up to this size are verified and parsed on the event loop; larger ones in a thread."""
@@ -73,22 +78,34 @@ def create_app(runtime: Runtime, *, start_workers: bool = True, worker_process: 
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    read_timeout = runtime.read_timeout_s
+
     @app.post("/webhook")
     async def webhook(request: Request) -> JSONResponse:
-        declared = request.headers.get("content-length")
-        delivery = request.headers.get("x-github-delivery")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        receiver = runtime.receiver
+        early = receiver.check_headers(headers)
+        if early is not None:  # unsigned or unnamed: answered before a single body byte is read
+            status, payload = early
+            return JSONResponse(payload, status_code=status, headers=_CLOSE)
+        declared = headers.get("content-length")
+        delivery = headers.get("x-github-delivery")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             log.warning("webhook.rejected", delivery_id=delivery, reason=f"body larger than {limit} bytes",
                         content_length=declared)
-            return JSONResponse({"error": "payload too large"}, status_code=413)
+            return JSONResponse({"error": "payload too large"}, status_code=413, headers=_CLOSE)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                log.warning("webhook.rejected", delivery_id=delivery, reason=f"body larger than {limit} bytes")
-                return JSONResponse({"error": "payload too large"}, status_code=413)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        receiver = runtime.receiver
+        try:
+            async with asyncio.timeout(read_timeout):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > limit:
+                        log.warning("webhook.rejected", delivery_id=delivery, reason=f"body larger than {limit} bytes")
+                        return JSONResponse({"error": "payload too large"}, status_code=413, headers=_CLOSE)
+        except TimeoutError:
+            log.warning("webhook.rejected", delivery_id=delivery, reason=f"body not received within {read_timeout} s",
+                        bytes=len(body))
+            return JSONResponse({"error": "request body timeout"}, status_code=408, headers=_CLOSE)
         started = time.perf_counter()
         raw = bytes(body)
         if len(raw) <= INLINE_PREPARE_BYTES:

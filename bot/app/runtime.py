@@ -16,7 +16,9 @@ from bot.app.receiver import Receiver
 from bot.app.service import QuorumService, ServiceOptions
 from bot.audit import DecisionStore
 from bot.audit.access import AccessStore
+from bot.audit.checkpoint import CheckpointWriter, load_or_create_signing_key
 from bot.config import Settings
+from bot.core.errors import AuditError
 from bot.jobs import DeliveryWriter, JobStore, WorkerPool
 from bot.jobs.limiter import WriteLimiter
 from bot.pipeline import PipelineOptions
@@ -42,13 +44,19 @@ class Runtime:
     settings: Settings | None = None
     jobs_url: str = ""
     backoff_s: float = 5.0
+    checkpoints: CheckpointWriter | None = None
+    read_timeout_s: float = 30.0
+    """Time limit for receiving one webhook body, seconds."""
 
     def close(self) -> None:
-        """Close databases and connections (after the pool stopped)."""
+        """Close databases and connections (after the pool stopped); write a final signed
+        checkpoint of the decision log when checkpoints are configured."""
         if self.receiver.writer is not None:
             self.receiver.writer.stop()
         self.github.close()
         self.jobs.close()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
         self.decisions.close()
         if self.access is not None:
             self.access.close()
@@ -101,6 +109,7 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
         jobs = JobStore(url, **({"lease_s": lease_s} if lease_s else {}))
     decisions = DecisionStore(db_url)
     limiter = WriteLimiter(jobs, per_minute=settings.github_writes_per_minute, per_hour=settings.github_writes_per_hour)
+    checkpoints = _checkpoint_writer(settings, decisions)
     github = GitHubApp(str(settings.github_app_id), pem, settings.github_api_url, retry=retry,
                        seconds_between_writes=seconds_between_writes, write_gate=limiter.acquire)
     cache_dir = settings.cache_dir / "index"
@@ -115,7 +124,8 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
                         bot_login=lambda: service.known_bot_login, writer=DeliveryWriter(jobs))
     return Runtime(receiver=receiver, jobs=jobs, decisions=decisions, github=github, service=service, pool=pool,
                    max_body_bytes=settings.max_body_bytes, access=AccessStore(db_url), settings=settings,
-                   jobs_url=url, backoff_s=backoff_s)
+                   jobs_url=url, backoff_s=backoff_s, checkpoints=checkpoints,
+                   read_timeout_s=settings.webhook_read_timeout_s)
 
 
 def is_postgres(url: str) -> bool:
@@ -139,6 +149,20 @@ def run_workers(runtime: Runtime, stop: threading.Event, *, threads: int) -> Non
         stop.wait()
     finally:
         runtime.pool.stop()
+
+
+def _checkpoint_writer(settings: Settings, decisions: DecisionStore) -> CheckpointWriter | None:
+    """A CheckpointWriter on ``decisions`` when ``QUORUM_AUDIT_CHECKPOINT_DIR`` is set (the signing key
+    is loaded, or generated with mode 0600, now). Raises ConfigError when the key is unusable."""
+    if settings.audit_checkpoint_dir is None:
+        return None
+    try:
+        key = load_or_create_signing_key(settings.resolved_signing_key())
+    except AuditError as exc:
+        raise ConfigError(f"QUORUM_AUDIT_SIGNING_KEY: {exc}") from exc
+    writer = CheckpointWriter(decisions, key, settings.audit_checkpoint_dir, settings.audit_checkpoint_every)
+    decisions.add_listener(writer.appended)
+    return writer
 
 
 def pipeline_options_from_settings(settings: Settings) -> Callable[[], PipelineOptions]:

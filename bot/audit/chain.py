@@ -6,7 +6,10 @@ Pure functions, no I/O. A record's hash is
 
 where ``prev_hash`` is the previous record's ``record_hash`` (``GENESIS_HASH`` for the first one)
 and ``record`` is the record as appended, *without* the ``seq``, ``prev_hash`` and ``record_hash``
-bookkeeping keys. Anyone holding a full JSONL export can re-check the chain with these functions
+bookkeeping keys. The store keeps exactly those canonical bytes, and verification hashes the
+stored text as it is (never a re-serialization of it) and requires it to be canonical: a stored
+text with a duplicate key, extra whitespace or reordered keys fails, because another reader (SQL's
+``json_extract``, a JSONL consumer) could see a different record than the one that was hashed. Anyone holding a full JSONL export can re-check the chain with these functions
 (or with ``verify_rows``) without the database.
 """
 
@@ -28,6 +31,7 @@ REASON_RECORD_HASH = "record_hash mismatch"
 REASON_PREV_HASH = "prev_hash does not match previous record"
 REASON_GAP = "gap in sequence"
 REASON_BAD_JSON = "record JSON is not valid"
+REASON_NOT_CANONICAL = "record JSON is not canonical"
 REASON_COLUMNS = "indexed columns do not match record JSON"
 REASON_HEAD = "chain head does not match last record"
 
@@ -53,11 +57,54 @@ def compute_record_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
     ``prev_hash`` is a 64-hex-digit string (``GENESIS_HASH`` for the first record). Raises like
     ``canonical_json``.
     """
+    return hash_stored_bytes(prev_hash, canonical_json(dict(record)))
+
+
+def hash_stored_bytes(prev_hash: str, stored: bytes) -> str:
+    """SHA-256 (lowercase hex) over ``prev_hash`` bytes + ``b"\\n"`` + ``stored`` (a record's exact
+    stored UTF-8 text)."""
     h = hashlib.sha256()
     h.update(prev_hash.encode("ascii"))
     h.update(b"\n")
-    h.update(canonical_json(dict(record)))
+    h.update(stored)
     return h.hexdigest()
+
+
+def parse_stored_record(text: str) -> dict[str, Any]:
+    """Parse a record's stored text strictly: a JSON object, no duplicate keys, no bookkeeping
+    keys, and byte-for-byte canonical (``canonical_json`` of the parsed value equals the text).
+
+    Raises ValueError whose message starts with ``REASON_BAD_JSON`` or ``REASON_NOT_CANONICAL``.
+    Python's JSON limits (nesting depth, ``sys.get_int_max_str_digits`` digits) are bad JSON too.
+    """
+    try:
+        record = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except _DuplicateKey as exc:
+        raise ValueError(f"{REASON_NOT_CANONICAL}: duplicate key {exc.args[0]!r}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(REASON_BAD_JSON) from exc
+    if not isinstance(record, dict) or any(k in record for k in CHAIN_KEYS):
+        raise ValueError(REASON_BAD_JSON)
+    try:
+        canonical = canonical_json(record)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(REASON_BAD_JSON) from exc
+    if canonical != text.encode("utf-8", "surrogatepass"):
+        raise ValueError(f"{REASON_NOT_CANONICAL}: stored text differs from its canonical form")
+    return record
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -76,6 +123,7 @@ class VerifyReport:
     checked: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    head_hash: str | None = None
 
     def summary(self) -> str:
         """One line for people: ``verified N records, chain intact`` or where and why it broke."""
@@ -127,15 +175,10 @@ def verify_rows(
         if row.prev_hash != prev_hash:
             return VerifyReport(False, checked, row.seq, REASON_PREV_HASH)
         try:
-            record = json.loads(row.record_json)
-        except ValueError:
-            return VerifyReport(False, checked, row.seq, REASON_BAD_JSON)
-        if not isinstance(record, dict) or any(k in record for k in CHAIN_KEYS):
-            return VerifyReport(False, checked, row.seq, REASON_BAD_JSON)
-        try:
-            recomputed = compute_record_hash(row.prev_hash, record)
-        except (TypeError, ValueError):
-            return VerifyReport(False, checked, row.seq, REASON_BAD_JSON)
+            record = parse_stored_record(row.record_json)
+        except ValueError as exc:
+            return VerifyReport(False, checked, row.seq, str(exc))
+        recomputed = hash_stored_bytes(row.prev_hash, row.record_json.encode("utf-8"))
         if recomputed != row.record_hash:
             return VerifyReport(False, checked, row.seq, REASON_RECORD_HASH)
         if check_columns is not None:
@@ -160,4 +203,4 @@ def verify_rows(
             )
         if head_hash != prev_hash:
             return VerifyReport(False, max(checked - 1, 0), last_seq, f"{REASON_HEAD}: head hash differs")
-    return VerifyReport(True, checked)
+    return VerifyReport(True, checked, head_hash=prev_hash)

@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import structlog
 from sqlalchemy import Select, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from bot.audit import schema
-from bot.audit.chain import CHAIN_KEYS, GENESIS_HASH, ChainRow, VerifyReport, canonical_json, compute_record_hash, verify_rows
+from bot.audit.chain import CHAIN_KEYS, GENESIS_HASH, ChainRow, VerifyReport, canonical_json, hash_stored_bytes, verify_rows
 from bot.audit.export import write_csv, write_jsonl
 from bot.audit.schema import chain_head, decision_log
 from bot.core.errors import AuditError
+
+log = structlog.get_logger(__name__)
 
 _HEAD_ID = 1
 _PG_INIT_LOCK = 0x51_55_4F_52_55_4D  # "QUORUM": advisory lock key for concurrent table creation
@@ -84,6 +87,13 @@ class DecisionStore:
         self._init_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._schema_ready = False
+        self._listeners: list[Callable[[int, str], None]] = []
+
+    def add_listener(self, listener: Callable[[int, str], None]) -> None:
+        """Call ``listener(seq, record_hash)`` after each record this store object appends (in the
+        appending thread, after the commit). A listener's exception is logged, never raised: the
+        record is already stored. Used by the App's periodic checkpoints."""
+        self._listeners.append(listener)
 
     @classmethod
     def default_url(cls, data_dir: str) -> str:
@@ -213,7 +223,6 @@ class DecisionStore:
             values = schema.indexed_values(dict(record))
         except (TypeError, ValueError) as exc:
             raise AuditError(f"malformed decision-log record: {exc}") from exc
-        clean = json.loads(body)
         with self._errors("append"), self._write_lock:
             self._ensure_schema()
             with self._write_conn() as conn, conn.begin():
@@ -237,7 +246,7 @@ class DecisionStore:
                         body = canonical_json(clean)
                         values = schema.indexed_values(clean)
                 seq = head.seq + 1
-                record_hash = compute_record_hash(head.record_hash, clean)
+                record_hash = hash_stored_bytes(head.record_hash, body)
                 conn.execute(
                     insert(decision_log).values(
                         seq=seq,
@@ -247,13 +256,18 @@ class DecisionStore:
                         **values,
                     )
                 )
-                terms = schema.record_terms(clean)
+                terms = schema.record_terms(json.loads(body))
                 if terms:
                     conn.execute(insert(schema.decision_terms), [{"seq": seq, "term": t} for t in terms])
                 conn.execute(
                     update(chain_head).where(chain_head.c.id == _HEAD_ID).values(seq=seq, record_hash=record_hash)
                 )
-            return record_hash
+        for listener in list(self._listeners):
+            try:
+                listener(seq, record_hash)
+            except Exception as exc:  # noqa: BLE001 - the record is stored; a listener cannot undo it
+                log.error("audit.listener_failed", seq=seq, error=f"{type(exc).__name__}: {exc}")
+        return record_hash
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -392,6 +406,14 @@ class DecisionStore:
                 return
             last = batch[-1].seq
 
+    def chain_row(self, seq: int) -> ChainRow | None:
+        """The stored row with sequence number ``seq`` (its exact stored text), or None."""
+        with self._reader("read") as conn:
+            if conn is None:
+                return None
+            row = conn.execute(select(*_ROW_COLUMNS).where(decision_log.c.seq == int(seq))).first()
+            return None if row is None else ChainRow(row.seq, row.prev_hash, row.record_hash, row.record_json)
+
     def verify(self) -> VerifyReport:
         """Walk the whole chain in ``seq`` order and recompute every hash (see ``chain.verify_rows``).
 
@@ -401,7 +423,7 @@ class DecisionStore:
         """
         with self._reader("verify") as conn:
             if conn is None:
-                return VerifyReport(ok=True, checked=0)
+                return VerifyReport(ok=True, checked=0, head_hash=GENESIS_HASH)
             if not self._is_sqlite:
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():

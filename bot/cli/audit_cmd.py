@@ -24,7 +24,20 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bot.audit import DecisionStore
+from bot.audit.checkpoint import (
+    KEY_FILE_NAME,
+    checkpoint_file_name,
+    create_checkpoint,
+    load_or_create_signing_key,
+    load_public_key,
+    public_key_pem,
+    read_checkpoint,
+    verify_against_checkpoint,
+    write_checkpoint,
+)
 from bot.cli.common import EXIT_USAGE, fail, run_guarded
 from bot.core.errors import AuditError
 
@@ -177,15 +190,125 @@ def show_cmd(
     typer.echo(json.dumps(row, indent=2, sort_keys=True, ensure_ascii=False))
 
 
+SigningKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key",
+        envvar="QUORUM_AUDIT_SIGNING_KEY",
+        help="Ed25519 PEM private key that signs checkpoints. Default: audit-signing-key.pem in the data "
+        "directory (generated with mode 0600 on first use). Never stored in the database.",
+        show_default=False,
+    ),
+]
+
+
+def _key_path(signing_key: Path | None, data_dir: Path | None) -> Path:
+    if signing_key:
+        return signing_key
+    base = data_dir if data_dir else Path(platformdirs.user_data_dir("quorum"))
+    return base / KEY_FILE_NAME
+
+
 @app.command("verify")
 @_guarded
-def verify_cmd(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
-    """Walk the hash chain; exit 0 when intact, 1 naming the first broken record."""
+def verify_cmd(
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="A checkpoint file, or a directory of them: the log must still extend "
+                     "each one (detects rollback, truncation, rewriting with recomputed hashes, an emptied log)."),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="The operator's Ed25519 public key (PEM) that checkpoints must be signed "
+                     "with. Default: the public half of --signing-key."),
+    ] = None,
+    signing_key: SigningKeyOpt = None,
+) -> None:
+    """Walk the hash chain; exit 0 when intact, 1 naming the first broken record.
+
+    With --checkpoint, also exit 1 with a one-line reason when the log no longer extends it.
+    """
+    if checkpoint is None:
+        with _store(database_url, data_dir) as store:
+            report = store.verify()
+        typer.echo(report.summary())
+        if not report.ok:
+            raise typer.Exit(EXIT_BROKEN)
+        return
+    files = _checkpoint_files(checkpoint)
+    key = _public_key(public_key, signing_key, data_dir)
+    loaded = [read_checkpoint(f) for f in files]
+    url = _resolve_url(database_url, data_dir)
+    probe = DecisionStore(url)
+    sqlite_missing = probe.sqlite_path
+    probe.close()
+    if sqlite_missing is not None and not sqlite_missing.exists():
+        fail(f"checkpoint check failed: no decision log at {sqlite_missing} (the checkpoint covers "
+             f"{max(c.seq for c in loaded)} records)", EXIT_BROKEN)
     with _store(database_url, data_dir) as store:
-        report = store.verify()
-    typer.echo(report.summary())
-    if not report.ok:
-        raise typer.Exit(EXIT_BROKEN)
+        for path, cp in zip(files, loaded, strict=True):
+            result = verify_against_checkpoint(store, cp, key)
+            if not result.ok:
+                fail(f"{result.summary()} [{path.name}]", EXIT_BROKEN)
+    newest = max(loaded, key=lambda c: c.seq)
+    noun = "checkpoint" if len(loaded) == 1 else "checkpoints"
+    typer.echo(f"{result.summary()}; {len(loaded)} {noun} checked, newest at seq {newest.seq}")
+
+
+def _checkpoint_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.glob("checkpoint-*.json") if p.is_file())
+        if not files:
+            fail(f"checkpoint check failed: no checkpoint-*.json files in {path}", EXIT_BROKEN)
+        return files
+    if not path.exists():
+        fail(f"checkpoint check failed: checkpoint {path} is missing", EXIT_BROKEN)
+    return [path]
+
+
+def _public_key(public_key: Path | None, signing_key: Path | None, data_dir: Path | None) -> Ed25519PublicKey:
+    if public_key is not None:
+        return load_public_key(public_key)
+    path = _key_path(signing_key, data_dir)
+    if not path.exists():
+        fail(f"no public key: {path} does not exist; pass --public-key FILE (the operator's key)", EXIT_USAGE)
+    return load_public_key(path)
+
+
+@app.command("checkpoint")
+@_guarded
+def checkpoint_cmd(
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    signing_key: SigningKeyOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the checkpoint to this file (or into this directory, named "
+                     "checkpoint-<seq>-<time>.json). Default: stdout."),
+    ] = None,
+) -> None:
+    """Verify the chain and write a signed checkpoint of its head (seq, head hash, record count, time, key id)."""
+    key = load_or_create_signing_key(_key_path(signing_key, data_dir))
+    with _store(database_url, data_dir) as store:
+        cp = create_checkpoint(store, key)
+    if output is None:
+        typer.echo(cp.to_json(), nl=False)
+        return
+    target = output / checkpoint_file_name(cp) if output.is_dir() else output
+    write_checkpoint(cp, target)
+    typer.echo(f"checkpoint at seq {cp.seq} ({cp.head_hash[:12]}) signed by key {cp.key_id[:16]} written to {target}")
+
+
+@app.command("public-key")
+@_guarded
+def public_key_cmd(data_dir: DataDir = None, signing_key: SigningKeyOpt = None) -> None:
+    """Print the public half of the checkpoint signing key (PEM), for auditors to keep."""
+    path = _key_path(signing_key, data_dir)
+    if not path.exists():
+        fail(f"no signing key at {path}: run quorum audit checkpoint first, or set QUORUM_AUDIT_SIGNING_KEY")
+    typer.echo(public_key_pem(load_public_key(path)), nl=False)
 
 
 @app.command("export")

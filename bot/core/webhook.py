@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +43,23 @@ class WebhookPayloadError(ValueError):
 def sign(secret: bytes, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` header value GitHub would send: ``sha256=<64 hex digits>``."""
     return SIGNATURE_PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+SIGNATURE_HEADER = re.compile(r"sha256=[0-9a-fA-F]{64}")
+"""The only shape an ``X-Hub-Signature-256`` value can have (GitHub docs, "Validating webhook deliveries")."""
+
+
+def signature_header_problem(header: str | None, legacy: str | None = None) -> str | None:
+    """Why ``header`` (``X-Hub-Signature-256``) cannot be a valid signature, judged from the header
+    alone (before any body byte is read), or None when it is well formed. ``legacy`` is the
+    ``X-Hub-Signature`` (sha1) value, named in the reason when it is the only one sent."""
+    if header is None:
+        if legacy:
+            return "only a sha1 signature (X-Hub-Signature); sha256 is required"
+        return "missing X-Hub-Signature-256"
+    if not SIGNATURE_HEADER.fullmatch(header.strip()):
+        return "malformed X-Hub-Signature-256 (expected sha256=<64 hex digits>)"
+    return None
 
 
 def verify_signature(secret: bytes, body: bytes, header: str | None) -> bool:
@@ -242,13 +260,21 @@ _MODELS: dict[str, type[BaseModel]] = {
 
 
 def decode_json(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object. Raises WebhookPayloadError (not UTF-8, not JSON, not an object)."""
+    """The body as a JSON object. Raises WebhookPayloadError for every way decoding can fail: not
+    UTF-8, not JSON, not an object, nesting deeper than the parser's recursion limit, or an integer
+    longer than ``sys.get_int_max_str_digits()`` digits (4,300 by default; Python docs, "Integer
+    string conversion length limitation"), which ``json.loads`` refuses with a plain ValueError."""
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise WebhookPayloadError(f"body is not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise WebhookPayloadError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise WebhookPayloadError("malformed JSON: nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer over the int max str digits limit
+        first = (str(exc).splitlines() or ["invalid value"])[0]
+        raise WebhookPayloadError(f"malformed JSON: {first[:200]}") from exc
     if not isinstance(data, dict):
         raise WebhookPayloadError(f"payload is a JSON {type(data).__name__}, not an object")
     return data

@@ -54,7 +54,7 @@ def test_malformed_json_is_rejected_with_a_reason(client: TestClient, runtime: R
     assert r2.status_code == 400 and "pull_request payload" in r2.json()["error"]
     reasons = [e["reason"] for e in _events(logs, "webhook.malformed")]
     assert "malformed JSON" in reasons[0] and "pull_request: Field required" in reasons[1]
-    assert runtime.jobs.delivery_count() == 0
+    assert runtime.jobs.delivery_count() == 2  # stored as rejected deliveries: nothing is lost
 
 
 def test_oversized_bodies_rejected(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -64,7 +64,8 @@ def test_oversized_bodies_rejected(fake: FakeGitHub, tmp_path: Path) -> None:
             big = b'{"pad": "' + b"x" * 5000 + b'"}'
             declared = deliver(tc, "pull_request", big)
             streamed = tc.post("/webhook", content=iter([big[:1500], big[1500:]]),
-                               headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-chunked"})
+                               headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-chunked",
+                                        "X-Hub-Signature-256": sign(SECRET.encode(), big)})
         assert declared.status_code == 413 and streamed.status_code == 413
         assert len(_events(logs, "webhook.rejected")) == 2
         assert all("larger than 2000 bytes" in e["reason"] for e in _events(logs, "webhook.rejected"))
