@@ -223,6 +223,7 @@ class DecisionStore:
             values = schema.indexed_values(dict(record))
         except (TypeError, ValueError) as exc:
             raise AuditError(f"malformed decision-log record: {exc}") from exc
+        clean = json.loads(body)
         with self._errors("append"), self._write_lock:
             self._ensure_schema()
             with self._write_conn() as conn, conn.begin():
@@ -256,7 +257,7 @@ class DecisionStore:
                         **values,
                     )
                 )
-                terms = schema.record_terms(json.loads(body))
+                terms = schema.record_terms(clean)
                 if terms:
                     conn.execute(insert(schema.decision_terms), [{"seq": seq, "term": t} for t in terms])
                 conn.execute(
