@@ -15,6 +15,7 @@ from bot.adapters.gitrun import popen_git, run_git
 from bot.core.diff import Diff, DiffError, parse_diff
 from bot.core.errors import SourceError
 from bot.core.models import PullRequestInfo
+from bot.core.repoid import repo_identity
 from bot.core.protocols import Snapshot
 
 POLICY_FILES = (".quorum.yml", ".quorum.yaml")
@@ -164,7 +165,9 @@ class LocalGitSource:
     the default branch; when ``head`` is on the default branch (merge base == head), the diff and
     the policy are both the head commit's first parent. Title and body default to
     the head commit's message; author to its author name. Raises SourceError (one line) for a path
-    that is not a git repository, unknown refs, or a root commit with no base.
+    that is not a git repository, unknown refs, or a root commit with no base. The snapshot's
+    ``pr.repo`` is ``owner/name`` when the clone has a GitHub remote, else its absolute path
+    (:func:`bot.core.repoid.repo_identity`).
     """
 
     def __init__(
@@ -216,11 +219,12 @@ class LocalGitSource:
             raise SourceError(str(exc)) from exc
         if cut:
             diff = _mark_truncated(diff, f"diff larger than {self.max_diff_bytes} bytes")
+            diff = diff.model_copy(update={"whole": _numstat(git, base_sha, head_sha)})
         subject, message_body, author_name = self._commit_facts(git, head_sha)
         base_tree = GitTree(git, cat, base_sha)
         policy_tree = base_tree if policy_sha == base_sha else GitTree(git, cat, policy_sha)
         pr = PullRequestInfo(
-            repo=self.repo,
+            repo=repo_identity(self.repo, _remotes(git)),
             number=self.number,
             title=self.title if self.title is not None else subject,
             body=self.body if self.body is not None else message_body,
@@ -267,12 +271,54 @@ class LocalGitSource:
         return subject.strip(), body.strip(), author.strip()
 
 
+def _remotes(git: Git) -> dict[str, str]:
+    """Remote name -> URL from the repository's config (read only; nothing is contacted)."""
+    out = git.run("config", "--get-regexp", r"^remote\..*\.url$", check=False).decode("utf-8", "replace")
+    remotes: dict[str, str] = {}
+    for line in out.splitlines():
+        key, _, url = line.partition(" ")
+        name = key.removeprefix("remote.").removesuffix(".url")
+        if name and url:
+            remotes.setdefault(name, url.strip())
+    return remotes
+
+
 def _first_text(tree: GitTree, names: tuple[str, ...]) -> str | None:
     for name in names:
         data = tree.read(name)
         if data is not None:
             return data.decode("utf-8", "replace")
     return None
+
+
+MAX_NUMSTAT_BYTES = 16 * 1024 * 1024
+"""Cap on ``git diff --numstat`` output read to size a truncated diff (about 200k files)."""
+
+
+def _numstat(git: Git, base_sha: str, head_sha: str) -> dict[str, int] | None:
+    """``{"files", "additions", "deletions"}`` of the whole change from ``git diff --numstat -z``
+    (binary files count as a file with no lines), or None when git fails or the output is cut."""
+    out = git.run(
+        "diff", "--numstat", "-z", "-M", "--no-ext-diff", "--no-textconv", "--end-of-options", base_sha, head_sha,
+        check=False, max_bytes=MAX_NUMSTAT_BYTES,
+    )
+    if len(out) > MAX_NUMSTAT_BYTES:
+        return None
+    files = additions = deletions = 0
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        head = fields[i].split(b"\t")
+        i += 1
+        if len(head) != 3:
+            continue
+        files += 1
+        added, removed, path = head
+        additions += int(added) if added.isdigit() else 0
+        deletions += int(removed) if removed.isdigit() else 0
+        if not path:  # a rename or copy: "a\tb\t\0old\0new\0"
+            i += 2
+    return {"files": files, "additions": additions, "deletions": deletions}
 
 
 def _mark_truncated(diff: Diff, reason: str) -> Diff:

@@ -16,6 +16,7 @@ so nothing imports litellm in offline runs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import random
 import threading
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from bot.core.errors import ConfigError
 from bot.core.sanitize import redact_secrets
 from bot.llm.client import ChatResponse, ErrorKind, LLMCallError, ToolCall
 
@@ -47,6 +49,24 @@ def _litellm() -> Any:
             litellm.suppress_debug_info = True
             _MODULE["litellm"] = litellm
         return _MODULE["litellm"]
+
+
+LLM_EXTRA_HINT = "pip install 'quorum-review[llm]'"
+"""How to install the optional LLM layer (litellm, mcp); the base install reviews offline only."""
+
+
+def require_llm_extra(model: str) -> None:
+    """Raise :class:`bot.core.errors.ConfigError` (one line) when ``litellm`` is not installed.
+
+    The base install leaves litellm out (it is the ``[llm]`` extra); a configured model without it
+    must fail with a clear message before any review starts, never with an ImportError mid-review.
+    Checked with ``importlib.util.find_spec``, so litellm itself is not imported here.
+    """
+    if importlib.util.find_spec("litellm") is None:
+        raise ConfigError(
+            f"model {model!r} is configured but the LLM layer is not installed: {LLM_EXTRA_HINT} "
+            "(or unset QUORUM_MODEL / --model to review offline)"
+        )
 
 
 class LiteLLMClient:
@@ -338,6 +358,8 @@ def reasoner_from_settings(
     chosen = model or settings.model
     if not chosen:
         return None
+    if client is None:
+        require_llm_extra(chosen)
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
     client = client or LiteLLMClient(
         api_base=settings.llm_api_base,

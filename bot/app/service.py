@@ -27,12 +27,13 @@ from bot.adapters.github import (
     GitHubApp,
     GitHubPullRequestSource,
     GitHubSink,
+    Handoff,
     RepoClient,
     dismiss_bot_approvals,
     finding_text,
     github_approval_guards,
     post_comment,
-    request_codeowners,
+    request_reviewers,
 )
 from bot.adapters.github.sink import CHECK_NAME, redact
 from bot.audit import DecisionStore, event_record
@@ -165,6 +166,8 @@ class QuorumService:
             return f"policy invalid: {err}"
 
         def before_review(snapshot: Snapshot, policy: Any) -> str | None:
+            if sinks:  # every needs_human decision requests reviewers (CODEOWNERS, else the policy's fallback)
+                sinks[0].handoff = Handoff.of(snapshot, policy.reviewers)
             existing = self.decisions.find_decision(repo, number, snapshot.pr.head_sha, policy.version)
             if existing is None:
                 options.muted_rules = frozenset(self._feedback_mutes(repo, number, snapshot.pr.head_sha, policy,
@@ -345,7 +348,7 @@ class QuorumService:
             bound.info("command.ignored", reason="comment by a bot")
             return "ignored: bot"
         role = client.permission(actor)
-        if role not in WRITE_ROLES:
+        if role not in WRITE_ROLES and not (cmd.name is CommandName.human and self._is_author(client, number, actor)):
             bound.warning("command.refused", role=role, reason="commands need write access")
             return f"refused: {actor} has {role} access"
         bound.info("command.accepted", role=role)
@@ -363,6 +366,13 @@ class QuorumService:
         post_comment(client, number, help_text(cmd.error))
         return "help posted"
 
+    @staticmethod
+    def _is_author(client: RepoClient, number: int, actor: str) -> bool:
+        """True when ``actor`` opened the pull request: its author may ask for a human review
+        (``/quorum human`` only holds approval back and asks for reviewers; it widens nothing)."""
+        login = str((client.pull(number).get("user") or {}).get("login") or "")
+        return bool(login) and login.lower() == actor.lower()
+
     def _human(self, job: Job, client: RepoClient, cmd: Command, actor: str) -> str:
         repo, number = client.full_name, int(job.pr_number or 0)
         self.jobs.set_human_required(repo, number, actor=actor, reason=cmd.reason)
@@ -371,14 +381,14 @@ class QuorumService:
                                           guard=self.guard(job))
         source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=True)
         snapshot = source.snapshot()
-        paths = sorted({p for f in snapshot.diff.files for p in (f.path, f.old_path) if p})
-        requested = request_codeowners(client, number, snapshot.codeowners_text, paths,
-                                       author=snapshot.pr.author, bot_login=self.bot_login())
+        requested = request_reviewers(client, number, Handoff.of(snapshot, _policy_reviewers(snapshot.policy_text), asked=True),
+                                      bot_login=self.bot_login())
         self._log(event_record("human_review_requested", repo=repo, pr_number=number, head_sha=snapshot.pr.head_sha,
                                delivery_id=job.delivery_id, actor=actor, details={
                                    "reason": cmd.reason, "dismissed_reviews": [d.id for d in dismissed],
                                    "reviewers_requested": requested.id if requested else None}))
-        who = ", ".join(f"`{escape(x)}`" for x in requested.id.split(",")) if requested else "nobody (no CODEOWNERS match)"
+        who = (", ".join(f"`{escape(x)}`" for x in requested.id.split(",")) if requested
+               else "nobody (no CODEOWNERS match and no fallback reviewers in the policy)")
         post_comment(client, number, f"Understood: no auto-approval on this pull request from now on"
                                      f"{' (reason: ' + escape(cmd.reason) + ')' if cmd.reason else ''}. "
                                      f"Withdrew {len(dismissed)} approval(s); requested reviews from {who}.")
@@ -441,3 +451,14 @@ class QuorumService:
         post_comment(client, number, f"Thanks: recorded {cmd.vote} for `{finding.id}` (rule `{escape(finding.rule_id)}` "
                                      f"in this repository: {counts['up']} up, {counts['down']} down so far).")
         return f"feedback {cmd.vote} on {finding.rule_id}"
+
+
+def _policy_reviewers(policy_text: str | None) -> Any | None:
+    """The ``reviewers`` section of the target branch's policy; the default policy's when that
+    policy is invalid (a broken ``.quorum.yml`` must not stop a human hand-off)."""
+    from bot.policy import load_policy  # noqa: PLC0415 - heavy import only in workers
+
+    try:
+        return load_policy(policy_text, source=".quorum.yml").reviewers
+    except PolicyError:
+        return load_policy(None).reviewers

@@ -128,6 +128,8 @@ class DecisionStore:
             yield
         except SQLAlchemyError as exc:
             raise AuditError(f"decision log {self._display_url}: cannot {doing}: {_one_line(exc)}") from exc
+        except BrokenPipeError:  # the reader of an export went away (`| head`): not a log failure
+            raise
         except OSError as exc:
             raise AuditError(f"decision log {self._display_url}: cannot {doing}: {exc}") from exc
 

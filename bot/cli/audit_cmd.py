@@ -20,7 +20,6 @@ from typing import Annotated, ParamSpec
 
 import platformdirs
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,7 +37,7 @@ from bot.audit.checkpoint import (
     verify_against_checkpoint,
     write_checkpoint,
 )
-from bot.cli.common import EXIT_USAGE, fail, run_guarded
+from bot.cli.common import EXIT_USAGE, fail, make_console, run_guarded
 from bot.core.errors import AuditError
 
 app = typer.Typer(
@@ -170,9 +169,7 @@ def list_cmd(
             "" if risk is None else f"{risk:.2f}",
             _short(row["record_hash"]),
         )
-    # Not a terminal (pipe, tests): a fixed width keeps hashes and repo names on one line.
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    console.print(table)
+    make_console().print(table)  # a terminal's width; piped: no wrapping at all
 
 
 @app.command("show")

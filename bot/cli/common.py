@@ -1,4 +1,5 @@
-"""Shared CLI plumbing: one-line errors on stderr and exit codes, never a traceback."""
+"""Shared CLI plumbing: one-line errors on stderr and exit codes, never a traceback; consoles
+that follow the terminal's width and never wrap piped output; quiet exits on a broken pipe."""
 
 from __future__ import annotations
 
@@ -6,14 +7,54 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import typer
 
 from bot.core.errors import QuorumError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE (13): what a Unix tool killed by SIGPIPE reports, e.g. ``git log | head``."""
+
+PIPED_WIDTH = 10_000
+"""Console width when output is not a terminal: wide enough that no table cell or line wraps
+(rich would otherwise wrap at 80 columns, splitting messages mid-sentence in logs and pipes)."""
+
+
+def make_console(stream: IO[str] | None = None, *, stderr: bool = False) -> Console:
+    """A rich Console for command output.
+
+    On a terminal its width follows the terminal (re-read at every print, so a resize is
+    honoured); otherwise (a pipe, a file, CI logs) it neither wraps nor pads: ``soft_wrap`` and a
+    width of :data:`PIPED_WIDTH`, no colour codes (rich drops styles off a terminal).
+    ``stream`` defaults to stdout (stderr with ``stderr=True``).
+    """
+    from rich.console import Console  # noqa: PLC0415
+
+    out = stream if stream is not None else (sys.stderr if stderr else sys.stdout)
+    if getattr(out, "isatty", lambda: False)():
+        return Console(file=out, highlight=False)
+    return Console(file=out, highlight=False, width=PIPED_WIDTH, soft_wrap=True)
+
+
+def exit_quietly_on_broken_pipe() -> NoReturn:
+    """The reader of our stdout went away (``quorum audit export | head``): exit 141, silently.
+
+    stdout is pointed at /dev/null first, so the interpreter's final flush cannot raise a second
+    BrokenPipeError ("Exception ignored ... Broken pipe"); see the Python docs, signal module,
+    "Note on SIGPIPE".
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests): nothing to redirect
+        pass
+    raise typer.Exit(EXIT_BROKEN_PIPE)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -44,6 +85,8 @@ def run_guarded(fn: Callable[[], None]) -> None:
         fn()
     except typer.Exit:
         raise
+    except BrokenPipeError:
+        exit_quietly_on_broken_pipe()
     except QuorumError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

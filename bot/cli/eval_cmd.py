@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, read_policy_file, run_guarded
+from bot.cli.common import fail, make_console, read_policy_file, run_guarded
 
 
 class EvalFormat(StrEnum):
@@ -35,7 +35,7 @@ def eval_command(
     ] = None,
     output_format: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.text,
     suite_dir: Annotated[
-        Path | None, typer.Option("--suite-dir", help="Eval data directory (default: the repository's evals/).")
+        Path | None, typer.Option("--suite-dir", help="Eval data directory (default: the packaged suites, or the checkout's evals/).")
     ] = None,
     case: Annotated[list[str] | None, typer.Option("--case", help="Run only this case id (repeatable).")] = None,
     policy: Annotated[
@@ -89,9 +89,9 @@ def _eval(
     quiet: bool,
     history: dict,
 ) -> None:
-    from bot.evals.suites import DEFAULT_SUITE_DIR, SuiteConfig, run_suite  # noqa: PLC0415
+    from bot.evals.suites import SuiteConfig, default_suite_dir, run_suite  # noqa: PLC0415
 
-    directory = (suite_dir or DEFAULT_SUITE_DIR).expanduser().resolve()
+    directory = (suite_dir or default_suite_dir()).expanduser().resolve()
     if not directory.is_dir():
         fail(f"no eval data directory at {directory} (use --suite-dir)")
     policy_text = read_policy_file(policy)
@@ -101,24 +101,23 @@ def _eval(
     )
     if model:
         config.reasoner, config.model = _reasoner(model), model
-    report = run_suite(suite, config)
+    from bot.cli.progress import progress  # noqa: PLC0415
+
+    with progress() as on_progress:
+        config.on_progress = on_progress
+        report = run_suite(suite, config)
     if output_format is EvalFormat.json:
         from bot.evals.report import to_json  # noqa: PLC0415
 
         sys.stdout.write(to_json(report))
     else:
-        from rich.console import Console  # noqa: PLC0415
-
         from bot.evals.report import print_report  # noqa: PLC0415
 
-        print_report(report, Console(highlight=False), show_cases=not quiet)
+        print_report(report, make_console(), show_cases=not quiet)
 
 
 def _reasoner(model: str):  # noqa: ANN202 - returns bot.llm.Reasoner
-    try:
-        from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415
-    except ModuleNotFoundError as exc:
-        fail(f"--model needs the LLM layer (bot.llm / bot.adapters.llm), which is not available: {exc}")
+    from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - fails with a one-line ConfigError without [llm]
     from bot.config import Settings  # noqa: PLC0415
 
     return reasoner_from_settings(Settings(), model=model)

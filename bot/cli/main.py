@@ -25,7 +25,7 @@ from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from bot.cli.common import fail, read_policy_file, run_guarded  # noqa: E402
+from bot.cli.common import EXIT_BROKEN_PIPE, exit_quietly_on_broken_pipe, fail, make_console, read_policy_file, run_guarded  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core.errors import SourceError  # noqa: E402
 
@@ -139,7 +139,7 @@ def _review_with(settings: Settings, repo: Path, base: str | None, head: str, ti
             decision_log.close()
     result = outcome.result
     _process_timings(result.timings, review_start)
-    _emit(result, output_format, explain)
+    _emit(result, output_format, explain, changed_paths=[f.path for f in outcome.snapshot.diff.files])
     if decision_log is not None and decision_log.error:
         fail(decision_log.error)
 
@@ -223,7 +223,7 @@ class _ReportingLog:
             self.store.close()
 
 
-def _emit(result, output_format: OutputFormat, explain: bool) -> None:  # noqa: ANN001
+def _emit(result, output_format: OutputFormat, explain: bool, changed_paths: list[str] | None = None) -> None:  # noqa: ANN001
     """Write the review to stdout. ``timings.render_ms`` is the time to render it once; for JSON,
     the text is rendered again with that figure in (about a millisecond), then written."""
     start = time.perf_counter()
@@ -235,17 +235,15 @@ def _emit(result, output_format: OutputFormat, explain: bool) -> None:  # noqa: 
     if output_format is OutputFormat.sarif:
         from bot.render.sarif import to_sarif  # noqa: PLC0415
 
-        text = json.dumps(to_sarif(result), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(to_sarif(result, changed_paths=changed_paths or []), indent=2, ensure_ascii=False) + "\n"
     elif output_format is OutputFormat.markdown:
         from bot.render.markdown import to_markdown  # noqa: PLC0415
 
         text = to_markdown(result)
     else:
-        from rich.console import Console  # noqa: PLC0415
-
         from bot.render.text import print_review  # noqa: PLC0415
 
-        console = Console(highlight=False)
+        console = make_console()  # the terminal's width; piped: no wrapping
         with console.capture() as captured:
             print_review(result, console, show_tree=explain)
         text = captured.get()
@@ -317,7 +315,9 @@ def run(argv: list[str]) -> int:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
+    except BrokenPipeError:  # `quorum review | head`: the reader went away; exit like SIGPIPE, quietly
+        code = code or EXIT_BROKEN_PIPE
+    except ValueError:
         code = code or 1
     return code
 
@@ -335,7 +335,13 @@ def main() -> None:
 
     if sys.argv[1:2] != ["review"]:
         _register_subcommands()
-        app()
+        try:
+            app()
+        except BrokenPipeError:  # the reader went away (`quorum audit export | head`): exit 141, quietly
+            try:
+                exit_quietly_on_broken_pipe()
+            except typer.Exit as done:
+                sys.exit(done.exit_code)
         return
     os._exit(run(sys.argv))
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import fail, read_policy_file, run_guarded
+from bot.cli.common import fail, make_console, read_policy_file, run_guarded
 from bot.cli.progress import Progress
 
 
@@ -129,9 +129,7 @@ def _replay(
             sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         sys.stdout.write(json.dumps({"type": "summary", **report.as_dict(with_records=False)}, ensure_ascii=False) + "\n")
     else:
-        from rich.console import Console  # noqa: PLC0415
-
-        print_replay(report, Console(highlight=False, width=None if sys.stdout.isatty() else 150))
+        print_replay(report, make_console())
 
 
 def print_replay(report: Any, console: Any) -> None:

@@ -126,6 +126,11 @@ class Diff(BaseModel):
     sha256: str = ""
     truncated: bool = False
     truncation_reasons: list[str] = Field(default_factory=list)
+    whole: dict[str, int] | None = None
+    """When ``truncated``: the size of the whole change, counted past the caps (``files``,
+    ``additions``, ``deletions``), e.g. from ``git diff --numstat`` or the pull request's own
+    counts. None when not truncated or unknown. ``files`` / ``additions`` / ``deletions`` above
+    always describe only what was parsed and reviewed."""
 
     @property
     def additions(self) -> int:
@@ -141,12 +146,34 @@ class Diff(BaseModel):
         return self.additions + self.deletions
 
     def stats(self) -> dict[str, int]:
-        """``{"files", "additions", "deletions", "changed_lines"}``."""
-        return {
+        """``{"files", "additions", "deletions", "changed_lines"}`` of the whole change.
+
+        A truncated diff adds ``truncated: 1`` and ``reviewed_files`` / ``reviewed_changed_lines``
+        (what was parsed); its ``files`` / ``additions`` / ``deletions`` come from :attr:`whole`
+        (never smaller than what was parsed) and ``whole_known`` says whether they are exact (1) or
+        lower bounds (0), so a header never shows "0 files, +0/-0" for a change too big to read.
+        """
+        reviewed = {
             "files": len(self.files),
             "additions": self.additions,
             "deletions": self.deletions,
             "changed_lines": self.changed_lines,
+        }
+        if not self.truncated:
+            return reviewed
+        whole = self.whole or {}
+        files = max(whole.get("files", 0), reviewed["files"])
+        additions = max(whole.get("additions", 0), reviewed["additions"])
+        deletions = max(whole.get("deletions", 0), reviewed["deletions"])
+        return {
+            "files": files,
+            "additions": additions,
+            "deletions": deletions,
+            "changed_lines": additions + deletions,
+            "truncated": 1,
+            "whole_known": int(self.whole is not None),
+            "reviewed_files": reviewed["files"],
+            "reviewed_changed_lines": reviewed["changed_lines"],
         }
 
     def file(self, path: str) -> FileChange | None:
@@ -206,6 +233,8 @@ def parse_diff(
             break
         total_lines += change.additions + change.deletions
         diff.files.append(change)
+    if diff.truncated:  # unidiff already counted every file's lines: the whole size is known
+        diff.whole = {"files": len(patch), "additions": patch.added, "deletions": patch.removed}
     return diff
 
 

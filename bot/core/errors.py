@@ -15,3 +15,7 @@ class PolicyError(QuorumError):
 
 class AuditError(QuorumError):
     """The decision log could not be read or written."""
+
+
+class ConfigError(QuorumError):
+    """The configuration asks for something this install cannot do (e.g. a model without the [llm] extra)."""

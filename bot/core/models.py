@@ -185,7 +185,8 @@ class Decision(BaseModel):
 class PullRequestInfo(BaseModel):
     """Facts about the pull request under review (or the local branch treated as one).
 
-    ``repo`` is ``owner/name`` on GitHub, or the absolute path of a local repository.
+    ``repo`` is ``owner/name`` on GitHub and for a local clone with a GitHub remote
+    (:func:`bot.core.repoid.repo_identity`), else the absolute path of the local repository.
     ``checks_passed`` is None where required checks are unknown (local review).
     ``base_sha`` is the merge base the diff was taken from; ``policy_sha`` is the commit the policy
     (``.quorum.yml``) and CODEOWNERS were read from: the tip of the target branch at review time

@@ -5,7 +5,7 @@ Pure: the grammars come from the per-language wheels (``tree_sitter_python.langu
 disk or the environment. Caches are ``functools.lru_cache`` only (no other module state).
 
 Language names are those of :mod:`bot.core.languages` (``python``, ``javascript``, ``typescript``,
-``tsx``, ``go``, ``java``, ``rust``, ``ruby``).
+``tsx``, ``go``; see :data:`LANGUAGES`).
 
 API facts (py-tree-sitter 0.26, checked by experiment): ``Language(capsule)``, ``Parser(language)``,
 ``Parser.parse(bytes) -> Tree``, ``Query(language, source)`` raises ``QueryError`` on a bad pattern,
@@ -31,11 +31,12 @@ _GRAMMARS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "typescript": ("tree_sitter_typescript", "language_typescript"),
     "tsx": ("tree_sitter_typescript", "language_tsx"),
     "go": ("tree_sitter_go", "language"),
-    "java": ("tree_sitter_java", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-    "ruby": ("tree_sitter_ruby", "language"),
 })
-"""Language name -> (grammar module, function returning the language capsule). Read-only."""
+"""Language name -> (grammar module, function returning the language capsule). Read-only.
+
+Only the languages Quorum has rules and extractors for; their grammar wheels are base
+dependencies (pyproject.toml). Files in other languages (``java``, ``rust``, ``ruby`` in
+:mod:`bot.core.languages`) get the text-level checks only: :func:`supported` is False for them."""
 
 LANGUAGES: tuple[str, ...] = tuple(_GRAMMARS)
 """Every language name :func:`get_language` accepts."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -60,13 +61,15 @@ class EvalCase:
 class RunOptions:
     """How to run cases: ``reasoner`` (LLM layer or None), ``policy_text`` (overrides every case's
     base ``.quorum.yml``), ``workers`` (threads), ``agent_timeout_s`` (fallback budget, seconds),
-    ``on_done`` (called with each finished outcome, e.g. for a progress bar)."""
+    ``on_done`` (called with each finished outcome), ``on_progress`` (``(phase, done, total)`` after
+    each finished case, the shape of :data:`bot.cli.progress.ProgressFn`)."""
 
     reasoner: Any | None = None
     policy_text: str | None = None
     workers: int = DEFAULT_WORKERS
     agent_timeout_s: float | None = None
     on_done: Callable[[CaseOutcome], None] | None = None
+    on_progress: Callable[[str, int, int], None] | None = None
     agents: Sequence[str] | None = field(default=None)
     """Agent names to build (None: every agent whose module exists, see :func:`available_agents`)."""
 
@@ -212,11 +215,17 @@ def run_cases(cases: Sequence[EvalCase], options: RunOptions | None = None) -> l
         agent_names = present if missing else None
     with tempfile.TemporaryDirectory(prefix="quorum-eval-") as tmp:
         root = Path(tmp)
+        finished = [0]
+        lock = threading.Lock()
 
         def one(case: EvalCase) -> CaseOutcome:
             out = run_case(case, root, options, agent_names)
             if options.on_done is not None:
                 options.on_done(out)
+            if options.on_progress is not None:
+                with lock:
+                    finished[0] += 1
+                    options.on_progress("evaluating cases", finished[0], len(cases))
             return out
 
         with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="quorum-eval") as pool:

@@ -12,8 +12,10 @@ Other suites register themselves with :func:`register`, or by being a module
 (:func:`suites`). Such a suite may use :func:`bot.evals.runner.run_cases` and
 :func:`bot.evals.runner.summarize`, and put its own headline numbers in ``SuiteReport.figures``.
 
-The data directory defaults to the ``evals`` directory of the source checkout this package lives
-in (``<repo root>/evals``); nothing imports it: it is read as data.
+The data directory defaults to :func:`default_suite_dir`: the copy packaged in the wheel
+(``bot/evals/data``, see ``[tool.hatch.build.targets.wheel.force-include]`` in pyproject.toml) when
+installed from a wheel, else the ``evals`` directory of the source checkout this package lives in
+(``<repo root>/evals``). Nothing imports it: it is read as data.
 """
 
 from __future__ import annotations
@@ -30,8 +32,24 @@ from pydantic import BaseModel
 from bot.evals.runner import CaseOutcome, EvalCase, RunOptions, Summary, available_agents, from_scenario, run_cases, summarize
 from bot.evals.scenarios import ScenarioError, load_cases
 
-DEFAULT_SUITE_DIR = Path(__file__).resolve().parents[2] / "evals"
-"""``<repository root>/evals``: this file is ``<root>/bot/evals/suites.py``."""
+PACKAGED_SUITE_DIR = Path(__file__).resolve().parent / "data"
+"""Where a built wheel carries the eval data (``evals/<name>`` -> ``bot/evals/data/<name>``)."""
+
+CHECKOUT_SUITE_DIR = Path(__file__).resolve().parents[2] / "evals"
+"""``<repository root>/evals`` of a source checkout: this file is ``<root>/bot/evals/suites.py``."""
+
+
+def default_suite_dir() -> Path:
+    """The eval data directory: the wheel's packaged copy when present, else the checkout's ``evals/``.
+
+    An editable install (``pip install -e .``) has no packaged copy and reads the checkout, so edits
+    to ``evals/`` take effect at once. Neither may exist (a bare package copy): callers check.
+    """
+    return PACKAGED_SUITE_DIR if PACKAGED_SUITE_DIR.is_dir() else CHECKOUT_SUITE_DIR
+
+
+DEFAULT_SUITE_DIR = default_suite_dir()
+""":func:`default_suite_dir` at import time."""
 
 OPTIONAL_SUITES: tuple[str, ...] = ("reinjected", "findings")
 """Suite modules ``bot.evals.<name>`` picked up when they exist (written by other parts)."""
@@ -47,7 +65,8 @@ class SuiteConfig:
     ``suite_dir``: the eval data directory; ``case_ids``: run only these cases (empty: all);
     ``reasoner``: the LLM layer or None (offline); ``model``: its name, for the report;
     ``workers``: threads; ``policy_text``: a policy overriding every case's base ``.quorum.yml``;
-    ``repo``: a repository for suites built from history; ``on_done``: progress callback.
+    ``repo``: a repository for suites built from history; ``on_done``: per-outcome callback;
+    ``on_progress``: ``(phase, done, total)`` progress callback (see :mod:`bot.cli.progress`).
     """
 
     suite_dir: Path = DEFAULT_SUITE_DIR
@@ -58,11 +77,15 @@ class SuiteConfig:
     policy_text: str | None = None
     repo: Path | None = None
     on_done: Callable[[CaseOutcome], None] | None = None
+    on_progress: Callable[[str, int, int], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def run_options(self) -> RunOptions:
         """The :class:`RunOptions` matching this config."""
-        return RunOptions(reasoner=self.reasoner, policy_text=self.policy_text, workers=self.workers, on_done=self.on_done)
+        return RunOptions(
+            reasoner=self.reasoner, policy_text=self.policy_text, workers=self.workers, on_done=self.on_done,
+            on_progress=self.on_progress,
+        )
 
 
 class SuiteReport(BaseModel):
@@ -156,6 +179,6 @@ register("all", _data_suite("all", DATA_SUITES))
 
 
 __all__ = [
-    "DATA_SUITES", "DEFAULT_SUITE_DIR", "OPTIONAL_SUITES", "SUITES", "SuiteConfig", "SuiteFn", "SuiteReport",
-    "load_eval_cases", "register", "run_suite", "suites",
+    "CHECKOUT_SUITE_DIR", "DATA_SUITES", "DEFAULT_SUITE_DIR", "OPTIONAL_SUITES", "PACKAGED_SUITE_DIR", "SUITES",
+    "SuiteConfig", "SuiteFn", "SuiteReport", "default_suite_dir", "load_eval_cases", "register", "run_suite", "suites",
 ]

@@ -308,6 +308,49 @@ class FeedbackPolicy(_Strict):
     mute_after_down_votes: int = Field(ge=0, le=100_000)
 
 
+_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+"""A GitHub user login (letters, digits, hyphens; at most 39 characters)."""
+_TEAM_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+"""A team slug, optionally prefixed with its organization (``acme/platform`` or ``platform``)."""
+
+
+class Reviewers(_Strict):
+    """Who is asked to review when Quorum hands a pull request to a human (``needs_human``).
+
+    ``request_on_handoff``: request reviewers from CODEOWNERS for the changed paths on every
+    ``needs_human`` decision (users and teams, deduplicated, never the PR's author or a bot).
+    ``fallback_users`` / ``fallback_teams``: requested instead when no CODEOWNERS rule owns any
+    changed path (or there is no CODEOWNERS file); empty lists request nobody.
+    """
+
+    request_on_handoff: bool
+    fallback_users: list[str]
+    fallback_teams: list[str]
+
+    @field_validator("fallback_users")
+    @classmethod
+    def _users(cls, value: list[str]) -> list[str]:
+        out: dict[str, str] = {}
+        for raw in value:
+            login = raw.strip().removeprefix("@")
+            if not _LOGIN_RE.match(login):
+                raise ValueError(f"{raw!r} is not a GitHub login (letters, digits and '-', at most 39)")
+            out.setdefault(login.casefold(), login)
+        return sorted(out.values(), key=str.casefold)
+
+    @field_validator("fallback_teams")
+    @classmethod
+    def _teams(cls, value: list[str]) -> list[str]:
+        out: dict[str, str] = {}
+        for raw in value:
+            team = raw.strip().removeprefix("@")
+            if not _TEAM_RE.match(team):
+                raise ValueError(f"{raw!r} is not a team slug (e.g. platform or acme/platform)")
+            slug = team.split("/", 1)[-1]
+            out.setdefault(slug.casefold(), slug)
+        return sorted(out.values(), key=str.casefold)
+
+
 class Policy(_Strict):
     """A validated, immutable policy.
 
@@ -324,6 +367,7 @@ class Policy(_Strict):
     actions: Actions
     agents: Agents
     feedback: FeedbackPolicy
+    reviewers: Reviewers
 
     _version: str = PrivateAttr(default="")
 

@@ -20,14 +20,31 @@ _ACTION_STYLE = {
 _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "skip": "[dim]–[/]"}
 
 
+def size_phrase(stats: dict[str, int]) -> str:
+    """The change's size for a header, from ``Diff.stats()``: ``3 files, +102/-1``.
+
+    A truncated diff says so and how much was reviewed: ``12 files, +300000/-0 (truncated:
+    reviewed 0 files, 0 changed lines)``; when the whole size is unknown its figures are lower
+    bounds (``at least 12 files, +300000/-0``). Pure.
+    """
+    files = stats.get("files", 0)
+    text = f"{files} file{'' if files == 1 else 's'}, +{stats.get('additions', 0)}/-{stats.get('deletions', 0)}"
+    if not stats.get("truncated"):
+        return text
+    if not stats.get("whole_known"):
+        text = "at least " + text
+    return (
+        f"{text} (truncated: reviewed {stats.get('reviewed_files', 0)} files, "
+        f"{stats.get('reviewed_changed_lines', 0)} changed lines)"
+    )
+
+
 def print_review(result: ReviewResult, console: Console, *, show_tree: bool = False) -> None:
     """Print a review readably. ``show_tree`` prints the whole policy result tree."""
     pr = result.pr
-    stats = result.diff_stats
     console.print(
         f"[bold]{escape(pr.title or '(no title)')}[/]  "
-        f"[dim]{pr.base_sha[:10]}..{pr.head_sha[:10]} · {stats.get('files', 0)} files, "
-        f"+{stats.get('additions', 0)}/-{stats.get('deletions', 0)}[/]"
+        f"[dim]{pr.base_sha[:10]}..{pr.head_sha[:10]} · {escape(size_phrase(result.diff_stats))}[/]"
     )
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     with_llm = any(v.model != "offline" or v.tokens for v in result.verdicts)

@@ -114,3 +114,28 @@ def test_unknown_command_gets_help_and_review_command_requeues(client: TestClien
     assert len(runtime.decisions.list(kind="decision")) == 1
     kinds = [j["kind"] for j in runtime.jobs.all_jobs()]
     assert kinds.count("review") == 2
+
+
+def test_human_command_works_for_the_pull_requests_author(client: TestClient, runtime: Runtime, fake: FakeGitHub) -> None:
+    number = _reviewed(client, runtime, fake, DOCS_CHANGE, title="docs: author asks", body="Clarify.", author="rita")
+    assert approvals(fake, number)
+    with capture_logs() as logs:  # rita has read access only, but she opened the pull request
+        deliver(client, "issue_comment", comment_payload(number, "/quorum human please look", login="rita"))
+        deliver(client, "issue_comment", comment_payload(number, "/quorum review", login="rita"))  # still refused
+        assert runtime.pool.drain(30)
+    assert runtime.jobs.human_required(REPO, number) == (True, "please look")
+    assert approvals(fake, number) == []
+    assert [e["command"] for e in logs if e["event"] == "command.refused"] == ["review"]
+    (req,) = fake.calls("POST", r"/requested_reviewers$")
+    assert req.body == {"reviewers": ["owner-team-lead"], "team_reviewers": []}
+
+
+def test_needs_human_decision_requests_codeowners(client: TestClient, runtime: Runtime, fake: FakeGitHub) -> None:
+    # a CI workflow is a sensitive path: the default policy hands the PR to a human
+    number = _reviewed(client, runtime, fake, {".github/workflows/ci.yml": "on: push\njobs: {}\n"},
+                       title="ci: tweak", body="Tweak CI.", author="carol")
+    record = runtime.decisions.list(kind="decision", limit=1)[0]
+    assert record["action"] == "needs_human"
+    (req,) = fake.calls("POST", r"/requested_reviewers$")
+    assert req.body == {"reviewers": ["owner-team-lead"], "team_reviewers": []}
+    assert any(p["kind"] == "review_request" for p in record["posted"])

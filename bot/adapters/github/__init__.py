@@ -21,11 +21,13 @@ from bot.adapters.github.retry import RetryPolicy
 from bot.adapters.github.sink import (
     CHECK_NAME,
     GitHubSink,
+    Handoff,
     dismiss_bot_approvals,
     finding_text,
     post_comment,
     redact,
     request_codeowners,
+    request_reviewers,
 )
 from bot.adapters.github.source import BlobCache, GitHubPullRequestSource, GitHubTree, HeadMovedError
 
@@ -42,6 +44,7 @@ __all__ = [
     "GitHubSink",
     "GitHubTree",
     "GitHubUnavailable",
+    "Handoff",
     "HeadMovedError",
     "HeadUnchanged",
     "NotOwnPullRequest",
@@ -55,4 +58,5 @@ __all__ = [
     "post_comment",
     "redact",
     "request_codeowners",
+    "request_reviewers",
 ]

@@ -11,6 +11,7 @@ a pull request" (``commit_id``, ``event``, ``comments`` with ``path``/``line``/`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -96,20 +97,24 @@ class GitHubSink:
     ``diff`` is the snapshot's diff: inline comments go only to its added and context lines.
     Approval-time checks are not made here: they are the guards of the ``gate`` given to
     ``publish`` (see :func:`bot.adapters.github.guards.github_approval_guards`), asked right before
-    approving. After ``publish``: ``approved`` says whether an APPROVE review was posted (or kept),
+    approving. ``handoff``: when set, every ``needs_human`` decision also requests reviewers
+    (CODEOWNERS of the changed paths, else the policy's fallback; see :func:`handoff_reviewers`).
+    After ``publish``: ``approved`` says whether an APPROVE review was posted (or kept),
     ``withheld`` why not when the decision was approve. ``guard`` (a ``PostingGuard``) makes the
     APPROVE review and the check-run creation at most once per head across workers and crashes:
     only the run whose claim succeeds posts (``bot.jobs.postings``).
     """
 
     def __init__(self, client: RepoClient, number: int, *, bot_login: str, diff: Diff | None = None,
-                 max_inline_comments: int = MAX_INLINE_COMMENTS, guard: PostingGuard | None = None) -> None:
+                 max_inline_comments: int = MAX_INLINE_COMMENTS, guard: PostingGuard | None = None,
+                 handoff: Handoff | None = None) -> None:
         self.guard = guard
         self.client = client
         self.diff = diff or Diff()
         self.number = number
         self.bot_login = bot_login
         self.max_inline_comments = max_inline_comments
+        self.handoff = handoff
         self.approved = False
         self.withheld: str | None = None
 
@@ -130,6 +135,10 @@ class GitHubSink:
         head = safe.pr.head_sha
         check = self._check_run(safe)
         posted = [check] if check is not None else []
+        if safe.decision.action is Action.needs_human and self.handoff is not None:
+            requested = request_reviewers(self.client, self.number, self.handoff, bot_login=self.bot_login)
+            if requested is not None:
+                posted.append(requested)
         ours = [r for r in self.client.reviews(self.number)
                 if same_login((r.get("user") or {}).get("login"), self.bot_login) and r.get("commit_id") == head]
         prior_approval = next((r for r in ours if r.get("state") == "APPROVED"), None)
@@ -293,23 +302,94 @@ def dismiss_bot_approvals(client: RepoClient, number: int, bot_login: str, messa
     return out
 
 
-def request_codeowners(client: RepoClient, number: int, codeowners_text: str | None, paths: list[str], *,
-                       author: str | None, bot_login: str) -> PostedArtifact | None:
-    """Request reviews from the CODEOWNERS of ``paths`` (author and bot excluded); None when nobody owns them."""
-    if not codeowners_text:
-        return None
-    users, teams = owners_for(parse_codeowners(codeowners_text), paths)
-    users = [u for u in users if not same_login(u, author) and not same_login(u, bot_login)]
+@dataclass(frozen=True)
+class Handoff:
+    """What the sink needs to request reviewers when it hands a pull request to a human.
+
+    ``codeowners_text``: the CODEOWNERS file of the target branch (None: there is none);
+    ``paths``: the changed paths (head and old paths of renames); ``author``: the PR's author;
+    ``fallback_users`` / ``fallback_teams``: requested when no CODEOWNERS rule owns any path
+    (the policy's ``reviewers`` section).
+    """
+
+    codeowners_text: str | None
+    paths: tuple[str, ...]
+    author: str | None
+    fallback_users: tuple[str, ...] = ()
+    fallback_teams: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, snapshot: Any, reviewers: Any | None, *, asked: bool = False) -> Handoff | None:
+        """The hand-off for a snapshot (``bot.core.protocols.Snapshot``) under a policy's
+        ``reviewers`` section (``bot.policy.schema.Reviewers``; None: CODEOWNERS only). None when
+        the policy turns hand-off requests off, unless ``asked`` (an explicit ``/quorum human``)."""
+        if reviewers is not None and not reviewers.request_on_handoff and not asked:
+            return None
+        paths = tuple(sorted({p for f in snapshot.diff.files for p in (f.path, f.old_path) if p}))
+        return cls(
+            codeowners_text=snapshot.codeowners_text, paths=paths, author=snapshot.pr.author,
+            fallback_users=tuple(reviewers.fallback_users) if reviewers is not None else (),
+            fallback_teams=tuple(reviewers.fallback_teams) if reviewers is not None else (),
+        )
+
+
+def handoff_reviewers(handoff: Handoff, *, bot_login: str) -> tuple[list[str], list[str], str]:
+    """``(users, teams, source)`` to request for ``handoff``; pure.
+
+    CODEOWNERS of the changed paths first (``source`` = ``"codeowners"``); when they name nobody,
+    the fallback (``"fallback"``); else nobody (``"none"``). Users are deduplicated
+    case-insensitively, and the PR's author, ``bot_login`` and every ``*[bot]`` account are left
+    out (GitHub refuses a review request to the author with 422). Teams are slugs.
+    """
+    users: list[str] = []
+    teams: list[str] = []
+    source = "none"
+    if handoff.codeowners_text:
+        users, teams = owners_for(parse_codeowners(handoff.codeowners_text), list(handoff.paths))
+        source = "codeowners"
+    users = _eligible(users, handoff.author, bot_login)
     if not users and not teams:
+        users = _eligible(list(handoff.fallback_users), handoff.author, bot_login)
+        teams = list(handoff.fallback_teams)
+        source = "fallback" if users or teams else "none"
+    seen: set[str] = set()
+    unique_teams = [t for t in teams if not (t.casefold() in seen or seen.add(t.casefold()))]
+    return users, unique_teams, source
+
+
+def _eligible(users: list[str], author: str | None, bot_login: str) -> list[str]:
+    out: dict[str, str] = {}
+    for u in users:
+        if same_login(u, author) or same_login(u, bot_login) or u.lower().endswith("[bot]"):
+            continue
+        out.setdefault(u.casefold(), u)
+    return list(out.values())
+
+
+def request_reviewers(client: RepoClient, number: int, handoff: Handoff, *, bot_login: str) -> PostedArtifact | None:
+    """Request the reviewers of :func:`handoff_reviewers`; None when there is nobody to ask or
+    GitHub refuses (logged: a failed request must not undo the review that was posted)."""
+    users, teams, source = handoff_reviewers(handoff, bot_login=bot_login)
+    if not users and not teams:
+        log.info("github.no_reviewers", repo=client.full_name, pr=number, reason="no CODEOWNERS match and no fallback")
         return None
     try:
         client.request_reviewers(number, users, teams)
-    except GitHubRequestError as err:
+    except GitHubError as err:
         log.warning("github.request_reviewers_failed", repo=client.full_name, pr=number, users=users, teams=teams,
                     error=str(err))
         return None
-    log.info("github.reviewers_requested", repo=client.full_name, pr=number, users=users, teams=teams)
+    log.info("github.reviewers_requested", repo=client.full_name, pr=number, users=users, teams=teams, source=source)
     return PostedArtifact(kind="review_request", id=",".join(users + [f"team:{t}" for t in teams]))
+
+
+def request_codeowners(client: RepoClient, number: int, codeowners_text: str | None, paths: list[str], *,
+                       author: str | None, bot_login: str, fallback_users: tuple[str, ...] = (),
+                       fallback_teams: tuple[str, ...] = ()) -> PostedArtifact | None:
+    """Request reviews from the CODEOWNERS of ``paths`` (author and bots excluded), else the
+    fallback; None when nobody is to be asked. See :func:`handoff_reviewers`."""
+    handoff = Handoff(codeowners_text, tuple(paths), author, tuple(fallback_users), tuple(fallback_teams))
+    return request_reviewers(client, number, handoff, bot_login=bot_login)
 
 
 def post_comment(client: RepoClient, number: int, text: str) -> PostedArtifact:
@@ -328,5 +408,8 @@ __all__ = [
     "post_comment",
     "redact",
     "redact_result",
+    "Handoff",
+    "handoff_reviewers",
     "request_codeowners",
+    "request_reviewers",
 ]

@@ -253,6 +253,12 @@ class GitHubPullRequestSource:
         policy_sha = self._branch_tip(pull["base"].get("ref", ""))
         policy_tree = base if policy_sha == base_sha else GitHubTree(c, policy_sha, self.cache)
         diff = self._diff(files, base, head, complete, int(pull.get("changed_files") or len(files)))
+        if diff.truncated and pull.get("changed_files") is not None:  # the PR's own counts: whole size
+            diff = diff.model_copy(update={"whole": {
+                "files": int(pull.get("changed_files") or 0),
+                "additions": int(pull.get("additions") or 0),
+                "deletions": int(pull.get("deletions") or 0),
+            }})
         commits = compare.get("commits") or []
         committers = sorted({u["login"] for cm in commits for u in (cm.get("author"), cm.get("committer")) if u and u.get("login")})
         user = pull.get("user") or {}
