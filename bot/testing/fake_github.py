@@ -4,6 +4,9 @@ Used by the GitHub adapter tests, the app's end-to-end tests and the webhook ben
 talks to it through ``base_url``. Stateful: an App with one RSA key, installations, repositories
 made of real-looking commits (git blob SHAs are real), pull requests with the file patches GitHub
 would list, check runs, reviews, comments, requested reviewers and collaborator permissions.
+It also hands out GitHub Actions ``GITHUB_TOKEN``-style tokens (``actions_token``: acting as
+``github-actions[bot]``, read-only for fork PRs, refused APPROVE unless the repository allows
+Actions to approve) and accepts code-scanning SARIF uploads (``sarif_uploads``).
 
 It checks what GitHub checks where mistakes would matter: the App JWT (RS256, ``iss`` = app id,
 expiry), installation tokens (unknown or expired: 401 ``Bad credentials``; another installation's
@@ -118,6 +121,11 @@ class FakeRepo:
     """When True, recursive tree listings come back ``truncated`` (clients must walk subtrees)."""
     omit_patches: set[str] = field(default_factory=set)
     """Paths whose ``patch`` the files API leaves out (as GitHub does for very large diffs)."""
+    actions_can_approve: bool = False
+    """The repository setting "Allow GitHub Actions to create and approve pull requests" (off by
+    default on GitHub): when off, an APPROVE review by ``github-actions[bot]`` gets a 422."""
+    sarif_uploads: list[dict[str, Any]] = field(default_factory=list)
+    """Analyses uploaded to code scanning: ``{id, commit_sha, ref, sarif}`` (``sarif`` decoded)."""
 
 
 @dataclass
@@ -175,6 +183,9 @@ class FakeGitHub:
         self.installations: dict[int, str] = {}
         self.repos: dict[str, FakeRepo] = {}
         self.tokens: dict[str, tuple[int, float]] = {}
+        self.actions_tokens: dict[str, tuple[str, bool]] = {}
+        """``GITHUB_TOKEN``-style tokens: token -> (repository, read_only)."""
+        self._actor = (self.bot_login, app_slug)
         self.requests: list[Recorded] = []
         self._faults: list[_Fault] = []
         self._hooks: list[_Hook] = []
@@ -332,6 +343,22 @@ class FakeGitHub:
             pull.merged_at = _now_iso()
             pull.merge_commit_sha = sha
             return sha
+
+    def actions_token(self, full_name: str, *, read_only: bool = False) -> str:
+        """A GitHub Actions ``GITHUB_TOKEN`` for one repository, acting as ``github-actions[bot]``.
+
+        ``read_only`` models a fork's pull request (GitHub gives those a read-only token): every
+        write answers 403 "Resource not accessible by integration", as GitHub does.
+        """
+        with self._lock:
+            token = f"ghs_actions{next(self._ids)}"
+            self.actions_tokens[token] = (full_name, read_only)
+            return token
+
+    def add_comment(self, full_name: str, number: int, login: str, body: str) -> dict[str, Any]:
+        """A conversation comment on PR ``number`` by ``login`` (someone else than the bot)."""
+        with self._lock:
+            return self._comment(self.repos[full_name], number, login, body)
 
     def expire_tokens(self) -> None:
         """Make every installation token issued so far invalid (as if it had expired or been revoked)."""
@@ -513,9 +540,18 @@ class FakeGitHub:
         if claims["exp"] - claims["iat"] > 600:
             raise _HTTPError(401, "'Expiration time' claim ('exp') is too far in the future")
 
-    def _auth_repo(self, headers: dict[str, str], repo: FakeRepo) -> None:
+    def _auth_repo(self, headers: dict[str, str], repo: FakeRepo, method: str = "GET") -> None:
         auth = headers.get("authorization", "")
         token = auth.split(" ", 1)[1] if " " in auth else ""
+        if token in self.actions_tokens:
+            full_name, read_only = self.actions_tokens[token]
+            if full_name != repo.full_name:
+                raise _HTTPError(404, "Not Found")
+            if read_only and method != "GET":
+                raise _HTTPError(403, "Resource not accessible by integration")
+            self._actor = ("github-actions[bot]", "github-actions")
+            return
+        self._actor = (self.bot_login, self.app_slug)
         inst, expires = self.tokens.get(token, (None, 0.0))
         if inst is None or expires <= time.time():
             raise _HTTPError(401, "Bad credentials")
@@ -587,7 +623,7 @@ class FakeGitHub:
         if not m or m.group(1) not in self.repos:
             raise _HTTPError(404, "Not Found")
         repo = self.repos[m.group(1)]
-        self._auth_repo(headers, repo)
+        self._auth_repo(headers, repo, method)
         return self._route_repo(method, repo, m.group(2) or "", path, query, body)
 
     def _route_repo(self, method: str, repo: FakeRepo, sub: str, path: str, query: dict[str, list[str]],
@@ -684,13 +720,12 @@ class FakeGitHub:
             number = int(m.group(1))
             if number not in repo.pulls:
                 raise _HTTPError(404, "Not Found")
-            cid = next(self._ids)
-            comment = {"id": cid, "body": (body or {}).get("body", ""), "user": self._user(self.bot_login),
-                       "url": self._url(f"/repos/{full}/issues/comments/{cid}"),
-                       "html_url": f"https://github.example/{full}/pull/{number}#issuecomment-{cid}",
-                       "created_at": _now_iso(), "updated_at": _now_iso()}
-            repo.issue_comments.setdefault(number, []).append(comment)
-            return 201, comment, {}
+            return 201, self._comment(repo, number, self._actor[0], (body or {}).get("body", "")), {}
+        if m and method == "GET":
+            items, extra = self._page(path, query, repo.issue_comments.get(int(m.group(1)), []))
+            return 200, items, extra
+        if sub == "/code-scanning/sarifs" and method == "POST":
+            return 202, self._sarif_upload(repo, body or {}), {}
         raise _HTTPError(404, "Not Found")
 
     def _route_pull(self, method: str, repo: FakeRepo, pull: FakePull, sub: str, path: str,
@@ -731,6 +766,39 @@ class FakeGitHub:
             return 201, self._pull_json(repo, pull), {}
         raise _HTTPError(404, "Not Found")
 
+    def _comment(self, repo: FakeRepo, number: int, login: str, text: str) -> dict[str, Any]:
+        full = repo.full_name
+        cid = next(self._ids)
+        comment = {"id": cid, "body": text, "user": self._user(login),
+                   "url": self._url(f"/repos/{full}/issues/comments/{cid}"),
+                   "html_url": f"https://github.example/{full}/pull/{number}#issuecomment-{cid}",
+                   "created_at": _now_iso(), "updated_at": _now_iso()}
+        repo.issue_comments.setdefault(number, []).append(comment)
+        return comment
+
+    def _sarif_upload(self, repo: FakeRepo, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /repos/{o}/{r}/code-scanning/sarifs``: checks what GitHub checks up front (a
+        40-hex ``commit_sha``, a ``refs/...`` ``ref``, ``sarif`` as base64 of gzip of SARIF 2.1.0
+        JSON whose every result has a location) and answers 202 with the analysis id."""
+        import gzip  # noqa: PLC0415
+
+        sha, ref = str(body.get("commit_sha", "")), str(body.get("ref", ""))
+        if not re.fullmatch(r"[0-9a-f]{40}", sha) or not ref.startswith("refs/"):
+            raise _HTTPError(422, "Invalid request: commit_sha must be a full SHA and ref a fully qualified ref")
+        try:
+            log = json.loads(gzip.decompress(base64.b64decode(str(body.get("sarif", "")), validate=True)))
+        except (ValueError, OSError, EOFError) as exc:
+            raise _HTTPError(400, f"Invalid request: sarif is not gzipped, base64-encoded JSON ({exc})") from exc
+        if log.get("version") != "2.1.0" or not isinstance(log.get("runs"), list):
+            raise _HTTPError(400, "Invalid request: not a SARIF 2.1.0 log")
+        for run in log["runs"]:
+            for result in run.get("results", []):
+                if not result.get("locations"):
+                    raise _HTTPError(400, "Invalid request: locationFromSarifResult: expected at least one location")
+        upload = {"id": f"sarif-{next(self._ids)}", "commit_sha": sha, "ref": ref, "sarif": log}
+        repo.sarif_uploads.append(upload)
+        return {"id": upload["id"], "url": self._url(f"/repos/{repo.full_name}/code-scanning/sarifs/{upload['id']}")}
+
     def _review_create(self, repo: FakeRepo, pull: FakePull, body: dict[str, Any]) -> dict[str, Any]:
         event = body.get("event")
         state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}.get(event or "")
@@ -743,10 +811,13 @@ class FakeGitHub:
         for c in body.get("comments", []):
             if c.get("line") not in allowed.get(c.get("path"), set()):
                 raise _HTTPError(422, "Unprocessable Entity: pull_request_review_thread.line must be part of the diff")
-        if state == "APPROVED" and pull.user == self.bot_login:
+        actor = self._actor[0]
+        if state == "APPROVED" and pull.user == actor:
             raise _HTTPError(422, "Unprocessable Entity: Can not approve your own pull request")
+        if state == "APPROVED" and actor == "github-actions[bot]" and not repo.actions_can_approve:
+            raise _HTTPError(422, "Unprocessable Entity: GitHub Actions is not permitted to approve pull requests.")
         rid = next(self._ids)
-        review = {"id": rid, "user": self._user(self.bot_login), "body": body.get("body", ""), "state": state,
+        review = {"id": rid, "user": self._user(actor), "body": body.get("body", ""), "state": state,
                   "commit_id": commit_id, "comments": list(body.get("comments", [])),
                   "pull_request_url": self._url(f"/repos/{repo.full_name}/pulls/{pull.number}"),
                   "html_url": f"https://github.example/{repo.full_name}/pull/{pull.number}#pullrequestreview-{rid}",
@@ -805,7 +876,7 @@ class FakeGitHub:
             raise _HTTPError(422, "Unprocessable Entity: name and head_sha are required")
         run = {"id": next(self._ids), "name": body["name"], "head_sha": body["head_sha"],
                "status": body.get("status", "queued"), "conclusion": body.get("conclusion"),
-               "app": {"slug": self.app_slug}, "output": {"annotations": []}}
+               "app": {"slug": self._actor[1]}, "output": {"annotations": []}}
         self._check_output(run, body)
         repo.check_runs.append(run)
         return self._check_json(repo, run)

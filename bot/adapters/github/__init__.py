@@ -6,7 +6,7 @@ the REST API), ``GitHubSink`` and the write helpers, ``RetryPolicy``, and the er
 """
 
 from bot.adapters.github.auth import load_private_key
-from bot.adapters.github.client import GitHubApp, RepoClient
+from bot.adapters.github.client import GitHubApp, GitHubToken, RepoClient
 from bot.adapters.github.errors import (
     GitHubAuthError,
     GitHubError,
@@ -42,6 +42,7 @@ __all__ = [
     "GitHubRateLimited",
     "GitHubRequestError",
     "GitHubSink",
+    "GitHubToken",
     "GitHubTree",
     "GitHubUnavailable",
     "Handoff",

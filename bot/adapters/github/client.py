@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import structlog
-from github import Github
+from github import Auth, Github
 
 from bot.adapters.github.auth import CachedAppAuth, InstallationAuth, InstallationTokens, mint_installation_token
 from bot.adapters.github.errors import GitHubAuthError, GitHubError
@@ -92,9 +92,64 @@ class GitHubApp:
         """A client for one repository through one installation (no I/O until used)."""
         return RepoClient(self, installation_id, full_name)
 
+    def auth_for(self, installation_id: int) -> Auth.Auth:
+        """PyGithub auth for one installation: its cached, auto-refreshed installation token."""
+        return InstallationAuth(self.tokens, installation_id)
+
+    def token_rejected(self, installation_id: int) -> bool:
+        """Drop the installation's cached token after a 401; True: a retry with a fresh one may work."""
+        self.tokens.invalidate(installation_id)
+        return True
+
     def close(self) -> None:
         """Close the App-level connection."""
         self._app_gh.close()
+
+
+class GitHubToken:
+    """Repository access with one fixed token, e.g. the ``GITHUB_TOKEN`` of a GitHub Actions job.
+
+    Plays the part of :class:`GitHubApp` for :class:`RepoClient` (same retry and write spacing),
+    without an App: no JWT, no installation tokens to mint. A 401 is final (the token cannot be
+    refreshed). ``bot_login`` is the account the token acts as: ``github-actions[bot]`` for
+    ``GITHUB_TOKEN`` (GitHub docs, "Automatic token authentication").
+    """
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = "https://api.github.com",
+        *,
+        bot_login: str = "github-actions[bot]",
+        retry: RetryPolicy | None = None,
+        seconds_between_writes: float | None = 1.0,
+        timeout_s: int = 15,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.seconds_between_writes = seconds_between_writes
+        self.timeout_s = timeout_s
+        self._token = token
+        self._bot_login = bot_login
+
+    def auth_for(self, installation_id: int) -> Auth.Auth:
+        """PyGithub token auth (the installation id is ignored: there is none)."""
+        return Auth.Token(self._token)
+
+    def token_rejected(self, installation_id: int) -> bool:
+        """A fixed token cannot be refreshed: False (the 401 is raised)."""
+        return False
+
+    def bot_login(self) -> str:
+        """The account the token acts as."""
+        return self._bot_login
+
+    def repo(self, full_name: str) -> RepoClient:
+        """A client for ``full_name`` (no I/O until used)."""
+        return RepoClient(self, 0, full_name)  # type: ignore[arg-type] - same interface as GitHubApp
+
+    def close(self) -> None:
+        """Nothing to close (each RepoClient owns its connection)."""
 
 
 class RepoClient:
@@ -109,7 +164,7 @@ class RepoClient:
         self.installation_id = installation_id
         self.full_name = full_name
         self._base = f"/repos/{quote(full_name, safe='/')}"
-        self._gh = Github(auth=InstallationAuth(app.tokens, installation_id), base_url=app.api_url, retry=None,
+        self._gh = Github(auth=app.auth_for(installation_id), base_url=app.api_url, retry=None,
                           timeout=app.timeout_s, seconds_between_requests=None,
                           seconds_between_writes=app.seconds_between_writes)
         self._lock = threading.Lock()
@@ -137,9 +192,10 @@ class RepoClient:
         try:
             return call_with_retries(once, what, self.app.retry)
         except GitHubAuthError:
+            if not self.app.token_rejected(self.installation_id):
+                raise
             log.warning("github.token_rejected", installation_id=self.installation_id, what=what,
                         action="minting a fresh installation token and retrying once")
-            self.app.tokens.invalidate(self.installation_id)
             return call_with_retries(once, what, self.app.retry)
 
     def get(self, path: str, **params: Any) -> Any:
@@ -242,9 +298,20 @@ class RepoClient:
         return self.request("POST", f"/pulls/{number}/requested_reviewers",
                             body={"reviewers": users, "team_reviewers": teams})[1]
 
+    def issue_comments(self, number: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """Conversation comments on a PR (``GET .../issues/{n}/comments``, oldest first, up to ``limit``)."""
+        return self.paginate(f"/issues/{number}/comments", limit=limit)[0]
+
+    def upload_sarif(self, commit_sha: str, ref: str, sarif_gzip_base64: str) -> dict[str, Any]:
+        """``POST .../code-scanning/sarifs`` (``commit_sha``, ``ref``, ``sarif``: gzip then base64;
+        GitHub docs, "Upload an analysis as SARIF data"). Returns ``{id, url}``."""
+        return self.request("POST", "/code-scanning/sarifs",
+                            body={"commit_sha": commit_sha, "ref": ref, "sarif": sarif_gzip_base64,
+                                  "tool_name": "quorum"})[1]
+
     def create_comment(self, number: int, body: str) -> dict[str, Any]:
         """``POST .../issues/{n}/comments`` (a conversation comment on the PR)."""
         return self.request("POST", f"/issues/{number}/comments", body={"body": body})[1]
 
 
-__all__ = ["GitHubApp", "GitHubError", "RepoClient", "MAX_PR_FILES", "MAX_PR_COMMITS"]
+__all__ = ["GitHubApp", "GitHubError", "GitHubToken", "RepoClient", "MAX_PR_FILES", "MAX_PR_COMMITS"]

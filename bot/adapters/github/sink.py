@@ -172,10 +172,18 @@ class GitHubSink:
                 return posted
         try:
             review = self._post_review(safe, event, comments)
-        except GitHubError:
+        except GitHubError as err:
             if event == "APPROVE" and self.guard is not None:
                 self.guard.release("approve", self._approve_key(head))
-            raise
+            if not (event == "APPROVE" and isinstance(err, GitHubRequestError) and _approval_not_permitted(err)):
+                raise
+            # GitHub Actions' GITHUB_TOKEN may not approve unless the repository allows it
+            # (Settings > Actions > General: "Allow GitHub Actions to create and approve pull requests").
+            self.withheld = APPROVAL_NOT_PERMITTED
+            log.warning("github.approval_not_permitted", repo=self.client.full_name, pr=self.number, head_sha=head,
+                        error=str(err), action="posting a comment review instead")
+            event = "COMMENT"
+            review = self._post_review(safe, event, comments, note=APPROVAL_NOT_PERMITTED)
         self.approved = event == "APPROVE"
         if self.approved and self.guard is not None:
             self.guard.done("approve", self._approve_key(head), str(review.get("id")))
@@ -236,7 +244,8 @@ class GitHubSink:
                 break
         return out
 
-    def _post_review(self, result: ReviewResult, event: str, comments: list[dict[str, Any]]) -> dict[str, Any]:
+    def _post_review(self, result: ReviewResult, event: str, comments: list[dict[str, Any]],
+                     note: str | None = None) -> dict[str, Any]:
         d = result.decision
         if event == "APPROVE":
             body = (f"Quorum approves head `{result.pr.head_sha[:12]}`: risk {d.risk:.2f}, policy "
@@ -244,6 +253,8 @@ class GitHubSink:
         else:
             body = (f"Quorum: {len(comments)} finding(s) on changed lines (decision `{d.decision_id}`). "
                     "See the `quorum` check for the full review.")
+        if note:
+            body = f"{body}\n\nThe policy would approve head `{result.pr.head_sha[:12]}`, but {note}."
         payload = {"commit_id": result.pr.head_sha, "event": event, "body": body, "comments": comments}
         try:
             return self.client.create_review(self.number, payload)
@@ -255,6 +266,20 @@ class GitHubSink:
             listed = "\n".join(f"- `{escape(c['path'])}:{c['line']}` {c['body']}" for c in comments)
             payload = {**payload, "comments": [], "body": _cap(body + "\n\n" + listed, MAX_COMMENT_CHARS)}
             return self.client.create_review(self.number, payload)
+
+
+APPROVAL_NOT_PERMITTED = (
+    "GitHub Actions is not permitted to approve pull requests in this repository (enable \"Allow GitHub "
+    "Actions to create and approve pull requests\" under Settings > Actions > General)"
+)
+"""Why an approval was withheld when GitHub refuses the Actions token's APPROVE review."""
+
+
+def _approval_not_permitted(err: GitHubRequestError) -> bool:
+    """GitHub's 422 for an APPROVE review by ``github-actions[bot]`` when the repository (or its
+    organization) does not let Actions approve: "GitHub Actions is not permitted to approve pull
+    requests." (message text as GitHub returns it)."""
+    return err.status == 422 and "not permitted to approve" in str(err).lower()
 
 
 def _annotation(f: Finding) -> dict[str, Any] | None:
