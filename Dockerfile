@@ -22,7 +22,10 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY subagents ./subagents
 COPY rules ./rules
-RUN pip install ".[postgres]" \
+# The eval suites ship inside the wheel (pyproject: tool.hatch.build.targets.wheel.force-include).
+COPY evals ./evals
+# The App image keeps the optional LLM layer and PostgreSQL support (extras; the base install is offline-only).
+RUN pip install '.[llm,postgres]' \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin quorum \
     && mkdir -p /data \
     && chown quorum:quorum /data

@@ -45,6 +45,7 @@ from bot.core.webhook import Task
 from bot.jobs import Job, JobStore
 from bot.jobs.postings import JobPostingGuard, PostingLedger
 from bot.pipeline import PipelineOptions, ReviewHooks, ReviewOutcome, run_review
+from bot.policy.loader import reviewers_policy
 from bot.render.markdown import escape
 
 log = structlog.get_logger("quorum.app")
@@ -381,7 +382,7 @@ class QuorumService:
                                           guard=self.guard(job))
         source = GitHubPullRequestSource(client, number, cache=self.cache, human_review_requested=True)
         snapshot = source.snapshot()
-        requested = request_reviewers(client, number, Handoff.of(snapshot, _policy_reviewers(snapshot.policy_text), asked=True),
+        requested = request_reviewers(client, number, Handoff.of(snapshot, reviewers_policy(snapshot.policy_text), asked=True),
                                       bot_login=self.bot_login())
         self._log(event_record("human_review_requested", repo=repo, pr_number=number, head_sha=snapshot.pr.head_sha,
                                delivery_id=job.delivery_id, actor=actor, details={
@@ -451,14 +452,3 @@ class QuorumService:
         post_comment(client, number, f"Thanks: recorded {cmd.vote} for `{finding.id}` (rule `{escape(finding.rule_id)}` "
                                      f"in this repository: {counts['up']} up, {counts['down']} down so far).")
         return f"feedback {cmd.vote} on {finding.rule_id}"
-
-
-def _policy_reviewers(policy_text: str | None) -> Any | None:
-    """The ``reviewers`` section of the target branch's policy; the default policy's when that
-    policy is invalid (a broken ``.quorum.yml`` must not stop a human hand-off)."""
-    from bot.policy import load_policy  # noqa: PLC0415 - heavy import only in workers
-
-    try:
-        return load_policy(policy_text, source=".quorum.yml").reviewers
-    except PolicyError:
-        return load_policy(None).reviewers

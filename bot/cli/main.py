@@ -265,6 +265,7 @@ def _register_subcommands() -> None:
     """Mount ``audit`` and add ``serve``, ``eval``, ``replay`` and ``calibrate``; each imports its heavy
     dependencies only inside its command, so ``quorum review`` stays light."""
     from bot.cli import (  # noqa: PLC0415
+        action_cmd,
         audit_access_cmd,
         audit_cmd,
         calibrate_cmd,
@@ -282,7 +283,7 @@ def _register_subcommands() -> None:
     app.add_typer(server_cmd.app, name="server", help="Start, stop or check the review command server.")
     app.add_typer(rules_cmd.app, name="rules", help="Rules: findings, feedback votes and precision.")
     app.add_typer(demo_cmd.app, name="demo", help="Fill a local decision log from a real repository (to try the console).")
-    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd, calibrate_cmd):
+    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd, calibrate_cmd, action_cmd):
         module.register(app)
 
 

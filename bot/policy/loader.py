@@ -48,6 +48,16 @@ def load_policy(text: str | None = None, *, source: str = "default") -> Policy:
         raise PolicyError(_one_line(f"{source}: {format_validation_error(exc)}")) from None
 
 
+def reviewers_policy(text: str | None) -> Any:
+    """The ``reviewers`` section (:class:`bot.policy.schema.Reviewers`) of the policy ``text``
+    (a repository's ``.quorum.yml`` on the base branch, None: the default), or the default
+    policy's when ``text`` is invalid: a broken ``.quorum.yml`` must not stop a human hand-off."""
+    try:
+        return load_policy(text, source=".quorum.yml").reviewers
+    except PolicyError:
+        return load_policy(None).reviewers
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
 
