@@ -141,3 +141,6 @@ def test_quorum_eval_runs_from_a_built_wheel_in_a_fresh_venv(tmp_path: Path) -> 
     text = json.dumps(report)
     assert str(env_dir) in text  # the data came from the installed wheel
     assert "inj-body-base64" in text
+    # stderr is not a terminal here: periodic one-line progress, ending with the completed count
+    progress = [ln for ln in done.stderr.splitlines() if ln.startswith("quorum: evaluating cases: ")]
+    assert progress and progress[-1].split(": ")[2].split(" ")[0].split("/")[0] == progress[-1].split("/")[1].split(" ")[0]
