@@ -126,7 +126,7 @@ def test_quorum_eval_runs_from_a_built_wheel_in_a_fresh_venv(tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QUORUM_", "PYTHON"))}
     env.update(PYTHONPATH=sysconfig.get_paths()["purelib"], QUORUM_CACHE_DIR=str(tmp_path / "cache"), COLUMNS="200")
     where = subprocess.run(
-        [str(py), "-c", "import bot, bot.evals.suites as s; print(bot.__file__); print(s.default_suite_dir())"],
+        [str(py), "-c", "import bot; from bot.evals.suites import default_suite_dir; print(bot.__file__); print(default_suite_dir())"],
         cwd=work, env=env, capture_output=True, text=True, timeout=60, check=True,
     ).stdout.split()
     assert where[0].startswith(str(env_dir)) and where[1].startswith(str(env_dir)), where
