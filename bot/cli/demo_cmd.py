@@ -55,13 +55,13 @@ def seed_cmd(
     repo_name = name or _origin_name(repo) or f"local/{repo.name}"
     store = DecisionStore(_resolve_url(database_url, data_dir))
 
-    def progress(done: int, total: int) -> None:
-        if done % 10 == 0 or done == total:
-            typer.echo(f"  reviewed {done}/{total}", err=True)
+    from bot.cli.progress import progress  # noqa: PLC0415 - a bar on a terminal, periodic lines in logs
 
     try:
-        report = seed_log(repo, store, repo_name=repo_name, limit=limit, policy_text=policy_text,
-                          cache_dir=Settings().cache_dir / "index", on_progress=progress)
+        with progress() as report_progress:
+            report = seed_log(repo, store, repo_name=repo_name, limit=limit, policy_text=policy_text,
+                              cache_dir=Settings().cache_dir / "index",
+                              on_progress=lambda done, total: report_progress("reviewing merged PRs", done, total))
     except (AuditError, PolicyError, SourceError) as exc:
         fail(str(exc))
     finally:
