@@ -131,6 +131,8 @@ class GitHubToken:
         self.timeout_s = timeout_s
         self._token = token
         self._bot_login = bot_login
+        self.write_gate: Callable[[int], object] | None = None
+        """No shared write limiter: one Actions job writes to one pull request."""
 
     def auth_for(self, installation_id: int) -> Auth.Auth:
         """PyGithub token auth (the installation id is ignored: there is none)."""
