@@ -59,6 +59,15 @@ class PipelineOptions:
     """Rules muted in this repository by feedback votes (see ``mute_findings``)."""
     history: Any | None = None
     risk_model_text: str | None = None
+    linters: Any | None = None
+    """Runs ruff/oxlint for the lint checks (:class:`bot.core.protocols.Linters`); None: the
+    installed binaries (:class:`bot.lint.ExternalLinters`)."""
+
+
+def _default_linters() -> Any:
+    from bot.lint import ExternalLinters  # noqa: PLC0415 - like bot.codeindex: a service, imported when used
+
+    return ExternalLinters()
 
 
 @dataclass
@@ -276,6 +285,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         deadline=time.monotonic() + max(timeouts.values(), default=options.agent_timeout_s) * 0.9,
         options=_agent_options(policy),
         llm=options.reasoner,
+        linters=options.linters if options.linters is not None else _default_linters(),
     )
     if any(a.name == "execution_paths" for a in agents) and any(f.language for f in snapshot.diff.files):
         # Build the index on the main thread before agent threads exist, so the builder may fork

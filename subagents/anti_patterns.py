@@ -34,6 +34,7 @@ from bot.core.registry import default_registry
 from bot.core.models import Finding, Severity
 from subagents._paths import is_code_path, is_test_path
 from subagents.base import Analysis, SubAgent
+from subagents.lint_checks import run_lint_checks
 
 MAX_FILE_BYTES = 1_000_000
 """Head files larger than this are not parsed; the analysis is then marked truncated."""
@@ -89,6 +90,7 @@ class AntiPatternsAgent(SubAgent):
         capped: Counter[str] = Counter()
         truncated = False
         checked = 0
+        linted: list[FileChange] = []
         for change in ctx.text_files():
             added = sorted(change.changed_new_lines())
             gaps = _removal_gaps(change)
@@ -118,12 +120,18 @@ class AntiPatternsAgent(SubAgent):
                 language, data, path=change.path, rule_ids=enabled, is_test=is_test_path(change.path),
                 tree=ctx.files.tree("head", change.path, language),  # parsed once per review, shared
             )
+            if added:
+                linted.append(change)
             found = self._findings(change, data, matches, added, gaps, capped)
             if revert and found:
                 found = [_restored(f) for f in found]
             findings.extend(found)
             checked += 1
 
+        lint = run_lint_checks(ctx, linted, registry, options, restored=revert)
+        findings.extend(lint.findings)
+        notes.extend(lint.notes)
+        truncated = truncated or lint.truncated
         if oversized:
             notes.append(
                 f"truncated: {len(oversized)} file(s) over {self.max_file_bytes} bytes not parsed: "

@@ -15,7 +15,7 @@ from bot.core.agent_options import AgentOptions, parse_all, parse_options
 from bot.core.changeset import ChangedFiles
 from bot.core.diff import Diff, FileChange
 from bot.core.models import PullRequestInfo
-from bot.core.protocols import TreeView
+from bot.core.protocols import Linters, TreeView
 
 if TYPE_CHECKING:  # the code index is a higher layer: typed here, never imported at run time
     from bot.codeindex import CodeIndex
@@ -45,6 +45,8 @@ class ReviewContext:
     - ``options``: per-agent settings from the policy, typed (:mod:`bot.core.agent_options`);
       plain mappings given here are validated into the models (unknown keys raise ``ValueError``).
     - ``llm``: optional reasoner factory (issue 4); None means offline.
+    - ``linters``: runs ruff/oxlint on copies of file contents (:class:`~bot.core.protocols.Linters`);
+      None: the lint checks do not run (the pipeline always sets one).
     """
 
     pr: PullRequestInfo
@@ -55,6 +57,7 @@ class ReviewContext:
     deadline: float | None = None
     options: dict[str, AgentOptions] = field(default_factory=dict)
     llm: Reasoner | None = None
+    linters: Linters | None = None
     files: ChangedFiles = field(init=False, repr=False)
     """The parse-once view of both versions of the changed files (:mod:`bot.core.changeset`),
     shared by every agent of the review."""

@@ -6,7 +6,8 @@ Nothing here does I/O; these are typing Protocols only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +40,18 @@ class TreeView(Protocol):
     def read_blob(self, blob_sha: str) -> bytes | None:
         """The bytes of a blob by SHA, or None when unknown."""
         ...
+
+
+@runtime_checkable
+class Linters(Protocol):
+    """Runs an external analyzer (ruff, oxlint) on copies of file contents (see :mod:`bot.lint`).
+
+    ``lint(tool, files, rules)`` takes ``{repo-relative path: text}`` and the tool's rule codes to
+    switch on, and returns diagnostics with ``code``, ``path``, ``line``, ``column``, ``message`` and
+    ``url``. It raises an exception when the tool cannot run; the caller then fails closed.
+    """
+
+    def lint(self, tool: str, files: Mapping[str, str], rules: Sequence[str]) -> list[Any]: ...
 
 
 class Snapshot(BaseModel):

@@ -312,15 +312,45 @@ def _llm_rules(text: str, where: str) -> list[RegisteredRule]:
     return out
 
 
+LINT_PREFIX = "lint/"
+"""Ids of external analyzers' rules: ``lint/<tool>/<code in lower case>`` (``lint/ruff/f821``)."""
+
+
+def lint_rule_id(tool: str, code: str) -> str:
+    """The registry id of ``tool``'s rule ``code``: ``lint_rule_id("ruff", "F821") == "lint/ruff/f821"``."""
+    return f"{LINT_PREFIX}{tool}/{code.lower()}"
+
+
+def _lint_rules(text: str, where: str) -> list[RegisteredRule]:
+    """Expand ``rules/registry/lint.yml``: one rule per (tool, code); ``name`` keeps the tool's own
+    code (``F821``, ``eslint/no-debugger``), which is what the tool is asked to run."""
+    data = _load_yaml(text, where)
+    if not isinstance(data, dict) or not isinstance(data.get("tools"), dict):
+        raise ValueError(f"{where}: expected a mapping with 'agent', 'tools' and 'no_fixture'")
+    out: list[RegisteredRule] = []
+    for tool, spec in data["tools"].items():
+        for item in spec.get("rules") or []:
+            try:
+                fixture = item.get("fixture")
+                out.append(RegisteredRule(
+                    id=lint_rule_id(tool, item["code"]), name=item["code"], agent=data["agent"],
+                    severity=item["severity"], tags=tuple(item["tags"]), languages=tuple(spec["languages"]),
+                    summary=item["summary"] + (f" Replaces {item['replaces']}." if item.get("replaces") else ""),
+                    upstream_url=item["url"], fixture=fixture,
+                    no_fixture=None if fixture else data["no_fixture"],
+                    default_enabled=item.get("default_enabled", True),
+                ))
+            except (KeyError, TypeError, ValidationError) as exc:
+                raise ValueError(f"{where}: invalid {tool} rule {item!r}: {exc}") from exc
+    return out
+
+
 _CATALOG_TAGS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "QPY006": ("debugging",), "QPY005": ("debugging",), "QJS003": ("debugging",), "QJS004": ("debugging",),
-    "QGO003": ("debugging",), "QJS006": ("tests",), "QPY016": ("style",),
-    "QPY001": ("error-handling",), "QPY002": ("error-handling",), "QJS007": ("error-handling",),
-    "QGO001": ("error-handling",), "QGO005": ("error-handling",), "QGO002": ("error-handling",),
+    "QPY005": ("debugging",), "QJS003": ("debugging",), "QGO003": ("debugging",), "QJS006": ("tests",), "QPY016": ("style",),
+    "QPY002": ("error-handling",), "QGO001": ("error-handling",), "QGO005": ("error-handling",), "QGO002": ("error-handling",),
     "QPY017": ("dangerous-call", "shell"), "QJS005": ("dangerous-call", "xss"),
     "QPY010": ("concurrency",), "QGO004": ("resource",), "QGO006": ("concurrency",),
     "QPY009": ("resource",), "QPY014": ("resource",),
-    "QTS001": ("typing",), "QTS002": ("typing",), "QTS003": ("typing",),
 })
 
 
@@ -346,6 +376,8 @@ def load_registry(root: Traversable | Path | None = None) -> Registry:
     for agent_dir in sorted(base.iterdir(), key=lambda t: t.name):
         if agent_dir.name == "llm.yml":
             rules += _llm_rules(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
+        elif agent_dir.name == "lint.yml":
+            rules += _lint_rules(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
         elif agent_dir.name == "retired.yml":
             data = _load_yaml(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
             retired += list((data or {}).get("retired", {}))  # type: ignore[union-attr]

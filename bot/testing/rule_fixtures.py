@@ -52,8 +52,13 @@ def run_fixture(rule: RegisteredRule) -> tuple[list[Finding], list[str]]:
     from bot.codeindex import build_index  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
 
+    from bot.lint import ExternalLinters  # noqa: PLC0415
+
     data = load_fixture(rule)
-    ctx = memory_context(data["base"], data["head"], title=data.get("title", "Update code"), body=data.get("body", ""))
+    # A rule that is off by default is switched on for its own fixture (as a policy's `enable:` would).
+    options = {} if rule.default_enabled else {rule.agent: {"enable": [rule.id]}}
+    ctx = memory_context(data["base"], data["head"], title=data.get("title", "Update code"), body=data.get("body", ""),
+                         options=options, linters=ExternalLinters())
     ctx.code_index = lambda: build_index(ctx.head, workers=1)
     (agent,) = default_agents([rule.agent])
     findings = agent.review(ctx).findings

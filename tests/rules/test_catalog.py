@@ -34,9 +34,11 @@ def test_catalog_size_and_spread() -> None:
     by_lang: dict[str, int] = {}
     for r in RULES:
         by_lang[r.primary_language] = by_lang.get(r.primary_language, 0) + 1
-    assert len(RULES) >= 25
-    assert by_lang.get("python", 0) >= 14
-    assert by_lang.get("javascript", 0) + by_lang.get("typescript", 0) >= 7
+    # 12 rules that ruff/oxlint cover were retired in favour of lint/* (rules/registry/lint.yml);
+    # the catalog keeps what the linters lack (Go, diff-aware and project-specific rules).
+    assert len(RULES) >= 20
+    assert by_lang.get("python", 0) >= 12
+    assert by_lang.get("javascript", 0) + by_lang.get("typescript", 0) >= 4
     assert by_lang.get("go", 0) >= 5
 
 
@@ -222,6 +224,6 @@ def test_match_reports_line_span_and_text() -> None:
 
 def test_rules_for_tsx_includes_typescript_and_javascript_rules() -> None:
     ids = {r.id for r in CATALOG.rules_for("tsx")}
-    assert {"QTS001", "QJS004"} <= ids
+    assert {"QJS003", "QJS005"} <= ids
     assert not any(i.startswith("QPY") for i in ids)
     assert CATALOG.rules_for("c") == []

@@ -10,14 +10,21 @@ import pytest
 from bot.core.catalog import default_catalog
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
+from bot.lint import ExternalLinters
 from subagents.anti_patterns import CONFIDENCE_FULL, CONFIDENCE_PARTIAL, AntiPatternsAgent
 
 Files = dict[str, "str | bytes | None"]
 
 @pytest.fixture
 def review(make_context: Callable[..., ReviewContext]) -> Callable[..., ReviewContext]:
-    """``review(base_files, head_files, **ctx_kwargs) -> ReviewContext`` (see ``make_context``)."""
-    return make_context
+    """``review(base_files, head_files, **ctx_kwargs) -> ReviewContext`` (see ``make_context``), with
+    the real ruff/oxlint runner as the pipeline gives it (the lint checks are part of this agent)."""
+
+    def make(base: Files, head: Files, **kwargs: object) -> ReviewContext:
+        kwargs.setdefault("linters", ExternalLinters())
+        return make_context(base, head, **kwargs)
+
+    return make
 
 
 @pytest.fixture(scope="module")
@@ -71,23 +78,47 @@ def test_only_added_lines_are_reported(review, agent: AntiPatternsAgent) -> None
     analysis = agent.analyze(ctx)
     got = by_rule(analysis.findings)
     # Lines 4, 7, 8 hold the same violations in the base: they are not reported.
-    assert got == {"QPY003": [12], "QPY007": [13], "QPY006": [14], "QPY001": [17]}
+    assert got == {"lint/ruff/b006": [12], "lint/ruff/e711": [13], "lint/ruff/t100": [14], "lint/ruff/e722": [17]}
     assert all(f.path == "pkg/mod.py" and f.agent == "anti_patterns" for f in analysis.findings)
     assert analysis.confidence == CONFIDENCE_FULL
     assert not analysis.truncated
 
 
 def test_finding_shape_follows_the_rule(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
-    ctx = review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"})
-    (finding,) = agent.analyze(ctx).findings
-    rule = default_catalog().get("QPY006")
+    ctx = review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nasync def f():\n    time.sleep(1)\n"})
+    (finding,) = [f for f in agent.analyze(ctx).findings if f.rule_id == "QPY010"]
+    rule = default_catalog().get("QPY010")
     assert rule is not None
     assert finding.severity is Severity.major
     assert finding.message == rule.message
     assert finding.suggestion == rule.docs.use_instead.strip().splitlines()[0]
-    assert (finding.line, finding.end_line) == (2, 2)
+    assert (finding.line, finding.end_line) == (3, 3)
     verdict = agent.review(ctx)
-    assert verdict.status is Status.concern  # major -> concern: a left-in debugger is never approved
+    assert verdict.status is Status.concern  # major -> concern: never approved
+
+
+def test_lint_finding_shape_follows_the_registry(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    from bot.core.registry import default_registry
+
+    ctx = review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"})
+    (finding,) = agent.analyze(ctx).findings
+    rule = default_registry().require("lint/ruff/t100")
+    assert finding.rule_id == rule.id and finding.severity is rule.severity is Severity.major
+    assert finding.message.startswith("T100: ") and (finding.line, finding.path) == (2, "a.py")
+    assert finding.evidence == ["https://docs.astral.sh/ruff/rules/debugger"]
+    assert agent.review(ctx).status is Status.concern
+
+
+def test_a_linter_that_cannot_run_fails_closed(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    class Broken:
+        def lint(self, tool, files, rules):  # noqa: ANN001, ANN201
+            raise RuntimeError("ruff crashed")
+
+    ctx = review({"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, linters=Broken())
+    analysis = agent.analyze(ctx)
+    assert analysis.truncated
+    assert any("ruff could not check" in n and "ruff crashed" in n for n in analysis.notes)
+    assert agent.review(ctx).truncated
 
 
 def test_finding_ids_are_stable_and_distinct_for_repeated_lines(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
@@ -155,16 +186,19 @@ def test_javascript_typescript_tsx_and_go(review, agent: AntiPatternsAgent) -> N
     }
     findings = agent.analyze(review({"README.md": "x\n"}, head)).findings
     got = {(f.path, f.rule_id, f.line) for f in findings}
+    # var / any / `!` (oxlint no-var, no-explicit-any, no-non-null-assertion) are off by default
     assert got == {
-        ("web/app.js", "QJS002", 1),
         ("web/app.js", "QJS001", 2),
-        ("web/app.js", "QJS004", 2),
-        ("web/types.ts", "QTS001", 1),
-        ("web/types.ts", "QTS002", 2),
-        ("web/View.tsx", "QTS001", 1),
+        ("web/app.js", "lint/oxlint/eslint/no-debugger", 2),
         ("go/lib/store.go", "QGO004", 5),
         ("go/lib/store.go", "QGO001", 7),
     }
+    enabled = {"anti_patterns": {"enable": ["lint/oxlint/eslint/no-var", "lint/oxlint/typescript/"]}}
+    findings = agent.analyze(review({"README.md": "x\n"}, head, options=enabled)).findings
+    got = {(f.path, f.rule_id, f.line) for f in findings}
+    assert {("web/app.js", "lint/oxlint/eslint/no-var", 1), ("web/types.ts", "lint/oxlint/typescript/no-explicit-any", 1),
+            ("web/types.ts", "lint/oxlint/typescript/no-non-null-assertion", 2),
+            ("web/View.tsx", "lint/oxlint/typescript/no-explicit-any", 1)} <= got
 
 
 def test_go_main_package_is_exempt_from_library_rules(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
@@ -180,7 +214,7 @@ def test_non_utf8_and_binary_files_do_not_crash(review, agent: AntiPatternsAgent
     fake_py = b"import os\x00\x01\x02\nbreakpoint()\n\x00"
     ctx = review({"x.md": "x\n"}, {"legacy.py": latin1, "logo.png": binary, "blob.py": fake_py})
     analysis = agent.analyze(ctx)
-    assert {(f.path, f.rule_id, f.line) for f in analysis.findings} == {("legacy.py", "QPY003", 2)}
+    assert {(f.path, f.rule_id, f.line) for f in analysis.findings} == {("legacy.py", "lint/ruff/b006", 2)}
     assert ctx.diff.file("blob.py") is not None and ctx.diff.file("blob.py").is_binary
 
 
@@ -192,6 +226,7 @@ def test_uncovered_code_language_lowers_confidence(review, agent: AntiPatternsAg
     docs_only = agent.analyze(review({"x.md": "x\n"}, {"x.md": "y\n", "data.json": "{}\n"}))
     assert docs_only.confidence == CONFIDENCE_FULL
     assert docs_only.notes == []
+    assert not any("src/fast.c" in n for n in agent.analyze(review({"x.md": "x\n"}, {"a.py": "x = 1\n"})).notes)
 
 
 def test_oversized_file_is_skipped_and_marked_truncated(review) -> None:  # noqa: ANN001
@@ -217,10 +252,10 @@ def test_disable_option_and_unknown_ids(review, agent: AntiPatternsAgent) -> Non
     ctx = review(
         {"x.md": "x\n"},
         {"a.py": "def f(x=[]):\n    breakpoint()\n"},
-        options={"anti_patterns": {"disable": ["QPY006"]}},
+        options={"anti_patterns": {"disable": ["lint/ruff/t100"]}},
     )
     analysis = agent.analyze(ctx)
-    assert [f.rule_id for f in analysis.findings] == ["QPY003"]
+    assert [f.rule_id for f in analysis.findings] == ["lint/ruff/b006"]
     # an unknown id is an error now (it used to be a note), naming the nearest valid ids
     with pytest.raises(ValueError, match="QZZ999"):
         review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disable": ["QZZ999"]}})
@@ -229,9 +264,9 @@ def test_disable_option_and_unknown_ids(review, agent: AntiPatternsAgent) -> Non
 def test_disable_by_tag_and_misspelt_option_key(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     ctx = review({"x.md": "x\n"}, {"a.py": "def f(x=[]):\n    breakpoint()\n"},
                  options={"anti_patterns": {"disable": "tag:debugging"}})
-    assert [f.rule_id for f in agent.analyze(ctx).findings] == ["QPY003"]
+    assert [f.rule_id for f in agent.analyze(ctx).findings] == ["lint/ruff/b006"]
     with pytest.raises(ValueError, match=r"disabled: unknown option \(valid options of anti_patterns: disable, enable\)"):
-        review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disabled": ["QPY006"]}})
+        review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disabled": ["QPY010"]}})
 
 
 def test_deadline_passed_marks_truncated(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
@@ -252,7 +287,7 @@ def test_generated_minified_and_vendored_files_are_skipped(review, agent: AntiPa
         "src/real.js": "debugger;\n",
     }
     analysis = agent.analyze(review({"x.md": "x\n"}, head))
-    assert [(f.path, f.rule_id) for f in analysis.findings] == [("src/real.js", "QJS004")]
+    assert [(f.path, f.rule_id) for f in analysis.findings] == [("src/real.js", "lint/oxlint/eslint/no-debugger")]
     (note,) = [n for n in analysis.notes if "generated" in n]
     assert "skipped 4 " in note
     assert analysis.confidence == CONFIDENCE_FULL
@@ -261,12 +296,12 @@ def test_generated_minified_and_vendored_files_are_skipped(review, agent: AntiPa
 def test_findings_are_capped_per_rule_and_file(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     from subagents.anti_patterns import MAX_PER_RULE_PER_FILE
 
-    head = "".join(f"var v{i} = {i};\n" for i in range(MAX_PER_RULE_PER_FILE + 7)) + "debugger;\n"
+    head = "".join(f"console.log({i});\n" for i in range(MAX_PER_RULE_PER_FILE + 7)) + "x == 1;\n"
     analysis = agent.analyze(review({"x.md": "x\n"}, {"legacy.js": head}))
     got = by_rule(analysis.findings)
-    assert len(got["QJS002"]) == MAX_PER_RULE_PER_FILE
-    assert got["QJS004"] == [MAX_PER_RULE_PER_FILE + 8]
-    assert any("7 further match(es)" in n and "QJS002 in legacy.js x7" in n for n in analysis.notes)
+    assert len(got["QJS003"]) == MAX_PER_RULE_PER_FILE
+    assert got["QJS001"] == [MAX_PER_RULE_PER_FILE + 8]
+    assert any("7 further match(es)" in n and "QJS003 in legacy.js x7" in n for n in analysis.notes)
 
 
 # ------------------------------------------------------------------ noise (issue 10)
@@ -275,9 +310,11 @@ def test_no_explicit_any_in_declaration_files() -> None:
 
     ctx = memory_context({"types/x.ts": "export {};\n"},
                          {"types/lib.d.ts": "export declare function f(x: any): any;\n",
-                          "src/a.ts": "export function g(x: any) { return x; }\n"})
+                          "src/a.ts": "export function g(x: any) { return x; }\n"},
+                         linters=ExternalLinters(),
+                         options={"anti_patterns": {"enable": ["lint/oxlint/typescript/no-explicit-any"]}})
     found = [(f.rule_id, f.path) for f in AntiPatternsAgent().analyze(ctx).findings]
-    assert ("QTS001", "src/a.ts") in found
+    assert ("lint/oxlint/typescript/no-explicit-any", "src/a.ts") in found
     assert not any(p == "types/lib.d.ts" for _, p in found)
 
 
@@ -289,11 +326,13 @@ def test_a_revert_reports_restored_matches_as_info() -> None:
     base = {"src/a.ts": "export const n = 1;\n"}
     head = {"src/a.ts": "export const n = 1;\nexport function g(x: any) { return x!; }\n"}
     body = "This reverts commit 0123456789abcdef0123456789abcdef01234567."
-    ctx = memory_context(base, head, title='Revert "Type g precisely"', body=body)
+    on = {"anti_patterns": {"enable": ["lint/oxlint/typescript/"]}}
+    ctx = memory_context(base, head, title='Revert "Type g precisely"', body=body, linters=ExternalLinters(), options=on)
     found = AntiPatternsAgent().analyze(ctx).findings
-    assert {f.rule_id for f in found} >= {"QTS001", "QTS002"}
+    assert {f.rule_id for f in found} >= {"lint/oxlint/typescript/no-explicit-any", "lint/oxlint/typescript/no-non-null-assertion"}
     assert all(f.severity is Severity.info and "restored by this revert" in f.message for f in found)
-    plain = AntiPatternsAgent().analyze(memory_context(base, head, title="Loosen g", body=body)).findings
+    plain = AntiPatternsAgent().analyze(memory_context(base, head, title="Loosen g", body=body,
+                                                       linters=ExternalLinters(), options=on)).findings
     assert all(f.severity is Severity.minor for f in plain)
     assert is_revert('Revert "x"', "Reverts octo/repo#12")
     assert not is_revert("Revert the parser change", "")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters import linters
-from bot.adapters.linters import Diagnostic, LinterError, new_in_head, run_oxlint, run_ruff
+from bot.lint import runner as linters
+from bot.lint.runner import Diagnostic, LinterError, new_in_head, run_oxlint, run_ruff
 
 
 def test_ruff_reports_undefined_name_with_upstream_url() -> None:

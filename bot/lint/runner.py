@@ -26,10 +26,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
+
+from bot.core.lintdiff import Diagnostic, new_in_head
 
 DEFAULT_TIMEOUT_S = 20.0
 """Wall-clock limit for one linter process (seconds)."""
@@ -37,24 +37,6 @@ DEFAULT_TIMEOUT_S = 20.0
 
 class LinterError(RuntimeError):
     """A linter could not run or its output could not be read (the caller fails closed)."""
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """One linter diagnostic on a file version.
-
-    ``tool``: ``ruff`` or ``oxlint``; ``code``: the tool's rule code (``F821``,
-    ``eslint/no-unused-vars``); ``path``: repository-relative POSIX path; ``line``/``column``:
-    1-based; ``url``: the upstream documentation of the rule.
-    """
-
-    tool: str
-    code: str
-    path: str
-    line: int
-    column: int
-    message: str
-    url: str = ""
 
 
 def _binary(name: str) -> str:
@@ -164,34 +146,6 @@ def run_oxlint(files: Mapping[str, str], rules: Sequence[str], *, timeout_s: flo
             return result
         except (ValueError, KeyError, TypeError) as exc:
             raise LinterError(f"oxlint printed unreadable output: {exc}") from exc
-
-
-def new_in_head(base: Iterable[Diagnostic], head: Iterable[Diagnostic], base_lines: Mapping[str, Sequence[str]],
-                head_lines: Mapping[str, Sequence[str]], changed: Mapping[str, set[int]],
-                renamed: Mapping[str, str] | None = None) -> list[Diagnostic]:
-    """Head diagnostics that the base did not have, on changed (added) head lines.
-
-    A diagnostic is identified by (path, code, stripped source line text), so one that merely
-    moved with unrelated edits is not new; several identical ones are matched as a multiset.
-    ``renamed`` maps head path -> base path. ``changed`` maps head path -> added line numbers.
-    """
-    renamed = renamed or {}
-
-    def key(d: Diagnostic, lines: Mapping[str, Sequence[str]], path: str) -> tuple[str, str, str]:
-        text = lines.get(d.path) or ()
-        src = text[d.line - 1].strip() if 0 < d.line <= len(text) else ""
-        return (path, d.code, src)
-
-    before = Counter(key(d, base_lines, d.path) for d in base)
-    out = []
-    for d in sorted(head, key=lambda x: (x.path, x.line, x.column, x.code)):
-        k = key(d, head_lines, renamed.get(d.path, d.path))
-        if before[k] > 0:
-            before[k] -= 1
-            continue
-        if d.line in changed.get(d.path, set()):
-            out.append(d)
-    return out
 
 
 __all__ = ["DEFAULT_TIMEOUT_S", "Diagnostic", "LinterError", "new_in_head", "run_oxlint", "run_ruff"]

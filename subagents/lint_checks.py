@@ -1,0 +1,120 @@
+"""The ``anti_patterns`` agent's lint checks: ruff (Python) and oxlint (JavaScript/TypeScript).
+
+For every tool, the registered ``lint/<tool>/...`` rules this review reports (the registry's
+defaults, the policy's ``disable``/``enable``) are run through ``ctx.linters`` on the base and the
+head contents of the changed files of the tool's languages. A diagnostic becomes a finding when it
+is new in the head (not in the base at the same line text, see :func:`bot.lint.new_in_head`) and
+sits on a line the pull request adds. The finding carries the rule's registered severity, the tool's
+message, and the upstream documentation URL as evidence.
+
+Fail closed: when a tool cannot run (missing binary, time-out, crash, unreadable output) the
+analysis is marked truncated with the reason, so the pull request is not approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.core.agent_options import AgentOptions
+from bot.core.context import ReviewContext
+from bot.core.diff import FileChange
+from bot.core.languages import language_for_path
+from bot.core.lintdiff import new_in_head
+from bot.core.models import Finding, Severity
+from bot.core.registry import LINT_PREFIX, RegisteredRule, Registry
+
+TOOL_LANGUAGES: dict[str, frozenset[str]] = {
+    "ruff": frozenset({"python"}),
+    "oxlint": frozenset({"javascript", "typescript", "tsx"}),
+}
+"""Which changed files each tool reads, by the language :mod:`bot.core.languages` gives them."""
+
+
+DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
+"""TypeScript declaration files are not linted: `any` and friends there are public API design, and
+on the findings corpus every lint match in them was noise (axios' index.d.ts: 0 of 41)."""
+
+
+@dataclass
+class LintResult:
+    """What the lint checks found: findings, notes for the verdict, and whether a tool failed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+
+def enabled_rules(tool: str, registry: Registry, options: AgentOptions) -> list[RegisteredRule]:
+    """The registered rules of ``tool`` that this review reports (default on, or enabled by the policy)."""
+    prefix = f"{LINT_PREFIX}{tool}/"
+    return [r for r in registry.rules if r.id.startswith(prefix) and options.reports(r.id, registry)]
+
+
+def _changed_lines(change: FileChange) -> set[int]:
+    return {line.new_lineno for line in change.added_lines() if line.new_lineno is not None}
+
+
+def _finding(rule: RegisteredRule, path: str, line: int, message: str, url: str, restored: bool) -> Finding:
+    severity = Severity.info if restored else rule.severity
+    text = f"{rule.name}: {message}" + (" (restored by this revert)" if restored else "")
+    return Finding.make(rule_id=rule.id, agent="anti_patterns", severity=severity, message=text, path=path,
+                        line=line, evidence=[url or (rule.upstream_url or "")], anchor=f"{rule.id}:{path}:{message}")
+
+
+def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry: Registry, options: AgentOptions,
+                    *, restored: bool = False) -> LintResult:
+    """Lint ``changes`` (changed text files already chosen by the agent) with each tool.
+
+    ``restored``: the pull request is a revert, so findings are info (as for catalog matches).
+    Never raises: a tool failure is a note plus ``truncated``.
+    """
+    result = LintResult()
+    if ctx.linters is None:
+        result.notes.append("lint checks not run: no linter runner in this review context")
+        return result
+    for tool, languages in TOOL_LANGUAGES.items():
+        mine = [c for c in changes if (c.language or language_for_path(c.path) or "") in languages
+                and not c.path.endswith(DECLARATION_SUFFIXES)]
+        rules = enabled_rules(tool, registry, options)
+        if not mine or not rules:
+            continue
+        by_code = {r.name: r for r in rules}
+        head_files: dict[str, str] = {}
+        base_files: dict[str, str] = {}
+        renamed: dict[str, str] = {}
+        changed: dict[str, set[int]] = {}
+        for c in mine:
+            head = ctx.head_text(c.path)
+            if head is None:
+                continue
+            head_files[c.path] = head
+            changed[c.path] = _changed_lines(c)
+            old = c.old_path or c.path
+            base = ctx.base_text(old)
+            if base is not None:
+                base_files[old] = base
+                if old != c.path:
+                    renamed[c.path] = old
+        try:
+            head_diags = ctx.linters.lint(tool, head_files, list(by_code))
+            base_diags = ctx.linters.lint(tool, base_files, list(by_code)) if base_files else []
+        except Exception as exc:  # noqa: BLE001 - any failure of the tool fails closed
+            result.truncated = True
+            result.notes.append(f"truncated: {tool} could not check {len(head_files)} file(s): {exc}")
+            continue
+        new = new_in_head(
+            base_diags, head_diags,
+            {p: t.splitlines() for p, t in base_files.items()}, {p: t.splitlines() for p, t in head_files.items()},
+            changed, renamed,
+        )
+        for d in new:
+            rule = by_code.get(d.code)
+            if rule is None:  # a code we did not ask for (e.g. a syntax error report): not a registered rule
+                continue
+            result.findings.append(_finding(rule, d.path, d.line, d.message, d.url, restored))
+        result.notes.append(f"{tool}: {len(rules)} rule(s) on {len(head_files)} file(s), {len(new)} new diagnostic(s)")
+    return result
+
+
+__all__ = ["LintResult", "TOOL_LANGUAGES", "enabled_rules", "run_lint_checks"]
