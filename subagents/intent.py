@@ -705,10 +705,12 @@ def check_description(facts: IntentFacts) -> list[Finding]:
     """``intent/empty-description``: more than 30 changed lines and a description that says
     nothing. Major when the title says nothing either (see :func:`title_is_vague`): then nothing
     states what the change is meant to do, so its intent cannot be checked at all. Not for merge
-    commits (see :func:`is_merge_subject`)."""
+    commits (see :func:`is_merge_subject`), and not when the text is a commit message rather than a
+    pull-request description (``pr.description_known``): on 177 replayed squash merges of 12
+    repositories all 37 such findings were false (evals/findings)."""
     if facts.ctx.diff.changed_lines <= EMPTY_BODY_MIN_LINES or not body_is_unhelpful(facts.ctx.pr.body):
         return []
-    if is_merge_subject(facts.ctx.pr.title):
+    if is_merge_subject(facts.ctx.pr.title) or not facts.ctx.pr.description_known:
         return []
     vague = title_is_vague(facts.ctx.pr.title)
     return [_finding(

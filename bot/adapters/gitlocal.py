@@ -181,8 +181,10 @@ class LocalGitSource:
         author: str | None = None,
         number: int | None = None,
         max_diff_bytes: int = MAX_DIFF_BYTES,
+        description_known: bool | None = None,
     ) -> None:
         self.repo = str(Path(repo).expanduser().resolve())
+        self.description_known = body is not None if description_known is None else description_known
         self.base_ref = base
         self.head_ref = head
         self.title = title
@@ -234,6 +236,7 @@ class LocalGitSource:
             base_sha=base_sha,
             head_sha=head_sha,
             policy_sha=policy_sha,
+            description_known=self.description_known,
         )
         return Snapshot(
             pr=pr,

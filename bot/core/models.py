@@ -192,6 +192,8 @@ class PullRequestInfo(BaseModel):
     (``.quorum.yml``) and CODEOWNERS were read from: the tip of the target branch at review time
     (as palantir/policy-bot: "read from the most recent commit on the target branch"). None only in
     records written before it was recorded.
+    ``description_known`` is False when ``body`` is not a pull-request description the author wrote
+    for reviewers, but a commit message (a local review of a commit, a replayed squash merge).
     """
 
     repo: str
@@ -211,6 +213,7 @@ class PullRequestInfo(BaseModel):
     human_review_requested: bool = False
     checks_passed: bool | None = None
     committers: list[str] = Field(default_factory=list)
+    description_known: bool = True
 
 
 class Timings(BaseModel):

@@ -212,7 +212,8 @@ def review_pr(repo: Path, pr: MergedPR, options: Any, *, full_findings: bool = F
     t0 = time.perf_counter()
     try:
         outcome = run_review(LocalGitSource(
-            repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body, author=pr.author, number=pr.number
+            repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body, author=pr.author, number=pr.number,
+            description_known=False,
         ), options)
     except Exception as exc:  # noqa: BLE001 - one PR that cannot be reviewed is recorded, never approved
         rec.update(action="error", error=f"{type(exc).__name__}: {exc}"[:500], latency_ms=None,

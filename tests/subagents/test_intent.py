@@ -602,3 +602,15 @@ def test_identical_output_refactor_is_not_major(case: str) -> None:
     ctx = memory_context({"app/m.py": b2}, {"app/m.py": h2}, title="refactor: simplify cents", body="")
     (f,) = [f for f in IntentAgent().analyze(ctx).findings if f.rule_id == "intent/claims-no-behaviour-change"]
     assert f.severity is Severity.major
+
+
+def test_no_empty_description_finding_when_the_text_is_a_commit_message() -> None:
+    """A replayed squash merge or a local commit carries a commit message, not a PR description."""
+    from bot.testing.fake_tree import memory_context
+    from subagents.intent import IntentAgent
+
+    head = {"app/core.py": "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(30))}
+    ctx = memory_context({"app/core.py": "x = 1\n"}, head, title="Add the f helpers", body="")
+    assert "intent/empty-description" in {f.rule_id for f in IntentAgent().analyze(ctx).findings}
+    ctx.pr = ctx.pr.model_copy(update={"description_known": False})
+    assert "intent/empty-description" not in {f.rule_id for f in IntentAgent().analyze(ctx).findings}
