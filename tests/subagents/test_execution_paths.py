@@ -274,3 +274,26 @@ def test_no_wide_reach_when_the_only_callers_are_test_helpers(review) -> None:  
     (f,) = by_rule(verdict, "paths/wide-reach")
     assert f.severity is Severity.info
     assert "(1 outside tests)" in f.message  # one real call site; the helpers' calls are not counted
+
+
+def test_constant_with_the_same_value_or_a_type_alias_is_not_reported() -> None:
+    """Rewrapping a string constant, or changing a type alias, is not a changed value (rich #3195, click #3396)."""
+    from bot.codeindex import build_index
+    from bot.testing.fake_tree import memory_context
+    from subagents.execution_paths import ExecutionPathsAgent
+
+    base = {
+        "pkg/box.py": 'ASCII = """\\\n+--+\n| ||\n"""\nLIMIT = 10\n',
+        "pkg/types.py": "import typing as t\nUNSET_T: t.TypeAlias = t.Literal[1]\n",
+        "pkg/use.py": "from pkg.box import ASCII, LIMIT\nfrom pkg.types import UNSET_T\n\n\ndef f(x: UNSET_T):\n    return ASCII * LIMIT\n",
+    }
+    head = {
+        "pkg/box.py": 'ASCII = (\n    "+--+\\n"\n    "| ||\\n"\n)\nLIMIT = 20\n',
+        "pkg/types.py": "import typing as t\nUNSET_T: t.TypeAlias = t.Literal[2]\n",
+    }
+    ctx = memory_context(base, head)
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    found = [(f.rule_id, f.message) for f in ExecutionPathsAgent().analyze(ctx).findings
+             if f.rule_id == "paths/changed-constant-used"]
+    assert [m for _, m in found if "ASCII" in m or "UNSET_T" in m] == []
+    assert any("LIMIT" in m for _, m in found)
