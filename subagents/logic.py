@@ -157,10 +157,12 @@ class LogicAgent(SubAgent):
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
             pair_hits = [] if is_test else logic_lines.check_pairs(
-                fc, returns=runtime and not parsed_ok and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes))
+                fc, returns=runtime and not parsed_ok and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes),
+                base_text=_text(base_bytes))
         else:
             pair_hits = [] if is_test else logic_lines.check_pairs(
-                fc, returns=runtime and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes))
+                fc, returns=runtime and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes),
+                base_text=_text(base_bytes))
             if not is_test:
                 hits.extend(logic_lines.check_removed_guards(fc))
                 hits.extend(logic_lines.check_swallowed(fc))

@@ -225,7 +225,8 @@ def _short(s: str, n: int = 100) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def check_pairs(fc: FileChange, *, returns: bool, text: str = "", head_text: str | None = None) -> list[Hit]:
+def check_pairs(fc: FileChange, *, returns: bool, text: str = "", head_text: str | None = None,
+                base_text: str | None = None) -> list[Hit]:
     """Token-diff checks over paired lines of each change block (see :func:`classify_pair`),
     major except an added ``or`` alternative (minor: usually the point of the change). With
     ``text`` (the pull request's title and description), also ``logic/inverted-condition`` for
@@ -234,15 +235,24 @@ def check_pairs(fc: FileChange, *, returns: bool, text: str = "", head_text: str
     line whose value changed in any other way (major when its kind of value changed, e.g.
     ``true`` -> ``nil``), and for a removed ``return`` with no added one in its block (major when
     the block now throws instead). ``head_text`` (whole file) lets the clause check read the
-    ``if`` body."""
+    ``if`` body; with ``base_text`` too, an inverted condition that turned a wrapping ``if`` into
+    an early exit (a guard clause: ``if x != nil { use(x) }`` -> ``if x == nil { continue }``,
+    De Morgan's law over several lines) is recognized as the same logic and not reported.
+    """
     lang = fc.language
     hits: list[Hit] = []
     head_lines = head_text.splitlines() if head_text is not None else None
+    base_lines = base_text.splitlines() if base_text is not None else None
     for block in file_blocks(fc):
         paired_old: set[int] = set()
         for old, new in pair_lines(block.removed, block.added):
             got = classify_pair(old.text, new.text, lang)
             line = new.new_lineno or block.head_line
+            if (got is not None and got[0] == "logic/inverted-condition" and new.new_lineno and old.old_lineno
+                    and _guard_exit(head_lines, new.new_lineno, lang)
+                    and _guard_exit(base_lines, old.old_lineno, lang) is False):
+                paired_old.add(id(old))  # a wrapping `if` rewritten as an early exit: same logic
+                continue
             if got is not None:
                 rule, what = got
                 severity = "minor" if rule == "logic/loosened-condition" and _only_added_alternative(old.text, new.text, lang) else "major"
@@ -318,6 +328,34 @@ def _only_added_alternative(old: str, new: str, lang: str | None) -> bool:
 
 
 _EXCLUDING_BODY = re.compile(r"^\s*(continue|break|raise|throw|return(\s+(None|False|false|nil|null|undefined))?\s*;?\s*$|return\s*;)")
+
+
+_EXIT_STATEMENT = re.compile(
+    r"^\s*(continue|break|raise\b|throw\b|panic\(|"
+    r"return(\s+(None|False|false|nil|null|undefined|nil,\s*err|nil,\s*nil))?\s*;?\s*(}\s*)?$|return\s*;)"
+)
+"""The first statement of a guard clause: skip or leave (a ``return`` of nothing, None, nil, false ...)."""
+
+
+def _guard_exit(lines: list[str] | None, line: int, lang: str | None = None) -> bool | None:
+    """Whether the ``if`` whose condition includes ``lines[line]`` (1-based) starts its body with an
+    early exit (:data:`_EXIT_STATEMENT`: ``continue``, ``break``, ``raise``, ``throw``, ``panic(``,
+    a ``return`` of nothing/None/nil/false). The
+    condition may span up to 8 lines (it ends at a line ending in ``:`` or ``{``); a one-line
+    ``if c { return }`` counts. None when the lines are not available or no condition end is found."""
+    if lines is None or not 0 < line <= len(lines):
+        return None
+    for i in range(line - 1, min(len(lines), line + 7)):
+        text = lines[i].split("#", 1)[0].rstrip() if lang == "python" else lines[i].rstrip()
+        brace = -1 if lang == "python" else text.find("{")
+        if brace >= 0 and text[brace + 1:].strip():
+            return bool(_EXIT_STATEMENT.match(text[brace + 1:]))
+        if text.endswith((":", "{")):
+            for nxt in lines[i + 1:i + 4]:
+                if nxt.strip():
+                    return bool(_EXIT_STATEMENT.match(nxt))
+            return False
+    return None
 
 
 def _body_exits(head_lines: list[str] | None, line: int) -> bool:

@@ -753,3 +753,32 @@ def test_a_guard_moved_into_a_helper_in_a_new_module_is_not_a_removed_guard() ->
     # the same guard simply deleted is still reported
     gone = {"app/pay.py": "def charge(order):\n    return gateway.charge(order.total)\n"}
     assert "logic/removed-guard" in {f.rule_id for f in LogicAgent().analyze(memory_context(base, gone)).findings}
+
+
+@pytest.mark.parametrize(("lang_path", "base", "head", "line"), [
+    # Go: a wrapping `if` became an early `continue` (urfave/cli #1448)
+    ("src/flag.go",
+     "package f\n\nfunc g(xs []int) {\n\tfor _, x := range xs {\n\t\tif x != 0 {\n\t\t\tuse(x)\n\t\t}\n\t}\n}\n",
+     "package f\n\nfunc g(xs []int) {\n\tfor _, x := range xs {\n\t\tif x == 0 {\n\t\t\tcontinue\n\t\t}\n\t\tuse(x)\n\t}\n}\n", 5),
+    # Python: De Morgan over a multi-line condition turned into an early return (click #2803)
+    ("pkg/win.py",
+     "def s(f, enc):\n    if (\n        f is not None\n        and enc in {'utf-8', None}\n    ):\n        return wrap(f)\n    return None\n",
+     "def s(f, enc):\n    if (\n        f is None\n        or enc not in {'utf-8', None}\n    ):\n        return None\n    return wrap(f)\n", 3),
+])
+def test_guard_clause_rewrite_is_not_an_inverted_condition(lang_path: str, base: str, head: str, line: int) -> None:
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    ctx = memory_context({lang_path: base}, {lang_path: head}, title="Refactor g to an early exit")
+    found = [(f.rule_id, f.line) for f in LogicAgent().analyze(ctx).findings]
+    assert ("logic/inverted-condition", line) not in found
+
+
+def test_an_inverted_early_exit_is_still_reported() -> None:
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    base = "package f\n\nfunc g(x *T) int {\n\tif x == nil {\n\t\treturn 0\n\t}\n\treturn x.n\n}\n"
+    head = base.replace("x == nil", "x != nil")
+    ctx = memory_context({"f/g.go": base}, {"f/g.go": head}, title="Tidy g")
+    assert ("logic/inverted-condition", 4) in [(f.rule_id, f.line) for f in LogicAgent().analyze(ctx).findings]
