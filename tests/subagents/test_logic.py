@@ -782,3 +782,17 @@ def test_an_inverted_early_exit_is_still_reported() -> None:
     head = base.replace("x == nil", "x != nil")
     ctx = memory_context({"f/g.go": base}, {"f/g.go": head}, title="Tidy g")
     assert ("logic/inverted-condition", 4) in [(f.rule_id, f.line) for f in LogicAgent().analyze(ctx).findings]
+
+
+def test_deleted_tests_in_a_change_that_adds_as_many_are_info() -> None:
+    from bot.core.models import Severity
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    base = {"test/a.spec.js": "it(`adds ${x}`, () => {\n  expect(add(1)).toBe(2);\n});\n"}
+    rewritten = {"test/a.spec.js": "it('adds ' + x, function () {\n  expect(add(1)).toBe(2);\n});\n"}
+    found = [f for f in LogicAgent().analyze(memory_context(base, rewritten)).findings if f.rule_id == "logic/deleted-test"]
+    assert found and all(f.severity is Severity.info and "probably rewritten" in f.message for f in found)
+    dropped = {"test/a.spec.js": "// nothing left\n"}
+    found = [f for f in LogicAgent().analyze(memory_context(base, dropped)).findings if f.rule_id == "logic/deleted-test"]
+    assert found and all(f.severity is Severity.major for f in found)
