@@ -42,11 +42,11 @@ def test_other_formats(tmp_path: Path, fmt: str) -> None:
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, title="feat: debug")
     proc = quorum("review", "--repo", str(repo), "--format", fmt, "--no-log", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "QPY006" in proc.stdout
+    assert "lint/ruff/t100" in proc.stdout
     if fmt == "sarif":
         sarif = json.loads(proc.stdout)
         assert sarif["version"] == "2.1.0"
-        assert any(r["ruleId"] == "QPY006" for r in sarif["runs"][0]["results"])
+        assert any(r["ruleId"] == "lint/ruff/t100" for r in sarif["runs"][0]["results"])
 
 
 @pytest.mark.parametrize(

@@ -29,11 +29,11 @@ AGENT_RULES = [r for r in REGISTRY.rules if r.fixture is not None and r.fixture.
 def test_registry_loads_every_rule_once() -> None:
     ids = [r.id for r in REGISTRY.rules]
     assert len(ids) == len(set(ids))
-    assert len([i for i in ids if re.match(r"Q[A-Z]{2}\d{3}$", i)]) == 22  # the anti-pattern catalog
-    # ruff's and oxlint's rules (rules/registry/lint.yml); the 12 catalog rules they duplicate are retired
+    assert len([i for i in ids if re.match(r"Q[A-Z]{2}\d{3}$", i)]) == 23  # the anti-pattern catalog
+    # ruff's and oxlint's rules (rules/registry/lint.yml); the 11 catalog rules they duplicate are retired
     assert len([i for i in ids if i.startswith("lint/ruff/")]) >= 15
     assert len([i for i in ids if i.startswith("lint/oxlint/")]) >= 25
-    for old, new in (("QPY003", "lint/ruff/b006"), ("QJS002", "lint/oxlint/eslint/no-var")):
+    for old, new in (("QPY006", "lint/ruff/t100"), ("QJS002", "lint/oxlint/eslint/no-var")):
         assert old in REGISTRY.retired and old not in REGISTRY and new in REGISTRY
     assert not REGISTRY.require("lint/oxlint/eslint/no-var").default_enabled
     for prefix in ("intent/", "safety/", "logic/", "paths/", "lint/"):

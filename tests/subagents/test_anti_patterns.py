@@ -78,7 +78,7 @@ def test_only_added_lines_are_reported(review, agent: AntiPatternsAgent) -> None
     analysis = agent.analyze(ctx)
     got = by_rule(analysis.findings)
     # Lines 4, 7, 8 hold the same violations in the base: they are not reported.
-    assert got == {"lint/ruff/b006": [12], "lint/ruff/e711": [13], "lint/ruff/t100": [14], "lint/ruff/e722": [17]}
+    assert got == {"QPY003": [12], "lint/ruff/e711": [13], "lint/ruff/t100": [14], "lint/ruff/e722": [17]}
     assert all(f.path == "pkg/mod.py" and f.agent == "anti_patterns" for f in analysis.findings)
     assert analysis.confidence == CONFIDENCE_FULL
     assert not analysis.truncated
@@ -214,7 +214,7 @@ def test_non_utf8_and_binary_files_do_not_crash(review, agent: AntiPatternsAgent
     fake_py = b"import os\x00\x01\x02\nbreakpoint()\n\x00"
     ctx = review({"x.md": "x\n"}, {"legacy.py": latin1, "logo.png": binary, "blob.py": fake_py})
     analysis = agent.analyze(ctx)
-    assert {(f.path, f.rule_id, f.line) for f in analysis.findings} == {("legacy.py", "lint/ruff/b006", 2)}
+    assert {(f.path, f.rule_id, f.line) for f in analysis.findings} == {("legacy.py", "QPY003", 2)}
     assert ctx.diff.file("blob.py") is not None and ctx.diff.file("blob.py").is_binary
 
 
@@ -255,7 +255,7 @@ def test_disable_option_and_unknown_ids(review, agent: AntiPatternsAgent) -> Non
         options={"anti_patterns": {"disable": ["lint/ruff/t100"]}},
     )
     analysis = agent.analyze(ctx)
-    assert [f.rule_id for f in analysis.findings] == ["lint/ruff/b006"]
+    assert [f.rule_id for f in analysis.findings] == ["QPY003"]
     # an unknown id is an error now (it used to be a note), naming the nearest valid ids
     with pytest.raises(ValueError, match="QZZ999"):
         review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disable": ["QZZ999"]}})
@@ -264,7 +264,7 @@ def test_disable_option_and_unknown_ids(review, agent: AntiPatternsAgent) -> Non
 def test_disable_by_tag_and_misspelt_option_key(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     ctx = review({"x.md": "x\n"}, {"a.py": "def f(x=[]):\n    breakpoint()\n"},
                  options={"anti_patterns": {"disable": "tag:debugging"}})
-    assert [f.rule_id for f in agent.analyze(ctx).findings] == ["lint/ruff/b006"]
+    assert [f.rule_id for f in agent.analyze(ctx).findings] == ["QPY003"]
     with pytest.raises(ValueError, match=r"disabled: unknown option \(valid options of anti_patterns: disable, enable\)"):
         review({"x.md": "x\n"}, {"a.py": "x = 1\n"}, options={"anti_patterns": {"disabled": ["QPY010"]}})
 

@@ -789,8 +789,8 @@ def test_deleted_tests_in_a_change_that_adds_as_many_are_info() -> None:
     from bot.testing.fake_tree import memory_context
     from subagents.logic import LogicAgent
 
-    base = {"test/a.spec.js": "it(`adds ${x}`, () => {\n  expect(add(1)).toBe(2);\n});\n"}
-    rewritten = {"test/a.spec.js": "it('adds ' + x, function () {\n  expect(add(1)).toBe(2);\n});\n"}
+    base = {"test/a.spec.js": "it(\"returns zero for no items\", () => {\n  expect(sum([])).toBe(0);\n});\n"}
+    rewritten = {"test/a.spec.js": "it(\"sums an empty list to 0\", function () {\n  expect(sum([])).toBe(0);\n});\n"}
     found = [f for f in LogicAgent().analyze(memory_context(base, rewritten)).findings if f.rule_id == "logic/deleted-test"]
     assert found and all(f.severity is Severity.info and "probably rewritten" in f.message for f in found)
     dropped = {"test/a.spec.js": "// nothing left\n"}
