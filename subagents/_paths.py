@@ -27,7 +27,8 @@ CODE_EXTENSIONS: frozenset[str] = frozenset(
 DOC_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".org", ".tex"})
 """File extensions treated as prose documentation."""
 
-_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "site-docs", "examples", "example", "samples", "demo", "demos"})
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "site-docs", "examples", "example", "_examples", "_example",
+                       "samples", "demo", "demos"})
 _DOC_NAMES = re.compile(
     r"^(readme|changelog|changes|history|news|authors|contributors|contributing|code_of_conduct|"
     r"license|licence|copying|notice|security|support|governance|maintainers|releasing|upgrading)"
@@ -113,13 +114,21 @@ def is_build_path(path: str) -> bool:
 
 
 _TOOLING_DIRS = frozenset({"scripts", "script", "tools", "tooling", "hack", "devtools"})
+_TOOLING_FILES = re.compile(
+    r"^(\.[\w-]+rc\.[cm]?[jt]s|[\w.-]+\.config\.[cm]?[jt]s|gruntfile\.js|gulpfile\.[cm]?js|jakefile\.js)$", re.IGNORECASE
+)
+"""Developer tool configuration written as code: ``.eslintrc.js``, ``vite.config.ts``, ``gulpfile.js``."""
+_DECLARATION = re.compile(r"\.d\.[cm]?ts$")
 
 
 def is_tooling_path(path: str) -> bool:
     """True for developer tooling that does not ship: code under a top-level ``scripts/``,
     ``tools/``, ``hack/`` (Kubernetes' convention) or ``devtools/`` directory (release helpers,
-    CI helper scripts, generators)."""
+    CI helper scripts, generators), and tool configuration written as code (``.eslintrc.js``,
+    ``*.config.ts``, ``gulpfile.js``)."""
     parts = split_path(path)
+    if parts and _TOOLING_FILES.match(parts[-1]):
+        return True
     return len(parts) > 1 and parts[0].lower() in _TOOLING_DIRS and is_code_path(path)
 
 
@@ -130,8 +139,9 @@ def is_code_path(path: str) -> bool:
 
 def is_runtime_source(path: str) -> bool:
     """True for program source that ships and runs: a code file that is not a test, not docs,
-    not CI, not a build script (``setup.py``, ``noxfile.py``, ``build.rs`` are build files) and
-    not developer tooling (see :func:`is_tooling_path`)."""
+    not CI, not a build script (``setup.py``, ``noxfile.py``, ``build.rs`` are build files),
+    not developer tooling (see :func:`is_tooling_path`) and not a TypeScript declaration file
+    (``*.d.ts``: types only, nothing runs)."""
     return (
         is_code_path(path)
         and not is_test_path(path)
@@ -139,6 +149,7 @@ def is_runtime_source(path: str) -> bool:
         and not is_ci_path(path)
         and not is_build_path(path)
         and not is_tooling_path(path)
+        and not _DECLARATION.search(path)
     )
 
 

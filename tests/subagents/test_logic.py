@@ -796,3 +796,30 @@ def test_deleted_tests_in_a_change_that_adds_as_many_are_info() -> None:
     dropped = {"test/a.spec.js": "// nothing left\n"}
     found = [f for f in LogicAgent().analyze(memory_context(base, dropped)).findings if f.rule_id == "logic/deleted-test"]
     assert found and all(f.severity is Severity.major for f in found)
+
+
+@pytest.mark.parametrize(("path", "base", "head"), [
+    # typing only (click #2805, starlette #1712): annotations, TYPE_CHECKING imports, cast()
+    ("app/core.py", "def f(x, y=None):\n    return g(x) or y\n",
+     "from __future__ import annotations\nfrom typing import TYPE_CHECKING, cast\n\nif TYPE_CHECKING:\n    from app.t import T\n\n\n"
+     "def f(x: int, y: T | None = None) -> int:\n    return cast(int, g(x)) or y\n"),
+    ("types/index.d.ts", "export declare function f(x: number): string;\n", "export declare function f(x: number | string): string;\n"),
+    ("_examples/custom/main.go", "package main\n\nfunc main() {\n\tprintln(1)\n}\n", "package main\n\nfunc main() {\n\tprintln(2)\n}\n"),
+    (".eslintrc.js", "module.exports = { rules: { 'no-var': 2 } };\n", "module.exports = { rules: { 'no-var': 0 } };\n"),
+])
+def test_no_untested_behaviour_change_for_types_examples_and_tool_config(path: str, base: str, head: str) -> None:
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    found = {f.rule_id for f in LogicAgent().analyze(memory_context({path: base}, {path: head})).findings}
+    assert "logic/untested-behaviour-change" not in found
+
+
+def test_a_real_change_next_to_annotations_is_still_untested() -> None:
+    from bot.testing.fake_tree import memory_context
+    from subagents.logic import LogicAgent
+
+    base = "def f(x, y=None):\n    return g(x) or y\n"
+    head = "def f(x: int, y: int | None = None) -> int:\n    return g(x) and y\n"
+    found = {f.rule_id for f in LogicAgent().analyze(memory_context({"app/core.py": base}, {"app/core.py": head})).findings}
+    assert "logic/untested-behaviour-change" in found
