@@ -156,6 +156,16 @@ def _innermost(defs: tuple[Definition, ...], lines: list[int]) -> list[Definitio
     return [defs[i] for i in sorted(chosen)]
 
 
+def _moved_within_go_package(index: CodeIndex, b: Definition) -> bool:
+    """True when ``b`` (a Go definition removed from its file) is defined in the head by another
+    file of the same directory, with the same qualified name: Go packages are directories."""
+    if not b.path.endswith(".go"):
+        return False
+    directory = posixpath.dirname(b.path)
+    return any(d.path != b.path and posixpath.dirname(d.path) == directory and d.qualname == b.qualname
+               for d in index.definitions(b.name))
+
+
 def _python_assignment(data: bytes | None, d: Definition) -> ast.Assign | ast.AnnAssign | None:
     """The module-level assignment statement of ``d`` parsed with :mod:`ast` (parsing only), or None."""
     if data is None:
@@ -319,7 +329,11 @@ class _Run:
 
     def _removed(self, sym: Changed, b: Definition, moved_to: Definition | None = None) -> None:
         """``b`` is gone from its module (``moved_to``: it now lives in another file, after a
-        rename): report calls, imports and reads that still resolve to the old place."""
+        rename): report calls, imports and reads that still resolve to the old place. A Go symbol
+        that the head still defines in another file of the same directory moved within its package:
+        every caller still compiles (gin #4467 moved helpers to utils.go), so nothing is reported."""
+        if moved_to is None and _moved_within_go_package(self.index, b):
+            return
         calls = self.index.resolved_callers(b) if b.kind in ("function", "method", "class") else []
         if b.kind == "method" and calls and self._maybe_inherited(sym, b):
             calls = [(c, how) for c, how in calls if how not in ("local", "inherit", "name")]

@@ -151,7 +151,8 @@ class Rule(BaseModel):
     ``language`` (one) or ``languages`` (several) name tree-sitter grammars from
     :mod:`bot.core.languages`; a rule for ``typescript`` also applies to ``tsx``. ``query`` is a
     tree-sitter query whose ``@match`` capture marks the reported node. ``skip_tests`` exempts test
-    files (:func:`is_test_path`); ``skip_paths`` are ``fnmatch`` globs on the repo-relative path.
+    files (:func:`is_test_path`); ``skip_paths`` are ``fnmatch`` globs on the repo-relative path. ``default_enabled: false``
+    registers a rule that runs only when a policy enables it (measured precision under 50%).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -167,6 +168,7 @@ class Rule(BaseModel):
     skip_tests: bool = False
     skip_paths: tuple[str, ...] = ()
     docs: RuleDocs
+    default_enabled: bool = True
 
     @field_validator("id")
     @classmethod

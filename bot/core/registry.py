@@ -360,7 +360,7 @@ def _catalog_rules() -> list[RegisteredRule]:
         out.append(RegisteredRule(
             id=r.id, name=r.name, agent="anti_patterns", severity=r.severity,
             tags=_CATALOG_TAGS.get(r.id, ("style",)), languages=r.all_languages,
-            summary=r.message, docs=r.docs, fixture=f"catalog/{fixture_name(r)}",
+            summary=r.message, docs=r.docs, fixture=f"catalog/{fixture_name(r)}", default_enabled=r.default_enabled,
         ))
     return out
 

@@ -169,9 +169,12 @@ def test_removal_next_to_a_match_but_not_inside_it_is_not_reported(review, agent
 
 def test_assert_rule_skips_test_files(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     code = "def check(x):\n    assert x > 0\n    return x\n"
-    ctx = review({"README.md": "hi\n"}, {"src/app/check.py": code, "tests/test_check.py": code})
+    on = {"anti_patterns": {"enable": ["QPY004"]}}  # off by default (measured precision, evals/RESULTS.md)
+    ctx = review({"README.md": "hi\n"}, {"src/app/check.py": code, "tests/test_check.py": code}, options=on)
     got = {(f.path, f.rule_id) for f in agent.analyze(ctx).findings}
     assert got == {("src/app/check.py", "QPY004")}
+    default = review({"README.md": "hi\n"}, {"src/app/check.py": code})
+    assert "QPY004" not in {f.rule_id for f in agent.analyze(default).findings}
 
 
 def test_javascript_typescript_tsx_and_go(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
@@ -204,7 +207,8 @@ def test_javascript_typescript_tsx_and_go(review, agent: AntiPatternsAgent) -> N
 def test_go_main_package_is_exempt_from_library_rules(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     main = 'package main\n\nfunc main() {\n\tfmt.Println("hi")\n\tpanic("x")\n}\n'
     lib = main.replace("package main", "package tool").replace("func main()", "func Run()")
-    findings = agent.analyze(review({"x.md": "x\n"}, {"cmd/tool/main.go": main, "tool/run.go": lib})).findings
+    on = {"anti_patterns": {"enable": ["QGO002"]}}  # off by default (measured precision)
+    findings = agent.analyze(review({"x.md": "x\n"}, {"cmd/tool/main.go": main, "tool/run.go": lib}, options=on)).findings
     assert {(f.path, f.rule_id) for f in findings} == {("tool/run.go", "QGO003"), ("tool/run.go", "QGO002")}
 
 

@@ -297,3 +297,21 @@ def test_constant_with_the_same_value_or_a_type_alias_is_not_reported() -> None:
              if f.rule_id == "paths/changed-constant-used"]
     assert [m for _, m in found if "ASCII" in m or "UNSET_T" in m] == []
     assert any("LIMIT" in m for _, m in found)
+
+
+def test_go_symbol_moved_to_another_file_of_its_package_is_not_removed() -> None:
+    from bot.codeindex import build_index
+    from bot.testing.fake_tree import memory_context
+    from subagents.execution_paths import ExecutionPathsAgent
+
+    ctx_go = "package gin\n\nfunc safeInt8(n int) int8 {\n\treturn int8(n)\n}\n\nfunc Use() int8 {\n\treturn safeInt8(3)\n}\n"
+    base = {"context.go": ctx_go, "tree.go": "package gin\n\nfunc count() int8 {\n\treturn safeInt8(1)\n}\n"}
+    head = {"context.go": "package gin\n\nfunc Use() int8 {\n\treturn safeInt8(3)\n}\n",
+            "utils.go": "package gin\n\nfunc safeInt8(n int) int8 {\n\treturn int8(n)\n}\n"}
+    ctx = memory_context(base, head)
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    assert "paths/removed-symbol-still-called" not in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
+    gone = {"context.go": "package gin\n\nfunc Use() int8 {\n\treturn safeInt8(3)\n}\n"}
+    ctx = memory_context(base, gone)
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    assert "paths/removed-symbol-still-called" in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
