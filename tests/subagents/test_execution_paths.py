@@ -315,3 +315,17 @@ def test_go_symbol_moved_to_another_file_of_its_package_is_not_removed() -> None
     ctx = memory_context(base, gone)
     ctx.code_index = lambda: build_index(ctx.head, workers=1)
     assert "paths/removed-symbol-still-called" in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
+
+
+def test_constant_built_by_a_call_with_a_rewrapped_argument_is_not_reported() -> None:
+    """rich #3195: ``ASCII: Box = Box(\"\"\"...\"\"\", ascii=True)`` re-written with concatenated literals."""
+    from bot.codeindex import build_index
+    from bot.testing.fake_tree import memory_context
+    from subagents.execution_paths import ExecutionPathsAgent
+
+    base = {"pkg/box.py": 'ASCII: Box = Box(\n    """\\\n+--+\n| ||\n""",\n    ascii=True,\n)\n',
+            "pkg/use.py": "from pkg.box import ASCII\n\n\ndef f():\n    return ASCII\n"}
+    head = {"pkg/box.py": 'ASCII: Box = Box(\n    "+--+\\n"\n    "| ||\\n",\n    ascii=True,\n)\n'}
+    ctx = memory_context(base, head)
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    assert "paths/changed-constant-used" not in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
