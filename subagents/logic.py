@@ -577,7 +577,11 @@ def _added_functions(ctx: ReviewContext, fc: FileChange) -> list[str]:
 
 def _untested(files: list[FileChange], stale: tuple[str, str] | None, *, tests_changed: bool = False) -> Finding:
     """``logic/untested-behaviour-change``: minor; major when ``stale`` names an existing test file
-    and a changed function it calls (the change left that test as it was)."""
+    and a changed function it calls (the change left that test as it was). Info when the change
+    does add or edit tests, only none that references the changed code by name: the finding still
+    holds approval (``auto_approve.hold_rules`` selects it at any severity), but it is not posted
+    inline, because such tests usually exercise the change through a public API (on the findings
+    corpus, 44 of 45 such findings were false or not worth a comment)."""
     first = files[0]
     line, _ = first_code_line(first) if first.kind is not ChangeKind.deleted else (None, "")
     names = ", ".join(f"`{f.path}`" for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
@@ -586,7 +590,8 @@ def _untested(files: list[FileChange], stale: tuple[str, str] | None, *, tests_c
     if stale is not None:
         message += f" `{stale[0]}` tests `{stale[1]}()`, whose code changed, and was not updated."
     return Finding.make(
-        rule_id="logic/untested-behaviour-change", agent=AGENT, severity=Severity.major if stale else Severity.minor,
+        rule_id="logic/untested-behaviour-change", agent=AGENT,
+        severity=Severity.info if tests_changed and not stale else Severity.major if stale else Severity.minor,
         message=message,
         path=first.path if first.kind is not ChangeKind.deleted else None, line=line,
         anchor="untested-behaviour-change",
