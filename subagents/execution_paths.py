@@ -192,6 +192,7 @@ class _Run:
 
     def __init__(self, ctx: ReviewContext, index: CodeIndex) -> None:
         self.ctx = ctx
+        self._added_by_path = {fc.path: fc.changed_new_lines() for fc in ctx.diff.files}
         self.index = index
         self.findings: list[Finding] = []
         self.reach: list[tuple[int, Finding]] = []
@@ -396,6 +397,16 @@ class _Run:
             return False
         return any(d.kind == "method" for d in self.index.definitions(b.name))
 
+    def _call_edited(self, call: CallSite) -> bool:
+        """True when the change adds a line of ``call`` (its first line or one of the next lines
+        its arguments can span): the author updated that call with the signature (echo #2267
+        re-ordered ``newNode``'s parameters and rewrote its three calls in the same change)."""
+        added = self._added_by_path.get(call.path)
+        if not added:
+            return False
+        span = max(call.positional + len(call.keywords), 1) + 1
+        return any(line in added for line in range(call.line, call.line + span + 1))
+
     def _stale_calls(self, sym: Changed, b: Definition, h: Definition) -> None:
         if any(dec.split("(", 1)[0] in _SKIP_SIGNATURE_DECORATORS for dec in h.decorators):
             return
@@ -403,6 +414,8 @@ class _Run:
         _, bound = self.index.call_name(h)
         stale: list[tuple[CallSite, str, str]] = []
         for call, how in self.index.resolved_callers(h):
+            if self._call_edited(call):
+                continue  # the change wrote or updated this call together with the signature
             call_bound = bound and not _explicit_self(call, h)
             now = accepts(h.params or (), call_bound, call, strict_missing=strict)
             before = accepts(b.params or (), call_bound, call, strict_missing=strict)

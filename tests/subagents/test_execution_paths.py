@@ -329,3 +329,21 @@ def test_constant_built_by_a_call_with_a_rewrapped_argument_is_not_reported() ->
     ctx = memory_context(base, head)
     ctx.code_index = lambda: build_index(ctx.head, workers=1)
     assert "paths/changed-constant-used" not in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
+
+
+def test_call_sites_updated_in_the_same_change_are_not_stale() -> None:
+    """echo #2267: a parameter inserted and every call rewritten with it in the same change."""
+    from bot.codeindex import build_index
+    from bot.testing.fake_tree import memory_context
+    from subagents.execution_paths import ExecutionPathsAgent
+
+    base = {"app/nodes.py": "def new_node(kind, prefix, handler):\n    return (kind, prefix, handler)\n",
+            "app/use.py": "from app.nodes import new_node\n\n\ndef f():\n    return new_node(1, 'a', None)\n",
+            "app/old.py": "from app.nodes import new_node\n\n\ndef g():\n    return new_node(2, 'b', None)\n"}
+    head = {"app/nodes.py": "def new_node(kind, prefix, path, handler):\n    return (kind, prefix, path, handler)\n",
+            "app/use.py": "from app.nodes import new_node\n\n\ndef f():\n    return new_node(1, 'a', '', None)\n"}
+    ctx = memory_context(base, head)
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    stale = [f.message for f in ExecutionPathsAgent().analyze(ctx).findings if f.rule_id == "paths/stale-call-site"]
+    assert not any("app/use.py" in m for m in stale)  # updated by the change
+    assert any("app/old.py" in m for m in stale)  # left behind
