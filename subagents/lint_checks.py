@@ -55,11 +55,11 @@ def _changed_lines(change: FileChange) -> set[int]:
     return {line.new_lineno for line in change.added_lines() if line.new_lineno is not None}
 
 
-def _finding(rule: RegisteredRule, path: str, line: int, message: str, url: str, restored: bool) -> Finding:
+def _finding(rule: RegisteredRule, path: str, line: int, message: str, url: str, restored: bool, source: str) -> Finding:
     severity = Severity.info if restored else rule.severity
     text = f"{rule.name}: {message}" + (" (restored by this revert)" if restored else "")
     return Finding.make(rule_id=rule.id, agent="anti_patterns", severity=severity, message=text, path=path,
-                        line=line, evidence=[url or (rule.upstream_url or "")], anchor=f"{rule.id}:{path}:{message}")
+                        line=line, evidence=[url or (rule.upstream_url or "")], anchor=f"{message}:{source.strip()}")
 
 
 def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry: Registry, options: AgentOptions,
@@ -112,7 +112,9 @@ def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry:
             rule = by_code.get(d.code)
             if rule is None:  # a code we did not ask for (e.g. a syntax error report): not a registered rule
                 continue
-            result.findings.append(_finding(rule, d.path, d.line, d.message, d.url, restored))
+            lines = head_files[d.path].splitlines()
+            source = lines[d.line - 1] if 0 < d.line <= len(lines) else str(d.line)
+            result.findings.append(_finding(rule, d.path, d.line, d.message, d.url, restored, source))
         result.notes.append(f"{tool}: {len(rules)} rule(s) on {len(head_files)} file(s), {len(new)} new diagnostic(s)")
     return result
 
