@@ -169,6 +169,7 @@ class Rule(BaseModel):
     skip_paths: tuple[str, ...] = ()
     docs: RuleDocs
     default_enabled: bool = True
+    quiet: bool = False
 
     @field_validator("id")
     @classmethod

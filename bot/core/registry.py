@@ -97,6 +97,10 @@ class RegisteredRule(BaseModel):
     - ``fixture``: path of its fixture relative to the ``rules`` package; None only for rules no
       deterministic input can trigger (``llm``), with ``no_fixture`` saying why;
     - ``same_cause``: ids that report the same cause on the same line (one finding names both).
+    - ``default_enabled``: False for a rule that runs only when a policy enables it.
+    - ``quiet``: the rule runs and its findings count for the policy as before, but they are not
+      posted as review comments or annotations (the check run's summary lists them), because their
+      measured precision on real pull requests is under 50% (:func:`is_posted`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,6 +118,7 @@ class RegisteredRule(BaseModel):
     no_fixture: str | None = None
     same_cause: tuple[str, ...] = ()
     default_enabled: bool = True
+    quiet: bool = False
 
     @field_validator("id")
     @classmethod
@@ -262,6 +267,18 @@ class Registry:
 # ------------------------------------------------------------------------------------------
 
 
+POSTED_SEVERITIES = frozenset({Severity.minor, Severity.major, Severity.critical})
+"""Severities a finding needs to be posted on the pull request (``info`` is summary-only)."""
+
+
+def is_posted(rule_id: str, severity: Severity | str, registry: Registry) -> bool:
+    """True when a finding of ``rule_id`` at ``severity`` is posted as a review comment or check-run
+    annotation: severity ``minor`` or above, and its rule not ``quiet`` (measured precision under
+    50%). Every finding still reaches the policy, the decision log and the check run's summary."""
+    rule = registry.get(rule_id)
+    return Severity(severity) in POSTED_SEVERITIES and not (rule is not None and rule.quiet)
+
+
 def registry_root() -> Traversable:
     """The packaged registry directory (``rules/registry``)."""
     return resources.files("rules") / "registry"
@@ -361,6 +378,7 @@ def _catalog_rules() -> list[RegisteredRule]:
             id=r.id, name=r.name, agent="anti_patterns", severity=r.severity,
             tags=_CATALOG_TAGS.get(r.id, ("style",)), languages=r.all_languages,
             summary=r.message, docs=r.docs, fixture=f"catalog/{fixture_name(r)}", default_enabled=r.default_enabled,
+            quiet=r.quiet,
         ))
     return out
 

@@ -45,8 +45,12 @@ from bot.evals.stats import rate
 LINE_SLACK = 3
 """A label still matches a finding of the same rule and path whose line moved by at most this many lines."""
 
-POSTED_SEVERITIES = frozenset({"minor", "major", "critical"})
-"""Severities Quorum posts as review comments (``info`` goes to the check run summary only)."""
+def _posted(finding: dict[str, Any]) -> bool:
+    """Whether Quorum posts ``finding`` on the pull request (:func:`bot.core.registry.is_posted`:
+    severity minor or above and a rule that is not quiet)."""
+    from bot.core.registry import default_registry, is_posted  # noqa: PLC0415
+
+    return is_posted(str(finding.get("rule_id")), str(finding.get("severity") or "info"), default_registry())
 
 LabelValue = Literal["true", "false", "noise"]
 
@@ -152,7 +156,7 @@ def precision_table(judged: Iterable[Judged], *, posted_only: bool = True) -> di
     "counts": {true, false, noise, unlabelled}}``; a Rate-dict holds the share of labelled findings
     labelled ``true`` with its Wilson 95% interval (see :func:`bot.evals.stats.rate`).
     """
-    rows = [j for j in judged if not posted_only or j.finding.get("severity") in POSTED_SEVERITIES]
+    rows = [j for j in judged if not posted_only or _posted(j.finding)]
     counts = Counter(j.label.label if j.label else "unlabelled" for j in rows)
 
     def share(items: list[Judged]) -> dict[str, Any]:
@@ -247,7 +251,7 @@ def run(config: Any) -> Any:
     table = precision_table(result.judged)
     unlabelled = [
         {"repo": j.repo, "commit": j.commit, **{k: j.finding.get(k) for k in ("id", "rule_id", "severity", "path", "line", "message")}}
-        for j in result.judged if j.label is None and j.finding.get("severity") in POSTED_SEVERITIES
+        for j in result.judged if j.label is None and _posted(j.finding)
     ]
     notes = [f"no local clone of {slug} under {repos_dir}: skipped" for slug in result.missing_repos]
     notes += [f"could not review {e}" for e in result.errors]
@@ -256,7 +260,7 @@ def run(config: Any) -> Any:
     figures = {
         "commits": result.commits,
         "findings": len(result.judged),
-        "posted": sum(1 for j in result.judged if j.finding.get("severity") in POSTED_SEVERITIES),
+        "posted": sum(1 for j in result.judged if _posted(j.finding)),
         "precision": table,
         "precision_all_severities": precision_table(result.judged, posted_only=False)["overall"],
         "unlabelled": unlabelled,
@@ -267,6 +271,6 @@ def run(config: Any) -> Any:
 
 
 __all__ = [
-    "FindingLabel", "FindingsRun", "Judged", "LINE_SLACK", "POSTED_SEVERITIES", "RepoLabels", "load_label_files",
+    "FindingLabel", "FindingsRun", "Judged", "LINE_SLACK", "RepoLabels", "load_label_files",
     "locate_repo", "match_labels", "precision_table", "review_commit", "run", "run_findings",
 ]

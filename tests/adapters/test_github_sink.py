@@ -159,6 +159,24 @@ def test_info_notes_go_to_the_summary_only(fake: FakeGitHub, client) -> None:  #
     assert "reach note" in run["output"]["summary"]
 
 
+def test_quiet_rules_are_not_posted_inline(fake: FakeGitHub, client) -> None:  # noqa: ANN001
+    """A rule marked quiet in the registry (measured precision under 50%) is summary-only even at major."""
+    from bot.core.registry import default_registry
+
+    assert default_registry().require("logic/changed-return").quiet
+    pull = _pull(fake)
+    snap = GitHubPullRequestSource(client, pull.number).snapshot()
+    loud = _finding(10, "a real problem")
+    quiet = Finding.make(rule_id="logic/changed-return", agent="logic", severity="major", message="return changed",
+                         path="src/a.py", line=21, anchor="q")
+    GitHubSink(client, pull.number, bot_login=BOT, diff=snap.diff).publish(_result(snap, Action.comment, [loud, quiet]), _gate(client, pull.number))
+    (review,) = fake.reviews(REPO, pull.number)
+    assert [c["line"] for c in review["comments"]] == [10]
+    (run,) = fake.check_runs(REPO)
+    assert [a["start_line"] for a in run["output"]["annotations"]] == [10]
+    assert "return changed" in run["output"]["summary"]
+
+
 def test_refused_inline_comments_fall_back_to_the_body(fake: FakeGitHub, client) -> None:  # noqa: ANN001
     pull = _pull(fake)
     snap = GitHubPullRequestSource(client, pull.number).snapshot()

@@ -24,6 +24,7 @@ from bot.core.diff import Diff, LineKind
 from bot.core.guards import NO_GATE_REASON, ApprovalGate
 from bot.core.models import Action, Finding, ReviewResult, Severity
 from bot.core.protocols import PostedArtifact, PostingGuard
+from bot.core.registry import Registry, default_registry, is_posted
 from bot.core.sanitize import redact_secrets
 from bot.render.markdown import escape, to_markdown
 
@@ -117,6 +118,7 @@ class GitHubSink:
         self.handoff = handoff
         self.approved = False
         self.withheld: str | None = None
+        self.registry = default_registry()
 
     # -------------------------------------------------------------- publish
 
@@ -200,7 +202,7 @@ class GitHubSink:
         d = result.decision
         title = f"Quorum: {d.action.value.replace('_', ' ')} (risk {d.risk:.2f})"
         summary = _cap(to_markdown(result), MAX_SUMMARY_CHARS)
-        annotations = [a for v in result.verdicts for f in v.findings if (a := _annotation(f))][:MAX_ANNOTATIONS]
+        annotations = [a for v in result.verdicts for f in v.findings if (a := _annotation(f, self.registry))][:MAX_ANNOTATIONS]
         body: dict[str, Any] = {
             "name": CHECK_NAME, "head_sha": result.pr.head_sha, "status": "completed",
             "conclusion": _CONCLUSION[d.action], "external_id": d.decision_id,
@@ -231,7 +233,7 @@ class GitHubSink:
         out: list[dict[str, Any]] = []
         seen: set[tuple[str, int, str]] = set()
         for f in findings:
-            if f.severity is Severity.info:  # notes go to the check run's summary only, never inline
+            if not is_posted(f.rule_id, f.severity, self.registry):  # notes and quiet rules: summary only
                 continue
             if f.path is None or f.line is None or f.line not in lines.get(f.path, set()):
                 continue
@@ -282,10 +284,11 @@ def _approval_not_permitted(err: GitHubRequestError) -> bool:
     return err.status == 422 and "not permitted to approve" in str(err).lower()
 
 
-def _annotation(f: Finding) -> dict[str, Any] | None:
-    """A check-run annotation for ``f``; None for info notes (GitHub shows annotations inline in the
-    diff, and notes belong in the summary only) and for findings without a file line."""
-    if f.severity is Severity.info or not f.path or not f.line:
+def _annotation(f: Finding, registry: Registry) -> dict[str, Any] | None:
+    """A check-run annotation for ``f``; None for findings that are not posted (info notes and quiet
+    rules, see :func:`bot.core.registry.is_posted`: GitHub shows annotations inline in the diff) and
+    for findings without a file line."""
+    if not is_posted(f.rule_id, f.severity, registry) or not f.path or not f.line:
         return None
     end = f.end_line if f.end_line and f.end_line >= f.line else f.line
     return {"path": f.path, "start_line": f.line, "end_line": end, "annotation_level": _LEVEL[f.severity],
