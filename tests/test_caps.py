@@ -156,6 +156,14 @@ CAPS: dict[str, Any] = {
     "bot.app.console:MAX_TABLE_ROWS": ("off-path", "rows shown by the auditor console"),
     "bot.app.console:MAX_TOKEN_CHARS": ("off-path", "length of a console sign-in token"),
     "bot.audit.query:MAX_PAGE": ("off-path", "page size of decision-log queries"),
+    "bot.audit.checkpoint:MAX_CHECKPOINT_BYTES": ("off-path", "size of a signed checkpoint file read by audit verify"),
+    "bot.risk.calibrate:SIZE_CAP_LINES": ("off-path", "which history PRs quorum calibrate fits the model on"),
+    "bot.risk.calibrate:SIZE_CAP_FILES": ("off-path", "which history PRs quorum calibrate fits the model on"),
+    "bot.history.cache:MAX_ROWS": ("off-path", "size of the history-facts cache"),
+    "bot.history.facts:MAX_PARSE_BYTES": ("gap", None, "history facts feed only the risk gate, which can only hold "
+                                          "an approval back; a file over it contributes no function-level facts"),
+    "bot.history.facts:MAX_FILES": ("gap", None, "history facts feed only the risk gate, which can only hold an "
+                                    "approval back; files beyond it contribute no history facts"),
 }
 
 
