@@ -45,16 +45,13 @@ from bot.adapters.github import (
     request_reviewers,
 )
 from bot.adapters.github.guards import same_login
-from bot.core.commands import CommandName, help_text, parse_command
+from bot.core.commands import WRITE_ROLES, CommandName, help_text, parse_command
 from bot.core.models import ReviewResult
 from bot.core.protocols import Snapshot
 from bot.policy.loader import reviewers_policy
 from bot.render.markdown import escape, to_markdown
 
 log = structlog.get_logger("quorum.action")
-
-WRITE_ROLES = frozenset({"admin", "maintain", "write"})
-"""Repository roles whose comment commands are obeyed (the PR's author may also ask for a human)."""
 
 FORK_NOTE = (
     "This pull request comes from a fork, and GitHub runs `pull_request` workflows of forks with a "

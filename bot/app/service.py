@@ -37,7 +37,7 @@ from bot.adapters.github import (
 )
 from bot.adapters.github.sink import CHECK_NAME, redact
 from bot.audit import DecisionStore, event_record
-from bot.core.commands import Command, CommandName, help_text, parse_command
+from bot.core.commands import WRITE_ROLES, Command, CommandName, help_text, parse_command
 from bot.core.errors import PolicyError
 from bot.core.models import Finding, ReviewResult
 from bot.core.protocols import Snapshot
@@ -49,9 +49,6 @@ from bot.policy.loader import reviewers_policy
 from bot.render.markdown import escape
 
 log = structlog.get_logger("quorum.app")
-
-WRITE_ROLES = frozenset({"admin", "maintain", "write"})
-"""Repository roles allowed to use comment commands."""
 
 
 @dataclass

@@ -30,6 +30,11 @@ _FINDING_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _PREFIX = re.compile(r"^/quorum(?:\s+|$)", re.IGNORECASE)
 
 
+WRITE_ROLES = frozenset({"admin", "maintain", "write"})
+"""Repository roles (GitHub's collaborator permission ``role_name``) whose comment commands may
+change state; others are refused (a pull request's author may still ask for a human review)."""
+
+
 class CommandName(StrEnum):
     """The commands Quorum understands."""
 

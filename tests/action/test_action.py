@@ -101,7 +101,8 @@ def test_approval_refused_by_the_repository_setting_becomes_a_comment_review(fak
 
 
 def test_synchronize_with_findings_posts_inline_comments_and_uploads_sarif(fake: FakeGitHub, tmp_path: Path) -> None:
-    pull = fake.open_pull(REPO, {"src/app.py": "def greet(name):\n    return eval('\"hello \" + name')\n"},
+    # a shell command built from input: a loud (posted) finding, not a quiet one
+    pull = fake.open_pull(REPO, {"src/app.py": "import os\n\n\ndef greet(name):\n    return os.system(\"echo \" + name)\n"},
                           title="feat: dynamic greeting", body="Builds the greeting dynamically.", author="Codertocat")
     sarif = tmp_path / "quorum.sarif"
     proc, _, outputs = run_action(fake, tmp_path, "pull_request",
@@ -110,7 +111,7 @@ def test_synchronize_with_findings_posts_inline_comments_and_uploads_sarif(fake:
     assert proc.returncode == 0, proc.stderr
     assert "decision=approve" not in outputs.read_text()
     reviews = fake.reviews(REPO, pull.number)
-    assert reviews and all(r["state"] != "APPROVED" for r in reviews)
+    assert reviews and all(r["state"] != "APPROVED" for r in reviews), proc.stdout + proc.stderr
     assert any(c["path"] == "src/app.py" for r in reviews for c in r["comments"])
     (run,) = fake.check_runs(REPO)
     assert run["output"]["annotations"] and run["head_sha"] == pull.head_sha

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.adapters.github import GitHubApp, GitHubPullRequestSource, GitHubSink, Handoff, RetryPolicy
+from bot.adapters.github import GitHubPullRequestSource, GitHubSink, Handoff
 from bot.adapters.github.sink import handoff_reviewers
 from bot.core.models import Action, Decision, Reason, ReviewResult, Status, Timings, Verdict
 from bot.policy import load_policy
@@ -23,13 +23,6 @@ def fake() -> Iterator[FakeGitHub]:
     with FakeGitHub() as server:
         server.add_repo(REPO, 42, {"src/a.py": "a = 1\n", "docs/x.md": "x\n", "CODEOWNERS": OWNERS})
         yield server
-
-
-@pytest.fixture
-def client(fake: FakeGitHub):  # noqa: ANN201
-    app = GitHubApp(fake.app_id, fake.private_key_pem, fake.base_url, retry=RetryPolicy(sleep=lambda s: None),
-                    seconds_between_writes=None)
-    return app.repo(42, REPO)
 
 
 def _result(snap, action: Action) -> ReviewResult:  # noqa: ANN001

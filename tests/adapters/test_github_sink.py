@@ -8,10 +8,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.adapters.github import (
-    GitHubApp,
     GitHubPullRequestSource,
     GitHubSink,
-    RetryPolicy,
     dismiss_bot_approvals,
     github_approval_guards,
     post_comment,
@@ -33,13 +31,6 @@ def fake() -> Iterator[FakeGitHub]:
         server.add_repo(REPO, 42, {"src/a.py": "".join(f"v{i} = {i}\n" for i in range(1, 21)),
                                    "CODEOWNERS": "* @lead\n/src/ @carol @acme/core\n"})
         yield server
-
-
-@pytest.fixture
-def client(fake: FakeGitHub):  # noqa: ANN201
-    app = GitHubApp(fake.app_id, fake.private_key_pem, fake.base_url, retry=RetryPolicy(sleep=lambda s: None),
-                    seconds_between_writes=None)
-    return app.repo(42, REPO)
 
 
 def _pull(fake: FakeGitHub, **kw):  # noqa: ANN003, ANN202
