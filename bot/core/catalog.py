@@ -328,7 +328,7 @@ class Catalog:
         return self._by_id.get(rule_id)
 
     def source(self, rule_id: str) -> str | None:
-        """Where the rule was loaded from (``python/QPY001.yml``), when known."""
+        """Where the rule was loaded from (``python/QPY002.yml``), when known."""
         return self._sources.get(rule_id)
 
     def languages(self) -> frozenset[str]:
@@ -604,7 +604,7 @@ def _rule_files(root: Traversable) -> list[tuple[str, Traversable]]:
 
 
 def load_rule(text: str, where: str) -> Rule:
-    """Parse and validate one rule file's text; ``where`` (e.g. ``python/QPY001.yml``) names it.
+    """Parse and validate one rule file's text; ``where`` (e.g. ``python/QPY002.yml``) names it.
 
     Checks the schema, that the file stem equals the id, and that the directory is the rule's
     primary language and matches the id prefix. Raises ``ValueError`` naming ``where``.

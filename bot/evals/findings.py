@@ -9,7 +9,7 @@ The data is ``<suite_dir>/findings/*.yml``, one file per public repository::
     labels:
       - commit: <sha>
         id: Q1234567890             # the finding's stable id (rule, path, anchor text)
-        rule: QPY001
+        rule: QPY002
         path: pkg/mod.py
         line: 12
         label: true                 # true: worth a reviewer's comment; false: wrong;

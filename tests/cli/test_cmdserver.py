@@ -60,7 +60,7 @@ def test_review_through_the_server_matches_the_review_in_process(tmp_path: Path)
         served = _review(repo, env)
         assert served.returncode == 0, served.stderr
         assert _stable(served.stdout) == _stable(here.stdout)
-        assert "QPY006" in served.stdout
+        assert "lint/ruff/t100" in served.stdout
         t = json.loads(served.stdout)["timings"]
         assert t["startup_ms"] > 0 and t["wall_ms"] >= t["total_ms"]
         bad = subprocess.run([sys.executable, "-c", CLIENT, "review", "--repo", str(tmp_path / "nowhere")],

@@ -43,7 +43,7 @@ def test_piped_output_does_not_wrap(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     header = proc.stdout.splitlines()[0]
     assert header.startswith(title.strip()) and header.endswith("1 file, +1/-0")  # one line, > 200 columns
-    finding = next(line for line in proc.stdout.splitlines() if "QPY006" in line)
+    finding = next(line for line in proc.stdout.splitlines() if "lint/ruff/t100" in line)
     assert "a.py:2" in finding
 
 
@@ -84,7 +84,7 @@ def test_width_follows_the_terminal() -> None:
 
 
 def _result(i: int) -> ReviewResult:
-    finding = Finding.make(rule_id="QPY006", agent="anti_patterns", severity="major", message="x" * 400,
+    finding = Finding.make(rule_id="lint/ruff/t100", agent="anti_patterns", severity="major", message="x" * 400,
                            path="a.py", line=1)
     return ReviewResult(
         pr=PullRequestInfo(repo="acme/widgets", number=i, base_sha="a" * 40, head_sha=f"{i:040x}"),

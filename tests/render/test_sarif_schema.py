@@ -46,7 +46,7 @@ FINDINGS = [
                            "not a location step"]),
     Finding.make(rule_id="intent/empty-description", agent="intent", severity="minor",
                  message="The pull request has no description."),
-    Finding.make(rule_id="QPY006", agent="anti_patterns", severity="major", message="breakpoint() left in",
+    Finding.make(rule_id="lint/ruff/t100", agent="anti_patterns", severity="major", message="breakpoint() left in",
                  path="a.py", line=3),
     Finding.make(rule_id="safety/secret", agent="safety", severity="critical", message="a key", path="cfg/x.env"),
 ]
