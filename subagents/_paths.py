@@ -121,6 +121,12 @@ _TOOLING_FILES = re.compile(
 _DECLARATION = re.compile(r"\.d\.[cm]?ts$")
 
 
+def is_declaration_path(path: str) -> bool:
+    """True for a TypeScript declaration file (``*.d.ts``, ``*.d.mts``, ``*.d.cts``): types only,
+    nothing in it runs."""
+    return bool(_DECLARATION.search(path))
+
+
 def is_tooling_path(path: str) -> bool:
     """True for developer tooling that does not ship: code under a top-level ``scripts/``,
     ``tools/``, ``hack/`` (Kubernetes' convention) or ``devtools/`` directory (release helpers,
@@ -149,7 +155,7 @@ def is_runtime_source(path: str) -> bool:
         and not is_ci_path(path)
         and not is_build_path(path)
         and not is_tooling_path(path)
-        and not _DECLARATION.search(path)
+        and not is_declaration_path(path)
     )
 
 

@@ -23,17 +23,13 @@ from bot.core.languages import language_for_path
 from bot.core.lintdiff import new_in_head
 from bot.core.models import Finding, Severity
 from bot.core.registry import LINT_PREFIX, RegisteredRule, Registry
+from subagents._paths import is_declaration_path
 
 TOOL_LANGUAGES: dict[str, frozenset[str]] = {
     "ruff": frozenset({"python"}),
     "oxlint": frozenset({"javascript", "typescript", "tsx"}),
 }
 """Which changed files each tool reads, by the language :mod:`bot.core.languages` gives them."""
-
-
-DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
-"""TypeScript declaration files are not linted: `any` and friends there are public API design, and
-on the findings corpus every lint match in them was noise (axios' index.d.ts: 0 of 41)."""
 
 
 @dataclass
@@ -75,7 +71,7 @@ def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry:
         return result
     for tool, languages in TOOL_LANGUAGES.items():
         mine = [c for c in changes if (c.language or language_for_path(c.path) or "") in languages
-                and not c.path.endswith(DECLARATION_SUFFIXES)]
+                and not is_declaration_path(c.path)]  # `any` there is API design (axios' index.d.ts: 0 of 41)
         rules = enabled_rules(tool, registry, options)
         if not mine or not rules:
             continue
