@@ -94,6 +94,10 @@ class Settings(BaseModel):
         default=None, description="Directory outside the database where quorum serve writes signed checkpoints "
         "(QUORUM_AUDIT_CHECKPOINT_DIR); unset: the App writes none",
     )
+    audit_public_key: Path | None = Field(
+        default=None, description="The operator's Ed25519 PEM public key that the auditor API and console check "
+        "checkpoints against (QUORUM_AUDIT_PUBLIC_KEY); default: the public half of the signing key, when it exists",
+    )
     audit_checkpoint_every: int = Field(
         default=100, ge=1, description="quorum serve writes a checkpoint after this many appended records, and on "
         "shutdown (QUORUM_AUDIT_CHECKPOINT_EVERY)",

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot.app.auditweb import mount_audit
+from bot.app.auditweb import checkpoint_settings, mount_audit
 from bot.app.runtime import Runtime, is_postgres, run_workers
 from bot.app.workerproc import WorkerProcess
 from bot.jobs import Delivery, JobStoreError
@@ -127,5 +127,6 @@ def create_app(runtime: Runtime, *, start_workers: bool = True, worker_process: 
         return JSONResponse(payload, status_code=status)
 
     if runtime.access is not None:
-        mount_audit(app, runtime.decisions, runtime.access)
+        checkpoint_dir, public_key = checkpoint_settings(runtime.settings) if runtime.settings is not None else (None, None)
+        mount_audit(app, runtime.decisions, runtime.access, checkpoint_dir=checkpoint_dir, public_key=public_key)
     return app

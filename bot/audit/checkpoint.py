@@ -18,7 +18,8 @@ always uses the operator's public key, never anything the file carries.
 
 Public API (also used by the HTTP API's verify endpoint):
 ``load_or_create_signing_key``, ``load_public_key``, ``key_id``, ``create_checkpoint``,
-``write_checkpoint``, ``read_checkpoint``, ``verify_against_checkpoint``.
+``write_checkpoint``, ``read_checkpoint``, ``verify_against_checkpoint``, ``latest_checkpoint_file``,
+``latest_checkpoint_status``.
 """
 
 from __future__ import annotations
@@ -133,6 +134,12 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
         return key
+    return _read_private(path)
+
+
+def load_signing_key(path: Path) -> Ed25519PrivateKey:
+    """Read an existing Ed25519 PEM private key (never creates one). Raises AuditError (one line)
+    when it is missing, unreadable, readable by others (mode & 0o077), or not an Ed25519 key."""
     return _read_private(path)
 
 
@@ -309,6 +316,50 @@ def verify_against_checkpoint(store: DecisionStore, checkpoint: Checkpoint,
         return fail(f"record seq {checkpoint.seq} differs from the checkpoint "
                     f"(rewritten with recomputed hashes, or rolled back and appended again)", report.checked)
     return CheckpointReport(True, None, report.checked, checkpoint.seq)
+
+
+def latest_checkpoint_file(directory: Path) -> Path | None:
+    """The newest ``checkpoint-*.json`` in ``directory`` by name (names sort by seq, then time; see
+    :func:`checkpoint_file_name`), or None when there is none. Raises AuditError (one line) when the
+    directory is missing or unreadable."""
+    if not Path(directory).is_dir():
+        raise AuditError(f"checkpoint directory {directory} is missing")
+    try:
+        files = sorted(p for p in Path(directory).glob("checkpoint-*.json") if p.is_file())
+    except OSError as exc:
+        raise AuditError(f"cannot read checkpoint directory {directory}: {exc.strerror or exc}") from exc
+    return files[-1] if files else None
+
+
+def latest_checkpoint_status(store: DecisionStore, directory: Path | None,
+                             public_key: Ed25519PublicKey | None) -> tuple[dict[str, Any] | None, str | None]:
+    """The latest checkpoint in ``directory`` and whether the log in ``store`` still extends it.
+
+    Returns ``(checkpoint, note)``. ``checkpoint`` is the file's fields (not the signature) plus
+    ``file`` (its name), ``verified`` (bool: :func:`verify_against_checkpoint` with ``public_key``
+    passed) and ``reason`` (one line when not verified). ``note`` explains a missing checkpoint
+    (no directory configured, none written yet, unreadable file) or a missing public key (then
+    ``verified`` is False and the reason says the signature was not checked). Never raises for a
+    bad checkpoint: an unreadable or forged one is reported, not hidden.
+    """
+    if directory is None:
+        return None, "no checkpoint directory configured (QUORUM_AUDIT_CHECKPOINT_DIR)"
+    try:
+        path = latest_checkpoint_file(directory)
+        if path is None:
+            return None, f"no checkpoint written yet in {directory}"
+        checkpoint = read_checkpoint(path)
+    except AuditError as exc:
+        return None, f"checkpoint unreadable: {exc}"
+    shown: dict[str, Any] = {**checkpoint.payload(), "file": path.name}
+    if public_key is None:
+        return {**shown, "verified": False,
+                "reason": "signature not checked: no public key configured (QUORUM_AUDIT_PUBLIC_KEY)"}, None
+    try:
+        report = verify_against_checkpoint(store, checkpoint, public_key)
+    except AuditError as exc:
+        return {**shown, "verified": False, "reason": str(exc)}, None
+    return {**shown, "verified": report.ok, "reason": report.reason}, None
 
 
 # -- periodic writer (quorum serve) ----------------------------------------------------------------

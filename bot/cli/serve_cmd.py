@@ -78,17 +78,18 @@ def _serve_console(host: str | None, port: int | None, console_logs: bool) -> No
     settings = Settings()
     import uvicorn  # noqa: PLC0415
 
-    from bot.app.auditweb import create_audit_app  # noqa: PLC0415
+    from bot.app.auditweb import checkpoint_settings, create_audit_app  # noqa: PLC0415
     from bot.audit import DecisionStore  # noqa: PLC0415
     from bot.audit.access import AccessStore  # noqa: PLC0415
 
     url = settings.resolved_database_url()
+    checkpoint_dir, public_key = checkpoint_settings(settings)
     decisions, access = DecisionStore(url), AccessStore(url)
     configure_logging(json_lines=not console_logs)
     bind_host, bind_port = host or settings.host, port or settings.port
     sys.stderr.write(f"quorum: auditor console on http://{bind_host}:{bind_port}/console/ (log {decisions.url})\n")
     try:
-        uvicorn.run(create_audit_app(decisions, access), host=bind_host, port=bind_port, log_level="warning",
+        uvicorn.run(create_audit_app(decisions, access, checkpoint_dir=checkpoint_dir, public_key=public_key), host=bind_host, port=bind_port, log_level="warning",
                     access_log=False, proxy_headers=False)
     finally:
         decisions.close()

@@ -8,13 +8,16 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from bot.app.auditweb import create_audit_app
 from bot.audit import DecisionStore
 from bot.audit.access import AccessStore
+from bot.audit.checkpoint import checkpoint_file_name, create_checkpoint, write_checkpoint
 from bot.testing.auditlog import T0, decision, exceptions_log, feedback, finding, sha
 
 
@@ -141,7 +144,8 @@ def test_merges_exceptions_stats_rules(api: TestClient, token: dict[str, str],
     stores[0].append(decision("acme/gadgets", 31, sha("H"), "comment", at=T0 + timedelta(days=9),
                               findings=[finding("QPY004")]))  # the cached report follows the log
     rules = {r["rule_id"]: r for r in api.get("/api/v1/rules", headers=token).json()["items"]}
-    assert rules["QPY004"]["docs"]["name"] == "assert-for-runtime-check" and rules["logic/removed-guard"]["docs"] is None
+    assert rules["QPY004"]["docs"]["name"] == "assert-for-runtime-check"
+    assert rules["logic/removed-guard"]["docs"]["what"].startswith("Compares the removed and added lines")  # every registered rule has docs
     page = api.get("/console/rules", headers=token)  # the console takes the bearer token too
     assert page.status_code == 200 and "assert-for-runtime-check" in page.text
 
@@ -159,7 +163,62 @@ def test_export_matches_the_cli_export(api: TestClient, token: dict[str, str], s
 def test_verify_reports_the_chain(api: TestClient, token: dict[str, str]) -> None:
     body = api.get("/api/v1/verify", headers=token).json()
     assert body["ok"] and body["checked"] == 14 and body["summary"] == "verified 14 records, chain intact"
-    assert body["checkpoint"] is None and body["checkpoint_note"]
+    assert body["checkpoint"] is None and "QUORUM_AUDIT_CHECKPOINT_DIR" in body["checkpoint_note"]
+
+
+def _verify_with(stores: tuple[DecisionStore, AccessStore], checkpoint_dir: Path, public_key,  # noqa: ANN001
+                 path: str = "/api/v1/verify") -> Any:
+    with TestClient(create_audit_app(*stores, checkpoint_dir=checkpoint_dir, public_key=public_key)) as tc:
+        name = f"auditor-{len(stores[1].list())}"
+        headers = {"Authorization": f"Bearer {stores[1].create(name)}"}
+        response = tc.get(path, headers=headers)
+        assert response.status_code == 200
+        return response.json() if path.startswith("/api/") else response.text
+
+
+def test_verify_reads_the_newest_checkpoint_and_checks_the_log_extends_it(
+        stores: tuple[DecisionStore, AccessStore], tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    directory = tmp_path / "checkpoints"
+    directory.mkdir()
+    assert _verify_with(stores, directory, key.public_key())["checkpoint_note"].startswith("no checkpoint written yet")
+    old = create_checkpoint(stores[0], key)
+    write_checkpoint(old, directory / "checkpoint-000000000001-20250101T000000Z.json")  # older name sorts first
+    newest = create_checkpoint(stores[0], key)
+    write_checkpoint(newest, directory / checkpoint_file_name(newest))
+    body = _verify_with(stores, directory, key.public_key())
+    cp = body["checkpoint"]
+    assert cp["file"] == checkpoint_file_name(newest) and cp["seq"] == 14 and cp["head_hash"] == newest.head_hash
+    assert cp["verified"] is True and cp["reason"] is None
+    page = _verify_with(stores, directory, key.public_key(), "/console/verify")
+    assert f"The log extends checkpoint {checkpoint_file_name(newest)} (seq 14)" in page
+    # Signed by some other key: reported, not trusted.
+    forged = _verify_with(stores, directory, Ed25519PrivateKey.generate().public_key())["checkpoint"]
+    assert forged["verified"] is False and "not by the operator's key" in forged["reason"]
+    # No public key configured: shown, but never called verified.
+    unchecked = _verify_with(stores, directory, None)["checkpoint"]
+    assert unchecked["verified"] is False and "not checked" in unchecked["reason"]
+
+
+def test_verify_says_when_the_log_no_longer_extends_the_checkpoint(
+        stores: tuple[DecisionStore, AccessStore], tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    directory = tmp_path / "checkpoints"
+    directory.mkdir()
+    # A checkpoint of a longer log: the served log was truncated (or rolled back) since.
+    longer = DecisionStore(f"sqlite:///{tmp_path / 'longer.sqlite3'}")
+    for r in exceptions_log()[0]:
+        longer.append(r)
+    for n in range(3):
+        longer.append(decision("acme/gadgets", 40 + n, sha(f"L{n}"), "comment", at=T0 + timedelta(days=9)))
+    ahead = create_checkpoint(longer, key)
+    longer.close()
+    write_checkpoint(ahead, directory / checkpoint_file_name(ahead))
+    cp = _verify_with(stores, directory, key.public_key())["checkpoint"]
+    assert cp["verified"] is False and cp["reason"]
+    (directory / checkpoint_file_name(ahead)).write_text("{not json", encoding="utf-8")
+    body = _verify_with(stores, directory, key.public_key())
+    assert body["checkpoint"] is None and body["checkpoint_note"].startswith("checkpoint unreadable")
 
 
 def test_every_access_is_logged_with_who_what_when(api: TestClient, token: dict[str, str],

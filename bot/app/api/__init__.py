@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from bot.app.api.auth import AuditContext, install_auth
+from bot.audit.checkpoint import latest_checkpoint_status
 from bot.audit.export import CSV_COLUMNS, csv_row
 from bot.audit.query import MAX_PAGE, RecordFilter, iter_records, list_records, pr_records, summary
 from bot.audit.report import EXCEPTION_COLUMNS, EXCEPTION_KINDS, compute_stats, find_exceptions, rule_stats
@@ -102,21 +103,10 @@ def decision_detail(ctx: AuditContext, ident: str) -> DecisionDetail | None:
 
 
 def latest_checkpoint(ctx: AuditContext) -> tuple[dict[str, Any] | None, str | None]:
-    """The latest signed checkpoint when the checkpoint module exists (work in progress elsewhere)."""
-    try:
-        from bot.audit import checkpoint as cp  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        return None, "signed checkpoints are not available in this version"
-    finder = getattr(cp, "latest_checkpoint", None)
-    if finder is None:
-        return None, "signed checkpoints are not available in this version"
-    try:
-        found = finder(ctx.decisions)
-    except Exception as exc:  # noqa: BLE001 - report, never hide, a checkpoint that cannot be read
-        return None, f"checkpoint unreadable: {exc}"
-    if found is None:
-        return None, "no checkpoint written yet"
-    return (found if isinstance(found, dict) else json.loads(json.dumps(found, default=str))), None
+    """The newest signed checkpoint in ``ctx.checkpoint_dir`` and whether the log still extends it
+    (``bot.audit.checkpoint.latest_checkpoint_status``): ``(checkpoint fields + file, verified,
+    reason; or None, note)``."""
+    return latest_checkpoint_status(ctx.decisions, ctx.checkpoint_dir, ctx.public_key)
 
 
 def exceptions_csv(rows: list[dict[str, Any]]) -> Iterator[str]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -29,30 +32,34 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 @dataclass
 class AuditContext:
-    """What the API and console read: the decision log, the token/access store, and a cache of
-    whole-log reports keyed by the chain's last ``seq`` (recomputed only when the log grew)."""
+    """What the API and console read: the decision log, the token/access store, the checkpoint
+    directory and public key, and a cache of whole-log reports keyed by the chain's last ``seq``
+    (recomputed only when the log grew)."""
 
     decisions: DecisionStore
     access: AccessStore
+    checkpoint_dir: Path | None = None
+    """Where the App writes signed checkpoints (``QUORUM_AUDIT_CHECKPOINT_DIR``); None: not configured."""
+    public_key: Ed25519PublicKey | None = None
+    """The operator's key that checkpoints must be signed with; None: signatures are not checked."""
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _docs: dict[str, dict[str, str]] | None = None
 
     def rule_docs(self) -> dict[str, dict[str, str]]:
-        """``{rule_id: {"name", "what"}}`` from the rule catalog (loaded once; ``{}`` if it cannot load).
-
-        Only cataloged rules have docs today; the registry of every rule id (issue 10) will add the rest.
-        """
+        """``{rule_id: {"name", "what"}}`` for every registered rule (the rule registry, loaded once;
+        ``what`` is the rule's docs section, or its one-line summary when it has none; ``{}`` if the
+        registry cannot load)."""
         with self._lock:
             if self._docs is not None:
                 return self._docs
         docs: dict[str, dict[str, str]] = {}
         try:
-            from bot.core.catalog import load_catalog  # noqa: PLC0415 - compiles queries: load once, lazily
+            from bot.core.registry import default_registry  # noqa: PLC0415 - loaded once, lazily
 
-            catalog = load_catalog()
-            for rule in catalog.rules:
-                docs[rule.id] = {"name": rule.name, "what": " ".join(rule.docs.what.split())}
+            for rule in default_registry().rules:
+                what = rule.docs.what if rule.docs is not None else rule.summary
+                docs[rule.id] = {"name": rule.name or rule.id, "what": " ".join(what.split())}
         except Exception:  # noqa: BLE001 - docs are a convenience; the page works without them
             docs = {}
         with self._lock:
