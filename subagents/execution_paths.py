@@ -5,7 +5,10 @@ removed ones read from the base revision), with the head :class:`~bot.codeindex.
 
 - ``paths/removed-symbol-still-called`` (critical; major when the only callers are guessed by
   a unique method name): a function, class or constant removed (or moved by renaming its
-  file) while calls, imports or reads of it through the old module remain.
+  file) while calls, imports or reads of it through the old module remain. A call guessed by a
+  method name alone does not count while the head still defines a method of that name (a renamed
+  type keeps its methods), nor does a bare call naming a parameter of its enclosing function (it
+  calls the argument: a pytest fixture received by a test).
 - ``paths/stale-call-site`` (major; minor for name-guessed callers): the parameters changed and a
   call site accepted by the old signature is rejected by the new one (too many or too few
   positional arguments, an unknown or missing keyword), or still accepted but with a positional
@@ -54,6 +57,7 @@ from bot.codeindex import (
 )
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
+from bot.core.languages import language_for_path
 from bot.core.models import Finding, Severity
 from subagents import _canonical, _syntax
 from subagents._hunks import head_line_for_old
@@ -337,8 +341,12 @@ class _Run:
         calls = self.index.resolved_callers(b) if b.kind in ("function", "method", "class") else []
         if b.kind == "method" and calls and self._maybe_inherited(sym, b):
             calls = [(c, how) for c, how in calls if how not in ("local", "inherit", "name")]
-        if moved_to is not None:
+        if moved_to is not None or (b.kind == "method" and self._method_still_defined(b)):
+            # A call matched by its method name alone (the receiver unknown) calls the method of
+            # that name the head still defines, not the removed one (echo #2419 renamed the type
+            # methodHandler to routeMethods, keeping its methods).
             calls = [(c, how) for c, how in calls if how != "name"]
+        calls = [(c, how) for c, how in calls if not self._shadowed(c)]
         uses = [] if b.kind in ("function", "method", "class") else self.index.references(b)
         if sym.fc.kind is not ChangeKind.deleted:
             uses = [u for u in uses if u.path != b.path]
@@ -381,6 +389,30 @@ class _Run:
                 anchor=f"{'removed' if moved_to is None else 'moved'} {b.qualname}",
             )
         )
+
+    def _method_still_defined(self, b: Definition) -> bool:
+        """True when the head tree defines a method named like the removed method ``b`` (in the
+        same language family): a call guessed by that name resolves to it."""
+        fam = family_of(language_for_path(b.path) or "")
+        return any(d.kind == "method" and family_of(language_for_path(d.path) or "") == fam
+                   for d in self.index.definitions(b.name))
+
+    def _shadowed(self, call: CallSite) -> bool:
+        """True when a bare call ``name(...)`` names a parameter of its enclosing function (or of a
+        function enclosing that one): it calls the argument, not a module-level definition. A
+        pytest test calls the fixture value it receives by parameter (jinja #1807 moved the
+        ``run_async_fn`` fixture to conftest.py; the tests calling ``run_async_fn(...)`` were fine)."""
+        if call.callee != call.name:
+            return False
+        scope: str | None = call.scope
+        for _ in range(8):  # nesting depth bound
+            d = self.index.definition(scope, call.path) if scope else None
+            if d is None:
+                return False
+            if d.params and any(p.name == call.name for p in d.params):
+                return True
+            scope = d.parent
+        return False
 
     def _maybe_inherited(self, sym: Changed, b: Definition) -> bool:
         """A method removed from a class that still exists with base classes, while some class in

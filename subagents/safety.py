@@ -7,12 +7,17 @@ code from comments and strings. It never imports, builds or runs anything from t
 
 Rule ids (stable, never reused):
 
-- ``safety/secret`` (critical): a credential in an added line. Messages and evidence show the
+- ``safety/secret`` (critical; info for a JSON Web Token in test code, see
+  :data:`TEST_FIXTURE_SECRET_TYPES`): a credential in an added line. Messages and evidence show the
   line with the secret replaced by ``[REDACTED:<type>]``, never the secret itself.
 - ``safety/private-key`` (critical): a PEM/PuTTY private-key header followed by key material.
-- ``safety/dangerous-call/<cause>`` (major): ``eval``, ``shell-command``, ``shell-true``,
-  ``deserialize``, ``yaml-load``, ``tls-verify-off``, ``sql-string``, ``raw-html`` (one registered
-  rule per cause, see ``rules/RULES.md``; the id ``safety/dangerous-call`` itself is retired).
+- ``safety/dangerous-call/<cause>`` (major; info in test code): ``eval``, ``shell-command``,
+  ``shell-true``, ``deserialize``, ``yaml-load``, ``tls-verify-off``, ``sql-string``, ``raw-html``
+  (one registered rule per cause, see ``rules/RULES.md``; the id ``safety/dangerous-call`` itself
+  is retired). Each cause is dangerous when untrusted input reaches the call; in test code
+  (:func:`bot.core.paths.is_test_path`) the input is the test's own data and the code never ships,
+  so such findings are listed in the check run's summary, not posted (on the findings corpus, all 3
+  ``pickle.loads`` findings in tests were false).
 - ``safety/sensitive-path`` (major): a changed path in a category of :mod:`bot.core.sensitive`.
 - ``safety/symlink`` (major), ``safety/submodule-change`` (major), ``safety/mode-change`` (minor).
 - ``safety/prompt-injection`` (major; the policy routes it to a human, never to approval): text aimed at an AI reviewer (see
@@ -50,6 +55,7 @@ from bot.core.diff import ChangeKind, DiffLine, FileChange
 from bot.core.injection import DATA_LIKE_PATTERNS, ENCODED_PATTERN_ID, scan_injection
 from bot.core.languages import family
 from bot.core.models import Finding, PullRequestInfo, Severity
+from bot.core.paths import is_test_path
 from bot.core.sanitize import (
     char_kind,
     find_invisible,
@@ -82,6 +88,15 @@ _CODE_EXTS = frozenset({
     ".vue", ".svelte", ".sql",
 })
 
+
+TEST_FIXTURE_SECRET_TYPES = frozenset({"jwt", "json_web_token"})
+"""Secret types that are test fixtures when found in test code (:func:`bot.core.paths.is_test_path`):
+a JSON Web Token is a signed statement, not a key. It grants access only to a server holding the
+key it was signed with, and a test's token is signed with the test's own key (echo's JWT tests sign
+theirs with ``"secret"``; the jwt.io sample token is the most common). Such findings are ``info``:
+listed in the check run's summary and seen by the policy, never posted inline. Provider
+credentials (AWS, GitHub, Stripe, private keys...) stay critical in test code: a live key leaks
+wherever it is committed."""
 
 _INVISIBLE_ENCODINGS = ("tag-character", "bidi-reversed")
 """Encodings (see :func:`bot.core.injection.find_injection`) whose decoded-text hits can only be
@@ -390,8 +405,11 @@ class SafetyAgent(SubAgent):
                     anchor=f"private_key:{redacted}",
                 ))
             else:
+                fixture = hit.type in TEST_FIXTURE_SECRET_TYPES and is_test_path(f.path)
                 out.add(_finding(
-                    "safety/secret", Severity.critical, f"Possible secret added ({hit.type}): {redacted}",
+                    "safety/secret", Severity.info if fixture else Severity.critical,
+                    f"Possible secret added ({hit.type}): {redacted}"
+                    + (" (a signed token in test code: a test fixture; listed, not posted)" if fixture else ""),
                     path=f.path, line=line.new_lineno, evidence=[f"{f.path}:{line.new_lineno}: {redacted}"],
                     suggestion="Remove the secret, rotate it, and read it from the environment or a secret store.",
                     anchor=f"{hit.type}:{redacted}",
@@ -447,8 +465,10 @@ class SafetyAgent(SubAgent):
                 continue
             seen.add((row, pat.rule_id))
             snippet = _safe_excerpt(by_row[row].text if row in by_row else "", 120)
+            in_test = is_test_path(f.path)
             out.add(_finding(
-                pat.rule_id, Severity.major, f"{pat.message}: `{snippet}`",
+                pat.rule_id, Severity.info if in_test else Severity.major,
+                f"{pat.message}: `{snippet}`" + (" (in test code: listed, not posted)" if in_test else ""),
                 path=f.path, line=row + 1, evidence=[f"{f.path}:{row + 1} {pat.kind}: {snippet}"],
                 suggestion=pat.suggestion, anchor=f"{pat.kind}:{pat.message}:{snippet}",
             ))
