@@ -229,7 +229,10 @@ class Timings(BaseModel):
     ``/proc/self/stat``, to the CLI's entry point: interpreter start and imports), ``cli_ms`` (entry
     point to the start of the review: settings, argument parsing, imports) and ``render_ms``
     (writing the output). ``wall_ms`` is process start to the end of rendering; what remains of
-    the process's life after that is interpreter exit.
+    the process's life after that is interpreter exit. ``start_cpu_ms`` is the CPU time (user +
+    system, ``time.process_time``) the process spent from its start to the start of the review:
+    what start-up costs whatever the load of the machine (0 when the command server ran the
+    review: the client's own CPU is not this process's).
     """
 
     snapshot_ms: float = 0.0
@@ -247,6 +250,7 @@ class Timings(BaseModel):
     cli_ms: float = 0.0
     render_ms: float = 0.0
     wall_ms: float = 0.0
+    start_cpu_ms: float = 0.0
     agents: dict[str, float] = Field(default_factory=dict)
 
 
