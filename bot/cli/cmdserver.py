@@ -148,6 +148,8 @@ def preload() -> None:
     """Import and warm everything a review uses, once, in the server (forked children inherit it)."""
     import bot.adapters.gitlocal  # noqa: F401, PLC0415
     import bot.audit  # noqa: F401, PLC0415
+    import bot.config  # noqa: F401, PLC0415
+    import bot.cli.app  # noqa: F401, PLC0415 - typer: --help and usage errors
     import bot.cli.main  # noqa: F401, PLC0415
     import bot.codeindex  # noqa: F401, PLC0415
     import bot.pipeline  # noqa: F401, PLC0415

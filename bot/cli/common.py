@@ -1,5 +1,8 @@
 """Shared CLI plumbing: one-line errors on stderr and exit codes, never a traceback; consoles
-that follow the terminal's width and never wrap piped output; quiet exits on a broken pipe."""
+that follow the terminal's width and never wrap piped output; quiet exits on a broken pipe.
+
+typer is imported only to exit (``typer.Exit``): ``quorum review`` runs without it
+(:mod:`bot.cli.review_cmd`)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
-
-import typer
 
 from bot.core.errors import QuorumError
 
@@ -54,6 +55,8 @@ def exit_quietly_on_broken_pipe() -> NoReturn:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # stdout without a file descriptor (tests): nothing to redirect
         pass
+    import typer  # noqa: PLC0415 - see the module docstring
+
     raise typer.Exit(EXIT_BROKEN_PIPE)
 
 
@@ -61,6 +64,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print ``quorum: error: <message>`` (first line only) to stderr and exit with ``code``."""
     line = " ".join(str(message).split("\n")[0].split())
     sys.stderr.write(f"quorum: error: {line}\n")
+    import typer  # noqa: PLC0415 - see the module docstring
+
     raise typer.Exit(code)
 
 
@@ -83,8 +88,6 @@ def run_guarded(fn: Callable[[], None]) -> None:
     """
     try:
         fn()
-    except typer.Exit:
-        raise
     except BrokenPipeError:
         exit_quietly_on_broken_pipe()
     except QuorumError as exc:
@@ -92,6 +95,9 @@ def run_guarded(fn: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except Exception as exc:  # noqa: BLE001 - last-resort guard for a one-line error
+        typer = sys.modules.get("typer")  # a typer.Exit can only come from an imported typer
+        if typer is not None and isinstance(exc, typer.Exit):
+            raise
         if os.environ.get("QUORUM_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL)

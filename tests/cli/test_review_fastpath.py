@@ -1,0 +1,80 @@
+"""``quorum review`` parses its arguments without typer (bot.cli.review_cmd) and falls back to the
+typer command, the reference, for --help and anything argparse does not take exactly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from bot.cli import review_cmd
+from bot.cli.app import review as typer_review
+from bot.cli.review_cmd import REVIEW_DEFAULTS, REVIEW_OPTIONS, OutputFormat, parse_review_argv
+from bot.testing.gitrepo import make_repo
+
+
+def test_fast_path_declares_exactly_the_typer_command_options() -> None:
+    app = typer.Typer(add_completion=False)
+    app.command()(typer_review)
+    cmd = typer.main.get_command(app)
+    opts = {p.opts[0]: p for p in cmd.params}
+    assert set(opts) == set(REVIEW_OPTIONS)
+    for flag, (dest, kind) in REVIEW_OPTIONS.items():
+        param = opts[flag]
+        assert param.name == dest
+        assert bool(param.is_flag) == (kind is bool), flag
+        assert not param.secondary_opts, flag  # no --no-x twin that argparse would not know
+        default = REVIEW_DEFAULTS.get(dest, False if kind is bool else None)
+        expected = default.value if isinstance(default, OutputFormat) else default
+        got = param.default.value if isinstance(param.default, OutputFormat) else param.default
+        assert (str(got) if isinstance(got, Path) else got) == (str(expected) if isinstance(expected, Path) else expected), flag
+
+
+def test_parse_review_argv_values_and_defaults() -> None:
+    values = parse_review_argv(["--repo", "r", "--base", "b", "--format=json", "--no-log", "--profile", "p.prof"])
+    assert values is not None
+    assert values["repo"] == Path("r") and values["base"] == "b" and values["head"] == "HEAD"
+    assert values["output_format"] is OutputFormat.json and values["no_log"] is True and values["explain"] is False
+    assert values["profile"] == Path("p.prof") and values["policy"] is None and values["title"] is None
+    assert parse_review_argv([])["output_format"] is OutputFormat.text
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--bogus"], ["--repo"], ["--format", "JSON"], ["--rep", "x"],
+                                  ["positional"], ["--no-log=1"]])
+def test_anything_argparse_does_not_take_exactly_goes_to_typer(args: list[str]) -> None:
+    assert parse_review_argv(args) is None
+    assert review_cmd.run_fast(["quorum", "review", *args]) is None
+
+
+def test_a_review_runs_without_importing_typer_and_matches_the_typer_command(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, title="feat: debug")
+    env = {"QUORUM_DATA_DIR": str(tmp_path / "data"), "QUORUM_CACHE_DIR": str(tmp_path / "cache"), "QUORUM_SERVER": "0",
+           "PATH": "/usr/bin:/bin"}
+    script = ("import sys, json; from bot.cli import review_cmd; "
+              "code = review_cmd.run_fast(['quorum', 'review', '--repo', sys.argv[1], '--format', 'json', '--no-log']); "
+              "sys.stdout.flush(); sys.stderr.write(json.dumps({'code': code, 'typer': 'typer' in sys.modules}))")
+    fast = subprocess.run([sys.executable, "-c", script, str(repo)], capture_output=True, text=True, env=env, timeout=120)
+    status = json.loads(fast.stderr.strip().splitlines()[-1])
+    assert status == {"code": 0, "typer": False}
+    slow = subprocess.run([sys.executable, "-c", "import sys; from bot.cli.app import app; sys.argv[0] = 'quorum'; app()",
+                           "review", "--repo", str(repo), "--format", "json", "--no-log"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert slow.returncode == 0, slow.stderr
+    a, b = json.loads(fast.stdout), json.loads(slow.stdout)
+    assert a["decision"]["action"] == b["decision"]["action"]
+    assert [f["id"] for v in a["verdicts"] for f in v["findings"]] == [f["id"] for v in b["verdicts"] for f in v["findings"]]
+    assert a["timings"]["start_cpu_ms"] > 0
+
+
+def test_a_fast_path_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    script = ("import sys; from bot.cli import review_cmd; "
+              "sys.exit(review_cmd.run_fast(['quorum', 'review', '--repo', sys.argv[1]]))")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "missing")], capture_output=True, text=True,
+                          env={"QUORUM_DATA_DIR": str(tmp_path / "d"), "QUORUM_CACHE_DIR": str(tmp_path / "c"),
+                               "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("quorum: error: not a directory") and len(proc.stderr.splitlines()) == 1
