@@ -83,10 +83,10 @@ _B64 = base64.b64encode(b"The quick brown fox jumps over the lazy dog, twice.").
 
 CAPS: dict[str, Any] = {
     # -- scan: the review reads less than it was given, so the verdict must be truncated
-    "subagents.safety:MAX_FILE_BYTES": Scan(300, _readme("Some words. " * 40), _readme("Some words.")),
-    "subagents.safety:MAX_ADDED_LINES": Scan(4, _readme("\n".join(f"Line {i}." for i in range(12))),
+    "subagents.checks.safety._scope:MAX_FILE_BYTES": Scan(300, _readme("Some words. " * 40), _readme("Some words.")),
+    "subagents.checks.safety._scope:MAX_ADDED_LINES": Scan(4, _readme("\n".join(f"Line {i}." for i in range(12))),
                                              _readme("One line.")),
-    "subagents.safety_calls:MAX_PARSE_BYTES": Scan(  # "format" makes the safety agent parse the file
+    "subagents.checks.safety._fileview:MAX_PARSE_BYTES": Scan(  # "format" makes the safety agent parse the file
         70, {"app.py": '"""Demo: no output format."""\n\n\ndef main():\n    return 0\n' + "# pad\n" * 20},
         {"app.py": '"""Demo: no output format."""\n\n\ndef main():\n    return 0\n'}),
     "bot.core.injection:MAX_DECODE_DEPTH": Scan(0, _readme(f"Example payload: {_B64}"), _readme("Example payload.")),

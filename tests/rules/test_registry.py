@@ -80,7 +80,7 @@ def test_every_rule_id_in_the_code_is_registered() -> None:
     """A string literal naming a rule id in the agents or the policy must be a registered id, a
     retired one (kept only as a prefix), or a prefix of registered ids."""
     seen: set[str] = set()
-    for path in [*(ROOT / "subagents").glob("*.py"), *(ROOT / "bot").rglob("*.py")]:
+    for path in [*(ROOT / "subagents").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]:
         for m in _LITERAL_RE.finditer(path.read_text(encoding="utf-8")):
             rid = m.group(1)
             seen.add(rid)
