@@ -94,7 +94,7 @@ CAPS: dict[str, Any] = {
     "subagents.anti_patterns:MAX_FILE_BYTES": Scan(
         60, {"app.py": '"""Demo."""\n\n\ndef main():\n    return 0\n' + "# pad\n" * 20},
         {"app.py": '"""Demo."""\n\n\ndef main():\n    return 0\n'}),
-    "subagents.intent_text:MAX_TEXT": Scan(40, {"body": "Adds a usage section to the readme. " * 4},
+    "subagents.checks.intent._text:MAX_TEXT": Scan(40, {"body": "Adds a usage section to the readme. " * 4},
                                            {"body": "Adds usage."}),
     # -- gap: on the review path, excess does not withhold approval yet (see the module docstring)
     # the parse-once view's cap (every agent's trees): a file over it is left unparsed, and the safety
@@ -107,7 +107,7 @@ CAPS: dict[str, Any] = {
                                              "untested changes (fail closed), never fewer"),
     "subagents.logic:MAX_STALE_TEST_BYTES": ("gap", None, "stale-test check skips large test files silently "
                                              "(a heuristic, not a scanner; needs a test module to exercise)"),
-    "subagents.intent:MAX_MENTION_LINES": ("gap", None, "intent reads at most 5,000 diff lines for mentions"),
+    "subagents.checks.intent._facts:MAX_MENTION_LINES": ("gap", None, "intent reads at most 5,000 diff lines for mentions"),
     "bot.codeindex.builder:MAX_FILE_BYTES": ("gap", None, "files over 1 MB are left out of the code index "
                                              "(execution_paths then sees fewer callers)"),
     "bot.adapters.github.client:MAX_PR_FILES": ("gap", None, "App path: GitHub lists at most 3,000 files; "
@@ -124,7 +124,7 @@ CAPS: dict[str, Any] = {
     "subagents.execution_paths:MAX_CALLS_LISTED": "display",
     "subagents.execution_paths:MAX_REACH_FINDINGS": "display",
     "subagents.execution_paths:MAX_STALE_PER_SYMBOL": "display",
-    "subagents.intent:MAX_UNRELATED": "display",
+    "subagents.checks.intent.unrelated_files:MAX_UNRELATED": "display",
     "bot.policy.predicates.base:MAX_DETAIL_ITEMS": "display",
     "bot.policy.predicates.base:MAX_MESSAGE_ITEMS": "display",
     # -- reject: over the cap, the input is refused

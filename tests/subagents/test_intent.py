@@ -10,7 +10,7 @@ import pytest
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
 from subagents.intent import CONFIDENCE, CONFIDENCE_NO_TEXT, IntentAgent
-from subagents.intent_text import body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
+from subagents.checks.intent._text import body_is_unhelpful, claims, parse_title, path_mentions, title_is_vague
 
 Files = dict[str, "str | bytes | None"]
 
@@ -566,7 +566,8 @@ MERGE_TITLES = [
 def test_no_empty_description_on_locally_reviewed_merge_commits(title: str) -> None:
     """A locally reviewed merge commit's text is git's, not the author's: no intent/empty-description."""
     from bot.testing.fake_tree import memory_context
-    from subagents.intent import IntentAgent, is_merge_subject
+    from subagents.checks.intent._text import is_merge_subject
+    from subagents.intent import IntentAgent
 
     assert is_merge_subject(title)
     base = {"app/calc.py": "def total(items):\n    return sum(items)\n"}

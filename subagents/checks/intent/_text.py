@@ -210,3 +210,18 @@ def path_mentions(title: str | None) -> list[str]:
         if dot > 1 and low[dot:] in _FILE_EXTS and low not in _PRODUCT_NAMES:
             out.append(low)
     return list(dict.fromkeys(out))
+
+
+MERGE_SUBJECT = re.compile(
+    r"^(?:Merge (?:pull request #\d+ from \S+|(?:remote-tracking )?branch(?:es)? '[^']+'|tag '[^']+'|commit '[0-9a-f]{7,40}')"
+    r"|Merged? (?:in )?[\w./-]+ into [\w./-]+)",
+)
+"""git's and GitHub's own subjects of merge commits: their text is written by the tool, not the author."""
+
+
+def is_merge_subject(title: str) -> bool:
+    """True for a title that git or GitHub wrote for a merge commit (``Merge pull request #12 from
+    a/b``, ``Merge branch 'main' into x``, ``Merge remote-tracking branch 'origin/x'``). A local
+    review of such a commit has the commit message as its text, so its description says nothing
+    about the change by design."""
+    return bool(MERGE_SUBJECT.match(title.strip()))
