@@ -119,8 +119,8 @@ CAPS: dict[str, Any] = {
                                                   "needs the fake GitHub to prove end to end"),
     # -- display: how many items are listed, never what is read
     "subagents.safety:MAX_PER_FILE_RULE": "display",
-    "subagents.anti_patterns:MAX_PER_RULE_PER_FILE": "display",
-    "subagents.anti_patterns:_MAX_LISTED": "display",
+    "subagents.checks.anti_patterns.catalog:MAX_PER_RULE_PER_FILE": "display",
+    "subagents.checks.anti_patterns.catalog:_MAX_LISTED": "display",
     "subagents.execution_paths:MAX_CALLS_LISTED": "display",
     "subagents.execution_paths:MAX_REACH_FINDINGS": "display",
     "subagents.execution_paths:MAX_STALE_PER_SYMBOL": "display",

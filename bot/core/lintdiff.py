@@ -1,7 +1,7 @@
 """Which linter diagnostics a pull request introduces: pure functions over diagnostics (no I/O).
 
 The processes themselves run in :mod:`bot.lint`; the ``anti_patterns`` agent's lint checks
-(``subagents/lint_checks.py``) compare the base's and the head's diagnostics here.
+(``subagents/checks/anti_patterns/lint.py``) compare the base's and the head's diagnostics here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 :class:`ExternalLinters` implements :class:`bot.core.protocols.Linters`; the review pipeline hands
 one to every :class:`~bot.core.context.ReviewContext`, and the ``anti_patterns`` agent's lint
-checks (``subagents/lint_checks.py``) call it. Like :mod:`bot.codeindex`, this package is a
+checks (``subagents/checks/anti_patterns/lint.py``) call it. Like :mod:`bot.codeindex`, this package is a
 service below the pipeline: it parses, it never imports or runs code from the repository.
 """
 

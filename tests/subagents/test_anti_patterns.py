@@ -11,7 +11,8 @@ from bot.core.catalog import default_catalog
 from bot.core.context import ReviewContext
 from bot.core.models import Severity, Status
 from bot.lint import ExternalLinters
-from subagents.anti_patterns import CONFIDENCE_FULL, CONFIDENCE_PARTIAL, AntiPatternsAgent
+from subagents.anti_patterns import CONFIDENCE_FULL, AntiPatternsAgent
+from subagents.checks.anti_patterns.catalog import CONFIDENCE_PARTIAL
 
 Files = dict[str, "str | bytes | None"]
 
@@ -298,7 +299,7 @@ def test_generated_minified_and_vendored_files_are_skipped(review, agent: AntiPa
 
 
 def test_findings_are_capped_per_rule_and_file(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
-    from subagents.anti_patterns import MAX_PER_RULE_PER_FILE
+    from subagents.checks.anti_patterns.catalog import MAX_PER_RULE_PER_FILE
 
     head = "".join(f"console.log({i});\n" for i in range(MAX_PER_RULE_PER_FILE + 7)) + "x == 1;\n"
     analysis = agent.analyze(review({"x.md": "x\n"}, {"legacy.js": head}))
@@ -325,7 +326,7 @@ def test_no_explicit_any_in_declaration_files() -> None:
 def test_a_revert_reports_restored_matches_as_info() -> None:
     """A revert restores code that was there before: its catalog matches are info, not minor findings."""
     from bot.testing.fake_tree import memory_context
-    from subagents.anti_patterns import is_revert
+    from subagents.checks.anti_patterns._files import is_revert
 
     base = {"src/a.ts": "export const n = 1;\n"}
     head = {"src/a.ts": "export const n = 1;\nexport function g(x: any) { return x!; }\n"}

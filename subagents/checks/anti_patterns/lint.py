@@ -1,7 +1,8 @@
-"""The ``anti_patterns`` agent's lint checks: ruff (Python) and oxlint (JavaScript/TypeScript).
+"""Check ``lint``: the ``anti_patterns`` agent's external linters, ruff (Python) and oxlint
+(JavaScript/TypeScript), reporting the registered ``lint/<tool>/...`` rules.
 
 For every tool, the registered ``lint/<tool>/...`` rules this review reports (the registry's
-defaults, the policy's ``disable``/``enable``) are run through ``ctx.linters`` on the base and the
+defaults, the policy's ``disable``/``enable``) are run through ``view.linters`` on the base and the
 head contents of the changed files of the tool's languages. A diagnostic becomes a finding when it
 is new in the head (not in the base at the same line text, see :func:`bot.lint.new_in_head`) and
 sits on a line the pull request adds. The finding carries the rule's registered severity, the tool's
@@ -17,13 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.agent_options import AgentOptions
-from bot.core.context import ReviewContext
 from bot.core.diff import FileChange
 from bot.core.languages import language_for_path
 from bot.core.lintdiff import new_in_head
 from bot.core.models import Finding, Severity
 from bot.core.registry import LINT_PREFIX, RegisteredRule, Registry
+from bot.core.registry import default_registry
 from subagents._paths import is_declaration_path
+from subagents.checks.anti_patterns._files import file_scope, is_revert
+from subagents.framework import Check, CheckResult
+from subagents.view import CheckView
 
 TOOL_LANGUAGES: dict[str, frozenset[str]] = {
     "ruff": frozenset({"python"}),
@@ -58,7 +62,7 @@ def _finding(rule: RegisteredRule, path: str, line: int, message: str, url: str,
                         line=line, evidence=[url or (rule.upstream_url or "")], anchor=f"{message}:{source.strip()}")
 
 
-def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry: Registry, options: AgentOptions,
+def run_lint_checks(view: CheckView, changes: Sequence[FileChange], registry: Registry, options: AgentOptions,
                     *, restored: bool = False) -> LintResult:
     """Lint ``changes`` (changed text files already chosen by the agent) with each tool.
 
@@ -66,7 +70,7 @@ def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry:
     Never raises: a tool failure is a note plus ``truncated``.
     """
     result = LintResult()
-    if ctx.linters is None:
+    if view.linters is None:
         result.notes.append("lint checks not run: no linter runner in this review context")
         return result
     for tool, languages in TOOL_LANGUAGES.items():
@@ -81,20 +85,20 @@ def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry:
         renamed: dict[str, str] = {}
         changed: dict[str, set[int]] = {}
         for c in mine:
-            head = ctx.head_text(c.path)
+            head = view.head_text(c.path)
             if head is None:
                 continue
             head_files[c.path] = head
             changed[c.path] = _changed_lines(c)
             old = c.old_path or c.path
-            base = ctx.base_text(old)
+            base = view.base_text(old)
             if base is not None:
                 base_files[old] = base
                 if old != c.path:
                     renamed[c.path] = old
         try:
-            head_diags = ctx.linters.lint(tool, head_files, list(by_code))
-            base_diags = ctx.linters.lint(tool, base_files, list(by_code)) if base_files else []
+            head_diags = view.linters.lint(tool, head_files, list(by_code))
+            base_diags = view.linters.lint(tool, base_files, list(by_code)) if base_files else []
         except Exception as exc:  # noqa: BLE001 - any failure of the tool fails closed
             result.truncated = True
             result.notes.append(f"truncated: {tool} could not check {len(head_files)} file(s): {exc}")
@@ -115,4 +119,17 @@ def run_lint_checks(ctx: ReviewContext, changes: Sequence[FileChange], registry:
     return result
 
 
-__all__ = ["LintResult", "TOOL_LANGUAGES", "enabled_rules", "run_lint_checks"]
+def run(view: CheckView) -> CheckResult:
+    """Lint the files in the anti-pattern scope that have added lines (a revert's findings are info)."""
+    changes = [f.change for f in file_scope(view).files if f.added]
+    result = run_lint_checks(view, changes, default_registry(), view.options,
+                             restored=is_revert(view.pr.title, view.pr.body))
+    return CheckResult(findings=result.findings, notes=result.notes, truncated=result.truncated)
+
+
+CHECK = Check(name="lint", agent="anti_patterns", rules=(),
+              rule_prefixes=tuple(f"{LINT_PREFIX}{tool}/" for tool in TOOL_LANGUAGES),
+              languages=tuple(sorted(set().union(*TOOL_LANGUAGES.values()))), run=run, order=10)
+"""Declares every registered ``lint/ruff/...`` and ``lint/oxlint/...`` rule (``rules/registry/lint.yml``)."""
+
+__all__ = ["CHECK", "LintResult", "TOOL_LANGUAGES", "enabled_rules", "run", "run_lint_checks"]
