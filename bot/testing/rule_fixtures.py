@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from bot.core.context import ReviewContext
 from bot.core.models import Finding
 from bot.core.registry import RegisteredRule
 from bot.testing.fake_tree import memory_context
+
+if TYPE_CHECKING:  # the agents are a higher layer than bot.testing's fakes: imported lazily
+    from subagents.framework import Check
 
 _MARK_RE = re.compile(r"(?:#|//|--|<!--)\s*(expect|ok):\s*([A-Za-z0-9_/.-]+(?:\s*,\s*[A-Za-z0-9_/.-]+)*)")
 
@@ -47,18 +51,47 @@ def load_fixture(rule: RegisteredRule) -> dict[str, Any]:
     return data
 
 
+def _context(rule: RegisteredRule, data: dict[str, Any]) -> ReviewContext:
+    from bot.lint import ExternalLinters  # noqa: PLC0415
+
+    # A rule that is off by default is switched on for its own fixture (as a policy's `enable:` would).
+    options = {} if rule.default_enabled else {rule.agent: {"enable": [rule.id]}}
+    return memory_context(data["base"], data["head"], title=data.get("title", "Update code"), body=data.get("body", ""),
+                          options=options, linters=ExternalLinters())
+
+
+def fixture_data(rule: RegisteredRule) -> dict[str, Any]:
+    """The fixture of ``rule`` as a small pull request: a registry fixture (:func:`load_fixture`), or
+    a catalog rule's source fixture (``rules/catalog/<language>/<ID>.<ext>``) added whole as
+    ``src/pkg/<ID>.<ext>`` (a non-test path). Raises ``ValueError`` when the rule has none."""
+    if rule.fixture is None or rule.fixture.endswith(".yml"):
+        return load_fixture(rule)
+    text = (resources.files("rules") / rule.fixture).read_text(encoding="utf-8")
+    return {"base": {"README.md": "# Demo\n"}, "head": {f"src/pkg/{rule.fixture.rsplit('/', 1)[-1]}": text}}
+
+
+def run_check_fixture(check: Check, rule: RegisteredRule) -> list[Finding]:
+    """Run only ``check`` (after its agent's ``prepare``) on ``rule``'s fixture (:func:`fixture_data`)
+    and return that check's findings: proves the fixture exercises that check, not merely its agent."""
+    from subagents import agent_class  # noqa: PLC0415
+    from subagents.framework import CheckedAgent  # noqa: PLC0415
+    from subagents.view import CheckView  # noqa: PLC0415
+
+    agent = agent_class(check.agent)()
+    if not isinstance(agent, CheckedAgent):
+        raise TypeError(f"agent {check.agent} is not made of checks")
+    view = CheckView(_context(rule, fixture_data(rule)), agent.name, agent.params())
+    agent.prepare(view)
+    return agent.run_check(check, view).findings
+
+
 def run_fixture(rule: RegisteredRule) -> tuple[list[Finding], list[str]]:
     """Run the rule's agent on its fixture; return ``(findings, problems)`` (empty problems: it holds)."""
     from bot.codeindex import build_index  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
 
-    from bot.lint import ExternalLinters  # noqa: PLC0415
-
     data = load_fixture(rule)
-    # A rule that is off by default is switched on for its own fixture (as a policy's `enable:` would).
-    options = {} if rule.default_enabled else {rule.agent: {"enable": [rule.id]}}
-    ctx = memory_context(data["base"], data["head"], title=data.get("title", "Update code"), body=data.get("body", ""),
-                         options=options, linters=ExternalLinters())
+    ctx = _context(rule, data)
     ctx.code_index = lambda: build_index(ctx.head, workers=1)
     (agent,) = default_agents([rule.agent])
     findings = agent.review(ctx).findings
@@ -99,4 +132,4 @@ def run_fixture(rule: RegisteredRule) -> tuple[list[Finding], list[str]]:
     return findings, problems
 
 
-__all__ = ["load_fixture", "run_fixture"]
+__all__ = ["fixture_data", "load_fixture", "run_check_fixture", "run_fixture"]
