@@ -1,7 +1,8 @@
 """Path heuristics shared by sub-agents: is a changed file a test, documentation, CI, build or
 runtime source? Pure functions over POSIX paths relative to the repository root.
 
-The test-file heuristic is :func:`bot.core.paths.is_test_path` (re-exported here). The others follow
+The test, documentation, CI and build heuristics live in :mod:`bot.core.paths` (re-exported here:
+one definition each for the whole code base). The others follow
 the common layouts: ``docs/`` and ``examples/``, README/CHANGELOG/LICENSE, CI configuration
 directories and files, build and lock files. They are heuristics: a file can be misclassified.
 """
@@ -11,107 +12,15 @@ from __future__ import annotations
 import posixpath
 import re
 
-from bot.core.paths import is_test_path, split_path
-
-CODE_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        ".py", ".pyi", ".pyx", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx",
-        ".go", ".java", ".kt", ".kts", ".scala", ".rs", ".rb", ".php", ".c", ".h", ".cc", ".cpp",
-        ".cxx", ".hpp", ".hh", ".cs", ".swift", ".m", ".mm", ".lua", ".pl", ".pm", ".r", ".jl",
-        ".ex", ".exs", ".erl", ".clj", ".dart", ".vue", ".svelte", ".sql", ".sh", ".bash", ".zsh",
-        ".ps1", ".groovy", ".hs", ".ml", ".fs", ".zig", ".nim",
-    }
+from bot.core.paths import (
+    CODE_EXTENSIONS,
+    extension,
+    is_build_path,
+    is_ci_path,
+    is_doc_path,
+    is_test_path,
+    split_path,
 )
-"""File extensions treated as program source (lower case, with the dot)."""
-
-DOC_EXTENSIONS: frozenset[str] = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".org", ".tex"})
-"""File extensions treated as prose documentation."""
-
-_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "site-docs", "examples", "example", "_examples", "_example",
-                       "samples", "demo", "demos"})
-_DOC_NAMES = re.compile(
-    r"^(readme|changelog|changes|history|news|authors|contributors|contributing|code_of_conduct|"
-    r"license|licence|copying|notice|security|support|governance|maintainers|releasing|upgrading)"
-    r"(\.[a-z0-9]+)?$",
-    re.IGNORECASE,
-)
-_CI_PREFIXES = (
-    ".github/workflows/", ".github/actions/", ".circleci/", ".buildkite/", ".gitlab/ci/",
-    ".azure-pipelines/", ".ci/", "ci/", ".woodpecker/", ".drone/", ".tekton/",
-)
-_CI_FILES = frozenset(
-    {
-        ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "azure-pipelines.yml", ".drone.yml",
-        "appveyor.yml", ".appveyor.yml", "bitbucket-pipelines.yml", "cloudbuild.yaml",
-        "cloudbuild.yml", ".woodpecker.yml", ".pre-commit-config.yaml", "codecov.yml", ".codecov.yml",
-        ".github/dependabot.yml", ".github/dependabot.yaml", ".github/renovate.json", "renovate.json",
-    }
-)
-_BUILD_FILES = frozenset(
-    {
-        "pyproject.toml", "setup.py", "setup.cfg", "manifest.in", "tox.ini", "noxfile.py", "pipfile",
-        "pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock", "hatch.toml", "requirements.txt",
-        "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json",
-        "bun.lockb", ".npmrc", ".yarnrc", ".yarnrc.yml", "tsconfig.json", "go.mod", "go.sum",
-        "go.work", "cargo.toml", "cargo.lock", "gemfile", "gemfile.lock", "pom.xml", "build.gradle",
-        "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "makefile",
-        "gnumakefile", "cmakelists.txt", "dockerfile", "containerfile", "docker-compose.yml",
-        "docker-compose.yaml", "compose.yml", "compose.yaml", "justfile", "taskfile.yml", "build.rs",
-        "build.sbt", "meson.build", "bazel", "workspace", "build.bazel", "module.bazel",
-        "composer.json", "composer.lock", "mix.exs", "mix.lock", ".dockerignore", "vite.config.ts",
-        "vite.config.js", "webpack.config.js", "rollup.config.js", "babel.config.js", ".babelrc",
-        "jest.config.js", "jest.config.ts", "vitest.config.ts", ".python-version", ".nvmrc",
-        ".tool-versions", "rust-toolchain", "rust-toolchain.toml",
-    }
-)
-_BUILD_NAME = re.compile(r"^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|dockerfile\.[\w.-]+|[\w.-]+\.dockerfile|[\w.-]+\.(mk|cmake|gradle|bzl))$")
-
-
-def extension(path: str) -> str:
-    """The lower-case extension of ``path`` with its dot (``".py"``), or ``""``."""
-    return posixpath.splitext(posixpath.basename(path))[1].lower()
-
-
-def is_doc_path(path: str) -> bool:
-    """True for documentation: ``*.md``/``*.rst``/``*.txt``/..., anything under ``docs/``- or
-    ``examples/``-like directories (including Sphinx's ``docs/conf.py`` and example programs: they
-    do not ship), and
-    well-known files (README, CHANGELOG, LICENSE, CONTRIBUTING ...). ``requirements*.txt`` and
-    ``CMakeLists.txt`` are build files, not docs."""
-    parts = split_path(path)
-    if not parts:
-        return False
-    name = parts[-1]
-    if is_build_path(path):
-        return False
-    if _DOC_NAMES.match(name):
-        return True
-    ext = extension(name)
-    if ext in DOC_EXTENSIONS:
-        return True
-    if any(p.lower() in _DOC_DIRS for p in parts[:-1]) and not is_test_path(path):
-        return True
-    return False
-
-
-def is_ci_path(path: str) -> bool:
-    """True for continuous-integration configuration: ``.github/workflows/``, ``.gitlab-ci.yml``,
-    ``.circleci/``, ``Jenkinsfile``, ``.travis.yml``, pre-commit and dependabot/renovate config, ..."""
-    low = "/".join(split_path(path)).lower()
-    if low in _CI_FILES or posixpath.basename(low) in {"jenkinsfile", ".gitlab-ci.yml", ".travis.yml"}:
-        return True
-    return low.startswith(_CI_PREFIXES)
-
-
-def is_build_path(path: str) -> bool:
-    """True for build, packaging and dependency files (``pyproject.toml``, ``setup.py``,
-    ``package.json``, lock files, ``go.mod``, ``Cargo.toml``, ``Makefile``, ``Dockerfile``, ...)."""
-    parts = split_path(path)
-    if not parts:
-        return False
-    name = parts[-1].lower()
-    return name in _BUILD_FILES or bool(_BUILD_NAME.match(name))
-
 
 _TOOLING_DIRS = frozenset({"scripts", "script", "tools", "tooling", "hack", "devtools"})
 _TOOLING_FILES = re.compile(

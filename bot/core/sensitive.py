@@ -18,7 +18,7 @@ would let a sensitive change through):
   and words of directory names and file stems (:data:`AUTH_WORDS`, :data:`CRYPTO_WORDS`,
   :data:`CRYPTO_DIR_WORDS`). Names are split into words on separators and camelCase, so
   ``tokenize.py`` is not ``token`` and ``author.py`` is not ``auth``. Tests (:func:`is_test_path`)
-  and documentation (:func:`is_doc_path`) are not auth or crypto code: ``tests/test_auth.py``,
+  and documentation (:func:`bot.core.paths.is_doc_path`) are not auth or crypto code: ``tests/test_auth.py``,
   ``SECURITY.md`` and ``docs/advanced/ssl.md`` are not sensitive. ``token``/``tokens`` in a
   parsing context (a directory named like :data:`PARSER_DIR_WORDS`, e.g. ``pgen2/token.py``)
   name lexer tokens, not credentials.
@@ -45,6 +45,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
+
+from bot.core.paths import is_doc_path
 
 # --- glob semantics (shared with bot.policy.globs) -----------------------------------------------
 
@@ -250,27 +252,12 @@ _TEST_RE = re.compile(
     r"|(^|/)src/test/",
     re.IGNORECASE,
 )
-_DOC_EXTS = frozenset({
-    ".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".rdoc", ".textile", ".org", ".png", ".jpg", ".jpeg",
-    ".gif", ".svg", ".ico", ".webp",
-})
-_DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples", "changelog.d", "changes", "news",
-                       ".changeset"})
 
 
 def is_test_path(path: str) -> bool:
     """Tests and test data: ``tests/``, ``spec/``, ``fixtures/``, ``test_*.py``, ``*_test.go``,
     ``conftest.py``, ``*.spec.ts``, ``src/test/`` (Maven) ..."""
     return bool(_TEST_RE.search(normalize_path(path)))
-
-
-def is_doc_path(path: str) -> bool:
-    """Documentation: Markdown, reST, AsciiDoc and image files, and anything below ``docs/``,
-    ``examples/``, ``changes/``, ``news/`` and similar directories."""
-    p = normalize_path(path)
-    if posixpath.splitext(p)[1].lower() in _DOC_EXTS:
-        return True
-    return any(seg.lower() in _DOC_DIRS for seg in p.split("/")[:-1])
 
 
 def _is_fixture(p: str) -> bool:
@@ -481,6 +468,6 @@ __all__ = [
     "ALWAYS_SENSITIVE", "AUTH_WORDS", "CATEGORIES", "CI_EXEMPT", "CRYPTO_DIR_WORDS", "CRYPTO_WORDS",
     "ENVIRONMENT_GLOBS", "RENOVATE_EXCLUDED_MANAGERS", "minimatch_to_regex", "renovate_patterns", "renovate_rule",
     "FIXTURE_DIRS", "KEY_MATERIAL_GLOBS", "PARSER_DIR_WORDS", "SENSITIVE_CATEGORIES", "GlobError",
-    "SensitiveMatch", "classify_path", "compile_glob", "explain_path", "glob_to_regex", "is_doc_path",
+    "SensitiveMatch", "classify_path", "compile_glob", "explain_path", "glob_to_regex",
     "is_test_path", "matches_glob", "name_words", "normalize_path", "path_and_parents",
 ]

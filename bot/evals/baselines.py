@@ -9,13 +9,12 @@ functions over the diff model; no I/O.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
 
 from bot.core.diff import Diff, FileChange
 from bot.core.languages import language_for_path
-from bot.core.paths import is_test_path
+from bot.core.paths import is_doc_path, is_test_path
 
 SMALL_MAX_LINES = 20
 SMALL_MAX_FILES = 2
@@ -34,14 +33,6 @@ _BUILD_RE = re.compile(
     r"Gemfile(\.lock)?|[^/]*\.gemspec|pom\.xml|build\.gradle[^/]*|settings\.gradle[^/]*|\.npmrc|"
     r"tsconfig[^/]*\.json|webpack\.config\.[jt]s|rollup\.config\.[jt]s|vite\.config\.[jt]s)$"
     r"|(^|/)requirements/[^/]+\.(txt|in)$",
-    re.IGNORECASE,
-)
-_DOC_EXT = {".md", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".textile", ".org", ".png", ".jpg", ".jpeg",
-            ".gif", ".svg", ".ico", ".webp"}
-_DOC_RE = re.compile(
-    r"(^|/)(docs?|documentation|examples?|changelog\.d|changes|news|\.changeset)/|"
-    r"(^|/)(README|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|CONTRIBUTING|LICEN[CS]E|COPYING|"
-    r"CODE_OF_CONDUCT|SECURITY|NOTICE|\.mailmap|\.gitignore|\.gitattributes|\.editorconfig)([^/]*)$",
     re.IGNORECASE,
 )
 _COMMENT_PREFIXES = {
@@ -64,12 +55,6 @@ def is_ci_path(path: str) -> bool:
 def is_build_path(path: str) -> bool:
     """Build and dependency files: pyproject.toml, setup.py, Makefile, Dockerfile, lock files, ..."""
     return bool(_BUILD_RE.search(path))
-
-
-def is_doc_path(path: str) -> bool:
-    """Documentation: ``docs/``, Markdown/reST/text files, README, CHANGELOG, LICENSE, images."""
-    ext = posixpath.splitext(path)[1].lower()
-    return ext in _DOC_EXT or bool(_DOC_RE.search(path))
 
 
 def is_runtime_source(path: str) -> bool:

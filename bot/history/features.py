@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.diff import ChangeKind, Diff, FileChange
 from bot.core.languages import language_for_path
-from bot.core.paths import is_test_path
-from bot.evals.baselines import is_doc_path
+from bot.core.paths import is_doc_path, is_test_path
 
 if TYPE_CHECKING:
     from bot.history.gitlog import CommitFact

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.paths import TEST_DIRS, is_test_path, split_path
+from bot.core import sensitive
+from bot.core.paths import TEST_DIRS, is_doc_path, is_test_path, split_path
+from bot.evals import baselines
+from subagents import _paths
 
 
 @pytest.mark.parametrize(
@@ -74,3 +77,20 @@ def test_test_dirs_are_lower_case() -> None:
 def test_split_path() -> None:
     assert split_path("./a\\b//c/") == ["a", "b", "c"]
     assert split_path("") == []
+
+
+@pytest.mark.parametrize(("path", "doc"), [
+    ("README", True), ("README.md", True), ("LICENSE-MIT", True), ("docs/conf.py", True), ("docs/logo.png", True),
+    ("assets/logo.svg", True), ("news/123.bugfix", True), ("_examples/hello/main.go", True), ("notes.txt", True),
+    ("CHANGELOG.rst", True),
+    # code, configuration, build, CI and tests are not documentation even where a doc name or directory says so
+    ("src/werkzeug/security.py", False), ("bin/contributors.js", False), (".github/workflows/security.yml", False),
+    (".github/workflows/changelog.yml", False), ("docs/requirements.txt", False), ("requirements.txt", False),
+    ("docs/Makefile", False), ("examples/tests/test_basic.py", False), (".gitignore", False), ("app.py", False),
+    ("", False),
+])
+def test_is_doc_path_is_one_definition(path: str, doc: bool) -> None:
+    """The one documentation heuristic (the sub-agents, the sensitive-path classifier, the baselines and
+    the risk features all use it)."""
+    assert is_doc_path(path) is doc
+    assert sensitive.is_doc_path is baselines.is_doc_path is _paths.is_doc_path is is_doc_path

@@ -44,7 +44,8 @@ from subagents._paths import category, is_doc_path, is_runtime_source, is_test_p
         ("tools/gen/schema.go", "tooling"),
         ("src/scripts/run.py", "runtime"),
         ("scripts/README.md", "doc"),
-        ("assets/logo.png", "other"),
+        ("assets/logo.png", "doc"),  # images are documentation assets (bot.core.paths.is_doc_path)
+            ("assets/data.csv", "other"),
     ],
 )
 def test_category(path: str, expected: str) -> None:

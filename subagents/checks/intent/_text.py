@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from subagents._paths import CODE_EXTENSIONS, DOC_EXTENSIONS
+from bot.core.paths import CODE_EXTENSIONS, DOC_EXTENSIONS
 
 CONVENTIONAL_TYPES: frozenset[str] = frozenset(
     {"feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore", "revert"}
