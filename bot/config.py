@@ -125,6 +125,18 @@ class Settings(BaseModel):
     github_writes_per_hour: int = Field(
         default=500, ge=1, description="Content-creating requests per hour per installation (GitHub's secondary "
         "limit: 500) (QUORUM_GITHUB_WRITES_PER_HOUR)")
+    mirror_dir: Path | None = Field(
+        default=None, description="Where the App keeps a bare mirror of each reviewed repository, the source of "
+        "its history facts (QUORUM_MIRROR_DIR); default: <data_dir>/mirrors")
+    mirror_max_bytes: int = Field(
+        default=20 * 1024**3, ge=0, description="Cap on the total size of the mirrors, bytes; least recently used "
+        "repositories are evicted past it (QUORUM_MIRROR_MAX_BYTES)")
+    mirror_timeout_s: float = Field(
+        default=300.0, gt=0, description="Time limit of one review's mirror lock waits and fetch, seconds; past it "
+        "the review has no history and the risk gate fails closed (QUORUM_MIRROR_TIMEOUT_S)")
+    git_url: str | None = Field(
+        default=None, description="Git host the mirrors fetch <git_url>/<owner>/<name>.git from (QUORUM_GIT_URL); "
+        "default: from github_api_url (https://github.com; GHES: https://HOST)")
     worker_lease_s: float = Field(
         default=30.0, gt=0, description="PostgreSQL workers: heartbeat age after which a worker's running jobs are "
         "retried elsewhere (QUORUM_WORKER_LEASE_S)")
@@ -168,6 +180,10 @@ class Settings(BaseModel):
     def resolved_signing_key(self) -> Path:
         """``audit_signing_key`` or ``<data_dir>/audit-signing-key.pem``."""
         return self.audit_signing_key or self.data_dir / "audit-signing-key.pem"
+
+    def resolved_mirror_dir(self) -> Path:
+        """``mirror_dir`` or ``<data_dir>/mirrors``."""
+        return self.mirror_dir or self.data_dir / "mirrors"
 
     def resolved_database_url(self) -> str:
         """``database_url`` or the SQLite file ``<data_dir>/decisions.sqlite3``."""

@@ -16,7 +16,10 @@ hand-off, and optionally a SARIF upload to code scanning. Differences from the A
   then posts a comment review saying so.
 
 The PR's working tree is never read or executed: the diff, both trees, the policy and CODEOWNERS
-come from the API, exactly as for the App.
+come from the API, exactly as for the App. The history facts of the risk gate are read from the git
+objects of the job's checkout (``GITHUB_WORKSPACE``; ``actions/checkout`` with ``fetch-depth: 0``):
+without a checkout, or with a shallow one, the review has no history and the risk gate fails closed
+(no approval) unless the policy turns it off; the job summary says why.
 """
 
 from __future__ import annotations
@@ -73,7 +76,9 @@ class ActionConfig:
     ``sarif_path``: also write SARIF here; ``upload_sarif``: upload it to code scanning (needs
     ``security-events: write``); ``summary_path``: the job summary file (``GITHUB_STEP_SUMMARY``);
     ``output_path``: the step outputs file (``GITHUB_OUTPUT``); ``pipeline_options``: factory of
-    :class:`bot.pipeline.PipelineOptions`; ``decision_log``: where decisions are appended, or None.
+    :class:`bot.pipeline.PipelineOptions`; ``decision_log``: where decisions are appended, or None;
+    ``checkout``: the job's clone (``GITHUB_WORKSPACE``), where history is read (None: no history);
+    ``history_cache``: the SQLite file of history facts (None: in memory).
     """
 
     sarif_path: Path | None = None
@@ -82,6 +87,8 @@ class ActionConfig:
     output_path: Path | None = None
     pipeline_options: Callable[[], Any] | None = None
     decision_log: Any | None = None
+    checkout: Path | None = None
+    history_cache: Path | None = None
 
 
 @dataclass
@@ -178,6 +185,8 @@ class ActionRunner:
                     "degraded": read_only}
 
         options = self.config.pipeline_options() if self.config.pipeline_options else PipelineOptions()
+        if options.history is None:
+            options.history = self._history(report)
         try:
             outcome = run_review(
                 source, options, sinks=sinks, log=self.config.decision_log,
@@ -209,6 +218,22 @@ class ActionRunner:
         report.note = (f"{action}{' (approved)' if report.approved else ''}"
                        f"{' (fork: read-only token, results in the job summary)' if read_only else ''}")
         return report
+
+    def _history(self, report: ActionReport) -> Any:
+        """The checkout's history, or an UnavailableHistory (and a job-summary warning) saying why not."""
+        from bot.history.cache import HistoryCache  # noqa: PLC0415
+        from bot.history.sources import UnavailableHistory, checkout_history  # noqa: PLC0415
+
+        if self.config.checkout is None:
+            history: Any = UnavailableHistory("no checkout: run actions/checkout with fetch-depth: 0 before Quorum "
+                                              "(GITHUB_WORKSPACE is not set)")
+        else:
+            history = checkout_history(self.config.checkout, HistoryCache(self.config.history_cache),
+                                       what="the checkout (GITHUB_WORKSPACE)")
+        if isinstance(history, UnavailableHistory):
+            report.warnings.append(f"history unavailable: {history.reason}; the risk gate holds approval back "
+                                   "(set risk_model.enabled: false in .quorum.yml to review without it)")
+        return history
 
     def _sarif(self, result: ReviewResult, snapshot: Snapshot, report: ActionReport, event: ActionEvent, *,
                upload: bool) -> None:

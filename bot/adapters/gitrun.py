@@ -22,6 +22,13 @@ Every git subprocess in the project goes through :func:`run_git` or :func:`popen
 
 Variables a caller passes in ``env`` (a commit identity, a private ``GIT_INDEX_FILE``) are applied
 after scrubbing; only names in :data:`CALLER_ENV` are accepted.
+
+A secret a network command needs (the installation token of a fetch, as an ``http.extraHeader``)
+is passed with ``secret_config``: it reaches git through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/
+``GIT_CONFIG_VALUE_n`` in the child's environment (git >= 2.31), never on the command line, where
+any local user could read it in ``ps``. Only the keys of :data:`SECRET_CONFIG_KEY` are accepted;
+command-line ``-c`` settings still win over it (git documents that ``GIT_CONFIG_*`` is overridden
+by ``-c``).
 """
 
 from __future__ import annotations
@@ -73,6 +80,10 @@ CALLER_ENV = frozenset({
 })
 """Variables a caller may set explicitly (commit identity, a private index file)."""
 
+SECRET_CONFIG_KEY = re.compile(r"^http\.(?:[^\s]+\.)?extraheader$", re.IGNORECASE)
+"""The only configuration a caller may pass through the environment: ``http.extraHeader``, also
+scoped to a URL (``http.https://github.com/.extraHeader``)."""
+
 _NO_DRIVERS = {
     "diff": ("--no-ext-diff", "--no-textconv"),
     "log": ("--no-ext-diff", "--no-textconv"),
@@ -107,11 +118,13 @@ class GitResult:
     cut: bool = False
 
 
-def git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+def git_env(env: Mapping[str, str] | None = None, secret_config: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a git process: ``os.environ`` without any ``GIT_*`` variable nor
-    :data:`DROPPED_PLAIN`, plus :data:`FIXED_ENV`, plus ``env`` (names in :data:`CALLER_ENV` only).
+    :data:`DROPPED_PLAIN`, plus :data:`FIXED_ENV`, plus ``env`` (names in :data:`CALLER_ENV` only),
+    plus ``secret_config`` as ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``.
 
-    Raises ValueError for a caller variable outside :data:`CALLER_ENV`.
+    Raises ValueError for a caller variable outside :data:`CALLER_ENV`, a ``secret_config`` key
+    outside :data:`SECRET_CONFIG_KEY`, or a value with a newline.
     """
     out = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in DROPPED_PLAIN}
     out.update(FIXED_ENV)
@@ -119,6 +132,13 @@ def git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
         if key not in CALLER_ENV:
             raise ValueError(f"git runner: {key} may not be set by a caller")
         out[key] = value
+    for i, (key, value) in enumerate((secret_config or {}).items()):
+        if not SECRET_CONFIG_KEY.match(key) or "\n" in value or "\n" in key:
+            raise ValueError(f"git runner: {key.splitlines()[0] if key else key!r} may not be passed as secret config")
+        out[f"GIT_CONFIG_KEY_{i}"] = key
+        out[f"GIT_CONFIG_VALUE_{i}"] = value
+    if secret_config:
+        out["GIT_CONFIG_COUNT"] = str(len(secret_config))
     return out
 
 
@@ -167,22 +187,28 @@ def run_git(
     check: bool = True,
     max_bytes: int | None = None,
     timeout: float | None = None,
+    config: Sequence[str] = (),
+    secret_config: Mapping[str, str] | None = None,
 ) -> GitResult:
     """Run ``git args`` in ``repo`` (see the module docstring) and return its output.
 
     ``max_bytes`` cuts stdout beyond that size (the process is killed, ``cut`` is True, the exit
-    status of the killed process is reported as 0). ``timeout`` is in seconds.
-    Raises GitError (one line) when git is missing, times out, or exits non-zero with ``check``.
+    status of the killed process is reported as 0). ``timeout`` is in seconds. ``config`` adds
+    ``-c`` settings after :data:`SAFE_CONFIG` (they cannot replace it: :data:`SAFE_CONFIG` is
+    applied again after them). ``secret_config`` goes through the environment (module docstring).
+    Raises GitError (one line) when git is missing, times out, or exits non-zero with ``check``;
+    ValueError for a refused ``env`` or ``secret_config`` entry.
     """
-    cmd = _command(repo, args)
+    cmd = _command(repo, args, config)
+    environ = git_env(env, secret_config)
     try:
         if max_bytes is None:
             proc = subprocess.run(
-                cmd, input=input, capture_output=True, env=git_env(env), check=False, timeout=timeout
+                cmd, input=input, capture_output=True, env=environ, check=False, timeout=timeout
             )
             result = GitResult(proc.stdout, proc.stderr, proc.returncode)
         else:
-            result = _run_capped(cmd, git_env(env), max_bytes)
+            result = _run_capped(cmd, environ, max_bytes)
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
     except subprocess.TimeoutExpired as exc:
@@ -203,8 +229,10 @@ def popen_git(repo: str | Path, *args: str, env: Mapping[str, str] | None = None
         raise GitError("git is not installed or not on PATH") from exc
 
 
-def _command(repo: str | Path, args: Sequence[str]) -> list[str]:
+def _command(repo: str | Path, args: Sequence[str], config: Sequence[str] = ()) -> list[str]:
     extra = filter_overrides(repo) if args and args[0] in WORKTREE_COMMANDS else []
+    if config:  # the caller's settings first, then SAFE_CONFIG again: the last -c of a key wins
+        extra = [*config, *SAFE_CONFIG, *extra]
     return git_command(repo, args, extra)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.adapters.github import GitHubApp, GitHubError, RetryPolicy, load_private_key
+from bot.adapters.mirror import MirrorStore, git_host_url
 from bot.app.receiver import Receiver
 from bot.app.service import QuorumService, ServiceOptions
 from bot.audit import DecisionStore
@@ -117,8 +118,11 @@ def build_runtime(settings: Settings, *, retry: RetryPolicy | None = None, secon
     def options() -> PipelineOptions:
         return PipelineOptions(cache_dir=cache_dir)
 
+    mirrors = MirrorStore(settings.resolved_mirror_dir(), git_url=settings.git_url or git_host_url(settings.github_api_url),
+                          max_bytes=settings.mirror_max_bytes, timeout_s=settings.mirror_timeout_s)
     service = QuorumService(github, jobs, decisions,
-                            ServiceOptions(pipeline_options=pipeline_options or options, bot_login=settings.bot_login))
+                            ServiceOptions(pipeline_options=pipeline_options or options, bot_login=settings.bot_login,
+                                           mirrors=mirrors, history_cache=settings.cache_dir / "history.sqlite"))
     pool = WorkerPool(jobs, service.handle, threads=threads or settings.workers, poll_s=poll_s, backoff_s=backoff_s)
     receiver = Receiver(secret=str(settings.webhook_secret).encode("utf-8"), jobs=jobs, on_queued=pool.notify,
                         bot_login=lambda: service.known_bot_login, writer=DeliveryWriter(jobs))

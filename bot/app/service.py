@@ -3,7 +3,9 @@ event loop.
 
 - ``review``: through :func:`bot.pipeline.run_review`: snapshot the PR's *current* head; dismiss the
   bot's approvals of older heads; load the base-branch policy; skip when a decision for (repo, PR,
-  head, policy version) exists; run the agents and the policy; publish (check run, inline comments,
+  head, policy version) exists; fetch the base branch and the PR head into the repository's local
+  mirror (:mod:`bot.adapters.mirror`), whose history feeds the risk gate (any mirror failure: no
+  history, and the gate fails closed); run the agents and the policy; publish (check run, inline comments,
   APPROVE only when every approval guard holds); append the decision record with what was posted.
 - ``withdraw``: dismiss the bot's approval (PR converted to draft).
 - ``command``: ``/quorum ...`` from a user with write access.
@@ -14,6 +16,7 @@ event loop.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,12 +39,15 @@ from bot.adapters.github import (
     request_reviewers,
 )
 from bot.adapters.github.sink import CHECK_NAME, redact
+from bot.adapters.mirror import MirrorStore
 from bot.audit import DecisionStore, event_record
 from bot.core.commands import WRITE_ROLES, Command, CommandName, help_text, parse_command
 from bot.core.errors import PolicyError
 from bot.core.models import Finding, ReviewResult
 from bot.core.protocols import Snapshot
 from bot.core.webhook import Task
+from bot.app.history import review_history
+from bot.history.cache import HistoryCache
 from bot.jobs import Job, JobStore
 from bot.jobs.postings import JobPostingGuard, PostingLedger
 from bot.pipeline import PipelineOptions, ReviewHooks, ReviewOutcome, run_review
@@ -53,12 +59,16 @@ log = structlog.get_logger("quorum.app")
 
 @dataclass
 class ServiceOptions:
-    """Knobs for the service: pipeline options factory, the bot login (None: ask GitHub), caches."""
+    """Knobs for the service: pipeline options factory, the bot login (None: ask GitHub), caches,
+    ``mirrors`` (where reviews read history; None: reviews have none and the risk gate fails
+    closed) and ``history_cache`` (the SQLite file of history facts; None: in memory)."""
 
     pipeline_options: Callable[[], PipelineOptions] = PipelineOptions
     bot_login: str | None = None
     blob_cache_bytes: int = 256 * 1024 * 1024
     index_cache_dir: Path | None = None
+    mirrors: MirrorStore | None = None
+    history_cache: Path | None = None
 
 
 class QuorumService:
@@ -75,6 +85,7 @@ class QuorumService:
         self._login_lock = threading.Lock()
         self._bot_login = self.options.bot_login
         self._catalog: Any = None
+        self.history_cache = HistoryCache(self.options.history_cache)
 
     # ------------------------------------------------------------------ helpers
 
@@ -131,6 +142,8 @@ class QuorumService:
         sinks: list[GitHubSink] = []
         options = self.options.pipeline_options()
         guard = self.guard(job)
+        held = contextlib.ExitStack()  # the mirror lease, held until the review is over
+        history_note: dict[str, Any] = {}
 
         def before_policy(snapshot: Snapshot) -> str | None:
             nonlocal bound
@@ -170,6 +183,10 @@ class QuorumService:
             if existing is None:
                 options.muted_rules = frozenset(self._feedback_mutes(repo, number, snapshot.pr.head_sha, policy,
                                                                      job.delivery_id))
+                if policy.risk_model.enabled and options.history is None:
+                    options.history = review_history(
+                        self.options.mirrors, snapshot, held, history_note, bound, cache=self.history_cache,
+                        installation_id=int(job.installation_id or 0), token=self.github.tokens.get)
                 return None
             bound.info("review.already_decided", decision_id=existing.get("decision_id"),
                        action_taken=existing.get("action"), policy_version=policy.version)
@@ -202,14 +219,18 @@ class QuorumService:
             sink = sinks[0]
             return {"approved": sink.approved, "approval_withheld": sink.withheld, "job_id": job.id,
                     "installation_id": job.installation_id, "trigger": job.data.get("action"),
-                    "muted_rules": sorted(options.muted_rules)}
+                    "muted_rules": sorted(options.muted_rules),
+                    **({"history": {**history_note, "assessment": outcome.result.risk if outcome.result else None}}
+                       if history_note else {})}
 
-        outcome = run_review(
-            source, options, sinks=sinks, log=self.decisions,
-            guards=github_approval_guards(client, number, bot, extra=[no_human_requested, approval_intent_logged]),
-            hooks=ReviewHooks(before_policy=before_policy, on_policy_error=on_policy_error, before_review=before_review),
-            delivery_id=job.delivery_id, record_extra=extra,
-        )
+        with held:
+            outcome = run_review(
+                source, options, sinks=sinks, log=self.decisions,
+                guards=github_approval_guards(client, number, bot, extra=[no_human_requested, approval_intent_logged]),
+                hooks=ReviewHooks(before_policy=before_policy, on_policy_error=on_policy_error,
+                                  before_review=before_review),
+                delivery_id=job.delivery_id, record_extra=extra,
+            )
         if outcome.result is None:
             return str(outcome.skipped)
         result, sink = outcome.result, sinks[0]

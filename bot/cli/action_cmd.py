@@ -3,8 +3,9 @@
 
 Reads the environment GitHub Actions sets for every step (GitHub docs, "Variables": default
 environment variables): ``GITHUB_EVENT_NAME``, ``GITHUB_EVENT_PATH`` (the event payload),
-``GITHUB_REPOSITORY``, ``GITHUB_API_URL``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT``, and the
-token passed as ``GITHUB_TOKEN``; plus the ``QUORUM_*`` settings. Options override each of them.
+``GITHUB_REPOSITORY``, ``GITHUB_API_URL``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT``,
+``GITHUB_WORKSPACE`` (the checkout whose git history feeds the risk gate), and the token passed
+as ``GITHUB_TOKEN``; plus the ``QUORUM_*`` settings. Options override each of them.
 
 Exit status: 0 when the event was handled (a review completed, whatever the decision, or the event
 needs nothing); 2 with a one-line error when it could not be (no token, unreadable event, GitHub
@@ -38,13 +39,15 @@ def action_command(
     upload_sarif: Annotated[bool, typer.Option(
         "--upload-sarif", help="Upload the SARIF to code scanning (needs security-events: write).")] = False,
     no_log: Annotated[bool, typer.Option("--no-log", help="Do not append to the decision log.")] = False,
+    checkout: Annotated[Path | None, typer.Option(
+        "--checkout", help="Clone with full history for the risk gate (default: GITHUB_WORKSPACE).")] = None,
 ) -> None:
     """Review the pull request of the current GitHub Actions event with GITHUB_TOKEN."""
-    run_guarded(lambda: _action(event_path, event_name, repository, api_url, sarif, upload_sarif, no_log))
+    run_guarded(lambda: _action(event_path, event_name, repository, api_url, sarif, upload_sarif, no_log, checkout))
 
 
 def _action(event_path: Path | None, event_name: str | None, repository: str | None, api_url: str | None,
-            sarif: Path | None, upload_sarif: bool, no_log: bool) -> None:
+            sarif: Path | None, upload_sarif: bool, no_log: bool, checkout: Path | None = None) -> None:
     from bot.action.event import parse_event  # noqa: PLC0415
     from bot.action.runner import ActionConfig, ActionRunner  # noqa: PLC0415
     from bot.adapters.github import GitHubToken  # noqa: PLC0415
@@ -84,6 +87,8 @@ def _action(event_path: Path | None, event_name: str | None, repository: str | N
         summary_path=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
         output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
         pipeline_options=pipeline_options_from_settings(settings), decision_log=decision_log,
+        checkout=checkout or (Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_WORKSPACE") else None),
+        history_cache=settings.cache_dir / "history.sqlite",
     )
     client = github.repo(repo)
     try:

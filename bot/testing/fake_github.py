@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -171,10 +172,17 @@ class FakeGitHub:
 
     ``base_url`` (``http://127.0.0.1:<port>``) goes to PyGithub as ``base_url``; ``app_id`` and
     ``private_key_pem`` to the App settings. ``token_ttl_s`` sets installation tokens' lifetime
-    (GitHub: one hour). The bot's login is ``<app_slug>[bot]``.
+    (GitHub: one hour). The bot's login is ``<app_slug>[bot]``. With ``git_root`` every commit is also
+    a real git commit in a bare repository there (:mod:`bot.testing.fake_git`; ``git_url`` is the
+    ``file://`` git host to fetch ``<git_url>/<owner>/<name>.git`` from), and branches and
+    ``refs/pull/<n>/head`` follow each change made through these methods (or :meth:`sync_git`).
     """
 
-    def __init__(self, *, app_id: int = 1001, app_slug: str = "quorum", token_ttl_s: float = 3600.0) -> None:
+    def __init__(self, *, app_id: int = 1001, app_slug: str = "quorum", token_ttl_s: float = 3600.0,
+                 git_root: Path | None = None) -> None:
+        from bot.testing.fake_git import GitStore  # noqa: PLC0415
+
+        self.git = GitStore(git_root) if git_root is not None else None
         self.app_id = app_id
         self.app_slug = app_slug
         self.bot_login = f"{app_slug}[bot]"
@@ -244,7 +252,26 @@ class FakeGitHub:
             self.repos[full_name] = repo
             sha = self._new_commit(repo, {}, files, parents=[], author="owner", message="initial")
             repo.branches[default_branch] = sha
+            self.sync_git(full_name)
             return repo
+
+    @property
+    def git_url(self) -> str:
+        """The ``file://`` git host of the repositories (only with ``git_root``)."""
+        if self.git is None:
+            raise RuntimeError("FakeGitHub(git_root=...) keeps no git repositories")
+        return self.git.url
+
+    def sync_git(self, full_name: str) -> None:
+        """Point the git refs of ``full_name`` at the fake's branches and open PR heads (no-op
+        without ``git_root``)."""
+        if self.git is None:
+            return
+        with self._lock:
+            repo = self.repos[full_name]
+            refs = {f"refs/heads/{b}": sha for b, sha in repo.branches.items()}
+            refs.update({f"refs/pull/{n}/head": p.head_sha for n, p in repo.pulls.items()})
+            self.git.set_refs(full_name, refs, head=repo.default_branch)
 
     def commit(
         self, full_name: str, branch: str, changes: dict[str, str | bytes | None], *,
@@ -260,6 +287,7 @@ class FakeGitHub:
             for pull in repo.pulls.values():
                 if pull.head_ref == branch and pull.state == "open":
                     pull.head_sha = sha
+            self.sync_git(full_name)
             return sha
 
     def open_pull(
@@ -277,6 +305,7 @@ class FakeGitHub:
             pull = FakePull(number=number, title=title, body=body, user=author, head_ref=branch, head_sha=head,
                             base_ref=repo.default_branch, base_sha=base_sha, draft=draft)
             repo.pulls[number] = pull
+            self.sync_git(full_name)
             return pull
 
     def push(self, full_name: str, number: int, changes: dict[str, str | bytes | None], *,
@@ -342,6 +371,7 @@ class FakeGitHub:
             pull.merged_by = merged_by
             pull.merged_at = _now_iso()
             pull.merge_commit_sha = sha
+            self.sync_git(full_name)
             return sha
 
     def actions_token(self, full_name: str, *, read_only: bool = False) -> str:
@@ -423,8 +453,12 @@ class FakeGitHub:
             else:
                 files[path] = content.encode("utf-8") if isinstance(content, str) else content
         seed = json.dumps([parents, sorted((p, blob_sha(d)) for p, d in files.items()), message, next(self._ids)])
-        sha = hashlib.sha1(seed.encode()).hexdigest()  # noqa: S324 - fake object ids
-        tree = hashlib.sha1(("tree" + seed).encode()).hexdigest()  # noqa: S324
+        if self.git is not None:
+            sha, tree = self.git.commit(repo.full_name, files, parents, author=author, committer=committer or author,
+                                        message=message)
+        else:
+            sha = hashlib.sha1(seed.encode()).hexdigest()  # noqa: S324 - fake object ids
+            tree = hashlib.sha1(("tree" + seed).encode()).hexdigest()  # noqa: S324
         repo.commits[sha] = FakeCommit(sha=sha, files=files, parents=parents, author=author,
                                        committer=committer or author, message=message, tree_sha=tree)
         return sha

@@ -52,6 +52,8 @@ def fleet_env(fake: FakeGitHub, tmp: Path, database_url: str | None, **extra: st
     })
     if database_url:
         env["QUORUM_DATABASE_URL"] = database_url
+    if fake.git is not None:  # review history: the App's mirrors fetch from the fake's git repositories
+        env["QUORUM_GIT_URL"] = fake.git_url
     env.update(extra)
     return env
 

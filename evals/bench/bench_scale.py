@@ -63,7 +63,7 @@ def wait_decided(decisions: DecisionStore, heads: set[tuple[str, int, str]], tim
 
 
 def throughput(cluster, workers: int, prs: int) -> dict:  # noqa: ANN001
-    with tempfile.TemporaryDirectory() as tmp, FakeGitHub() as fake:
+    with tempfile.TemporaryDirectory() as tmp, FakeGitHub(git_root=Path(tmp) / "git") as fake:
         fake.add_repo("acme/docs", 42, BASE)
         fleet, url = deployment(cluster, fake, Path(tmp))
         decisions = DecisionStore(url)
@@ -88,7 +88,7 @@ def throughput(cluster, workers: int, prs: int) -> dict:  # noqa: ANN001
 
 
 def ack(cluster, burst: int, senders: int) -> dict:  # noqa: ANN001
-    with tempfile.TemporaryDirectory() as tmp, FakeGitHub() as fake:
+    with tempfile.TemporaryDirectory() as tmp, FakeGitHub(git_root=Path(tmp) / "git") as fake:
         fake.add_repo("acme/burst", 42, BASE)
         fleet, url = deployment(cluster, fake, Path(tmp))
         store = PgJobStore(url)
@@ -121,7 +121,7 @@ def ack(cluster, burst: int, senders: int) -> dict:  # noqa: ANN001
 
 
 def flood(cluster, flood_prs: int) -> dict:  # noqa: ANN001
-    with tempfile.TemporaryDirectory() as tmp, FakeGitHub() as fake:
+    with tempfile.TemporaryDirectory() as tmp, FakeGitHub(git_root=Path(tmp) / "git") as fake:
         fake.add_repo("big/flood", 42, BASE)
         fake.add_repo("small/one", 43, BASE)
         fleet, url = deployment(cluster, fake, Path(tmp))

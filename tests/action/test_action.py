@@ -19,6 +19,7 @@ import pytest
 
 from bot.action.runner import FORK_NOTE
 from bot.testing.fake_github import FakeGitHub, FakePull
+from bot.testing.gitrepo import git
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "octokit-webhooks"
 REPO = "Codertocat/Hello-World"  # the repository every octokit example is about
@@ -45,15 +46,18 @@ def for_pull(event: dict, pull: FakePull) -> dict:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
+def fake(tmp_path: Path) -> Iterator[FakeGitHub]:
+    with FakeGitHub(git_root=tmp_path / "git") as server:
         server.add_repo(REPO, 7, BASE_FILES)
         server.set_permission(REPO, "maria", "write")
         yield server
 
 
 def run_action(fake: FakeGitHub, tmp_path: Path, event_name: str, event: dict, *extra: str,
-               read_only: bool = False, token: str | None = None) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+               read_only: bool = False, token: str | None = None,
+               checkout: str = "full") -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+    """Run ``quorum action``; ``checkout``: "full" (a clone of the fake's repository with all its
+    history, as actions/checkout with fetch-depth: 0), "shallow" (--depth 1) or "none"."""
     event_path = tmp_path / "event.json"
     event_path.write_text(json.dumps(event), encoding="utf-8")
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
@@ -65,6 +69,12 @@ def run_action(fake: FakeGitHub, tmp_path: Path, event_name: str, event: dict, *
         QUORUM_DATA_DIR=str(tmp_path / "data"), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
         QUORUM_GITHUB_WRITE_INTERVAL_S="0",
     )
+    if checkout != "none":
+        workspace = tmp_path / "workspace"
+        if not workspace.exists():
+            depth = ["--depth", "1"] if checkout == "shallow" else []
+            git(tmp_path, "clone", "--quiet", "--no-checkout", *depth, f"{fake.git_url}/{REPO}.git", str(workspace))
+        env["GITHUB_WORKSPACE"] = str(workspace)
     proc = subprocess.run([sys.executable, "-m", "bot.cli.main", "action", *extra], capture_output=True, text=True,
                           env=env, timeout=180)
     return proc, summary, outputs
@@ -87,6 +97,35 @@ def test_opened_docs_change_is_approved_bound_to_the_head(fake: FakeGitHub, tmp_
     assert last_pull_read < approve
     assert "decision=approve" in outputs.read_text() and "approved=true" in outputs.read_text()
     assert "## Quorum" in summary.read_text()
+
+
+@pytest.mark.parametrize(("checkout", "why"), [("shallow", "the checkout (GITHUB_WORKSPACE) is shallow"),
+                                                ("none", "no checkout")])
+def test_without_full_history_the_risk_gate_fails_closed_and_says_why(fake: FakeGitHub, tmp_path: Path,
+                                                                      checkout: str, why: str) -> None:
+    fake.repos[REPO].actions_can_approve = True
+    fake.commit(REPO, "main", {"docs/intro.md": "# Intro\n"}, message="docs: intro")  # so that depth 1 cuts history
+    pull = fake.open_pull(REPO, {"README.md": "# Hello World\n\nA warm greeting.\n"}, title="docs: warmer greeting",
+                          body="Rewords the README.", author="Codertocat")
+    proc, summary, outputs = run_action(fake, tmp_path, "pull_request",
+                                        for_pull(payload("pull_request.opened.payload.json"), pull), checkout=checkout)
+    assert proc.returncode == 0, proc.stderr
+    assert "approved=false" in outputs.read_text() and "decision=approve" not in outputs.read_text()
+    assert all(r["state"] != "APPROVED" for r in fake.reviews(REPO, pull.number))
+    assert f"history unavailable: {why}" in proc.stderr and "fetch-depth: 0" in proc.stderr
+    text = summary.read_text()
+    assert f"history unavailable: {why}" in text and "risk.probability" in text
+
+
+def test_a_policy_without_the_risk_gate_needs_no_history(fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.repos[REPO].actions_can_approve = True
+    fake.commit(REPO, "main", {".quorum.yml": "risk_model:\n  enabled: false\n"}, message="policy: no risk gate")
+    pull = fake.open_pull(REPO, {"README.md": "# Hello World\n\nA warm greeting.\n"}, title="docs: warmer greeting",
+                          body="Rewords the README.", author="Codertocat")
+    proc, _, outputs = run_action(fake, tmp_path, "pull_request",
+                                  for_pull(payload("pull_request.opened.payload.json"), pull), checkout="shallow")
+    assert proc.returncode == 0, proc.stderr
+    assert "approved=true" in outputs.read_text(), proc.stdout + proc.stderr
 
 
 def test_approval_refused_by_the_repository_setting_becomes_a_comment_review(fake: FakeGitHub, tmp_path: Path) -> None:

@@ -39,3 +39,8 @@ def test_readme_workflow_uses_the_action_inputs_and_permissions() -> None:
     inputs = set(yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"])
     assert set(step.get("with", {})) <= inputs
     assert set(workflow[True]) >= {"pull_request", "issue_comment"}  # YAML 1.1 reads the key `on` as True
+    # the risk gate reads history from the checkout: a full one, before Quorum's step
+    steps = job["steps"]
+    checkout = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert steps[checkout]["with"]["fetch-depth"] == 0 and checkout < steps.index(step)
+    assert "fetch-depth: 0" in yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["description"]

@@ -193,3 +193,13 @@ def test_failure_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(GitError) as err:
         run_git(tmp_path, "rev-parse", "--verify", "nope")
     assert str(err.value).startswith("git rev-parse failed:") and "\n" not in str(err.value)
+
+
+def test_caller_config_cannot_replace_the_safe_settings(tmp_path: Path) -> None:
+    from bot.adapters.gitrun import SAFE_CONFIG, _command
+
+    cmd = _command(tmp_path, ["fetch", "x"], ["core.hooksPath=/tmp/evil", "fetch.unpackLimit=1"])
+    settings = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-c"]
+    # git applies -c settings in order, the last one of a key wins: SAFE_CONFIG comes after the caller's
+    assert settings.index("core.hooksPath=/tmp/evil") < len(settings) - 1 - settings[::-1].index("core.hooksPath=/dev/null")
+    assert "fetch.unpackLimit=1" in settings and settings[-len(SAFE_CONFIG):] == list(SAFE_CONFIG)

@@ -38,6 +38,8 @@ def make_settings(fake: FakeGitHub, tmp_path: Path, **extra: Any) -> Settings:
         "data_dir": tmp_path / "data",
         "cache_dir": tmp_path / "cache",
     }
+    if fake.git is not None:  # the mirrors fetch from the fake's git repositories
+        values["git_url"] = fake.git_url
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -15,8 +15,8 @@ from bot.testing.fake_github import FakeGitHub
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
+def fake(tmp_path: Path) -> Iterator[FakeGitHub]:
+    with FakeGitHub(git_root=tmp_path / "git") as server:
         server.add_repo(REPO, INSTALLATION, BASE_FILES)
         server.set_permission(REPO, "maria", "write")
         server.set_permission(REPO, "rita", "read")

@@ -70,6 +70,8 @@ def serve(fake: FakeGitHub, tmp_path: Path, **env: str) -> Iterator[Served]:
         "QUORUM_WORKERS": "1", "QUORUM_GITHUB_WRITE_INTERVAL_S": "0",
     })
     full.pop("QUORUM_MODEL", None)
+    if fake.git is not None:  # review history: the mirrors fetch from the fake's git repositories
+        full["QUORUM_GIT_URL"] = fake.git_url
     full.update(env)
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log_file:

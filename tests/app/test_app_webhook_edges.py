@@ -26,7 +26,7 @@ MIB = 1024 * 1024
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, FakeGitHub]]:
     tmp = tmp_path_factory.mktemp("serve")
-    with FakeGitHub() as fake:
+    with FakeGitHub(git_root=tmp / "git") as fake:
         fake.add_repo(REPO, INSTALLATION, BASE_FILES)
         with serve(fake, tmp, QUORUM_WEBHOOK_READ_TIMEOUT_S="2") as server:
             yield server, fake

@@ -37,8 +37,8 @@ PRS_PER_REPO = 12
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
+def fake(tmp_path: Path) -> Iterator[FakeGitHub]:
+    with FakeGitHub(git_root=tmp_path / "git") as server:
         for repo, inst in INSTALLATIONS.items():
             server.add_repo(repo, inst, BASE)
         yield server
