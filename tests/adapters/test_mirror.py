@@ -73,6 +73,7 @@ def test_first_use_clones_then_fetches_only_the_base_branch_and_the_pr_head(tmp_
     assert first.cloned and first.size > 0
     assert lease.path == tmp_path / "mirrors" / "5" / "acme+app.git"
     assert refs(lease.path) == {"refs/heads/main": base, "refs/pull/7/head": head}
+    assert (lease.path / "objects" / "info" / "commit-graphs" / "commit-graph-chain").is_file()
     newer = remote.push("acme/app", "refs/heads/main", {"c.py": "z = 1\n"})
     with s.lease(5, "acme/app") as lease:
         again = lease.sync(base_ref="main", pr_number=None, need=newer, token=None)
