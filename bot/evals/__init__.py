@@ -10,10 +10,32 @@ that runs it lives here so that the installed ``quorum`` command works.
 - :mod:`bot.evals.report`: text (rich) and JSON rendering.
 """
 
-from bot.evals.metrics import Counts, confusion, match_case, prf
-from bot.evals.runner import CaseOutcome, EvalCase, RunOptions, Summary, from_scenario, run_cases, summarize
-from bot.evals.scenarios import Case, Expect, FindingSpec, ScenarioError, load_cases
-from bot.evals.suites import SUITES, SuiteConfig, SuiteReport, register, run_suite, suites
+from typing import Any
+
+_EXPORTS = {
+    "Counts": "metrics", "confusion": "metrics", "match_case": "metrics", "prf": "metrics",
+    "CaseOutcome": "runner", "EvalCase": "runner", "RunOptions": "runner", "Summary": "runner",
+    "from_scenario": "runner", "run_cases": "runner", "summarize": "runner",
+    "Case": "scenarios", "Expect": "scenarios", "FindingSpec": "scenarios", "ScenarioError": "scenarios",
+    "load_cases": "scenarios",
+    "SUITES": "suites", "SuiteConfig": "suites", "SuiteReport": "suites", "register": "suites", "run_suite": "suites",
+    "suites": "suites",
+}
+"""Name -> submodule. Imported on first access (PEP 562): the review path imports
+:mod:`bot.evals.baselines` (path classifiers shared with the history features) and must not pay
+for the runner, the suites and their pydantic models."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(f"bot.evals.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SUITES", "Case", "CaseOutcome", "Counts", "EvalCase", "Expect", "FindingSpec", "RunOptions", "ScenarioError",
