@@ -10,17 +10,12 @@ is not asked about.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import pickle
-import subprocess
 import sys
 import threading
 import time
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +26,13 @@ from bot.codeindex.model import FileSymbols
 from bot.core.languages import language_for_path
 
 if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic
+    import multiprocessing.context
+    from concurrent.futures import Future
+
     from bot.core.protocols import TreeView
+
+# multiprocessing, concurrent.futures, subprocess and pickle are imported where a cold build uses
+# them: a warm build (every file cached) never does, and they cost ~15 ms of every review's start.
 
 MAX_FILE_BYTES = 1_000_000
 """Files larger than this are not indexed (generated code, bundles, data)."""
@@ -179,6 +180,8 @@ def _fork_context() -> multiprocessing.context.BaseContext | None:
     re-import the program's main module in each worker; without fork, :func:`parse_missing`
     starts plain worker interpreters instead.
     """
+    import multiprocessing  # noqa: PLC0415 - cold builds only (see the imports)
+
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return None
@@ -245,6 +248,9 @@ def parse_missing(
     if context is None:
         yield from _subprocess_workers(tree, todo, stats, workers)
         return
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - cold builds only
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+
     stats.mode = "fork"
     pending: list[tuple[list[tuple[str, str, str, bytes]], Future | None]] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -280,6 +286,8 @@ def _subprocess_workers(
     similar total size (largest first); a worker that fails or times out has its batch parsed in
     process, so the result never depends on the workers.
     """
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - cold builds only
+
     stats.mode = "subprocess"
     items = [item for chunk in _chunks(tree, todo, stats) for item in chunk]
     stats.bytes_parsed += sum(len(i[3]) for i in items)
@@ -301,6 +309,9 @@ def _subprocess_workers(
 
 def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, bytes | None, str | None]] | None:
     """Run one worker interpreter on ``batch``; None when it cannot start, fails or times out."""
+    import pickle  # noqa: PLC0415 - cold builds only (our own worker's output, never the PR's data)
+    import subprocess  # noqa: PLC0415
+
     try:
         proc = subprocess.run(
             [sys.executable, "-I", "-c", _BOOT, _PACKAGE_ROOT],
