@@ -73,15 +73,30 @@ class LocalHistory:
         self.repo = str(repo)
         self.git = Git(repo)
         self.cache = cache or HistoryCache(None)
+        self._shallow_checked = False
 
     def base_time(self, base: str) -> int:
         """Committer time (Unix seconds) of commit ``base``."""
         hit = self.cache.get("time", base, "")
         if hit is not None:
             return int(hit)
+        self._refuse_shallow()
         ts = int(self.git.run("log", "-1", "--format=%ct", base, "--").decode().strip())
         self.cache.put("time", base, "", ts)
         return ts
+
+    def _refuse_shallow(self) -> None:
+        """Raise :class:`bot.history.sources.HistoryUnavailable` when the clone is shallow: its cut
+        history would make every count too low (checked once, on the first uncached read)."""
+        if self._shallow_checked:
+            return
+        out = self.git.run("rev-parse", "--is-shallow-repository", check=False).strip()
+        if out == b"true":
+            from bot.history.sources import HistoryUnavailable  # noqa: PLC0415
+
+            raise HistoryUnavailable(f"history unavailable: {self.repo} is a shallow clone (fetch its full history: "
+                                     "git fetch --unshallow; actions/checkout: fetch-depth: 0)")
+        self._shallow_checked = True
 
     def files(self, base: str, paths: list[str]) -> dict[str, FileHistory]:
         """:class:`FileHistory` of each path at ``base`` (one ``git log`` for all uncached paths)."""
