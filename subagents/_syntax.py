@@ -169,6 +169,17 @@ def find(node: Node, lang: str, types: frozenset[str] | set[str]) -> list[Node]:
     return sorted(treesitter.captures(q, node).get("n", []), key=lambda n: n.start_byte)
 
 
+def same_source(a: Node, b: Node, names: list[bytes] | tuple[bytes, ...] = ()) -> bool:
+    """True when nodes ``a`` and ``b`` (of two error-free trees of one language) have the same
+    source text and neither mentions any of ``names`` (helpers whose calls a canonical stream
+    inlines on one side only): their canonical streams (:mod:`subagents._canonical`) are then
+    equal without computing them, since a stream depends only on the node's own subtree."""
+    text = a.text
+    if text is None or text != b.text:
+        return False
+    return not any(n in text for n in names)
+
+
 def defs_cache(files: ChangedFiles) -> dict:
     """The review-wide cache for :func:`definitions`, kept in the parse-once view ``ctx.files``."""
     return files.memo("subagents._pyast.definitions", dict)

@@ -259,7 +259,8 @@ class _Run:
                 out.append(Changed(fc, k, base_defs.get(k), head_defs.get(k)))
         return out
 
-    def _canonical(self, side: str, d: Definition) -> list[str] | None:
+    def _node(self, side: str, d: Definition) -> tuple[Node, bool] | None:
+        """The syntax node of ``d`` in the current file's ``side`` and whether that tree has errors."""
         fc = self._fc
         data = self._head_data if side == "head" else self._base_data
         path = fc.path if side == "head" else (fc.old_path or fc.path)
@@ -270,15 +271,20 @@ class _Run:
         if key not in self._starts:
             self._starts[key] = _line_starts(data)
         node = _def_node(tree, data, self._starts[key], d)
-        if node is None:
-            return None
-        return _canonical.canonical(node, python=fc.language == "python")
+        return None if node is None else (node, tree.root_node.has_error)
 
     def _body_changed(self, sym: Changed) -> bool:
+        """Whether the code of a symbol changed beyond layout, comments and docstrings (canonical
+        streams; equal text in error-free trees needs no stream)."""
         if sym.base is None or sym.head is None:
             return True
-        b, h = self._canonical("base", sym.base), self._canonical("head", sym.head)
-        return b is None or h is None or b != h
+        b, h = self._node("base", sym.base), self._node("head", sym.head)
+        if b is None or h is None:
+            return True
+        if not b[1] and not h[1] and _syntax.same_source(b[0], h[0]):
+            return False
+        python = self._fc.language == "python"
+        return _canonical.canonical(b[0], python=python) != _canonical.canonical(h[0], python=python)
 
     def _same_value(self, sym: Changed) -> bool:
         """True when a Python constant's value did not change although its text did: both sides

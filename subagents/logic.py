@@ -38,7 +38,6 @@ JavaScript/TypeScript/Go/Java/Rust/Ruby (regex level), 0.5 when some are in othe
 
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ from bot.core import treesitter
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _canonical, logic_lines, logic_python, _paths, _syntax
+from subagents import _canonical, logic_lines, logic_python, logic_typing, _paths, _syntax
 from subagents._hunks import first_code_line
 from subagents._canonical import Level
 from subagents.base import Analysis, SubAgent
@@ -314,59 +313,12 @@ def _behaviour_changed(ctx: ReviewContext, fc: FileChange, review: _Review) -> b
     )
     if cmp.level is Level.same:
         return False
-    if py and _same_without_annotations(base_bytes, head_bytes):
+    if py and logic_typing.same_without_annotations(base_bytes, head_bytes, base_tree, head_tree):
         return False
     return not _syntax.only_removes_definitions(
         fc.language, base_tree, head_tree, [ln.text for ln in fc.added_lines()],
         [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_syntax.defs_cache(ctx.files),
     )
-
-
-class _StripTypes(ast.NodeTransformer):
-    """Removes what only a type checker reads: annotations, ``if TYPE_CHECKING:`` blocks, typing
-    imports and ``cast(T, x)`` wrappers (``x`` stays)."""
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802 - ast API
-        node.returns = None
-        node.type_params = []
-        return self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]  # noqa: N815
-
-    def visit_arg(self, node: ast.arg) -> ast.AST:
-        node.annotation = None
-        return node
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:  # noqa: N802
-        if node.value is None:
-            return None
-        return ast.Assign(targets=[node.target], value=self.visit(node.value), lineno=node.lineno)
-
-    def visit_If(self, node: ast.If) -> ast.AST | None:  # noqa: N802
-        if ast.unparse(node.test).split(".")[-1] == "TYPE_CHECKING":
-            return None
-        return self.generic_visit(node)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST | None:  # noqa: N802
-        return None if node.module in ("typing", "typing_extensions", "__future__") else node
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802
-        if ast.unparse(node.func).split(".")[-1] == "cast" and len(node.args) == 2:
-            return self.visit(node.args[1])
-        return self.generic_visit(node)
-
-
-def _same_without_annotations(base: bytes | None, head: bytes | None) -> bool:
-    """True when two Python file versions differ only in what a type checker reads (parsing only,
-    nothing is imported or run). On the findings corpus, typing-only PRs made 6 of the 12 false
-    ``logic/untested-behaviour-change`` findings."""
-    if base is None or head is None:
-        return False
-    try:
-        trees = [_StripTypes().visit(ast.parse(data)) for data in (base, head)]
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return ast.dump(trees[0]) == ast.dump(trees[1])
 
 
 def _new_test_names(ctx: ReviewContext, fc: FileChange, cache: dict) -> set[str]:
@@ -660,11 +612,15 @@ def _changed_functions(ctx: ReviewContext, fc: FileChange, review: _Review) -> l
     py = fc.language == "python"
     cache = _syntax.defs_cache(ctx.files)
     bdefs, hdefs = _syntax.definitions(bt.root_node, fc.language, cache=cache), _syntax.definitions(ht.root_node, fc.language, cache=cache)
+    error_free = not bt.root_node.has_error and not ht.root_node.has_error
+    helper_names = [n.encode() for n in (*review.base_inline, *review.head_inline)] if py else []
     out = []
     for q, hd in hdefs.items():
         bd = bdefs.get(q)
         if bd is None:
             continue
+        if error_free and _syntax.same_source(bd.node, hd.node, helper_names):
+            continue  # the same code (canonical streams of equal text in error-free trees are equal)
         a = _canonical.canonical(bd.node, python=py, inline=review.base_inline if py else None)
         b = _canonical.canonical(hd.node, python=py, inline=review.head_inline if py else None)
         if a != b and _canonical.rename_map(a, b) is None:

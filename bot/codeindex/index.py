@@ -272,30 +272,36 @@ class CodeIndex(Navigation, Resolution):
             return []
         fam = family_of(self._language(d))
         out: list[Reference] = []
-        for path, entry in sorted(self.files.items()):
+        for path, entry, imp in self._imports_by_name.get(d.name, ()):
             if family_of(entry.language) != fam or path == d.path:
                 continue
-            for imp in entry.imports:
-                if imp.name != d.name:
-                    continue
-                if fam == "python":
-                    ok = self._py_denotes(self._py_absolute(entry, imp), imp.name, d, d.name)
-                elif fam == "ecmascript":
-                    ok = self._js_module_is(self._js_resolve(path, imp.module), d.path)
-                else:
-                    ok = False
-                if ok:
-                    out.append(Reference(path, imp.line, imp.alias))
+            if fam == "python":
+                ok = self._py_denotes(self._py_absolute(entry, imp), imp.name, d, d.name)
+            elif fam == "ecmascript":
+                ok = self._js_module_is(self._js_resolve(path, imp.module), d.path)
+            else:
+                ok = False
+            if ok:
+                out.append(Reference(path, imp.line, imp.alias))
         return out
 
     def _candidate_ref_paths(self, d: Definition) -> list[str]:
         """Files that may read ``d`` (from headers): those reading its name, and those importing
         it under another name."""
         out: set[str] = set(self._paths_with("ref", d.name))
-        for path, entry in self.files.items():
-            if path not in out and any(i.name == d.name and i.alias != d.name for i in entry.imports):
-                out.add(path)
+        out.update(path for path, _, i in self._imports_by_name.get(d.name, ()) if i.alias != d.name)
         return sorted(out)
+
+    @cached_property
+    def _imports_by_name(self) -> dict[str | None, list[tuple[str, FileEntry, Import]]]:
+        """Imported name -> ``(path, entry, import)`` for every import of it, by path then by the
+        order of the file's imports (built once, so each lookup costs the name's importers only)."""
+        out: dict[str, list[tuple[str, FileEntry, Import]]] = {}
+        for path in sorted(self.files):
+            entry = self.files[path]
+            for imp in entry.imports:
+                out.setdefault(imp.name, []).append((path, entry, imp))
+        return out
 
 def _overlaps(start: int, end: int, sorted_lines: list[int]) -> bool:
     i = bisect.bisect_left(sorted_lines, start)
