@@ -158,15 +158,22 @@ class Definition:
     end: int
 
 
-def find(node: Node, lang: str, types: frozenset[str] | set[str]) -> list[Node]:
+def find(node: Node, lang: str, types: frozenset[str] | set[str], *, lines: set[int] | None = None) -> list[Node]:
     """Every node below (and including) ``node`` whose type is in ``types``, in document order,
-    found with a compiled tree-sitter query (types the grammar does not know are ignored)."""
+    found with a compiled tree-sitter query (types the grammar does not know are ignored).
+
+    ``lines`` (1-based): only nodes overlapping the band from the first to the last of these lines
+    are looked at, so the cost follows the changed lines, not the file (callers that want nodes
+    starting on changed lines pass those lines and filter; an empty set finds nothing)."""
+    if lines is not None and not lines:
+        return []
     language = treesitter.get_language(lang)
     names = sorted(t for t in types if language.id_for_node_kind(t, True) is not None)
     if not names:
         return []
     q = treesitter.query(lang, "[" + " ".join(f"({t})" for t in names) + "] @n")
-    return sorted(treesitter.captures(q, node).get("n", []), key=lambda n: n.start_byte)
+    band = None if lines is None else (min(lines), max(lines))
+    return sorted(treesitter.captures(q, node, lines=band).get("n", []), key=lambda n: n.start_byte)
 
 
 def same_source(a: Node, b: Node, names: list[bytes] | tuple[bytes, ...] = ()) -> bool:

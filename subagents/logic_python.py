@@ -197,7 +197,7 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
     Test files and functions deleted entirely are not examined."""
     if pf.is_test or pf.base is None or pf.head is None or not pf.removed:
         return []
-    if not any(line_of(n) in pf.removed for n in _syntax.find(pf.base.root_node, "python", _GUARD_TYPES)):
+    if not any(line_of(n) in pf.removed for n in _syntax.find(pf.base.root_node, "python", _GUARD_TYPES, lines=pf.removed)):
         return []
     base_all = _items(pf.base, pf, "base")
     head_all = _items(pf.head, pf, "head")
@@ -512,7 +512,7 @@ def _already_swallowed(pf: PyFile, clause: Node) -> bool:
     old = pf.old_line(line)
     if old is None:
         return False
-    for base_clause in _clauses(pf.base):
+    for base_clause in _clauses(pf.base, {old}):
         if line_of(base_clause) == old:
             body = next((c for c in base_clause.named_children if c.type == "block"), None)
             if body is None:
@@ -521,8 +521,10 @@ def _already_swallowed(pf: PyFile, clause: Node) -> bool:
     return False
 
 
-def _clauses(tree: Tree | None) -> list[Node]:
-    return [] if tree is None else _syntax.find(tree.root_node, "python", frozenset({"except_clause"}))
+def _clauses(tree: Tree | None, lines: set[int]) -> list[Node]:
+    """Except clauses of ``tree`` that overlap the band of ``lines`` (every clause starting on, or
+    holding a statement that starts on, one of them)."""
+    return [] if tree is None else _syntax.find(tree.root_node, "python", frozenset({"except_clause"}), lines=lines)
 
 
 def check_swallowed(pf: PyFile) -> list[Hit]:
@@ -535,9 +537,9 @@ def check_swallowed(pf: PyFile) -> list[Hit]:
         return []
     hits: list[Hit] = []
     base_narrow_by_hunk: Counter[int] = Counter(
-        pf.hunk_of_old(line_of(c)) for c in _clauses(pf.base) if line_of(c) in pf.removed and not _is_broad(_except_types(c))
+        pf.hunk_of_old(line_of(c)) for c in _clauses(pf.base, pf.removed) if line_of(c) in pf.removed and not _is_broad(_except_types(c))
     )
-    for clause in _clauses(pf.head):
+    for clause in _clauses(pf.head, pf.added):
         body = next((c for c in clause.named_children if c.type == "block"), None)
         stmts = [c for c in (body.named_children if body is not None else []) if c.type != "comment"]
         line = line_of(clause)
@@ -648,7 +650,7 @@ def _assert_nodes(tree: Tree | None, lines: set[int], keep: set[str], pf: PyFile
     if tree is None:
         return []
     out = []
-    for n in _syntax.find(tree.root_node, "python", frozenset({"assert_statement", "call"})):
+    for n in _syntax.find(tree.root_node, "python", frozenset({"assert_statement", "call"}), lines=lines):
         if line_of(n) not in lines or pf.enclosing(line_of(n), side) not in keep:
             continue
         if n.type == "call":

