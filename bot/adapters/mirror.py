@@ -331,8 +331,10 @@ class MirrorLease:
             except Exception as exc:  # noqa: BLE001 - any token failure means no history, never a crash
                 raise MirrorError(f"mirror of {self.repo}: no installation token ({type(exc).__name__})") from exc
             secret[f"http.{self.store.git_url}/.extraheader"] = auth_header(value)
+        # lowSpeed: a stalled transfer also ends the HTTP helper, which the timeout's kill of git may outlive
         config = ["fetch.unpackLimit=1", "submodule.recurse=false", "fetch.writeCommitGraph=false",
-                  "protocol.allow=never", "protocol.https.allow=always", "protocol.file.allow=always"]
+                  "protocol.allow=never", "protocol.https.allow=always", "protocol.file.allow=always",
+                  "http.lowSpeedLimit=1000", "http.lowSpeedTime=60"]
         try:
             run_git(self.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
                     "--no-auto-gc", "--no-auto-maintenance", "--no-show-forced-updates", "--", url, *refspecs,

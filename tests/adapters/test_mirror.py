@@ -228,3 +228,45 @@ def test_the_disk_cap_evicts_the_least_recently_used_mirror_no_review_holds(tmp_
             lease.sync(base_ref="main", pr_number=None, need=shas["a"], token=None)
         with pytest.raises(MirrorError, match="not cloned again"):
             lease.sync(base_ref="main", pr_number=None, need=shas["a"], token=None)
+
+
+def test_a_fetch_that_hangs_is_cut_at_the_deadline(tmp_path: Path) -> None:
+    import socket
+
+    # a loopback "git host" that accepts the connection and never answers (no TLS handshake)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    try:
+        s = MirrorStore(tmp_path / "mirrors", git_url=f"https://127.0.0.1:{port}", max_bytes=1 << 30, timeout_s=1.5,
+                        min_free_bytes=0)
+        with s.lease(5, "acme/app") as lease, pytest.raises(MirrorError, match="timed out"):
+            lease.sync(base_ref="main", pr_number=None, need="a" * 40, token=lambda: TOKEN)
+    finally:
+        server.close()
+
+
+_SYNC_SCRIPT = """
+import sys
+from pathlib import Path
+from bot.adapters.mirror import MirrorStore
+store = MirrorStore(Path(sys.argv[1]), git_url=sys.argv[2], max_bytes=1 << 30, timeout_s=60, min_free_bytes=0)
+with store.lease(5, "acme/app") as lease:
+    print(lease.sync(base_ref="main", pr_number=int(sys.argv[3]), need=sys.argv[4], token=None).cloned)
+"""
+
+
+def test_worker_processes_share_one_mirror_safely(tmp_path: Path, remote: Remote) -> None:
+    import sys
+
+    base = remote.push("acme/app", "refs/heads/main", {"a.py": "x = 1\n"})
+    heads = {n: remote.push("acme/app", f"refs/pull/{n}/head", {f"f{n}.py": f"n = {n}\n"}) for n in (1, 2, 3)}
+    procs = [subprocess.Popen([sys.executable, "-c", _SYNC_SCRIPT, str(tmp_path / "mirrors"), remote.git.url, str(n), base],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in heads]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert sorted(out.strip() for out, _ in outs) == ["False", "False", "True"]  # one clone across processes
+    path = tmp_path / "mirrors" / "5" / "acme+app.git"
+    assert refs(path) == {"refs/heads/main": base, **{f"refs/pull/{n}/head": sha for n, sha in heads.items()}}
+    assert run_git(path, "fsck", "--no-progress", check=False).returncode == 0
