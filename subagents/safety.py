@@ -92,6 +92,7 @@ class _Collector:
         self.findings.append(finding)
 
     def finish(self) -> None:
+        """Note how many findings each full (file, rule) left out."""
         for (path, rule), n in sorted(self._overflow.items()):
             self.notes.append(f"{rule}: {n} more in {path} not listed")
 

@@ -24,10 +24,12 @@ GENERIC_SCOPES = frozenset(
 
 
 def norm(s: str) -> str:
+    """``s`` lower case, ``-`` as ``_``, stripped: how scopes and paths are compared."""
     return s.lower().replace("-", "_").strip()
 
 
 def singular(word: str) -> str:
+    """A naive English singular (``orders`` -> ``order``, ``entries`` -> ``entry``, ``classes`` -> ``class``)."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("ses", "xes", "ches", "shes")):
@@ -73,6 +75,8 @@ def path_matches(token: str, path: str) -> bool:
 
 
 def matches_area(token: str, fc: FileChange) -> bool:
+    """True when changed file ``fc`` (or its old path) is in the area ``token`` names; category
+    scopes (``deps``, ``docs``, ``ci`` ...) match by file category."""
     cats = CATEGORY_SCOPES.get(token)
     if cats is not None:
         return any(_paths.category(p) in cats for p in file_paths(fc))
@@ -80,6 +84,7 @@ def matches_area(token: str, fc: FileChange) -> bool:
 
 
 def file_paths(fc: FileChange) -> list[str]:
+    """The path of ``fc`` and, for a rename, its old path."""
     return [fc.path] + ([fc.old_path] if fc.old_path else [])
 
 

@@ -187,7 +187,8 @@ class IntentFacts:
 
 
 def finding(rule: str, severity: Severity, message: str, *, path: str | None = None, line: int | None = None,
-             anchor: str, evidence: list[str] | None = None, suggestion: str | None = None) -> Finding:
+            anchor: str, evidence: list[str] | None = None, suggestion: str | None = None) -> Finding:
+    """A finding of the intent agent (see :meth:`bot.core.models.Finding.make`)."""
     return Finding.make(rule_id=rule, agent=AGENT, severity=severity, message=message, path=path, line=line,
                         anchor=anchor, evidence=evidence, suggestion=suggestion)
 
@@ -205,6 +206,8 @@ def only_deletes_code(facts: IntentFacts, fc: FileChange) -> bool:
 
 
 def code_changed(facts: IntentFacts, fc: FileChange, *, allow_renames: bool = False) -> bool:
+    """True when ``fc``'s code changed beyond layout, comments and docstrings (a consistent rename
+    counts only without ``allow_renames``)."""
     level = facts.comparison(fc).level
     return level is Level.changed or (level is Level.renamed and not allow_renames)
 
