@@ -74,7 +74,7 @@ def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list
     strings, comments, docstrings and layout. Refactor / no functional change: consistent
     renames, moving top-level code between the changed files, extracting or inlining a helper,
     equivalent boolean rewrites (De Morgan) pass outright; any other difference is reported only
-    with evidence that behaviour plausibly changed (see :mod:`subagents.intent_refactor`: new or
+    with evidence that behaviour plausibly changed (see :mod:`subagents.checks.intent._refactor`: new or
     removed calls, changed literals, changed conditions, raises, public signatures changed
     without their callers). Major when the code was parsed; minor when only a line compare was
     possible (the change may still be a rename).
