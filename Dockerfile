@@ -12,7 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     QUORUM_DATA_DIR=/data \
     QUORUM_CACHE_DIR=/data/cache
 
-# git: the local-repository source used by `quorum review` and the evals (not by the App itself).
+# git: the App's repository mirrors (history for the risk gate, under /data/mirrors), `quorum review`
+# and the evals.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/*
