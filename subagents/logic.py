@@ -13,6 +13,8 @@ Per changed file, only changed hunks are examined (rule ids ``logic/...``):
   whose polarity contradicts the title or description ("skip inactive accounts" but
   ``and not account.active``).
 - ``logic/changed-constant``: a module- or class-level constant got a new value.
+- ``logic/dropped-argument``, ``logic/unwrapped-value``, ``logic/lost-f-string`` and multi-line
+  ``logic/loosened-condition``: see :mod:`subagents.logic_calls`.
 - ``logic/changed-return``: a return value changed, a return path was removed, or a function
   now returns None. Minor, except when the function now returns None where it returned a value,
   the kind of value changes (``True`` -> ``None``) or a return became a ``raise``; skipped when
@@ -48,7 +50,7 @@ from bot.core import treesitter
 from bot.core.context import ReviewContext
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _canonical, logic_lines, logic_python, logic_typing, _paths, _syntax
+from subagents import _canonical, logic_calls, logic_lines, logic_python, logic_typing, _paths, _syntax
 from subagents._hunks import first_code_line
 from subagents._canonical import Level
 from subagents.base import Analysis, SubAgent
@@ -119,7 +121,9 @@ class LogicAgent(SubAgent):
                 runtime_changed.append(fc)
         untested = [fc for fc in runtime_changed if not _exercised(ctx, fc, review)]
         if untested:
-            findings.append(_untested(untested, _stale_test(ctx, untested, review), tests_changed=tests_changed))
+            related = tests_changed and _tests_name_modules(ctx, untested, review)
+            findings.append(_untested(untested, _stale_test(ctx, untested, review), tests_changed=tests_changed,
+                                      related=related))
         findings = _rewritten_tests(ctx, findings, notes)
         unique = list({f.id: f for f in findings}.values())
         return Analysis(findings=unique, confidence=confidence, truncated=truncated, notes=notes)
@@ -157,6 +161,8 @@ class LogicAgent(SubAgent):
                 )
                 for check in logic_python.CHECKS:
                     hits.extend(check(pf))
+                if runtime and not is_test:
+                    hits.extend(logic_calls.check_python(fc, _text(base_bytes), _text(head_bytes)))
             pair_hits = [] if is_test else logic_lines.check_pairs(
                 fc, returns=runtime and not parsed_ok and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes),
                 base_text=_text(base_bytes))
@@ -165,6 +171,8 @@ class LogicAgent(SubAgent):
                 fc, returns=runtime and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes),
                 base_text=_text(base_bytes))
             if not is_test:
+                if runtime:
+                    hits.extend(logic_calls.check_other(fc))
                 hits.extend(logic_lines.check_removed_guards(fc))
                 hits.extend(logic_lines.check_swallowed(fc))
                 hits.extend(logic_lines.check_emptied_handlers(fc))
@@ -527,29 +535,62 @@ def _added_functions(ctx: ReviewContext, fc: FileChange) -> list[str]:
     return out
 
 
-def _untested(files: list[FileChange], stale: tuple[str, str] | None, *, tests_changed: bool = False) -> Finding:
+def _untested(files: list[FileChange], stale: tuple[str, str] | None, *, tests_changed: bool = False,
+              related: bool = False) -> Finding:
     """``logic/untested-behaviour-change``: minor; major when ``stale`` names an existing test file
-    and a changed function it calls (the change left that test as it was). Info when the change
-    does add or edit tests, only none that references the changed code by name: the finding still
+    and a changed function it calls (the change left that test as it was). Info when the test code
+    the change adds or edits is ``related``: it names a changed module or something that module
+    defines, only not the changed functions (see :func:`_tests_name_modules`). The finding still
     holds approval (``auto_approve.hold_rules`` selects it at any severity), but it is not posted
     inline, because such tests usually exercise the change through a public API (on the findings
-    corpus, 44 of 45 such findings were false or not worth a comment)."""
+    corpus, 44 of 45 such findings were false or not worth a comment). Test code that names none
+    of the changed modules (a trivially true test added to the module's test file) exercises
+    nothing: the finding stays minor."""
     first = files[0]
     line, _ = first_code_line(first) if first.kind is not ChangeKind.deleted else (None, "")
     names = ", ".join(f"`{f.path}`" for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-    message = (f"Runtime code changed ({names}) and the tests this change adds or edits do not exercise it."
-               if tests_changed else f"Runtime code changed ({names}) but no test file did.")
+    if tests_changed and related:
+        message = f"Runtime code changed ({names}) and the tests this change adds or edits do not exercise it."
+    elif tests_changed:
+        message = (f"Runtime code changed ({names}) and the test code this change adds or edits references none "
+                   "of the changed modules.")
+    else:
+        message = f"Runtime code changed ({names}) but no test file did."
     if stale is not None:
         message += f" `{stale[0]}` tests `{stale[1]}()`, whose code changed, and was not updated."
     return Finding.make(
         rule_id="logic/untested-behaviour-change", agent=AGENT,
-        severity=Severity.info if tests_changed and not stale else Severity.major if stale else Severity.minor,
+        severity=Severity.info if related and not stale else Severity.major if stale else Severity.minor,
         message=message,
         path=first.path if first.kind is not ChangeKind.deleted else None, line=line,
         anchor="untested-behaviour-change",
         evidence=[f.path for f in files[:20]],
         suggestion="Add or update a test that fails without this change.",
     )
+
+
+def _tests_name_modules(ctx: ReviewContext, files: list[FileChange], review: _Review) -> bool:
+    """True when the test code the change adds or edits (:attr:`_Review.exercising`) names one of
+    the changed modules of ``files`` (its stem, 3+ characters) or a function or class that module
+    defines at the head (4+ characters, not a generic name such as ``get``): such a test may
+    exercise the change through the module's public API. A test that names none of them (an
+    unrelated test added to the module's test file) does not."""
+    if not review.exercising:
+        return False
+    words: set[str] = set()
+    for fc in files:
+        stem = _paths.module_stem(fc.path)
+        if len(stem) > 2:
+            words.add(stem)
+        if not fc.language or fc.kind is ChangeKind.deleted:
+            continue
+        tree = _syntax.parsed(ctx.files, "head", fc.path, fc.language, _syntax.read(ctx.files, ctx.head, "head", fc.path))
+        if tree is not None:
+            words |= {n for n in _defined_names(tree, fc.language, _syntax.defs_cache(ctx.files))
+                      if len(n) > 3 and n.lower() not in _GENERIC_NAMES and not n.startswith("__")}
+    found = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(review.exercising)))
+    lowered = {w.lower() for w in found}
+    return any(w in found or w.lower() in lowered for w in words)
 
 
 MAX_STALE_TEST_BYTES = 400_000

@@ -32,6 +32,7 @@ By default the newest fix PRs whose reversal stays within the default policy's s
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import shutil
 import tempfile
@@ -76,6 +77,10 @@ class Reversal:
     changed_lines: int
     title: str
     test_path: str | None = None
+    runtime_change: bool = True
+    """False when every reversed file is Python whose two versions differ only in docstrings,
+    comments, layout and type annotations (see :func:`same_at_runtime`): the reversal brings back
+    no runtime behaviour, so approving it is not approving a bug."""
 
     @property
     def case_id(self) -> str:
@@ -148,7 +153,65 @@ def plan_reversal(repo: Path, fix: MergedPR) -> Reversal | None:
     if not hunks:
         return None
     name = Path(files[0]).name
-    return Reversal(fix=fix, files=files, hunks=hunks, changed_lines=diff.changed_lines, title=f"Update {name}")
+    git = Git(repo)
+    runtime = not all(
+        same_at_runtime(path, _blob(git, fix.sha, path), _blob(git, fix.base, path)) for path in hunks
+    )
+    return Reversal(fix=fix, files=files, hunks=hunks, changed_lines=diff.changed_lines, title=f"Update {name}",
+                    runtime_change=runtime)
+
+
+def _blob(git: Git, rev: str, path: str) -> bytes | None:
+    try:
+        return git.run("cat-file", "blob", f"{rev}:{path}", max_bytes=4 * 1024 * 1024)
+    except Exception:  # noqa: BLE001 - a missing or unreadable file is a runtime change
+        return None
+
+
+class _Runtime(ast.NodeTransformer):
+    """Drops what Python does not run: docstrings and type annotations (``x: int = 1`` keeps the
+    assignment)."""
+
+    def _body(self, node: ast.AST) -> ast.AST:
+        body = getattr(node, "body", None)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
+        return self.generic_visit(node)
+
+    def visit_Module(self, node: ast.Module) -> ast.AST:  # noqa: N802 - ast API
+        return self._body(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:  # noqa: N802
+        return self._body(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802
+        node.returns = None
+        return self._body(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]  # noqa: N815
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.annotation = None
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:  # noqa: N802
+        if node.value is None:
+            return None
+        return ast.Assign(targets=[node.target], value=self.visit(node.value), lineno=node.lineno)
+
+
+def same_at_runtime(path: str, a: bytes | None, b: bytes | None) -> bool:
+    """True when ``path`` is a Python file and versions ``a`` and ``b`` parse to the same syntax
+    tree once docstrings, comments, layout and type annotations are set aside (``ast``, nothing is
+    imported or run). False for other languages, missing versions and unparsable code."""
+    if not path.endswith((".py", ".pyi")) or a is None or b is None:
+        return False
+    try:
+        trees = [ast.dump(_Runtime().visit(ast.parse(x))) for x in (a, b)]
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return trees[0] == trees[1]
 
 
 _UNRELATED_TESTS = {
@@ -343,6 +406,8 @@ def run_reinjected(
 
 
 WIDE_REACH = "paths/wide-reach"
+UNTESTED = "logic/untested-behaviour-change"
+"""The rule that says only "untested": ``catch_specific`` counts catches by any other rule."""
 
 
 def _counterfactuals(snapshot: Any, result: Any, policy_text: str | None) -> tuple[str, str]:
@@ -366,7 +431,11 @@ def _counterfactuals(snapshot: Any, result: Any, policy_text: str | None) -> tup
 def reinjected_figures(results: Sequence[ReinjectedResult]) -> dict[str, Any]:
     """``cases``, ``errors``, ``auto_approved`` (target 0) with its rate, ``catch`` (catch rate with a
     Wilson 95% interval), ``catch_major`` (the same with findings of severity >= major only),
-    ``actions``, and ``catching_rules`` (rule id -> cases it caught)."""
+    ``actions``, ``catching_rules`` (rule id -> cases it caught), ``catch_specific`` (caught by a
+    rule other than ``logic/untested-behaviour-change``, which says only that no test exercises
+    the change), and the same figures over the reversals that change runtime behaviour
+    (``runtime_*``; ``no_runtime_change_cases`` lists the others, e.g. reversed docstring or
+    annotation fixes); ``catching_by_case``: case id -> catching rule ids."""
     n = len(results)
     approved = [r for r in results if r.action == Action.approve.value]
     caught = [r for r in results if r.caught]
@@ -375,6 +444,10 @@ def reinjected_figures(results: Sequence[ReinjectedResult]) -> dict[str, Any]:
     for r in caught:
         for rid in {f.rule_id for f in r.catching}:
             rules[rid] += 1
+    specific = [r for r in results if any(f.rule_id != UNTESTED for f in r.catching)]
+    runtime = [r for r in results if r.reversal.runtime_change]
+    runtime_approved = [r for r in runtime if r.action == Action.approve.value]
+    runtime_caught = [r for r in runtime if r.caught]
     return {
         "cases": n,
         "errors": sum(r.action is None for r in results),
@@ -392,6 +465,15 @@ def reinjected_figures(results: Sequence[ReinjectedResult]) -> dict[str, Any]:
         "auto_approved_without_wide_reach": sum(r.action_without_wide_reach == Action.approve.value for r in results),
         "auto_approved_without_risk_gate": sum(r.action_without_risk == Action.approve.value for r in results),
         "with_unrelated_test": sum(r.unrelated_test is not None for r in results),
+        "catch_rate_specific": rate(len(specific), n).pct(),
+        "catch_specific": rate(len(specific), n).as_dict(),
+        "no_runtime_change_cases": [r.reversal.case_id for r in results if not r.reversal.runtime_change],
+        "runtime_cases": len(runtime),
+        "runtime_auto_approved": len(runtime_approved),
+        "runtime_auto_approved_rate": rate(len(runtime_approved), len(runtime)).pct(),
+        "runtime_catch_rate": rate(len(runtime_caught), len(runtime)).pct(),
+        "runtime_auto_approved_without_wide_reach": sum(r.action_without_wide_reach == Action.approve.value for r in runtime),
+        "catching_by_case": {r.reversal.case_id: sorted({f.rule_id for f in r.catching}) for r in results},
     }
 
 

@@ -10,7 +10,15 @@ import pytest
 from bot.adapters.gitrun import run_git
 from bot.core.models import Finding
 from bot.evals.history import find_merged_prs
-from bot.evals.reinjected import build_reversal, overlaps, plan_reversal, run_reinjected, scratch_clone, select_fixes
+from bot.evals.reinjected import (
+    build_reversal,
+    overlaps,
+    plan_reversal,
+    run_reinjected,
+    same_at_runtime,
+    scratch_clone,
+    select_fixes,
+)
 from bot.testing.gitrepo import git
 
 
@@ -55,11 +63,40 @@ def test_reversal_of_an_added_file_removes_it(tmp_path: Path) -> None:
     fix = MergedPR(number=1, sha=sha, base=base, kind="squash", title="Fix crash", body="", author="a", email="a@x",
                    timestamp=0)
     plan = plan_reversal(repo, fix)
-    assert plan is not None and plan.files == ["app/a.py", "app/guard.py"]
+    assert plan is not None and plan.files == ["app/a.py", "app/guard.py"] and plan.runtime_change
     scratch = scratch_clone(repo, tmp_path / "s.git")
     head = build_reversal(scratch, plan, tmp_path)
     assert git(scratch, "ls-tree", "-r", "--name-only", head).split() == ["app/a.py"]
     assert git(scratch, "show", f"{head}:app/a.py") == "x = 1"
+
+
+def test_same_at_runtime_sets_aside_docstrings_comments_and_annotations() -> None:
+    fixed = b'def f(x: int | None) -> int:\n    """Return x, e.g. `f(1)`."""\n    return x  # ok\n'
+    doc = b'def f(x: int) -> str:\n    """Return x, e.g. `f(2)`."""\n    return x\n'
+    assert same_at_runtime("app/a.py", fixed, doc)
+    assert not same_at_runtime("app/a.py", fixed, b"def f(x):\n    return x or 0\n")
+    assert not same_at_runtime("app/a.py", fixed, b"def f(x:\n")  # unparsable: counted as a change
+    assert not same_at_runtime("app/a.js", b"x", b"x")  # other languages are not judged
+    assert not same_at_runtime("app/a.py", None, fixed)
+
+
+def test_a_reversed_docstring_fix_is_not_a_runtime_change(tmp_path: Path) -> None:
+    from bot.evals.history import MergedPR
+    from bot.evals.reinjected import reinjected_figures, ReinjectedResult
+    from bot.testing.gitrepo import commit, init_repo, write_files
+
+    repo = init_repo(tmp_path / "r")
+    write_files(repo, {"app/a.py": 'def f():\n    """Retrun 1."""\n    return 1\n'})
+    base = commit(repo, "init")
+    write_files(repo, {"app/a.py": 'def f():\n    """Return 1."""\n    return 1\n'})
+    sha = commit(repo, "Fix typo (#1)")
+    fix = MergedPR(number=1, sha=sha, base=base, kind="squash", title="Fix typo", body="", author="a", email="a@x",
+                   timestamp=0)
+    plan = plan_reversal(repo, fix)
+    assert plan is not None and not plan.runtime_change
+    figures = reinjected_figures([ReinjectedResult(reversal=plan, action="approve", caught=False)])
+    assert figures["auto_approved"] == 1 and figures["runtime_cases"] == 0 and figures["runtime_auto_approved"] == 0
+    assert figures["no_runtime_change_cases"] == [plan.case_id]
 
 
 def test_overlaps() -> None:
@@ -86,6 +123,9 @@ def test_run_reinjected_counts_approvals_and_catches(pr_history: Any) -> None:
         assert r.action in {"approve", "comment", "request_changes", "needs_human"}
         assert r.caught == any(overlaps(x, r.reversal.hunks) and x.severity.value != "info" for x in r.findings)
     assert figures["catch"]["k"] == sum(r.caught for r in results)
+    specific = sum(any(f.rule_id != "logic/untested-behaviour-change" for f in r.catching) for r in results)
+    assert figures["catch_specific"]["k"] == specific <= figures["catch"]["k"]
+    assert set(figures["catching_by_case"]) == {r.reversal.case_id for r in results}
     assert figures["head"] == pr_history.sha["head"]
 
 

@@ -438,7 +438,13 @@ def test_untested_runtime_change(review) -> None:  # noqa: ANN001
     # an unrelated test edited beside the change does not cover it (issue 12: it used to)
     unrelated = review({"src/app.py": APP}, {"src/app.py": head})
     (f,) = rules(unrelated)["logic/untested-behaviour-change"]
-    assert "do not exercise it" in f.message
+    # ... and it does not soften the finding either: that test names nothing of the module
+    assert f.severity is Severity.minor and "references none of the changed modules" in f.message
+    # a changed test that uses the module's API (not the changed function) may exercise it: info
+    via_api = {"tests/test_app.py": "def test_placeholder():\n    assert True\n\n\ndef test_close():\n    app.close(None)\n"}
+    related = review({"src/app.py": APP, **TEST_FILE}, {"src/app.py": head, **via_api}, with_test=False)
+    (g,) = rules(related)["logic/untested-behaviour-change"]
+    assert g.severity is Severity.info and "do not exercise it" in g.message
     exercising = {"tests/test_app.py": "from app import load\n\n\ndef test_load(tmp_path):\n    assert load(tmp_path)\n"}
     tested = review({"src/app.py": APP, **TEST_FILE}, {"src/app.py": head, **exercising}, with_test=False)
     assert "logic/untested-behaviour-change" not in rules(tested)

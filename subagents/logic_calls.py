@@ -1,0 +1,315 @@
+"""Logic checks for behaviour that a change drops from a call or a value without removing the
+line it sits on: the classes of bug that reversed fixes re-introduce most often once the guards,
+conditions and returns are covered (issue 12, evals/RESULTS.md "Re-injected bugs"):
+
+- ``logic/dropped-argument`` (Python, syntax trees): a call that the function still makes lost a
+  keyword argument (``parse_qs(value, keep_blank_values=True)`` -> ``parse_qs(value)``).
+- ``logic/unwrapped-value`` (every language, paired lines): a call around a value was removed and
+  the value is used bare (``escape(text)`` -> ``text``, ``max(n, 1)`` -> ``n``, ``int(x)`` -> ``x``).
+- ``logic/lost-f-string`` (Python, paired lines): a string lost its ``f`` prefix but still holds
+  ``{name}`` placeholders, which are now printed literally.
+- ``logic/loosened-condition`` (Python, syntax trees): an ``if``/``elif``/``while`` condition
+  written over several lines lost an ``and`` clause (the line-pair check sees single lines only).
+
+Pure: reads the file's two versions and its diff, never imports or runs them. Each check first
+filters the changed lines with a cheap text test, so files without a candidate are not parsed
+again (Python's ``ast``, at most once per side and file).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from bot.core.diff import FileChange
+from subagents._hunks import file_blocks, head_line_for_old, pair_lines
+from subagents.logic_lines import Hit
+
+MAX_PARSE_BYTES = 1_000_000
+"""Python files larger than this are not parsed by these checks."""
+
+_KWARG_LINE = re.compile(r"^\s*\**[A-Za-z_]\w*\s*=[^=]")
+_CALL_OPEN = re.compile(r"([A-Za-z_$][\w$.]*)\s*\(")
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][\w.]*)(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}(?!\})")
+_FSTRING = re.compile(r"(?<![\w'\"])[rRbB]?[fF][rR]?(\"|')")
+_WRAPPERS_IGNORED = frozenset({"print", "log", "debug", "info", "warning", "warn", "error", "cast", "typing.cast",
+                               "console.log", "fmt.Println", "fmt.Printf", "repr", "id", "type", "reveal_type",
+                               "list", "tuple", "iter", "super"})
+"""Wrappers whose removal changes no behaviour worth a finding (logging, typing, sequence copies)."""
+
+
+def _parse(text: str | None) -> ast.AST | None:
+    if text is None or len(text) > MAX_PARSE_BYTES:
+        return None
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _functions(tree: ast.AST) -> dict[str, ast.AST]:
+    """Qualified name (``Class.method``) -> function node; module-level code under ``""``."""
+    out: dict[str, ast.AST] = {"": tree}
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, prefix = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qual = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    out.setdefault(qual, child)
+                stack.append((child, qual + "."))
+            else:
+                stack.append((child, prefix))
+    return out
+
+
+def _own_calls(func: ast.AST) -> Iterator[ast.Call]:
+    """Calls in ``func``'s own body (not in nested functions or classes)."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _lines(node: ast.AST) -> range:
+    start = getattr(node, "lineno", 0)
+    return range(start, (getattr(node, "end_lineno", None) or start) + 1)
+
+
+def check_dropped_arguments(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+    """``logic/dropped-argument``: in a function present on both sides, a callee called as often
+    as before, and a keyword argument that some base call of it passed on a removed line while no
+    head call of it passes that keyword any more (and none passes ``**kwargs``). Minor. Anchored at
+    the head line where the argument was removed."""
+    removed = {ln.old_lineno: ln.text for ln in fc.removed_lines() if ln.old_lineno is not None}
+    if not any("=" in t for t in removed.values()):
+        return []
+    base, head = _parse(base_text), _parse(head_text)
+    if base is None or head is None:
+        return []
+    bfuncs, hfuncs = _functions(base), _functions(head)
+    hits: list[Hit] = []
+    seen: set[tuple[str, str, str]] = set()
+    for qual, bfunc in bfuncs.items():
+        hfunc = hfuncs.get(qual)
+        if hfunc is None or not any(n in removed for n in _lines(bfunc)):
+            continue
+        bcalls: dict[str, list[ast.Call]] = {}
+        hcalls: dict[str, list[ast.Call]] = {}
+        for func, acc in ((bfunc, bcalls), (hfunc, hcalls)):
+            for call in _own_calls(func):
+                acc.setdefault(ast.unparse(call.func), []).append(call)
+        for callee, calls in bcalls.items():
+            now = hcalls.get(callee, [])
+            if len(now) != len(calls) or any(k.arg is None for c in now for k in c.keywords):
+                continue
+            kept = {k.arg for c in now for k in c.keywords}
+            for call in calls:
+                for kw in call.keywords:
+                    if kw.arg is None or kw.arg in kept or not any(n in removed for n in _lines(kw)):
+                        continue
+                    key = (qual, callee, kw.arg)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    value = ast.unparse(kw.value)
+                    value = value if len(value) <= 40 else value[:39] + "…"
+                    hits.append(Hit(
+                        "logic/dropped-argument", "minor", head_line_for_old(fc, kw.lineno), f"{callee}({kw.arg}=",
+                        f"`{callee}(...)` no longer passes `{kw.arg}={value}`: it now gets the callee's default.",
+                        "Check that the default is what this call needs, or keep the argument.",
+                        old_line=kw.lineno,
+                    ))
+    return hits
+
+
+def _calls_in(line: str) -> Iterator[tuple[str, int, int, list[str]]]:
+    """``(callee, start, end, top-level arguments)`` of each call in ``line`` whose parentheses
+    close on the same line (``end`` is the index after ``)``)."""
+    for m in _CALL_OPEN.finditer(line):
+        depth, i, args, cur = 0, m.end() - 1, [], m.end()
+        quote = ""
+        while i < len(line):
+            ch = line[i]
+            if quote:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = ""
+            elif ch in "\"'`":
+                quote = ch
+            elif ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth == 0:
+                    args.append(line[cur:i].strip())
+                    yield m.group(1), m.start(), i + 1, [a for a in args if a]
+                    break
+            elif ch == "," and depth == 1:
+                args.append(line[cur:i].strip())
+                cur = i + 1
+            i += 1
+
+
+def _code(line: str, marker: str) -> str:
+    """``line`` without a trailing comment starting with ``marker`` outside string literals."""
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif line.startswith(marker, i):
+            return line[:i]
+        i += 1
+    return line
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split())
+
+
+def _marker(fc: FileChange) -> str:
+    return "#" if fc.language in ("python", "ruby", "shell", "bash", "yaml", "toml") else "//"
+
+
+def check_unwrapped(fc: FileChange) -> list[Hit]:
+    """``logic/unwrapped-value``: a removed line and the added line paired with it (see
+    :func:`subagents._hunks.pair_lines`) are the same except that a call ``f(x, ...)`` became its
+    first argument ``x``: the escaping, clamping, conversion or check that ``f`` did is gone.
+    Logging, typing and copying wrappers (:data:`_WRAPPERS_IGNORED`) and method calls on the value
+    (``x.strip()`` is not a wrapper of ``x``) do not count. Minor."""
+    hits: list[Hit] = []
+    marker = _marker(fc)
+    for block in file_blocks(fc):
+        if not block.removed or not block.added:
+            continue
+        for old, new in pair_lines(block.removed, block.added):
+            if "(" not in old.text or new.new_lineno is None:
+                continue
+            before = _code(old.text, marker)
+            target = _squash(_code(new.text, marker))
+            for callee, start, end, args in _calls_in(before):
+                if not args or callee in _WRAPPERS_IGNORED or callee.rsplit(".", 1)[-1] in _WRAPPERS_IGNORED:
+                    continue
+                inner = args[0]
+                if "=" in inner.split("(")[0] or not inner:
+                    continue
+                if _squash(before[:start] + inner + before[end:]) == target:
+                    hits.append(Hit(
+                        "logic/unwrapped-value", "minor", new.new_lineno, new.text.strip(),
+                        f"`{callee}(...)` was removed around `{inner[:60]}`: the value is now used without it.",
+                        f"Check that `{inner[:60]}` no longer needs `{callee}`.",
+                        old_line=old.old_lineno,
+                    ))
+                    break
+    return hits
+
+
+def check_lost_fstrings(fc: FileChange) -> list[Hit]:
+    """``logic/lost-f-string``: a removed Python line with an f-string and the added line paired
+    with it, equal up to the string's ``f`` prefix, where the added string still holds a
+    ``{name}`` placeholder: it is now printed literally. Major."""
+    hits: list[Hit] = []
+    for block in file_blocks(fc):
+        for old, new in pair_lines(block.removed, block.added):
+            if new.new_lineno is None or not _FSTRING.search(old.text) or _FSTRING.search(new.text):
+                continue
+            before, after = _code(old.text, "#"), _code(new.text, "#")
+            if _squash(_FSTRING.sub(r"\1", before)) != _squash(after):
+                continue
+            m = _PLACEHOLDER.search(after)
+            if m is None:
+                continue
+            hits.append(Hit(
+                "logic/lost-f-string", "major", new.new_lineno, new.text.strip(),
+                f"This string lost its `f` prefix but still holds `{{{m.group(1)}}}`: the placeholder is printed "
+                "literally instead of the value.",
+                "Keep the `f` prefix.", old_line=old.old_lineno,
+            ))
+    return hits
+
+
+def _and_operands(test: ast.AST) -> list[str]:
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return [ast.dump(v) for v in test.values]
+    return [ast.dump(test)]
+
+
+def _tests(func: ast.AST) -> Iterator[ast.If | ast.While]:
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.If, ast.While)):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def check_dropped_clauses(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+    """``logic/loosened-condition`` for conditions over several lines: an ``if``/``elif``/``while``
+    of a function present on both sides whose base condition (``a and b and c``) spans several
+    lines, at least one of them removed, and a head condition of the same kind in the same function,
+    starting on an added line, whose ``and`` operands are a proper subset of the base's (same
+    body). Major, as the single-line check."""
+    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    if not any(" and" in ln.text or "and " in ln.text for ln in fc.removed_lines()):
+        return []
+    base, head = _parse(base_text), _parse(head_text)
+    if base is None or head is None:
+        return []
+    bfuncs, hfuncs = _functions(base), _functions(head)
+    hits: list[Hit] = []
+    for qual, bfunc in bfuncs.items():
+        hfunc = hfuncs.get(qual)
+        if hfunc is None:
+            continue
+        candidates = [t for t in _tests(bfunc) if isinstance(t.test, ast.BoolOp) and isinstance(t.test.op, ast.And)
+                      and len(_lines(t.test)) > 1 and any(n in removed for n in _lines(t.test))]
+        if not candidates:
+            continue
+        heads = [t for t in _tests(hfunc) if t.lineno in added]
+        for bt in candidates:
+            bops = _and_operands(bt.test)
+            body = [ast.dump(s) for s in bt.body]
+            for ht in heads:
+                hops = _and_operands(ht.test)
+                if type(ht) is not type(bt) or [ast.dump(s) for s in ht.body] != body:
+                    continue
+                if len(hops) < len(bops) and all(o in bops for o in hops):
+                    dropped = [v for v, d in zip(bt.test.values, bops) if d not in hops]  # type: ignore[attr-defined]
+                    what = ast.unparse(dropped[0]) if dropped else "a clause"
+                    hits.append(Hit(
+                        "logic/loosened-condition", "major", ht.lineno, ast.unparse(ht.test)[:100],
+                        f"The condition lost the clause `{what[:80]}`: it now holds in more cases.",
+                        "Check that the dropped clause is really no longer needed.", old_line=bt.lineno,
+                    ))
+                    break
+    return hits
+
+
+def check_python(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+    """Every check of this module for one changed Python runtime file."""
+    return (check_dropped_arguments(fc, base_text, head_text) + check_unwrapped(fc) + check_lost_fstrings(fc)
+            + check_dropped_clauses(fc, base_text, head_text))
+
+
+def check_other(fc: FileChange) -> list[Hit]:
+    """The language-independent checks of this module for one changed runtime file."""
+    return check_unwrapped(fc)

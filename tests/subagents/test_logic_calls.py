@@ -1,0 +1,83 @@
+"""subagents.logic_calls: dropped arguments, unwrapped values, lost f-strings, multi-line dropped clauses."""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.core.diff import FileChange, parse_diff
+from subagents import logic_calls
+
+
+def change(base: str, head: str, path: str = "app/m.py") -> FileChange:
+    lines = list(difflib.unified_diff(base.splitlines(True), head.splitlines(True), n=3))[2:]
+    text = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n" + "".join(lines)
+    return parse_diff(text).files[0]
+
+
+def rules(hits: list) -> list[tuple[str, int]]:  # noqa: ANN001
+    return [(h.rule, h.line) for h in hits]
+
+
+CALL = "def parse(value):\n    return parse_qs(\n        value,\n        keep_blank_values=True,\n    )\n"
+
+
+def test_dropped_keyword_argument_is_reported_where_it_was_removed() -> None:
+    head = CALL.replace("        keep_blank_values=True,\n", "")
+    hits = logic_calls.check_dropped_arguments(change(CALL, head), CALL, head)
+    assert rules(hits) == [("logic/dropped-argument", 4)]
+    assert "keep_blank_values=True" in hits[0].message
+
+
+def test_a_kept_moved_or_removed_call_is_not_a_dropped_argument() -> None:
+    renamed = CALL.replace("keep_blank_values=True", "keep_blank_values=keep")
+    assert logic_calls.check_dropped_arguments(change(CALL, renamed), CALL, renamed) == []
+    via_kwargs = CALL.replace("keep_blank_values=True", "**options")
+    assert logic_calls.check_dropped_arguments(change(CALL, via_kwargs), CALL, via_kwargs) == []
+    gone = "def parse(value):\n    return value\n"  # the call itself went: not this rule's business
+    assert logic_calls.check_dropped_arguments(change(CALL, gone), CALL, gone) == []
+    broken = "def parse(value:\n"
+    assert logic_calls.check_dropped_arguments(change(CALL, broken), CALL, broken) == []
+
+
+def test_unwrapped_value() -> None:
+    base = "def show(console, r, n):\n    console.print(escape(r.text))\n    return int(n)\n"
+    head = "def show(console, r, n):\n    console.print(r.text)\n    return int(n)\n"
+    hits = logic_calls.check_unwrapped(change(base, head))
+    assert rules(hits) == [("logic/unwrapped-value", 2)] and "`escape(...)`" in hits[0].message
+
+
+def test_logging_typing_and_method_calls_are_not_wrappers() -> None:
+    for old, new in (("x = cast(int, y)", "x = y"), ("x = list(items)", "x = items"), ("x = text.strip()", "x = text"),
+                     ("x = f(a=1)", "x = a=1"), ("x = escape(y)", "x = escape(z)")):
+        base, head = f"def g():\n    {old}\n", f"def g():\n    {new}\n"
+        assert logic_calls.check_unwrapped(change(base, head)) == [], old
+
+
+def test_unwrapped_value_in_javascript_ignores_comments() -> None:
+    base = "function f(n) {\n  return Math.max(n, 1); // at least one\n}\n"
+    head = "function f(n) {\n  return n; // at least one\n}\n"
+    fc = change(base, head, "web/f.js")
+    assert rules(logic_calls.check_other(fc)) == [("logic/unwrapped-value", 2)]
+
+
+def test_lost_f_string() -> None:
+    base = 'def check(s):\n    raise ValueError(f"got {s!r}.")\n'
+    head = 'def check(s):\n    raise ValueError("got {s!r}.")\n'
+    assert rules(logic_calls.check_lost_fstrings(change(base, head))) == [("logic/lost-f-string", 2)]
+    no_placeholder = 'def check(s):\n    raise ValueError("got it.")\n'
+    assert logic_calls.check_lost_fstrings(change(base, no_placeholder)) == []
+    formatted = 'def check(s):\n    raise ValueError("got {s!r}.".format(s=s))\n'
+    assert logic_calls.check_lost_fstrings(change(base, formatted)) == []
+
+
+def test_multi_line_condition_lost_a_clause() -> None:
+    base = ("def read(s):\n    if hasattr(s, 'read') and not isinstance(\n        s, bytes\n    ):\n"
+            "        return s.read()\n    return s\n")
+    head = "def read(s):\n    if hasattr(s, 'read'):\n        return s.read()\n    return s\n"
+    hits = logic_calls.check_dropped_clauses(change(base, head), base, head)
+    assert rules(hits) == [("logic/loosened-condition", 2)] and "not isinstance(s, bytes)" in hits[0].message
+    # the same condition reflowed, or with a different body, is not a dropped clause
+    reflowed = "def read(s):\n    if hasattr(s, 'read') and not isinstance(s, bytes):\n        return s.read()\n    return s\n"
+    assert logic_calls.check_dropped_clauses(change(base, reflowed), base, reflowed) == []
+    other_body = "def read(s):\n    if hasattr(s, 'read'):\n        return s.read(1)\n    return s\n"
+    assert logic_calls.check_dropped_clauses(change(base, other_body), base, other_body) == []
