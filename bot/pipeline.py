@@ -302,7 +302,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
     risk = None
     if risk_step is not None:
         budget = max(timeouts.values(), default=options.agent_timeout_s)
-        risk = risk_step.result(max(1.0, budget - (t2 - t1)))
+        risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
         timings.history_ms = risk.elapsed_ms
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
     timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)

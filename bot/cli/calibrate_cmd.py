@@ -29,18 +29,19 @@ def calibrate_command(
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
     target_bad_rate: Annotated[float, typer.Option("--target-bad-rate", min=0.0, max=1.0, help="Bad-approval rate the proposed threshold aims at.")] = 0.005,
     dataset: Annotated[Path | None, typer.Option("--dataset", help="Also write the labelled examples (JSONL).")] = None,
+    with_findings: Annotated[bool, typer.Option("--with-findings", help="Also review each PR offline and learn from its findings counted by registry tag (slower: one review per PR).")] = False,
 ) -> None:
     """Fit the risk model on the repository's own history (reverts and SZZ labels) and write it as JSON."""
-    run_guarded(lambda: _calibrate(repo, until, since, output, sample, seed, target_bad_rate, dataset))
+    run_guarded(lambda: _calibrate(repo, until, since, output, sample, seed, target_bad_rate, dataset, with_findings))
 
 
 def _calibrate(repos: list[Path], until: str | None, since: str | None, output: Path, sample: int | None,
-               seed: int, target: float, dataset: Path | None) -> None:
+               seed: int, target: float, dataset: Path | None, with_findings: bool = False) -> None:
     from bot.cli.progress import Progress  # noqa: PLC0415
     from bot.cli.replay_cmd import parse_date  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
     from bot.core.errors import SourceError  # noqa: PLC0415
-    from bot.risk.calibrate import CalibrateError, build_dataset, fit  # noqa: PLC0415
+    from bot.risk.calibrate import CalibrateError, build_dataset, fit, review_features  # noqa: PLC0415
     from bot.risk.model import dump_model  # noqa: PLC0415
 
     try:
@@ -52,6 +53,15 @@ def _calibrate(repos: list[Path], until: str | None, since: str | None, output: 
         if not r.exists():
             fail(f"no such repository: {r}")
     settings = Settings()
+    review = None
+    if with_findings:
+        from bot.codeindex.warm import WarmIndex  # noqa: PLC0415
+        from bot.pipeline import PipelineOptions  # noqa: PLC0415
+
+        options = PipelineOptions(cache_dir=settings.cache_dir, index_builder=WarmIndex())
+
+        def review(repo_path: Path, pr: object) -> dict[str, float]:
+            return review_features(repo_path, pr, options)
     examples = []
     windows = []
     labels = {"labels": "labelling: blaming fix PRs (SZZ)", "features": "history facts of labelled PRs", "fit": "fitting"}
@@ -59,7 +69,8 @@ def _calibrate(repos: list[Path], until: str | None, since: str | None, output: 
         with Progress(labels) as on_progress:
             for r in repos:
                 ex, window = build_dataset(r, until=until_dt, since=since_dt, sample=sample, seed=seed,
-                                           cache_path=settings.cache_dir / "history.sqlite", on_progress=on_progress)
+                                           cache_path=settings.cache_dir / "history.sqlite", on_progress=on_progress,
+                                           review=review)
                 examples.extend(ex)
                 windows.append(window)
             if dataset is not None:

@@ -39,6 +39,7 @@ STATE_VERSION = 1
 MAX_FINDINGS_PER_RECORD = 200
 QUORUM = "quorum"
 QUORUM_NO_RISK = "quorum_without_risk_gate"
+QUORUM_GATE_FOR_REACH = "quorum_gate_instead_of_wide_reach"
 LABELS = ("revert", "szz")
 
 ProgressFn = Callable[[str, int, int], None]
@@ -228,6 +229,7 @@ def review_pr(repo: Path, pr: MergedPR, options: Any, *, full_findings: bool = F
         risk_threshold=_risk_threshold(result), risk_top=[f["text"] for f in risk.get("top", [])],
         risk_features=risk.get("features") or None, history_ms=result.timings.history_ms,
         action_without_risk=_action_without_risk(snapshot, result, options),
+        action_without_wide_reach=_action_without_wide_reach(snapshot, result, options),
     )
     rec.update(
         action=result.decision.action.value,
@@ -271,6 +273,22 @@ def _action_without_risk(snapshot: Any, result: Any, options: Any) -> str:
     text = options.policy_text if options.policy_text is not None else snapshot.policy_text
     policy = load_policy(text, source="policy")
     return evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=result.verdicts)).action.value
+
+
+def _action_without_wide_reach(snapshot: Any, result: Any, options: Any) -> str:
+    """The decision with ``paths/wide-reach`` dropped from ``auto_approve.hold_rules`` and the
+    risk gate kept (same verdicts and assessment, policy re-evaluated): what the policy decides
+    when the risk model, which counts those findings as a feature, does the holding instead."""
+    from bot.policy import PolicyInput, evaluate, load_policy  # noqa: PLC0415
+    from bot.risk.assess import RiskAssessment  # noqa: PLC0415
+
+    text = options.policy_text if options.policy_text is not None else snapshot.policy_text
+    policy = load_policy(text, source="policy")
+    aa = policy.auto_approve.model_copy(
+        update={"hold_rules": [r for r in policy.auto_approve.hold_rules if r.lower() != "paths/wide-reach"]})
+    risk = RiskAssessment.model_validate(result.risk) if result.risk is not None else None
+    facts = PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=result.verdicts, risk=risk)
+    return evaluate(policy.model_copy(update={"auto_approve": aa}), facts).action.value
 
 
 _WORKER: dict[str, Any] = {}
@@ -346,6 +364,8 @@ def approves(record: dict[str, Any], system: str) -> bool:
         return record.get("action") == "approve"
     if system == QUORUM_NO_RISK:
         return record.get("action_without_risk", record.get("action")) == "approve"
+    if system == QUORUM_GATE_FOR_REACH:
+        return record.get("action_without_wide_reach", record.get("action")) == "approve"
     return bool(record.get("baselines", {}).get(system))
 
 
@@ -362,6 +382,8 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     n = len(records)
     eligible = [r for r in records if r.get("eligible")]
     systems = [QUORUM, QUORUM_NO_RISK, *BASELINES]
+    if any("action_without_wide_reach" in r for r in records):
+        systems.insert(2, QUORUM_GATE_FOR_REACH)
     out: dict[str, Any] = {"prs": n, "errors": sum(r.get("action") == "error" for r in records),
                            "eligible": len(eligible), "systems": {}}
     base: dict[str, Rate] = {}
@@ -403,6 +425,8 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 SYSTEM_DESCRIPTIONS = {
     QUORUM: "Quorum (policy + sub-agents + history risk gate)",
     QUORUM_NO_RISK: "Quorum without the risk gate (same verdicts, policy re-evaluated)",
+    QUORUM_GATE_FOR_REACH: "Quorum with paths/wide-reach dropped from the hold rules, the risk gate kept "
+                           "(same verdicts and risk, policy re-evaluated)",
 }
 
 

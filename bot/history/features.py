@@ -86,7 +86,50 @@ def _defs() -> dict[str, FeatureDef]:
         "the change edits {value} existing functions")
     add("author_file_commits_24m", "the author's commits to the changed files in the last 24 months",
         "the author made {value} commits to the changed files in the last 24 months")
+    for tag, meaning in FINDING_TAGS.items():
+        add(finding_feature(tag), f"Quorum's findings (any severity) whose rule carries the registry tag "
+            f"'{tag}' ({meaning})", f"Quorum reported {{value}} finding(s) about {meaning}")
     return d
+
+
+FINDING_TAGS: dict[str, str] = {
+    "reach": "how far the change reaches through callers",
+    "call-site": "call sites the change leaves inconsistent",
+    "control-flow": "guards, conditions and boundaries",
+    "error-handling": "how errors are raised, returned or swallowed",
+    "return-value": "what a function returns",
+    "constant": "changed constants or defaults",
+    "tests": "missing or removed tests",
+    "description": "the title and description",
+    "scope": "what the change touches against what it claims",
+    "dangerous-call": "calls that run code or turn off a safety check",
+    "sensitive-path": "paths that need a human",
+    "style": "code style",
+    "typing": "type-system escape hatches",
+    "concurrency": "threads, async and locks",
+    "resource": "files, connections and other resources",
+    "lint": "external linter reports",
+}
+"""Registry tags (``bot.core.registry.TAGS``) whose finding counts are risk features (issue 12:
+"Quorum's findings and reach, counted by registry tag"). Tags that only the safety scanners use
+for hard blocks (secrets, injection) are left out: those findings hold approval on their own."""
+
+
+def finding_feature(tag: str) -> str:
+    """The feature name counting findings with registry tag ``tag``: ``findings_<tag>`` with ``-`` as ``_``."""
+    return "findings_" + tag.replace("-", "_")
+
+
+def finding_features(tags_per_finding: Iterable[Iterable[str]]) -> dict[str, float]:
+    """``findings_<tag>`` -> how many findings carry that tag, for every tag of
+    :data:`FINDING_TAGS` (0 when none); ``tags_per_finding`` holds each finding's registry tags
+    (``bot.core.registry.Registry.tags_of``)."""
+    counts = dict.fromkeys((finding_feature(t) for t in FINDING_TAGS), 0.0)
+    for tags in tags_per_finding:
+        for tag in set(tags):
+            if tag in FINDING_TAGS:
+                counts[finding_feature(tag)] += 1.0
+    return counts
 
 
 FEATURES: dict[str, FeatureDef] = _defs()

@@ -6,7 +6,8 @@
    a PR is bad when a later commit reverted it or SZZ blamed a later fix on it (within 365
    days); PRs younger than 90 days at the cut-off are left out (their fixes may not exist yet).
 3. **Features**: :func:`bot.history.facts.compute_facts` at each PR's base (its first parent),
-   so no PR sees history after its own base.
+   so no PR sees history after its own base; with a ``review`` (``--with-findings``), also
+   Quorum's findings on the PR counted by registry tag (an offline review of base..head).
 4. **Fit**: L2-regularised logistic regression (scikit-learn, the ``calibrate`` extra), features
    transformed (``log1p`` for counts) and standardised; ``C`` chosen by 5-fold stratified
    cross-validated AUC. The model file holds plain numbers (:mod:`bot.risk.model`).
@@ -88,9 +89,12 @@ def build_dataset(
     seed: int = 0,
     cache_path: Path | None = None,
     on_progress: ProgressFn | None = None,
+    review: Callable[[Path, Any], dict[str, float]] | None = None,
 ) -> tuple[list[Example], dict[str, Any]]:
     """Labelled examples of ``repo``'s label-eligible merged PRs (see the module docstring) and a
     description of the window. ``sample``: a seeded random sample of that many eligible PRs.
+    ``review``: ``(repo, MergedPR) -> features`` run for each PR (see :func:`review_features`),
+    whose values join the history facts (Quorum's findings counted by registry tag).
     Raises SourceError when git fails and CalibrateError when there is nothing to label."""
     from bot.adapters.gitlocal import Git  # noqa: PLC0415
     from bot.core.diff import parse_diff  # noqa: PLC0415
@@ -125,10 +129,13 @@ def build_dataset(
             ).decode("utf-8", "surrogateescape")
             diff = parse_diff(raw)
             facts = compute_facts(diff, pr.author, pr.base, history)
+            features = dict(facts.features)
+            if review is not None:
+                features.update(review(Path(repo), pr))
             rev, szz = labels.is_reverted(pr.sha), labels.is_szz(pr.sha)
             examples.append(Example(
                 sha=pr.sha, number=pr.number, timestamp=pr.timestamp, repo=str(repo),
-                changed_lines=diff.changed_lines, files=len(diff.files), features=facts.features,
+                changed_lines=diff.changed_lines, files=len(diff.files), features=features,
                 where=facts.where, label=int(rev or szz), reverted=rev, szz=szz,
             ))
             if on_progress:
@@ -145,6 +152,26 @@ def build_dataset(
         "szz": sum(e.szz for e in examples),
     }
     return examples, window
+
+
+def review_features(repo: Path, pr: Any, options: Any = None) -> dict[str, float]:
+    """Review merged PR ``pr`` (a :class:`bot.evals.history.MergedPR`) offline as ``quorum
+    replay`` does, without the risk gate, and return its findings counted by registry tag
+    (:func:`bot.risk.step.findings_features`). ``options``: the
+    :class:`bot.pipeline.PipelineOptions` to reuse (a warm code index); a PR that cannot be
+    reviewed counts no findings. Only the PR's own base and head are read."""
+    from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
+    from bot.pipeline import PipelineOptions, run_review  # noqa: PLC0415
+    from bot.risk.step import findings_features  # noqa: PLC0415
+
+    try:
+        outcome = run_review(LocalGitSource(
+            repo, base=pr.base, head=pr.sha, title=pr.title, body=pr.body, author=pr.author, number=pr.number,
+            description_known=False,
+        ), options if options is not None else PipelineOptions())
+    except Exception:  # noqa: BLE001 - the features of a PR that cannot be reviewed are 0, as without --with-findings
+        return findings_features([])
+    return findings_features(f for v in outcome.result.verdicts for f in v.findings)
 
 
 def _transform(name: str, x: float) -> float:

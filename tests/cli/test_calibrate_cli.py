@@ -113,3 +113,17 @@ def test_bad_input_gets_one_line(tmp_path: Path, history: Path) -> None:
     bad.write_text("{}")
     proc = quorum("review", "--repo", str(history), "--risk-model", str(bad), "--no-log", tmp_path=tmp_path)
     assert proc.returncode == 2 and "'format' must be" in proc.stderr
+
+
+def test_calibrate_with_findings_learns_from_quorums_findings(history: Path, tmp_path: Path) -> None:
+    """``--with-findings`` reviews each PR offline: the dataset carries its findings counted by
+    registry tag, next to the history facts (issue 12)."""
+    data = tmp_path / "examples.jsonl"
+    proc = quorum("calibrate", "--repo", str(history), "--output", str(tmp_path / "m.json"), "--dataset", str(data),
+                  "--with-findings", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    examples = [json.loads(line) for line in data.read_text().splitlines()]
+    assert all("findings_tests" in e["features"] and "file_fixes_12m" in e["features"] for e in examples)
+    # Each "Add feature" PR changes runtime code without a test: logic/untested-behaviour-change (tag: tests).
+    bad = [e for e in examples if e["label"]]
+    assert bad and all(e["features"]["findings_tests"] >= 1 for e in bad)

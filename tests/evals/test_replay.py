@@ -205,7 +205,9 @@ def test_cli_json_and_jsonl(pr_history: Any, tmp_path: Path, monkeypatch: pytest
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["head_sha"] == pr_history.sha["head"] and len(data["records"]) == 4
-    assert set(data["summary"]["systems"]) == {"quorum", "quorum_without_risk_gate", "small_change", "no_runtime_source"}
+    assert set(data["summary"]["systems"]) == {"quorum", "quorum_without_risk_gate", "quorum_gate_instead_of_wide_reach",
+                                               "small_change", "no_runtime_source"}
+    assert all("action_without_wide_reach" in r for r in data["records"])
     res = runner.invoke(_app(), ["replay", "--repo", str(pr_history.path), "--limit", "4", "--format", "jsonl",
                                  "--state", str(tmp_path / "s.jsonl")])
     assert res.exit_code == 0, res.output
