@@ -10,6 +10,10 @@ conditions and returns are covered (issue 12, evals/RESULTS.md "Re-injected bugs
   ``{name}`` placeholders, which are now printed literally.
 - ``logic/loosened-condition`` (Python, syntax trees): an ``if``/``elif``/``while`` condition
   written over several lines lost an ``and`` clause (the line-pair check sees single lines only).
+- ``logic/boundary-change`` (every language, paired lines): a call swapped for its opposite
+  (``min``/``max``, ``any``/``all``, ``lstrip``/``rstrip``...).
+- ``logic/removed-branch`` (Python, syntax trees): a whole ``if``/``elif`` branch was removed
+  and its condition is tested nowhere else in the function.
 
 Pure: reads the file's two versions and its diff, never imports or runs them. Each check first
 filters the changed lines with a cheap text test, so files without a candidate are not parsed
@@ -265,8 +269,9 @@ def check_dropped_clauses(fc: FileChange, base_text: str | None, head_text: str 
     """``logic/loosened-condition`` for conditions over several lines: an ``if``/``elif``/``while``
     of a function present on both sides whose base condition (``a and b and c``) spans several
     lines, at least one of them removed, and a head condition of the same kind in the same function,
-    starting on an added line, whose ``and`` operands are a proper subset of the base's (same
-    body). Major, as the single-line check."""
+    new (starting on an added line, or not in the base), whose ``and`` operands are a proper
+    subset of the base's (same body): a clause line was deleted, or the condition rewritten
+    without it. Major, as the single-line check."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
     if not any(" and" in ln.text or "and " in ln.text for ln in fc.removed_lines()):
@@ -284,7 +289,8 @@ def check_dropped_clauses(fc: FileChange, base_text: str | None, head_text: str 
                       and len(_lines(t.test)) > 1 and any(n in removed for n in _lines(t.test))]
         if not candidates:
             continue
-        heads = [t for t in _tests(hfunc) if t.lineno in added]
+        base_tests = {ast.dump(t.test) for t in _tests(bfunc)}
+        heads = [t for t in _tests(hfunc) if t.lineno in added or ast.dump(t.test) not in base_tests]
         for bt in candidates:
             bops = _and_operands(bt.test)
             body = [ast.dump(s) for s in bt.body]
@@ -304,12 +310,133 @@ def check_dropped_clauses(fc: FileChange, base_text: str | None, head_text: str 
     return hits
 
 
+_OPPOSITES = (("min", "max"), ("any", "all"), ("floor", "ceil"), ("lstrip", "rstrip"), ("startswith", "endswith"),
+              ("upper", "lower"), ("ljust", "rjust"), ("nlargest", "nsmallest"))
+_TOKEN = re.compile(r"[A-Za-z_]\w*|\S")
+
+
+def _opposite(a: str, b: str) -> str | None:
+    """``"min -> max"`` when identifier ``b`` is ``a`` with one word swapped for its opposite
+    (``min_target`` -> ``max_target``, ``min`` -> ``max``); None otherwise."""
+    for x, y in _OPPOSITES:
+        for p, q in ((x, y), (y, x)):
+            for m in re.finditer(rf"(?:(?<=_)|(?<![A-Za-z0-9])){p}(?=_|[^A-Za-z0-9]|$)", a):
+                if a[:m.start()] + q + a[m.end():] == b:
+                    return f"{p} -> {q}"
+    return None
+
+
+def check_swapped_opposites(fc: FileChange) -> list[Hit]:
+    """``logic/boundary-change`` for a removed line and the added line paired with it that differ
+    only in identifiers each swapped for its opposite (``min``/``max``, ``any``/``all``,
+    ``floor``/``ceil``, ``lstrip``/``rstrip``, ``startswith``/``endswith``, ``upper``/``lower``),
+    at least one of them a call: the bound or quantifier flipped. Major, as the operator check."""
+    hits: list[Hit] = []
+    marker = _marker(fc)
+    for block in file_blocks(fc):
+        for old, new in pair_lines(block.removed, block.added):
+            if new.new_lineno is None:
+                continue
+            a, b = _TOKEN.findall(_code(old.text, marker)), _TOKEN.findall(_code(new.text, marker))
+            if len(a) != len(b) or a == b:
+                continue
+            swaps, called = [], False
+            for i, (x, y) in enumerate(zip(a, b)):
+                if x == y:
+                    continue
+                swap = _opposite(x, y)
+                if swap is None:
+                    break
+                swaps.append(swap)
+                called = called or (i + 1 < len(b) and b[i + 1] == "(")
+            else:
+                if swaps and called:
+                    hits.append(Hit(
+                        "logic/boundary-change", "major", new.new_lineno, new.text.strip(),
+                        f"`{old.text.strip()[:80]}` became `{new.text.strip()[:80]}`: {swaps[0]} flips the bound.",
+                        "Check which bound the code needs; a test at the boundary tells.", old_line=old.old_lineno,
+                    ))
+    return hits
+
+
+_EXIT_TYPES = (ast.Raise, ast.Return, ast.Continue, ast.Break)
+_COMPAT_TEST = re.compile(r"\b(?:version_info|TYPE_CHECKING|PY\d+|PYPY|sys\.platform|__name__)\b")
+"""Conditions whose removal is clean-up (old Python versions, type checking, script entry points)."""
+
+
+def _own_ifs(func: ast.AST) -> Iterator[ast.If]:
+    """``if``/``elif`` statements of ``func``'s own body, outermost first (``elif`` arms included)."""
+    stack = list(reversed(list(ast.iter_child_nodes(func))))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If):
+            yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _conditions(func: ast.AST) -> set[str]:
+    out: set[str] = set()
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.If, ast.While, ast.IfExp)):
+            out.add(ast.dump(node.test))
+            if isinstance(node.test, ast.BoolOp):
+                out.update(ast.dump(v) for v in node.test.values)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def check_removed_branches(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+    """``logic/removed-branch``: in a function present on both sides, an ``if``/``elif`` whose
+    every line was removed, whose condition the head function no longer tests anywhere (neither
+    whole nor as an ``and``/``or`` operand), and whose body is not just an exit (a removed guard
+    is ``logic/removed-guard``'s). Version, platform and ``TYPE_CHECKING`` checks are clean-up,
+    not behaviour. One finding per outermost removed branch. Minor."""
+    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    if not any(ln.text.lstrip().startswith(("if ", "elif ", "if(")) for ln in fc.removed_lines()):
+        return []
+    base, head = _parse(base_text), _parse(head_text)
+    if base is None or head is None:
+        return []
+    bfuncs, hfuncs = _functions(base), _functions(head)
+    hits: list[Hit] = []
+    for qual, bfunc in bfuncs.items():
+        hfunc = hfuncs.get(qual)
+        if hfunc is None or not any(n in removed for n in _lines(bfunc)):
+            continue
+        kept = _conditions(hfunc)
+        covered: set[int] = set()
+        for node in _own_ifs(bfunc):
+            if node.lineno in covered:
+                continue
+            span = _lines(node)
+            if not all(n in removed for n in range(node.lineno, node.body[-1].end_lineno + 1)):  # type: ignore[operator]
+                continue
+            covered.update(span)
+            test = ast.unparse(node.test)
+            if ast.dump(node.test) in kept or _COMPAT_TEST.search(test):
+                continue
+            if len(node.body) == 1 and isinstance(node.body[0], _EXIT_TYPES):
+                continue
+            hits.append(Hit(
+                "logic/removed-branch", "minor", head_line_for_old(fc, node.lineno), f"if {test[:80]}",
+                f"The branch `if {test[:80]}:` was removed: what it did in that case is gone, and the "
+                "function no longer tests that condition.",
+                "Say in the description why that case needs no special handling any more.", old_line=node.lineno,
+            ))
+    return hits
+
+
 def check_python(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
     """Every check of this module for one changed Python runtime file."""
     return (check_dropped_arguments(fc, base_text, head_text) + check_unwrapped(fc) + check_lost_fstrings(fc)
-            + check_dropped_clauses(fc, base_text, head_text))
+            + check_dropped_clauses(fc, base_text, head_text) + check_removed_branches(fc, base_text, head_text)
+            + check_swapped_opposites(fc))
 
 
 def check_other(fc: FileChange) -> list[Hit]:
     """The language-independent checks of this module for one changed runtime file."""
-    return check_unwrapped(fc)
+    return check_unwrapped(fc) + check_swapped_opposites(fc)

@@ -81,3 +81,44 @@ def test_multi_line_condition_lost_a_clause() -> None:
     assert logic_calls.check_dropped_clauses(change(base, reflowed), base, reflowed) == []
     other_body = "def read(s):\n    if hasattr(s, 'read'):\n        return s.read(1)\n    return s\n"
     assert logic_calls.check_dropped_clauses(change(base, other_body), base, other_body) == []
+
+
+def test_removed_branch() -> None:
+    base = ("def mounts(hosts):\n    out = {}\n    for h in hosts:\n        if '://' in h:\n            out[h] = None\n"
+            "        elif h == 'localhost':\n            out['all://' + h] = None\n    return out\n")
+    head = ("def mounts(hosts):\n    out = {}\n    for h in hosts:\n        if h == 'localhost':\n"
+            "            out['all://' + h] = None\n    return out\n")
+    hits = logic_calls.check_removed_branches(change(base, head), base, head)
+    assert [h.rule for h in hits] == ["logic/removed-branch"] and "'://' in h" in hits[0].message
+
+
+def test_kept_conditions_guards_and_compat_checks_are_not_removed_branches() -> None:
+    base = ("import sys\n\n\ndef f(x):\n    if x is None:\n        raise ValueError('x')\n"
+            "    if sys.version_info < (3, 9):\n        x = list(x)\n    if x:\n        x = sorted(x)\n    return x\n")
+    moved = "import sys\n\n\ndef f(x):\n    if x is None:\n        raise ValueError('x')\n    return sorted(x) if x else x\n"
+    assert logic_calls.check_removed_branches(change(base, moved), base, moved) == []
+    gone_function = "import sys\n"
+    assert logic_calls.check_removed_branches(change(base, gone_function), base, gone_function) == []
+
+
+def test_a_deleted_clause_line_of_a_multi_line_condition() -> None:
+    base = ("def gap(line, mode):\n    if (\n        line.depth == 0\n        and not line.is_import\n"
+            "        and not line.is_converted(first=True)\n        and mode.preview\n    ):\n        return 1\n    return 0\n")
+    head = base.replace("        and not line.is_converted(first=True)\n", "")
+    hits = logic_calls.check_dropped_clauses(change(base, head), base, head)
+    assert [h.rule for h in hits] == ["logic/loosened-condition"] and "is_converted" in hits[0].message
+
+
+def test_swapped_opposites() -> None:
+    base = "def f(vs):\n    lo = min(v for v in vs)\n    return lo\n"
+    head = "def f(vs):\n    lo = max(v for v in vs)\n    return lo\n"
+    hits = logic_calls.check_swapped_opposites(change(base, head))
+    assert [(h.rule, h.line) for h in hits] == [("logic/boundary-change", 2)] and "min -> max" in hits[0].message
+    renamed_too = ("def f(vs):\n    min_v = min(v for v in vs)\n    return min_v\n",
+                   "def f(vs):\n    max_v = max(v for v in vs)\n    return max_v\n")
+    assert len(logic_calls.check_swapped_opposites(change(*renamed_too))) == 1
+    # a renamed variable alone (no call flips) or an unrelated rename is not a boundary change
+    only_name = ("def f(vs):\n    min_v = 1\n", "def f(vs):\n    max_v = 1\n")
+    assert logic_calls.check_swapped_opposites(change(*only_name)) == []
+    other = ("def f(vs):\n    lo = min(vs)\n", "def f(vs):\n    lo = sum(vs)\n")
+    assert logic_calls.check_swapped_opposites(change(*other)) == []
