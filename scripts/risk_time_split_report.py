@@ -7,7 +7,8 @@ For each corpus, with Wilson 95% intervals, measured on the same records: Quorum
 at the model's proposed threshold (the replay's own decision); Quorum with the gate at the
 threshold the current ``calibrate`` rule proposes from the model's stored curve (the gate only
 holds back, so this is Quorum-without-gate AND probability <= threshold, recomputed from the
-records); Quorum without the gate; both baselines. Then the AUC of the risk score, and the
+records); Quorum with ``paths/wide-reach`` dropped from the hold rules and the gate kept (when the
+records carry ``action_without_wide_reach``); Quorum without the gate; both baselines. Then the AUC of the risk score, and the
 trade-off curve with the baselines. ``--pool``: also pool those corpora.
 """
 
@@ -31,6 +32,8 @@ def approved_sets(records: list[dict[str, Any]], t_run: float | None, t_new: flo
     return {
         "Quorum + risk gate (threshold as run)": [r for r in ok if r.get("action") == "approve"],
         f"Quorum + risk gate (threshold {t_new:.4f}, current rule)" if t_new is not None else "n/a": gated(t_new),
+        "Quorum, gate instead of the paths/wide-reach hold": [
+            r for r in ok if r.get("action_without_wide_reach", r.get("action")) == "approve"],
         "Quorum without the risk gate": base,
         "small_change": [r for r in ok if r.get("baselines", {}).get("small_change")],
         "no_runtime_source": [r for r in ok if r.get("baselines", {}).get("no_runtime_source")],
@@ -63,6 +66,52 @@ def curve(records: list[dict[str, Any]], points: int = 8) -> list[str]:
     return out
 
 
+def auc_interval(a: float | None, pos: int, neg: int) -> str:
+    """``a [low-high]``: the AUC with a 95% interval from the Hanley-McNeil (1982, Radiology 143)
+    standard error; ``n/a`` without both classes."""
+    import math
+
+    if a is None or pos == 0 or neg == 0:
+        return "n/a"
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = math.sqrt((a * (1 - a) + (pos - 1) * (q1 - a * a) + (neg - 1) * (q2 - a * a)) / (pos * neg))
+    return f"{a:.3f} [{max(0.0, a - 1.96 * se):.3f}-{min(1.0, a + 1.96 * se):.3f}]"
+
+
+_GATE_ONLY = {"risk.probability"}
+
+
+def approved_without_reach_and_gate(r: dict[str, Any]) -> bool:
+    """Reconstructed from the reasons: the policy without ``paths/wide-reach`` in the hold rules
+    and without the gate approves ``r`` when every failing gate was the risk gate or the hold rules
+    held it only through ``paths/wide-reach`` findings."""
+    if r.get("action") == "error":
+        return False
+    if r.get("action") == "approve" or r.get("action_without_risk") == "approve":
+        return True
+    reasons = set(r.get("reasons", [])) - _GATE_ONLY
+    if reasons == {"findings.hold_rules"}:
+        holds = {f["rule_id"] for f in r.get("findings", [])} & {"paths/wide-reach", "logic/untested-behaviour-change"}
+        return holds == {"paths/wide-reach"}
+    return not reasons
+
+
+def reach_curve(records: list[dict[str, Any]], points: int = 8) -> list[str]:
+    base = [r for r in records if approved_without_reach_and_gate(r) and r.get("risk_probability") is not None]
+    probs = sorted(r["risk_probability"] for r in base)
+    out = []
+    for q in range(1, points + 1):
+        if not probs:
+            break
+        t = probs[max(0, round(q * len(probs) / points) - 1)]
+        appr = [r for r in base if r["risk_probability"] <= t]
+        el = [r for r in appr if r.get("eligible")]
+        out.append(f"t={t:.4f}: approve {rate(len(appr), len(records)).pct()}, SZZ bad "
+                   f"{rate(sum(bool(r.get('szz')) for r in el), len(el)).pct()}, reverted approved "
+                   f"{sum(bool(r.get('reverted')) for r in el)}")
+    return out
+
+
 def report(name: str, records: list[dict[str, Any]], t_run: float | None, t_new: float | None) -> None:
     el = [r for r in records if r.get("eligible") and r.get("risk_probability") is not None]
     p = [r["risk_probability"] for r in el]
@@ -71,13 +120,15 @@ def report(name: str, records: list[dict[str, Any]], t_run: float | None, t_new:
     n_szz = sum(bool(r.get("szz")) for r in el)
     n_rev = sum(bool(r.get("reverted")) for r in el)
     print(f"\n#### {name}: {len(records)} PRs reviewed, {len(el)} label-eligible ({n_szz} SZZ, {n_rev} reverted); "
-          f"AUC of the risk score: SZZ {a_szz if a_szz is None else round(a_szz, 3)}, "
-          f"revert {a_rev if a_rev is None else round(a_rev, 3)}\n")
+          f"AUC of the risk score: SZZ {auc_interval(a_szz, n_szz, len(el) - n_szz)}, "
+          f"revert {auc_interval(a_rev, n_rev, len(el) - n_rev)}\n")
     print("| system | auto-approve | SZZ bad-approval | revert bad-approval | reverted PRs approved |")
     print("|---|---|---|---|---|")
     for label, appr in approved_sets(records, t_run, t_new).items():
         print(row(label, records, appr))
     print("\nTrade-off (Quorum without the gate, AND risk <= t): " + "; ".join(curve(records)))
+    print("\nTrade-off (without the paths/wide-reach hold and the gate, reconstructed from the reasons, AND risk <= t): "
+          + "; ".join(reach_curve(records)))
 
 
 def main() -> None:
@@ -112,6 +163,8 @@ def main() -> None:
         sets = {
             "Quorum + risk gate (threshold as run)": [r for r in ok if r.get("action") == "approve"],
             "Quorum + risk gate (current rule, per-corpus threshold)": [r for r in ok if r.get("_new_ok")],
+            "Quorum, gate instead of the paths/wide-reach hold": [
+                r for r in ok if r.get("action_without_wide_reach", r.get("action")) == "approve"],
             "Quorum without the risk gate": [r for r in ok if r.get("action_without_risk") == "approve"],
             "small_change": [r for r in ok if r.get("baselines", {}).get("small_change")],
             "no_runtime_source": [r for r in ok if r.get("baselines", {}).get("no_runtime_source")],
@@ -121,6 +174,12 @@ def main() -> None:
         print("|---|---|---|---|---|")
         for label, appr in sets.items():
             print(row(label, pooled, appr))
+        el = [r for r in pooled if r.get("eligible") and r.get("risk_probability") is not None]
+        n_szz = sum(bool(r.get("szz")) for r in el)
+        a_szz = auc([r["risk_probability"] for r in el], [int(bool(r.get("szz"))) for r in el])
+        print(f"\nPooled AUC of the risk score (SZZ, per-corpus models): {auc_interval(a_szz, n_szz, len(el) - n_szz)}")
+        print("\nPooled trade-off (without the paths/wide-reach hold and the gate, AND risk <= t): "
+              + "; ".join(reach_curve(pooled)))
 
 
 if __name__ == "__main__":

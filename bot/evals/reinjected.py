@@ -28,6 +28,13 @@ with a Wilson 95% interval; ``catch_major`` counts only findings of severity ``m
 
 By default the newest fix PRs whose reversal stays within the default policy's size caps
 (<= 200 changed lines, <= 10 files) are used, so that approval was possible at all.
+
+Two refinements of the figures (issue 12): ``catch_specific`` counts the cases caught by a rule
+other than ``logic/untested-behaviour-change`` (which says only that no test exercises the
+change, so it catches every reversal that keeps the fix's tests out); and a reversal whose Python
+files differ only in docstrings, comments and type annotations (a reversed docstring or typing
+fix) brings back no runtime behaviour: it stays a case, but the ``runtime_*`` figures (approvals,
+catch rate) leave it out and ``no_runtime_change_cases`` lists it.
 """
 
 from __future__ import annotations
