@@ -65,6 +65,9 @@ TOO_BIG_S = 24 * 3600
 """How long a repository whose mirror alone exceeds the cap is not cloned again (seconds)."""
 REPACK_AFTER_PACKS = 32
 """A fetch that leaves more packs than this runs ``git repack --geometric=2 -d``."""
+MAX_PULL_REFS = 200
+"""PR head refs kept per mirror (the newest by committer date): every ref is a tip the next fetch's
+negotiation may advertise, and an old PR's head is needed by no review."""
 
 
 class MirrorError(SourceError):
@@ -276,6 +279,7 @@ class MirrorLease:
             t0 = time.monotonic()
             self._fetch(refspecs, token)
             fetch_s = time.monotonic() - t0
+            self._trim_pull_refs()
             repacked = self._maybe_repack()
             self._commit_graph()
         finally:
@@ -341,6 +345,15 @@ class MirrorLease:
                     config=config, secret_config=secret, timeout=self._left())
         except GitError as exc:
             raise MirrorError(f"mirror of {self.repo}: {exc}") from exc
+
+    def _trim_pull_refs(self) -> None:
+        """Delete all but the :data:`MAX_PULL_REFS` newest ``refs/pull/*`` refs (objects stay)."""
+        out = run_git(self.path, "for-each-ref", "--sort=-committerdate", "--format=%(refname)", "refs/pull/",
+                      check=False, timeout=self._left()).stdout.decode("utf-8", "replace").split()
+        old = out[MAX_PULL_REFS:]
+        if old:
+            script = "".join(f"delete {ref}\n" for ref in old)
+            run_git(self.path, "update-ref", "--stdin", input=script.encode(), check=False, timeout=self._left())
 
     def _maybe_repack(self) -> bool:
         packs = list((self.path / "objects" / "pack").glob("*.pack"))

@@ -270,3 +270,16 @@ def test_worker_processes_share_one_mirror_safely(tmp_path: Path, remote: Remote
     path = tmp_path / "mirrors" / "5" / "acme+app.git"
     assert refs(path) == {"refs/heads/main": base, **{f"refs/pull/{n}/head": sha for n, sha in heads.items()}}
     assert run_git(path, "fsck", "--no-progress", check=False).returncode == 0
+
+
+def test_only_the_newest_pr_heads_are_kept(tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.adapters import mirror
+
+    monkeypatch.setattr(mirror, "MAX_PULL_REFS", 2)
+    base = remote.push("acme/app", "refs/heads/main", {"a.py": "x = 1\n"})
+    heads = {n: remote.push("acme/app", f"refs/pull/{n}/head", {f"f{n}.py": f"n = {n}\n"}) for n in (1, 2, 3)}
+    s = store(tmp_path, remote)
+    for n in heads:
+        with s.lease(5, "acme/app") as lease:
+            lease.sync(base_ref="main", pr_number=n, need=base, token=None)
+    assert refs(lease.path) == {"refs/heads/main": base, "refs/pull/2/head": heads[2], "refs/pull/3/head": heads[3]}
