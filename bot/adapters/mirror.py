@@ -111,7 +111,8 @@ def auth_header(token: str) -> str:
     return f"Authorization: Basic {raw}"
 
 
-def _dir_size(path: Path) -> int:
+def dir_size(path: Path) -> int:
+    """Bytes allocated on disk by the files below ``path`` (``st_blocks`` * 512; unreadable files count 0)."""
     total = 0
     for dirpath, _, files in os.walk(path):
         for name in files:
@@ -201,7 +202,7 @@ class MirrorStore:
                 used = (path / USED_FILE).stat().st_mtime
             except OSError:
                 used = 0.0
-            out.append(MirrorInfo(path, _dir_size(path), used))
+            out.append(MirrorInfo(path, dir_size(path), used))
         return out
 
     def evict(self, keep: Path | None = None) -> tuple[list[Path], int]:
@@ -287,7 +288,7 @@ class MirrorLease:
         if need is not None and not self._has_commit(need):
             raise MirrorError(f"mirror of {self.repo}: base commit {need[:12]} not found after the fetch")
         (path / USED_FILE).touch()
-        size = _dir_size(path)
+        size = dir_size(path)
         if size > store.max_bytes:
             too_big.touch()
             raise MirrorError(f"mirror of {self.repo} is {size} bytes, over the cap of {store.max_bytes} on its own")
@@ -384,4 +385,5 @@ class MirrorLease:
         return out.returncode == 0 and out.stdout.strip() == b"commit"
 
 
-__all__ = ["MirrorError", "MirrorInfo", "MirrorLease", "MirrorStore", "SyncReport", "auth_header", "git_host_url"]
+__all__ = ["MirrorError", "MirrorInfo", "MirrorLease", "MirrorStore", "SyncReport", "auth_header", "dir_size",
+           "git_host_url"]

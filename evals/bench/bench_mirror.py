@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bot.adapters.gitlocal import Git
 from bot.adapters.gitrun import run_git
-from bot.adapters.mirror import MirrorStore, _dir_size
+from bot.adapters.mirror import MirrorStore, dir_size
 from bot.core.diff import parse_diff
 from bot.evals.history import find_merged_prs
 from bot.evals.stats import percentile
@@ -43,7 +43,8 @@ from bot.history.gitlog import LocalHistory
 
 
 def loadavg() -> str:
-    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    """The 1, 5 and 15 minute load averages (``/proc/loadavg``)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def make_remote(source: Path, remote: Path) -> None:
@@ -120,7 +121,7 @@ def main() -> None:
     for pr, diff in zip(prs, diffs):
         publish(remote, args.branch, pr.base, pr.number, pr.sha)
         with store.lease(1, args.repo) as lease:
-            before = _dir_size(lease.path)
+            before = dir_size(lease.path)
             t0 = time.perf_counter()
             rep = lease.sync(base_ref=args.branch, pr_number=pr.number, need=pr.base, token=None)
             fetch = time.perf_counter() - t0
@@ -139,19 +140,19 @@ def main() -> None:
     t0 = time.perf_counter()
     run_git(part.parent, "clone", "--bare", "--quiet", "--no-tags", "--filter=blob:none", "--single-branch",
             "--branch", args.branch, f"file://{remote.resolve()}", str(part))
-    first = {"fetch_s": round(time.perf_counter() - t0, 2), "disk": _dir_size(part)}
+    first = {"fetch_s": round(time.perf_counter() - t0, 2), "disk": dir_size(part)}
     print("partial first fetch", json.dumps(first))
     rows = []
     for pr, diff in list(zip(prs, diffs))[: args.partial_prs]:
         publish(remote, args.branch, pr.base, pr.number, pr.sha)
-        before = _dir_size(part)
+        before = dir_size(part)
         t0 = time.perf_counter()
         run_git(part, "fetch", "--quiet", "--no-tags", "--filter=blob:none", "origin",
                 f"+refs/heads/{args.branch}:refs/heads/{args.branch}",
                 f"+refs/pull/{pr.number}/head:refs/pull/{pr.number}/head")
         fetch = time.perf_counter() - t0
         hist = facts_s(part, diff, pr)
-        size = _dir_size(part)
+        size = dir_size(part)
         rows.append({"pr": pr.number, "fetch_s": round(fetch, 3), "history_s": round(hist, 3), "disk": size,
                      "disk_added": size - before})
         print("partial", json.dumps(rows[-1]))
