@@ -1,4 +1,5 @@
-"""Operator commands: ``quorum worker``, ``quorum db upgrade|status``, ``quorum jobs list|show|retry``.
+"""Operator commands: ``quorum worker``, ``quorum db upgrade|status``, ``quorum jobs list|show|retry``,
+``quorum mirrors list|evict`` (the App's repository mirrors, :mod:`bot.adapters.mirror`).
 
 Each reads Settings once (``QUORUM_DATABASE_URL``: PostgreSQL for the scale-out deployment; unset
 means the embedded SQLite files under ``QUORUM_DATA_DIR``) and imports its heavy dependencies
@@ -19,6 +20,8 @@ from bot.cli.common import fail, run_guarded
 
 db_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Schema migrations of the job database.")
 jobs_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Inspect and retry review jobs.")
+mirrors_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                          help="The App's repository mirrors, where reviews read history for the risk gate.")
 
 
 def _jobs_url() -> str:
@@ -51,6 +54,7 @@ def register(app: typer.Typer) -> None:
     """Add ``worker`` and mount ``db`` and ``jobs`` on the ``quorum`` CLI."""
     app.add_typer(db_app, name="db")
     app.add_typer(jobs_app, name="jobs")
+    app.add_typer(mirrors_app, name="mirrors")
 
     @app.command()
     def worker(
@@ -200,3 +204,50 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = ["register"]
+
+
+def _mirror_store():  # noqa: ANN202 - MirrorStore
+    from bot.adapters.mirror import MirrorStore, git_host_url  # noqa: PLC0415
+    from bot.config import Settings  # noqa: PLC0415
+
+    settings = Settings()
+    return MirrorStore(settings.resolved_mirror_dir(), git_url=settings.git_url or git_host_url(settings.github_api_url),
+                       max_bytes=settings.mirror_max_bytes, timeout_s=settings.mirror_timeout_s)
+
+
+@mirrors_app.command("list")
+def mirrors_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Each mirror (``QUORUM_MIRROR_DIR``) with its size and last use, most recent first, then the total
+    against the cap (``QUORUM_MIRROR_MAX_BYTES``)."""
+
+    def go() -> None:
+        store = _mirror_store()
+        infos = sorted(store.mirrors(), key=lambda m: m.used, reverse=True)
+        for m in infos:
+            name = f"{m.path.parent.name}/{m.path.name.removesuffix('.git').replace('+', '/', 1)}"
+            if as_json:
+                typer.echo(json.dumps({"mirror": name, "path": str(m.path), "bytes": m.size, "last_used": _when(m.used)}))
+            else:
+                typer.echo(f"{name:<60} {m.size / 1e6:>10.1f} MB  last used {_when(m.used)}")
+        if not as_json:
+            total = sum(m.size for m in infos)
+            typer.echo(f"{len(infos)} mirror(s), {total / 1e6:.1f} MB of {store.max_bytes / 1e6:.1f} MB")
+
+    run_guarded(go)
+
+
+@mirrors_app.command("evict")
+def mirrors_evict() -> None:
+    """Remove least recently used mirrors, never one a review holds, until the total is within
+    ``QUORUM_MIRROR_MAX_BYTES`` (workers also do this after each fetch)."""
+
+    def go() -> None:
+        store = _mirror_store()
+        removed, total = store.evict()
+        for path in removed:
+            typer.echo(f"evicted {path}")
+        typer.echo(f"{len(removed)} evicted; {total / 1e6:.1f} MB of {store.max_bytes / 1e6:.1f} MB left")
+
+    run_guarded(go)
