@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tree_sitter import Tree
 
@@ -371,6 +371,8 @@ class _Review:
     """Per changed (not deleted) test file: the test code the change adds or edits (its added lines
     and the whole test functions around them). A changed test counts as covering runtime code only
     when this text references the changed code, not because it sits in the module's test file."""
+    memo: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
+    """Per-file answers computed once per review (:func:`_changed_functions` of a path)."""
 
     def tests_removed_code(self, text: str) -> str | None:
         """The first deleted runtime name (see :attr:`removed_names`) that test ``text`` uses."""
@@ -642,7 +644,14 @@ def _stale_test(ctx: ReviewContext, files: list[FileChange], review: _Review) ->
 
 def _changed_functions(ctx: ReviewContext, fc: FileChange, review: _Review) -> list[str]:
     """Names of functions present on both sides of ``fc`` whose code differs (beyond layout,
-    renames and extracted helpers)."""
+    renames and extracted helpers); computed once per file and review (a new list each call)."""
+    key = (fc.old_path or "", fc.path)
+    if key not in review.memo:
+        review.memo[key] = _compute_changed_functions(ctx, fc, review)
+    return list(review.memo[key])
+
+
+def _compute_changed_functions(ctx: ReviewContext, fc: FileChange, review: _Review) -> list[str]:
     if not fc.language or fc.kind is ChangeKind.added:
         return []
     base_path = fc.old_path or fc.path

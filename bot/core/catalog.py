@@ -348,6 +348,7 @@ class Catalog:
         tree: Tree | None = None,
         rule_ids: Iterable[str] | None = None,
         is_test: bool | None = None,
+        lines: Iterable[int] | None = None,
     ) -> list[Match]:
         """Run every rule for ``language`` over ``source`` in one tree walk; see :func:`match_source`.
 
@@ -356,6 +357,13 @@ class Catalog:
         valid UTF-8); ``rule_ids``
         restricts the rules; ``path`` applies ``skip_tests`` / ``skip_paths``; ``is_test`` overrides
         the built-in test-file heuristic (:func:`is_test_path`).
+
+        ``lines`` (1-based head lines, e.g. the changed ones): the caller needs only the matches
+        overlapping them. The walk is then limited to the band of lines they span (see
+        :func:`_banded`), and the result still holds every match that overlaps them, plus every
+        other match of the file that starts on a line with the same text as one returned (so
+        occurrence numbers counted over the result equal those over the whole file). Without
+        ``lines``, or when an empty set is given, every match of the file / none.
         """
         compiled = self._compiled_for(language) if language else None
         if compiled is None:
@@ -371,7 +379,59 @@ class Catalog:
         safe = treesitter.utf8_safe(source)
         if tree is None or safe is not source:
             tree = treesitter.parse(language, safe)
+        if lines is not None:
+            wanted_lines = set(lines)
+            if not wanted_lines:
+                return []
+            if safe is source:  # text comparisons below read raw bytes as UTF-8
+                banded = _banded(compiled, active, language, safe, tree, (min(wanted_lines), max(wanted_lines)))
+                if banded is not None:
+                    return banded
         return _run(compiled.query, compiled.pattern_rules, active, language, safe, tree)
+
+
+def _banded(compiled: _Compiled, active: set[str], language: str, source: bytes, tree: Tree,
+            band: tuple[int, int]) -> list[Match] | None:
+    """Every match starting in the band widened to the earliest start of a match overlapping
+    ``band`` (1-based, inclusive lines): a superset of the matches overlapping ``band``. None when
+    a line outside the widened band has the same text as the start line of one of them (an
+    occurrence count would then need the whole file: the caller falls back to it).
+
+    The walk costs the band, not the file (``QueryCursor.set_point_range`` returns every match whose
+    nodes overlap the band)."""
+    got = _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
+    if not got:
+        return got
+    first = min(band[0], min(m.line for m in got))
+    if first < band[0]:  # matches starting above the band: take every match starting on their lines too
+        band = (first, band[1])
+        got = [m for m in _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
+               if m.line >= first]  # exactly the matches starting in the band (others start above it)
+    starts = _line_starts(source)
+    lo = starts[first - 1] if first - 1 < len(starts) else len(source)
+    hi = starts[band[1]] if band[1] < len(starts) else len(source)
+    outside = (source[:lo], source[hi:])
+    for text in {_line_text(source, starts, m.line) for m in got}:
+        if not text or any(text in part for part in outside):
+            return None
+    return got
+
+
+def _line_starts(source: bytes) -> list[int]:
+    starts = [0]
+    i = source.find(b"\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = source.find(b"\n", i + 1)
+    return starts
+
+
+def _line_text(source: bytes, starts: list[int], line: int) -> bytes:
+    """Line ``line`` (1-based) stripped, as the UTF-8 bytes of its decoded and stripped text."""
+    if line - 1 >= len(starts):
+        return b""
+    end = starts[line] - 1 if line < len(starts) else len(source)
+    return source[starts[line - 1]:end].decode("utf-8", "replace").strip().encode("utf-8")
 
 
 def _has_top_level_predicate(query_text: str) -> bool:
@@ -404,13 +464,15 @@ def _run(
     language: str,
     source: bytes,
     tree: Tree,
+    *,
+    lines: tuple[int, int] | None = None,
 ) -> list[Match]:
     file_ok: dict[str, bool] = {}
     go_decls = _go_declared_last_results(tree.root_node) if language == "go" and any(
         r.where is not None and r.where.go_discards_error for r in pattern_rules if r.id in active) else None
     seen: set[tuple[str, int, int]] = set()
     out: list[Match] = []
-    for index, caps in treesitter.matches(q, tree.root_node):
+    for index, caps in treesitter.matches(q, tree.root_node, lines=lines):
         rule = pattern_rules[index]
         if rule.id not in active:
             continue

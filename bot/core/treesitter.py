@@ -117,9 +117,15 @@ def captures(q: Query, node: Node, *, lines: tuple[int, int] | None = None) -> d
     return cursor.captures(node)
 
 
-def matches(q: Query, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
-    """Run ``q`` over ``node`` with a fresh cursor: ``[(pattern_index, {capture: [nodes]})]``."""
-    return QueryCursor(q).matches(node)
+def matches(q: Query, node: Node, *, lines: tuple[int, int] | None = None) -> list[tuple[int, dict[str, list[Node]]]]:
+    """Run ``q`` over ``node`` with a fresh cursor: ``[(pattern_index, {capture: [nodes]})]``.
+
+    ``lines`` (1-based, inclusive ``(first, last)``): only matches overlapping that band of lines
+    (``QueryCursor.set_point_range``; see :func:`captures`)."""
+    cursor = QueryCursor(q)
+    if lines is not None:
+        cursor.set_point_range((max(0, lines[0] - 1), 0), (max(0, lines[1]), 0))
+    return cursor.matches(node)
 
 
 def node_text(node: Node) -> str:

@@ -227,3 +227,47 @@ def test_rules_for_tsx_includes_typescript_and_javascript_rules() -> None:
     assert {"QJS003", "QJS005"} <= ids
     assert not any(i.startswith("QPY") for i in ids)
     assert CATALOG.rules_for("c") == []
+
+
+def _reported(data: bytes, matches: list, lines: set[int]) -> list[tuple[str, int, int, str, int]]:
+    """What the anti_patterns catalog check reads from a match list: the matches overlapping
+    ``lines``, each with its occurrence number among matches of its rule and line text."""
+    from collections import Counter
+
+    text_of = data.split(b"\n")
+    seen: Counter[tuple[str, str]] = Counter()
+    out = []
+    for m in matches:
+        text = text_of[m.line - 1].decode("utf-8", "replace").strip()
+        seen[(m.rule_id, text)] += 1
+        if any(m.line <= n <= m.end_line for n in lines):
+            out.append((m.rule_id, m.line, m.end_line, text, seen[(m.rule_id, text)]))
+    return out
+
+
+@pytest.mark.parametrize("doubled", [False, True], ids=["fixture", "doubled"])
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_banded_match_reads_like_the_whole_file(rule: Rule, doubled: bool) -> None:
+    """``Catalog.match(lines=)`` walks only the band of the given lines, yet every match overlapping
+    them comes back with the occurrence number it has in the whole file (doubled: every match text
+    occurs twice, so occurrence numbers matter and the whole file is read)."""
+    fixture = (default_root() / fixture_name(rule)).read_bytes()
+    data = fixture + b"\n" + fixture if doubled else fixture
+    path = f"src/pkg/{Path(fixture_name(rule)).name}"
+    n = data.count(b"\n") + 1
+    for lang in rule.all_languages:
+        whole = CATALOG.match(lang, data, path=path)
+        assert whole, f"{lang}: the doubled fixture has no match"
+        for start in range(1, n + 1, 3):
+            lines = {start, start + 1, min(n, start + 5)}
+            banded = CATALOG.match(lang, data, path=path, lines=lines)
+            assert _reported(data, banded, lines) == _reported(data, whole, lines), (lang, sorted(lines))
+        assert CATALOG.match(lang, data, path=path, lines=set()) == []
+
+
+def test_banded_match_returns_only_the_band() -> None:
+    source = b"".join(b"def f%d(x=[]):\n    return x\n\n" % i for i in range(40))
+    whole = CATALOG.match("python", source, path="src/pkg/m.py", rule_ids=["QPY003"])
+    assert len(whole) == 40
+    banded = CATALOG.match("python", source, path="src/pkg/m.py", rule_ids=["QPY003"], lines={31, 32})
+    assert [(m.line, m.rule_id) for m in banded] == [(31, "QPY003")]

@@ -130,6 +130,7 @@ def run(view: CheckView) -> CheckResult:
         matches = params.catalog.match(
             f.language, f.data, path=f.change.path, rule_ids=enabled, is_test=is_test_path(f.change.path),
             tree=view.files.tree("head", f.change.path, f.language),  # parsed once per review, shared
+            lines=(*f.added, *f.gaps),  # only matches overlapping these are reported: walk their band
         )
         found = _findings(params, f, matches, capped)
         if revert and found:
