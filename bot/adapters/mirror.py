@@ -1,7 +1,8 @@
 """Local bare mirrors of the repositories the App reviews: where an App review reads history.
 
 One bare repository per installation and repository, ``<root>/<installation id>/<owner>+<name>.git``,
-created on first need and fetched before each review. Only the refs a review needs are fetched:
+created on first need and fetched before each review whose base commit it does not hold yet
+(history is read below the base commit only). Only the refs a review needs are fetched:
 the base branch (``refs/heads/<base>``) and the pull request's head (``refs/pull/<n>/head``, which
 GitHub keeps on the base repository, also for forks). Blobs are fetched (a full mirror, not a
 ``--filter=blob:none`` partial clone): ``git blame`` over a partial clone fetches each historical
@@ -86,13 +87,15 @@ class MirrorInfo:
 @dataclass(frozen=True)
 class SyncReport:
     """What :meth:`MirrorLease.sync` did: ``cloned`` (the mirror was created now), ``fetch_s``
-    (seconds of git fetch), ``repacked``, ``size`` (bytes after), ``evicted`` (paths removed)."""
+    (seconds of git fetch), ``repacked``, ``size`` (bytes after), ``evicted`` (paths removed),
+    ``fetched`` (False: the base commit was already there, nothing was fetched)."""
 
     cloned: bool
     fetch_s: float
     repacked: bool
     size: int
     evicted: tuple[Path, ...] = ()
+    fetched: bool = True
 
 
 def git_host_url(api_url: str) -> str:
@@ -251,9 +254,13 @@ class MirrorLease:
         return left
 
     def sync(self, *, base_ref: str, pr_number: int | None, need: str | None,
-             token: Callable[[], str] | None) -> SyncReport:
+             token: Callable[[], str] | None, always: bool = False) -> SyncReport:
         """Create the mirror if missing, fetch ``base_ref`` and ``refs/pull/<pr_number>/head``,
         check that commit ``need`` (the review's base SHA) is present, evict others over the cap.
+
+        History facts are read below the base commit only, so when ``need`` is already in the
+        mirror (a re-review after a push to the PR, a second PR on the same base) nothing is
+        fetched, unless ``always``.
 
         ``token`` returns the installation token (called once, only when fetching over HTTPS).
         Raises MirrorError (one line) on any failure: bad ref name, lock or fetch timeout, fetch
@@ -266,6 +273,9 @@ class MirrorLease:
                 raise MirrorError(f"mirror of {self.repo} was over the cap of {store.max_bytes} bytes on its own; "
                                   f"not cloned again before {TOO_BIG_S // 3600} h")
         refspecs = [self._refspec("heads", base_ref)]
+        if need is not None and not always and (path / "HEAD").is_file() and self._has_commit(need):
+            (path / USED_FILE).touch()
+            return SyncReport(cloned=False, fetch_s=0.0, repacked=False, size=dir_size(path), fetched=False)
         if pr_number is not None:
             refspecs.append(f"+refs/pull/{int(pr_number)}/head:refs/pull/{int(pr_number)}/head")
         fetch_lock = _Flock(path.with_suffix(".fetch.lock"))

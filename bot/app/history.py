@@ -19,10 +19,11 @@ from bot.history.sources import UnavailableHistory
 def review_history(mirrors: MirrorStore | None, snapshot: Snapshot, held: contextlib.ExitStack, note: dict[str, Any],
                    log: Any, *, cache: HistoryCache, installation_id: int, token: Callable[[int], str]) -> Any:
     """The history source of one review of ``snapshot``: its repository's mirror, with the base
-    branch (``pr.base_ref``) and the PR head fetched now and the base SHA checked present, leased in
+    branch (``pr.base_ref``) and the PR head fetched now (unless the base SHA is already there) and
+    the base SHA checked present, leased in
     ``held`` until the review ends (not evicted meanwhile); or an :class:`UnavailableHistory`
     saying why not. ``token(installation_id)`` gives the installation token for the fetch.
-    ``note`` receives what it cost, for the decision record: ``source``, ``cloned``, ``fetch_s``
+    ``note`` receives what it cost, for the decision record: ``source``, ``cloned``, ``fetched``, ``fetch_s``
     and ``sync_s`` (seconds), ``mirror_bytes``, ``evicted``, or ``error``. ``log`` is a structlog
     logger. Never raises."""
     from bot.history.gitlog import LocalHistory  # noqa: PLC0415
@@ -41,8 +42,8 @@ def review_history(mirrors: MirrorStore | None, snapshot: Snapshot, held: contex
         note.update(source="mirror", error=error[:300], sync_s=round(time.monotonic() - t0, 3))
         log.warning("review.history_unavailable", error=note["error"], action="the risk gate fails closed")
         return UnavailableHistory(error)
-    note.update(source="mirror", cloned=rep.cloned, fetch_s=rep.fetch_s, sync_s=round(time.monotonic() - t0, 3),
-                mirror_bytes=rep.size, evicted=len(rep.evicted))
+    note.update(source="mirror", cloned=rep.cloned, fetched=rep.fetched, fetch_s=rep.fetch_s,
+                sync_s=round(time.monotonic() - t0, 3), mirror_bytes=rep.size, evicted=len(rep.evicted))
     log.info("review.mirror_synced", **note)
     return LocalHistory(lease.path, cache)
 

@@ -4,7 +4,7 @@ event loop.
 - ``review``: through :func:`bot.pipeline.run_review`: snapshot the PR's *current* head; dismiss the
   bot's approvals of older heads; load the base-branch policy; skip when a decision for (repo, PR,
   head, policy version) exists; fetch the base branch and the PR head into the repository's local
-  mirror (:mod:`bot.adapters.mirror`), whose history feeds the risk gate (any mirror failure: no
+  mirror (:mod:`bot.adapters.mirror`; nothing when it already holds the base commit), whose history feeds the risk gate (any mirror failure: no
   history, and the gate fails closed); run the agents and the policy; publish (check run, inline comments,
   APPROVE only when every approval guard holds); append the decision record with what was posted.
 - ``withdraw``: dismiss the bot's approval (PR converted to draft).

@@ -123,7 +123,7 @@ def main() -> None:
         with store.lease(1, args.repo) as lease:
             before = dir_size(lease.path)
             t0 = time.perf_counter()
-            rep = lease.sync(base_ref=args.branch, pr_number=pr.number, need=pr.base, token=None)
+            rep = lease.sync(base_ref=args.branch, pr_number=pr.number, need=pr.base, token=None, always=True)
             fetch = time.perf_counter() - t0
             hist = facts_s(lease.path, diff, pr)
         rows.append({"pr": pr.number, "fetch_s": round(fetch, 3), "history_s": round(hist, 3),

@@ -80,6 +80,27 @@ def test_first_use_clones_then_fetches_only_the_base_branch_and_the_pr_head(tmp_
     assert not again.cloned and refs(lease.path)["refs/heads/main"] == newer
 
 
+def test_nothing_is_fetched_when_the_base_commit_is_already_there(tmp_path: Path, remote: Remote,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    base = remote.push("acme/app", "refs/heads/main", {"a.py": "x = 1\n"})
+    remote.push("acme/app", "refs/pull/1/head", {"b.py": "y = 1\n"})
+    s = store(tmp_path, remote)
+    with s.lease(5, "acme/app") as lease:
+        assert lease.sync(base_ref="main", pr_number=1, need=base, token=None).fetched
+    seen: list[list[str]] = []
+    real_run = subprocess.run
+
+    def spy(cmd, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append(list(cmd))
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(gitrun.subprocess, "run", spy)
+    with s.lease(5, "acme/app") as lease:  # a push to the PR: same base, history unchanged
+        again = lease.sync(base_ref="main", pr_number=1, need=base, token=lambda: TOKEN)
+    assert not again.fetched and not again.cloned and again.fetch_s == 0.0
+    assert not [c for c in seen if "fetch" in c]
+
+
 def test_every_failure_is_one_mirror_error(tmp_path: Path, remote: Remote) -> None:
     base = remote.push("acme/app", "refs/heads/main", {"a.py": "x = 1\n"})
     s = store(tmp_path, remote)
@@ -87,12 +108,12 @@ def test_every_failure_is_one_mirror_error(tmp_path: Path, remote: Remote) -> No
         with pytest.raises(MirrorError, match="base commit 000000000000 not found"):
             lease.sync(base_ref="main", pr_number=None, need="0" * 40, token=None)
         with pytest.raises(MirrorError, match="git fetch failed: fatal: couldn't find remote ref refs/heads/nope"):
-            lease.sync(base_ref="nope", pr_number=None, need=base, token=None)
+            lease.sync(base_ref="nope", pr_number=None, need=base, token=None, always=True)
         with pytest.raises(MirrorError, match="not a branch name"):
             lease.sync(base_ref="--upload-pack=touch /tmp/x", pr_number=None, need=base, token=None)
     with store(tmp_path, remote, min_free_bytes=1 << 62).lease(5, "acme/app") as lease, \
             pytest.raises(MirrorError, match="bytes free"):
-        lease.sync(base_ref="main", pr_number=None, need=base, token=None)
+        lease.sync(base_ref="main", pr_number=None, need=base, token=None, always=True)
     with s.lease(5, "acme/gone") as lease, pytest.raises(MirrorError, match="git fetch failed") as err:
         lease.sync(base_ref="main", pr_number=None, need=base, token=None)
     assert "\n" not in str(err.value)
@@ -171,7 +192,7 @@ def test_concurrent_fetches_of_one_repository_leave_a_sound_mirror(tmp_path: Pat
     def review(n: int) -> None:
         try:
             with s.lease(5, "acme/app") as lease:
-                reports.append(lease.sync(base_ref="main", pr_number=n, need=base, token=None))
+                reports.append(lease.sync(base_ref="main", pr_number=n, need=base, token=None, always=True))
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
@@ -253,7 +274,7 @@ from pathlib import Path
 from bot.adapters.mirror import MirrorStore
 store = MirrorStore(Path(sys.argv[1]), git_url=sys.argv[2], max_bytes=1 << 30, timeout_s=60, min_free_bytes=0)
 with store.lease(5, "acme/app") as lease:
-    print(lease.sync(base_ref="main", pr_number=int(sys.argv[3]), need=sys.argv[4], token=None).cloned)
+    print(lease.sync(base_ref="main", pr_number=int(sys.argv[3]), need=sys.argv[4], token=None, always=True).cloned)
 """
 
 
@@ -281,5 +302,5 @@ def test_only_the_newest_pr_heads_are_kept(tmp_path: Path, remote: Remote, monke
     s = store(tmp_path, remote)
     for n in heads:
         with s.lease(5, "acme/app") as lease:
-            lease.sync(base_ref="main", pr_number=n, need=base, token=None)
+            lease.sync(base_ref="main", pr_number=n, need=base, token=None, always=True)
     assert refs(lease.path) == {"refs/heads/main": base, "refs/pull/2/head": heads[2], "refs/pull/3/head": heads[3]}

@@ -27,6 +27,11 @@ def reason(rec: dict, rule: str) -> dict:
     return next(r for r in rec["reasons"] if r["rule_id"] == rule)
 
 
+def refs_of(mirror) -> dict[str, str]:  # noqa: ANN001
+    out = run_git(mirror, "for-each-ref", "--format=%(refname) %(objectname)").stdout.decode().split("\n")
+    return dict(line.split(" ") for line in out if line)
+
+
 def approved(fake: FakeGitHub, number: int) -> bool:
     return any(r["state"] == "APPROVED" for r in fake.reviews(REPO, number))
 
@@ -50,13 +55,21 @@ def test_reviews_read_history_from_a_mirror_fetched_on_each_webhook(client: Test
     refs = run_git(mirror, "for-each-ref", "--format=%(refname) %(objectname)").stdout.decode().split("\n")
     assert sorted(filter(None, refs)) == sorted([f"refs/heads/main {fake.repos[REPO].branches['main']}",
                                                  f"refs/pull/{first.number}/head {first.head_sha}"])
-    # the next webhook fetches into the same mirror: no second clone
+    # a second PR on the same base: the mirror already holds its history, nothing is fetched
     second = fake.open_pull(REPO, DOCS_CHANGE, title="docs: wiser", body="Wording.")
     deliver(client, "pull_request", pr_payload(fake, second.number))
     assert runtime.pool.drain(60)
     note = record(runtime, second.number)["extra"]["history"]
-    assert note["source"] == "mirror" and note["cloned"] is False and note["fetch_s"] >= 0
+    assert note["source"] == "mirror" and note["cloned"] is False and note["fetched"] is False
     assert approved(fake, second.number)
+    # the base branch moves: the next review fetches into the same mirror (no second clone)
+    fake.merge_pull(REPO, first.number)
+    third = fake.open_pull(REPO, {"README.md": "# Widgets\n\nSmall parts.\n"}, title="docs: readme", body="Say more.")
+    deliver(client, "pull_request", pr_payload(fake, third.number))
+    assert runtime.pool.drain(60)
+    note = record(runtime, third.number)["extra"]["history"]
+    assert note["cloned"] is False and note["fetched"] is True and "error" not in note
+    assert refs_of(mirror)["refs/heads/main"] == fake.repos[REPO].branches["main"]
 
 
 def test_a_failed_fetch_means_no_history_and_no_approval(client: TestClient, runtime: Runtime, fake: FakeGitHub) -> None:
