@@ -160,6 +160,8 @@ CAPS: dict[str, Any] = {
     "bot.risk.calibrate:SIZE_CAP_LINES": ("off-path", "which history PRs quorum calibrate fits the model on"),
     "bot.risk.calibrate:SIZE_CAP_FILES": ("off-path", "which history PRs quorum calibrate fits the model on"),
     "bot.history.cache:MAX_ROWS": ("off-path", "size of the history-facts cache"),
+    "bot.adapters.mirror:MAX_PULL_REFS": ("off-path", "PR head refs kept in the App's mirror; history is read "
+                                          "below the base commit, which the base branch holds"),
     "bot.adapters.gitlocal:MAX_NUMSTAT_BYTES": ("off-path", "sizes the header of a diff that is already truncated "
                                                 "(a truncated diff is never approved)"),
     "bot.history.facts:MAX_PARSE_BYTES": ("gap", None, "history facts feed only the risk gate, which can only hold "
