@@ -52,6 +52,26 @@ def _parse(text: str | None) -> ast.AST | None:
         return None
 
 
+class Parsed:
+    """Both versions of one Python file parsed with :mod:`ast` at most once, and their functions
+    (:func:`_functions`), shared by the checks of one file (they only read the trees)."""
+
+    def __init__(self, base_text: str | None, head_text: str | None) -> None:
+        self._texts = (base_text, head_text)
+        self._functions: tuple[dict[str, ast.AST], dict[str, ast.AST]] | None = None
+        self._done = False
+
+    def functions(self) -> tuple[dict[str, ast.AST], dict[str, ast.AST]] | None:
+        """``(base functions, head functions)``, or None when either version is absent, too large
+        or does not parse."""
+        if not self._done:
+            self._done = True
+            base, head = _parse(self._texts[0]), _parse(self._texts[1])
+            if base is not None and head is not None:
+                self._functions = (_functions(base), _functions(head))
+        return self._functions
+
+
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
     """Qualified name (``Class.method``) -> function node; module-level code under ``""``."""
     out: dict[str, ast.AST] = {"": tree}
@@ -86,7 +106,9 @@ def _lines(node: ast.AST) -> range:
     return range(start, (getattr(node, "end_lineno", None) or start) + 1)
 
 
-def check_dropped_arguments(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+def check_dropped_arguments(
+    fc: FileChange, base_text: str | None, head_text: str | None, parsed: Parsed | None = None,
+) -> list[Hit]:
     """``logic/dropped-argument``: in a function present on both sides, a callee called as often
     as before, and a keyword argument that some base call of it passed on a removed line while no
     head call of it passes that keyword any more (and none passes ``**kwargs``). Minor. Anchored at
@@ -94,10 +116,10 @@ def check_dropped_arguments(fc: FileChange, base_text: str | None, head_text: st
     removed = {ln.old_lineno: ln.text for ln in fc.removed_lines() if ln.old_lineno is not None}
     if not any("=" in t for t in removed.values()):
         return []
-    base, head = _parse(base_text), _parse(head_text)
-    if base is None or head is None:
+    funcs = (parsed or Parsed(base_text, head_text)).functions()
+    if funcs is None:
         return []
-    bfuncs, hfuncs = _functions(base), _functions(head)
+    bfuncs, hfuncs = funcs
     hits: list[Hit] = []
     seen: set[tuple[str, str, str]] = set()
     for qual, bfunc in bfuncs.items():
@@ -265,7 +287,9 @@ def _tests(func: ast.AST) -> Iterator[ast.If | ast.While]:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def check_dropped_clauses(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+def check_dropped_clauses(
+    fc: FileChange, base_text: str | None, head_text: str | None, parsed: Parsed | None = None,
+) -> list[Hit]:
     """``logic/loosened-condition`` for conditions over several lines: an ``if``/``elif``/``while``
     of a function present on both sides whose base condition (``a and b and c``) spans several
     lines, at least one of them removed, and a head condition of the same kind in the same function,
@@ -276,10 +300,10 @@ def check_dropped_clauses(fc: FileChange, base_text: str | None, head_text: str 
     added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
     if not any(" and" in ln.text or "and " in ln.text for ln in fc.removed_lines()):
         return []
-    base, head = _parse(base_text), _parse(head_text)
-    if base is None or head is None:
+    funcs = (parsed or Parsed(base_text, head_text)).functions()
+    if funcs is None:
         return []
-    bfuncs, hfuncs = _functions(base), _functions(head)
+    bfuncs, hfuncs = funcs
     hits: list[Hit] = []
     for qual, bfunc in bfuncs.items():
         hfunc = hfuncs.get(qual)
@@ -389,7 +413,9 @@ def _conditions(func: ast.AST) -> set[str]:
     return out
 
 
-def check_removed_branches(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+def check_removed_branches(
+    fc: FileChange, base_text: str | None, head_text: str | None, parsed: Parsed | None = None,
+) -> list[Hit]:
     """``logic/removed-branch``: in a function present on both sides, an ``if``/``elif`` whose
     every line was removed, whose condition the head function no longer tests anywhere (neither
     whole nor as an ``and``/``or`` operand), and whose body is not just an exit (a removed guard
@@ -398,10 +424,10 @@ def check_removed_branches(fc: FileChange, base_text: str | None, head_text: str
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     if not any(ln.text.lstrip().startswith(("if ", "elif ", "if(")) for ln in fc.removed_lines()):
         return []
-    base, head = _parse(base_text), _parse(head_text)
-    if base is None or head is None:
+    funcs = (parsed or Parsed(base_text, head_text)).functions()
+    if funcs is None:
         return []
-    bfuncs, hfuncs = _functions(base), _functions(head)
+    bfuncs, hfuncs = funcs
     hits: list[Hit] = []
     for qual, bfunc in bfuncs.items():
         hfunc = hfuncs.get(qual)
@@ -431,9 +457,11 @@ def check_removed_branches(fc: FileChange, base_text: str | None, head_text: str
 
 
 def check_python(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
-    """Every check of this module for one changed Python runtime file."""
-    return (check_dropped_arguments(fc, base_text, head_text) + check_unwrapped(fc) + check_lost_fstrings(fc)
-            + check_dropped_clauses(fc, base_text, head_text) + check_removed_branches(fc, base_text, head_text)
+    """Every check of this module for one changed Python runtime file (each version parsed at most
+    once, by the first check whose text filter passes)."""
+    parsed = Parsed(base_text, head_text)
+    return (check_dropped_arguments(fc, base_text, head_text, parsed) + check_unwrapped(fc) + check_lost_fstrings(fc)
+            + check_dropped_clauses(fc, base_text, head_text, parsed) + check_removed_branches(fc, base_text, head_text, parsed)
             + check_swapped_opposites(fc))
 
 

@@ -122,3 +122,20 @@ def test_swapped_opposites() -> None:
     assert logic_calls.check_swapped_opposites(change(*only_name)) == []
     other = ("def f(vs):\n    lo = min(vs)\n", "def f(vs):\n    lo = sum(vs)\n")
     assert logic_calls.check_swapped_opposites(change(*other)) == []
+
+
+def test_each_version_is_parsed_once_for_all_tree_checks(monkeypatch) -> None:  # noqa: ANN001
+    """The three tree checks share one parse per version (their text filters all pass here)."""
+    base = "def f(a, b):\n    if (a and\n            b):\n        g(x, key=1)\n    return a\n"
+    head = "def f(a, b):\n    g(x)\n    return a\n"
+    parsed: list[str | None] = []
+    real = logic_calls._parse
+
+    def counting(text: str | None):  # noqa: ANN202
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(logic_calls, "_parse", counting)
+    hits = logic_calls.check_python(change(base, head), base, head)
+    assert parsed == [base, head]
+    assert {h.rule for h in hits} >= {"logic/dropped-argument"}
