@@ -135,6 +135,18 @@ def review(
     profile: Path | None = None,
     risk_model: Path | None = None,
 ) -> None:
+    """The body of ``quorum review`` (the options of the typer command, already parsed).
+
+    Exits through :func:`bot.cli.common.fail` (typer.Exit) on bad input. Unless the user set it,
+    ``PYDANTIC_DISABLE_PLUGINS`` is set to ``__all__`` for this process before the first model is
+    built: pydantic otherwise scans the entry points of every installed distribution for
+    validation plugins (reading each ``entry_points.txt``, ~10 ms) on every review, and a
+    third-party plugin has no business observing the validation of a pull request's data.
+    Source: pydantic documentation, "Plugins" (the variable and its ``__all__`` value).
+    """
+    import os  # noqa: PLC0415
+
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     profiler = None
     if profile is not None:
         import cProfile  # noqa: PLC0415 - only with --profile

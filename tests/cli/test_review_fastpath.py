@@ -56,10 +56,11 @@ def test_a_review_runs_without_importing_typer_and_matches_the_typer_command(tmp
            "PATH": "/usr/bin:/bin"}
     script = ("import sys, json; from bot.cli import review_cmd; "
               "code = review_cmd.run_fast(['quorum', 'review', '--repo', sys.argv[1], '--format', 'json', '--no-log']); "
-              "sys.stdout.flush(); sys.stderr.write(json.dumps({'code': code, 'typer': 'typer' in sys.modules}))")
+              "import os; sys.stdout.flush(); sys.stderr.write(json.dumps({'code': code, 'typer': 'typer' in sys.modules, "
+              "'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS')}))")
     fast = subprocess.run([sys.executable, "-c", script, str(repo)], capture_output=True, text=True, env=env, timeout=120)
     status = json.loads(fast.stderr.strip().splitlines()[-1])
-    assert status == {"code": 0, "typer": False}
+    assert status == {"code": 0, "typer": False, "plugins": "__all__"}  # no entry-point scan for pydantic plugins
     slow = subprocess.run([sys.executable, "-c", "import sys; from bot.cli.app import app; sys.argv[0] = 'quorum'; app()",
                            "review", "--repo", str(repo), "--format", "json", "--no-log"],
                           capture_output=True, text=True, env=env, timeout=120)
