@@ -5,17 +5,8 @@ every agent of one review.
 :meth:`ChangedFiles.read` and get its tree-sitter tree with :meth:`ChangedFiles.tree`. Each
 (side, path) is read once and parsed at most once per review, whichever agent asks first. Agents
 run in parallel threads: a per-key lock makes the second asker wait for the first parse instead
-of parsing again. Identical bytes are parsed once whatever their side or path (a renamed file
-whose content did not change, a file reverted to its base version): trees are shared by content,
-so a change that only moves files keeps one tree per file, not two. :attr:`ChangedFiles.parses` counts
-the parses, which tests use to check the invariant.
-
-Memory: a tree takes about 20 bytes per byte of source, and the trees stay until the review ends
-(derived facts memoised per review hold nodes of them, so dropping trees early would only
-duplicate them: an LRU bound on the kept trees, tried on pydantic #13589, 120 moved test files,
-raised the peak from 188 MB to 316-341 MB).
-
-Files over :data:`MAX_PARSE_BYTES` are not parsed (``tree`` returns None). Callers then
+of parsing again. :attr:`ChangedFiles.parses` counts the parses, which tests use to check the
+invariant. Files over :data:`MAX_PARSE_BYTES` are not parsed (``tree`` returns None). Callers then
 fall back to line-level checks and say so.
 
 Pure apart from the two read-only :class:`~bot.core.protocols.TreeView` objects it wraps.
@@ -23,7 +14,6 @@ Pure apart from the two read-only :class:`~bot.core.protocols.TreeView` objects 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable
@@ -52,8 +42,7 @@ class ChangedFiles:
     def __init__(self, base: TreeView, head: TreeView) -> None:
         self._views: dict[str, TreeView] = {"base": base, "head": head}
         self._bytes: dict[tuple[str, str], bytes | None] = {}
-        self._contents: dict[tuple[str, str, str], tuple[bytes, str] | None] = {}
-        self._by_content: dict[tuple[bytes, str], Tree] = {}
+        self._trees: dict[tuple[str, str, str | None], Tree | None] = {}
         self._memo: dict[Hashable, Any] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -83,28 +72,20 @@ class ChangedFiles:
 
     def tree(self, side: Side | str, path: str, language: str | None) -> Tree | None:
         """The tree-sitter tree of ``path`` in ``side``, parsed with grammar ``language`` at most once
-        per review; the same bytes give the same tree object whatever the side or path. None when
-        the file is absent, larger than :data:`MAX_PARSE_BYTES`, or the language has no grammar."""
+        per review. None when the file is absent, larger than :data:`MAX_PARSE_BYTES`, or the
+        language has no grammar."""
         key = (side, path, language)
-        if key not in self._contents:
-            data = self.read(side, path)
-            if data is None or language is None or not treesitter.supported(language) or len(data) > MAX_PARSE_BYTES:
-                self._contents[key] = None
-            else:
-                self._contents[key] = (hashlib.blake2b(data, digest_size=20).digest(), language)
-        content = self._contents[key]
-        if content is None:
-            return None
-        tree = self._by_content.get(content)
-        if tree is not None:
-            return tree
-        with self._lock(("tree", content)):
-            tree = self._by_content.get(content)
-            if tree is None:
-                tree = treesitter.parse(content[1], self.read(side, path) or b"")  # read: cached, not None
-                self.parses[(side, path)] += 1
-                self._by_content[content] = tree
-        return tree
+        if key in self._trees:
+            return self._trees[key]
+        with self._lock(("tree", *key)):
+            if key not in self._trees:
+                data = self.read(side, path)
+                tree = None
+                if data is not None and language is not None and treesitter.supported(language) and len(data) <= MAX_PARSE_BYTES:
+                    tree = treesitter.parse(language, data)
+                    self.parses[(side, path)] += 1
+                self._trees[key] = tree
+        return self._trees[key]
 
     def change_tree(self, change: FileChange, side: Side | str) -> Tree | None:
         """The tree of one side of a changed file: the base uses ``old_path`` for renames."""

@@ -53,18 +53,3 @@ def test_reads_are_cached_and_oversize_files_are_not_parsed() -> None:
     assert files.tree("head", "big.py", "python") is None
     assert files.tree("base", "missing.py", "python") is None
 
-
-def test_identical_bytes_are_parsed_once_whatever_the_side_or_path() -> None:
-    from bot.core.changeset import ChangedFiles
-
-    moved = "def f(x):\n    return x + 1\n"
-    files = ChangedFiles(MemoryTree({"old/m.py": moved, "b.py": "y = 1\n"}),
-                         MemoryTree({"new/m.py": moved, "b.py": "y = 2\n", "c.ts": moved}))
-    base_tree = files.tree("base", "old/m.py", "python")
-    head_tree = files.tree("head", "new/m.py", "python")
-    assert base_tree is head_tree and sum(files.parses.values()) == 1  # a pure rename: one tree
-    assert files.tree("base", "b.py", "python") is not files.tree("head", "b.py", "python")
-    other_grammar = files.tree("head", "c.ts", "typescript")  # same bytes, another grammar: its own tree
-    assert other_grammar is not None and other_grammar is not head_tree
-    assert sum(files.parses.values()) == 4
-    assert str(head_tree.root_node) == str(files.tree("head", "new/m.py", "python").root_node)
