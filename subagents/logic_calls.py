@@ -43,6 +43,11 @@ _WRAPPERS_IGNORED = frozenset({"print", "log", "debug", "info", "warning", "warn
 """Wrappers whose removal changes no behaviour worth a finding (logging, typing, sequence copies)."""
 
 
+FORMAT_LOOKAHEAD = 6
+"""Added lines after a string that may still format it (``.format(`` on a continuation line)."""
+_FORMATTED = re.compile(r"\.format(?:_map)?\(|\)\s*%|[\"']\s*%\s*[\w(]")
+
+
 def _parse(text: str | None) -> ast.AST | None:
     if text is None or len(text) > MAX_PARSE_BYTES:
         return None
@@ -249,12 +254,16 @@ def check_unwrapped(fc: FileChange) -> list[Hit]:
 def check_lost_fstrings(fc: FileChange) -> list[Hit]:
     """``logic/lost-f-string``: a removed Python line with an f-string and the added line paired
     with it, equal up to the string's ``f`` prefix, where the added string still holds a
-    ``{name}`` placeholder: it is now printed literally. Major."""
+    ``{name}`` placeholder: it is now printed literally (not when one of the next added lines
+    formats it: ``_("{x}").format(x=x)``, ``"..." % x``). Major."""
     hits: list[Hit] = []
     for block in file_blocks(fc):
         for old, new in pair_lines(block.removed, block.added):
             if new.new_lineno is None or not _FSTRING.search(old.text) or _FSTRING.search(new.text):
                 continue
+            after = [ln.text for ln in block.added if ln.new_lineno and new.new_lineno <= ln.new_lineno <= new.new_lineno + FORMAT_LOOKAHEAD]
+            if any(_FORMATTED.search(t) for t in after):
+                continue  # formatted later in the statement: _("... {x}").format(x=x), "%s" % x
             before, after = _code(old.text, "#"), _code(new.text, "#")
             if _squash(_FSTRING.sub(r"\1", before)) != _squash(after):
                 continue

@@ -139,3 +139,8 @@ def test_each_version_is_parsed_once_for_all_tree_checks(monkeypatch) -> None:  
     hits = logic_calls.check_python(change(base, head), base, head)
     assert parsed == [base, head]
     assert {h.rule for h in hits} >= {"logic/dropped-argument"}
+def test_a_string_formatted_on_a_later_line_did_not_lose_its_f_string() -> None:
+    base = 'def check(decl):\n    raise ValueError(\n        f"Boolean option {decl!r} cannot use the"\n        " same flag."\n    )\n'
+    head = ('def check(decl):\n    raise ValueError(\n        _(\n            "Boolean option {decl!r} cannot use the"\n'
+            '            " same flag."\n        ).format(decl=decl)\n    )\n')
+    assert logic_calls.check_lost_fstrings(change(base, head)) == []
