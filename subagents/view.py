@@ -86,6 +86,13 @@ class CheckView:
         """The head revision's code index (built lazily, shared by the agents), or None."""
         return self._ctx.code_index() if self._ctx.code_index is not None else None
 
+    def build_code_index(self) -> CodeIndex:
+        """A code index of the head revision built for this view, when the review shares none
+        (:meth:`code_index` is None): parsing only, in this process."""
+        from bot.codeindex import build_index  # noqa: PLC0415 - a higher layer, needed only here
+
+        return self.memo("view.code_index", lambda: build_index(self._ctx.head))
+
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per agent review for ``key``; later calls return the same object.
         For facts several checks share (a scan scope, a comparison of both versions)."""

@@ -80,7 +80,11 @@ def run_check_fixture(check: Check, rule: RegisteredRule) -> list[Finding]:
     agent = agent_class(check.agent)()
     if not isinstance(agent, CheckedAgent):
         raise TypeError(f"agent {check.agent} is not made of checks")
-    view = CheckView(_context(rule, fixture_data(rule)), agent.name, agent.params())
+    from bot.codeindex import build_index  # noqa: PLC0415
+
+    ctx = _context(rule, fixture_data(rule))
+    ctx.code_index = lambda: build_index(ctx.head, workers=1)
+    view = CheckView(ctx, agent.name, agent.params())
     agent.prepare(view)
     return agent.run_check(check, view).findings
 
