@@ -102,10 +102,10 @@ CAPS: dict[str, Any] = {
     "bot.core.changeset:MAX_PARSE_BYTES": Scan(
         60, {"app.py": '"""Demo: no output format."""\n\n\ndef main():\n    return 0\n' + "# pad\n" * 20},
         {"app.py": '"""Demo."""\n\n\ndef main():\n    return 0\n'}),
-    "subagents.logic:MAX_TEST_BLOCK_LINES": ("off-path", "bounds how much of an edited test function is read to decide "
+    "subagents.checks.logic._scan:MAX_TEST_BLOCK_LINES": ("off-path", "bounds how much of an edited test function is read to decide "
                                              "whether it exercises the change; reading less can only report more "
                                              "untested changes (fail closed), never fewer"),
-    "subagents.logic:MAX_STALE_TEST_BYTES": ("gap", None, "stale-test check skips large test files silently "
+    "subagents.checks.logic._scan:MAX_STALE_TEST_BYTES": ("gap", None, "stale-test check skips large test files silently "
                                              "(a heuristic, not a scanner; needs a test module to exercise)"),
     "subagents.checks.intent._facts:MAX_MENTION_LINES": ("gap", None, "intent reads at most 5,000 diff lines for mentions"),
     "bot.codeindex.builder:MAX_FILE_BYTES": ("gap", None, "files over 1 MB are left out of the code index "

@@ -18,9 +18,9 @@ from subagents.view import CheckView
 
 REGISTRY = load_registry()
 
-MIGRATED = ("intent", "safety", "anti_patterns", "execution_paths")
+MIGRATED = ("intent", "safety", "logic", "anti_patterns", "execution_paths")
 """Agents made of checks (``subagents/checks/<agent>/``)."""
-NOT_YET = ("logic",)
+NOT_YET: tuple[str, ...] = ()
 """Agents whose checks still live inside the agent module. This list may only shrink."""
 
 CHECKS = [c for agent in MIGRATED for c in discover(agent)]
