@@ -300,7 +300,9 @@ def test_with_a_model_the_reasoners_run(scenarios: list[Case]) -> None:
     with FakeLLM() as fake:
         client = LiteLLMClient(api_base=fake.base_url, api_key="sk-test-0000", timeout_s=5, sleep=lambda s: None)
         reasoner = Reasoner(client, ReasonerConfig(model="gpt-4o-mini", unit_workers=1))
-        [out] = run_cases([from_scenario(case)], RunOptions(reasoner=reasoner, workers=1))
+        # A generous budget: with less than the reasoner's minimum left, units are skipped (fail
+        # closed), which on a loaded machine would hide whether the model is called at all.
+        [out] = run_cases([from_scenario(case)], RunOptions(reasoner=reasoner, workers=1, agent_timeout_s=600))
         assert fake.requests, "no request reached the model"
     assert out.error is None, out.error
     assert "gpt-4o-mini" in set(out.models.values())
