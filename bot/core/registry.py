@@ -99,8 +99,10 @@ class RegisteredRule(BaseModel):
     - ``same_cause``: ids that report the same cause on the same line (one finding names both).
     - ``default_enabled``: False for a rule that runs only when a policy enables it.
     - ``quiet``: the rule runs and its findings count for the policy as before, but they are not
-      posted as review comments or annotations (the check run's summary lists them), because their
-      measured precision on real pull requests is under 50% (:func:`is_posted`).
+      posted as review comments or annotations (the check run's summary lists them). Set in a rule's
+      file or listed in :data:`QUIET_FILE`, which ``evals/findings/posting.py`` writes: a rule is posted
+      only when the development labels show >= 50% of >= 3 findings worth a comment, security rules
+      always (:func:`is_posted`, :data:`SECURITY_TAGS`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -391,11 +393,14 @@ def load_registry(root: Traversable | Path | None = None) -> Registry:
     base = registry_root() if root is None else root
     rules = _catalog_rules()
     retired: list[str] = []
+    quiet: frozenset[str] = frozenset()
     for agent_dir in sorted(base.iterdir(), key=lambda t: t.name):
         if agent_dir.name == "llm.yml":
             rules += _llm_rules(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
         elif agent_dir.name == "lint.yml":
             rules += _lint_rules(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
+        elif agent_dir.name == QUIET_FILE:
+            quiet = _quiet_ids(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
         elif agent_dir.name == "retired.yml":
             data = _load_yaml(agent_dir.read_text(encoding="utf-8"), agent_dir.name)
             retired += list((data or {}).get("retired", {}))  # type: ignore[union-attr]
@@ -403,7 +408,43 @@ def load_registry(root: Traversable | Path | None = None) -> Registry:
             for item in sorted(agent_dir.iterdir(), key=lambda t: t.name):
                 if item.name.endswith(".yml") and not item.name.endswith(".fixture.yml"):
                     rules.append(load_rule_file(item.read_text(encoding="utf-8"), f"{agent_dir.name}/{item.name}"))
-    return Registry(rules, retired=retired)
+    return Registry(_apply_quiet(rules, quiet), retired=retired)
+
+
+QUIET_FILE = "quiet.yml"
+"""The registry file listing the rules that are quiet by default (written by
+``evals/findings/posting.py`` from the development labels: see :data:`SECURITY_TAGS`)."""
+
+SECURITY_TAGS = frozenset({"secret", "injection", "hidden-text", "dangerous-call", "shell", "eval", "sql",
+                           "deserialization", "tls", "xss", "sensitive-path"})
+"""Tags of the security rules: posted whatever their measured precision (a missed credential or
+injection costs more than a comment), so :data:`QUIET_FILE` may not list them."""
+
+
+def is_security_rule(rule: RegisteredRule) -> bool:
+    """True when ``rule`` carries one of :data:`SECURITY_TAGS` (it is never quiet by measurement)."""
+    return bool(SECURITY_TAGS.intersection(rule.tags))
+
+
+def _quiet_ids(text: str, where: str) -> frozenset[str]:
+    data = _load_yaml(text, where)
+    ids = (data or {}).get("quiet") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ValueError(f"{where}: expected a mapping with 'quiet': a list of rule ids")
+    return frozenset(ids)
+
+
+def _apply_quiet(rules: list[RegisteredRule], quiet: frozenset[str]) -> list[RegisteredRule]:
+    """``rules`` with ``quiet`` set for the ids of :data:`QUIET_FILE`. Raises ``ValueError`` for an
+    unknown id or a security rule (those stay posted)."""
+    by_id = {r.id: r for r in rules}
+    unknown = sorted(quiet - by_id.keys())
+    if unknown:
+        raise ValueError(f"{QUIET_FILE}: unknown rule ids {unknown}")
+    security = sorted(i for i in quiet if is_security_rule(by_id[i]))
+    if security:
+        raise ValueError(f"{QUIET_FILE}: security rules are always posted, cannot be quiet: {security}")
+    return [r.model_copy(update={"quiet": True}) if r.id in quiet else r for r in rules]
 
 
 @lru_cache(maxsize=1)

@@ -475,6 +475,8 @@ def test_parse_title(title: str, ctype, scope, breaking) -> None:  # noqa: ANN00
         ("Fix unstable formatting with comments", "", set()),
         ("Preserve comment formatting in fmt:off blocks", "", set()),
         ("Fix formatting", "", {"text"}),
+        ("Add partial loading", "* Refactor only/exclude propagation\n* Add tests", set()),  # option names
+        ("Speed up parser", "Refactor only, no API change.", {"refactor"}),
     ],
 )
 def test_claims(title: str, body: str, kinds: set[str]) -> None:

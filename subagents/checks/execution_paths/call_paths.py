@@ -155,6 +155,12 @@ def _innermost(defs: tuple[Definition, ...], lines: list[int]) -> list[Definitio
     return [defs[i] for i in sorted(chosen)]
 
 
+def _same_go_package(old: str, new: str) -> bool:
+    """True when Go files ``old`` and ``new`` lie in the same directory (one package): a symbol
+    moved between them keeps its qualified name for every caller in the package."""
+    return old.endswith(".go") and new.endswith(".go") and posixpath.dirname(old) == posixpath.dirname(new)
+
+
 def _moved_within_go_package(index: CodeIndex, b: Definition) -> bool:
     """True when ``b`` (a Go definition removed from its file) is defined in the head by another
     file of the same directory, with the same qualified name: Go packages are directories."""
@@ -201,6 +207,7 @@ class _Run:
         self._fc: FileChange | None = None
         self._head_data: bytes | None = None
         self._base_data: bytes | None = None
+        self._base_syms: FileSymbols | None = None
 
     def out_of_time(self) -> bool:
         left = self.ctx.time_left()
@@ -234,6 +241,7 @@ class _Run:
         """Innermost definitions around added (head) and removed (base) lines, paired by local name."""
         head, self._head_data = self._symbols("head", fc)
         base, self._base_data = self._symbols("base", fc)
+        self._base_syms = base
         self._fc = fc
         head_defs = {_local_key(d, head.module): d for d in reversed(head.definitions)} if head else {}
         base_defs = {_local_key(d, base.module): d for d in reversed(base.definitions)} if base else {}
@@ -339,6 +347,8 @@ class _Run:
         every caller still compiles (gin #4467 moved helpers to utils.go), so nothing is reported."""
         if moved_to is None and _moved_within_go_package(self.index, b):
             return
+        if moved_to is not None and _same_go_package(b.path, moved_to.path):
+            return  # a Go file renamed or split within its directory (gorilla/mux 8771f97: context_native.go -> context.go)
         calls = self.index.resolved_callers(b) if b.kind in ("function", "method", "class") else []
         if b.kind == "method" and calls and self._maybe_inherited(sym, b):
             calls = [(c, how) for c, how in calls if how not in ("local", "inherit", "name")]
@@ -346,6 +356,11 @@ class _Run:
             # A call matched by its method name alone (the receiver unknown) calls the method of
             # that name the head still defines, not the removed one (echo #2419 renamed the type
             # methodHandler to routeMethods, keeping its methods).
+            calls = [(c, how) for c, how in calls if how != "name"]
+        elif b.kind == "method" and self._extends_external(b):
+            # The method implements an interface defined outside the repository: other objects of
+            # that interface answer to the same name (marshmallow 70d95e1 removed `UTC(tzinfo)`; the
+            # calls `dt.utcoffset()` and pytz's `tz.localize()` were never its own).
             calls = [(c, how) for c, how in calls if how != "name"]
         calls = [(c, how) for c, how in calls if not self._shadowed(c)]
         uses = [] if b.kind in ("function", "method", "class") else self.index.references(b)
@@ -397,6 +412,18 @@ class _Run:
         fam = family_of(language_for_path(b.path) or "")
         return any(d.kind == "method" and family_of(language_for_path(d.path) or "") == fam
                    for d in self.index.definitions(b.name))
+
+    def _extends_external(self, b: Definition) -> bool:
+        """True when the class of the removed method ``b`` (in the base version of its file) has a
+        base class that no file of the head tree defines: a library's class, such as ``tzinfo``."""
+        syms = self._base_syms
+        if not b.parent or syms is None:
+            return False
+        cls = next((d for d in syms.definitions if d.kind == "class" and d.qualname == b.parent), None)
+        if cls is None:
+            return False
+        return any(not any(d.kind == "class" for d in self.index.definitions(base.rsplit(".", 1)[-1]))
+                   for base in cls.bases if base.rsplit(".", 1)[-1] not in ("object", "ABC", "Generic", "Protocol"))
 
     def _shadowed(self, call: CallSite) -> bool:
         """True when a bare call ``name(...)`` names a parameter of its enclosing function (or of a

@@ -76,13 +76,14 @@ def parse_title(title: str | None) -> Title:
 
 
 _NEGATED = re.compile(r"\b(not|isn't|isnt|never|nor|without)\s+(a\s+|an\s+|just\s+|only\s+|purely\s+|simply\s+|really\s+)*$", re.IGNORECASE)
+# "only" followed by "/" or "-" names an option ("Refactor only/exclude propagation", marshmallow): no claim.
 _EXPLICIT: list[tuple[str, re.Pattern[str]]] = [
     ("refactor", re.compile(r"\bno[\s-]+(functional|functionality|behaviou?r(al)?|logic(al)?|semantic|runtime|user[\s-]facing)[\s-]+changes?\b", re.IGNORECASE)),
     ("refactor", re.compile(r"\bnon[\s-]functional\s+changes?\b", re.IGNORECASE)),
     ("refactor", re.compile(r"\bno[\s-]op\s+change\b", re.IGNORECASE)),
     ("refactor", re.compile(r"(\[NFCI?\]|\bNFCI?\b)")),
-    ("refactor", re.compile(r"\b(pure|purely|only)\s+(a\s+)?refactor(ing)?\b|\brefactor(ing)?\s+only\b", re.IGNORECASE)),
-    ("refactor", re.compile(r"\b(rename|renaming)s?\s+only\b|\bonly\s+renam(e|es|ing)\b", re.IGNORECASE)),
+    ("refactor", re.compile(r"\b(pure|purely|only)\s+(a\s+)?refactor(ing)?\b|\brefactor(ing)?\s+only\b(?![/-])", re.IGNORECASE)),
+    ("refactor", re.compile(r"\b(rename|renaming)s?\s+only\b(?![/-])|\bonly\s+renam(e|es|ing)\b", re.IGNORECASE)),
     ("text", re.compile(r"\b(purely\s+)?cosmetic(s)?(\s+(change|changes|only|fix|fixes))?\b", re.IGNORECASE)),
     ("text", re.compile(r"\b(formatting|whitespace)[\s-]+only\b|\bonly\s+(formatting|whitespace)\b", re.IGNORECASE)),
 ]
