@@ -11,6 +11,7 @@ reads the head, inserts the next record and moves the head, so two records can n
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -157,11 +158,7 @@ class DecisionStore:
             if self._is_sqlite:
                 # WAL lets readers (the API, `quorum audit`) run while a writer appends; it is a
                 # persistent property of the file. https://www.sqlite.org/wal.html
-                raw = self._engine.raw_connection()
-                try:
-                    raw.driver_connection.execute("PRAGMA journal_mode=WAL")
-                finally:
-                    raw.close()
+                _enable_wal(self._engine)
             self._schema_ready = True
 
     @staticmethod
@@ -523,3 +520,29 @@ def _install_sqlite_transactions(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("quorum_sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _enable_wal(engine: Engine) -> None:
+    """Put the SQLite file in WAL mode (a persistent property of the file) unless it already is.
+
+    Switching the journal mode needs an exclusive lock, and SQLite may answer ``database is locked``
+    at once instead of waiting in its busy handler while another process holds a lock (for example
+    several workers opening a new log together). So: read the mode first (no lock needed), and retry
+    the switch up to 50 times, 0.1 s apart (at most ~5 s), before giving up with the error.
+    https://www.sqlite.org/wal.html, https://www.sqlite.org/pragma.html#pragma_journal_mode
+    """
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed  # noqa: PLC0415
+
+    def switch() -> None:
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+        finally:
+            raw.close()
+
+    for attempt in Retrying(stop=stop_after_attempt(50), wait=wait_fixed(0.1), reraise=True,
+                            retry=retry_if_exception_type(sqlite3.OperationalError)):
+        with attempt:
+            switch()
