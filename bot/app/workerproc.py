@@ -5,7 +5,9 @@ the WorkerPool (review threads) in one child process started with ``spawn``; bot
 durable job queue, which the child polls (``poll_s``; a poll is one read transaction and takes no
 lock). There is deliberately no cross-process lock, event or pipe between them: a child killed at
 any moment cannot leave the web process waiting on it. The parent restarts a dead child (with
-back-off, logged) and stops it with SIGTERM on shutdown (SIGKILL after a timeout). A new child
+back-off, logged) and stops it with SIGTERM on shutdown (SIGKILL after a timeout); a child whose
+parent dies (even by SIGKILL) gets SIGTERM from the kernel (``PR_SET_PDEATHSIG``) and a watcher thread
+checks its parent from its first moments, so no worker outlives its web process. A new child
 requeues only jobs whose lease ran out: a predecessor that is still alive (the web process was
 killed, not the child) keeps renewing its leases, so its jobs are never run twice. On PostgreSQL
 the child runs procrastinate workers instead of the WorkerPool (``bot.app.runtime.run_workers``).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from typing import Any
@@ -59,8 +62,9 @@ class WorkerProcess:
         self._supervisor.start()
 
     def _spawn(self) -> None:
+        options = {**self.options, "parent_pid": os.getpid()}
         self._proc = self._ctx.Process(target=child_main, name="quorum-workers", daemon=True,
-                                       args=(self.settings, self.threads, dict(self.options)))
+                                       args=(self.settings, self.threads, options))
         self._proc.start()
         self._started_at = time.monotonic()
         log.info("workers.process_started", pid=self._proc.pid, threads=self.threads)
@@ -111,6 +115,11 @@ def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) 
     stop = threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    parent = int(options.pop("parent_pid", 0)) or os.getppid()
+    _stop_with_parent()
+    if os.getppid() != parent:  # the web process died while this child was starting
+        return
+    threading.Thread(target=_watch_parent, args=(parent, stop), name="quorum-parent-watch", daemon=True).start()
     niceness = int(options.pop("nice", CHILD_NICE))
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)  # reviews are background work: the OS should favour the webhook process
@@ -125,17 +134,40 @@ def child_main(settings: dict[str, Any], threads: int, options: dict[str, Any]) 
     kwargs = {"pipeline_options": pipeline_options_from_settings(config),
               "seconds_between_writes": config.github_write_interval_s or None, **options}
     runtime = build_runtime(config, threads=threads, **kwargs)
-    parent = os.getppid()
-
-    def watch_parent() -> None:
-        while not stop.wait(1.0):
-            if os.getppid() != parent:  # the web process died without stopping us: do not outlive it
-                log.warning("workers.parent_gone", parent_pid=parent, action="stopping")
-                stop.set()
-
-    threading.Thread(target=watch_parent, name="quorum-parent-watch", daemon=True).start()
+    if stop.is_set():  # the parent went away (or stopped us) while the runtime was being built
+        runtime.close()
+        return
     try:
         run_workers(runtime, stop, threads=threads)
     finally:
         runtime.close()
         log.info("workers.process_stopped")
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    """Set ``stop`` once the process ``parent`` (the web process) is no longer this child's parent.
+
+    Checked every second from the child's first moments, so a web process killed while the child
+    is still building its runtime does not leave the child behind (it would otherwise be reparented
+    to init and keep polling the queue).
+    """
+    while not stop.wait(1.0):
+        if os.getppid() != parent:  # the web process died without stopping us: do not outlive it
+            log.warning("workers.parent_gone", parent_pid=parent, action="stopping")
+            stop.set()
+
+
+def _stop_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``).
+
+    Best effort and Linux only (``PR_SET_PDEATHSIG`` = 1, prctl(2)); elsewhere, or if libc cannot be
+    loaded, the watcher thread (:func:`_watch_parent`) alone notices within a second.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes  # noqa: PLC0415
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        return

@@ -47,3 +47,55 @@ def test_child_process_reviews_and_is_restarted_after_a_crash(fake: FakeGitHub, 
         assert len(runtime.decisions.list(kind="decision")) == 2
     finally:
         runtime.close()
+
+
+_ORPHAN = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]])
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+_CHILD = """
+import signal, sys, time
+from bot.app.workerproc import _stop_with_parent
+def on_term(*_):
+    open(sys.argv[1], "w").write("stopped")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+_stop_with_parent()
+time.sleep(60)
+"""
+
+
+def test_a_worker_child_is_told_to_stop_when_its_parent_is_killed(tmp_path: Path) -> None:
+    """SIGKILL of the web process must not leave its worker child running (PR_SET_PDEATHSIG)."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    marker = tmp_path / "stopped"
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN, _CHILD, str(marker)], stdout=subprocess.PIPE, text=True)
+    child_pid = int(parent.stdout.readline())
+    try:
+        time.sleep(1.0)  # let the child install its handler and ask for the signal
+        parent.kill()
+        parent.wait(10)
+        assert _wait(marker.exists, timeout_s=20), "the orphaned child was not told to stop"
+        assert _wait(lambda: not Path(f"/proc/{child_pid}").exists() or
+                     Path(f"/proc/{child_pid}/stat").read_text().split()[2] == "Z", timeout_s=20)
+    finally:
+        parent.stdout.close()
+        if Path(f"/proc/{child_pid}").exists():
+            os.kill(child_pid, signal.SIGKILL)
+
+
+def test_a_worker_child_whose_parent_is_already_gone_builds_nothing(tmp_path: Path) -> None:
+    """A child that starts after the web process died returns at once, before it reads its settings."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = ("from bot.app.workerproc import child_main\n"
+            "child_main(None, 1, {'parent_pid': 1 if __import__('os').getppid() != 1 else 2,"
+            " 'nice': 0})\nprint('returned')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "returned"
