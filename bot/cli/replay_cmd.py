@@ -47,11 +47,12 @@ def replay_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Review processes in parallel (each keeps one warm code index).")] = 1,
     risk_model: Annotated[Path | None, typer.Option("--risk-model", help="Risk model JSON for every PR instead of the repository's.")] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Give reviews no history (the risk gate is skipped).")] = False,
+    with_reverted: Annotated[bool, typer.Option("--with-reverted", help="Also review every reverted PR of the window (reported apart; rates use the sample only).")] = False,
 ) -> None:
     """Replay merged PRs (squash `(#N)` and merge commits) through the policy; report approval and bad-approval rates."""
     run_guarded(
         lambda: _replay(repo, since, until, limit, sample, seed, output_format, state, policy, fresh, no_state, jobs,
-                        risk_model, no_history)
+                        risk_model, no_history, with_reverted)
     )
 
 
@@ -86,6 +87,7 @@ def _replay(
     jobs: int = 1,
     risk_model: Path | None = None,
     no_history: bool = False,
+    with_reverted: bool = False,
 ) -> None:
     from bot.cli.main import read_risk_model_file  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
@@ -115,7 +117,7 @@ def _replay(
     config = ReplayConfig(
         repo=repo, since=since_dt, until=until_dt, limit=limit, sample=sample, seed=seed, state_path=state_path,
         cache_dir=settings.cache_dir / "index", policy_text=policy_text, fresh=fresh, jobs=jobs,
-        risk_model_text=risk_text, history=not no_history,
+        risk_model_text=risk_text, history=not no_history, with_reverted=with_reverted,
     )
     try:
         with Progress({"labels": "blaming fix PRs (SZZ)", "review": "reviewing PRs"}) as on_progress:
@@ -182,6 +184,10 @@ def print_replay(report: Any, console: Any) -> None:
         for p in risk.get("curve", []):
             console.print(f"  {p['label']}: approve {pct(p['auto_approve'])}, SZZ bad {pct(p['szz_bad_approval'])}, "
                           f"reverted approved {p['reverted_approved']}")
+    census = s.get("reverted_census")
+    if census:
+        console.print(f"reverted PRs of the window (census, {census['reverted_eligible']} label-eligible): approved "
+                      + ", ".join(f"{k} {v}" for k, v in census["approved"].items()))
     console.print(f"goal: {json.dumps(s['goal'])}")
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from bot.evals.baselines import BASELINE_DESCRIPTIONS, BASELINES
 from bot.evals.history import MergedPR, find_merged_prs, head_info
-from bot.evals.labels import DAY, WINDOW_DAYS, YOUNG_DAYS, FixInfo, Labels, compute_labels
+from bot.evals.labels import DAY, WINDOW_DAYS, YOUNG_DAYS, FixInfo, Labels, compute_labels, revert_labels
 from bot.evals.stats import Rate, percentile, rate
 
 STATE_VERSION = 1
@@ -58,6 +58,10 @@ class ReplayConfig:
     processes (1: in this process); each process keeps one warm code index (``WarmIndex``).
     ``risk_model_text``: a risk model for every PR (``--risk-model``); ``history``: give reviews
     the repository's history (the risk gate), cached in ``<cache_dir>/history.sqlite``.
+    ``with_reverted``: also review every PR of the window that a later commit reverted (a census
+    of the reverted PRs, which a sample holds too few of to compare systems on); those not drawn
+    by the sample get ``in_sample: false`` and stay out of every rate of the summary, which
+    reports them apart (``reverted_census``).
     """
 
     repo: Path
@@ -75,6 +79,7 @@ class ReplayConfig:
     window_days: int = WINDOW_DAYS
     risk_model_text: str | None = None
     history: bool = True
+    with_reverted: bool = False
 
 
 @dataclass
@@ -117,6 +122,28 @@ def select_prs(prs: Sequence[MergedPR], *, limit: int | None, sample: int | None
     if limit is not None:
         chosen = chosen[:limit]
     return chosen
+
+
+def add_reverted(chosen: Sequence[MergedPR], window: Sequence[MergedPR],
+                 reverted: dict[str, list[str]]) -> tuple[list[MergedPR], set[str]]:
+    """``chosen`` plus every PR of ``window`` in ``reverted`` (PR SHA -> reverting SHAs) that it
+    lacks, newest first, and the SHAs so added."""
+    have = {p.sha for p in chosen}
+    added = [p for p in window if p.sha in reverted and p.sha not in have]
+    out = [*chosen, *added]
+    out.sort(key=lambda p: p.timestamp, reverse=True)
+    return out, {p.sha for p in added}
+
+
+def reverted_census(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Over every label-eligible reverted PR among ``records`` (sampled or added by
+    ``with_reverted``): how many there are and how many each system approved (``approved``:
+    system -> count)."""
+    rev = [r for r in records if r.get("eligible") and r.get("reverted")]
+    systems = [QUORUM, QUORUM_NO_RISK, *BASELINES]
+    if any("action_without_wide_reach" in r for r in records):
+        systems.insert(2, QUORUM_GATE_FOR_REACH)
+    return {"reverted_eligible": len(rev), "approved": {s: sum(approves(r, s) for r in rev) for s in systems}}
 
 
 def state_key(head_sha: str, policy_version: str, engine: str = "") -> str:
@@ -506,6 +533,9 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
     all_prs = find_merged_prs(repo, ref=head_sha)
     window = [p for p in all_prs if _within(p, config.since, config.until)]
     chosen = select_prs(window, limit=config.limit, sample=config.sample, seed=config.seed)
+    extra: set[str] = set()
+    if config.with_reverted:
+        chosen, extra = add_reverted(chosen, window, revert_labels(repo, all_prs, head_sha))
     done, fix_cache = ({}, {}) if config.fresh else load_state(config.state_path, key, fix_key)
     writer = StateWriter(config.state_path)
     notes: list[str] = []
@@ -554,7 +584,11 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
     records = [by_index[i] for i in range(len(chosen))]
     by_sha = {p.sha: p for p in all_prs}
     label_records(records, labels, by_sha)
-    summary = summarize(records)
+    for rec in records:
+        rec["in_sample"] = rec["sha"] not in extra
+    summary = summarize([r for r in records if r["in_sample"]])
+    if config.with_reverted:
+        summary["reverted_census"] = reverted_census(records)
     summary["labels"] = {
         "fix_prs": len(labels.fixes),
         "fix_prs_blaming": sum(bool(f.blamed) for f in labels.fixes),
@@ -574,6 +608,7 @@ def run_replay(config: ReplayConfig, *, on_progress: ProgressFn | None = None) -
             "since": config.since.isoformat() if config.since else None,
             "until": config.until.isoformat() if config.until else None,
             "limit": config.limit, "sample": config.sample, "seed": config.seed,
+            "with_reverted": config.with_reverted, "reverted_added": len(extra),
             "prs_in_history": len(all_prs), "prs_in_window": len(window), "prs_reviewed": len(chosen),
         },
         records=records, summary=summary, notes=notes, reused=reused,
@@ -591,6 +626,6 @@ def _within(pr: MergedPR, since: datetime | None, until: datetime | None) -> boo
 
 __all__ = [
     "DAY", "LABELS", "QUORUM", "STATE_VERSION", "ProgressFn", "ReplayConfig", "ReplayReport", "StateWriter",
-    "approves", "default_state_path", "engine_fingerprint", "goal_check", "label_records", "load_state", "review_pr", "run_replay",
+    "add_reverted", "approves", "default_state_path", "engine_fingerprint", "goal_check", "label_records", "load_state", "reverted_census", "review_pr", "run_replay",
     "select_prs", "state_key", "summarize",
 ]

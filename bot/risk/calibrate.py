@@ -11,10 +11,15 @@
 4. **Fit**: L2-regularised logistic regression (scikit-learn, the ``calibrate`` extra), features
    transformed (``log1p`` for counts) and standardised; ``C`` chosen by 5-fold stratified
    cross-validated AUC. The model file holds plain numbers (:mod:`bot.risk.model`).
-5. **Threshold**: on the cross-validated probabilities of the PRs within the default size caps
-   (<= 200 changed lines, <= 10 files: the only ones an approval is possible for), the largest
-   threshold under which the share of bad PRs is consistent with ``target_bad_rate`` (the lower
-   end of its Wilson 95% interval is at most the target; ``proposed_max_probability``); the curve (threshold -> pass rate, bad rate) is kept in
+5. **Threshold** (:mod:`bot.risk.threshold`), among the PRs within the default size caps
+   (<= 200 changed lines, <= 10 files: the only ones an approval is possible for): a model with
+   the same settings, fitted on the earliest 75% of the PRs by merge time, scores the latest 25%
+   (of each repository, when several are pooled);
+   on those out-of-time scores, the largest pass share whose bad rate is consistent with
+   ``target_bad_rate`` (the lower end of its Wilson 95% interval is at most the target). The
+   threshold (``proposed_max_probability``) is the shipped model's score at that share among the
+   same latest PRs, so it is on the shipped model's scale. How it was chosen is kept in
+   ``metrics.threshold``; the cross-validated curve (threshold -> pass rate, bad rate) in
    ``metrics.curve``.
 
 Raises :class:`CalibrateError` (one line) for bad input and when scikit-learn is missing.
@@ -253,9 +258,13 @@ def fit(
     final = LogisticRegression(C=c_best, max_iter=2000).fit(x, y)
     if on_progress:
         on_progress("fit", steps, steps)
-    in_caps = [i for i, e in enumerate(examples) if e.changed_lines <= SIZE_CAP_LINES and e.files <= SIZE_CAP_FILES]
+    caps = [e.changed_lines <= SIZE_CAP_LINES and e.files <= SIZE_CAP_FILES for e in examples]
+    in_caps = [i for i, ok in enumerate(caps) if ok]
     curve = threshold_curve([float(cv_pred[i]) for i in in_caps], [int(y[i]) for i in in_caps])
-    proposed = propose_threshold(curve, target_bad_rate)
+    shipped = final.predict_proba(x)[:, 1]
+    chosen = _choose_threshold(x, y, [e.timestamp for e in examples], [e.repo for e in examples], caps, in_caps,
+                               c_best, shipped, curve, target_bad_rate, LogisticRegression)
+    proposed = chosen["max_probability"]
     brier = float(np.mean((cv_pred - y) ** 2))
     return RiskModel(
         format=FORMAT, version=VERSION, kind="logistic", intercept=float(final.intercept_[0]),
@@ -268,40 +277,41 @@ def fit(
         training={**(training or {}), "examples": len(y), "bad": int(y.sum()), "regularisation_C": c_best,
                   "label": "reverted later or blamed by SZZ within 365 days (90-day maturity cut-off)"},
         metrics={"cv_auc": round(cv_auc, 4), "cv_brier": round(brier, 5), "folds": folds,
-                 "in_size_caps": len(in_caps), "curve": curve},
+                 "in_size_caps": len(in_caps), "curve": curve, "threshold": chosen},
         created_by="quorum calibrate",
     )
 
 
-def threshold_curve(scores: Sequence[float], labels: Sequence[int], points: int = 40) -> list[dict[str, float]]:
-    """Threshold -> pass rate (share with score <= threshold) and bad rate among those passing, at
-    ``points`` quantiles of the scores (ascending)."""
-    if not scores:
-        return []
-    order = sorted(zip(scores, labels))
-    n = len(order)
-    out: list[dict[str, float]] = []
-    seen: set[float] = set()
-    for q in range(1, points + 1):
-        idx = max(0, min(n - 1, round(q * n / points) - 1))
-        t = order[idx][0]
-        if t in seen:
-            continue
-        seen.add(t)
-        passing = [lab for s, lab in order if s <= t]
-        out.append({"threshold": round(t, 6), "pass_rate": round(len(passing) / n, 4),
-                    "bad_rate": round(sum(passing) / len(passing), 5), "passing": len(passing), "bad": sum(passing)})
-    return out
+def _choose_threshold(x: Any, y: Any, timestamps: list[int], repos: list[str], caps: list[bool], in_caps: list[int],
+                      c: float, shipped: Any, cv_curve: list[dict[str, float]], target: float,
+                      estimator: Any) -> dict[str, Any]:
+    """See :mod:`bot.risk.threshold`: the pass share chosen on the time-ordered validation fold
+    (cross-validation when the fold is too small or lacks a class), turned into the shipped
+    model's score at that share among the same PRs."""
+    from bot.risk.threshold import describe, propose_share, share_threshold, threshold_curve, validation_split  # noqa: PLC0415
+
+    split = validation_split(timestamps, caps, groups=repos)
+    if split is not None:
+        fit_idx, val_idx = split
+        y_fit = y[fit_idx]
+        if int(y_fit.sum()) >= MIN_POSITIVES and len(y_fit) - int(y_fit.sum()) >= MIN_POSITIVES:
+            early = estimator(C=c, max_iter=2000).fit(x[fit_idx], y_fit)
+            scores = [float(p) for p in early.predict_proba(x[val_idx])[:, 1]]
+            curve = threshold_curve(scores, [int(y[i]) for i in val_idx])
+            share = propose_share(curve, target)
+            t = share_threshold([float(shipped[i]) for i in val_idx], share)
+            return describe("time-ordered validation", share, t, curve, {
+                "fitted_on": len(fit_idx), "validation_in_caps": len(val_idx),
+                "validation_bad": int(sum(int(y[i]) for i in val_idx)),
+                "validation_from": min(timestamps[i] for i in val_idx),
+                "validation_to": max(timestamps[i] for i in val_idx)})
+    share = propose_share(cv_curve, target)
+    t = share_threshold([float(shipped[i]) for i in in_caps], share) if in_caps else 0.5
+    return describe("cross-validation (validation fold too small)", share, t, cv_curve)
 
 
-def propose_threshold(curve: Sequence[dict[str, float]], target: float) -> float:
-    """The largest curve threshold whose bad rate is consistent with ``target``: the lower end of
-    its Wilson 95% interval is at most ``target`` (a point estimate alone would stop at the first
-    bad PR among the few lowest-scored ones). The lowest threshold of the curve when none is
-    (0.5 for an empty curve)."""
-    from bot.evals.stats import wilson_interval  # noqa: PLC0415
+# The threshold helpers live in bot.risk.threshold; re-exported for existing callers.
+from bot.risk.threshold import propose_threshold, threshold_curve  # noqa: E402
 
-    ok = [p["threshold"] for p in curve if wilson_interval(int(p["bad"]), int(p["passing"]))[0] <= target]
-    if ok:
-        return max(1e-6, max(ok))
-    return max(1e-6, curve[0]["threshold"]) if curve else 0.5
+__all__ = ["CalibrateError", "Example", "auc", "build_dataset", "cutoff_head", "fit", "propose_threshold",
+           "review_features", "threshold_curve"]

@@ -247,3 +247,23 @@ def test_parallel_replay_gives_the_serial_records(replayed: tuple[Any, Path, Any
     assert report.summary["systems"] == serial.summary["systems"]
     lines = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
     assert sum(x["type"] == "pr" for x in lines) == 13
+
+
+def test_with_reverted_adds_the_reverted_prs_outside_the_rates(replayed: tuple[Any, Path, Any]) -> None:
+    from bot.evals.history import find_merged_prs
+
+    h, state, first = replayed
+    prs = find_merged_prs(h.path)
+    seed = next(s for s in range(100) if h.sha["pr2"] not in {p.sha for p in select_prs(prs, limit=None, sample=3, seed=s)})
+    plain = run_replay(ReplayConfig(repo=h.path, state_path=state, sample=3, seed=seed))
+    census = run_replay(ReplayConfig(repo=h.path, state_path=state, sample=3, seed=seed, with_reverted=True))
+    assert census.reused == 4 and census.selection["reverted_added"] == 1
+    added = [r for r in census.records if not r["in_sample"]]
+    assert [r["number"] for r in added] == [2] and added[0]["reverted"]
+    # Rates come from the sample alone; the census counts every reverted PR of the window.
+    assert census.summary["systems"] == plain.summary["systems"] and census.summary["prs"] == 3
+    c = census.summary["reverted_census"]
+    assert c["reverted_eligible"] == 1
+    assert c["approved"][QUORUM] == int(added[0]["action"] == "approve")
+    assert c["approved"]["small_change"] == int(added[0]["baselines"]["small_change"])
+    assert "reverted_census" not in plain.summary
