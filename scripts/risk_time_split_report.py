@@ -1,76 +1,93 @@
-"""Markdown tables of the risk gate's time-split evaluation from ``quorum replay --format json``
-outputs (one per corpus) and the models they used.
+"""Markdown tables (and SVG trade-off curves) of the risk gate's time-split evaluation from
+``quorum replay --format json`` outputs, one per corpus, and the model to gate each with.
 
-Usage: ``python scripts/risk_time_split_report.py NAME=REPLAY.json:MODEL.json ... [--pool NAME,NAME]``
+Usage::
 
-For each corpus, with Wilson 95% intervals, measured on the same records: Quorum with the gate
-at the model's proposed threshold (the replay's own decision); Quorum with the gate at the
-threshold the current ``calibrate`` rule proposes from the model's stored curve (the gate only
-holds back, so this is Quorum-without-gate AND probability <= threshold, recomputed from the
-records); Quorum with ``paths/wide-reach`` dropped from the hold rules and the gate kept (when the
-records carry ``action_without_wide_reach``); Quorum without the gate; both baselines. Then the AUC of the risk score, and the
-trade-off curve with the baselines. ``--pool``: also pool those corpora.
+    python scripts/risk_time_split_report.py NAME=REPLAY.json:MODEL.json ... \\
+        [--pool development=httpx,black --pool held-out=grpc-go,core] [--svg-dir DIR]
+
+Every record is rescored from its recorded ``risk_features`` with MODEL.json and gated at the
+model's ``proposed_max_probability``: the gate only holds back, so "Quorum + risk gate" is
+exactly "Quorum without the gate AND probability <= threshold", and a model re-thresholded or
+refitted after the replay is measured on the same reviews. Every system of a table is measured
+on the same records (one run): Quorum with and without the gate, Quorum without the
+``paths/wide-reach`` hold (reconstructed from the reasons, gate kept), and both baselines.
+
+Rates (auto-approval, SZZ bad-approval: SZZ-bad / approved among label-eligible PRs; Wilson 95%)
+use the random sample only. Records that ``--with-reverted`` added (``in_sample: false``) count
+only in the reverted census: of all label-eligible reverted PRs of the window, how many each
+system approved. Per corpus also: the AUC of the risk score (Hanley-McNeil interval), whether the
+model's threshold transfers (the pass share it aimed at among in-caps PRs against the share of
+later in-caps PRs under it), and the trade-off curve (the gate at per-corpus quantiles of the
+later scores, so corpora with different models pool) with the baselines on it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bot.evals.stats import rate
-from bot.risk.calibrate import auc, propose_threshold
+from bot.risk.calibrate import auc
+from bot.risk.model import load_model
+
+Record = dict[str, Any]
+SIZE_CAP_LINES, SIZE_CAP_FILES = 200, 10
+LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+_GATE = {"risk.probability"}
 
 
-def approved_sets(records: list[dict[str, Any]], t_run: float | None, t_new: float | None) -> dict[str, list[dict[str, Any]]]:
-    ok = [r for r in records if r.get("action") != "error"]
-    base = [r for r in ok if r.get("action_without_risk", r.get("action")) == "approve"]
+def without_gate(r: Record) -> bool:
+    """Quorum without the risk gate approves ``r`` (the policy re-evaluated on the same verdicts)."""
+    return r.get("action") != "error" and r.get("action_without_risk", r.get("action")) == "approve"
 
-    def gated(t: float | None) -> list[dict[str, Any]]:
-        return [r for r in base if t is None or (r.get("risk_probability") is not None and r["risk_probability"] <= t)]
 
+def without_reach(r: Record) -> bool:
+    """Quorum without ``paths/wide-reach`` in the hold rules and without the gate approves ``r``:
+    every failing gate was the risk gate, or the hold rules held it only through wide-reach."""
+    if r.get("action") == "error":
+        return False
+    if without_gate(r):
+        return True
+    reasons = set(r.get("reasons", [])) - _GATE
+    if reasons == {"findings.hold_rules"}:
+        holds = {f["rule_id"] for f in r.get("findings", [])} & {"paths/wide-reach", "logic/untested-behaviour-change"}
+        return holds == {"paths/wide-reach"}
+    return not reasons
+
+
+def gated(r: Record) -> bool:
+    """The record's rescored probability is at or under its model's threshold (None: held)."""
+    return r.get("_p") is not None and r["_p"] <= r["_t"]
+
+
+def systems() -> dict[str, Callable[[Record], bool]]:
+    """Every system of the tables: name -> approves(record)."""
     return {
-        "Quorum + risk gate (threshold as run)": [r for r in ok if r.get("action") == "approve"],
-        f"Quorum + risk gate (threshold {t_new:.4f}, current rule)" if t_new is not None else "n/a": gated(t_new),
-        "Quorum, gate instead of the paths/wide-reach hold": [
-            r for r in ok if r.get("action_without_wide_reach", r.get("action")) == "approve"],
-        "Quorum without the risk gate": base,
-        "small_change": [r for r in ok if r.get("baselines", {}).get("small_change")],
-        "no_runtime_source": [r for r in ok if r.get("baselines", {}).get("no_runtime_source")],
+        "Quorum + risk gate": lambda r: without_gate(r) and gated(r),
+        "Quorum without the paths/wide-reach hold, gate kept": lambda r: without_reach(r) and gated(r),
+        "Quorum without the risk gate": without_gate,
+        "small_change": lambda r: r.get("action") != "error" and bool(r.get("baselines", {}).get("small_change")),
+        "no_runtime_source": lambda r: r.get("action") != "error" and bool(r.get("baselines", {}).get("no_runtime_source")),
     }
 
 
-def row(name: str, records: list[dict[str, Any]], approved: list[dict[str, Any]]) -> str:
-    el = [r for r in approved if r.get("eligible")]
-    aa = rate(len(approved), len(records)).pct()
-    szz = rate(sum(bool(r.get("szz")) for r in el), len(el)).pct()
-    rev = rate(sum(bool(r.get("reverted")) for r in el), len(el)).pct()
-    n_rev = sum(bool(r.get("reverted")) for r in el)
-    return f"| {name} | {aa} | {szz} | {rev} | {n_rev} |"
-
-
-def curve(records: list[dict[str, Any]], points: int = 8) -> list[str]:
-    base = [r for r in records if r.get("action") != "error" and r.get("action_without_risk") == "approve"
-            and r.get("risk_probability") is not None]
-    probs = sorted(r["risk_probability"] for r in base)
-    out = []
-    for q in range(1, points + 1):
-        if not probs:
-            break
-        t = probs[max(0, round(q * len(probs) / points) - 1)]
-        appr = [r for r in base if r["risk_probability"] <= t]
-        el = [r for r in appr if r.get("eligible")]
-        out.append(f"t={t:.4f}: approve {rate(len(appr), len(records)).pct()}, SZZ bad "
-                   f"{rate(sum(bool(r.get('szz')) for r in el), len(el)).pct()}, reverted approved "
-                   f"{sum(bool(r.get('reverted')) for r in el)}")
-    return out
+def point(sample: list[Record], census: list[Record], approves: Callable[[Record], bool]) -> dict[str, Any]:
+    """Approval rate and SZZ bad-approval on ``sample``; reverted approved on the sample and on
+    ``census`` (the label-eligible reverted PRs of the window)."""
+    appr = [r for r in sample if approves(r)]
+    el = [r for r in appr if r.get("eligible")]
+    return {"approve": rate(len(appr), len(sample)), "szz": rate(sum(bool(r.get("szz")) for r in el), len(el)),
+            "rev_sample": sum(bool(r.get("reverted")) for r in el), "rev_census": sum(approves(r) for r in census)}
 
 
 def auc_interval(a: float | None, pos: int, neg: int) -> str:
     """``a [low-high]``: the AUC with a 95% interval from the Hanley-McNeil (1982, Radiology 143)
     standard error; ``n/a`` without both classes."""
-    import math
-
     if a is None or pos == 0 or neg == 0:
         return "n/a"
     q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
@@ -78,108 +95,139 @@ def auc_interval(a: float | None, pos: int, neg: int) -> str:
     return f"{a:.3f} [{max(0.0, a - 1.96 * se):.3f}-{min(1.0, a + 1.96 * se):.3f}]"
 
 
-_GATE_ONLY = {"risk.probability"}
+def in_caps(r: Record) -> bool:
+    s = r.get("stats") or {}
+    return s.get("changed_lines", 1 << 30) <= SIZE_CAP_LINES and s.get("files", 1 << 30) <= SIZE_CAP_FILES
 
 
-def approved_without_reach_and_gate(r: dict[str, Any]) -> bool:
-    """Reconstructed from the reasons: the policy without ``paths/wide-reach`` in the hold rules
-    and without the gate approves ``r`` when every failing gate was the risk gate or the hold rules
-    held it only through ``paths/wide-reach`` findings."""
-    if r.get("action") == "error":
-        return False
-    if r.get("action") == "approve" or r.get("action_without_risk") == "approve":
-        return True
-    reasons = set(r.get("reasons", [])) - _GATE_ONLY
-    if reasons == {"findings.hold_rules"}:
-        holds = {f["rule_id"] for f in r.get("findings", [])} & {"paths/wide-reach", "logic/untested-behaviour-change"}
-        return holds == {"paths/wide-reach"}
-    return not reasons
+def load(spec: str) -> tuple[str, list[Record], dict[str, Any]]:
+    """``NAME=REPLAY.json:MODEL.json`` -> name, records rescored (``_p``, ``_t``, ``_q``: the
+    score's quantile among the corpus's scored sample records), model facts."""
+    name, _, files = spec.partition("=")
+    replay, _, model_path = files.partition(":")
+    data = json.loads(Path(replay).read_text(encoding="utf-8"))
+    model = load_model(Path(model_path).read_text(encoding="utf-8"))
+    records: list[Record] = data["records"]
+    for r in records:
+        f = r.get("risk_features")
+        r["_p"] = model.probability({k: float(v) for k, v in f.items()}) if f else None
+        r["_t"] = model.proposed_max_probability
+        r["_name"] = name
+    scored = sorted(r["_p"] for r in records if r.get("in_sample", True) and r["_p"] is not None)
+    for r in records:
+        r["_q"] = None if r["_p"] is None else _rank(scored, r["_p"])
+    chosen = model.metrics.get("threshold") or {}
+    return name, records, {"threshold": model.proposed_max_probability, "rule": chosen.get("rule", "cross-validation (raw)"),
+                           "pass_share": chosen.get("pass_share"), "head": data["head_sha"][:10],
+                           "since": (data["selection"].get("since") or "")[:10]}
 
 
-def reach_curve(records: list[dict[str, Any]], points: int = 8) -> list[str]:
-    base = [r for r in records if approved_without_reach_and_gate(r) and r.get("risk_probability") is not None]
-    probs = sorted(r["risk_probability"] for r in base)
-    out = []
-    for q in range(1, points + 1):
-        if not probs:
-            break
-        t = probs[max(0, round(q * len(probs) / points) - 1)]
-        appr = [r for r in base if r["risk_probability"] <= t]
-        el = [r for r in appr if r.get("eligible")]
-        out.append(f"t={t:.4f}: approve {rate(len(appr), len(records)).pct()}, SZZ bad "
-                   f"{rate(sum(bool(r.get('szz')) for r in el), len(el)).pct()}, reverted approved "
-                   f"{sum(bool(r.get('reverted')) for r in el)}")
-    return out
+def _rank(sorted_scores: list[float], p: float) -> float:
+    import bisect  # noqa: PLC0415
+
+    return bisect.bisect_right(sorted_scores, p) / max(1, len(sorted_scores))
 
 
-def report(name: str, records: list[dict[str, Any]], t_run: float | None, t_new: float | None) -> None:
-    el = [r for r in records if r.get("eligible") and r.get("risk_probability") is not None]
-    p = [r["risk_probability"] for r in el]
-    a_szz = auc(p, [int(bool(r.get("szz"))) for r in el])
-    a_rev = auc(p, [int(bool(r.get("reverted"))) for r in el])
-    n_szz = sum(bool(r.get("szz")) for r in el)
-    n_rev = sum(bool(r.get("reverted")) for r in el)
-    print(f"\n#### {name}: {len(records)} PRs reviewed, {len(el)} label-eligible ({n_szz} SZZ, {n_rev} reverted); "
-          f"AUC of the risk score: SZZ {auc_interval(a_szz, n_szz, len(el) - n_szz)}, "
-          f"revert {auc_interval(a_rev, n_rev, len(el) - n_rev)}\n")
-    print("| system | auto-approve | SZZ bad-approval | revert bad-approval | reverted PRs approved |")
-    print("|---|---|---|---|---|")
-    for label, appr in approved_sets(records, t_run, t_new).items():
-        print(row(label, records, appr))
-    print("\nTrade-off (Quorum without the gate, AND risk <= t): " + "; ".join(curve(records)))
-    print("\nTrade-off (without the paths/wide-reach hold and the gate, reconstructed from the reasons, AND risk <= t): "
-          + "; ".join(reach_curve(records)))
+def curve(sample: list[Record], census: list[Record]) -> list[tuple[float, dict[str, Any]]]:
+    """Quorum without the gate AND the score within the lowest ``level`` of its corpus's scores."""
+    def at(level: float) -> Callable[[Record], bool]:
+        return lambda r: without_gate(r) and r.get("_q") is not None and r["_q"] <= level + 1e-12
+    return [(level, point(sample, census, at(level))) for level in LEVELS]
+
+
+def table(title: str, records: list[Record], out: list[str]) -> dict[str, Any]:
+    """Append the markdown of one corpus or pool to ``out``; return its points for the SVG."""
+    sample = [r for r in records if r.get("in_sample", True)]
+    census = [r for r in records if r.get("eligible") and r.get("reverted")]
+    el = [r for r in sample if r.get("eligible") and r.get("_p") is not None]
+    n_szz, n_rev = sum(bool(r.get("szz")) for r in el), sum(bool(r.get("reverted")) for r in el)
+    a_szz = auc([r["_p"] for r in el], [int(bool(r.get("szz"))) for r in el])
+    out.append(f"\n#### {title}: {len(sample)} PRs sampled, {sum(bool(r.get('eligible')) for r in sample)} "
+               f"label-eligible ({n_szz} SZZ, {n_rev} reverted); {len(census)} label-eligible reverted PRs in the "
+               f"window (census); SZZ AUC {auc_interval(a_szz, n_szz, len(el) - n_szz)}\n")
+    out.append("| system | auto-approve | SZZ bad-approval | reverted approved (sample) | reverted approved (census) |")
+    out.append("|---|---|---|---|---|")
+    pts = {}
+    for name, fn in systems().items():
+        p = point(sample, census, fn)
+        pts[name] = p
+        out.append(f"| {name} | {p['approve'].pct()} | {p['szz'].pct()} | {p['rev_sample']} | {p['rev_census']} of {len(census)} |")
+    cv = curve(sample, census)
+    out.append("\nTrade-off (Quorum without the gate AND score within the lowest q of the corpus's scores): "
+               + " · ".join(f"q={lv:.1f}: {p['approve'].pct()}, SZZ {p['szz'].k}/{p['szz'].n}, reverted {p['rev_census']}"
+                            for lv, p in cv))
+    sc = pts["small_change"]
+    below = [p for _, p in cv if (p["approve"].value or 0) <= (sc["approve"].value or 0) + 1e-12]
+    if below:
+        best = max(below, key=lambda p: p["approve"].value or 0)
+        out.append(f"\nAt small_change's approval rate ({sc['approve'].pct()}): Quorum's nearest curve point below it "
+                   f"approves {best['approve'].pct()} with {best['rev_census']} reverted PR(s) approved of {len(census)}, "
+                   f"small_change {sc['rev_census']}; at most half: "
+                   f"{'yes' if best['rev_census'] <= sc['rev_census'] / 2 else 'no'}"
+                   f"{' (neither approves any: not demonstrable)' if sc['rev_census'] == 0 else ''}")
+    return {"systems": pts, "curve": cv}
+
+
+def transfer(name: str, records: list[Record], facts: dict[str, Any]) -> str:
+    later = [r for r in records if r.get("in_sample", True) and in_caps(r) and r.get("_p") is not None]
+    passed = rate(sum(r["_p"] <= r["_t"] for r in later), len(later))
+    share = facts["pass_share"]
+    aimed = "n/a" if share is None else f"{share:.1%}"
+    return f"| {name} | {facts['rule']} | {facts['threshold']:.4f} | {aimed} | {passed.pct()} |"
+
+
+def svg(title: str, pts: dict[str, Any]) -> str:
+    """A small SVG of the trade-off: approval rate (x) against SZZ bad-approval rate (y)."""
+    w, h, m = 520, 340, 50
+
+    def xy(p: dict[str, Any]) -> tuple[float, float]:
+        x = (p["approve"].value or 0) / 0.5
+        y = (p["szz"].value or 0) / 0.05
+        return m + min(x, 1) * (w - 2 * m), h - m - min(y, 1) * (h - 2 * m)
+
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(p) for _, p in pts["curve"]))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
+             f'<text x="{m}" y="18" font-size="13">{title}</text>',
+             f'<line x1="{m}" y1="{h - m}" x2="{w - m}" y2="{h - m}" stroke="black"/>',
+             f'<line x1="{m}" y1="{m}" x2="{m}" y2="{h - m}" stroke="black"/>',
+             f'<text x="{w / 2 - 60}" y="{h - 12}">auto-approval rate (0-50%)</text>',
+             f'<text x="8" y="{m - 8}">SZZ bad-approval (0-5%)</text>',
+             f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{line}"/>']
+    for _, p in pts["curve"]:
+        x, y = xy(p)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f77b4"/>')
+    marks = {"Quorum + risk gate": "#2ca02c", "small_change": "#d62728", "no_runtime_source": "#ff7f0e"}
+    for i, (name, colour) in enumerate(marks.items()):
+        x, y = xy(pts["systems"][name])
+        parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"/>')
+        parts.append(f'<text x="{w - m - 150}" y="{m + 14 * i}" fill="{colour}">■ {name}</text>')
+    parts.append(f'<text x="{w - m - 150}" y="{m + 42}" fill="#1f77b4">● Quorum, gate at score quantiles</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpora", nargs="+")
-    ap.add_argument("--pool", default="")
+    ap.add_argument("corpora", nargs="+", help="NAME=REPLAY.json:MODEL.json")
+    ap.add_argument("--pool", action="append", default=[], help="LABEL=NAME,NAME (repeatable)")
+    ap.add_argument("--svg-dir", type=Path)
     args = ap.parse_args()
-    pooled: list[dict[str, Any]] = []
-    pool = set(filter(None, args.pool.split(",")))
+    out: list[str] = ["| corpus | threshold rule | threshold | pass share aimed at (in caps) | later in-caps PRs under it |",
+                      "|---|---|---|---|---|"]
+    loaded = {}
     for spec in args.corpora:
-        name, _, files = spec.partition("=")
-        replay, _, model_path = files.partition(":")
-        with open(replay, encoding="utf-8") as fh:
-            data = json.load(fh)
-        with open(model_path, encoding="utf-8") as fh:
-            model = json.load(fh)
-        t_run = model["proposed_max_probability"]
-        t_new = propose_threshold(model["metrics"]["curve"], model.get("target_bad_rate") or 0.005)
-        records = data["records"]
-        for r in records:
-            r["_t_new"] = t_new
-        report(f"{name} (HEAD {data['head_sha'][:10]}, PRs merged since {data['selection']['since'][:10]}; "
-               f"model threshold as run {t_run:.4f})", records, t_run, t_new)
-        if name in pool:
-            pooled.extend(records)
-    if pooled:
-        # Pooled: each record is gated at its own corpus's threshold.
-        for r in pooled:
-            if r.get("action_without_risk") == "approve" and r.get("risk_probability") is not None:
-                r["_new_ok"] = r["risk_probability"] <= r["_t_new"]
-        ok = [r for r in pooled if r.get("action") != "error"]
-        sets = {
-            "Quorum + risk gate (threshold as run)": [r for r in ok if r.get("action") == "approve"],
-            "Quorum + risk gate (current rule, per-corpus threshold)": [r for r in ok if r.get("_new_ok")],
-            "Quorum, gate instead of the paths/wide-reach hold": [
-                r for r in ok if r.get("action_without_wide_reach", r.get("action")) == "approve"],
-            "Quorum without the risk gate": [r for r in ok if r.get("action_without_risk") == "approve"],
-            "small_change": [r for r in ok if r.get("baselines", {}).get("small_change")],
-            "no_runtime_source": [r for r in ok if r.get("baselines", {}).get("no_runtime_source")],
-        }
-        print(f"\n#### pooled ({', '.join(sorted(pool))}): {len(pooled)} PRs\n")
-        print("| system | auto-approve | SZZ bad-approval | revert bad-approval | reverted PRs approved |")
-        print("|---|---|---|---|---|")
-        for label, appr in sets.items():
-            print(row(label, pooled, appr))
-        el = [r for r in pooled if r.get("eligible") and r.get("risk_probability") is not None]
-        n_szz = sum(bool(r.get("szz")) for r in el)
-        a_szz = auc([r["risk_probability"] for r in el], [int(bool(r.get("szz"))) for r in el])
-        print(f"\nPooled AUC of the risk score (SZZ, per-corpus models): {auc_interval(a_szz, n_szz, len(el) - n_szz)}")
-        print("\nPooled trade-off (without the paths/wide-reach hold and the gate, AND risk <= t): "
-              + "; ".join(reach_curve(pooled)))
+        name, records, facts = load(spec)
+        loaded[name] = records
+        out.append(transfer(name, records, facts))
+        table(f"{name} (HEAD {facts['head']}, merged since {facts['since']})", records, out)
+    for pool in args.pool:
+        label, _, names = pool.partition("=")
+        members = [n for n in names.split(",") if n]
+        pts = table(f"pooled {label} ({', '.join(members)})", [r for n in members for r in loaded[n]], out)
+        if args.svg_dir is not None:
+            args.svg_dir.mkdir(parents=True, exist_ok=True)
+            (args.svg_dir / f"risk-tradeoff-{label}.svg").write_text(svg(f"{label}: {', '.join(members)}", pts), encoding="utf-8")
+    print("\n".join(out))
 
 
 if __name__ == "__main__":
