@@ -34,6 +34,7 @@ from typing import Any
 from bot.evals.stats import rate
 from bot.risk.calibrate import auc
 from bot.risk.model import load_model
+from bot.risk.threshold import propose_share
 
 Record = dict[str, Any]
 SIZE_CAP_LINES, SIZE_CAP_FILES = 200, 10
@@ -60,6 +61,20 @@ def without_reach(r: Record) -> bool:
     return not reasons
 
 
+def untested_on_unfixed_files(r: Record) -> bool:
+    """Quorum without the gate would approve ``r`` if ``logic/untested-behaviour-change`` held only
+    where a changed file had a fix commit in the last 12 months (``file_fixes_12m`` > 0), as
+    reconstructed from the reasons: approved already, or held by that rule's findings alone with
+    no such file (no history: held)."""
+    if without_gate(r):
+        return True
+    if r.get("action") == "error" or set(r.get("reasons", [])) - _GATE != {"findings.hold_rules"}:
+        return False
+    holds = {f["rule_id"] for f in r.get("findings", [])} & {"paths/wide-reach", "logic/untested-behaviour-change"}
+    features = r.get("risk_features") or {}
+    return holds == {"logic/untested-behaviour-change"} and bool(features) and float(features.get("file_fixes_12m", 1)) == 0
+
+
 def gated(r: Record) -> bool:
     """The record's rescored probability is at or under its model's threshold (None: held)."""
     return r.get("_p") is not None and r["_p"] <= r["_t"]
@@ -70,6 +85,8 @@ def systems() -> dict[str, Callable[[Record], bool]]:
     return {
         "Quorum + risk gate": lambda r: without_gate(r) and gated(r),
         "Quorum without the paths/wide-reach hold, gate kept": lambda r: without_reach(r) and gated(r),
+        "Quorum, untested-change hold only on files fixed in 12 months, gate kept":
+            lambda r: untested_on_unfixed_files(r) and gated(r),
         "Quorum without the risk gate": without_gate,
         "small_change": lambda r: r.get("action") != "error" and bool(r.get("baselines", {}).get("small_change")),
         "no_runtime_source": lambda r: r.get("action") != "error" and bool(r.get("baselines", {}).get("no_runtime_source")),
@@ -117,8 +134,13 @@ def load(spec: str) -> tuple[str, list[Record], dict[str, Any]]:
     for r in records:
         r["_q"] = None if r["_p"] is None else _rank(scored, r["_p"])
     chosen = model.metrics.get("threshold") or {}
+    share = chosen.get("pass_share")
+    if not chosen and model.metrics.get("curve"):
+        # A model of the earlier rule: the raw threshold read off the cross-validated curve, and
+        # the share that curve said it would let through.
+        share = propose_share(model.metrics["curve"], model.target_bad_rate or 0.005)
     return name, records, {"threshold": model.proposed_max_probability, "rule": chosen.get("rule", "cross-validation (raw)"),
-                           "pass_share": chosen.get("pass_share"), "head": data["head_sha"][:10],
+                           "pass_share": share, "head": data["head_sha"][:10],
                            "since": (data["selection"].get("since") or "")[:10]}
 
 
