@@ -215,6 +215,10 @@ def svg(title: str, pts: dict[str, Any]) -> str:
              f'<text x="{w / 2 - 60}" y="{h - 12}">auto-approval rate (0-50%)</text>',
              f'<text x="8" y="{m - 8}">SZZ bad-approval (0-5%)</text>',
              f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{line}"/>']
+    for k in range(6):  # ticks: 0-50% approval, 0-5% bad approval
+        tx, ty = m + k * (w - 2 * m) / 5, h - m - k * (h - 2 * m) / 5
+        parts.append(f'<text x="{tx - 8:.1f}" y="{h - m + 14}">{10 * k}%</text>')
+        parts.append(f'<text x="{m - 26}" y="{ty + 4:.1f}">{k}%</text>')
     for _, p in pts["curve"]:
         x, y = xy(p)
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f77b4"/>')
