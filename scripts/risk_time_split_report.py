@@ -61,6 +61,15 @@ def without_reach(r: Record) -> bool:
     return not reasons
 
 
+def held_only_by_untested(r: Record) -> bool:
+    """The hold rules held ``r`` only through ``logic/untested-behaviour-change`` findings and no
+    other gate but the risk gate failed (reconstructed from the reasons)."""
+    if r.get("action") == "error" or set(r.get("reasons", [])) - _GATE != {"findings.hold_rules"}:
+        return False
+    holds = {f["rule_id"] for f in r.get("findings", [])} & {"paths/wide-reach", "logic/untested-behaviour-change"}
+    return holds == {"logic/untested-behaviour-change"}
+
+
 def untested_on_unfixed_files(r: Record) -> bool:
     """Quorum without the gate would approve ``r`` if ``logic/untested-behaviour-change`` held only
     where a changed file had a fix commit in the last 12 months (``file_fixes_12m`` > 0), as
@@ -68,11 +77,8 @@ def untested_on_unfixed_files(r: Record) -> bool:
     no such file (no history: held)."""
     if without_gate(r):
         return True
-    if r.get("action") == "error" or set(r.get("reasons", [])) - _GATE != {"findings.hold_rules"}:
-        return False
-    holds = {f["rule_id"] for f in r.get("findings", [])} & {"paths/wide-reach", "logic/untested-behaviour-change"}
     features = r.get("risk_features") or {}
-    return holds == {"logic/untested-behaviour-change"} and bool(features) and float(features.get("file_fixes_12m", 1)) == 0
+    return held_only_by_untested(r) and bool(features) and float(features.get("file_fixes_12m", 1)) == 0
 
 
 def gated(r: Record) -> bool:
@@ -85,6 +91,8 @@ def systems() -> dict[str, Callable[[Record], bool]]:
     return {
         "Quorum + risk gate": lambda r: without_gate(r) and gated(r),
         "Quorum without the paths/wide-reach hold, gate kept": lambda r: without_reach(r) and gated(r),
+        "Quorum without the untested-change hold, gate kept":
+            lambda r: (without_gate(r) or held_only_by_untested(r)) and gated(r),
         "Quorum, untested-change hold only on files fixed in 12 months, gate kept":
             lambda r: untested_on_unfixed_files(r) and gated(r),
         "Quorum without the risk gate": without_gate,
