@@ -40,6 +40,21 @@ def short(data: bytes | None, limit: int = 200) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def in_order(nodes: Iterable[Node]) -> list[Node]:
+    """``nodes`` in document (pre-)order: by start byte, an enclosing node before the nodes it contains.
+
+    ``QueryCursor.captures`` does not promise that order: with tree-sitter 0.26 the order of
+    one capture's nodes can differ between two parses of the same source (seen on Go import
+    specs and on nested calls that start at the same byte), which made the index's import,
+    definition and call lists differ from one build to the next.
+    """
+    return sorted(nodes, key=_document_order)
+
+
+def _document_order(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
+
+
 def enclosing_scopes(spans: Sequence[tuple[int, int, str]], starts: Iterable[int], top: str) -> list[str]:
     """For each position in ``starts`` (ascending byte offsets), the innermost span containing it.
 
@@ -128,6 +143,7 @@ def scan_references(
     """
     found: dict[str, set[int]] = {}
     seen: set[int] = set()
+    check_parent = bool(skip_parent_types or skip_leading_in)  # ``Node.parent`` walks down from the root
     for s, e in _candidates(source, names, module_aliases):
         if s in skip_starts or s in seen:
             continue
@@ -135,7 +151,7 @@ def scan_references(
         node = root.descendant_for_byte_range(s, e)
         if node is None or node.start_byte != s or node.end_byte != e or node.type not in identifier_types:
             continue
-        parent = node.parent
+        parent = node.parent if check_parent else None
         if parent is not None:
             pt = parent.type
             if pt in skip_parent_types or (pt in skip_leading_in and parent.start_byte == s):

@@ -18,6 +18,7 @@ from bot.codeindex._common import (
     CONSTANT_NAME,
     dotted_callee,
     enclosing_scopes,
+    in_order,
     is_public_name,
     scan_references,
     short,
@@ -199,7 +200,7 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
     defs: list[Definition] = []
     spans: list[tuple[int, int, str]] = []
     stack: list[tuple[int, str, str, bool]] = []
-    for node in sorted(caps.get("def", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("def", ())):
         start, end = node.start_byte, node.end_byte
         while stack and stack[-1][0] <= start:
             stack.pop()
@@ -252,7 +253,7 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         spans.append((start, end, qual))
         stack.append((end, qual, kind, public))
 
-    for node in caps.get("const", ()):
+    for node in in_order(caps.get("const", ())):
         name_node = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
         if name_node is None or name_node.type != "identifier":
@@ -274,11 +275,11 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         )
 
     imports: list[Import] = []
-    for node in caps.get("import", ()):
+    for node in in_order(caps.get("import", ())):
         imports.extend(_import(node))
 
     calls_raw: list[tuple[int, int, str, str, int, bool]] = []
-    for node in sorted(caps.get("call", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("call", ())):
         fn = node.child_by_field_name("function" if node.type == "call_expression" else "constructor")
         if fn is None:
             continue
@@ -318,7 +319,7 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
 
     # ``const x = new Class(...)``: remembered to resolve ``x.method()`` later.
     local_raw: list[tuple[int, str, str]] = []
-    for node in sorted(caps.get("local", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("local", ())):
         ctor = node.child_by_field_name("value").child_by_field_name("constructor")
         if ctor is None or ctor.type not in ("identifier", "member_expression"):
             continue

@@ -17,7 +17,7 @@ import re
 
 from tree_sitter import Tree
 
-from bot.codeindex._common import dotted_callee, enclosing_scopes, scan_references, short, text
+from bot.codeindex._common import dotted_callee, enclosing_scopes, in_order, scan_references, short, text
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
 from bot.core import treesitter
 
@@ -97,7 +97,7 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
 
     defs: list[Definition] = []
     spans: list[tuple[int, int, str]] = []
-    for node in caps.get("def", ()):
+    for node in in_order(caps.get("def", ())):
         name_node = node.child_by_field_name("name")
         if name_node is None:
             continue
@@ -121,7 +121,7 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
             )
         )
         spans.append((node.start_byte, node.end_byte, qual))
-    for node in caps.get("type", ()):
+    for node in in_order(caps.get("type", ())):
         name_node = node.child_by_field_name("name")
         if name_node is None:
             continue
@@ -134,7 +134,7 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
             )
         )
     for cap, kind in (("const", "constant"), ("var", "variable")):
-        for node in caps.get(cap, ()):
+        for node in in_order(caps.get(cap, ())):
             value = node.child_by_field_name("value")
             first = value.named_children[0] if value is not None and value.named_child_count else None
             ft = first.type if first is not None else ""
@@ -153,7 +153,7 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
     defs.sort(key=lambda d: d.line)
 
     imports: list[Import] = []
-    for node in caps.get("import", ()):
+    for node in in_order(caps.get("import", ())):
         pnode = node.child_by_field_name("path")
         if pnode is None:
             continue
@@ -170,7 +170,7 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
             imports.append(Import(ipath, None, text(alias_node), line))
 
     calls_raw: list[tuple[int, int, str, str, int, bool]] = []
-    for node in sorted(caps.get("call", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("call", ())):
         fn = node.child_by_field_name("function")
         if fn is None:
             continue

@@ -13,6 +13,7 @@ from bot.codeindex._common import (
     CONSTANT_NAME,
     dotted_callee,
     enclosing_scopes,
+    in_order,
     is_public_name,
     scan_references,
     short,
@@ -144,7 +145,7 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
     defs: list[Definition] = []
     spans: list[tuple[int, int, str]] = []
     stack: list[tuple[int, str, str, bool]] = []  # (end_byte, qualname, kind, public)
-    for node in sorted(caps.get("def", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("def", ())):
         start, end = node.start_byte, node.end_byte
         while stack and stack[-1][0] <= start:
             stack.pop()
@@ -184,7 +185,7 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
 
     # Module-level assignments: constants and variables; ``__all__``.
     exports: tuple[str, ...] | None = None
-    for node in caps.get("assign", ()):
+    for node in in_order(caps.get("assign", ())):
         left = node.child_by_field_name("left")
         if left is None or left.type != "identifier":
             continue
@@ -209,7 +210,7 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
 
     # Calls, with the innermost enclosing definition.
     calls_raw: list[tuple[int, int, str, str, int, tuple[str, ...], bool]] = []
-    for node in sorted(caps.get("call", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("call", ())):
         fn = node.child_by_field_name("function")
         if fn is None:
             continue
@@ -249,7 +250,7 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
 
     # ``var = Class(...)``: remembered to resolve ``var.method()`` later.
     local_raw: list[tuple[int, str, str]] = []
-    for node in sorted(caps.get("local", ()), key=lambda n: n.start_byte):
+    for node in in_order(caps.get("local", ())):
         right = node.child_by_field_name("right")
         fn = right.child_by_field_name("function") if right is not None else None
         ctor = fn.text if fn is not None else None
@@ -261,7 +262,7 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
         (scope, var, ctor) for (_, var, ctor), scope in zip(local_raw, local_scopes) if not ctor.startswith("<expr>")
     )
 
-    import_nodes = caps.get("import", ())
+    import_nodes = in_order(caps.get("import", ()))
     imports = _imports(import_nodes, module)
     has_main = any(b"__main__" in (n.text or b"") and b"__name__" in (n.text or b"") for n in caps.get("main", ()))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-EXTRACTOR_VERSION = 8
+EXTRACTOR_VERSION = 9
 """Bumped whenever extraction output changes, so stale cache rows are never reused."""
 
 
