@@ -509,10 +509,10 @@ def _streams(root: Node, ranges: Ranges | None, python: bool, blank: bool, inlin
     return [t for n in nodes for t in canonical(n, python=python, blank_strings=blank, inline=inline)]
 
 
-def top_level_chunks(root: Node, *, python: bool = True) -> Counter[str]:
-    """Multiset of the canonical streams (joined) of the top-level statements, imports and
-    docstrings excluded: equal multisets across a change mean code was only moved or reordered."""
-    chunks: Counter[str] = Counter()
+def top_level_nodes(root: Node, *, python: bool = True) -> list[Node]:
+    """The top-level statements of ``root`` that :func:`top_level_chunks` streams: comments,
+    imports (and Go's package clause) and docstrings excluded; in document order."""
+    out = []
     for child in root.named_children:
         if child.is_extra or child.type in COMMENT_TYPES:
             continue
@@ -520,7 +520,13 @@ def top_level_chunks(root: Node, *, python: bool = True) -> Counter[str]:
             continue
         if python and is_docstring(child):
             continue
-        chunks["\x1f".join(canonical(child, python=python))] += 1
-    return chunks
+        out.append(child)
+    return out
+
+
+def top_level_chunks(root: Node, *, python: bool = True) -> Counter[str]:
+    """Multiset of the canonical streams (joined) of the top-level statements, imports and
+    docstrings excluded: equal multisets across a change mean code was only moved or reordered."""
+    return Counter("\x1f".join(canonical(child, python=python)) for child in top_level_nodes(root, python=python))
 
 

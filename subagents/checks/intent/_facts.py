@@ -176,8 +176,12 @@ class IntentFacts:
         hdefs = _syntax.definitions(ht.root_node, lang, cache=cache) if ht is not None else {}
         out: list[tuple[str, int | None, int | None]] = []
         base_inline, head_inline = self.helpers(blank_strings=blank_strings) if py else ({}, {})
+        error_free = bt is not None and ht is not None and not bt.root_node.has_error and not ht.root_node.has_error
+        helper_names = [n.encode() for n in (*base_inline, *head_inline)]
         for name in list(hdefs) + [n for n in bdefs if n not in hdefs]:
             b, h = bdefs.get(name), hdefs.get(name)
+            if error_free and b is not None and h is not None and _syntax.same_source(b.node, h.node, helper_names):
+                continue  # equal text in error-free trees: equal canonical streams, not listed
             cb = _canonical.canonical(b.node, python=py, blank_strings=blank_strings, inline=base_inline) if b else None
             ch = _canonical.canonical(h.node, python=py, blank_strings=blank_strings, inline=head_inline) if h else None
             if cb != ch and (cb is None or ch is None or _canonical.rename_map(cb, ch) is None):

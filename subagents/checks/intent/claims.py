@@ -38,9 +38,13 @@ def _claim_allows(facts: IntentFacts, fc: FileChange, strings_free: bool, rename
 
 def _moved_only(facts: IntentFacts, files: list[FileChange], strings_free: bool) -> bool:
     """True when the top-level statements of ``files`` (base vs head, imports excluded) are the
-    same multiset: code was only moved between or within these files."""
-    base: Counter[str] = Counter()
-    head: Counter[str] = Counter()
+    same multiset: code was only moved between or within these files.
+
+    Compared as canonical streams (:func:`_chunk`); a base statement and a head statement with
+    the same source text (in error-free trees) have equal streams, so such pairs cancel before
+    any stream is computed and the cost follows the moved and changed statements."""
+    base: list[tuple[bool, Node]] = []
+    head: list[tuple[bool, Node]] = []
     for fc in files:
         bt, ht = facts.trees(fc)
         if (fc.kind is not ChangeKind.added and bt is None) or (fc.kind is not ChangeKind.deleted and ht is None):
@@ -51,18 +55,29 @@ def _moved_only(facts: IntentFacts, files: list[FileChange], strings_free: bool)
                 continue
             if tree.root_node.has_error:
                 return False
-            acc.update(_chunks(tree.root_node, py, strings_free))
-    return base == head
+            acc.extend((py, n) for n in _statements(tree.root_node, py, strings_free))
+    common = Counter((py, n.text) for py, n in base) & Counter((py, n.text) for py, n in head)
+    return _rest(base, common, strings_free) == _rest(head, common, strings_free)
 
 
-def _chunks(root: Node, python: bool, strings_free: bool) -> Counter[str]:
+def _statements(root: Node, python: bool, strings_free: bool) -> list[Node]:
     if not strings_free:
-        return _canonical.top_level_chunks(root, python=python)
+        return _canonical.top_level_nodes(root, python=python)
+    return [child for child in root.named_children
+            if not (child.is_extra or child.type in _syntax.COMMENT_TYPES or child.type.startswith("import")
+                    or (python and _syntax.is_docstring(child)))]
+
+
+def _rest(nodes: list[tuple[bool, Node]], common: Counter[tuple[bool, bytes | None]], strings_free: bool) -> Counter[str]:
+    """Multiset of the canonical streams of ``nodes`` left after taking out ``common`` (by text)."""
+    budget = Counter(common)
     out: Counter[str] = Counter()
-    for child in root.named_children:
-        if child.is_extra or child.type in _syntax.COMMENT_TYPES or child.type.startswith("import") or (python and _syntax.is_docstring(child)):
+    for py, n in nodes:
+        key = (py, n.text)
+        if budget[key] > 0:
+            budget[key] -= 1
             continue
-        out["\x1f".join(_canonical.canonical(child, python=python, blank_strings=True))] += 1
+        out["\x1f".join(_canonical.canonical(n, python=py, blank_strings=strings_free))] += 1
     return out
 
 
