@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Literal
 
 from tree_sitter import Tree
 
 from bot.core import treesitter
-from bot.core.diff import FileChange
+from bot.core.diff import ChangeKind, FileChange
 from bot.core.protocols import TreeView
 
 Side = Literal["base", "head"]
@@ -39,8 +39,12 @@ class ChangedFiles:
     computed once through :meth:`memo`.
     """
 
-    def __init__(self, base: TreeView, head: TreeView) -> None:
+    def __init__(self, base: TreeView, head: TreeView, changes: Iterable[FileChange] = ()) -> None:
         self._views: dict[str, TreeView] = {"base": base, "head": head}
+        self._changes: dict[str, FileChange] = {
+            fc.path: fc for fc in changes
+            if fc.kind in (ChangeKind.modified, ChangeKind.renamed) and not fc.is_binary and not fc.is_submodule
+        }
         self._bytes: dict[tuple[str, str], bytes | None] = {}
         self._trees: dict[tuple[str, str, str | None], Tree | None] = {}
         self._memo: dict[Hashable, Any] = {}
@@ -82,10 +86,35 @@ class ChangedFiles:
                 data = self.read(side, path)
                 tree = None
                 if data is not None and language is not None and treesitter.supported(language) and len(data) <= MAX_PARSE_BYTES:
-                    tree = treesitter.parse(language, data)
+                    tree = self._from_base(path, language, data) if side == "head" else None
+                    if tree is None:
+                        tree = treesitter.parse(language, data)
                     self.parses[(side, path)] += 1
                 self._trees[key] = tree
         return self._trees[key]
+
+    def _from_base(self, path: str, language: str, data: bytes) -> Tree | None:
+        """The head tree of a modified or renamed file parsed incrementally from its base tree
+        (:func:`~bot.core.treesitter.reparse`, edits from the diff's hunks): it shares every
+        unchanged subtree with the base tree, so a small change to a large file costs little time
+        and memory. None (parse from scratch) when the file is not a modified one of the diff, the
+        base has no tree or a syntax error, the hunks do not describe the bytes exactly, or the
+        result has a syntax error (error recovery may differ from a fresh parse; then the fresh
+        parse is the one kept)."""
+        change = self._changes.get(path)
+        if change is None or change.language != language:
+            return None
+        base = self.tree("base", change.old_path or change.path, language)
+        old = self.read("base", change.old_path or change.path)
+        if base is None or old is None or base.root_node.has_error:
+            return None
+        spans = [(h.source_start - 1 if h.source_length else h.source_start, h.source_length,
+                  h.target_start - 1 if h.target_length else h.target_start, h.target_length) for h in change.hunks]
+        edits = treesitter.line_edits(old, data, spans)
+        if edits is None:
+            return None
+        tree = treesitter.reparse(language, base, data, edits)
+        return None if tree.root_node.has_error else tree
 
     def change_tree(self, change: FileChange, side: Side | str) -> Tree | None:
         """The tree of one side of a changed file: the base uses ``old_path`` for renames."""

@@ -64,7 +64,7 @@ class ReviewContext:
 
     def __post_init__(self) -> None:
         self.options = parse_all(self.options)  # type: ignore[arg-type] - mappings are accepted too
-        self.files = ChangedFiles(self.base, self.head)
+        self.files = ChangedFiles(self.base, self.head, self.diff.files)
 
     def agent_options(self, agent: str) -> AgentOptions:
         """The typed options of ``agent`` (defaults when the policy gave none)."""

@@ -18,6 +18,7 @@ language is safe to share between threads; a ``QueryCursor`` carries state, so m
 
 from __future__ import annotations
 
+import bisect
 import importlib
 from collections.abc import Mapping
 from functools import lru_cache
@@ -79,6 +80,66 @@ def parse(name: str, source: bytes) -> Tree:
     in py-tree-sitter 0.26; parse :func:`utf8_safe` ``(source)`` when you will run such queries.
     """
     return get_parser(name).parse(source)
+
+
+def _line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    i = data.find(b"\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = data.find(b"\n", i + 1)
+    return starts
+
+
+def _point(starts: list[int], offset: int) -> tuple[int, int]:
+    row = bisect.bisect_right(starts, offset) - 1
+    return row, offset - starts[row]
+
+
+def line_edits(old: bytes, new: bytes, spans: list[tuple[int, int, int, int]]) -> list[dict[str, object]] | None:
+    """The ``Tree.edit`` keyword arguments that turn ``old`` into ``new``, from changed line spans
+    ``(old_first, old_count, new_first, new_count)`` (0-based first lines, in order, not
+    overlapping: a diff's hunks), or None when the spans do not describe the change exactly
+    (the bytes outside them differ, or a span lies past the end of a file).
+
+    Edits are in the order ``Tree.edit`` takes them: each in the coordinates left by the ones
+    before it (tree-sitter's ``ts_tree_edit``; rows and byte columns, 0-based)."""
+    old_starts, new_starts = _line_starts(old), _line_starts(new)
+    old_ends, new_ends = [*old_starts, len(old)], [*new_starts, len(new)]
+    out: list[dict[str, object]] = []
+    done_old = done_new = 0
+    for o_first, o_count, n_first, n_count in spans:
+        if min(o_first, o_count, n_first, n_count) < 0 or o_first + o_count >= len(old_ends) or n_first + n_count >= len(new_ends):
+            return None
+        s_old, e_old = old_ends[o_first], old_ends[o_first + o_count]
+        s_new, e_new = new_ends[n_first], new_ends[n_first + n_count]
+        if s_old < done_old or s_new < done_new or old[done_old:s_old] != new[done_new:s_new]:
+            return None
+        # The text before the edit is the same on both sides, so the edit starts at the same
+        # column and its old end lies as many rows below its start as in the old file.
+        old_row, _ = _point(old_starts, s_old)
+        old_end_row, old_end_col = _point(old_starts, e_old)
+        start = _point(new_starts, s_new)
+        out.append({
+            "start_byte": s_new, "old_end_byte": s_new + (e_old - s_old), "new_end_byte": e_new,
+            "start_point": start, "old_end_point": (start[0] + old_end_row - old_row, old_end_col),
+            "new_end_point": _point(new_starts, e_new),
+        })
+        done_old, done_new = e_old, e_new
+    if old[done_old:] != new[done_new:]:
+        return None
+    return out
+
+
+def reparse(name: str, old_tree: Tree, new: bytes, edits: list[dict[str, object]]) -> Tree:
+    """Parse ``new`` incrementally from ``old_tree`` (left unchanged: a copy is edited) after
+    ``edits`` (from :func:`line_edits`). The result shares every subtree the edits did not touch
+    with ``old_tree`` (tree-sitter's incremental parsing: ``ts_parser_parse`` with an edited old
+    tree), so it costs memory and time in proportion to the change, not to the file."""
+    edited = old_tree.copy()
+    for edit in edits:
+        edited.edit(**edit)  # type: ignore[arg-type]
+    return get_parser(name).parse(new, edited)
 
 
 def utf8_safe(source: bytes) -> bytes:

@@ -53,3 +53,59 @@ def test_reads_are_cached_and_oversize_files_are_not_parsed() -> None:
     assert files.tree("head", "big.py", "python") is None
     assert files.tree("base", "missing.py", "python") is None
 
+
+
+def _shape(node) -> list[tuple]:  # noqa: ANN001 - a tree-sitter Node
+    """Every node of a tree in document order: type, bytes, points, named/missing/error flags."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append((n.type, n.start_byte, n.end_byte, n.start_point, n.end_point, n.is_named, n.is_missing, n.has_error))
+        stack.extend(reversed(n.children))
+    return out
+
+
+_LONG = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(60))
+INCREMENTAL_CASES = {
+    "middle.py": (_LONG, _LONG.replace("return x + 30\n", "y = x * 2\n    return y + 30\n")),
+    "two_hunks.py": (_LONG, _LONG.replace("return x + 3\n", "return x - 3\n").replace("x + 50\n", "x + 50  # why\n")),
+    "start_and_end.py": (_LONG, "import os\n" + _LONG + "print(os.sep)"),
+    "no_final_newline.py": ("a = 1\nb = 2", "a = 1\nb = 3"),
+    "unicode.py": ("s = 'é'\n" + _LONG, "s = 'éé'\n" + _LONG.replace("x + 7\n", "x + 'ü'\n")),
+    "web/a.ts": ("export const a = 1;\n" * 40, "export const a = 1;\n" * 20 + "export let b = 2;\n" + "export const a = 1;\n" * 20),
+    "svc/main.go": ("package svc\n\n" + "func A() int {\n\treturn 1\n}\n\n" * 30, "package svc\n\n" + "func A() int {\n\treturn 1\n}\n\n" * 15
+                    + "func B() {}\n\n" + "func A() int {\n\treturn 1\n}\n\n" * 15),
+}
+
+
+def test_a_modified_files_head_tree_is_parsed_from_its_base_and_equals_a_fresh_parse() -> None:
+    from bot.core import treesitter
+
+    ctx = memory_context({p: b for p, (b, _) in INCREMENTAL_CASES.items()}, {p: h for p, (_, h) in INCREMENTAL_CASES.items()})
+    for fc in ctx.diff.files:
+        head = ctx.files.change_tree(fc, "head")
+        fresh = treesitter.parse(fc.language, ctx.files.read("head", fc.path))
+        assert head is not None and _shape(head.root_node) == _shape(fresh.root_node), fc.path
+        assert ctx.files.parses[("head", fc.path)] == 1 and ctx.files.parses[("base", fc.path)] == 1
+
+
+def test_line_edits_refuse_spans_that_do_not_describe_the_change() -> None:
+    from bot.core.treesitter import line_edits
+
+    old, new = b"a\nb\nc\n", b"a\nB\nc\n"
+    assert line_edits(old, new, [(1, 1, 1, 1)]) is not None
+    assert line_edits(old, new, []) is None  # the bytes differ outside every span
+    assert line_edits(old, new, [(0, 1, 0, 1)]) is None  # the change is on another line
+    assert line_edits(old, new, [(2, 5, 2, 5)]) is None  # past the end of the file
+    assert line_edits(old, old, []) == []
+
+
+def test_a_head_tree_with_a_syntax_error_equals_a_fresh_parse() -> None:
+    from bot.core import treesitter
+
+    base, head = _LONG, _LONG.replace("return x + 30\n", "return (x + 30\n")
+    ctx = memory_context({"m.py": base}, {"m.py": head})
+    tree = ctx.files.tree("head", "m.py", "python")
+    fresh = treesitter.parse("python", head.encode())
+    assert tree is not None and tree.root_node.has_error
+    assert _shape(tree.root_node) == _shape(fresh.root_node)

@@ -53,3 +53,20 @@ def test_utf8_safe_keeps_valid_bytes_and_lines() -> None:
     fixed = treesitter.utf8_safe(bad)
     assert fixed.decode("utf-8") == "caf\ufffd\nx\n"
     assert fixed.count(b"\n") == bad.count(b"\n")
+
+
+def test_line_edits_are_in_the_coordinates_left_by_the_edits_before_them() -> None:
+    from bot.core.treesitter import line_edits
+
+    old, new = b"a\nb\nc\nd\n", b"a\nB1\nB2\nc\nD\n"
+    assert line_edits(old, new, [(1, 1, 1, 2), (3, 1, 4, 1)]) == [
+        {"start_byte": 2, "old_end_byte": 4, "new_end_byte": 8,
+         "start_point": (1, 0), "old_end_point": (2, 0), "new_end_point": (3, 0)},
+        {"start_byte": 10, "old_end_byte": 12, "new_end_byte": 12,
+         "start_point": (4, 0), "old_end_point": (5, 0), "new_end_point": (5, 0)},
+    ]
+    # a last line without a newline: the edit ends inside the row
+    assert line_edits(b"x\ny", b"x\nyy", [(1, 1, 1, 1)]) == [
+        {"start_byte": 2, "old_end_byte": 3, "new_end_byte": 4,
+         "start_point": (1, 0), "old_end_point": (1, 1), "new_end_point": (1, 2)},
+    ]
