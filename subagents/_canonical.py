@@ -115,6 +115,7 @@ class Helper:
 def canonical(
     node: Node, *, python: bool = True, blank_strings: bool = False,
     inline: dict[str, Helper] | None = None, _params: frozenset[str] = frozenset(), _depth: int = 0,
+    _opaque: frozenset[int] = frozenset(),
 ) -> list[str]:
     """The canonical token stream of ``node`` (see the module docstring).
 
@@ -135,6 +136,8 @@ def canonical(
 
     def visit(n: Node, field: str | None) -> int:
         t = n.type
+        if _opaque and n.id in _opaque:
+            return _SKIP
         if n.is_extra or t in COMMENT_TYPES:
             return _SKIP
         if python and field in _PY_ANNOTATION_FIELDS:
@@ -195,6 +198,43 @@ def canonical(
                 return out
             if opened.pop():
                 out.append(">")
+
+
+def differs(a: Node, b: Node, *, python: bool = True) -> bool:
+    """``canonical(a) != canonical(b)`` (no inlining), for definitions ``a`` and ``b`` of two
+    error-free trees, at a cost that follows the changed statements of their bodies.
+
+    Statements of ``a``'s and ``b``'s bodies (``body`` field) with the same source text, node
+    type, parent type and docstring role are paired: each pair contributes the same tokens to
+    both streams (a stream depends only on the node's own subtree, its field and, for a
+    docstring, its place; see :func:`subagents._syntax.same_source`). Leaving the pairs out, when
+    the streams' lengths differ the full streams differ; otherwise the full streams decide."""
+    pairs = _paired_statements(a, b)
+    if pairs:
+        left = len(canonical(a, python=python, _opaque=frozenset(x.id for x, _ in pairs)))
+        right = len(canonical(b, python=python, _opaque=frozenset(y.id for _, y in pairs)))
+        if left != right:
+            return True
+    return canonical(a, python=python) != canonical(b, python=python)
+
+
+def _paired_statements(a: Node, b: Node) -> list[tuple[Node, Node]]:
+    """Children of ``a``'s and ``b``'s ``body`` nodes paired by (text, type, docstring role), in
+    order; none when either has no body or a child has a field name (see :func:`differs`)."""
+    body_a, body_b = a.child_by_field_name("body"), b.child_by_field_name("body")
+    if body_a is None or body_b is None or body_a.type != body_b.type:
+        return []
+    if any(body.field_name_for_child(i) is not None for body in (body_a, body_b) for i in range(body.child_count)):
+        return []
+    waiting: dict[tuple[bytes | None, str, bool], list[Node]] = {}
+    for child in body_a.children:
+        waiting.setdefault((child.text, child.type, is_docstring(child)), []).append(child)
+    pairs: list[tuple[Node, Node]] = []
+    for child in body_b.children:
+        queue = waiting.get((child.text, child.type, is_docstring(child)))
+        if queue:
+            pairs.append((queue.pop(0), child))
+    return pairs
 
 
 def _string_tokens(n: Node, blank: bool, sub: Callable[[Node], list[str]]) -> list[str]:

@@ -287,6 +287,8 @@ class _Run:
         if not b[1] and not h[1] and _syntax.same_source(b[0], h[0]):
             return False
         python = self._fc.language == "python"
+        if not b[1] and not h[1]:
+            return _canonical.differs(b[0], h[0], python=python)
         return _canonical.canonical(b[0], python=python) != _canonical.canonical(h[0], python=python)
 
     def _same_value(self, sym: Changed) -> bool:
