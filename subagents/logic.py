@@ -2,7 +2,10 @@
 
 A collection of checks (:mod:`subagents.framework`) under ``subagents/checks/logic/``: ``hunks``
 (every rule below but the last) and ``untested`` (``logic/untested-behaviour-change``), over one
-shared scan (:mod:`subagents.checks.logic._scan`). Per changed file, only changed hunks are
+shared scan (:mod:`subagents.checks.logic._scan`); and ``dropped`` (removed statements and items,
+copy-paste field slips, lost regex escapes, removed or changed parameter defaults, narrowed type
+checks, walrus precedence, removed ``if`` blocks in brace languages: see
+:mod:`subagents.checks.logic.dropped`). Per changed file, only changed hunks are
 examined (rule ids ``logic/...``):
 
 - ``logic/removed-guard``: a removed exit-guard, None check, ``raise`` or runtime ``assert``
