@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import import_module
 
-import structlog
-
 from bot.core.context import ReviewContext
 from bot.core.languages import language_for_path
+from bot.core.logs import get_logger
 from bot.core.models import Finding
 from subagents.base import Analysis, SubAgent
 from subagents.view import CheckView
 
-log = structlog.get_logger("quorum.checks")
+log = get_logger("quorum.checks")  # structlog is imported when a check first logs
 
 ANY = "*"
 """``Check.languages`` value for a check that applies to every file (and to PR-level facts)."""

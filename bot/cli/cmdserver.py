@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.cli.serverprobe import runtime_dir, socket_present
+
 DEFAULT_IDLE_S = 1800.0
 """A server with no request for this long exits (seconds)."""
 MAX_HEADER_BYTES = 4 * 1024 * 1024
@@ -58,8 +60,7 @@ def code_fingerprint() -> str:
 def socket_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
     """Where the server for this code, interpreter and ``QUORUM_CACHE_DIR`` listens."""
     env = os.environ if environ is None else environ
-    runtime = env.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) / "quorum" if runtime and os.path.isdir(runtime) else Path(f"/tmp/quorum-{os.getuid()}")
+    base = Path(runtime_dir(env))
     cache = env.get("QUORUM_CACHE_DIR", "")
     tag = hashlib.sha256(f"{code_fingerprint()}\0{cache}".encode()).hexdigest()[:20]
     return base / f"review-{tag}.sock"
@@ -83,12 +84,7 @@ def try_review(argv: list[str], *, age_at_entry: float | None, entry_wall: float
     the connection (the caller then runs the command itself). ``age_at_entry`` (process age at the
     client's entry point, seconds) and ``entry_wall`` (``time.time()`` then) keep the review's
     ``timings`` about the client's process."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) / "quorum" if runtime and os.path.isdir(runtime) else Path(f"/tmp/quorum-{os.getuid()}")
-    try:
-        if not any(n.startswith("review-") and n.endswith(".sock") for n in os.listdir(base)):
-            return None
-    except OSError:
+    if not socket_present(os.environ):
         return None  # no server was ever started: skip the fingerprint
     path = socket_path()
     if not path.exists() or not _private_dir(path.parent):

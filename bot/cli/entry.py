@@ -1,13 +1,15 @@
 """The ``quorum`` console script. Standard library only until it knows what to run: a review is
 handed to the command server when one runs (``quorum server start``; see
 :mod:`bot.cli.cmdserver`), everything else (and a review without a server, or with
-``QUORUM_SERVER=0``) runs in this process through :func:`bot.cli.main.main`.
+``QUORUM_SERVER=0``) runs in this process through :func:`bot.cli.main.main`. Whether a server may
+listen is decided by one ``listdir`` (:mod:`bot.cli.serverprobe`) before the client module is imported.
 """
 
 from __future__ import annotations
 
 import time
 
+from bot.cli import serverprobe
 from bot.cli.clock import process_age_s
 
 _AGE_AT_ENTRY = process_age_s()
@@ -19,7 +21,8 @@ def main() -> None:
     import os  # noqa: PLC0415
     import sys  # noqa: PLC0415
 
-    if sys.argv[1:2] == ["review"] and os.environ.get("QUORUM_SERVER", "").lower() not in ("0", "no", "off", "false"):
+    if (sys.argv[1:2] == ["review"] and os.environ.get("QUORUM_SERVER", "").lower() not in ("0", "no", "off", "false")
+            and serverprobe.socket_present(os.environ)):
         from bot.cli import cmdserver  # noqa: PLC0415
 
         code = cmdserver.try_review(sys.argv[1:], age_at_entry=_AGE_AT_ENTRY, entry_wall=_ENTRY_WALL)

@@ -38,21 +38,33 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from types import SimpleNamespace
 
-import regex
 
-_CANDIDATE_RE = regex.compile(
-    r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Variation_Selector}[\p{Zs}--\x20]\u2800]", regex.V1
-)
-"""Every code point that may be hidden text (one pass; :func:`hidden_kind` decides)."""
+@lru_cache(maxsize=1)
+def _re() -> SimpleNamespace:
+    """The property patterns, compiled on first use: ``regex`` (its import and these compilations,
+    ~30 ms) is loaded only when a text holds a non-ASCII character. Every use below is reached only
+    for non-ASCII input: no ASCII code point is default-ignorable, format (Cf; ASCII controls are
+    Cc), a variation selector, a non-U+0020 space separator or U+2800 (a test checks all 128
+    against :attr:`candidate`), so ASCII text never needs them."""
+    import regex  # noqa: PLC0415 - see the docstring
 
-_PCM_RE = regex.compile(r"\p{Prepended_Concatenation_Mark}")
-_VS_RE = regex.compile(r"\p{Variation_Selector}")
-_EMOJI_RE = regex.compile(r"\p{Emoji}")
-_IDEOGRAPHIC_RE = regex.compile(r"[\p{Ideographic}\p{Script=Han}]")
-_MONGOLIAN_RE = regex.compile(r"\p{Script=Mongolian}")
-_LATIN_RE = regex.compile(r"\p{Script=Latin}")
-_MARK_RE = regex.compile(r"\p{M}")
+    return SimpleNamespace(
+        # Every code point that may be hidden text (one pass; :func:`hidden_kind` decides).
+        candidate=regex.compile(
+            r"[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Variation_Selector}[\p{Zs}--\x20]\u2800]", regex.V1),
+        pcm=regex.compile(r"\p{Prepended_Concatenation_Mark}"),
+        vs=regex.compile(r"\p{Variation_Selector}"),
+        emoji=regex.compile(r"\p{Emoji}"),
+        ideographic=regex.compile(r"[\p{Ideographic}\p{Script=Han}]"),
+        mongolian=regex.compile(r"\p{Script=Mongolian}"),
+        latin=regex.compile(r"\p{Script=Latin}"),
+        mark=regex.compile(r"\p{M}"),
+        word=regex.compile(r"[\p{L}\p{M}\p{Nd}_]{2,200}"),
+    )
+
+
 _BRAILLE = range(0x2801, 0x2900)
 
 BIDI_CONTROLS: frozenset[int] = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x061C])
@@ -72,14 +84,19 @@ def hidden_kind(codepoint: int) -> str | None:
     visible or ordinary whitespace (U+0020, tab, newline, and spaces whose NFKC form is U+0020
     such as U+00A0 NO-BREAK SPACE, which :func:`fold_char` folds to a space). Raises ValueError
     for a code point outside 0..0x10FFFF."""
+    if 0 <= codepoint < 0x80:
+        return None  # no ASCII code point is hidden text (see _re)
     ch = chr(codepoint)
     if codepoint in BIDI_CONTROLS:
         return "bidi"
     if codepoint in TAG_CHARS:
         return "tag"
-    if not _CANDIDATE_RE.match(ch) or _PCM_RE.match(ch):
+    if _visible_by_category(ch):
         return None
-    if _VS_RE.match(ch):
+    patterns = _re()
+    if not patterns.candidate.match(ch) or patterns.pcm.match(ch):
+        return None
+    if patterns.vs.match(ch):
         return "variation-selector"
     if codepoint == 0x2800 or "FILLER" in unicodedata.name(ch, ""):
         return "blank"
@@ -88,12 +105,22 @@ def hidden_kind(codepoint: int) -> str | None:
     return "zero-width"
 
 
+def _visible_by_category(ch: str) -> bool:
+    """True for a letter, number, punctuation mark or symbol (General_Category L*, N*, P*, S* in
+    the standard library's ``unicodedata``) other than the ones Unicode makes blank: the Hangul
+    fillers (Lo, named ``... FILLER``) and U+2800. None of these is a hidden-text candidate (a test
+    walks every such code point against the ``regex`` package's properties), so letters such as
+    ``ü``, ``ß`` or ``’`` in text or in the injection patterns are decided without loading it."""
+    cat = unicodedata.category(ch)
+    return cat[0] in "LNPS" and ch != "\u2800" and "FILLER" not in unicodedata.name(ch, "")
+
+
 def find_hidden(text: str) -> list[tuple[int, int]]:
     """``(codepoint, index)`` of every hidden character (see :func:`hidden_kind`) in ``text``,
     in order. Linear in ``len(text)``."""
     if text.isascii():  # no ASCII character is default-ignorable, format, a variation selector or a blank
         return []
-    return [(cp, m.start()) for m in _CANDIDATE_RE.finditer(text) if hidden_kind(cp := ord(m.group()))]
+    return [(cp, m.start()) for m in _re().candidate.finditer(text) if hidden_kind(cp := ord(m.group()))]
 
 
 def remove_hidden(text: str) -> str:
@@ -176,14 +203,14 @@ def legitimate_hidden(text: str, index: int) -> bool:
             return False
         if before in "0123456789#*":
             return after == "\u20e3"
-        return _EMOJI_RE.match(before) is not None
+        return _re().emoji.match(before) is not None
     if 0xFE00 <= cp <= 0xFE0D or 0xE0100 <= cp <= 0xE01EF:
-        return bool(before) and (_IDEOGRAPHIC_RE.match(before) is not None
+        return bool(before) and (_re().ideographic.match(before) is not None
                                  or unicodedata.category(before) in ("Sm", "So"))
     if 0x180B <= cp <= 0x180F:
-        return bool(before) and _MONGOLIAN_RE.match(before) is not None
+        return bool(before) and _re().mongolian.match(before) is not None
     if cp == 0x034F:
-        return any(c and _MARK_RE.match(c) for c in (before, after))
+        return any(c and _re().mark.match(c) for c in (before, after))
     if cp == 0x2800:
         return any(c and ord(c) in _BRAILLE or c == "\u2800" for c in (before, after)) and any(
             c and ord(c) in _BRAILLE for c in text[max(0, index - 3) : index + 4])
@@ -304,9 +331,6 @@ def fold_char(ch: str) -> str:
     return "".join(out)
 
 
-_WORD_RE = regex.compile(r"[\p{L}\p{M}\p{Nd}_]{2,200}")
-
-
 def lookalike_words(text: str) -> list[tuple[int, str, str]]:
     """Words (letter runs, at most 200 characters) that mix ASCII Latin letters with letters of
     another script that look like Latin ones: ``[(index, word, skeleton)]``, e.g.
@@ -316,11 +340,11 @@ def lookalike_words(text: str) -> list[tuple[int, str, str]]:
     if text.isascii():
         return []
     out = []
-    for m in _WORD_RE.finditer(text):
+    for m in _re().word.finditer(text):
         word = m.group()
         if word.isascii() or not any("a" <= c.lower() <= "z" for c in word):
             continue
-        foreign = [c for c in word if not c.isascii() and c.isalpha() and _LATIN_RE.match(c) is None]
+        foreign = [c for c in word if not c.isascii() and c.isalpha() and _re().latin.match(c) is None]
         if foreign and all(ascii_prototype(c) for c in foreign):
             out.append((m.start(), word, "".join(fold_char(c) for c in word)))
     return out

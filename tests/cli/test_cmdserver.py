@@ -74,3 +74,32 @@ def test_review_through_the_server_matches_the_review_in_process(tmp_path: Path)
         server.stderr.close()  # type: ignore[union-attr]
     assert not sock.exists()
     shutil.rmtree(sock.parent.parent, ignore_errors=True)
+
+
+def test_the_probe_finds_a_socket_file_and_nothing_else(tmp_path: Path) -> None:
+    from bot.cli.serverprobe import runtime_dir, socket_present
+
+    env = {"XDG_RUNTIME_DIR": str(tmp_path)}
+    assert runtime_dir(env) == str(tmp_path / "quorum")
+    assert not socket_present(env)  # no directory
+    (tmp_path / "quorum").mkdir()
+    (tmp_path / "quorum" / "review-abc.pid").write_text("1")
+    assert not socket_present(env)
+    (tmp_path / "quorum" / "review-abc.sock").write_text("")
+    assert socket_present(env)
+    assert runtime_dir({"XDG_RUNTIME_DIR": str(tmp_path / "missing")}) == f"/tmp/quorum-{os.getuid()}"
+
+
+def test_without_a_server_the_client_imports_no_server_code(tmp_path: Path) -> None:
+    """A plain ``quorum review`` with no server started decides with one listdir: the client
+    module (socket, hashlib, json) is not imported."""
+    code = ("import sys, os\n"
+            "import bot.cli.main\n"
+            "sys.argv = ['quorum', 'review', '--help']\n"
+            "import bot.cli.entry as e\n"
+            "os._exit = lambda code: (sys.stderr.write(str('bot.cli.cmdserver' in sys.modules)), sys.exit(0))\n"
+            "e.main()\n")
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path))
+    env.pop("QUORUM_SERVER", None)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.stderr.strip().endswith("False"), proc.stderr[-500:]
