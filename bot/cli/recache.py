@@ -21,7 +21,6 @@ import marshal
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +103,8 @@ class RegexCache:
         return compiled
 
     def _save(self) -> None:
+        import tempfile  # noqa: PLC0415 - only when a new pattern was compiled (it imports shutil, random)
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-", suffix=".tmp")

@@ -155,9 +155,11 @@ def review(
         profiler.enable()
     from bot.cli.recache import RegexCache  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
+    from bot.core.yamldata import ParsedYamlCache  # noqa: PLC0415
 
     settings = Settings()
-    with RegexCache(settings.cache_dir) if not _SERVED else _nothing():
+    with RegexCache(settings.cache_dir) if not _SERVED else _nothing(), \
+            ParsedYamlCache(settings.cache_dir) if not _SERVED else _nothing():
         _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model,
                      risk_model)
     if profiler is not None:

@@ -35,9 +35,7 @@ from bot.core import treesitter
 from bot.core.languages import FUNCTION_NODES
 from bot.core.models import Severity
 from bot.core.paths import is_test_path
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (several times faster), else the Python one."""
+from bot.core.yamldata import load_data_yaml
 
 ID_RE = re.compile(r"^Q(PY|JS|TS|GO|JV|RS|RB)\d{3}$")
 """Rule ids: ``Q`` + a language prefix + three digits. Stable, never reused."""
@@ -672,7 +670,7 @@ def load_rule(text: str, where: str) -> Rule:
     primary language and matches the id prefix. Raises ``ValueError`` naming ``where``.
     """
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (C or pure Python)
+        data = load_data_yaml(text)  # the safe loader (C or pure Python); cached by content while the CLI runs
     except yaml.YAMLError as exc:
         raise ValueError(f"{where}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -38,8 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.catalog import RuleDocs, default_catalog, fixture_name
 from bot.core.models import AGENT_NAMES, Severity
+from bot.core.yamldata import load_data_yaml
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 TAGS: Mapping[str, str] = MappingProxyType({
     "secret": "a credential or private key in the change",
@@ -288,7 +288,7 @@ def registry_root() -> Traversable:
 
 def _load_yaml(text: str, where: str) -> object:
     try:
-        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        return load_data_yaml(text)  # the safe loader; cached by content while the CLI runs
     except yaml.YAMLError as exc:
         raise ValueError(f"{where}: invalid YAML: {exc}") from exc
 

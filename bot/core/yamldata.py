@@ -1,0 +1,119 @@
+"""Quorum's own YAML data files (the rule registry and the anti-pattern catalog under ``rules/``),
+parsed once per content and kept for the next process.
+
+Every ``quorum review`` loads the same ~100 small YAML files before it can check a policy
+against the registry; parsing them (even with libyaml) costs more than the review of a small
+change. :func:`load_data_yaml` parses a text with PyYAML's safe loader, exactly as before; while a
+:class:`ParsedYamlCache` is active (the CLI enters one for the duration of a command, like its
+regular-expression cache) the result is looked up by the SHA-256 of the text and kept as
+``marshal`` bytes: a hit returns a fresh copy of exactly what ``yaml.load`` returned (dicts in
+the same order, the same ``str``/``int``/``float``/``bool``/``None``/``list`` values); a result
+``marshal`` cannot hold (a YAML timestamp) is simply not cached. Keyed by content, so an edited
+rule file is a miss, never a stale hit; the file name carries the Python and PyYAML versions.
+
+Fail safe: a missing, unreadable or foreign cache file is ignored and rewritten; an unwritable
+directory leaves the cache in memory only. ``marshal`` (plain data only) is used rather than
+pickle, so the file can never run code. Only Quorum's packaged data goes through here: a
+repository's ``.quorum.yml`` is parsed by the policy loader's own strict loader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_ENTRIES = 2000
+"""Parsed files kept at most (the packaged data holds about 100)."""
+
+_ACTIVE: list[ParsedYamlCache] = []
+"""The cache entered by the running command (innermost last); empty: every text is parsed."""
+
+
+def load_data_yaml(text: str) -> Any:
+    """``yaml.load(text)`` with the safe loader (libyaml's when available); through the active
+    :class:`ParsedYamlCache` when there is one. Raises ``yaml.YAMLError`` like ``yaml.load``."""
+    cache = _ACTIVE[-1] if _ACTIVE else None
+    if cache is None:
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    return cache.load(text)
+
+
+def cache_file(cache_dir: Path) -> Path:
+    """Where the cache for this interpreter and PyYAML lives under ``cache_dir``."""
+    tag = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
+    loader = "c" if _LOADER is not yaml.SafeLoader else "py"
+    return cache_dir / f"yaml-{tag}-{yaml.__version__}-{loader}-m{marshal.version}.marshal"
+
+
+class ParsedYamlCache:
+    """Context manager: while active, :func:`load_data_yaml` goes through it; on exit, new entries
+    are written back atomically. ``hits`` / ``misses`` count lookups."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.path = cache_file(cache_dir)
+        self.entries: dict[str, bytes] = {}
+        self.hits = 0
+        self.misses = 0
+        self._added = False
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> ParsedYamlCache:
+        try:
+            loaded = marshal.loads(self.path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            loaded = None
+        if isinstance(loaded, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in loaded.items()):
+            self.entries = loaded
+        _ACTIVE.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        if self._added:
+            self._save()
+
+    def load(self, text: str) -> Any:
+        """The parsed ``text`` (a fresh object on every call); see the module docstring."""
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            blob = self.entries.get(key)
+        if blob is not None:
+            try:
+                data = marshal.loads(blob)
+            except (ValueError, EOFError, TypeError):
+                pass
+            else:
+                self.hits += 1
+                return data
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        self.misses += 1
+        try:
+            blob = marshal.dumps(data)
+        except ValueError:  # e.g. a datetime: parsed every time
+            return data
+        with self._lock:
+            if len(self.entries) < MAX_ENTRIES:
+                self.entries[key] = blob
+                self._added = True
+        return data
+
+    def _save(self) -> None:
+        import tempfile  # noqa: PLC0415 - only when something new was parsed
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".yaml-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(marshal.dumps(self.entries))
+            os.replace(tmp, self.path)
+        except (OSError, ValueError):
+            pass
