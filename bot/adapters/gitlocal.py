@@ -45,6 +45,28 @@ class Git:
         sha = out.decode().strip()
         return sha or None
 
+    def revs(self, refs: list[str]) -> list[str] | None:
+        """Full commit SHAs of ``refs``, in order, from ONE ``git rev-parse`` that also checks
+        the path is a repository (``--git-dir``): a review's head and base cost one git process
+        instead of three. None when that does not settle it (not a repository, a ref that names
+        no commit, or one that is not a plain name such as ``a..b``): the caller then asks
+        :meth:`rev` one ref at a time, which says which one failed. ``--revs-only`` drops a name
+        that is no revision, so each accepted ref yields exactly one SHA line (checked)."""
+        if not refs or any(not r or r.startswith(("-", "^")) or ".." in r or any(c.isspace() for c in r) for r in refs):
+            return None
+        out = self.run("rev-parse", "--git-dir", "--revs-only", "--end-of-options", *(f"{r}^{{commit}}" for r in refs),
+                       check=False)
+        lines = out.decode("utf-8", "replace").splitlines()
+        shas = lines[1:]
+        if not lines or not lines[0].strip() or len(shas) != len(refs) or not all(_is_sha(s) for s in shas):
+            return None
+        return shas
+
+
+def _is_sha(text: str) -> bool:
+    """A full SHA-1 or SHA-256 object name in lower-case hex."""
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
 
 class CatFile:
     """A long-lived ``git cat-file --batch`` process; thread-safe. Reads blobs by SHA or ``rev:path``."""
@@ -198,13 +220,18 @@ class LocalGitSource:
         if not Path(self.repo).is_dir():
             raise SourceError(f"not a directory: {self.repo}")
         git = Git(self.repo)
-        probe = git.run("rev-parse", "--git-dir", check=False)
-        if not probe.strip():
-            raise SourceError(f"not a git repository: {self.repo}")
-        head_sha = git.rev(self.head_ref)
-        if head_sha is None:
-            raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
-        base_sha, policy_sha = self._resolve_base(git, head_sha)
+        known = git.revs([self.head_ref, *([self.base_ref] if self.base_ref else [])])
+        if known is None:  # not a repository, or a ref that does not resolve: the precise error below
+            probe = git.run("rev-parse", "--git-dir", check=False)
+            if not probe.strip():
+                raise SourceError(f"not a git repository: {self.repo}")
+            head_sha = git.rev(self.head_ref)
+            if head_sha is None:
+                raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
+            base_sha, policy_sha = self._resolve_base(git, head_sha)
+        else:
+            head_sha = known[0]
+            base_sha, policy_sha = self._resolve_base(git, head_sha, known[1] if self.base_ref else None)
         cat = CatFile(self.repo)
         raw = git.run(
             "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
@@ -248,10 +275,11 @@ class LocalGitSource:
             risk_model_text=_first_text(policy_tree, RISK_MODEL_FILES),
         )
 
-    def _resolve_base(self, git: Git, head_sha: str) -> tuple[str, str]:
-        """``(merge base the diff starts from, target commit the policy is read from)``."""
+    def _resolve_base(self, git: Git, head_sha: str, base_sha: str | None = None) -> tuple[str, str]:
+        """``(merge base the diff starts from, target commit the policy is read from)``;
+        ``base_sha`` is ``base``'s commit when already resolved."""
         if self.base_ref:
-            sha = git.rev(self.base_ref)
+            sha = base_sha or git.rev(self.base_ref)
             if sha is None:
                 raise SourceError(f"unknown ref: {self.base_ref!r} does not name a commit in {self.repo}")
             return git.run("merge-base", sha, head_sha, check=False).decode().strip() or sha, sha
