@@ -25,7 +25,8 @@ cache, as on a second review of the same head (the CLI's regex cache is kept too
 p50/p95 of wall seconds, of CPU seconds (user+sys of the process and its children, from
 ``wait4``: what the machine's load does not inflate), of the ratio wall/floor, of ``index_ms``,
 of **start-up** (``startup_ms + cli_ms``: process start to the start of the review, wall) and of
-``start_cpu_ms`` (the CPU the process spent until then), the peak RSS (``ru_maxrss``), the share
+``start_cpu_ms`` (the CPU the process spent until then), of ``fixed_ms`` (the per-review overhead:
+:data:`FIXED_PARTS`) and of each ``timings`` part (:data:`PARTS`), the peak RSS (``ru_maxrss``), the share
 of wall time that ``timings`` accounts for, and ``/proc/loadavg`` before and after. The summary
 gives the medians over warm passes.
 
@@ -53,6 +54,12 @@ from bot.adapters.gitrun import run_git
 _PR = re.compile(r"\(#\d+\)$")
 FLOOR = Path(__file__).with_name("floor.py")
 TIMED_STAGES = ("startup_ms", "cli_ms", "total_ms", "render_ms")
+PARTS = ("startup_ms", "cli_ms", "snapshot_ms", "setup_ms", "policy_ms", "history_ms", "index_ms", "agents_ms", "render_ms")
+"""``timings`` parts whose p50/p95 each pass reports (wall ms)."""
+FIXED_PARTS = ("startup_ms", "cli_ms", "snapshot_ms", "setup_ms", "policy_ms")
+"""The per-review overhead that does not grow with the change (issue 14): process start to the
+review's start, reading the change, loading the agents, the policy and its decision (which
+includes waiting for the history step). Their sum is each row's ``fixed_ms``."""
 
 
 def _git(repo: str, *args: str) -> str:
@@ -122,8 +129,16 @@ def summarize(rows: list[dict]) -> dict:
         "ratio": stat("ratio"), "cpu_ratio": stat("cpu_ratio"), "index_ms": stat("index_ms"),
         "startup_ms": stat("startup_ms"), "start_cpu_ms": stat("start_cpu_ms"),
         "peak_rss_mb": round(max(r["rss_kb"] for r in rows) / 1024, 1) if rows else None,
-        "accounted": stat("accounted"),
+        "accounted": stat("accounted"), "fixed_ms": stat("fixed_ms"),
+        "parts": {k: _part(rows, k) for k in PARTS},
     }
+
+
+def _part(rows: list[dict], key: str) -> dict:
+    values = [r["timings"].get(key) for r in rows if r.get("timings", {}).get(key) is not None]
+    if not values:
+        return {}
+    return {"p50": round(statistics.median(values), 2), "p95": round(percentile(values, 95), 2)}
 
 
 def prime_index(repo: str, shas: list[str], cache_dir: Path) -> dict[str, float]:
@@ -211,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                     "startup_ms": round(t.get("startup_ms", 0.0) + t.get("cli_ms", 0.0), 2),
                     "start_cpu_ms": t.get("start_cpu_ms") or None,
                     "accounted": round(sum(t.get(k, 0.0) for k in TIMED_STAGES) / (wall * 1000), 3),
+                    "fixed_ms": round(sum(t.get(k, 0.0) for k in FIXED_PARTS), 2),
                     "timings": t,
                 })
             passes.append({"pass": ("priming" if args.no_cold else "cold") if n == 0 else f"warm {n}", "loadavg_before": load_before,
@@ -224,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     def median_of(key: str, sub: str) -> float | None:
         values = [p[key][sub] for p in warm if p.get(key)]
         return round(statistics.median(values), 3) if values else None
+
+    def _median_part(passes_: list[dict], key: str) -> float | None:
+        values = [p["parts"][key]["p50"] for p in passes_ if p.get("parts", {}).get(key)]
+        return round(statistics.median(values), 2) if values else None
 
     report = {
         "repo": args.repo,
@@ -244,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             "cold_index_p50_ms": passes[0].get("index_ms", {}).get("p50"), "cold_index_p95_ms": passes[0].get("index_ms", {}).get("p95"),
             "peak_rss_mb": max((p["peak_rss_mb"] or 0) for p in passes),
             "accounted_p50": median_of("accounted", "p50"),
+            "fixed_p50_ms": median_of("fixed_ms", "p50"), "fixed_p95_ms": median_of("fixed_ms", "p95"),
+            "warm_parts_p50_ms": {k: _median_part(warm, k) for k in PARTS},
             "loadavg": [p["loadavg_before"] + p["loadavg_after"] for p in passes],
         },
         "passes": [{k: v for k, v in p.items() if k != "rows"} for p in passes],
