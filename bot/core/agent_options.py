@@ -26,7 +26,7 @@ class AgentOptions(BaseModel):
       registry) to switch on.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when first used
 
     disable: tuple[str, ...] = ()
     enable: tuple[str, ...] = ()

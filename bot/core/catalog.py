@@ -118,7 +118,7 @@ class Where(BaseModel):
       types, ``v, _ := cache.Get(k)`` may discard a bool.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # validated inside Rule
 
     inside: tuple[str, ...] = ()
     not_inside: tuple[str, ...] = ()
@@ -237,7 +237,7 @@ class Match(BaseModel):
     """One rule match: ``line``/``end_line`` are 1-based head lines of the ``@match`` node;
     ``text`` is the node's source text (UTF-8 with replacement, at most 200 characters)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on the first match
 
     rule_id: str
     line: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.diff import Diff
 from bot.core.models import PullRequestInfo, ReviewResult
@@ -91,6 +91,8 @@ class PullRequestSource(Protocol):
 
 class PostedArtifact(BaseModel):
     """Something a sink posted: ``kind`` is ``check_run``, ``review``, ``comment`` or ``dismissal``."""
+
+    model_config = ConfigDict(defer_build=True)  # built when a sink first posts (never in a CLI review)
 
     kind: str
     id: str

@@ -75,7 +75,10 @@ def validate_rule_selectors(value: list[str]) -> list[str]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: a model's validator is built when it is first used, and the nested sections
+    # (AutoApprove, Agents, ...) are validated as part of Policy, so their own validators are
+    # never built in a review: ~11 model builds less per process. Behaviour is unchanged.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class AutoApprove(_Strict):
