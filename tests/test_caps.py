@@ -151,6 +151,7 @@ CAPS: dict[str, Any] = {
     "bot.evals.reinjected:MAX_LINES": ("off-path", "eval input selection"),
     "bot.evals.reinjected:MAX_FILES": ("off-path", "eval input selection"),
     "bot.cli.recache:MAX_ENTRIES": ("off-path", "cache size"),
+    "bot.core.yamldata:MAX_ENTRIES": ("off-path", "cache size (a file past it is parsed every time)"),
     "bot.cli.cmdserver:MAX_HEADER_BYTES": ("off-path", "command-server request header: an oversize request is "
                                            "dropped, so no review runs"),
     "bot.app.console:MAX_TABLE_ROWS": ("off-path", "rows shown by the auditor console"),
