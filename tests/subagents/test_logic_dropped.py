@@ -244,3 +244,35 @@ def test_widened_or_retargeted_type_checks_are_not_narrowed() -> None:
     assert narrowed(base, base.replace("bytes", "(bytes, str)")) == []
     assert narrowed(base, base.replace("isinstance(c, bytes)", "isinstance(d, str)")) == []
     assert narrowed(base, base.replace("bytes", "str")) == []  # a different type, not a narrower one
+
+
+def fallbacks(base: str, head: str) -> list[tuple[str, int]]:
+    fc = change(base, head)
+    return spots(slips.dropped_fallbacks(fc, file_blocks(fc)))
+
+
+def test_a_dropped_fallback() -> None:
+    base = "def same(a, b):\n    return (a.extra or {}) == (b.extra or {})\n"
+    assert fallbacks(base, "def same(a, b):\n    return a.extra == b.extra\n") == [("logic/dropped-fallback", 2)]
+    js = "function f(o) {\n  return o.names || [];\n}\n"
+    fc = change(js, js.replace(" || []", ""), "src/f.js")
+    assert spots(slips.dropped_fallbacks(fc, file_blocks(fc))) == [("logic/dropped-fallback", 2)]
+
+
+def test_a_changed_fallback_or_a_dropped_condition_operand_is_not_a_dropped_fallback() -> None:
+    base = "def f(a, b):\n    if a or b:\n        return a or []\n"
+    assert fallbacks(base, base.replace("a or []", "a or ()")) == []
+    assert fallbacks(base, base.replace("if a or b:", "if a:")) == []
+    assert fallbacks(base, base.replace("return a or []", "return list(a)")) == []
+
+
+def accessors(base: str, head: str) -> list[tuple[str, int]]:
+    fc = change(base, head)
+    return spots(slips.swapped_accessors(fc, file_blocks(fc)))
+
+
+def test_swapped_accessors() -> None:
+    base = "def f(m):\n    return set(m.values())\n"
+    assert accessors(base, base.replace("values", "keys")) == [("logic/swapped-accessor", 2)]
+    assert accessors(base, base.replace("m.values", "n.keys")) == []  # another object too
+    assert accessors(base, base.replace("values", "copy")) == []

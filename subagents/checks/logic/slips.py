@@ -17,6 +17,11 @@ versions parsed with :mod:`ast`:
 - ``logic/narrowed-type-check`` (Python): an ``isinstance``/``issubclass`` check on the same value
   lost a type from its tuple (``(bytes, str)`` -> ``bytes``) or traded an abstract collection type
   for a concrete one (``Mapping`` -> ``dict``): values it accepted now take the other path.
+- ``logic/dropped-fallback`` (every language): ``value or {}`` / ``value || []`` lost its
+  fallback and the value is used bare (``(extra or {}) == (other or {})`` -> ``extra == other``):
+  an empty or missing value no longer gets the default the code relied on.
+- ``logic/swapped-accessor`` (every language): ``.keys()``, ``.values()`` and ``.items()`` swapped
+  on the same object, the rest of the line unchanged.
 - ``logic/walrus-precedence`` (Python): ``if name := value == other`` without parentheses binds
   the comparison's result, not the value (PEP 572: ``:=`` binds more loosely than comparisons).
 
@@ -44,6 +49,8 @@ REMOVED_DEFAULT = "logic/removed-default"
 CHANGED_DEFAULT = "logic/changed-default"
 NARROWED_TYPE_CHECK = "logic/narrowed-type-check"
 WALRUS = "logic/walrus-precedence"
+DROPPED_FALLBACK = "logic/dropped-fallback"
+SWAPPED_ACCESSOR = "logic/swapped-accessor"
 
 SIBLING_WINDOW = 12
 """Head lines either side of an added ``key: value`` line searched for its siblings."""
@@ -55,6 +62,12 @@ _REGEX_CONTEXT = re.compile(r"\bre\.(?:compile|match|fullmatch|search|sub|subn|s
 _META = ".^$*+?()[]{}|"
 _WALRUS = re.compile(r"^\s*(?:if|elif|while)\s+\(?\s*[A-Za-z_]\w*\s*:=")
 _COMPARISON = re.compile(r"==|!=|<=|>=|<|>|\bnot\s+in\b|\bin\b|\bis\b")
+_FALLBACK_LITERAL = r"(?:\{\s*\}|\[\s*\]|\(\s*\)|\"\"|''|0|0\.0|False|set\(\)|dict\(\)|list\(\)|tuple\(\)|frozenset\(\))"
+_OPERAND = r"[A-Za-z_$][\w$]*(?:(?:\.|->)[A-Za-z_$][\w$]*|\([^()]*\)|\[[^\[\]]*\])*"
+_FALLBACK = re.compile(rf"\(\s*(?P<a>{_OPERAND})\s*(?:\bor\b|\|\|)\s*{_FALLBACK_LITERAL}\s*\)"
+                       rf"|(?P<b>{_OPERAND})\s*(?:\bor\b|\|\|)\s*{_FALLBACK_LITERAL}(?![\w.(\[])")
+_ACCESSORS = frozenset({"keys", "values", "items"})
+
 
 def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed runtime code files, in file order."""
@@ -66,6 +79,8 @@ def run(view: CheckView) -> list[Finding]:
         head_text = view.head_text(fc.path)
         out += mismatched_fields(fc, head_text)
         out += unescaped_regexes(fc, blocks)
+        out += dropped_fallbacks(fc, blocks)
+        out += swapped_accessors(fc, blocks)
         if (fc.language or "") == "python":
             out += walrus_precedence(fc)
             out += narrowed_type_checks(fc, blocks)
@@ -141,6 +156,58 @@ def _lost_escapes(old: str, new: str) -> list[str]:
         if old[i2] not in chars:
             chars.append(old[i2])
     return chars
+
+
+# --- logic/dropped-fallback and logic/swapped-accessor ------------------------------------------
+
+
+def _without_fallbacks(text: str) -> str:
+    return _FALLBACK.sub(lambda m: m.group("a") or m.group("b"), text)
+
+
+def dropped_fallbacks(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
+    """``logic/dropped-fallback``: paired lines where the new one is the old one with its
+    ``or``/``||`` literal fallbacks taken out (and nothing else changed)."""
+    out = []
+    for block in blocks:
+        if not block.removed or not block.added:
+            continue
+        for r, a in pair_lines(block.removed, block.added, min_ratio=0.6):
+            if a.new_lineno is None or not _FALLBACK.search(r.text):
+                continue
+            stripped = _without_fallbacks(r.text)
+            if stripped != r.text and re.sub(r"\s+", "", stripped) == re.sub(r"\s+", "", a.text):
+                fallback = _FALLBACK.search(r.text).group(0)  # type: ignore[union-attr]
+                out.append(finding(
+                    DROPPED_FALLBACK, fc.path, a.new_lineno, a.text.strip(),
+                    f"The fallback in `{fallback.strip('() ')}` was removed: an empty or missing value is now used as "
+                    "it is instead of the default the code relied on.",
+                    "Keep the fallback, or say in the description why the value can no longer be empty or missing.",
+                ))
+    return out
+
+
+def swapped_accessors(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
+    """``logic/swapped-accessor``: paired lines whose only token change is one of ``keys``,
+    ``values``, ``items`` after a dot replaced by another of them."""
+    out = []
+    for block in blocks:
+        if not block.removed or not block.added:
+            continue
+        for r, a in pair_lines(block.removed, block.added, min_ratio=0.8):
+            ot, nt = TOKEN.findall(r.text), TOKEN.findall(a.text)
+            if a.new_lineno is None or len(ot) != len(nt):
+                continue
+            diff = [(x, y, i) for i, (x, y) in enumerate(zip(ot, nt, strict=True)) if x != y]
+            if len(diff) == 1 and {diff[0][0], diff[0][1]} <= _ACCESSORS and diff[0][2] > 0 and ot[diff[0][2] - 1] == ".":
+                old, new = diff[0][0], diff[0][1]
+                out.append(finding(
+                    SWAPPED_ACCESSOR, fc.path, a.new_lineno, a.text.strip(),
+                    f"`.{old}()` became `.{new}()` on the same object: the code now gets the mapping's {new} where it "
+                    f"used its {old}.",
+                    f"Check that `.{new}()` is what is meant here.",
+                ))
+    return out
 
 
 # --- logic/removed-default ---------------------------------------------------------------------
@@ -325,7 +392,8 @@ def walrus_precedence(fc: FileChange) -> list[Finding]:
 
 
 CHECK = Check(name="slips", agent=AGENT, rules=(
-    CHANGED_DEFAULT, MISMATCHED_FIELD, NARROWED_TYPE_CHECK, REMOVED_DEFAULT, UNESCAPED_REGEX, WALRUS,
+    CHANGED_DEFAULT, DROPPED_FALLBACK, MISMATCHED_FIELD, NARROWED_TYPE_CHECK, REMOVED_DEFAULT, SWAPPED_ACCESSOR,
+    UNESCAPED_REGEX, WALRUS,
 ), run=run, order=16)
 
 __all__ = ["CHECK", "run"]
