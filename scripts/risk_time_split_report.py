@@ -209,10 +209,12 @@ def transfer(name: str, records: list[Record], facts: dict[str, Any]) -> str:
 def svg(title: str, pts: dict[str, Any]) -> str:
     """A small SVG of the trade-off: approval rate (x) against SZZ bad-approval rate (y)."""
     w, h, m = 520, 340, 50
+    every = [p for _, p in pts["curve"]] + list(pts["systems"].values())
+    top = next((k for k in (5, 10, 15, 20) if all((p["szz"].value or 0) * 100 <= k for p in every)), 20)
 
     def xy(p: dict[str, Any]) -> tuple[float, float]:
         x = (p["approve"].value or 0) / 0.5
-        y = (p["szz"].value or 0) / 0.05
+        y = (p["szz"].value or 0) * 100 / top
         return m + min(x, 1) * (w - 2 * m), h - m - min(y, 1) * (h - 2 * m)
 
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(p) for _, p in pts["curve"]))
@@ -221,12 +223,12 @@ def svg(title: str, pts: dict[str, Any]) -> str:
              f'<line x1="{m}" y1="{h - m}" x2="{w - m}" y2="{h - m}" stroke="black"/>',
              f'<line x1="{m}" y1="{m}" x2="{m}" y2="{h - m}" stroke="black"/>',
              f'<text x="{w / 2 - 60}" y="{h - 12}">auto-approval rate (0-50%)</text>',
-             f'<text x="8" y="{m - 8}">SZZ bad-approval (0-5%)</text>',
+             f'<text x="8" y="{m - 8}">SZZ bad-approval (0-{top}%)</text>',
              f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{line}"/>']
     for k in range(6):  # ticks: 0-50% approval, 0-5% bad approval
         tx, ty = m + k * (w - 2 * m) / 5, h - m - k * (h - 2 * m) / 5
         parts.append(f'<text x="{tx - 8:.1f}" y="{h - m + 14}">{10 * k}%</text>')
-        parts.append(f'<text x="{m - 26}" y="{ty + 4:.1f}">{k}%</text>')
+        parts.append(f'<text x="{m - 30}" y="{ty + 4:.1f}">{k * top / 5:g}%</text>')
     for _, p in pts["curve"]:
         x, y = xy(p)
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f77b4"/>')
@@ -234,8 +236,8 @@ def svg(title: str, pts: dict[str, Any]) -> str:
     for i, (name, colour) in enumerate(marks.items()):
         x, y = xy(pts["systems"][name])
         parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}"/>')
-        parts.append(f'<text x="{w - m - 150}" y="{m + 14 * i}" fill="{colour}">■ {name}</text>')
-    parts.append(f'<text x="{w - m - 150}" y="{m + 42}" fill="#1f77b4">● Quorum, gate at score quantiles</text>')
+        parts.append(f'<text x="{m + 10}" y="{m + 14 + 14 * i}" fill="{colour}">■ {name}</text>')
+    parts.append(f'<text x="{m + 10}" y="{m + 56}" fill="#1f77b4">● Quorum, gate at score quantiles</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
