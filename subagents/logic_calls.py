@@ -78,8 +78,16 @@ class Parsed:
         return self._functions
 
 
+_STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+"""The nodes a function or class definition can sit in: Python statements appear only in the
+statement lists of statements, ``except`` handlers and ``case`` clauses, never in expressions."""
+
+
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
-    """Qualified name (``Class.method``) -> function node; module-level code under ``""``."""
+    """Qualified name (``Class.method``) -> function node; module-level code under ``""``.
+
+    Walks statements only (expressions hold no definitions), in the order a walk of every
+    node would record them."""
     out: dict[str, ast.AST] = {"": tree}
     stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
@@ -90,7 +98,7 @@ def _functions(tree: ast.AST) -> dict[str, ast.AST]:
                 if not isinstance(child, ast.ClassDef):
                     out.setdefault(qual, child)
                 stack.append((child, qual + "."))
-            else:
+            elif isinstance(child, _STATEMENT_HOLDERS):
                 stack.append((child, prefix))
     return out
 
