@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from bot.core.diff import ChangeKind, DiffLine, FileChange, Hunk, LineKind
 
@@ -92,19 +93,27 @@ def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: flo
     """Pair removed with added lines of one block: one-to-one and in order, each removed line with
     the most similar of the next :data:`PAIR_WINDOW` added lines after the previous pair whose
     similarity (difflib ratio of the stripped texts) is at least ``min_ratio``. Blank lines never
-    pair. Cost: O(len(removed) * PAIR_WINDOW) ratio computations."""
-    pairs: list[tuple[DiffLine, DiffLine]] = []
+    pair. Cost: O(len(removed) * PAIR_WINDOW) ratio computations, once per distinct block (the
+    logic checks pair the same blocks several times: the pairing is cached by the lines' texts)."""
+    pairs = _pair_indices(tuple(r.text for r in removed), tuple(a.text for a in added), min_ratio)
+    return [(removed[i], added[j]) for i, j in pairs]
+
+
+@lru_cache(maxsize=4096)
+def _pair_indices(removed: tuple[str, ...], added: tuple[str, ...], min_ratio: float) -> tuple[tuple[int, int], ...]:
+    """:func:`pair_lines` on texts: ``(removed index, added index)`` pairs (a pure function)."""
+    pairs: list[tuple[int, int]] = []
     used: set[int] = set()
     start = 0
-    for r in removed:
-        rt = r.text.strip()
+    for i, text in enumerate(removed):
+        rt = text.strip()
         if not rt:
             continue
         best, best_ratio = -1, min_ratio
         for j in range(start, min(len(added), start + PAIR_WINDOW)):
             if j in used:
                 continue
-            at = added[j].text.strip()
+            at = added[j].strip()
             if not at:
                 continue
             if at == rt:
@@ -119,8 +128,8 @@ def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: flo
         if best >= 0:
             used.add(best)
             start = best + 1
-            pairs.append((r, added[best]))
-    return pairs
+            pairs.append((i, best))
+    return tuple(pairs)
 
 
 def first_code_line(fc: FileChange) -> tuple[int | None, str]:
