@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from tree_sitter import Node
+
 from bot.codeindex import build_index
 from bot.testing.fake_tree import MemoryTree, memory_context
 from subagents import default_agents
@@ -55,7 +57,7 @@ def test_reads_are_cached_and_oversize_files_are_not_parsed() -> None:
 
 
 
-def _shape(node) -> list[tuple]:  # noqa: ANN001 - a tree-sitter Node
+def _shape(node: Node) -> list[tuple]:
     """Every node of a tree in document order: type, bytes, points, named/missing/error flags."""
     out, stack = [], [node]
     while stack:
