@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from tree_sitter import Node
+
+from bot.core import treesitter
 
 CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*[A-Z0-9]\Z")
 """Names that look like constants by convention (``MAX_SIZE``, ``_DEFAULT``; two characters or more)."""
 
 _DOTTED = re.compile(rb"[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*")
 _WS = re.compile(rb"\s+")
+_WS_BYTES = b" \t\n\r\x0b\x0c"
+"""What ``\\s`` matches in a bytes pattern."""
 
 
 def text(node: Node | None) -> str:
@@ -22,11 +27,23 @@ def text(node: Node | None) -> str:
     return "" if data is None else data.decode("utf-8", "replace")
 
 
+@lru_cache(maxsize=None)
+def field_ids(language: str, *names: str) -> tuple[int, ...]:
+    """Grammar field ids of ``names`` (``Node.child_by_field_id`` skips the by-name lookup that
+    ``child_by_field_name`` repeats on every call). Raises ``ValueError`` for a name the grammar
+    does not define."""
+    lang = treesitter.get_language(language)
+    ids = tuple(lang.field_id_for_name(n) for n in names)
+    if None in ids:
+        raise ValueError(f"{language} grammar has no field {names[ids.index(None)]!r}")
+    return ids  # type: ignore[return-value]
+
+
 def dotted_callee(fn: Node, name: str) -> str:
     """The callee as written when it is a plain dotted name (whitespace removed), else ``<expr>.name``."""
     data = fn.text or b""
     if len(data) <= 200 and _DOTTED.fullmatch(data):
-        return _WS.sub(b"", data).decode("utf-8", "replace")
+        return data.translate(None, _WS_BYTES).decode("utf-8", "replace")
     return "<expr>." + name
 
 

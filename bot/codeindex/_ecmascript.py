@@ -18,6 +18,7 @@ from bot.codeindex._common import (
     CONSTANT_NAME,
     dotted_callee,
     enclosing_scopes,
+    field_ids,
     in_order,
     is_public_name,
     scan_references,
@@ -26,6 +27,8 @@ from bot.codeindex._common import (
 )
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
 from bot.core import treesitter
+
+_new = tuple.__new__  # a record from a ready tuple, without the NamedTuple constructor's Python frame
 
 _COMMON = """
 (function_declaration) @def
@@ -279,20 +282,21 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         imports.extend(_import(node))
 
     calls_raw: list[tuple[int, int, str, str, int, bool]] = []
+    f_function, f_constructor, f_property, f_arguments = field_ids(language, "function", "constructor", "property", "arguments")
     for node in in_order(caps.get("call", ())):
-        fn = node.child_by_field_name("function" if node.type == "call_expression" else "constructor")
+        fn = node.child_by_field_id(f_function if node.type == "call_expression" else f_constructor)
         if fn is None:
             continue
         ft = fn.type
         if ft == "identifier":
-            name = text(fn)
+            name = source[fn.start_byte : fn.end_byte].decode("utf-8", "replace")
             callee = name
             anchor = fn
         elif ft == "member_expression":
-            prop = fn.child_by_field_name("property")
+            prop = fn.child_by_field_id(f_property)
             if prop is None:
                 continue
-            name = text(prop)
+            name = source[prop.start_byte : prop.end_byte].decode("utf-8", "replace")
             callee = dotted_callee(fn, name)
             anchor = prop
         else:
@@ -301,13 +305,13 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
         if name == "require" and ft == "identifier":
             imports.extend(_require(node, line))
             continue
-        args = node.child_by_field_name("arguments")
+        args = node.child_by_field_id(f_arguments)
         positional = 0
         splat = False
         if args is not None:
             if args.type == "template_string":
                 positional = 1
-            else:
+            elif args.named_child_count:
                 for a in args.named_children:
                     if a.type == "spread_element":
                         splat = True
@@ -315,7 +319,7 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
                         positional += 1
         calls_raw.append((node.start_byte, line, callee, name, positional, splat))
     scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
-    calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], (), c[5]) for c, s in zip(calls_raw, scopes))
+    calls = tuple([_new(CallSite, (path, c[1], c[2], c[3], s, c[4], (), c[5])) for c, s in zip(calls_raw, scopes)])
 
     # ``const x = new Class(...)``: remembered to resolve ``x.method()`` later.
     local_raw: list[tuple[int, str, str]] = []

@@ -17,9 +17,11 @@ import re
 
 from tree_sitter import Tree
 
-from bot.codeindex._common import dotted_callee, enclosing_scopes, in_order, scan_references, short, text
+from bot.codeindex._common import dotted_callee, enclosing_scopes, field_ids, in_order, scan_references, short, text
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
 from bot.core import treesitter
+
+_new = tuple.__new__  # a record from a ready tuple, without the NamedTuple constructor's Python frame
 
 QUERY = """
 (function_declaration) @def
@@ -170,26 +172,28 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
             imports.append(Import(ipath, None, text(alias_node), line))
 
     calls_raw: list[tuple[int, int, str, str, int, bool]] = []
+    f_function, f_field, f_arguments = field_ids("go", "function", "field", "arguments")
     for node in in_order(caps.get("call", ())):
-        fn = node.child_by_field_name("function")
+        fn = node.child_by_field_id(f_function)
         if fn is None:
             continue
-        if fn.type == "identifier":
-            name = callee = text(fn)
+        ft = fn.type
+        if ft == "identifier":
+            name = callee = source[fn.start_byte : fn.end_byte].decode("utf-8", "replace")
             anchor = fn
-        elif fn.type == "selector_expression":
-            field = fn.child_by_field_name("field")
+        elif ft == "selector_expression":
+            field = fn.child_by_field_id(f_field)
             if field is None:
                 continue
-            name = text(field)
+            name = source[field.start_byte : field.end_byte].decode("utf-8", "replace")
             callee = dotted_callee(fn, name)
             anchor = field
         else:
             continue
-        args = node.child_by_field_name("arguments")
+        args = node.child_by_field_id(f_arguments)
         positional = 0
         splat = False
-        if args is not None:
+        if args is not None and args.named_child_count:
             for a in args.named_children:
                 if a.type == "variadic_argument":
                     splat = True
@@ -198,7 +202,7 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
         calls_raw.append((node.start_byte, anchor.start_point[0] + 1, callee, name, positional, splat))
     spans.sort()
     scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
-    calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], (), c[5]) for c, s in zip(calls_raw, scopes))
+    calls = tuple([_new(CallSite, (path, c[1], c[2], c[3], s, c[4], (), c[5])) for c, s in zip(calls_raw, scopes)])
 
     refs = scan_references(
         root,

@@ -13,6 +13,7 @@ from bot.codeindex._common import (
     CONSTANT_NAME,
     dotted_callee,
     enclosing_scopes,
+    field_ids,
     in_order,
     is_public_name,
     scan_references,
@@ -21,6 +22,8 @@ from bot.codeindex._common import (
 )
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Param
 from bot.core import treesitter
+
+_new = tuple.__new__  # a record from a ready tuple, without the NamedTuple constructor's Python frame
 
 QUERY = """
 (function_definition) @def
@@ -210,43 +213,44 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
 
     # Calls, with the innermost enclosing definition.
     calls_raw: list[tuple[int, int, str, str, int, tuple[str, ...], bool]] = []
+    f_function, f_attribute, f_arguments, f_name = field_ids("python", "function", "attribute", "arguments", "name")
     for node in in_order(caps.get("call", ())):
-        fn = node.child_by_field_name("function")
+        fn = node.child_by_field_id(f_function)
         if fn is None:
             continue
         ft = fn.type
         if ft == "identifier":
-            name = text(fn)
+            name = source[fn.start_byte : fn.end_byte].decode("utf-8", "replace")
             callee = name
             anchor = fn
         elif ft == "attribute":
-            attr = fn.child_by_field_name("attribute")
+            attr = fn.child_by_field_id(f_attribute)
             if attr is None:
                 continue
-            name = text(attr)
+            name = source[attr.start_byte : attr.end_byte].decode("utf-8", "replace")
             callee = dotted_callee(fn, name)
             anchor = attr
         else:
             continue
-        args = node.child_by_field_name("arguments")
+        args = node.child_by_field_id(f_arguments)
         positional = 0
         keywords: list[str] = []
         splat = False
         if args is not None:
             if args.type == "generator_expression":
                 positional = 1
-            else:
+            elif args.named_child_count:
                 for a in args.named_children:
                     at = a.type
                     if at == "keyword_argument":
-                        keywords.append(text(a.child_by_field_name("name")))
+                        keywords.append(text(a.child_by_field_id(f_name)))
                     elif at in ("list_splat", "dictionary_splat"):
                         splat = True
                     elif at != "comment":
                         positional += 1
         calls_raw.append((node.start_byte, anchor.start_point[0] + 1, callee, name, positional, tuple(keywords), splat))
     scopes = enclosing_scopes(spans, (c[0] for c in calls_raw), module)
-    calls = tuple(CallSite(path, c[1], c[2], c[3], s, c[4], c[5], c[6]) for c, s in zip(calls_raw, scopes))
+    calls = tuple([_new(CallSite, (path, c[1], c[2], c[3], s, c[4], c[5], c[6])) for c, s in zip(calls_raw, scopes)])
 
     # ``var = Class(...)``: remembered to resolve ``var.method()`` later.
     local_raw: list[tuple[int, str, str]] = []
