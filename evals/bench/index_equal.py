@@ -1,0 +1,142 @@
+"""Check that two versions of the code index builder give the same index: dump, then compare.
+
+Usage::
+
+    python evals/bench/index_equal.py dump --repo PATH --out A.pkl [--rev HEAD] [--workers N]
+    python evals/bench/index_equal.py compare A.pkl B.pkl [--exact]
+
+``dump`` builds the code index of the tree at ``--rev`` cold (an empty cache in a temporary
+directory) with whichever ``bot`` package is first on ``sys.path``, so the builder of another
+commit is used by putting its checkout first: ``git -C /work/main archive 50a6966 | tar -x -C
+/tmp/base`` then ``PYTHONPATH=/tmp/base python evals/bench/index_equal.py dump ...``. It writes
+every entry (the header as stored and the decoded symbols) with the build's counts to a pickle
+(our own file, read back only by ``compare``).
+
+``compare`` compares every field of every entry. Without ``--exact``, the record lists of an
+entry (definitions, call sites, imports, locals; the header's imports and class bases) are
+compared as multisets: before commit 78a0021, ``QueryCursor.captures`` (tree-sitter 0.26)
+returned a capture's nodes in an order that varied between parses, so the list order of an
+index built by that code varies from one build to the next. Everything else, and every
+record's content, is compared exactly. Exits 1 on any difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_META = ("files", "parsed", "skipped", "failed", "too_large")
+
+
+def dump(repo: str, rev: str, out: str, workers: int | None) -> dict[str, Any]:
+    """Build the index of ``repo`` at ``rev`` cold and pickle its entries to ``out``; returns the counts."""
+    import bot  # noqa: PLC0415 - whichever checkout is first on sys.path
+    from bot.adapters.gitlocal import CatFile, Git, GitTree  # noqa: PLC0415
+    from bot.codeindex.builder import collect, decode_data  # noqa: PLC0415
+
+    git = Git(repo)
+    sha = git.rev(rev)
+    if sha is None:
+        raise SystemExit(f"index_equal: {rev!r} is not a commit in {repo}")
+    cat = CatFile(repo)
+    try:
+        with tempfile.TemporaryDirectory(prefix="quorum-index-equal-") as tmp:
+            rows, stats = collect(GitTree(git, cat, sha), Path(tmp), workers=workers)
+    finally:
+        cat.close()
+    entries = {}
+    for path, blob, language, header, data in rows:
+        symbols = decode_data(path, data)._asdict()
+        symbols["references"] = sorted(symbols["references"].items())
+        entries[path] = {"blob": blob, "language": language, "header": json.loads(header), "symbols": symbols}
+    meta = {
+        "bot": bot.__file__, "head": sha, "files": stats.files, "parsed": stats.parsed, "skipped": stats.skipped,
+        "failed": dict(stats.failed), "too_large": sorted(stats.too_large), "mode": stats.mode,
+    }
+    with open(out, "wb") as fh:
+        pickle.dump({"meta": meta, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return {k: v for k, v in meta.items() if k != "too_large"}
+
+
+def compare(a_path: str, b_path: str, *, exact: bool) -> tuple[int, dict[str, int]]:
+    """Compare two dumps; returns (differences, counts). Prints the first differences."""
+    with open(a_path, "rb") as fh:
+        a = pickle.load(fh)  # noqa: S301 - our own dump files
+    with open(b_path, "rb") as fh:
+        b = pickle.load(fh)  # noqa: S301
+
+    def norm(value: Any) -> Any:
+        return value if exact or not isinstance(value, (list, tuple)) else sorted(value, key=repr)
+
+    diffs = 0
+
+    def report(*what: object) -> None:
+        nonlocal diffs
+        diffs += 1
+        if diffs <= 20:
+            print("differs:", *what)
+
+    for key in _META:
+        if a["meta"][key] != b["meta"][key]:
+            report("build", key, a["meta"][key], b["meta"][key])
+    ea, eb = a["entries"], b["entries"]
+    for path in sorted(set(ea) ^ set(eb)):
+        report("only in one:", path)
+    fields = order_only = 0
+    for path in sorted(set(ea) & set(eb)):
+        x, y = ea[path], eb[path]
+        pairs = [("blob", x["blob"], y["blob"]), ("language", x["language"], y["language"])]
+        if len(x["header"]) != len(y["header"]):
+            report(path, "header length")
+        pairs += [(f"header[{i}]", u, v) for i, (u, v) in enumerate(zip(x["header"], y["header"]))]
+        if set(x["symbols"]) != set(y["symbols"]):
+            report(path, "symbol fields")
+        pairs += [(f"symbols.{k}", x["symbols"][k], y["symbols"].get(k)) for k in x["symbols"]]
+        for key, u, v in pairs:
+            fields += 1
+            if norm(u) != norm(v):
+                report(path, key)
+            elif u != v:
+                order_only += 1
+    counts = {
+        "files": len(ea),
+        "definitions": sum(len(e["symbols"]["definitions"]) for e in ea.values()),
+        "call_sites": sum(len(e["symbols"]["calls"]) for e in ea.values()),
+        "imports": sum(len(e["symbols"]["imports"]) for e in ea.values()),
+        "referenced_names": sum(len(e["symbols"]["references"]) for e in ea.values()),
+        "fields_compared": fields,
+        "differences": diffs,
+        "equal_up_to_list_order": order_only,
+    }
+    return diffs, counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``dump`` or ``compare``; returns the exit status (1 when the dumps differ)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("dump", help="build the index cold and write its entries")
+    d.add_argument("--repo", required=True)
+    d.add_argument("--rev", default="HEAD")
+    d.add_argument("--out", required=True)
+    d.add_argument("--workers", type=int, default=None, help="parser processes (default: the builder's)")
+    c = sub.add_parser("compare", help="compare two dumps entry by entry")
+    c.add_argument("a")
+    c.add_argument("b")
+    c.add_argument("--exact", action="store_true", help="compare record lists in order too")
+    args = parser.parse_args(argv)
+    if args.command == "dump":
+        print(json.dumps(dump(str(Path(args.repo).resolve()), args.rev, args.out, args.workers)))
+        return 0
+    diffs, counts = compare(args.a, args.b, exact=args.exact)
+    print(json.dumps({"a": args.a, "b": args.b, "exact": args.exact, **counts}))
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
