@@ -176,25 +176,24 @@ def _blob(git: Git, rev: str, path: str) -> bytes | None:
 
 
 class _Runtime(ast.NodeTransformer):
-    """Drops what Python does not run: docstrings and type annotations (``x: int = 1`` keeps the
-    assignment)."""
+    """Drops what Python does not run: docstrings and every other bare string statement (an
+    attribute docstring, the string under ``x: int`` in a class, is a no-op too), and type
+    annotations (``x: int = 1`` keeps the assignment)."""
 
-    def _body(self, node: ast.AST) -> ast.AST:
-        body = getattr(node, "body", None)
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
-            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
-        return self.generic_visit(node)
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        for name in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, name, None)
+            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
+                kept = [s for s in stmts if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                                 and isinstance(s.value.value, str))]
+                if len(kept) != len(stmts):
+                    setattr(node, name, kept or [ast.Pass()])
+        return node
 
-    def visit_Module(self, node: ast.Module) -> ast.AST:  # noqa: N802 - ast API
-        return self._body(node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:  # noqa: N802
-        return self._body(node)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802 - ast API
         node.returns = None
-        return self._body(node)
+        return self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]  # noqa: N815
 

@@ -80,6 +80,12 @@ def test_same_at_runtime_sets_aside_docstrings_comments_and_annotations() -> Non
     assert not same_at_runtime("app/a.py", None, fixed)
 
 
+def test_same_at_runtime_sets_aside_attribute_docstrings_but_not_other_strings() -> None:
+    base = b'class C:\n    size: int\n    """Defaults to `0`."""\n\n    def f(self):\n        return "a"\n'
+    assert same_at_runtime("app/c.py", base, base.replace(b"`0`", b"`None`"))
+    assert not same_at_runtime("app/c.py", base, base.replace(b'return "a"', b'return "b"'))
+
+
 def test_a_reversed_docstring_fix_is_not_a_runtime_change(tmp_path: Path) -> None:
     from bot.evals.history import MergedPR
     from bot.evals.reinjected import reinjected_figures, ReinjectedResult
