@@ -209,20 +209,55 @@ def definitions(root: Node, lang: str = "python", *, cache: dict | None = None) 
         return cache[key]
     found: dict[str, Definition] = {}
     seen: Counter[str] = Counter()
-    scopes = FUNCTION_TYPES | CLASS_TYPES
-    for n in find(root, lang, FUNCTION_TYPES):
-        parts = [_name(n)]
-        up = n.parent
-        while up is not None and up.id != root.id:
-            if up.type in scopes:
-                parts.append(_name(up))
-            up = up.parent
-        qual = ".".join(reversed(parts))
+    if lang == "python" and root.parent is None and not root.has_error:
+        located = _python_functions(root)
+    else:
+        located = [(n, _qualname(n, root), n.parent) for n in find(root, lang, FUNCTION_TYPES)]
+    for n, qual, parent in located:
         seen[qual] += 1
         key = qual if seen[qual] == 1 else f"{qual}#{seen[qual]}"
-        outer = n.parent if n.parent is not None and n.parent.type == "decorated_definition" else n
+        outer = parent if parent is not None and parent.type == "decorated_definition" else n
         found[key] = Definition(key, n, outer, outer.start_point[0] + 1, outer.end_point[0] + 1)
     return found
+
+
+_SCOPES = FUNCTION_TYPES | CLASS_TYPES
+
+_PY_STATEMENT_HOLDERS = frozenset({
+    "module", "block", "decorated_definition", "class_definition", "function_definition", "if_statement",
+    "elif_clause", "else_clause", "for_statement", "while_statement", "try_statement", "except_clause",
+    "except_group_clause", "finally_clause", "with_statement", "match_statement", "case_clause",
+})
+"""Python node types whose children may be statements: in an error-free tree a function
+definition sits only below these (expressions hold no statements)."""
+
+
+def _qualname(n: Node, root: Node) -> str:
+    """``n``'s name after the names of its enclosing functions and classes below ``root``."""
+    parts = [_name(n)]
+    up = n.parent
+    while up is not None and up.id != root.id:
+        if up.type in _SCOPES:
+            parts.append(_name(up))
+        up = up.parent
+    return ".".join(reversed(parts))
+
+
+def _python_functions(root: Node) -> list[tuple[Node, str, Node | None]]:
+    """``(function node, qualified name, parent node)`` of every function below the root of an
+    error-free Python tree, in document order: the same as :func:`find` with :func:`_qualname`,
+    found by walking statements only and carrying the enclosing names down."""
+    out: list[tuple[Node, str, Node | None]] = []
+    stack: list[tuple[Node, Node | None, str]] = [(root, None, "")]
+    while stack:
+        node, parent, prefix = stack.pop()
+        if node.type == "function_definition":
+            out.append((node, prefix + _name(node), parent))
+        if node.type in _PY_STATEMENT_HOLDERS:
+            inner = prefix + _name(node) + "." if node.type in _SCOPES and node.parent is not None else prefix
+            stack.extend((child, node, inner) for child in node.named_children)
+    out.sort(key=lambda item: item[0].start_byte)
+    return out
 
 
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#|//|/\*|\*|$)")
