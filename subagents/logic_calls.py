@@ -173,19 +173,10 @@ def _calls_in(line: str) -> Iterator[tuple[str, int, int, list[str]]]:
     """``(callee, start, end, top-level arguments)`` of each call in ``line`` whose parentheses
     close on the same line (``end`` is the index after ``)``)."""
     for m in _CALL_OPEN.finditer(line):
-        depth, i, args, cur = 0, m.end() - 1, [], m.end()
-        quote = ""
-        while i < len(line):
+        depth, args, cur = 0, [], m.end()
+        for i in _unquoted(line, m.end() - 1):
             ch = line[i]
-            if quote:
-                if ch == "\\":
-                    i += 2
-                    continue
-                if ch == quote:
-                    quote = ""
-            elif ch in "\"'`":
-                quote = ch
-            elif ch in "([{":
+            if ch in "([{":
                 depth += 1
             elif ch in ")]}":
                 depth -= 1
@@ -196,13 +187,13 @@ def _calls_in(line: str) -> Iterator[tuple[str, int, int, list[str]]]:
             elif ch == "," and depth == 1:
                 args.append(line[cur:i].strip())
                 cur = i + 1
-            i += 1
 
 
-def _code(line: str, marker: str) -> str:
-    """``line`` without a trailing comment starting with ``marker`` outside string literals."""
+def _unquoted(line: str, start: int = 0) -> Iterator[int]:
+    """Indexes, from ``start``, of the characters of ``line`` outside string literals (``'``, ``"``
+    or backquote quoted, backslash escapes inside); the quotes themselves are not yielded."""
     quote = ""
-    i = 0
+    i = start
     while i < len(line):
         ch = line[i]
         if quote:
@@ -213,9 +204,16 @@ def _code(line: str, marker: str) -> str:
                 quote = ""
         elif ch in "\"'`":
             quote = ch
-        elif line.startswith(marker, i):
-            return line[:i]
+        else:
+            yield i
         i += 1
+
+
+def _code(line: str, marker: str) -> str:
+    """``line`` without a trailing comment starting with ``marker`` outside string literals."""
+    for i in _unquoted(line):
+        if line.startswith(marker, i):
+            return line[:i]
     return line
 
 
