@@ -17,12 +17,12 @@ they are missing the cache does nothing.
 
 from __future__ import annotations
 
-import marshal
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
+
+from bot.core.marshalfile import read_marshal, write_marshal
 
 MAX_ENTRIES = 5000
 """Patterns kept at most (policy globs and the like can add new ones)."""
@@ -56,12 +56,8 @@ class RegexCache:
     def __enter__(self) -> RegexCache:
         if not _SUPPORTED:
             return self
-        try:
-            loaded = marshal.loads(self.path.read_bytes())
-            if isinstance(loaded, dict):
-                self.entries = loaded
-        except (OSError, ValueError, EOFError, TypeError):
-            self.entries = {}
+        loaded = read_marshal(self.path)
+        self.entries = loaded if isinstance(loaded, dict) else {}
         self._original = _compiler.compile
         _compiler.compile = self._compile
         return self
@@ -103,13 +99,4 @@ class RegexCache:
         return compiled
 
     def _save(self) -> None:
-        import tempfile  # noqa: PLC0415 - only when a new pattern was compiled (it imports shutil, random)
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(self.entries))
-            os.replace(tmp, self.path)
-        except (OSError, ValueError):
-            pass
+        write_marshal(self.path, self.entries, ".regex-")

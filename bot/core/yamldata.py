@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.core.marshalfile import read_marshal, write_marshal
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ENTRIES = 2000
@@ -66,10 +67,7 @@ class ParsedYamlCache:
         self._lock = threading.Lock()
 
     def __enter__(self) -> ParsedYamlCache:
-        try:
-            loaded = marshal.loads(self.path.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            loaded = None
+        loaded = read_marshal(self.path)
         if isinstance(loaded, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in loaded.items()):
             self.entries = loaded
         _ACTIVE.append(self)
@@ -107,13 +105,4 @@ class ParsedYamlCache:
         return data
 
     def _save(self) -> None:
-        import tempfile  # noqa: PLC0415 - only when something new was parsed
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".yaml-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(self.entries))
-            os.replace(tmp, self.path)
-        except (OSError, ValueError):
-            pass
+        write_marshal(self.path, self.entries, ".yaml-")
