@@ -405,7 +405,7 @@ def _banded(compiled: _Compiled, active: set[str], language: str, source: bytes,
         band = (first, band[1])
         got = [m for m in _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
                if m.line >= first]  # exactly the matches starting in the band (others start above it)
-    starts = _line_starts(source)
+    starts = treesitter.line_starts(source)
     lo = starts[first - 1] if first - 1 < len(starts) else len(source)
     hi = starts[band[1]] if band[1] < len(starts) else len(source)
     outside = (source[:lo], source[hi:])
@@ -413,15 +413,6 @@ def _banded(compiled: _Compiled, active: set[str], language: str, source: bytes,
         if not text or any(text in part for part in outside):
             return None
     return got
-
-
-def _line_starts(source: bytes) -> list[int]:
-    starts = [0]
-    i = source.find(b"\n")
-    while i >= 0:
-        starts.append(i + 1)
-        i = source.find(b"\n", i + 1)
-    return starts
 
 
 def _line_text(source: bytes, starts: list[int], line: int) -> bytes:

@@ -82,7 +82,8 @@ def parse(name: str, source: bytes) -> Tree:
     return get_parser(name).parse(source)
 
 
-def _line_starts(data: bytes) -> list[int]:
+def line_starts(data: bytes) -> list[int]:
+    """Byte offset at which each line of ``data`` starts (``[0]``, then one past every ``\\n``)."""
     starts = [0]
     i = data.find(b"\n")
     while i != -1:
@@ -104,7 +105,7 @@ def line_edits(old: bytes, new: bytes, spans: list[tuple[int, int, int, int]]) -
 
     Edits are in the order ``Tree.edit`` takes them: each in the coordinates left by the ones
     before it (tree-sitter's ``ts_tree_edit``; rows and byte columns, 0-based)."""
-    old_starts, new_starts = _line_starts(old), _line_starts(new)
+    old_starts, new_starts = line_starts(old), line_starts(new)
     old_ends, new_ends = [*old_starts, len(old)], [*new_starts, len(new)]
     out: list[dict[str, object]] = []
     done_old = done_new = 0

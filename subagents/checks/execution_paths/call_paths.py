@@ -58,6 +58,7 @@ from bot.codeindex import (
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.languages import language_for_path
 from bot.core.models import Finding, Severity
+from bot.core.treesitter import line_starts
 from subagents import _canonical, _syntax
 from subagents._hunks import head_line_for_old
 from subagents.framework import Check, CheckResult
@@ -272,7 +273,7 @@ class _Run:
             return None
         key = (side, path)
         if key not in self._starts:
-            self._starts[key] = _line_starts(data)
+            self._starts[key] = line_starts(data)
         node = _def_node(tree, data, self._starts[key], d)
         return None if node is None else (node, tree.root_node.has_error)
 
@@ -628,15 +629,6 @@ def _explicit_self(call: CallSite, d: Definition) -> bool:
         return False
     prefix = call.callee.rsplit(".", 1)[0] if "." in call.callee else ""
     return prefix == d.parent.rsplit(".", 1)[-1]
-
-
-def _line_starts(data: bytes) -> list[int]:
-    starts = [0]
-    i = data.find(b"\n")
-    while i >= 0:
-        starts.append(i + 1)
-        i = data.find(b"\n", i + 1)
-    return starts
 
 
 def _def_node(tree: Tree, data: bytes, starts: list[int], d: Definition) -> Node | None:
