@@ -27,11 +27,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tree_sitter import Node, Query, QueryError, Tree
 
-from bot.core import treesitter
+from bot.core import treesitter, yamldata
 from bot.core.languages import FUNCTION_NODES
 from bot.core.models import Severity
 from bot.core.paths import is_test_path
@@ -662,7 +661,7 @@ def load_rule(text: str, where: str) -> Rule:
     """
     try:
         data = load_data_yaml(text)  # the safe loader (C or pure Python); cached by content while the CLI runs
-    except yaml.YAMLError as exc:
+    except yamldata.YAMLError as exc:
         raise ValueError(f"{where}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{where}: a rule file must hold a mapping")

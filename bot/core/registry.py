@@ -33,9 +33,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core import yamldata
 from bot.core.catalog import RuleDocs, default_catalog, fixture_name
 from bot.core.models import AGENT_NAMES, Severity
 from bot.core.yamldata import load_data_yaml
@@ -289,7 +289,7 @@ def registry_root() -> Traversable:
 def _load_yaml(text: str, where: str) -> object:
     try:
         return load_data_yaml(text)  # the safe loader; cached by content while the CLI runs
-    except yaml.YAMLError as exc:
+    except yamldata.YAMLError as exc:
         raise ValueError(f"{where}: invalid YAML: {exc}") from exc
 
 

@@ -5,11 +5,14 @@ Every ``quorum review`` loads the same ~100 small YAML files before it can check
 against the registry; parsing them (even with libyaml) costs more than the review of a small
 change. :func:`load_data_yaml` parses a text with PyYAML's safe loader, exactly as before; while a
 :class:`ParsedYamlCache` is active (the CLI enters one for the duration of a command, like its
-regular-expression cache) the result is looked up by the SHA-256 of the text and kept as
+regular-expression cache) the result is looked up by the SHA-256 of the text (and the name of the
+parser, when a caller brings its own, such as the policy loader's strict one) and kept as
 ``marshal`` bytes: a hit returns a fresh copy of exactly what ``yaml.load`` returned (dicts in
 the same order, the same ``str``/``int``/``float``/``bool``/``None``/``list`` values); a result
 ``marshal`` cannot hold (a YAML timestamp) is simply not cached. Keyed by content, so an edited
-rule file is a miss, never a stale hit; the file name carries the Python and PyYAML versions.
+rule file is a miss, never a stale hit. The file name carries the Python version and a fingerprint
+of the installed PyYAML (size and modification time of its ``__init__.py``, and whether its libyaml
+extension is there), so that a hit imports no PyYAML at all and an upgrade starts a new file.
 
 Fail safe: a missing, unreadable or foreign cache file is ignored and rewritten; an unwritable
 directory leaves the cache in memory only. ``marshal`` (plain data only) is used rather than
@@ -21,16 +24,16 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import sys
 import threading
+from collections.abc import Callable
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.core.marshalfile import read_marshal, write_marshal
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ENTRIES = 2000
 """Parsed files kept at most (the packaged data holds about 100)."""
 
@@ -38,20 +41,55 @@ _ACTIVE: list[ParsedYamlCache] = []
 """The cache entered by the running command (innermost last); empty: every text is parsed."""
 
 
-def load_data_yaml(text: str) -> Any:
-    """``yaml.load(text)`` with the safe loader (libyaml's when available); through the active
-    :class:`ParsedYamlCache` when there is one. Raises ``yaml.YAMLError`` like ``yaml.load``."""
+def __getattr__(name: str) -> Any:
+    """``YAMLError``: PyYAML's base exception, imported on first use (PEP 562), so that callers can
+    write ``except yamldata.YAMLError`` without importing PyYAML on a cache hit."""
+    if name == "YAMLError":
+        import yaml  # noqa: PLC0415
+
+        return yaml.YAMLError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.load(text)`` with PyYAML's safe loader (libyaml's when available), uncached."""
+    import yaml  # noqa: PLC0415 - only when a text is actually parsed
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def load_data_yaml(text: str, *, parse: Callable[[str], Any] | None = None, tag: str = "") -> Any:
+    """``parse(text)`` (default :func:`safe_load`); through the active :class:`ParsedYamlCache`
+    when there is one. ``tag`` names a caller's own ``parse`` (entries are keyed by it too); the
+    result must be plain data. Raises what ``parse`` raises (``yaml.YAMLError`` for the default)."""
+    if (parse is None) != (not tag):
+        raise ValueError("a parse function and its tag go together")
     cache = _ACTIVE[-1] if _ACTIVE else None
     if cache is None:
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
-    return cache.load(text)
+        return (parse or safe_load)(text)
+    return cache.load(text, parse=parse, tag=tag)
+
+
+def _pyyaml_fingerprint() -> str:
+    """12 hex digits naming the installed PyYAML without importing it: the size and modification
+    time of ``yaml/__init__.py`` and whether a libyaml extension (``_yaml*``) sits beside it;
+    ``none`` when PyYAML cannot be found."""
+    spec = find_spec("yaml")
+    if spec is None or not spec.origin:
+        return "none"
+    try:
+        st = os.stat(spec.origin)
+        ext = sorted(n for n in os.listdir(os.path.dirname(spec.origin)) if n.startswith("_yaml"))
+    except OSError:
+        return "none"
+    key = f"{spec.origin}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{','.join(ext)}"
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def cache_file(cache_dir: Path) -> Path:
     """Where the cache for this interpreter and PyYAML lives under ``cache_dir``."""
     tag = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
-    loader = "c" if _LOADER is not yaml.SafeLoader else "py"
-    return cache_dir / f"yaml-{tag}-{yaml.__version__}-{loader}-m{marshal.version}.marshal"
+    return cache_dir / f"yaml-{tag}-{_pyyaml_fingerprint()}-m{marshal.version}.marshal"
 
 
 class ParsedYamlCache:
@@ -79,9 +117,12 @@ class ParsedYamlCache:
         if self._added:
             self._save()
 
-    def load(self, text: str) -> Any:
-        """The parsed ``text`` (a fresh object on every call); see the module docstring."""
+    def load(self, text: str, *, parse: Callable[[str], Any] | None = None, tag: str = "") -> Any:
+        """The parsed ``text`` (a fresh object on every call); see the module docstring and
+        :func:`load_data_yaml` for ``parse`` and ``tag``."""
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        if tag:
+            key = f"{tag}:{key}"
         with self._lock:
             blob = self.entries.get(key)
         if blob is not None:
@@ -92,7 +133,7 @@ class ParsedYamlCache:
             else:
                 self.hits += 1
                 return data
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        data = (parse or safe_load)(text)
         self.misses += 1
         try:
             blob = marshal.dumps(data)

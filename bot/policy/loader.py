@@ -12,7 +12,6 @@ import typing
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core.errors import PolicyError
@@ -40,7 +39,7 @@ def load_policy(text: str | None = None, *, source: str = "default") -> Policy:
     text that is not a mapping, unknown keys (the message lists the valid keys at that level), wrong
     types or values, and configurations that would not fail closed.
     """
-    default = _parse(default_policy_text(), "rules/default_policy.yml")
+    default = _parse_default(default_policy_text())
     merged = default if text is None else deep_merge(default, _parse(text, source))
     try:
         return Policy.model_validate(merged)
@@ -75,67 +74,25 @@ def deep_merge(base: Any, override: Any) -> Any:
     return override
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser and composer when PyYAML has them (several times faster than the pure-Python
-ones on the default policy), else PyYAML's own; construction is Python in both."""
+def _parse_default(text: str) -> dict[str, Any]:
+    """The packaged default policy, parsed by the same strict loader as any policy; while the CLI's
+    :class:`bot.core.yamldata.ParsedYamlCache` is active, looked up by content (a fresh copy each
+    time) so a review whose repository has no ``.quorum.yml`` does not import PyYAML. Quorum's own
+    file only: a repository's ``.quorum.yml`` is always parsed by :func:`_parse`."""
+    from bot.core.yamldata import load_data_yaml  # noqa: PLC0415
 
-
-def _reject_aliases(node: yaml.Node) -> None:
-    """Raise ComposerError when a node is reached twice: the composer hands an alias (``*name``)
-    the very node object of its anchor, so a second visit means an alias."""
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a policy", current.start_mark
-            )
-        seen.add(id(current))
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack += (key, value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack += current.value
-
-
-class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader without aliases, duplicate keys or non-string keys."""
-
-    def get_single_data(self):  # noqa: ANN201 - PyYAML signature
-        node = self.get_single_node()
-        if node is None:
-            return None
-        _reject_aliases(node)
-        return self.construct_document(node)
-
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN201 - PyYAML signature
-        if not isinstance(node, yaml.MappingNode):
-            return super().construct_mapping(node, deep=deep)
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise yaml.constructor.ConstructorError(
-                    None, None, "merge keys (<<) are not allowed in a policy", key_node.start_mark
-                )
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is not a string (quote it)", key_node.start_mark
-                )
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    return load_data_yaml(text, parse=lambda t: _parse(t, "rules/default_policy.yml"), tag="policy-strict")
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:
     if len(text.encode("utf-8", "surrogateescape")) > MAX_POLICY_BYTES:
         raise PolicyError(_one_line(f"{source}: policy is larger than {MAX_POLICY_BYTES // 1024} KiB"))
+    import yaml  # noqa: PLC0415 - only when a policy text is parsed, not when the default comes from the cache
+
+    from bot.policy.strictyaml import StrictLoader  # noqa: PLC0415
+
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -74,6 +74,27 @@ def test_a_review_runs_without_importing_typer_and_matches_the_typer_command(tmp
     assert a["timings"]["start_cpu_ms"] > 0
 
 
+def test_a_second_review_with_the_same_cache_imports_no_pyyaml(tmp_path: Path) -> None:
+    """The packaged registry, catalog and default policy come from the parsed-YAML cache once it is
+    warm, so PyYAML (and the policy's strict loader) are not imported; a repository's
+    ``.quorum.yml`` would still be parsed (see tests/core/test_yamldata.py)."""
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="feat: two")
+    env = {"QUORUM_DATA_DIR": str(tmp_path / "data"), "QUORUM_CACHE_DIR": str(tmp_path / "cache"), "QUORUM_SERVER": "0",
+           "PATH": "/usr/bin:/bin"}
+    script = ("import sys, json; from bot.cli import review_cmd; "
+              "code = review_cmd.run_fast(['quorum', 'review', '--repo', sys.argv[1], '--format', 'json', '--no-log']); "
+              "sys.stdout.flush(); sys.stderr.write(json.dumps({'code': code, "
+              "'loaded': sorted(m for m in ('yaml', 'bot.policy.strictyaml') if m in sys.modules)}))")
+    runs = [subprocess.run([sys.executable, "-c", script, str(repo)], capture_output=True, text=True, env=env, timeout=120)
+            for _ in range(2)]
+    first, second = (json.loads(run.stderr.strip().splitlines()[-1]) for run in runs)
+    assert first == {"code": 0, "loaded": ["bot.policy.strictyaml", "yaml"]}  # a cold cache parses
+    assert second == {"code": 0, "loaded": []}
+    a, b = (json.loads(run.stdout) for run in runs)
+    assert [v["findings"] for v in a["verdicts"]] == [v["findings"] for v in b["verdicts"]]
+    assert a["decision"]["action"] == b["decision"]["action"]
+
+
 def test_a_fast_path_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     script = ("import sys; from bot.cli import review_cmd; "
               "sys.exit(review_cmd.run_fast(['quorum', 'review', '--repo', sys.argv[1]]))")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.core import yamldata
@@ -68,3 +69,35 @@ def test_the_registry_loads_the_same_through_the_cache(tmp_path: Path) -> None:
             cached = load_registry(registry_root())
         assert [r.model_dump() for r in cached.rules] == [r.model_dump() for r in plain.rules]
     assert cache.hits >= 40 and cache.misses == 0
+
+
+def test_the_default_policy_comes_from_the_cache_and_a_repository_policy_never_does(tmp_path: Path) -> None:
+    from bot.policy.loader import _parse, default_policy_text, load_policy  # noqa: PLC0415
+
+    strict = _parse(default_policy_text(), "rules/default_policy.yml")
+    repo_text = "auto_approve:\n  max_changed_lines: 7\n"
+    with ParsedYamlCache(tmp_path) as cache:
+        cold = load_policy(None)
+        keys = [k for k in cache.entries if k.startswith("policy-strict:")]  # not the safe loader's entry
+        assert len(keys) == 1
+        hits = cache.hits
+        assert load_policy(repo_text, source=".quorum.yml").auto_approve.max_changed_lines == 7
+        assert [k for k in cache.entries if k.startswith("policy-strict:")] == keys  # the repository's text: uncached
+        assert cache.hits == hits + 1  # the default, again
+    with ParsedYamlCache(tmp_path) as cache:
+        assert yamldata.load_data_yaml(default_policy_text(), parse=lambda t: 1 / 0, tag="policy-strict") == strict
+        assert load_policy(None) == cold
+        assert cache.misses == 0
+
+
+def test_a_parse_function_needs_its_tag() -> None:
+    with pytest.raises(ValueError, match="together"):
+        load_data_yaml("a: 1\n", parse=lambda t: {})
+    with pytest.raises(ValueError, match="together"):
+        load_data_yaml("a: 1\n", tag="x")
+
+
+def test_yaml_error_is_pyyamls() -> None:
+    assert yamldata.YAMLError is yaml.YAMLError
+    with pytest.raises(AttributeError):
+        _ = yamldata.NoSuchThing
