@@ -16,7 +16,7 @@ from tree_sitter import Tree
 from bot.core import treesitter
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
-from subagents import _canonical, logic_calls, logic_lines, logic_python, logic_typing, _paths, _syntax
+from subagents import _canonical, logic_calls, logic_imports, logic_lines, logic_python, logic_typing, _paths, _syntax
 from subagents._hunks import first_code_line
 from subagents._canonical import Level
 from subagents.view import CheckView
@@ -280,7 +280,9 @@ def _language_confidence(fc: FileChange) -> float:
 def _behaviour_changed(ctx: CheckView, fc: FileChange, review: _Review) -> bool:
     """True unless the file's code is unchanged up to layout, comments, docstrings, equivalent
     boolean rewrites and extracted/inlined helpers, or the change only deletes whole functions
-    or classes (removing code needs no new test)."""
+    or classes (removing code needs no new test). Import edits that change behaviour count (see
+    :mod:`subagents.logic_imports`): a removed re-export, a ``typing_extensions`` import moved
+    into or out of module level."""
     if fc.kind is ChangeKind.added:
         return True
     base_path = fc.old_path or fc.path
@@ -294,14 +296,16 @@ def _behaviour_changed(ctx: CheckView, fc: FileChange, review: _Review) -> bool:
         base_ranges=_syntax.hunk_ranges(fc.hunks, "base"), head_ranges=_syntax.hunk_ranges(fc.hunks, "head"),
         base_inline=review.base_inline if py else None, head_inline=review.head_inline if py else None,
     )
-    if cmp.level is Level.same:
+    if cmp.level is Level.same or (py and logic_imports.only_reorders_imports(fc, base_bytes, head_bytes)):
         return False
     if py and logic_typing.same_without_annotations(base_bytes, head_bytes, base_tree, head_tree):
-        return False
-    return not _syntax.only_removes_definitions(
+        return logic_imports.typing_dependency_changed(base_bytes, head_bytes)
+    if not _syntax.only_removes_definitions(
         fc.language, base_tree, head_tree, [ln.text for ln in fc.added_lines()],
         [(ln.old_lineno, ln.text) for ln in fc.removed_lines() if ln.old_lineno is not None], cache=_syntax.defs_cache(ctx.files),
-    )
+    ):
+        return True
+    return py and bool(logic_imports.removed_reexports(fc.path, base_bytes, head_bytes))
 
 
 def _new_test_names(ctx: CheckView, fc: FileChange, cache: dict) -> set[str]:
@@ -467,16 +471,15 @@ def _exercised(ctx: CheckView, fc: FileChange, review: _Review) -> bool:
     """True when test code the change adds or edits references the changed code of ``fc``: a
     function whose code changed, a function around a changed line, a function added, or a function
     the added lines call (a caller updated for a renamed callee is exercised through it). When no
-    function is involved (module-level constants), a changed test that imports or names the module
-    counts."""
+    function is involved (module-level constants, imports, ``__all__``), the test code the change
+    adds or edits must name something on the changed lines or the module itself: a test added to a
+    file that merely imports the module exercises nothing."""
     if not review.exercising:
         return False
     names = _changed_symbols(ctx, fc, review)
     if names:
         return review.exercises_any(names)
-    stem = _paths.module_stem(fc.path)
-    mention = re.compile(r"\b" + re.escape(stem) + r"\b", re.IGNORECASE) if stem else None
-    return mention is not None and any(mention.search(text) for _, text in review.tests)
+    return review.exercises_any(logic_imports.changed_line_names(fc)) or review.covers(fc, None)
 
 
 _NOT_CALLEES = frozenset({"if", "for", "while", "return", "print", "len", "str", "int", "list", "dict", "set", "tuple",
