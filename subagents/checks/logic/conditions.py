@@ -31,8 +31,6 @@ from subagents.view import CheckView
 
 DROPPED_CONDITION = "logic/dropped-condition"
 _BOOL_WORD = re.compile(r"\b(?:and|or)\b")
-MAX_OPERANDS = 12
-"""Boolean expressions with more operands than this are not compared (generated code)."""
 
 
 def run(view: CheckView) -> list[Finding]:
@@ -61,7 +59,7 @@ def dropped_conditions(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Fin
             continue
         head_dumps = {ast.dump(c) for c in candidates}
         for node in nodes:
-            if (not isinstance(node, ast.BoolOp) or len(node.values) > MAX_OPERANDS or not _touches(node, removed)
+            if (not isinstance(node, ast.BoolOp) or not _touches(node, removed)
                     or ast.dump(node) in head_dumps):
                 continue
             got = _match(node, candidates, removed, added)
