@@ -98,3 +98,26 @@ def test_dropped_condition() -> None:
     # an operand rewritten (not dropped), or a whole condition removed, is not reported
     assert _run(dropped_conditions, base, base.replace("and not b", "and not b2")) == []
     assert _run(dropped_conditions, base, "def f(a, b, c):\n    return 1\n") == []
+
+
+# --- logic/unused-variable (subagents/checks/logic/dataflow.py) ----------------------------------
+
+TASK = "class T:\n    def start(self, coro, name):\n        final_name = name or 'x'\n        handle = Handle(coro, final_name)\n        return handle\n"
+
+
+def test_unused_variable() -> None:
+    from subagents.checks.logic.dataflow import unused_variables
+
+    (hit,) = _run(unused_variables, TASK, TASK.replace("Handle(coro, final_name)", "Handle(coro, name)"))
+    assert hit[:2] == ("logic/unused-variable", 4) and "`final_name` is still assigned in `T.start` (line 3)" in hit[2]
+    # still read, removed together with its use, or read by a nested function: nothing to report
+    assert _run(unused_variables, TASK, TASK.replace("Handle(coro, final_name)", "Handle(coro, final_name, 1)")) == []
+    gone = TASK.replace("        final_name = name or 'x'\n", "").replace("final_name)", "name)")
+    assert _run(unused_variables, TASK, gone) == []
+    nested = TASK.replace("        return handle\n", "        return lambda: final_name\n")
+    assert _run(unused_variables, nested, nested.replace("Handle(coro, final_name)", "Handle(coro, name)")) == []
+    # a variable that was already unused, or a private one, is not this change's doing
+    dead = "def f(a):\n    x = a + 1\n    y = a\n    return y\n"
+    assert _run(unused_variables, dead, dead.replace("y = a", "y = a * 2")) == []
+    private = TASK.replace("final_name", "_final")
+    assert _run(unused_variables, private, private.replace("Handle(coro, _final)", "Handle(coro, name)")) == []
