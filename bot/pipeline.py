@@ -131,7 +131,7 @@ class LazyIndex:
         start = time.perf_counter()
         builder = self._options.index_builder
         if builder is None:
-            from bot.codeindex import build_index as builder  # noqa: PLC0415 - lazy, heavy
+            from bot.codeindex import lazy_index as builder  # noqa: PLC0415 - heavy; parses on demand
         try:
             self._index = builder(self._snapshot.head, cache_dir=self._options.cache_dir)
         except Exception as exc:  # noqa: BLE001 - remembered and re-raised to the agents

@@ -3,6 +3,7 @@
 Public API (re-exported here)::
 
     build_index(tree, cache_dir=None, *, workers=None) -> CodeIndex
+    lazy_index(tree, cache_dir=None, *, workers=None) -> CodeIndex   (files parsed when a query can read them)
     extract(language, path, source) -> FileSymbols
     CodeIndex.definitions / definition / definitions_in / callers / resolved_callers / callees /
               references / entry_points / is_entry_point / trace / reach / file
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from bot.codeindex.builder import MAX_FILE_BYTES, VENDORED_DIRS, BuildStats
 from bot.codeindex.extract import SUPPORTED_LANGUAGES, extract
 from bot.codeindex.index import CodeIndex, FileEntry, Reach, is_test_path
+from bot.codeindex.lazy import LazyCodeIndex, lazy_index
 from bot.codeindex.model import (
     EXTRACTOR_VERSION,
     CallSite,
@@ -50,6 +52,7 @@ __all__ = [
     "FileEntry",
     "FileSymbols",
     "Import",
+    "LazyCodeIndex",
     "Param",
     "Reach",
     "Reference",
@@ -59,6 +62,7 @@ __all__ = [
     "extract",
     "family_of",
     "is_test_path",
+    "lazy_index",
     "shifted",
 ]
 

@@ -76,6 +76,9 @@ class BuildStats:
     worker interpreters, when this process runs threads), plus a note when a worker failed."""
     ms: float = 0.0
     parse_ms: float = 0.0
+    lazy_ms: float = 0.0
+    """A lazy index (:mod:`bot.codeindex.lazy`): wall time spent inside queries searching blobs
+    and parsing the files they can read (part of the querying agent's time, not of ``ms``)."""
     cache_error: str | None = None
     too_large: list[tuple[str, str, str]] = field(default_factory=list)
     """``(blob, path, language)`` of files skipped for size (remembered in the cache)."""
@@ -94,6 +97,7 @@ class BuildStats:
             "mode": self.mode,
             "ms": round(self.ms, 1),
             "parse_ms": round(self.parse_ms, 1),
+            "lazy_ms": round(self.lazy_ms, 1),
             "cache_error": self.cache_error,
         }
 
@@ -330,6 +334,75 @@ def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str
         return None
 
 
+def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str, str, str, bytes]], list[tuple[str, str, str]], BuildStats]:
+    """First stage of a build: select the indexable files of ``tree`` and take what the cache holds.
+
+    Returns ``(rows, todo, stats)``: ``rows`` are ``(path, blob, language, header_json, data)``
+    of cached files, ``todo`` the ``(path, blob, language)`` still to parse (by path). Remembered
+    skips are counted in ``stats.skipped``; a cache that cannot be opened or read is recorded in
+    ``stats.cache_error`` (everything is then to parse).
+    """
+    stats = BuildStats()
+    selected, vendored = select_files(tree.list_files())
+    stats.skipped += vendored
+    hits: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
+    if cache_dir is not None:
+        try:
+            with SymbolCache(cache_dir) as cache:
+                hits = cache.get_many((blob, path, lang) for path, blob, lang in selected)
+        except CacheError as exc:
+            stats.cache_error = str(exc)
+    rows: list[tuple[str, str, str, str, bytes]] = []
+    todo: list[tuple[str, str, str]] = []
+    for path, blob, language in selected:
+        hit = hits.get((blob, path))
+        if hit is None:
+            todo.append((path, blob, language))
+        elif hit[0] is None or hit[1] is None:
+            stats.skipped += 1
+        else:
+            rows.append((path, blob, language, hit[0], hit[1]))
+    stats.cached = len(rows)
+    return rows, todo, stats
+
+
+def store(cache_dir: Path | None, fresh: list[tuple[str, str, str, str | None, bytes | None]], stats: BuildStats) -> None:
+    """Write ``(blob, path, language, header, data)`` rows (None, None: a remembered skip) to the
+    cache; a failure is recorded in ``stats.cache_error``, never raised."""
+    if cache_dir is None or stats.cache_error is not None or not fresh:
+        return
+    try:
+        with SymbolCache(cache_dir) as cache:
+            cache.put_many(fresh)
+    except CacheError as exc:
+        stats.cache_error = str(exc)
+
+
+def parse_rows(
+    tree: TreeView, todo: list[tuple[str, str, str]], stats: BuildStats, *, workers: int | None, size_hint: int | None = None
+) -> tuple[list[tuple[str, str, str, str, bytes]], list[tuple[str, str, str, str | None, bytes | None]]]:
+    """Parse ``todo`` (see :func:`parse_missing`): ``(rows, cache rows)``; failures go to
+    ``stats.failed``, size skips to ``stats.too_large`` (and to the cache rows, as remembered
+    skips). Adds to ``stats.parsed`` and ``stats.parse_ms``."""
+    languages = {path: language for path, _, language in todo}
+    rows: list[tuple[str, str, str, str, bytes]] = []
+    fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
+    t0 = time.perf_counter()
+    known_large = len(stats.too_large)
+    for blob, path, header, data, error in parse_missing(
+        tree, todo, stats, workers=default_workers() if workers is None else workers, size_hint=size_hint
+    ):
+        if error is not None or header is None or data is None:
+            stats.failed[path] = error or "no output"
+            continue
+        rows.append((path, blob, languages[path], header, data))
+        fresh.append((blob, path, languages[path], header, data))
+    stats.parse_ms += (time.perf_counter() - t0) * 1000
+    stats.parsed += len(fresh)
+    fresh.extend((b, p, lang, None, None) for b, p, lang in stats.too_large[known_large:])
+    return rows, fresh
+
+
 def collect(
     tree: TreeView,
     cache_dir: Path | None,
@@ -343,49 +416,10 @@ def collect(
     ``stats.cache_error`` and the build continues without it.
     """
     start = time.perf_counter()
-    stats = BuildStats()
-    selected, vendored = select_files(tree.list_files())
-    stats.skipped += vendored
-    cache: SymbolCache | None = None
-    hits: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
-    if cache_dir is not None:
-        try:
-            cache = SymbolCache(cache_dir)
-            hits = cache.get_many((blob, path, lang) for path, blob, lang in selected)
-        except CacheError as exc:
-            stats.cache_error = str(exc)
-            cache = None
-    rows: list[tuple[str, str, str, str, bytes]] = []
-    todo: list[tuple[str, str, str]] = []
-    for path, blob, language in selected:
-        hit = hits.get((blob, path))
-        if hit is None:
-            todo.append((path, blob, language))
-        elif hit[0] is None or hit[1] is None:
-            stats.skipped += 1
-        else:
-            rows.append((path, blob, language, hit[0], hit[1]))
-    stats.cached = len(rows)
-    languages = {path: language for path, _, language in todo}
-    fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
-    t0 = time.perf_counter()
-    for blob, path, header, data, error in parse_missing(
-        tree, todo, stats, workers=default_workers() if workers is None else workers
-    ):
-        if error is not None or header is None or data is None:
-            stats.failed[path] = error or "no output"
-            continue
-        rows.append((path, blob, languages[path], header, data))
-        fresh.append((blob, path, languages[path], header, data))
-    stats.parse_ms = (time.perf_counter() - t0) * 1000
-    stats.parsed = len(fresh)
-    if cache is not None:
-        try:
-            cache.put_many([*fresh, *((b, p, lang, None, None) for b, p, lang in stats.too_large)])
-        except CacheError as exc:
-            stats.cache_error = str(exc)
-        finally:
-            cache.close()
+    rows, todo, stats = lookup(tree, cache_dir)
+    parsed, fresh = parse_rows(tree, todo, stats, workers=workers)
+    rows.extend(parsed)
+    store(cache_dir, fresh, stats)
     rows.sort()
     stats.files = len(rows)
     stats.ms = (time.perf_counter() - start) * 1000

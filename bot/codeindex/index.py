@@ -272,7 +272,7 @@ class CodeIndex(Navigation, Resolution):
             return []
         fam = family_of(self._language(d))
         out: list[Reference] = []
-        for path, entry, imp in self._imports_by_name.get(d.name, ()):
+        for path, entry, imp in self._importers_named(d.name):
             if family_of(entry.language) != fam or path == d.path:
                 continue
             if fam == "python":
@@ -289,7 +289,7 @@ class CodeIndex(Navigation, Resolution):
         """Files that may read ``d`` (from headers): those reading its name, and those importing
         it under another name."""
         out: set[str] = set(self._paths_with("ref", d.name))
-        out.update(path for path, _, i in self._imports_by_name.get(d.name, ()) if i.alias != d.name)
+        out.update(path for path, _, i in self._importers_named(d.name) if i.alias != d.name)
         return sorted(out)
 
     @cached_property
@@ -302,6 +302,10 @@ class CodeIndex(Navigation, Resolution):
             for imp in entry.imports:
                 out.setdefault(imp.name, []).append((path, entry, imp))
         return out
+
+    def _importers_named(self, name: str) -> list[tuple[str, FileEntry, Import]]:
+        """``(path, entry, import)`` for every import of ``name`` (see :attr:`_imports_by_name`)."""
+        return self._imports_by_name.get(name, [])
 
 def _overlaps(start: int, end: int, sorted_lines: list[int]) -> bool:
     i = bisect.bisect_left(sorted_lines, start)

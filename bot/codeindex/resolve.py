@@ -91,11 +91,15 @@ class Resolution(Modules):
                     out.setdefault(b, set()).add(cls)
         return out
 
+    def _subclasses_of(self, base: str) -> set[str] | tuple[()]:
+        """Names of classes declaring a base whose last component is ``base``."""
+        return self._subclasses.get(base, ())
+
     def _descendants(self, owner: str, depth: int = 3) -> set[str]:
         out: set[str] = set()
         frontier = {owner}
         for _ in range(depth):
-            frontier = {c for f in frontier for c in self._subclasses.get(f, ())} - out - {owner}
+            frontier = {c for f in frontier for c in self._subclasses_of(f)} - out - {owner}
             if not frontier:
                 break
             out |= frontier

@@ -4,6 +4,7 @@ Usage::
 
     python evals/bench/index_equal.py dump --repo PATH --out A.pkl [--rev HEAD] [--workers N]
     python evals/bench/index_equal.py compare A.pkl B.pkl [--exact]
+    python evals/bench/index_equal.py names --repo PATH A.pkl
 
 ``dump`` builds the code index of the tree at ``--rev`` cold (an empty cache in a temporary
 directory) with whichever ``bot`` package is first on ``sys.path``, so the builder of another
@@ -18,6 +19,12 @@ compared as multisets: before commit 78a0021, ``QueryCursor.captures`` (tree-sit
 returned a capture's nodes in an order that varied between parses, so the list order of an
 index built by that code varies from one build to the next. Everything else, and every
 record's content, is compared exactly. Exits 1 on any difference.
+
+``names`` checks, on a dump, what the lazy index (:mod:`bot.codeindex.lazy`) rests on: every name
+a query can look up (defined, called and read names, imported names, class bases' last
+components) that :func:`~bot.codeindex.lazy.name_is_searchable` accepts occurs as UTF-8 bytes in
+its file's blob, so a byte search finds every file that can hold its records. Exits 1 when one
+does not.
 """
 
 from __future__ import annotations
@@ -116,6 +123,38 @@ def compare(a_path: str, b_path: str, *, exact: bool) -> tuple[int, dict[str, in
     return diffs, counts
 
 
+def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
+    """Check the byte-search premise of the lazy index on every entry of a dump; returns
+    (violations, counts) and prints the first violations."""
+    from bot.adapters.gitlocal import CatFile  # noqa: PLC0415
+    from bot.codeindex.lazy import name_is_searchable  # noqa: PLC0415
+
+    with open(dump_path, "rb") as fh:
+        entries = pickle.load(fh)["entries"]  # noqa: S301 - our own dump file
+    cat = CatFile(repo)
+    checked = unsearchable = bad = 0
+    try:
+        for path, e in sorted(entries.items()):
+            got = cat.read(e["blob"])
+            source = got[1] if got else b""
+            h = e["header"]
+            keys = {*h[5], *h[6], *h[7], *(i[1] for i in h[2]), *(b for _cls, bases in h[10] for b in bases)}
+            for name in keys:
+                if name is None or name == "*":
+                    continue
+                if not name_is_searchable(name):
+                    unsearchable += 1
+                    continue
+                checked += 1
+                if name.encode("utf-8") not in source:
+                    bad += 1
+                    if bad <= 20:
+                        print("not in its source:", path, repr(name))
+    finally:
+        cat.close()
+    return bad, {"files": len(entries), "names_checked": checked, "unsearchable": unsearchable, "violations": bad}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``dump`` or ``compare``; returns the exit status (1 when the dumps differ)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -129,10 +168,17 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("a")
     c.add_argument("b")
     c.add_argument("--exact", action="store_true", help="compare record lists in order too")
+    n = sub.add_parser("names", help="check that every searchable name occurs in its file's bytes")
+    n.add_argument("--repo", required=True)
+    n.add_argument("dump")
     args = parser.parse_args(argv)
     if args.command == "dump":
         print(json.dumps(dump(str(Path(args.repo).resolve()), args.rev, args.out, args.workers)))
         return 0
+    if args.command == "names":
+        bad, counts = names(str(Path(args.repo).resolve()), args.dump)
+        print(json.dumps({"dump": args.dump, **counts}))
+        return 1 if bad else 0
     diffs, counts = compare(args.a, args.b, exact=args.exact)
     print(json.dumps({"a": args.a, "b": args.b, "exact": args.exact, **counts}))
     return 1 if diffs else 0

@@ -1,0 +1,373 @@
+"""A code index that parses only the files a query can read (the cold index of a review).
+
+A review asks the index specific questions: the callers of a few changed definitions, their
+reach, the files importing or reading a name, the module a path names. :class:`LazyCodeIndex`
+answers each exactly as the full :class:`~bot.codeindex.index.CodeIndex` of the same tree would,
+while parsing only the files that can hold a matching record:
+
+- **Name questions** (who defines, calls, reads or imports ``name``; which classes derive from
+  ``name``). Every such record's name is a slice of its file's source: an identifier node's text
+  decoded as UTF-8 (callees lose only whitespace around dots, class bases are cut at their last
+  dot). A file can therefore hold one only if the name's UTF-8 bytes occur in its blob. A byte
+  search over the unparsed blobs gives a superset of those files; exactly those are parsed
+  before the name's lookup tables are read. Names for which that argument does not hold fall
+  back to parsing every file: one with U+FFFD (the decoder's replacement for undecodable
+  bytes, so the bytes may differ), ``default`` (the name JS/TS default imports record without
+  writing it) and anything that is not a non-empty string.
+- **Path questions** (the records of one file): that file is parsed.
+- **Module maps** (Python module name -> path, JS/TS module id -> path) come from paths alone,
+  as in the full index; Python re-exports read every package ``__init__``, which are parsed.
+- **Anything that walks every file** (``files`` iterated, ``entry_points()`` of the whole tree,
+  the LLM tool's substring search over definition names) parses every file first.
+
+So no answer ever comes from a partial index (fail closed). A file whose extraction fails (an
+extractor bug, reported in ``stats.failed``) leaves the full index: the lazy index then parses
+every file and recomputes its module maps, so later answers match the full build.
+
+Parsed files go to the per-blob cache as usual: the cache is what remembers, per tree, which
+blobs are indexed, and a later review of the same tree (or of one sharing blobs) starts from
+them. Thread-safe (agents query from their threads; one lock serialises parsing and lookups).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import posixpath
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.codeindex._ecmascript import module_name as js_module_name
+from bot.codeindex._python import module_name as py_module_name
+from bot.codeindex.builder import MAX_FILE_BYTES, BuildStats, lookup, parse_rows, store
+from bot.codeindex.index import CodeIndex, FileEntry
+from bot.codeindex.model import Definition, Import
+from bot.codeindex.modules import family_of, is_init_path
+from bot.core.languages import language_for_path
+
+if TYPE_CHECKING:
+    from bot.core.protocols import TreeView
+
+__all__ = ["LazyCodeIndex", "lazy_index", "name_is_searchable"]
+
+_UNSEARCHABLE = frozenset({"default"})
+"""Names a record may carry without the file's source containing them (JS/TS default imports)."""
+
+
+def name_is_searchable(name: object) -> bool:
+    """True when every file holding a record named ``name`` contains ``name``'s UTF-8 bytes."""
+    return isinstance(name, str) and bool(name) and "\ufffd" not in name and name not in _UNSEARCHABLE
+
+
+class _Blobs:
+    """The unparsed blobs' bytes, joined by NUL (no name contains one) for one ``find`` per name."""
+
+    def __init__(self, sources: dict[str, bytes]) -> None:
+        self.paths = sorted(sources)
+        self.starts: list[int] = []
+        parts: list[bytes] = []
+        pos = 0
+        for p in self.paths:
+            self.starts.append(pos)
+            parts.append(sources[p])
+            pos += len(sources[p]) + 1
+        self.data = b"\0".join(parts)
+
+    def containing(self, needle: bytes) -> Iterator[str]:
+        """Paths whose blob contains ``needle`` (non-empty, without NUL)."""
+        data, starts, find = self.data, self.starts, self.data.find
+        i = find(needle)
+        while i >= 0:
+            k = bisect.bisect_right(starts, i) - 1
+            yield self.paths[k]
+            nxt = starts[k + 1] if k + 1 < len(starts) else len(data)
+            i = find(needle, nxt)
+
+
+class _MemoryTree:
+    """The part of a TreeView that parsing reads: blobs already in memory."""
+
+    def __init__(self, by_blob: dict[str, bytes]) -> None:
+        self._by_blob = by_blob
+
+    def read_blob(self, blob: str) -> bytes | None:
+        return self._by_blob.get(blob)
+
+
+class _Files(dict):  # type: ignore[type-arg]  # path -> FileEntry
+    """``CodeIndex.files`` of a lazy index: the files parsed so far. Reading a path parses it
+    first; listing, iterating or counting parses every file first (so the answer is exact)."""
+
+    def __init__(self, owner: LazyCodeIndex) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def __getitem__(self, path: str) -> FileEntry:
+        self._owner._ensure_path(path)
+        return dict.__getitem__(self, path)
+
+    def get(self, path: str, default: object = None) -> object:  # type: ignore[override]
+        self._owner._ensure_path(path)
+        return dict.get(self, path, default)
+
+    def __contains__(self, path: object) -> bool:
+        if isinstance(path, str):
+            self._owner._ensure_path(path)
+        return dict.__contains__(self, path)
+
+    def __iter__(self) -> Iterator[str]:
+        self._owner._ensure_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._owner._ensure_all()
+        return dict.__len__(self)
+
+    def keys(self):  # type: ignore[override]  # noqa: ANN201
+        self._owner._ensure_all()
+        return dict.keys(self)
+
+    def values(self):  # type: ignore[override]  # noqa: ANN201
+        self._owner._ensure_all()
+        return dict.values(self)
+
+    def items(self):  # type: ignore[override]  # noqa: ANN201
+        self._owner._ensure_all()
+        return dict.items(self)
+
+    def __reduce__(self):  # noqa: ANN204 - a plain dict when copied or pickled
+        self._owner._ensure_all()
+        return (dict, (dict(dict.items(self)),))
+
+
+class LazyCodeIndex(CodeIndex):
+    """A :class:`CodeIndex` over ``tree`` whose files are parsed when a query can read them.
+
+    Build with :func:`lazy_index`. Every query answers as the full index would (see the module
+    docstring for why). ``stats`` grows as files are parsed (``parsed``, ``parse_ms``, ``files``,
+    ``lines``); ``stats.lazy_ms`` is the wall time spent searching and parsing inside queries.
+    """
+
+    def __init__(
+        self,
+        rows: list[tuple[str, str, str, str, bytes]],
+        pending: dict[str, tuple[str, str, bytes]],
+        stats: BuildStats,
+        cache_dir: Path | None,
+        *,
+        workers: int | None = None,
+    ) -> None:
+        self.files = _Files(self)
+        self._callers_memo = {}
+        self.stats = stats
+        self._lock = threading.RLock()
+        self._cache_dir = cache_dir
+        self._workers = workers
+        self._pending = pending
+        """path -> (blob, language, source) of files not parsed yet."""
+        self._present = sorted([*(r[0] for r in rows), *pending])
+        """Every path the full index would hold (bar extraction failures, see :meth:`_parse`)."""
+        self._languages = {r[0]: r[2] for r in rows} | {p: v[1] for p, v in pending.items()}
+        self._blobs: _Blobs | None = None
+        self._searched: set[str] = set()
+        self._maps: dict[str, dict] | None = None
+        self._all = False
+        for path, blob, _lang, header, data in rows:
+            self._add(FileEntry(path, blob, json.loads(header), data))
+
+    # ------------------------------------------------------------- parsing
+    def _add(self, entry: FileEntry) -> None:
+        dict.__setitem__(self.files, entry.path, entry)
+        self.stats.files += 1
+        self.stats.lines += entry.lines
+        if self._maps is not None:
+            self._map_entry(self._maps, entry)
+
+    def _parse(self, paths: Iterable[str]) -> None:
+        """Parse the pending ``paths`` (caller holds the lock)."""
+        todo = sorted({p for p in paths if p in self._pending})
+        if not todo:
+            return
+        start = time.perf_counter()
+        items = [(p, self._pending[p][0], self._pending[p][1]) for p in todo]
+        memory = _MemoryTree({self._pending[p][0]: self._pending[p][2] for p in todo})
+        size = sum(len(self._pending[p][2]) for p in todo)
+        failed_before = len(self.stats.failed)
+        rows, fresh = parse_rows(memory, items, self.stats, workers=self._workers, size_hint=size)  # type: ignore[arg-type]
+        for path, blob, _lang, header, data in sorted(rows):
+            self._add(FileEntry(path, blob, json.loads(header), data))
+        for p in todo:  # after the entries are in: another thread never sees a path in neither
+            del self._pending[p]
+        store(self._cache_dir, fresh, self.stats)
+        if len(self._pending) * 2 < len(self._blobs.paths if self._blobs else ()):
+            self._blobs = None  # rebuilt smaller on the next search
+        self.stats.lazy_ms += (time.perf_counter() - start) * 1000
+        if len(self.stats.failed) > failed_before:
+            # A file that would have been in the module maps is not in the full index: parse
+            # everything so that the maps below are those of the full build.
+            bad = set(self.stats.failed)
+            self._present = [p for p in self._present if p not in bad]
+            for name in ("_py_modules", "_js_modules", "_py_reexported"):
+                self.__dict__.pop(name, None)
+            self._callers_memo.clear()
+            self._ensure_all()
+
+    def _ensure_path(self, path: str) -> None:
+        if path in self._pending:
+            with self._lock:
+                self._parse((path,))
+
+    def _ensure_all(self) -> None:
+        if self._pending:
+            with self._lock:
+                self._all = True
+                self._parse(list(self._pending))
+
+    def _ensure_names(self, names: Iterable[object]) -> None:
+        """Parse every unparsed file whose blob contains one of ``names`` (all files for a name
+        that is not :func:`name_is_searchable`)."""
+        with self._lock:
+            if not self._pending:
+                return
+            wanted = [n for n in names if n not in self._searched]
+            if not wanted:
+                return
+            if not all(name_is_searchable(n) for n in wanted):
+                self._ensure_all()
+                return
+            start = time.perf_counter()
+            if self._blobs is None:
+                self._blobs = _Blobs({p: v[2] for p, v in self._pending.items()})
+            hits: set[str] = set()
+            for n in wanted:
+                hits.update(p for p in self._blobs.containing(n.encode("utf-8")) if p in self._pending)  # type: ignore[union-attr]
+            self.stats.lazy_ms += (time.perf_counter() - start) * 1000
+            self._parse(hits)
+            self._searched.update(wanted)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ name maps
+    @staticmethod
+    def _map_entry(maps: dict[str, dict], entry: FileEntry) -> None:
+        path = entry.path
+        for kind, names in (("def", entry.def_names), ("call", entry.call_names), ("ref", entry.ref_names)):
+            m = maps[kind]
+            for n in names:
+                bisect.insort(m.setdefault(n, []), path)
+        for imp in entry.imports:
+            bisect.insort(maps["imports"].setdefault(imp.name, []), (path, entry, imp), key=lambda x: x[0])
+            if imp.name and imp.alias and imp.name != imp.alias and imp.alias in entry.call_names:
+                bisect.insort(maps["renamed"].setdefault(imp.name, []), (path, imp.alias), key=lambda x: x[0])
+        for cls, bases in entry.class_bases:
+            for b in bases:
+                maps["subclasses"].setdefault(b, set()).add(cls)
+
+    def _lookup(self, table: str, name: str) -> list:
+        self._ensure_names((name,))
+        with self._lock:
+            if self._maps is None:
+                maps: dict[str, dict] = {k: {} for k in ("def", "call", "ref", "imports", "renamed", "subclasses")}
+                for path in sorted(dict.keys(self.files)):
+                    self._map_entry(maps, dict.__getitem__(self.files, path))
+                self._maps = maps
+            found = self._maps[table].get(name)
+            return [] if found is None else list(found)
+
+    def _paths_with(self, kind: str, name: str) -> list[str]:
+        return self._lookup(kind, name)
+
+    def _aliases_of(self, name: str) -> list[tuple[str, str]]:
+        return self._lookup("renamed", name)
+
+    def _importers_named(self, name: str) -> list[tuple[str, FileEntry, Import]]:
+        return self._lookup("imports", name)
+
+    def _subclasses_of(self, base: str) -> set[str]:
+        return set(self._lookup("subclasses", base))
+
+    # ---------------------------------------------------------- module maps
+    def _language(self, d: Definition) -> str:
+        # An entry's language is its path's (files are selected by language_for_path).
+        return language_for_path(d.path) or ""
+
+    @cached_property
+    def _py_modules(self) -> dict[str, str]:
+        full: dict[str, str] = {}
+        for path in self._present:
+            if self._languages[path] == "python":
+                full[py_module_name(path)] = path
+        packages = {m.split(".")[0] for m, p in full.items() if is_init_path(p) and "." not in m}
+        out = dict(full)
+        for module, path in full.items():
+            head, _, rest = module.partition(".")
+            if rest and head not in packages:
+                out.setdefault(rest, path)
+        return out
+
+    @cached_property
+    def _js_modules(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for path in self._present:
+            if family_of(self._languages[path]) != "ecmascript":
+                continue
+            module = js_module_name(path)
+            out.setdefault(module, path)
+            if posixpath.basename(module) == "index":
+                out.setdefault(posixpath.dirname(module), path)
+        return out
+
+    @cached_property
+    def _py_reexported(self) -> dict[str, set[str]]:
+        inits = [p for p in self._present if self._languages[p] == "python" and is_init_path(p)]
+        with self._lock:
+            self._parse(inits)
+        out: dict[str, set[str]] = {}
+        for path in inits:
+            entry = dict.get(self.files, path)
+            if entry is None:
+                continue
+            for imp in entry.imports:
+                if imp.name is None:
+                    continue
+                target = self._py_modules.get(self._py_absolute(entry, imp))
+                if target is not None and target != path:
+                    out.setdefault(target, set()).add(imp.name)
+        return out
+
+
+def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None) -> CodeIndex:
+    """The code index of ``tree`` for one review: cached files loaded, the others parsed on demand.
+
+    Reads the uncached blobs (their bytes are searched for the names queries ask about). When
+    every file is cached, returns the plain :class:`CodeIndex`. ``workers`` as for
+    :meth:`CodeIndex.build` (used for large on-demand batches). Git errors from ``tree``
+    propagate; a broken cache is recorded in ``stats.cache_error``.
+    """
+    start = time.perf_counter()
+    rows, todo, stats = lookup(tree, cache_dir)
+    if not todo:
+        rows.sort()
+        index = CodeIndex([FileEntry(p, b, json.loads(h), d) for p, b, _l, h, d in rows], stats)
+        stats.files = len(rows)
+        stats.ms = (time.perf_counter() - start) * 1000
+        return index
+    pending: dict[str, tuple[str, str, bytes]] = {}
+    large: list[tuple[str, str, str, str | None, bytes | None]] = []
+    for path, blob, language in todo:
+        data = tree.read_blob(blob)
+        if data is None:
+            stats.skipped += 1
+        elif len(data) > MAX_FILE_BYTES:
+            stats.skipped += 1
+            stats.too_large.append((blob, path, language))
+            large.append((blob, path, language, None, None))
+        else:
+            pending[path] = (blob, language, data)
+    store(cache_dir, large, stats)
+    stats.mode = "lazy"
+    index = LazyCodeIndex(rows, pending, stats, cache_dir, workers=workers)
+    stats.ms = (time.perf_counter() - start) * 1000
+    return index

@@ -1,0 +1,141 @@
+"""The lazy code index answers every query as the full index does, parsing only what it must."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.codeindex import CodeIndex, LazyCodeIndex, build_index, builder, lazy_index
+from bot.codeindex.lazy import name_is_searchable
+from bot.testing.fake_tree import MemoryTree
+
+FILES = {
+    # Python: a package with re-exports, relative imports, a wildcard, aliases, subclasses.
+    "app/__init__.py": "from .core import compute\nfrom .models import *\n__all__ = ['compute', 'Engine']\n",
+    "app/core.py": (
+        "TIMEOUT = 30\n\n"
+        "def compute(a, b, scale=1):\n    return helper(a) * b * scale\n\n"
+        "def helper(x):\n    return x + TIMEOUT\n\n"
+        "class Engine:\n    def start(self, n):\n        return self.spin(n)\n\n"
+        "    def spin(self, n):\n        return compute(n, n)\n"
+    ),
+    "app/models.py": "from app.core import Engine as _E\n\nclass Turbo(_E):\n    def boost(self):\n        return self.start(3)\n",
+    "app/cli.py": (
+        "from app.core import compute as calc, TIMEOUT\nfrom app import core as c\n\n"
+        "def main():\n    e = c.Engine()\n    e.start(TIMEOUT)\n    return calc(1, 2) + c.helper(3)\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    ),
+    "app/web.py": "from . import core\n\n@route('/x')\ndef endpoint():\n    return core.compute(1, 2, scale=core.TIMEOUT)\n",
+    "other/core2.py": "def compute(a):\n    return a\n\ndef use():\n    return compute(1)\n",
+    "other/unrelated.py": "def lonely():\n    return 1\n\nclass Widget:\n    def render(self):\n        return lonely()\n",
+    "tests/test_core.py": "from app.core import compute\n\ndef test_compute():\n    assert compute(1, 2) == 3\n",
+    # JS/TS: default and named imports, a renamed import, a class hierarchy.
+    "web/util.ts": "export const LIMIT = 5;\nexport function clamp(x: number) { return Math.min(x, LIMIT); }\n"
+    "export default function pick(a, b) { return a || b; }\n",
+    "web/app.ts": "import pick, { clamp as c } from './util';\nimport * as u from './util';\n"
+    "export class Base { run() { return c(1) + u.LIMIT; } }\nexport class Child extends Base { go() { return this.run() + pick(1, 2); } }\n",
+    "web/index.js": "const { clamp } = require('./util');\nmodule.exports = function main() { return clamp(3); };\n",
+    "web/legacy.js": "exports.default = function () { return 1; };\n",
+    "web/use.js": "import legacy from './legacy';\nexport function f() { return legacy(); }\n",
+    # Go: two packages, an import, a method.
+    "pkg/store/store.go": "package store\n\nconst Max = 3\n\ntype Store struct{}\n\nfunc (s *Store) Get(k string) int { return Max }\n\n"
+    "func New() *Store { return &Store{} }\n",
+    "pkg/store/extra.go": "package store\n\nfunc Helper() int { return New().Get(\"a\") }\n",
+    "cmd/main.go": "package main\n\nimport \"example.com/x/pkg/store\"\n\nfunc main() { _ = store.New().Get(\"k\") + store.Max }\n",
+    "README.md": "compute helper Engine\n",
+}
+
+
+def _answers(index: CodeIndex, defs) -> list:  # noqa: ANN001
+    out = []
+    for d in defs:
+        out.append((
+            index.resolved_callers(d), index.references(d), index.importers(d), index.reach(d), index.trace(d),
+            index.is_entry_point(d), index.definitions(d.name), index.definition(d.qualname, d.path),
+            index.callees(d), index.paths_calling(d.name), index.call_name(d),
+        ))
+    return out
+
+
+def _all_defs(index: CodeIndex) -> list:
+    return [d for p in sorted(index.files) for d in index.file(p).definitions]
+
+
+def test_every_query_matches_the_full_index() -> None:
+    tree = MemoryTree(FILES)
+    full = build_index(tree, workers=1)
+    defs = _all_defs(full)
+    assert len(defs) > 20
+    for d in defs:  # each query on a fresh lazy index: nothing parsed by an earlier query helps
+        lazy = lazy_index(MemoryTree(FILES), workers=1)
+        assert isinstance(lazy, LazyCodeIndex)
+        assert _answers(lazy, [d]) == _answers(full, [d]), d
+    lazy = lazy_index(tree, workers=1)
+    assert _answers(lazy, defs) == _answers(full, defs)
+    assert [lazy.file(p) for p in sorted(full.files)] == [full.file(p) for p in sorted(full.files)]
+    assert sorted(lazy.files) == sorted(full.files)
+    assert lazy.entry_points() == full.entry_points()
+
+
+def test_a_narrow_query_parses_only_the_files_that_name_it() -> None:
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    assert lazy.stats.parsed == 0
+    lonely = lazy.definition("other.unrelated.lonely", "other/unrelated.py")
+    callers = lazy.callers(lonely)
+    assert [(c.path, c.line) for c in callers] == [("other/unrelated.py", 6)]
+    assert 1 <= lazy.stats.parsed <= 3  # other/unrelated.py, plus the package __init__ files at most
+    assert lazy.stats.parsed < len(build_index(MemoryTree(FILES), workers=1).files)
+
+
+def test_names_that_need_not_appear_in_the_source_parse_everything() -> None:
+    assert not name_is_searchable("default")
+    assert not name_is_searchable("caf\ufffd")
+    assert not name_is_searchable("")
+    assert name_is_searchable("compute")
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    lazy.definitions("default")
+    assert not lazy._pending  # noqa: SLF001 - the fallback is the point of the test
+    full = build_index(MemoryTree(FILES), workers=1)
+    (default,) = full.definitions("default")
+    assert [c.path for c in full.callers(default)] == ["web/use.js"]  # written `legacy()`, never `default`
+    assert lazy_index(MemoryTree(FILES), workers=1).callers(default) == full.callers(default)
+
+
+def test_listing_the_files_parses_every_file() -> None:
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    assert len(lazy.files) == len(build_index(MemoryTree(FILES), workers=1).files)
+    assert lazy.stats.parsed == len(lazy.files)
+
+
+def test_parsed_files_go_to_the_cache_and_a_later_review_starts_from_them(tmp_path: Path) -> None:
+    tree = MemoryTree(FILES)
+    first = lazy_index(tree, tmp_path, workers=1)
+    first.callers(first.definition("app.core.compute", "app/core.py"))
+    parsed = first.stats.parsed
+    assert 0 < parsed < 16
+    second = lazy_index(tree, tmp_path, workers=1)
+    assert second.stats.cached == parsed
+    sorted(second.files)  # completes the index: only the rest is parsed
+    assert second.stats.parsed == 16 - parsed
+    third = lazy_index(tree, tmp_path, workers=1)
+    assert type(third) is CodeIndex  # every file cached: the plain index
+    assert third.stats.cached == 16
+
+
+def test_an_extraction_failure_falls_back_to_the_full_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = builder.extract_entry
+
+    def failing(language: str, path: str, source: bytes):  # noqa: ANN202
+        if path == "app/models.py":
+            raise ValueError("boom")
+        return real(language, path, source)
+
+    monkeypatch.setattr(builder, "extract_entry", failing)
+    full = build_index(MemoryTree(FILES), workers=1)
+    assert "app/models.py" in full.stats.failed
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    engine = full.definition("app.core.Engine.start", "app/core.py")
+    assert _answers(lazy, [engine]) == _answers(full, [engine])
+    assert lazy.stats.failed.keys() == full.stats.failed.keys()
+    assert _answers(lazy, _all_defs(full)) == _answers(full, _all_defs(full))
