@@ -145,6 +145,11 @@ class LazyIndex:
                 self._build()
             return self._index is not None
 
+    def lazy_ms(self) -> float:
+        """Milliseconds the index spent parsing on demand inside queries (0 for a full index)."""
+        stats = getattr(self._index, "stats", None)
+        return round(float(getattr(stats, "lazy_ms", 0.0)), 2)
+
     def __call__(self) -> Any:
         """The index; raises the build error if building failed."""
         self.warm()
@@ -307,6 +312,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
     timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)
+    timings.index_lazy_ms = index.lazy_ms()
     timings.policy_ms = _ms(t2)  # includes waiting for the history risk step, a policy input
     timings.agents = {v.agent: v.elapsed_ms for v in verdicts}
     return ReviewResult(

@@ -162,6 +162,38 @@ class GitTree:
             return None
         return got[1]
 
+    def blob_sizes(self, shas: list[str]) -> dict[str, int]:
+        """``{sha: size in bytes}`` of the blobs among ``shas`` (others left out), from one
+        ``git cat-file --batch-check``. Raises GitError when git fails."""
+        out = run_git(self._git.path, "cat-file", "--batch-check", input="".join(s + "\n" for s in shas).encode()).stdout
+        sizes: dict[str, int] = {}
+        for line in out.decode("utf-8", "replace").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                sizes[parts[0]] = int(parts[2])
+        return sizes
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """``{sha: bytes}`` of the blobs among ``shas`` (others left out), from one
+        ``git cat-file --batch`` fed every SHA at once: no round trip per blob, as
+        :meth:`read_blob` has. Raises GitError when git fails."""
+        out = run_git(self._git.path, "cat-file", "--batch", input="".join(s + "\n" for s in shas).encode()).stdout
+        blobs: dict[str, bytes] = {}
+        pos, n = 0, len(out)
+        while pos < n:
+            eol = out.find(b"\n", pos)
+            if eol < 0:
+                break
+            parts = out[pos:eol].split()
+            pos = eol + 1
+            if len(parts) != 3:  # "<sha> missing"
+                continue
+            size = int(parts[2])
+            if parts[1] == b"blob":
+                blobs[parts[0].decode()] = out[pos : pos + size]
+            pos += size + 1
+        return blobs
+
     def close(self) -> None:
         """Stop the ``git cat-file`` process this tree reads through (shared by base and head)."""
         self._cat.close()

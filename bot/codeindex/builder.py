@@ -48,6 +48,10 @@ PARALLEL_MIN_BYTES = 400_000
 PARALLEL_MIN_FILES = 8
 """Nor with fewer uncached files than this."""
 
+SUBPROCESS_MIN_BYTES = 1_500_000
+"""Nor, when this process cannot fork (it runs threads), below this much: a fresh worker
+interpreter costs ~0.2 s of start-up and imports, about what 0.5 MB of parsing costs in process."""
+
 CHUNK_BYTES = 200_000
 """Target source bytes per work unit sent to a worker process."""
 
@@ -234,13 +238,16 @@ def parse_missing(
     Runs in ``workers`` processes when ``workers > 1`` and there are more than
     :data:`PARALLEL_MIN_BYTES` to parse (``size_hint``, else estimated at 12 kB a file) in at
     least :data:`PARALLEL_MIN_FILES` files: forked ones when this process may fork (see
-    :func:`_fork_context`), else fresh interpreters (:func:`_subprocess_workers`). Work whose
+    :func:`_fork_context`), else fresh interpreters (:func:`_subprocess_workers`) when there are
+    at least :data:`SUBPROCESS_MIN_BYTES`. Work whose
     worker fails is parsed in process. Blobs over :data:`MAX_FILE_BYTES` or unreadable are
     counted in ``stats.skipped``.
     """
     estimate = size_hint if size_hint is not None else 12_000 * len(todo)
     big = workers > 1 and estimate >= PARALLEL_MIN_BYTES and len(todo) >= PARALLEL_MIN_FILES
     context = _fork_context() if big else None
+    if context is None and estimate < SUBPROCESS_MIN_BYTES:
+        big = False
     if not big:
         stats.workers = 0
         stats.mode = "serial"

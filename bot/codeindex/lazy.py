@@ -338,6 +338,24 @@ class LazyCodeIndex(CodeIndex):
         return out
 
 
+def _read(tree: TreeView, todo: list[tuple[str, str, str]]) -> Iterator[tuple[str, str, str, bytes | int | None]]:
+    """``(path, blob, language, data)`` for ``todo``: the bytes, the size when over
+    :data:`MAX_FILE_BYTES`, None when unreadable. In two git processes when the tree can read
+    in bulk (``blob_sizes`` / ``read_blobs``, :class:`bot.adapters.gitlocal.GitTree`), else blob by blob."""
+    sizes_of = getattr(tree, "blob_sizes", None)
+    read_many = getattr(tree, "read_blobs", None)
+    if sizes_of is None or read_many is None:
+        for path, blob, language in todo:
+            data = tree.read_blob(blob)
+            yield path, blob, language, (len(data) if data is not None and len(data) > MAX_FILE_BYTES else data)
+        return
+    sizes = sizes_of(sorted({b for _, b, _ in todo}))
+    blobs = read_many(sorted(b for b, size in sizes.items() if size <= MAX_FILE_BYTES))
+    for path, blob, language in todo:
+        size = sizes.get(blob)
+        yield path, blob, language, (size if size is not None and size > MAX_FILE_BYTES else blobs.get(blob))
+
+
 def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None) -> CodeIndex:
     """The code index of ``tree`` for one review: cached files loaded, the others parsed on demand.
 
@@ -356,11 +374,10 @@ def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | 
         return index
     pending: dict[str, tuple[str, str, bytes]] = {}
     large: list[tuple[str, str, str, str | None, bytes | None]] = []
-    for path, blob, language in todo:
-        data = tree.read_blob(blob)
+    for path, blob, language, data in _read(tree, todo):
         if data is None:
             stats.skipped += 1
-        elif len(data) > MAX_FILE_BYTES:
+        elif isinstance(data, int):
             stats.skipped += 1
             stats.too_large.append((blob, path, language))
             large.append((blob, path, language, None, None))

@@ -222,7 +222,8 @@ class Timings(BaseModel):
     Review stages (their sum is about ``total_ms``, from taking the snapshot to the log append):
     ``snapshot_ms`` (git or GitHub reads), ``policy_ms`` (loading and evaluating the policy),
     ``setup_ms`` (building the review context and agents), ``index_ms`` (code index build or
-    warm load), ``agents_ms`` (the agents, in parallel), ``publish_ms`` (sinks) and ``log_ms``
+    warm load; a cold review's index parses most files on demand, inside the agents' queries:
+    that part is ``index_lazy_ms``, counted in ``agents_ms`` too), ``agents_ms`` (the agents, in parallel), ``publish_ms`` (sinks) and ``log_ms``
     (decision log append, including opening the store when the caller times it).
 
     Process stages, filled in by the CLI only (0 elsewhere): ``startup_ms`` (process start, from
@@ -237,6 +238,7 @@ class Timings(BaseModel):
 
     snapshot_ms: float = 0.0
     index_ms: float = 0.0
+    index_lazy_ms: float = 0.0
     setup_ms: float = 0.0
     agents_ms: float = 0.0
     policy_ms: float = 0.0

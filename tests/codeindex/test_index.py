@@ -197,15 +197,24 @@ def _with_a_thread_running(fn):  # noqa: ANN001, ANN202
 def test_threads_use_worker_interpreters_instead_of_fork(tree_of, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(builder, "SUBPROCESS_MIN_BYTES", 0)
     tree = tree_of(APP)
     idx = _with_a_thread_running(lambda: build_index(tree, workers=2))
     assert idx.stats.workers == 2 and idx.stats.mode == "subprocess" and idx.stats.parsed == 7
     assert lines(idx.callers("app.core.compute")) == lines(build_index(tree, workers=0).callers("app.core.compute"))
 
 
+def test_small_work_in_a_threaded_process_is_parsed_in_process(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    idx = _with_a_thread_running(lambda: build_index(tree_of(APP), workers=2))
+    assert idx.stats.mode == "serial" and idx.stats.parsed == 7
+
+
 def test_failed_worker_interpreters_fall_back_to_in_process(tree_of, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(builder, "SUBPROCESS_MIN_BYTES", 0)
     monkeypatch.setattr(builder, "_BOOT", "import sys; sys.stdin.buffer.read(); raise SystemExit(3)")
     idx = _with_a_thread_running(lambda: build_index(tree_of(APP), workers=2))
     assert idx.stats.parsed == 7 and idx.stats.mode == "subprocess, partly in process (worker failure)"

@@ -139,3 +139,31 @@ def test_an_extraction_failure_falls_back_to_the_full_index(monkeypatch: pytest.
     assert _answers(lazy, [engine]) == _answers(full, [engine])
     assert lazy.stats.failed.keys() == full.stats.failed.keys()
     assert _answers(lazy, _all_defs(full)) == _answers(full, _all_defs(full))
+
+
+def test_a_git_tree_is_read_in_bulk_and_large_files_are_remembered(tmp_path: Path) -> None:
+    from bot.adapters.gitlocal import CatFile, Git, GitTree
+    from bot.testing.gitrepo import commit, init_repo, write_files
+
+    repo = init_repo(tmp_path / "repo")
+    big = "X = 1\n" * (builder.MAX_FILE_BYTES // 6 + 10)
+    write_files(repo, {**{p: c for p, c in FILES.items()}, "big.py": big})
+    sha = commit(repo, "commit")
+    cat = CatFile(str(repo))
+    try:
+        tree = GitTree(Git(repo), cat, sha)
+        blobs = tree.list_files()
+        wanted = [blobs["app/core.py"], blobs["big.py"], "0" * 40]
+        assert tree.blob_sizes(wanted) == {blobs["app/core.py"]: len(FILES["app/core.py"]), blobs["big.py"]: len(big)}
+        assert tree.read_blobs(wanted[:1] + wanted[2:]) == {blobs["app/core.py"]: FILES["app/core.py"].encode()}
+        cache = tmp_path / "cache"
+        lazy = lazy_index(tree, cache, workers=1)
+        full = build_index(GitTree(Git(repo), cat, sha), workers=1)
+        assert lazy.stats.skipped == full.stats.skipped == 1
+        defs = _all_defs(full)
+        assert _answers(lazy, defs) == _answers(full, defs)
+        assert "big.py" not in lazy.files
+        again = lazy_index(GitTree(Git(repo), cat, sha), cache, workers=1)
+        assert type(again) is CodeIndex and again.stats.skipped == 1  # the skip is remembered too
+    finally:
+        cat.close()
