@@ -150,12 +150,20 @@ def header_of(symbols) -> list[object]:  # noqa: ANN001 - FileSymbols
     ]
 
 
-def extract_entry(language: str, path: str, source: bytes) -> tuple[str, bytes]:
-    """Extract one file and encode it: ``(header JSON, zlib-compressed data JSON)``
-    (see :func:`header_of` and :meth:`FileSymbols.to_compact`)."""
-    symbols = extract(language, path, source)
+EXTRACT_ERRORS = (ValueError, RecursionError, UnicodeError, TypeError, AttributeError, IndexError)
+"""What a failing extraction raises (an extractor bug: the file is reported in ``stats.failed``)."""
+
+
+def encode_entry(symbols: FileSymbols) -> tuple[str, bytes]:
+    """``(header JSON, zlib-compressed data JSON)`` of extracted symbols (see :func:`header_of`
+    and :meth:`FileSymbols.to_compact`): the cache's row."""
     data = zlib.compress(_JSON.encode(symbols.to_compact()).encode("utf-8", "surrogatepass"), 1)
     return _JSON_ASCII.encode(header_of(symbols)), data
+
+
+def extract_entry(language: str, path: str, source: bytes) -> tuple[str, bytes]:
+    """Extract one file and encode it (:func:`encode_entry`)."""
+    return encode_entry(extract(language, path, source))
 
 
 def decode_data(path: str, data: bytes) -> FileSymbols:
@@ -174,7 +182,7 @@ def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, 
     for blob, path, language, source in items:
         try:
             header, data = extract_entry(language, path, source)
-        except (ValueError, RecursionError, UnicodeError, TypeError, AttributeError, IndexError) as exc:
+        except EXTRACT_ERRORS as exc:
             out.append((blob, path, None, None, f"{type(exc).__name__}: {exc}"))
             continue
         out.append((blob, path, header, data, None))

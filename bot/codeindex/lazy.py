@@ -43,7 +43,9 @@ from typing import TYPE_CHECKING
 
 from bot.codeindex._ecmascript import module_name as js_module_name
 from bot.codeindex._python import module_name as py_module_name
-from bot.codeindex.builder import MAX_FILE_BYTES, BuildStats, lookup, parse_rows, store
+from bot.codeindex import builder
+from bot.codeindex.builder import MAX_FILE_BYTES, BuildStats, encode_entry, header_of, lookup, parse_rows, store
+from bot.codeindex.extract import extract
 from bot.codeindex.index import CodeIndex, FileEntry
 from bot.codeindex.model import Definition, Import
 from bot.codeindex.modules import family_of, is_init_path
@@ -175,7 +177,6 @@ class LazyCodeIndex(CodeIndex):
         self._blobs: _Blobs | None = None
         self._searched: set[str] = set()
         self._maps: dict[str, dict] | None = None
-        self._all = False
         for path, blob, _lang, header, data in rows:
             self._add(FileEntry(path, blob, json.loads(header), data))
 
@@ -193,13 +194,18 @@ class LazyCodeIndex(CodeIndex):
         if not todo:
             return
         start = time.perf_counter()
-        items = [(p, self._pending[p][0], self._pending[p][1]) for p in todo]
-        memory = _MemoryTree({self._pending[p][0]: self._pending[p][2] for p in todo})
         size = sum(len(self._pending[p][2]) for p in todo)
         failed_before = len(self.stats.failed)
-        rows, fresh = parse_rows(memory, items, self.stats, workers=self._workers, size_hint=size)  # type: ignore[arg-type]
-        for path, blob, _lang, header, data in sorted(rows):
-            self._add(FileEntry(path, blob, json.loads(header), data))
+        workers = builder.default_workers() if self._workers is None else self._workers
+        if workers > 1 and size >= builder.SUBPROCESS_MIN_BYTES and len(todo) >= builder.PARALLEL_MIN_FILES:
+            items = [(p, self._pending[p][0], self._pending[p][1]) for p in todo]
+            memory = _MemoryTree({self._pending[p][0]: self._pending[p][2] for p in todo})
+            rows, fresh = parse_rows(memory, items, self.stats, workers=workers, size_hint=size)  # type: ignore[arg-type]
+            entries = [FileEntry(path, blob, json.loads(header), data) for path, blob, _l, header, data in rows]
+        else:
+            entries, fresh = self._parse_here(todo)
+        for entry in sorted(entries, key=lambda e: e.path):
+            self._add(entry)
         for p in todo:  # after the entries are in: another thread never sees a path in neither
             del self._pending[p]
         store(self._cache_dir, fresh, self.stats)
@@ -216,6 +222,26 @@ class LazyCodeIndex(CodeIndex):
             self._callers_memo.clear()
             self._ensure_all()
 
+    def _parse_here(self, todo: list[str]) -> tuple[list[FileEntry], list[tuple[str, str, str, str | None, bytes | None]]]:
+        """Parse in this thread, keeping the extracted symbols (no decode of the cache row)."""
+        t0 = time.perf_counter()
+        entries: list[FileEntry] = []
+        fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
+        for path in todo:
+            blob, language, source = self._pending[path]
+            try:
+                symbols = extract(language, path, source)
+                header, data = encode_entry(symbols)
+            except builder.EXTRACT_ERRORS as exc:
+                self.stats.failed[path] = f"{type(exc).__name__}: {exc}"
+                continue
+            entries.append(FileEntry(path, blob, header_of(symbols), data, symbols))
+            fresh.append((blob, path, language, header, data))
+            self.stats.bytes_parsed += len(source)
+        self.stats.parsed += len(entries)
+        self.stats.parse_ms += (time.perf_counter() - t0) * 1000
+        return entries, fresh
+
     def _ensure_path(self, path: str) -> None:
         if path in self._pending:
             with self._lock:
@@ -224,7 +250,6 @@ class LazyCodeIndex(CodeIndex):
     def _ensure_all(self) -> None:
         if self._pending:
             with self._lock:
-                self._all = True
                 self._parse(list(self._pending))
 
     def _ensure_names(self, names: Iterable[object]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.codeindex import CodeIndex, LazyCodeIndex, build_index, builder, lazy_index
+from bot.codeindex import lazy as lazy_module
 from bot.codeindex.lazy import name_is_searchable
 from bot.testing.fake_tree import MemoryTree
 
@@ -124,14 +125,15 @@ def test_parsed_files_go_to_the_cache_and_a_later_review_starts_from_them(tmp_pa
 
 
 def test_an_extraction_failure_falls_back_to_the_full_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = builder.extract_entry
+    real = builder.extract
 
-    def failing(language: str, path: str, source: bytes):  # noqa: ANN202
+    def failing(language: str, path: str, source: bytes, **kw):  # noqa: ANN202, ANN003
         if path == "app/models.py":
             raise ValueError("boom")
-        return real(language, path, source)
+        return real(language, path, source, **kw)
 
-    monkeypatch.setattr(builder, "extract_entry", failing)
+    monkeypatch.setattr(builder, "extract", failing)
+    monkeypatch.setattr(lazy_module, "extract", failing)
     full = build_index(MemoryTree(FILES), workers=1)
     assert "app/models.py" in full.stats.failed
     lazy = lazy_index(MemoryTree(FILES), workers=1)
@@ -167,3 +169,14 @@ def test_a_git_tree_is_read_in_bulk_and_large_files_are_remembered(tmp_path: Pat
         assert type(again) is CodeIndex and again.stats.skipped == 1  # the skip is remembered too
     finally:
         cat.close()
+
+
+def test_large_on_demand_batches_use_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder, "SUBPROCESS_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_FILES", 0)
+    full = build_index(MemoryTree(FILES), workers=1)
+    lazy = lazy_index(MemoryTree(FILES), workers=2)
+    defs = _all_defs(full)
+    assert _answers(lazy, defs) == _answers(full, defs)
+    assert lazy.stats.workers == 2 and lazy.stats.mode == "fork"
