@@ -66,28 +66,40 @@ def name_is_searchable(name: object) -> bool:
 
 
 class _Blobs:
-    """The unparsed blobs' bytes, joined by NUL (no name contains one) for one ``find`` per name."""
+    """The unparsed files' bytes in one buffer, joined by NUL (no name contains one): one
+    ``find`` per name searches them all, and each file's source is a slice of it."""
 
     def __init__(self, sources: dict[str, bytes]) -> None:
         self.paths = sorted(sources)
         self.starts: list[int] = []
-        parts: list[bytes] = []
+        self._at: dict[str, int] = {}
         pos = 0
-        for p in self.paths:
+        for k, p in enumerate(self.paths):
+            self._at[p] = k
             self.starts.append(pos)
-            parts.append(sources[p])
             pos += len(sources[p]) + 1
-        self.data = b"\0".join(parts)
+        self.data = b"\0".join(sources[p] for p in self.paths)
+
+    def source(self, path: str) -> bytes:
+        """The bytes of ``path`` (one of :attr:`paths`)."""
+        k = self._at[path]
+        end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
+        return self.data[self.starts[k] : end]
+
+    def size(self, path: str) -> int:
+        """Length of :meth:`source` without copying it."""
+        k = self._at[path]
+        end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
+        return end - self.starts[k]
 
     def containing(self, needle: bytes) -> Iterator[str]:
-        """Paths whose blob contains ``needle`` (non-empty, without NUL)."""
+        """Paths whose source contains ``needle`` (non-empty, without NUL)."""
         data, starts, find = self.data, self.starts, self.data.find
         i = find(needle)
         while i >= 0:
             k = bisect.bisect_right(starts, i) - 1
             yield self.paths[k]
-            nxt = starts[k + 1] if k + 1 < len(starts) else len(data)
-            i = find(needle, nxt)
+            i = find(needle, starts[k + 1] if k + 1 < len(starts) else len(data))
 
 
 class _MemoryTree:
@@ -169,12 +181,13 @@ class LazyCodeIndex(CodeIndex):
         self._lock = threading.RLock()
         self._cache_dir = cache_dir
         self._workers = workers
-        self._pending = pending
-        """path -> (blob, language, source) of files not parsed yet."""
+        self._pending: dict[str, tuple[str, str]] = {p: (v[0], v[1]) for p, v in pending.items()}
+        """path -> (blob, language) of files not parsed yet."""
+        self._blobs: _Blobs | None = _Blobs({p: v[2] for p, v in pending.items()}) if pending else None
+        """Their bytes."""
         self._present = sorted([*(r[0] for r in rows), *pending])
         """Every path the full index would hold (bar extraction failures, see :meth:`_parse`)."""
         self._languages = {r[0]: r[2] for r in rows} | {p: v[1] for p, v in pending.items()}
-        self._blobs: _Blobs | None = None
         self._searched: set[str] = set()
         self._maps: dict[str, dict] | None = None
         for path, blob, _lang, header, data in rows:
@@ -194,12 +207,14 @@ class LazyCodeIndex(CodeIndex):
         if not todo:
             return
         start = time.perf_counter()
-        size = sum(len(self._pending[p][2]) for p in todo)
+        blobs = self._blobs
+        assert blobs is not None  # there is something pending
+        size = sum(blobs.size(p) for p in todo)
         failed_before = len(self.stats.failed)
         workers = builder.default_workers() if self._workers is None else self._workers
         if workers > 1 and size >= builder.SUBPROCESS_MIN_BYTES and len(todo) >= builder.PARALLEL_MIN_FILES:
             items = [(p, self._pending[p][0], self._pending[p][1]) for p in todo]
-            memory = _MemoryTree({self._pending[p][0]: self._pending[p][2] for p in todo})
+            memory = _MemoryTree({self._pending[p][0]: blobs.source(p) for p in todo})
             rows, fresh = parse_rows(memory, items, self.stats, workers=workers, size_hint=size)  # type: ignore[arg-type]
             entries = [FileEntry(path, blob, json.loads(header), data) for path, blob, _l, header, data in rows]
         else:
@@ -209,8 +224,10 @@ class LazyCodeIndex(CodeIndex):
         for p in todo:  # after the entries are in: another thread never sees a path in neither
             del self._pending[p]
         store(self._cache_dir, fresh, self.stats)
-        if len(self._pending) * 2 < len(self._blobs.paths if self._blobs else ()):
-            self._blobs = None  # rebuilt smaller on the next search
+        if not self._pending:
+            self._blobs = None
+        elif len(self._pending) * 2 < len(blobs.paths):  # keep only what is still unparsed
+            self._blobs = _Blobs({p: blobs.source(p) for p in self._pending})
         self.stats.lazy_ms += (time.perf_counter() - start) * 1000
         if len(self.stats.failed) > failed_before:
             # A file that would have been in the module maps is not in the full index: parse
@@ -228,7 +245,8 @@ class LazyCodeIndex(CodeIndex):
         entries: list[FileEntry] = []
         fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
         for path in todo:
-            blob, language, source = self._pending[path]
+            blob, language = self._pending[path]
+            source = self._blobs.source(path)  # type: ignore[union-attr]
             try:
                 symbols = extract(language, path, source)
                 header, data = encode_entry(symbols)
@@ -265,8 +283,6 @@ class LazyCodeIndex(CodeIndex):
                 self._ensure_all()
                 return
             start = time.perf_counter()
-            if self._blobs is None:
-                self._blobs = _Blobs({p: v[2] for p, v in self._pending.items()})
             hits: set[str] = set()
             for n in wanted:
                 hits.update(p for p in self._blobs.containing(n.encode("utf-8")) if p in self._pending)  # type: ignore[union-attr]
