@@ -56,6 +56,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LazyCodeIndex", "lazy_index", "name_is_searchable"]
 
+ESCALATE_SHARE = 0.4
+"""When a name's files would take the source parsed on demand past this share of what was
+unparsed at the start, every remaining file is parsed at once (in worker processes when large):
+the review reads most of the tree anyway, and one parallel batch beats many serial ones."""
+
 _UNSEARCHABLE = frozenset({"default"})
 """Names a record may carry without the file's source containing them (JS/TS default imports)."""
 
@@ -185,6 +190,8 @@ class LazyCodeIndex(CodeIndex):
         """path -> (blob, language) of files not parsed yet."""
         self._blobs: _Blobs | None = _Blobs({p: v[2] for p, v in pending.items()}) if pending else None
         """Their bytes."""
+        self._initial_bytes = len(self._blobs.data) if self._blobs else 0
+        self._parsed_bytes = 0
         self._present = sorted([*(r[0] for r in rows), *pending])
         """Every path the full index would hold (bar extraction failures, see :meth:`_parse`)."""
         self._languages = {r[0]: r[2] for r in rows} | {p: v[1] for p, v in pending.items()}
@@ -210,6 +217,7 @@ class LazyCodeIndex(CodeIndex):
         blobs = self._blobs
         assert blobs is not None  # there is something pending
         size = sum(blobs.size(p) for p in todo)
+        self._parsed_bytes += size
         failed_before = len(self.stats.failed)
         workers = builder.default_workers() if self._workers is None else self._workers
         if workers > 1 and size >= builder.SUBPROCESS_MIN_BYTES and len(todo) >= builder.PARALLEL_MIN_FILES:
@@ -287,6 +295,10 @@ class LazyCodeIndex(CodeIndex):
             for n in wanted:
                 hits.update(p for p in self._blobs.containing(n.encode("utf-8")) if p in self._pending)  # type: ignore[union-attr]
             self.stats.lazy_ms += (time.perf_counter() - start) * 1000
+            blobs = self._blobs
+            assert blobs is not None
+            if self._parsed_bytes + sum(blobs.size(p) for p in hits) > ESCALATE_SHARE * self._initial_bytes:
+                hits = set(self._pending)  # most of the tree anyway: one batch, in worker processes
             self._parse(hits)
             self._searched.update(wanted)  # type: ignore[arg-type]
 

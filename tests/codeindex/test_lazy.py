@@ -79,7 +79,13 @@ def test_every_query_matches_the_full_index() -> None:
     assert lazy.entry_points() == full.entry_points()
 
 
-def test_a_narrow_query_parses_only_the_files_that_name_it() -> None:
+@pytest.fixture
+def no_escalation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never switch to parsing everything because much was parsed already (the fixture is tiny)."""
+    monkeypatch.setattr(lazy_module, "ESCALATE_SHARE", 1.0)
+
+
+def test_a_narrow_query_parses_only_the_files_that_name_it(no_escalation: None) -> None:
     lazy = lazy_index(MemoryTree(FILES), workers=1)
     assert lazy.stats.parsed == 0
     lonely = lazy.definition("other.unrelated.lonely", "other/unrelated.py")
@@ -109,7 +115,7 @@ def test_listing_the_files_parses_every_file() -> None:
     assert lazy.stats.parsed == len(lazy.files)
 
 
-def test_parsed_files_go_to_the_cache_and_a_later_review_starts_from_them(tmp_path: Path) -> None:
+def test_parsed_files_go_to_the_cache_and_a_later_review_starts_from_them(tmp_path: Path, no_escalation: None) -> None:
     tree = MemoryTree(FILES)
     first = lazy_index(tree, tmp_path, workers=1)
     first.callers(first.definition("app.core.compute", "app/core.py"))
@@ -180,3 +186,14 @@ def test_large_on_demand_batches_use_worker_processes(monkeypatch: pytest.Monkey
     defs = _all_defs(full)
     assert _answers(lazy, defs) == _answers(full, defs)
     assert lazy.stats.workers == 2 and lazy.stats.mode == "fork"
+
+
+def test_a_query_reading_most_of_the_tree_parses_all_of_it_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lazy_module, "ESCALATE_SHARE", 0.01)
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    lazy.definitions("lonely")
+    assert not lazy._pending  # noqa: SLF001 - one small file is over 1% of this tree
+    monkeypatch.setattr(lazy_module, "ESCALATE_SHARE", 0.4)
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    lazy.definitions("lonely")
+    assert lazy.stats.parsed == 1
