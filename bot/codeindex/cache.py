@@ -42,12 +42,14 @@ class SymbolCache:
     Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, directory: Path, *, version: int = EXTRACTOR_VERSION) -> None:
+    def __init__(self, directory: Path, *, version: int = EXTRACTOR_VERSION, any_thread: bool = False) -> None:
+        """``any_thread``: the connection may be used from threads other than this one (the
+        caller then serialises every use, as :class:`bot.codeindex.lazy.LazyCodeIndex` does)."""
         self.path = Path(directory) / CACHE_FILE
         self.version = version
         try:
             Path(directory).mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None)
+            self._db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(

@@ -36,6 +36,7 @@ import json
 import posixpath
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +46,7 @@ from bot.codeindex._ecmascript import module_name as js_module_name
 from bot.codeindex._python import module_name as py_module_name
 from bot.codeindex import builder
 from bot.codeindex.builder import MAX_FILE_BYTES, BuildStats, encode_entry, header_of, lookup, parse_rows, store
+from bot.codeindex.cache import CacheError, SymbolCache
 from bot.codeindex.extract import extract
 from bot.codeindex.index import CodeIndex, FileEntry
 from bot.codeindex.model import Definition, Import
@@ -196,6 +198,7 @@ class LazyCodeIndex(CodeIndex):
         """Every path the full index would hold (bar extraction failures, see :meth:`_parse`)."""
         self._languages = {r[0]: r[2] for r in rows} | {p: v[1] for p, v in pending.items()}
         self._searched: set[str] = set()
+        self._cache: SymbolCache | None = None
         self._maps: dict[str, dict] | None = None
         for path, blob, _lang, header, data in rows:
             self._add(FileEntry(path, blob, json.loads(header), data))
@@ -231,7 +234,7 @@ class LazyCodeIndex(CodeIndex):
             self._add(entry)
         for p in todo:  # after the entries are in: another thread never sees a path in neither
             del self._pending[p]
-        store(self._cache_dir, fresh, self.stats)
+        self._store(fresh)
         if not self._pending:
             self._blobs = None
         elif len(self._pending) * 2 < len(blobs.paths):  # keep only what is still unparsed
@@ -246,6 +249,19 @@ class LazyCodeIndex(CodeIndex):
                 self.__dict__.pop(name, None)
             self._callers_memo.clear()
             self._ensure_all()
+
+    def _store(self, fresh: list[tuple[str, str, str, str | None, bytes | None]]) -> None:
+        """Write parsed rows to the cache through one connection kept for the index's life (a
+        review may parse in dozens of small batches; caller holds the lock)."""
+        if not fresh or self._cache_dir is None or self.stats.cache_error is not None:
+            return
+        try:
+            if self._cache is None:
+                self._cache = SymbolCache(self._cache_dir, any_thread=True)
+                weakref.finalize(self, self._cache.close)
+            self._cache.put_many(fresh)
+        except CacheError as exc:
+            self.stats.cache_error = str(exc)
 
     def _parse_here(self, todo: list[str]) -> tuple[list[FileEntry], list[tuple[str, str, str, str | None, bytes | None]]]:
         """Parse in this thread, keeping the extracted symbols (no decode of the cache row)."""
