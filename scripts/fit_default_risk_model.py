@@ -22,6 +22,7 @@ def main() -> int:
     ap.add_argument("corpora", nargs="+", help="NAME=DATASET.jsonl:MODEL.json")
     ap.add_argument("--output", default="rules/risk-model.json")
     ap.add_argument("--target-bad-rate", type=float, default=0.005)
+    ap.add_argument("--min-pass-share", type=float, default=None, help="floor of the proposed pass share (default: calibrate's)")
     args = ap.parse_args()
     examples: list[Example] = []
     windows = []
@@ -33,7 +34,8 @@ def main() -> int:
         with open(model, encoding="utf-8") as fh:
             for w in json.load(fh)["training"]["repositories"]:
                 windows.append({**w, "corpus": name})
-    model = fit(examples, target_bad_rate=args.target_bad_rate,
+    floor = {} if args.min_pass_share is None else {"min_pass_share": args.min_pass_share}
+    model = fit(examples, target_bad_rate=args.target_bad_rate, **floor,
                 training={"repositories": windows, "pooled": [w["corpus"] for w in windows]})
     with open(args.output, "w", encoding="utf-8") as fh:
         fh.write(dump_model(model))

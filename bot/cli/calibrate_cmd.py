@@ -28,15 +28,18 @@ def calibrate_command(
     sample: Annotated[int | None, typer.Option(min=10, help="A random sample of N label-eligible PRs per repository.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
     target_bad_rate: Annotated[float, typer.Option("--target-bad-rate", min=0.0, max=1.0, help="Bad-approval rate the proposed threshold aims at.")] = 0.005,
+    min_pass_share: Annotated[float, typer.Option("--min-pass-share", min=0.0, max=1.0, help="The proposed threshold lets at least this share of in-caps PRs through (the gate holds back at most the riskiest 1 - share).")] = 0.5,
     dataset: Annotated[Path | None, typer.Option("--dataset", help="Also write the labelled examples (JSONL).")] = None,
     with_findings: Annotated[bool, typer.Option("--with-findings", help="Also review each PR offline and learn from its findings counted by registry tag (slower: one review per PR).")] = False,
 ) -> None:
     """Fit the risk model on the repository's own history (reverts and SZZ labels) and write it as JSON."""
-    run_guarded(lambda: _calibrate(repo, until, since, output, sample, seed, target_bad_rate, dataset, with_findings))
+    run_guarded(lambda: _calibrate(repo, until, since, output, sample, seed, target_bad_rate, dataset, with_findings,
+                                   min_pass_share))
 
 
 def _calibrate(repos: list[Path], until: str | None, since: str | None, output: Path, sample: int | None,
-               seed: int, target: float, dataset: Path | None, with_findings: bool = False) -> None:
+               seed: int, target: float, dataset: Path | None, with_findings: bool = False,
+               min_pass_share: float = 0.5) -> None:
     from bot.cli.progress import Progress  # noqa: PLC0415
     from bot.cli.replay_cmd import parse_date  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415
@@ -78,8 +81,8 @@ def _calibrate(repos: list[Path], until: str | None, since: str | None, output: 
                 with dataset.open("w", encoding="utf-8") as fh:
                     for e in examples:
                         fh.write(json.dumps(e.as_dict(), separators=(",", ":")) + "\n")
-            model = fit(examples, target_bad_rate=target, training={"repositories": windows},
-                        on_progress=on_progress)
+            model = fit(examples, target_bad_rate=target, min_pass_share=min_pass_share,
+                        training={"repositories": windows}, on_progress=on_progress)
     except (CalibrateError, SourceError) as exc:
         fail(str(exc))
     try:

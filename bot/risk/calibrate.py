@@ -13,10 +13,12 @@
    cross-validated AUC. The model file holds plain numbers (:mod:`bot.risk.model`).
 5. **Threshold** (:mod:`bot.risk.threshold`), among the PRs within the default size caps
    (<= 200 changed lines, <= 10 files: the only ones an approval is possible for): a model with
-   the same settings, fitted on the earliest 75% of the PRs by merge time, scores the latest 25%
-   (of each repository, when several are pooled);
-   on those out-of-time scores, the largest pass share whose bad rate is consistent with
-   ``target_bad_rate`` (the lower end of its Wilson 95% interval is at most the target). The
+   the same settings, fitted on the earlier PRs, scores a validation fold of 25% of the PRs (of
+   each repository, when several are pooled): the latest of those merged at least 365 days before
+   the cut-off, whose labels are complete (the latest 25% when too few are that old);
+   on those scores, the largest pass share whose bad rate is consistent with
+   ``target_bad_rate`` (the lower end of its Wilson 95% interval is at most the target), and at
+   least ``min_pass_share`` (0.5: the gate holds back at most the riskiest half). The
    threshold (``proposed_max_probability``) is the shipped model's score at that share among the
    same latest PRs, so it is on the shipped model's scale. How it was chosen is kept in
    ``metrics.threshold``; the cross-validated curve (threshold -> pass rate, bad rate) in
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.history.features import FEATURES
+from bot.risk.threshold import MIN_PASS_SHARE
 
 ProgressFn = Callable[[str, int, int], None]
 """``(phase, done, total)``; phases ``labels``, ``features``, ``fit``."""
@@ -209,10 +212,12 @@ def fit(
     *,
     features: Sequence[str] | None = None,
     target_bad_rate: float = DEFAULT_TARGET,
+    min_pass_share: float = MIN_PASS_SHARE,
     training: dict[str, Any] | None = None,
     on_progress: ProgressFn | None = None,
 ) -> Any:
-    """Fit and return a :class:`bot.risk.model.RiskModel`. Raises CalibrateError when
+    """Fit and return a :class:`bot.risk.model.RiskModel` whose proposed threshold lets through at
+    least ``min_pass_share`` (0..1) of the in-caps PRs it was chosen on. Raises CalibrateError when
     scikit-learn is missing or the examples hold fewer than :data:`MIN_POSITIVES` bad PRs."""
     try:
         import numpy as np  # noqa: PLC0415
@@ -263,7 +268,9 @@ def fit(
     curve = threshold_curve([float(cv_pred[i]) for i in in_caps], [int(y[i]) for i in in_caps])
     shipped = final.predict_proba(x)[:, 1]
     chosen = _choose_threshold(x, y, [e.timestamp for e in examples], [e.repo for e in examples], caps, in_caps,
-                               c_best, shipped, curve, target_bad_rate, LogisticRegression)
+                               c_best, shipped, curve, target_bad_rate, LogisticRegression,
+                               cutoffs=label_cutoffs(examples, (training or {}).get("repositories")),
+                               min_share=min_pass_share)
     proposed = chosen["max_probability"]
     brier = float(np.mean((cv_pred - y) ** 2))
     return RiskModel(
@@ -282,15 +289,34 @@ def fit(
     )
 
 
+def label_cutoffs(examples: Sequence[Example], windows: Sequence[dict[str, Any]] | None) -> dict[str, int]:
+    """Repository -> the cut-off its labels were computed at (seconds): the ``head_date`` of its
+    training window (:func:`build_dataset`), else its latest example's merge time plus the
+    90-day maturity cut-off (every labelled PR is at least that old at the cut-off, so this is at
+    or before the real one: the fold it gives is, if anything, older)."""
+    from bot.evals.labels import DAY, YOUNG_DAYS  # noqa: PLC0415
+
+    out: dict[str, int] = {}
+    for e in examples:
+        out[e.repo] = max(out.get(e.repo, 0), e.timestamp + YOUNG_DAYS * DAY)
+    for w in windows or ():
+        try:
+            out[str(w["repo"])] = int(datetime.fromisoformat(str(w["head_date"])).timestamp())
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
 def _choose_threshold(x: Any, y: Any, timestamps: list[int], repos: list[str], caps: list[bool], in_caps: list[int],
                       c: float, shipped: Any, cv_curve: list[dict[str, float]], target: float,
-                      estimator: Any) -> dict[str, Any]:
-    """See :mod:`bot.risk.threshold`: the pass share chosen on the time-ordered validation fold
-    (cross-validation when the fold is too small or lacks a class), turned into the shipped
-    model's score at that share among the same PRs."""
+                      estimator: Any, cutoffs: dict[str, int] | None = None,
+                      min_share: float = 0.0) -> dict[str, Any]:
+    """See :mod:`bot.risk.threshold`: the pass share chosen on the time-ordered validation fold of
+    PRs with complete labels (``cutoffs``; cross-validation when the fold is too small or lacks a
+    class), turned into the shipped model's score at that share among the same PRs."""
     from bot.risk.threshold import describe, propose_share, share_threshold, threshold_curve, validation_split  # noqa: PLC0415
 
-    split = validation_split(timestamps, caps, groups=repos)
+    split = validation_split(timestamps, caps, groups=repos, cutoffs=cutoffs)
     if split is not None:
         fit_idx, val_idx = split
         y_fit = y[fit_idx]
@@ -298,16 +324,25 @@ def _choose_threshold(x: Any, y: Any, timestamps: list[int], repos: list[str], c
             early = estimator(C=c, max_iter=2000).fit(x[fit_idx], y_fit)
             scores = [float(p) for p in early.predict_proba(x[val_idx])[:, 1]]
             curve = threshold_curve(scores, [int(y[i]) for i in val_idx])
-            share = propose_share(curve, target)
+            aimed = propose_share(curve, target)
+            share = max(aimed, min_share)
             t = share_threshold([float(shipped[i]) for i in val_idx], share)
-            return describe("time-ordered validation", share, t, curve, {
+            from bot.risk.threshold import DAY, MATURE_DAYS  # noqa: PLC0415
+
+            mature = bool(cutoffs) and all(
+                timestamps[i] <= (cutoffs or {}).get(repos[i], 0) - MATURE_DAYS * DAY for i in val_idx)
+            rule = "time-ordered validation, labels complete" if mature else "time-ordered validation"
+            return describe(rule, share, t, curve, {
                 "fitted_on": len(fit_idx), "validation_in_caps": len(val_idx),
                 "validation_bad": int(sum(int(y[i]) for i in val_idx)),
                 "validation_from": min(timestamps[i] for i in val_idx),
-                "validation_to": max(timestamps[i] for i in val_idx)})
-    share = propose_share(cv_curve, target)
+                "validation_to": max(timestamps[i] for i in val_idx),
+                "target_share": aimed, "min_pass_share": min_share, "floor_applied": share > aimed})
+    aimed = propose_share(cv_curve, target)
+    share = max(aimed, min_share)
     t = share_threshold([float(shipped[i]) for i in in_caps], share) if in_caps else 0.5
-    return describe("cross-validation (validation fold too small)", share, t, cv_curve)
+    return describe("cross-validation (validation fold too small)", share, t, cv_curve,
+                    {"target_share": aimed, "min_pass_share": min_share, "floor_applied": share > aimed})
 
 
 # The threshold helpers live in bot.risk.threshold; re-exported for existing callers.
