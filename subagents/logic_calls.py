@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any
 
 from bot.core import changeset
 from bot.core.diff import FileChange
@@ -58,12 +59,28 @@ def _parse(text: str | None) -> ast.AST | None:
         return None
 
 
+Memo = Callable[[Hashable, Callable[[], Any]], Any]
+"""A per-review memo (:meth:`subagents.view.CheckView.memo`): ``memo(key, compute)``."""
+
+
+def shared_tree(memo: Memo, side: str, path: str, text: str | None) -> ast.AST | None:
+    """``ast`` tree of one Python file version (``text``: its ``side`` text at ``path``; see
+    :func:`_parse` for None), parsed once per agent review through ``memo`` and shared by the logic
+    checks that read Python syntax trees (this module's, ``logic/removed-item``, ``logic/removed-default``).
+    The tree is shared: callers only read it."""
+    return memo(("logic_calls.ast", side, path), lambda: _parse(text))  # type: ignore[no-any-return]
+
+
 class Parsed:
     """Both versions of one Python file parsed with :mod:`ast` at most once, and their functions
-    (:func:`_functions`), shared by the checks of one file (they only read the trees)."""
+    (:func:`_functions`), shared by the checks of one file (they only read the trees).
+    ``trees`` gives both trees when the caller shares them (:func:`shared_tree`); by default each
+    text is parsed here."""
 
-    def __init__(self, base_text: str | None, head_text: str | None) -> None:
+    def __init__(self, base_text: str | None, head_text: str | None,
+                 trees: Callable[[], tuple[ast.AST | None, ast.AST | None]] | None = None) -> None:
         self._texts = (base_text, head_text)
+        self._trees = trees
         self._functions: tuple[dict[str, ast.AST], dict[str, ast.AST]] | None = None
         self._done = False
 
@@ -72,7 +89,7 @@ class Parsed:
         or does not parse."""
         if not self._done:
             self._done = True
-            base, head = _parse(self._texts[0]), _parse(self._texts[1])
+            base, head = self._trees() if self._trees is not None else (_parse(self._texts[0]), _parse(self._texts[1]))
             if base is not None and head is not None:
                 self._functions = (_functions(base), _functions(head))
         return self._functions
@@ -472,10 +489,11 @@ def check_removed_branches(
     return hits
 
 
-def check_python(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Hit]:
+def check_python(fc: FileChange, base_text: str | None, head_text: str | None,
+                 trees: Callable[[], tuple[ast.AST | None, ast.AST | None]] | None = None) -> list[Hit]:
     """Every check of this module for one changed Python runtime file (each version parsed at most
-    once, by the first check whose text filter passes)."""
-    parsed = Parsed(base_text, head_text)
+    once, by the first check whose text filter passes; ``trees``: see :class:`Parsed`)."""
+    parsed = Parsed(base_text, head_text, trees)
     return (check_dropped_arguments(fc, base_text, head_text, parsed) + check_unwrapped(fc) + check_lost_fstrings(fc)
             + check_dropped_clauses(fc, base_text, head_text, parsed) + check_removed_branches(fc, base_text, head_text, parsed)
             + check_swapped_opposites(fc))

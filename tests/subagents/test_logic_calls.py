@@ -144,3 +144,29 @@ def test_a_string_formatted_on_a_later_line_did_not_lose_its_f_string() -> None:
     head = ('def check(decl):\n    raise ValueError(\n        _(\n            "Boolean option {decl!r} cannot use the"\n'
             '            " same flag."\n        ).format(decl=decl)\n    )\n')
     assert logic_calls.check_lost_fstrings(change(base, head)) == []
+
+
+def test_the_logic_agent_parses_each_python_version_once_for_every_tree_check(monkeypatch) -> None:  # noqa: ANN001
+    """logic_calls' checks, ``logic/removed-item`` and ``logic/removed-default`` read one shared
+    ``ast`` tree per file version (each of their text filters passes here)."""
+    import ast  # noqa: PLC0415
+
+    from bot.testing.fake_tree import memory_context  # noqa: PLC0415
+    from subagents.logic import LogicAgent  # noqa: PLC0415
+
+    base = ("ALLOWED = [\n    'a',\n    'b',\n]\n\n\ndef f(a, b, c=1):\n    if (a and\n            b):\n"
+            "        g(a, key=1)\n    return a\n")
+    head = "ALLOWED = [\n    'a',\n]\n\n\ndef f(a, b, c):\n    g(a)\n    return a\n"
+    parsed: list[str] = []
+    real = ast.parse
+
+    def counting(source, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        parsed.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    ctx = memory_context({"app/m.py": base}, {"app/m.py": head}, title="Tidy f")
+    verdict = LogicAgent().review(ctx)
+    rules = {f.rule_id for f in verdict.findings}
+    assert {"logic/removed-item", "logic/removed-default", "logic/dropped-argument"} <= rules, rules
+    assert parsed.count(base) == 1 and parsed.count(head) == 1, (parsed.count(base), parsed.count(head))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from difflib import SequenceMatcher
 
 from bot.core.diff import FileChange
@@ -44,7 +44,7 @@ from subagents.checks.logic._lines import (
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import _parse
+from subagents.logic_calls import _parse, shared_tree
 from subagents.view import CheckView
 
 REMOVED_STATEMENT = "logic/removed-statement"
@@ -88,7 +88,9 @@ def run(view: CheckView) -> list[Finding]:
         out += removed_items(fc, blocks, moved)
         if language == "python":
             if fc.removed_lines():
-                out += removed_literal_elements(fc, view.base_text(fc.old_path or fc.path), head_text, moved)
+                base_path, base_text = fc.old_path or fc.path, view.base_text(fc.old_path or fc.path)
+                out += removed_literal_elements(fc, base_text, head_text, moved,
+                                                lambda: shared_tree(view.memo, "base", base_path, base_text))
         elif language in _BRACE_LANGUAGES:
             out += removed_conditionals(fc, blocks, moved)
     return out
@@ -225,13 +227,15 @@ def _join(tokens: list[str]) -> str:
 
 
 def removed_literal_elements(fc: FileChange, base_text: str | None, head_text: str | None,
-                             added_anywhere: set[str]) -> list[Finding]:
+                             added_anywhere: set[str], base_tree: Callable[[], ast.AST | None] | None = None) -> list[Finding]:
     """``logic/removed-item`` (Python): whole lines holding elements of a list, tuple, set or
-    dict literal were removed while the literal itself stays (some of its lines are kept)."""
+    dict literal were removed while the literal itself stays (some of its lines are kept).
+    ``base_tree`` gives the base text's shared ``ast`` tree (:func:`subagents.logic_calls.shared_tree`);
+    by default it is parsed here."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     if not removed:
         return []
-    tree = _parse(base_text)
+    tree = base_tree() if base_tree is not None else _parse(base_text)
     if tree is None or head_text is None:
         return []
     base_lines = (base_text or "").splitlines()

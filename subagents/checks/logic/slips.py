@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from difflib import SequenceMatcher
 
 from bot.core.diff import FileChange
@@ -40,7 +41,7 @@ from subagents._hunks import ChangeBlock, file_blocks, pair_lines
 from subagents.checks.logic._lines import CLOSE, OPEN, TOKEN, finding, runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import _parse
+from subagents.logic_calls import _parse, shared_tree
 from subagents.view import CheckView
 
 MISMATCHED_FIELD = "logic/mismatched-field"
@@ -85,7 +86,9 @@ def run(view: CheckView) -> list[Finding]:
             out += walrus_precedence(fc)
             out += narrowed_type_checks(fc, blocks)
             if any("=" in ln.text for ln in fc.removed_lines()):
-                out += removed_defaults(fc, view.base_text(fc.old_path or fc.path), head_text)
+                base_path, base_text = fc.old_path or fc.path, view.base_text(fc.old_path or fc.path)
+                out += removed_defaults(fc, base_text, head_text, lambda: (
+                    shared_tree(view.memo, "base", base_path, base_text), shared_tree(view.memo, "head", fc.path, head_text)))
     return out
 
 
@@ -247,11 +250,14 @@ def _defs(tree: ast.AST) -> dict[str, ast.AST]:
     return out
 
 
-def removed_defaults(fc: FileChange, base_text: str | None, head_text: str | None) -> list[Finding]:
-    """``logic/removed-default``: see the module doc; one finding per parameter, at its head line."""
+def removed_defaults(fc: FileChange, base_text: str | None, head_text: str | None,
+                     trees: Callable[[], tuple[ast.AST | None, ast.AST | None]] | None = None) -> list[Finding]:
+    """``logic/removed-default``: see the module doc; one finding per parameter, at its head line.
+    ``trees`` gives the shared ``ast`` trees of both texts (:func:`subagents.logic_calls.shared_tree`);
+    by default they are parsed here."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
-    base, head = _parse(base_text), _parse(head_text)
+    base, head = trees() if trees is not None else (_parse(base_text), _parse(head_text))
     if base is None or head is None:
         return []
     hdefs = _defs(head)
