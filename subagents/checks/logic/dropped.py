@@ -24,7 +24,9 @@ Test files, deleted and added files are not examined; nothing is imported or run
 from __future__ import annotations
 
 import ast
+import bisect
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from difflib import SequenceMatcher
 
@@ -243,7 +245,8 @@ def removed_literal_elements(fc: FileChange, base_text: str | None, head_text: s
     anchors = {ln.old_lineno: b.head_line for b in blocks for ln in b.removed if ln.old_lineno}
     pure = {ln.old_lineno for b in blocks if not b.added for ln in b.removed if ln.old_lineno}
     out = []
-    for node in ast.walk(tree):
+    lines = sorted(removed)
+    for node in _walk_touching(tree, lines):
         if isinstance(node, ast.Dict):
             elements = [(k if k is not None else v, v) for k, v in zip(node.keys, node.values, strict=True)]
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -262,7 +265,7 @@ def removed_literal_elements(fc: FileChange, base_text: str | None, head_text: s
             if norm(text) in added_anywhere or _NOT_ITEM_LINE.search(text):
                 continue
             lost.append((first.lineno, text))
-        if lost and not _is_all(tree, node):
+        if lost and not _is_all(tree, node, lines):
             shown = ", ".join(f"`{t[:40]}`" for _, t in lost[:3])
             out.append(finding(
                 REMOVED_ITEM, fc.path, anchors.get(lost[0][0], 1), lost[0][1],
@@ -273,8 +276,26 @@ def removed_literal_elements(fc: FileChange, base_text: str | None, head_text: s
     return out
 
 
-def _is_all(tree: ast.AST, literal: ast.AST) -> bool:
-    for node in ast.walk(tree):
+def _walk_touching(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
+    """The nodes of ``ast.walk(tree)``, in its order, except every statement whose lines (its
+    decorators included) hold none of the sorted ``lines``, and everything inside it. Every node in
+    a statement lies within the statement's lines (CPython's positions; a decorator sits above its
+    ``def``), so a literal with one of ``lines`` is never left out."""
+    todo: deque[ast.AST] = deque([tree])
+    while todo:
+        node = todo.popleft()
+        if isinstance(node, ast.stmt):
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+            k = bisect.bisect_left(lines, first)
+            if k == len(lines) or lines[k] > (node.end_lineno or node.lineno):
+                continue
+        todo.extend(ast.iter_child_nodes(node))
+        yield node
+
+
+def _is_all(tree: ast.AST, literal: ast.AST, lines: list[int]) -> bool:
+    """Whether ``literal`` (which holds one of the sorted ``lines``) is the value assigned to ``__all__``."""
+    for node in _walk_touching(tree, lines):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is literal:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             return any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
