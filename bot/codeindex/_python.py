@@ -36,6 +36,13 @@ QUERY = """
 (assignment left: (identifier) right: (call function: [(identifier) (attribute)])) @local
 """
 
+DEFINITIONS_QUERY = """
+(function_definition) @def
+(class_definition) @def
+(module (expression_statement (assignment) @assign))
+"""
+"""The patterns of :data:`QUERY` that definitions are read from (:func:`python_definitions`)."""
+
 _IDENT = frozenset({"identifier"})
 _IMPORT_PARENTS = frozenset({"dotted_name", "aliased_import", "parameters"})
 _LEADING = frozenset({"keyword_argument", "default_parameter", "typed_default_parameter", "typed_parameter", "assignment"})
@@ -143,73 +150,7 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
     root = (tree or treesitter.parse("python", source)).root_node
     caps = treesitter.captures(treesitter.query("python", QUERY), root)
     skip: set[int] = set()
-
-    # Definitions: functions and classes, nested by byte span.
-    defs: list[Definition] = []
-    spans: list[tuple[int, int, str]] = []
-    stack: list[tuple[int, str, str, bool]] = []  # (end_byte, qualname, kind, public)
-    for node in in_order(caps.get("def", ())):
-        start, end = node.start_byte, node.end_byte
-        while stack and stack[-1][0] <= start:
-            stack.pop()
-        parent = stack[-1] if stack else None
-        name_node = node.child_by_field_name("name")
-        name = text(name_node)
-        if name_node is not None:
-            skip.add(name_node.start_byte)
-        qual = f"{parent[1] if parent else module}.{name}"
-        public = is_public_name(name) and (parent[3] if parent else True)
-        decorators: tuple[str, ...] = ()
-        outer = node.parent
-        if outer is not None and outer.type == "decorated_definition":
-            decorators = tuple(short(d.text, 120).lstrip("@").strip() for d in outer.children if d.type == "decorator")
-        if node.type == "class_definition":
-            kind = "class"
-            sup = node.child_by_field_name("superclasses")
-            bases = tuple(
-                text(b) for b in (sup.named_children if sup is not None else ()) if b.type in ("identifier", "attribute")
-            )
-            params = None
-            signature = ""
-        else:
-            kind = "method" if parent is not None and parent[2] == "class" else "function"
-            bases = ()
-            pnode = node.child_by_field_name("parameters")
-            params = _params(pnode) if pnode is not None else ()
-            signature = short(pnode.text if pnode is not None else b"")
-        defs.append(
-            Definition(
-                path, name, qual, kind, node.start_point[0] + 1, node.end_point[0] + 1,
-                params, signature, public, parent[1] if parent else None, decorators, bases, None, False,
-            )
-        )
-        spans.append((start, end, qual))
-        stack.append((end, qual, kind, public))
-
-    # Module-level assignments: constants and variables; ``__all__``.
-    exports: tuple[str, ...] | None = None
-    for node in in_order(caps.get("assign", ())):
-        left = node.child_by_field_name("left")
-        if left is None or left.type != "identifier":
-            continue
-        name = text(left)
-        right = node.child_by_field_name("right")
-        if name == "__all__":
-            exports = _string_list(right)
-            continue
-        skip.add(left.start_byte)
-        rt = right.type if right is not None else ""
-        value_kind = "string" if rt in _STRING else "number" if rt in _NUMBER else "other"
-        kind = "constant" if (CONSTANT_NAME.match(name) or value_kind == "string") else "variable"
-        defs.append(
-            Definition(
-                path, name, f"{module}.{name}", kind, node.start_point[0] + 1, node.end_point[0] + 1,
-                None, "", is_public_name(name), None, (), (), value_kind, False,
-            )
-        )
-    if exports is not None:
-        listed = set(exports)
-        defs = [d._replace(exported=True) if d.parent is None and d.name in listed else d for d in defs]
+    defs, spans, exports = _definitions(path, module, caps, skip)
 
     # Calls, with the innermost enclosing definition.
     calls_raw: list[tuple[int, int, str, str, int, tuple[str, ...], bool]] = []
@@ -294,3 +235,86 @@ def extract_python(path: str, source: bytes, tree: Tree | None = None) -> FileSy
         lines=source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0),
         locals=locals_,
     )
+
+
+def python_definitions(path: str, source: bytes, tree: Tree | None = None) -> tuple[str, tuple[Definition, ...]]:
+    """``(module, definitions)`` of Python ``source``: the same as :func:`extract_python`'s, read
+    without its calls, imports and references (a query of only the definition patterns)."""
+    module = module_name(path)
+    root = (tree or treesitter.parse("python", source)).root_node
+    defs, _, _ = _definitions(path, module, treesitter.captures(treesitter.query("python", DEFINITIONS_QUERY), root), set())
+    return module, tuple(defs)
+
+
+def _definitions(path: str, module: str, caps: dict, skip: set[int]) -> tuple[
+        list[Definition], list[tuple[int, int, str]], tuple[str, ...] | None]:
+    """Definitions (functions and classes nested by byte span, then module-level assignments), the
+    byte spans of functions and classes, and ``__all__``, from the ``def`` and ``assign`` captures;
+    adds the start of each defined name to ``skip`` (not a reference)."""
+    # Definitions: functions and classes, nested by byte span.
+    defs: list[Definition] = []
+    spans: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str, str, bool]] = []  # (end_byte, qualname, kind, public)
+    for node in in_order(caps.get("def", ())):
+        start, end = node.start_byte, node.end_byte
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        name_node = node.child_by_field_name("name")
+        name = text(name_node)
+        if name_node is not None:
+            skip.add(name_node.start_byte)
+        qual = f"{parent[1] if parent else module}.{name}"
+        public = is_public_name(name) and (parent[3] if parent else True)
+        decorators: tuple[str, ...] = ()
+        outer = node.parent
+        if outer is not None and outer.type == "decorated_definition":
+            decorators = tuple(short(d.text, 120).lstrip("@").strip() for d in outer.children if d.type == "decorator")
+        if node.type == "class_definition":
+            kind = "class"
+            sup = node.child_by_field_name("superclasses")
+            bases = tuple(
+                text(b) for b in (sup.named_children if sup is not None else ()) if b.type in ("identifier", "attribute")
+            )
+            params = None
+            signature = ""
+        else:
+            kind = "method" if parent is not None and parent[2] == "class" else "function"
+            bases = ()
+            pnode = node.child_by_field_name("parameters")
+            params = _params(pnode) if pnode is not None else ()
+            signature = short(pnode.text if pnode is not None else b"")
+        defs.append(
+            Definition(
+                path, name, qual, kind, node.start_point[0] + 1, node.end_point[0] + 1,
+                params, signature, public, parent[1] if parent else None, decorators, bases, None, False,
+            )
+        )
+        spans.append((start, end, qual))
+        stack.append((end, qual, kind, public))
+
+    # Module-level assignments: constants and variables; ``__all__``.
+    exports: tuple[str, ...] | None = None
+    for node in in_order(caps.get("assign", ())):
+        left = node.child_by_field_name("left")
+        if left is None or left.type != "identifier":
+            continue
+        name = text(left)
+        right = node.child_by_field_name("right")
+        if name == "__all__":
+            exports = _string_list(right)
+            continue
+        skip.add(left.start_byte)
+        rt = right.type if right is not None else ""
+        value_kind = "string" if rt in _STRING else "number" if rt in _NUMBER else "other"
+        kind = "constant" if (CONSTANT_NAME.match(name) or value_kind == "string") else "variable"
+        defs.append(
+            Definition(
+                path, name, f"{module}.{name}", kind, node.start_point[0] + 1, node.end_point[0] + 1,
+                None, "", is_public_name(name), None, (), (), value_kind, False,
+            )
+        )
+    if exports is not None:
+        listed = set(exports)
+        defs = [d._replace(exported=True) if d.parent is None and d.name in listed else d for d in defs]
+    return defs, spans, exports

@@ -11,8 +11,8 @@ from tree_sitter import Tree
 
 from bot.codeindex._ecmascript import extract_ecmascript
 from bot.codeindex._go import extract_go
-from bot.codeindex._python import extract_python
-from bot.codeindex.model import FileSymbols
+from bot.codeindex._python import extract_python, python_definitions
+from bot.codeindex.model import Definition, FileSymbols
 
 SUPPORTED_LANGUAGES: frozenset[str] = frozenset({"python", "javascript", "typescript", "tsx", "go"})
 """Languages :func:`extract` understands."""
@@ -34,3 +34,13 @@ def extract(language: str, path: str, source: bytes, *, tree: Tree | None = None
     if language == "go":
         return extract_go(path, source, tree)
     raise ValueError(f"no symbol extractor for language {language!r}; supported: {sorted(SUPPORTED_LANGUAGES)}")
+
+
+def extract_definitions(language: str, path: str, source: bytes, *, tree: Tree | None = None) -> tuple[str, tuple[Definition, ...]]:
+    """``(module, definitions)`` of one file: the same as :func:`extract`'s ``module`` and
+    ``definitions``, for a caller that needs nothing else (Python reads only the definition
+    patterns; other languages extract everything). Same arguments and errors as :func:`extract`."""
+    if language == "python":
+        return python_definitions(path, source, tree)
+    syms = extract(language, path, source, tree=tree)
+    return syms.module, syms.definitions

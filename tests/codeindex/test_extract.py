@@ -86,6 +86,18 @@ def test_python_definitions_and_signatures() -> None:
     assert syms.has_main and not syms.errors
 
 
+def test_definitions_alone_equal_a_full_extraction() -> None:
+    """``extract_definitions`` reads only the definition patterns, with the same result."""
+    from bot.codeindex.extract import extract_definitions  # noqa: PLC0415
+
+    broken = PY.replace(b"def _private(): pass", b"def _private(:\n    pass")
+    for language, path, source in (("python", "pkg/mod.py", PY), ("python", "pkg/__init__.py", broken),
+                                   ("typescript", "src/a.ts", b"export function f(a: number, b = 2) { return a; }\n")):
+        syms = extract(language, path, source)
+        assert syms.definitions
+        assert extract_definitions(language, path, source) == (syms.module, syms.definitions)
+
+
 def test_python_calls_carry_scope_and_arguments() -> None:
     syms = extract("python", "pkg/mod.py", PY)
     calls = {(c.callee, c.line): c for c in syms.calls}

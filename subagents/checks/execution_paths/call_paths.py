@@ -37,6 +37,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from tree_sitter import Node, Tree
 
@@ -55,6 +56,7 @@ from bot.codeindex import (
     is_test_path,
     shifted,
 )
+from bot.codeindex.extract import extract_definitions
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.languages import language_for_path
 from bot.core.models import Finding, Severity
@@ -85,6 +87,13 @@ _DEF_NODE_TYPES = frozenset(
     }
 )
 _SKIP_SIGNATURE_DECORATORS = ("overload", "typing.overload", "property", "cached_property", "functools.cached_property")
+
+
+class _Defs(NamedTuple):
+    """The module name and definitions of one file version (:func:`extract_definitions`)."""
+
+    module: str
+    definitions: tuple[Definition, ...]
 
 
 @dataclass
@@ -208,30 +217,34 @@ class _Run:
         self._fc: FileChange | None = None
         self._head_data: bytes | None = None
         self._base_data: bytes | None = None
-        self._base_syms: FileSymbols | None = None
+        self._base_syms: _Defs | None = None
 
     def out_of_time(self) -> bool:
         left = self.ctx.time_left()
         return left is not None and left < MIN_TIME_LEFT
 
     # ------------------------------------------------------------ symbols
-    def _symbols(self, side: str, fc: FileChange) -> tuple[FileSymbols | None, bytes | None]:
+    def _head_symbols(self, fc: FileChange) -> tuple[FileSymbols | None, bytes | None]:
         lang = fc.language or ""
-        if side == "head":
-            if fc.kind is ChangeKind.deleted:
-                return None, None
-            data = self.ctx.files.read("head", fc.path)
-            syms = self.index.file(fc.path)
-            if syms is None and data is not None and len(data) <= MAX_FILE_BYTES:
-                syms = extract(lang, fc.path, data, tree=_syntax.parsed(self.ctx.files, "head", fc.path, lang, data))
-            return syms, data
+        if fc.kind is ChangeKind.deleted:
+            return None, None
+        data = self.ctx.files.read("head", fc.path)
+        syms = self.index.file(fc.path)
+        if syms is None and data is not None and len(data) <= MAX_FILE_BYTES:
+            syms = extract(lang, fc.path, data, tree=_syntax.parsed(self.ctx.files, "head", fc.path, lang, data))
+        return syms, data
+
+    def _base_symbols(self, fc: FileChange) -> tuple[_Defs | None, bytes | None]:
+        """The base version's definitions (extracted without calls, imports and references: only
+        definitions are read from the base)."""
+        lang = fc.language or ""
         if fc.kind is ChangeKind.added:
             return None, None
         path = fc.old_path or fc.path
         data = self.ctx.files.read("base", path)
         if data is None or len(data) > MAX_FILE_BYTES:
             return None, data
-        return extract(lang, path, data, tree=_syntax.parsed(self.ctx.files, "base", path, lang, data)), data
+        return _Defs(*extract_definitions(lang, path, data, tree=_syntax.parsed(self.ctx.files, "base", path, lang, data))), data
 
     def all_changed(self, files: list[FileChange]) -> Iterator[Changed]:
         """Changed symbols of every file, lazily (per-file state is set while its symbols run)."""
@@ -240,8 +253,8 @@ class _Run:
 
     def changed_symbols(self, fc: FileChange) -> list[Changed]:
         """Innermost definitions around added (head) and removed (base) lines, paired by local name."""
-        head, self._head_data = self._symbols("head", fc)
-        base, self._base_data = self._symbols("base", fc)
+        head, self._head_data = self._head_symbols(fc)
+        base, self._base_data = self._base_symbols(fc)
         self._base_syms = base
         self._fc = fc
         head_defs = {_local_key(d, head.module): d for d in reversed(head.definitions)} if head else {}
