@@ -147,16 +147,17 @@ def test_a_string_formatted_on_a_later_line_did_not_lose_its_f_string() -> None:
 
 
 def test_the_logic_agent_parses_each_python_version_once_for_every_tree_check(monkeypatch) -> None:  # noqa: ANN001
-    """logic_calls' checks, ``logic/removed-item`` and ``logic/removed-default`` read one shared
-    ``ast`` tree per file version (each of their text filters passes here)."""
+    """logic_calls' checks, ``logic/removed-item``, ``logic/removed-default``, ``logic/dropped-condition``
+    and ``logic/changed-raise`` read one shared ``ast`` tree per file version (each of their text
+    filters passes here)."""
     import ast  # noqa: PLC0415
 
     from bot.testing.fake_tree import memory_context  # noqa: PLC0415
     from subagents.logic import LogicAgent  # noqa: PLC0415
 
     base = ("ALLOWED = [\n    'a',\n    'b',\n]\n\n\ndef f(a, b, c=1):\n    if (a and\n            b):\n"
-            "        g(a, key=1)\n    return a\n")
-    head = "ALLOWED = [\n    'a',\n]\n\n\ndef f(a, b, c):\n    g(a)\n    return a\n"
+            "        g(a, key=1)\n    if a or b:\n        raise ValueError('bad')\n    return a\n")
+    head = "ALLOWED = [\n    'a',\n]\n\n\ndef f(a, b, c):\n    g(a)\n    if a:\n        raise TypeError('bad')\n    return a\n"
     parsed: list[str] = []
     real = ast.parse
 

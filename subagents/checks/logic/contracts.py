@@ -28,7 +28,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import _parse
+from subagents.logic_calls import shared_tree
 from subagents.view import CheckView
 
 CHANGED_RAISE = "logic/changed-raise"
@@ -57,7 +57,8 @@ def run(view: CheckView) -> list[Finding]:
         kinds = any(_SIGNATURE_HINT.search(t) for t in lines)
         if not raises and not kinds:
             continue
-        base, head = _parse(view.base_text(fc.old_path or fc.path)), _parse(head_text)
+        base_path = fc.old_path or fc.path
+        base, head = shared_tree(view.memo, "base", base_path, view.base_text(base_path)), shared_tree(view.memo, "head", fc.path, head_text)
         if base is None or head is None:
             continue
         if raises:
