@@ -334,16 +334,31 @@ class LazyCodeIndex(CodeIndex):
             for b in bases:
                 maps["subclasses"].setdefault(b, set()).add(cls)
 
+    def _tables(self) -> dict[str, dict]:
+        """The name tables of the files parsed so far (caller holds the lock)."""
+        if self._maps is None:
+            maps: dict[str, dict] = {k: {} for k in ("def", "call", "ref", "imports", "renamed", "subclasses")}
+            for path in sorted(dict.keys(self.files)):
+                self._map_entry(maps, dict.__getitem__(self.files, path))
+            self._maps = maps
+        return self._maps
+
     def _lookup(self, table: str, name: str) -> list:
         self._ensure_names((name,))
         with self._lock:
-            if self._maps is None:
-                maps: dict[str, dict] = {k: {} for k in ("def", "call", "ref", "imports", "renamed", "subclasses")}
-                for path in sorted(dict.keys(self.files)):
-                    self._map_entry(maps, dict.__getitem__(self.files, path))
-                self._maps = maps
-            found = self._maps[table].get(name)
+            found = self._tables()[table].get(name)
             return [] if found is None else list(found)
+
+    def _unique_name(self, name: str) -> bool:
+        # Two definitions among the files parsed so far settle it (the full index holds them
+        # too): no need to parse every file that mentions the name.
+        with self._lock:
+            paths = self._tables()["def"].get(name, ())
+            if len(paths) > 1 or (
+                len(paths) == 1 and sum(d.name == name for d in dict.__getitem__(self.files, paths[0]).symbols().definitions) > 1
+            ):
+                return False
+        return super()._unique_name(name)
 
     def _paths_with(self, kind: str, name: str) -> list[str]:
         return self._lookup(kind, name)

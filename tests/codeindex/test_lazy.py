@@ -197,3 +197,17 @@ def test_a_query_reading_most_of_the_tree_parses_all_of_it_at_once(monkeypatch: 
     lazy = lazy_index(MemoryTree(FILES), workers=1)
     lazy.definitions("lonely")
     assert lazy.stats.parsed == 1
+
+
+def test_a_method_name_defined_twice_in_parsed_files_is_not_unique_without_parsing_more(no_escalation: None) -> None:
+    files = {**FILES, "a/one.py": "class A:\n    def render(self):\n        return 1\n", "a/two.py": "class B:\n    def render(self):\n        return 2\n",
+             "a/far.py": "def far():\n    return 'render'\n"}
+    full = build_index(MemoryTree(files), workers=1)
+    lazy = lazy_index(MemoryTree(files), workers=1)
+    lazy.file("a/one.py"), lazy.file("a/two.py")
+    parsed = lazy.stats.parsed
+    assert lazy._unique_name("render") is full._unique_name("render") is False  # noqa: SLF001
+    assert lazy.stats.parsed == parsed  # a/far.py (it mentions "render") was not needed
+    assert lazy._unique_name("lonely") is full._unique_name("lonely") is True  # noqa: SLF001
+    defs = _all_defs(full)
+    assert _answers(lazy, defs) == _answers(full, defs)
