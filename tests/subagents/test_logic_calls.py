@@ -147,8 +147,8 @@ def test_a_string_formatted_on_a_later_line_did_not_lose_its_f_string() -> None:
 
 
 def test_the_logic_agent_parses_each_python_version_once_for_every_tree_check(monkeypatch) -> None:  # noqa: ANN001
-    """logic_calls' checks, ``logic/removed-item``, ``logic/removed-default``, ``logic/dropped-condition``
-    and ``logic/changed-raise`` read one shared ``ast`` tree per file version (each of their text
+    """logic_calls' checks, ``logic/removed-item``, ``logic/removed-default``, ``logic/dropped-condition``,
+    ``logic/changed-raise`` and ``logic/unused-variable`` read one shared ``ast`` tree per file version (each of their text
     filters passes here)."""
     import ast  # noqa: PLC0415
 
