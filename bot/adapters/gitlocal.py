@@ -173,12 +173,14 @@ class GitTree:
                 sizes[parts[0]] = int(parts[2])
         return sizes
 
-    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """``{sha: bytes}`` of the blobs among ``shas`` (others left out), from one
+    def read_blobs(self, shas: list[str]) -> dict[str, memoryview]:
+        """``{sha: content}`` of the blobs among ``shas`` (others left out), from one
         ``git cat-file --batch`` fed every SHA at once: no round trip per blob, as
-        :meth:`read_blob` has. Raises GitError when git fails."""
+        :meth:`read_blob` has. Each content is a read-only view into git's one output buffer (no
+        copy per blob; ``bytes(view)`` copies one). Raises GitError when git fails."""
         out = run_git(self._git.path, "cat-file", "--batch", input="".join(s + "\n" for s in shas).encode()).stdout
-        blobs: dict[str, bytes] = {}
+        view = memoryview(out)
+        blobs: dict[str, memoryview] = {}
         pos, n = 0, len(out)
         while pos < n:
             eol = out.find(b"\n", pos)
@@ -190,7 +192,7 @@ class GitTree:
                 continue
             size = int(parts[2])
             if parts[1] == b"blob":
-                blobs[parts[0].decode()] = out[pos : pos + size]
+                blobs[parts[0].decode()] = view[pos : pos + size]
             pos += size + 1
         return blobs
 

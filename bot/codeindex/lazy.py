@@ -264,7 +264,7 @@ class LazyCodeIndex(CodeIndex):
             self.stats.cache_error = str(exc)
 
     def _parse_here(self, todo: list[str]) -> tuple[list[FileEntry], list[tuple[str, str, str, str | None, bytes | None]]]:
-        """Parse in this thread, keeping the extracted symbols (no decode of the cache row)."""
+        """Parse in this thread (the cache row is encoded here; its header is taken as built)."""
         t0 = time.perf_counter()
         entries: list[FileEntry] = []
         fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
@@ -277,7 +277,9 @@ class LazyCodeIndex(CodeIndex):
             except builder.EXTRACT_ERRORS as exc:
                 self.stats.failed[path] = f"{type(exc).__name__}: {exc}"
                 continue
-            entries.append(FileEntry(path, blob, header_of(symbols), data, symbols))
+            # The symbols are not kept: most files parsed for a name are ruled out by their header
+            # alone, and holding every one's records would cost more memory than decoding the few read.
+            entries.append(FileEntry(path, blob, header_of(symbols), data))
             fresh.append((blob, path, language, header, data))
             self.stats.bytes_parsed += len(source)
         self.stats.parsed += len(entries)
@@ -422,8 +424,8 @@ class LazyCodeIndex(CodeIndex):
         return out
 
 
-def _read(tree: TreeView, todo: list[tuple[str, str, str]]) -> Iterator[tuple[str, str, str, bytes | int | None]]:
-    """``(path, blob, language, data)`` for ``todo``: the bytes, the size when over
+def _read(tree: TreeView, todo: list[tuple[str, str, str]]) -> Iterator[tuple[str, str, str, bytes | memoryview | int | None]]:
+    """``(path, blob, language, data)`` for ``todo``: the bytes (or a view of them), the size when over
     :data:`MAX_FILE_BYTES`, None when unreadable. In two git processes when the tree can read
     in bulk (``blob_sizes`` / ``read_blobs``, :class:`bot.adapters.gitlocal.GitTree`), else blob by blob."""
     sizes_of = getattr(tree, "blob_sizes", None)
