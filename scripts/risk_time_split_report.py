@@ -147,7 +147,10 @@ def load(spec: str) -> tuple[str, list[Record], dict[str, Any]]:
         # A model of the earlier rule: the raw threshold read off the cross-validated curve, and
         # the share that curve said it would let through.
         share = propose_share(model.metrics["curve"], model.target_bad_rate or 0.005)
-    return name, records, {"threshold": model.proposed_max_probability, "rule": chosen.get("rule", "cross-validation (raw)"),
+    rule = chosen.get("rule", "cross-validation (raw)")
+    if chosen.get("floor_applied"):
+        rule += f" (floor: the target alone gave {chosen.get('target_share', 0):.1%})"
+    return name, records, {"threshold": model.proposed_max_probability, "rule": rule,
                            "pass_share": share, "head": data["head_sha"][:10],
                            "since": (data["selection"].get("since") or "")[:10]}
 

@@ -27,7 +27,7 @@ shipped model), so the gate approved nothing. Two changes make the proposal tran
    mature PRs remain, the fold falls back to the latest PRs.
 4. **A floor on the pass share** (:data:`MIN_PASS_SHARE`). The rule alone can hold nearly
    everything: on pydantic's mature fold (8 bad PRs of 61) it let 3% through, and the gate
-   held back 88% of what the policy would approve later, none of it SZZ-bad. The gate is meant
+   held back 46 of the 64 later PRs the policy would approve (1 of them SZZ-bad). The gate is meant
    to hold back the riskiest PRs, not to switch approval off; the share is at least the floor,
    and ``metrics.threshold.floor_applied`` says when the floor, not the target, decided.
 

@@ -69,7 +69,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_calibrate_writes_a_model_that_review_reads(history: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     data = tmp_path / "examples.jsonl"
-    proc = quorum("calibrate", "--repo", str(history), "--output", str(out), "--dataset", str(data), tmp_path=tmp_path)
+    proc = quorum("calibrate", "--repo", str(history), "--output", str(out), "--dataset", str(data),
+                  "--min-pass-share", "0.9", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stdout and "proposed risk_model.max_probability" in proc.stdout
     assert "fitting" in proc.stderr  # one-line progress when stderr is not a terminal
@@ -82,6 +83,8 @@ def test_calibrate_writes_a_model_that_review_reads(history: Path, tmp_path: Pat
     bad = {e["number"] for e in examples if e["label"]}
     assert bad == {1, 5, 9, 13, 17, 21}  # the six big "Add feature" PRs, blamed by the fixes
     assert 0 < model["proposed_max_probability"] <= 1
+    chosen = model["metrics"]["threshold"]
+    assert chosen["min_pass_share"] == 0.9 and chosen["pass_share"] >= 0.9  # the floor reached the fit
 
     # The model ranks the bad PRs above the docs PRs on its own training data.
     from bot.risk.model import load_model
