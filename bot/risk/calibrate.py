@@ -103,9 +103,12 @@ def build_dataset(
     description of the window. ``sample``: a seeded random sample of that many eligible PRs.
     ``review``: ``(repo, MergedPR) -> features`` run for each PR (see :func:`review_features`),
     whose values join the history facts (Quorum's findings counted by registry tag).
-    Raises SourceError when git fails and CalibrateError when there is nothing to label."""
+    A PR whose diff or history git cannot read (a missing object) is left out and its number
+    listed in the window's ``unreadable_prs``. Raises SourceError when git fails otherwise and
+    CalibrateError when there is nothing to label (or nothing readable)."""
     from bot.adapters.gitlocal import Git  # noqa: PLC0415
     from bot.core.diff import parse_diff  # noqa: PLC0415
+    from bot.core.errors import SourceError  # noqa: PLC0415
     from bot.evals.history import find_merged_prs  # noqa: PLC0415
     from bot.evals.labels import DAY, YOUNG_DAYS, compute_labels  # noqa: PLC0415
     from bot.history.cache import HistoryCache  # noqa: PLC0415
@@ -129,14 +132,23 @@ def build_dataset(
     history = LocalHistory(repo, HistoryCache(cache_path))
     git = Git(repo)
     examples: list[Example] = []
+    unreadable: list[int] = []
     try:
         for i, pr in enumerate(chosen):
-            raw = git.run(
-                "diff", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",
-                "--src-prefix=a/", "--dst-prefix=b/", pr.base, pr.sha, "--", max_bytes=16 * 1024 * 1024,
-            ).decode("utf-8", "surrogateescape")
-            diff = parse_diff(raw)
-            facts = compute_facts(diff, pr.author, pr.base, history)
+            try:
+                raw = git.run(
+                    "diff", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",
+                    "--src-prefix=a/", "--dst-prefix=b/", pr.base, pr.sha, "--", max_bytes=16 * 1024 * 1024,
+                ).decode("utf-8", "surrogateescape")
+                diff = parse_diff(raw)
+                facts = compute_facts(diff, pr.author, pr.base, history)
+            except SourceError:
+                # An object git cannot read (a mirror missing a blob): this PR is left out of the
+                # fit and named in the window, rather than the whole calibration stopping.
+                unreadable.append(pr.number)
+                if on_progress:
+                    on_progress("features", i + 1, len(chosen))
+                continue
             features = dict(facts.features)
             if review is not None:
                 features.update(review(Path(repo), pr))
@@ -150,12 +162,15 @@ def build_dataset(
                 on_progress("features", i + 1, len(chosen))
     finally:
         history.close()
+    if not examples:
+        raise CalibrateError(f"git could not read any of the {len(chosen)} labelled PRs of {repo}")
     window = {
         "repo": str(repo), "head_sha": head, "head_date": datetime.fromtimestamp(head_ts, UTC).isoformat(),
         "until": until.isoformat() if until else None, "since": since.isoformat() if since else None,
         "first_pr": datetime.fromtimestamp(chosen[0].timestamp, UTC).isoformat(),
         "last_pr": datetime.fromtimestamp(chosen[-1].timestamp, UTC).isoformat(),
-        "eligible_prs": len(eligible), "prs": len(chosen), "sample": sample, "seed": seed,
+        "eligible_prs": len(eligible), "prs": len(examples), "sample": sample, "seed": seed,
+        "unreadable_prs": unreadable,
         "positives": sum(e.label for e in examples), "reverted": sum(e.reverted for e in examples),
         "szz": sum(e.szz for e in examples),
     }
