@@ -5,7 +5,9 @@ A collection of checks (:mod:`subagents.framework`) under ``subagents/checks/log
 shared scan (:mod:`subagents.checks.logic._scan`); and ``dropped`` (removed statements and items,
 copy-paste field slips, lost regex escapes, removed or changed parameter defaults, narrowed type
 checks, walrus precedence, removed ``if`` blocks in brace languages: see
-:mod:`subagents.checks.logic.dropped`). Per changed file, only changed hunks are
+:mod:`subagents.checks.logic.dropped` and ``slips``), ``contracts`` (a changed ``raise``, a changed
+parameter kind), ``conditions`` (a dropped ``and``/``or`` operand) and ``dataflow`` (a local left
+unread). Per changed file, only changed hunks are
 examined (rule ids ``logic/...``):
 
 - ``logic/removed-guard``: a removed exit-guard, None check, ``raise`` or runtime ``assert``
