@@ -1,16 +1,26 @@
-"""Pydantic models shared by every layer: findings, verdicts, decisions, pull-request facts.
+"""The records shared by every layer: findings, verdicts, decisions, pull-request facts.
 
 These shapes are contracts (see DESIGN.md, "Contracts"): the GitHub App, the evals, the decision
 log and outside checks rely on the field names. Add fields; never rename or remove them.
+
+They are Quorum's own data, built by Quorum's code, so they are standard-library dataclasses
+(slotted; ``Finding`` frozen) rather than pydantic models: building ~8 pydantic classes cost every
+``quorum review`` process several milliseconds before any work. What pydantic did on construction
+that the code relies on is kept in ``__post_init__``: enum fields accept their string values,
+float fields accept ints (and hold floats, so JSON shows ``1.0``), ``risk``/``confidence`` outside
+[0, 1] raise ValueError, and list/dict arguments are copied. ``model_dump`` and ``model_copy``
+keep the names and results of pydantic's methods for their callers (:class:`Record`). Input
+that is not Quorum's own (LLM answers, webhook payloads, stored records) is validated by pydantic
+models where it is parsed and only then turned into these records.
 """
 
 from __future__ import annotations
 
 import hashlib
-from enum import StrEnum
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+import math
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum, StrEnum
+from typing import Any, Self
 
 AGENT_NAMES: tuple[str, ...] = ("intent", "safety", "logic", "anti_patterns", "execution_paths")
 """The five sub-agents, in the order they are reported."""
@@ -51,7 +61,79 @@ class Action(StrEnum):
     needs_human = "needs_human"
 
 
-class Finding(BaseModel):
+def _jsonable(value: Any) -> Any:
+    """``value`` as pydantic's ``model_dump(mode="json")`` renders a field of type ``Any``: enums
+    by value, tuples/sets as lists, non-finite floats as None, records as dicts; anything else
+    (a path, a date) through ``pydantic_core.to_jsonable_python`` itself."""
+    if value is None or isinstance(value, (str, bool, int)) and not isinstance(value, Enum):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Enum):
+        return _jsonable(value.value)
+    if isinstance(value, Record):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict) and all(type(k) is str for k in value):
+        return {k: _jsonable(v) for k, v in value.items()}
+    from pydantic_core import to_jsonable_python  # noqa: PLC0415 - only for values outside plain JSON data
+
+    return to_jsonable_python(value)
+
+
+def _python(value: Any) -> Any:
+    """``value`` as pydantic's ``model_dump()`` (python mode) renders it: records as dicts, fresh
+    lists and dicts, everything else as it is."""
+    if isinstance(value, Record):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_python(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _python(v) for k, v in value.items()}
+    return value
+
+
+class Record:
+    """Base of Quorum's own dataclass records (here, :class:`bot.core.protocols.Snapshot`,
+    :class:`bot.policy.facts.PolicyInput`): ``model_dump`` / ``model_copy`` with pydantic's names
+    and results (their callers were written against pydantic models)."""
+
+    __slots__ = ()
+
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
+        """The fields as a dict in declaration order; ``mode="json"``: JSON-ready values (enums by
+        value; an int set on a float field after construction as a float), as pydantic's
+        ``model_dump(mode="json")``. Raises ValueError for another mode."""
+        if mode == "json":
+            out = {}
+            for f in fields(self):  # type: ignore[arg-type]
+                value = getattr(self, f.name)
+                if f.type == "float" and type(value) is int:
+                    value = float(value)
+                elif f.type == "dict[str, float]":
+                    value = {k: float(v) if type(v) is int else v for k, v in value.items()}
+                out[f.name] = _jsonable(value)
+            return out
+        if mode == "python":
+            return {f.name: _python(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        raise ValueError(f"unknown mode {mode!r}")
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
+        """A copy with the fields in ``update`` replaced (checked and coerced like the constructor)."""
+        return replace(self, **(update or {}))  # type: ignore[type-var]
+
+
+def _unit(name: str, value: Any) -> float:
+    """``value`` as a float in [0, 1]; ValueError naming ``name`` otherwise."""
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+    return number
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding(Record):
     """One problem (or note) a sub-agent found, anchored to a file and line of the head revision.
 
     ``id`` is stable across re-reviews of the same code: it hashes the rule id, the path and the
@@ -59,8 +141,6 @@ class Finding(BaseModel):
     ``evidence`` holds human-readable steps; for execution-path traces each step is
     ``"path:line symbol"``.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     rule_id: str
@@ -70,11 +150,16 @@ class Finding(BaseModel):
     line: int | None = None
     end_line: int | None = None
     message: str
-    evidence: list[str] = Field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
     suggestion: str | None = None
-    same_cause: list[str] = Field(default_factory=list)
+    same_cause: list[str] = field(default_factory=list)
     """Other rule ids that reported the same cause on the same line; merged into this finding
     (see :func:`bot.core.dedup.merge_same_cause`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
+        object.__setattr__(self, "evidence", list(self.evidence))
+        object.__setattr__(self, "same_cause", list(self.same_cause))
 
     @classmethod
     def make(
@@ -113,14 +198,16 @@ class Finding(BaseModel):
         )
 
 
-class Verdict(BaseModel):
-    """One sub-agent's result. ``risk`` and ``confidence`` are in [0, 1]; ``elapsed_ms`` is wall time."""
+@dataclass(slots=True, kw_only=True)
+class Verdict(Record):
+    """One sub-agent's result. ``risk`` and ``confidence`` are in [0, 1] (ValueError otherwise);
+    ``elapsed_ms`` is wall time."""
 
     agent: str
     status: Status
-    risk: float = Field(ge=0.0, le=1.0)
-    confidence: float = Field(ge=0.0, le=1.0)
-    findings: list[Finding] = Field(default_factory=list)
+    risk: float
+    confidence: float
+    findings: list[Finding] = field(default_factory=list)
     model: str = "offline"
     prompt_version: str | None = None
     tokens: int = 0
@@ -130,8 +217,17 @@ class Verdict(BaseModel):
     """True when the agent could not look at all of its input (size caps, context window)."""
     error: str | None = None
     """Why the agent abstained, when it did because of an internal error or timeout."""
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     """Short free-form remarks (what was skipped, which model answered after a fallback)."""
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+        self.risk = _unit("risk", self.risk)
+        self.confidence = _unit("confidence", self.confidence)
+        self.cost_usd = float(self.cost_usd)
+        self.elapsed_ms = float(self.elapsed_ms)
+        self.findings = list(self.findings)
+        self.notes = list(self.notes)
 
     @classmethod
     def abstain(cls, agent: str, reason: str, *, elapsed_ms: float = 0.0, model: str = "offline") -> Verdict:
@@ -147,14 +243,16 @@ class Verdict(BaseModel):
         )
 
 
-class Reason(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Reason(Record):
     """One reason for a decision: the policy rule that produced it and a sentence."""
 
     rule_id: str
     message: str
 
 
-class RuleResult(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class RuleResult(Record):
     """A node of the policy result tree (palantir/policy-bot's ``common.Result`` shape).
 
     ``status`` is ``"pass"`` (the gate holds), ``"fail"`` (it does not) or ``"skip"`` (not
@@ -167,22 +265,35 @@ class RuleResult(BaseModel):
     message: str = ""
     action: Action | None = None
     """The action this node asks for when it fails (None for pure approval gates)."""
-    details: dict[str, Any] = Field(default_factory=dict)
-    children: list[RuleResult] = Field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    children: list[RuleResult] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.action is not None:
+            self.action = Action(self.action)
+        self.details = dict(self.details)
+        self.children = list(self.children)
 
 
-class Decision(BaseModel):
-    """The policy engine's decision for one evaluated head SHA."""
+@dataclass(slots=True, kw_only=True)
+class Decision(Record):
+    """The policy engine's decision for one evaluated head SHA; ``risk`` in [0, 1] (ValueError otherwise)."""
 
     action: Action
     reasons: list[Reason]
-    risk: float = Field(ge=0.0, le=1.0)
+    risk: float
     policy_version: str
     decision_id: str
     tree: RuleResult | None = None
 
+    def __post_init__(self) -> None:
+        self.action = Action(self.action)
+        self.reasons = list(self.reasons)
+        self.risk = _unit("risk", self.risk)
 
-class PullRequestInfo(BaseModel):
+
+@dataclass(slots=True, kw_only=True)
+class PullRequestInfo(Record):
     """Facts about the pull request under review (or the local branch treated as one).
 
     ``repo`` is ``owner/name`` on GitHub and for a local clone with a GitHub remote
@@ -208,15 +319,24 @@ class PullRequestInfo(BaseModel):
     head_sha: str
     policy_sha: str | None = None
     is_draft: bool = False
-    labels: list[str] = Field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     url: str | None = None
     human_review_requested: bool = False
     checks_passed: bool | None = None
-    committers: list[str] = Field(default_factory=list)
+    committers: list[str] = field(default_factory=list)
     description_known: bool = True
 
+    def __post_init__(self) -> None:
+        self.labels = list(self.labels)
+        self.committers = list(self.committers)
 
-class Timings(BaseModel):
+
+_TIMING_FIELDS = ("snapshot_ms", "index_ms", "setup_ms", "agents_ms", "policy_ms", "publish_ms", "log_ms",
+                  "history_ms", "total_ms", "startup_ms", "cli_ms", "render_ms", "wall_ms", "start_cpu_ms")
+
+
+@dataclass(slots=True, kw_only=True)
+class Timings(Record):
     """Wall-clock milliseconds per stage; ``agents`` maps agent name to its own time.
 
     Review stages (their sum is about ``total_ms``, from taking the snapshot to the log append):
@@ -253,10 +373,16 @@ class Timings(BaseModel):
     render_ms: float = 0.0
     wall_ms: float = 0.0
     start_cpu_ms: float = 0.0
-    agents: dict[str, float] = Field(default_factory=dict)
+    agents: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in _TIMING_FIELDS:
+            setattr(self, name, float(getattr(self, name)))
+        self.agents = {name: float(ms) for name, ms in self.agents.items()}
 
 
-class ReviewResult(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ReviewResult(Record):
     """Everything one review produced: the JSON output of ``quorum review --format json``.
 
     The four contract keys are ``pr``, ``verdicts``, ``decision`` and ``timings``; the others are
@@ -268,8 +394,14 @@ class ReviewResult(BaseModel):
     decision: Decision
     timings: Timings
     diff_sha256: str = ""
-    diff_stats: dict[str, int] = Field(default_factory=dict)
+    diff_stats: dict[str, int] = field(default_factory=dict)
     record_hash: str | None = None
     risk: dict[str, Any] | None = None
     """The history risk assessment (``bot.risk.assess.RiskAssessment`` as a dict), or None when
     the review had no history source."""
+
+    def __post_init__(self) -> None:
+        self.verdicts = list(self.verdicts)
+        self.diff_stats = dict(self.diff_stats)
+        if self.risk is not None:
+            self.risk = dict(self.risk)

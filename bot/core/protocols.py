@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
 
 from bot.core.diff import Diff
-from bot.core.models import PullRequestInfo, ReviewResult
+from bot.core.models import PullRequestInfo, Record, ReviewResult
 
 if TYPE_CHECKING:
     from bot.core.guards import ApprovalGate
@@ -54,20 +56,19 @@ class Linters(Protocol):
     def lint(self, tool: str, files: Mapping[str, str], rules: Sequence[str]) -> list[Any]: ...
 
 
-class Snapshot(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Snapshot(Record):
     """What a PullRequestSource yields: PR facts, the parsed diff, and the base-branch policy text.
 
-    ``base`` and ``head`` are TreeViews (arbitrary objects, so excluded from validation).
+    ``base`` and ``head`` are TreeViews (any objects: nothing here checks them).
     ``policy_text`` and ``codeowners_text`` are the repository's ``.quorum.yml`` and CODEOWNERS **as
     of the tip of the target branch** (``pr.policy_sha``), never the head; None when absent.
     """
 
-    model_config = {"arbitrary_types_allowed": True}
-
     pr: PullRequestInfo
     diff: Diff
-    base: object = Field(exclude=True)
-    head: object = Field(exclude=True)
+    base: Any
+    head: Any
     policy_text: str | None = None
     codeowners_text: str | None = None
     risk_model_text: str | None = None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from dataclasses import dataclass
 
 from bot.core.diff import Diff
-from bot.core.models import PullRequestInfo, Verdict
+from bot.core.models import PullRequestInfo, Record, Verdict
 from bot.risk.assess import RiskAssessment
 
 
-class PolicyInput(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class PolicyInput(Record):
     """The facts one evaluation runs on.
 
     ``pr``: pull-request facts (``checks_passed`` None when unknown, e.g. a local review);
@@ -22,3 +23,6 @@ class PolicyInput(BaseModel):
     diff: Diff
     verdicts: list[Verdict]
     risk: RiskAssessment | None = None
+
+    def __post_init__(self) -> None:
+        self.verdicts = list(self.verdicts)
