@@ -1,6 +1,7 @@
 """The diff model: a unified diff (as ``git diff --full-index -M`` prints it) parsed with unidiff.
 
-Pure: takes text, returns pydantic models. Binary files, renames, mode changes, submodules,
+Pure: takes text, returns dataclass records (:class:`bot.core.models.Record`: Quorum builds them
+from git's output itself, so no pydantic validation). Binary files, renames, mode changes, submodules,
 symlinks and non-UTF-8 content are represented, never dropped. Caps (files, lines) mark the
 diff ``truncated`` instead of failing; a truncated diff can never be approved.
 """
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from bot.core.languages import language_for_path
+from bot.core.models import Record
 
 
 class DiffError(ValueError):
@@ -38,7 +40,8 @@ class LineKind(StrEnum):
     context = " "
 
 
-class DiffLine(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class DiffLine(Record):
     """One line of a hunk. ``old_lineno`` is None for added lines, ``new_lineno`` for removed."""
 
     kind: LineKind
@@ -46,8 +49,12 @@ class DiffLine(BaseModel):
     old_lineno: int | None = None
     new_lineno: int | None = None
 
+    def __post_init__(self) -> None:
+        self.kind = LineKind(self.kind)
 
-class Hunk(BaseModel):
+
+@dataclass(slots=True, kw_only=True)
+class Hunk(Record):
     """One ``@@ -a,b +c,d @@`` hunk."""
 
     source_start: int
@@ -55,7 +62,10 @@ class Hunk(BaseModel):
     target_start: int
     target_length: int
     section_header: str = ""
-    lines: list[DiffLine] = Field(default_factory=list)
+    lines: list[DiffLine] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lines = list(self.lines)
 
     def added(self) -> list[DiffLine]:
         """The added lines, in order."""
@@ -82,7 +92,8 @@ class Hunk(BaseModel):
         return h.hexdigest()
 
 
-class FileChange(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class FileChange(Record):
     """One file's change. ``path`` is the head path (the base path for deletions)."""
 
     path: str
@@ -97,9 +108,13 @@ class FileChange(BaseModel):
     is_symlink: bool = False
     non_utf8: bool = False
     language: str | None = None
-    hunks: list[Hunk] = Field(default_factory=list)
+    hunks: list[Hunk] = field(default_factory=list)
     additions: int = 0
     deletions: int = 0
+
+    def __post_init__(self) -> None:
+        self.kind = ChangeKind(self.kind)
+        self.hunks = list(self.hunks)
 
     @property
     def mode_changed(self) -> bool:
@@ -119,18 +134,25 @@ class FileChange(BaseModel):
         return {ln.new_lineno for ln in self.added_lines() if ln.new_lineno is not None}
 
 
-class Diff(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Diff(Record):
     """A parsed diff. ``sha256`` is the hash of the exact diff text that was parsed."""
 
-    files: list[FileChange] = Field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
     sha256: str = ""
     truncated: bool = False
-    truncation_reasons: list[str] = Field(default_factory=list)
+    truncation_reasons: list[str] = field(default_factory=list)
     whole: dict[str, int] | None = None
     """When ``truncated``: the size of the whole change, counted past the caps (``files``,
     ``additions``, ``deletions``), e.g. from ``git diff --numstat`` or the pull request's own
     counts. None when not truncated or unknown. ``files`` / ``additions`` / ``deletions`` above
     always describe only what was parsed and reviewed."""
+
+    def __post_init__(self) -> None:
+        self.files = list(self.files)
+        self.truncation_reasons = list(self.truncation_reasons)
+        if self.whole is not None:
+            self.whole = dict(self.whole)
 
     @property
     def additions(self) -> int:

@@ -209,3 +209,25 @@ def test_model_copy_replaces_fields_and_checks_them() -> None:
         f.message = "x"  # type: ignore[misc]  # frozen, as before
     with pytest.raises(ValueError, match="mode"):
         f.model_dump(mode="yaml")
+
+
+def test_diff_records_coerce_their_kinds_and_copy_their_lists() -> None:
+    from bot.core.diff import ChangeKind, Diff, DiffLine, FileChange, Hunk, LineKind, parse_diff  # noqa: PLC0415
+
+    line = DiffLine(kind="+", text="x", new_lineno=1)
+    assert line.kind is LineKind.added
+    lines = [line]
+    hunk = Hunk(source_start=0, source_length=0, target_start=1, target_length=1, lines=lines)
+    lines.append(line)
+    assert hunk.lines == [line] and hunk.added() == [line]
+    change = FileChange(path="a.py", kind="added", hunks=[hunk], additions=1)
+    assert change.kind is ChangeKind.added and change.changed_new_lines() == {1}
+    diff = Diff(files=[change], sha256="s")
+    assert diff.stats() == {"files": 1, "additions": 1, "deletions": 0, "changed_lines": 1}
+    assert diff.model_copy(update={"truncated": True}).stats()["truncated"] == 1 and not diff.truncated
+    with pytest.raises(ValueError):
+        DiffLine(kind="?", text="x")
+    text = "diff --git a/a.py b/a.py\nnew file mode 100644\nindex 0000000..e69de29\n--- /dev/null\n+++ b/a.py\n@@ -0,0 +1 @@\n+x = 1\n"
+    parsed = parse_diff(text)
+    assert parsed.model_dump(mode="json")["files"][0]["hunks"][0]["lines"] == [
+        {"kind": "+", "text": "x = 1", "old_lineno": None, "new_lineno": 1}]
