@@ -20,6 +20,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum, StrEnum
+from functools import lru_cache
 from typing import Any, Self
 
 AGENT_NAMES: tuple[str, ...] = ("intent", "safety", "logic", "anti_patterns", "execution_paths")
@@ -119,9 +120,24 @@ class Record:
             return {f.name: _python(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
         raise ValueError(f"unknown mode {mode!r}")
 
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """A record from input Quorum did not build itself (e.g. a finding read back from the
+        decision log): checked by pydantic against the field types (imported only here), then
+        built as usual. Raises pydantic's ``ValidationError`` (a ValueError) on bad data."""
+        return _adapter(cls).validate_python(data)
+
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with the fields in ``update`` replaced (checked and coerced like the constructor)."""
         return replace(self, **(update or {}))  # type: ignore[type-var]
+
+
+@lru_cache(maxsize=None)
+def _adapter(cls: type) -> Any:
+    """pydantic's ``TypeAdapter`` for the dataclass ``cls``, built once per class."""
+    from pydantic import TypeAdapter  # noqa: PLC0415 - only where outside input is parsed
+
+    return TypeAdapter(cls)
 
 
 def _unit(name: str, value: Any) -> float:

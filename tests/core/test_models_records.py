@@ -231,3 +231,17 @@ def test_diff_records_coerce_their_kinds_and_copy_their_lists() -> None:
     parsed = parse_diff(text)
     assert parsed.model_dump(mode="json")["files"][0]["hunks"][0]["lines"] == [
         {"kind": "+", "text": "x = 1", "old_lineno": None, "new_lineno": 1}]
+
+
+def test_model_validate_checks_outside_input_like_the_pydantic_model() -> None:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    stored = {**FINDINGS[0], "line": "3", "unknown": 1}  # a decision-log record's finding, coerced as before
+    assert m.Finding.model_validate(stored).model_dump(mode="json") == RefFinding.model_validate(stored).model_dump(mode="json")
+    for bad in ({**FINDINGS[0], "severity": "huge"}, {"id": "Q1"}, {**FINDINGS[0], "evidence": "not a list"}):
+        with pytest.raises(ValidationError):
+            RefFinding.model_validate(bad)
+        with pytest.raises(ValidationError):
+            m.Finding.model_validate(bad)
+    with pytest.raises(ValidationError):
+        m.Verdict.model_validate({"agent": "a", "status": "pass", "risk": 3, "confidence": 0})
