@@ -347,10 +347,6 @@ class PullRequestInfo(Record):
         self.committers = list(self.committers)
 
 
-_TIMING_FIELDS = ("snapshot_ms", "index_ms", "setup_ms", "agents_ms", "policy_ms", "publish_ms", "log_ms",
-                  "history_ms", "total_ms", "startup_ms", "cli_ms", "render_ms", "wall_ms", "start_cpu_ms")
-
-
 @dataclass(slots=True, kw_only=True)
 class Timings(Record):
     """Wall-clock milliseconds per stage; ``agents`` maps agent name to its own time.
@@ -392,8 +388,9 @@ class Timings(Record):
     agents: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in _TIMING_FIELDS:
-            setattr(self, name, float(getattr(self, name)))
+        for f in fields(self):
+            if f.type == "float":
+                setattr(self, f.name, float(getattr(self, f.name)))
         self.agents = {name: float(ms) for name, ms in self.agents.items()}
 
 

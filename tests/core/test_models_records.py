@@ -95,6 +95,7 @@ class RefPullRequestInfo(BaseModel):
 class RefTimings(BaseModel):
     snapshot_ms: float = 0.0
     index_ms: float = 0.0
+    index_lazy_ms: float = 0.0
     setup_ms: float = 0.0
     agents_ms: float = 0.0
     policy_ms: float = 0.0
@@ -156,7 +157,7 @@ def test_a_full_review_result_dumps_like_the_pydantic_models() -> None:
           "committers": ["c"], "checks_passed": None, "description_known": False}
     decision = {"action": "needs_human", "reasons": [{"rule_id": "r", "message": "because"}], "risk": 0,
                 "policy_version": "v1", "decision_id": "d1", "tree": tree}
-    timings = {"snapshot_ms": 1, "agents_ms": 2.5, "agents": {"logic": 3, "intent": 0.5}}
+    timings = {"snapshot_ms": 1, "agents_ms": 2.5, "index_lazy_ms": 3, "agents": {"logic": 3, "intent": 0.5}}
     extra = {"diff_sha256": "s", "diff_stats": {"files": 1}, "record_hash": None, "risk": {"status": "scored", "p": 0.1}}
 
     def build(prefix: str) -> Any:
