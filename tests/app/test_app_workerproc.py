@@ -63,6 +63,7 @@ def on_term(*_):
     sys.exit(0)
 signal.signal(signal.SIGTERM, on_term)
 _stop_with_parent()
+open(sys.argv[1] + ".ready", "w").write("ready")
 time.sleep(60)
 """
 
@@ -73,10 +74,12 @@ def test_a_worker_child_is_told_to_stop_when_its_parent_is_killed(tmp_path: Path
     import sys  # noqa: PLC0415
 
     marker = tmp_path / "stopped"
+    ready = tmp_path / "stopped.ready"
     parent = subprocess.Popen([sys.executable, "-c", _ORPHAN, _CHILD, str(marker)], stdout=subprocess.PIPE, text=True)
     child_pid = int(parent.stdout.readline())
     try:
-        time.sleep(1.0)  # let the child install its handler and ask for the signal
+        # the child has installed its handler and asked for the signal once it writes ``ready``
+        assert _wait(ready.exists, timeout_s=60), "the worker child never got ready"
         parent.kill()
         parent.wait(10)
         assert _wait(marker.exists, timeout_s=20), "the orphaned child was not told to stop"
