@@ -226,7 +226,10 @@ class LazyCodeIndex(CodeIndex):
         if workers > 1 and size >= builder.SUBPROCESS_MIN_BYTES and len(todo) >= builder.PARALLEL_MIN_FILES:
             items = [(p, self._pending[p][0], self._pending[p][1]) for p in todo]
             memory = _MemoryTree({self._pending[p][0]: blobs.source(p) for p in todo})
+            if len(todo) == len(self._pending):  # the last batch: the search buffer goes before the workers run
+                self._blobs = blobs = None  # type: ignore[assignment]
             rows, fresh = parse_rows(memory, items, self.stats, workers=workers, size_hint=size)  # type: ignore[arg-type]
+            del memory
             entries = [FileEntry(path, blob, json.loads(header), data) for path, blob, _l, header, data in rows]
         else:
             entries, fresh = self._parse_here(todo)
@@ -235,7 +238,7 @@ class LazyCodeIndex(CodeIndex):
         for p in todo:  # after the entries are in: another thread never sees a path in neither
             del self._pending[p]
         self._store(fresh)
-        if not self._pending:
+        if not self._pending or blobs is None:
             self._blobs = None
         elif len(self._pending) * 2 < len(blobs.paths):  # keep only what is still unparsed
             self._blobs = _Blobs({p: blobs.source(p) for p in self._pending})
