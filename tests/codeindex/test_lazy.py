@@ -185,7 +185,8 @@ def test_large_on_demand_batches_use_worker_processes(monkeypatch: pytest.Monkey
     lazy = lazy_index(MemoryTree(FILES), workers=2)
     defs = _all_defs(full)
     assert _answers(lazy, defs) == _answers(full, defs)
-    assert lazy.stats.workers == 2 and lazy.stats.mode == "fork"
+    # forked workers, or fresh interpreters when an earlier test left a thread running (fork unsafe)
+    assert lazy.stats.workers == 2 and lazy.stats.mode in {"fork", "subprocess"}
 
 
 def test_a_query_reading_most_of_the_tree_parses_all_of_it_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
