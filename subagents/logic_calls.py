@@ -25,12 +25,15 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core import changeset
 from bot.core.diff import FileChange
 from subagents._hunks import file_blocks, head_line_for_old, pair_lines
 from subagents.logic_lines import Hit
+
+if TYPE_CHECKING:
+    from subagents.view import CheckView
 
 
 _KWARG_LINE = re.compile(r"^\s*\**[A-Za-z_]\w*\s*=[^=]")
@@ -100,24 +103,42 @@ _STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
 statement lists of statements, ``except`` handlers and ``case`` clauses, never in expressions."""
 
 
-def _functions(tree: ast.AST) -> dict[str, ast.AST]:
-    """Qualified name (``Class.method``) -> function node; module-level code under ``""``.
-
-    Walks statements only (expressions hold no definitions), in the order a walk of every
-    node would record them."""
-    out: dict[str, ast.AST] = {"": tree}
+def qualified_functions(tree: ast.AST, *, descend: tuple[type, ...] = _STATEMENT_HOLDERS,
+                        skip: Callable[[ast.AST], bool] | None = None) -> dict[str, ast.AST]:
+    """Qualified name (``Class.method``, ``outer.inner``) -> function node of ``tree``, the first
+    definition of a name winning, in the order a walk of every node would record them. Definitions
+    nested in functions and classes are always visited; other nodes only when they are instances of
+    ``descend`` (by default every statement holder, so definitions under ``if``/``try``/``with``
+    count; ``()`` keeps to the definitions' own nesting). A function for which ``skip`` is true is
+    not recorded (its nested definitions still are)."""
+    out: dict[str, ast.AST] = {}
     stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
         node, prefix = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 qual = f"{prefix}{child.name}"
-                if not isinstance(child, ast.ClassDef):
+                if not isinstance(child, ast.ClassDef) and not (skip is not None and skip(child)):
                     out.setdefault(qual, child)
                 stack.append((child, qual + "."))
-            elif isinstance(child, _STATEMENT_HOLDERS):
+            elif descend and isinstance(child, descend):
                 stack.append((child, prefix))
     return out
+
+
+def _functions(tree: ast.AST) -> dict[str, ast.AST]:
+    """Qualified name (``Class.method``) -> function node; module-level code under ``""``.
+
+    Walks statements only (expressions hold no definitions): :func:`qualified_functions`."""
+    return {"": tree, **qualified_functions(tree)}
+
+
+def shared_trees(view: "CheckView", fc: FileChange, head_text: str | None = None) -> tuple[ast.AST | None, ast.AST | None]:
+    """``(base tree, head tree)`` of the Python file ``fc`` through :func:`shared_tree` (the base
+    read at ``fc.old_path`` for a rename); ``head_text`` when the caller already read it."""
+    base_path = fc.old_path or fc.path
+    base = shared_tree(view.memo, "base", base_path, view.base_text(base_path))
+    return base, shared_tree(view.memo, "head", fc.path, view.head_text(fc.path) if head_text is None else head_text)
 
 
 def _own_calls(func: ast.AST) -> Iterator[ast.Call]:

@@ -26,7 +26,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_tree
+from subagents.logic_calls import shared_trees
 from subagents.view import CheckView
 
 DROPPED_CONDITION = "logic/dropped-condition"
@@ -41,9 +41,7 @@ def run(view: CheckView) -> list[Finding]:
             break
         if (fc.language or "") != "python" or not any(_BOOL_WORD.search(ln.text.split("#", 1)[0]) for ln in fc.removed_lines()):
             continue
-        base_path = fc.old_path or fc.path
-        base = shared_tree(view.memo, "base", base_path, view.base_text(base_path))
-        head = shared_tree(view.memo, "head", fc.path, view.head_text(fc.path))
+        base, head = shared_trees(view, fc)
         if base is not None and head is not None:
             out += dropped_conditions(fc, base, head)
     return out

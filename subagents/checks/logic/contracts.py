@@ -28,7 +28,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_tree
+from subagents.logic_calls import qualified_functions, shared_trees
 from subagents.view import CheckView
 
 CHANGED_RAISE = "logic/changed-raise"
@@ -57,8 +57,7 @@ def run(view: CheckView) -> list[Finding]:
         kinds = any(_SIGNATURE_HINT.search(t) for t in lines)
         if not raises and not kinds:
             continue
-        base_path = fc.old_path or fc.path
-        base, head = shared_tree(view.memo, "base", base_path, view.base_text(base_path)), shared_tree(view.memo, "head", fc.path, head_text)
+        base, head = shared_trees(view, fc, head_text)
         if base is None or head is None:
             continue
         if raises:
@@ -249,22 +248,15 @@ def _kinds(func: ast.AST) -> dict[str, tuple[str, int]]:
     return out
 
 
+def _is_overload(func: ast.AST) -> bool:
+    """An ``@overload`` / ``@typing.overload`` stub."""
+    return any(ast.unparse(d).split(".")[-1] == "overload" for d in func.decorator_list)  # type: ignore[attr-defined]
+
+
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
-    """Qualified name -> function node, ``@overload`` stubs left out (the first definition wins)."""
-    out: dict[str, ast.AST] = {}
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, prefix = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                qual = f"{prefix}{child.name}"
-                if not isinstance(child, ast.ClassDef) and not any(
-                        ast.unparse(d).split(".")[-1] == "overload" for d in child.decorator_list):
-                    out.setdefault(qual, child)
-                stack.append((child, qual + "."))
-            elif isinstance(child, (ast.If, ast.Try)):
-                stack.append((child, prefix))
-    return out
+    """Qualified name -> function node, ``@overload`` stubs left out (the first definition wins);
+    definitions under ``if``/``try`` count (:func:`subagents.logic_calls.qualified_functions`)."""
+    return qualified_functions(tree, descend=(ast.If, ast.Try), skip=_is_overload)
 
 
 CHECK = Check(name="contracts", agent=AGENT, rules=(CHANGED_PARAMETER_KIND, CHANGED_RAISE), run=run,

@@ -27,7 +27,7 @@ from subagents.checks.logic._lines import finding, runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.checks.logic.contracts import _functions
 from subagents.framework import Check
-from subagents.logic_calls import shared_tree
+from subagents.logic_calls import shared_trees
 from subagents.view import CheckView
 
 UNUSED_VARIABLE = "logic/unused-variable"
@@ -43,9 +43,7 @@ def run(view: CheckView) -> list[Finding]:
             break
         if (fc.language or "") != "python" or not fc.removed_lines() or not fc.added_lines():
             continue
-        base_path = fc.old_path or fc.path
-        base = shared_tree(view.memo, "base", base_path, view.base_text(base_path))
-        head = shared_tree(view.memo, "head", fc.path, view.head_text(fc.path))
+        base, head = shared_trees(view, fc)
         if base is not None and head is not None:
             out += unused_variables(fc, base, head)
     return out

@@ -41,7 +41,7 @@ from subagents._hunks import ChangeBlock, file_blocks, pair_lines
 from subagents.checks.logic._lines import CLOSE, OPEN, TOKEN, finding, runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import _parse, shared_tree
+from subagents.logic_calls import _parse, qualified_functions, shared_tree
 from subagents.view import CheckView
 
 MISMATCHED_FIELD = "logic/mismatched-field"
@@ -234,20 +234,16 @@ def _params(func: ast.AST) -> dict[str, int]:
     return {a.arg: a.lineno for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
 
 
+def _is_overload(func: ast.AST) -> bool:
+    """Decorated ``@overload`` or ``@<anything>.overload``."""
+    return any(isinstance(d, ast.Name) and d.id == "overload" or isinstance(d, ast.Attribute) and d.attr == "overload"
+               for d in func.decorator_list)  # type: ignore[attr-defined]
+
+
 def _defs(tree: ast.AST) -> dict[str, ast.AST]:
-    out: dict[str, ast.AST] = {}
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, prefix = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                qual = f"{prefix}{child.name}"
-                if not isinstance(child, ast.ClassDef) and not any(
-                        isinstance(d, ast.Name) and d.id == "overload" or isinstance(d, ast.Attribute) and d.attr == "overload"
-                        for d in child.decorator_list):
-                    out.setdefault(qual, child)
-                stack.append((child, qual + "."))
-    return out
+    """Qualified name -> function node, ``@overload`` stubs left out; only definitions nested in
+    definitions (:func:`subagents.logic_calls.qualified_functions` with nothing else descended)."""
+    return qualified_functions(tree, descend=(), skip=_is_overload)
 
 
 def removed_defaults(fc: FileChange, base_text: str | None, head_text: str | None,
