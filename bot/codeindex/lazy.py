@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import posixpath
 import threading
 import time
 import weakref
@@ -50,7 +49,7 @@ from bot.codeindex.cache import CacheError, SymbolCache
 from bot.codeindex.extract import extract
 from bot.codeindex.index import CodeIndex, FileEntry
 from bot.codeindex.model import Definition, Import
-from bot.codeindex.modules import family_of, is_init_path
+from bot.codeindex.modules import family_of, is_init_path, js_module_map, python_module_map
 from bot.core.languages import language_for_path
 
 if TYPE_CHECKING:
@@ -384,29 +383,12 @@ class LazyCodeIndex(CodeIndex):
 
     @cached_property
     def _py_modules(self) -> dict[str, str]:
-        full: dict[str, str] = {}
-        for path in self._present:
-            if self._languages[path] == "python":
-                full[py_module_name(path)] = path
-        packages = {m.split(".")[0] for m, p in full.items() if is_init_path(p) and "." not in m}
-        out = dict(full)
-        for module, path in full.items():
-            head, _, rest = module.partition(".")
-            if rest and head not in packages:
-                out.setdefault(rest, path)
-        return out
+        return python_module_map((py_module_name(path), path) for path in self._present if self._languages[path] == "python")
 
     @cached_property
     def _js_modules(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for path in self._present:
-            if family_of(self._languages[path]) != "ecmascript":
-                continue
-            module = js_module_name(path)
-            out.setdefault(module, path)
-            if posixpath.basename(module) == "index":
-                out.setdefault(posixpath.dirname(module), path)
-        return out
+        return js_module_map((js_module_name(path), path) for path in self._present
+                             if family_of(self._languages[path]) == "ecmascript")
 
     @cached_property
     def _py_reexported(self) -> dict[str, set[str]]:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 from functools import cached_property
 
 from bot.codeindex._ecmascript import module_name as js_module_name
@@ -28,6 +29,31 @@ def family_of(language: str) -> str:
     return "ecmascript" if language in ("javascript", "typescript", "tsx") else language
 
 
+def python_module_map(modules: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Python module name -> path from ``(module, path)`` pairs (a name given twice keeps its last
+    path), plus each module under its name without a top directory that is not a
+    package (``src.pkg.mod`` also as ``pkg.mod``) unless that name is taken."""
+    full = dict(modules)
+    packages = {m.split(".")[0] for m, p in full.items() if is_init_path(p) and "." not in m}
+    out = dict(full)
+    for module, path in full.items():
+        head, _, rest = module.partition(".")
+        if rest and head not in packages:
+            out.setdefault(rest, path)
+    return out
+
+
+def js_module_map(modules: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """JS/TS module id -> path from ``(module id, path)`` pairs, the first pair of an id winning; an
+    ``index`` module is also reachable by its directory."""
+    out: dict[str, str] = {}
+    for module, path in modules:
+        out.setdefault(module, path)
+        if posixpath.basename(module) == "index":
+            out.setdefault(posixpath.dirname(module), path)
+    return out
+
+
 class Modules:
     """Mixin for :class:`bot.codeindex.index.CodeIndex`; needs ``self.files`` (path -> FileEntry)."""
 
@@ -37,29 +63,13 @@ class Modules:
     @cached_property
     def _py_modules(self) -> dict[str, str]:
         """Python module name -> path, plus names without a non-package top directory (``src.``)."""
-        full: dict[str, str] = {}
-        for path, entry in self.files.items():
-            if entry.language == "python":
-                full[entry.module] = path
-        packages = {m.split(".")[0] for m, p in full.items() if is_init_path(p) and "." not in m}
-        out = dict(full)
-        for module, path in full.items():
-            head, _, rest = module.partition(".")
-            if rest and head not in packages:
-                out.setdefault(rest, path)
-        return out
+        return python_module_map((entry.module, path) for path, entry in self.files.items() if entry.language == "python")
 
     @cached_property
     def _js_modules(self) -> dict[str, str]:
         """JS/TS module id (path without extension; a directory for ``index`` files) -> path."""
-        out: dict[str, str] = {}
-        for path, entry in sorted(self.files.items()):
-            if family_of(entry.language) != "ecmascript":
-                continue
-            out.setdefault(entry.module, path)
-            if posixpath.basename(entry.module) == "index":
-                out.setdefault(posixpath.dirname(entry.module), path)
-        return out
+        return js_module_map((entry.module, path) for path, entry in sorted(self.files.items())
+                             if family_of(entry.language) == "ecmascript")
 
     def _py_absolute(self, entry, imp: Import) -> str:  # noqa: ANN001 - FileEntry
         """Absolute module named by a Python import in ``entry`` (relative imports resolved)."""
