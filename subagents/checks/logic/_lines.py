@@ -5,6 +5,7 @@ removed code), and the minor finding they report. Not a check."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.models import Finding, Severity
@@ -54,6 +55,17 @@ def runtime_files(view: CheckView) -> list[FileChange]:
     return [fc for fc in view.diff.files
             if fc.kind in (ChangeKind.modified, ChangeKind.renamed) and not fc.is_binary and not fc.is_submodule
             and _paths.is_runtime_source(fc.path)]
+
+
+def live_runtime_files(view: CheckView, language: str | None = None) -> Iterator[FileChange]:
+    """:func:`runtime_files` in order, only ``language``'s when given, ending as soon as the review's
+    deadline has passed (``view.expired()`` is asked before every runtime file, as a check's loop
+    would; the check then reports what it found so far)."""
+    for fc in runtime_files(view):
+        if view.expired():
+            return
+        if language is None or (fc.language or "") == language:
+            yield fc
 
 
 def added_anywhere(view: CheckView) -> set[str]:

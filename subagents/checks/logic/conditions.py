@@ -23,7 +23,7 @@ import re
 
 from bot.core.diff import FileChange
 from bot.core.models import Finding
-from subagents.checks.logic._lines import finding, runtime_files
+from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
 from subagents.logic_calls import shared_trees
@@ -36,10 +36,8 @@ _BOOL_WORD = re.compile(r"\b(?:and|or)\b")
 def run(view: CheckView) -> list[Finding]:
     """``logic/dropped-condition`` over the review's changed Python runtime files, in file order."""
     out: list[Finding] = []
-    for fc in runtime_files(view):
-        if view.expired():
-            break
-        if (fc.language or "") != "python" or not any(_BOOL_WORD.search(ln.text.split("#", 1)[0]) for ln in fc.removed_lines()):
+    for fc in live_runtime_files(view, "python"):
+        if not any(_BOOL_WORD.search(ln.text.split("#", 1)[0]) for ln in fc.removed_lines()):
             continue
         base, head = shared_trees(view, fc)
         if base is not None and head is not None:

@@ -25,7 +25,7 @@ import re
 
 from bot.core.diff import FileChange
 from bot.core.models import Finding
-from subagents.checks.logic._lines import finding, runtime_files
+from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
 from subagents.logic_calls import qualified_functions, shared_trees
@@ -46,11 +46,7 @@ _SIGNATURE_HINT = re.compile(r"(?:^|[,(])\s*[/*]\s*(?:[,)]|$)|\bdef\b")
 def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed Python runtime files, in file order."""
     out: list[Finding] = []
-    for fc in runtime_files(view):
-        if view.expired():
-            break
-        if (fc.language or "") != "python":
-            continue
+    for fc in live_runtime_files(view, "python"):
         head_text = view.head_text(fc.path)
         lines = [ln.text for ln in (*fc.removed_lines(), *fc.added_lines())]
         raises = any(_RAISE.search(t) for t in lines) or _message_edit(fc, head_text)

@@ -23,7 +23,7 @@ import re
 
 from bot.core.diff import FileChange
 from bot.core.models import Finding
-from subagents.checks.logic._lines import finding, runtime_files
+from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.checks.logic.contracts import _functions
 from subagents.framework import Check
@@ -38,10 +38,8 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 def run(view: CheckView) -> list[Finding]:
     """``logic/unused-variable`` over the review's changed Python runtime files, in file order."""
     out: list[Finding] = []
-    for fc in runtime_files(view):
-        if view.expired():
-            break
-        if (fc.language or "") != "python" or not fc.removed_lines() or not fc.added_lines():
+    for fc in live_runtime_files(view, "python"):
+        if not fc.removed_lines() or not fc.added_lines():
             continue
         base, head = shared_trees(view, fc)
         if base is not None and head is not None:

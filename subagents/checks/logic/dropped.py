@@ -41,8 +41,8 @@ from subagents.checks.logic._lines import (
     balanced,
     code,
     finding,
+    live_runtime_files,
     norm,
-    runtime_files,
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
@@ -80,9 +80,7 @@ def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed runtime code files, in file order."""
     moved = added_anywhere(view)
     out: list[Finding] = []
-    for fc in runtime_files(view):
-        if view.expired():
-            break
+    for fc in live_runtime_files(view):
         language = fc.language or ""
         blocks = file_blocks(fc)
         head_text = view.head_text(fc.path)

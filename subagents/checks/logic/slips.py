@@ -38,7 +38,13 @@ from difflib import SequenceMatcher
 from bot.core.diff import FileChange
 from bot.core.models import Finding
 from subagents._hunks import ChangeBlock, file_blocks, pair_lines
-from subagents.checks.logic._lines import CLOSE, OPEN, TOKEN, finding, runtime_files
+from subagents.checks.logic._lines import (
+    CLOSE,
+    OPEN,
+    TOKEN,
+    finding,
+    live_runtime_files,
+)
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
 from subagents.logic_calls import _parse, qualified_functions, shared_tree
@@ -73,9 +79,7 @@ _ACCESSORS = frozenset({"keys", "values", "items"})
 def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed runtime code files, in file order."""
     out: list[Finding] = []
-    for fc in runtime_files(view):
-        if view.expired():
-            break
+    for fc in live_runtime_files(view):
         blocks = file_blocks(fc)
         head_text = view.head_text(fc.path)
         out += mismatched_fields(fc, head_text)
