@@ -1,0 +1,110 @@
+"""Check that two versions of Quorum give the same reviews on real PRs: dump, then compare.
+
+Usage::
+
+    python evals/bench/same_reviews.py dump --repo /tmp/pydantic --prs 20 --out A.json
+    python evals/bench/same_reviews.py compare A.json B.json
+
+``dump`` runs ``quorum review --repo R --base SHA^ --head SHA --format json --no-log`` (through
+``bot.cli.entry.main`` in a fresh interpreter, never a command server, so whichever ``bot`` package is first on ``sys.path`` reviews: put
+another checkout first with ``PYTHONPATH=/tmp/base``) on the PRs that ``bench_review.py`` picks
+(the newest squash-merged PRs of ``--min-lines``..``--max-lines`` changed lines) and writes each
+review's JSON with everything that measures time removed (``timings`` and any key ending in
+``_ms``), keyed by head SHA. ``compare`` prints each PR whose reviews differ, with the first
+differing paths, and exits 1 when any does (0 when all are the same).
+
+A speed change must not change what a review finds (issue 14): this is the check for that on
+real input, beside ``quorum eval --suite all`` and the re-injected suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_review import pick_prs  # noqa: E402
+
+_VOLATILE = ("timings", "elapsed_ms", "log_path")
+
+
+def _strip(value: object) -> object:
+    """``value`` without timing keys (``timings``, ``*_ms``), recursively."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in _VOLATILE and not k.endswith("_ms")}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def dump(repo: str, prs: int, min_lines: int, max_lines: int, out: str) -> int:
+    """Review each picked PR; write ``{sha: stripped review JSON}`` to ``out``. Returns 0."""
+    result: dict[str, object] = {}
+    for sha, _lines, _subject in pick_prs(repo, prs, min_lines, max_lines):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from bot.cli.entry import main; main()", "review", "--repo", repo, "--base", f"{sha}^",
+             "--head", sha, "--format", "json", "--no-log"],
+            capture_output=True, text=True, check=False, env={**os.environ, "QUORUM_SERVER": "0"},
+        )
+        try:
+            result[sha] = _strip(json.loads(proc.stdout))
+        except json.JSONDecodeError:
+            result[sha] = {"exit": proc.returncode, "stderr": proc.stderr.strip().splitlines()[-1:]}
+    Path(out).write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
+    print(f"same_reviews: {len(result)} reviews written to {out}")
+    return 0
+
+
+def _diff(a: object, b: object, path: str = "") -> list[str]:
+    """Paths where ``a`` and ``b`` differ (at most a few per level)."""
+    if type(a) is not type(b):
+        return [path or "/"]
+    if isinstance(a, dict):
+        keys = sorted(set(a) | set(b))
+        return [d for k in keys for d in _diff(a.get(k), b.get(k), f"{path}/{k}")][:5]
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return [f"{path} (length {len(a)} != {len(b)})"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _diff(x, y, f"{path}/{i}")][:5]
+    return [] if a == b else [path or "/"]
+
+
+def compare(first: str, second: str) -> int:
+    """Print the PRs whose stripped reviews differ; 1 when any does, else 0."""
+    a = json.loads(Path(first).read_text(encoding="utf-8"))
+    b = json.loads(Path(second).read_text(encoding="utf-8"))
+    differing = 0
+    for sha in sorted(set(a) | set(b)):
+        paths = _diff(a.get(sha), b.get(sha))
+        if paths:
+            differing += 1
+            print(f"{sha}: differs at {', '.join(paths)}")
+    print(f"same_reviews: {len(set(a) | set(b)) - differing} of {len(set(a) | set(b))} the same")
+    return 1 if differing else 0
+
+
+def main() -> int:
+    """Command line; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("dump")
+    d.add_argument("--repo", required=True)
+    d.add_argument("--prs", type=int, default=20)
+    d.add_argument("--min-lines", type=int, default=50)
+    d.add_argument("--max-lines", type=int, default=400)
+    d.add_argument("--out", required=True)
+    c = sub.add_parser("compare")
+    c.add_argument("first")
+    c.add_argument("second")
+    args = parser.parse_args()
+    if args.cmd == "dump":
+        return dump(args.repo, args.prs, args.min_lines, args.max_lines, args.out)
+    return compare(args.first, args.second)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
