@@ -5,66 +5,22 @@ there is one place to look; each is documented with its variable name.
 
 ``Settings`` is a plain pydantic model that reads its own variables (``QUORUM_<FIELD>``, any
 case; dict and list fields as JSON), as pydantic-settings' ``BaseSettings`` did, without its
-import and class-building cost (about 50 ms plus 100 ms on the ``quorum review`` path).
+import and class-building cost (about 50 ms plus 100 ms on the ``quorum review`` path). A review
+without a model does not build it at all: it reads :class:`bot.localsettings.LocalSettings`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.core.models import AGENT_NAMES
+from bot.localsettings import ENV_PREFIX, database_url_or_default, default_cache_dir, default_data_dir, settings_from_env
 
-ENV_PREFIX = "QUORUM_"
-
-
-def _data_dir() -> Path:
-    import platformdirs  # noqa: PLC0415 - only when the variable is unset
-
-    return Path(platformdirs.user_data_dir("quorum"))
-
-
-def _cache_dir() -> Path:
-    import platformdirs  # noqa: PLC0415 - only when the variable is unset
-
-    return Path(platformdirs.user_cache_dir("quorum"))
-
-
-def settings_from_env(environ: Mapping[str, str], fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``QUORUM_*`` variables of ``environ`` that name a field of ``fields`` (pydantic
-    ``model_fields``), keyed by field name. Variable names match in any case; values of dict and
-    list fields are parsed as JSON (ValueError naming the variable when they are not JSON)."""
-    values: dict[str, Any] = {}
-    for key, raw in environ.items():
-        if not key.upper().startswith(ENV_PREFIX):
-            continue
-        name = key[len(ENV_PREFIX):].lower()
-        info = fields.get(name)
-        if info is None:
-            continue
-        if _is_container(info.annotation):
-            try:
-                values[name] = json.loads(raw)
-            except ValueError as exc:
-                raise ValueError(f"{key} is not valid JSON: {exc}") from exc
-        else:
-            values[name] = raw
-    return values
-
-
-def _is_container(annotation: Any) -> bool:
-    """True for dict/list annotations, also inside ``X | None``."""
-    from typing import get_args, get_origin  # noqa: PLC0415
-
-    if get_origin(annotation) in (dict, list) or annotation in (dict, list):
-        return True
-    return any(_is_container(arg) for arg in get_args(annotation) if arg is not type(None))
-
+__all__ = ["ENV_PREFIX", "Settings", "settings_from_env"]
 
 class Settings(BaseModel):
     """Quorum's configuration. Every field maps to ``QUORUM_<FIELD>`` in the environment.
@@ -82,8 +38,8 @@ class Settings(BaseModel):
     database_url: str | None = Field(
         default=None, description="Decision log URL: sqlite:///PATH or postgresql+psycopg://... (QUORUM_DATABASE_URL)"
     )
-    data_dir: Path = Field(default_factory=_data_dir, description="Where the default SQLite log lives")
-    cache_dir: Path = Field(default_factory=_cache_dir, description="Code-index cache (by blob SHA)")
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the default SQLite log lives")
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="Code-index cache (by blob SHA)")
 
     # Decision-log anchoring (signed checkpoints kept outside the database)
     audit_signing_key: Path | None = Field(
@@ -187,6 +143,4 @@ class Settings(BaseModel):
 
     def resolved_database_url(self) -> str:
         """``database_url`` or the SQLite file ``<data_dir>/decisions.sqlite3``."""
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'decisions.sqlite3'}"
+        return database_url_or_default(self.database_url, self.data_dir)

@@ -154,10 +154,14 @@ def review(
         profiler = cProfile.Profile()
         profiler.enable()
     from bot.cli.recache import RegexCache  # noqa: PLC0415
-    from bot.config import Settings  # noqa: PLC0415
     from bot.core.yamldata import ParsedYamlCache  # noqa: PLC0415
+    from bot.localsettings import local_settings  # noqa: PLC0415
 
-    settings = Settings()
+    settings = local_settings(os.environ)
+    if model or settings.model:  # the LLM layer reads a dozen more settings, validated
+        from bot.config import Settings  # noqa: PLC0415
+
+        settings = Settings()
     with RegexCache(settings.cache_dir) if not _SERVED else _nothing(), \
             ParsedYamlCache(settings.cache_dir) if not _SERVED else _nothing():
         _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model,
@@ -167,7 +171,7 @@ def review(
         _write_profile(profiler, profile)
 
 
-def _review_with(settings,  # noqa: ANN001 - bot.config.Settings
+def _review_with(settings,  # noqa: ANN001 - bot.config.Settings, or LocalSettings without a model
                   repo: Path, base: str | None, head: str, title: str | None, body: str | None,
                  author: str | None, policy: Path | None, output_format: OutputFormat, no_log: bool, explain: bool,
                  model: str | None, risk_model: Path | None = None) -> None:
@@ -260,7 +264,7 @@ class _ReportingLog:
     opening it); an AuditError is kept (``error``) so the review is still printed before the CLI
     exits 2 with it."""
 
-    def __init__(self, settings) -> None:  # noqa: ANN001 - bot.config.Settings
+    def __init__(self, settings) -> None:  # noqa: ANN001 - bot.config.Settings or LocalSettings
         self.settings = settings
         self.store = None
         self.error: str | None = None

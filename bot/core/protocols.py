@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.core.diff import Diff
 from bot.core.models import PullRequestInfo, Record, ReviewResult
 
@@ -90,10 +88,11 @@ class PullRequestSource(Protocol):
         ...
 
 
-class PostedArtifact(BaseModel):
-    """Something a sink posted: ``kind`` is ``check_run``, ``review``, ``comment`` or ``dismissal``."""
-
-    model_config = ConfigDict(defer_build=True)  # built when a sink first posts (never in a CLI review)
+@dataclass(slots=True, kw_only=True)
+class PostedArtifact(Record):
+    """Something a sink posted: ``kind`` is ``check_run``, ``review``, ``comment`` or ``dismissal``.
+    A record Quorum builds itself (a dataclass); ``model_validate`` checks a dict of the same shape
+    with pydantic (imported only then)."""
 
     kind: str
     id: str

@@ -26,3 +26,25 @@ def test_bad_values_are_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUORUM_LLM_AGENT_MODELS", '{"nobody": "x"}')
     with pytest.raises(ValidationError, match="unknown agent"):
         Settings()
+
+
+@pytest.mark.parametrize("environ", [
+    {},
+    {"QUORUM_CACHE_DIR": "/tmp/c", "QUORUM_DATA_DIR": "rel/data"},
+    {"quorum_database_url": "sqlite:////x.db", "Quorum_Model": "gpt-4o-mini", "QUORUM_PORT": "1"},
+    {"QUORUM_DATABASE_URL": "", "QUORUM_MODEL": "", "QUORUM_DATA_DIR": ""},
+])
+def test_local_settings_equal_the_settings_fields(monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
+    """``quorum review`` without a model reads LocalSettings: the same values as Settings for its fields."""
+    import os
+
+    from bot.localsettings import LocalSettings, local_settings
+
+    for key in [k for k in os.environ if k.upper().startswith("QUORUM_")]:
+        monkeypatch.delenv(key)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    full, local = Settings(), local_settings(os.environ)
+    for name in LocalSettings.__dataclass_fields__:
+        assert getattr(local, name) == getattr(full, name), name
+    assert local.resolved_database_url() == full.resolved_database_url()
