@@ -194,9 +194,7 @@ class CodeIndex(Navigation, Resolution):
             if d.kind not in ("function", "method", "class"):
                 continue
             name, _ = self.call_name(d)
-            wanted: dict[str, set[str]] = {p: {name} for p in self._paths_with("call", name)}
-            for path, alias in self._aliases_of(name):
-                wanted.setdefault(path, set()).add(alias)
+            wanted = self._call_candidates(d, name)
             for path in sorted(wanted):
                 names = wanted[path]
                 if not self.may_call_from(d, self.files[path]):
@@ -213,6 +211,15 @@ class CodeIndex(Navigation, Resolution):
         if len(defs) == 1:
             self._callers_memo[defs[0]] = tuple(out)
         return out
+
+    def _call_candidates(self, d: Definition, name: str) -> dict[str, set[str]]:
+        """Path -> local names under which its file may call ``d`` (whose calls use ``name``):
+        files calling ``name`` and files importing it under another name. A superset of the
+        files :meth:`resolved_callers` keeps (it then applies :meth:`may_call_from`)."""
+        wanted: dict[str, set[str]] = {p: {name} for p in self._paths_with("call", name)}
+        for path, alias in self._aliases_of(name):
+            wanted.setdefault(path, set()).add(alias)
+        return wanted
 
     @cached_property
     def _renamed_imports(self) -> dict[str, list[tuple[str, str]]]:

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import posixpath
+import re
 import threading
 import time
 import weakref
@@ -50,6 +52,7 @@ from bot.codeindex.extract import extract
 from bot.codeindex.index import CodeIndex, FileEntry
 from bot.codeindex.model import Definition, Import
 from bot.codeindex.modules import family_of, is_init_path, js_module_map, python_module_map
+from bot.codeindex.resolve import COMMON_METHOD_NAMES, CONSTRUCTOR_NAMES
 from bot.core.languages import language_for_path
 
 if TYPE_CHECKING:
@@ -97,6 +100,12 @@ class _Blobs:
         k = self._at[path]
         end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
         return end - self.starts[k]
+
+    def matches(self, path: str, pattern: re.Pattern[bytes]) -> bool:
+        """True when ``pattern`` matches in the source of ``path`` (``\\Z`` is its end)."""
+        k = self._at[path]
+        end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
+        return pattern.search(self.data, self.starts[k], end) is not None
 
     def containing(self, needle: bytes) -> Iterator[str]:
         """Paths whose source contains ``needle`` (non-empty, without NUL)."""
@@ -315,12 +324,73 @@ class LazyCodeIndex(CodeIndex):
             for n in wanted:
                 hits.update(p for p in self._blobs.containing(n.encode("utf-8")) if p in self._pending)  # type: ignore[union-attr]
             self.stats.lazy_ms += (time.perf_counter() - start) * 1000
-            blobs = self._blobs
-            assert blobs is not None
-            if self._parsed_bytes + sum(blobs.size(p) for p in hits) > ESCALATE_SHARE * self._initial_bytes:
-                hits = set(self._pending)  # most of the tree anyway: one batch, in worker processes
-            self._parse(hits)
+            self._parse_hits(hits)
             self._searched.update(wanted)  # type: ignore[arg-type]
+
+    def _parse_hits(self, hits: set[str]) -> None:
+        """Parse ``hits`` (pending paths), or every pending file once the source parsed on
+        demand would pass :data:`ESCALATE_SHARE` (caller holds the lock)."""
+        blobs = self._blobs
+        assert blobs is not None
+        if self._parsed_bytes + sum(blobs.size(p) for p in hits) > ESCALATE_SHARE * self._initial_bytes:
+            hits = set(self._pending)  # most of the tree anyway: one batch, in worker processes
+        self._parse(hits)
+
+    # --------------------------------------------------------- call queries
+    def _call_candidates(self, d: Definition, name: str) -> dict[str, set[str]]:
+        # A Go definition whose callers outside its own file must sit in its package directory
+        # or import that directory (``may_call_from``): only files holding ``name`` among those
+        # are parsed. The others cannot pass ``may_call_from``, so leaving them unparsed does
+        # not change the callers found.
+        directory = self._go_package_scope(d)
+        if directory is None or not name_is_searchable(name):
+            return super()._call_candidates(d, name)
+        with self._lock:
+            if self._pending and name not in self._searched:
+                start = time.perf_counter()
+                blobs = self._blobs
+                assert blobs is not None
+                # An import path is its literal's text without the quotes, and a string's text
+                # ends at a quote, a line end or the end of the file: an import path ending with
+                # the directory leaves these bytes in the source.
+                importer = re.compile(re.escape(directory.encode("utf-8")) + rb'(?:["`\r\n]|\Z)') if directory else None
+                hits = {
+                    p
+                    for p in blobs.containing(name.encode("utf-8"))
+                    if p in self._pending
+                    and (
+                        p == d.path
+                        or (
+                            family_of(self._pending[p][1]) == "go"
+                            and (posixpath.dirname(p) == directory or (importer is not None and blobs.matches(p, importer)))
+                        )
+                    )
+                }
+                self.stats.lazy_ms += (time.perf_counter() - start) * 1000
+                self._parse_hits(hits)
+            tables = self._tables()
+            wanted: dict[str, set[str]] = {p: {name} for p in tables["call"].get(name, ())}
+            for path, alias in tables["renamed"].get(name, ()):
+                wanted.setdefault(path, set()).add(alias)
+        return wanted
+
+    def _go_package_scope(self, d: Definition) -> str | None:
+        """The package directory of Go ``d`` when a call outside ``d``'s file can resolve to it
+        only from that directory or from a file importing it: a function or type, or a method
+        whose name is not unique in the tree (``Resolution.may_call_from``). None otherwise, or for a directory whose bytes in an
+        import path may differ from its text (U+FFFD, lone surrogates)."""
+        if family_of(self._language(d)) != "go" or d.name in CONSTRUCTOR_NAMES:
+            return None
+        if d.kind == "method" and self._unique_name(d.name):
+            return None
+        directory = posixpath.dirname(d.path)
+        if "\ufffd" in directory:
+            return None
+        try:
+            directory.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return directory
 
     # ------------------------------------------------------------ name maps
     @staticmethod
@@ -353,15 +423,37 @@ class LazyCodeIndex(CodeIndex):
             found = self._tables()[table].get(name)
             return [] if found is None else list(found)
 
+    def _defined_twice(self, name: str) -> bool:
+        """True when the files parsed so far define ``name`` at least twice (caller holds the lock)."""
+        paths = self._tables()["def"].get(name, ())
+        return len(paths) > 1 or (
+            len(paths) == 1 and sum(d.name == name for d in dict.__getitem__(self.files, paths[0]).symbols().definitions) > 1
+        )
+
     def _unique_name(self, name: str) -> bool:
         # Two definitions among the files parsed so far settle it (the full index holds them
-        # too): no need to parse every file that mentions the name.
+        # too): no need to parse every file that mentions the name. Before that search, the
+        # files whose bytes look like they define it (a Go ``func``, a Python ``def`` or
+        # ``class``) are parsed first: often two of them settle it. The pattern only orders
+        # the parsing; the answer comes from parsed records or from the full search.
+        if name in COMMON_METHOD_NAMES or len(name) < 3:
+            return False
         with self._lock:
-            paths = self._tables()["def"].get(name, ())
-            if len(paths) > 1 or (
-                len(paths) == 1 and sum(d.name == name for d in dict.__getitem__(self.files, paths[0]).symbols().definitions) > 1
-            ):
+            if self._defined_twice(name):
                 return False
+            if self._pending and name not in self._searched and name_is_searchable(name) and name.isidentifier():
+                start = time.perf_counter()
+                pattern = re.compile(
+                    rb"(?:\bfunc\s*(?:\([^)\n]*\)\s*)?|\b(?:def|class)\s+)" + re.escape(name.encode("utf-8")) + rb"\b"
+                )
+                blobs = self._blobs
+                assert blobs is not None
+                probe = {p for p in blobs.containing(name.encode("utf-8")) if p in self._pending and pattern.search(blobs.source(p))}
+                self.stats.lazy_ms += (time.perf_counter() - start) * 1000
+                if probe:
+                    self._parse_hits(probe)
+                    if self._defined_twice(name):
+                        return False
         return super()._unique_name(name)
 
     def _paths_with(self, kind: str, name: str) -> list[str]:

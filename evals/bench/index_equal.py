@@ -23,8 +23,10 @@ record's content, is compared exactly. Exits 1 on any difference.
 ``names`` checks, on a dump, what the lazy index (:mod:`bot.codeindex.lazy`) rests on: every name
 a query can look up (defined, called and read names, imported names, class bases' last
 components) that :func:`~bot.codeindex.lazy.name_is_searchable` accepts occurs as UTF-8 bytes in
-its file's blob, so a byte search finds every file that can hold its records. Exits 1 when one
-does not.
+its file's blob, so a byte search finds every file that can hold its records; and every Go import
+path occurs in its blob followed by a quote, a line end or the end of the file, so a regular
+expression finds every file importing a package directory (the lazy index's Go callers). Exits 1
+when one does not.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -132,7 +135,7 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
     with open(dump_path, "rb") as fh:
         entries = pickle.load(fh)["entries"]  # noqa: S301 - our own dump file
     cat = CatFile(repo)
-    checked = unsearchable = bad = 0
+    checked = unsearchable = bad = go_imports = 0
     try:
         for path, e in sorted(entries.items()):
             got = cat.read(e["blob"])
@@ -150,9 +153,19 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
                     bad += 1
                     if bad <= 20:
                         print("not in its source:", path, repr(name))
+            if h[0] != "go":
+                continue
+            for imp in h[2]:  # Go callers' scope: an import path's bytes end at a quote, a line end or EOF
+                module = imp[0]
+                go_imports += 1
+                if "\ufffd" in module or not re.search(re.escape(module.encode("utf-8")) + rb'(?:["`\r\n]|\Z)', source):
+                    bad += 1
+                    if bad <= 20:
+                        print("Go import path not in its source as written:", path, repr(module))
     finally:
         cat.close()
-    return bad, {"files": len(entries), "names_checked": checked, "unsearchable": unsearchable, "violations": bad}
+    return bad, {"files": len(entries), "names_checked": checked, "unsearchable": unsearchable, "go_imports_checked": go_imports,
+                 "violations": bad}
 
 
 def main(argv: list[str] | None = None) -> int:

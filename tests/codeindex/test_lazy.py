@@ -212,3 +212,47 @@ def test_a_method_name_defined_twice_in_parsed_files_is_not_unique_without_parsi
     assert lazy._unique_name("lonely") is full._unique_name("lonely") is True  # noqa: SLF001
     defs = _all_defs(full)
     assert _answers(lazy, defs) == _answers(full, defs)
+
+
+GO_FILES = {
+    # Package directories that are substrings of each other, `init` and `Close` defined in many
+    # files, raw-string, aliased and dot imports, a file naming the package only in a comment.
+    "pkg/store/store.go": "package store\n\ntype Store struct{}\n\nfunc (s *Store) Close() error { return nil }\n\n"
+    "func (s *Store) reset() { s.init() }\n\nfunc (s *Store) init() {}\n\nfunc New() *Store { return &Store{} }\n\nfunc init() {}\n",
+    "pkg/store/extra.go": "package store\n\nfunc Helper() error { return New().Close() }\n",
+    "pkg/storex/other.go": "package storex\n\ntype Other struct{}\n\nfunc (o *Other) Close() error { return nil }\n\n"
+    "func (o *Other) init() {}\n\nfunc New() *Other { o := &Other{}; o.init(); return o }\n\nfunc init() {}\n",
+    "cmd/a/main.go": "package main\n\nimport s \"example.com/x/pkg/store\"\n\nfunc main() { _ = s.New().Close() }\n\nfunc init() {}\n",
+    "cmd/b/main.go": "package main\n\nimport `example.com/x/pkg/storex`\n\nfunc main() { _ = storex.New().Close() }\n",
+    "cmd/c/main.go": "package main\n\nimport . \"example.com/x/pkg/store\"\n\nfunc main() { _ = New().Close() }\n",
+    "cmd/d/main.go": "package main\n\n// see pkg/store for New\nfunc New() int { return 1 }\n\nfunc main() { _ = New() }\n",
+    "root.go": "package x\n\nfunc New() int { return 2 }\n\nfunc use() int { return New() }\n",
+}
+
+
+def test_go_callers_parse_only_the_package_and_its_importers(no_escalation: None) -> None:
+    full = build_index(MemoryTree(GO_FILES), workers=1)
+    defs = _all_defs(full)
+    assert {d.qualname for d in defs} >= {"pkg/store.Store.Close", "pkg/store.Store.init", "pkg/store.New", "pkg/store.init"}
+    for d in defs:  # each query on a fresh lazy index
+        lazy = lazy_index(MemoryTree(GO_FILES), workers=1)
+        assert _answers(lazy, [d]) == _answers(full, [d]), d
+    (new,) = [d for d in defs if d.qualname == "pkg/store.New"]
+    lazy = lazy_index(MemoryTree(GO_FILES), workers=1)
+    assert [c.path for c in lazy.callers(new)] == [c.path for c in full.callers(new)] == [
+        "cmd/a/main.go", "cmd/c/main.go", "pkg/store/extra.go"]
+    # cmd/b imports pkg/storex, cmd/d names pkg/store in a comment only, root.go is another package.
+    assert not {"cmd/b/main.go", "root.go", "pkg/storex/other.go"} & set(dict.keys(lazy.files))
+    (close,) = [d for d in defs if d.qualname == "pkg/store.Store.Close"]  # a name never taken as unique
+    lazy = lazy_index(MemoryTree(GO_FILES), workers=1)
+    assert lazy.callers(close) == full.callers(close)
+    assert "pkg/storex/other.go" not in dict.keys(lazy.files)
+
+
+def test_a_go_method_name_defined_twice_settles_its_callers_scope(no_escalation: None) -> None:
+    full = build_index(MemoryTree(GO_FILES), workers=1)
+    (init,) = [d for d in _all_defs(full) if d.qualname == "pkg/store.Store.init"]
+    lazy = lazy_index(MemoryTree(GO_FILES), workers=1)
+    assert lazy.resolved_callers(init) == full.resolved_callers(init)
+    assert lazy._unique_name("init") is full._unique_name("init") is False  # noqa: SLF001
+    assert {"cmd/b/main.go", "root.go", "cmd/d/main.go"}.isdisjoint(dict.keys(lazy.files))

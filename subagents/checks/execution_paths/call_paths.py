@@ -554,10 +554,17 @@ class _Run:
         """Reach findings for changed symbols that may have callers (files calling their name
         first), until the time budget or :data:`MAX_REACH_FINDINGS` x 2 computations; False when
         the budget cut it short."""
-        ranked = sorted(
-            ((len(self.index.paths_calling(self.index.call_name(h)[0])), sym, h) for sym, h in self.reach_todo),
-            key=lambda x: (-x[0], x[2].path, x[2].line),
-        )
+        todo = self.reach_todo
+        if len(todo) <= 2 * MAX_REACH_FINDINGS and len({(h.path, h.line) for _, h in todo}) == len(todo):
+            # Every symbol is computed (time allowing) and finish() orders the findings, so the
+            # ranking by callers' files is not needed; it would make a lazy index parse every
+            # file that mentions each name.
+            ranked = sorted(((0, sym, h) for sym, h in todo), key=lambda x: (x[2].path, x[2].line))
+        else:
+            ranked = sorted(
+                ((len(self.index.paths_calling(self.index.call_name(h)[0])), sym, h) for sym, h in todo),
+                key=lambda x: (-x[0], x[2].path, x[2].line),
+            )
         for n, (_files, sym, h) in enumerate(ranked):
             if self.out_of_time():
                 return False
