@@ -181,7 +181,7 @@ def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, 
     out: list[tuple[str, str, str | None, bytes | None, str | None]] = []
     for blob, path, language, source in items:
         try:
-            header, data = extract_entry(language, path, source)
+            header, data = extract_entry(language, path, bytes(source))  # a memoryview is copied, bytes are not
         except EXTRACT_ERRORS as exc:
             out.append((blob, path, None, None, f"{type(exc).__name__}: {exc}"))
             continue
@@ -212,7 +212,14 @@ def default_workers() -> int:
     return max(1, min(2, cpus))
 
 
+def _owned(chunk: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str, bytes]]:
+    """``chunk`` with every source as bytes (a tree may hand out memoryviews; they do not pickle)."""
+    return [(blob, path, language, bytes(source)) for blob, path, language, source in chunk]
+
+
 def _chunks(tree: TreeView, todo: list[tuple[str, str, str]], stats: BuildStats) -> Iterator[list[tuple[str, str, str, bytes]]]:
+    """``todo``'s sources in lists of about :data:`CHUNK_BYTES` (a source may be bytes or a
+    memoryview, as ``tree.read_blob`` returns it)."""
     chunk: list[tuple[str, str, str, bytes]] = []
     size = 0
     for path, blob, language in todo:
@@ -276,7 +283,7 @@ def parse_missing(
         for chunk in _chunks(tree, todo, stats):
             stats.bytes_parsed += sum(len(c[3]) for c in chunk)
             try:
-                pending.append((chunk, pool.submit(_extract_chunk, chunk)))
+                pending.append((chunk, pool.submit(_extract_chunk, _owned(chunk))))
             except (BrokenProcessPool, RuntimeError, OSError):
                 pending.append((chunk, None))
         for chunk, fut in pending:
@@ -327,26 +334,64 @@ def _subprocess_workers(
 
 
 def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, bytes | None, str | None]] | None:
-    """Run one worker interpreter on ``batch``; None when it cannot start, fails or times out."""
+    """Run one worker interpreter on ``batch``; None when it cannot start, fails, times out or
+    does not answer for every file.
+
+    The batch goes in frames of about :data:`CHUNK_BYTES` (each source copied into its frame
+    only then) from a writer thread while this thread reads each frame's results, so the
+    parent never holds the batch pickled, nor the whole output both pickled and unpickled.
+    """
     import pickle  # noqa: PLC0415 - cold builds only (our own worker's output, never the PR's data)
     import subprocess  # noqa: PLC0415
 
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOT, _PACKAGE_ROOT],
-            input=pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL),
-            capture_output=True,
-            timeout=SUBPROCESS_TIMEOUT_S,
-            check=False,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except OSError:
         return None
-    if proc.returncode != 0:
-        return None
+    stdin, stdout = proc.stdin, proc.stdout
+    assert stdin is not None and stdout is not None
+
+    def feed() -> None:
+        try:
+            frame: list[tuple[str, str, str, bytes]] = []
+            size = 0
+            for blob, path, language, source in batch:
+                frame.append((blob, path, language, bytes(source)))
+                size += len(source)
+                if size >= CHUNK_BYTES:
+                    pickle.dump(frame, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                    frame, size = [], 0
+            if frame:
+                pickle.dump(frame, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            stdin.close()
+        except (OSError, ValueError):  # the worker died or was killed: the reader sees it
+            pass
+
+    writer = threading.Thread(target=feed, name="quorum-index-feed", daemon=True)
+    timer = threading.Timer(SUBPROCESS_TIMEOUT_S, proc.kill)
+    timer.daemon = True
+    writer.start()
+    timer.start()
+    out: list[tuple[str, str, str | None, bytes | None, str | None]] = []
     try:
-        return pickle.loads(proc.stdout)
-    except (pickle.UnpicklingError, EOFError, ValueError):
-        return None
+        while len(out) < len(batch):
+            out.extend(pickle.load(stdout))
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, OSError):
+        proc.kill()
+        out = []
+    finally:
+        timer.cancel()
+        writer.join()
+        for pipe in (stdin, stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        code = proc.wait()
+    return out if code == 0 and len(out) == len(batch) else None
 
 
 def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str, str, str, bytes]], list[tuple[str, str, str]], BuildStats]:

@@ -89,11 +89,15 @@ class _Blobs:
             pos += len(sources[p]) + 1
         self.data = b"\0".join(sources[p] for p in self.paths)
 
+    def span(self, path: str) -> tuple[int, int]:
+        """Start and end offsets of ``path``'s bytes in :attr:`data`."""
+        k = self._at[path]
+        return self.starts[k], (self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data))
+
     def source(self, path: str) -> bytes:
         """The bytes of ``path`` (one of :attr:`paths`)."""
-        k = self._at[path]
-        end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
-        return self.data[self.starts[k] : end]
+        start, end = self.span(path)
+        return self.data[start:end]
 
     def size(self, path: str) -> int:
         """Length of :meth:`source` without copying it."""
@@ -117,14 +121,22 @@ class _Blobs:
             i = find(needle, starts[k + 1] if k + 1 < len(starts) else len(data))
 
 
-class _MemoryTree:
-    """The part of a TreeView that parsing reads: blobs already in memory."""
+class _BufferTree:
+    """The part of a TreeView that parsing reads, over a :class:`_Blobs` buffer: each blob is a
+    memoryview of it (nothing copied; the parser copies each source when it parses it)."""
 
-    def __init__(self, by_blob: dict[str, bytes]) -> None:
-        self._by_blob = by_blob
+    def __init__(self, blobs: _Blobs, paths: dict[str, str]) -> None:
+        self._blobs = blobs
+        self._paths = paths
+        """blob -> a path holding it."""
+        self._view = memoryview(blobs.data)
 
-    def read_blob(self, blob: str) -> bytes | None:
-        return self._by_blob.get(blob)
+    def read_blob(self, blob: str) -> memoryview | None:
+        path = self._paths.get(blob)
+        if path is None:
+            return None
+        start, end = self._blobs.span(path)
+        return self._view[start:end]
 
 
 class _Files(dict):  # type: ignore[type-arg]  # path -> FileEntry
@@ -233,8 +245,8 @@ class LazyCodeIndex(CodeIndex):
         workers = builder.default_workers() if self._workers is None else self._workers
         if workers > 1 and size >= builder.SUBPROCESS_MIN_BYTES and len(todo) >= builder.PARALLEL_MIN_FILES:
             items = [(p, self._pending[p][0], self._pending[p][1]) for p in todo]
-            memory = _MemoryTree({self._pending[p][0]: blobs.source(p) for p in todo})
-            if len(todo) == len(self._pending):  # the last batch: the search buffer goes before the workers run
+            memory = _BufferTree(blobs, {self._pending[p][0]: p for p in todo})
+            if len(todo) == len(self._pending):  # the last batch: the buffer goes once the workers have it
                 self._blobs = blobs = None  # type: ignore[assignment]
             rows, fresh = parse_rows(memory, items, self.stats, workers=workers, size_hint=size)  # type: ignore[arg-type]
             del memory
