@@ -19,18 +19,16 @@ import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tree_sitter import Node, Query, QueryError, Tree
 
-from bot.core import treesitter, yamldata
+from bot.core import plaincheck, treesitter, yamldata
 from bot.core.languages import FUNCTION_NODES
 from bot.core.models import Severity
 from bot.core.paths import is_test_path
@@ -67,40 +65,34 @@ FIXTURE_EXT: Mapping[str, str] = MappingProxyType({
 
 _MATCH_CAPTURE_RE = re.compile(r"@match\b")
 _KEBAB_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-class RuleDocs(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class RuleDocs:
     """The four documentation sections every rule carries (ruff's rule-page layout), Markdown.
 
     ``example`` holds a fenced code block; ``use_instead`` starts with one line of advice (used as
-    the finding's suggestion, see :meth:`suggestion`) followed by a fenced code block.
+    the finding's suggestion, see :meth:`suggestion`) followed by a fenced code block. Each is a
+    non-blank string (ValueError otherwise).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    what: str
+    why: str
+    example: str
+    use_instead: str
 
-    what: str = Field(min_length=1)
-    why: str = Field(min_length=1)
-    example: str = Field(min_length=1)
-    use_instead: str = Field(min_length=1)
-
-    @field_validator("what", "why", "example", "use_instead")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must not be blank")
-        return v
-
-    @field_validator("use_instead")
-    @classmethod
-    def _advice_first(cls, v: str) -> str:
-        if v.strip().startswith("```"):
-            raise ValueError("must start with a line of advice before any code block")
-        return v
+    def __post_init__(self) -> None:
+        for name in ("what", "why", "example", "use_instead"):
+            if not plaincheck.text(name, getattr(self, name), min_length=1).strip():
+                raise ValueError(f"{name}: must not be blank")
+        if self.use_instead.strip().startswith("```"):
+            raise ValueError("use_instead: must start with a line of advice before any code block")
 
     def suggestion(self) -> str:
         """The first line of ``use_instead``: a one-line fix advice."""
         return self.use_instead.strip().splitlines()[0].strip()
 
 
-class Where(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Where:
     """Extra checks applied in Python after the query matched (use only when a query cannot say it).
 
     - ``inside``: some ancestor of ``@match`` within the same function has one of these node types.
@@ -115,34 +107,33 @@ class Where(BaseModel):
       result, or (not declared there) its name is in :data:`GO_ERROR_LAST` (standard-library
       functions and methods that return an error last). Any other callee is not reported: without
       types, ``v, _ := cache.Get(k)`` may discard a bool.
-    """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # validated inside Rule
+    Every regex must compile (``re.error``, a ValueError, otherwise).
+    """
 
     inside: tuple[str, ...] = ()
     not_inside: tuple[str, ...] = ()
     inside_async_function: bool = False
     function_name_not_match: str | None = None
-    not_match: dict[str, str] = Field(default_factory=dict)
+    not_match: dict[str, str] = field(default_factory=dict)
     file_not_match: str | None = None
     go_discards_error: bool = False
 
-    @field_validator("function_name_not_match", "file_not_match")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        if v is not None:
-            re.compile(v)
-        return v
-
-    @field_validator("not_match")
-    @classmethod
-    def _regexes(cls, v: dict[str, str]) -> dict[str, str]:
-        for pattern in v.values():
+    def __post_init__(self) -> None:
+        _set(self, "inside", plaincheck.texts("inside", self.inside))
+        _set(self, "not_inside", plaincheck.texts("not_inside", self.not_inside))
+        plaincheck.flag("inside_async_function", self.inside_async_function)
+        plaincheck.flag("go_discards_error", self.go_discards_error)
+        _set(self, "not_match", plaincheck.text_map("not_match", self.not_match))
+        for name in ("function_name_not_match", "file_not_match"):
+            if plaincheck.optional_text(name, getattr(self, name)) is not None:
+                re.compile(getattr(self, name))
+        for pattern in self.not_match.values():
             re.compile(pattern)
-        return v
 
 
-class Rule(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Rule:
     """One catalog rule (one YAML file). See the module docstring for the layout.
 
     ``language`` (one) or ``languages`` (several) name tree-sitter grammars from
@@ -150,17 +141,16 @@ class Rule(BaseModel):
     tree-sitter query whose ``@match`` capture marks the reported node. ``skip_tests`` exempts test
     files (:func:`is_test_path`); ``skip_paths`` are ``fnmatch`` globs on the repo-relative path. ``default_enabled: false``
     registers a rule that runs only when a policy enables it (measured precision under 50%).
+    Checked when built (ValueError, or TypeError for a missing or unknown key).
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     name: str
     language: str | None = None
     languages: tuple[str, ...] = ()
     severity: Severity
-    message: str = Field(min_length=1)
-    query: str = Field(min_length=1)
+    message: str
+    query: str
     where: Where | None = None
     skip_tests: bool = False
     skip_paths: tuple[str, ...] = ()
@@ -168,45 +158,28 @@ class Rule(BaseModel):
     default_enabled: bool = True
     quiet: bool = False
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not ID_RE.match(v):
-            raise ValueError(f"id {v!r} is not of the form Q<PY|JS|TS|GO|JV|RS|RB><3 digits>")
-        return v
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _KEBAB_RE.match(v):
-            raise ValueError(f"name {v!r} is not kebab-case")
-        return v
-
-    @field_validator("query")
-    @classmethod
-    def _query_text(cls, v: str) -> str:
-        if not _MATCH_CAPTURE_RE.search(v):
-            raise ValueError("query has no @match capture")
-        if _has_top_level_predicate(v):
-            raise ValueError(
-                "a predicate outside a pattern group is ignored by tree-sitter; "
-                'wrap it: ((node) @match (#eq? @match "x"))'
-            )
-        if "#not-any-of?" in v:
-            raise ValueError(
-                "#not-any-of? with several values is unreliable in py-tree-sitter 0.26 "
-                "(it passes when any value differs); use #not-match? with an anchored regex"
-            )
-        return v
-
-    @model_validator(mode="after")
-    def _langs(self) -> Self:
+    def __post_init__(self) -> None:
+        if not ID_RE.match(plaincheck.text("id", self.id)):
+            raise ValueError(f"id {self.id!r} is not of the form Q<PY|JS|TS|GO|JV|RS|RB><3 digits>")
+        if not _KEBAB_RE.match(plaincheck.text("name", self.name)):
+            raise ValueError(f"name {self.name!r} is not kebab-case")
+        plaincheck.optional_text("language", self.language)
+        _set(self, "languages", plaincheck.texts("languages", self.languages))
+        _set(self, "severity", plaincheck.choice("severity", self.severity, Severity))
+        plaincheck.text("message", self.message, min_length=1)
+        _query_text(plaincheck.text("query", self.query, min_length=1))
+        if self.where is not None:
+            _set(self, "where", plaincheck.nested("where", self.where, Where))
+        plaincheck.flag("skip_tests", self.skip_tests)
+        _set(self, "skip_paths", plaincheck.texts("skip_paths", self.skip_paths))
+        _set(self, "docs", plaincheck.nested("docs", self.docs, RuleDocs))
+        plaincheck.flag("default_enabled", self.default_enabled)
+        plaincheck.flag("quiet", self.quiet)
         if (self.language is None) == (not self.languages):
             raise ValueError("give exactly one of 'language' or 'languages'")
         for lang in self.all_languages:
             if not treesitter.supported(lang):
                 raise ValueError(f"unknown language {lang!r}; known: {', '.join(treesitter.LANGUAGES)}")
-        return self
 
     @property
     def primary_language(self) -> str:
@@ -232,11 +205,30 @@ class Rule(BaseModel):
         return not any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(base, g) for g in self.skip_paths)
 
 
-class Match(BaseModel):
+def _set(obj: object, name: str, value: object) -> None:
+    """Store a checked value on a frozen dataclass being built."""
+    object.__setattr__(obj, name, value)
+
+
+def _query_text(v: str) -> None:
+    if not _MATCH_CAPTURE_RE.search(v):
+        raise ValueError("query has no @match capture")
+    if _has_top_level_predicate(v):
+        raise ValueError(
+            "a predicate outside a pattern group is ignored by tree-sitter; "
+            'wrap it: ((node) @match (#eq? @match "x"))'
+        )
+    if "#not-any-of?" in v:
+        raise ValueError(
+            "#not-any-of? with several values is unreliable in py-tree-sitter 0.26 "
+            "(it passes when any value differs); use #not-match? with an anchored regex"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
     """One rule match: ``line``/``end_line`` are 1-based head lines of the ``@match`` node;
     ``text`` is the node's source text (UTF-8 with replacement, at most 200 characters)."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)  # built on the first match
 
     rule_id: str
     line: int
@@ -666,8 +658,8 @@ def load_rule(text: str, where: str) -> Rule:
     if not isinstance(data, dict):
         raise ValueError(f"{where}: a rule file must hold a mapping")
     try:
-        rule = Rule.model_validate(data)
-    except ValidationError as exc:
+        rule = Rule(**data)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{where}: invalid rule: {exc}") from exc
     directory, _, filename = where.rpartition("/")
     stem = filename.rsplit(".", 1)[0]

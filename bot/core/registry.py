@@ -26,6 +26,7 @@ import argparse
 import difflib
 import re
 import sys
+from dataclasses import dataclass, replace
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
@@ -33,9 +34,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from bot.core import yamldata
+from bot.core import plaincheck, yamldata
 from bot.core.catalog import RuleDocs, default_catalog, fixture_name
 from bot.core.models import AGENT_NAMES, Severity
 from bot.core.yamldata import load_data_yaml
@@ -83,7 +82,8 @@ class UnknownRuleError(ValueError):
     """A rule id, prefix or tag that the registry does not know; the message names the nearest ones."""
 
 
-class RegisteredRule(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class RegisteredRule:
     """One registry entry.
 
     - ``id``: stable, never reused (a retired id stays reserved in ``rules/registry/retired.yml``);
@@ -103,17 +103,18 @@ class RegisteredRule(BaseModel):
       file or listed in :data:`QUIET_FILE`, which ``evals/findings/posting.py`` writes: a rule is posted
       only when the development labels show >= 50% of >= 3 findings worth a comment, security rules
       always (:func:`is_posted`, :data:`SECURITY_TAGS`).
-    """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Checked when built, from Quorum's own data files: ValueError naming the field (TypeError for a
+    missing or unknown key); ``severity`` may be given by name, ``tags`` and the other tuples as lists.
+    """
 
     id: str
     name: str = ""
     agent: str
     severity: Severity
-    tags: tuple[str, ...] = Field(min_length=1)
+    tags: tuple[str, ...]
     languages: tuple[str, ...] = (_LANG_ANY,)
-    summary: str = Field(min_length=1)
+    summary: str
     docs: RuleDocs | None = None
     upstream_url: str | None = None
     fixture: str | None = None
@@ -122,40 +123,44 @@ class RegisteredRule(BaseModel):
     default_enabled: bool = True
     quiet: bool = False
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not _ID_RE.match(v):
-            raise ValueError(f"rule id {v!r} is not '<agent>/<kebab-name>[/<kebab-name>]' or a catalog id")
-        return v
-
-    @field_validator("agent")
-    @classmethod
-    def _agent(cls, v: str) -> str:
-        if v not in AGENT_NAMES:
-            raise ValueError(f"unknown agent {v!r} (valid: {', '.join(AGENT_NAMES)})")
-        return v
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for tag in v:
+    def __post_init__(self) -> None:
+        if not _ID_RE.match(plaincheck.text("id", self.id)):
+            raise ValueError(f"rule id {self.id!r} is not '<agent>/<kebab-name>[/<kebab-name>]' or a catalog id")
+        plaincheck.text("name", self.name)
+        if plaincheck.text("agent", self.agent) not in AGENT_NAMES:
+            raise ValueError(f"unknown agent {self.agent!r} (valid: {', '.join(AGENT_NAMES)})")
+        _set(self, "severity", plaincheck.choice("severity", self.severity, Severity))
+        _set(self, "tags", plaincheck.texts("tags", self.tags, min_length=1))
+        for tag in self.tags:
             if tag not in TAGS:
                 near = difflib.get_close_matches(tag, list(TAGS), n=3)
                 raise ValueError(f"unknown tag {tag!r}" + (f" (did you mean {', '.join(near)}?)" if near else ""))
-        return v
-
-    @model_validator(mode="after")
-    def _complete(self) -> RegisteredRule:
+        _set(self, "languages", plaincheck.texts("languages", self.languages))
+        plaincheck.text("summary", self.summary, min_length=1)
+        if self.docs is not None:
+            _set(self, "docs", plaincheck.nested("docs", self.docs, RuleDocs))
+        for name in ("upstream_url", "fixture", "no_fixture"):
+            plaincheck.optional_text(name, getattr(self, name))
+        _set(self, "same_cause", plaincheck.texts("same_cause", self.same_cause))
+        plaincheck.flag("default_enabled", self.default_enabled)
+        plaincheck.flag("quiet", self.quiet)
         if self.docs is None and self.upstream_url is None:
             raise ValueError(f"{self.id}: give docs (what/why/example/use_instead) or an upstream_url")
         if self.fixture is None and not self.no_fixture:
             raise ValueError(f"{self.id}: give a fixture, or no_fixture with the reason none can exist")
-        return self
 
     def selected_by(self, selector: str) -> bool:
         """True when ``selector`` (id, ``prefix/``, bare prefix of ``prefix/...``, ``tag:x``) selects this rule."""
         return _selects(selector, self.id, self.tags)
+
+    def model_copy(self, *, update: dict[str, object] | None = None) -> RegisteredRule:
+        """A copy with the fields in ``update`` replaced (checked again)."""
+        return replace(self, **(update or {}))  # type: ignore[arg-type]
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    """Store a checked value on a frozen dataclass being built."""
+    object.__setattr__(obj, name, value)
 
 
 def _norm(rule_id: str) -> str:
@@ -303,8 +308,8 @@ def load_rule_file(text: str, where: str) -> RegisteredRule:
     stem = filename.rsplit(".", 1)[0]
     data.setdefault("fixture", f"registry/{directory}/{stem}.fixture.yml")
     try:
-        rule = RegisteredRule.model_validate(data)
-    except ValidationError as exc:
+        rule = RegisteredRule(**data)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{where}: invalid rule: {exc}") from exc
     if not rule.id.endswith("/" + stem):
         raise ValueError(f"{where}: file name must be the last part of the id ({rule.id})")
@@ -326,7 +331,7 @@ def _llm_rules(text: str, where: str) -> list[RegisteredRule]:
                     severity=Severity.minor, tags=("llm", *kind.get("tags", ())), summary=kind["summary"],
                     docs=RuleDocs(**kind["docs"]), no_fixture=data["no_fixture"],
                 ))
-            except (KeyError, TypeError, ValidationError) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{where}: invalid LLM kind {kind!r}: {exc}") from exc
     return out
 
@@ -359,7 +364,7 @@ def _lint_rules(text: str, where: str) -> list[RegisteredRule]:
                     no_fixture=None if fixture else data["no_fixture"],
                     default_enabled=item.get("default_enabled", True),
                 ))
-            except (KeyError, TypeError, ValidationError) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{where}: invalid {tool} rule {item!r}: {exc}") from exc
     return out
 

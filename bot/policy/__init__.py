@@ -17,7 +17,7 @@ from bot.policy.explain import explain, tree_rows
 from bot.policy.facts import PolicyInput
 from bot.policy.loader import default_policy_text, load_policy
 from bot.policy.predicates.findings import PROMPT_INJECTION_RULE
-from bot.policy.schema import BOT_CONFIG_GLOBS, AgentConfig, Policy
+from bot.policy.model import BOT_CONFIG_GLOBS, AgentConfig, Policy
 
 __all__ = [
     "BOT_CONFIG_GLOBS",

@@ -28,7 +28,7 @@ from bot.policy.facts import PolicyInput
 from bot.policy.predicates import GATE_GROUPS, TOP_GATES
 from bot.policy.predicates.base import FAIL, PASS, SKIP, group, leaves, plural
 from bot.policy.predicates.verdicts import is_abstention
-from bot.policy.schema import Policy
+from bot.policy.model import Policy
 
 PRECEDENCE: tuple[Action, ...] = (Action.approve, Action.comment, Action.needs_human, Action.request_changes)
 """Actions from weakest to strongest."""

@@ -12,10 +12,11 @@ import typing
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from bot.core.errors import PolicyError
-from bot.policy.schema import Policy
+from bot.policy.model import Policy
+
+if typing.TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 MAX_POLICY_BYTES = 256 * 1024
 """Larger policy texts are refused (a policy is a few kilobytes)."""
@@ -40,11 +41,28 @@ def load_policy(text: str | None = None, *, source: str = "default") -> Policy:
     types or values, and configurations that would not fail closed.
     """
     default = _parse_default(default_policy_text())
+    if text is None:
+        try:
+            return Policy.from_dump(default)  # Quorum's own file: see bot.policy.model
+        except (KeyError, TypeError, ValueError):  # not in the validated shape: let the schema say why
+            pass
     merged = default if text is None else deep_merge(default, _parse(text, source))
+    return validate_policy(merged, source)
+
+
+def validate_policy(data: dict[str, Any], source: str) -> Policy:
+    """Validate ``data`` (a merged policy) with the pydantic schema (:mod:`bot.policy.schema`, imported
+    here) and return it as a :class:`~bot.policy.model.Policy`. Raises :class:`PolicyError` (one
+    line, prefixed with ``source``)."""
+    from pydantic import ValidationError  # noqa: PLC0415 - only where a policy text is validated
+
+    from bot.policy import schema  # noqa: PLC0415
+
     try:
-        return Policy.model_validate(merged)
+        validated = schema.Policy.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(_one_line(f"{source}: {format_validation_error(exc)}")) from None
+    return Policy.from_dump(validated.model_dump())
 
 
 def reviewers_policy(text: str | None) -> Any:
@@ -126,9 +144,11 @@ def format_validation_error(exc: ValidationError) -> str:
     first = errors[0]
     loc = tuple(first["loc"])
     if first["type"] == "extra_forbidden":
+        from bot.policy import schema  # noqa: PLC0415
+
         parent = loc[:-1]
         where = f"in {_dotted(parent)}" if parent else "at the top level"
-        valid = ", ".join(_valid_keys(Policy, parent))
+        valid = ", ".join(_valid_keys(schema.Policy, parent))
         line = f"unknown key '{loc[-1]}' {where} (valid: {valid})"
     else:
         msg = first["msg"]
@@ -165,13 +185,19 @@ def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         current = _step(current, part)
         if current is None:
             return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
+    if _is_model(current):
         return [f.alias or name for name, f in current.model_fields.items()]
     return []
 
 
+def _is_model(annotation: Any) -> bool:
+    from pydantic import BaseModel  # noqa: PLC0415 - only when wording a validation error
+
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def _step(annotation: Any, part: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if _is_model(annotation):
         for name, f in annotation.model_fields.items():
             if part in (name, f.alias):
                 return f.annotation

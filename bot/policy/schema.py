@@ -1,4 +1,8 @@
-"""The policy's shape: pydantic models validated with ``extra="forbid"`` and strict types at every level.
+"""The policy's validating schema: pydantic models with ``extra="forbid"`` and strict types at every level.
+
+A validated policy is handed on as the dataclasses of :mod:`bot.policy.model` (same class and field
+names, built from these models' ``model_dump()``); this module is imported only when a policy text
+other than the packaged default is validated (a repository's ``.quorum.yml``, ``--policy``).
 
 The models have no defaults of their own: every value comes from ``rules/default_policy.yml``
 (the single source of truth), with a repository's ``.quorum.yml`` merged on top by
@@ -31,34 +35,18 @@ from bot.core.agent_options import parse_options
 from bot.core.models import AGENT_NAMES, Action
 from bot.core.registry import default_registry
 from bot.core.sensitive import ALWAYS_SENSITIVE, CATEGORIES, GlobError, glob_to_regex
-
-ACTION_CHOICES: tuple[str, ...] = ("comment", "needs_human", "request_changes")
-"""What a condition may ask for; ``approve`` is never one of them."""
-
-BOT_CONFIG_GLOBS: tuple[str, ...] = (".quorum.yml", ".quorum.yaml")
-"""Always sensitive, whatever the policy says: a PR that changes the bot's config is never auto-approved
-(DESIGN.md, "Security invariants"). Matched by :mod:`bot.core.sensitive` (category ``bot_config``)."""
+from bot.policy.model import (  # noqa: F401 - BOT_CONFIG_GLOBS and rule_selected re-exported
+    ACTION_CHOICES,
+    BOT_CONFIG_GLOBS,
+    FAIL_CLOSED_CONDITIONS,
+    rule_selected,
+)
 
 RULE_SELECTOR_RE = re.compile(
     r"^(?:tag:[a-z][a-z0-9-]*|[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*/?)$"
 )
 """A rule id (``logic/untested-behaviour-change``, ``QPY004``), a prefix (``logic/``,
 ``safety/dangerous-call``) or a registry tag (``tag:secret``)."""
-
-
-def rule_selected(rule_id: str, selectors: list[str]) -> str | None:
-    """The first selector of ``selectors`` that selects ``rule_id`` in the rule registry
-    (:meth:`bot.core.registry.Registry.selects`): equal to it (case-insensitive), a prefix of it
-    (``logic/`` or ``safety/dangerous-call`` selects ``safety/dangerous-call/shell-true``), or
-    ``tag:<tag>`` for a rule carrying that tag. Never a substring. None when none does."""
-    registry = default_registry()
-    for sel in selectors:
-        if registry.selects(sel, rule_id):
-            return sel
-    return None
-
-FAIL_CLOSED_CONDITIONS: tuple[str, ...] = ("abstention", "truncation", "prompt_injection")
-"""Conditions whose action may never be ``approve`` (DESIGN.md, "Fail closed")."""
 
 
 def validate_rule_selectors(value: list[str]) -> list[str]:

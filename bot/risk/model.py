@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.history.features import FEATURES
 
@@ -38,55 +37,54 @@ class RiskModelError(ValueError):
     """A model file that cannot be used (bad JSON, wrong shape, unknown feature)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModelFeature(_Strict):
-    """One input: name (a key of :data:`FEATURES`), transform, standardisation and coefficient."""
+@dataclass(frozen=True, kw_only=True)
+class ModelFeature:
+    """One input: name (a key of :data:`FEATURES`), transform, standardisation and coefficient.
+    Numbers are held as floats."""
 
     name: str
     transform: Literal["log1p", "identity"]
     mean: float
-    scale: float = Field(gt=0.0)
+    scale: float
     coef: float
     definition: str = ""
 
-    @field_validator("name")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in FEATURES:
-            raise ValueError(f"unknown feature {value!r}")
-        return value
-
-    @field_validator("mean", "scale", "coef")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("must be finite")
-        return value
+    def __post_init__(self) -> None:
+        for name in ("mean", "scale", "coef"):
+            object.__setattr__(self, name, float(getattr(self, name)))
 
 
-class RiskModel(_Strict):
-    """A validated risk model; see the module docstring for the file shape."""
+@dataclass(frozen=True, kw_only=True)
+class RiskModel:
+    """A risk model; see the module docstring for the file shape. Built from a file by
+    :func:`load_model` (validated) or by ``quorum calibrate``; numbers are held as floats, features
+    may be given as dicts."""
 
     format: Literal["quorum-risk-model"]
     version: Literal[1]
     kind: Literal["logistic"]
     intercept: float
-    features: list[ModelFeature] = Field(min_length=1)
-    proposed_max_probability: float = Field(gt=0.0, le=1.0)
+    features: list[ModelFeature]
+    proposed_max_probability: float
     target_bad_rate: float | None = None
-    training: dict[str, Any] = Field(default_factory=dict)
-    metrics: dict[str, Any] = Field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     created_by: str = ""
 
-    @field_validator("intercept")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("must be finite")
-        return value
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "intercept", float(self.intercept))
+        object.__setattr__(self, "proposed_max_probability", float(self.proposed_max_probability))
+        if self.target_bad_rate is not None:
+            object.__setattr__(self, "target_bad_rate", float(self.target_bad_rate))
+        object.__setattr__(self, "features", [f if isinstance(f, ModelFeature) else ModelFeature(**f)
+                                              for f in self.features])
+
+    def model_dump(self, *, mode: str = "json") -> dict[str, Any]:
+        """The model as JSON-ready data, keys in file order (as pydantic's ``model_dump(mode="json")``)."""
+        del mode
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["features"] = [{f.name: getattr(feat, f.name) for f in fields(feat)} for feat in self.features]
+        return json.loads(json.dumps(out))
 
     def model_id(self) -> str:
         """A short stable id: ``"risk:" + 12 hex digits`` of SHA-256 over the canonical JSON."""
@@ -118,7 +116,34 @@ def _sigmoid(z: float) -> float:
 
 
 def load_model(text: str | bytes, *, source: str = "risk model") -> RiskModel:
-    """Parse and validate a model file. Raises RiskModelError with a one-line message naming ``source``."""
+    """Parse and validate a model file (with :mod:`bot.risk.model_schema`, pydantic). Raises
+    RiskModelError with a one-line message naming ``source``."""
+    data = _json_object(text, source)
+    from pydantic import ValidationError  # noqa: PLC0415 - only where a model file is validated
+
+    from bot.risk.model_schema import RiskModelSpec  # noqa: PLC0415
+
+    try:
+        spec = RiskModelSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise RiskModelError(f"{source}: {where}: {err['msg']}") from None
+    return RiskModel(**spec.model_dump(mode="json"))
+
+
+def load_packaged_model(text: str | bytes, *, source: str = "rules/risk-model.json") -> RiskModel:
+    """The model Quorum ships in ``rules/``, read without pydantic: Quorum's own file, held by
+    ``tests/risk/test_model.py`` to equal :func:`load_model`'s result. A file not in the model's
+    shape is validated by :func:`load_model` instead, which says what is wrong (RiskModelError)."""
+    data = _json_object(text, source)
+    try:
+        return RiskModel(**data)
+    except (TypeError, ValueError, KeyError):
+        return load_model(text, source=source)
+
+
+def _json_object(text: str | bytes, source: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -127,12 +152,7 @@ def load_model(text: str | bytes, *, source: str = "risk model") -> RiskModel:
         raise RiskModelError(f"{source}: expected a JSON object")
     if data.get("format") != FORMAT:
         raise RiskModelError(f"{source}: 'format' must be {FORMAT!r}")
-    try:
-        return RiskModel.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise RiskModelError(f"{source}: {where}: {err['msg']}") from None
+    return data
 
 
 def dump_model(model: RiskModel) -> str:

@@ -5,7 +5,7 @@ counted by registry tag (``findings_<tag>`` features).
 
 Runs beside the sub-agents in its own thread (git is a subprocess, so it overlaps them), within
 the review's budget; an error or an overrun becomes an ``error`` assessment, which the policy gate
-fails closed on. Imports only the standard library, pydantic and this package: no scikit-learn
+fails closed on. Imports only the standard library and this package (pydantic only to validate a model file that is not the packaged one): no scikit-learn
 or numpy on the review path.
 """
 
@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from bot.risk.assess import RiskAssessment, assess, failed
-from bot.risk.model import RiskModel, RiskModelError, load_model
+from bot.risk.model import RiskModel, RiskModelError, load_model, load_packaged_model
 
 DEFAULT_MODEL_FILE = "risk-model.json"
 """The default model shipped in ``rules/``."""
@@ -42,7 +42,7 @@ def choose_model(override_text: str | None, repo_text: str | None) -> tuple[Risk
     text = default_model_text()
     if text is None:
         return None, ""
-    return load_model(text, source="rules/risk-model.json"), "default"
+    return load_packaged_model(text), "default"
 
 
 def _prepare(snapshot: Any, history: Any, override_text: str | None) -> tuple[RiskModel, str, Any] | RiskAssessment:

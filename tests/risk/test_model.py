@@ -94,3 +94,20 @@ def test_the_shipped_default_model_loads() -> None:
         pytest.skip("no rules/risk-model.json in this tree")
     m, src = choose_model(None, None)
     assert m is not None and src == "default" and 0 < m.proposed_max_probability < 1
+
+
+def test_the_packaged_model_is_read_without_pydantic_and_equals_its_validation() -> None:
+    """``rules/risk-model.json`` is Quorum's own file: read as it is, it equals the validated model."""
+    from bot.risk.model import load_packaged_model  # noqa: PLC0415
+    from bot.risk.model_schema import RiskModelSpec  # noqa: PLC0415
+    from bot.risk.step import default_model_text  # noqa: PLC0415
+
+    text = default_model_text()
+    assert text is not None
+    packaged = load_packaged_model(text)
+    assert packaged == load_model(text)
+    assert packaged.model_dump() == RiskModelSpec.model_validate_json(text).model_dump(mode="json")
+    code = ("import sys; from bot.risk.step import choose_model; m, _ = choose_model(None, None); "
+            "print(m.model_id(), 'pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [packaged.model_id(), "False"]

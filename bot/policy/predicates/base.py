@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.models import Action, RuleResult
 from bot.policy.facts import PolicyInput
-from bot.policy.schema import Policy
+from bot.policy.model import Policy
 
 Predicate = Callable[[Policy, PolicyInput], RuleResult]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.models import RuleResult
 from bot.policy.facts import PolicyInput
 from bot.policy.predicates.base import leaf, plural, quote
-from bot.policy.schema import Policy
+from bot.policy.model import Policy
 
 
 def non_empty(policy: Policy, facts: PolicyInput) -> RuleResult:

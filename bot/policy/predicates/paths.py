@@ -8,7 +8,7 @@ from bot.core.sensitive import explain_path
 from bot.policy.facts import PolicyInput
 from bot.policy.globs import GlobSet
 from bot.policy.predicates.base import capped, leaf, listing, quote
-from bot.policy.schema import Policy
+from bot.policy.model import Policy
 
 
 def sensitive(policy: Policy, facts: PolicyInput) -> RuleResult:

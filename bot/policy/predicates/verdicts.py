@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.core.models import RuleResult, Status, Verdict
 from bot.policy.facts import PolicyInput
 from bot.policy.predicates.base import leaf, listing, plural, quote
-from bot.policy.schema import Policy
+from bot.policy.model import Policy
 
 
 def is_abstention(v: Verdict) -> bool:
