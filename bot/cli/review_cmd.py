@@ -66,8 +66,14 @@ class _Parser(argparse.ArgumentParser):
         raise _Refused(message)
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    # argparse builds a formatter for every add_argument; given no width, it imports shutil (and
+    # with it bz2 and lzma) to read the terminal's. This parser never prints help (typer does).
+    return argparse.HelpFormatter(prog, width=100)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="quorum review", add_help=False, allow_abbrev=False)
+    parser = _Parser(prog="quorum review", add_help=False, allow_abbrev=False, formatter_class=_formatter)
     for flag, (dest, kind) in REVIEW_OPTIONS.items():
         if kind is bool:
             parser.add_argument(flag, dest=dest, action="store_true")
