@@ -8,8 +8,11 @@ while parsing only the files that can hold a matching record:
 - **Name questions** (who defines, calls, reads or imports ``name``; which classes derive from
   ``name``). Every such record's name is a slice of its file's source: an identifier node's text
   decoded as UTF-8 (callees lose only whitespace around dots, class bases are cut at their last
-  dot). A file can therefore hold one only if the name's UTF-8 bytes occur in its blob. A byte
-  search over the unparsed blobs gives a superset of those files; exactly those are parsed
+  dot). A file can therefore hold one only if the name's UTF-8 bytes occur in its blob, and,
+  for a plain ASCII identifier, only where they can be a whole token: tokens are lexed longest
+  first, so the next byte does not continue an identifier, nor do the bytes before it unless they
+  end a number or (JS/TS) a regular expression's flags (:func:`name_occurs`). A byte search over
+  the unparsed blobs gives a superset of those files; exactly those are parsed
   before the name's lookup tables are read. Names for which that argument does not hold fall
   back to parsing every file: one with U+FFFD (the decoder's replacement for undecodable
   bytes, so the bytes may differ), ``default`` (the name JS/TS default imports record without
@@ -58,7 +61,7 @@ from bot.core.languages import language_for_path
 if TYPE_CHECKING:
     from bot.core.protocols import TreeView
 
-__all__ = ["LazyCodeIndex", "lazy_index", "name_is_searchable"]
+__all__ = ["LazyCodeIndex", "lazy_index", "name_is_searchable", "name_occurs"]
 
 ESCALATE_SHARE = 0.4
 """When a name's files would take the source parsed on demand past this share of what was
@@ -67,6 +70,45 @@ the review reads most of the tree anyway, and one parallel batch beats many seri
 
 _UNSEARCHABLE = frozenset({"default"})
 """Names a record may carry without the file's source containing them (JS/TS default imports)."""
+
+
+_WORD_BYTES = {
+    "python": frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"),
+    "go": frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"),
+    "ecmascript": frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$"),
+}
+"""Per language family, the ASCII bytes an identifier token can continue with."""
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _whole_token(data: bytes, lo: int, i: int, j: int, word: frozenset[int], ecmascript: bool) -> bool:
+    """Can ``data[i:j]`` (a plain ASCII identifier inside the file starting at ``lo``) be a whole
+    identifier token? Tokens are lexed longest first, so the byte after a token never continues
+    an identifier; the bytes before it may only when they end another kind of token that can
+    touch it: a number (its run of word bytes starts with a digit: ``1_x``, ``0xfx``) or, in
+    JS/TS, a regular expression's flags (the run follows ``/``)."""
+    if j < len(data) and data[j] in word:
+        return False
+    p = i
+    while p > lo and data[p - 1] in word:
+        p -= 1
+    return p == i or 48 <= data[p] <= 57 or (ecmascript and p > lo and data[p - 1] == 0x2F)
+
+
+def name_occurs(source: bytes, name: str, language: str) -> bool:
+    """True when ``source`` can hold a record named ``name`` by the byte search the lazy index
+    makes: ``name``'s UTF-8 bytes occur, as a whole token (:func:`_whole_token`) when ``name``
+    is a plain ASCII identifier and the language is known. (``index_equal.py names`` checks
+    this premise on every record of real trees.)"""
+    needle = name.encode("utf-8")
+    word = _WORD_BYTES.get(family_of(language)) if _PLAIN_NAME.match(name) else None
+    i = source.find(needle)
+    while i >= 0:
+        if word is None or _whole_token(source, 0, i, i + len(needle), word, family_of(language) == "ecmascript"):
+            return True
+        i = source.find(needle, i + 1)
+    return False
 
 
 def name_is_searchable(name: object) -> bool:
@@ -78,8 +120,10 @@ class _Blobs:
     """The unparsed files' bytes in one buffer, joined by NUL (no name contains one): one
     ``find`` per name searches them all, and each file's source is a slice of it."""
 
-    def __init__(self, sources: dict[str, bytes]) -> None:
+    def __init__(self, sources: dict[str, bytes], families: dict[str, str]) -> None:
         self.paths = sorted(sources)
+        self._families = families
+        """path -> language family (for token boundaries)."""
         self.starts: list[int] = []
         self._at: dict[str, int] = {}
         pos = 0
@@ -111,14 +155,22 @@ class _Blobs:
         end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
         return pattern.search(self.data, self.starts[k], end) is not None
 
-    def containing(self, needle: bytes) -> Iterator[str]:
-        """Paths whose source contains ``needle`` (non-empty, without NUL)."""
-        data, starts, find = self.data, self.starts, self.data.find
+    def containing(self, name: str) -> Iterator[str]:
+        """Paths whose source contains ``name`` as :func:`name_occurs` searches it (``name``
+        non-empty, without NUL)."""
+        data, starts, find, paths, families = self.data, self.starts, self.data.find, self.paths, self._families
+        needle = name.encode("utf-8")
+        plain = _PLAIN_NAME.match(name) is not None
         i = find(needle)
         while i >= 0:
             k = bisect.bisect_right(starts, i) - 1
-            yield self.paths[k]
-            i = find(needle, starts[k + 1] if k + 1 < len(starts) else len(data))
+            family = families.get(paths[k], "")
+            word = _WORD_BYTES.get(family) if plain else None
+            if word is None or _whole_token(data, starts[k], i, i + len(needle), word, family == "ecmascript"):
+                yield paths[k]
+                i = find(needle, starts[k + 1] if k + 1 < len(starts) else len(data))
+            else:
+                i = find(needle, i + 1)
 
 
 class _BufferTree:
@@ -210,7 +262,8 @@ class LazyCodeIndex(CodeIndex):
         self._workers = workers
         self._pending: dict[str, tuple[str, str]] = {p: (v[0], v[1]) for p, v in pending.items()}
         """path -> (blob, language) of files not parsed yet."""
-        self._blobs: _Blobs | None = _Blobs({p: v[2] for p, v in pending.items()}) if pending else None
+        self._families = {p: family_of(v[1]) for p, v in pending.items()}
+        self._blobs: _Blobs | None = _Blobs({p: v[2] for p, v in pending.items()}, self._families) if pending else None
         """Their bytes."""
         self._initial_bytes = len(self._blobs.data) if self._blobs else 0
         self._parsed_bytes = 0
@@ -261,7 +314,7 @@ class LazyCodeIndex(CodeIndex):
         if not self._pending or blobs is None:
             self._blobs = None
         elif len(self._pending) * 2 < len(blobs.paths):  # keep only what is still unparsed
-            self._blobs = _Blobs({p: blobs.source(p) for p in self._pending})
+            self._blobs = _Blobs({p: blobs.source(p) for p in self._pending}, self._families)
         self.stats.lazy_ms += (time.perf_counter() - start) * 1000
         if len(self.stats.failed) > failed_before:
             # A file that would have been in the module maps is not in the full index: parse
@@ -334,7 +387,7 @@ class LazyCodeIndex(CodeIndex):
             start = time.perf_counter()
             hits: set[str] = set()
             for n in wanted:
-                hits.update(p for p in self._blobs.containing(n.encode("utf-8")) if p in self._pending)  # type: ignore[union-attr]
+                hits.update(p for p in self._blobs.containing(n) if p in self._pending)  # type: ignore[union-attr]
             self.stats.lazy_ms += (time.perf_counter() - start) * 1000
             self._parse_hits(hits)
             self._searched.update(wanted)  # type: ignore[arg-type]
@@ -368,7 +421,7 @@ class LazyCodeIndex(CodeIndex):
                 importer = re.compile(re.escape(directory.encode("utf-8")) + rb'(?:["`\r\n]|\Z)') if directory else None
                 hits = {
                     p
-                    for p in blobs.containing(name.encode("utf-8"))
+                    for p in blobs.containing(name)
                     if p in self._pending
                     and (
                         p == d.path
@@ -460,7 +513,7 @@ class LazyCodeIndex(CodeIndex):
                 )
                 blobs = self._blobs
                 assert blobs is not None
-                probe = {p for p in blobs.containing(name.encode("utf-8")) if p in self._pending and pattern.search(blobs.source(p))}
+                probe = {p for p in blobs.containing(name) if p in self._pending and pattern.search(blobs.source(p))}
                 self.stats.lazy_ms += (time.perf_counter() - start) * 1000
                 if probe:
                     self._parse_hits(probe)

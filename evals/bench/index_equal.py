@@ -22,8 +22,9 @@ record's content, is compared exactly. Exits 1 on any difference.
 
 ``names`` checks, on a dump, what the lazy index (:mod:`bot.codeindex.lazy`) rests on: every name
 a query can look up (defined, called and read names, imported names, class bases' last
-components) that :func:`~bot.codeindex.lazy.name_is_searchable` accepts occurs as UTF-8 bytes in
-its file's blob, so a byte search finds every file that can hold its records; and every Go import
+components) that :func:`~bot.codeindex.lazy.name_is_searchable` accepts occurs in its file's blob as the
+lazy index searches it (:func:`~bot.codeindex.lazy.name_occurs`: its UTF-8 bytes, as a whole
+token when it is a plain identifier), so that search finds every file that can hold its records; and every Go import
 path occurs in its blob followed by a quote, a line end or the end of the file, so a regular
 expression finds every file importing a package directory (the lazy index's Go callers). Exits 1
 when one does not.
@@ -130,7 +131,7 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
     """Check the byte-search premise of the lazy index on every entry of a dump; returns
     (violations, counts) and prints the first violations."""
     from bot.adapters.gitlocal import CatFile  # noqa: PLC0415
-    from bot.codeindex.lazy import name_is_searchable  # noqa: PLC0415
+    from bot.codeindex.lazy import name_is_searchable, name_occurs  # noqa: PLC0415
 
     with open(dump_path, "rb") as fh:
         entries = pickle.load(fh)["entries"]  # noqa: S301 - our own dump file
@@ -149,7 +150,7 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
                     unsearchable += 1
                     continue
                 checked += 1
-                if name.encode("utf-8") not in source:
+                if not name_occurs(source, name, h[0]):
                     bad += 1
                     if bad <= 20:
                         print("not in its source:", path, repr(name))

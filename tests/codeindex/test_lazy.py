@@ -8,7 +8,7 @@ import pytest
 
 from bot.codeindex import CodeIndex, LazyCodeIndex, build_index, builder, lazy_index
 from bot.codeindex import lazy as lazy_module
-from bot.codeindex.lazy import name_is_searchable
+from bot.codeindex.lazy import name_is_searchable, name_occurs
 from bot.testing.fake_tree import MemoryTree
 
 FILES = {
@@ -256,3 +256,36 @@ def test_a_go_method_name_defined_twice_settles_its_callers_scope(no_escalation:
     assert lazy.resolved_callers(init) == full.resolved_callers(init)
     assert lazy._unique_name("init") is full._unique_name("init") is False  # noqa: SLF001
     assert {"cmd/b/main.go", "root.go", "cmd/d/main.go"}.isdisjoint(dict.keys(lazy.files))
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "language", "found"),
+    [
+        (b"x = compile(1)", "compile", "python", True),
+        (b"x = compileTemplate(1)", "compile", "python", False),  # continues the identifier
+        (b"x = recompile(1)", "compile", "python", False),
+        (b"x = re_compile(1)", "compile", "python", False),
+        (b"x = 1_compile", "compile", "python", True),  # a number may end where the name starts
+        (b"x = 0xfcompile", "compile", "go", True),
+        (b"x = $compile()", "compile", "python", True),  # `$` is not an identifier byte in Python
+        (b"x = $compile()", "compile", "typescript", False),  # but is in JS/TS
+        (b"x = /a/gcompile()", "compile", "javascript", True),  # a regular expression's flags
+        (b"x = compile", "compile", "javascript", True),  # at the end of the file
+        (b"recompile(); compile()", "compile", "typescript", True),  # a later occurrence counts
+        (b"x = a$b", "a$b", "typescript", True),  # not a plain identifier: any occurrence
+        (b"x = Generic[T]", "Generic[T]", "python", True),
+    ],
+)
+def test_a_plain_identifier_is_searched_as_a_whole_token(source: bytes, name: str, language: str, found: bool) -> None:
+    assert name_occurs(source, name, language) is found
+
+
+def test_files_that_hold_a_name_only_inside_longer_identifiers_are_not_parsed(no_escalation: None) -> None:
+    files = {**FILES, "app/far.py": "def recompute():\n    return compute_all()\n"}
+    full = build_index(MemoryTree(files), workers=1)
+    lazy = lazy_index(MemoryTree(files), workers=1)
+    (compute,) = [d for d in full.definitions("compute") if d.path == "app/core.py"]
+    assert lazy.resolved_callers(compute) == full.resolved_callers(compute)
+    assert "app/far.py" not in dict.keys(lazy.files)
+    defs = _all_defs(full)
+    assert _answers(lazy, defs) == _answers(full, defs)
