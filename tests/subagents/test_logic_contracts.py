@@ -26,7 +26,7 @@ def lookup(table, key):
 '''
 
 
-def _run(check, base: str, head: str) -> list[tuple[str, int, str]]:  # noqa: ANN001
+def _run(check, base: str, head: str) -> list[tuple[str, int, str]]:
     lines = difflib.unified_diff(base.splitlines(True), head.splitlines(True), "a/app/m.py", "b/app/m.py", n=0)
     fc = parse_diff("diff --git a/app/m.py b/app/m.py\n" + "".join(lines)).files[0]
     return [(f.rule_id, f.line, f.message) for f in check(fc, ast.parse(base), ast.parse(head))]
@@ -100,6 +100,20 @@ def test_dropped_condition() -> None:
     assert _run(dropped_conditions, base, "def f(a, b, c):\n    return 1\n") == []
 
 
+def test_dropped_condition_whose_kept_operand_is_of_the_other_operator() -> None:
+    """``forced or (tty and isatty())`` -> ``tty and isatty()``: the ``or`` operand went, the
+    kept one is itself an ``and``, outside an ``if`` (a keyword argument's value)."""
+    from subagents.checks.logic.conditions import dropped_conditions
+
+    base = ("R = Renderer(\n    colors=os.environ.get('FORCE') is not None\n    or (\n        tty\n        and out.isatty()\n"
+            "    )\n)\n")
+    head = "R = Renderer(\n    colors=tty\n    and out.isatty()\n)\n"
+    (hit,) = _run(dropped_conditions, base, head)
+    assert hit[0] == "logic/dropped-condition" and "lost its `or os.environ.get('FORCE') is not None`" in hit[2]
+    # the same operands under the same operator with none missing: nothing dropped
+    assert _run(dropped_conditions, base, base.replace("FORCE", "FORCE_COLOR")) == []
+
+
 # --- logic/unused-variable (subagents/checks/logic/dataflow.py) ----------------------------------
 
 TASK = "class T:\n    def start(self, coro, name):\n        final_name = name or 'x'\n        handle = Handle(coro, final_name)\n        return handle\n"
@@ -121,3 +135,15 @@ def test_unused_variable() -> None:
     assert _run(unused_variables, dead, dead.replace("y = a", "y = a * 2")) == []
     private = TASK.replace("final_name", "_final")
     assert _run(unused_variables, private, private.replace("Handle(coro, _final)", "Handle(coro, name)")) == []
+
+
+def test_cause_dropped_on_the_closing_line_of_a_multi_line_raise() -> None:
+    """The gate of ``run`` sees ``) from exc`` on its own line (no ``raise`` on any changed line)."""
+    from subagents.checks.logic.contracts import _CAUSE
+
+    base = ("def check():\n    try:\n        return CANCEL[0]\n    except AttributeError as exc:\n        raise RuntimeError(\n"
+            '            "not created by Trio"\n        ) from exc\n')
+    head = base.replace("except AttributeError as exc:", "except AttributeError:").replace(") from exc", ")")
+    assert _CAUSE.match("        ) from exc") and not _CAUSE.match("    )")
+    (hit,) = _run(changed_raises, base, head)
+    assert hit[0] == "logic/changed-raise" and "no longer chains `exc`" in hit[2]

@@ -8,7 +8,8 @@ when a removed line holds ``and``/``or``.
 
 A base ``a and b and c`` matches a head expression in the same function whose operands are the
 base's, in order, with one or more whole operands missing (``a and c``, or plain ``a`` where a
-two-operand condition was). The dropped operands must lie on removed lines, and a dropped ``and``
+two-operand condition was, ``a`` possibly itself a condition of the other operator:
+``forced or (tty and isatty())`` -> ``tty and isatty()``). The dropped operands must lie on removed lines, and a dropped ``and``
 operand on a line of its own (one within a line is ``logic/loosened-condition``'s, see
 :mod:`subagents.logic_lines`); the finding is at the head line next to the gap. Reordered, reworded or merged operands are not reported (other rules
 see a flipped or loosened comparison).
@@ -85,11 +86,11 @@ def _match(node: ast.BoolOp, candidates: list[ast.AST], removed: set[int], added
     that sits on an added line."""
     base = [ast.dump(v) for v in node.values]
     for cand in candidates:
-        if isinstance(cand, ast.BoolOp):
-            if type(cand.op) is not type(node.op) or len(cand.values) >= len(base):
+        if isinstance(cand, ast.BoolOp) and type(cand.op) is type(node.op):
+            if len(cand.values) >= len(base):
                 continue
             kept = _subsequence([ast.dump(v) for v in cand.values], base)
-        elif _touches(cand, added):
+        elif _touches(cand, added):  # one operand left (itself an expression of the other operator)
             kept = _subsequence([ast.dump(cand)], base)
         else:
             continue

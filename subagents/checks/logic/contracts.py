@@ -35,6 +35,8 @@ CHANGED_RAISE = "logic/changed-raise"
 CHANGED_PARAMETER_KIND = "logic/changed-parameter-kind"
 
 _RAISE = re.compile(r"\braise\b")
+_CAUSE = re.compile(r"^\s*\)\s*from\s+[\w.]+\s*(?:#.*)?$")
+"""The last line of a multi-line ``raise`` that names its cause (``) from exc``)."""
 _QUOTE = re.compile(r"[\"']")
 RAISE_WINDOW = 4
 """Head lines above an added line with a string literal searched for ``raise`` (a message on a
@@ -49,7 +51,7 @@ def run(view: CheckView) -> list[Finding]:
     for fc in live_runtime_files(view, "python"):
         head_text = view.head_text(fc.path)
         lines = [ln.text for ln in (*fc.removed_lines(), *fc.added_lines())]
-        raises = any(_RAISE.search(t) for t in lines) or _message_edit(fc, head_text)
+        raises = any(_RAISE.search(t) or _CAUSE.match(t) for t in lines) or _message_edit(fc, head_text)
         kinds = any(_SIGNATURE_HINT.search(t) for t in lines)
         if not raises and not kinds:
             continue
