@@ -27,8 +27,8 @@ import re
 from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from bot.core import changeset
 from bot.core.diff import FileChange
+from subagents import _pyast
 from subagents._hunks import file_blocks, head_line_for_old, pair_lines
 from subagents.logic_lines import Hit
 
@@ -51,15 +51,8 @@ FORMAT_LOOKAHEAD = 6
 _FORMATTED = re.compile(r"\.format(?:_map)?\(|\)\s*%|[\"']\s*%\s*[\w(]")
 
 
-def _parse(text: str | None) -> ast.AST | None:
-    # The parse-once view's cap: a larger file is left unparsed there, which withholds approval
-    # (the safety agent marks its verdict truncated), so skipping it here never widens an approval.
-    if text is None or len(text) > changeset.MAX_PARSE_BYTES:
-        return None
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
+_parse = _pyast.parse
+"""The whole text's ``ast`` tree, or None (see :func:`subagents._pyast.parse`)."""
 
 
 Memo = Callable[[Hashable, Callable[[], Any]], Any]
@@ -139,6 +132,36 @@ def shared_trees(view: "CheckView", fc: FileChange, head_text: str | None = None
     base_path = fc.old_path or fc.path
     base = shared_tree(view.memo, "base", base_path, view.base_text(base_path))
     return base, shared_tree(view.memo, "head", fc.path, view.head_text(fc.path) if head_text is None else head_text)
+
+
+def touched_trees(view: "CheckView", fc: FileChange) -> tuple[ast.AST | None, ast.AST | None]:
+    """``(base tree, head tree)`` of the Python file ``fc`` holding only the definitions its changed
+    lines touch (:func:`subagents._pyast.touched_trees`; the whole files' trees when those cannot be
+    chosen safely), computed once per agent review and shared by the checks that start from a
+    changed line and compare the enclosing definition with its namesake on the other side (this
+    module's tree checks, ``logic/removed-item``, ``logic/removed-default``, ``conditions``,
+    ``contracts``, ``dataflow``). A check that reads definitions no changed line touches (a callee's
+    body elsewhere in the file) must use :func:`shared_trees`. The trees are shared: callers only
+    read them."""
+    return view.memo(("logic_calls.touched", fc.path), lambda: _touched_trees(view, fc))  # type: ignore[no-any-return]
+
+
+def _touched_trees(view: "CheckView", fc: FileChange) -> tuple[ast.AST | None, ast.AST | None]:
+    base_path = fc.old_path or fc.path
+    base_text, head_text = view.base_text(base_path), view.head_text(fc.path)
+    base_tree = head_tree = None
+    if base_text is not None and head_text is not None:
+        base_tree, head_tree = view.files.tree("base", base_path, "python"), view.files.tree("head", fc.path, "python")
+    texts = _pyast.touched_texts(
+        base_text, head_text, base_tree, head_tree,
+        removed=[ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None],
+        added=[ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None],
+    )
+    # A text kept whole is the whole file's: its tree is the one shared_tree gives (parsed once).
+    return tuple(  # type: ignore[return-value]
+        shared_tree(view.memo, side, path, whole) if text == whole else _pyast.parse(text)
+        for side, path, whole, text in (("base", base_path, base_text, texts[0]), ("head", fc.path, head_text, texts[1]))
+    )
 
 
 def _own_calls(func: ast.AST) -> Iterator[ast.Call]:

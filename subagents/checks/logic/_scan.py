@@ -138,8 +138,7 @@ def _file_hits(ctx: CheckView, fc: FileChange, is_test: bool, review: _Review) -
                 hits.extend(check(pf))
             if runtime and not is_test:
                 bt, ht = _text(base_bytes), _text(head_bytes)
-                hits.extend(logic_calls.check_python(fc, bt, ht, lambda: (
-                    logic_calls.shared_tree(ctx.memo, "base", base_path, bt), logic_calls.shared_tree(ctx.memo, "head", fc.path, ht))))
+                hits.extend(logic_calls.check_python(fc, bt, ht, lambda: logic_calls.touched_trees(ctx, fc)))
         pair_hits = [] if is_test else logic_lines.check_pairs(
             fc, returns=runtime and not parsed_ok and not _exercised(ctx, fc, review), text=review.text, head_text=_text(head_bytes),
             base_text=_text(base_bytes))

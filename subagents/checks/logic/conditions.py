@@ -27,7 +27,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_trees
+from subagents.logic_calls import touched_trees
 from subagents.view import CheckView
 
 DROPPED_CONDITION = "logic/dropped-condition"
@@ -40,7 +40,7 @@ def run(view: CheckView) -> list[Finding]:
     for fc in live_runtime_files(view, "python"):
         if not any(_BOOL_WORD.search(ln.text.split("#", 1)[0]) for ln in fc.removed_lines()):
             continue
-        base, head = shared_trees(view, fc)
+        base, head = touched_trees(view, fc)
         if base is not None and head is not None:
             out += dropped_conditions(fc, base, head)
     return out

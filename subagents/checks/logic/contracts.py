@@ -28,7 +28,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import qualified_functions, shared_trees
+from subagents.logic_calls import qualified_functions, touched_trees
 from subagents.view import CheckView
 
 CHANGED_RAISE = "logic/changed-raise"
@@ -55,7 +55,7 @@ def run(view: CheckView) -> list[Finding]:
         kinds = any(_SIGNATURE_HINT.search(t) for t in lines)
         if not raises and not kinds:
             continue
-        base, head = shared_trees(view, fc, head_text)
+        base, head = touched_trees(view, fc)
         if base is None or head is None:
             continue
         if raises:

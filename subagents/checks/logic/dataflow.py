@@ -27,7 +27,7 @@ from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.checks.logic.contracts import _functions
 from subagents.framework import Check
-from subagents.logic_calls import shared_trees
+from subagents.logic_calls import touched_trees
 from subagents.view import CheckView
 
 UNUSED_VARIABLE = "logic/unused-variable"
@@ -41,7 +41,7 @@ def run(view: CheckView) -> list[Finding]:
     for fc in live_runtime_files(view, "python"):
         if not fc.removed_lines() or not fc.added_lines():
             continue
-        base, head = shared_trees(view, fc)
+        base, head = touched_trees(view, fc)
         if base is not None and head is not None:
             out += unused_variables(fc, base, head)
     return out

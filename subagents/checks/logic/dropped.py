@@ -46,7 +46,7 @@ from subagents.checks.logic._lines import (
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import _parse, shared_tree
+from subagents.logic_calls import _parse, touched_trees
 from subagents.view import CheckView
 
 REMOVED_STATEMENT = "logic/removed-statement"
@@ -88,9 +88,8 @@ def run(view: CheckView) -> list[Finding]:
         out += removed_items(fc, blocks, moved)
         if language == "python":
             if fc.removed_lines():
-                base_path, base_text = fc.old_path or fc.path, view.base_text(fc.old_path or fc.path)
-                out += removed_literal_elements(fc, base_text, head_text, moved,
-                                                lambda: shared_tree(view.memo, "base", base_path, base_text))
+                base_text = view.base_text(fc.old_path or fc.path)
+                out += removed_literal_elements(fc, base_text, head_text, moved, lambda: touched_trees(view, fc)[0])
         elif language in _BRACE_LANGUAGES:
             out += removed_conditionals(fc, blocks, moved)
     return out
@@ -230,7 +229,7 @@ def removed_literal_elements(fc: FileChange, base_text: str | None, head_text: s
                              added_anywhere: set[str], base_tree: Callable[[], ast.AST | None] | None = None) -> list[Finding]:
     """``logic/removed-item`` (Python): whole lines holding elements of a list, tuple, set or
     dict literal were removed while the literal itself stays (some of its lines are kept).
-    ``base_tree`` gives the base text's shared ``ast`` tree (:func:`subagents.logic_calls.shared_tree`);
+    ``base_tree`` gives the base text's shared ``ast`` tree (:func:`subagents.logic_calls.touched_trees`);
     by default it is parsed here."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     if not removed:

@@ -47,7 +47,7 @@ from subagents.checks.logic._lines import (
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import _parse, qualified_functions, shared_tree
+from subagents.logic_calls import _parse, qualified_functions, touched_trees
 from subagents.view import CheckView
 
 MISMATCHED_FIELD = "logic/mismatched-field"
@@ -90,9 +90,8 @@ def run(view: CheckView) -> list[Finding]:
             out += walrus_precedence(fc)
             out += narrowed_type_checks(fc, blocks)
             if any("=" in ln.text for ln in fc.removed_lines()):
-                base_path, base_text = fc.old_path or fc.path, view.base_text(fc.old_path or fc.path)
-                out += removed_defaults(fc, base_text, head_text, lambda: (
-                    shared_tree(view.memo, "base", base_path, base_text), shared_tree(view.memo, "head", fc.path, head_text)))
+                base_text = view.base_text(fc.old_path or fc.path)
+                out += removed_defaults(fc, base_text, head_text, lambda: touched_trees(view, fc))
     return out
 
 
@@ -253,7 +252,7 @@ def _defs(tree: ast.AST) -> dict[str, ast.AST]:
 def removed_defaults(fc: FileChange, base_text: str | None, head_text: str | None,
                      trees: Callable[[], tuple[ast.AST | None, ast.AST | None]] | None = None) -> list[Finding]:
     """``logic/removed-default``: see the module doc; one finding per parameter, at its head line.
-    ``trees`` gives the shared ``ast`` trees of both texts (:func:`subagents.logic_calls.shared_tree`);
+    ``trees`` gives the shared ``ast`` trees of both texts (:func:`subagents.logic_calls.touched_trees`);
     by default they are parsed here."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
