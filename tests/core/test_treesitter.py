@@ -70,3 +70,11 @@ def test_line_edits_are_in_the_coordinates_left_by_the_edits_before_them() -> No
         {"start_byte": 2, "old_end_byte": 3, "new_end_byte": 4,
          "start_point": (1, 0), "old_end_point": (1, 1), "new_end_point": (1, 2)},
     ]
+
+
+def test_line_starts_are_the_offsets_after_each_newline() -> None:
+    from bot.core.treesitter import line_starts  # noqa: PLC0415
+
+    for data in (b"", b"\n", b"a", b"ab\ncd", b"ab\ncd\n", b"\n\n", b"a\r\nb\n\xff\n"):
+        expected = [0, *(i + 1 for i, byte in enumerate(data) if byte == 10)]
+        assert line_starts(data) == expected, data
