@@ -290,11 +290,49 @@ class SensitiveMatch(NamedTuple):
     rule: str
 
 
-_COMPILED: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
-    cat: tuple((g, compile_glob(g)) for g in globs) for cat, globs in SENSITIVE_CATEGORIES.items()
-}
-_KEY_MATERIAL = tuple((g, compile_glob(g)) for g in KEY_MATERIAL_GLOBS)
-_ENVIRONMENT = tuple((g, compile_glob(g)) for g in ENVIRONMENT_GLOBS)
+_ANY_DEPTH = "^(?:[^/]+/)*"
+
+
+def _any_of(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that matches a string exactly when one of the glob ``patterns`` does
+    (:func:`compile_glob`'s): their alternation, compiled ignoring case like each of them. None when
+    there are none, or the alternation does not compile (then each pattern is tried alone)."""
+    texts = [p.pattern for p in patterns]
+    if not texts:
+        return None
+    # Globs at any depth share their head and tail (``^(?:[^/]+/)*...$``): written once, so that
+    # the engine walks the directories once for all of them instead of once per glob.
+    deep = [t[len(_ANY_DEPTH):-1] for t in texts if t.startswith(_ANY_DEPTH) and t.endswith("$")]
+    rest = [t for t in texts if not (t.startswith(_ANY_DEPTH) and t.endswith("$"))]
+    parts = [*(f"(?:{t})" for t in rest), *([f"{_ANY_DEPTH}(?:{'|'.join(deep)})$"] if deep else [])]
+    try:
+        return re.compile("|".join(parts), re.IGNORECASE)
+    except re.error:  # pragma: no cover - the vendored patterns compile together (tested)
+        return None
+
+
+class _Globs:
+    """Globs in order with their compiled patterns, and one alternation of them all that rules
+    out in a single match the paths none of them names (most paths), before they are tried one by
+    one to name the first that matches."""
+
+    def __init__(self, globs: Iterable[str]) -> None:
+        self.compiled = tuple((g, compile_glob(g)) for g in globs)
+        self.any = _any_of(rx for _, rx in self.compiled)
+
+    def first(self, candidates: list[str]) -> str | None:
+        """The first glob (in order) that matches one of ``candidates``, else None."""
+        if not self.compiled or (self.any is not None and not any(self.any.match(c) for c in candidates)):
+            return None
+        for glob, rx in self.compiled:
+            if any(rx.match(c) for c in candidates):
+                return glob
+        return None
+
+
+_COMPILED: dict[str, _Globs] = {cat: _Globs(globs) for cat, globs in SENSITIVE_CATEGORIES.items()}
+_KEY_MATERIAL = _Globs(KEY_MATERIAL_GLOBS)
+_ENVIRONMENT = _Globs(ENVIRONMENT_GLOBS)
 
 
 def minimatch_to_regex(pattern: str) -> str:
@@ -373,11 +411,8 @@ def renovate_rule(path: str) -> str | None:
 _CI_EXEMPT = tuple(compile_glob(g) for g in CI_EXEMPT)
 
 
-def _first_glob(candidates: list[str], globs: Iterable[tuple[str, re.Pattern[str]]]) -> str | None:
-    for glob, rx in globs:
-        if any(rx.match(c) for c in candidates):
-            return glob
-    return None
+def _first_glob(candidates: list[str], globs: _Globs) -> str | None:
+    return globs.first(candidates)
 
 
 def _word_rule(segments: list[str]) -> tuple[str | None, str | None]:

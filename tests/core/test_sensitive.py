@@ -164,3 +164,25 @@ def test_default_policy_switches_every_category() -> None:
     policy = Path(__file__).resolve().parents[2] / "rules" / "default_policy.yml"
     data = yaml.safe_load(policy.read_text(encoding="utf-8"))
     assert data["sensitive_paths"]["categories"] == dict.fromkeys(CATEGORIES, True)
+
+
+def test_each_glob_set_rules_paths_out_with_one_alternation_and_names_the_first_glob() -> None:
+    """The alternation of a category's globs matches exactly the paths one of its globs matches, so
+    the first matching glob named is the same as trying every glob in turn."""
+    from bot.core import sensitive  # noqa: PLC0415
+
+    paths = [
+        "pyproject.toml", "a/b/requirements-dev.txt", "requirements/base.in", ".github/workflows/ci.yml",
+        "src/app/Dockerfile.prod", "deploy/k8s/app.yaml", "db/migrations/0001.sql", "docs/index.md",
+        "pkg/auth/login.py", "x/.env.local", "conda-env.yml", "src/app/main.py", "ENVIRONMENT.YAML", "",
+    ]
+    sets = [*sensitive._COMPILED.values(), sensitive._KEY_MATERIAL, sensitive._ENVIRONMENT]
+    assert all(s.any is not None for s in sets if s.compiled)
+    named = 0
+    for globs in sets:
+        for path in paths:
+            candidates = sensitive.path_and_parents(path)
+            one_by_one = next((g for g, rx in globs.compiled if any(rx.match(c) for c in candidates)), None)
+            assert globs.first(candidates) == one_by_one, (path, one_by_one)
+            named += one_by_one is not None
+    assert named >= 10
