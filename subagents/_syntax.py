@@ -230,6 +230,7 @@ _PY_STATEMENT_HOLDERS = frozenset({
 })
 """Python node types whose children may be statements: in an error-free tree a function
 definition sits only below these (expressions hold no statements)."""
+_PY_WALKED = _PY_STATEMENT_HOLDERS | {"function_definition"}
 
 
 def _qualname(n: Node, root: Node) -> str:
@@ -251,11 +252,15 @@ def _python_functions(root: Node) -> list[tuple[Node, str, Node | None]]:
     stack: list[tuple[Node, Node | None, str]] = [(root, None, "")]
     while stack:
         node, parent, prefix = stack.pop()
-        if node.type == "function_definition":
+        kind = node.type
+        if kind == "function_definition":
             out.append((node, prefix + _name(node), parent))
-        if node.type in _PY_STATEMENT_HOLDERS:
-            inner = prefix + _name(node) + "." if node.type in _SCOPES and node.parent is not None else prefix
-            stack.extend((child, node, inner) for child in node.named_children)
+        if kind in _PY_STATEMENT_HOLDERS:
+            # Only the root has no parent here (``Node.parent`` would walk down from the root).
+            inner = prefix + _name(node) + "." if parent is not None and kind in _SCOPES else prefix
+            for child in node.named_children:
+                if child.type in _PY_WALKED:
+                    stack.append((child, node, inner))
     out.sort(key=lambda item: item[0].start_byte)
     return out
 
