@@ -144,3 +144,16 @@ def test_token_swap_quiet_cases() -> None:
     assert _swaps(SWAP, SWAP.replace("    out = combine", "    out = await combine")) == []
     doc = 'def f():\n    """Defaults to True.\n\n    More.\n    """\n'
     assert _swaps(doc, doc.replace("to True", "to False")) == []
+
+
+def test_changed_operator() -> None:
+    base = "def f(a, b, n, flags):\n    total = a + b\n    share = n * 2\n    mask = flags & READ\n    x = -a\n    return total\n"
+    (hit,) = _swaps(base, base.replace("a + b", "a - b"))
+    assert hit[:2] == ("logic/changed-operator", 2) and "`+` became `-`" in hit[2]
+    assert _swaps(base, base.replace("n * 2", "n / 2"))[0][:2] == ("logic/changed-operator", 3)
+    assert _swaps(base, base.replace("flags & READ", "flags | READ"))[0][:2] == ("logic/changed-operator", 4)
+    aug = base.replace("    total = a + b\n", "    total += b\n")
+    assert _swaps(aug, aug.replace("total += b", "total -= b"))[0][:2] == ("logic/changed-operator", 2)
+    # a unary sign and a power are not binary swaps
+    assert _swaps(base, base.replace("x = -a", "x = +a")) == []
+    assert _swaps(base, base.replace("n * 2", "n ** 2")) == []

@@ -21,6 +21,9 @@ evals/RESULTS.md "Re-injected bugs", fifth session). Every rule is minor:
 - ``logic/flipped-boolean`` (every language, paired lines): the only token that changed is a
   boolean literal turned into its opposite (``strict=True`` -> ``strict=False``), after an
   operator, bracket or comma (not in prose), outside a ``return`` (``logic/changed-return``'s).
+- ``logic/changed-operator`` (every language, paired lines): the only token that changed is an
+  arithmetic or bitwise operator swapped for its counterpart (``+``/``-``, ``*``/``/``,
+  ``&``/``|``) between two operands: the expression computes something else.
 - ``logic/dropped-await`` (Python, JavaScript, TypeScript; paired lines): ``await`` (or the
   ``async`` of ``async with``/``async for``) was removed and nothing else changed: the coroutine
   or promise is created and never awaited, so its work does not happen (or happens later, its
@@ -62,6 +65,9 @@ NARROWED_EXCEPT = "logic/narrowed-except"
 SWAPPED_ARGUMENTS = "logic/swapped-arguments"
 FLIPPED_BOOLEAN = "logic/flipped-boolean"
 DROPPED_AWAIT = "logic/dropped-await"
+CHANGED_OPERATOR = "logic/changed-operator"
+_OPERATOR_PAIRS = frozenset({frozenset("+-"), frozenset("*/"), frozenset("&|")})
+"""Operators that a slip swaps for each other (comparisons are ``logic/inverted-condition``'s)."""
 
 MIN_NAME = 4
 """The shorter of two look-alike names has at least this many characters (``i`` in ``items`` is no slip)."""
@@ -212,6 +218,15 @@ def token_swaps(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
                     "behaviour this flag switches is now the opposite.",
                     f"Check that `{nt[i]}` is meant, and say in the description why the behaviour flips.",
                 ))
+            elif len(diff) == 1 and _operator_swap(ot, nt, diff[0]):
+                i = diff[0]
+                op_old, op_new = ot[i], nt[i]
+                out.append(finding(
+                    CHANGED_OPERATOR, fc.path, a.new_lineno, a.text.strip(),
+                    f"`{op_old}` became `{op_new}` and nothing else on the line changed: the expression computes "
+                    "something else.",
+                    f"Check that `{op_new}` is meant here.",
+                ))
             elif (len(diff) == 2 and ot[diff[0]] == nt[diff[1]] and ot[diff[1]] == nt[diff[0]]
                   and all(_NAME.match(ot[k]) or ot[k][:1] in "\"'0123456789" for k in diff)
                   and not {ot[k] for k in diff} & _WORD_KEYWORDS and _enclosing_call(ot, diff[0], diff[1])):
@@ -223,6 +238,19 @@ def token_swaps(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
                     "Check the parameter order of the callee, or pass the arguments by keyword.",
                 ))
     return out
+
+
+def _operator_swap(ot: list[str], nt: list[str], i: int) -> bool:
+    """Token ``i`` is a binary arithmetic or bitwise operator swapped for its counterpart, between
+    two operands (a name, number, string or closing bracket before; a name, number, string or
+    opening bracket after; ``+=`` -> ``-=`` counts): not a unary sign, ``**``, ``//`` or ``*args``."""
+    if frozenset((ot[i], nt[i])) not in _OPERATOR_PAIRS or i == 0 or i + 1 >= len(ot):
+        return False
+    before, after = ot[i - 1], ot[i + 1]
+    if after in ("*", "/") or before in ("*", "/", "return", "yield", "lambda", "in", "not", "and", "or", "else"):
+        return False
+    operand = re.compile(r"[\w$\"'`]")
+    return bool(operand.match(before[-1:]) or before in CLOSE) and bool(operand.match(after[:1]) or after in OPEN or after == "=")
 
 
 def dropped_awaits(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
@@ -384,7 +412,8 @@ def narrowed_excepts(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
 
 
 CHECK = Check(name="swaps", agent=AGENT, rules=(
-    DROPPED_AWAIT, DROPPED_COPY, DROPPED_METHOD_CALL, FLIPPED_BOOLEAN, LOOK_ALIKE_NAME, NARROWED_EXCEPT, SWAPPED_ARGUMENTS),
+    CHANGED_OPERATOR, DROPPED_AWAIT, DROPPED_COPY, DROPPED_METHOD_CALL, FLIPPED_BOOLEAN, LOOK_ALIKE_NAME, NARROWED_EXCEPT,
+    SWAPPED_ARGUMENTS),
               run=run, order=18)
 
 __all__ = ["CHECK", "run"]

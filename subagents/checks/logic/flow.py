@@ -1,0 +1,225 @@
+"""Check ``flow``: statements that stay but run under other conditions or protections. Written for
+what reversed bug fixes re-introduce on the development corpora (issue 12, evals/RESULTS.md
+"Re-injected bugs", fifth session): an ``elif`` branch moved after another that also matches, a
+``try``/``except`` or ``with`` taken apart around code that stays. Python only; both versions are
+parsed with :mod:`ast` (shared per review) only when a changed line starts with
+``if``/``elif``/``else``, ``try``/``except`` or ``with``. Every rule is minor:
+
+- ``logic/removed-handler``: a ``try`` with ``except`` clauses was taken apart while its first
+  statement stays in the same function, now outside any ``try`` that handles exceptions: the
+  errors the handler dealt with now propagate to the caller.
+- ``logic/removed-context-manager``: a ``with`` block was taken apart while its first statement
+  stays in the same function, now outside any ``with``: the lock is no longer held, the error no
+  longer suppressed, the resource no longer closed. (A ``with`` that changed its manager is not
+  a removal.)
+- ``logic/reordered-branches``: an ``if``/``elif`` chain of a function keeps the same branch
+  tests (and bodies) but in another order, and the change touches the chain: where two tests can
+  both hold, the other branch now wins.
+
+Test files, deleted and added files are not examined; nothing is imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from bot.core.diff import FileChange
+from bot.core.models import Finding
+from subagents.checks.logic._lines import finding, live_runtime_files
+from subagents.checks.logic._scan import AGENT
+from subagents.framework import Check
+from subagents.logic_calls import shared_trees
+from subagents.view import CheckView
+
+REORDERED_BRANCHES = "logic/reordered-branches"
+REMOVED_HANDLER = "logic/removed-handler"
+REMOVED_CONTEXT_MANAGER = "logic/removed-context-manager"
+_BLOCK_LINE = re.compile(r"^\s*(?:try\s*:|except\b|(?:async\s+)?with\b)")
+
+_BRANCH_LINE = re.compile(r"^\s*(?:if|elif|else)\b")
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def run(view: CheckView) -> list[Finding]:
+    """The rules of this module over the review's changed Python runtime files, in file order."""
+    out: list[Finding] = []
+    for fc in live_runtime_files(view, "python"):
+        if not any(_BRANCH_LINE.match(ln.text) or _BLOCK_LINE.match(ln.text) for ln in (*fc.removed_lines(), *fc.added_lines())):
+            continue
+        base, head = shared_trees(view, fc)
+        if base is None or head is None:
+            continue
+        out += reordered_branches(fc, base, head)
+        if any(_BLOCK_LINE.match(ln.text) for ln in fc.removed_lines()):
+            out += removed_blocks(fc, base, head)
+    return sorted(out, key=lambda f: f.line or 0)
+
+
+def _functions(tree: ast.AST) -> dict[str, ast.AST]:
+    """Qualified name -> function (module- and class-level, nested ones by their own path)."""
+    out: dict[str, ast.AST] = {}
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, qual = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{qual}.{child.name}" if qual else child.name
+                if not isinstance(child, ast.ClassDef):
+                    out.setdefault(name, child)
+                stack.append((child, name))
+            elif not isinstance(child, ast.Lambda):
+                stack.append((child, qual))
+    return out
+
+
+def _chains(func: ast.AST) -> list[list[ast.If]]:
+    """Every ``if``/``elif`` chain of two or more branches in ``func``'s own body, as the list of
+    its ``ast.If`` nodes in order."""
+    out = []
+    seen: set[int] = set()
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED):
+            continue
+        if isinstance(node, ast.If) and id(node) not in seen:
+            chain = [node]
+            while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], ast.If):
+                chain.append(chain[-1].orelse[0])
+            seen.update(id(n) for n in chain)
+            if len(chain) >= 2:
+                out.append(chain)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _branches(chain: list[ast.If]) -> list[str]:
+    return [ast.dump(n.test) + "|" + "".join(ast.dump(s) for s in n.body) for n in chain]
+
+
+def reordered_branches(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
+    """``logic/reordered-branches``: see the module doc; one finding per chain, at the head line
+    of the first branch that moved."""
+    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    hfuncs = _functions(head)
+    out = []
+    for qual, bfunc in _functions(base).items():
+        hfunc = hfuncs.get(qual)
+        if hfunc is None:
+            continue
+        hchains = [(c, _branches(c)) for c in _chains(hfunc)]
+        for chain in _chains(bfunc):
+            if not any(n.lineno in removed for n in chain):
+                continue
+            order = _branches(chain)
+            for hchain, horder in hchains:
+                if horder == order or sorted(horder) != sorted(order) or len(set(order)) != len(order):
+                    continue
+                moved = next(i for i, (a, b) in enumerate(zip(order, horder, strict=True)) if a != b)
+                node = hchain[moved]
+                if node.lineno not in added and not any(n.lineno in added for n in hchain):
+                    continue
+                first = ast.unparse(chain[moved].test)
+                out.append(finding(
+                    REORDERED_BRANCHES, fc.path, node.lineno, f"{qual}: elif {ast.unparse(node.test)}"[:120],
+                    f"The branches of an `if`/`elif` chain in `{qual}` are the same but in another order: "
+                    f"`{_short(ast.unparse(node.test))}` is now tested before `{_short(first)}`, so a value for which "
+                    "both hold now takes the other branch.",
+                    "Keep the order of the branches, or say in the description why the other branch must win.",
+                ))
+                break
+    return out
+
+
+def _own_statements(func: ast.AST) -> list[ast.stmt]:
+    """Every statement of ``func``'s own body, at any depth (nested definitions left out)."""
+    out: list[ast.stmt] = []
+    stack = list(getattr(func, "body", []))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED) or not isinstance(node, ast.stmt):
+            continue
+        out.append(node)
+        for field in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(node, field, []) or [])
+        for handler in getattr(node, "handlers", []) or []:
+            stack.extend(handler.body)
+        for case in getattr(node, "cases", []) or []:
+            stack.extend(case.body)
+    return out
+
+
+def _inside(stmts: list[ast.stmt], kind: type, keep: object) -> dict[str, list[tuple[ast.stmt, bool]]]:
+    """``ast.dump`` of each statement -> occurrences with whether a ``kind`` block for which
+    ``keep(block)`` holds encloses it (its body, not its handlers)."""
+    out: dict[str, list[tuple[ast.stmt, bool]]] = {}
+
+    def visit(body: list[ast.stmt], inside: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, _NESTED):
+                continue
+            out.setdefault(ast.dump(stmt), []).append((stmt, inside))
+            here = inside or (isinstance(stmt, kind) and keep(stmt))  # type: ignore[operator]
+            visit(getattr(stmt, "body", []) or [], here)
+            for field in ("orelse", "finalbody"):
+                visit(getattr(stmt, field, []) or [], inside)
+            for handler in getattr(stmt, "handlers", []) or []:
+                visit(handler.body, inside)
+
+    visit(stmts, False)
+    return out
+
+
+def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
+    """``logic/removed-handler`` and ``logic/removed-context-manager``: see the module doc; one
+    finding per block, at the head line of its first statement."""
+    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    hfuncs = _functions(head)
+    out = []
+    for qual, bfunc in _functions(base).items():
+        hfunc = hfuncs.get(qual)
+        if hfunc is None:
+            continue
+        hbody = list(getattr(hfunc, "body", []))
+        handled = _inside(hbody, ast.Try, lambda t: bool(t.handlers))
+        for node in _own_statements(bfunc):
+            if isinstance(node, ast.Try) and node.handlers and node.lineno in removed and node.body:
+                first = node.body[0]
+                occ = handled.get(ast.dump(first), [])
+                if len(occ) != 1 or occ[0][1]:
+                    continue
+                caught = ", ".join(ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers)
+                out.append(finding(
+                    REMOVED_HANDLER, fc.path, occ[0][0].lineno, f"{qual}: try/except {caught}"[:120],
+                    f"`{_short(ast.unparse(first))}` in `{qual}` ran inside `try` ... `except {_short(caught, 50)}`, which "
+                    "was removed: those errors now propagate to the caller instead of being handled here.",
+                    "Keep the handler, or say in the description why those errors can no longer happen or must propagate.",
+                ))
+            elif isinstance(node, (ast.With, ast.AsyncWith)) and node.lineno in removed and node.body:
+                managed = _inside(hbody, (ast.With, ast.AsyncWith), lambda w: True)  # type: ignore[arg-type]
+                first = node.body[0]
+                occ = managed.get(ast.dump(first), [])
+                if len(occ) != 1 or occ[0][1]:
+                    continue
+                cm = ", ".join(ast.unparse(i.context_expr) for i in node.items)
+                out.append(finding(
+                    REMOVED_CONTEXT_MANAGER, fc.path, occ[0][0].lineno, f"{qual}: with {cm}"[:120],
+                    f"`{_short(ast.unparse(first))}` in `{qual}` ran inside `with {_short(cm, 50)}:`, which was removed: "
+                    "whatever it provided (a held lock, suppressed errors, a closed resource, a timeout) is gone.",
+                    "Keep the `with`, or say in the description why the code no longer needs it.",
+                ))
+    return out
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+CHECK = Check(name="flow", agent=AGENT, rules=(REMOVED_CONTEXT_MANAGER, REMOVED_HANDLER, REORDERED_BRANCHES),
+              run=run,
+              languages=("python",), order=18)
+
+__all__ = ["CHECK", "run"]
