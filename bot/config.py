@@ -18,7 +18,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.core.models import AGENT_NAMES
-from bot.localsettings import ENV_PREFIX, database_url_or_default, default_cache_dir, default_data_dir, settings_from_env
+from bot.localsettings import (
+    ENV_PREFIX,
+    database_url_or_default,
+    default_cache_dir,
+    default_data_dir,
+    settings_from_env,
+)
 
 __all__ = ["ENV_PREFIX", "Settings", "settings_from_env"]
 

@@ -7,9 +7,8 @@ Nothing here does I/O; these are typing Protocols only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from bot.core.diff import Diff
 from bot.core.models import PullRequestInfo, Record, ReviewResult

@@ -27,8 +27,8 @@ import copy
 import difflib
 import re
 import sys
-from dataclasses import dataclass, replace
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -39,7 +39,6 @@ from bot.core import plaincheck, yamldata
 from bot.core.catalog import RuleDocs, default_catalog, fixture_name
 from bot.core.models import AGENT_NAMES, Severity
 from bot.core.yamldata import load_data_yaml
-
 
 TAGS: Mapping[str, str] = MappingProxyType({
     "secret": "a credential or private key in the change",

@@ -16,8 +16,8 @@ from bot.policy.engine import PRECEDENCE, decision_id, evaluate
 from bot.policy.explain import explain, tree_rows
 from bot.policy.facts import PolicyInput
 from bot.policy.loader import default_policy_text, load_policy
-from bot.policy.predicates.findings import PROMPT_INJECTION_RULE
 from bot.policy.model import BOT_CONFIG_GLOBS, AgentConfig, Policy
+from bot.policy.predicates.findings import PROMPT_INJECTION_RULE
 
 __all__ = [
     "BOT_CONFIG_GLOBS",

@@ -25,10 +25,10 @@ import json
 
 from bot.core.models import Action, Decision, Reason, RuleResult
 from bot.policy.facts import PolicyInput
+from bot.policy.model import Policy
 from bot.policy.predicates import GATE_GROUPS, TOP_GATES
 from bot.policy.predicates.base import FAIL, PASS, SKIP, group, leaves, plural
 from bot.policy.predicates.verdicts import is_abstention
-from bot.policy.model import Policy
 
 PRECEDENCE: tuple[Action, ...] = (Action.approve, Action.comment, Action.needs_human, Action.request_changes)
 """Actions from weakest to strongest."""

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from dataclasses import FrozenInstanceError
+from importlib import resources
 
 import pytest
 import yaml
-from pydantic import ValidationError
 
 from bot.core.errors import PolicyError
 from bot.core.models import AGENT_NAMES
+from bot.core.sensitive import CATEGORIES
 from bot.policy import Policy, default_policy_text, load_policy
 from bot.policy.loader import MAX_POLICY_BYTES, deep_merge
-from bot.core.sensitive import CATEGORIES
 from bot.policy.schema import Agents, SensitiveCategories
 
 # --- the default ---------------------------------------------------------------------------------

@@ -14,7 +14,12 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.core import treesitter
-from bot.core.catalog import _KEBAB_RE, _MATCH_CAPTURE_RE, ID_RE, _has_top_level_predicate
+from bot.core.catalog import (
+    _KEBAB_RE,
+    _MATCH_CAPTURE_RE,
+    ID_RE,
+    _has_top_level_predicate,
+)
 from bot.core.models import AGENT_NAMES, Severity
 from bot.core.paths import is_test_path
 from bot.core.registry import _ID_RE, _LANG_ANY, TAGS

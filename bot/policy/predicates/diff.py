@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.models import RuleResult
 from bot.policy.facts import PolicyInput
-from bot.policy.predicates.base import leaf, plural, quote
 from bot.policy.model import Policy
+from bot.policy.predicates.base import leaf, plural, quote
 
 
 def non_empty(policy: Policy, facts: PolicyInput) -> RuleResult:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.core.models import Finding, RuleResult, Severity
 from bot.core.registry import default_registry
 from bot.policy.facts import PolicyInput
-from bot.policy.predicates.base import capped, leaf, listing, plural, quote
 from bot.policy.model import Policy, rule_selected
+from bot.policy.predicates.base import capped, leaf, listing, plural, quote
 
 PROMPT_INJECTION_RULE = "safety/prompt-injection"
 """Rule id of the safety agent's finding for text that addresses the reviewer."""

@@ -7,8 +7,8 @@ from bot.core.models import RuleResult
 from bot.core.sensitive import explain_path
 from bot.policy.facts import PolicyInput
 from bot.policy.globs import GlobSet
-from bot.policy.predicates.base import capped, leaf, listing, quote
 from bot.policy.model import Policy
+from bot.policy.predicates.base import capped, leaf, listing, quote
 
 
 def sensitive(policy: Policy, facts: PolicyInput) -> RuleResult:

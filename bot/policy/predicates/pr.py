@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.models import RuleResult
 from bot.policy.facts import PolicyInput
-from bot.policy.predicates.base import leaf, quote
 from bot.policy.model import Policy
+from bot.policy.predicates.base import leaf, quote
 
 
 def enabled(policy: Policy, facts: PolicyInput) -> RuleResult:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.core.models import RuleResult
 from bot.policy.facts import PolicyInput
-from bot.policy.predicates.base import leaf, quote
 from bot.policy.model import Policy
+from bot.policy.predicates.base import leaf, quote
 from bot.risk.assess import as_details
 
 DESCRIPTION = "The repository's history does not predict a bug-inducing change"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from bot.core.models import RuleResult, Status, Verdict
 from bot.policy.facts import PolicyInput
-from bot.policy.predicates.base import leaf, listing, plural, quote
 from bot.policy.model import Policy
+from bot.policy.predicates.base import leaf, listing, plural, quote
 
 
 def is_abstention(v: Verdict) -> bool:
