@@ -41,7 +41,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,6 +109,15 @@ def name_occurs(source: bytes, name: str, language: str) -> bool:
             return True
         i = source.find(needle, i + 1)
     return False
+
+
+_JS_DOT_SEGMENT = re.compile(
+    rb"""(?:['"`/]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\}|[0-7]{1,3}|[\s\S]))\.\.?/*['"`\\]"""
+)
+"""An import specifier ending with a ``.`` or ``..`` segment (the module it resolves to is then
+named by the importing file's own directories, not by the specifier's bytes). The specifier is a
+string's first fragment: it starts after the opening quote or an escape sequence, and ends at the
+closing quote or an escape; the segment starts there or after a ``/``."""
 
 
 def name_is_searchable(name: object) -> bool:
@@ -403,34 +412,19 @@ class LazyCodeIndex(CodeIndex):
 
     # --------------------------------------------------------- call queries
     def _call_candidates(self, d: Definition, name: str) -> dict[str, set[str]]:
-        # A Go definition whose callers outside its own file must sit in its package directory
-        # or import that directory (``may_call_from``): only files holding ``name`` among those
-        # are parsed. The others cannot pass ``may_call_from``, so leaving them unparsed does
-        # not change the callers found.
-        directory = self._go_package_scope(d)
-        if directory is None or not name_is_searchable(name):
+        # Where ``may_call_from`` and ``match_call`` admit callers of ``d`` from only some files
+        # (``_callers_scope``), only the files holding ``name`` among those are parsed: the
+        # others cannot hold a call that resolves to ``d``, so leaving them unparsed does not
+        # change the callers found.
+        scope = self._callers_scope(d)
+        if scope is None or not name_is_searchable(name):
             return super()._call_candidates(d, name)
         with self._lock:
             if self._pending and name not in self._searched:
                 start = time.perf_counter()
                 blobs = self._blobs
                 assert blobs is not None
-                # An import path is its literal's text without the quotes, and a string's text
-                # ends at a quote, a line end or the end of the file: an import path ending with
-                # the directory leaves these bytes in the source.
-                importer = re.compile(re.escape(directory.encode("utf-8")) + rb'(?:["`\r\n]|\Z)') if directory else None
-                hits = {
-                    p
-                    for p in blobs.containing(name)
-                    if p in self._pending
-                    and (
-                        p == d.path
-                        or (
-                            family_of(self._pending[p][1]) == "go"
-                            and (posixpath.dirname(p) == directory or (importer is not None and blobs.matches(p, importer)))
-                        )
-                    )
-                }
+                hits = {p for p in blobs.containing(name) if p in self._pending and (p == d.path or scope(p, blobs))}
                 self.stats.lazy_ms += (time.perf_counter() - start) * 1000
                 self._parse_hits(hits)
             tables = self._tables()
@@ -439,23 +433,74 @@ class LazyCodeIndex(CodeIndex):
                 wanted.setdefault(path, set()).add(alias)
         return wanted
 
-    def _go_package_scope(self, d: Definition) -> str | None:
-        """The package directory of Go ``d`` when a call outside ``d``'s file can resolve to it
-        only from that directory or from a file importing it: a function or type, or a method
-        whose name is not unique in the tree (``Resolution.may_call_from``). None otherwise, or for a directory whose bytes in an
-        import path may differ from its text (U+FFFD, lone surrogates)."""
-        if family_of(self._language(d)) != "go" or d.name in CONSTRUCTOR_NAMES:
+    def _callers_scope(self, d: Definition) -> Callable[[str, _Blobs], bool] | None:
+        """For a definition whose callers outside its own file can only be in some files, a test
+        of an unparsed path (with the buffer holding its bytes) that is true for every such
+        file; None when any file may call it. Constructors and methods whose name is unique in
+        the tree (callable from anywhere, see ``Resolution.may_call_from``) have none; otherwise:
+
+        - Go: a file in the package directory or importing it. An import path is its literal's
+          text without the quotes, and a string's text ends at a quote, a line end or the end of
+          the file, so an import path ending with the directory leaves those bytes in the source.
+        - JS/TS: a file importing ``d``'s module (``match_call`` resolves a call of a function or
+          class to ``d`` only through such an import) or, for a method, naming its class or a
+          subclass (``may_call_from``). An import specifier is a slice of the source, and the
+          last segment of the module it resolves to is its own last segment unless that is
+          ``.`` or ``..`` (:data:`_JS_DOT_SEGMENT`).
+        - Python: none (a module may be imported under any package above it).
+        """
+        family = family_of(self._language(d))
+        if family not in ("go", "ecmascript") or d.name in CONSTRUCTOR_NAMES:
             return None
         if d.kind == "method" and self._unique_name(d.name):
             return None
+        if family == "ecmascript":
+            return self._js_callers_scope(d)
         directory = posixpath.dirname(d.path)
         if "\ufffd" in directory:
             return None
         try:
-            directory.encode("utf-8")
+            needle = directory.encode("utf-8")
         except UnicodeEncodeError:
             return None
-        return directory
+        importer = re.compile(re.escape(needle) + rb'(?:["`\r\n]|\Z)') if directory else None
+
+        def go_scope(path: str, blobs: _Blobs) -> bool:
+            return self._families[path] == "go" and (
+                posixpath.dirname(path) == directory or (importer is not None and blobs.matches(path, importer))
+            )
+
+        return go_scope
+
+    def _js_callers_scope(self, d: Definition) -> Callable[[str, _Blobs], bool] | None:
+        """The JS/TS case of :meth:`_callers_scope`: None for a method of an unsearchable class
+        name. A method's class family (its class and subclasses) is looked up only when a file
+        outside ``d``'s own needs it, as ``may_call_from`` does."""
+        module = js_module_name(d.path)
+        segments = [posixpath.basename(module)]
+        if segments[0] == "index":  # an index module is also imported by its directory
+            segments.append(posixpath.basename(posixpath.dirname(module)))
+        names = [s for s in segments if s]
+        if len(names) < len(segments) or not all(name_is_searchable(n) for n in names):
+            return None  # the root index module is also the empty specifier's
+        owner = (d.parent or "").rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+        if d.kind == "method" and not name_is_searchable(owner):
+            return None
+        family: list[str] = []
+
+        def js_scope(path: str, blobs: _Blobs) -> bool:
+            if self._families[path] != "ecmascript":
+                return False
+            source = blobs.source(path)
+            if _JS_DOT_SEGMENT.search(source) is not None or any(name_occurs(source, n, "javascript") for n in names):
+                return True
+            if d.kind != "method":
+                return False
+            if not family:
+                family.extend(sorted({owner} | self._descendants(owner)))
+            return not all(name_is_searchable(n) for n in family) or any(name_occurs(source, n, "javascript") for n in family)
+
+        return js_scope
 
     # ------------------------------------------------------------ name maps
     @staticmethod

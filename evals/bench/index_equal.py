@@ -26,7 +26,9 @@ components) that :func:`~bot.codeindex.lazy.name_is_searchable` accepts occurs i
 lazy index searches it (:func:`~bot.codeindex.lazy.name_occurs`: its UTF-8 bytes, as a whole
 token when it is a plain identifier), so that search finds every file that can hold its records; and every Go import
 path occurs in its blob followed by a quote, a line end or the end of the file, so a regular
-expression finds every file importing a package directory (the lazy index's Go callers). Exits 1
+expression finds every file importing a package directory (the lazy index's Go callers); and the
+last segment of the module every JS/TS import names occurs in its blob, or the specifier ends with
+a ``.`` or ``..`` segment (the lazy index's JS/TS callers). Exits 1
 when one does not.
 """
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import posixpath
 import re
 import sys
 import tempfile
@@ -131,18 +134,21 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
     """Check the byte-search premise of the lazy index on every entry of a dump; returns
     (violations, counts) and prints the first violations."""
     from bot.adapters.gitlocal import CatFile  # noqa: PLC0415
-    from bot.codeindex.lazy import name_is_searchable, name_occurs  # noqa: PLC0415
+    from bot.codeindex._ecmascript import module_name as js_module_name  # noqa: PLC0415
+    from bot.codeindex.lazy import _JS_DOT_SEGMENT, name_is_searchable, name_occurs  # noqa: PLC0415
 
     with open(dump_path, "rb") as fh:
         entries = pickle.load(fh)["entries"]  # noqa: S301 - our own dump file
     cat = CatFile(repo)
-    checked = unsearchable = bad = go_imports = 0
+    checked = unsearchable = bad = go_imports = js_imports = 0
     try:
         for path, e in sorted(entries.items()):
             got = cat.read(e["blob"])
             source = got[1] if got else b""
             h = e["header"]
             keys = {*h[5], *h[6], *h[7], *(i[1] for i in h[2]), *(b for _cls, bases in h[10] for b in bases)}
+            if h[0] != "go":  # import aliases (a file's ``mentions``), which Go derives from the path
+                keys.update(i[2] for i in h[2] if i[2])
             for name in keys:
                 if name is None or name == "*":
                     continue
@@ -154,6 +160,16 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
                     bad += 1
                     if bad <= 20:
                         print("not in its source:", path, repr(name))
+            if h[0] in ("javascript", "typescript", "tsx"):
+                for imp in h[2]:  # JS/TS callers' scope: the module an import names is findable in the bytes
+                    spec = imp[0]
+                    module = js_module_name(posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))) if spec.startswith(".") else spec
+                    last = posixpath.basename(module)
+                    js_imports += 1
+                    if last and not (_JS_DOT_SEGMENT.search(source) or name_occurs(source, last, h[0])):
+                        bad += 1
+                        if bad <= 20:
+                            print("JS/TS import's module not findable in its source:", path, repr(spec))
             if h[0] != "go":
                 continue
             for imp in h[2]:  # Go callers' scope: an import path's bytes end at a quote, a line end or EOF
@@ -165,7 +181,7 @@ def names(repo: str, dump_path: str) -> tuple[int, dict[str, int]]:
                         print("Go import path not in its source as written:", path, repr(module))
     finally:
         cat.close()
-    return bad, {"files": len(entries), "names_checked": checked, "unsearchable": unsearchable, "go_imports_checked": go_imports,
+    return bad, {"files": len(entries), "names_checked": checked, "unsearchable": unsearchable, "go_imports_checked": go_imports, "js_imports_checked": js_imports,
                  "violations": bad}
 
 

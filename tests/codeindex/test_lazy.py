@@ -289,3 +289,34 @@ def test_files_that_hold_a_name_only_inside_longer_identifiers_are_not_parsed(no
     assert "app/far.py" not in dict.keys(lazy.files)
     defs = _all_defs(full)
     assert _answers(lazy, defs) == _answers(full, defs)
+
+
+JS_FILES = {
+    # A function imported by name, by a default import, through `..`, `.` and an index directory;
+    # a method called through `this` in a subclass elsewhere and through a typed receiver.
+    "src/store/index.ts": "export function open(x) { return x }\nexport default function make() { return open(1) }\n"
+    "export class Store { open() { return 1 } }\n",
+    "src/store/sub/a.ts": "import { open } from '..'\nexport const a = () => open(2)\n",
+    "src/store/b.ts": "import { open } from '.'\nexport const b = () => open(3)\n",
+    "src/c.ts": "import make, { open as o } from './store'\nexport const c = () => o(4) + make()\n",
+    "src/d.ts": "import { Store } from './store/index'\nexport class Shop extends Store { go() { return this.open() } }\n",
+    "src/e.ts": "import { Shop } from './d'\nexport function e() { const s = new Shop(); return s.open() }\n",
+    "src/far.ts": "import { open } from './elsewhere'\nexport const f = () => open(5) + reopen()\n",
+    "src/text.js": "// open the store, then open it again\nmodule.exports = function open() { return 0 }\n",
+    "src/elsewhere.ts": "export function open(x) { return -x }\n",
+}
+
+
+def test_js_callers_parse_only_importers_and_the_class_family(no_escalation: None) -> None:
+    full = build_index(MemoryTree(JS_FILES), workers=1)
+    defs = _all_defs(full)
+    for d in defs:  # each query on a fresh lazy index
+        lazy = lazy_index(MemoryTree(JS_FILES), workers=1)
+        assert _answers(lazy, [d]) == _answers(full, [d]), d
+    (open_fn,) = [d for d in defs if d.qualname == "src/store/index.open"]
+    lazy = lazy_index(MemoryTree(JS_FILES), workers=1)
+    assert lazy.callers(open_fn) == full.callers(open_fn)
+    assert {c.path for c in full.callers(open_fn)} >= {"src/store/sub/a.ts", "src/store/b.ts", "src/c.ts"}
+    assert "src/far.ts" not in dict.keys(lazy.files)  # imports another `open`
+    lazy = lazy_index(MemoryTree(JS_FILES), workers=1)
+    assert _answers(lazy, defs) == _answers(full, defs)
