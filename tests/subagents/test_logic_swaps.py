@@ -157,3 +157,39 @@ def test_changed_operator() -> None:
     # a unary sign and a power are not binary swaps
     assert _swaps(base, base.replace("x = -a", "x = +a")) == []
     assert _swaps(base, base.replace("n * 2", "n ** 2")) == []
+
+
+def _regex(base: str, head: str) -> list[tuple[str, int, str]]:
+    from subagents.checks.logic.swaps import dropped_flags, loosened_regexes
+
+    fc = _fc(base, head)
+    return [(f.rule_id, f.line, f.message) for f in [*loosened_regexes(fc, _blocks(fc)), *dropped_flags(fc, _blocks(fc))]]
+
+
+REGEX = '''\
+def clean(text, path):
+    text = re.sub(r"(?m)^<!--.*-->\\n", "", text)
+    m = re.match(r"^v(\\d+)$", text, re.IGNORECASE)
+    ok = re.search(r"[^a-z]\\bword\\b", text)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    return text, m, ok, fd
+'''
+
+
+def test_loosened_regex_and_dropped_flag() -> None:
+    (hit,) = _regex(REGEX, REGEX.replace('r"(?m)^<!--', 'r"^<!--'))
+    assert hit[:2] == ("logic/loosened-regex", 2) and "`(?m)`" in hit[2]
+    assert _regex(REGEX, REGEX.replace('(\\d+)$"', '(\\d+)"'))[0][2].startswith("The regular expression lost `$`")
+    assert "`re.IGNORECASE`" in _regex(REGEX, REGEX.replace(", re.IGNORECASE)", ")"))[0][2]
+    assert "`\\b`" in _regex(REGEX, REGEX.replace("\\bword", "word"))[0][2]
+    (hit,) = _regex(REGEX, REGEX.replace(" | os.O_TRUNC", ""))
+    assert hit[:2] == ("logic/dropped-flag", 5) and "`os.O_TRUNC`" in hit[2]
+
+
+def test_regex_and_flag_quiet_cases() -> None:
+    # a negated class's ^ is no anchor; a pattern rewritten, tightened or extended; a flag swapped
+    assert _regex(REGEX, REGEX.replace("[^a-z]", "[a-z]")) == []
+    assert _regex(REGEX, REGEX.replace('r"^v(', 'r"^V(')) == []
+    assert _regex(REGEX, REGEX.replace('r"^<!--', 'r"(?m)^<!--')) == []
+    assert _regex(REGEX, REGEX.replace("os.O_TRUNC", "os.O_APPEND")) == []
+    assert _regex("x = a | b\n", "x = a\n") == []  # lower-case operands are not named flags

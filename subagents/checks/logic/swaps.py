@@ -28,6 +28,13 @@ evals/RESULTS.md "Re-injected bugs", fifth session). Every rule is minor:
   ``async`` of ``async with``/``async for``) was removed and nothing else changed: the coroutine
   or promise is created and never awaited, so its work does not happen (or happens later, its
   errors unseen).
+- ``logic/loosened-regex`` (every language, paired lines): in a line that builds a regular
+  expression, a string literal lost an anchor (``^``, ``$``, ``\\A``, ``\\Z``, ``\\b``) or an inline
+  flag group (``(?m)``, ``(?i)``...), or the call lost a ``re.`` flag argument, and nothing else
+  changed: the pattern now matches in other places or other text than before.
+- ``logic/dropped-flag`` (every language, paired lines): a ``|``-combined set of named constants
+  lost one (``os.O_RDWR | os.O_CREAT | os.O_TRUNC`` -> ``os.O_RDWR | os.O_CREAT``) and nothing else
+  changed: the behaviour that flag switched on is gone.
 - ``logic/narrowed-except`` (Python, syntax trees): an ``except`` clause edited in place (same
   function, paired in order) no longer names an exception class it caught
   (``except (TypeError, ValueError):`` -> ``except ValueError:``): those errors now propagate.
@@ -66,6 +73,15 @@ SWAPPED_ARGUMENTS = "logic/swapped-arguments"
 FLIPPED_BOOLEAN = "logic/flipped-boolean"
 DROPPED_AWAIT = "logic/dropped-await"
 CHANGED_OPERATOR = "logic/changed-operator"
+LOOSENED_REGEX = "logic/loosened-regex"
+DROPPED_FLAG = "logic/dropped-flag"
+_REGEX_CALL = re.compile(r"\bre\.(?:compile|match|fullmatch|search|sub|subn|split|findall|finditer)\s*\(|\bregex\b|"
+                         r"\bRegExp\b|_RE\b|_REGEX\b|_PATTERN\b|\bpattern\b", re.IGNORECASE)
+_ANCHOR = re.compile(r"\(\?[aiLmsux]+\)|\\[AZbB]|\^|\$")
+_RE_FLAG = re.compile(r"\s*(?:,\s*)?(?:flags\s*=\s*)?(?:re\.(?:I|M|S|X|A|IGNORECASE|MULTILINE|DOTALL|VERBOSE|ASCII)\b\s*\|?\s*)+,?")
+_FLAG_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z][A-Z0-9_]+"
+_FLAGS = (re.compile(rf"\s*\|\s*{_FLAG_NAME}(?![\w.])"), re.compile(rf"(?<![\w.]){_FLAG_NAME}\s*\|\s*"))
+"""A named constant after a ``|`` (or before one, for the first of a set)."""
 _OPERATOR_PAIRS = frozenset({frozenset("+-"), frozenset("*/"), frozenset("&|")})
 """Operators that a slip swaps for each other (comparisons are ``logic/inverted-condition``'s)."""
 
@@ -98,6 +114,8 @@ def run(view: CheckView) -> list[Finding]:
         head_text = view.head_text(fc.path)
         out += look_alike_names(fc, blocks, head_text, view.base_text(fc.old_path or fc.path))
         out += token_swaps(fc, blocks)
+        out += loosened_regexes(fc, blocks)
+        out += dropped_flags(fc, blocks)
         if (fc.language or "") in _AWAIT_LANGUAGES:
             out += dropped_awaits(fc, blocks)
         if (fc.language or "") == "python":
@@ -251,6 +269,70 @@ def _operator_swap(ot: list[str], nt: list[str], i: int) -> bool:
         return False
     operand = re.compile(r"[\w$\"'`]")
     return bool(operand.match(before[-1:]) or before in CLOSE) and bool(operand.match(after[:1]) or after in OPEN or after == "=")
+
+
+def _strings(text: str) -> list[str]:
+    return [t for t in TOKEN.findall(text) if t[-1:] in "\"'" and len(t) > 1]
+
+
+def loosened_regexes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
+    """``logic/loosened-regex``: see the module doc; one finding per paired line."""
+    out = []
+    for block in blocks:
+        for r, a in pair_lines(block.removed, block.added, min_ratio=0.7):
+            if a.new_lineno is None or not _REGEX_CALL.search(r.text):
+                continue
+            lost = _lost_regex_parts(r.text, a.text)
+            if lost:
+                out.append(finding(
+                    LOOSENED_REGEX, fc.path, a.new_lineno, a.text.strip(),
+                    f"The regular expression lost `{lost}` and nothing else changed: it now matches in other places "
+                    "(or other text) than before.",
+                    f"Keep `{lost}`, or say in the description why the pattern may match more.",
+                ))
+    return out
+
+
+def _lost_regex_parts(old: str, new: str) -> str | None:
+    """What ``old`` lost to become ``new``: one anchor or inline flag inside one of its string
+    literals, or a ``re.`` flag argument; None for any other edit."""
+    flags = _RE_FLAG.search(old)
+    if flags and _squash(old[:flags.start()] + old[flags.end():]) == _squash(new) and "re." in flags.group(0):
+        return flags.group(0).strip(" ,|")
+    ostr, nstr = _strings(old), _strings(new)
+    if len(ostr) != len(nstr):
+        return None
+    changed = [(o, n) for o, n in zip(ostr, nstr, strict=True) if o != n]
+    if len(changed) != 1 or _squash(old.replace(changed[0][0], changed[0][1], 1)) != _squash(new):
+        return None
+    o, n = changed[0]
+    for m in _ANCHOR.finditer(o):
+        if m.group(0) in ("^", "$") and m.start() > 0 and o[m.start() - 1] in "[\\":
+            continue  # a negated class or an escaped character, not an anchor
+        if o[:m.start()] + o[m.end():] == n:
+            return m.group(0)
+    return None
+
+
+def dropped_flags(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
+    """``logic/dropped-flag``: see the module doc; one finding per paired line."""
+    out = []
+    for block in blocks:
+        for r, a in pair_lines(block.removed, block.added, min_ratio=0.7):
+            if a.new_lineno is None or "|" not in r.text or not code(r.text):
+                continue
+            target = _squash(a.text)
+            for m in (m for pattern in _FLAGS for m in pattern.finditer(r.text)):
+                if _squash(r.text[:m.start()] + r.text[m.end():]) == target:
+                    flag = m.group(0).strip(" |")
+                    out.append(finding(
+                        DROPPED_FLAG, fc.path, a.new_lineno, a.text.strip(),
+                        f"`{flag}` was dropped from the combined flags and nothing else changed: the behaviour it "
+                        "switched on (creating, truncating, a mode bit) is gone.",
+                        f"Keep `{flag}`, or say in the description why it is no longer needed.",
+                    ))
+                    break
+    return out
 
 
 def dropped_awaits(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
@@ -412,8 +494,8 @@ def narrowed_excepts(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
 
 
 CHECK = Check(name="swaps", agent=AGENT, rules=(
-    CHANGED_OPERATOR, DROPPED_AWAIT, DROPPED_COPY, DROPPED_METHOD_CALL, FLIPPED_BOOLEAN, LOOK_ALIKE_NAME, NARROWED_EXCEPT,
-    SWAPPED_ARGUMENTS),
+    CHANGED_OPERATOR, DROPPED_AWAIT, DROPPED_COPY, DROPPED_FLAG, DROPPED_METHOD_CALL, FLIPPED_BOOLEAN, LOOK_ALIKE_NAME,
+    LOOSENED_REGEX, NARROWED_EXCEPT, SWAPPED_ARGUMENTS),
               run=run, order=18)
 
 __all__ = ["CHECK", "run"]
