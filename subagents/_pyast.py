@@ -16,9 +16,11 @@ What is kept, per side, chosen on the review's tree-sitter trees (:mod:`bot.core
 - every top-level definition (``def``, ``class``, decorated or not) that holds a changed line or the
   line before one, on either side, and every definition of the same name on both sides (so the
   first definition of a name still wins, as over the whole file);
-- inside a class kept that way, the same rule applies to its members: a method no changed line
-  touches is blanked out, unless some member outside a method (a class attribute, a docstring)
-  holds a changed line, or the class would be left with no member: then the whole class is kept.
+- inside a class kept that way, the same rule applies to its methods: a method no changed line
+  touches is blanked out, while the class's own code (attributes, docstring, nested classes) is
+  kept, so that every name the class binds is still there; the whole class is kept when a member
+  outside a method holds a changed line, when its body defines a method under ``if``/``try``, or
+  when no method would be left.
 
 The whole text is parsed instead (the result is then the whole file's tree, as before) when a
 changed line lies in module-level code outside a definition, when a statement outside the kept
@@ -160,7 +162,8 @@ def _keep(scope: Node, prefix: Path, whole: set[Path], partial: set[Path], out: 
     member. Raises :class:`_Full` when a statement left out may define a kept name or shares a row
     with a kept definition."""
     names = {p[len(prefix)] for p in whole | partial if len(p) > len(prefix) and p[:len(prefix)] == prefix}
-    code = prefix in whole  # only () gets here whole: every module-level statement is kept
+    in_class = bool(prefix)
+    code = in_class or prefix in whole  # a class keeps its own code; the module when () is whole
     kept: list[range] = []
     edges: set[int] = set()
     dropped: list[Node] = []
@@ -169,6 +172,8 @@ def _keep(scope: Node, prefix: Path, whole: set[Path], partial: set[Path], out: 
             continue
         definition = _definition(member)
         if definition is None:
+            if in_class and _may_define(member):
+                return False  # a method defined under ``if``/``try`` in the class body: keep the class whole
             if code:
                 kept.append(_rows(member))
                 edges.update((member.start_point[0], member.end_point[0]))
@@ -179,7 +184,11 @@ def _keep(scope: Node, prefix: Path, whole: set[Path], partial: set[Path], out: 
             continue
         path = (*prefix, _name(definition))
         if path not in whole and path not in partial:
-            dropped.append(member)
+            if in_class and definition.type == "class_definition":
+                kept.append(_rows(member))  # a nested class: its name is bound in the class, like an attribute
+                edges.update((member.start_point[0], member.end_point[0]))
+            else:
+                dropped.append(member)
             continue
         header = _header_rows(member, definition) if definition.type == "class_definition" else None
         inner: list[range] = []
@@ -201,6 +210,25 @@ def _rows_to_keep(tree: Tree, seeds: Iterable[int], whole: set[Path], partial: s
     for line in seeds:  # 1-based changed lines: the line and the one before it
         rows.update((line - 1, line - 2))
     _seed(tree.root_node, rows, (), whole, partial)
+
+
+def outside_functions(tree: Tree | None, lines: Iterable[int]) -> bool:
+    """Whether one of the 1-based ``lines`` may lie in module-level or class-level code of
+    ``tree`` (outside every function); True when unsure (no tree, a syntax error, a line inside a
+    statement other than a definition, which may hold a class)."""
+    if tree is None or tree.root_node.has_error:
+        return True
+    for line in lines:
+        scope: Node | None = tree.root_node
+        while scope is not None:
+            member = next((m for m in _members(scope) if m.type != "comment" and (line - 1) in _rows(m)), None)
+            if member is None:
+                break  # a blank or comment line of this scope
+            definition = _definition(member)
+            if definition is None:
+                return True
+            scope = definition if definition.type == "class_definition" else None
+    return False
 
 
 def _blanked(text: str, keep: list[range]) -> str:
@@ -255,4 +283,4 @@ def touched_trees(base_text: str | None, head_text: str | None, base_tree: Tree 
     return parse(base), parse(head)
 
 
-__all__ = ["parse", "touched_texts", "touched_trees"]
+__all__ = ["outside_functions", "parse", "touched_texts", "touched_trees"]

@@ -140,7 +140,7 @@ def touched_trees(view: "CheckView", fc: FileChange) -> tuple[ast.AST | None, as
     chosen safely), computed once per agent review and shared by the checks that start from a
     changed line and compare the enclosing definition with its namesake on the other side (this
     module's tree checks, ``logic/removed-item``, ``logic/removed-default``, ``conditions``,
-    ``contracts``, ``dataflow``). A check that reads definitions no changed line touches (a callee's
+    ``contracts``, ``dataflow``, ``flow``, ``removals`` but module- or class-level ``logic/collapsed-conditional``, ``logic/narrowed-except``). A check that reads definitions no changed line touches (a callee's
     body elsewhere in the file) must use :func:`shared_trees`. The trees are shared: callers only
     read them."""
     return view.memo(("logic_calls.touched", fc.path), lambda: _touched_trees(view, fc))  # type: ignore[no-any-return]

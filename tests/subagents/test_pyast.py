@@ -60,15 +60,17 @@ HEAD = BASE.replace("    def check(self, a, b, c=1):\n        if (a and\n       
                     "    def check(self, a, b, c):\n        g(a)\n        if a:\n            raise TypeError('bad')\n")
 
 
-def test_a_change_inside_one_method_keeps_that_method_and_its_class_header_only() -> None:
+def test_a_change_inside_one_method_keeps_that_method_and_its_class_own_code_only() -> None:
     base, head = touched(BASE, HEAD)
     assert names(base) == names(head) == ["Model"]
     for tree, text in ((base, BASE), (head, HEAD)):
         model = tree.body[0]
-        assert isinstance(model, ast.ClassDef) and [getattr(s, "name", "") for s in model.body] == ["check"]
+        assert isinstance(model, ast.ClassDef)
+        assert [type(s).__name__ for s in model.body] == ["Expr", "Assign", "FunctionDef"]  # docstring, limit, check
+        assert model.body[2].name == "check"  # type: ignore[attr-defined]
         whole = next(s for s in ast.parse(text).body if getattr(s, "name", "") == "Model")
         check = next(s for s in whole.body if getattr(s, "name", "") == "check")  # type: ignore[attr-defined]
-        assert ast.dump(model.body[0], include_attributes=True) == ast.dump(check, include_attributes=True)
+        assert ast.dump(model.body[2], include_attributes=True) == ast.dump(check, include_attributes=True)
 
 
 def test_the_checks_find_the_same_on_the_touched_trees_as_on_the_whole_files() -> None:
@@ -122,3 +124,12 @@ def test_syntax_of_other_python_versions_makes_the_whole_file_parsed() -> None:
         h = treesitter.parse("python", head.encode())
         got = _pyast.touched_trees(base, head, treesitter.parse("python", base.encode()), h, removed=[6], added=[6])
         assert got[0] is _pyast.parse(base) or ast.dump(got[0]) == ast.dump(_pyast.parse(base))  # type: ignore[arg-type]
+
+
+def test_outside_functions_tells_module_and_class_code_from_function_bodies() -> None:
+    text = ("import os\n\nif os.name:\n    X = 1\n\n\nclass C:\n    if X:\n        y = 2\n\n    def m(self):\n"
+            "        if self:\n            return 1\n\n\ndef f():\n    if os:\n        return 2\n")
+    tree = treesitter.parse("python", text.encode())
+    assert _pyast.outside_functions(tree, [3]) and _pyast.outside_functions(tree, [8])
+    assert not _pyast.outside_functions(tree, [12, 17, 2])
+    assert _pyast.outside_functions(None, [17])

@@ -29,7 +29,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_trees
+from subagents.logic_calls import touched_trees
 from subagents.view import CheckView
 
 REORDERED_BRANCHES = "logic/reordered-branches"
@@ -47,7 +47,7 @@ def run(view: CheckView) -> list[Finding]:
     for fc in live_runtime_files(view, "python"):
         if not any(_BRANCH_LINE.match(ln.text) or _BLOCK_LINE.match(ln.text) for ln in (*fc.removed_lines(), *fc.added_lines())):
             continue
-        base, head = shared_trees(view, fc)
+        base, head = touched_trees(view, fc)  # each rule compares a changed function with its namesake
         if base is None or head is None:
             continue
         out += reordered_branches(fc, base, head)

@@ -49,10 +49,11 @@ import sys
 from bot.core.diff import FileChange
 from bot.core.models import Finding
 from subagents._hunks import head_line_for_old
+from subagents._pyast import outside_functions
 from subagents.checks.logic._lines import added_anywhere, finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_trees
+from subagents.logic_calls import shared_trees, touched_trees
 from subagents.view import CheckView
 
 REMOVED_DEFINITION = "logic/removed-definition"
@@ -85,7 +86,11 @@ def run(view: CheckView) -> list[Finding]:
         ifs = any(_IF.match(ln.text) for ln in fc.removed_lines())
         if not (defs or imports or finals or ifs):
             continue
-        base, head = shared_trees(view, fc)
+        # collapsed-conditional reads every test of a module or class scope: the whole files when a
+        # removed `if` line may lie there; every other rule reads only what the changed lines touch.
+        scoped = ifs and outside_functions(view.files.tree("base", fc.old_path or fc.path, "python"),
+                                           [ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno and _IF.match(ln.text)])
+        base, head = shared_trees(view, fc) if scoped else touched_trees(view, fc)
         if base is None or head is None:
             continue
         if defs:

@@ -62,7 +62,7 @@ from subagents.checks.logic._lines import (
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_trees
+from subagents.logic_calls import touched_trees
 from subagents.view import CheckView
 
 LOOK_ALIKE_NAME = "logic/look-alike-name"
@@ -121,7 +121,7 @@ def run(view: CheckView) -> list[Finding]:
         if (fc.language or "") == "python":
             out += dropped_calls(fc, blocks)
             if any(_EXCEPT.match(ln.text) for b in blocks for ln in b.removed):
-                base, head = shared_trees(view, fc, head_text)
+                base, head = touched_trees(view, fc)  # the clauses on changed lines are all it reads
                 if base is not None and head is not None:
                     out += narrowed_excepts(fc, base, head)
     return sorted(out, key=lambda f: f.line or 0)
