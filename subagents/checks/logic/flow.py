@@ -2,8 +2,8 @@
 what reversed bug fixes re-introduce on the development corpora (issue 12, evals/RESULTS.md
 "Re-injected bugs", fifth session): an ``elif`` branch moved after another that also matches, a
 ``try``/``except`` or ``with`` taken apart around code that stays. Python only; both versions are
-parsed with :mod:`ast` (shared per review) only when a changed line starts with
-``if``/``elif``/``else``, ``try``/``except`` or ``with``. Every rule is minor:
+parsed with :mod:`ast` (shared per review) only when an ``if``/``elif`` line is both removed and added,
+or a ``try:`` or ``with`` line is removed. Every rule is minor:
 
 - ``logic/removed-handler``: a ``try`` with ``except`` clauses was taken apart while its first
   statement stays in the same function, now outside any ``try`` that handles exceptions: the
@@ -22,6 +22,7 @@ Test files, deleted and added files are not examined; nothing is imported or run
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from bot.core.diff import FileChange
@@ -37,22 +38,31 @@ REMOVED_HANDLER = "logic/removed-handler"
 REMOVED_CONTEXT_MANAGER = "logic/removed-context-manager"
 _BLOCK_LINE = re.compile(r"^\s*(?:try\s*:|except\b|(?:async\s+)?with\b)")
 
-_BRANCH_LINE = re.compile(r"^\s*(?:if|elif|else)\b")
+_BRANCH_LINE = re.compile(r"^\s*(?:if|elif)\b")
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+"""The nodes that can hold a definition or an ``if``/``try``/``with`` (expressions cannot)."""
 
 
 def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed Python runtime files, in file order."""
     out: list[Finding] = []
     for fc in live_runtime_files(view, "python"):
-        if not any(_BRANCH_LINE.match(ln.text) or _BLOCK_LINE.match(ln.text) for ln in (*fc.removed_lines(), *fc.added_lines())):
+        # reordered-branches needs an ``if``/``elif`` line removed and one added; the removed
+        # blocks a removed ``try:`` or ``with`` line (the finding's own conditions, tested cheaply)
+        reorder = (any(_BRANCH_LINE.match(ln.text) for ln in fc.removed_lines())
+                   and any(_BRANCH_LINE.match(ln.text) for ln in fc.added_lines()))
+        blocks = any(_BLOCK_LINE.match(ln.text) for ln in fc.removed_lines())
+        if not reorder and not blocks:
             continue
         base, head = touched_trees(view, fc)  # each rule compares a changed function with its namesake
         if base is None or head is None:
             continue
-        out += reordered_branches(fc, base, head)
-        if any(_BLOCK_LINE.match(ln.text) for ln in fc.removed_lines()):
-            out += removed_blocks(fc, base, head)
+        functions = (_functions(base), _functions(head))
+        if reorder:
+            out += reordered_branches(fc, base, head, functions)
+        if blocks:
+            out += removed_blocks(fc, base, head, functions)
     return sorted(out, key=lambda f: f.line or 0)
 
 
@@ -68,9 +78,15 @@ def _functions(tree: ast.AST) -> dict[str, ast.AST]:
                 if not isinstance(child, ast.ClassDef):
                     out.setdefault(name, child)
                 stack.append((child, name))
-            elif not isinstance(child, ast.Lambda):
+            elif isinstance(child, _HOLDERS):
                 stack.append((child, qual))
     return out
+
+
+def _spans(node: ast.AST, removed: list[int]) -> bool:
+    """A line of ``removed`` (sorted) lies within ``node``'s lines."""
+    i = bisect.bisect_left(removed, node.lineno)  # type: ignore[attr-defined]
+    return i < len(removed) and removed[i] <= (node.end_lineno or node.lineno)  # type: ignore[attr-defined]
 
 
 def _chains(func: ast.AST) -> list[list[ast.If]]:
@@ -78,7 +94,7 @@ def _chains(func: ast.AST) -> list[list[ast.If]]:
     its ``ast.If`` nodes in order."""
     out = []
     seen: set[int] = set()
-    stack = list(ast.iter_child_nodes(func))
+    stack = [n for n in ast.iter_child_nodes(func) if isinstance(n, _HOLDERS)]
     while stack:
         node = stack.pop()
         if isinstance(node, _NESTED):
@@ -90,7 +106,7 @@ def _chains(func: ast.AST) -> list[list[ast.If]]:
             seen.update(id(n) for n in chain)
             if len(chain) >= 2:
                 out.append(chain)
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(n for n in ast.iter_child_nodes(node) if isinstance(n, _HOLDERS))
     return out
 
 
@@ -98,21 +114,27 @@ def _branches(chain: list[ast.If]) -> list[str]:
     return [ast.dump(n.test) + "|" + "".join(ast.dump(s) for s in n.body) for n in chain]
 
 
-def reordered_branches(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
+Functions = tuple[dict[str, ast.AST], dict[str, ast.AST]]
+"""``(_functions(base), _functions(head))``, computed once per file by :func:`run`."""
+
+
+def reordered_branches(fc: FileChange, base: ast.AST, head: ast.AST, functions: Functions | None = None) -> list[Finding]:
     """``logic/reordered-branches``: see the module doc; one finding per chain, at the head line
-    of the first branch that moved."""
+    of the first branch that moved. ``functions``: both trees' functions when the caller has them."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
     added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
-    hfuncs = _functions(head)
+    ordered = sorted(removed)
+    bfuncs, hfuncs = functions or (_functions(base), _functions(head))
     out = []
-    for qual, bfunc in _functions(base).items():
+    for qual, bfunc in bfuncs.items():
         hfunc = hfuncs.get(qual)
-        if hfunc is None:
+        if hfunc is None or not _spans(bfunc, ordered):
+            continue
+        touched = [c for c in _chains(bfunc) if any(n.lineno in removed for n in c)]
+        if not touched:
             continue
         hchains = [(c, _branches(c)) for c in _chains(hfunc)]
-        for chain in _chains(bfunc):
-            if not any(n.lineno in removed for n in chain):
-                continue
+        for chain in touched:
             order = _branches(chain)
             for hchain, horder in hchains:
                 if horder == order or sorted(horder) != sorted(order) or len(set(order)) != len(order):
@@ -172,21 +194,26 @@ def _inside(stmts: list[ast.stmt], kind: type, keep: object) -> dict[str, list[t
     return out
 
 
-def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
+def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Functions | None = None) -> list[Finding]:
     """``logic/removed-handler`` and ``logic/removed-context-manager``: see the module doc; one
-    finding per block, at the head line of its first statement."""
+    finding per block, at the head line of its first statement. ``functions`` as for
+    :func:`reordered_branches`."""
     removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    hfuncs = _functions(head)
+    ordered = sorted(removed)
+    bfuncs, hfuncs = functions or (_functions(base), _functions(head))
     out = []
-    for qual, bfunc in _functions(base).items():
+    for qual, bfunc in bfuncs.items():
         hfunc = hfuncs.get(qual)
-        if hfunc is None:
+        if hfunc is None or not _spans(bfunc, ordered):
             continue
         hbody = list(getattr(hfunc, "body", []))
-        handled = _inside(hbody, ast.Try, lambda t: bool(t.handlers))
+        handled: dict[str, list[tuple[ast.stmt, bool]]] | None = None
+        managed: dict[str, list[tuple[ast.stmt, bool]]] | None = None
         for node in _own_statements(bfunc):
             if isinstance(node, ast.Try) and node.handlers and node.lineno in removed and node.body:
                 first = node.body[0]
+                if handled is None:
+                    handled = _inside(hbody, ast.Try, lambda t: bool(t.handlers))
                 occ = handled.get(ast.dump(first), [])
                 if len(occ) != 1 or occ[0][1]:
                     continue
@@ -198,7 +225,8 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding
                     "Keep the handler, or say in the description why those errors can no longer happen or must propagate.",
                 ))
             elif isinstance(node, (ast.With, ast.AsyncWith)) and node.lineno in removed and node.body:
-                managed = _inside(hbody, (ast.With, ast.AsyncWith), lambda w: True)  # type: ignore[arg-type]
+                if managed is None:
+                    managed = _inside(hbody, (ast.With, ast.AsyncWith), lambda w: True)  # type: ignore[arg-type]
                 first = node.body[0]
                 occ = managed.get(ast.dump(first), [])
                 if len(occ) != 1 or occ[0][1]:

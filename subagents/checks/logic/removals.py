@@ -63,10 +63,12 @@ UNGUARDED_IMPORT = "logic/unguarded-import"
 REMOVED_FINALLY = "logic/removed-finally"
 COLLAPSED_CONDITIONAL = "logic/collapsed-conditional"
 
-_DEF_HINT = re.compile(r"^\s*(?:async\s+)?def\s|^\s*@|\*\*?\s*[A-Za-z_]")
+_DEF_HINT = re.compile(r"^\s*(?:async\s+)?def\s|^\s*@|(?:^\s*|[(,]\s*)\*\*?\s*[A-Za-z_]")
 """A removed line that may remove a definition, a parameter or a decorator (a ``def`` line, a
-decorator line, a ``*args``); a parameter on a line of its own is :func:`_signature_edit`'s."""
-_IMPORT_HINT = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s")
+decorator line, a ``*args`` after a bracket, a comma or at the start of a line: not a
+multiplication); a parameter on a line of its own is :func:`_signature_edit`'s."""
+_IMPORT_HINT = re.compile(r"^(?:from\s+\S+\s+)?import\s")
+"""An added import at column 0: only a module-level import outside any ``if``/``try`` counts."""
 _FINALLY = re.compile(r"^\s*finally\s*:")
 _IF = re.compile(r"^\s*if\s")
 _TYPING_DECORATORS = frozenset({"overload", "override", "final", "no_type_check", "type_check_only", "dataclass_transform",
@@ -94,9 +96,10 @@ def run(view: CheckView) -> list[Finding]:
         if base is None or head is None:
             continue
         if defs:
-            out += removed_definitions(fc, base, head, _moved_defs(view))
-            out += removed_parameters(fc, base, head)
-            out += changed_decorators(fc, base, head)
+            scopes = (_scopes(base), _scopes(head))
+            out += removed_definitions(fc, base, head, _moved_defs(view), scopes=scopes)
+            out += removed_parameters(fc, base, head, scopes=scopes)
+            out += changed_decorators(fc, base, head, scopes=scopes)
         if imports:
             out += unguarded_imports(fc, base, head)
         if finals:
@@ -191,11 +194,17 @@ def _is_overload(func: ast.AST) -> bool:
 # --- logic/removed-definition -------------------------------------------------------------------
 
 
-def removed_definitions(fc: FileChange, base: ast.AST, head: ast.AST, moved: set[str]) -> list[Finding]:
+Scopes = tuple[dict[str, "_Scope"], dict[str, "_Scope"]]
+"""``(_scopes(base), _scopes(head))``, computed once per file by :func:`run` and shared by the rules."""
+
+
+def removed_definitions(fc: FileChange, base: ast.AST, head: ast.AST, moved: set[str],
+                        scopes: Scopes | None = None) -> list[Finding]:
     """``logic/removed-definition``: see the module doc; one finding per definition, at the head
-    line of the change block that removed its ``def`` line."""
+    line of the change block that removed its ``def`` line. ``scopes``: both trees' scopes when
+    the caller has them."""
     removed, _ = _lines(fc)
-    bscopes, hscopes = _scopes(base), _scopes(head)
+    bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
     out = []
     for qual, bscope in bscopes.items():
         hscope = hscopes.get(qual)
@@ -234,24 +243,25 @@ def removed_definitions(fc: FileChange, base: ast.AST, head: ast.AST, moved: set
 # --- logic/removed-parameter --------------------------------------------------------------------
 
 
-def _all_functions(tree: ast.AST) -> dict[str, ast.AST]:
+def _all_functions(scopes: dict[str, _Scope]) -> dict[str, ast.AST]:
     """Qualified name -> function for module- and class-level functions (``@overload`` stubs left out)."""
     out: dict[str, ast.AST] = {}
-    for qual, scope in _scopes(tree).items():
+    for qual, scope in scopes.items():
         for name, func in scope.functions.items():
             if not _is_overload(func):
                 out[f"{qual}.{name}" if qual else name] = func
     return out
 
 
-def removed_parameters(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
+def removed_parameters(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Scopes | None = None) -> list[Finding]:
     """``logic/removed-parameter``: see the module doc; one finding per function, at the head line
     of the change block that removed its first lost parameter."""
     removed, _ = _lines(fc)
-    hfuncs = _all_functions(head)
+    bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
+    hfuncs = _all_functions(hscopes)
     out = []
     seen: dict[str, list[str]] = {}
-    for qual, bfunc in _all_functions(base).items():
+    for qual, bfunc in _all_functions(bscopes).items():
         hfunc = hfuncs.get(qual)
         if hfunc is None:
             continue
@@ -286,10 +296,10 @@ def removed_parameters(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Fin
 # --- logic/changed-decorator --------------------------------------------------------------------
 
 
-def _decorated(tree: ast.AST) -> dict[str, ast.AST]:
+def _decorated(scopes: dict[str, _Scope]) -> dict[str, ast.AST]:
     """Qualified name -> function or class node, for module- and class-level definitions."""
     out: dict[str, ast.AST] = {}
-    for qual, scope in _scopes(tree).items():
+    for qual, scope in scopes.items():
         for name, node in [*scope.functions.items(), *scope.classes.items()]:
             out.setdefault(f"{qual}.{name}" if qual else name, node)
     return out
@@ -308,13 +318,16 @@ def _blank_strings(node: ast.expr) -> str:
     return ast.dump(copy)
 
 
-def changed_decorators(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
+def changed_decorators(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Scopes | None = None) -> list[Finding]:
     """``logic/changed-decorator``: see the module doc; one finding per definition, at the head
     line of its decorators' change."""
     removed, added = _lines(fc)
-    hdefs = _decorated(head)
+    bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
+    hdefs = _decorated(hscopes)
     out = []
-    for qual, bnode in _decorated(base).items():
+    for qual, bnode in _decorated(bscopes).items():
+        if not any(d.lineno in removed for d in bnode.decorator_list):  # type: ignore[attr-defined]
+            continue
         hnode = hdefs.get(qual)
         if hnode is None or type(hnode) is not type(bnode) or _is_overload(bnode):
             continue
@@ -454,18 +467,17 @@ def removed_finallys(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
     out = []
     for qual, bfunc in _function_bodies(base).items():
         hfunc = hfuncs.get(qual)
-        if hfunc is None:
+        if hfunc is None or not qual:
+            continue  # module-level try/finally is not examined
+        candidates = [node for node in _own_nodes(bfunc) if isinstance(node, ast.Try) and node.finalbody and (
+            node.finalbody[0].lineno - 1 in removed or any(n in removed for n in range(node.lineno, node.finalbody[0].lineno)))]
+        if not candidates:
             continue
-        hnodes = _own_nodes(hfunc) if qual else list(ast.walk(hfunc))
+        hnodes = _own_nodes(hfunc)
         protected = {ast.dump(s) for n in hnodes if isinstance(n, ast.Try) for s in n.finalbody}
         plain = {ast.dump(n): n for n in hnodes if isinstance(n, ast.stmt)}
-        for node in (_own_nodes(bfunc) if qual else []):
-            if not isinstance(node, ast.Try) or not node.finalbody:
-                continue
+        for node in candidates:
             first = node.finalbody[0]
-            keyword = first.lineno - 1
-            if keyword not in removed and not any(n in removed for n in range(node.lineno, first.lineno)):
-                continue
             kept = plain.get(ast.dump(first))
             if kept is None or ast.dump(first) in protected:
                 continue
@@ -511,10 +523,13 @@ def collapsed_conditionals(fc: FileChange, base: ast.AST, head: ast.AST) -> list
         hbody = hbodies.get(qual)
         if hbody is None:
             continue
+        candidates = [node for node in bbody if isinstance(node, ast.If) and node.lineno in removed]
+        if not candidates:
+            continue
         direct = {ast.dump(s): s for s in hbody}
         tests = {ast.dump(n.test) for s in hbody for n in ast.walk(s) if isinstance(n, (ast.If, ast.IfExp))}
-        for node in bbody:
-            if not isinstance(node, ast.If) or node.lineno not in removed or ast.dump(node.test) in tests:
+        for node in candidates:
+            if ast.dump(node.test) in tests:
                 continue
             for branch, words in ((node.orelse, "its `else` branch"), (node.body, "its body")):
                 kept = direct.get(ast.dump(branch[0])) if branch else None
