@@ -200,9 +200,10 @@ def canonical(
                 out.append(">")
 
 
-def differs(a: Node, b: Node, *, python: bool = True) -> bool:
-    """``canonical(a) != canonical(b)`` (no inlining), for definitions ``a`` and ``b`` of two
-    error-free trees, at a cost that follows the changed statements of their bodies.
+def differs(a: Node, b: Node, *, python: bool = True, blank_strings: bool = False) -> bool:
+    """``canonical(a) != canonical(b)`` (no inlining; ``blank_strings`` as there), for definitions
+    ``a`` and ``b`` of two error-free trees, at a cost that follows the changed statements of their
+    bodies.
 
     Statements of ``a``'s and ``b``'s bodies (``body`` field) with the same source text, node
     type, parent type and docstring role are paired: each pair contributes the same tokens to
@@ -211,11 +212,11 @@ def differs(a: Node, b: Node, *, python: bool = True) -> bool:
     the streams' lengths differ the full streams differ; otherwise the full streams decide."""
     pairs = _paired_statements(a, b)
     if pairs:
-        left = len(canonical(a, python=python, _opaque=frozenset(x.id for x, _ in pairs)))
-        right = len(canonical(b, python=python, _opaque=frozenset(y.id for _, y in pairs)))
+        left = len(canonical(a, python=python, blank_strings=blank_strings, _opaque=frozenset(x.id for x, _ in pairs)))
+        right = len(canonical(b, python=python, blank_strings=blank_strings, _opaque=frozenset(y.id for _, y in pairs)))
         if left != right:
             return True
-    return canonical(a, python=python) != canonical(b, python=python)
+    return canonical(a, python=python, blank_strings=blank_strings) != canonical(b, python=python, blank_strings=blank_strings)
 
 
 def _paired_statements(a: Node, b: Node) -> list[tuple[Node, Node]]:

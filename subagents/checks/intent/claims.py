@@ -57,7 +57,16 @@ def _moved_only(facts: IntentFacts, files: list[FileChange], strings_free: bool)
                 return False
             acc.extend((py, n) for n in _statements(tree.root_node, py, strings_free))
     common = Counter((py, n.text) for py, n in base) & Counter((py, n.text) for py, n in head)
-    return _rest(base, common, strings_free) == _rest(head, common, strings_free)
+    left_base, left_head = _left(base, common), _left(head, common)
+    if len(left_base) != len(left_head):
+        return False  # one stream per statement left: multisets of different sizes differ
+    if len(left_base) == 1 and left_base[0][0] == left_head[0][0] and not any(
+            b"\x1f" in (n.text or b"") for _, n in (left_base[0], left_head[0])):
+        # One statement left on each side (a class changed in one method): their streams are equal
+        # exactly when _canonical.differs says so, which leaves out the members of equal text.
+        (py, b), (_, h) = left_base[0], left_head[0]
+        return not _canonical.differs(b, h, python=py, blank_strings=strings_free)
+    return _streams(left_base, strings_free) == _streams(left_head, strings_free)
 
 
 def _statements(root: Node, python: bool, strings_free: bool) -> list[Node]:
@@ -68,17 +77,22 @@ def _statements(root: Node, python: bool, strings_free: bool) -> list[Node]:
                     or (python and _syntax.is_docstring(child)))]
 
 
-def _rest(nodes: list[tuple[bool, Node]], common: Counter[tuple[bool, bytes | None]], strings_free: bool) -> Counter[str]:
-    """Multiset of the canonical streams of ``nodes`` left after taking out ``common`` (by text)."""
+def _left(nodes: list[tuple[bool, Node]], common: Counter[tuple[bool, bytes | None]]) -> list[tuple[bool, Node]]:
+    """``nodes`` left after taking out ``common`` (by text), in order."""
     budget = Counter(common)
-    out: Counter[str] = Counter()
+    out: list[tuple[bool, Node]] = []
     for py, n in nodes:
         key = (py, n.text)
         if budget[key] > 0:
             budget[key] -= 1
             continue
-        out["\x1f".join(_canonical.canonical(n, python=py, blank_strings=strings_free))] += 1
+        out.append((py, n))
     return out
+
+
+def _streams(nodes: list[tuple[bool, Node]], strings_free: bool) -> Counter[str]:
+    """Multiset of the canonical streams of ``nodes`` (each joined with ``\\x1f``)."""
+    return Counter("\x1f".join(_canonical.canonical(n, python=py, blank_strings=strings_free)) for py, n in nodes)
 
 
 def check_claims(facts: IntentFacts, skip_paths: set[str] | None = None) -> list[Finding]:
