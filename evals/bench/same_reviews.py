@@ -30,6 +30,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_review import pick_prs  # noqa: E402
 
 _VOLATILE = ("timings", "elapsed_ms", "log_path")
+_ENTRY = "import sys; sys.path.remove('') if '' in sys.path else None; from bot.cli.entry import main; main()"
+"""The review command: ``python -c`` puts the working directory first on ``sys.path``, which would
+review with a checkout we happen to run from instead of the code ``PYTHONPATH`` names."""
 
 
 def _strip(value: object) -> object:
@@ -46,7 +49,7 @@ def dump(repo: str, prs: int, min_lines: int, max_lines: int, out: str) -> int:
     result: dict[str, object] = {}
     for sha, _lines, _subject in pick_prs(repo, prs, min_lines, max_lines):
         proc = subprocess.run(
-            [sys.executable, "-c", "from bot.cli.entry import main; main()", "review", "--repo", repo, "--base", f"{sha}^",
+            [sys.executable, "-c", _ENTRY, "review", "--repo", repo, "--base", f"{sha}^",
              "--head", sha, "--format", "json", "--no-log"],
             capture_output=True, text=True, check=False, env={**os.environ, "QUORUM_SERVER": "0"},
         )
