@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from bot.core import treesitter
 from bot.core.languages import family
@@ -95,10 +95,22 @@ _PY_CALL_QUERY = "(call function: (_) @fn arguments: (argument_list) @args) @cal
 
 
 def _python_calls(view: FileView, added_rows: set[int]) -> list[tuple[int, CallPattern]]:
-    """Dangerous Python calls (and dynamic SQL strings) touching an added row: ``[(row, pattern)]``."""
+    """Dangerous Python calls (and dynamic SQL strings) touching an added row: ``[(row, pattern)]``,
+    in the order of a walk of the whole tree.
+
+    The calls and strings that touch the added rows are first looked for in the band of lines the
+    rows span (the same nodes as over the whole tree, in another order); only when one of them is
+    dangerous is the whole tree walked, for the order."""
     tree = view.tree()
-    if tree is None:
+    if tree is None or not added_rows:
         return []
+    if not _python_calls_in(tree, added_rows, (min(added_rows) + 1, max(added_rows) + 1)):
+        return []
+    return _python_calls_in(tree, added_rows, None)
+
+
+def _python_calls_in(tree: Tree, added_rows: set[int], band: tuple[int, int] | None) -> list[tuple[int, CallPattern]]:
+    """:func:`_python_calls` over the matches overlapping ``band`` (1-based lines; None: all)."""
     out: list[tuple[int, CallPattern]] = []
 
     def touched(node: Node) -> int | None:
@@ -108,7 +120,7 @@ def _python_calls(view: FileView, added_rows: set[int]) -> list[tuple[int, CallP
         return None
 
     q = treesitter.query("python", _PY_CALL_QUERY)
-    for _, caps in treesitter.matches(q, tree.root_node):
+    for _, caps in treesitter.matches(q, tree.root_node, lines=band):
         call, fn, args = caps["call"][0], caps["fn"][0], caps["args"][0]
         row = touched(call)
         if row is None:
@@ -144,7 +156,7 @@ def _python_calls(view: FileView, added_rows: set[int]) -> list[tuple[int, CallP
                                 SUGGEST_TLS)))
         if last in PY_SQL_SINKS and positional and _py_sql_built(positional[0]):
             out.append((row, pattern("sql", "", f"SQL passed to {last}() is built from strings", SUGGEST_SQL)))
-    strings = treesitter.captures(treesitter.query("python", "(string) @s"), tree.root_node).get("s", [])
+    strings = treesitter.captures(treesitter.query("python", "(string) @s"), tree.root_node, lines=band).get("s", [])
     for node in strings:
         row = node.start_point[0]
         if row in added_rows and _py_sql_literal(node):
