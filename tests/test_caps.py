@@ -46,6 +46,9 @@ NOT_CAPS = {
     # part of logic/removed-statement's definition (a deletion of one to three statements is a slip, a
     # larger one a removed feature); every change block is still read
     "subagents.checks.logic.dropped:MAX_STATEMENTS",
+    # part of logic/dropped-copy's and logic/dropped-method-call's definition (a copy or call dropped from
+    # one line of a small edit is a slip; a larger block is a rewrite); every change block is still read
+    "subagents.checks.logic.swaps:MAX_BLOCK",
 }
 
 
