@@ -6,8 +6,14 @@ shared scan (:mod:`subagents.checks.logic._scan`); and ``dropped`` (removed stat
 copy-paste field slips, lost regex escapes, removed or changed parameter defaults, narrowed type
 checks, walrus precedence, removed ``if`` blocks in brace languages: see
 :mod:`subagents.checks.logic.dropped` and ``slips``), ``contracts`` (a changed ``raise``, a changed
-parameter kind), ``conditions`` (a dropped ``and``/``or`` operand) and ``dataflow`` (a local left
-unread). Per changed file, only changed hunks are
+parameter kind), ``conditions`` (a dropped ``and``/``or`` operand), ``dataflow`` (a local left
+unread), ``removals`` (a removed method, parameter, decorator, import guard or ``finally``; a
+collapsed conditional), ``swaps`` (one-token and one-call edits: a look-alike name, a dropped copy
+or method call, swapped arguments, a flipped boolean or operator, a narrowed ``except``, a dropped
+``await``, a loosened regular expression, a dropped flag) and ``flow`` (a removed handler or
+context manager around code that stays, reordered ``if``/``elif`` branches); see each module for
+its rules. The checks that parse Python with :mod:`ast` read only the definitions the change
+touches (:func:`subagents.logic_calls.touched_trees`). Per changed file, only changed hunks are
 examined (rule ids ``logic/...``):
 
 - ``logic/removed-guard``: a removed exit-guard, None check, ``raise`` or runtime ``assert``
