@@ -1,7 +1,8 @@
 """The policy's validating schema: pydantic models with ``extra="forbid"`` and strict types at every level.
 
 A validated policy is handed on as the dataclasses of :mod:`bot.policy.model` (same class and field
-names, built from these models' ``model_dump()``); this module is imported only when a policy text
+names, built from these models' ``model_dump()``), which carry the queries the engine asks
+(``Agents.enabled_names``, ``Actions.of``, ...); this module is imported only when a policy text
 other than the packaged default is validated (a repository's ``.quorum.yml``, ``--policy``).
 
 The models have no defaults of their own: every value comes from ``rules/default_policy.yml``
@@ -32,9 +33,9 @@ from pydantic import (
 )
 
 from bot.core.agent_options import parse_options
-from bot.core.models import AGENT_NAMES, Action
+from bot.core.models import AGENT_NAMES
 from bot.core.registry import default_registry
-from bot.core.sensitive import ALWAYS_SENSITIVE, CATEGORIES, GlobError, glob_to_regex
+from bot.core.sensitive import ALWAYS_SENSITIVE, GlobError, glob_to_regex
 from bot.policy.model import (  # noqa: F401 - BOT_CONFIG_GLOBS and rule_selected re-exported
     ACTION_CHOICES,
     BOT_CONFIG_GLOBS,
@@ -168,10 +169,6 @@ class Actions(_Strict):
             raise ValueError(f"{name} must be one of {valid} (got {value!r})")
         return self
 
-    def of(self, condition: str) -> Action:
-        """The configured action for ``condition`` (a field name of this model)."""
-        return Action(getattr(self, condition))
-
 
 def _check_json_value(value: Any, where: str) -> None:
     if value is None or isinstance(value, (str, bool, int)):
@@ -231,20 +228,6 @@ class Agents(_Strict):
                 raise ValueError(f"{name}.options.{exc}") from None
         return self
 
-    def get(self, name: str) -> AgentConfig:
-        """The settings of agent ``name``; raises KeyError for a name outside AGENT_NAMES."""
-        if name not in AGENT_NAMES:
-            raise KeyError(name)
-        return getattr(self, name)
-
-    def enabled_names(self) -> list[str]:
-        """Enabled agents in AGENT_NAMES order."""
-        return [a for a in AGENT_NAMES if self.get(a).enabled]
-
-    def options_by_agent(self) -> dict[str, dict[str, Any]]:
-        """``{agent: options}`` for every agent (the shape of ``ReviewContext.options``); copies."""
-        return {a: json.loads(json.dumps(self.get(a).options)) for a in AGENT_NAMES}
-
 
 class SensitiveCategories(_Strict):
     """Built-in sensitive-path categories of :mod:`bot.core.sensitive`, each switched on (true) or
@@ -268,10 +251,6 @@ class SensitiveCategories(_Strict):
                     "is never auto-approved"
                 )
         return self
-
-    def enabled(self) -> list[str]:
-        """The switched-on categories, in :data:`bot.core.sensitive.CATEGORIES` order."""
-        return [c for c in CATEGORIES if getattr(self, c)]
 
 
 class SensitivePaths(_Strict):
@@ -387,7 +366,3 @@ class Policy(_Strict):
     def version(self) -> str:
         """``"sha256:"`` + 64 hex digits over :meth:`canonical_json`."""
         return self._version
-
-    def extra_sensitive_globs(self) -> list[tuple[str, str]]:
-        """``(category, glob)`` pairs of ``sensitive_paths.extra``, by category name."""
-        return [(cat, g) for cat, globs in self.sensitive_paths.extra.items() for g in globs]
