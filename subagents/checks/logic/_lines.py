@@ -32,6 +32,13 @@ def code(text: str) -> str:
     return "" if not s or s.startswith(COMMENT) else s
 
 
+def shorten(text: str, limit: int = 70) -> str:
+    """``text`` with its whitespace runs made single spaces, cut to ``limit`` characters (an ellipsis
+    of three dots marks a cut): code quoted in a finding's message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def norm(text: str) -> str:
     """The line without whitespace and trailing ``;``/``,`` (to compare moved lines)."""
     return re.sub(r"\s+", "", text).rstrip(";,")

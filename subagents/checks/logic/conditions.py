@@ -24,7 +24,7 @@ import re
 
 from bot.core.diff import FileChange
 from bot.core.models import Finding
-from subagents.checks.logic._lines import finding, live_runtime_files
+from subagents.checks.logic._lines import finding, live_runtime_files, shorten
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
 from subagents.logic_calls import touched_trees
@@ -73,7 +73,7 @@ def dropped_conditions(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Fin
                       else "so the case that operand let through now takes the other path")
             out.append(finding(
                 DROPPED_CONDITION, fc.path, line, f"{qual}: {op} {gone}",
-                f"A condition {where} lost its `{op} {_short(gone)}` operand while the rest stays, {effect}.",
+                f"A condition {where} lost its `{op} {shorten(gone)}` operand while the rest stays, {effect}.",
                 "Keep the operand, or say in the description why that case no longer needs it.",
             ))
     return out
@@ -179,11 +179,6 @@ def _scopes(tree: ast.AST) -> dict[str, list[ast.AST]]:
     for nodes in out.values():
         nodes.sort(key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
     return out
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 CHECK = Check(name="conditions", agent=AGENT, rules=(DROPPED_CONDITION,), run=run, languages=("python",), order=17)

@@ -27,7 +27,7 @@ import re
 
 from bot.core.diff import FileChange
 from bot.core.models import Finding
-from subagents.checks.logic._lines import finding, live_runtime_files
+from subagents.checks.logic._lines import finding, live_runtime_files, shorten
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
 from subagents.logic_calls import touched_trees
@@ -147,7 +147,7 @@ def reordered_branches(fc: FileChange, base: ast.AST, head: ast.AST, functions: 
                 out.append(finding(
                     REORDERED_BRANCHES, fc.path, node.lineno, f"{qual}: elif {ast.unparse(node.test)}"[:120],
                     f"The branches of an `if`/`elif` chain in `{qual}` are the same but in another order: "
-                    f"`{_short(ast.unparse(node.test))}` is now tested before `{_short(first)}`, so a value for which "
+                    f"`{shorten(ast.unparse(node.test))}` is now tested before `{shorten(first)}`, so a value for which "
                     "both hold now takes the other branch.",
                     "Keep the order of the branches, or say in the description why the other branch must win.",
                 ))
@@ -220,7 +220,7 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Func
                 caught = ", ".join(ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers)
                 out.append(finding(
                     REMOVED_HANDLER, fc.path, occ[0][0].lineno, f"{qual}: try/except {caught}"[:120],
-                    f"`{_short(ast.unparse(first))}` in `{qual}` ran inside `try` ... `except {_short(caught, 50)}`, which "
+                    f"`{shorten(ast.unparse(first))}` in `{qual}` ran inside `try` ... `except {shorten(caught, 50)}`, which "
                     "was removed: those errors now propagate to the caller instead of being handled here.",
                     "Keep the handler, or say in the description why those errors can no longer happen or must propagate.",
                 ))
@@ -234,16 +234,11 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Func
                 cm = ", ".join(ast.unparse(i.context_expr) for i in node.items)
                 out.append(finding(
                     REMOVED_CONTEXT_MANAGER, fc.path, occ[0][0].lineno, f"{qual}: with {cm}"[:120],
-                    f"`{_short(ast.unparse(first))}` in `{qual}` ran inside `with {_short(cm, 50)}:`, which was removed: "
+                    f"`{shorten(ast.unparse(first))}` in `{qual}` ran inside `with {shorten(cm, 50)}:`, which was removed: "
                     "whatever it provided (a held lock, suppressed errors, a closed resource, a timeout) is gone.",
                     "Keep the `with`, or say in the description why the code no longer needs it.",
                 ))
     return out
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 CHECK = Check(name="flow", agent=AGENT, rules=(REMOVED_CONTEXT_MANAGER, REMOVED_HANDLER, REORDERED_BRANCHES),

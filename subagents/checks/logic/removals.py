@@ -50,7 +50,12 @@ from bot.core.diff import FileChange
 from bot.core.models import Finding
 from subagents._hunks import head_line_for_old
 from subagents._pyast import outside_functions
-from subagents.checks.logic._lines import added_anywhere, finding, live_runtime_files
+from subagents.checks.logic._lines import (
+    added_anywhere,
+    finding,
+    live_runtime_files,
+    shorten,
+)
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
 from subagents.logic_calls import shared_trees, touched_trees
@@ -484,16 +489,11 @@ def removed_finallys(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
             where = f"in `{qual}`" if qual else "at module level"
             out.append(finding(
                 REMOVED_FINALLY, fc.path, kept.lineno, f"{qual}: finally: {ast.unparse(first)}"[:120],
-                f"`{_short(ast.unparse(first))}` {where} ran in a `finally:` and now runs only when the code before it "
+                f"`{shorten(ast.unparse(first))}` {where} ran in a `finally:` and now runs only when the code before it "
                 "does not raise: on an error the cleanup (a restored state, a released lock) is skipped.",
                 "Keep the `try`/`finally`, or say in the description why the code before it cannot raise.",
             ))
     return out
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- logic/collapsed-conditional ----------------------------------------------------------------
@@ -538,7 +538,7 @@ def collapsed_conditionals(fc: FileChange, base: ast.AST, head: ast.AST) -> list
                 where = f"in class `{qual}`" if qual else "at module level"
                 out.append(finding(
                     COLLAPSED_CONDITIONAL, fc.path, kept.lineno, f"{qual}: if {ast.unparse(node.test)}"[:120],
-                    f"The `if {_short(ast.unparse(node.test))}:` {where} was removed and {words} now runs "
+                    f"The `if {shorten(ast.unparse(node.test))}:` {where} was removed and {words} now runs "
                     "unconditionally: the case the condition handled is no longer handled when the module is imported.",
                     "Keep the condition, or say in the description why that case can no longer happen.",
                 ))

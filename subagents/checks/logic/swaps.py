@@ -48,8 +48,9 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from collections.abc import Iterator
 
-from bot.core.diff import FileChange
+from bot.core.diff import DiffLine, FileChange
 from bot.core.models import Finding
 from subagents._hunks import ChangeBlock, file_blocks, pair_lines
 from subagents.checks.logic._lines import (
@@ -127,6 +128,20 @@ def run(view: CheckView) -> list[Finding]:
     return sorted(out, key=lambda f: f.line or 0)
 
 
+def _token_edits(blocks: list[ChangeBlock]) -> Iterator[tuple[DiffLine, list[str], list[str], list[int]]]:
+    """The paired removed/added code lines of ``blocks`` (similarity ratio >= 0.75) whose token
+    lists (:data:`TOKEN`) have the same length: ``(added line, old tokens, new tokens, indices of
+    the tokens that differ)``, the one-token edits that look-alike-name, flipped-boolean,
+    changed-operator and swapped-arguments look for."""
+    for block in blocks:
+        for r, a in pair_lines(block.removed, block.added, min_ratio=0.75):
+            if a.new_lineno is None or not code(r.text):
+                continue
+            ot, nt = TOKEN.findall(r.text), TOKEN.findall(a.text)
+            if len(ot) == len(nt):
+                yield a, ot, nt, [i for i, (x, y) in enumerate(zip(ot, nt, strict=True)) if x != y]
+
+
 # --- logic/look-alike-name ----------------------------------------------------------------------
 
 
@@ -136,37 +151,30 @@ def look_alike_names(fc: FileChange, blocks: list[ChangeBlock], head_text: str |
     if head_text is None or base_text is None:
         return []
     out = []
-    for block in blocks:
-        for r, a in pair_lines(block.removed, block.added, min_ratio=0.75):
-            if a.new_lineno is None or not code(r.text):
-                continue
-            ot, nt = TOKEN.findall(r.text), TOKEN.findall(a.text)
-            if len(ot) != len(nt):
-                continue
-            diff = [i for i, (x, y) in enumerate(zip(ot, nt, strict=True)) if x != y]
-            if len(diff) != 1:
-                continue
-            i = diff[0]
-            old, new = ot[i], nt[i]
-            if not (_NAME.match(old) and _NAME.match(new)) or {old.lower(), new.lower()} & _WORD_KEYWORDS:
-                continue
-            short, long_ = sorted((old, new), key=len)
-            if len(short) < MIN_NAME or short not in long_ or short.strip("_") == long_.strip("_"):
-                continue
-            if old[0].isupper() or new[0].isupper() or {old, new} & _imported_modules(head_text):
-                continue  # classes and modules (``Path`` -> ``PurePath``, ``typing`` -> ``typing_extensions``)
-            if i > 0 and ot[i - 1] in ("def", "class", "function", "func", "fn"):
-                continue
-            if i + 1 < len(ot) and ot[i + 1] == "=" and (i + 2 >= len(ot) or ot[i + 2] != "="):
-                continue  # an assignment target or keyword name: a rename, not a swapped value
-            if not _used_elsewhere(old, head_text, a.new_lineno) or not re.search(rf"(?<![\w$]){re.escape(new)}(?![\w$])", base_text):
-                continue
-            out.append(finding(
-                LOOK_ALIKE_NAME, fc.path, a.new_lineno, a.text.strip(),
-                f"`{old}` became the look-alike `{new}`, and `{old}` is still used elsewhere in this file: both names "
-                "are in scope, so a swap between them reads right but passes the other value.",
-                f"Check that `{new}` is meant here and not `{old}`.",
-            ))
+    for a, ot, nt, diff in _token_edits(blocks):
+        if len(diff) != 1:
+            continue
+        i = diff[0]
+        old, new = ot[i], nt[i]
+        if not (_NAME.match(old) and _NAME.match(new)) or {old.lower(), new.lower()} & _WORD_KEYWORDS:
+            continue
+        short, long_ = sorted((old, new), key=len)
+        if len(short) < MIN_NAME or short not in long_ or short.strip("_") == long_.strip("_"):
+            continue
+        if old[0].isupper() or new[0].isupper() or {old, new} & _imported_modules(head_text):
+            continue  # classes and modules (``Path`` -> ``PurePath``, ``typing`` -> ``typing_extensions``)
+        if i > 0 and ot[i - 1] in ("def", "class", "function", "func", "fn"):
+            continue
+        if i + 1 < len(ot) and ot[i + 1] == "=" and (i + 2 >= len(ot) or ot[i + 2] != "="):
+            continue  # an assignment target or keyword name: a rename, not a swapped value
+        if not _used_elsewhere(old, head_text, a.new_lineno) or not re.search(rf"(?<![\w$]){re.escape(new)}(?![\w$])", base_text):
+            continue
+        out.append(finding(
+            LOOK_ALIKE_NAME, fc.path, a.new_lineno, a.text.strip(),
+            f"`{old}` became the look-alike `{new}`, and `{old}` is still used elsewhere in this file: both names "
+            "are in scope, so a swap between them reads right but passes the other value.",
+            f"Check that `{new}` is meant here and not `{old}`.",
+        ))
     return out
 
 
@@ -218,43 +226,36 @@ def token_swaps(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
     """``logic/swapped-arguments`` and ``logic/flipped-boolean``: see the module doc; one finding
     per paired line."""
     out = []
-    for block in blocks:
-        for r, a in pair_lines(block.removed, block.added, min_ratio=0.75):
-            if a.new_lineno is None or not code(r.text):
-                continue
-            ot, nt = TOKEN.findall(r.text), TOKEN.findall(a.text)
-            if len(ot) != len(nt):
-                continue
-            diff = [i for i, (x, y) in enumerate(zip(ot, nt, strict=True)) if x != y]
-            if (len(diff) == 1 and _BOOLEANS.get(ot[diff[0]]) == nt[diff[0]] and "return" not in ot[: diff[0]]
-                    and diff[0] > 0 and ot[diff[0] - 1] in _BOOLEAN_CONTEXT):
-                i = diff[0]
-                context = "".join(ot[max(0, i - 2): i + 1]).replace("=", " = ").strip()
-                out.append(finding(
-                    FLIPPED_BOOLEAN, fc.path, a.new_lineno, a.text.strip(),
-                    f"`{ot[i]}` became `{nt[i]}` here (`{context}`), and nothing else on the line changed: the "
-                    "behaviour this flag switches is now the opposite.",
-                    f"Check that `{nt[i]}` is meant, and say in the description why the behaviour flips.",
-                ))
-            elif len(diff) == 1 and _operator_swap(ot, nt, diff[0]):
-                i = diff[0]
-                op_old, op_new = ot[i], nt[i]
-                out.append(finding(
-                    CHANGED_OPERATOR, fc.path, a.new_lineno, a.text.strip(),
-                    f"`{op_old}` became `{op_new}` and nothing else on the line changed: the expression computes "
-                    "something else.",
-                    f"Check that `{op_new}` is meant here.",
-                ))
-            elif (len(diff) == 2 and ot[diff[0]] == nt[diff[1]] and ot[diff[1]] == nt[diff[0]]
-                  and all(_NAME.match(ot[k]) or ot[k][:1] in "\"'0123456789" for k in diff)
-                  and not {ot[k] for k in diff} & _WORD_KEYWORDS and _enclosing_call(ot, diff[0], diff[1])):
-                x, y = ot[diff[0]], ot[diff[1]]
-                out.append(finding(
-                    SWAPPED_ARGUMENTS, fc.path, a.new_lineno, a.text.strip(),
-                    f"`{x}` and `{y}` traded places in this call and nothing else changed: each parameter now gets "
-                    "the other's value.",
-                    "Check the parameter order of the callee, or pass the arguments by keyword.",
-                ))
+    for a, ot, nt, diff in _token_edits(blocks):
+        if (len(diff) == 1 and _BOOLEANS.get(ot[diff[0]]) == nt[diff[0]] and "return" not in ot[: diff[0]]
+                and diff[0] > 0 and ot[diff[0] - 1] in _BOOLEAN_CONTEXT):
+            i = diff[0]
+            context = "".join(ot[max(0, i - 2): i + 1]).replace("=", " = ").strip()
+            out.append(finding(
+                FLIPPED_BOOLEAN, fc.path, a.new_lineno, a.text.strip(),
+                f"`{ot[i]}` became `{nt[i]}` here (`{context}`), and nothing else on the line changed: the "
+                "behaviour this flag switches is now the opposite.",
+                f"Check that `{nt[i]}` is meant, and say in the description why the behaviour flips.",
+            ))
+        elif len(diff) == 1 and _operator_swap(ot, nt, diff[0]):
+            i = diff[0]
+            op_old, op_new = ot[i], nt[i]
+            out.append(finding(
+                CHANGED_OPERATOR, fc.path, a.new_lineno, a.text.strip(),
+                f"`{op_old}` became `{op_new}` and nothing else on the line changed: the expression computes "
+                "something else.",
+                f"Check that `{op_new}` is meant here.",
+            ))
+        elif (len(diff) == 2 and ot[diff[0]] == nt[diff[1]] and ot[diff[1]] == nt[diff[0]]
+              and all(_NAME.match(ot[k]) or ot[k][:1] in "\"'0123456789" for k in diff)
+              and not {ot[k] for k in diff} & _WORD_KEYWORDS and _enclosing_call(ot, diff[0], diff[1])):
+            x, y = ot[diff[0]], ot[diff[1]]
+            out.append(finding(
+                SWAPPED_ARGUMENTS, fc.path, a.new_lineno, a.text.strip(),
+                f"`{x}` and `{y}` traded places in this call and nothing else changed: each parameter now gets "
+                "the other's value.",
+                "Check the parameter order of the callee, or pass the arguments by keyword.",
+            ))
     return out
 
 
