@@ -30,7 +30,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, live_runtime_files, shorten
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import touched_trees
+from subagents.logic_calls import qualified_functions, touched_trees
 from subagents.view import CheckView
 
 REORDERED_BRANCHES = "logic/reordered-branches"
@@ -67,20 +67,9 @@ def run(view: CheckView) -> list[Finding]:
 
 
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
-    """Qualified name -> function (module- and class-level, nested ones by their own path)."""
-    out: dict[str, ast.AST] = {}
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, qual = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                name = f"{qual}.{child.name}" if qual else child.name
-                if not isinstance(child, ast.ClassDef):
-                    out.setdefault(name, child)
-                stack.append((child, name))
-            elif isinstance(child, _HOLDERS):
-                stack.append((child, qual))
-    return out
+    """Qualified name -> function (module- and class-level, nested ones by their own path, those
+    under ``if``/``try``/``with`` too): :func:`subagents.logic_calls.qualified_functions`."""
+    return qualified_functions(tree)
 
 
 def _spans(node: ast.AST, removed: list[int]) -> bool:

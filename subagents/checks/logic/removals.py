@@ -58,7 +58,7 @@ from subagents.checks.logic._lines import (
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import shared_trees, touched_trees
+from subagents.logic_calls import qualified_functions, shared_trees, touched_trees
 from subagents.view import CheckView
 
 REMOVED_DEFINITION = "logic/removed-definition"
@@ -437,18 +437,9 @@ def unguarded_imports(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Find
 
 
 def _function_bodies(tree: ast.AST) -> dict[str, ast.AST]:
-    """Qualified name -> function, and ``""`` -> the module."""
-    out: dict[str, ast.AST] = {"": tree}
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, qual = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                name = f"{qual}.{child.name}" if qual else child.name
-                if not isinstance(child, ast.ClassDef):
-                    out.setdefault(name, child)
-                stack.append((child, name))
-    return out
+    """Qualified name -> function (definitions' own nesting only), and ``""`` -> the module:
+    :func:`subagents.logic_calls.qualified_functions`."""
+    return {"": tree, **qualified_functions(tree, descend=())}
 
 
 def _own_nodes(func: ast.AST) -> list[ast.AST]:
