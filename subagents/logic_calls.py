@@ -373,8 +373,8 @@ def check_dropped_clauses(
     new (starting on an added line, or not in the base), whose ``and`` operands are a proper
     subset of the base's (same body): a clause line was deleted, or the condition rewritten
     without it. Major, as the single-line check."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     if not any(" and" in ln.text or "and " in ln.text for ln in fc.removed_lines()):
         return []
     funcs = (parsed or Parsed(base_text, head_text)).functions()
@@ -498,7 +498,7 @@ def check_removed_branches(
     whole nor as an ``and``/``or`` operand), and whose body is not just an exit (a removed guard
     is ``logic/removed-guard``'s). Version, platform and ``TYPE_CHECKING`` checks are clean-up,
     not behaviour. One finding per outermost removed branch. Minor."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    removed = fc.changed_old_lines()
     if not any(ln.text.lstrip().startswith(("if ", "elif ", "if(")) for ln in fc.removed_lines()):
         return []
     funcs = (parsed or Parsed(base_text, head_text)).functions()

@@ -133,6 +133,10 @@ class FileChange(Record):
         """Head line numbers of added lines (where inline comments can be placed)."""
         return {ln.new_lineno for ln in self.added_lines() if ln.new_lineno is not None}
 
+    def changed_old_lines(self) -> set[int]:
+        """Base line numbers of removed lines (the twin of :meth:`changed_new_lines`)."""
+        return {ln.old_lineno for ln in self.removed_lines() if ln.old_lineno is not None}
+
 
 @dataclass(slots=True, kw_only=True)
 class Diff(Record):

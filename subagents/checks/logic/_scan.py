@@ -127,7 +127,7 @@ def _file_hits(ctx: CheckView, fc: FileChange, is_test: bool, review: _Review) -
         if parsed_ok:
             pf = logic_python.PyFile(
                 fc, base, head,
-                removed={ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None},
+                removed=fc.changed_old_lines(),
                 added=fc.changed_new_lines(), is_test=is_test,
                 base_inline=review.base_inline, head_inline=review.head_inline,
                 tests_cover=lambda name: review.covers(fc, name), removed_names=review.removed_names,

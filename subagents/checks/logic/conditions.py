@@ -48,8 +48,8 @@ def run(view: CheckView) -> list[Finding]:
 
 def dropped_conditions(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/dropped-condition``: see the module doc; one finding per base condition."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     heads = _scopes(head)
     out = []
     for qual, nodes in _scopes(base).items():

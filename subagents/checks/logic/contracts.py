@@ -85,8 +85,8 @@ def _message_edit(fc: FileChange, head_text: str | None) -> bool:
 def changed_raises(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/changed-raise``: see the module doc; one finding per edited ``raise``, at its first
     added line."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     before, after = _raises(base, removed), _raises(head, added)
     out = []
     reworded: list[tuple[int, str]] = []
@@ -203,8 +203,8 @@ _KIND_WORDS = {"posonly": "positional-only", "regular": "positional-or-keyword",
 def changed_parameter_kinds(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/changed-parameter-kind``: see the module doc; one finding per function, at the
     head line of its first parameter whose kind changed (the signature must touch a changed line)."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     hdefs = _functions(head)
     out = []
     for qual, bfunc in _functions(base).items():

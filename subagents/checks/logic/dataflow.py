@@ -51,7 +51,7 @@ def unused_variables(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
     """``logic/unused-variable``: see the module doc; one finding per variable, at the first added
     line of the hunk that removed its last read."""
     removed = {ln.old_lineno: ln.text for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    added = fc.changed_new_lines()
     removed_words = {w for text in removed.values() for w in _NAME.findall(text.split("#", 1)[0])}
     hdefs = _functions(head)
     out = []

@@ -231,7 +231,7 @@ def removed_literal_elements(fc: FileChange, base_text: str | None, head_text: s
     dict literal were removed while the literal itself stays (some of its lines are kept).
     ``base_tree`` gives the base text's shared ``ast`` tree (:func:`subagents.logic_calls.touched_trees`);
     by default it is parsed here."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    removed = fc.changed_old_lines()
     if not removed:
         return []
     tree = base_tree() if base_tree is not None else _parse(base_text)

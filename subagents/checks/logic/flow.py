@@ -110,8 +110,8 @@ Functions = tuple[dict[str, ast.AST], dict[str, ast.AST]]
 def reordered_branches(fc: FileChange, base: ast.AST, head: ast.AST, functions: Functions | None = None) -> list[Finding]:
     """``logic/reordered-branches``: see the module doc; one finding per chain, at the head line
     of the first branch that moved. ``functions``: both trees' functions when the caller has them."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     ordered = sorted(removed)
     bfuncs, hfuncs = functions or (_functions(base), _functions(head))
     out = []
@@ -187,7 +187,7 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Func
     """``logic/removed-handler`` and ``logic/removed-context-manager``: see the module doc; one
     finding per block, at the head line of its first statement. ``functions`` as for
     :func:`reordered_branches`."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
+    removed = fc.changed_old_lines()
     ordered = sorted(removed)
     bfuncs, hfuncs = functions or (_functions(base), _functions(head))
     out = []

@@ -132,11 +132,6 @@ def _moved_defs(view: CheckView) -> set[str]:
     return view.memo("logic.removals.moved_defs", compute)  # type: ignore[no-any-return]
 
 
-def _lines(fc: FileChange) -> tuple[set[int], set[int]]:
-    return ({ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None},
-            {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None})
-
-
 def _is_public(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
@@ -208,7 +203,7 @@ def removed_definitions(fc: FileChange, base: ast.AST, head: ast.AST, moved: set
     """``logic/removed-definition``: see the module doc; one finding per definition, at the head
     line of the change block that removed its ``def`` line. ``scopes``: both trees' scopes when
     the caller has them."""
-    removed, _ = _lines(fc)
+    removed = fc.changed_old_lines()
     bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
     out = []
     for qual, bscope in bscopes.items():
@@ -261,7 +256,7 @@ def _all_functions(scopes: dict[str, _Scope]) -> dict[str, ast.AST]:
 def removed_parameters(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Scopes | None = None) -> list[Finding]:
     """``logic/removed-parameter``: see the module doc; one finding per function, at the head line
     of the change block that removed its first lost parameter."""
-    removed, _ = _lines(fc)
+    removed = fc.changed_old_lines()
     bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
     hfuncs = _all_functions(hscopes)
     out = []
@@ -326,7 +321,7 @@ def _blank_strings(node: ast.expr) -> str:
 def changed_decorators(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Scopes | None = None) -> list[Finding]:
     """``logic/changed-decorator``: see the module doc; one finding per definition, at the head
     line of its decorators' change."""
-    removed, added = _lines(fc)
+    removed, added = fc.changed_old_lines(), fc.changed_new_lines()
     bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
     hdefs = _decorated(hscopes)
     out = []
@@ -410,7 +405,7 @@ def _tops(stmt: ast.Import | ast.ImportFrom) -> list[str]:
 
 def unguarded_imports(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/unguarded-import``: see the module doc; one finding per package, at the added import."""
-    _, added = _lines(fc)
+    added = fc.changed_new_lines()
     bunguarded, bguarded = _module_imports(base)
     hunguarded, _ = _module_imports(head)
     own = _own_package(fc.path)
@@ -458,7 +453,7 @@ def _own_nodes(func: ast.AST) -> list[ast.AST]:
 def removed_finallys(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/removed-finally``: see the module doc; one finding per ``try``, at the head line of
     its first cleanup statement."""
-    removed, _ = _lines(fc)
+    removed = fc.changed_old_lines()
     hfuncs = _function_bodies(head)
     out = []
     for qual, bfunc in _function_bodies(base).items():
@@ -507,7 +502,7 @@ def _scope_bodies(tree: ast.AST) -> dict[str, list[ast.stmt]]:
 def collapsed_conditionals(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/collapsed-conditional``: see the module doc; one finding per ``if``, at the head
     line of the branch that stands alone."""
-    removed, _ = _lines(fc)
+    removed = fc.changed_old_lines()
     hbodies = _scope_bodies(head)
     out = []
     for qual, bbody in _scope_bodies(base).items():

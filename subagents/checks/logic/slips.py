@@ -254,8 +254,8 @@ def removed_defaults(fc: FileChange, base_text: str | None, head_text: str | Non
     """``logic/removed-default``: see the module doc; one finding per parameter, at its head line.
     ``trees`` gives the shared ``ast`` trees of both texts (:func:`subagents.logic_calls.touched_trees`);
     by default they are parsed here."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     base, head = trees() if trees is not None else (_parse(base_text), _parse(head_text))
     if base is None or head is None:
         return []

@@ -470,8 +470,8 @@ def _caught(handler: ast.ExceptHandler) -> set[str]:
 
 def narrowed_excepts(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Finding]:
     """``logic/narrowed-except``: see the module doc; one finding per clause, at its head line."""
-    removed = {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno is not None}
-    added = {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None}
+    removed = fc.changed_old_lines()
+    added = fc.changed_new_lines()
     before, after = _handlers(base, removed), _handlers(head, added)
     out = []
     for qual, bhandlers in before.items():
