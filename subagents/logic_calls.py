@@ -119,6 +119,22 @@ def qualified_functions(tree: ast.AST, *, descend: tuple[type, ...] = _STATEMENT
     return out
 
 
+def scoped_nodes(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    """``(qualified name of the enclosing function or class, "" at module level; node)`` for every
+    node below ``tree`` that is not a function or class definition itself, in the order of a
+    depth-first stack walk (a definition's body after the rest of the block that holds it).
+    Callers that want source order sort what they collect."""
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, qual = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stack.append((child, f"{qual}.{child.name}" if qual else child.name))
+                continue
+            yield qual, child
+            stack.append((child, qual))
+
+
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
     """Qualified name (``Class.method``) -> function node; module-level code under ``""``.
 

@@ -27,7 +27,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, live_runtime_files, shorten
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import touched_trees
+from subagents.logic_calls import scoped_nodes, touched_trees
 from subagents.view import CheckView
 
 DROPPED_CONDITION = "logic/dropped-condition"
@@ -155,27 +155,20 @@ def _scopes(tree: ast.AST) -> dict[str, list[ast.AST]]:
     of its ``if``/``while``/``assert``/conditional expressions and comprehension filters, in order."""
     out: dict[str, list[ast.AST]] = {}
     seen: set[int] = set()
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
 
     def add(qual: str, node: ast.AST) -> None:
         if id(node) not in seen:
             seen.add(id(node))
             out.setdefault(qual, []).append(node)
 
-    while stack:
-        node, qual = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stack.append((child, f"{qual}.{child.name}" if qual else child.name))
-                continue
-            if isinstance(child, ast.BoolOp):
-                add(qual, child)
-            elif isinstance(child, (ast.If, ast.While, ast.IfExp, ast.Assert)):
-                add(qual, child.test)
-            elif isinstance(child, ast.comprehension):
-                for test in child.ifs:
-                    add(qual, test)
-            stack.append((child, qual))
+    for qual, child in scoped_nodes(tree):
+        if isinstance(child, ast.BoolOp):
+            add(qual, child)
+        elif isinstance(child, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            add(qual, child.test)
+        elif isinstance(child, ast.comprehension):
+            for test in child.ifs:
+                add(qual, test)
     for nodes in out.values():
         nodes.sort(key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
     return out

@@ -28,7 +28,7 @@ from bot.core.models import Finding
 from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import qualified_functions, touched_trees
+from subagents.logic_calls import qualified_functions, scoped_nodes, touched_trees
 from subagents.view import CheckView
 
 CHANGED_RAISE = "logic/changed-raise"
@@ -121,18 +121,11 @@ def _raises(tree: ast.AST, changed: set[int]) -> dict[str, list[ast.Raise]]:
     """Per enclosing function (qualified name, ``""`` at module level): its ``raise`` statements
     with an exception that touch a ``changed`` line, in source order."""
     out: dict[str, list[ast.Raise]] = {}
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, qual = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stack.append((child, f"{qual}.{child.name}" if qual else child.name))
-            elif isinstance(child, ast.Raise):
-                span = range(child.lineno, (child.end_lineno or child.lineno) + 1)
-                if child.exc is not None and any(n in changed for n in span):
-                    out.setdefault(qual, []).append(child)
-            else:
-                stack.append((child, qual))
+    for qual, child in scoped_nodes(tree):
+        if isinstance(child, ast.Raise):
+            span = range(child.lineno, (child.end_lineno or child.lineno) + 1)
+            if child.exc is not None and any(n in changed for n in span):
+                out.setdefault(qual, []).append(child)
     for raises in out.values():
         raises.sort(key=lambda r: (r.lineno, r.col_offset))
     return out

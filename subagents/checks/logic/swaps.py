@@ -63,7 +63,7 @@ from subagents.checks.logic._lines import (
 )
 from subagents.checks.logic._scan import AGENT
 from subagents.framework import Check
-from subagents.logic_calls import touched_trees
+from subagents.logic_calls import scoped_nodes, touched_trees
 from subagents.view import CheckView
 
 LOOK_ALIKE_NAME = "logic/look-alike-name"
@@ -447,16 +447,9 @@ def _handlers(tree: ast.AST, changed: set[int]) -> dict[str, list[ast.ExceptHand
     """Per enclosing function (qualified name, ``""`` at module level): its typed ``except``
     clauses whose first line is ``changed``, in source order."""
     out: dict[str, list[ast.ExceptHandler]] = {}
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, qual = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stack.append((child, f"{qual}.{child.name}" if qual else child.name))
-                continue
-            if isinstance(child, ast.ExceptHandler) and child.type is not None and child.lineno in changed:
-                out.setdefault(qual, []).append(child)
-            stack.append((child, qual))
+    for qual, child in scoped_nodes(tree):
+        if isinstance(child, ast.ExceptHandler) and child.type is not None and child.lineno in changed:
+            out.setdefault(qual, []).append(child)
     for handlers in out.values():
         handlers.sort(key=lambda h: (h.lineno, h.col_offset))
     return out
