@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections.abc import Iterator
 
 from bot.core.diff import FileChange
 from bot.core.models import Finding
@@ -107,18 +108,24 @@ Functions = tuple[dict[str, ast.AST], dict[str, ast.AST]]
 """``(_functions(base), _functions(head))``, computed once per file by :func:`run`."""
 
 
+def _touched_pairs(functions: Functions, removed: list[int]) -> Iterator[tuple[str, ast.AST, ast.AST]]:
+    """``(qualified name, base function, head function)`` for each base function that a removed
+    line (``removed``: sorted base line numbers) falls in and that the head still defines."""
+    bfuncs, hfuncs = functions
+    for qual, bfunc in bfuncs.items():
+        hfunc = hfuncs.get(qual)
+        if hfunc is not None and _spans(bfunc, removed):
+            yield qual, bfunc, hfunc
+
+
 def reordered_branches(fc: FileChange, base: ast.AST, head: ast.AST, functions: Functions | None = None) -> list[Finding]:
     """``logic/reordered-branches``: see the module doc; one finding per chain, at the head line
     of the first branch that moved. ``functions``: both trees' functions when the caller has them."""
     removed = fc.changed_old_lines()
     added = fc.changed_new_lines()
     ordered = sorted(removed)
-    bfuncs, hfuncs = functions or (_functions(base), _functions(head))
     out = []
-    for qual, bfunc in bfuncs.items():
-        hfunc = hfuncs.get(qual)
-        if hfunc is None or not _spans(bfunc, ordered):
-            continue
+    for qual, bfunc, hfunc in _touched_pairs(functions or (_functions(base), _functions(head)), ordered):
         touched = [c for c in _chains(bfunc) if any(n.lineno in removed for n in c)]
         if not touched:
             continue
@@ -189,12 +196,8 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Func
     :func:`reordered_branches`."""
     removed = fc.changed_old_lines()
     ordered = sorted(removed)
-    bfuncs, hfuncs = functions or (_functions(base), _functions(head))
     out = []
-    for qual, bfunc in bfuncs.items():
-        hfunc = hfuncs.get(qual)
-        if hfunc is None or not _spans(bfunc, ordered):
-            continue
+    for qual, bfunc, hfunc in _touched_pairs(functions or (_functions(base), _functions(head)), ordered):
         hbody = list(getattr(hfunc, "body", []))
         handled: dict[str, list[tuple[ast.stmt, bool]]] | None = None
         managed: dict[str, list[tuple[ast.stmt, bool]]] | None = None
