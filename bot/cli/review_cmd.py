@@ -159,6 +159,7 @@ def review(
 
         profiler = cProfile.Profile()
         profiler.enable()
+    from bot.cli.dccache import DataclassCodeCache  # noqa: PLC0415
     from bot.cli.recache import RegexCache  # noqa: PLC0415
     from bot.core.yamldata import ParsedYamlCache  # noqa: PLC0415
     from bot.localsettings import local_settings  # noqa: PLC0415
@@ -169,6 +170,7 @@ def review(
 
         settings = Settings()
     with RegexCache(settings.cache_dir) if not _SERVED else _nothing(), \
+            DataclassCodeCache(settings.cache_dir) if not _SERVED else _nothing(), \
             ParsedYamlCache(settings.cache_dir) if not _SERVED else _nothing():
         _review_with(settings, repo, base, head, title, body, author, policy, output_format, no_log, explain, model,
                      risk_model)
