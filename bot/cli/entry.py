@@ -21,6 +21,10 @@ def main() -> None:
     import os  # noqa: PLC0415
     import sys  # noqa: PLC0415
 
+    if sys.argv[1:2] == ["review"]:
+        from bot.cli import gcstart  # noqa: PLC0415
+
+        gcstart.pause()  # resumed when the review starts (bot.cli.review_cmd)
     if (sys.argv[1:2] == ["review"] and os.environ.get("QUORUM_SERVER", "").lower() not in ("0", "no", "off", "false")
             and serverprobe.socket_present(os.environ)):
         from bot.cli import cmdserver  # noqa: PLC0415

@@ -197,6 +197,9 @@ def _review_with(settings,  # noqa: ANN001 - bot.config.Settings, or LocalSettin
         options.reasoner = reasoner_from_settings(settings, model=model)
         options.agent_timeout_s = settings.llm_agent_timeout_s
     decision_log = None if no_log else _ReportingLog(settings)
+    from bot.cli import gcstart  # noqa: PLC0415
+
+    gcstart.resume()  # paused by the console script while it imported (see bot.cli.gcstart)
     review_start = time.perf_counter()
     start_cpu = time.process_time()
     try:

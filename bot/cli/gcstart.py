@@ -1,0 +1,46 @@
+"""Garbage collection for a one-shot ``quorum review`` process: none while it imports, then the
+imported objects set aside.
+
+Importing Quorum creates some 200,000 objects that live until the process ends (modules,
+functions, classes, compiled patterns); CPython's cyclic collector nevertheless walks them in
+its older-generation collections, ~60 collections and ~8 ms of a small review's CPU, ~220 and
+35 ms of a 300-line one (measured with ``gc.callbacks`` on pydantic PRs ``ec9962dc7dd6`` and
+``41b1a85dd74a``). So the console script pauses the collector before it imports anything
+(:func:`pause`), and the review resumes it when it is about to start (:func:`resume`):
+``gc.freeze()`` moves everything alive then to the permanent generation, which no collection
+walks (the standard library's advice for forking servers, applied to a process that imports far
+more than it allocates afterwards), and the youngest generation is collected every
+:data:`GEN0_THRESHOLD` allocations instead of 700, so the review's own short-lived trees are
+walked less often. Garbage is still collected: cycles made during the review are found as
+before, and reference counting frees everything else at once, as always. Collection timing
+never changes what a review finds.
+
+Only the CLI's review path calls these; a process whose collector is running (a test, the
+command server's child, a library caller) is left as it is by :func:`resume`.
+"""
+
+from __future__ import annotations
+
+import gc
+
+GEN0_THRESHOLD = 5000
+"""Allocations between two collections of the youngest generation once the review starts
+(CPython's default is 700; 3.13 raised it to 2000)."""
+
+
+def pause() -> None:
+    """Stop automatic collection until :func:`resume` (the console script, before its imports)."""
+    gc.disable()
+
+
+def resume() -> bool:
+    """When collection was paused: set the objects alive now aside (``gc.freeze``), raise the
+    youngest generation's threshold and start collecting again; True then. A running collector
+    is left alone (False)."""
+    if gc.isenabled():
+        return False
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GEN0_THRESHOLD, older, oldest)
+    gc.enable()
+    return True
