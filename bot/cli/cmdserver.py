@@ -6,7 +6,8 @@ imports only this module and the standard library) instead of ~1 s of imports an
 - ``quorum server start`` starts it (detached), ``quorum server stop`` / ``status``; it exits by
   itself after ``idle_s`` seconds without a request, or when Quorum's code changes (the socket
   name carries a fingerprint of the code, so a stale server is never used).
-- The client (:func:`try_review`) sends its argv, working directory, environment and its stdin,
+- The client (:func:`bot.cli.cmdclient.try_review`, a module of its own that imports next to
+  nothing) sends its argv, working directory, environment and its stdin,
   stdout and stderr (as file descriptors, ``SCM_RIGHTS``); the forked child runs the review
   exactly as ``quorum review`` would, in the client's directory and environment, writing to the
   client's terminal or pipes, then sends back the exit status. Ctrl-C in the client is forwarded.
@@ -17,13 +18,13 @@ imports only this module and the standard library) instead of ~1 s of imports an
   the review in process as usual. Once a request is handed over, the server's answer is final
   (a lost child is exit status 3), so a review is never run twice.
 
-Standard library only at import time: the client must stay cheap.
+Standard library only at import time. The client is :mod:`bot.cli.cmdclient`, which stays
+cheaper still.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import gc
 import os
 import signal
 import socket
@@ -33,108 +34,27 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.cli.serverprobe import runtime_dir, socket_present
+from bot.cli import cmdclient
 
 DEFAULT_IDLE_S = 1800.0
 """A server with no request for this long exits (seconds)."""
 MAX_HEADER_BYTES = 4 * 1024 * 1024
-_CODE_ROOTS = ("bot", "subagents", "rules")
 
 
 def code_fingerprint() -> str:
-    """Short hash of the interpreter and of every file (path, size, mtime) of Quorum's code and rules."""
-    root = Path(__file__).resolve().parents[2]
-    h = hashlib.sha256(sys.executable.encode())
-    h.update(sys.version.encode())
-    for name in _CODE_ROOTS:
-        base = root / name
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for fn in sorted(filenames):
-                if fn.endswith((".py", ".yml", ".yaml", ".json", ".scm")):
-                    st = os.stat(os.path.join(dirpath, fn))
-                    h.update(f"{os.path.relpath(os.path.join(dirpath, fn), root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
+    """See :func:`bot.cli.cmdclient.code_fingerprint` (the client's and the server's one definition)."""
+    return cmdclient.code_fingerprint()
 
 
 def socket_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
-    """Where the server for this code, interpreter and ``QUORUM_CACHE_DIR`` listens."""
-    env = os.environ if environ is None else environ
-    base = Path(runtime_dir(env))
-    cache = env.get("QUORUM_CACHE_DIR", "")
-    tag = hashlib.sha256(f"{code_fingerprint()}\0{cache}".encode()).hexdigest()[:20]
-    return base / f"review-{tag}.sock"
+    """Where the server for this code, interpreter and ``QUORUM_CACHE_DIR`` listens
+    (:func:`bot.cli.cmdclient.socket_path`)."""
+    return Path(cmdclient.socket_path(environ))
 
 
 def _private_dir(path: Path) -> bool:
     """Create ``path`` 0700 if needed; True when it is a directory owned by us with no access for others."""
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = path.stat()
-    except OSError:
-        return False
-    return st.st_uid == os.getuid() and (st.st_mode & 0o077) == 0
-
-
-# ------------------------------------------------------------------------------------ client
-
-
-def try_review(argv: list[str], *, age_at_entry: float | None, entry_wall: float) -> int | None:
-    """Run ``quorum <argv>`` in the server; the exit status, or None when no usable server answered
-    the connection (the caller then runs the command itself). ``age_at_entry`` (process age at the
-    client's entry point, seconds) and ``entry_wall`` (``time.time()`` then) keep the review's
-    ``timings`` about the client's process."""
-    if not socket_present(os.environ):
-        return None  # no server was ever started: skip the fingerprint
-    path = socket_path()
-    if not path.exists() or not _private_dir(path.parent):
-        return None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(str(path))
-    except OSError:
-        sock.close()
-        return None
-    header = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "age_at_entry": age_at_entry,
-                         "entry_wall": entry_wall}).encode()
-    try:
-        sock.sendmsg([struct.pack("!I", len(header)) + header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                                                  struct.pack("3i", 0, 1, 2))])
-    except OSError:
-        sock.close()
-        return None  # nothing was handed over: run it here
-    try:
-        pid_bytes = _recv_exact(sock, 4)
-        if pid_bytes is None:
-            return _lost()
-        child = struct.unpack("!i", pid_bytes)[0]
-        while True:
-            try:
-                code = _recv_exact(sock, 4)
-                break
-            except KeyboardInterrupt:
-                try:
-                    os.kill(child, signal.SIGINT)
-                except OSError:
-                    pass
-        return _lost() if code is None else struct.unpack("!i", code)[0]
-    finally:
-        sock.close()
-
-
-def _lost() -> int:
-    sys.stderr.write("quorum: error: the review server lost the review (see `quorum server status`)\n")
-    return 3
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
+    return cmdclient.private_dir(str(path))
 
 
 # ------------------------------------------------------------------------------------ server
@@ -175,6 +95,7 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     if not _private_dir(path.parent):
         raise OSError(f"{path.parent} is not a private directory of this user")
     preload()
+    gc.freeze()  # what preload() built is never collected: children neither walk nor copy it
     try:
         path.unlink()
     except FileNotFoundError:
@@ -241,7 +162,7 @@ def _handle(conn: socket.socket) -> None:
             if not chunk:
                 return
             body += chunk
-        request = json.loads(body)
+        request = cmdclient.decode_request(body)
         if os.fork() == 0:  # pragma: no cover - runs in the forked child (tested end to end)
             _child(conn, fds, request)
     except (OSError, ValueError):

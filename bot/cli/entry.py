@@ -27,9 +27,9 @@ def main() -> None:
         gcstart.pause()  # resumed when the review starts (bot.cli.review_cmd)
     if (sys.argv[1:2] == ["review"] and os.environ.get("QUORUM_SERVER", "").lower() not in ("0", "no", "off", "false")
             and serverprobe.socket_present(os.environ)):
-        from bot.cli import cmdserver  # noqa: PLC0415
+        from bot.cli import cmdclient  # noqa: PLC0415
 
-        code = cmdserver.try_review(sys.argv[1:], age_at_entry=_AGE_AT_ENTRY, entry_wall=_ENTRY_WALL)
+        code = cmdclient.try_review(sys.argv[1:], age_at_entry=_AGE_AT_ENTRY, entry_wall=_ENTRY_WALL)
         if code is not None:
             sys.stdout.flush()
             os._exit(code)

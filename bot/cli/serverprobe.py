@@ -7,17 +7,16 @@ the usual case) pays nothing for the opt-in server: :mod:`bot.cli.cmdserver` and
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 
-def runtime_dir(environ: Mapping[str, str]) -> str:
+def runtime_dir(environ: dict[str, str] | os._Environ[str]) -> str:
     """The directory the servers' sockets live in: ``$XDG_RUNTIME_DIR/quorum`` when that variable
     names a directory, else ``/tmp/quorum-<uid>``."""
     runtime = environ.get("XDG_RUNTIME_DIR")
     return os.path.join(runtime, "quorum") if runtime and os.path.isdir(runtime) else f"/tmp/quorum-{os.getuid()}"
 
 
-def socket_present(environ: Mapping[str, str]) -> bool:
+def socket_present(environ: dict[str, str] | os._Environ[str]) -> bool:
     """True when :func:`runtime_dir` holds a ``review-*.sock`` file (a server of some code may
     listen); False when the directory is missing or unreadable or holds none."""
     try:

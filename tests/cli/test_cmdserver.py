@@ -97,9 +97,40 @@ def test_without_a_server_the_client_imports_no_server_code(tmp_path: Path) -> N
             "import bot.cli.main\n"
             "sys.argv = ['quorum', 'review', '--help']\n"
             "import bot.cli.entry as e\n"
-            "os._exit = lambda code: (sys.stderr.write(str('bot.cli.cmdserver' in sys.modules)), sys.exit(0))\n"
+            "os._exit = lambda code: (sys.stderr.write(str('bot.cli.cmdserver' in sys.modules or "
+            "'bot.cli.cmdclient' in sys.modules)), sys.exit(0))\n"
             "e.main()\n")
     env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path))
     env.pop("QUORUM_SERVER", None)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.stderr.strip().endswith("False"), proc.stderr[-500:]
+
+
+def test_the_client_imports_only_what_a_bare_start_has() -> None:
+    """The client's modules add built-in C modules only: no socket.py, json, re, enum, typing,
+    hashlib or pathlib before the hand-over."""
+    code = ("import sys; before = set(sys.modules)\n"
+            "import bot.cli.entry, bot.cli.cmdclient as c\n"
+            "c.socket_path({'XDG_RUNTIME_DIR': '/nonexistent'})\n"
+            "print(' '.join(sorted(set(sys.modules) - before)))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    added = set(proc.stdout.split())
+    assert not added & {"socket", "json", "re", "enum", "typing", "hashlib", "pathlib", "struct", "selectors"}, added
+    assert {m for m in added if not m.startswith("bot")} <= {"__future__", "_socket", "_sha256", "_sha2", "_signal"}
+
+
+def test_a_request_header_comes_back_as_it_was_sent() -> None:
+    from bot.cli.cmdclient import decode_request, encode_request
+
+    env = {"PATH": "/usr/bin", "EMPTY": "", "EQ": "a=b=c", "ODD": "caf\udce9", "UNI": "\u00e9\u2603"}
+    argv = ["review", "--repo", "/tmp/r e", "", "--title", "x\ny=z"]
+    for age in (None, 0.012345678901234567):
+        got = decode_request(encode_request(argv, "/tmp/d\udcff", env, age, 1765100000.123456))
+        assert got == {"argv": argv, "cwd": "/tmp/d\udcff", "env": env, "age_at_entry": age,
+                       "entry_wall": 1765100000.123456}
+    with pytest.raises(ValueError):
+        encode_request(["a\0b"], "/", {}, None, 0.0)
+    for junk in (b"", b"quorum-review-request-1\0/\0\0\0x0", b"quorum-review-request-2\0/\0\00\09\0a",
+                 b"quorum-review-request-2\0/\0\00\00\0NOEQUALS"):
+        with pytest.raises(ValueError):
+            decode_request(junk)
