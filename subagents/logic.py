@@ -11,8 +11,10 @@ unread), ``removals`` (a removed method, parameter, decorator, import guard or `
 collapsed conditional), ``swaps`` (one-token and one-call edits: a look-alike name, a dropped copy
 or method call, swapped arguments, a flipped boolean or operator, a narrowed ``except``, a dropped
 ``await``, a loosened regular expression, a dropped flag) and ``flow`` (a removed handler or
-context manager around code that stays, reordered ``if``/``elif`` branches); see each module for
-its rules. The checks that parse Python with :mod:`ast` read only the definitions the change
+context manager around code that stays, reordered ``if``/``elif`` branches), ``apis`` (a removed
+or deprecated standard-library API used, a public name no longer exported) and ``rewrites`` (an
+``is None`` test turned into truthiness, a key's letter case, a lost base class); see each module
+for its rules. The checks that parse Python with :mod:`ast` read only the definitions the change
 touches (:func:`subagents.logic_calls.touched_trees`). Per changed file, only changed hunks are
 examined (rule ids ``logic/...``):
 

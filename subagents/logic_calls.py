@@ -511,8 +511,9 @@ def check_removed_branches(
 ) -> list[Hit]:
     """``logic/removed-branch``: in a function present on both sides, an ``if``/``elif`` whose
     every line was removed, whose condition the head function no longer tests anywhere (neither
-    whole nor as an ``and``/``or`` operand), and whose body is not just an exit (a removed guard
-    is ``logic/removed-guard``'s). Version, platform and ``TYPE_CHECKING`` checks are clean-up,
+    whole nor as an ``and``/``or`` operand), and whose body is not just an exit unless the ``if``
+    has another branch (a removed guard is ``logic/removed-guard``'s; ``if a: raise X else: raise
+    Y`` collapsed to ``raise Y`` is a removed branch). Version, platform and ``TYPE_CHECKING`` checks are clean-up,
     not behaviour. One finding per outermost removed branch. Minor."""
     removed = fc.changed_old_lines()
     if not any(ln.text.lstrip().startswith(("if ", "elif ", "if(")) for ln in fc.removed_lines()):
@@ -538,8 +539,8 @@ def check_removed_branches(
             test = ast.unparse(node.test)
             if ast.dump(node.test) in kept or _COMPAT_TEST.search(test):
                 continue
-            if len(node.body) == 1 and isinstance(node.body[0], _EXIT_TYPES):
-                continue
+            if len(node.body) == 1 and isinstance(node.body[0], _EXIT_TYPES) and not node.orelse:
+                continue  # a lone exit with no other branch is a guard: logic/removed-guard's
             hits.append(Hit(
                 "logic/removed-branch", "minor", head_line_for_old(fc, node.lineno), f"if {test[:80]}",
                 f"The branch `if {test[:80]}:` was removed: what it did in that case is gone, and the "

@@ -171,3 +171,15 @@ def test_the_logic_agent_parses_each_python_version_once_for_every_tree_check(mo
     rules = {f.rule_id for f in verdict.findings}
     assert {"logic/removed-item", "logic/removed-default", "logic/dropped-argument"} <= rules, rules
     assert parsed.count(base) == 1 and parsed.count(head) == 1, (parsed.count(base), parsed.count(head))
+
+
+def test_removed_branch_whose_body_is_an_exit_with_another_branch() -> None:
+    base = ("def stop(self, attempt):\n    if self.stop(attempt):\n        if not self._wrap and attempt.failed:\n"
+            "            raise attempt.get()\n        else:\n            raise RetryError(attempt)\n    return None\n")
+    head = "def stop(self, attempt):\n    if self.stop(attempt):\n        raise RetryError(attempt)\n    return None\n"
+    hits = logic_calls.check_removed_branches(change(base, head), base, head)
+    assert [h.rule for h in hits] == ["logic/removed-branch"] and "self._wrap" in hits[0].message
+    # the same exit without another branch is a removed guard, not a removed branch
+    guard = "def stop(self, attempt):\n    if attempt.failed:\n        raise attempt.get()\n    return None\n"
+    plain = "def stop(self, attempt):\n    return None\n"
+    assert logic_calls.check_removed_branches(change(guard, plain), guard, plain) == []

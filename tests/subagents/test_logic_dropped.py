@@ -67,6 +67,16 @@ def test_a_deleted_assignment_to_a_name_the_head_no_longer_uses_is_a_cleanup() -
     assert statements(base, "def f(x):\n    return x\n") == []
 
 
+def test_a_deleted_attribute_assignment_on_an_object_still_used() -> None:
+    base = ("def worker(stdin):\n    sys.stdin = open(os.devnull)\n    sys.stderr = open(os.devnull, 'w')\n"
+            "    return sys.stdin\n")
+    assert statements(base, base.replace("    sys.stderr = open(os.devnull, 'w')\n", "")) == [("logic/removed-statement", 3)]
+    base = "def write(self, record):\n    record.levelname = 'x'\n    self.cache = {}\n    self.handle(record)\n"
+    assert statements(base, base.replace("    record.levelname = 'x'\n", "")) == [("logic/removed-statement", 2)]
+    # an attribute of self that nothing reads any more is a clean-up
+    assert statements(base, base.replace("    self.cache = {}\n", "")) == []
+
+
 def test_larger_deletions_and_control_flow_are_not_removed_statements() -> None:
     base = "def f(x):\n    a = 1\n    b = 2\n    c = 3\n    d = 4\n    return a + b + c + d + x\n"
     head = "def f(x):\n    return a + b + c + d + x\n"

@@ -185,3 +185,13 @@ def test_removed_parameter_once_per_name_and_decorator_strings() -> None:
     assert _run(changed_decorators, base, base.replace("'use b'", "'use c'").replace("'x'", "'y'")) == []
     (hit,) = _run(changed_decorators, base, base.replace("priority=1", "priority=2"))
     assert hit[1] == 6
+
+
+def test_changed_decorator_of_a_nested_wrapper() -> None:
+    base = ("import functools\n\n\nclass Retrying:\n    def wraps(self, fn):\n        @functools.wraps(fn)\n"
+            "        async def wrapped(*args):\n            return await fn(*args)\n\n        return wrapped\n")
+    (hit,) = _run(changed_decorators, base, base.replace("        @functools.wraps(fn)\n", ""))
+    assert hit[0] == "logic/changed-decorator" and "`Retrying.wraps.wrapped`" in hit[2] and "was removed" in hit[2]
+    (hit,) = _run(changed_decorators, base, base.replace("@functools.wraps(fn)", "@six.wraps(fn)"))
+    assert "`@functools.wraps(fn)` became `@six.wraps(fn)`" in hit[2]
+    assert _run(changed_decorators, base, base.replace("return await fn(*args)", "return await fn(*args, 1)")) == []

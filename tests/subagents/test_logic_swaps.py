@@ -193,3 +193,27 @@ def test_regex_and_flag_quiet_cases() -> None:
     assert _regex(REGEX, REGEX.replace('r"^<!--', 'r"(?m)^<!--')) == []
     assert _regex(REGEX, REGEX.replace("os.O_TRUNC", "os.O_APPEND")) == []
     assert _regex("x = a | b\n", "x = a\n") == []  # lower-case operands are not named flags
+
+
+def test_loosened_regex_anchor_and_scoped_flag_group() -> None:
+    base = 'END = re.compile(r"\\Z")\nNAME = re.compile(r"^[\\w.]+\\Z", re.UNICODE)\n'
+    (hit,) = _regex(base, base.replace('r"\\Z")', 'r"$")'))
+    assert hit[:2] == ("logic/loosened-regex", 1) and "`\\Z` became `$`" in hit[2]
+    verbose = 'PATTERN = r"""\n    v(?:\n        (?a:[-_.]?dev)    # dev release\n    )?\n"""\n'
+    (hit,) = _regex(verbose, verbose.replace("(?a:[-_.]?dev)    #", "(?:[-_.]?dev)     #"))
+    assert hit[:2] == ("logic/loosened-regex", 3) and "`(?a:`" in hit[2]
+    # tightened ($ -> \\Z), or a group that only changes its content, stays quiet
+    assert _regex(base.replace('r"\\Z")', 'r"$")'), base) == []
+    assert _regex(verbose, verbose.replace("(?a:[-_.]?dev)", "(?a:[-_]?dev)")) == []
+
+
+def test_narrowed_except_a_removed_clause() -> None:
+    base = ("def beat(marker):\n    try:\n        touch(marker)\n    except FileNotFoundError:\n        return False\n"
+            "    except OSError:\n        pass\n    return True\n")
+    head = base.replace("    except OSError:\n        pass\n", "")
+    (hit,) = _excepts(base, head)
+    assert hit[0] == "logic/narrowed-except" and "`except OSError` clause" in hit[2] and "`OSError`" in hit[2]
+    # a clause whose classes a remaining clause still catches, or the whole try taken apart: quiet here
+    wide = base.replace("FileNotFoundError", "Exception")
+    assert _excepts(wide, wide.replace("    except OSError:\n        pass\n", "")) == []
+    assert _excepts(base, "def beat(marker):\n    touch(marker)\n    return True\n") == []

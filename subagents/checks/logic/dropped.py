@@ -6,7 +6,9 @@ the base version parsed with :mod:`ast`:
 
 - ``logic/removed-statement`` (every language): a change block that only deletes, inside an
   indented block, one to three single-line statements and nothing else: an assignment whose
-  target the head still uses (``state.has_field_error = true;``) or a bare call
+  target the head still uses (``state.has_field_error = true;``), or that set an attribute or
+  item of an object the head still uses other than ``self`` (``sys.stderr = ...``,
+  ``record.levelname = ...``), or a bare call
   (``self._set_timeout(request)``). Logging and printing calls do not count, nor a statement that
   reappears elsewhere in the change (moved).
 - ``logic/removed-item`` (every language): a line kept except for items deleted from a
@@ -116,6 +118,17 @@ def _simple_statement(code: str) -> tuple[str, str] | None:
     return None
 
 
+def _still_used(target: str, head_words: set[str]) -> bool:
+    """True when the head still uses what the assignment to ``target`` set: the target's last name,
+    or, for an attribute or item of another object than ``self``/``cls``/``this`` (``sys.stderr``,
+    ``record.levelname``, ``os.environ["X"]``), that object, which others read the attribute from."""
+    if _last_name(target) in head_words:
+        return True
+    root = re.match(r"[A-Za-z_$][\w$]*", target)
+    return bool(root) and root.group(0) != target and root.group(0) not in ("self", "cls", "this") \
+        and root.group(0) in head_words  # type: ignore[union-attr]
+
+
 def _last_name(target: str) -> str:
     names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\[[^\]]*\]", "", target))
     return names[-1] if names else target
@@ -140,7 +153,7 @@ def removed_statements(fc: FileChange, blocks: list[ChangeBlock], head_text: str
                 kinds = []
                 break
             st = _simple_statement(c)
-            if st is None or st[0] == "assign" and _last_name(st[1]) not in head_words:
+            if st is None or st[0] == "assign" and not _still_used(st[1], head_words):
                 kinds = []
                 break
             kinds.append(st)

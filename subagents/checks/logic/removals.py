@@ -20,7 +20,8 @@ an edit. Every rule is minor:
   parameter name and file (an option taken out of a family of functions is one edit).
 - ``logic/changed-decorator``: a decorator of a function or class present in both versions was
   removed or rewritten (``@reprlib.recursive_repr()`` removed; ``@attrs.frozen(eq=False)`` ->
-  ``@attrs.frozen(eq=False, hash=False)``). Typing-only and deprecation decorators (``overload``,
+  ``@attrs.frozen(eq=False, hash=False)``; ``@_utils.wraps(f)`` -> ``@six.wraps(f)``), functions
+  nested in functions (a wrapper's ``@functools.wraps(fn)``) included. Typing-only and deprecation decorators (``overload``,
   ``override``, ``final``, ``dataclass_transform``, ``deprecated``) and edits of string arguments
   only do not count.
 - ``logic/removed-finally``: a ``try`` lost its ``finally:`` while the cleanup statement that
@@ -323,9 +324,13 @@ def changed_decorators(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Sco
     line of its decorators' change."""
     removed, added = fc.changed_old_lines(), fc.changed_new_lines()
     bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
-    hdefs = _decorated(hscopes)
+    hdefs, bdefs = _decorated(hscopes), _decorated(bscopes)
+    for tree, defs in ((base, bdefs), (head, hdefs)):  # functions nested in functions (wrappers) too
+        for qual, node in qualified_functions(tree).items():
+            if node.decorator_list or tree is head:  # type: ignore[attr-defined]
+                defs.setdefault(qual, node)
     out = []
-    for qual, bnode in _decorated(bscopes).items():
+    for qual, bnode in bdefs.items():
         if not any(d.lineno in removed for d in bnode.decorator_list):  # type: ignore[attr-defined]
             continue
         hnode = hdefs.get(qual)
@@ -337,7 +342,9 @@ def changed_decorators(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Sco
             callee = _callee(dec)
             if ast.dump(dec) in hdecs or callee.split(".")[-1] in _TYPING_DECORATORS or dec.lineno not in removed:
                 continue
-            new = hcallees.get(callee)
+            new = hcallees.get(callee) or next(
+                (d for d in hnode.decorator_list if d.lineno in added and _callee(d).split(".")[-1] == callee.split(".")[-1]  # type: ignore[attr-defined]
+                 and ast.dump(d) not in {ast.dump(x) for x in bnode.decorator_list}), None)  # type: ignore[attr-defined]
             if new is not None and _blank_strings(new) == _blank_strings(dec):
                 continue  # only a message or other string argument changed
             if new is not None and new.lineno in added:

@@ -30,14 +30,18 @@ evals/RESULTS.md "Re-injected bugs", fifth session). Every rule is minor:
   errors unseen).
 - ``logic/loosened-regex`` (every language, paired lines): in a line that builds a regular
   expression, a string literal lost an anchor (``^``, ``$``, ``\\A``, ``\\Z``, ``\\b``) or an inline
-  flag group (``(?m)``, ``(?i)``...), or the call lost a ``re.`` flag argument, and nothing else
-  changed: the pattern now matches in other places or other text than before.
+  flag group (``(?m)``, ``(?i)``...), an end-of-string anchor became a line anchor (``\\Z`` ->
+  ``$``, ``\\A`` -> ``^``), or the call lost a ``re.`` flag argument, and nothing else changed: the
+  pattern now matches in other places or other text than before. An inline flag group lost
+  (``(?a:`` -> ``(?:``) counts on any line, the lines of a verbose pattern included.
 - ``logic/dropped-flag`` (every language, paired lines): a ``|``-combined set of named constants
   lost one (``os.O_RDWR | os.O_CREAT | os.O_TRUNC`` -> ``os.O_RDWR | os.O_CREAT``) and nothing else
   changed: the behaviour that flag switched on is gone.
 - ``logic/narrowed-except`` (Python, syntax trees): an ``except`` clause edited in place (same
   function, paired in order) no longer names an exception class it caught
-  (``except (TypeError, ValueError):`` -> ``except ValueError:``): those errors now propagate.
+  (``except (TypeError, ValueError):`` -> ``except ValueError:``), or a whole typed clause of a
+  ``try`` that stays was removed and no remaining clause catches its classes: those errors now
+  propagate.
   Broadening is ``logic/swallowed-exception``'s.
 
 Test files, deleted and added files are not examined; nothing is imported or run.
@@ -48,11 +52,12 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from bot.core.diff import DiffLine, FileChange
 from bot.core.models import Finding
-from subagents._hunks import ChangeBlock, file_blocks, pair_lines
+from subagents._hunks import ChangeBlock, file_blocks, head_line_for_old, pair_lines
 from subagents.checks.logic._lines import (
     CLOSE,
     OPEN,
@@ -80,6 +85,11 @@ _REGEX_CALL = re.compile(r"\bre\.(?:compile|match|fullmatch|search|sub|subn|spli
                          r"\bRegExp\b|_RE\b|_REGEX\b|_PATTERN\b|\bpattern\b", re.IGNORECASE)
 _ANCHOR = re.compile(r"\(\?[aiLmsux]+\)|\\[AZbB]|\^|\$")
 _RE_FLAG = re.compile(r"\s*(?:,\s*)?(?:flags\s*=\s*)?(?:re\.(?:I|M|S|X|A|IGNORECASE|MULTILINE|DOTALL|VERBOSE|ASCII)\b\s*\|?\s*)+,?")
+_FLAG_GROUP = re.compile(r"\(\?[aiLmsux]+(?:-[imsx]+)?[:)]")
+"""An inline flag group, scoped (``(?a:...)``) or global (``(?m)``)."""
+_WEAKER_ANCHORS = (("\\Z", "$"), ("\\A", "^"))
+"""End/start-of-string anchors and the line anchors that also match before a final newline (``$``)
+or, under ``re.MULTILINE``, at every line."""
 _FLAG_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z][A-Z0-9_]+"
 _FLAGS = (re.compile(rf"\s*\|\s*{_FLAG_NAME}(?![\w.])"), re.compile(rf"(?<![\w.]){_FLAG_NAME}\s*\|\s*"))
 """A named constant after a ``|`` (or before one, for the first of a set)."""
@@ -109,6 +119,10 @@ def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed runtime files, in file order."""
     out: list[Finding] = []
     for fc in live_runtime_files(view):
+        if (fc.language or "") == "python" and any(_EXCEPT.match(ln.text) for ln in fc.removed_lines()):
+            base, head = touched_trees(view, fc)  # the clauses on changed lines are all it reads
+            if base is not None and head is not None:
+                out += narrowed_excepts(fc, base, head)
         blocks = [b for b in file_blocks(fc) if b.removed and b.added]
         if not blocks:
             continue
@@ -121,10 +135,6 @@ def run(view: CheckView) -> list[Finding]:
             out += dropped_awaits(fc, blocks)
         if (fc.language or "") == "python":
             out += dropped_calls(fc, blocks)
-            if any(_EXCEPT.match(ln.text) for b in blocks for ln in b.removed):
-                base, head = touched_trees(view, fc)  # the clauses on changed lines are all it reads
-                if base is not None and head is not None:
-                    out += narrowed_excepts(fc, base, head)
     return sorted(out, key=lambda f: f.line or 0)
 
 
@@ -281,9 +291,20 @@ def loosened_regexes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]
     out = []
     for block in blocks:
         for r, a in pair_lines(block.removed, block.added, min_ratio=0.7):
-            if a.new_lineno is None or not _REGEX_CALL.search(r.text):
+            if a.new_lineno is None:
                 continue
-            lost = _lost_regex_parts(r.text, a.text)
+            regex = bool(_REGEX_CALL.search(r.text))
+            weakened = _weakened_anchor(r.text, a.text) if regex else None
+            if weakened:
+                out.append(finding(
+                    LOOSENED_REGEX, fc.path, a.new_lineno, a.text.strip(),
+                    f"The regular expression's `{weakened[0]}` became `{weakened[1]}` and nothing else changed: "
+                    f"`{weakened[1]}` also matches before a final newline (and, under `re.MULTILINE`, at every line), so "
+                    "the pattern now accepts text it rejected.",
+                    f"Keep `{weakened[0]}`, or say in the description why the pattern may match more.",
+                ))
+                continue
+            lost = (_lost_regex_parts(r.text, a.text) if regex else None) or _lost_flag_group(r.text, a.text)
             if lost:
                 out.append(finding(
                     LOOSENED_REGEX, fc.path, a.new_lineno, a.text.strip(),
@@ -292,6 +313,33 @@ def loosened_regexes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]
                     f"Keep `{lost}`, or say in the description why the pattern may match more.",
                 ))
     return out
+
+
+def _weakened_anchor(old: str, new: str) -> tuple[str, str] | None:
+    """``(strong, weak)`` when the only edit of ``old`` is one end- or start-of-string anchor of a
+    string literal made a line anchor (``\\Z`` -> ``$``, ``\\A`` -> ``^``); else None."""
+    ostr, nstr = _strings(old), _strings(new)
+    if len(ostr) != len(nstr):
+        return None
+    changed = [(o, n) for o, n in zip(ostr, nstr, strict=True) if o != n]
+    if len(changed) != 1 or _squash(old.replace(changed[0][0], changed[0][1], 1)) != _squash(new):
+        return None
+    o, n = changed[0]
+    return next(((strong, weak) for strong, weak in _WEAKER_ANCHORS if strong in o and o.replace(strong, weak, 1) == n), None)
+
+
+def _lost_flag_group(old: str, new: str) -> str | None:
+    """The inline flag group (``(?a:`` or ``(?m)``) that ``old`` lost to become ``new`` when that is
+    the only edit (whitespace aside): such groups occur only in regular expressions, so this also
+    reads the lines of a multi-line (verbose) pattern, which name no ``re`` call."""
+    groups = _FLAG_GROUP.findall(old)
+    if not groups or _FLAG_GROUP.findall(new) == groups:
+        return None
+    stripped = _FLAG_GROUP.sub(lambda m: "(?:" if m.group(0).endswith(":") else "", old)
+    if _squash(stripped) != _squash(new):
+        return None
+    lost = Counter(groups) - Counter(_FLAG_GROUP.findall(new))
+    return next(iter(lost), None)
 
 
 def _lost_regex_parts(old: str, new: str) -> str | None:
@@ -484,6 +532,48 @@ def narrowed_excepts(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
                 "those errors now propagate to the caller instead of being handled here.",
                 "Keep the exception classes the handler caught, or say in the description why they can no longer occur.",
             ))
+    return out + removed_clauses(fc, base, head, removed)
+
+
+def _tries(tree: ast.AST) -> dict[str, list[ast.Try]]:
+    out: dict[str, list[ast.Try]] = {}
+    for qual, child in scoped_nodes(tree):
+        if isinstance(child, ast.Try) and child.handlers:
+            out.setdefault(qual, []).append(child)
+    return out
+
+
+def removed_clauses(fc: FileChange, base: ast.AST, head: ast.AST, removed: set[int]) -> list[Finding]:
+    """``logic/narrowed-except``, a whole clause: a ``try`` that stays (its ``try:`` line
+    unchanged) lost a typed ``except`` clause whose lines were all removed, the head ``try`` of the
+    same function keeps the other clauses in order, and none of them (nor an ``Exception``
+    handler) catches what the lost one did. One finding per lost clause, at the head line where it was."""
+    htries = _tries(head)
+    out = []
+    for qual, btries in _tries(base).items():
+        for bt in btries:
+            if bt.lineno in removed or len(bt.handlers) < 2:
+                continue
+            gone = [h for h in bt.handlers if h.type is not None and all(
+                n in removed for n in range(h.lineno, (h.end_lineno or h.lineno) + 1))]
+            if not gone:
+                continue
+            kept = [_caught(h) for h in bt.handlers if h not in gone]
+            match = [ht for ht in htries.get(qual, []) if [_caught(h) for h in ht.handlers] == kept]
+            if len(match) != 1:
+                continue
+            still = set().union(*kept) if kept else set()
+            for h in gone:
+                lost = sorted(_caught(h) - still)
+                if not lost or still & {"Exception", "BaseException"}:
+                    continue
+                where = f"in `{qual}`" if qual else "at module level"
+                out.append(finding(
+                    NARROWED_EXCEPT, fc.path, head_line_for_old(fc, h.lineno), f"{qual}: except {ast.unparse(h.type)}"[:120],  # type: ignore[arg-type]
+                    f"The `except {ast.unparse(h.type)}` clause {where} was removed while its `try` stays: "  # type: ignore[arg-type]
+                    f"{', '.join(f'`{x}`' for x in lost)} now propagate to the caller instead of being handled here.",
+                    "Keep the clause, or say in the description why those errors can no longer occur.",
+                ))
     return out
 
 
