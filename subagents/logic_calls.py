@@ -305,7 +305,8 @@ def _marker(fc: FileChange) -> str:
 def check_unwrapped(fc: FileChange) -> list[Hit]:
     """``logic/unwrapped-value``: a removed line and the added line paired with it (see
     :func:`subagents._hunks.pair_lines`) are the same except that a call ``f(x, ...)`` became its
-    first argument ``x``: the escaping, clamping, conversion or check that ``f`` did is gone.
+    first argument ``x``: the escaping, clamping, conversion or check that ``f`` did is gone; or a
+    one-element list ``[x]`` passed or assigned became ``x`` (a sequence expected, a value given).
     Logging, typing and copying wrappers (:data:`_WRAPPERS_IGNORED`) and method calls on the value
     (``x.strip()`` is not a wrapper of ``x``) do not count. Minor."""
     hits: list[Hit] = []
@@ -332,7 +333,69 @@ def check_unwrapped(fc: FileChange) -> list[Hit]:
                         old_line=old.old_lineno,
                     ))
                     break
+            else:
+                inner = _unlisted(before, target)
+                if inner:
+                    hits.append(Hit(
+                        "logic/unwrapped-value", "minor", new.new_lineno, new.text.strip(),
+                        f"The one-element list `[{inner[:60]}]` became `{inner[:60]}`: code that expects a sequence now "
+                        "gets the value itself (a string is iterated character by character).",
+                        f"Check that the callee accepts `{inner[:60]}` itself, not only a list of such values.",
+                        old_line=old.old_lineno,
+                    ))
     return hits
+
+
+def _code_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """``(index, character)`` of ``text`` from ``start``, string literals left out."""
+    quote = ""
+    for j in range(start, len(text)):
+        c = text[j]
+        if quote:
+            if c == quote and text[j - 1] != "\\":
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        else:
+            yield j, c
+
+
+def _closing(text: str, i: int) -> int | None:
+    """Index of the bracket closing ``text[i]`` (string literals skipped), or None."""
+    depth = 0
+    for j, c in _code_chars(text, i):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for _j, c in _code_chars(text):
+        depth += (c in "([{") - (c in ")]}")
+        if c == "," and depth == 0:
+            return True
+    return False
+
+
+def _unlisted(before: str, target: str) -> str | None:
+    """The element ``x`` when ``before`` becomes ``target`` by turning one one-element list display
+    ``[x]`` (right after ``(``, ``,``, ``=`` or ``:``, so not a subscript) into ``x``."""
+    for m in re.finditer(r"[(,=:]\s*\[", before):
+        start = m.end() - 1
+        end = _closing(before, start)
+        if end is None:
+            continue
+        inner = before[start + 1:end].strip()
+        if not inner or " for " in inner or _top_level_comma(inner):
+            continue
+        if _squash(before[:start] + inner + before[end + 1:]) == target:
+            return inner
+    return None
 
 
 def check_lost_fstrings(fc: FileChange) -> list[Hit]:

@@ -94,6 +94,8 @@ def test_removed_export_quiet_cases() -> None:
     lines = INIT.splitlines(True)
     reordered = lines[1] + lines[0] + lines[2]
     assert removed_exports(_fc(INIT, reordered, "app/__init__.py"), INIT.encode(), reordered.encode()) == []
+    lazy = head.replace("def retry_if_result(r):\n    return r\n", "def __getattr__(name):\n    return _lazy(name)\n")
+    assert removed_exports(_fc(INIT, lazy, "app/__init__.py"), INIT.encode(), lazy.encode()) == []
     base = "from app.retry import helper\n\n\ndef run():\n    return helper()\n"
     head = "def run():\n    return 1\n"
     assert removed_exports(_fc(base, head, "app/_impl.py"), base.encode(), head.encode()) == []

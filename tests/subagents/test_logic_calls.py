@@ -183,3 +183,14 @@ def test_removed_branch_whose_body_is_an_exit_with_another_branch() -> None:
     guard = "def stop(self, attempt):\n    if attempt.failed:\n        raise attempt.get()\n    return None\n"
     plain = "def stop(self, attempt):\n    return None\n"
     assert logic_calls.check_removed_branches(change(guard, plain), guard, plain) == []
+
+
+def test_unwrapped_one_element_list() -> None:
+    base = "def main(plat):\n    for t in platform_tags([plat.split('-')[-1]]):\n        print(t)\n    x = data[0]\n"
+    head = base.replace("platform_tags([plat.split('-')[-1]])", "platform_tags(plat.split('-')[-1])")
+    hits = logic_calls.check_unwrapped(change(base, head))
+    assert [h.rule for h in hits] == ["logic/unwrapped-value"] and "one-element list" in hits[0].message
+    # a subscript is no list display; a longer list or a comprehension is another edit
+    assert logic_calls.check_unwrapped(change(base, base.replace("data[0]", "data"))) == []
+    two = base.replace("[plat.split('-')[-1]]", "[plat, 'any']")
+    assert logic_calls.check_unwrapped(change(two, two.replace("[plat, 'any']", "plat"))) == []

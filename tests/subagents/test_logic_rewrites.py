@@ -10,6 +10,11 @@ from subagents._hunks import file_blocks
 from subagents.checks.logic.rewrites import changed_base_classes, changed_cases, dropped_none_checks
 
 
+def _fc(base: str, head: str, path: str = "app/m.py"):
+    lines = difflib.unified_diff(base.splitlines(True), head.splitlines(True), f"a/{path}", f"b/{path}", n=3)
+    return parse_diff(f"diff --git a/{path} b/{path}\n" + "".join(lines)).files[0]
+
+
 def _run(check, base: str, head: str) -> list[tuple[str, int, str]]:
     path = "app/m.py"
     lines = difflib.unified_diff(base.splitlines(True), head.splitlines(True), f"a/{path}", f"b/{path}", n=3)
@@ -81,3 +86,23 @@ def test_changed_base_class() -> None:
     assert _run(changed_base_classes, base, base.replace("Box(Generic[T], Base)", "Box(Base)")) == []
     assert _run(changed_base_classes, base, base.replace("(KeyError)", "(KeyError, LookupError)")) == []
     assert _run(changed_base_classes, base, base.replace("Undefined(KeyError)", "Missing(ValueError)")) == []
+    assert _run(changed_base_classes, base, base.replace("Box(Generic[T], Base)", "Box(Generic[T], pkg.Base)")) == []
+    # a reworked hierarchy: one finding per file
+    two = base.replace("(KeyError)", "(ValueError)").replace("Box(Generic[T], Base)", "Box(Other)")
+    assert len(_run(changed_base_classes, base, two)) == 1
+
+
+def test_identity_comparison() -> None:
+    from subagents.checks.logic.rewrites import identity_comparisons
+
+    base = "def check(value, mode):\n    if not math.isinf(value):\n        return 1\n    return mode is None\n"
+    fc = _fc(base, base.replace("not math.isinf(value)", "value is not math.inf"))
+    (hit,) = identity_comparisons(fc)
+    assert hit.rule_id == "logic/identity-comparison" and hit.line == 2
+    assert [f.line for f in identity_comparisons(_fc(base, base.replace("return 1", "return mode is 'x'")))] == [3]
+    # singletons and sentinels, an is-comparison already there, prose in a comment: quiet
+    assert identity_comparisons(_fc(base, base.replace("mode is None", "mode is not None"))) == []
+    assert identity_comparisons(_fc(base, base.replace("return 1", "return mode is _MISSING"))) == []
+    same = base.replace("return mode is None", "return value is 1")
+    assert identity_comparisons(_fc(same, same.replace("return value is 1", "return value is 1 or mode"))) == []
+    assert identity_comparisons(_fc(base, base.replace("return 1", "return 1  # value is 'x' here"))) == []

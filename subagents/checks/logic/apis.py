@@ -12,8 +12,9 @@ session). Python only; every rule is minor:
   Python "What's New" documents (3.0 to 3.14, docs.python.org/3/whatsnew/).
 - ``logic/removed-export``: a public module stops re-exporting a name (it is in ``__all__``,
   imported by a package's ``__init__.py``, imported as ``x as x``, or imported from a private
-  module and not used there; :func:`subagents.logic_imports.removed_reexports`), and neither
-  version of the module defines it anew: ``from pkg import name`` now fails for every user.
+  module and not used there; :func:`subagents.logic_imports.removed_reexports`), the head does
+  not define it anew, and has no module-level ``__getattr__`` that could serve it lazily
+  (PEP 562): ``from pkg import name`` now fails for every user.
 
 Test files, deleted and added files are not examined; nothing is imported or run.
 """
@@ -109,6 +110,7 @@ OUTDATED: tuple[Outdated, ...] = (
 """Retired standard-library APIs (see the module doc for the source)."""
 
 _STRING = re.compile(r"[rbufRBUF]{0,2}(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')")
+_MODULE_GETATTR = re.compile(rb"^def __getattr__\s*\(", re.MULTILINE)
 _EXPORT_HINT = re.compile(r"\bimport\b|__all__|^\s*[\"'][A-Za-z_]\w*[\"']\s*,?\s*$")
 
 
@@ -158,6 +160,8 @@ def outdated_apis(fc: FileChange) -> list[Finding]:
 def removed_exports(fc: FileChange, base: bytes | None, head: bytes | None) -> list[Finding]:
     """``logic/removed-export``: see the module doc; one finding per file, at the head line of the
     first removed line that names a lost name."""
+    if head is not None and _MODULE_GETATTR.search(head):
+        return []  # a module-level __getattr__ may serve the names lazily (PEP 562)
     names = removed_reexports(fc.path, base, head)
     if not names:
         return []

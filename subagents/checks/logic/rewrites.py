@@ -12,10 +12,17 @@ evals/RESULTS.md "Re-injected bugs", sixth session). Python only; reads the diff
   ``.casefold()`` dropped from the same line (``charset.lower() != "utf-8"`` ->
   ``charset != "UTF-8"``): keys, keyword names and comparisons are case-sensitive, so what
   matched before no longer does.
+- ``logic/identity-comparison``: an added line compares with ``is``/``is not`` against a value
+  that is not a singleton: a number, string or bytes literal, a list, dict or set display,
+  ``math.inf``/``math.nan``, or a fresh ``float(...)``/``int(...)``/``str(...)``
+  (``value is not math.inf``), where no removed line of the file made the same comparison.
+  Identity of such values is an implementation detail (``float("inf") is math.inf`` is False),
+  so the test is wrong for equal values; CPython warns for the literal forms (``SyntaxWarning``).
 - ``logic/changed-base-class``: a class header edited in place no longer lists a base class it
   had (``class UndefinedEnvironmentName(KeyError)`` -> ``(ValueError)``): ``isinstance`` checks
   and ``except KeyError`` handlers of its users stop matching, and what it inherited is gone.
-  ``object``, ``Generic[...]`` and ``Protocol`` do not count.
+  ``object``, ``Generic[...]``, ``Protocol`` and the same class spelt another way (``IntFlag`` ->
+  ``enum.IntFlag``) do not count; one finding per file.
 
 Test files, deleted and added files are not examined; nothing is imported or run.
 """
@@ -36,6 +43,7 @@ from subagents.view import CheckView
 DROPPED_NONE_CHECK = "logic/dropped-none-check"
 CHANGED_CASE = "logic/changed-case"
 CHANGED_BASE_CLASS = "logic/changed-base-class"
+IDENTITY_COMPARISON = "logic/identity-comparison"
 
 _NONE_IFEXP = re.compile(r"\S\s+if\s+(?P<name>[A-Za-z_][\w.]*(?:\[[^\]]*\])?)\s+is\s+(?P<neg>not\s+)?None\s+else\b")
 """A conditional expression testing a name against None (a statement ``if`` has nothing before it)."""
@@ -43,6 +51,9 @@ _NONE_TEST = re.compile(r"\bis\s+(?:not\s+)?None\b|[!=]=\s*None\b|\bNone\s*[!=]=
 _CASE_CALL = re.compile(r"\.(?:lower|upper|casefold)\(\)")
 _KEYLIKE = re.compile(r"[A-Za-z_][\w.-]*")
 _STRING_TOKEN = re.compile(r"(?P<prefix>[rbufRBUF]{0,2})(?P<quote>[\"'])(?P<body>.*)(?P=quote)$", re.DOTALL)
+_IDENTITY = re.compile(r"\bis\s+(?:not\s+)?(?:-?\d|[rbuRBU]{0,2}[\"']|\[|\{|math\.(?:inf|nan|pi|e|tau)\b|"
+                       r"(?:float|int|str|bytes|tuple)\s*\()")
+"""``is``/``is not`` followed by a value that is not a singleton (see the module doc)."""
 _CLASS_HEADER = re.compile(r"^\s*class\s+(?P<name>[A-Za-z_]\w*)\s*\((?P<bases>.*)\)\s*:")
 _NEUTRAL_BASES = frozenset({"object", "Generic", "Protocol", "typing.Generic", "typing.Protocol", "ABC", "abc.ABC"})
 
@@ -51,6 +62,7 @@ def run(view: CheckView) -> list[Finding]:
     """The rules of this module over the review's changed Python runtime files, in file order."""
     out: list[Finding] = []
     for fc in live_runtime_files(view, "python"):
+        out += identity_comparisons(fc)
         blocks = [b for b in file_blocks(fc) if b.removed and b.added]
         if not blocks:
             continue
@@ -86,6 +98,26 @@ def dropped_none_checks(fc: FileChange, blocks: list[ChangeBlock]) -> list[Findi
             f"The `is {'not ' if m.group('neg') else ''}None` check on `{name}` (`... if {name} is "
             f"{'not ' if m.group('neg') else ''}None else ...`) {what}.",
             "Keep the explicit `is None` test, or say in the description why the other values cannot occur.",
+        ))
+    return out
+
+
+def identity_comparisons(fc: FileChange) -> list[Finding]:
+    """``logic/identity-comparison``: see the module doc; one finding per added line."""
+    removed = {m.group(0) for ln in fc.removed_lines() for m in _IDENTITY.finditer(ln.text.split("#", 1)[0])}
+    out = []
+    for ln in fc.added_lines():
+        text = ln.text.split("#", 1)[0]
+        m = _IDENTITY.search(text) if ln.new_lineno is not None and " is " in text else None
+        if m is None or m.group(0) in removed or not code(ln.text):
+            continue
+        out.append(finding(
+            IDENTITY_COMPARISON, fc.path, ln.new_lineno, ln.text.strip(),
+            f"`{shorten(ln.text.strip())}` compares with `{m.group(0).split()[0]}{' not' if ' not' in m.group(0) else ''}` "
+            "against a value that is not a singleton: two equal numbers, strings or containers need not be the same "
+            "object, so the test gives the wrong answer for equal values.",
+            "Compare with `==`/`!=` (or `math.isinf()`/`math.isnan()`), and keep `is` for `None`, `True`, `False` "
+            "and sentinels.",
         ))
     return out
 
@@ -139,9 +171,12 @@ def _bases(header: str) -> list[str] | None:
 
 
 def changed_base_classes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
-    """``logic/changed-base-class``: see the module doc; one finding per edited class header."""
-    out = []
+    """``logic/changed-base-class``: see the module doc; one finding per file, at the first edited
+    class header (a reworked hierarchy changes many headers at once)."""
+    out: list[Finding] = []
     for block in blocks:
+        if out:
+            break
         old_headers = {m.group("name"): r for r in block.removed if (m := _CLASS_HEADER.match(r.text))}
         if not old_headers:
             continue
@@ -152,7 +187,9 @@ def changed_base_classes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Find
             old, new = _bases(old_headers[m.group("name")].text), _bases(a.text)
             if old is None or new is None:
                 continue
-            lost = [b for b in old if b not in new and b.split("[", 1)[0] not in _NEUTRAL_BASES]
+            kept = {b.split("[", 1)[0].rsplit(".", 1)[-1] for b in new}
+            lost = [b for b in old if b not in new and b.split("[", 1)[0] not in _NEUTRAL_BASES
+                    and b.split("[", 1)[0].rsplit(".", 1)[-1] not in kept]  # `IntFlag` -> `enum.IntFlag` is one base
             if not lost:
                 continue
             shown = ", ".join(f"`{b}`" for b in lost)
@@ -165,10 +202,12 @@ def changed_base_classes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Find
                 f"Keep {shown} among the bases (add the new one next to it), or say in the description why users no "
                 "longer rely on it.",
             ))
+            break
     return out
 
 
-CHECK = Check(name="rewrites", agent=AGENT, rules=(CHANGED_BASE_CLASS, CHANGED_CASE, DROPPED_NONE_CHECK), run=run,
+CHECK = Check(name="rewrites", agent=AGENT, rules=(CHANGED_BASE_CLASS, CHANGED_CASE, DROPPED_NONE_CHECK, IDENTITY_COMPARISON),
+              run=run,
               languages=("python",), order=18)
 
 __all__ = ["CHECK", "run"]
