@@ -58,7 +58,7 @@ def test_every_table_entry_matches_its_own_example() -> None:
         "inspect.getargspec()": "inspect.getargspec(f)", "inspect.formatargspec()": "inspect.formatargspec(a)",
         "dict.iteritems() and kin": "d.itervalues()", "dict.has_key()": "d.has_key(k)",
         "asyncio.iscoroutinefunction()": "asyncio.iscoroutinefunction(f)", "@asyncio.coroutine": "@asyncio.coroutine",
-        "datetime.utcnow() / utcfromtimestamp()": "datetime.datetime.utcnow()", "time.clock()": "time.clock()",
+        "time.clock()": "time.clock()",
         "base64.encodestring()/decodestring()": "base64.encodestring(b)", "Thread.isAlive()": "t.isAlive()",
         "the collections ABC aliases (collections.Mapping...)": "isinstance(x, collections.Mapping)",
         "imp, distutils, asynchat, asyncore, smtpd": "from distutils.util import strtobool",

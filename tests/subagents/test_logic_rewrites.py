@@ -99,10 +99,12 @@ def test_identity_comparison() -> None:
     fc = _fc(base, base.replace("not math.isinf(value)", "value is not math.inf"))
     (hit,) = identity_comparisons(fc)
     assert hit.rule_id == "logic/identity-comparison" and hit.line == 2
-    assert [f.line for f in identity_comparisons(_fc(base, base.replace("return 1", "return mode is 'x'")))] == [3]
+    assert [f.line for f in identity_comparisons(_fc(base, base.replace("return 1", "return mode is float('nan')")))] == [3]
+    # a literal on the right is the anti-pattern catalog's QPY008
+    assert identity_comparisons(_fc(base, base.replace("return 1", "return mode is 'x'"))) == []
     # singletons and sentinels, an is-comparison already there, prose in a comment: quiet
     assert identity_comparisons(_fc(base, base.replace("mode is None", "mode is not None"))) == []
     assert identity_comparisons(_fc(base, base.replace("return 1", "return mode is _MISSING"))) == []
-    same = base.replace("return mode is None", "return value is 1")
-    assert identity_comparisons(_fc(same, same.replace("return value is 1", "return value is 1 or mode"))) == []
-    assert identity_comparisons(_fc(base, base.replace("return 1", "return 1  # value is 'x' here"))) == []
+    same = base.replace("return mode is None", "return value is math.inf")
+    assert identity_comparisons(_fc(same, same.replace("return value is math.inf", "return value is math.inf or mode"))) == []
+    assert identity_comparisons(_fc(base, base.replace("return 1", "return 1  # value is math.inf here"))) == []

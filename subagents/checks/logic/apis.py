@@ -5,8 +5,8 @@ session). Python only; every rule is minor:
 
 - ``logic/outdated-stdlib-api``: an added line calls or imports a standard-library API that
   Python has removed or deprecated (``inspect.getargspec``, ``dict.iteritems()``,
-  ``asyncio.iscoroutinefunction``, ``collections.Mapping``, ``import imp``...), and no removed
-  line of the file used it: the code fails with ``AttributeError``/``ImportError`` on current
+  ``asyncio.iscoroutinefunction``, ``collections.Mapping``, ``import imp``...; ``datetime.utcnow()``
+  is the anti-pattern catalog's ``QPY015``), and no removed line of the file used it: the code fails with ``AttributeError``/``ImportError`` on current
   Pythons, or warns and fails on the next one. The table, :data:`OUTDATED`, gives for each entry
   the release that removed or deprecated it, from the "Removed" and "Deprecated" sections of the
   Python "What's New" documents (3.0 to 3.14, docs.python.org/3/whatsnew/).
@@ -63,8 +63,6 @@ OUTDATED: tuple[Outdated, ...] = (
          "`inspect.iscoroutinefunction()`"),
     _api(r"@\s*asyncio\.coroutine\b|\basyncio\.coroutine\s*\(", "@asyncio.coroutine", "removed in Python 3.11",
          "`async def`"),
-    _api(r"\bdatetime\.(?:utcnow|utcfromtimestamp)\s*\(", "datetime.utcnow() / utcfromtimestamp()",
-         "deprecated in Python 3.12", "`datetime.now(timezone.utc)` / `datetime.fromtimestamp(t, timezone.utc)`"),
     _api(r"\btime\.clock\s*\(", "time.clock()", "removed in Python 3.8", "`time.perf_counter()` or `time.process_time()`"),
     _api(r"\bbase64\.(?:encodestring|decodestring)\s*\(", "base64.encodestring()/decodestring()",
          "removed in Python 3.9", "`base64.encodebytes()`/`decodebytes()`"),

@@ -12,12 +12,12 @@ evals/RESULTS.md "Re-injected bugs", sixth session). Python only; reads the diff
   ``.casefold()`` dropped from the same line (``charset.lower() != "utf-8"`` ->
   ``charset != "UTF-8"``): keys, keyword names and comparisons are case-sensitive, so what
   matched before no longer does.
-- ``logic/identity-comparison``: an added line compares with ``is``/``is not`` against a value
-  that is not a singleton: a number, string or bytes literal, a list, dict or set display,
-  ``math.inf``/``math.nan``, or a fresh ``float(...)``/``int(...)``/``str(...)``
-  (``value is not math.inf``), where no removed line of the file made the same comparison.
-  Identity of such values is an implementation detail (``float("inf") is math.inf`` is False),
-  so the test is wrong for equal values; CPython warns for the literal forms (``SyntaxWarning``).
+- ``logic/identity-comparison``: an added line compares with ``is``/``is not`` against a
+  computed value that is never a singleton: ``math.inf``/``math.nan``/``math.pi`` or a fresh
+  ``float(...)``/``int(...)``/``str(...)``/``Decimal(...)`` (``value is not math.inf``), where no removed
+  line of the file made the same comparison. ``float("inf") is math.inf`` is False, so the test is
+  wrong for equal values. Literals on the right (``x is 1``) are the anti-pattern catalog's
+  ``QPY008``.
 - ``logic/changed-base-class``: a class header edited in place no longer lists a base class it
   had (``class UndefinedEnvironmentName(KeyError)`` -> ``(ValueError)``): ``isinstance`` checks
   and ``except KeyError`` handlers of its users stop matching, and what it inherited is gone.
@@ -51,9 +51,8 @@ _NONE_TEST = re.compile(r"\bis\s+(?:not\s+)?None\b|[!=]=\s*None\b|\bNone\s*[!=]=
 _CASE_CALL = re.compile(r"\.(?:lower|upper|casefold)\(\)")
 _KEYLIKE = re.compile(r"[A-Za-z_][\w.-]*")
 _STRING_TOKEN = re.compile(r"(?P<prefix>[rbufRBUF]{0,2})(?P<quote>[\"'])(?P<body>.*)(?P=quote)$", re.DOTALL)
-_IDENTITY = re.compile(r"\bis\s+(?:not\s+)?(?:-?\d|[rbuRBU]{0,2}[\"']|\[|\{|math\.(?:inf|nan|pi|e|tau)\b|"
-                       r"(?:float|int|str|bytes|tuple)\s*\()")
-"""``is``/``is not`` followed by a value that is not a singleton (see the module doc)."""
+_IDENTITY = re.compile(r"\bis\s+(?:not\s+)?(?:math\.(?:inf|nan|pi|e|tau)\b|(?:float|int|str|bytes|Decimal)\s*\()")
+"""``is``/``is not`` followed by a computed value that is never a singleton (see the module doc)."""
 _CLASS_HEADER = re.compile(r"^\s*class\s+(?P<name>[A-Za-z_]\w*)\s*\((?P<bases>.*)\)\s*:")
 _NEUTRAL_BASES = frozenset({"object", "Generic", "Protocol", "typing.Generic", "typing.Protocol", "ABC", "abc.ABC"})
 
@@ -114,8 +113,8 @@ def identity_comparisons(fc: FileChange) -> list[Finding]:
         out.append(finding(
             IDENTITY_COMPARISON, fc.path, ln.new_lineno, ln.text.strip(),
             f"`{shorten(ln.text.strip())}` compares with `{m.group(0).split()[0]}{' not' if ' not' in m.group(0) else ''}` "
-            "against a value that is not a singleton: two equal numbers, strings or containers need not be the same "
-            "object, so the test gives the wrong answer for equal values.",
+            "against a computed value that is not a singleton: an equal number or string need not be the same "
+            "object (`float(\"inf\") is math.inf` is False), so the test gives the wrong answer for equal values.",
             "Compare with `==`/`!=` (or `math.isinf()`/`math.isnan()`), and keep `is` for `None`, `True`, `False` "
             "and sentinels.",
         ))
