@@ -569,14 +569,23 @@ def _conditions(func: ast.AST) -> set[str]:
     return out
 
 
+def _collapsed_to_else(node: ast.If, hfunc: ast.AST) -> bool:
+    """True when ``node`` has a plain ``else`` (not an ``elif``) whose first statement the head
+    function still has: ``if a: raise X else: raise Y`` became ``raise Y``."""
+    if not node.orelse or isinstance(node.orelse[0], ast.If):
+        return False
+    first = ast.dump(node.orelse[0])
+    return any(isinstance(n, ast.stmt) and ast.dump(n) == first for n in ast.walk(hfunc))
+
+
 def check_removed_branches(
     fc: FileChange, base_text: str | None, head_text: str | None, parsed: Parsed | None = None,
 ) -> list[Hit]:
     """``logic/removed-branch``: in a function present on both sides, an ``if``/``elif`` whose
     every line was removed, whose condition the head function no longer tests anywhere (neither
     whole nor as an ``and``/``or`` operand), and whose body is not just an exit unless the ``if``
-    has another branch (a removed guard is ``logic/removed-guard``'s; ``if a: raise X else: raise
-    Y`` collapsed to ``raise Y`` is a removed branch). Version, platform and ``TYPE_CHECKING`` checks are clean-up,
+    had a plain ``else`` that now runs alone (a removed guard is ``logic/removed-guard``'s; ``if a:
+    raise X else: raise Y`` collapsed to ``raise Y`` is a removed branch). Version, platform and ``TYPE_CHECKING`` checks are clean-up,
     not behaviour. One finding per outermost removed branch. Minor."""
     removed = fc.changed_old_lines()
     if not any(ln.text.lstrip().startswith(("if ", "elif ", "if(")) for ln in fc.removed_lines()):
@@ -602,8 +611,8 @@ def check_removed_branches(
             test = ast.unparse(node.test)
             if ast.dump(node.test) in kept or _COMPAT_TEST.search(test):
                 continue
-            if len(node.body) == 1 and isinstance(node.body[0], _EXIT_TYPES) and not node.orelse:
-                continue  # a lone exit with no other branch is a guard: logic/removed-guard's
+            if len(node.body) == 1 and isinstance(node.body[0], _EXIT_TYPES) and not _collapsed_to_else(node, hfunc):
+                continue  # a lone exit is a guard (logic/removed-guard's) unless its `else` now runs alone
             hits.append(Hit(
                 "logic/removed-branch", "minor", head_line_for_old(fc, node.lineno), f"if {test[:80]}",
                 f"The branch `if {test[:80]}:` was removed: what it did in that case is gone, and the "

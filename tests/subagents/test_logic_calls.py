@@ -194,3 +194,11 @@ def test_unwrapped_one_element_list() -> None:
     assert logic_calls.check_unwrapped(change(base, base.replace("data[0]", "data"))) == []
     two = base.replace("[plat.split('-')[-1]]", "[plat, 'any']")
     assert logic_calls.check_unwrapped(change(two, two.replace("[plat, 'any']", "plat"))) == []
+
+
+def test_an_if_elif_chain_rewritten_whole_is_not_a_collapsed_branch() -> None:
+    base = ("def values(schema):\n    if schema['type'] == 'literal':\n        return schema['expected']\n"
+            "    elif schema['type'] == 'default':\n        return values(schema['schema'])\n    return []\n")
+    head = ("def values(schema):\n    kind = schema['type']\n    match kind:\n        case 'literal':\n"
+            "            return schema['expected']\n    return []\n")
+    assert logic_calls.check_removed_branches(change(base, head), base, head) == []
