@@ -25,7 +25,7 @@ from bot.core.guards import ApprovalGate, ApprovalGuard
 from bot.core.models import AGENT_NAMES, ReviewResult, Timings, Verdict
 from bot.core.protocols import DecisionLog, PostedArtifact, PullRequestSource, ReviewSink, Snapshot
 from bot.core.registry import default_registry
-from subagents.base import SubAgent
+from subagents.base import SubAgent, timed_out, verdict_or_abstain
 
 if TYPE_CHECKING:
     from bot.policy import Policy
@@ -62,6 +62,14 @@ class PipelineOptions:
     linters: Any | None = None
     """Runs ruff/oxlint for the lint checks (:class:`bot.core.protocols.Linters`); None: the
     installed binaries (:class:`bot.lint.ExternalLinters`)."""
+    agent_procs: int = 1
+    """Processes the agents may run in (:mod:`bot.agentprocs`): 1 runs them in threads of this
+    process; more lets a large review fork (:func:`bot.agentprocs.plan` decides). 1 by default:
+    callers that run reviews in parallel already (the App worker, ``quorum eval``, ``quorum replay
+    --jobs N``) use the cores that way; ``quorum review`` takes ``QUORUM_AGENT_PROCS`` (default
+    ``auto``)."""
+    agent_procs_min_work: int | None = None
+    """The work estimate from which to fork (None: :data:`bot.agentprocs.MIN_WORK`; 0: always)."""
 
 
 def _default_linters() -> Any:
@@ -126,6 +134,9 @@ class LazyIndex:
         self._lock = threading.Lock()
         self._index: Any = None
         self._error: Exception | None = None
+        self.built_here_ms = 0.0
+        """Milliseconds this process spent building the index (0 until built, or when a forked
+        child built it: :mod:`bot.agentprocs` reports that child's time)."""
 
     def _build(self) -> None:
         start = time.perf_counter()
@@ -136,7 +147,7 @@ class LazyIndex:
             self._index = builder(self._snapshot.head, cache_dir=self._options.cache_dir)
         except Exception as exc:  # noqa: BLE001 - remembered and re-raised to the agents
             self._error = exc
-        self._timings.index_ms = round((time.perf_counter() - start) * 1000, 2)
+        self._timings.index_ms = self.built_here_ms = round((time.perf_counter() - start) * 1000, 2)
 
     def warm(self) -> bool:
         """Build now (if not built yet); True when an index is available."""
@@ -163,21 +174,14 @@ def run_agents(ctx: ReviewContext, agents: Sequence[SubAgent], timeouts: dict[st
 
     An agent that raises abstains with ``error="internal error: <Type>: <msg>"``; one that overruns
     abstains with ``error="timed out after Ns"`` (its thread is abandoned, never awaited).
-    Verdicts come back in the order of ``agents``.
+    Verdicts come back in the order of ``agents``. (:class:`bot.agentprocs.ProcessRun` is the
+    same in several processes.)
     """
     results: dict[str, Verdict] = {}
     threads: list[tuple[SubAgent, threading.Thread, float]] = []
 
     def work(agent: SubAgent) -> None:
-        started = time.perf_counter()
-        try:
-            verdict = agent.review(ctx)
-        except Exception as exc:  # noqa: BLE001 - any agent failure must turn into an abstention
-            elapsed = (time.perf_counter() - started) * 1000
-            verdict = Verdict.abstain(
-                agent.name, f"internal error: {type(exc).__name__}: {exc}"[:500], elapsed_ms=round(elapsed, 2)
-            )
-        results[agent.name] = verdict
+        results[agent.name] = verdict_or_abstain(agent, ctx)
 
     for agent in agents:
         t = threading.Thread(target=work, args=(agent,), name=f"quorum-agent-{agent.name}", daemon=True)
@@ -188,8 +192,7 @@ def run_agents(ctx: ReviewContext, agents: Sequence[SubAgent], timeouts: dict[st
         t.join(max(0.0, deadline - time.monotonic()))
         verdict = results.get(agent.name)
         if t.is_alive() or verdict is None:
-            budget = timeouts.get(agent.name, DEFAULT_AGENT_TIMEOUT_S)
-            verdict = Verdict.abstain(agent.name, f"timed out after {budget:g}s", elapsed_ms=budget * 1000)
+            verdict = timed_out(agent.name, timeouts.get(agent.name, DEFAULT_AGENT_TIMEOUT_S))
         verdicts.append(verdict)
     return verdicts
 
@@ -292,17 +295,37 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         llm=options.reasoner,
         linters=options.linters if options.linters is not None else _default_linters(),
     )
-    if any(a.name == "execution_paths" for a in agents) and any(f.language for f in snapshot.diff.files):
+    processes = 1
+    if options.agent_procs > 1:
+        from bot import agentprocs  # noqa: PLC0415 - only where a review may fork
+
+        min_work = agentprocs.MIN_WORK if options.agent_procs_min_work is None else options.agent_procs_min_work
+        processes = agentprocs.plan(ctx, agents, options.agent_procs, min_work=min_work)
+    index_agent = next((i for i, a in enumerate(agents) if a.name == "execution_paths"), None)
+    if index_agent is not None and processes == 1 and any(f.language for f in snapshot.diff.files):
         # Build the index on the main thread before agent threads exist, so the builder may fork
-        # its parse workers; a failure here is left for the agent to meet (and abstain on).
+        # its parse workers; a failure here is left for the agent to meet (and abstain on). When
+        # the agents fork, the child that runs execution_paths (the index's one user) builds it,
+        # beside the other agents.
         index.warm()
     t1 = time.perf_counter()
+    forked = None
+    if processes > 1:
+        # Fork before the history step's thread starts: a child must not inherit a thread's locks.
+        forked = agentprocs.ProcessRun(ctx, agents, timeouts, processes, default_timeout=DEFAULT_AGENT_TIMEOUT_S,
+                                       first_in_child=index_agent)
     risk_step = None
     if options.history is not None and policy.risk_model.enabled:
         from bot.risk.step import RiskStep  # noqa: PLC0415 - only when history is available
 
         risk_step = RiskStep(snapshot, options.history, options.risk_model_text)
-    verdicts = merge_same_cause(mute_findings(run_agents(ctx, agents, timeouts), options.muted_rules), default_registry())
+    if forked is not None:
+        ran = forked.verdicts()
+        timings.agent_procs = dict(forked.stats)
+        timings.index_ms = sum(v for k, v in forked.stats.items() if k.startswith("child") and k.endswith("_index_ms"))
+    else:
+        ran = run_agents(ctx, agents, timeouts)
+    verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
     t2 = time.perf_counter()
     risk = None
     if risk_step is not None:
@@ -310,9 +333,10 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
         timings.history_ms = risk.elapsed_ms
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
-    timings.setup_ms = round((t1 - t0) * 1000 - timings.index_ms, 2)
+    timings.setup_ms = round((t1 - t0) * 1000 - index.built_here_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)
-    timings.index_lazy_ms = index.lazy_ms()
+    timings.index_lazy_ms = round(index.lazy_ms() + sum(
+        v for k, v in timings.agent_procs.items() if k.startswith("child") and k.endswith("_lazy_ms")), 2)
     timings.policy_ms = _ms(t2)  # includes waiting for the history risk step, a policy input
     timings.agents = {v.agent: v.elapsed_ms for v in verdicts}
     return ReviewResult(

@@ -83,6 +83,23 @@ def merge_advice(deterministic: Verdict, advice: Verdict) -> Verdict:
     )
 
 
+def verdict_or_abstain(agent: SubAgent, ctx: ReviewContext) -> Verdict:
+    """``agent.review(ctx)``, or the abstention ``internal error: <Type>: <message>`` (cut to 500
+    characters) when it raises: how the pipeline runs an agent, in a thread or in a forked process
+    (:func:`bot.pipeline.run_agents`, :mod:`bot.agentprocs`)."""
+    started = time.perf_counter()
+    try:
+        return agent.review(ctx)
+    except Exception as exc:  # noqa: BLE001 - any agent failure must turn into an abstention
+        elapsed = (time.perf_counter() - started) * 1000
+        return Verdict.abstain(agent.name, f"internal error: {type(exc).__name__}: {exc}"[:500], elapsed_ms=round(elapsed, 2))
+
+
+def timed_out(name: str, budget: float) -> Verdict:
+    """The abstention of agent ``name`` that overran its budget of ``budget`` seconds."""
+    return Verdict.abstain(name, f"timed out after {budget:g}s", elapsed_ms=budget * 1000)
+
+
 def check_registered(findings: list[Finding], registry: Registry) -> None:
     """Raise :class:`~bot.core.registry.UnknownRuleError` when a finding's ``rule_id`` is not in the
     registry (the pipeline turns the error into an abstention: fail closed)."""

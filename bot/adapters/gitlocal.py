@@ -6,6 +6,7 @@ every git call goes through :mod:`bot.adapters.gitrun` and only reads objects.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import weakref
@@ -73,13 +74,26 @@ def _is_sha(text: str) -> bool:
 
 
 class CatFile:
-    """A long-lived ``git cat-file --batch`` process; thread-safe. Reads blobs by SHA or ``rev:path``."""
+    """A long-lived ``git cat-file --batch`` process; thread-safe. Reads blobs by SHA or ``rev:path``.
+
+    One per process: in a child forked after it started (:mod:`bot.agentprocs`), the next read
+    starts the child's own git process; the parent's pipes, and the duty to stop its process,
+    stay the parent's (:func:`_forget_in_child`)."""
 
     def __init__(self, repo: str) -> None:
         self._repo = repo
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._finalizer: weakref.finalize | None = None
+        _LIVE.add(self)
+
+    def _forget(self) -> None:
+        """In a forked child: drop the parent's git process without touching it."""
+        self._lock = threading.Lock()
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        self._finalizer = None
+        self._proc = None
 
     def _ensure(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
@@ -114,6 +128,18 @@ class CatFile:
                 self._finalizer()
             self._proc = None
             self._finalizer = None
+
+
+_LIVE: weakref.WeakSet[CatFile] = weakref.WeakSet()
+
+
+def _forget_in_child() -> None:
+    """``os.register_at_fork`` hook, in the child: every CatFile starts its own git process."""
+    for cat in list(_LIVE):
+        cat._forget()  # noqa: SLF001 - this module's own class
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

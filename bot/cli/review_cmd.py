@@ -191,6 +191,7 @@ def _review_with(settings,  # noqa: ANN001 - bot.config.Settings, or LocalSettin
     options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index",
                               risk_model_text=read_risk_model_file(risk_model))
     options.history = _history(repo, settings)
+    options.agent_procs = _agent_procs()
     if model or settings.model:
         from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
 
@@ -212,6 +213,20 @@ def _review_with(settings,  # noqa: ANN001 - bot.config.Settings, or LocalSettin
     _emit(result, output_format, explain, changed_paths=[f.path for f in outcome.snapshot.diff.files])
     if decision_log is not None and decision_log.error:
         fail(decision_log.error)
+
+
+def _agent_procs() -> int:
+    """Processes the review's agents may use: ``QUORUM_AGENT_PROCS`` (default ``auto``: a large
+    review forks on a machine with two or more CPUs, see :mod:`bot.agentprocs`); a bad value is a
+    usage error (exit 2)."""
+    import os  # noqa: PLC0415
+
+    from bot.agentprocs import procs_setting  # noqa: PLC0415
+
+    try:
+        return procs_setting(os.environ)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def read_risk_model_file(path: Path | None) -> str | None:

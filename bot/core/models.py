@@ -386,12 +386,24 @@ class Timings(Record):
     wall_ms: float = 0.0
     start_cpu_ms: float = 0.0
     agents: dict[str, float] = field(default_factory=dict)
+    agent_procs: dict[str, float] = field(default_factory=dict)
+    """Empty when the agents ran in threads of the review's process; when they ran in several
+    processes (:mod:`bot.agentprocs`): ``processes``, ``preparse_ms`` and ``preparse_cpu_ms``
+    (parsing the changed files before forking), ``fork_ms``, ``main_cpu_ms`` (this process's CPU
+    from the fork to the last verdict, its threads included), ``reap_ms`` (waiting for the
+    children to exit) and per child ``child<k>_cpu_ms``, ``child<k>_wall_ms``,
+    ``child<k>_index_ms`` (the code index built in that child, where execution_paths runs: then
+    ``index_ms`` too, inside ``agents_ms``) and ``child<k>_lazy_ms`` (its index's parsing on
+    demand, also in ``index_lazy_ms``);
+    ``fork_error`` (an errno) when a fork failed and fewer processes ran the agents. All inside
+    ``agents_ms``."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
             if f.type == "float":
                 setattr(self, f.name, float(getattr(self, f.name)))
         self.agents = {name: float(ms) for name, ms in self.agents.items()}
+        self.agent_procs = {name: float(ms) for name, ms in self.agent_procs.items()}
 
 
 @dataclass(slots=True, kw_only=True)

@@ -109,6 +109,7 @@ class RefTimings(BaseModel):
     wall_ms: float = 0.0
     start_cpu_ms: float = 0.0
     agents: dict[str, float] = Field(default_factory=dict)
+    agent_procs: dict[str, float] = Field(default_factory=dict)
 
 
 class RefReviewResult(BaseModel):

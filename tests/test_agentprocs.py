@@ -1,0 +1,278 @@
+"""Agents in parallel processes (bot/agentprocs.py): the same verdicts as the threaded path, and
+fail closed when a child crashes, hangs or sends garbage; the switch that decides when to fork."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import agentprocs
+from bot.adapters.gitlocal import LocalGitSource
+from bot.core.models import Status, Verdict
+from bot.evals.runner import from_scenario
+from bot.evals.scenarios import load_cases
+from bot.pipeline import PipelineOptions, SnapshotSource, run_review
+from bot.testing.gitrepo import make_repo
+from subagents import default_agents
+from subagents.base import Analysis, SubAgent
+
+MACHINE_BUSY = agentprocs.machine_busy  # the real one: tests below run with two idle CPUs
+SCENARIOS = Path(__file__).resolve().parents[1] / "evals" / "scenarios"
+PY = ({"pkg/core.py": "def add(a, b):\n    return a + b\n\n\ndef scale(x, k=2):\n    return x * k\n"},
+      {"pkg/core.py": "def add(a, b):\n    return a - b\n\n\ndef scale(x, k):\n    return x * k\n",
+       "pkg/use.py": "from pkg.core import scale\n\n\ndef twice(x):\n    return scale(x)\n"})
+
+
+def _no_stray_threads() -> None:
+    """The process path forks only from a single-threaded process: wait for threads that earlier
+    tests released (bounded), so that these tests exercise it."""
+    until = time.monotonic() + 5
+    while threading.active_count() > 1 and time.monotonic() < until:
+        time.sleep(0.05)
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
+
+
+def _comparable(result):  # noqa: ANN001, ANN202
+    verdicts = [v.model_dump(mode="json") for v in result.verdicts]
+    for v in verdicts:
+        v.pop("elapsed_ms")
+    return verdicts, result.decision.model_dump(mode="json")
+
+
+def _review(snapshot, *, procs: int, **kw):  # noqa: ANN001, ANN003, ANN202
+    if procs > 1:
+        _no_stray_threads()
+    options = PipelineOptions(agent_procs=procs, agent_procs_min_work=0, **kw)
+    return run_review(SnapshotSource(snapshot), options).result
+
+
+def _assert_no_children() -> None:
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.fixture(autouse=True)
+def _two_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(agentprocs, "available_cpus", lambda: 2)
+    monkeypatch.setattr(agentprocs, "machine_busy", lambda cpus: False)
+
+
+def test_same_verdicts_as_threads_on_scenario_cases(tmp_path: Path) -> None:
+    cases = [c for c in load_cases(SCENARIOS / "python", "scenarios") if c.expect.findings][:12]
+    cases += [c for c in load_cases(SCENARIOS / "javascript", "scenarios") if c.expect.findings][:3]
+    assert len(cases) >= 10
+    flagged = 0
+    for case in cases:
+        snapshot = from_scenario(case).build(tmp_path / case.id)
+        try:
+            threaded = _review(snapshot, procs=1)
+            forked = _review(snapshot, procs=2)
+        finally:
+            snapshot.close()
+        assert threaded.timings.agent_procs == {}
+        assert forked.timings.agent_procs["processes"] == 2, case.id
+        assert _comparable(forked) == _comparable(threaded), case.id
+        flagged += any(v.findings for v in threaded.verdicts)
+    assert flagged >= len(cases) // 2  # the comparison covers findings, not only passes
+    _assert_no_children()
+
+
+def test_children_parts_are_recorded(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        result = _review(snapshot, procs=2)
+    finally:
+        snapshot.close()
+    parts = result.timings.agent_procs
+    assert parts["processes"] == 2 and parts["child1_cpu_ms"] > 0 and parts["child1_wall_ms"] > 0
+    # execution_paths ran in the child, which built the code index there
+    assert parts["child1_index_ms"] > 0 and result.timings.index_ms == parts["child1_index_ms"]
+    assert parts["preparse_ms"] + parts["fork_ms"] <= result.timings.agents_ms
+    assert result.timings.agents_ms <= result.timings.total_ms
+    _assert_no_children()
+
+
+class _InChild(SubAgent):
+    """Passes in the review's own process (after ``delay_s``); in a forked child does ``act``."""
+
+    def __init__(self, name: str, act: str, delay_s: float = 0.3) -> None:
+        self.name = name
+        self.act = act
+        self.delay_s = delay_s
+        self.parent = os.getpid()
+
+    def review(self, ctx):  # noqa: ANN001, ANN201
+        if os.getpid() == self.parent:
+            time.sleep(self.delay_s)  # long enough for the child to claim an agent meanwhile
+            return Verdict(agent=self.name, status=Status.passed, risk=0.0, confidence=0.9)
+        if self.act == "crash":
+            os.kill(os.getpid(), 9)
+        if self.act == "hang":
+            time.sleep(60)
+        if self.act == "garbage":
+            return Verdict(agent="not-" + self.name, status=Status.passed, risk=0.0, confidence=0.9)
+        if self.act == "raise":
+            raise RuntimeError("boom in child")
+        return Verdict(agent=self.name, status=Status.passed, risk=0.0, confidence=0.9)
+
+    def analyze(self, ctx):  # noqa: ANN001, ANN201
+        return Analysis()
+
+
+def _run_in_child(tmp_path: Path, act: str, policy: str | None = None):  # noqa: ANN202
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    agents = [_InChild(n, act) for n in ("logic", "execution_paths", "anti_patterns")]
+    started = time.monotonic()
+    try:
+        result = _review(snapshot, procs=2, agents=agents, policy_text=policy)
+    finally:
+        snapshot.close()
+    assert result.timings.agent_procs["processes"] == 2
+    by_child = [v for v in result.verdicts if v.status is Status.abstain]
+    in_parent = [v for v in result.verdicts if v.status is Status.passed]
+    assert by_child, "the child claimed no agent"
+    assert len(by_child) + len(in_parent) == 3
+    _assert_no_children()
+    return result, by_child, time.monotonic() - started
+
+
+def test_a_crashing_child_makes_its_agent_abstain(tmp_path: Path) -> None:
+    result, abstained, _ = _run_in_child(tmp_path, "crash")
+    for v in abstained:
+        assert v.error == "internal error: agent process ended by signal 9 before its verdict"
+    assert result.decision.action.value != "approve"
+
+
+def test_a_hanging_child_agent_times_out_and_is_killed(tmp_path: Path) -> None:
+    policy = "".join(f"  {n}: {{enabled: true, timeout_s: 1.5, options: {{}}}}\n"
+                     for n in ("logic", "execution_paths", "anti_patterns"))
+    result, abstained, took = _run_in_child(tmp_path, "hang", "agents:\n" + policy)
+    assert [v.error for v in abstained] == ["timed out after 1.5s"]
+    assert took < 10
+    assert result.decision.action.value != "approve"
+
+
+def test_a_child_that_sends_a_wrong_verdict_fails_closed(tmp_path: Path) -> None:
+    _, abstained, _ = _run_in_child(tmp_path, "garbage")
+    for v in abstained:
+        assert v.error == "internal error: agent process sent an unreadable message before its verdict"
+
+
+def test_an_agent_that_raises_in_a_child_abstains_as_in_a_thread(tmp_path: Path) -> None:
+    _, abstained, _ = _run_in_child(tmp_path, "raise")
+    for v in abstained:
+        assert v.error == "internal error: RuntimeError: boom in child"
+
+
+def _context(tmp_path: Path):  # noqa: ANN202
+    from bot.core.context import ReviewContext  # noqa: PLC0415
+
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    return snapshot, ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
+
+
+def test_plan_forks_only_when_it_may_and_it_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot, ctx = _context(tmp_path)
+    try:
+        agents = default_agents()
+        _no_stray_threads()
+        work = agentprocs.work_estimate(ctx)
+        assert work > 0
+        assert agentprocs.plan(ctx, agents, 2, min_work=work) == 2
+        assert agentprocs.plan(ctx, agents, 2, min_work=work + 1) == 1  # too small to pay
+        assert agentprocs.plan(ctx, agents, 1, min_work=0) == 1
+        assert agentprocs.plan(ctx, agents[:1], 2, min_work=0) == 1
+        assert agentprocs.plan(ctx, agents, 8, min_work=0) == 2  # no more than the CPUs
+        release = threading.Event()
+        thread = threading.Thread(target=release.wait, daemon=True)
+        thread.start()
+        try:
+            assert agentprocs.plan(ctx, agents, 2, min_work=0) == 1  # never fork beside a thread
+        finally:
+            release.set()
+            thread.join()
+        monkeypatch.setattr(agentprocs, "machine_busy", lambda cpus: True)
+        assert agentprocs.plan(ctx, agents, 2, min_work=0) == 1  # no CPU free for a second process
+        monkeypatch.setattr(agentprocs, "machine_busy", lambda cpus: False)
+        monkeypatch.setattr(agentprocs, "available_cpus", lambda: 1)
+        assert agentprocs.plan(ctx, agents, 2, min_work=0) == 1
+    finally:
+        snapshot.close()
+
+
+def test_small_review_keeps_the_threads(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        _no_stray_threads()
+        result = run_review(SnapshotSource(snapshot), PipelineOptions(agent_procs=2)).result
+    finally:
+        snapshot.close()
+    assert result.timings.agent_procs == {}  # far below MIN_WORK
+
+
+def test_machine_busy_reads_the_load_average() -> None:
+    assert MACHINE_BUSY(2, lambda: (2.0, 0.1, 0.1))
+    assert not MACHINE_BUSY(2, lambda: (1.4, 3.0, 3.0))
+
+    def unreadable() -> tuple[float, float, float]:
+        raise OSError("no /proc")
+
+    assert not MACHINE_BUSY(2, unreadable)
+
+
+def test_work_estimate_counts_code_bytes_and_changed_lines(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, {**PY[0], "README.md": "a\n"}, {**PY[1], "README.md": "a\nb\nc\n"},
+                           title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        from bot.core.context import ReviewContext  # noqa: PLC0415
+
+        ctx = ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
+        code = sum(len(t.encode()) for t in (*PY[0].values(), *PY[1].values()))
+        # core.py: 2 lines changed on each side; use.py: 5 lines added; README.md: 2 lines added
+        assert agentprocs.work_estimate(ctx) == code + 1000 * (4 + 5) + 250 * 2
+    finally:
+        snapshot.close()
+    repo, _, _ = make_repo(tmp_path / "docs", {"README.md": "a\n"}, {"README.md": "a\nb\nc\n"}, title="docs", body="Docs.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        ctx = ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
+        assert agentprocs.work_estimate(ctx) == 0  # no code: the agents only scan lines
+    finally:
+        snapshot.close()
+
+
+def test_procs_setting() -> None:
+    assert agentprocs.procs_setting({}) == agentprocs.AUTO_PROCS
+    assert agentprocs.procs_setting({"QUORUM_AGENT_PROCS": "off"}) == 1
+    assert agentprocs.procs_setting({"QUORUM_AGENT_PROCS": "0"}) == 1
+    assert agentprocs.procs_setting({"QUORUM_AGENT_PROCS": " 3 "}) == 3
+    assert agentprocs.procs_setting({}, default="1") == 1
+    for bad in ("two", "-1", "1.5"):
+        with pytest.raises(ValueError, match="QUORUM_AGENT_PROCS"):
+            agentprocs.procs_setting({"QUORUM_AGENT_PROCS": bad})
+
+
+def test_a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    try:
+        threaded = _review(snapshot, procs=1)
+        monkeypatch.setattr(os, "fork", no_fork)
+        forked = _review(snapshot, procs=2)
+    finally:
+        snapshot.close()
+    assert forked.timings.agent_procs["fork_error"] == 11
+    assert _comparable(forked) == _comparable(threaded)
