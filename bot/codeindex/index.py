@@ -196,20 +196,30 @@ class CodeIndex(Navigation, Resolution):
             name, _ = self.call_name(d)
             wanted = self._call_candidates(d, name)
             for path in sorted(wanted):
-                names = wanted[path]
-                if not self.may_call_from(d, self.files[path]):
-                    continue
-                for call in self.files[path].symbols().calls:
-                    if call.name not in names:
-                        continue
-                    how = self.match_call(d, call)
+                for call, how in self._file_callers(d, self.files[path], wanted[path]):
                     key = (call.path, call.line, call.callee)
-                    if how is not None and key not in seen:
+                    if key not in seen:
                         seen.add(key)
                         out.append((call, how))
         out.sort(key=lambda x: (x[0].path, x[0].line, x[0].callee))
         if len(defs) == 1:
             self._callers_memo[defs[0]] = tuple(out)
+        return out
+
+    def _file_callers(self, d: Definition, entry: FileEntry, names: set[str]) -> list[tuple[CallSite, str]]:
+        """The calls of ``entry``'s file under one of ``names`` that may call ``d``, with how each
+        matched, in file order: :meth:`may_call_from` (headers) and then :meth:`match_call`."""
+        return self._matched_calls(d, entry, names) if self.may_call_from(d, entry) else []
+
+    def _matched_calls(self, d: Definition, entry: FileEntry, names: set[str]) -> list[tuple[CallSite, str]]:
+        """The calls of ``entry``'s file under one of ``names`` that :meth:`match_call` matches to
+        ``d``, with how, in file order."""
+        out: list[tuple[CallSite, str]] = []
+        for call in entry.symbols().calls:
+            if call.name in names:
+                how = self.match_call(d, call)
+                if how is not None:
+                    out.append((call, how))
         return out
 
     def _call_candidates(self, d: Definition, name: str) -> dict[str, set[str]]:
@@ -279,7 +289,7 @@ class CodeIndex(Navigation, Resolution):
             return []
         fam = family_of(self._language(d))
         out: list[Reference] = []
-        for path, entry, imp in self._importers_named(d.name):
+        for path, entry, imp in self._import_candidates(d):
             if family_of(entry.language) != fam or path == d.path:
                 continue
             if fam == "python":
@@ -291,6 +301,10 @@ class CodeIndex(Navigation, Resolution):
             if ok:
                 out.append(Reference(path, imp.line, imp.alias))
         return out
+
+    def _import_candidates(self, d: Definition) -> list[tuple[str, FileEntry, Import]]:
+        """``(path, entry, import)`` for imports that may import ``d`` (those of its name)."""
+        return self._importers_named(d.name)
 
     def _candidate_ref_paths(self, d: Definition) -> list[str]:
         """Files that may read ``d`` (from headers): those reading its name, and those importing

@@ -53,9 +53,9 @@ from bot.codeindex.builder import MAX_FILE_BYTES, BuildStats, encode_entry, head
 from bot.codeindex.cache import CacheError, SymbolCache
 from bot.codeindex.extract import extract
 from bot.codeindex.index import CodeIndex, FileEntry
-from bot.codeindex.model import Definition, Import
+from bot.codeindex.model import CallSite, Definition, Import
 from bot.codeindex.modules import family_of, is_init_path, js_module_map, python_module_map
-from bot.codeindex.resolve import COMMON_METHOD_NAMES, CONSTRUCTOR_NAMES
+from bot.codeindex.resolve import COMMON_METHOD_NAMES, CONSTRUCTOR_NAMES, owner_of
 from bot.core.languages import language_for_path
 
 if TYPE_CHECKING:
@@ -67,6 +67,20 @@ ESCALATE_SHARE = 0.4
 """When a name's files would take the source parsed on demand past this share of what was
 unparsed at the start, every remaining file is parsed at once (in worker processes when large):
 the review reads most of the tree anyway, and one parallel batch beats many serial ones."""
+
+FAMILY_FIRST_SHARE = 0.1
+"""A method's callers: when the files naming its class hold more than this share of the source
+unparsed at the start, a candidate file's calls are matched before the class family is looked up
+(see ``LazyCodeIndex._file_callers``)."""
+
+SCOPE_MIN_BYTES = 100_000
+"""The scope of a module-level Python definition (``LazyCodeIndex._py_scope``) is worked out for
+its module when the unparsed files holding its name are this large (below it, parsing them costs
+less); once worked out, it serves every definition of the module."""
+
+SCOPE_BUDGET = 1.0
+"""Working out that scope may parse files not holding the name, up to this multiple of the bytes
+of the unparsed files holding it; beyond it, no scope (those files are parsed)."""
 
 _UNSEARCHABLE = frozenset({"default"})
 """Names a record may carry without the file's source containing them (JS/TS default imports)."""
@@ -94,6 +108,22 @@ def _whole_token(data: bytes, lo: int, i: int, j: int, word: frozenset[int], ecm
     while p > lo and data[p - 1] in word:
         p -= 1
     return p == i or 48 <= data[p] <= 57 or (ecmascript and p > lo and data[p - 1] == 0x2F)
+
+
+_TOKEN_RULES = {
+    family: (
+        re.compile(rb"[" + chars + rb"]+"),
+        (re.compile(rb"(?<![" + chars + rb"])[0-9][" + chars + rb"]*"),)
+        + ((re.compile(rb"/([" + chars + rb"]+)"),) if family == "ecmascript" else ()),
+    )
+    for family, chars in (("python", rb"A-Za-z0-9_"), ("go", rb"A-Za-z0-9_"), ("ecmascript", rb"A-Za-z0-9_$"))
+}
+"""Per language family: maximal runs of identifier bytes (:data:`_WORD_BYTES`), and the runs whose
+suffixes are whole tokens too (starting with a digit; in JS/TS, after ``/``)."""
+
+TOKEN_INDEX_AFTER = 64
+"""After this many names searched in the buffer one by one, the rest are looked up in a table of
+its tokens (``_Blobs.tokens``: one pass over the buffer, ~0.2 s for pydantic's 6 MB)."""
 
 
 def name_occurs(source: bytes, name: str, language: str) -> bool:
@@ -141,6 +171,7 @@ class _Blobs:
             self.starts.append(pos)
             pos += len(sources[p]) + 1
         self.data = b"\0".join(sources[p] for p in self.paths)
+        self._tokens: dict[bytes, list[str]] | None = None
 
     def span(self, path: str) -> tuple[int, int]:
         """Start and end offsets of ``path``'s bytes in :attr:`data`."""
@@ -164,6 +195,32 @@ class _Blobs:
         end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
         return pattern.search(self.data, self.starts[k], end) is not None
 
+    def tokens(self) -> dict[bytes, list[str]] | None:
+        """Every plain identifier that :meth:`containing` finds as a whole token -> the paths
+        whose source holds it (built on first call); None when a file's language has no token
+        rule. Per file: each maximal run of identifier bytes, and every suffix of a run that
+        starts with a digit or, in JS/TS, follows ``/`` (:func:`_whole_token` accepts exactly
+        those occurrences)."""
+        if self._tokens is None:
+            out: dict[bytes, list[str]] = {}
+            data = self.data
+            for k, path in enumerate(self.paths):
+                family = self._families.get(path, "")
+                rules = _TOKEN_RULES.get(family)
+                if rules is None:
+                    return None
+                runs, tails = rules
+                start = self.starts[k]
+                end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(data)
+                found = set(runs.findall(data, start, end))
+                for pattern in tails:
+                    for run in pattern.findall(data, start, end):
+                        found.update(run[i:] for i in range(1, len(run)))
+                for token in found:
+                    out.setdefault(token, []).append(path)
+            self._tokens = out
+        return self._tokens
+
     def containing(self, name: str) -> Iterator[str]:
         """Paths whose source contains ``name`` as :func:`name_occurs` searches it (``name``
         non-empty, without NUL)."""
@@ -180,6 +237,11 @@ class _Blobs:
                 i = find(needle, starts[k + 1] if k + 1 < len(starts) else len(data))
             else:
                 i = find(needle, i + 1)
+
+
+def _nowhere(path: str, blobs: _Blobs) -> bool:
+    """The scope of a definition callable from its own file only."""
+    return False
 
 
 class _BufferTree:
@@ -282,6 +344,12 @@ class LazyCodeIndex(CodeIndex):
         self._searched: set[str] = set()
         self._cache: SymbolCache | None = None
         self._maps: dict[str, dict] | None = None
+        self._dear: dict[str, bool] = {}
+        """Class name -> :meth:`_family_dear`'s answer (decided once per review)."""
+        self._held: dict[str, frozenset[str]] = {}
+        """Name -> :meth:`_holding`."""
+        self._py_scopes: dict[str, frozenset[str] | None] = {}
+        """Path of a module-level Python definition -> :meth:`_reexporters` (None: over budget)."""
         for path, blob, _lang, header, data in rows:
             self._add(FileEntry(path, blob, json.loads(header), data))
 
@@ -396,10 +464,25 @@ class LazyCodeIndex(CodeIndex):
             start = time.perf_counter()
             hits: set[str] = set()
             for n in wanted:
-                hits.update(p for p in self._blobs.containing(n) if p in self._pending)  # type: ignore[union-attr]
+                hits.update(p for p in self._holding(n) if p in self._pending)
             self.stats.lazy_ms += (time.perf_counter() - start) * 1000
             self._parse_hits(hits)
             self._searched.update(wanted)  # type: ignore[arg-type]
+
+    def _holding(self, name: str) -> frozenset[str]:
+        """The files whose bytes held ``name`` (searchable, see :meth:`_Blobs.containing`) when the
+        buffer was first searched for it (the files still unparsed then); remembered, so each
+        name is searched once (caller holds the lock or only reads)."""
+        found = self._held.get(name)
+        if found is None:
+            blobs = self._blobs
+            if blobs is None:
+                found = frozenset()
+            else:
+                tokens = blobs.tokens() if len(self._held) >= TOKEN_INDEX_AFTER and _PLAIN_NAME.match(name) else None
+                found = frozenset(tokens.get(name.encode(), ()) if tokens is not None else blobs.containing(name))
+            self._held[name] = found
+        return found
 
     def _parse_hits(self, hits: set[str]) -> None:
         """Parse ``hits`` (pending paths), or every pending file once the source parsed on
@@ -411,6 +494,37 @@ class LazyCodeIndex(CodeIndex):
         self._parse(hits)
 
     # --------------------------------------------------------- call queries
+    def _file_callers(self, d: Definition, entry: FileEntry, names: set[str]) -> list[tuple[CallSite, str]]:
+        # ``may_call_from`` and ``match_call`` must both hold; which one is asked first cannot
+        # change the answer. For a method whose class is named in much of the unparsed source
+        # (pydantic's ``BaseModel``), ``may_call_from``'s class family would parse all of it:
+        # then the file's calls are matched first, and the family is needed only for a file
+        # holding a call that matches.
+        decided = self._may_call_unless_family(d, entry)
+        if decided is False:
+            return []
+        if decided is None and self._family_dear(owner_of(d)):
+            found = self._matched_calls(d, entry, names)
+            return found if found and self.may_call_from(d, entry) else []
+        if decided is None and not self.may_call_from(d, entry):
+            return []
+        return self._matched_calls(d, entry, names)
+
+    def _family_dear(self, owner: str) -> bool:
+        """True when looking up the subclasses of class ``owner`` would first parse more than
+        :data:`FAMILY_FIRST_SHARE` of the source that was unparsed at the start."""
+        with self._lock:
+            dear = self._dear.get(owner)
+            if dear is None:
+                blobs = self._blobs
+                if not self._pending or blobs is None or owner in self._searched or not name_is_searchable(owner):
+                    dear = False
+                else:
+                    size = sum(blobs.size(p) for p in self._holding(owner) if p in self._pending)
+                    dear = size > FAMILY_FIRST_SHARE * self._initial_bytes
+                self._dear[owner] = dear
+            return dear
+
     def _call_candidates(self, d: Definition, name: str) -> dict[str, set[str]]:
         # Where ``may_call_from`` and ``match_call`` admit callers of ``d`` from only some files
         # (``_callers_scope``), only the files holding ``name`` among those are parsed: the
@@ -420,18 +534,155 @@ class LazyCodeIndex(CodeIndex):
         if scope is None or not name_is_searchable(name):
             return super()._call_candidates(d, name)
         with self._lock:
-            if self._pending and name not in self._searched:
-                start = time.perf_counter()
-                blobs = self._blobs
-                assert blobs is not None
-                hits = {p for p in blobs.containing(name) if p in self._pending and (p == d.path or scope(p, blobs))}
-                self.stats.lazy_ms += (time.perf_counter() - start) * 1000
-                self._parse_hits(hits)
+            self._parse_scoped(name, d.path, scope)
             tables = self._tables()
             wanted: dict[str, set[str]] = {p: {name} for p in tables["call"].get(name, ())}
             for path, alias in tables["renamed"].get(name, ()):
                 wanted.setdefault(path, set()).add(alias)
         return wanted
+
+    def _parse_scoped(self, name: str, home: str, scope: Callable[[str, _Blobs], bool]) -> None:
+        """Parse the unparsed files holding ``name`` that are ``home`` or pass ``scope`` (``name``
+        searchable; caller holds the lock). ``name`` is not marked searched: other files may
+        still hold records named so."""
+        if not self._pending or name in self._searched:
+            return
+        start = time.perf_counter()
+        blobs = self._blobs
+        assert blobs is not None
+        hits = {p for p in self._holding(name) if p in self._pending and (p == home or scope(p, blobs))}
+        self.stats.lazy_ms += (time.perf_counter() - start) * 1000
+        self._parse_hits(hits)
+
+    def _import_candidates(self, d: Definition) -> list[tuple[str, FileEntry, Import]]:
+        scope = self._py_scope(d)
+        if scope is None:
+            return super()._import_candidates(d)
+        with self._lock:
+            self._parse_scoped(d.name, d.path, scope)
+            return list(self._tables()["imports"].get(d.name, ()))
+
+    def _candidate_ref_paths(self, d: Definition) -> list[str]:
+        scope = self._py_scope(d)
+        if scope is None:
+            return super()._candidate_ref_paths(d)
+        with self._lock:
+            self._parse_scoped(d.name, d.path, scope)
+            tables = self._tables()
+            out = set(tables["ref"].get(d.name, ()))
+            out.update(path for path, _, imp in tables["imports"].get(d.name, ()) if imp.alias != d.name)
+        return sorted(out)
+
+    def _py_scope(self, d: Definition) -> Callable[[str, _Blobs], bool] | None:
+        """For a module-level Python definition, a test true for every unparsed file that can call,
+        import or read it; None when there is none worth its cost.
+
+        Every way the index binds a name in another file to ``d`` goes through a module name M
+        taken from that file's imports (``_py_binding``, wildcards, ``import m; m.d``,
+        ``from pkg import mod; mod.d``), followed through at most 3 re-exports (``_py_targets``),
+        and M then names ``d``'s file or a re-exporting file (``_py_modules``), or, unknown, ends
+        with ``d``'s module name. M's last part is a slice of the file's source (an import's
+        module or name, or the dotted callee), except for ``from . import x`` and the like, where
+        M is a package above the file itself. So a file can bind ``d`` only if its bytes hold the
+        last part of the module name of ``d``'s file or of a re-exporting file, as a whole
+        token, or a package above it is one of those modules (:meth:`_reexporters`)."""
+        if d.parent is not None or family_of(self._language(d)) != "python" or not name_is_searchable(d.name):
+            return None
+        with self._lock:
+            if not self._pending or d.name in self._searched:
+                return None
+            if d.path not in self._py_scopes:
+                blobs = self._blobs
+                assert blobs is not None
+                holding = {p for p in self._holding(d.name) if p in self._pending}
+                own = sum(blobs.size(p) for p in holding)
+                if own < SCOPE_MIN_BYTES:
+                    return None
+                self._py_scopes[d.path] = self._reexporters(d, holding, int(SCOPE_BUDGET * own))
+            found = self._py_scopes[d.path]
+        if found is None:
+            return None
+        module = py_module_name(d.path)
+        parts = sorted({py_module_name(p).rsplit(".", 1)[-1] for p in found})
+
+        def py_scope(path: str, blobs: _Blobs) -> bool:
+            if self._languages.get(path) != "python":
+                return False
+            return any(path in self._holding(part) for part in parts) or self._package_names(path, found, module)
+
+        return py_scope
+
+    def _package_names(self, path: str, found: frozenset[str], module: str) -> bool:
+        """True when a package above ``path`` (what ``from . import x`` in it names) is the module
+        of a file in ``found`` or, naming no file, ends ``module`` (see ``_py_module_is``)."""
+        parts = py_module_name(path).split(".")
+        if not is_init_path(path):
+            parts = parts[:-1]
+        return any(self._names_one_of(".".join(parts[:k]), found, module) for k in range(1, len(parts) + 1))
+
+    def _names_one_of(self, name: str, found: frozenset[str] | set[str], module: str) -> bool:
+        """Does Python module name ``name`` denote a file of ``found`` (``module``: the first one's)?"""
+        known = self._py_modules.get(name)
+        return known in found if known is not None else (name == module or module.endswith("." + name))
+
+    def _reexporters(self, d: Definition, holding: set[str], budget: int) -> frozenset[str] | None:
+        """``d``'s file and every file re-exporting ``d`` from it, up to 3 hops: a file holding
+        ``from M import *``, or ``from M import n`` with ``n`` a name under which M's file
+        exports ``d`` (that file exports it as the import's alias), where M names such a file
+        (``_py_targets`` follows exactly these). The unparsed files that can hold such an import
+        (by the argument of :meth:`_py_scope`) are parsed; None when those outside ``holding``
+        (the files holding ``d``'s name, parsed anyway when in scope) would pass ``budget`` bytes
+        (caller holds the lock)."""
+        module = py_module_name(d.path)
+        python = [p for p in self._present if self._languages[p] == "python"]
+        exports: dict[str, set[str]] = {d.path: {d.name}}
+        """path -> names under which its module may export ``d``."""
+        frontier: set[str] = {d.path}
+        spent = 0
+        for _hop in range(3):
+            parts = {py_module_name(p).rsplit(".", 1)[-1] for p in frontier}
+            if not all(name_is_searchable(p) for p in parts):
+                return None
+            blobs = self._blobs
+            if self._pending and blobs is not None:
+                todo: set[str] = set()
+                for part in parts:
+                    todo.update(p for p in self._holding(part) if p in self._pending and self._languages[p] == "python")
+                todo.update(p for p in python if p in self._pending and self._package_names(p, frozenset(frontier), module))
+                spent += sum(blobs.size(p) for p in todo if p not in holding)
+                if spent > budget:
+                    return None
+                self._parse(todo)
+            known = frozenset(exports)
+            added: dict[str, set[str]] = {}
+            for p in python:
+                entry = dict.get(self.files, p)
+                if entry is None:
+                    continue
+                for imp in entry.imports:
+                    if imp.name is None:
+                        continue
+                    source = self._file_named(self._py_absolute(entry, imp), known, module, d.path)
+                    if source is None:
+                        continue
+                    names = exports[source] if imp.name == "*" else {imp.alias} if imp.name in exports[source] else set()
+                    fresh = names - exports.get(p, set())
+                    if fresh:
+                        added.setdefault(p, set()).update(fresh)
+            if not added:
+                break
+            for p, names in added.items():
+                exports.setdefault(p, set()).update(names)
+            frontier = set(added)
+        return frozenset(exports)
+
+    def _file_named(self, name: str, found: frozenset[str], module: str, home: str) -> str | None:
+        """The file of ``found`` that Python module name ``name`` denotes: its known file, or
+        ``home`` (whose module is ``module``) when no file has that name and it ends ``module``."""
+        known = self._py_modules.get(name)
+        if known is not None:
+            return known if known in found else None
+        return home if name == module or module.endswith("." + name) else None
 
     def _callers_scope(self, d: Definition) -> Callable[[str, _Blobs], bool] | None:
         """For a definition whose callers outside its own file can only be in some files, a test
@@ -447,9 +698,13 @@ class LazyCodeIndex(CodeIndex):
           subclass (``may_call_from``). An import specifier is a slice of the source, and the
           last segment of the module it resolves to is its own last segment unless that is
           ``.`` or ``..`` (:data:`_JS_DOT_SEGMENT`).
-        - Python: none (a module may be imported under any package above it).
+        - Python: for a function or class nested in another definition, its own file only
+          (``_match_python`` matches such a definition only from there); for a module-level one,
+          :meth:`_py_scope`; methods and constructors have none.
         """
         family = family_of(self._language(d))
+        if family == "python" and d.kind in ("function", "class"):
+            return self._py_scope(d) if d.parent is None else _nowhere
         if family not in ("go", "ecmascript") or d.name in CONSTRUCTOR_NAMES:
             return None
         if d.kind == "method" and self._unique_name(d.name):
@@ -483,7 +738,7 @@ class LazyCodeIndex(CodeIndex):
         names = [s for s in segments if s]
         if len(names) < len(segments) or not all(name_is_searchable(n) for n in names):
             return None  # the root index module is also the empty specifier's
-        owner = (d.parent or "").rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+        owner = owner_of(d)
         if d.kind == "method" and not name_is_searchable(owner):
             return None
         family: list[str] = []
@@ -558,7 +813,7 @@ class LazyCodeIndex(CodeIndex):
                 )
                 blobs = self._blobs
                 assert blobs is not None
-                probe = {p for p in blobs.containing(name) if p in self._pending and pattern.search(blobs.source(p))}
+                probe = {p for p in self._holding(name) if p in self._pending and pattern.search(blobs.source(p))}
                 self.stats.lazy_ms += (time.perf_counter() - start) * 1000
                 if probe:
                     self._parse_hits(probe)

@@ -30,7 +30,7 @@ from bot.codeindex.model import CallSite, Definition
 from bot.codeindex.modules import Modules, family_of, is_init_path
 from bot.core.languages import language_for_path
 
-__all__ = ["COMMON_METHOD_NAMES", "CONSTRUCTOR_NAMES", "Resolution", "annotation_class", "family_of", "is_init_path"]
+__all__ = ["COMMON_METHOD_NAMES", "CONSTRUCTOR_NAMES", "Resolution", "annotation_class", "family_of", "is_init_path", "owner_of"]
 
 COMMON_METHOD_NAMES = frozenset(
     """get set put post delete patch head update pop append extend insert remove add discard clear copy keys values
@@ -56,6 +56,11 @@ def _nested_call(d: Definition, call: CallSite) -> str | None:
     if d.kind != "function" or not d.parent or call.path != d.path:
         return None
     return "local" if call.scope == d.parent or call.scope.startswith(d.parent + ".") else None
+
+
+def owner_of(d: Definition) -> str:
+    """The bare name of the class (or Go receiver type) a method ``d`` belongs to."""
+    return (d.parent or "").rsplit(".", 1)[-1].rsplit("/", 1)[-1]
 
 
 def annotation_class(annotation: str) -> str | None:
@@ -107,7 +112,17 @@ class Resolution(Modules):
 
     def may_call_from(self, d: Definition, entry) -> bool:  # noqa: ANN001 - FileEntry
         """Cheap necessary condition (headers only) for a call in ``entry`` to resolve to ``d``:
-        lets :meth:`match_call` skip decoding files that cannot matter."""
+        lets :meth:`match_call` skip decoding files that cannot matter. For a method (not a
+        constructor) whose name is not unique: ``entry`` is ``d``'s file, mentions ``d``'s class or
+        one of its subclasses (3 levels down, :meth:`_descendants`), or imports ``d``'s module."""
+        decided = self._may_call_unless_family(d, entry)
+        if decided is not None:
+            return decided
+        return bool(entry.mentions & self._descendants(owner_of(d)))
+
+    def _may_call_unless_family(self, d: Definition, entry) -> bool | None:  # noqa: ANN001 - FileEntry
+        """:meth:`may_call_from` without the one test that needs the subclasses of ``d``'s class:
+        its answer, or None when only that test (does ``entry`` mention a subclass?) can decide."""
         if entry.path == d.path:
             return True
         fam = family_of(entry.language)
@@ -118,11 +133,11 @@ class Resolution(Modules):
         if d.kind == "method" and not constructor:
             if self._unique_name(d.name):
                 return True
-            owner = (d.parent or "").rsplit(".", 1)[-1].rsplit("/", 1)[-1]
             if fam == "go":
                 return posixpath.dirname(entry.path) == posixpath.dirname(d.path) or self._imports_module_of(entry, d)
-            family = {owner} | self._descendants(owner)
-            return bool(entry.mentions & family) or self._imports_module_of(entry, d)
+            if owner_of(d) in entry.mentions or self._imports_module_of(entry, d):
+                return True
+            return None
         if fam == "go":
             return posixpath.dirname(entry.path) == posixpath.dirname(d.path) or self._imports_module_of(entry, d)
         return any(i.name in (name, "*", "default") for i in entry.imports) or self._imports_module_of(entry, d)

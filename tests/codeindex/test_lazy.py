@@ -320,3 +320,133 @@ def test_js_callers_parse_only_importers_and_the_class_family(no_escalation: Non
     assert "src/far.ts" not in dict.keys(lazy.files)  # imports another `open`
     lazy = lazy_index(MemoryTree(JS_FILES), workers=1)
     assert _answers(lazy, defs) == _answers(full, defs)
+
+
+PY_FILES = {
+    # A module-level function reached through a package re-export, a wildcard hop, a renamed
+    # re-export in a sub-package, `from .. import`, a module import and an unknown module name
+    # ending the module's; nested definitions; a constant read through a module alias.
+    "pkg/__init__.py": "from .mod import func\nfrom .star import *\n",
+    "pkg/mod.py": (
+        "CONST = 1\n\ndef func(a):\n    return a\n\n"
+        "def outer():\n    def inner():\n        return 1\n    class Local:\n        pass\n    return inner(), Local()\n\n"
+        "class Base:\n    def hook(self):\n        return func(1)\n"
+    ),
+    "pkg/star.py": "from .mod import *\n",
+    "pkg/deep/__init__.py": "from ..star import func as f2\n",
+    "pkg/sub/__init__.py": "",
+    "pkg/sub/use_rel.py": "from .. import func\n\ndef r():\n    return func(1)\n",
+    "app/a.py": "from pkg import func\n\ndef a():\n    return func(1)\n",
+    "app/b.py": "import pkg.mod\n\ndef b():\n    return pkg.mod.func(2)\n",
+    "app/c.py": "from pkg.deep import f2 as func, f2\n\ndef c():\n    return func(3) + f2(4)\n",
+    "app/d.py": "from mod import func\n\ndef d():\n    return func(4)\n",
+    "app/reads.py": "from pkg import mod as m\n\nX = m.CONST + 1\n",
+    "app/sub.py": "from pkg.mod import Base\n\nclass Sub(Base):\n    def go(self):\n        return self.hook()\n",
+    "app/far.py": "from elsewhere import func\n\ndef f():\n    return func(5) + inner() + Local() + CONST\n",
+    "app/own.py": "def func(x):\n    return x\n\ndef inner():\n    return func(6)\n",
+    "scripts/tool.py": "import sys\n\nfunc = print\nfunc(sys.argv)\n",
+}
+
+
+@pytest.fixture
+def small_scopes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work out Python scopes however little a name's files hold (the fixture is tiny)."""
+    monkeypatch.setattr(lazy_module, "SCOPE_MIN_BYTES", 0)
+    monkeypatch.setattr(lazy_module, "SCOPE_BUDGET", 100.0)
+    monkeypatch.setattr(lazy_module, "FAMILY_FIRST_SHARE", 0.0)
+
+
+def test_python_queries_parse_only_files_whose_imports_can_reach_the_module(no_escalation: None, small_scopes: None) -> None:
+    full = build_index(MemoryTree(PY_FILES), workers=1)
+    defs = _all_defs(full)
+    for d in defs:  # each query on a fresh lazy index
+        lazy = lazy_index(MemoryTree(PY_FILES), workers=1)
+        assert _answers(lazy, [d]) == _answers(full, [d]), d
+    (func,) = [d for d in defs if d.qualname == "pkg.mod.func"]
+    lazy = lazy_index(MemoryTree(PY_FILES), workers=1)
+    assert lazy.resolved_callers(func) == full.resolved_callers(func)
+    assert {c.path for c in full.callers(func)} == {"pkg/mod.py", "pkg/sub/use_rel.py", "app/a.py", "app/b.py", "app/d.py"}
+    assert lazy.importers(func) == full.importers(func) and lazy.references(func) == full.references(func)
+    # far.py imports another `func`, own.py defines its own, tool.py binds it to print.
+    assert not {"app/far.py", "app/own.py", "scripts/tool.py"} & set(dict.keys(lazy.files))
+    (const,) = [d for d in defs if d.qualname == "pkg.mod.CONST"]
+    lazy = lazy_index(MemoryTree(PY_FILES), workers=1)
+    assert lazy.references(const) == full.references(const) != []
+    assert "app/far.py" not in dict.keys(lazy.files)
+    lazy = lazy_index(MemoryTree(PY_FILES), workers=1)
+    assert _answers(lazy, defs) == _answers(full, defs)
+
+
+def test_a_nested_python_definition_is_called_from_its_own_file_only(no_escalation: None, small_scopes: None) -> None:
+    full = build_index(MemoryTree(PY_FILES), workers=1)
+    for qualname in ("pkg.mod.outer.inner", "pkg.mod.outer.Local"):  # (no call matches a nested class)
+        (d,) = [d for d in _all_defs(full) if d.qualname == qualname]
+        lazy = lazy_index(MemoryTree(PY_FILES), workers=1)
+        assert lazy.resolved_callers(d) == full.resolved_callers(d)
+        assert set(dict.keys(lazy.files)) == {"pkg/mod.py"}  # far.py and own.py name them too
+    assert [c.path for c in full.callers("pkg.mod.outer.inner")] == ["pkg/mod.py"]
+
+
+def test_a_method_of_a_widely_named_class_matches_calls_before_its_family(no_escalation: None, small_scopes: None) -> None:
+    files = {**PY_FILES, **{f"app/m{i}.py": f"from pkg.mod import Base\n\nclass M{i}(Base):\n    pass\n" for i in range(5)},
+             "app/caller.py": "def call(x):\n    return x.hook()\n",
+             "app/q.py": "class Q:\n    def hook(self):\n        return 0\n"}  # `hook` is not unique
+    full = build_index(MemoryTree(files), workers=1)
+    (hook,) = [d for d in _all_defs(full) if d.qualname == "pkg.mod.Base.hook"]
+    lazy = lazy_index(MemoryTree(files), workers=1)
+    assert lazy.resolved_callers(hook) == full.resolved_callers(hook) != []
+    # caller.py's `x.hook()` matches no definition (the receiver is unknown, the name is not
+    # unique), so Base's subclasses are never looked up: their files stay unparsed.
+    assert not {f"app/m{i}.py" for i in range(5)} & set(dict.keys(lazy.files))
+
+
+CHAIN_FILES = {
+    # Re-exports 3 hops deep (a wildcard, another wildcard, another package's import), a caller
+    # one hop further that names no module in its bytes (`from .. import`); and a renamed
+    # re-export chain.
+    "pkg/mod.py": "def func(a):\n    return a\n",
+    "pkg/star.py": "from .mod import *\n",
+    "pkg/__init__.py": "from .star import *\n",
+    "other/__init__.py": "from pkg import func\n",
+    "other/leaf/__init__.py": "",
+    "other/leaf/use.py": "from .. import func\n\ndef u():\n    return func(1)\n",
+    "lib/core.py": "def helper():\n    return 1\n",
+    "lib/api.py": "from .core import helper as h\n",
+    "lib/api2.py": "from .api import h as helper\n",
+    "lib/__init__.py": "",
+    "app/user.py": "from lib.api2 import helper\n\ndef go():\n    return helper()\n",
+    "app/far.py": "from elsewhere import func, helper\n\ndef f():\n    return func(2) + helper()\n",
+}
+
+
+def test_python_scopes_follow_package_imports_and_renamed_re_exports(no_escalation: None, small_scopes: None) -> None:
+    full = build_index(MemoryTree(CHAIN_FILES), workers=1)
+    defs = _all_defs(full)
+    for d in defs:
+        lazy = lazy_index(MemoryTree(CHAIN_FILES), workers=1)
+        assert _answers(lazy, [d]) == _answers(full, [d]), d
+    for qualname, caller in (("pkg.mod.func", "other/leaf/use.py"), ("lib.core.helper", "app/user.py")):
+        (d,) = [d for d in defs if d.qualname == qualname]
+        lazy = lazy_index(MemoryTree(CHAIN_FILES), workers=1)
+        assert [c.path for c in lazy.callers(d)] == [c.path for c in full.callers(d)] == [caller]
+        assert "app/far.py" not in dict.keys(lazy.files)
+
+
+def test_the_token_table_finds_each_plain_name_where_the_byte_search_does() -> None:
+    sources = {
+        "a.py": b"x = compile(1) + compileTemplate + re_compile + 1_compile + $compile\n# naive caf\xc3\xa9compile",
+        "b.go": b"x := 0xfcompile + recompile()\nfunc New() {}",
+        "c.ts": b"x = $compile() + a$b + /a/gcompile() + 2e10 + compile",
+        "d.js": b"recompile(); compile()",
+        "e.py": b"",
+    }
+    families = {p: lazy_module.family_of(lazy_module.language_for_path(p)) for p in sources}
+    blobs = lazy_module._Blobs(sources, families)  # noqa: SLF001
+    tokens = blobs.tokens()
+    assert tokens is not None
+    words = {w.decode() for src in sources.values() for run in __import__("re").findall(rb"[A-Za-z0-9_$]+", src)
+             for i in range(len(run)) for j in range(i + 1, len(run) + 1) for w in [run[i:j]]}
+    plain = sorted(w for w in words if lazy_module._PLAIN_NAME.match(w))  # noqa: SLF001
+    assert len(plain) > 100
+    for name in plain:
+        assert set(tokens.get(name.encode(), ())) == set(blobs.containing(name)), name
