@@ -85,12 +85,18 @@ def test_removed_export() -> None:
     head = INIT.replace("from app.retry import retry_if_result\n", "").replace(", 'retry_if_result'", "")
     (hit,) = removed_exports(_fc(INIT, head, "app/__init__.py"), INIT.encode(), head.encode())
     assert hit.rule_id == "logic/removed-export" and hit.line == 2 and "`retry_if_result`" in hit.message
+    multi = "from app.retry import (\n    retry_if_exception,\n    retry_if_result,\n)\n"
+    (hit,) = removed_exports(_fc(multi, multi.replace("    retry_if_result,\n", ""), "app/__init__.py"),
+                             multi.encode(), multi.replace("    retry_if_result,\n", "").encode())
+    assert "`retry_if_result`" in hit.message
 
 
 def test_removed_export_quiet_cases() -> None:
     # defined in the module itself now, re-ordered, or a private module's imports
     head = INIT.replace("from app.retry import retry_if_result\n", "") + "def retry_if_result(r):\n    return r\n"
     assert removed_exports(_fc(INIT, head, "app/__init__.py"), INIT.encode(), head.encode()) == []
+    typed = "from typing import Any\n" + INIT
+    assert removed_exports(_fc(typed, INIT, "app/__init__.py"), typed.encode(), INIT.encode()) == []
     lines = INIT.splitlines(True)
     reordered = lines[1] + lines[0] + lines[2]
     assert removed_exports(_fc(INIT, reordered, "app/__init__.py"), INIT.encode(), reordered.encode()) == []

@@ -12,9 +12,10 @@ session). Python only; every rule is minor:
   Python "What's New" documents (3.0 to 3.14, docs.python.org/3/whatsnew/).
 - ``logic/removed-export``: a public module stops re-exporting a name (it is in ``__all__``,
   imported by a package's ``__init__.py``, imported as ``x as x``, or imported from a private
-  module and not used there; :func:`subagents.logic_imports.removed_reexports`), the head does
-  not define it anew, and has no module-level ``__getattr__`` that could serve it lazily
-  (PEP 562): ``from pkg import name`` now fails for every user.
+  module and not used there; :func:`subagents.logic_imports.removed_reexports`; not a name a
+  removed line imported from ``typing``, ``collections.abc`` or ``abc``), the head does not define
+  it anew, and has no module-level ``__getattr__`` that could serve it lazily (PEP 562):
+  ``from pkg import name`` now fails for every user.
 
 Test files, deleted and added files are not examined; nothing is imported or run.
 """
@@ -108,8 +109,14 @@ OUTDATED: tuple[Outdated, ...] = (
 """Retired standard-library APIs (see the module doc for the source)."""
 
 _STRING = re.compile(r"[rbufRBUF]{0,2}(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')")
+_TYPING_IMPORT = re.compile(r"^\s*from\s+(?:typing|typing_extensions|collections\.abc|abc|__future__)\s+import\b")
+"""An import of typing helpers: a package that stops importing ``Any`` does not stop exporting an API."""
 _MODULE_GETATTR = re.compile(rb"^def __getattr__\s*\(", re.MULTILINE)
-_EXPORT_HINT = re.compile(r"\bimport\b|__all__|^\s*[\"'][A-Za-z_]\w*[\"']\s*,?\s*$")
+_EXPORT_HINT = re.compile(r"__all__|^\s*[\"'][A-Za-z_]\w*[\"']\s*,?\s*$|\bimport\b.*\b(\w+)\s+as\s+\1\b|"
+                          r"^\s*from\s+\.*(?:\w+\.)*_\w*\s+import\b")
+"""A removed line that may drop a re-export outside a package's ``__init__.py`` (see
+:func:`subagents.logic_imports.removed_reexports`): an ``__all__`` line or entry, an ``x as x``
+import, an import from a private module. In ``__init__.py`` any removed line may (a name of a multi-line import)."""
 
 
 def run(view: CheckView) -> list[Finding]:
@@ -117,7 +124,8 @@ def run(view: CheckView) -> list[Finding]:
     out: list[Finding] = []
     for fc in live_runtime_files(view, "python"):
         out += outdated_apis(fc)
-        if any(_EXPORT_HINT.search(ln.text) for ln in fc.removed_lines()):
+        package = fc.path.endswith("__init__.py")
+        if any(package or _EXPORT_HINT.search(ln.text) for ln in fc.removed_lines()):
             base = view.files.read("base", fc.old_path or fc.path)
             head = view.files.read("head", fc.path)
             out += removed_exports(fc, base, head)
@@ -160,7 +168,8 @@ def removed_exports(fc: FileChange, base: bytes | None, head: bytes | None) -> l
     first removed line that names a lost name."""
     if head is not None and _MODULE_GETATTR.search(head):
         return []  # a module-level __getattr__ may serve the names lazily (PEP 562)
-    names = removed_reexports(fc.path, base, head)
+    typing_only = {n for ln in fc.removed_lines() if _TYPING_IMPORT.match(ln.text) for n in re.findall(r"\w+", ln.text)}
+    names = [n for n in removed_reexports(fc.path, base, head) if n not in typing_only]
     if not names:
         return []
     for ln in fc.removed_lines():

@@ -325,7 +325,8 @@ def changed_decorators(fc: FileChange, base: ast.AST, head: ast.AST, scopes: Sco
     removed, added = fc.changed_old_lines(), fc.changed_new_lines()
     bscopes, hscopes = scopes or (_scopes(base), _scopes(head))
     hdefs, bdefs = _decorated(hscopes), _decorated(bscopes)
-    for tree, defs in ((base, bdefs), (head, hdefs)):  # functions nested in functions (wrappers) too
+    nested = any(ln.text[:1].isspace() and ln.text.lstrip().startswith("@") for ln in fc.removed_lines())
+    for tree, defs in ((base, bdefs), (head, hdefs)) if nested else ():  # functions nested in functions too
         for qual, node in qualified_functions(tree).items():
             if node.decorator_list or tree is head:  # type: ignore[attr-defined]
                 defs.setdefault(qual, node)
