@@ -36,7 +36,9 @@ from typing import Any
 from bot.core.marshalfile import read_marshal, write_marshal
 
 MAX_ENTRIES = 4000
-"""Sources kept at most (a review compiles ~400; other commands and versions add their own)."""
+"""Sources kept at most (a review compiles ~400; other commands and versions add their own). A
+run that would leave more in the file keeps only the sources it used itself, so the entries of
+old versions of the code go rather than the new ones being left out."""
 
 _FILENAME = "<string>"
 """The file name ``exec`` gives a compiled source string (tracebacks read the same)."""
@@ -71,6 +73,7 @@ class DataclassCodeCache:
         self.entries: dict[str, bytes] = {}
         self.hits = 0
         self.misses = 0
+        self._used: set[str] = set()
         self._module: Any = None
 
     def __enter__(self) -> DataclassCodeCache:
@@ -92,11 +95,14 @@ class DataclassCodeCache:
             del self._module.exec
         self._module = None
         if self.misses:
+            if len(self.entries) > MAX_ENTRIES:
+                self.entries = {k: v for k, v in self.entries.items() if k in self._used}
             write_marshal(self.path, self.entries, ".dataclass-code-")
 
     def compiled(self, source: str) -> CodeType:
         """The code object of ``source`` as ``exec`` would compile it (file ``<string>``, no
         inherited ``__future__`` flags), from the cache when it holds it."""
+        self._used.add(source)
         blob = self.entries.get(source)
         if blob is not None:
             try:
@@ -108,9 +114,8 @@ class DataclassCodeCache:
                 return code
             self.entries.pop(source, None)
         code = compile(source, _FILENAME, "exec", dont_inherit=True)
-        if len(self.entries) < MAX_ENTRIES:
-            self.entries[source] = marshal.dumps(code)
-            self.misses += 1
+        self.entries[source] = marshal.dumps(code)
+        self.misses += 1
         return code
 
     def _exec(self, source: Any, globals_: Any = None, locals_: Any = None, /) -> None:

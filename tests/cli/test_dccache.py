@@ -106,3 +106,21 @@ def test_another_hook_is_left_alone(tmp_path: Path) -> None:
     finally:
         del dataclasses.exec
     assert not cache_file(tmp_path).exists()
+
+
+def test_a_full_cache_keeps_what_the_run_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.cli.dccache as dccache  # noqa: PLC0415
+
+    path = cache_file(tmp_path)
+    old = {f"def f{i}(): pass": marshal.dumps(compile(f"def f{i}(): pass", "<string>", "exec")) for i in range(6)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(marshal.dumps(old))
+    path.chmod(0o600)
+    monkeypatch.setattr(dccache, "MAX_ENTRIES", 5)
+    with DataclassCodeCache(tmp_path) as cache:
+        got = _define()
+    kept = marshal.loads(path.read_bytes())
+    assert cache.misses > 0 and not set(kept) & set(old) and len(kept) == cache.misses
+    with DataclassCodeCache(tmp_path) as cache:
+        assert _behaviour(*_define()) == _behaviour(*got)
+    assert cache.misses == 0 and cache.hits == len(kept)
