@@ -110,20 +110,10 @@ def _whole_token(data: bytes, lo: int, i: int, j: int, word: frozenset[int], ecm
     return p == i or 48 <= data[p] <= 57 or (ecmascript and p > lo and data[p - 1] == 0x2F)
 
 
-_TOKEN_RULES = {
-    family: (
-        re.compile(rb"[" + chars + rb"]+"),
-        (re.compile(rb"(?<![" + chars + rb"])[0-9][" + chars + rb"]*"),)
-        + ((re.compile(rb"/([" + chars + rb"]+)"),) if family == "ecmascript" else ()),
-    )
-    for family, chars in (("python", rb"A-Za-z0-9_"), ("go", rb"A-Za-z0-9_"), ("ecmascript", rb"A-Za-z0-9_$"))
-}
-"""Per language family: maximal runs of identifier bytes (:data:`_WORD_BYTES`), and the runs whose
-suffixes are whole tokens too (starting with a digit; in JS/TS, after ``/``)."""
-
-TOKEN_INDEX_AFTER = 64
-"""After this many names searched in the buffer one by one, the rest are looked up in a table of
-its tokens (``_Blobs.tokens``: one pass over the buffer, ~0.2 s for pydantic's 6 MB)."""
+ESCALATE_NAMES = 200
+"""Once this many names have been searched for, every remaining file is parsed at once (in worker
+processes when large): such a review (pydantic's 98a08d3e4bd2, 116 files changed, ~1,500 names)
+reads most of the tree anyway, and searching the buffer name by name costs more than parsing it."""
 
 
 def name_occurs(source: bytes, name: str, language: str) -> bool:
@@ -171,7 +161,6 @@ class _Blobs:
             self.starts.append(pos)
             pos += len(sources[p]) + 1
         self.data = b"\0".join(sources[p] for p in self.paths)
-        self._tokens: dict[bytes, list[str]] | None = None
 
     def span(self, path: str) -> tuple[int, int]:
         """Start and end offsets of ``path``'s bytes in :attr:`data`."""
@@ -194,32 +183,6 @@ class _Blobs:
         k = self._at[path]
         end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.data)
         return pattern.search(self.data, self.starts[k], end) is not None
-
-    def tokens(self) -> dict[bytes, list[str]] | None:
-        """Every plain identifier that :meth:`containing` finds as a whole token -> the paths
-        whose source holds it (built on first call); None when a file's language has no token
-        rule. Per file: each maximal run of identifier bytes, and every suffix of a run that
-        starts with a digit or, in JS/TS, follows ``/`` (:func:`_whole_token` accepts exactly
-        those occurrences)."""
-        if self._tokens is None:
-            out: dict[bytes, list[str]] = {}
-            data = self.data
-            for k, path in enumerate(self.paths):
-                family = self._families.get(path, "")
-                rules = _TOKEN_RULES.get(family)
-                if rules is None:
-                    return None
-                runs, tails = rules
-                start = self.starts[k]
-                end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(data)
-                found = set(runs.findall(data, start, end))
-                for pattern in tails:
-                    for run in pattern.findall(data, start, end):
-                        found.update(run[i:] for i in range(1, len(run)))
-                for token in found:
-                    out.setdefault(token, []).append(path)
-            self._tokens = out
-        return self._tokens
 
     def containing(self, name: str) -> Iterator[str]:
         """Paths whose source contains ``name`` as :func:`name_occurs` searches it (``name``
@@ -472,15 +435,14 @@ class LazyCodeIndex(CodeIndex):
     def _holding(self, name: str) -> frozenset[str]:
         """The files whose bytes held ``name`` (searchable, see :meth:`_Blobs.containing`) when the
         buffer was first searched for it (the files still unparsed then); remembered, so each
-        name is searched once (caller holds the lock or only reads)."""
+        name is searched once. The first search past :data:`ESCALATE_NAMES` names parses every
+        file instead (caller holds the lock)."""
         found = self._held.get(name)
         if found is None:
+            if self._pending and len(self._held) >= ESCALATE_NAMES:
+                self._parse(list(self._pending))
             blobs = self._blobs
-            if blobs is None:
-                found = frozenset()
-            else:
-                tokens = blobs.tokens() if len(self._held) >= TOKEN_INDEX_AFTER and _PLAIN_NAME.match(name) else None
-                found = frozenset(tokens.get(name.encode(), ()) if tokens is not None else blobs.containing(name))
+            found = frozenset(blobs.containing(name)) if blobs is not None and self._pending else frozenset()
             self._held[name] = found
         return found
 
@@ -488,7 +450,8 @@ class LazyCodeIndex(CodeIndex):
         """Parse ``hits`` (pending paths), or every pending file once the source parsed on
         demand would pass :data:`ESCALATE_SHARE` (caller holds the lock)."""
         blobs = self._blobs
-        assert blobs is not None
+        if blobs is None or not self._pending:  # everything parsed meanwhile (ESCALATE_NAMES)
+            return
         if self._parsed_bytes + sum(blobs.size(p) for p in hits) > ESCALATE_SHARE * self._initial_bytes:
             hits = set(self._pending)  # most of the tree anyway: one batch, in worker processes
         self._parse(hits)

@@ -432,21 +432,14 @@ def test_python_scopes_follow_package_imports_and_renamed_re_exports(no_escalati
         assert "app/far.py" not in dict.keys(lazy.files)
 
 
-def test_the_token_table_finds_each_plain_name_where_the_byte_search_does() -> None:
-    sources = {
-        "a.py": b"x = compile(1) + compileTemplate + re_compile + 1_compile + $compile\n# naive caf\xc3\xa9compile",
-        "b.go": b"x := 0xfcompile + recompile()\nfunc New() {}",
-        "c.ts": b"x = $compile() + a$b + /a/gcompile() + 2e10 + compile",
-        "d.js": b"recompile(); compile()",
-        "e.py": b"",
-    }
-    families = {p: lazy_module.family_of(lazy_module.language_for_path(p)) for p in sources}
-    blobs = lazy_module._Blobs(sources, families)  # noqa: SLF001
-    tokens = blobs.tokens()
-    assert tokens is not None
-    words = {w.decode() for src in sources.values() for run in __import__("re").findall(rb"[A-Za-z0-9_$]+", src)
-             for i in range(len(run)) for j in range(i + 1, len(run) + 1) for w in [run[i:j]]}
-    plain = sorted(w for w in words if lazy_module._PLAIN_NAME.match(w))  # noqa: SLF001
-    assert len(plain) > 100
-    for name in plain:
-        assert set(tokens.get(name.encode(), ())) == set(blobs.containing(name)), name
+def test_a_review_asking_about_many_names_parses_every_file_at_once(no_escalation: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lazy_module, "ESCALATE_NAMES", 3)
+    full = build_index(MemoryTree(FILES), workers=1)
+    lazy = lazy_index(MemoryTree(FILES), workers=1)
+    for n, name in enumerate(["lonely", "render", "Widget"]):
+        assert lazy.definitions(name) == full.definitions(name)
+        assert lazy._pending and n < 3  # noqa: SLF001 - three names: still parsing only what they need
+    assert lazy.definitions("compute") == full.definitions("compute")
+    assert not lazy._pending  # noqa: SLF001 - the fourth name: everything at once
+    defs = _all_defs(full)
+    assert _answers(lazy, defs) == _answers(full, defs)
