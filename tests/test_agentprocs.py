@@ -1,12 +1,21 @@
 """Agents in parallel processes (bot/agentprocs.py): the same verdicts as the threaded path, and
-fail closed when a child crashes, hangs or sends garbage; the switch that decides when to fork."""
+fail closed when a child crashes, hangs or sends garbage; the switch that decides when to fork.
+
+A review forks only from a process that runs no other thread, and earlier tests may leave threads
+behind in pytest's process (litellm's logging workers, for one): each test that needs the process
+path therefore runs its body in a fresh interpreter (:func:`_fresh`), with two idle CPUs assumed
+(:func:`_two_idle_cpus`)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,13 +64,29 @@ def _assert_no_children() -> None:
         os.waitpid(-1, os.WNOHANG)
 
 
-@pytest.fixture(autouse=True)
-def _two_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(agentprocs, "available_cpus", lambda: 2)
-    monkeypatch.setattr(agentprocs, "machine_busy", lambda cpus: False)
+def _two_idle_cpus() -> None:
+    """In the fresh process: plan as on a machine with two idle CPUs (whatever this one is)."""
+    agentprocs.available_cpus = lambda: 2
+    agentprocs.machine_busy = lambda cpus: False
+
+
+def _run_fresh(body: Callable[..., Any], *args: Any) -> Any:
+    _two_idle_cpus()
+    return body(*args)
+
+
+def _fresh(body: Callable[..., Any], *args: Any) -> Any:
+    """``body(*args)`` in a fresh interpreter (``spawn``: no thread, no lock of this process);
+    its exceptions, failed assertions included, are raised here."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_run_fresh, body, *args).result(timeout=600)
 
 
 def test_same_verdicts_as_threads_on_scenario_cases(tmp_path: Path) -> None:
+    _fresh(_same_verdicts_as_threads, tmp_path)
+
+
+def _same_verdicts_as_threads(tmp_path: Path) -> None:
     cases = [c for c in load_cases(SCENARIOS / "python", "scenarios") if c.expect.findings][:12]
     cases += [c for c in load_cases(SCENARIOS / "javascript", "scenarios") if c.expect.findings][:3]
     assert len(cases) >= 10
@@ -82,6 +107,10 @@ def test_same_verdicts_as_threads_on_scenario_cases(tmp_path: Path) -> None:
 
 
 def test_children_parts_are_recorded(tmp_path: Path) -> None:
+    _fresh(_children_parts_are_recorded, tmp_path)
+
+
+def _children_parts_are_recorded(tmp_path: Path) -> None:
     repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
     snapshot = LocalGitSource(repo).snapshot()
     try:
@@ -143,7 +172,7 @@ def _run_in_child(tmp_path: Path, act: str, policy: str | None = None):  # noqa:
 
 
 def test_a_crashing_child_makes_its_agent_abstain(tmp_path: Path) -> None:
-    result, abstained, _ = _run_in_child(tmp_path, "crash")
+    result, abstained, _ = _fresh(_run_in_child, tmp_path, "crash")
     for v in abstained:
         assert v.error == "internal error: agent process ended by signal 9 before its verdict"
     assert result.decision.action.value != "approve"
@@ -152,20 +181,20 @@ def test_a_crashing_child_makes_its_agent_abstain(tmp_path: Path) -> None:
 def test_a_hanging_child_agent_times_out_and_is_killed(tmp_path: Path) -> None:
     policy = "".join(f"  {n}: {{enabled: true, timeout_s: 1.5, options: {{}}}}\n"
                      for n in ("logic", "execution_paths", "anti_patterns"))
-    result, abstained, took = _run_in_child(tmp_path, "hang", "agents:\n" + policy)
+    result, abstained, took = _fresh(_run_in_child, tmp_path, "hang", "agents:\n" + policy)
     assert [v.error for v in abstained] == ["timed out after 1.5s"]
     assert took < 10
     assert result.decision.action.value != "approve"
 
 
 def test_a_child_that_sends_a_wrong_verdict_fails_closed(tmp_path: Path) -> None:
-    _, abstained, _ = _run_in_child(tmp_path, "garbage")
+    _, abstained, _ = _fresh(_run_in_child, tmp_path, "garbage")
     for v in abstained:
         assert v.error == "internal error: agent process sent an unreadable message before its verdict"
 
 
 def test_an_agent_that_raises_in_a_child_abstains_as_in_a_thread(tmp_path: Path) -> None:
-    _, abstained, _ = _run_in_child(tmp_path, "raise")
+    _, abstained, _ = _fresh(_run_in_child, tmp_path, "raise")
     for v in abstained:
         assert v.error == "internal error: RuntimeError: boom in child"
 
@@ -178,7 +207,11 @@ def _context(tmp_path: Path):  # noqa: ANN202
     return snapshot, ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
 
 
-def test_plan_forks_only_when_it_may_and_it_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_forks_only_when_it_may_and_it_pays(tmp_path: Path) -> None:
+    _fresh(_plan_forks_only_when_it_may_and_it_pays, tmp_path)
+
+
+def _plan_forks_only_when_it_may_and_it_pays(tmp_path: Path) -> None:
     snapshot, ctx = _context(tmp_path)
     try:
         agents = default_agents()
@@ -198,16 +231,20 @@ def test_plan_forks_only_when_it_may_and_it_pays(tmp_path: Path, monkeypatch: py
         finally:
             release.set()
             thread.join()
-        monkeypatch.setattr(agentprocs, "machine_busy", lambda cpus: True)
+        agentprocs.machine_busy = lambda cpus: True
         assert agentprocs.plan(ctx, agents, 2, min_work=0) == 1  # no CPU free for a second process
-        monkeypatch.setattr(agentprocs, "machine_busy", lambda cpus: False)
-        monkeypatch.setattr(agentprocs, "available_cpus", lambda: 1)
+        agentprocs.machine_busy = lambda cpus: False
+        agentprocs.available_cpus = lambda: 1
         assert agentprocs.plan(ctx, agents, 2, min_work=0) == 1
     finally:
         snapshot.close()
 
 
 def test_small_review_keeps_the_threads(tmp_path: Path) -> None:
+    _fresh(_small_review_keeps_the_threads, tmp_path)
+
+
+def _small_review_keeps_the_threads(tmp_path: Path) -> None:
     repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
     snapshot = LocalGitSource(repo).snapshot()
     try:
@@ -216,6 +253,11 @@ def test_small_review_keeps_the_threads(tmp_path: Path) -> None:
     finally:
         snapshot.close()
     assert result.timings.agent_procs == {}  # far below MIN_WORK
+    again, ctx = _context(tmp_path / "again")
+    try:
+        assert agentprocs.plan(ctx, default_agents(), 2, min_work=0) == 2  # it could have forked
+    finally:
+        again.close()
 
 
 def test_machine_busy_reads_the_load_average() -> None:
@@ -261,7 +303,11 @@ def test_procs_setting() -> None:
             agentprocs.procs_setting({"QUORUM_AGENT_PROCS": bad})
 
 
-def test_a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path) -> None:
+    _fresh(_a_failed_fork_leaves_every_agent_to_this_process, tmp_path)
+
+
+def _a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path) -> None:
     repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
     snapshot = LocalGitSource(repo).snapshot()
 
@@ -270,7 +316,7 @@ def test_a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path, monkey
 
     try:
         threaded = _review(snapshot, procs=1)
-        monkeypatch.setattr(os, "fork", no_fork)
+        os.fork = no_fork  # a fresh process: nothing else forks here
         forked = _review(snapshot, procs=2)
     finally:
         snapshot.close()
