@@ -160,6 +160,9 @@ CAPS: dict[str, Any] = {
     "bot.evals.reinjected:MAX_FILES": ("off-path", "eval input selection"),
     "bot.cli.recache:MAX_ENTRIES": ("off-path", "cache size"),
     "bot.core.yamldata:MAX_ENTRIES": ("off-path", "cache size (a file past it is parsed every time)"),
+    "bot.cli.dccache:MAX_ENTRIES": ("off-path", "cache size (a source past it is compiled every time)"),
+    "bot.agentprocs:MAX_MESSAGE_BYTES": ("off-path", "a child agent process's message over it is garbage: its "
+                                         "agents abstain (tests/test_agentprocs.py), so no approval"),
     "bot.cli.cmdserver:MAX_HEADER_BYTES": ("off-path", "command-server request header: an oversize request is "
                                            "dropped, so no review runs"),
     "bot.app.console:MAX_TABLE_ROWS": ("off-path", "rows shown by the auditor console"),
