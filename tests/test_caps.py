@@ -159,6 +159,7 @@ CAPS: dict[str, Any] = {
     "bot.evals.reinjected:MAX_LINES": ("off-path", "eval input selection"),
     "bot.evals.reinjected:MAX_FILES": ("off-path", "eval input selection"),
     "bot.cli.recache:MAX_ENTRIES": ("off-path", "cache size"),
+    "bot.cli.dccache:MAX_ENTRIES": ("off-path", "cache size (a run past it keeps only the sources it used)"),
     "bot.core.yamldata:MAX_ENTRIES": ("off-path", "cache size (a file past it is parsed every time)"),
     "bot.cli.dccache:MAX_ENTRIES": ("off-path", "cache size (a source past it is compiled every time)"),
     "bot.agentprocs:MAX_MESSAGE_BYTES": ("off-path", "a child agent process's message over it is garbage: its "
