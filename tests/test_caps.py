@@ -161,7 +161,6 @@ CAPS: dict[str, Any] = {
     "bot.cli.recache:MAX_ENTRIES": ("off-path", "cache size"),
     "bot.cli.dccache:MAX_ENTRIES": ("off-path", "cache size (a run past it keeps only the sources it used)"),
     "bot.core.yamldata:MAX_ENTRIES": ("off-path", "cache size (a file past it is parsed every time)"),
-    "bot.cli.dccache:MAX_ENTRIES": ("off-path", "cache size (a source past it is compiled every time)"),
     "bot.agentprocs:MAX_MESSAGE_BYTES": ("off-path", "a child agent process's message over it is garbage: its "
                                          "agents abstain (tests/test_agentprocs.py), so no approval"),
     "bot.cli.cmdserver:MAX_HEADER_BYTES": ("off-path", "command-server request header: an oversize request is "
