@@ -167,13 +167,18 @@ def plan(ctx: ReviewContext, agents: Sequence[SubAgent], procs: int, *, min_work
 
 def preparse(ctx: ReviewContext) -> None:
     """Parse both versions of every changed file that has a grammar, through ``ctx.files`` (the
-    trees the agents ask for; each is parsed once per review whoever asks)."""
+    trees the agents ask for; each is parsed once per review whoever asks). A version that cannot
+    be read or parsed is left for the agents to meet, as on the threaded path (each agent that
+    needs it then abstains): this never raises."""
     for change in ctx.text_files():
         if change.language is None:
             continue
-        if change.kind.value != "added":
-            ctx.files.change_tree(change, "base")
-        ctx.files.change_tree(change, "head")
+        try:
+            if change.kind.value != "added":
+                ctx.files.change_tree(change, "base")
+            ctx.files.change_tree(change, "head")
+        except Exception:  # noqa: BLE001, S112 - see the docstring
+            continue
 
 
 def _cpu_ms() -> float:
@@ -401,6 +406,25 @@ class ProcessRun:
                 self._end(child, kill=False)
         self.stats["reap_ms"] = _ms(t0)
 
+    @staticmethod
+    def _reap(pid: int, kill: bool) -> int:
+        """Reap ``pid``: at once after SIGKILL when ``kill``, else once it exits by itself (it has
+        closed its pipe), killed when it has not within :data:`DRAIN_S`. Its wait status."""
+        import signal  # noqa: PLC0415 - see the imports
+
+        if not kill:
+            status = _reap_wait(pid)
+            if status is not None:
+                return status
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
     def _pending(self) -> list[int]:
         with self._lock:
             return [i for i in range(len(self._agents)) if i not in self._results]
@@ -497,17 +521,7 @@ class ProcessRun:
         not answer abstain with ``reason`` or its exit status."""
         if child.ended is not None:
             return
-        if kill:
-            import signal  # noqa: PLC0415 - see the imports
-
-            try:
-                os.kill(child.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            _, status = os.waitpid(child.pid, 0)
-        except ChildProcessError:
-            status = 0
+        status = self._reap(child.pid, kill)
         try:
             os.close(child.fd)
         except OSError:
@@ -523,6 +537,34 @@ class ProcessRun:
                 self._results.setdefault(index, Verdict.abstain(
                     self._agents[index].name, f"internal error: agent process {child.ended} before its verdict"[:500]))
         child.claimed.clear()
+
+
+def _reap_wait(pid: int) -> int | None:
+    """The wait status of ``pid`` once it has exited, waiting at most :data:`DRAIN_S` (on a
+    pidfd where Linux has them, else polling); None if it is still running then."""
+    import select  # noqa: PLC0415 - see the imports
+
+    until = time.monotonic() + DRAIN_S
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    delay = 0.0005
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done, status = pid, 0
+        left = until - time.monotonic()
+        if done or left <= 0:
+            if pidfd is not None:
+                os.close(pidfd)
+            return status if done else None
+        if pidfd is not None:
+            select.select([pidfd], [], [], left)
+        else:
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 0.02)
 
 
 def _ms(since: float) -> float:

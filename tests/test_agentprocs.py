@@ -193,6 +193,17 @@ def test_a_child_that_sends_a_wrong_verdict_fails_closed(tmp_path: Path) -> None
         assert v.error == "internal error: agent process sent an unreadable message before its verdict"
 
 
+def test_an_oversize_message_from_a_child_fails_closed(tmp_path: Path) -> None:
+    _, abstained, _ = _fresh(_oversize_message, tmp_path)
+    for v in abstained:
+        assert v.error == "internal error: agent process sent an unreadable message before its verdict"
+
+
+def _oversize_message(tmp_path: Path):  # noqa: ANN202
+    agentprocs.MAX_MESSAGE_BYTES = 8  # every message of the child is over it, its first claim too
+    return _run_in_child(tmp_path, "pass")
+
+
 def test_an_agent_that_raises_in_a_child_abstains_as_in_a_thread(tmp_path: Path) -> None:
     _, abstained, _ = _fresh(_run_in_child, tmp_path, "raise")
     for v in abstained:
