@@ -315,16 +315,26 @@ def loosened_regexes(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]
     return out
 
 
-def _weakened_anchor(old: str, new: str) -> tuple[str, str] | None:
-    """``(strong, weak)`` when the only edit of ``old`` is one end- or start-of-string anchor of a
-    string literal made a line anchor (``\\Z`` -> ``$``, ``\\A`` -> ``^``); else None."""
+def _one_changed_string(old: str, new: str) -> tuple[str, str] | None:
+    """``(old literal, new literal)`` when the only edit of line ``old`` into ``new`` is to one of
+    its string literals (same number of literals, exactly one differs, and the rest of the line is
+    the same up to whitespace); else None."""
     ostr, nstr = _strings(old), _strings(new)
     if len(ostr) != len(nstr):
         return None
     changed = [(o, n) for o, n in zip(ostr, nstr, strict=True) if o != n]
     if len(changed) != 1 or _squash(old.replace(changed[0][0], changed[0][1], 1)) != _squash(new):
         return None
-    o, n = changed[0]
+    return changed[0]
+
+
+def _weakened_anchor(old: str, new: str) -> tuple[str, str] | None:
+    """``(strong, weak)`` when the only edit of ``old`` is one end- or start-of-string anchor of a
+    string literal made a line anchor (``\\Z`` -> ``$``, ``\\A`` -> ``^``); else None."""
+    pair = _one_changed_string(old, new)
+    if pair is None:
+        return None
+    o, n = pair
     return next(((strong, weak) for strong, weak in _WEAKER_ANCHORS if strong in o and o.replace(strong, weak, 1) == n), None)
 
 
@@ -348,13 +358,10 @@ def _lost_regex_parts(old: str, new: str) -> str | None:
     flags = _RE_FLAG.search(old)
     if flags and _squash(old[:flags.start()] + old[flags.end():]) == _squash(new) and "re." in flags.group(0):
         return flags.group(0).strip(" ,|")
-    ostr, nstr = _strings(old), _strings(new)
-    if len(ostr) != len(nstr):
+    pair = _one_changed_string(old, new)
+    if pair is None:
         return None
-    changed = [(o, n) for o, n in zip(ostr, nstr, strict=True) if o != n]
-    if len(changed) != 1 or _squash(old.replace(changed[0][0], changed[0][1], 1)) != _squash(new):
-        return None
-    o, n = changed[0]
+    o, n = pair
     for m in _ANCHOR.finditer(o):
         if m.group(0) in ("^", "$") and m.start() > 0 and o[m.start() - 1] in "[\\":
             continue  # a negated class or an escaped character, not an anchor
