@@ -53,7 +53,7 @@ import ast
 import keyword
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from bot.core.diff import DiffLine, FileChange
 from bot.core.models import Finding
@@ -356,7 +356,7 @@ def _lost_regex_parts(old: str, new: str) -> str | None:
     """What ``old`` lost to become ``new``: one anchor or inline flag inside one of its string
     literals, or a ``re.`` flag argument; None for any other edit."""
     flags = _RE_FLAG.search(old)
-    if flags and _squash(old[:flags.start()] + old[flags.end():]) == _squash(new) and "re." in flags.group(0):
+    if flags and "re." in flags.group(0) and _removed_span(old, new, (flags,)):
         return flags.group(0).strip(" ,|")
     pair = _one_changed_string(old, new)
     if pair is None:
@@ -377,17 +377,15 @@ def dropped_flags(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
         for r, a in pair_lines(block.removed, block.added, min_ratio=0.7):
             if a.new_lineno is None or "|" not in r.text or not code(r.text):
                 continue
-            target = _squash(a.text)
-            for m in (m for pattern in _FLAGS for m in pattern.finditer(r.text)):
-                if _squash(r.text[:m.start()] + r.text[m.end():]) == target:
-                    flag = m.group(0).strip(" |")
-                    out.append(finding(
-                        DROPPED_FLAG, fc.path, a.new_lineno, a.text.strip(),
-                        f"`{flag}` was dropped from the combined flags and nothing else changed: the behaviour it "
-                        "switched on (creating, truncating, a mode bit) is gone.",
-                        f"Keep `{flag}`, or say in the description why it is no longer needed.",
-                    ))
-                    break
+            m = _removed_span(r.text, a.text, (m for pattern in _FLAGS for m in pattern.finditer(r.text)))
+            if m is not None:
+                flag = m.group(0).strip(" |")
+                out.append(finding(
+                    DROPPED_FLAG, fc.path, a.new_lineno, a.text.strip(),
+                    f"`{flag}` was dropped from the combined flags and nothing else changed: the behaviour it "
+                    "switched on (creating, truncating, a mode bit) is gone.",
+                    f"Keep `{flag}`, or say in the description why it is no longer needed.",
+                ))
     return out
 
 
@@ -398,17 +396,15 @@ def dropped_awaits(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
         for r, a in pair_lines(block.removed, block.added, min_ratio=0.6):
             if a.new_lineno is None or not _AWAIT.search(r.text) or not code(r.text):
                 continue
-            target = _squash(a.text)
-            for m in _AWAIT.finditer(r.text):
-                if _squash(r.text[:m.start()] + r.text[m.end():]) == target:
-                    word = m.group(0).strip()
-                    out.append(finding(
-                        DROPPED_AWAIT, fc.path, a.new_lineno, a.text.strip(),
-                        f"`{word}` was removed and nothing else changed: the coroutine (or promise) is created but never "
-                        "awaited, so its work does not happen when the code expects it and its errors go unseen.",
-                        f"Keep `{word}`.",
-                    ))
-                    break
+            m = _removed_span(r.text, a.text, _AWAIT.finditer(r.text))
+            if m is not None:
+                word = m.group(0).strip()
+                out.append(finding(
+                    DROPPED_AWAIT, fc.path, a.new_lineno, a.text.strip(),
+                    f"`{word}` was removed and nothing else changed: the coroutine (or promise) is created but never "
+                    "awaited, so its work does not happen when the code expects it and its errors go unseen.",
+                    f"Keep `{word}`.",
+                ))
     return out
 
 
@@ -417,6 +413,13 @@ def dropped_awaits(fc: FileChange, blocks: list[ChangeBlock]) -> list[Finding]:
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def _removed_span(old: str, new: str, matches: Iterable[re.Match[str]]) -> re.Match[str] | None:
+    """The first of ``matches`` (spans of line ``old``) whose removal leaves ``new``, whitespace
+    aside: the edit took out that span and nothing else. None when no span does."""
+    target = _squash(new)
+    return next((m for m in matches if _squash(old[:m.start()] + old[m.end():]) == target), None)
 
 
 def _call_end(text: str, open_at: int) -> int | None:
