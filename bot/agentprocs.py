@@ -387,6 +387,11 @@ class ProcessRun:
                 self.stats[f"child{k}_{key}"] = round(value, 2)
         return [self._results[i] for i in range(len(self._agents))]
 
+    def children_total(self, part: str) -> float:
+        """The sum over the children of one of their parts (``index_ms``, ``lazy_ms``, ...; ms, as
+        reported in :attr:`stats` as ``child<k>_<part>``); 0 before :meth:`verdicts` returned."""
+        return sum(round(c.stats.get(part, 0.0), 2) for c in self._children)
+
     def _drain(self, select: Any) -> None:
         """With every verdict in: read each child's last message (its parts, sent right after its
         last verdict) and reap it, waiting at most :data:`DRAIN_S`; a child still running then is

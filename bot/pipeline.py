@@ -319,10 +319,12 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         from bot.risk.step import RiskStep  # noqa: PLC0415 - only when history is available
 
         risk_step = RiskStep(snapshot, options.history, options.risk_model_text)
+    children_lazy_ms = 0.0
     if forked is not None:
         ran = forked.verdicts()
         timings.agent_procs = dict(forked.stats)
-        timings.index_ms = sum(v for k, v in forked.stats.items() if k.startswith("child") and k.endswith("_index_ms"))
+        timings.index_ms = forked.children_total("index_ms")
+        children_lazy_ms = forked.children_total("lazy_ms")
     else:
         ran = run_agents(ctx, agents, timeouts)
     verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
@@ -335,8 +337,7 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
     timings.setup_ms = round((t1 - t0) * 1000 - index.built_here_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)
-    timings.index_lazy_ms = round(index.lazy_ms() + sum(
-        v for k, v in timings.agent_procs.items() if k.startswith("child") and k.endswith("_lazy_ms")), 2)
+    timings.index_lazy_ms = round(index.lazy_ms() + children_lazy_ms, 2)
     timings.policy_ms = _ms(t2)  # includes waiting for the history risk step, a policy input
     timings.agents = {v.agent: v.elapsed_ms for v in verdicts}
     return ReviewResult(
