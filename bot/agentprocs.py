@@ -13,7 +13,8 @@ review instead runs them in several processes (:class:`ProcessRun`):
 2. It forks ``processes - 1`` children, only from a process that runs no other thread (a thread
    may hold a lock the child would wait on for ever; :func:`plan` checks), with the garbage
    collector's objects frozen (``gc.freeze``: the child's collections do not touch, and so copy,
-   the parent's pages).
+   the parent's pages). The parent thaws them again only when nothing was frozen before: a
+   freeze already made (``quorum review`` freezes its imports, :mod:`bot.cli.gcstart`) stays.
 3. The other agents are handed out through a pipe holding one byte per agent, most expensive
    first (:data:`COST_ORDER`): each process reads one byte (a read of one byte from a pipe is atomic) to
    claim the next agent, runs it, and claims the next, until the pipe is empty. Whichever process
@@ -241,6 +242,7 @@ class ProcessRun:
         t1 = time.perf_counter()
         self._first = first_in_child
         self._claim_r, claim_w = os.pipe()
+        frozen_before = gc.get_freeze_count()
         gc.freeze()
         try:
             for _ in range(processes - 1):
@@ -248,7 +250,8 @@ class ProcessRun:
         except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): fewer processes run the claims
             self.stats["fork_error"] = float(exc.errno or 0)
         finally:
-            gc.unfreeze()
+            if not frozen_before:  # thawing would also undo an earlier freeze (bot.cli.gcstart's)
+                gc.unfreeze()
             if not self._children:
                 self._first = None  # no child to give it to: it is claimed like the others
             try:

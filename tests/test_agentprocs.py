@@ -126,6 +126,30 @@ def _children_parts_are_recorded(tmp_path: Path) -> None:
     _assert_no_children()
 
 
+def test_fork_keeps_an_earlier_freeze_and_thaws_its_own(tmp_path: Path) -> None:
+    _fresh(_fork_keeps_an_earlier_freeze, tmp_path)
+
+
+def _fork_keeps_an_earlier_freeze(tmp_path: Path) -> None:
+    import gc  # noqa: PLC0415
+
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        gc.unfreeze()
+        assert _review(snapshot, procs=2).timings.agent_procs["processes"] == 2
+        assert gc.get_freeze_count() == 0  # nothing was frozen before: the fork's own freeze is undone
+        gc.freeze()  # as bot.cli.gcstart does at the start of quorum review
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        assert _review(snapshot, procs=2).timings.agent_procs["processes"] == 2
+        assert gc.get_freeze_count() >= frozen  # that freeze is not thawed by the fork
+    finally:
+        gc.unfreeze()
+        snapshot.close()
+    _assert_no_children()
+
+
 class _InChild(SubAgent):
     """Passes in the review's own process (after ``delay_s``); in a forked child does ``act``."""
 
