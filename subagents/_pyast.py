@@ -19,12 +19,13 @@ What is kept, per side, chosen on the review's tree-sitter trees (:mod:`bot.core
 - inside a class kept that way, the same rule applies to its methods: a method no changed line
   touches is blanked out, while the class's own code (attributes, docstring, nested classes) is
   kept, so that every name the class binds is still there; the whole class is kept when a member
-  outside a method holds a changed line, when its body defines a method under ``if``/``try``, or
+  outside a method holds a changed line, when its body may define a method under ``if``/``try``, or
   when no method would be left.
 
 The whole text is parsed instead (the result is then the whole file's tree, as before) when a
 changed line lies in module-level code outside a definition, when a statement outside the kept
-definitions may define one of their names (``if ...: def f()``), when a kept definition shares a
+definitions may define one of their names (``if ...: def f()``; only a compound statement can, see
+:data:`_SIMPLE`), when a kept definition shares a
 line with another statement, when tree-sitter found a syntax error or has no tree, and when the text
 holds a carriage return or a NUL character (line numbering could then differ between tree-sitter and
 Python) or a line of another Python version's syntax that tree-sitter accepts (:data:`_OTHER_VERSIONS`).
@@ -147,8 +148,22 @@ def _seed(scope: Node, rows: set[int], prefix: Path, whole: set[Path], partial: 
             _seed(definition, rows, path, whole, partial)
 
 
+_SIMPLE = frozenset({
+    "expression_statement", "return_statement", "pass_statement", "import_statement", "import_from_statement",
+    "future_import_statement", "assert_statement", "delete_statement", "raise_statement", "global_statement",
+    "nonlocal_statement", "break_statement", "continue_statement", "print_statement", "exec_statement",
+    "type_alias_statement",
+})
+"""tree-sitter's simple statements: none can hold a ``def`` or ``class`` statement (only compound
+statements have blocks), so none defines a function or class, whatever words its text holds (a
+docstring's "the class for ...")."""
+
+
 def _may_define(member: Node) -> set[str]:
-    """Names a statement outside a definition may define as a definition (a superset)."""
+    """Names a statement outside a definition may define as a definition (a superset): none for a
+    simple statement (:data:`_SIMPLE`), else every name after ``def``/``class`` in its text."""
+    if member.type in _SIMPLE:
+        return set()
     text = member.text or b""
     if b"def" not in text and b"class" not in text:
         return set()

@@ -113,10 +113,87 @@ def _same_blocks(b: Node, h: Node, bdata: bytes, hdata: bytes) -> bool:
         inner = _same_header_bodies(mb[0], mh[0])
         if inner is not None:
             return _same_blocks(inner[0], inner[1], bdata, hdata)
+    if _differ_by_statement(mb, mh, bdata, hdata, b, h):
+        return False
     got_b, got_h = _parse_lines(mb, bdata, b), _parse_lines(mh, hdata, h)
     if got_b is None or got_h is None:
         return False
     return _same_list(got_b[0], got_b[1], got_h[0], got_h[1])
+
+
+def _differ_by_statement(mb: list[Node], mh: list[Node], bdata: bytes, hdata: bytes, b: Node, h: Node) -> bool:
+    """True when the statement lists ``mb`` and ``mh`` (of blocks ``b`` and ``h``) certainly differ
+    after stripping, found by parsing single statements: those :class:`StripTypes` may remove as a
+    whole (:func:`_maybe_removed`), then those of each pair whose source texts differ. False when
+    they may be equal or this cannot tell (statements sharing a row, a ``__future__`` import, a
+    statement that does not parse alone): the caller then parses both lists whole, as before, so
+    the answer is the same as that parse gives. A statement parsed alone gives the tree it has in
+    its block (statements are parsed independently; a ``__future__`` import could change that)."""
+    if not (_own_rows(mb) and _own_rows(mh)):
+        return False
+    kept_b, kept_h = _kept(mb, bdata, b), _kept(mh, hdata, h)
+    if kept_b is None or kept_h is None:
+        return False
+    if len(kept_b) != len(kept_h):
+        return True
+    for (x, px), (y, py) in zip(kept_b, kept_h, strict=True):
+        if x.text == y.text:
+            continue
+        px = px or _parse_one(x, bdata, b)
+        py = py or _parse_one(y, hdata, h)
+        if px is None or py is None:
+            return False
+        if not _same_list([px[0]], px[1], [py[0]], py[1]):
+            return True
+    return False
+
+
+def _own_rows(stmts: list[Node]) -> bool:
+    """No statement of ``stmts`` starts on the row where the one before it ends, and none is a
+    ``__future__`` import."""
+    if any(s.type == "future_import_statement" for s in stmts):
+        return False
+    return all(stmts[k - 1].end_point[0] < stmts[k].start_point[0] for k in range(1, len(stmts)))
+
+
+def _maybe_removed(stmt: Node) -> bool:
+    """Whether :func:`removed` may be true of the statement ``stmt`` (tree-sitter): an annotated
+    assignment, an ``if`` whose condition names ``TYPE_CHECKING`` (or is not ASCII: identifiers
+    are NFKC-normalised), any ``from`` import. Every other statement is kept by :class:`StripTypes`."""
+    if stmt.type == "import_from_statement":
+        return True
+    if stmt.type == "if_statement":
+        cond = stmt.child_by_field_name("condition")
+        text = (cond if cond is not None else stmt).text or b""
+        return b"TYPE_CHECKING" in text or not text.isascii()
+    if stmt.type == "expression_statement":
+        return any(c.type == "assignment" and c.child_by_field_name("type") is not None for c in stmt.named_children)
+    return False
+
+
+def _kept(stmts: list[Node], data: bytes, block: Node) -> list[tuple[Node, tuple[ast.stmt, _Source] | None]] | None:
+    """The statements of ``stmts`` that :class:`StripTypes` keeps, each with its own parse when one
+    was needed to tell; None when such a statement does not parse alone."""
+    out: list[tuple[Node, tuple[ast.stmt, _Source] | None]] = []
+    for stmt in stmts:
+        if not _maybe_removed(stmt):
+            out.append((stmt, None))
+            continue
+        got = _parse_one(stmt, data, block)
+        if got is None:
+            return None
+        if not removed(got[0]):
+            out.append((stmt, got))
+    return out
+
+
+def _parse_one(stmt: Node, data: bytes, block: Node) -> tuple[ast.stmt, _Source] | None:
+    """The :mod:`ast` statement of the lines holding ``stmt`` alone, with its text; None when they
+    do not parse to exactly one statement."""
+    got = _parse_lines([stmt], data, block)
+    if got is None or len(got[0]) != 1:
+        return None
+    return got[0][0], got[1]
 
 
 def _row_apart(last: Node, stmts: list[Node], i: int) -> bool:

@@ -66,6 +66,15 @@ CASES = [
     ("annotations at both ends", _edit("def helper(a, b):", "def helper(a: int, b: int) -> int:").replace("import os\n", "import os\nfrom typing import Any\n"), True),
     ("syntax error in a changed line", _edit("return helper(1, 2)", "return helper(1, 2"), False),
     ("docstring changed", _edit('"""A store."""', '"""A store of things."""'), False),
+    ("function added between annotations", _edit("def helper(a, b):", "def helper(a: int, b: int) -> int:").replace(
+        "import os\n", "import os\nfrom typing import Any\n").replace("\n\n\ndef main", "\n\n\ndef extra():\n    return 1\n\n\ndef main"), False),
+    ("annotation becomes bare between annotations", _edit('    name = "x"\n', '    name: str\n').replace(
+        "def helper(a, b):", "def helper(a: int, b: int) -> int:").replace("import os\n", "import os\nfrom typing import Any\n"), False),
+    ("TYPE_CHECKING block and annotation apart", _edit("import os\n", "import os\nif TYPE_CHECKING:\n    from x import Y\n").replace(
+        "def main():", "def main() -> int:"), True),
+    ("typing import and a changed call apart", _edit("import os\n", "import os\nfrom typing import Any\n").replace(
+        "return helper(1, 2)", "return helper(1, 3)"), False),
+    ("annotation on an assignment apart", _edit('LIMIT = 3', 'LIMIT: int = 3').replace("def main():", "def main() -> int:"), True),
 ]
 
 
@@ -98,3 +107,29 @@ def test_carriage_returns_use_the_whole_files() -> None:
     base_tree, head_tree = treesitter.parse("python", base), treesitter.parse("python", head)
     assert same_without_annotations(base, head, base_tree, head_tree) is True
     assert same_without_annotations(base, head.replace(b"return a", b"return -a"), base_tree, head_tree) is False
+
+
+def test_statements_equal_on_both_sides_are_not_parsed_when_the_lists_differ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function added between two distant edits: the statements in between are not parsed (the
+    count of kept statements already differs); the answer is the whole modules' answer."""
+    import ast  # noqa: PLC0415
+
+    from subagents import logic_typing  # noqa: PLC0415
+
+    middle = "".join(f"\n\ndef helper_{i}(x):\n    return x + {i}\n" for i in range(30))
+    base = f"import os\n{middle}\n\ndef last(a):\n    return a\n"
+    head = base.replace("import os\n", "import os\nfrom typing import Any\n").replace(
+        "def last(a):", "def new():\n    return 0\n\n\ndef last(a: int) -> int:")
+    parsed: list[str] = []
+    real = ast.parse
+
+    def spy(source: bytes | str, *args: object, **kwargs: object) -> ast.AST:
+        parsed.append(source.decode() if isinstance(source, bytes) else source)
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logic_typing.ast, "parse", spy)
+    assert same_without_annotations(base.encode(), head.encode(), *_trees(base, head)) is False
+    assert parsed and not any("helper_15" in text for text in parsed)
+    monkeypatch.setattr(logic_typing.ast, "parse", real)
+    assert same_without_annotations(base.encode(), head.encode()) is False
+

@@ -133,3 +133,16 @@ def test_outside_functions_tells_module_and_class_code_from_function_bodies() ->
     assert _pyast.outside_functions(tree, [3]) and _pyast.outside_functions(tree, [8])
     assert not _pyast.outside_functions(tree, [12, 17, 2])
     assert _pyast.outside_functions(None, [17])
+
+
+def test_a_docstring_that_mentions_a_class_does_not_keep_the_whole_class() -> None:
+    """Only compound statements can define a method; a docstring saying "the class for ..." keeps
+    the class's own code, not its untouched methods."""
+    doc = "    '''The class for models: def check is it.'''"
+    base, head = BASE.replace("    '''A model.'''", doc), HEAD.replace("    '''A model.'''", doc)
+    b, h = touched(base, head)
+    for tree in (b, h):
+        model = tree.body[0]
+        assert isinstance(model, ast.ClassDef)
+        assert [getattr(s, "name", type(s).__name__) for s in model.body] == ["Expr", "Assign", "check"]
+    assert findings(base, head, (b, h)) == findings(base, head, (_pyast.parse(base), _pyast.parse(head)))
