@@ -10,11 +10,10 @@ import os
 import subprocess
 import threading
 import weakref
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from bot.adapters.gitrun import popen_git, run_git
+from bot.core.beside import Beside
 from bot.core.diff import Diff, DiffError, parse_diff
 from bot.core.errors import SourceError
 from bot.core.models import PullRequestInfo
@@ -24,10 +23,10 @@ from bot.core.protocols import Snapshot
 POLICY_FILES = (".quorum.yml", ".quorum.yaml")
 RISK_MODEL_FILES = (".quorum/risk-model.json",)
 CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
-T = TypeVar("T")
 
 MAX_DIFF_BYTES = 64 * 1024 * 1024
 """Diff text beyond this many bytes is cut and the diff marked truncated."""
+
 
 class Git:
     """Read-only git commands in one repository, through the project's one runner
@@ -283,7 +282,7 @@ class LocalGitSource:
         """Read the change; see the class docstring. Raises SourceError.
 
         The reads that do not wait for one another run side by side (each git process in its
-        own thread, :class:`_Beside`): the remotes from the start, the head commit's message and
+        own thread, :class:`bot.core.beside.Beside`): the remotes from the start, the head commit's message and
         the policy commit's file list once the commits are known, while the main thread asks for
         the merge base and the diff. Each is collected in the order the code used to run them
         one after another, so the first failure reported is the same; every thread is joined
@@ -291,15 +290,15 @@ class LocalGitSource:
         if not Path(self.repo).is_dir():
             raise SourceError(f"not a directory: {self.repo}")
         git = Git(self.repo)
-        side: list[_Beside] = []
+        side: list[Beside] = []
         try:
             return self._snapshot(git, side)
         finally:
             for job in side:
                 job.join()
 
-    def _snapshot(self, git: Git, side: list[_Beside]) -> Snapshot:
-        remotes = _Beside(side, _remotes, git)
+    def _snapshot(self, git: Git, side: list[Beside]) -> Snapshot:
+        remotes = Beside(side, _remotes, git, name="quorum-git")
         known = git.revs([self.head_ref, *([self.base_ref] if self.base_ref else [])])
         if known is None:  # not a repository, or a ref that does not resolve: the precise error below
             probe = git.run("rev-parse", "--git-dir", check=False)
@@ -308,16 +307,16 @@ class LocalGitSource:
             head_sha = git.rev(self.head_ref)
             if head_sha is None:
                 raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
-            facts = _Beside(side, self._commit_facts, git, head_sha)
+            facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
             base_sha, policy_sha = self._resolve_base(git, head_sha)
         else:
             head_sha = known[0]
-            facts = _Beside(side, self._commit_facts, git, head_sha)
+            facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
             base_sha, policy_sha = self._resolve_base(git, head_sha, known[1] if self.base_ref else None)
         cat = CatFile(self.repo)
         base_tree = GitTree(git, cat, base_sha)
         policy_tree = base_tree if policy_sha == base_sha else GitTree(git, cat, policy_sha)
-        policy_files = _Beside(side, policy_tree.list_files)
+        policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
         raw = git.run(
             "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
             "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options",
@@ -385,37 +384,6 @@ class LocalGitSource:
         author, _, message = out.partition("\0")
         subject, _, body = message.strip().partition("\n")
         return subject.strip(), body.strip(), author.strip()
-
-
-class _Beside:
-    """``fn(*args)`` run in a thread of its own, started now and added to ``jobs`` (to be joined
-    by the caller whatever happens); :meth:`result` waits for it and returns its value or raises
-    its exception. For git reads that wait on a process, not on the GIL."""
-
-    def __init__(self, jobs: list[_Beside], fn: Callable[..., T], *args: object) -> None:
-        self._fn, self._args = fn, args
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="quorum-git", daemon=True)
-        jobs.append(self)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._fn(*self._args)
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
-            self._error = exc
-
-    def join(self) -> None:
-        """Wait for the thread to end."""
-        self._thread.join()
-
-    def result(self) -> Any:
-        """The function's return value (after waiting); re-raises what it raised."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def _remotes(git: Git) -> dict[str, str]:

@@ -122,6 +122,44 @@ def test_a_linter_that_cannot_run_fails_closed(review, agent: AntiPatternsAgent)
     assert agent.review(ctx).truncated
 
 
+def test_base_and_head_are_linted_side_by_side(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    """The two runs wait on a linter process each, so they overlap: each call below returns only
+    once the other has started (run one after the other, the barrier breaks after 5 s)."""
+    import threading  # noqa: PLC0415
+
+    both = threading.Barrier(2, timeout=5)
+    seen: list[tuple[str, ...]] = []
+
+    class Meeting:
+        def lint(self, tool, files, rules):  # noqa: ANN001, ANN201
+            both.wait()
+            seen.append(tuple(sorted(files.values())))
+            real = ExternalLinters()
+            return real.lint(tool, files, rules)
+
+    ctx = review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, linters=Meeting())
+    analysis = agent.analyze(ctx)
+    assert not analysis.truncated
+    assert sorted(seen) == [("x = 1\n",), ("x = 1\nbreakpoint()\n",)]
+    assert [f.rule_id for f in analysis.findings] == ["lint/ruff/t100"]
+
+
+def test_the_heads_linter_error_is_the_one_reported(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    """As when the head's run came first: when both runs fail, the note gives the head's error."""
+
+    class BothBroken:
+        def lint(self, tool, files, rules):  # noqa: ANN001, ANN201
+            if "x = 2\n" in files.values():
+                time.sleep(0.2)  # the base's run fails first in time
+                raise RuntimeError("head run failed")
+            raise RuntimeError("base run failed")
+
+    analysis = agent.analyze(review({"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, linters=BothBroken()))
+    assert analysis.truncated
+    assert any("head run failed" in n for n in analysis.notes)
+    assert not any("base run failed" in n for n in analysis.notes)
+
+
 def test_finding_ids_are_stable_and_distinct_for_repeated_lines(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
     head = "def f():\n    print(1)\n    print(1)\n"
     first = agent.analyze(review({"m.py": "def f():\n    pass\n"}, {"m.py": head})).findings
