@@ -5,8 +5,11 @@
 Cost grows with the changed statements, not with the file. With the review's error-free
 tree-sitter trees of both versions, statements whose source text is the same on both sides are
 cancelled from the front and the back of the module's statement list (and, when one class or
-function with an unchanged header holds every change, of its body, recursively); only the lines
-of the statements left are parsed with :mod:`ast`, stripped and compared. This equals comparing
+function with an unchanged header holds every change, of its body, recursively). Of the statements
+left, those that stripping may remove and then the pairs whose texts differ are first parsed one
+by one: a difference found that way is the answer (a function added between two distant edits
+costs the parse of a few statements, not of everything between them); otherwise the lines of the
+statements left are parsed whole with :mod:`ast`, stripped and compared. This equals comparing
 the stripped dumps of the whole modules: stripping works statement by statement, equal source
 text parses to equal trees, and equal prefixes and suffixes of two lists cancel. Without usable
 trees both whole files are parsed with :mod:`ast` and compared the same way.
@@ -97,18 +100,7 @@ def _same_blocks(b: Node, h: Node, bdata: bytes, hdata: bytes) -> bool:
     function) are equal after stripping: equal statements at both ends cancel (only where they end
     on a line of their own, so the lines left hold whole statements), the rest is parsed and
     compared, or, when one definition with the same header is left on each side, its body."""
-    bs, hs = _statements(b), _statements(h)
-    i = 0
-    while i < len(bs) and i < len(hs) and bs[i].text == hs[i].text:
-        i += 1
-    while i > 0 and not (_row_apart(bs[i - 1], bs, i) and _row_apart(hs[i - 1], hs, i)):
-        i -= 1
-    j = 0
-    while j < len(bs) - i and j < len(hs) - i and bs[-1 - j].text == hs[-1 - j].text:
-        j += 1
-    while j > 0 and not (_row_before(bs, len(bs) - j) and _row_before(hs, len(hs) - j)):
-        j -= 1
-    mb, mh = bs[i:len(bs) - j], hs[i:len(hs) - j]
+    mb, mh = _middle(b, h)
     if len(mb) == 1 and len(mh) == 1:
         inner = _same_header_bodies(mb[0], mh[0])
         if inner is not None:
@@ -121,10 +113,39 @@ def _same_blocks(b: Node, h: Node, bdata: bytes, hdata: bytes) -> bool:
     return _same_list(got_b[0], got_b[1], got_h[0], got_h[1])
 
 
+def _middle(b: Node, h: Node) -> tuple[list[Node], list[Node]]:
+    """The statements of blocks ``b`` and ``h`` left when equal statements at both ends cancel
+    (only where they end on a line of their own, so the lines left hold whole statements)."""
+    bs, hs = _statements(b), _statements(h)
+    i = 0
+    while i < len(bs) and i < len(hs) and bs[i].text == hs[i].text:
+        i += 1
+    while i > 0 and not (_row_apart(bs[i - 1], bs, i) and _row_apart(hs[i - 1], hs, i)):
+        i -= 1
+    j = 0
+    while j < len(bs) - i and j < len(hs) - i and bs[-1 - j].text == hs[-1 - j].text:
+        j += 1
+    while j > 0 and not (_row_before(bs, len(bs) - j) and _row_before(hs, len(hs) - j)):
+        j -= 1
+    return bs[i:len(bs) - j], hs[i:len(hs) - j]
+
+
+def _blocks_differ(b: Node, h: Node, bdata: bytes, hdata: bytes) -> bool:
+    """True when the statement lists of blocks ``b`` and ``h`` certainly differ after stripping
+    (:func:`_same_blocks` would be False); False when they may be equal."""
+    mb, mh = _middle(b, h)
+    if len(mb) == 1 and len(mh) == 1:
+        inner = _same_header_bodies(mb[0], mh[0])
+        if inner is not None:
+            return _blocks_differ(inner[0], inner[1], bdata, hdata)
+    return _differ_by_statement(mb, mh, bdata, hdata, b, h)
+
+
 def _differ_by_statement(mb: list[Node], mh: list[Node], bdata: bytes, hdata: bytes, b: Node, h: Node) -> bool:
     """True when the statement lists ``mb`` and ``mh`` (of blocks ``b`` and ``h``) certainly differ
     after stripping, found by parsing single statements: those :class:`StripTypes` may remove as a
-    whole (:func:`_maybe_removed`), then those of each pair whose source texts differ. False when
+    whole (:func:`_maybe_removed`), then those of each pair whose source texts differ (for a class
+    or function whose header text is the same on both sides, first its bodies, the same way). False when
     they may be equal or this cannot tell (statements sharing a row, a ``__future__`` import, a
     statement that does not parse alone): the caller then parses both lists whole, as before, so
     the answer is the same as that parse gives. A statement parsed alone gives the tree it has in
@@ -139,6 +160,9 @@ def _differ_by_statement(mb: list[Node], mh: list[Node], bdata: bytes, hdata: by
     for (x, px), (y, py) in zip(kept_b, kept_h, strict=True):
         if x.text == y.text:
             continue
+        inner = _same_header_bodies(x, y)  # a class or function with the same header: its bodies decide
+        if inner is not None and _blocks_differ(inner[0], inner[1], bdata, hdata):
+            return True
         px = px or _parse_one(x, bdata, b)
         py = py or _parse_one(y, hdata, h)
         if px is None or py is None:
