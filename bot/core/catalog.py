@@ -4,8 +4,8 @@ Layout (in the style of ruff and semgrep-rules): ``rules/catalog/<language>/<ID>
 of :class:`Rule`, and a fixture ``<ID>.<ext>`` beside it whose lines end with ``# expect: ID`` (must
 match) or ``# ok: ID`` (must not match); ``//`` comments for JavaScript, TypeScript and Go.
 
-Pure: :func:`load_catalog` reads package data through ``importlib.resources`` (no environment, no
-network); matching works on bytes handed in. ``python -m bot.core.catalog --docs`` prints the rule
+Pure: :func:`load_catalog` reads package data (:func:`bot.core.packagedata.package_files`, what
+``importlib.resources`` gives; no environment, no network); matching works on bytes handed in. ``python -m bot.core.catalog --docs`` prints the rule
 reference in Markdown (the only output this module ever writes, and only when run as a program).
 """
 
@@ -21,18 +21,21 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node, Query, QueryError, Tree
 
 from bot.core import plaincheck, treesitter, yamldata
 from bot.core.languages import FUNCTION_NODES
 from bot.core.models import Severity
+from bot.core.packagedata import package_files
 from bot.core.paths import is_test_path
 from bot.core.yamldata import load_data_yaml
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 ID_RE = re.compile(r"^Q(PY|JS|TS|GO|JV|RS|RB)\d{3}$")
 """Rule ids: ``Q`` + a language prefix + three digits. Stable, never reused."""
@@ -630,8 +633,8 @@ def match_source(
 
 
 def default_root() -> Traversable:
-    """The packaged catalog directory (``rules/catalog`` via ``importlib.resources``)."""
-    return resources.files("rules") / "catalog"
+    """The packaged catalog directory (``rules/catalog``, as ``importlib.resources`` finds it)."""
+    return package_files("rules") / "catalog"
 
 
 def _rule_files(root: Traversable) -> list[tuple[str, Traversable]]:

@@ -1,7 +1,7 @@
 """The rule registry: every rule id any agent can report, with its agent, severity, tags and docs.
 
-One table maps every id to its rule, as in ruff. Sources, all packaged data read through
-``importlib.resources`` (no environment, no network):
+One table maps every id to its rule, as in ruff. Sources, all packaged data read where
+``importlib.resources`` finds them (:func:`bot.core.packagedata.package_files`; no environment, no network):
 
 - ``rules/catalog/<language>/<ID>.yml``: the tree-sitter anti-pattern rules (agent
   ``anti_patterns``), loaded by :mod:`bot.core.catalog`;
@@ -30,15 +30,18 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from bot.core import plaincheck, yamldata
 from bot.core.catalog import RuleDocs, default_catalog, fixture_name
 from bot.core.models import AGENT_NAMES, Severity
+from bot.core.packagedata import package_files
 from bot.core.yamldata import load_data_yaml
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 TAGS: Mapping[str, str] = MappingProxyType({
     "secret": "a credential or private key in the change",
@@ -288,7 +291,7 @@ def is_posted(rule_id: str, severity: Severity | str, registry: Registry) -> boo
 
 def registry_root() -> Traversable:
     """The packaged registry directory (``rules/registry``)."""
-    return resources.files("rules") / "registry"
+    return package_files("rules") / "registry"
 
 
 def _load_yaml(text: str, where: str) -> object:

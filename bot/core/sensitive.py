@@ -43,9 +43,9 @@ import posixpath
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
+from bot.core.packagedata import package_files
 from bot.core.paths import is_doc_path
 
 # --- glob semantics (shared with bot.policy.globs) -----------------------------------------------
@@ -383,7 +383,7 @@ def renovate_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     (Renovate's ``managerFilePatterns`` and lock-file names), excluding
     :data:`RENOVATE_EXCLUDED_MANAGERS`; matched ignoring case. Read once (cached); a missing or
     unreadable data file raises (the package is broken, nothing should be approved)."""
-    data = json.loads(resources.files("rules").joinpath("dependency_manifests.json").read_text(encoding="utf-8"))
+    data = json.loads(package_files("rules").joinpath("dependency_manifests.json").read_text(encoding="utf-8"))
     out = []
     for manager, patterns in data["managers"].items():
         if manager in RENOVATE_EXCLUDED_MANAGERS:

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from bot.core.lintdiff import Diagnostic, new_in_head
+
+# shutil and tempfile (~4 ms of imports: bz2, lzma, random) are imported where a linter runs:
+# every review builds an ExternalLinters, most reviews of documents or data never lint.
 
 DEFAULT_TIMEOUT_S = 20.0
 """Wall-clock limit for one linter process (seconds)."""
@@ -44,6 +45,8 @@ def _binary(name: str) -> str:
     beside = Path(sys.executable).parent / name
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
+    import shutil  # noqa: PLC0415 - see the imports
+
     found = shutil.which(name)
     if found is None:
         raise LinterError(f"{name} is not installed (pip install {name})")
@@ -93,6 +96,8 @@ def run_ruff(files: Mapping[str, str], select: Sequence[str], *, timeout_s: floa
     """
     if not files:
         return []
+    import tempfile  # noqa: PLC0415 - see the imports
+
     with tempfile.TemporaryDirectory(prefix="quorum-ruff-") as tmp:
         root = Path(tmp) / "src"
         _write_tree(root, files)
@@ -122,6 +127,8 @@ def run_oxlint(files: Mapping[str, str], rules: Sequence[str], *, timeout_s: flo
     """
     if not files:
         return []
+    import tempfile  # noqa: PLC0415 - see the imports
+
     with tempfile.TemporaryDirectory(prefix="quorum-oxlint-") as tmp:
         base = Path(tmp)
         root = base / "src"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import types
 import typing
-from importlib import resources
 from typing import Any
 
 from bot.core.errors import PolicyError
+from bot.core.packagedata import package_files
 from bot.policy.model import Policy
 
 if typing.TYPE_CHECKING:
@@ -27,7 +27,7 @@ DEFAULT_POLICY_RESOURCE = ("rules", "default_policy.yml")
 def default_policy_text() -> str:
     """The text of ``rules/default_policy.yml``, read from the installed ``rules`` package."""
     package, name = DEFAULT_POLICY_RESOURCE
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return package_files(package).joinpath(name).read_text(encoding="utf-8")
 
 
 def load_policy(text: str | None = None, *, source: str = "default") -> Policy:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any
 
+from bot.core.packagedata import package_files
 from bot.risk.assess import RiskAssessment, assess, failed
 from bot.risk.model import RiskModel, RiskModelError, load_model, load_packaged_model
 
@@ -27,7 +27,7 @@ DEFAULT_MODEL_FILE = "risk-model.json"
 def default_model_text() -> str | None:
     """The text of ``rules/risk-model.json``, or None when the package has none."""
     try:
-        return resources.files("rules").joinpath(DEFAULT_MODEL_FILE).read_text(encoding="utf-8")
+        return package_files("rules").joinpath(DEFAULT_MODEL_FILE).read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError):
         return None
 
