@@ -37,6 +37,10 @@ MAX_FILES = 50
 large diff that the size gates hold."""
 MAX_PARSE_BYTES = 2 * 1024 * 1024
 """Base files larger than this are not parsed for function spans."""
+CACHE_KINDS = ("time", "file", "functions", "blame")
+"""The kinds of :class:`bot.history.cache.HistoryCache` rows one PR's facts read (``time``, ``file``
+and ``blame`` by :class:`~bot.history.gitlog.LocalHistory`, ``functions`` here); read together
+first (:meth:`~bot.history.cache.HistoryCache.prefetch`)."""
 
 
 @dataclass
@@ -99,6 +103,7 @@ def compute_facts(diff: Diff, author: str, base: str, history: LocalHistory) -> 
     """The history facts of a PR whose diff is ``diff`` against base commit ``base`` by ``author``
     (a git author name or e-mail, or a GitHub login). Raises SourceError when git fails."""
     t0 = time.perf_counter()
+    history.cache.prefetch(base, CACHE_KINDS)
     base_ts = history.base_time(base)
     feats: dict[str, float] = dict.fromkeys(FEATURES, 0.0)
     feats.update(diff_features(diff))
