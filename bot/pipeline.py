@@ -309,31 +309,43 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         # beside the other agents.
         index.warm()
     t1 = time.perf_counter()
-    forked = None
-    if processes > 1:
-        # Fork before the history step's thread starts: a child must not inherit a thread's locks.
-        forked = agentprocs.ProcessRun(ctx, agents, timeouts, processes, default_timeout=DEFAULT_AGENT_TIMEOUT_S,
-                                       first_in_child=index_agent)
     risk_step = None
-    if options.history is not None and policy.risk_model.enabled:
-        from bot.risk.step import RiskStep  # noqa: PLC0415 - only when history is available
+    if options.history is not None and policy.risk_model.enabled and processes > 1:
+        from bot.risk import step  # noqa: PLC0415 - only when history is available
 
-        risk_step = RiskStep(snapshot, options.history, options.risk_model_text)
-    children_lazy_ms = 0.0
-    if forked is not None:
-        ran = forked.verdicts()
-        timings.agent_procs = dict(forked.stats)
-        timings.index_ms = forked.children_total("index_ms")
-        children_lazy_ms = forked.children_total("lazy_ms")
-    else:
-        ran = run_agents(ctx, agents, timeouts)
-    verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
-    t2 = time.perf_counter()
-    risk = None
-    if risk_step is not None:
-        budget = max(timeouts.values(), default=options.agent_timeout_s)
-        risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
-        timings.history_ms = risk.elapsed_ms
+        # In a process of its own, forked first: it runs while this process parses the changed
+        # files, and it never takes this process's GIL from the agents (plan() found no other thread).
+        risk_step = step.start(snapshot, options.history, options.risk_model_text, fork=True)
+    try:
+        forked = None
+        if processes > 1:
+            # Fork before any thread starts (the history step's, when it could not fork itself):
+            # a child must not inherit a thread's locks.
+            forked = agentprocs.ProcessRun(ctx, agents, timeouts, processes, default_timeout=DEFAULT_AGENT_TIMEOUT_S,
+                                           first_in_child=index_agent)
+        if risk_step is None and options.history is not None and policy.risk_model.enabled:
+            from bot.risk import step  # noqa: PLC0415 - only when history is available
+
+            risk_step = step.start(snapshot, options.history, options.risk_model_text, fork=False)
+        children_lazy_ms = 0.0
+        if forked is not None:
+            ran = forked.verdicts()
+            timings.agent_procs = dict(forked.stats)
+            timings.index_ms = forked.children_total("index_ms")
+            children_lazy_ms = forked.children_total("lazy_ms")
+        else:
+            ran = run_agents(ctx, agents, timeouts)
+        verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
+        t2 = time.perf_counter()
+        risk = None
+        if risk_step is not None:
+            budget = max(timeouts.values(), default=options.agent_timeout_s)
+            risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
+            timings.history_ms = risk.elapsed_ms
+            timings.agent_procs.update(risk_step.stats)
+    finally:
+        if risk_step is not None:
+            risk_step.close()  # a forked step still running is killed and reaped
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
     timings.setup_ms = round((t1 - t0) * 1000 - index.built_here_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)

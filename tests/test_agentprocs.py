@@ -357,3 +357,67 @@ def _a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path) -> None:
         snapshot.close()
     assert forked.timings.agent_procs["fork_error"] == 11
     assert _comparable(forked) == _comparable(threaded)
+
+
+def _risk_reason(result) -> str:
+    return next(r.message for r in result.decision.reasons if r.rule_id == "risk.probability")
+
+
+def test_the_history_step_runs_in_its_own_process_with_the_same_decision(tmp_path: Path) -> None:
+    _fresh(_history_in_its_own_process, tmp_path)
+
+
+def _history_in_its_own_process(tmp_path: Path) -> None:
+    from bot.history.cache import HistoryCache  # noqa: PLC0415
+    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        threaded = _review(snapshot, procs=1, history=LocalHistory(repo, HistoryCache(None)))
+        forked = _review(snapshot, procs=2, history=LocalHistory(repo, HistoryCache(None)))
+    finally:
+        snapshot.close()
+    parts = forked.timings.agent_procs
+    assert parts["processes"] == 2 and parts["history_fork_ms"] > 0 and parts["history_cpu_ms"] > 0
+    assert "history_fork_ms" not in threaded.timings.agent_procs
+    assert forked.risk is not None and forked.risk["status"] == "scored"
+    assert _comparable(forked) == _comparable(threaded)
+    assert {k: v for k, v in forked.risk.items() if k != "elapsed_ms"} == \
+        {k: v for k, v in threaded.risk.items() if k != "elapsed_ms"}
+    assert 0 < forked.timings.history_ms <= forked.timings.total_ms
+    _assert_no_children()
+
+
+def test_a_failed_history_process_holds_back_as_a_failed_history_thread(tmp_path: Path) -> None:
+    _fresh(_failed_history_holds_back, tmp_path)
+
+
+def _failed_history_holds_back(tmp_path: Path) -> None:
+    from bot.history import facts  # noqa: PLC0415
+    from bot.history.cache import HistoryCache  # noqa: PLC0415
+    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    parent = os.getpid()
+
+    def broken(*_: Any) -> Any:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)  # the forked history process dies
+        raise RuntimeError("history unreadable")  # the thread's step fails
+
+    facts.compute_facts = broken
+    try:
+        threaded = _review(snapshot, procs=1, history=LocalHistory(repo, HistoryCache(None)))
+        forked = _review(snapshot, procs=2, history=LocalHistory(repo, HistoryCache(None)))
+    finally:
+        snapshot.close()
+    assert forked.timings.agent_procs["processes"] == 2 and "history_fork_ms" in forked.timings.agent_procs
+    assert threaded.risk["status"] == forked.risk["status"] == "error"
+    assert _risk_reason(threaded) == "history risk could not be assessed: RuntimeError: history unreadable"
+    assert _risk_reason(forked) == "history risk could not be assessed: history facts: process ended by signal 9"
+    for result in (threaded, forked):
+        assert result.decision.action.value != "approve"
+        assert any(r.rule_id == "risk.probability" for r in result.decision.reasons)
+    _assert_no_children()

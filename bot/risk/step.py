@@ -3,14 +3,19 @@ pick the model (``--risk-model`` > ``.quorum/risk-model.json`` of the policy's r
 ``rules/risk-model.json``), compute the history facts below the base SHA, score them together with the review's findings
 counted by registry tag (``findings_<tag>`` features).
 
-Runs beside the sub-agents in its own thread (git is a subprocess, so it overlaps them), within
-the review's budget; an error or an overrun becomes an ``error`` assessment, which the policy gate
-fails closed on. Imports only the standard library and this package (pydantic only to validate a model file that is not the packaged one): no scikit-learn
+Runs beside the sub-agents, within the review's budget: in its own thread (:class:`RiskStep`; git
+is a subprocess, so it overlaps them), or, when the review's agents run in several processes, in a
+forked process of its own (:class:`ForkedRiskStep`, started before the parent parses the changed
+files, so that it runs on the CPU that is idle meanwhile and never takes the GIL of the process
+running the agents). An error, an overrun or a process that dies becomes an ``error`` assessment,
+which the policy gate fails closed on. Imports only the standard library and this package (pydantic only to validate a model file that is not the packaged one): no scikit-learn
 or numpy on the review path.
 """
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -104,10 +109,14 @@ class RiskStep:
     sub-agents); :meth:`result` waits at most ``timeout_s``, adds the review's findings as features
     and scores. An overrun becomes an ``error`` assessment."""
 
+    stats: dict[str, float]
+    """Parts for ``Timings.agent_procs`` (none for the thread)."""
+
     def __init__(self, snapshot: Any, history: Any, override_text: str | None) -> None:
         self._out: tuple[RiskModel, str, Any] | RiskAssessment | None = None
         self._t0 = time.perf_counter()
         self._elapsed = 0.0
+        self.stats = {}
         self._thread = threading.Thread(target=self._run, args=(snapshot, history, override_text),
                                         name="quorum-history", daemon=True)
         self._thread.start()
@@ -123,3 +132,146 @@ class RiskStep:
         if self._thread.is_alive() or self._out is None:
             return failed(f"history facts timed out after {timeout_s:g}s")
         return _score(self._out, findings, self._elapsed)
+
+    def close(self) -> None:
+        """Nothing to release: an overrunning thread is a daemon, abandoned."""
+
+
+class ForkedRiskStep:
+    """The history facts read in a forked child process (see the module docstring); the same
+    interface and the same assessments as :class:`RiskStep`.
+
+    The constructor forks (raises OSError when it cannot: the caller then uses a thread). Call it
+    only from a process that runs no other thread (a child must not inherit a lock some thread
+    holds) and whose history cache has no open database connection (a SQLite connection must not be
+    used across a fork; :class:`bot.history.cache.HistoryCache` opens its own on first use, which
+    then happens in the child). The child computes ``(model, source, facts)`` or the assessment to
+    report (:func:`_prepare`, which never raises), sends it back as one pickle over a pipe, and
+    leaves with ``os._exit``. :meth:`result` reads it within ``timeout_s`` (else the child is
+    killed: ``history facts timed out after Ns``, as from the thread) and scores it with the review's
+    findings here. A child that dies, or sends something that is not what :func:`_prepare` returns,
+    gives an ``error`` assessment (``history facts: process ...``). :meth:`close` kills and reaps a
+    child still running (call it whatever happens; :meth:`result` reaps too). ``stats``: the fork's
+    wall time in this process, the child's CPU (git included) and wall time, in milliseconds.
+    """
+
+    def __init__(self, snapshot: Any, history: Any, override_text: str | None) -> None:
+        self._t0 = time.perf_counter()
+        self._buffer = b""
+        self._pid: int | None = None
+        r, w = os.pipe()
+        frozen_before = gc.get_freeze_count()
+        gc.freeze()  # the child's collections then do not touch (and so copy) this process's pages
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            raise
+        finally:
+            if not frozen_before:  # thawing would also undo an earlier freeze (bot.cli.gcstart's)
+                gc.unfreeze()
+        if pid == 0:  # pragma: no cover - runs in the forked child (tested through its effects)
+            code = 1
+            try:
+                os.close(r)
+                _child_main(w, self._t0, snapshot, history, override_text)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        self._pid, self._fd = pid, r
+        self.stats: dict[str, float] = {"history_fork_ms": _ms(self._t0)}
+
+    def result(self, timeout_s: float, findings: Iterable[Any] | None = None) -> RiskAssessment:
+        """The assessment, as :meth:`RiskStep.result`; the child is reaped before this returns."""
+        import pickle  # noqa: PLC0415 - imported where the step forks
+        import select  # noqa: PLC0415
+
+        until = time.monotonic() + max(0.0, timeout_s)
+        while self._pid is not None:
+            ready, _, _ = select.select([self._fd], [], [], max(0.0, until - time.monotonic()))
+            if not ready:
+                self.close()
+                return failed(f"history facts timed out after {timeout_s:g}s")
+            data = os.read(self._fd, 1 << 16)
+            if data:
+                self._buffer += data
+                continue
+            status = self._reap(kill=False)
+            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                how = (f"ended by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                       else f"exited with status {os.WEXITSTATUS(status)}")
+                return failed(f"history facts: process {how}")
+        try:
+            out, elapsed, child = pickle.loads(self._buffer)  # noqa: S301 - from this process's own forked child
+        except Exception:  # noqa: BLE001 - garbage: fail closed
+            return failed("history facts: process sent an unreadable message")
+        if not _prepared(out) or not isinstance(elapsed, float) or not isinstance(child, dict):
+            return failed("history facts: process sent an unreadable message")
+        self.stats.update({f"history_{k}": round(float(v), 2) for k, v in child.items() if isinstance(v, (int, float))})
+        return _score(out, findings, elapsed)
+
+    def close(self) -> None:
+        """Kill and reap the child if it still runs; close the pipe (safe to call twice)."""
+        if self._pid is not None:
+            self._reap(kill=True)
+
+    def _reap(self, *, kill: bool) -> int:
+        """Reap the child (SIGKILLed first when ``kill``; else it has closed its pipe, i.e. it is
+        exiting); its wait status. Closes the pipe."""
+        import signal  # noqa: PLC0415
+
+        pid, self._pid = self._pid, None
+        os.close(self._fd)
+        assert pid is not None
+        if kill:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+
+def _child_main(fd: int, t0: float, snapshot: Any, history: Any,
+                override_text: str | None) -> None:  # pragma: no cover - runs in the forked child
+    """In the child: :func:`_prepare`, then send ``(prepared, elapsed_ms, parts)`` on ``fd``."""
+    import pickle  # noqa: PLC0415 - imported where the step forks
+    import resource  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    out = _prepare(snapshot, history, override_text)
+    elapsed = _ms(t0)
+    close = getattr(history, "close", None)
+    if callable(close):
+        close()  # this process's own cache connection (opened here, if at all)
+    cpu = sum((u.ru_utime + u.ru_stime) * 1000 for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                         resource.getrusage(resource.RUSAGE_CHILDREN)))
+    data = pickle.dumps((out, elapsed, {"cpu_ms": cpu, "wall_ms": _ms(t0)}), protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _prepared(out: object) -> bool:
+    """True when ``out`` is what :func:`_prepare` returns."""
+    if isinstance(out, RiskAssessment):
+        return True
+    return isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], RiskModel) and isinstance(out[1], str)
+
+
+def start(snapshot: Any, history: Any, override_text: str | None, *, fork: bool) -> RiskStep | ForkedRiskStep:
+    """The risk step of one review, started: :class:`ForkedRiskStep` when ``fork`` (the caller
+    vouches that this process runs no other thread) and a child can be forked, else
+    :class:`RiskStep`."""
+    if fork and hasattr(os, "fork"):
+        try:
+            return ForkedRiskStep(snapshot, history, override_text)
+        except OSError:
+            pass
+    return RiskStep(snapshot, history, override_text)
