@@ -27,6 +27,7 @@ from tree_sitter import Node, Tree
 
 from subagents._syntax import (
     COMMENT_TYPES,
+    Definition,
     PAREN_TYPES,
     Ranges,
     STRING_TYPES,
@@ -374,9 +375,14 @@ def helpers(root: Node, *, blank_strings: bool = False, only: set[str] | None = 
     return nothing: name -> :class:`Helper`. Used to see extract-function / inline-function
     refactors as no change (pass the helpers that exist on only one side as ``inline``).
     ``only`` limits the search to these names."""
+    return _helpers_of(find(root, "python", frozenset({"function_definition"})), blank_strings, only)
+
+
+def _helpers_of(functions: list[Node], blank_strings: bool, only: set[str] | None) -> dict[str, Helper]:
+    """:func:`helpers` among ``functions`` (function definitions of one tree, in document order)."""
     out: dict[str, Helper] = {}
     seen: set[str] = set()
-    for fn in find(root, "python", frozenset({"function_definition"})):
+    for fn in functions:
         name_node = fn.child_by_field_name("name")
         if name_node is None:
             continue
@@ -428,14 +434,22 @@ def one_sided_helpers(
 ) -> tuple[dict[str, Helper], dict[str, Helper]]:
     """``(base-only, head-only)`` :func:`helpers` of two revisions of a Python file: functions
     that an inline-function refactor removed, and those an extract-function refactor added
-    (by simple name). Only those functions are examined, so a change that adds or removes no
-    function costs two :func:`definitions` walks (``cache``: see :func:`definitions`)."""
-    bnames = {q.split("#")[0].rsplit(".", 1)[-1] for q in definitions(base, "python", cache=cache)} if base is not None else set()
-    hnames = {q.split("#")[0].rsplit(".", 1)[-1] for q in definitions(head, "python", cache=cache)} if head is not None else set()
+    (by simple name). Only those functions are examined, found among the :func:`definitions` of
+    each root (the functions :func:`helpers` would find, in the same order), so the whole cost is
+    two :func:`definitions` walks (``cache``: see :func:`definitions`) and the one-sided functions."""
+    bdefs = definitions(base, "python", cache=cache) if base is not None else {}
+    hdefs = definitions(head, "python", cache=cache) if head is not None else {}
+    bnames = {q.split("#")[0].rsplit(".", 1)[-1] for q in bdefs}
+    hnames = {q.split("#")[0].rsplit(".", 1)[-1] for q in hdefs}
     base_only, head_only = bnames - hnames, hnames - bnames
-    b = helpers(base, blank_strings=blank_strings, only=base_only) if base is not None and base_only else {}
-    h = helpers(head, blank_strings=blank_strings, only=head_only) if head is not None and head_only else {}
+    b = _helpers_of(_functions_of(bdefs), blank_strings, base_only) if base_only else {}
+    h = _helpers_of(_functions_of(hdefs), blank_strings, head_only) if head_only else {}
     return b, h
+
+
+def _functions_of(defs: dict[str, Definition]) -> list[Node]:
+    """The ``function_definition`` nodes of :func:`definitions`, in document order."""
+    return sorted((d.node for d in defs.values() if d.node.type == "function_definition"), key=lambda n: n.start_byte)
 
 
 def called_helpers(

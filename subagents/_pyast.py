@@ -18,9 +18,10 @@ What is kept, per side, chosen on the review's tree-sitter trees (:mod:`bot.core
   first definition of a name still wins, as over the whole file);
 - inside a class kept that way, the same rule applies to its methods: a method no changed line
   touches is blanked out, while the class's own code (attributes, docstring, nested classes) is
-  kept, so that every name the class binds is still there; the whole class is kept when a member
-  outside a method holds a changed line, when its body may define a method under ``if``/``try``, or
-  when no method would be left.
+  kept, so that every name the class binds is still there (a changed line in that code keeps
+  nothing more: each check compares the class's own code, or a method, with its namesake); the
+  whole class is kept when its body may define a method under ``if``/``try``, or when nothing of
+  it would be left.
 
 The whole text is parsed instead (the result is then the whole file's tree, as before) when a
 changed line lies in module-level code outside a definition, when a statement outside the kept
@@ -127,17 +128,16 @@ def _header_rows(member: Node, definition: Node) -> range | None:
 
 def _seed(scope: Node, rows: set[int], prefix: Path, whole: set[Path], partial: set[Path]) -> None:
     """Record the definitions under ``scope`` that the changed ``rows`` touch: a function whole, a
-    class partially (its members decide) unless its header changed; code outside a definition: the
-    enclosing class whole, or at module level the path ``()`` in ``whole`` (every module-level
-    statement is kept)."""
+    class partially (its members decide) unless its header changed; code outside a definition: in a
+    class nothing more (a partially kept class keeps all its own code), at module level the path
+    ``()`` in ``whole`` (every module-level statement is kept)."""
     for member in _members(scope):
         if member.type == "comment" or not _touched(member, rows):
             continue
         definition = _definition(member)
         if definition is None:
-            whole.add(prefix)
-            if prefix:
-                return
+            if not prefix:
+                whole.add(prefix)
             continue
         path = (*prefix, _name(definition))
         header = _header_rows(member, definition) if definition.type == "class_definition" else None

@@ -36,3 +36,25 @@ def test_the_cases_cover_both_answers() -> None:
         b = treesitter.parse("python", head.encode()).root_node.children[0]
         answers.add(differs(a, b))
     assert answers == {True, False}
+
+
+def test_one_sided_helpers_are_found_among_the_definitions_without_a_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-sided helpers come from the (cached) definitions of each side: the same helpers, in
+    the same order, as a query for every function of the file gives."""
+    from subagents import _canonical  # noqa: PLC0415
+
+    base = (b"class C:\n    def keep(self, x):\n        return x\n\n    def gone(self, x):\n        return x + 1\n\n\n"
+            b"def twice(a):\n    return a\n\n\ndef twice(a):\n    return -a\n\n\ndef old(a, b):\n    return a * b\n")
+    head = (b"class C:\n    def keep(self, x):\n        return x\n\n    def fresh(self, y):\n        self.y = y\n\n\n"
+            b"def new(a):\n    if a:\n        return 1\n    return 2\n\n\ndef small(a):\n    return a - 1\n")
+    bt, ht = treesitter.parse("python", base), treesitter.parse("python", head)
+    expected = (_canonical.helpers(bt.root_node, only={"gone", "twice", "old"}),
+                _canonical.helpers(ht.root_node, only={"fresh", "new", "small"}))
+    assert set(expected[0]) == {"gone", "old"} and set(expected[1]) == {"fresh", "small"}
+
+    def no_query(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a query over the whole tree")
+
+    monkeypatch.setattr(_canonical, "find", no_query)
+    got = _canonical.one_sided_helpers(bt.root_node, ht.root_node, cache={})
+    assert got == expected and [list(d) for d in got] == [list(d) for d in expected]

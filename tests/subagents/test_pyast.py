@@ -146,3 +146,14 @@ def test_a_docstring_that_mentions_a_class_does_not_keep_the_whole_class() -> No
         assert isinstance(model, ast.ClassDef)
         assert [getattr(s, "name", type(s).__name__) for s in model.body] == ["Expr", "Assign", "check"]
     assert findings(base, head, (b, h)) == findings(base, head, (_pyast.parse(base), _pyast.parse(head)))
+
+
+def test_a_change_to_class_code_keeps_the_class_code_not_its_untouched_methods() -> None:
+    head = HEAD.replace("    limit = 3\n", "    limit = 4\n")
+    b, h = touched(BASE, head)
+    assert [getattr(s, "name", type(s).__name__) for s in b.body[0].body] == ["Expr", "Assign", "check"]  # type: ignore[attr-defined]
+    only_code = touched(BASE, BASE.replace("    limit = 3\n", "    limit = 4\n"))
+    for tree in only_code:
+        assert names(tree) == ["Model"]
+        assert [type(s).__name__ for s in tree.body[0].body] == ["Expr", "Assign"]  # type: ignore[attr-defined]
+    assert findings(BASE, head, (b, h)) == findings(BASE, head, (_pyast.parse(BASE), _pyast.parse(head)))
