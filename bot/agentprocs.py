@@ -149,21 +149,26 @@ def machine_busy(cpus: int, loadavg: Callable[[], tuple[float, float, float]] | 
         return False
 
 
-def plan(ctx: ReviewContext, agents: Sequence[SubAgent], procs: int, *, min_work: int = MIN_WORK) -> int:
-    """How many processes to run ``agents`` in: 1 (the threaded path) unless ``procs`` > 1, this
-    process may use more than one CPU, there are at least two agents, no LLM reasoner is set, this
-    process runs no other thread (forking is safe), :func:`work_estimate` reaches ``min_work`` and
-    the machine is not busy (:func:`machine_busy`); then ``min(procs, CPUs, len(agents))``."""
-    if procs <= 1 or len(agents) < 2 or ctx.llm is not None or not hasattr(os, "fork"):
-        return 1
+def may_fork(procs: int, llm: object | None = None) -> bool:
+    """True when a review allowed ``procs`` processes may fork a second one now: ``procs`` > 1,
+    no LLM reasoner (``llm``: its clients are not fork-safe, and the agents then wait on the
+    network), the platform forks, this process may use more than one CPU, it runs no other thread
+    (forking is safe) and the machine is not busy (:func:`machine_busy`)."""
+    if procs <= 1 or llm is not None or not hasattr(os, "fork"):
+        return False
     cpus = available_cpus()
-    if cpus <= 1 or threading.active_count() != 1:
+    return cpus > 1 and threading.active_count() == 1 and not machine_busy(cpus)
+
+
+def plan(ctx: ReviewContext, agents: Sequence[SubAgent], procs: int, *, min_work: int = MIN_WORK) -> int:
+    """How many processes to run ``agents`` in: 1 (the threaded path) unless there are at least two
+    agents, the review may fork (:func:`may_fork`, with ``ctx.llm``) and :func:`work_estimate`
+    reaches ``min_work``; then ``min(procs, CPUs, len(agents))``."""
+    if len(agents) < 2 or not may_fork(procs, ctx.llm):
         return 1
     if min_work > 0 and work_estimate(ctx) < min_work:
         return 1
-    if machine_busy(cpus):
-        return 1
-    return min(procs, cpus, len(agents))
+    return min(procs, available_cpus(), len(agents))
 
 
 def preparse(ctx: ReviewContext) -> None:
@@ -580,4 +585,4 @@ def _ms(since: float) -> float:
 
 
 __all__ = ["AGENT_PROCS_ENV", "AUTO_PROCS", "COST_ORDER", "MIN_WORK", "ProcessRun", "available_cpus", "machine_busy",
-           "plan", "preparse", "procs_setting", "work_estimate"]
+           "may_fork", "plan", "preparse", "procs_setting", "work_estimate"]

@@ -270,10 +270,43 @@ def run_review(
 
 
 def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> ReviewResult:
-    """Agents in parallel over one ReviewContext, then the policy decision (timings filled in)."""
+    """Agents in parallel over one ReviewContext, then the policy decision (timings filled in).
+    The history risk step runs beside them: in a process of its own (:func:`_forked_risk_step`),
+    else in a thread started once the agents have forked."""
+    t0 = time.perf_counter()
+    risk_step = _forked_risk_step(snapshot, policy, options)
+    try:
+        return _review_with(snapshot, policy, options, t0, risk_step)
+    finally:
+        if risk_step is not None:
+            risk_step.close()  # still running (something raised): killed and reaped
+
+
+def _forked_risk_step(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Any:
+    """The history risk step forked now, first thing of the review, when there is history, the
+    gate is on and the review may fork (:func:`bot.agentprocs.may_fork`; the process runs no other
+    thread yet): it then runs while this process sets up and parses, on a CPU idle meanwhile, and
+    never takes this process's GIL from the agents (:class:`bot.risk.step.ForkedRiskStep`). None
+    otherwise, or when the fork fails (a thread then runs the step)."""
+    if options.history is None or not policy.risk_model.enabled or options.agent_procs <= 1:
+        return None
+    from bot import agentprocs  # noqa: PLC0415 - only where a review may fork
+
+    if not agentprocs.may_fork(options.agent_procs, options.reasoner):
+        return None
+    from bot.risk import step  # noqa: PLC0415 - only when history is available
+
+    try:
+        return step.ForkedRiskStep(snapshot, options.history, options.risk_model_text)
+    except OSError:
+        return None
+
+
+def _review_with(snapshot: Snapshot, policy: Policy, options: PipelineOptions, t0: float,
+                 risk_step: Any) -> ReviewResult:
+    """:func:`_review` once the risk step has forked (``risk_step``) or not (None)."""
     from bot.policy import PolicyInput, evaluate  # noqa: PLC0415
 
-    t0 = time.perf_counter()
     timings = Timings()
     agents = list(options.agents) if options.agents is not None else _enabled_agents(policy)
     timeouts = {
@@ -309,43 +342,32 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
         # beside the other agents.
         index.warm()
     t1 = time.perf_counter()
-    risk_step = None
-    if options.history is not None and policy.risk_model.enabled and processes > 1:
-        from bot.risk import step  # noqa: PLC0415 - only when history is available
+    forked = None
+    if processes > 1:
+        # Fork before any thread starts (the history step's, when it has no process of its own):
+        # a child must not inherit a thread's locks.
+        forked = agentprocs.ProcessRun(ctx, agents, timeouts, processes, default_timeout=DEFAULT_AGENT_TIMEOUT_S,
+                                       first_in_child=index_agent)
+    if risk_step is None and options.history is not None and policy.risk_model.enabled:
+        from bot.risk.step import RiskStep  # noqa: PLC0415 - only when history is available
 
-        # In a process of its own, forked first: it runs while this process parses the changed
-        # files, and it never takes this process's GIL from the agents (plan() found no other thread).
-        risk_step = step.start(snapshot, options.history, options.risk_model_text, fork=True)
-    try:
-        forked = None
-        if processes > 1:
-            # Fork before any thread starts (the history step's, when it could not fork itself):
-            # a child must not inherit a thread's locks.
-            forked = agentprocs.ProcessRun(ctx, agents, timeouts, processes, default_timeout=DEFAULT_AGENT_TIMEOUT_S,
-                                           first_in_child=index_agent)
-        if risk_step is None and options.history is not None and policy.risk_model.enabled:
-            from bot.risk import step  # noqa: PLC0415 - only when history is available
-
-            risk_step = step.start(snapshot, options.history, options.risk_model_text, fork=False)
-        children_lazy_ms = 0.0
-        if forked is not None:
-            ran = forked.verdicts()
-            timings.agent_procs = dict(forked.stats)
-            timings.index_ms = forked.children_total("index_ms")
-            children_lazy_ms = forked.children_total("lazy_ms")
-        else:
-            ran = run_agents(ctx, agents, timeouts)
-        verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
-        t2 = time.perf_counter()
-        risk = None
-        if risk_step is not None:
-            budget = max(timeouts.values(), default=options.agent_timeout_s)
-            risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
-            timings.history_ms = risk.elapsed_ms
-            timings.agent_procs.update(risk_step.stats)
-    finally:
-        if risk_step is not None:
-            risk_step.close()  # a forked step still running is killed and reaped
+        risk_step = RiskStep(snapshot, options.history, options.risk_model_text)
+    children_lazy_ms = 0.0
+    if forked is not None:
+        ran = forked.verdicts()
+        timings.agent_procs = dict(forked.stats)
+        timings.index_ms = forked.children_total("index_ms")
+        children_lazy_ms = forked.children_total("lazy_ms")
+    else:
+        ran = run_agents(ctx, agents, timeouts)
+    verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
+    t2 = time.perf_counter()
+    risk = None
+    if risk_step is not None:
+        budget = max(timeouts.values(), default=options.agent_timeout_s)
+        risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
+        timings.history_ms = risk.elapsed_ms
+        timings.agent_procs.update(risk_step.stats)
     decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
     timings.setup_ms = round((t1 - t0) * 1000 - index.built_here_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)

@@ -350,16 +350,25 @@ def _a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path) -> None:
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     try:
-        threaded = _review(snapshot, procs=1)
+        threaded = _review(snapshot, procs=1, history=_history(repo))
         os.fork = no_fork  # a fresh process: nothing else forks here
-        forked = _review(snapshot, procs=2)
+        forked = _review(snapshot, procs=2, history=_history(repo))
     finally:
         snapshot.close()
     assert forked.timings.agent_procs["fork_error"] == 11
-    assert _comparable(forked) == _comparable(threaded)
+    assert "history_fork_ms" not in forked.timings.agent_procs  # the history step ran in a thread
+    assert forked.risk is not None and forked.risk["status"] == "scored"
+    assert _comparable(forked) == _comparable(threaded)  # the decision holds the risk gate's reason
 
 
-def _risk_reason(result) -> str:
+def _history(repo: Path):  # noqa: ANN202
+    from bot.history.cache import HistoryCache  # noqa: PLC0415
+    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+    return LocalHistory(repo, HistoryCache(None))
+
+
+def _risk_reason(result) -> str:  # noqa: ANN001
     return next(r.message for r in result.decision.reasons if r.rule_id == "risk.probability")
 
 
@@ -368,14 +377,11 @@ def test_the_history_step_runs_in_its_own_process_with_the_same_decision(tmp_pat
 
 
 def _history_in_its_own_process(tmp_path: Path) -> None:
-    from bot.history.cache import HistoryCache  # noqa: PLC0415
-    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
-
     repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
     snapshot = LocalGitSource(repo).snapshot()
     try:
-        threaded = _review(snapshot, procs=1, history=LocalHistory(repo, HistoryCache(None)))
-        forked = _review(snapshot, procs=2, history=LocalHistory(repo, HistoryCache(None)))
+        threaded = _review(snapshot, procs=1, history=_history(repo))
+        forked = _review(snapshot, procs=2, history=_history(repo))
     finally:
         snapshot.close()
     parts = forked.timings.agent_procs
@@ -386,7 +392,29 @@ def _history_in_its_own_process(tmp_path: Path) -> None:
     assert {k: v for k, v in forked.risk.items() if k != "elapsed_ms"} == \
         {k: v for k, v in threaded.risk.items() if k != "elapsed_ms"}
     assert 0 < forked.timings.history_ms <= forked.timings.total_ms
+    # a review too small to fork its agents still forks the history step
+    small = run_review(SnapshotSource(snapshot := LocalGitSource(repo).snapshot()),
+                       PipelineOptions(agent_procs=2, history=_history(repo))).result
+    assert "processes" not in small.timings.agent_procs and small.timings.agent_procs["history_cpu_ms"] > 0
+    assert _comparable(small) == _comparable(threaded)
+    # never beside another thread of this process
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    try:
+        beside = _review_beside_a_thread(snapshot, repo)
+    finally:
+        release.set()
+        thread.join()
+        snapshot.close()
+    assert beside.timings.agent_procs == {}
+    assert _comparable(beside) == _comparable(threaded)
     _assert_no_children()
+
+
+def _review_beside_a_thread(snapshot, repo: Path):  # noqa: ANN001, ANN202
+    options = PipelineOptions(agent_procs=2, agent_procs_min_work=0, history=_history(repo))
+    return run_review(SnapshotSource(snapshot), options).result
 
 
 def test_a_failed_history_process_holds_back_as_a_failed_history_thread(tmp_path: Path) -> None:
@@ -395,9 +423,6 @@ def test_a_failed_history_process_holds_back_as_a_failed_history_thread(tmp_path
 
 def _failed_history_holds_back(tmp_path: Path) -> None:
     from bot.history import facts  # noqa: PLC0415
-    from bot.history.cache import HistoryCache  # noqa: PLC0415
-    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
-
     repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
     snapshot = LocalGitSource(repo).snapshot()
     parent = os.getpid()
@@ -409,8 +434,8 @@ def _failed_history_holds_back(tmp_path: Path) -> None:
 
     facts.compute_facts = broken
     try:
-        threaded = _review(snapshot, procs=1, history=LocalHistory(repo, HistoryCache(None)))
-        forked = _review(snapshot, procs=2, history=LocalHistory(repo, HistoryCache(None)))
+        threaded = _review(snapshot, procs=1, history=_history(repo))
+        forked = _review(snapshot, procs=2, history=_history(repo))
     finally:
         snapshot.close()
     assert forked.timings.agent_procs["processes"] == 2 and "history_fork_ms" in forked.timings.agent_procs

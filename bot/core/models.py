@@ -396,7 +396,10 @@ class Timings(Record):
     ``index_ms`` too, inside ``agents_ms``) and ``child<k>_lazy_ms`` (its index's parsing on
     demand, also in ``index_lazy_ms``);
     ``fork_error`` (an errno) when a fork failed and fewer processes ran the agents. All inside
-    ``agents_ms``."""
+    ``agents_ms``. Also, with threads or processes, when the history risk step ran in a process of
+    its own (:class:`bot.risk.step.ForkedRiskStep`): ``history_fork_ms`` (forking it, inside
+    ``setup_ms``), ``history_cpu_ms`` and ``history_wall_ms`` (its CPU, git included, and wall
+    time, beside the rest of the review)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -4,10 +4,10 @@ pick the model (``--risk-model`` > ``.quorum/risk-model.json`` of the policy's r
 counted by registry tag (``findings_<tag>`` features).
 
 Runs beside the sub-agents, within the review's budget: in its own thread (:class:`RiskStep`; git
-is a subprocess, so it overlaps them), or, when the review's agents run in several processes, in a
-forked process of its own (:class:`ForkedRiskStep`, started before the parent parses the changed
-files, so that it runs on the CPU that is idle meanwhile and never takes the GIL of the process
-running the agents). An error, an overrun or a process that dies becomes an ``error`` assessment,
+is a subprocess, so it overlaps them), or, when the review may fork (``quorum review`` on a
+machine with a free CPU: :func:`bot.agentprocs.may_fork`), in a forked process of its own
+(:class:`ForkedRiskStep`, started first thing of the review, so that it runs on the CPU that is idle
+while the review sets up and parses, and never takes the GIL of the process running the agents). An error, an overrun or a process that dies becomes an ``error`` assessment,
 which the policy gate fails closed on. Imports only the standard library and this package (pydantic only to validate a model file that is not the packaged one): no scikit-learn
 or numpy on the review path.
 """
@@ -263,15 +263,3 @@ def _prepared(out: object) -> bool:
     if isinstance(out, RiskAssessment):
         return True
     return isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], RiskModel) and isinstance(out[1], str)
-
-
-def start(snapshot: Any, history: Any, override_text: str | None, *, fork: bool) -> RiskStep | ForkedRiskStep:
-    """The risk step of one review, started: :class:`ForkedRiskStep` when ``fork`` (the caller
-    vouches that this process runs no other thread) and a child can be forked, else
-    :class:`RiskStep`."""
-    if fork and hasattr(os, "fork"):
-        try:
-            return ForkedRiskStep(snapshot, history, override_text)
-        except OSError:
-            pass
-    return RiskStep(snapshot, history, override_text)

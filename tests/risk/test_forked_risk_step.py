@@ -1,6 +1,7 @@
 """The history risk step in a forked process of its own (bot/risk/step.py, ForkedRiskStep): the
 thread's assessment; fail closed (an ``error`` assessment, on which the risk gate holds back) when
-the child dies, hangs or sends garbage; every child reaped; a failed fork falls back to the thread.
+the child dies, hangs or sends garbage; every child reaped; a failed fork raises (the pipeline then
+runs the thread).
 
 Each body runs in a fresh ``spawn`` interpreter (:func:`_fresh`): a process must not fork while
 other threads of it may hold locks, and earlier tests leave threads in pytest's process."""
@@ -59,9 +60,8 @@ def _gives_the_threads_assessment(tmp_path: Path) -> None:
     snapshot, history = _setup(tmp_path)
     try:
         threaded = step.RiskStep(snapshot, history, None).result(30)
-        forked_step = step.start(snapshot, LocalHistory(history.repo, HistoryCache(tmp_path / "other.sqlite")), None,
-                                 fork=True)
-        assert isinstance(forked_step, step.ForkedRiskStep)
+        forked_step = step.ForkedRiskStep(snapshot, LocalHistory(history.repo, HistoryCache(tmp_path / "other.sqlite")),
+                                          None)
         forked = forked_step.result(30)
         forked_step.close()  # safe after result()
     finally:
@@ -138,7 +138,7 @@ def _close_kills(tmp_path: Path) -> None:
     _assert_no_children()
 
 
-def test_a_failed_fork_falls_back_to_the_thread(tmp_path: Path) -> None:
+def test_a_failed_fork_raises_for_the_caller(tmp_path: Path) -> None:
     _fresh(_failed_fork, tmp_path)
 
 
@@ -149,10 +149,11 @@ def _failed_fork(tmp_path: Path) -> None:
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     os.fork = no_fork  # a fresh process: nothing else forks here
+    opened = len(os.listdir("/proc/self/fd"))
     try:
-        started = step.start(snapshot, history, None, fork=True)
-        assert isinstance(started, step.RiskStep)
-        assert started.result(30).status == "scored" and started.stats == {}
+        with pytest.raises(BlockingIOError):
+            step.ForkedRiskStep(snapshot, history, None)
+        assert len(os.listdir("/proc/self/fd")) == opened  # its pipe closed again
     finally:
         snapshot.close()
         history.close()
