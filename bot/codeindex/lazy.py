@@ -63,10 +63,14 @@ if TYPE_CHECKING:
 
 __all__ = ["LazyCodeIndex", "lazy_index", "name_is_searchable", "name_occurs"]
 
-ESCALATE_SHARE = 0.4
+ESCALATE_SHARE = 0.7
 """When a name's files would take the source parsed on demand past this share of what was
 unparsed at the start, every remaining file is parsed at once (in worker processes when large):
-the review reads most of the tree anyway, and one parallel batch beats many serial ones."""
+the review reads most of the tree anyway, and one parallel batch beats many serial ones. At 0.4
+pydantic's widest reviews (``c4eac98eba19``, ``c82f870d4cb6``, ``f00275901873``), which read
+46-54% of its source, parsed all of it: 6.1 MB instead of 2.8-3.3 MB, more than the two worker
+processes gained (RESULTS.md, "Seventh session, cold index"). At 0.7 the batch it may add is at
+most the 30% left."""
 
 FAMILY_FIRST_SHARE = 0.1
 """A method's callers: when the files naming its class hold more than this share of the source
