@@ -184,31 +184,42 @@ def _review_with(settings,  # noqa: ANN001 - bot.config.Settings, or LocalSettin
                  author: str | None, policy: Path | None, output_format: OutputFormat, no_log: bool, explain: bool,
                  model: str | None, risk_model: Path | None = None) -> None:
     from bot.adapters.gitlocal import LocalGitSource  # noqa: PLC0415
-    from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
+    from bot.cli import gcstart  # noqa: PLC0415
+    from bot.cli.earlysnap import EarlySnapshot, warm_up  # noqa: PLC0415
 
     policy_text = read_policy_file(policy)
     source = LocalGitSource(repo, base=base, head=head, title=title, body=body, author=author)
-    options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index",
-                              risk_model_text=read_risk_model_file(risk_model))
-    options.history = _history(repo, settings)
-    options.agent_procs = _agent_procs()
-    if model or settings.model:
-        from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
-
-        options.reasoner = reasoner_from_settings(settings, model=model)
-        options.agent_timeout_s = settings.llm_agent_timeout_s
-    decision_log = None if no_log else _ReportingLog(settings)
-    from bot.cli import gcstart  # noqa: PLC0415
-
-    gcstart.resume()  # paused by the console script while it imported (see bot.cli.gcstart)
     review_start = time.perf_counter()
     start_cpu = time.process_time()
+    # git reads the change in a thread while this one imports and prepares (bot.cli.earlysnap). A
+    # usage error below is still the one reported: the snapshot's own error surfaces only when
+    # run_review asks for it, and an unused snapshot is discarded.
+    early = EarlySnapshot(source)
+    decision_log = None
     try:
-        outcome = run_review(source, options, log=decision_log, hooks=ReviewHooks(before_policy=_refuse_empty))
+        from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
+
+        options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index",
+                                  risk_model_text=read_risk_model_file(risk_model))
+        options.history = _history(repo, settings)
+        options.agent_procs = _agent_procs()
+        if model or settings.model:
+            from bot.adapters.llm import reasoner_from_settings  # noqa: PLC0415 - only with a model configured
+
+            options.reasoner = reasoner_from_settings(settings, model=model)
+            options.agent_timeout_s = settings.llm_agent_timeout_s
+        decision_log = None if no_log else _ReportingLog(settings)
+        warm_up()
+        gcstart.resume()  # paused by the console script while it imported (see bot.cli.gcstart)
+        before_ms = (time.perf_counter() - review_start) * 1000  # set-up done beside the snapshot
+        outcome = run_review(early, options, log=decision_log, hooks=ReviewHooks(before_policy=_refuse_empty))
     finally:
+        early.discard()
         if decision_log is not None:
             decision_log.close()
     result = outcome.result
+    result.timings.setup_ms = round(result.timings.setup_ms + before_ms, 2)
+    result.timings.total_ms = round(result.timings.total_ms + before_ms, 2)
     _process_timings(result.timings, review_start, None if _SERVED else start_cpu)
     _emit(result, output_format, explain, changed_paths=[f.path for f in outcome.snapshot.diff.files])
     if decision_log is not None and decision_log.error:

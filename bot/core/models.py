@@ -356,7 +356,10 @@ class Timings(Record):
     ``setup_ms`` (building the review context and agents), ``index_ms`` (code index build or
     warm load; a cold review's index parses most files on demand, inside the agents' queries:
     that part is ``index_lazy_ms``, counted in ``agents_ms`` too), ``agents_ms`` (the agents, in parallel), ``publish_ms`` (sinks) and ``log_ms``
-    (decision log append, including opening the store when the caller times it).
+    (decision log append, including opening the store when the caller times it). ``quorum review``
+    imports the pipeline and the agents while git reads the change (:mod:`bot.cli.earlysnap`): that
+    time is counted in ``setup_ms`` (and ``total_ms``), and ``snapshot_ms`` is then the wait for the
+    snapshot after it.
 
     Process stages, filled in by the CLI only (0 elsewhere): ``startup_ms`` (process start, from
     ``/proc/self/stat``, to the CLI's entry point: interpreter start and imports), ``cli_ms`` (entry
