@@ -468,6 +468,27 @@ def called_helpers(
             {k: v for k, v in head_only.items() if called(k, added)})
 
 
+class StreamMemo:
+    """The :func:`canonical` stream of a whole node, computed once per review: the logic agent
+    streams the same changed functions in three places (their returns, whether the file's
+    behaviour changed, which functions changed). Keyed by the node (a tree-sitter node compares
+    equal only to itself in the same tree) and the arguments, ``inline`` by identity. The streams
+    are shared: callers only read them. Not thread-safe (one agent's checks run one after another)."""
+
+    def __init__(self) -> None:
+        self._streams: dict[tuple[Node, bool, bool, int], tuple[object, list[str]]] = {}
+
+    def stream(self, node: Node, *, python: bool = True, blank_strings: bool = False,
+               inline: dict[str, Helper] | None = None) -> list[str]:
+        """``canonical(node, python=python, blank_strings=blank_strings, inline=inline)``, once."""
+        key = (node, python, blank_strings, id(inline))
+        got = self._streams.get(key)
+        if got is None or got[0] is not inline:
+            got = (inline, canonical(node, python=python, blank_strings=blank_strings, inline=inline))
+            self._streams[key] = got
+        return got[1]
+
+
 def rename_map(a: list[str], b: list[str]) -> dict[str, str] | None:
     """When streams ``a`` and ``b`` are equal up to a consistent one-to-one renaming of identifiers,
     the renaming ``{old: new}`` restricted to changed names (possibly empty); otherwise None."""
@@ -524,6 +545,7 @@ def compare(
     head_ranges: Ranges | None = None,
     base_inline: dict[str, Helper] | None = None,
     head_inline: dict[str, Helper] | None = None,
+    memo: StreamMemo | None = None,
 ) -> Comparison:
     """Compare two revisions of one file (None = file absent on that side).
 
@@ -531,7 +553,8 @@ def compare(
     with ``base_ranges``/``head_ranges`` (see :func:`hunk_ranges`) only the statements in those
     ranges are compared (much faster on large files). ``base_inline``/``head_inline`` (Python):
     helpers whose calls are replaced by their bodies on that side, and whose own definitions are
-    left out of the comparison (see :func:`one_sided_helpers`). Otherwise a line compare of the
+    left out of the comparison (see :func:`one_sided_helpers`). ``memo``: the review's streams of
+    whole nodes (:class:`StreamMemo`), shared with other callers. Otherwise a line compare of the
     whole files ignoring whitespace and comment-looking lines (``parsed=False``).
     Absent on one side and present with code on the other is ``changed``.
     """
@@ -545,8 +568,8 @@ def compare(
         same = _loose_lines(base.decode("utf-8", "replace")) == _loose_lines(head.decode("utf-8", "replace"))
         return Comparison(Level.same if same else Level.changed, parsed=False)
     py = lang == "python"
-    a = _streams(bt.root_node, base_ranges, py, blank_strings, base_inline if py else None)
-    b = _streams(ht.root_node, head_ranges, py, blank_strings, head_inline if py else None)
+    a = _streams(bt.root_node, base_ranges, py, blank_strings, base_inline if py else None, memo)
+    b = _streams(ht.root_node, head_ranges, py, blank_strings, head_inline if py else None, memo)
     if a == b:
         return Comparison(Level.same, parsed=True)
     renames = rename_map(a, b)
@@ -555,12 +578,15 @@ def compare(
     return Comparison(Level.changed, parsed=True)
 
 
-def _streams(root: Node, ranges: Ranges | None, python: bool, blank: bool, inline: dict[str, Helper] | None) -> list[str]:
+def _streams(root: Node, ranges: Ranges | None, python: bool, blank: bool, inline: dict[str, Helper] | None,
+             memo: StreamMemo | None = None) -> list[str]:
     nodes = regions(root, ranges) if ranges is not None else [
         c for c in root.named_children if not c.is_extra and c.type not in COMMENT_TYPES
     ]
     if inline:
         nodes = [n for n in nodes if not (n.type == "function_definition" and _name(n) in inline)]
+    if memo is not None:
+        return [t for n in nodes for t in memo.stream(n, python=python, blank_strings=blank, inline=inline)]
     return [t for n in nodes for t in canonical(n, python=python, blank_strings=blank, inline=inline)]
 
 

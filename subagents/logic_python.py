@@ -59,6 +59,8 @@ class PyFile:
     """Names of test functions the pull request adds to some test file (where deleted ones may have moved)."""
     defs_cache: dict | None = None
     """Review-wide cache for :func:`subagents._syntax.definitions`."""
+    streams: _canonical.StreamMemo | None = None
+    """Review-wide canonical streams of whole nodes (:class:`subagents._canonical.StreamMemo`), or None."""
     base_defs: dict[str, Definition] = field(default_factory=dict)
     head_defs: dict[str, Definition] = field(default_factory=dict)
 
@@ -165,15 +167,35 @@ def _guard_item(node: Node, pf: PyFile, side: str) -> _Item | None:
     return None
 
 
-def _items(tree: Tree | None, pf: PyFile, side: str) -> list[_Item]:
+def _items(tree: Tree | None, pf: PyFile, side: str, lines: set[int] | None = None, qual: str | None = None) -> list[_Item]:
+    """The guard items of ``tree`` in document order: all of them, or those starting on one of
+    ``lines`` (only the band of those lines is searched), or those whose enclosing function is
+    ``qual`` (only that function's lines are searched, unless ``qual`` is ``""``: code outside
+    every function may lie anywhere)."""
     if tree is None:
         return []
+    band = lines
+    if qual:
+        d = (pf.base_defs if side == "base" else pf.head_defs).get(qual)
+        if d is None:
+            return []
+        band = {d.start, d.end}
     out = []
-    for node in _syntax.find(tree.root_node, "python", _GUARD_TYPES):
+    for node in _syntax.find(tree.root_node, "python", _GUARD_TYPES, lines=band):
+        if lines is not None and line_of(node) not in lines:
+            continue
+        if qual is not None and pf.enclosing(line_of(node), side) != qual:
+            continue
         item = _guard_item(node, pf, side)
         if item is not None:
             out.append(item)
     return out
+
+
+def _counts(tree: Tree | None, pf: PyFile, side: str, quals: set[str]) -> Counter[tuple[str, str]]:
+    """How often each ``(enclosing function, key)`` occurs among the guard items of ``tree``,
+    for the functions ``quals`` (the other functions' items are not looked at)."""
+    return Counter((i.qual, i.key) for q in sorted(quals) for i in _items(tree, pf, side, qual=q))
 
 
 _GUARD_MESSAGES = {
@@ -199,22 +221,23 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
         return []
     if not any(line_of(n) in pf.removed for n in _syntax.find(pf.base.root_node, "python", _GUARD_TYPES, lines=pf.removed)):
         return []
-    base_all = _items(pf.base, pf, "base")
-    head_all = _items(pf.head, pf, "head")
-    removed = [i for i in base_all if i.line in pf.removed]
+    # Only the items that can decide are collected: those on removed and added lines, those of
+    # the functions that lost one (their counts) and those of new functions (a guard moved there).
+    removed = _items(pf.base, pf, "base", lines=pf.removed)
     containers = [i for i in removed if i.kind in ("guard", "null-check")]
     removed = [
         i for i in removed
         if not any(c is not i and c.node.start_byte <= i.node.start_byte and i.node.end_byte <= c.node.end_byte for c in containers)
     ]
-    added = [i for i in head_all if i.line in pf.added]
+    added = _items(pf.head, pf, "head", lines=pf.added)
     added_keys = Counter(i.key for i in added)
-    base_count = Counter((i.qual, i.key) for i in base_all)
-    head_count = Counter((i.qual, i.key) for i in head_all)
+    quals = {i.qual for i in removed}
+    base_count = _counts(pf.base, pf, "base", quals)
+    head_count = _counts(pf.head, pf, "head", quals)
     used: set[int] = set()
     hits: list[Hit] = []
     new_funcs = {q for q in pf.head_defs if q not in pf.base_defs}
-    moved = [i for i in head_all if i.qual in new_funcs]
+    moved = sorted((i for q in new_funcs for i in _items(pf.head, pf, "head", qual=q)), key=lambda i: i.node.start_byte)
     head_lines: dict[str, set[str]] = {}
     for item in removed:
         if item.qual and item.qual not in pf.head_defs:
@@ -350,8 +373,9 @@ def check_returns(pf: PyFile) -> list[Hit]:
             continue
         if _syntax.is_generator(bd.node) or _syntax.is_generator(hd.node):
             continue
-        cb = _canonical.canonical(bd.node, inline=pf.base_inline)
-        ch = _canonical.canonical(hd.node, inline=pf.head_inline)
+        streams = pf.streams if pf.streams is not None else _canonical.StreamMemo()
+        cb = streams.stream(bd.node, inline=pf.base_inline)
+        ch = streams.stream(hd.node, inline=pf.head_inline)
         if cb == ch or _canonical.rename_map(cb, ch) is not None:
             continue
         if pf.tests_cover(qual.split("#")[0].rsplit(".", 1)[-1]):

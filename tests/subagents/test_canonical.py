@@ -58,3 +58,18 @@ def test_one_sided_helpers_are_found_among_the_definitions_without_a_query(monke
     monkeypatch.setattr(_canonical, "find", no_query)
     got = _canonical.one_sided_helpers(bt.root_node, ht.root_node, cache={})
     assert got == expected and [list(d) for d in got] == [list(d) for d in expected]
+
+
+def test_stream_memo_gives_canonical_once_per_node_and_arguments() -> None:
+    from subagents import _canonical  # noqa: PLC0415
+
+    tree = treesitter.parse("python", b"def f(a):\n    return g(a)\n\n\ndef g(x):\n    return x + 1\n")
+    f, g = tree.root_node.named_children
+    inline = _canonical.helpers(tree.root_node, only={"g"})
+    memo = _canonical.StreamMemo()
+    first = memo.stream(f, inline=inline)
+    assert first == _canonical.canonical(f, inline=inline) != _canonical.canonical(f)
+    assert memo.stream(f, inline=inline) is first  # computed once
+    assert memo.stream(f) == _canonical.canonical(f)  # other arguments, another stream
+    assert memo.stream(f, inline=dict(inline)) is not first  # inline is told apart by identity
+    assert memo.stream(g, python=False) == _canonical.canonical(g, python=False)

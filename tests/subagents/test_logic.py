@@ -109,6 +109,28 @@ def test_deleting_a_whole_function_is_not_a_removed_guard(review) -> None:  # no
     assert "logic/removed-guard" not in rules(v)
 
 
+def test_removed_guard_reads_only_the_functions_that_lost_one(review, monkeypatch) -> None:  # noqa: ANN001
+    """The guards of functions no changed line touches are not keyed (canonical streams): only the
+    removed ones, their functions' (for the counts) and the added ones."""
+    from subagents import logic_python  # noqa: PLC0415
+
+    others = "".join(f"\n\ndef other_{i}(x):\n    if x is None:\n        raise ValueError('x')\n    return x\n" for i in range(25))
+    base = APP + others
+    head = edit('    if path is None:\n        raise ValueError("path is required")\n', "", base)
+    keyed: list[int] = []
+    real = logic_python._key
+
+    def spy(node):  # noqa: ANN001, ANN202
+        keyed.append(node.start_point[0] + 1)
+        return real(node)
+
+    monkeypatch.setattr(logic_python, "_key", spy)
+    v = review({"src/app.py": base}, {"src/app.py": head})
+    assert len(rules(v)["logic/removed-guard"]) == 1
+    first_other = base.count("\n", 0, base.index("def other_0")) + 1
+    assert keyed and all(line < first_other for line in keyed)
+
+
 GO = '''\
 package store
 

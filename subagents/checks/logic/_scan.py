@@ -132,7 +132,7 @@ def _file_hits(ctx: CheckView, fc: FileChange, is_test: bool, review: _Review) -
                 base_inline=review.base_inline, head_inline=review.head_inline,
                 tests_cover=lambda name: review.covers(fc, name), removed_names=review.removed_names,
                 moved_tests=review.added_tests,
-                defs_cache=_syntax.defs_cache(ctx.files),
+                defs_cache=_syntax.defs_cache(ctx.files), streams=review.streams,
             )
             for check in logic_python.CHECKS:
                 hits.extend(check(pf))
@@ -296,6 +296,7 @@ def _behaviour_changed(ctx: CheckView, fc: FileChange, review: _Review) -> bool:
         fc.language, base_bytes, head_bytes, base_tree=base_tree, head_tree=head_tree,
         base_ranges=_syntax.hunk_ranges(fc.hunks, "base"), head_ranges=_syntax.hunk_ranges(fc.hunks, "head"),
         base_inline=review.base_inline if py else None, head_inline=review.head_inline if py else None,
+        memo=review.streams,
     )
     if cmp.level is Level.same or (py and logic_imports.only_reorders_imports(fc, base_bytes, head_bytes)):
         return False
@@ -353,6 +354,9 @@ class _Review:
     when this text references the changed code, not because it sits in the module's test file."""
     memo: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
     """Per-file answers computed once per review (:func:`_changed_functions` of a path)."""
+    streams: _canonical.StreamMemo = field(default_factory=_canonical.StreamMemo, repr=False, compare=False)
+    """Canonical streams of whole nodes, shared by the returns check, :func:`_behaviour_changed`
+    and :func:`_changed_functions`."""
 
     def tests_removed_code(self, text: str) -> str | None:
         """The first deleted runtime name (see :attr:`removed_names`) that test ``text`` uses."""
@@ -650,8 +654,8 @@ def _compute_changed_functions(ctx: CheckView, fc: FileChange, review: _Review) 
             continue
         if error_free and _syntax.same_source(bd.node, hd.node, helper_names):
             continue  # the same code (canonical streams of equal text in error-free trees are equal)
-        a = _canonical.canonical(bd.node, python=py, inline=review.base_inline if py else None)
-        b = _canonical.canonical(hd.node, python=py, inline=review.head_inline if py else None)
+        a = review.streams.stream(bd.node, python=py, inline=review.base_inline if py else None)
+        b = review.streams.stream(hd.node, python=py, inline=review.head_inline if py else None)
         if a != b and _canonical.rename_map(a, b) is None:
             out.append(q.split("#")[0].rsplit(".", 1)[-1])
     return out
