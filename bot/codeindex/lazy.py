@@ -114,10 +114,13 @@ def _whole_token(data: bytes, lo: int, i: int, j: int, word: frozenset[int], ecm
     return p == i or 48 <= data[p] <= 57 or (ecmascript and p > lo and data[p - 1] == 0x2F)
 
 
-ESCALATE_NAMES = 200
+ESCALATE_NAMES = 100
 """Once this many names have been searched for, every remaining file is parsed at once (in worker
 processes when large): such a review (pydantic's 98a08d3e4bd2, 116 files changed, ~1,500 names)
-reads most of the tree anyway, and searching the buffer name by name costs more than parsing it."""
+reads most of the tree anyway, and searching the buffer name by name costs more than parsing it.
+98a08d3e4bd2 passes 100 names after parsing 0.2 MB on demand, 200 only after 1.6 MB; the other
+59 bench reviews of pydantic, vuejs/core and grpc-go search at most 53 names before their last
+parse (RESULTS.md, "Seventh session, cold index")."""
 
 
 def name_occurs(source: bytes, name: str, language: str) -> bool:
