@@ -284,10 +284,11 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
 
 def _forked_risk_step(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Any:
     """The history risk step forked now, first thing of the review, when there is history, the
-    gate is on and the review may fork (:func:`bot.agentprocs.may_fork`; the process runs no other
-    thread yet): it then runs while this process sets up and parses, on a CPU idle meanwhile, and
-    never takes this process's GIL from the agents (:class:`bot.risk.step.ForkedRiskStep`). None
-    otherwise, or when the fork fails (a thread then runs the step)."""
+    gate is on, the review may fork (:func:`bot.agentprocs.may_fork`; the process runs no other
+    thread yet) and the history below the base was not read before
+    (:func:`bot.risk.step.history_cached`): it then runs while this process sets up and parses, on a CPU idle meanwhile,
+    and never takes this process's GIL from the agents (:class:`bot.risk.step.ForkedRiskStep`).
+    None otherwise, or when the fork fails (a thread then runs the step)."""
     if options.history is None or not policy.risk_model.enabled or options.agent_procs <= 1:
         return None
     from bot import agentprocs  # noqa: PLC0415 - only where a review may fork
@@ -296,6 +297,8 @@ def _forked_risk_step(snapshot: Snapshot, policy: Policy, options: PipelineOptio
         return None
     from bot.risk import step  # noqa: PLC0415 - only when history is available
 
+    if step.history_cached(options.history, snapshot.pr.base_sha):
+        return None  # mostly cache reads: cheaper in a thread than the pages a fork makes this process copy
     try:
         return step.ForkedRiskStep(snapshot, options.history, options.risk_model_text)
     except OSError:

@@ -409,6 +409,19 @@ def _history_in_its_own_process(tmp_path: Path) -> None:
         snapshot.close()
     assert beside.timings.agent_procs == {}
     assert _comparable(beside) == _comparable(threaded)
+    # history read before (the cache on disk has this base): a thread, which costs less than a fork
+    from bot.history.cache import HistoryCache  # noqa: PLC0415
+    from bot.history.gitlog import LocalHistory  # noqa: PLC0415
+
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        first = _review(snapshot, procs=2, history=LocalHistory(repo, HistoryCache(tmp_path / "h.sqlite")))
+        second = _review(snapshot, procs=2, history=LocalHistory(repo, HistoryCache(tmp_path / "h.sqlite")))
+    finally:
+        snapshot.close()
+    assert "history_fork_ms" in first.timings.agent_procs and "history_fork_ms" not in second.timings.agent_procs
+    assert second.timings.agent_procs["processes"] == 2
+    assert _comparable(first) == _comparable(second) == _comparable(threaded)
     _assert_no_children()
 
 

@@ -157,3 +157,21 @@ def _failed_fork(tmp_path: Path) -> None:
     finally:
         snapshot.close()
         history.close()
+
+
+def test_history_cached_once_the_base_was_read(tmp_path: Path) -> None:
+    snapshot, history = _setup(tmp_path)
+    try:
+        opened = len(os.listdir("/proc/self/fd"))
+        assert not step.history_cached(history, snapshot.pr.base_sha)
+        assert len(os.listdir("/proc/self/fd")) == opened  # no database connection left for a fork
+        assert step.assess_snapshot(snapshot, history, None).status == "scored"
+        assert step.history_cached(history, snapshot.pr.base_sha)
+        again = LocalHistory(history.repo, HistoryCache(tmp_path / "history.sqlite"))  # a later review's
+        assert step.history_cached(again, snapshot.pr.base_sha)
+        again.close()
+        assert not step.history_cached(LocalHistory(history.repo, HistoryCache(None)), snapshot.pr.base_sha)
+        assert not step.history_cached(object(), snapshot.pr.base_sha)
+    finally:
+        snapshot.close()
+        history.close()
