@@ -94,7 +94,8 @@ def pair_lines(removed: list[DiffLine], added: list[DiffLine], *, min_ratio: flo
     the most similar of the next :data:`PAIR_WINDOW` added lines after the previous pair whose
     similarity (difflib ratio of the stripped texts) is at least ``min_ratio``. Blank lines never
     pair. Cost: O(len(removed) * PAIR_WINDOW) ratio computations, once per distinct block (the
-    logic checks pair the same blocks several times: the pairing is cached by the lines' texts)."""
+    logic checks pair the same blocks several times: the pairing is cached by the lines' texts,
+    and the similarity of two texts once for every ``min_ratio``)."""
     pairs = _pair_indices(tuple(r.text for r in removed), tuple(a.text for a in added), min_ratio)
     return [(removed[i], added[j]) for i, j in pairs]
 
@@ -119,10 +120,9 @@ def _pair_indices(removed: tuple[str, ...], added: tuple[str, ...], min_ratio: f
             if at == rt:
                 best, best_ratio = j, 1.0
                 break
-            sm = SequenceMatcher(None, rt, at, autojunk=False)
-            if sm.real_quick_ratio() < best_ratio or sm.quick_ratio() < best_ratio:
-                continue
-            ratio = sm.ratio()
+            if 2.0 * min(len(rt), len(at)) / (len(rt) + len(at)) < best_ratio or _quick_ratio(rt, at) < best_ratio:
+                continue  # difflib's real_quick_ratio and quick_ratio: upper bounds of the ratio
+            ratio = _ratio(rt, at)
             if ratio >= best_ratio and (best < 0 or ratio > best_ratio):
                 best, best_ratio = j, ratio
         if best >= 0:
@@ -130,6 +130,19 @@ def _pair_indices(removed: tuple[str, ...], added: tuple[str, ...], min_ratio: f
             start = best + 1
             pairs.append((i, best))
     return tuple(pairs)
+
+
+@lru_cache(maxsize=1 << 16)
+def _quick_ratio(a: str, b: str) -> float:
+    """``SequenceMatcher(None, a, b, autojunk=False).quick_ratio()``, once per pair of texts: the
+    checks pair the same blocks with different ``min_ratio`` s."""
+    return SequenceMatcher(None, a, b, autojunk=False).quick_ratio()
+
+
+@lru_cache(maxsize=1 << 16)
+def _ratio(a: str, b: str) -> float:
+    """``SequenceMatcher(None, a, b, autojunk=False).ratio()``, once per pair of texts."""
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def first_code_line(fc: FileChange) -> tuple[int | None, str]:
