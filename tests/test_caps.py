@@ -163,6 +163,8 @@ CAPS: dict[str, Any] = {
     "bot.core.yamldata:MAX_ENTRIES": ("off-path", "cache size (a file past it is parsed every time)"),
     "bot.agentprocs:MAX_MESSAGE_BYTES": ("off-path", "a child agent process's message over it is garbage: its "
                                          "agents abstain (tests/test_agentprocs.py), so no approval"),
+    "bot.risk.step:MAX_MESSAGE_BYTES": ("off-path", "a forked history step's message over it is garbage: an error "
+                                        "assessment, the risk gate holds back (tests/risk/test_forked_risk_step.py)"),
     "bot.cli.cmdserver:MAX_HEADER_BYTES": ("off-path", "command-server request header: an oversize request is "
                                            "dropped, so no review runs"),
     "bot.app.console:MAX_TABLE_ROWS": ("off-path", "rows shown by the auditor console"),

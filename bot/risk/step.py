@@ -30,6 +30,11 @@ from bot.risk.model import RiskModel, RiskModelError, load_model, load_packaged_
 DEFAULT_MODEL_FILE = "risk-model.json"
 """The default model shipped in ``rules/``."""
 
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+"""A forked step's message larger than this (bytes; a real one is a few KB: the model, its source
+and the history facts) is garbage: the child is killed and the assessment is an ``error``, so the
+risk gate holds back."""
+
 
 def default_model_text() -> str | None:
     """The text of ``rules/risk-model.json``, or None when the package has none."""
@@ -199,6 +204,9 @@ class ForkedRiskStep:
             data = os.read(self._fd, 1 << 16)
             if data:
                 self._buffer += data
+                if len(self._buffer) > MAX_MESSAGE_BYTES:
+                    self.close()
+                    return failed("history facts: process sent an unreadable message")
                 continue
             status = self._reap(kill=False)
             if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:

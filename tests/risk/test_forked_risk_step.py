@@ -122,6 +122,24 @@ def test_garbage_from_the_history_process_fails_closed(tmp_path: Path) -> None:
     assert out.status == "error" and out.error == "history facts: process sent an unreadable message"
 
 
+def _forked_with_small_cap(tmp_path: Path) -> tuple[RiskAssessment, float]:
+    step.MAX_MESSAGE_BYTES = 4096  # a fresh process: only this test's copy of the module
+    real = step._prepare
+
+    def huge(*args: Any) -> Any:
+        model, source, facts = real(*args)
+        # Well-formed, but more than a pipe holds: the child blocks writing until it is killed.
+        return model, source + " " * (1 << 20), facts
+
+    return _forked_with(tmp_path, huge)
+
+
+def test_an_oversize_message_from_the_history_process_fails_closed(tmp_path: Path) -> None:
+    out, took = _fresh(_forked_with_small_cap, tmp_path)
+    assert out.status == "error" and out.error == "history facts: process sent an unreadable message"
+    assert took < 30  # the writer was killed, not waited for (_forked_with checked it was reaped)
+
+
 def test_close_kills_and_reaps_a_running_history_process(tmp_path: Path) -> None:
     _fresh(_close_kills, tmp_path)
 
