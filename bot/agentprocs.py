@@ -37,7 +37,7 @@ Only where it pays (:func:`plan`): forking and copying pages cost a few millisec
 reviews keep the threads. The estimate of the agents' work is the size of the changed code files
 (bytes of both versions, which the agents parse and walk) plus their changed lines; see
 :data:`MIN_WORK`. Off when this process may use one CPU only (``os.sched_getaffinity``), when the
-1-minute load average says no CPU is free (:func:`machine_busy`), when an LLM reasoner is set (the
+1-minute load average and the threads runnable right now say no CPU is free (:func:`machine_busy`), when an LLM reasoner is set (the
 agents then wait on the network, and its clients are not fork-safe), and when the caller asks for
 one process (:func:`procs_setting`: ``QUORUM_AGENT_PROCS``).
 """
@@ -139,14 +139,34 @@ def work_estimate(ctx: ReviewContext) -> int:
     return code + other if code else 0
 
 
-def machine_busy(cpus: int, loadavg: Callable[[], tuple[float, float, float]] | None = None) -> bool:
-    """True when the 1-minute load average (``os.getloadavg`` unless ``loadavg`` is given; this
-    review's own process included) is at least ``cpus``: no CPU is likely to be free for a second
-    process, which would then only add the cost of forking. False when it cannot be read."""
+def runnable_now() -> int | None:
+    """How many kernel scheduling entities (threads) are runnable at this instant, the caller's
+    included: the fourth field of ``/proc/loadavg``, ``running/total`` (Linux, proc(5)). None where
+    it cannot be read (another platform)."""
     try:
-        return (loadavg or os.getloadavg)()[0] >= cpus
+        with open("/proc/loadavg", "rb") as f:
+            return int(f.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def machine_busy(cpus: int, loadavg: Callable[[], tuple[float, float, float]] | None = None,
+                 runnable: Callable[[], int | None] | None = None) -> bool:
+    """True when no CPU is likely to be free for a second process, which would then only add the
+    cost of forking: the 1-minute load average (``os.getloadavg`` unless ``loadavg`` is given) is at
+    least ``cpus`` **and** at least ``cpus`` threads, the caller's included, are runnable right now
+    (:func:`runnable_now` unless ``runnable`` is given; when that cannot be read, the load average
+    decides alone). The load average alone lags by a minute and counts this machine's recent
+    reviews, whose processes have ended: a run of reviews one after the other (a hook, a replay,
+    the bench) kept it near 2 on a 2-CPU machine while a CPU was idle at each review's start.
+    False when the load average cannot be read."""
+    try:
+        if (loadavg or os.getloadavg)()[0] < cpus:
+            return False
     except OSError:
         return False
+    now = (runnable or runnable_now)()
+    return now is None or now >= cpus
 
 
 def may_fork(procs: int, llm: object | None = None) -> bool:
@@ -585,4 +605,4 @@ def _ms(since: float) -> float:
 
 
 __all__ = ["AGENT_PROCS_ENV", "AUTO_PROCS", "COST_ORDER", "MIN_WORK", "ProcessRun", "available_cpus", "machine_busy",
-           "may_fork", "plan", "preparse", "procs_setting", "work_estimate"]
+           "may_fork", "plan", "preparse", "procs_setting", "runnable_now", "work_estimate"]

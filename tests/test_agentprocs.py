@@ -295,14 +295,24 @@ def _small_review_keeps_the_threads(tmp_path: Path) -> None:
         again.close()
 
 
-def test_machine_busy_reads_the_load_average() -> None:
-    assert MACHINE_BUSY(2, lambda: (2.0, 0.1, 0.1))
-    assert not MACHINE_BUSY(2, lambda: (1.4, 3.0, 3.0))
+def test_machine_busy_reads_the_load_average_and_the_threads_runnable_now() -> None:
+    assert MACHINE_BUSY(2, lambda: (2.0, 0.1, 0.1), lambda: 2)  # busy for a minute, and now
+    assert MACHINE_BUSY(2, lambda: (2.0, 0.1, 0.1), lambda: None)  # no count: the average decides
+    assert not MACHINE_BUSY(2, lambda: (2.0, 0.1, 0.1), lambda: 1)  # only this review runs now
+    assert not MACHINE_BUSY(2, lambda: (1.4, 3.0, 3.0), lambda: 5)  # a quiet minute
 
     def unreadable() -> tuple[float, float, float]:
         raise OSError("no /proc")
 
-    assert not MACHINE_BUSY(2, unreadable)
+    assert not MACHINE_BUSY(2, unreadable, lambda: 5)
+
+
+def test_runnable_now_counts_the_caller() -> None:
+    now = agentprocs.runnable_now()
+    if os.path.exists("/proc/loadavg"):
+        assert now is not None and now >= 1  # this test's own thread is running
+    else:
+        assert now is None
 
 
 def test_work_estimate_counts_code_bytes_and_changed_lines(tmp_path: Path) -> None:
