@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.core.childproc import kill_and_reap
 from bot.core.models import Verdict
 from subagents.base import SubAgent, timed_out, verdict_or_abstain
 
@@ -443,20 +444,11 @@ class ProcessRun:
     def _reap(pid: int, kill: bool) -> int:
         """Reap ``pid``: at once after SIGKILL when ``kill``, else once it exits by itself (it has
         closed its pipe), killed when it has not within :data:`DRAIN_S`. Its wait status."""
-        import signal  # noqa: PLC0415 - see the imports
-
         if not kill:
             status = _reap_wait(pid)
             if status is not None:
                 return status
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            return os.waitpid(pid, 0)[1]
-        except ChildProcessError:
-            return 0
+        return kill_and_reap(pid)
 
     def _pending(self) -> list[int]:
         with self._lock:

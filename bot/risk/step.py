@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from bot.core.childproc import kill_and_reap
 from bot.core.packagedata import package_files
 from bot.risk.assess import RiskAssessment, assess, failed
 from bot.risk.model import RiskModel, RiskModelError, load_model, load_packaged_model
@@ -230,16 +231,11 @@ class ForkedRiskStep:
     def _reap(self, *, kill: bool) -> int:
         """Reap the child (SIGKILLed first when ``kill``; else it has closed its pipe, i.e. it is
         exiting); its wait status. Closes the pipe."""
-        import signal  # noqa: PLC0415
-
         pid, self._pid = self._pid, None
         os.close(self._fd)
         assert pid is not None
         if kill:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            return kill_and_reap(pid)
         try:
             return os.waitpid(pid, 0)[1]
         except ChildProcessError:
