@@ -14,7 +14,8 @@ review instead runs them in several processes (:class:`ProcessRun`):
    may hold a lock the child would wait on for ever; :func:`plan` checks), with the garbage
    collector's objects frozen (``gc.freeze``: the child's collections do not touch, and so copy,
    the parent's pages). The parent thaws them again only when nothing was frozen before: a
-   freeze already made (``quorum review`` freezes its imports, :mod:`bot.cli.gcstart`) stays.
+   freeze already made (``quorum review`` freezes its imports, :mod:`bot.cli.gcstart`) stays
+   (:func:`bot.core.childproc.fork_piped`, shared with the forked history step).
 3. The other agents are handed out through a pipe holding one byte per agent, most expensive
    first (:data:`COST_ORDER`): each process reads one byte (a read of one byte from a pipe is atomic) to
    claim the next agent, runs it, and claims the next, until the pipe is empty. Whichever process
@@ -44,21 +45,20 @@ one process (:func:`procs_setting`: ``QUORUM_AGENT_PROCS``).
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.core.childproc import kill_and_reap
+from bot.core.childproc import fork_piped, kill_and_reap
 from bot.core.models import Verdict
 from subagents.base import SubAgent, timed_out, verdict_or_abstain
 
 if TYPE_CHECKING:
     from bot.core.context import ReviewContext
 
-# pickle, resource, select and signal are imported where a review forks: plan() runs on
+# pickle, resource and select are imported where a review forks: plan() runs on
 # every review of ``quorum review`` and must not pay for them.
 
 AGENT_PROCS_ENV = "QUORUM_AGENT_PROCS"
@@ -268,16 +268,12 @@ class ProcessRun:
         t1 = time.perf_counter()
         self._first = first_in_child
         self._claim_r, claim_w = os.pipe()
-        frozen_before = gc.get_freeze_count()
-        gc.freeze()
         try:
             for _ in range(processes - 1):
                 self._fork(claim_w)
         except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): fewer processes run the claims
             self.stats["fork_error"] = float(exc.errno or 0)
         finally:
-            if not frozen_before:  # thawing would also undo an earlier freeze (bot.cli.gcstart's)
-                gc.unfreeze()
             if not self._children:
                 self._first = None  # no child to give it to: it is claimed like the others
             try:
@@ -297,16 +293,8 @@ class ProcessRun:
             COST_ORDER.index(self._agents[i].name) if self._agents[i].name in COST_ORDER else len(COST_ORDER), i))
 
     def _fork(self, claim_w: int) -> None:
-        r, w = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
-            raise
+        pid, r, w = fork_piped()
         if pid == 0:  # pragma: no cover - runs in the forked child (tested through its effects)
-            import signal  # noqa: PLC0415 - see the imports
-
             code = 1
             try:
                 os.close(claim_w)
@@ -315,8 +303,6 @@ class ProcessRun:
                     os.close(child.fd)
                 os.close(self._wake_r)
                 os.close(self._wake_w)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 self._child_main(w, self._first if not self._children else None)
                 code = 0
             finally:

@@ -1,16 +1,50 @@
-"""Ending a forked child process for good: the one kill-and-reap that the parallel agent runner
-(:mod:`bot.agentprocs`) and the forked history step (:mod:`bot.risk.step`) share, so that no child
-they fork is left running or as a zombie."""
+"""Forked child processes that report back over a pipe: the fork and the kill-and-reap that the
+parallel agent runner (:mod:`bot.agentprocs`) and the forked history step (:mod:`bot.risk.step`)
+share, so that each child starts alike and none is left running or as a zombie. POSIX only."""
 
 from __future__ import annotations
 
+import gc
 import os
+
+
+def fork_piped() -> tuple[int, int, int]:
+    """``os.fork()`` with a fresh pipe: ``(pid, read end, write end)``, ``pid`` 0 in the child.
+    Both ends are open in both processes; each closes the one it does not use.
+
+    The garbage collector's objects are frozen across the fork (``gc.freeze``), so the child's
+    collections do not touch, and so copy, the parent's pages; the parent thaws them again only
+    when nothing was frozen before (a freeze made earlier, such as ``quorum review``'s of its
+    imports in :mod:`bot.cli.gcstart`, stays), and the child never does. The child starts with the
+    default SIGINT and SIGTERM actions (killed by them, not raising in code it inherited).
+
+    Raises OSError when no pipe or process can be had (EMFILE, EAGAIN, ENOMEM); nothing is left open
+    then. Call only from a process that runs no other thread (a child must not inherit a lock)."""
+    r, w = os.pipe()
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        if not frozen_before:
+            gc.unfreeze()
+        raise
+    if pid == 0:  # pragma: no cover - runs in the forked child (tested through its callers)
+        import signal  # noqa: PLC0415 - only where a process forks
+
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    elif not frozen_before:
+        gc.unfreeze()
+    return pid, r, w
 
 
 def kill_and_reap(pid: int) -> int:
     """SIGKILL ``pid`` (already gone is fine) and wait for it; its wait status (``os.waitpid``'s
     second item), or 0 when it was already reaped (``ChildProcessError``). Blocks until the child
-    has ended, which after SIGKILL is at once. POSIX only."""
+    has ended, which after SIGKILL is at once."""
     import signal  # noqa: PLC0415 - only where a child is killed
 
     try:
@@ -23,4 +57,4 @@ def kill_and_reap(pid: int) -> int:
         return 0
 
 
-__all__ = ["kill_and_reap"]
+__all__ = ["fork_piped", "kill_and_reap"]

@@ -16,14 +16,13 @@ or numpy on the review path.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
-from bot.core.childproc import kill_and_reap
+from bot.core.childproc import fork_piped, kill_and_reap
 from bot.core.packagedata import package_files
 from bot.risk.assess import RiskAssessment, assess, failed
 from bot.risk.model import RiskModel, RiskModelError, load_model, load_packaged_model
@@ -167,18 +166,7 @@ class ForkedRiskStep:
         self._t0 = time.perf_counter()
         self._buffer = b""
         self._pid: int | None = None
-        r, w = os.pipe()
-        frozen_before = gc.get_freeze_count()
-        gc.freeze()  # the child's collections then do not touch (and so copy) this process's pages
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
-            raise
-        finally:
-            if not frozen_before:  # thawing would also undo an earlier freeze (bot.cli.gcstart's)
-                gc.unfreeze()
+        pid, r, w = fork_piped()  # collector frozen across the fork; OSError: nothing left open
         if pid == 0:  # pragma: no cover - runs in the forked child (tested through its effects)
             code = 1
             try:
@@ -247,10 +235,7 @@ def _child_main(fd: int, t0: float, snapshot: Any, history: Any,
     """In the child: :func:`_prepare`, then send ``(prepared, elapsed_ms, parts)`` on ``fd``."""
     import pickle  # noqa: PLC0415 - imported where the step forks
     import resource  # noqa: PLC0415
-    import signal  # noqa: PLC0415
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     out = _prepare(snapshot, history, override_text)
     elapsed = _ms(t0)
     close = getattr(history, "close", None)
