@@ -109,17 +109,13 @@ def test_carriage_returns_use_the_whole_files() -> None:
     assert same_without_annotations(base, head.replace(b"return a", b"return -a"), base_tree, head_tree) is False
 
 
-def test_statements_equal_on_both_sides_are_not_parsed_when_the_lists_differ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A function added between two distant edits: the statements in between are not parsed (the
-    count of kept statements already differs); the answer is the whole modules' answer."""
+def _spy_on_parse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every text ``subagents.logic_typing`` hands to ``ast.parse`` in the returned list,
+    until ``monkeypatch.undo()``."""
     import ast  # noqa: PLC0415
 
     from subagents import logic_typing  # noqa: PLC0415
 
-    middle = "".join(f"\n\ndef helper_{i}(x):\n    return x + {i}\n" for i in range(30))
-    base = f"import os\n{middle}\n\ndef last(a):\n    return a\n"
-    head = base.replace("import os\n", "import os\nfrom typing import Any\n").replace(
-        "def last(a):", "def new():\n    return 0\n\n\ndef last(a: int) -> int:")
     parsed: list[str] = []
     real = ast.parse
 
@@ -128,33 +124,33 @@ def test_statements_equal_on_both_sides_are_not_parsed_when_the_lists_differ(mon
         return real(source, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(logic_typing.ast, "parse", spy)
+    return parsed
+
+
+def test_statements_equal_on_both_sides_are_not_parsed_when_the_lists_differ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function added between two distant edits: the statements in between are not parsed (the
+    count of kept statements already differs); the answer is the whole modules' answer."""
+    middle = "".join(f"\n\ndef helper_{i}(x):\n    return x + {i}\n" for i in range(30))
+    base = f"import os\n{middle}\n\ndef last(a):\n    return a\n"
+    head = base.replace("import os\n", "import os\nfrom typing import Any\n").replace(
+        "def last(a):", "def new():\n    return 0\n\n\ndef last(a: int) -> int:")
+    parsed = _spy_on_parse(monkeypatch)
     assert same_without_annotations(base.encode(), head.encode(), *_trees(base, head)) is False
     assert parsed and not any("helper_15" in text for text in parsed)
-    monkeypatch.setattr(logic_typing.ast, "parse", real)
+    monkeypatch.undo()  # the whole-module answer, unspied
     assert same_without_annotations(base.encode(), head.encode()) is False
 
 
 def test_a_class_changed_apart_is_compared_by_its_changed_methods(monkeypatch: pytest.MonkeyPatch) -> None:
     """A class whose first method gains annotations and whose last method changes behaviour, and a
     constant after it: the class's methods in between are not parsed."""
-    import ast  # noqa: PLC0415
-
-    from subagents import logic_typing  # noqa: PLC0415
-
     methods = "".join(f"\n    def m{i}(self, x):\n        return x + {i}\n" for i in range(30))
     base = f"class C:\n    def first(self, a):\n        return a\n{methods}\n    def last(self):\n        return 1\n\n\nX = 1\n"
     head = base.replace("def first(self, a):", "def first(self, a: int) -> int:").replace("return 1\n", "return 2\n").replace("X = 1", "X: int = 1")
-    parsed: list[str] = []
-    real = ast.parse
-
-    def spy(source: bytes | str, *args: object, **kwargs: object) -> ast.AST:
-        parsed.append(source.decode() if isinstance(source, bytes) else source)
-        return real(source, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(logic_typing.ast, "parse", spy)
+    parsed = _spy_on_parse(monkeypatch)
     assert same_without_annotations(base.encode(), head.encode(), *_trees(base, head)) is False
     assert parsed and not any("m15" in text for text in parsed)
-    monkeypatch.setattr(logic_typing.ast, "parse", real)
+    monkeypatch.undo()  # the whole-module answer, unspied
     assert same_without_annotations(base.encode(), head.encode()) is False
     typing_only = head.replace("return 2\n", "return 1\n")
     assert same_without_annotations(base.encode(), typing_only.encode(), *_trees(base, typing_only)) is True
