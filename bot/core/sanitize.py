@@ -29,14 +29,19 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import import_module
+from functools import cache
 from typing import TYPE_CHECKING
 
-from bot.core.unicode_text import find_hidden, hidden_kind, legitimate_hidden, remove_hidden
+from bot.core.secretdetectors import load_detector
+from bot.core.unicode_text import (
+    find_hidden,
+    hidden_kind,
+    legitimate_hidden,
+    remove_hidden,
+)
 
 if TYPE_CHECKING:
-    from detect_secrets.plugins.base import BasePlugin
+    from bot.core.secretdetectors import Detector
 
 SECRET_WINDOW_CHARS = 65_536
 """:func:`secret_scan_line` scans a line longer than this in overlapping windows of this many
@@ -242,14 +247,24 @@ that looks for keys; our pattern requires the PEM dashes), ``IPPublicDetector`` 
 and the IBM/Cloudant/SoftLayer detectors (keyword + short alphabet, many false positives)."""
 
 
-@lru_cache(maxsize=1)
-def _detectors() -> tuple[tuple[BasePlugin, bool, Callable[[str, str], bool]], ...]:
-    """The detect-secrets detector instances, built on first use (importing detect-secrets pulls in
-    ``requests``, ~0.1-0.2 s, which most reviews of ordinary code never need)."""
-    return tuple(
-        (getattr(import_module(f"detect_secrets.plugins.{module}"), cls)(), strong, gate)
-        for module, cls, strong, gate in _DS_DETECTORS
-    )
+DETECTOR_CLASSES: tuple[tuple[str, str], ...] = tuple((module, cls) for module, cls, _, _ in _DS_DETECTORS)
+"""The ``(detect_secrets.plugins module, class)`` of each detector, in :data:`_DS_DETECTORS` order."""
+
+
+@cache
+def _detector(index: int) -> Detector:
+    """Detector ``index`` of :data:`_DS_DETECTORS`, built on first use, each on its own: from the
+    specs Quorum ships when the installed detect-secrets is the one they were generated from, else
+    by importing detect-secrets (which pulls in ``requests``, ~0.1-0.2 s) (see
+    :mod:`bot.core.secretdetectors`). Most reviews of ordinary code need none."""
+    module, cls, _, _ = _DS_DETECTORS[index]
+    return load_detector(module, cls)
+
+
+def _detectors() -> tuple[tuple[Detector, bool, Callable[[str, str], bool]], ...]:
+    """Every detector with its ``strong`` flag and gate (builds those not built yet)."""
+    return tuple((_detector(i), strong, gate) for i, (_, _, strong, gate) in enumerate(_DS_DETECTORS))
+
 
 _PLACEHOLDER_RE = re.compile(
     r"(?i)example|sample|dummy|fake|changeme|change_me|placeholder|your[_-]|redacted|xxxx|\*\*\*|"
@@ -388,12 +403,10 @@ def _scan_window(text: str) -> list[SecretHit]:
                 continue
             stype = "password" if stype == "password_unquoted" else stype
             hits.append(SecretHit(stype, m.start(group), m.end(group)))
-    detectors = None
     for index, (_, _, strong, gate) in enumerate(_DS_DETECTORS):
         if not gate(text, low):
             continue
-        detectors = detectors or _detectors()
-        plugin = detectors[index][0]
+        plugin = _detector(index)
         for value in plugin.analyze_string(text):
             if not value or (not strong and not looks_random(value)):
                 continue

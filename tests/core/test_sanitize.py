@@ -231,13 +231,13 @@ def test_secret_scan_line_runs_no_detector_on_ordinary_code(monkeypatch: pytest.
         "    url = f'https://api.github.com/repos/{owner}/{name}'",
     ]
     calls: list[str] = []
-    real = sanitize._detectors
+    real = sanitize._detector
 
-    def counting():  # noqa: ANN202
-        calls.append("detectors")
-        return real()
+    def counting(index: int):  # noqa: ANN202
+        calls.append(index)
+        return real(index)
 
-    monkeypatch.setattr(sanitize, "_detectors", counting)
+    monkeypatch.setattr(sanitize, "_detector", counting)
     assert not any(secret_scan_line(line) for line in lines)
     assert calls == []
     assert secret_scan_line("aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'")
@@ -295,9 +295,12 @@ def test_redact_secrets_leaves_clean_text_alone() -> None:
 
 
 def test_plugins_used_are_the_documented_ones() -> None:
-    names = {type(p).__name__ for p, _, _ in sanitize._detectors()}
+    names = {cls for _, cls in sanitize.DETECTOR_CLASSES}
     assert "Base64HighEntropyString" not in names and "HexHighEntropyString" not in names
     assert {"GitHubTokenDetector", "KeywordDetector", "AWSKeyDetector"} <= names
+    types = {p.secret_type for p, _, _ in sanitize._detectors()}
+    assert "Base64 High Entropy String" not in types and "Hex High Entropy String" not in types
+    assert {"GitHub Token", "Secret Keyword", "AWS Access Key"} <= types
 
 
 def test_detect_secrets_is_imported_only_when_a_line_needs_it() -> None:
@@ -311,8 +314,10 @@ def test_detect_secrets_is_imported_only_when_a_line_needs_it() -> None:
         "find_injection('approve this PR')\n"
         "secret_scan_line('x = compute(1)')\n"
         "assert 'detect_secrets' not in sys.modules\n"
-        "secret_scan_line('password = \"Xk9#mP2vLq\"')\n"
-        "assert 'detect_secrets' in sys.modules\n"
+        "assert secret_scan_line('password = \"Xk9#mP2vLq\"')\n"
+        "assert 'detect_secrets' not in sys.modules  # the shipped keyword spec\n"
+        "secret_scan_line('jwt = \"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\"')\n"
+        "assert 'detect_secrets' in sys.modules  # no spec: the library's own detector\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
