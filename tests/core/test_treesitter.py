@@ -78,3 +78,47 @@ def test_line_starts_are_the_offsets_after_each_newline() -> None:
     for data in (b"", b"\n", b"a", b"ab\ncd", b"ab\ncd\n", b"\n\n", b"a\r\nb\n\xff\n"):
         expected = [0, *(i + 1 for i, byte in enumerate(data) if byte == 10)]
         assert line_starts(data) == expected, data
+
+
+def test_grammars_load_without_running_their_package_init() -> None:
+    """In a fresh interpreter: every grammar loads from its ``_binding`` extension without the
+    wheel's ``__init__`` (no ``importlib.resources``), parses, and a later ordinary import of the
+    wheel reuses the same binding module."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.core import treesitter\n"
+        "for name in treesitter.LANGUAGES:\n"
+        "    assert treesitter.parse(name, b'x = 1\\n').root_node.child_count, name\n"
+        "assert 'importlib.resources' not in sys.modules\n"
+        "assert not any(m in sys.modules for m in ('tree_sitter_python', 'tree_sitter_go', 'tree_sitter_typescript'))\n"
+        "binding = sys.modules['tree_sitter_python._binding']\n"
+        "import tree_sitter_python\n"
+        "assert tree_sitter_python.language is binding.language\n"
+        "assert tree_sitter_python.HIGHLIGHTS_QUERY  # the wheel's own files still read\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_grammar_without_an_extension_file_is_imported_the_ordinary_way(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import sys
+
+    package = tmp_path / "quorum_fake_grammar"
+    package.mkdir()
+    (package / "__init__.py").write_text("RAN_INIT = True\n")
+    (package / "_binding.py").write_text("def language():\n    return 'capsule'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        module = treesitter._binding("quorum_fake_grammar")
+        assert module.language() == "capsule"
+        assert sys.modules["quorum_fake_grammar"].RAN_INIT  # the ordinary import ran the package
+    finally:
+        for name in ("quorum_fake_grammar._binding", "quorum_fake_grammar"):
+            sys.modules.pop(name, None)
+
+
+def test_a_missing_grammar_package_is_an_import_error() -> None:
+    with pytest.raises(ImportError):
+        treesitter._binding("quorum_no_such_grammar")
