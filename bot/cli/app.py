@@ -64,7 +64,7 @@ def review(
 
 
 def _register_subcommands() -> None:
-    """Mount ``audit`` and add ``serve``, ``eval``, ``replay`` and ``calibrate``; each imports its heavy
+    """Mount ``audit`` and add ``serve``, ``eval``, ``replay``, ``calibrate`` and ``index``; each imports its heavy
     dependencies only inside its command, so ``quorum review`` stays light."""
     from bot.cli import (  # noqa: PLC0415
         action_cmd,
@@ -73,6 +73,7 @@ def _register_subcommands() -> None:
         calibrate_cmd,
         demo_cmd,
         eval_cmd,
+        index_cmd,
         ops_cmd,
         replay_cmd,
         rules_cmd,
@@ -85,5 +86,5 @@ def _register_subcommands() -> None:
     app.add_typer(server_cmd.app, name="server", help="Start, stop or check the review command server.")
     app.add_typer(rules_cmd.app, name="rules", help="Rules: findings, feedback votes and precision.")
     app.add_typer(demo_cmd.app, name="demo", help="Fill a local decision log from a real repository (to try the console).")
-    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd, calibrate_cmd, action_cmd):
+    for module in (serve_cmd, eval_cmd, replay_cmd, ops_cmd, calibrate_cmd, action_cmd, index_cmd):
         module.register(app)
