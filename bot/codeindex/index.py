@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -152,14 +152,20 @@ class CodeIndex(Navigation, Resolution):
     def definitions(self, name: str) -> list[Definition]:
         """Definitions named ``name`` (a bare name), or whose qualified name is ``name`` or ends
         with ``.name`` (``Class.method``), by path and line."""
+        return sorted(self.iter_definitions(name), key=lambda d: (d.path, d.line))
+
+    def iter_definitions(self, name: str, *, in_paths: Callable[[str], bool] | None = None) -> Iterator[Definition]:
+        """:meth:`definitions`, file by file in path order (in each file's order), each file decoded
+        only when the iteration reaches it: ``any(...)`` over it decodes the files up to the first
+        hit only. ``in_paths``: only the files whose path it accepts."""
         bare = name.rsplit(".", 1)[-1]
         tail = "." + name
-        out: list[Definition] = []
         for path in self._paths_with("def", bare):
+            if in_paths is not None and not in_paths(path):
+                continue
             for d in self.files[path].symbols().definitions:
                 if d.name == bare and (name == bare or d.qualname == name or d.qualname.endswith(tail)):
-                    out.append(d)
-        return sorted(out, key=lambda d: (d.path, d.line))
+                    yield d
 
     def definition(self, qualname: str, path: str | None = None) -> Definition | None:
         """The definition with this qualified name (in ``path`` when given), or None."""
@@ -288,6 +294,8 @@ class CodeIndex(Navigation, Resolution):
         if d.parent is not None:
             return []
         fam = family_of(self._language(d))
+        if fam not in ("python", "ecmascript"):
+            return []  # no other family imports names (a Go file imports packages), so no import matches
         out: list[Reference] = []
         for path, entry, imp in self._import_candidates(d):
             if family_of(entry.language) != fam or path == d.path:

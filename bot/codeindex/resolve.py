@@ -145,6 +145,10 @@ class Resolution(Modules):
     def _imports_module_of(self, entry, d: Definition) -> bool:  # noqa: ANN001
         """Does ``entry`` import ``d``'s module (or a package above it) as a module?"""
         fam = family_of(entry.language)
+        if fam == "go":  # :meth:`_go_import_is` with the directory worked out once, not once per import
+            directory = posixpath.dirname(d.path)
+            suffix = "/" + directory
+            return bool(directory) and any(imp.module == directory or imp.module.endswith(suffix) for imp in entry.imports)
         for imp in entry.imports:
             if fam == "python":
                 module = self._py_absolute(entry, imp)
@@ -155,10 +159,7 @@ class Resolution(Modules):
                     module = sub
                 if self._py_module_is(module, d.path) or self._module_of(d).startswith(module + "."):
                     return True
-            elif fam == "ecmascript":
-                if self._js_module_is(self._js_resolve(entry.path, imp.module), d.path):
-                    return True
-            elif fam == "go" and self._go_import_is(imp.module, d.path):
+            elif fam == "ecmascript" and self._js_module_is(self._js_resolve(entry.path, imp.module), d.path):
                 return True
         return False
 

@@ -282,6 +282,17 @@ def test_callees_and_definitions(tree_of) -> None:  # noqa: ANN001
     assert [d.name for d in idx.definitions_in("app/core.py", [4, 14])] == ["compute", "Engine", "spin"]
 
 
+def test_iter_definitions_decodes_files_only_as_far_as_it_is_read(tree_of) -> None:  # noqa: ANN001
+    idx = build_index(tree_of(APP))
+    assert sorted(idx.iter_definitions("compute"), key=lambda d: (d.path, d.line)) == idx.definitions("compute")
+    idx = build_index(tree_of(APP))
+    first = next(idx.iter_definitions("compute"))
+    assert first.path == "app/core.py"
+    assert idx.files["other/core2.py"]._symbols is None  # the second file defining it: not decoded yet
+    assert [d.path for d in idx.iter_definitions("compute", in_paths=lambda p: p.startswith("other/"))] == ["other/core2.py"]
+    assert idx.files["app/core.py"]._symbols is not None
+
+
 def test_references_follow_imports_and_module_attributes(tree_of) -> None:  # noqa: ANN001
     idx = build_index(tree_of(APP))
     refs = idx.references("app.core.TIMEOUT")
@@ -366,6 +377,8 @@ def test_go_resolution(tree_of) -> None:  # noqa: ANN001
     }
     idx = build_index(tree_of(files))
     assert lines(idx.callers("internal/store.Open")) == [("cmd/shop/main.go", 5), ("internal/store/store.go", 4)]
+    assert lines(idx.callers("pkg/other.Open")) == [("pkg/other/other.go", 4)]  # main.go imports another package
+    assert idx.importers(idx.definition("internal/store.Open")) == []  # Go imports packages, not names
     paths = idx.trace("internal/store.Open", depth=3)
     assert ["internal/store/store.go:3 internal/store.Open", "cmd/shop/main.go:5 cmd/shop.main"] in [
         [s.render() for s in p] for p in paths

@@ -311,7 +311,8 @@ def test_go_symbol_moved_to_another_file_of_its_package_is_not_removed() -> None
     ctx = memory_context(base, head)
     ctx.code_index = lambda: build_index(ctx.head, workers=1)
     assert "paths/removed-symbol-still-called" not in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
-    gone = {"context.go": "package gin\n\nfunc Use() int8 {\n\treturn safeInt8(3)\n}\n"}
+    gone = {"context.go": "package gin\n\nfunc Use() int8 {\n\treturn safeInt8(3)\n}\n",
+            "render/utils.go": "package render\n\nfunc safeInt8(n int) int8 {\n\treturn int8(n)\n}\n"}  # another package
     ctx = memory_context(base, gone)
     ctx.code_index = lambda: build_index(ctx.head, workers=1)
     assert "paths/removed-symbol-still-called" in {f.rule_id for f in ExecutionPathsAgent().analyze(ctx).findings}
