@@ -174,6 +174,8 @@ CAPS: dict[str, Any] = {
     "bot.risk.calibrate:SIZE_CAP_LINES": ("off-path", "which history PRs quorum calibrate fits the model on"),
     "bot.risk.calibrate:SIZE_CAP_FILES": ("off-path", "which history PRs quorum calibrate fits the model on"),
     "bot.history.cache:MAX_ROWS": ("off-path", "size of the history-facts cache"),
+    "bot.core.catalog:MAX_PARTIAL_QUERIES": ("off-path", "how many partial rule queries a catalog compiles before "
+                                             "compiling the whole language's; every wanted rule still runs"),
     "bot.adapters.mirror:MAX_PULL_REFS": ("off-path", "PR head refs kept in the App's mirror; history is read "
                                           "below the base commit, which the base branch holds"),
     "bot.adapters.gitlocal:MAX_NUMSTAT_BYTES": ("off-path", "sizes the header of a diff that is already truncated "

@@ -123,6 +123,8 @@ def run(view: CheckView) -> CheckResult:
     scope = file_scope(view)
     registry = default_registry()
     enabled = [r.id for r in params.catalog.rules if view.options.reports(r.id, registry)]
+    # Rules whose query needs a text no file in scope holds cannot match: not compiled, not run.
+    enabled = params.catalog.may_match(enabled, (f.data for f in scope.files))
     revert = is_revert(view.pr.title, view.pr.body)
     out = CheckResult()
     capped: Counter[str] = Counter()
