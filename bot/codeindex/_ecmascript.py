@@ -47,6 +47,20 @@ _COMMON = """
 (program (export_statement value: (identifier) @export))
 (variable_declarator name: (identifier) value: (new_expression)) @local
 """
+_DEFINITIONS = """
+(function_declaration) @def
+(generator_function_declaration) @def
+(class_declaration) @def
+(method_definition) @def
+(variable_declarator value: [(arrow_function) (function_expression)]) @def
+(expression_statement (assignment_expression left: (member_expression) right: [(arrow_function) (function_expression)]) @def)
+(program (lexical_declaration (variable_declarator) @const))
+(program (variable_declaration (variable_declarator) @const))
+(program (export_statement declaration: (lexical_declaration (variable_declarator) @const)))
+(export_clause (export_specifier) @export)
+(program (export_statement value: (identifier) @export))
+"""
+"""The patterns of :data:`_COMMON` that definitions are read from (:func:`ecmascript_definitions`)."""
 _TS_EXTRA = """
 (abstract_class_declaration) @def
 (interface_declaration) @def
@@ -185,14 +199,21 @@ def _require(call, line: int) -> list[Import]:  # noqa: ANN001
     return out
 
 
-def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
-    """Extract :class:`FileSymbols` from JS (``javascript``), TS (``typescript``) or TSX (``tsx``)."""
+def ecmascript_definitions(language: str, path: str, source: bytes, tree: Tree | None = None) -> tuple[str, tuple[Definition, ...]]:
+    """``(module, definitions)`` of JS/TS/TSX ``source``: the same as :func:`extract_ecmascript`'s,
+    read without its calls, imports and references (a query of only the definition and export
+    patterns, and no walk for references)."""
     module = module_name(path)
-    pattern = _COMMON + (_TS_EXTRA if language in ("typescript", "tsx") else "")
+    pattern = _DEFINITIONS + (_TS_EXTRA if language in ("typescript", "tsx") else "")
     root = (tree or treesitter.parse(language, source)).root_node
-    caps = treesitter.captures(treesitter.query(language, pattern), root)
-    skip: set[int] = set()
+    defs, _, _, _ = _definitions(path, module, treesitter.captures(treesitter.query(language, pattern), root))
+    return module, tuple(defs)
 
+
+def _definitions(path: str, module: str, caps: dict) -> tuple[list[Definition], list[tuple[int, int, str]], set[int], set[str]]:
+    """``(definitions, byte spans of functions and classes, starts of defined names, exported
+    names)`` from the ``export``, ``def`` and ``const`` captures."""
+    skip: set[int] = set()
     export_names: set[str] = set()
     for node in caps.get("export", ()):
         if node.type == "identifier":
@@ -276,6 +297,16 @@ def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | Non
                 None, "", is_public_name(name), None, (), (), value_kind, _exported(node) or name in export_names,
             )
         )
+    return defs, spans, skip, export_names
+
+
+def extract_ecmascript(language: str, path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
+    """Extract :class:`FileSymbols` from JS (``javascript``), TS (``typescript``) or TSX (``tsx``)."""
+    module = module_name(path)
+    pattern = _COMMON + (_TS_EXTRA if language in ("typescript", "tsx") else "")
+    root = (tree or treesitter.parse(language, source)).root_node
+    caps = treesitter.captures(treesitter.query(language, pattern), root)
+    defs, spans, skip, export_names = _definitions(path, module, caps)
 
     imports: list[Import] = []
     for node in in_order(caps.get("import", ())):

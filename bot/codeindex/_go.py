@@ -34,6 +34,16 @@ QUERY = """
 (package_clause (package_identifier) @package)
 """
 
+DEFINITIONS_QUERY = """
+(function_declaration) @def
+(method_declaration) @def
+(source_file (type_declaration (type_spec) @type))
+(source_file (const_declaration (const_spec) @const))
+(source_file (var_declaration (var_spec) @var))
+(package_clause (package_identifier) @package)
+"""
+"""The patterns of :data:`QUERY` that definitions are read from (:func:`go_definitions`)."""
+
 _IDENT = frozenset({"identifier", "field_identifier", "type_identifier"})
 _VERSION = re.compile(r"v\d+\Z")
 _STRING = frozenset({"interpreted_string_literal", "raw_string_literal"})
@@ -88,15 +98,22 @@ def _receiver_type(node) -> str:  # noqa: ANN001
     return ""
 
 
-def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
-    """Extract :class:`FileSymbols` from Go ``source``. Never raises on syntax errors."""
+def go_definitions(path: str, source: bytes, tree: Tree | None = None) -> tuple[str, tuple[Definition, ...]]:
+    """``(module, definitions)`` of Go ``source``: the same as :func:`extract_go`'s, read without
+    its calls, imports and references (a query of only the definition patterns, and no walk for
+    references: about a third of the work of a whole extraction)."""
     root = (tree or treesitter.parse("go", source)).root_node
-    caps = treesitter.captures(treesitter.query("go", QUERY), root)
+    _, module, defs, _, _ = _definitions(path, treesitter.captures(treesitter.query("go", DEFINITIONS_QUERY), root))
+    return module, tuple(defs)
+
+
+def _definitions(path: str, caps: dict) -> tuple[str, str, list[Definition], list[tuple[int, int, str]], set[int]]:
+    """``(package name, module, definitions by line, byte spans of functions and methods, starts of
+    defined names)`` from the ``package``, ``def``, ``type``, ``const`` and ``var`` captures."""
     packages = caps.get("package", ())
     package = text(packages[0]) if packages else ""
     module = package_dir(path) or package or "main"
     skip: set[int] = set()
-
     defs: list[Definition] = []
     spans: list[tuple[int, int, str]] = []
     for node in in_order(caps.get("def", ())):
@@ -153,6 +170,14 @@ def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbol
                     )
                 )
     defs.sort(key=lambda d: d.line)
+    return package, module, defs, spans, skip
+
+
+def extract_go(path: str, source: bytes, tree: Tree | None = None) -> FileSymbols:
+    """Extract :class:`FileSymbols` from Go ``source``. Never raises on syntax errors."""
+    root = (tree or treesitter.parse("go", source)).root_node
+    caps = treesitter.captures(treesitter.query("go", QUERY), root)
+    package, module, defs, spans, skip = _definitions(path, caps)
 
     imports: list[Import] = []
     for node in in_order(caps.get("import", ())):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from tree_sitter import Tree
 
-from bot.codeindex._ecmascript import extract_ecmascript
-from bot.codeindex._go import extract_go
+from bot.codeindex._ecmascript import ecmascript_definitions, extract_ecmascript
+from bot.codeindex._go import extract_go, go_definitions
 from bot.codeindex._python import extract_python, python_definitions
 from bot.codeindex.model import Definition, FileSymbols
 
@@ -38,9 +38,14 @@ def extract(language: str, path: str, source: bytes, *, tree: Tree | None = None
 
 def extract_definitions(language: str, path: str, source: bytes, *, tree: Tree | None = None) -> tuple[str, tuple[Definition, ...]]:
     """``(module, definitions)`` of one file: the same as :func:`extract`'s ``module`` and
-    ``definitions``, for a caller that needs nothing else (Python reads only the definition
-    patterns; other languages extract everything). Same arguments and errors as :func:`extract`."""
+    ``definitions``, for a caller that needs nothing else (each language reads only its
+    definition patterns: no calls, imports or references). Same arguments and errors as
+    :func:`extract`."""
     if language == "python":
         return python_definitions(path, source, tree)
-    syms = extract(language, path, source, tree=tree)
+    if language in ("javascript", "typescript", "tsx"):
+        return ecmascript_definitions(language, path, source, tree)
+    if language == "go":
+        return go_definitions(path, source, tree)
+    syms = extract(language, path, source, tree=tree)  # raises for a language it does not know
     return syms.module, syms.definitions

@@ -86,16 +86,35 @@ def test_python_definitions_and_signatures() -> None:
     assert syms.has_main and not syms.errors
 
 
-def test_definitions_alone_equal_a_full_extraction() -> None:
-    """``extract_definitions`` reads only the definition patterns, with the same result."""
+def test_definitions_alone_equal_a_full_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``extract_definitions`` reads only the definition patterns, with the same result, in every
+    language (never through the whole extraction)."""
+    import importlib  # noqa: PLC0415
+
     from bot.codeindex.extract import extract_definitions  # noqa: PLC0415
 
+    extract_module = importlib.import_module("bot.codeindex.extract")  # the package's `extract` is the function
+
     broken = PY.replace(b"def _private(): pass", b"def _private(:\n    pass")
-    for language, path, source in (("python", "pkg/mod.py", PY), ("python", "pkg/__init__.py", broken),
-                                   ("typescript", "src/a.ts", b"export function f(a: number, b = 2) { return a; }\n")):
-        syms = extract(language, path, source)
-        assert syms.definitions
-        assert extract_definitions(language, path, source) == (syms.module, syms.definitions)
+    cases = [("python", "pkg/mod.py", PY), ("python", "pkg/__init__.py", broken),
+             ("typescript", "src/a.ts", b"export function f(a: number, b = 2) { return a; }\n"),
+             ("javascript", "lib/app.js", JS), ("typescript", "src/app.ts", TS), ("tsx", "src/App.tsx", TS),
+             ("javascript", "lib/broken.js", JS.replace(b")", b"", 1)),
+             ("javascript", "lib/response.js", b"res.send = function send(body) { return this.json(body) }\n"
+              b"exports.helper = (a, b = 2) => a + b\nRouter.prototype.route = function (path) { this.stack.push(path) }\n"),
+             ("go", "internal/store/store.go", GO), ("go", "main.go", GO), ("go", "cmd/x/imports.go", GO_IMPORTS),
+             ("go", "pkg/broken.go", GO.replace(b"{", b"", 1))]
+    expected = [(extract(language, path, source).module, extract(language, path, source).definitions)
+                for language, path, source in cases]
+
+    def whole(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a whole extraction")
+
+    for name in ("extract_python", "extract_ecmascript", "extract_go"):
+        monkeypatch.setattr(extract_module, name, whole)
+    for (language, path, source), (module, definitions) in zip(cases, expected, strict=True):
+        assert definitions, path
+        assert extract_definitions(language, path, source) == (module, definitions), path
 
 
 def test_python_calls_carry_scope_and_arguments() -> None:
