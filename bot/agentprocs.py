@@ -45,6 +45,7 @@ one process (:func:`procs_setting`: ``QUORUM_AGENT_PROCS``).
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -313,7 +314,16 @@ class ProcessRun:
     def _child_main(self, fd: int, first: int | None) -> None:  # pragma: no cover - runs in the forked child
         """Run ``first`` (if given), then claim, run and report agents until none is left; then
         the child's parts (its CPU and wall time, and its code index's build and lazy parse time:
-        the index is built where execution_paths runs)."""
+        the index is built where execution_paths runs).
+
+        The cyclic garbage collector is off in the child: it lives for the agents only and leaves
+        with ``os._exit``, so a collection could only delay its end. What the agents keep (decoded
+        code-index records, syntax trees, canonical streams) survives every collection, and each
+        survivor was walked again by the younger collections: 10-70 ms of a large review's child
+        (pydantic f00275901873, grpc-go 538bb2f7af6e; measured with ``gc.callbacks``), while its
+        peak RSS stayed the same without them (pydantic 98a08d3e4bd2: 111-113 MB either way).
+        Reference counting still frees everything else at once."""
+        gc.disable()
         started = time.perf_counter()
         cpu0 = _cpu_ms()
         index = first

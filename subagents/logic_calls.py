@@ -217,10 +217,13 @@ def check_dropped_arguments(
         hfunc = hfuncs.get(qual)
         if hfunc is None or not any(n in removed for n in _lines(bfunc)):
             continue
+        own = list(_own_calls(bfunc))
+        if not any(kw.arg is not None and any(n in removed for n in _lines(kw)) for call in own for kw in call.keywords):
+            continue  # no keyword of a base call on a removed line: nothing to report (and nothing to unparse)
         bcalls: dict[str, list[ast.Call]] = {}
         hcalls: dict[str, list[ast.Call]] = {}
-        for func, acc in ((bfunc, bcalls), (hfunc, hcalls)):
-            for call in _own_calls(func):
+        for calls, acc in ((own, bcalls), (_own_calls(hfunc), hcalls)):
+            for call in calls:
                 acc.setdefault(ast.unparse(call.func), []).append(call)
         for callee, calls in bcalls.items():
             now = hcalls.get(callee, [])

@@ -171,6 +171,11 @@ class _InChild(SubAgent):
             return Verdict(agent="not-" + self.name, status=Status.passed, risk=0.0, confidence=0.9)
         if self.act == "raise":
             raise RuntimeError("boom in child")
+        if self.act == "gc":
+            import gc  # noqa: PLC0415
+
+            return Verdict(agent=self.name, status=Status.abstain, risk=0.0, confidence=0.9,
+                           notes=[f"collector enabled: {gc.isenabled()}"])
         return Verdict(agent=self.name, status=Status.passed, risk=0.0, confidence=0.9)
 
     def analyze(self, ctx):  # noqa: ANN001, ANN201
@@ -193,6 +198,20 @@ def _run_in_child(tmp_path: Path, act: str, policy: str | None = None):  # noqa:
     assert len(by_child) + len(in_parent) == 3
     _assert_no_children()
     return result, by_child, time.monotonic() - started
+
+
+def test_the_collector_is_off_in_a_child_and_left_on_in_the_review_process(tmp_path: Path) -> None:
+    notes, after = _fresh(_collector_in_child, tmp_path)
+    assert notes == {"collector enabled: False"}
+    assert after
+
+
+def _collector_in_child(tmp_path: Path) -> tuple[set[str], bool]:
+    import gc  # noqa: PLC0415
+
+    assert gc.isenabled()
+    _, in_child, _ = _run_in_child(tmp_path, "gc")
+    return {n for v in in_child for n in v.notes}, gc.isenabled()
 
 
 def test_a_crashing_child_makes_its_agent_abstain(tmp_path: Path) -> None:

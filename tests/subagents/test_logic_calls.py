@@ -39,6 +39,23 @@ def test_a_kept_moved_or_removed_call_is_not_a_dropped_argument() -> None:
     assert logic_calls.check_dropped_arguments(change(CALL, broken), CALL, broken) == []
 
 
+def test_calls_are_compared_only_where_a_removed_line_held_a_keyword(monkeypatch) -> None:  # noqa: ANN001
+    """A function whose removed lines pass no keyword argument cannot have dropped one: its calls
+    are not unparsed (an assignment's ``=`` on a removed line passes the text filter)."""
+    import ast  # noqa: PLC0415
+
+    base = "def parse(value):\n    limit = 3\n    return parse_qs(value, keep_blank_values=True, limit=LIMIT)\n"
+    head = "def parse(value):\n    return parse_qs(value, keep_blank_values=True, limit=LIMIT)\n"
+    unparsed: list[str] = []
+    real = ast.unparse
+    monkeypatch.setattr(ast, "unparse", lambda node: unparsed.append(real(node)) or real(node))
+    assert logic_calls.check_dropped_arguments(change(base, head), base, head) == []
+    assert unparsed == []
+    dropped = CALL.replace("        keep_blank_values=True,\n", "")
+    assert rules(logic_calls.check_dropped_arguments(change(CALL, dropped), CALL, dropped)) == [("logic/dropped-argument", 4)]
+    assert unparsed  # where one did, the calls are compared as before
+
+
 def test_unwrapped_value() -> None:
     base = "def show(console, r, n):\n    console.print(escape(r.text))\n    return int(n)\n"
     head = "def show(console, r, n):\n    console.print(r.text)\n    return int(n)\n"
