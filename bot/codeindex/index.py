@@ -94,6 +94,14 @@ class FileEntry:
         return self._locals
 
 
+SCAN_LOOKUPS = 64
+"""Name lookups a :class:`CodeIndex` answers by scanning its headers before it builds its name
+maps (:meth:`CodeIndex._paths_with`)."""
+
+_NAME_FIELDS = {"def": "def_names", "call": "call_names", "ref": "ref_names"}
+"""Lookup kind -> the :class:`FileEntry` header field it reads."""
+
+
 class CodeIndex(Navigation, Resolution):
     """Definitions, calls, imports and references of every supported file of one tree.
 
@@ -104,6 +112,7 @@ class CodeIndex(Navigation, Resolution):
     def __init__(self, entries: Iterable[FileEntry], stats: BuildStats | None = None) -> None:
         self.files: dict[str, FileEntry] = {e.path: e for e in entries}
         self._callers_memo: dict[Definition, tuple[tuple[CallSite, str], ...]] = {}
+        self._scans = 0
         self.stats = stats or BuildStats(files=len(self.files))
         self.stats.lines = sum(e.lines for e in self.files.values())
 
@@ -136,8 +145,22 @@ class CodeIndex(Navigation, Resolution):
                     m.setdefault(n, []).append(path)
         return maps
 
+    @cached_property
+    def _by_path(self) -> list[FileEntry]:
+        """The entries sorted by path (the order of :attr:`_name_maps`' lists)."""
+        return [self.files[path] for path in sorted(self.files)]
+
     def _paths_with(self, kind: str, name: str) -> list[str]:
-        """Paths whose header lists ``name`` as defined (``def``), called (``call``) or read (``ref``)."""
+        """Paths whose header lists ``name`` as defined (``def``), called (``call``) or read (``ref``),
+        sorted. The first :data:`SCAN_LOOKUPS` answers scan the headers (a set lookup per file);
+        later ones read :attr:`_name_maps`, built once: most reviews ask fewer (a third of the
+        benchmark PRs ask none, half of the rest fewer than 30), and building the maps costs 3-13 ms
+        of CPU on the benchmark repositories, a scan 0.02-0.05 ms."""
+        maps = self.__dict__.get("_name_maps")
+        if maps is None and self._scans < SCAN_LOOKUPS:
+            self._scans += 1
+            field = _NAME_FIELDS[kind]
+            return [e.path for e in self._by_path if name in getattr(e, field)]
         return self._name_maps[kind].get(name, [])
 
     def paths_calling(self, name: str) -> list[str]:

@@ -282,6 +282,24 @@ def test_callees_and_definitions(tree_of) -> None:  # noqa: ANN001
     assert [d.name for d in idx.definitions_in("app/core.py", [4, 14])] == ["compute", "Engine", "spin"]
 
 
+def test_name_lookups_scan_headers_first_then_build_the_maps(tree_of, monkeypatch) -> None:  # noqa: ANN001
+    from bot.codeindex import index as index_module  # noqa: PLC0415
+
+    tree = tree_of(APP)
+    idx = build_index(tree)
+    names = sorted({n for e in idx.files.values() for n in (*e.def_names, *e.call_names, *e.ref_names)}) + ["nowhere"]
+    asked = [(kind, name) for name in names for kind in ("def", "call", "ref")]
+    monkeypatch.setattr(index_module, "SCAN_LOOKUPS", 0)
+    by_maps = [idx._paths_with(kind, name) for kind, name in asked]
+    monkeypatch.setattr(index_module, "SCAN_LOOKUPS", len(asked))
+    scanning = build_index(tree)
+    assert [scanning._paths_with(kind, name) for kind, name in asked] == by_maps  # same paths, same order
+    assert "_name_maps" not in scanning.__dict__  # every answer so far was a scan
+    assert any(len(a) > 1 for a in by_maps)
+    scanning._paths_with("call", "compute")
+    assert "_name_maps" in scanning.__dict__  # past SCAN_LOOKUPS: the maps
+
+
 def test_iter_definitions_decodes_files_only_as_far_as_it_is_read(tree_of) -> None:  # noqa: ANN001
     idx = build_index(tree_of(APP))
     assert sorted(idx.iter_definitions("compute"), key=lambda d: (d.path, d.line)) == idx.definitions("compute")
