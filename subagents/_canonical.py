@@ -226,6 +226,9 @@ def _paired_statements(a: Node, b: Node) -> list[tuple[Node, Node]]:
     body_a, body_b = a.child_by_field_name("body"), b.child_by_field_name("body")
     if body_a is None or body_b is None or body_a.type != body_b.type:
         return []
+    body_a, body_b = _statement_holder(body_a), _statement_holder(body_b)
+    if body_a.type != body_b.type:
+        return []
     if any(body.field_name_for_child(i) is not None for body in (body_a, body_b) for i in range(body.child_count)):
         return []
     waiting: dict[tuple[bytes | None, str, bool], list[Node]] = {}
@@ -237,6 +240,17 @@ def _paired_statements(a: Node, b: Node) -> list[tuple[Node, Node]]:
         if queue:
             pairs.append((queue.pop(0), child))
     return pairs
+
+
+def _statement_holder(body: Node) -> Node:
+    """The node whose children are the statements of ``body``: ``body`` itself, or the one
+    ``statement_list`` of a Go ``block`` (whose other children are its braces: paired alone, they
+    would leave every statement to the full streams)."""
+    if body.type == "block":
+        lists = [c for c in body.named_children if c.type == "statement_list"]
+        if len(lists) == 1:
+            return lists[0]
+    return body
 
 
 def _string_tokens(n: Node, blank: bool, sub: Callable[[Node], list[str]]) -> list[str]:

@@ -29,6 +29,37 @@ def test_differs_agrees_with_the_full_streams(name: str) -> None:
     assert differs(a, b) == (canonical(a) != canonical(b))
 
 
+_GO_BODY = "".join(f"\tv{i} := x + {i}\n\tuse(v{i})\n" for i in range(20))
+GO_CASES = {
+    "a statement added": (f"func f(x int) {{\n{_GO_BODY}}}\n", f"func f(x int) {{\n{_GO_BODY}\tdone()\n}}\n"),
+    "a value changed": (f"func f(x int) {{\n{_GO_BODY}}}\n", f"func f(x int) {{\n{_GO_BODY.replace('x + 7', 'x + 8')}}}\n"),
+    "layout only": (f"func f(x int) {{\n{_GO_BODY}}}\n", f"func f(x int) {{\n{_GO_BODY.replace('x + 7', 'x+7')}}}\n"),
+    "statements reordered": (f"func f(x int) {{\n{_GO_BODY}}}\n",
+                             "func f(x int) {\n" + "".join(reversed(_GO_BODY.splitlines(True))) + "}\n"),
+    "a name changed": (f"func f(x int) {{\n{_GO_BODY}}}\n", f"func f(x int) {{\n{_GO_BODY.replace('v3', 'w3')}}}\n"),
+    "the body emptied": (f"func f(x int) {{\n{_GO_BODY}}}\n", "func f(x int) {\n}\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GO_CASES))
+def test_differs_agrees_with_the_full_streams_on_go_statement_lists(name: str) -> None:
+    base, head = GO_CASES[name]
+    a = treesitter.parse("go", b"package p\n" + base.encode()).root_node.named_children[1]
+    b = treesitter.parse("go", b"package p\n" + head.encode()).root_node.named_children[1]
+    assert a.type == b.type == "function_declaration" and not a.has_error and not b.has_error
+    assert differs(a, b, python=False) == (canonical(a, python=False) != canonical(b, python=False))
+
+
+def test_go_statements_are_paired_one_by_one() -> None:
+    from subagents._canonical import _paired_statements  # noqa: PLC0415
+
+    base, head = GO_CASES["a value changed"]
+    a = treesitter.parse("go", b"package p\n" + base.encode()).root_node.named_children[1]
+    b = treesitter.parse("go", b"package p\n" + head.encode()).root_node.named_children[1]
+    pairs = _paired_statements(a, b)
+    assert len(pairs) == 39 and {x.type for x, _ in pairs} == {"short_var_declaration", "expression_statement"}
+
+
 def test_the_cases_cover_both_answers() -> None:
     answers = set()
     for base, head in CASES.values():
