@@ -171,6 +171,8 @@ def find(node: Node, lang: str, types: frozenset[str] | set[str], *, lines: set[
     names = sorted(t for t in types if language.id_for_node_kind(t, True) is not None)
     if not names:
         return []
+    if lang == "python" and lines is None and _PY_DEFINITION_TYPES.issuperset(names) and node.parent is None and not node.has_error:
+        return _python_find(node, frozenset(names))
     q = treesitter.query(lang, "[" + " ".join(f"({t})" for t in names) + "] @n")
     band = None if lines is None else (min(lines), max(lines))
     return sorted(treesitter.captures(q, node, lines=band).get("n", []), key=lambda n: n.start_byte)
@@ -262,6 +264,29 @@ def _python_functions(root: Node) -> list[tuple[Node, str, Node | None]]:
                 if child.type in _PY_WALKED:
                     stack.append((child, node, inner))
     out.sort(key=lambda item: item[0].start_byte)
+    return out
+
+
+_PY_DEFINITION_TYPES = frozenset({"module", "class_definition", "function_definition", "decorated_definition"})
+"""Python node types :func:`find` looks for in a whole error-free tree by walking statements only."""
+
+
+def _python_find(root: Node, types: frozenset[str]) -> list[Node]:
+    """:func:`find` of definition node types (:data:`_PY_DEFINITION_TYPES`) in the whole error-free
+    Python tree ``root``: a definition is a statement, and statements sit only below
+    :data:`_PY_STATEMENT_HOLDERS` (as for :func:`_python_functions`), so the walk skips every
+    expression, where a query visits every node (~20 ms of CPU for the class nodes of the files
+    of one pydantic review). Same nodes, same order."""
+    out = [root] if root.type in types and root.end_byte > 0 else []  # a query skips an empty file's root
+    stack = [root]
+    while stack:
+        for child in stack.pop().named_children:
+            kind = child.type
+            if kind in types:
+                out.append(child)
+            if kind in _PY_STATEMENT_HOLDERS:
+                stack.append(child)
+    out.sort(key=lambda n: n.start_byte)
     return out
 
 
