@@ -22,9 +22,10 @@ review's queries parsed on demand: the row's ``index_ms``; ``index_upfront_ms`` 
 every PR's head tree into the cache (in this process, not timed: the cold pass leaves only the
 last PR's tree there, and a first "warm" pass would otherwise parse every file that changed
 between consecutive PRs). Passes 1..N are then **warm**: each review's head tree is in the index
-cache, as on a second review of the same head (the CLI's regex cache is kept too). Per pass:
+cache, as after ``quorum index --rev SHA`` (the CLI's regex cache is kept too). Per pass:
 p50/p95 of wall seconds, of CPU seconds (user+sys of the process and its children, from
-``wait4``: what the machine's load does not inflate), of the ratio wall/floor, of ``index_ms``,
+``wait4``: what the machine's load does not inflate), of the ratio wall/floor, of the **agents' ratio** (``timings.agents_ms`` over the floor's wall: what
+remains of the ratio with every fixed cost removed, a lower bound for any start-up or loading work), of ``index_ms``,
 of **start-up** (``startup_ms + cli_ms``: process start to the start of the review, wall) and of
 ``start_cpu_ms`` (the CPU the process spent until then), of ``fixed_ms`` (the per-review overhead:
 :data:`FIXED_PARTS`) and of each ``timings`` part (:data:`PARTS`), the peak RSS (``ru_maxrss``), the share
@@ -133,7 +134,8 @@ def summarize(rows: list[dict]) -> dict:
     return {
         "n": len(rows),
         "wall_s": stat("wall_s"), "cpu_s": stat("cpu_s"), "floor_s": stat("floor_s"), "floor_cpu_s": stat("floor_cpu_s"),
-        "ratio": stat("ratio"), "cpu_ratio": stat("cpu_ratio"), "index_ms": stat("index_ms"),
+        "ratio": stat("ratio"), "cpu_ratio": stat("cpu_ratio"), "agents_ratio": stat("agents_ratio"),
+        "index_ms": stat("index_ms"),
         "startup_ms": stat("startup_ms"), "start_cpu_ms": stat("start_cpu_ms"),
         "peak_rss_mb": round(max(r["rss_kb"] for r in rows) / 1024, 1) if rows else None,
         "accounted": stat("accounted"), "fixed_ms": stat("fixed_ms"),
@@ -229,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                     "sha": sha[:12], "lines": lines, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
                     "floor_s": round(floor_wall, 3), "floor_cpu_s": round(floor_cpu, 3),
                     "ratio": round(wall / floor_wall, 2), "cpu_ratio": round(cpu / floor_cpu, 2) if floor_cpu else None,
+                    "agents_ratio": round(t.get("agents_ms", 0.0) / (floor_wall * 1000), 2),
                     "rss_kb": rss, "index_ms": round(t.get("index_ms", 0.0) + t.get("index_lazy_ms", 0.0), 2),
                     "index_upfront_ms": t.get("index_ms"),
                     "startup_ms": round(t.get("startup_ms", 0.0) + t.get("cli_ms", 0.0), 2),
@@ -265,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             "warm_ratio_p50": median_of("ratio", "p50"), "warm_ratio_p95": median_of("ratio", "p95"),
             "warm_cpu_p50_s": median_of("cpu_s", "p50"), "warm_cpu_p95_s": median_of("cpu_s", "p95"),
             "warm_cpu_ratio_p95": median_of("cpu_ratio", "p95"),
+            "warm_agents_ratio_p50": median_of("agents_ratio", "p50"), "warm_agents_ratio_p95": median_of("agents_ratio", "p95"),
             "warm_index_p50_ms": median_of("index_ms", "p50"), "warm_index_p95_ms": median_of("index_ms", "p95"),
             "startup_p50_ms": median_of("startup_ms", "p50"), "startup_p95_ms": median_of("startup_ms", "p95"),
             "start_cpu_p50_ms": median_of("start_cpu_ms", "p50"), "start_cpu_p95_ms": median_of("start_cpu_ms", "p95"),

@@ -36,3 +36,9 @@ def test_p95_of_20_is_the_19th_and_the_summary_keeps_the_max(bench) -> None:
     stat = bench.summarize(rows)["wall_s"]
     assert stat["p95"] == 19.0
     assert stat["max"] == 20.0
+
+
+def test_the_agents_ratio_is_summarised_like_the_ratio(bench) -> None:
+    rows = [{"wall_s": 0.3, "ratio": 4.0, "agents_ratio": float(i) / 10, "rss_kb": 1024} for i in range(1, 21)]
+    stat = bench.summarize(rows)["agents_ratio"]
+    assert (stat["p50"], stat["p95"], stat["max"]) == (1.05, 1.9, 2.0)
