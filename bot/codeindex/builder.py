@@ -2,7 +2,7 @@
 
 The expensive part (parsing and extraction, ~1 s per 6 MB of Python on one core here) runs in a
 ``ProcessPoolExecutor`` with ``workers`` processes when there is enough uncached source, else in
-process. Workers return encoded results only (a small JSON header and the full data as
+process. Workers return encoded results only (a small marshalled header and the full data as
 zlib-compressed JSON, see :func:`extract_entry`), so the parent never materializes symbols it
 is not asked about.
 """
@@ -10,6 +10,7 @@ is not asked about.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import sys
 import threading
@@ -56,8 +57,10 @@ CHUNK_BYTES = 200_000
 """Target source bytes per work unit sent to a worker process."""
 
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
-_JSON_ASCII = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, check_circular=False)
-"""For headers (stored as SQLite TEXT): escapes lone surrogates from undecodable paths."""
+
+MARSHAL_FORMAT = 4
+"""``marshal`` format of the cached headers (fixed, so that a newer Python writes what an older
+one of the same major version reads; a Python that cannot read it raises, see :func:`decode_header`)."""
 
 
 @dataclass
@@ -154,14 +157,66 @@ EXTRACT_ERRORS = (ValueError, RecursionError, UnicodeError, TypeError, Attribute
 """What a failing extraction raises (an extractor bug: the file is reported in ``stats.failed``)."""
 
 
-def encode_entry(symbols: FileSymbols) -> tuple[str, bytes]:
-    """``(header JSON, zlib-compressed data JSON)`` of extracted symbols (see :func:`header_of`
+def _names_text(names: object) -> str | frozenset[str]:
+    """One header name field as stored: ``"\\n" + "\\n".join(names) + "\\n"`` (``"\\n"`` when
+    empty), in which each name stands between two newlines, or a frozenset when a name holds a
+    newline (then the text could not tell names apart)."""
+    names = sorted(set(names))  # type: ignore[call-overload]
+    if any("\n" in n for n in names):
+        return frozenset(names)
+    return "".join("\n" + n for n in names) + "\n"
+
+
+def encode_header(header: list[object]) -> bytes:
+    """:func:`header_of`'s list as the cache stores it: ``marshal`` (plain data: str, bytes, int,
+    bool, None, tuples, frozensets; loading it never runs code, unlike pickle) of the tuple
+    ``(language, module, imports, exports tuple or None, has_main, def_names, call_names,
+    ref_names, lines, errors, class_bases as (name, bases tuple))``, where the imports are
+    ``marshal`` bytes of 5-tuples and each name field one string (:func:`_names_text`).
+
+    A warm index loads every file's header but reads the names and imports of a few: one
+    string per field loads ~20x faster than the ~50 strings and ~10 import tuples of a grpc-go
+    file (RESULTS.md, "Eighth session, warm index load"), and
+    :class:`~bot.codeindex.index.FileEntry` builds the sets and records on first use."""
+    language, module, imports, exports, has_main, defs, calls, refs, lines, errors, bases = header
+    return marshal.dumps(
+        (
+            language,
+            module,
+            marshal.dumps(tuple(tuple(i) for i in imports), MARSHAL_FORMAT),  # type: ignore[union-attr]
+            None if exports is None else tuple(exports),  # type: ignore[arg-type]
+            bool(has_main),
+            _names_text(defs),
+            _names_text(calls),
+            _names_text(refs),
+            int(lines),  # type: ignore[call-overload]
+            bool(errors),
+            tuple((c, tuple(b)) for c, b in bases),  # type: ignore[union-attr]
+        ),
+        MARSHAL_FORMAT,
+    )
+
+
+def decode_header(path: str, raw: bytes) -> tuple:  # type: ignore[type-arg]
+    """Inverse of :func:`encode_header`: the 11-tuple. Raises ``ValueError`` for data that is
+    not such a tuple (corrupt, or written by another format)."""
+    try:
+        header = marshal.loads(raw)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"corrupt code index header for {path}: {exc}") from exc
+    if type(header) is not tuple or len(header) != 11:
+        raise ValueError(f"corrupt code index header for {path}: not an 11-tuple")
+    return header
+
+
+def encode_entry(symbols: FileSymbols) -> tuple[bytes, bytes]:
+    """``(header, zlib-compressed data JSON)`` of extracted symbols (see :func:`encode_header`
     and :meth:`FileSymbols.to_compact`): the cache's row."""
     data = zlib.compress(_JSON.encode(symbols.to_compact()).encode("utf-8", "surrogatepass"), 1)
-    return _JSON_ASCII.encode(header_of(symbols)), data
+    return encode_header(header_of(symbols)), data
 
 
-def extract_entry(language: str, path: str, source: bytes) -> tuple[str, bytes]:
+def extract_entry(language: str, path: str, source: bytes) -> tuple[bytes, bytes]:
     """Extract one file and encode it (:func:`encode_entry`)."""
     return encode_entry(extract(language, path, source))
 
@@ -176,9 +231,9 @@ def decode_data(path: str, data: bytes) -> FileSymbols:
     return FileSymbols.from_compact(path, json.loads(raw.decode("utf-8", "surrogatepass")))
 
 
-def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, bytes | None, str | None]]:
+def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, bytes | None, bytes | None, str | None]]:
     """Worker body: ``(blob, path, language, source)`` -> ``(blob, path, header, data, error)``."""
-    out: list[tuple[str, str, str | None, bytes | None, str | None]] = []
+    out: list[tuple[str, str, bytes | None, bytes | None, str | None]] = []
     for blob, path, language, source in items:
         try:
             header, data = extract_entry(language, path, bytes(source))  # a memoryview is copied, bytes are not
@@ -247,7 +302,7 @@ def parse_missing(
     *,
     workers: int,
     size_hint: int | None = None,
-) -> Iterator[tuple[str, str, str | None, bytes | None, str | None]]:
+) -> Iterator[tuple[str, str, bytes | None, bytes | None, str | None]]:
     """Read and extract ``todo`` files; yields ``(blob, path, header, data, error)``.
 
     Runs in ``workers`` processes when ``workers > 1`` and there are more than
@@ -305,7 +360,7 @@ SUBPROCESS_TIMEOUT_S = 300.0
 
 def _subprocess_workers(
     tree: TreeView, todo: list[tuple[str, str, str]], stats: BuildStats, workers: int
-) -> Iterator[tuple[str, str, str | None, bytes | None, str | None]]:
+) -> Iterator[tuple[str, str, bytes | None, bytes | None, str | None]]:
     """Parse in ``workers`` fresh Python processes (``python -I``; see :mod:`bot.codeindex._worker`).
 
     For a parent that runs threads, where forking is unsafe. Files are split into batches of
@@ -333,7 +388,7 @@ def _subprocess_workers(
         yield from result
 
 
-def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, str | None, bytes | None, str | None]] | None:
+def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, bytes | None, bytes | None, str | None]] | None:
     """Run one worker interpreter on ``batch``; None when it cannot start, fails, times out or
     does not answer for every file.
 
@@ -375,7 +430,7 @@ def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str
     timer.daemon = True
     writer.start()
     timer.start()
-    out: list[tuple[str, str, str | None, bytes | None, str | None]] = []
+    out: list[tuple[str, str, bytes | None, bytes | None, str | None]] = []
     try:
         while len(out) < len(batch):
             out.extend(pickle.load(stdout))
@@ -394,10 +449,10 @@ def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str
     return out if code == 0 and len(out) == len(batch) else None
 
 
-def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str, str, str, bytes]], list[tuple[str, str, str]], BuildStats]:
+def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str, str, bytes, bytes]], list[tuple[str, str, str]], BuildStats]:
     """First stage of a build: select the indexable files of ``tree`` and take what the cache holds.
 
-    Returns ``(rows, todo, stats)``: ``rows`` are ``(path, blob, language, header_json, data)``
+    Returns ``(rows, todo, stats)``: ``rows`` are ``(path, blob, language, header, data)``
     of cached files, ``todo`` the ``(path, blob, language)`` still to parse (by path). Remembered
     skips are counted in ``stats.skipped``; a cache that cannot be opened or read is recorded in
     ``stats.cache_error`` (everything is then to parse).
@@ -405,14 +460,14 @@ def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str,
     stats = BuildStats()
     selected, vendored = select_files(tree.list_files())
     stats.skipped += vendored
-    hits: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
+    hits: dict[tuple[str, str], tuple[bytes | None, bytes | None]] = {}
     if cache_dir is not None:
         try:
             with SymbolCache(cache_dir) as cache:
                 hits = cache.get_many((blob, path, lang) for path, blob, lang in selected)
         except CacheError as exc:
             stats.cache_error = str(exc)
-    rows: list[tuple[str, str, str, str, bytes]] = []
+    rows: list[tuple[str, str, str, bytes, bytes]] = []
     todo: list[tuple[str, str, str]] = []
     for path, blob, language in selected:
         hit = hits.get((blob, path))
@@ -426,7 +481,7 @@ def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str,
     return rows, todo, stats
 
 
-def store(cache_dir: Path | None, fresh: list[tuple[str, str, str, str | None, bytes | None]], stats: BuildStats) -> None:
+def store(cache_dir: Path | None, fresh: list[tuple[str, str, str, bytes | None, bytes | None]], stats: BuildStats) -> None:
     """Write ``(blob, path, language, header, data)`` rows (None, None: a remembered skip) to the
     cache; a failure is recorded in ``stats.cache_error``, never raised."""
     if cache_dir is None or stats.cache_error is not None or not fresh:
@@ -440,13 +495,13 @@ def store(cache_dir: Path | None, fresh: list[tuple[str, str, str, str | None, b
 
 def parse_rows(
     tree: TreeView, todo: list[tuple[str, str, str]], stats: BuildStats, *, workers: int | None, size_hint: int | None = None
-) -> tuple[list[tuple[str, str, str, str, bytes]], list[tuple[str, str, str, str | None, bytes | None]]]:
+) -> tuple[list[tuple[str, str, str, bytes, bytes]], list[tuple[str, str, str, bytes | None, bytes | None]]]:
     """Parse ``todo`` (see :func:`parse_missing`): ``(rows, cache rows)``; failures go to
     ``stats.failed``, size skips to ``stats.too_large`` (and to the cache rows, as remembered
     skips). Adds to ``stats.parsed`` and ``stats.parse_ms``."""
     languages = {path: language for path, _, language in todo}
-    rows: list[tuple[str, str, str, str, bytes]] = []
-    fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
+    rows: list[tuple[str, str, str, bytes, bytes]] = []
+    fresh: list[tuple[str, str, str, bytes | None, bytes | None]] = []
     t0 = time.perf_counter()
     known_large = len(stats.too_large)
     for blob, path, header, data, error in parse_missing(
@@ -468,8 +523,8 @@ def collect(
     cache_dir: Path | None,
     *,
     workers: int | None = None,
-) -> tuple[list[tuple[str, str, str, str, bytes]], BuildStats]:
-    """Gather ``(path, blob, language, header_json, data)`` for every indexable file of ``tree``.
+) -> tuple[list[tuple[str, str, str, bytes, bytes]], BuildStats]:
+    """Gather ``(path, blob, language, header, data)`` for every indexable file of ``tree``.
 
     Cached rows are reused (keyed by blob, path, language, extractor version); the rest are
     parsed and written back. A cache that cannot be opened or written is recorded in

@@ -2,9 +2,10 @@
 
 One row per ``(blob, path, language, extractor version)``: the path is part of the key because
 qualified names are derived from it (a renamed file is parsed again, an unchanged one never).
-Each row holds what :func:`bot.codeindex.builder.extract_entry` produced: a small JSON header
-(names, imports) and the full symbol data (zlib-compressed JSON, decoded lazily). JSON, never
-pickle: whoever can write the cache directory must not be able to run code through it.
+Each row holds what :func:`bot.codeindex.builder.extract_entry` produced: a small header (names,
+imports; ``marshal`` of plain data) and the full symbol data (zlib-compressed JSON, decoded
+lazily). Never pickle: whoever can write the cache directory must not be able to run code
+through it (loading marshal data builds values, it never calls anything).
 
 Several processes may share a directory (WAL mode, 10 s busy timeout). A corrupt or unreadable
 cache is reported by :class:`CacheError` and callers fall back to parsing.
@@ -25,10 +26,6 @@ _CHUNK = 400
 def _path_key(path: str) -> bytes:
     """Paths are stored as bytes: git paths need not be UTF-8 (they arrive surrogate-escaped)."""
     return path.encode("utf-8", "surrogateescape")
-
-
-def _path_of(raw: bytes | str) -> str:
-    return raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
 
 
 class CacheError(Exception):
@@ -61,17 +58,16 @@ class SymbolCache:
         except (sqlite3.Error, OSError) as exc:
             raise CacheError(f"code index cache {self.path} unusable: {exc}") from exc
 
-    def get_many(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], tuple[str | None, bytes | None]]:
+    def get_many(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], tuple[bytes | None, bytes | None]]:
         """Look up ``(blob, path, language)`` keys; returns ``{(blob, path): (header, data)}`` for hits.
 
         ``header`` and ``data`` are None for a remembered skip (e.g. a file too large to index).
         Raises :class:`CacheError`.
         """
-        wanted: dict[str, list[tuple[str, str]]] = {}
-        for blob, path, language in keys:
-            wanted.setdefault(blob, []).append((path, language))
-        blobs = list(wanted)
-        out: dict[tuple[str, str], tuple[str | None, bytes | None]] = {}
+        wanted: dict[tuple[str, bytes, str], str] = {(blob, _path_key(path), language): path for blob, path, language in keys}
+        """Row key as stored -> the path asked for (rows are matched without decoding their paths)."""
+        blobs = sorted({blob for blob, _, _ in wanted})
+        out: dict[tuple[str, str], tuple[bytes | None, bytes | None]] = {}
         try:
             for i in range(0, len(blobs), _CHUNK):
                 part = blobs[i : i + _CHUNK]
@@ -81,14 +77,14 @@ class SymbolCache:
                     (self.version, *part),
                 )
                 for blob, raw_path, language, header, data in rows:
-                    path = _path_of(raw_path)
-                    if (path, language) in wanted.get(blob, ()):
+                    path = wanted.get((blob, raw_path, language))
+                    if path is not None:
                         out[(blob, path)] = (header, data)
         except sqlite3.Error as exc:
             raise CacheError(f"code index cache {self.path} unreadable: {exc}") from exc
         return out
 
-    def put_many(self, rows: Iterable[tuple[str, str, str, str | None, bytes | None]]) -> int:
+    def put_many(self, rows: Iterable[tuple[str, str, str, bytes | None, bytes | None]]) -> int:
         """Store ``(blob, path, language, header, data)`` rows in one transaction; returns the count.
 
         Raises :class:`CacheError`.

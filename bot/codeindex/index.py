@@ -8,13 +8,13 @@ decoded on first use, so a query touches only the files that mention the name as
 from __future__ import annotations
 
 import bisect
-import json
+import marshal
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.codeindex.builder import BuildStats, collect, decode_data, header_of
+from bot.codeindex.builder import BuildStats, collect, decode_data, decode_header, header_of
 from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference
 from bot.codeindex.navigate import Navigation, Reach
 from bot.core.paths import is_test_path
@@ -26,37 +26,192 @@ if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic
 __all__ = ["CodeIndex", "FileEntry", "Reach", "is_test_path"]
 
 
+NAME_SCANS = 16
+"""Names looked up in one table (the files defining, calling or reading a name; the imports of a
+name) by testing every file, before that table is built for every name at once (see
+:class:`_Lookup`). On grpc-go's 1,055 files a test costs 0.2 ms (names) to 0.5 ms (imports) and
+a table 9-10 ms, on pydantic's 441 files 0.03-0.3 ms and 0.6-5 ms (RESULTS.md, "Eighth
+session, warm index load"): a review asking a few names (most ask 1-10) pays a fraction of a
+table, and one asking many pays at most about 1.4x it."""
+
+
+class _Lookup:
+    """``get(name) -> list``: answers :data:`NAME_SCANS` names by ``scan(name)`` (remembered), then
+    every name from ``build()`` (a dict; ``[]`` for a name absent from it). ``scan(n)`` must equal
+    ``build().get(n, [])`` for every ``n``: the answer does not depend on which one gave it.
+    Thread-safe (two threads asking at once compute equal answers)."""
+
+    __slots__ = ("_scan", "_build", "_memo", "_full")
+
+    def __init__(self, scan: Callable[[Any], list[Any]], build: Callable[[], dict[Any, list[Any]]]) -> None:
+        self._scan = scan
+        self._build = build
+        self._memo: dict[Any, list[Any]] = {}
+        self._full: dict[Any, list[Any]] | None = None
+
+    def get(self, name: Any) -> list[Any]:
+        """The answer for ``name`` (the table's list itself: callers must not change it)."""
+        full = self._full
+        if full is not None:
+            return full.get(name, [])
+        found = self._memo.get(name)
+        if found is None:
+            if len(self._memo) >= NAME_SCANS:
+                self._full = full = self._build()
+                return full.get(name, [])
+            found = self._memo[name] = self._scan(name)
+        return found
+
+    @property
+    def built(self) -> bool:
+        """True once the full table has been built."""
+        return self._full is not None
+
+
+def _names_of(value: str | frozenset[str]) -> frozenset[str]:
+    """The names of a header's name field: a frozenset, or the text ``"\\na\\nb\\n"`` that
+    :func:`~bot.codeindex.builder.encode_header` stores for names without a newline."""
+    if type(value) is not str:
+        return value  # type: ignore[return-value]
+    return frozenset(value[1:-1].split("\n")) if len(value) > 1 else frozenset()
+
+
+def _decode_imports(path: str, raw: bytes) -> tuple[tuple[Any, ...], ...]:
+    """The imports a header stores as ``marshal`` bytes (5-tuples). Raises ``ValueError``."""
+    try:
+        imports = marshal.loads(raw)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"corrupt code index imports for {path}: {exc}") from exc
+    if type(imports) is not tuple:
+        raise ValueError(f"corrupt code index imports for {path}: not a tuple")
+    return imports
+
+
 class FileEntry:
-    """One indexed file: header fields eagerly, :class:`FileSymbols` decoded on demand."""
+    """One indexed file: a few header fields eagerly, the rest and :class:`FileSymbols` on demand.
+
+    ``header`` is :func:`~bot.codeindex.builder.header_of`'s list or the tuple
+    :func:`~bot.codeindex.builder.decode_header` returns. A warm index loads every file's header
+    and asks about a few names, so a cached header keeps each kind of name as one string and the
+    imports as ``marshal`` bytes: :attr:`def_names`, :attr:`call_names`, :attr:`ref_names`,
+    :attr:`imports` and :attr:`mentions` are built on first use (:meth:`has_name` and
+    :meth:`may_import` answer without building them). A corrupt ``imports`` field raises
+    ``ValueError`` when first read.
+    """
 
     __slots__ = (
-        "path", "blob", "language", "module", "imports", "exports", "has_main", "def_names", "call_names",
-        "ref_names", "lines", "errors", "class_bases", "mentions", "_data", "_symbols", "_by_qual", "_locals",
+        "path", "blob", "language", "module", "_imports", "_raw_imports", "exports", "has_main", "_def_names",
+        "_call_names", "_ref_names", "lines", "errors", "class_bases", "_mentions", "_data", "_symbols",
+        "_by_qual", "_locals",
     )
 
-    def __init__(self, path: str, blob: str, header: list, data: bytes | None, symbols: FileSymbols | None = None) -> None:
+    def __init__(self, path: str, blob: str, header: list | tuple, data: bytes | None, symbols: FileSymbols | None = None) -> None:  # type: ignore[type-arg]
         language, module, imports, exports, has_main, defs, calls, refs, lines, errors, bases = header
         self.path = path
         self.blob = blob
         self.language: str = language
         self.module: str = module
-        self.imports: tuple[Import, ...] = tuple(i if isinstance(i, Import) else Import(*i) for i in imports)
+        self._raw_imports: bytes | tuple | list = imports  # type: ignore[type-arg]
+        """The header's imports: ``marshal`` bytes of 5-tuples, or :class:`Import` records / plain
+        5-tuples (each indexes as Import's fields)."""
+        self._imports: tuple[Import, ...] | None = None
         self.exports: tuple[str, ...] | None = None if exports is None else tuple(exports)
         self.has_main = bool(has_main)
-        self.def_names: frozenset[str] = frozenset(defs)
-        self.call_names: frozenset[str] = frozenset(calls)
-        self.ref_names: frozenset[str] = frozenset(refs)
+        self._def_names: str | frozenset[str] = defs if type(defs) is str else frozenset(defs)
+        self._call_names: str | frozenset[str] = calls if type(calls) is str else frozenset(calls)
+        self._ref_names: str | frozenset[str] = refs if type(refs) is str else frozenset(refs)
         self.lines = int(lines)
         self.errors = bool(errors)
-        self.class_bases: tuple[tuple[str, tuple[str, ...]], ...] = tuple((c, tuple(b)) for c, b in bases)
-        self.mentions: frozenset[str] = (
-            self.def_names | self.call_names | {i.alias for i in self.imports} | {i.name for i in self.imports if i.name}
-        )
-        """Names this file defines, calls or imports (a cheap filter before decoding its calls)."""
+        self.class_bases: tuple[tuple[str, tuple[str, ...]], ...] = tuple((c, tuple(b)) for c, b in bases) if bases else ()
+        self._mentions: frozenset[str] | None = None
         self._data = data
         self._symbols = symbols
         self._by_qual: dict[str, Definition] | None = None
         self._locals: dict[tuple[str, str], str] | None = None
+
+    @classmethod
+    def from_row(cls, path: str, blob: str, header: bytes, data: bytes | None) -> FileEntry:
+        """An entry for a cache row (``header`` as :func:`~bot.codeindex.builder.encode_header`
+        wrote it). Raises ``ValueError`` for a corrupt header."""
+        return cls(path, blob, decode_header(path, header), data)
+
+    @property
+    def def_names(self) -> frozenset[str]:
+        """Names this file defines."""
+        names = self._def_names
+        if type(names) is str:
+            names = self._def_names = _names_of(names)
+        return names  # type: ignore[return-value]
+
+    @property
+    def call_names(self) -> frozenset[str]:
+        """Names this file calls (the callee's last part)."""
+        names = self._call_names
+        if type(names) is str:
+            names = self._call_names = _names_of(names)
+        return names  # type: ignore[return-value]
+
+    @property
+    def ref_names(self) -> frozenset[str]:
+        """Names this file reads (see :attr:`FileSymbols.references`)."""
+        names = self._ref_names
+        if type(names) is str:
+            names = self._ref_names = _names_of(names)
+        return names  # type: ignore[return-value]
+
+    def stored_names(self, kind: str) -> str | frozenset[str]:
+        """The ``kind`` (``"def"``, ``"call"``, ``"ref"``) names as stored: the set, or the text
+        it was made from (see :meth:`has_name`)."""
+        return self._def_names if kind == "def" else self._call_names if kind == "call" else self._ref_names
+
+    def has_name(self, kind: str, name: str, needle: str) -> bool:
+        """``name in`` :attr:`def_names` (``kind`` ``"def"``), :attr:`call_names` (``"call"``) or
+        :attr:`ref_names` (``"ref"``), without building the set. ``needle`` is ``"\\n" + name +
+        "\\n"`` and ``name`` a str without a newline: in the stored text every name stands
+        between two newlines, so the needle occurs exactly where ``name`` is one of them."""
+        names = self.stored_names(kind)
+        return needle in names if type(names) is str else name in names
+
+    @property
+    def imports(self) -> tuple[Import, ...]:
+        """The file's imports, in file order (built from the header on first use; thread-safe:
+        a concurrent first use builds an equal tuple). Raises ``ValueError`` when corrupt."""
+        imports = self._imports
+        if imports is None:
+            raw = self._raw_imports
+            if type(raw) is bytes:
+                raw = _decode_imports(self.path, raw)
+            imports = self._imports = tuple(i if isinstance(i, Import) else Import(*i) for i in raw)
+        return imports
+
+    def stored_imports(self) -> bytes | None:
+        """The imports as the cache stores them (``marshal`` bytes), or None when given decoded."""
+        raw = self._raw_imports
+        return raw if type(raw) is bytes else None
+
+    def may_import(self, needle: bytes) -> bool:
+        """False only when no import of this file can have a name or alias whose UTF-8 bytes
+        (``surrogatepass``) are ``needle``: ``marshal`` writes every string it stores in those
+        bytes (a repeated string object once, then as a reference), so the stored imports then
+        do not contain them. A cheap filter before :attr:`imports`."""
+        raw = self._raw_imports
+        return type(raw) is not bytes or needle in raw
+
+    def import_names(self) -> Iterator[tuple[str | None, str]]:
+        """``(name, alias)`` of each import, in file order."""
+        for i in self.imports:
+            yield i.name, i.alias
+
+    @property
+    def mentions(self) -> frozenset[str]:
+        """Names this file defines, calls or imports (a cheap filter before decoding its calls)."""
+        mentions = self._mentions
+        if mentions is None:
+            imports = self.imports
+            mentions = self._mentions = (
+                self.def_names | self.call_names | {i.alias for i in imports} | {i.name for i in imports if i.name}
+            )
+        return mentions
 
     @classmethod
     def from_symbols(cls, symbols: FileSymbols, blob: str = "") -> FileEntry:
@@ -94,14 +249,6 @@ class FileEntry:
         return self._locals
 
 
-SCAN_LOOKUPS = 64
-"""Name lookups a :class:`CodeIndex` answers by scanning its headers before it builds its name
-maps (:meth:`CodeIndex._paths_with`)."""
-
-_NAME_FIELDS = {"def": "def_names", "call": "call_names", "ref": "ref_names"}
-"""Lookup kind -> the :class:`FileEntry` header field it reads."""
-
-
 class CodeIndex(Navigation, Resolution):
     """Definitions, calls, imports and references of every supported file of one tree.
 
@@ -112,7 +259,6 @@ class CodeIndex(Navigation, Resolution):
     def __init__(self, entries: Iterable[FileEntry], stats: BuildStats | None = None) -> None:
         self.files: dict[str, FileEntry] = {e.path: e for e in entries}
         self._callers_memo: dict[Definition, tuple[tuple[CallSite, str], ...]] = {}
-        self._scans = 0
         self.stats = stats or BuildStats(files=len(self.files))
         self.stats.lines = sum(e.lines for e in self.files.values())
 
@@ -125,7 +271,7 @@ class CodeIndex(Navigation, Resolution):
         ``stats.cache_error``, never raised. Git errors from ``tree`` propagate.
         """
         rows, stats = collect(tree, cache_dir, workers=workers)
-        entries = [FileEntry(path, blob, json.loads(header), data) for path, blob, _lang, header, data in rows]
+        entries = [FileEntry.from_row(path, blob, header, data) for path, blob, _lang, header, data in rows]
         return cls(entries, stats)
 
     @classmethod
@@ -135,33 +281,45 @@ class CodeIndex(Navigation, Resolution):
 
     # ---------------------------------------------------------------- lookups
     @cached_property
-    def _name_maps(self) -> dict[str, dict[str, list[str]]]:
-        maps: dict[str, dict[str, list[str]]] = {"def": {}, "call": {}, "ref": {}}
-        for path in sorted(self.files):
-            e = self.files[path]
-            for kind, names in (("def", e.def_names), ("call", e.call_names), ("ref", e.ref_names)):
-                m = maps[kind]
-                for n in names:
-                    m.setdefault(n, []).append(path)
-        return maps
+    def _sorted_entries(self) -> list[tuple[str, FileEntry]]:
+        """``(path, entry)`` of every file, by path."""
+        return sorted(self.files.items(), key=lambda item: item[0])
 
     @cached_property
-    def _by_path(self) -> list[FileEntry]:
-        """The entries sorted by path (the order of :attr:`_name_maps`' lists)."""
-        return [self.files[path] for path in sorted(self.files)]
+    def _name_lookups(self) -> dict[str, _Lookup]:
+        """Per kind (``def``, ``call``, ``ref``), name -> paths (see :meth:`_paths_with`)."""
+        return {
+            kind: _Lookup(lambda name, kind=kind: self._scan_names(kind, name), lambda attr=attr: self._name_table(attr))
+            for kind, attr in (("def", "def_names"), ("call", "call_names"), ("ref", "ref_names"))
+        }
+
+    @cached_property
+    def _name_fields(self) -> dict[str, list[tuple[str, str | frozenset[str]]]]:
+        """Per kind, ``(path, the entry's stored names of that kind)`` by path (:meth:`FileEntry.stored_names`)."""
+        return {kind: [(path, entry.stored_names(kind)) for path, entry in self._sorted_entries] for kind in ("def", "call", "ref")}
+
+    def _scan_names(self, kind: str, name: str) -> list[str]:
+        """Paths of the files whose ``kind`` names hold ``name``, by path (tests every file)."""
+        if isinstance(name, str) and "\n" not in name:
+            needle = "\n" + name + "\n"  # see FileEntry.has_name
+            return [path for path, names in self._name_fields[kind] if (needle in names if type(names) is str else name in names)]
+        attr = {"def": "def_names", "call": "call_names", "ref": "ref_names"}[kind]
+        return [path for path, entry in self._sorted_entries if name in getattr(entry, attr)]
+
+    def _name_table(self, attr: str) -> dict[str, list[str]]:
+        """Name -> paths of the files whose ``attr`` (``def_names``...) holds it, by path."""
+        out: dict[str, list[str]] = {}
+        for path, entry in self._sorted_entries:
+            for n in getattr(entry, attr):
+                out.setdefault(n, []).append(path)
+        return out
 
     def _paths_with(self, kind: str, name: str) -> list[str]:
-        """Paths whose header lists ``name`` as defined (``def``), called (``call``) or read (``ref``),
-        sorted. The first :data:`SCAN_LOOKUPS` answers scan the headers (a set lookup per file);
-        later ones read :attr:`_name_maps`, built once: most reviews ask fewer (a third of the
-        benchmark PRs ask none, half of the rest fewer than 30), and building the maps costs 3-13 ms
-        of CPU on the benchmark repositories, a scan 0.02-0.05 ms."""
-        maps = self.__dict__.get("_name_maps")
-        if maps is None and self._scans < SCAN_LOOKUPS:
-            self._scans += 1
-            field = _NAME_FIELDS[kind]
-            return [e.path for e in self._by_path if name in getattr(e, field)]
-        return self._name_maps[kind].get(name, [])
+        """Paths whose header lists ``name`` as defined (``def``), called (``call``) or read
+        (``ref``), by path. A review asks about a few names (3-10 per review of pydantic,
+        vuejs/core and grpc-go), so each is found by testing every file until
+        :data:`NAME_SCANS` names of the kind have been (:class:`_Lookup`)."""
+        return self._name_lookups[kind].get(name)
 
     def paths_calling(self, name: str) -> list[str]:
         """Paths of files that call something named ``name`` (from headers: cheap, unresolved)."""
@@ -261,18 +419,43 @@ class CodeIndex(Navigation, Resolution):
         return wanted
 
     @cached_property
-    def _renamed_imports(self) -> dict[str, list[tuple[str, str]]]:
+    def _stored_imports(self) -> list[tuple[str, FileEntry, bytes | None]]:
+        """``(path, entry, its imports as stored when bytes)`` of every file, by path."""
+        return [(path, entry, entry.stored_imports()) for path, entry in self._sorted_entries]
+
+    def _importing(self, name: str) -> list[tuple[str, FileEntry]]:
+        """``(path, entry)`` by path, of every file that may import something named or aliased
+        ``name`` (:meth:`FileEntry.may_import`, inlined)."""
+        needle = name.encode("utf-8", "surrogatepass")
+        return [(path, entry) for path, entry, raw in self._stored_imports if raw is None or needle in raw]
+
+    @cached_property
+    def _renamed_lookup(self) -> _Lookup:
+        return _Lookup(self._scan_renamed, self._renamed_table)
+
+    def _renamed_of(self, entry: FileEntry, name: str | None) -> Iterator[str]:
+        """Aliases under which ``entry`` imports ``name`` (when it is another name) and calls it."""
+        for imp in entry.imports:
+            if imp.name == name and imp.name and imp.alias and imp.name != imp.alias and imp.alias in entry.call_names:
+                yield imp.alias
+
+    def _scan_renamed(self, name: str) -> list[tuple[str, str]]:
+        if not isinstance(name, str) or not name:
+            return []
+        return [(path, alias) for path, entry in self._importing(name) for alias in self._renamed_of(entry, name)]
+
+    def _renamed_table(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        for path in sorted(self.files):
-            entry = self.files[path]
+        for path, entry in self._sorted_entries:
             for imp in entry.imports:
                 if imp.name and imp.alias and imp.name != imp.alias and imp.alias in entry.call_names:
                     out.setdefault(imp.name, []).append((path, imp.alias))
         return out
 
     def _aliases_of(self, name: str) -> list[tuple[str, str]]:
-        """``(path, alias)`` for files importing ``name`` under another local name and calling it."""
-        return self._renamed_imports.get(name, [])
+        """``(path, alias)`` for files importing ``name`` under another local name and calling it,
+        by path and then import order."""
+        return self._renamed_lookup.get(name)
 
     def callers(self, target: str | Definition) -> list[CallSite]:
         """Call sites that may call ``target`` (name, qualified name or Definition), by path and line."""
@@ -345,19 +528,27 @@ class CodeIndex(Navigation, Resolution):
         return sorted(out)
 
     @cached_property
-    def _imports_by_name(self) -> dict[str | None, list[tuple[str, FileEntry, Import]]]:
+    def _imports_lookup(self) -> _Lookup:
+        return _Lookup(self._scan_imports, self._imports_table)
+
+    def _scan_imports(self, name: str | None) -> list[tuple[str, FileEntry, Import]]:
+        entries = self._importing(name) if isinstance(name, str) else self._sorted_entries
+        return [(path, entry, imp) for path, entry in entries for imp in entry.imports if imp.name == name]
+
+    def _imports_table(self) -> dict[str | None, list[tuple[str, FileEntry, Import]]]:
         """Imported name -> ``(path, entry, import)`` for every import of it, by path then by the
-        order of the file's imports (built once, so each lookup costs the name's importers only)."""
-        out: dict[str, list[tuple[str, FileEntry, Import]]] = {}
-        for path in sorted(self.files):
-            entry = self.files[path]
+        order of the file's imports."""
+        out: dict[str | None, list[tuple[str, FileEntry, Import]]] = {}
+        for path, entry in self._sorted_entries:
             for imp in entry.imports:
                 out.setdefault(imp.name, []).append((path, entry, imp))
         return out
 
     def _importers_named(self, name: str) -> list[tuple[str, FileEntry, Import]]:
-        """``(path, entry, import)`` for every import of ``name`` (see :attr:`_imports_by_name`)."""
-        return self._imports_by_name.get(name, [])
+        """``(path, entry, import)`` for every import of ``name``, by path then by the order of
+        the file's imports (:class:`_Lookup`)."""
+        return self._imports_lookup.get(name)
+
 
 def _overlaps(start: int, end: int, sorted_lines: list[int]) -> bool:
     i = bisect.bisect_left(sorted_lines, start)

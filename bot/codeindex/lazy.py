@@ -35,7 +35,6 @@ them. Thread-safe (agents query from their threads; one lock serialises parsing 
 from __future__ import annotations
 
 import bisect
-import json
 import posixpath
 import re
 import threading
@@ -288,7 +287,7 @@ class LazyCodeIndex(CodeIndex):
 
     def __init__(
         self,
-        rows: list[tuple[str, str, str, str, bytes]],
+        rows: list[tuple[str, str, str, bytes, bytes]],
         pending: dict[str, tuple[str, str, bytes]],
         stats: BuildStats,
         cache_dir: Path | None,
@@ -321,7 +320,7 @@ class LazyCodeIndex(CodeIndex):
         self._py_scopes: dict[str, frozenset[str] | None] = {}
         """Path of a module-level Python definition -> :meth:`_reexporters` (None: over budget)."""
         for path, blob, _lang, header, data in rows:
-            self._add(FileEntry(path, blob, json.loads(header), data))
+            self._add(FileEntry.from_row(path, blob, header, data))
 
     # ------------------------------------------------------------- parsing
     def _add(self, entry: FileEntry) -> None:
@@ -350,7 +349,7 @@ class LazyCodeIndex(CodeIndex):
                 self._blobs = blobs = None  # type: ignore[assignment]
             rows, fresh = parse_rows(memory, items, self.stats, workers=workers, size_hint=size)  # type: ignore[arg-type]
             del memory
-            entries = [FileEntry(path, blob, json.loads(header), data) for path, blob, _l, header, data in rows]
+            entries = [FileEntry.from_row(path, blob, header, data) for path, blob, _l, header, data in rows]
         else:
             entries, fresh = self._parse_here(todo)
         for entry in sorted(entries, key=lambda e: e.path):
@@ -373,7 +372,7 @@ class LazyCodeIndex(CodeIndex):
             self._callers_memo.clear()
             self._ensure_all()
 
-    def _store(self, fresh: list[tuple[str, str, str, str | None, bytes | None]]) -> None:
+    def _store(self, fresh: list[tuple[str, str, str, bytes | None, bytes | None]]) -> None:
         """Write parsed rows to the cache through one connection kept for the index's life (a
         review may parse in dozens of small batches; caller holds the lock)."""
         if not fresh or self._cache_dir is None or self.stats.cache_error is not None:
@@ -386,11 +385,11 @@ class LazyCodeIndex(CodeIndex):
         except CacheError as exc:
             self.stats.cache_error = str(exc)
 
-    def _parse_here(self, todo: list[str]) -> tuple[list[FileEntry], list[tuple[str, str, str, str | None, bytes | None]]]:
+    def _parse_here(self, todo: list[str]) -> tuple[list[FileEntry], list[tuple[str, str, str, bytes | None, bytes | None]]]:
         """Parse in this thread (the cache row is encoded here; its header is taken as built)."""
         t0 = time.perf_counter()
         entries: list[FileEntry] = []
-        fresh: list[tuple[str, str, str, str | None, bytes | None]] = []
+        fresh: list[tuple[str, str, str, bytes | None, bytes | None]] = []
         for path in todo:
             blob, language = self._pending[path]
             source = self._blobs.source(path)  # type: ignore[union-attr]
@@ -866,12 +865,12 @@ def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | 
     rows, todo, stats = lookup(tree, cache_dir)
     if not todo:
         rows.sort()
-        index = CodeIndex([FileEntry(p, b, json.loads(h), d) for p, b, _l, h, d in rows], stats)
+        index = CodeIndex([FileEntry.from_row(p, b, h, d) for p, b, _l, h, d in rows], stats)
         stats.files = len(rows)
         stats.ms = (time.perf_counter() - start) * 1000
         return index
     pending: dict[str, tuple[str, str, bytes]] = {}
-    large: list[tuple[str, str, str, str | None, bytes | None]] = []
+    large: list[tuple[str, str, str, bytes | None, bytes | None]] = []
     for path, blob, language, data in _read(tree, todo):
         if data is None:
             stats.skipped += 1

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-EXTRACTOR_VERSION = 9
-"""Bumped whenever extraction output changes, so stale cache rows are never reused."""
+EXTRACTOR_VERSION = 11
+"""Bumped whenever extraction output or the cache's row format changes, so stale cache rows are
+never reused (11: headers in ``marshal``, see :func:`bot.codeindex.builder.encode_header`)."""
 
 
 class Param(NamedTuple):

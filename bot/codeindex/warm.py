@@ -11,7 +11,6 @@ are dropped after each build.
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -43,7 +42,7 @@ class WarmIndex:
             for path, blob, _language, header, data in rows:
                 entry = known.get((path, blob))
                 if entry is None:
-                    entry = FileEntry(path, blob, json.loads(header), data)
+                    entry = FileEntry.from_row(path, blob, header, data)
                 else:
                     self.reused += 1
                 entries.append(entry)

@@ -47,6 +47,22 @@ from typing import Any
 _META = ("files", "parsed", "skipped", "failed", "too_large")
 
 
+def plain_header(path: str, header: str | bytes) -> list[Any]:
+    """A cached header as the JSON lists the builder stored up to extractor version 9 (names
+    sorted), whichever format the builder under test stores (JSON text, or ``marshal`` bytes
+    from version 11, read through ``FileEntry``), so that dumps of either compare field by field."""
+    if isinstance(header, str):
+        return json.loads(header)
+    from bot.codeindex.index import FileEntry  # noqa: PLC0415 - the checkout under test
+
+    e = FileEntry.from_row(path, "", header, None)
+    return [
+        e.language, e.module, [list(i) for i in e.imports], None if e.exports is None else list(e.exports), e.has_main,
+        sorted(e.def_names), sorted(e.call_names), sorted(e.ref_names), e.lines, e.errors,
+        [[c, list(b)] for c, b in e.class_bases],
+    ]
+
+
 def dump(repo: str, rev: str, out: str, workers: int | None) -> dict[str, Any]:
     """Build the index of ``repo`` at ``rev`` cold and pickle its entries to ``out``; returns the counts."""
     import bot  # noqa: PLC0415 - whichever checkout is first on sys.path
@@ -67,7 +83,7 @@ def dump(repo: str, rev: str, out: str, workers: int | None) -> dict[str, Any]:
     for path, blob, language, header, data in rows:
         symbols = decode_data(path, data)._asdict()
         symbols["references"] = sorted(symbols["references"].items())
-        entries[path] = {"blob": blob, "language": language, "header": json.loads(header), "symbols": symbols}
+        entries[path] = {"blob": blob, "language": language, "header": plain_header(path, header), "symbols": symbols}
     meta = {
         "bot": bot.__file__, "head": sha, "files": stats.files, "parsed": stats.parsed, "skipped": stats.skipped,
         "failed": dict(stats.failed), "too_large": sorted(stats.too_large), "mode": stats.mode,

@@ -289,15 +289,18 @@ def test_name_lookups_scan_headers_first_then_build_the_maps(tree_of, monkeypatc
     idx = build_index(tree)
     names = sorted({n for e in idx.files.values() for n in (*e.def_names, *e.call_names, *e.ref_names)}) + ["nowhere"]
     asked = [(kind, name) for name in names for kind in ("def", "call", "ref")]
-    monkeypatch.setattr(index_module, "SCAN_LOOKUPS", 0)
+    monkeypatch.setattr(index_module, "NAME_SCANS", 0)
     by_maps = [idx._paths_with(kind, name) for kind, name in asked]
-    monkeypatch.setattr(index_module, "SCAN_LOOKUPS", len(asked))
+    assert all(idx._name_lookups[kind].built for kind in ("def", "call", "ref"))
+    monkeypatch.setattr(index_module, "NAME_SCANS", len(names))
     scanning = build_index(tree)
     assert [scanning._paths_with(kind, name) for kind, name in asked] == by_maps  # same paths, same order
-    assert "_name_maps" not in scanning.__dict__  # every answer so far was a scan
+    assert not any(scanning._name_lookups[kind].built for kind in ("def", "call", "ref"))  # every answer a scan
     assert any(len(a) > 1 for a in by_maps)
-    scanning._paths_with("call", "compute")
-    assert "_name_maps" in scanning.__dict__  # past SCAN_LOOKUPS: the maps
+    assert scanning._paths_with("call", "compute") == by_maps[asked.index(("call", "compute"))]  # remembered
+    assert not scanning._name_lookups["call"].built
+    scanning._paths_with("call", "elsewhere")
+    assert scanning._name_lookups["call"].built  # past NAME_SCANS names: the table
 
 
 def test_iter_definitions_decodes_files_only_as_far_as_it_is_read(tree_of) -> None:  # noqa: ANN001
