@@ -3,8 +3,8 @@
 One row per ``(blob, path, language, extractor version)``: the path is part of the key because
 qualified names are derived from it (a renamed file is parsed again, an unchanged one never).
 Each row holds what :func:`bot.codeindex.builder.extract_entry` produced: a small header (names,
-imports; ``marshal`` of plain data) and the full symbol data (zlib-compressed JSON, decoded
-lazily). Never pickle: whoever can write the cache directory must not be able to run code
+imports) and the full symbol data (zlib-compressed, decoded lazily), both ``marshal`` of plain
+data. Never pickle: whoever can write the cache directory must not be able to run code
 through it (loading marshal data builds values, it never calls anything).
 
 Several processes may share a directory (WAL mode, 10 s busy timeout). A corrupt or unreadable

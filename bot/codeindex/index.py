@@ -219,9 +219,9 @@ class FileEntry:
         return cls(symbols.path, blob, header_of(symbols), None, symbols)
 
     def symbols(self) -> FileSymbols:
-        """The file's full symbols (decoded from the compressed JSON on first call).
+        """The file's full symbols (decoded from the cached data on first call).
 
-        Safe to call from several threads (the JSON text is kept, so a concurrent first call
+        Safe to call from several threads (the cached data is kept, so a concurrent first call
         decodes it again rather than failing). Raises ``ValueError`` / ``TypeError`` for
         corrupt cached data.
         """

@@ -1,9 +1,9 @@
 """Records of the code index: definitions, parameters, call sites, imports, per-file symbols.
 
 All records are ``NamedTuple``\\ s: cheap to build by the hundred thousand, picklable across
-processes, and JSON-serializable as plain lists. :class:`FileSymbols` has a compact form
-(:meth:`FileSymbols.to_compact` / :meth:`FileSymbols.from_compact`) that the C JSON encoder
-writes directly (tuples become lists); the cache stores that form as JSON (never pickle: a cache directory must not be able to run code).
+processes, and JSON-serializable as plain lists. :class:`FileSymbols` has a compact form of
+plain tuples (:meth:`FileSymbols.to_compact` / :meth:`FileSymbols.from_compact`) that the cache
+stores with ``marshal`` (never pickle: a cache directory must not be able to run code).
 
 Line numbers are 1-based, inclusive. Qualified names join the module name and the enclosing
 definitions with dots: ``pkg.mod.Class.method`` (Python), ``src/util/math.add`` (JS/TS: the
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-EXTRACTOR_VERSION = 11
+EXTRACTOR_VERSION = 12
 """Bumped whenever extraction output or the cache's row format changes, so stale cache rows are
-never reused (11: headers in ``marshal``, see :func:`bot.codeindex.builder.encode_header`)."""
+never reused (12: header and data in ``marshal``, see :func:`bot.codeindex.builder.encode_entry`)."""
 
 
 class Param(NamedTuple):
@@ -143,47 +143,62 @@ class FileSymbols(NamedTuple):
     lines: int = 0
     locals: tuple[tuple[str, str, str], ...] = ()
 
-    def to_compact(self) -> list[Any]:
-        """A JSON-able list (records as lists) for the cache; see :meth:`from_compact`."""
-        return [
+    def to_compact(self) -> tuple[Any, ...]:
+        """Plain data for the cache's ``marshal`` (tuples, a dict, str, int, bool, None; records
+        as tuples without their path, which the cache row holds); see :meth:`from_compact`."""
+        return (
             self.language,
             self.module,
-            self.definitions,
-            self.calls,
-            self.imports,
-            self.references,
-            self.exports,
+            tuple(
+                (*d[1:6], None if d.params is None else tuple(tuple(p) for p in d.params), d.signature, d.is_public,
+                 d.parent, tuple(d.decorators), tuple(d.bases), d.value_kind, d.exported)
+                for d in self.definitions
+            ),
+            tuple((*c[1:6], tuple(c.keywords), c.has_splat) for c in self.calls),
+            tuple(tuple(i) for i in self.imports),
+            {k: tuple(v) for k, v in self.references.items()},
+            None if self.exports is None else tuple(self.exports),
             self.has_main,
             self.errors,
             self.lines,
-            self.locals,
-        ]
+            tuple(tuple(x) for x in self.locals),
+        )
 
     @classmethod
-    def from_compact(cls, path: str, data: list[Any]) -> FileSymbols:
-        """Rebuild from :meth:`to_compact` output after a JSON round trip (lists for tuples).
+    def from_compact(cls, path: str, data: tuple[Any, ...]) -> FileSymbols:
+        """Rebuild from :meth:`to_compact` output after a ``marshal`` round trip. Records are
+        made with ``tuple.__new__`` (a named tuple's own constructor is a Python function, ~5x
+        slower per record), after checking every record's length.
 
         Raises ``ValueError`` / ``TypeError`` / ``IndexError`` on malformed data.
         """
+        if type(data) is not tuple or len(data) != 11:
+            raise ValueError(f"malformed symbols of {path}")
         language, module, defs, calls, imports, refs, exports, has_main, errors, lines, locals_ = data
+        if (
+            {len(d) for d in defs} - {13}
+            or {len(c) for c in calls} - {7}
+            or {len(i) for i in imports} - {5}
+            or {len(p) for d in defs if d[5] is not None for p in d[5]} - {4}
+            or {len(x) for x in locals_} - {3}
+        ):
+            raise ValueError(f"malformed records in the symbols of {path}")
+        new = tuple.__new__
+        head = (path,)
         return cls(
             path=path,
             language=language,
             module=module,
-            definitions=tuple(
-                Definition(
-                    path, d[1], d[2], d[3], d[4], d[5],
-                    None if d[6] is None else tuple(Param(*p) for p in d[6]),
-                    d[7], d[8], d[9], tuple(d[10]), tuple(d[11]), d[12], d[13],
-                )
+            definitions=tuple([
+                new(Definition, head + d[:5] + (None if d[5] is None else tuple([new(Param, p) for p in d[5]]),) + d[6:])
                 for d in defs
-            ),
-            calls=tuple(CallSite(path, c[1], c[2], c[3], c[4], c[5], tuple(c[6]), c[7]) for c in calls),
-            imports=tuple(Import(*i) for i in imports),
-            references={k: tuple(v) for k, v in refs.items()},
-            exports=None if exports is None else tuple(exports),
+            ]),
+            calls=tuple([new(CallSite, head + c) for c in calls]),
+            imports=tuple([new(Import, i) for i in imports]),
+            references=dict(refs),
+            exports=exports,
             has_main=bool(has_main),
             errors=bool(errors),
             lines=int(lines),
-            locals=tuple((a, b, c) for a, b, c in locals_),
+            locals=tuple(locals_),
         )

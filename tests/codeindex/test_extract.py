@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 
 import pytest
 
 from bot.codeindex import FileSymbols, Param, extract
+from bot.codeindex.model import CallSite, Definition, Import
 
 PY = b'''\
 """Module doc mentioning MAX_SIZE in prose."""
@@ -162,10 +163,14 @@ def test_python_local_constructor_assignments() -> None:
     assert by_qual(syms)["m.f"].params[0].annotation == "'Repo'"
 
 
-def test_compact_form_round_trips_through_json() -> None:
+def test_compact_form_round_trips_through_marshal() -> None:
     syms = extract("python", "pkg/mod.py", PY)
-    again = FileSymbols.from_compact(syms.path, json.loads(json.dumps(syms.to_compact())))
-    assert again == syms
+    again = FileSymbols.from_compact(syms.path, marshal.loads(marshal.dumps(syms.to_compact(), 4)))
+    assert again == syms and syms.definitions and syms.calls and syms.imports
+    assert all(type(d) is Definition for d in again.definitions) and all(type(c) is CallSite for c in again.calls)
+    assert all(type(p) is Param for d in again.definitions for p in d.params or ())
+    assert all(type(i) is Import for i in again.imports)
+    assert any(d.params for d in again.definitions)
 
 
 def test_python_syntax_errors_do_not_raise() -> None:

@@ -1,4 +1,4 @@
-"""The cached header format (``marshal``, extractor version 10) and the per-name lookups of a warm
+"""The cached row format (``marshal``, extractor version 12) and the per-name lookups of a warm
 index: a header read back from the cache gives the same :class:`FileEntry` as the symbols it was
 made from, corrupt or old rows are never misread, and name lookups answer as a full name table."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import zlib
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,25 @@ def test_corrupt_imports_raise_value_error_when_read() -> None:
     assert entry.def_names == frozenset() and entry.may_import(b"not")
     with pytest.raises(ValueError, match="corrupt code index imports for m.py"):
         entry.imports  # noqa: B018
+
+
+def test_corrupt_or_malformed_data_raises_value_error() -> None:
+    """Symbol data that is not zlib, not marshal, or not records of the right shape is refused
+    when decoded (the query that needs it fails; nothing is read wrong)."""
+    symbols = extract("python", "m.py", b"import os\ndef f(a, b=1):\n    return os.path.join(a)\nf(1)\n")
+    good = symbols.to_compact()
+    assert builder.decode_data("m.py", builder.encode_entry(symbols)[1]) == symbols
+    short_def = (*good[:2], tuple(d[:-1] for d in good[2]), *good[3:])
+    short_param = (*good[:2], tuple((*d[:5], tuple(p[:3] for p in d[5]), *d[6:]) for d in good[2]), *good[3:])
+    long_call = (*good[:3], tuple((*c, 1) for c in good[3]), *good[4:])
+    for raw in (
+        b"junk",
+        zlib.compress(b"\xffjunk"),
+        zlib.compress(marshal.dumps(list(good))),
+        zlib.compress(marshal.dumps(good[:-1])),
+        zlib.compress(marshal.dumps(short_def)),
+        zlib.compress(marshal.dumps(short_param)),
+        zlib.compress(marshal.dumps(long_call)),
+    ):
+        with pytest.raises(ValueError, match="m.py"):
+            builder.decode_data("m.py", raw)
