@@ -122,7 +122,9 @@ def run(view: CheckView) -> CheckResult:
     assert isinstance(params, Params)  # file_scope raises a clear error first
     scope = file_scope(view)
     registry = default_registry()
-    enabled = [r.id for r in params.catalog.rules if view.options.reports(r.id, registry)]
+    languages = {f.language for f in scope.files}
+    enabled = [r.id for r in params.catalog.rules
+               if languages.intersection(r.all_languages) and view.options.reports(r.id, registry)]
     # Rules whose query needs a text no file in scope holds cannot match: not compiled, not run.
     enabled = params.catalog.may_match(enabled, (f.data for f in scope.files))
     revert = is_revert(view.pr.title, view.pr.body)
