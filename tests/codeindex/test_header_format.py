@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters.gitlocal import CatFile, Git, GitTree
 from bot.codeindex import build_index, builder, extract, index as index_module
-from bot.codeindex.cache import SymbolCache
+from bot.codeindex.cache import CACHE_FILE, PAGE_SIZE, SymbolCache
 from bot.codeindex.index import CodeIndex, FileEntry
 from bot.codeindex.model import EXTRACTOR_VERSION, Import
 from bot.testing.gitrepo import commit, init_repo, write_files
@@ -231,3 +231,25 @@ def test_corrupt_or_malformed_data_raises_value_error() -> None:
     ):
         with pytest.raises(ValueError, match="m.py"):
             builder.decode_data("m.py", raw)
+
+
+def test_a_new_cache_file_has_large_pages_and_an_old_one_still_works(tmp_path: Path) -> None:
+    """``PAGE_SIZE`` applies to a new file; a file made with another page size is used as it is."""
+    import sqlite3  # noqa: PLC0415
+
+    with SymbolCache(tmp_path / "new") as cache:
+        assert cache._db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 65_536
+    old = tmp_path / "old"
+    old.mkdir()
+    db = sqlite3.connect(str(old / CACHE_FILE), isolation_level=None)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE symbols (blob TEXT NOT NULL, path BLOB NOT NULL, language TEXT NOT NULL,"
+               " version INTEGER NOT NULL, header TEXT, data BLOB, PRIMARY KEY (blob, path, language, version)) WITHOUT ROWID")
+    db.close()
+    rows = [(f"b{k}", f"p{k}.py", "python", b"h" * 3000, b"d" * 9000) for k in range(50)]
+    with SymbolCache(old) as cache:
+        assert cache._db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert cache.put_many(rows) == 50
+    with SymbolCache(old) as cache:
+        assert cache.get_many((b, p, lang) for b, p, lang, _, _ in rows) == {(b, p): (h, d) for b, p, _, h, d in rows}
