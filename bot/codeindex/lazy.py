@@ -85,6 +85,13 @@ SCOPE_BUDGET = 1.0
 """Working out that scope may parse files not holding the name, up to this multiple of the bytes
 of the unparsed files holding it; beyond it, no scope (those files are parsed)."""
 
+NAME_SCANS = 64
+"""Name lookups answered by testing every parsed file (``LazyCodeIndex._get``) before the name
+tables of every parsed file are built. Building them took 65-80 ms of CPU on grpc-go and 23-38 ms
+on pydantic at a review's first lookup (a PR whose base tree was cached: its changed files are
+parsed on demand), for reviews making 22 and 77 lookups; a test of every file costs 0.1-0.5 ms
+(RESULTS.md, "Eighth session, warm index load"). An answer is kept until a file is parsed."""
+
 _UNSEARCHABLE = frozenset({"default"})
 """Names a record may carry without the file's source containing them (JS/TS default imports)."""
 
@@ -313,6 +320,11 @@ class LazyCodeIndex(CodeIndex):
         self._searched: set[str] = set()
         self._cache: SymbolCache | None = None
         self._maps: dict[str, dict] | None = None
+        """The name tables of every parsed file, once :data:`NAME_SCANS` answers were scanned (:meth:`_get`)."""
+        self._answers: dict[tuple[str, object], list | set] = {}  # type: ignore[type-arg]
+        """``(table, name)`` -> its answer over the files parsed so far (emptied when one is added)."""
+        self._scans = 0
+        self._parsed_sorted: list[tuple[str, FileEntry]] | None = None
         self._dear: dict[str, bool] = {}
         """Class name -> :meth:`_family_dear`'s answer (decided once per review)."""
         self._held: dict[str, frozenset[str]] = {}
@@ -325,6 +337,9 @@ class LazyCodeIndex(CodeIndex):
     # ------------------------------------------------------------- parsing
     def _add(self, entry: FileEntry) -> None:
         dict.__setitem__(self.files, entry.path, entry)
+        if self._answers:
+            self._answers.clear()
+        self._parsed_sorted = None
         self.stats.files += 1
         self.stats.lines += entry.lines
         if self._maps is not None:
@@ -504,9 +519,8 @@ class LazyCodeIndex(CodeIndex):
             return super()._call_candidates(d, name)
         with self._lock:
             self._parse_scoped(name, d.path, scope)
-            tables = self._tables()
-            wanted: dict[str, set[str]] = {p: {name} for p in tables["call"].get(name, ())}
-            for path, alias in tables["renamed"].get(name, ()):
+            wanted: dict[str, set[str]] = {p: {name} for p in self._get("call", name)}
+            for path, alias in self._get("renamed", name):
                 wanted.setdefault(path, set()).add(alias)
         return wanted
 
@@ -529,7 +543,7 @@ class LazyCodeIndex(CodeIndex):
             return super()._import_candidates(d)
         with self._lock:
             self._parse_scoped(d.name, d.path, scope)
-            return list(self._tables()["imports"].get(d.name, ()))
+            return list(self._get("imports", d.name))
 
     def _candidate_ref_paths(self, d: Definition) -> list[str]:
         scope = self._py_scope(d)
@@ -537,9 +551,8 @@ class LazyCodeIndex(CodeIndex):
             return super()._candidate_ref_paths(d)
         with self._lock:
             self._parse_scoped(d.name, d.path, scope)
-            tables = self._tables()
-            out = set(tables["ref"].get(d.name, ()))
-            out.update(path for path, _, imp in tables["imports"].get(d.name, ()) if imp.alias != d.name)
+            out = set(self._get("ref", d.name))
+            out.update(path for path, _, imp in self._get("imports", d.name) if imp.alias != d.name)
         return sorted(out)
 
     def _py_scope(self, d: Definition) -> Callable[[str, _Blobs], bool] | None:
@@ -751,15 +764,51 @@ class LazyCodeIndex(CodeIndex):
             self._maps = maps
         return self._maps
 
+    def _get(self, table: str, name: object) -> list | set:  # type: ignore[type-arg]
+        """``self._tables()[table].get(name, ())`` without building the tables for a few names:
+        the first :data:`NAME_SCANS` answers are found by testing every parsed file
+        (:meth:`_scan`) and kept until a file is parsed; later ones build the tables, kept up to
+        date by :meth:`_add` from then on. Caller holds the lock."""
+        if self._maps is not None:
+            return self._maps[table].get(name, ())
+        key = (table, name)
+        found = self._answers.get(key)
+        if found is None:
+            if self._scans >= NAME_SCANS:
+                return self._tables()[table].get(name, ())
+            self._scans += 1
+            found = self._answers[key] = self._scan(table, name)
+        return found
+
+    def _scan(self, table: str, name: object) -> list | set:  # type: ignore[type-arg]
+        """What ``table`` of the files parsed so far holds under ``name`` (see :meth:`_map_entry`):
+        the same lists in the same order (by path, then the file's order), or the set of classes."""
+        if self._parsed_sorted is None:
+            self._parsed_sorted = sorted(dict.items(self.files), key=lambda item: item[0])
+        parsed = self._parsed_sorted
+        if table in ("def", "call", "ref"):
+            if isinstance(name, str) and "\n" not in name:
+                needle = "\n" + name + "\n"
+                return [path for path, entry in parsed if entry.has_name(table, name, needle)]
+            attr = table + "_names"
+            return [path for path, entry in parsed if name in getattr(entry, attr)]
+        if table == "subclasses":
+            return {cls for _, entry in parsed for cls, bases in entry.class_bases if name in bases}
+        if isinstance(name, str):
+            needle_bytes = name.encode("utf-8", "surrogatepass")
+            parsed = [(path, entry) for path, entry in parsed if entry.may_import(needle_bytes)]
+        if table == "imports":
+            return [(path, entry, imp) for path, entry in parsed for imp in entry.imports if imp.name == name]
+        return [(path, alias) for path, entry in parsed for alias in self._renamed_of(entry, name)]  # "renamed"
+
     def _lookup(self, table: str, name: str) -> list:
         self._ensure_names((name,))
         with self._lock:
-            found = self._tables()[table].get(name)
-            return [] if found is None else list(found)
+            return list(self._get(table, name))
 
     def _defined_twice(self, name: str) -> bool:
         """True when the files parsed so far define ``name`` at least twice (caller holds the lock)."""
-        paths = self._tables()["def"].get(name, ())
+        paths = self._get("def", name)
         return len(paths) > 1 or (
             len(paths) == 1 and sum(d.name == name for d in dict.__getitem__(self.files, paths[0]).symbols().definitions) > 1
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -442,4 +443,27 @@ def test_a_review_asking_about_many_names_parses_every_file_at_once(no_escalatio
     assert lazy.definitions("compute") == full.definitions("compute")
     assert not lazy._pending  # noqa: SLF001 - the fourth name: everything at once
     defs = _all_defs(full)
+    assert _answers(lazy, defs) == _answers(full, defs)
+
+
+@pytest.mark.parametrize("scans", [0, 3, 64])
+def test_lookups_by_scanning_or_by_tables_answer_as_the_full_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scans: int) -> None:
+    """Half the tree cached (headers as the cache stores them), half parsed on demand: every query
+    answers as the full index whether lookups scan the parsed files (``NAME_SCANS`` 64: no table
+    is built for one definition's queries), switch to the tables midway (3) or build them at once (0)."""
+    monkeypatch.setattr(lazy_module, "NAME_SCANS", scans)
+    cache = tmp_path / "cache"
+    half = {p: s for k, (p, s) in enumerate(sorted(FILES.items())) if k % 2}
+    primed = build_index(MemoryTree(half), cache, workers=1).stats.files
+    full = build_index(MemoryTree(FILES), workers=1)
+    defs = _all_defs(full)
+    built = []
+    for k, d in enumerate(defs):  # a copy of the half-primed cache each time (parsed files are stored)
+        copy = shutil.copytree(cache, tmp_path / f"c{k}") if k % 2 else None
+        lazy = lazy_index(MemoryTree(FILES), copy, workers=1)
+        assert isinstance(lazy, LazyCodeIndex) and lazy.stats.cached == (primed if copy else 0) > -1
+        assert _answers(lazy, [d]) == _answers(full, [d]), d
+        built.append(lazy._maps is not None)
+    assert {0: all(built), 3: any(built) and not all(built), 64: not any(built)}[scans]
+    lazy = lazy_index(MemoryTree(FILES), cache, workers=1)
     assert _answers(lazy, defs) == _answers(full, defs)
