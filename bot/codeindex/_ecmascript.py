@@ -47,20 +47,9 @@ _COMMON = """
 (program (export_statement value: (identifier) @export))
 (variable_declarator name: (identifier) value: (new_expression)) @local
 """
-_DEFINITIONS = """
-(function_declaration) @def
-(generator_function_declaration) @def
-(class_declaration) @def
-(method_definition) @def
-(variable_declarator value: [(arrow_function) (function_expression)]) @def
-(expression_statement (assignment_expression left: (member_expression) right: [(arrow_function) (function_expression)]) @def)
-(program (lexical_declaration (variable_declarator) @const))
-(program (variable_declaration (variable_declarator) @const))
-(program (export_statement declaration: (lexical_declaration (variable_declarator) @const)))
-(export_clause (export_specifier) @export)
-(program (export_statement value: (identifier) @export))
-"""
-"""The patterns of :data:`_COMMON` that definitions are read from (:func:`ecmascript_definitions`)."""
+_DEFINITIONS = "\n".join(line for line in _COMMON.split("\n") if not line.endswith(("@call", "@import", "@local")))
+"""The patterns of :data:`_COMMON` that definitions are read from (:func:`ecmascript_definitions`): its
+lines without the call, import and local patterns, so that a definition pattern added there is read here too."""
 _TS_EXTRA = """
 (abstract_class_declaration) @def
 (interface_declaration) @def

@@ -34,15 +34,9 @@ QUERY = """
 (package_clause (package_identifier) @package)
 """
 
-DEFINITIONS_QUERY = """
-(function_declaration) @def
-(method_declaration) @def
-(source_file (type_declaration (type_spec) @type))
-(source_file (const_declaration (const_spec) @const))
-(source_file (var_declaration (var_spec) @var))
-(package_clause (package_identifier) @package)
-"""
-"""The patterns of :data:`QUERY` that definitions are read from (:func:`go_definitions`)."""
+DEFINITIONS_QUERY = "\n".join(line for line in QUERY.split("\n") if not line.endswith(("@call", "@import")))
+"""The patterns of :data:`QUERY` that definitions are read from (:func:`go_definitions`): its lines
+without the call and import patterns, so that a definition pattern added there is read here too."""
 
 _IDENT = frozenset({"identifier", "field_identifier", "type_identifier"})
 _VERSION = re.compile(r"v\d+\Z")
