@@ -134,3 +134,19 @@ def test_a_request_header_comes_back_as_it_was_sent() -> None:
                  b"quorum-review-request-2\0/\0\00\00\0NOEQUALS"):
         with pytest.raises(ValueError):
             decode_request(junk)
+
+
+def test_preload_builds_what_a_review_would_build_on_first_use() -> None:
+    """The server's children inherit the registry, every secret detector, the Unicode property
+    patterns and every prompt-injection pattern instead of building them per review (a served
+    child opens none of the CLI's per-user caches)."""
+    code = (
+        "from bot.cli import cmdserver\n"
+        "cmdserver.preload()\n"
+        "from bot.core import injection, registry, sanitize, unicode_text\n"
+        "assert registry.default_registry.cache_info().currsize == 1\n"
+        "assert sanitize._detector.cache_info().currsize == len(sanitize._DS_DETECTORS)\n"
+        "assert unicode_text._re.cache_info().currsize == 1\n"
+        "assert injection._regex.cache_info().currsize >= len(injection._COMPILED)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
