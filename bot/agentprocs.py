@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.core.childproc import fork_piped, kill_and_reap
+from bot.core.childproc import exit_reason, fork_piped, kill_and_reap
 from bot.core.models import Verdict
 from subagents.base import SubAgent, timed_out, verdict_or_abstain
 
@@ -547,11 +547,8 @@ class ProcessRun:
             os.close(child.fd)
         except OSError:
             pass
-        if reason is None:
-            if os.WIFSIGNALED(status):
-                reason = f"ended by signal {os.WTERMSIG(status)}"
-            elif os.WEXITSTATUS(status) != 0 or child.claimed:
-                reason = f"exited with status {os.WEXITSTATUS(status)}"
+        if reason is None and (os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0 or child.claimed):
+            reason = exit_reason(status)
         child.ended = reason or "done"
         for index in sorted(child.claimed):
             with self._lock:

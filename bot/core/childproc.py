@@ -51,10 +51,24 @@ def kill_and_reap(pid: int) -> int:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    return reap(pid)
+
+
+def reap(pid: int) -> int:
+    """Wait for ``pid`` to end; its wait status (``os.waitpid``'s second item), or 0 when it was
+    already reaped (``ChildProcessError``). Blocks until the child ends."""
     try:
         return os.waitpid(pid, 0)[1]
     except ChildProcessError:
         return 0
 
 
-__all__ = ["fork_piped", "kill_and_reap"]
+def exit_reason(status: int) -> str:
+    """How a child with wait status ``status`` ended, for a message: ``ended by signal N`` or
+    ``exited with status N``."""
+    if os.WIFSIGNALED(status):
+        return f"ended by signal {os.WTERMSIG(status)}"
+    return f"exited with status {os.WEXITSTATUS(status)}"
+
+
+__all__ = ["exit_reason", "fork_piped", "kill_and_reap", "reap"]

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from bot.core.childproc import fork_piped, kill_and_reap
+from bot.core.childproc import exit_reason, fork_piped, kill_and_reap, reap
 from bot.core.packagedata import package_files
 from bot.risk.assess import RiskAssessment, assess, failed
 from bot.risk.model import RiskModel, RiskModelError, load_model, load_packaged_model
@@ -199,9 +199,7 @@ class ForkedRiskStep:
                 continue
             status = self._reap(kill=False)
             if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-                how = (f"ended by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                       else f"exited with status {os.WEXITSTATUS(status)}")
-                return failed(f"history facts: process {how}")
+                return failed(f"history facts: process {exit_reason(status)}")
         try:
             out, elapsed, child = pickle.loads(self._buffer)  # noqa: S301 - from this process's own forked child
         except Exception:  # noqa: BLE001 - garbage: fail closed
@@ -222,12 +220,7 @@ class ForkedRiskStep:
         pid, self._pid = self._pid, None
         os.close(self._fd)
         assert pid is not None
-        if kill:
-            return kill_and_reap(pid)
-        try:
-            return os.waitpid(pid, 0)[1]
-        except ChildProcessError:
-            return 0
+        return kill_and_reap(pid) if kill else reap(pid)
 
 
 def _child_main(fd: int, t0: float, snapshot: Any, history: Any,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.childproc import fork_piped, kill_and_reap
+from bot.core.childproc import exit_reason, fork_piped, kill_and_reap, reap
 
 
 def _fresh(body: Any) -> Any:
@@ -92,3 +92,17 @@ def _kill_and_reap_a_sleeper() -> None:
 
 def test_kill_and_reap_ends_a_running_child_and_tolerates_a_reaped_one() -> None:
     _fresh(_kill_and_reap_a_sleeper)
+
+
+def test_reap_and_exit_reason_of_a_child_that_exits_and_one_that_is_killed() -> None:
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os._exit(3)
+    status = reap(pid)
+    assert os.WIFEXITED(status) and exit_reason(status) == "exited with status 3"
+    assert reap(pid) == 0  # already reaped
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        signal.pause()
+        os._exit(0)
+    assert exit_reason(kill_and_reap(pid)) == f"ended by signal {int(signal.SIGKILL)}"
