@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 from importlib.machinery import SourceFileLoader, SourcelessFileLoader
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,3 +43,16 @@ def package_files(package: str) -> Traversable:
     from importlib import resources  # noqa: PLC0415 - only for packages not loaded from a directory
 
     return resources.files(package)
+
+
+def package_dir(package: str) -> Path | None:
+    """The directory of the installed top-level package ``package``, found without importing it
+    (``importlib.util.find_spec`` of a top-level name runs no code of the package; an imported one
+    gives its own spec). None when it is not installed, or not one plain directory (a namespace
+    package over several, a spec that cannot be read)."""
+    try:
+        spec = find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    return Path(locations[0]) if len(locations) == 1 else None

@@ -33,9 +33,10 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Protocol
+
+from bot.core.packagedata import package_dir
 
 __all__ = ["Detector", "KeywordDetector", "RegexDetector", "describe", "generate", "installed_fingerprint", "load_detector"]
 
@@ -145,12 +146,7 @@ def build(spec: tuple[Any, ...]) -> RegexDetector | KeywordDetector:
 def _package_dir() -> Path | None:
     """The installed detect-secrets package directory, found without importing it; None when it is
     not a plain directory package (or not installed)."""
-    try:
-        spec = find_spec("detect_secrets")
-    except (ImportError, ValueError):
-        return None
-    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-    return Path(locations[0]) if len(locations) == 1 else None
+    return package_dir("detect_secrets")
 
 
 def installed_fingerprint(modules: Sequence[str]) -> str | None:

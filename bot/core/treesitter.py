@@ -26,10 +26,12 @@ import sys
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader
-from importlib.util import find_spec, module_from_spec, spec_from_file_location
+from importlib.util import module_from_spec, spec_from_file_location
 from types import MappingProxyType, ModuleType
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+from bot.core.packagedata import package_dir
 
 _GRAMMARS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "python": ("tree_sitter_python", "language"),
@@ -82,11 +84,10 @@ def _binding(package: str) -> ModuleType:
     loaded = sys.modules.get(name)
     if loaded is not None:
         return loaded
-    spec = find_spec(package) if package not in sys.modules else None  # a top-level find_spec imports nothing
-    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-    if len(locations) == 1:
+    root = package_dir(package) if package not in sys.modules else None
+    if root is not None:
         for suffix in EXTENSION_SUFFIXES:
-            path = os.path.join(locations[0], "_binding" + suffix)
+            path = str(root / f"_binding{suffix}")
             if os.path.isfile(path):
                 binding_spec = spec_from_file_location(name, path, loader=ExtensionFileLoader(name, path))
                 if binding_spec is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.packagedata import package_files
+from bot.core.packagedata import package_dir, package_files
 
 
 def test_a_package_on_disk_is_its_directory_as_importlib_resources_gives_it() -> None:
@@ -53,3 +53,14 @@ def test_a_review_of_a_document_imports_neither_importlib_resources_nor_tempfile
             "print(sorted(m for m in ('importlib.resources', 'tempfile', 'shutil', 'zipfile') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_package_dir_finds_an_installed_package_without_importing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "quorum_fake_pkg").mkdir()
+    (tmp_path / "quorum_fake_pkg" / "__init__.py").write_text("raise RuntimeError('imported')\n")
+    (tmp_path / "quorum_fake_module.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert package_dir("quorum_fake_pkg") == tmp_path / "quorum_fake_pkg"
+    assert "quorum_fake_pkg" not in sys.modules
+    assert package_dir("quorum_fake_module") is None  # a module, not a package
+    assert package_dir("quorum_no_such_package") is None
