@@ -73,18 +73,18 @@ def preload() -> None:
     import bot.render.sarif  # noqa: F401, PLC0415
     import bot.render.text  # noqa: F401, PLC0415
     from bot.core import injection, sanitize, treesitter, unicode_text  # noqa: PLC0415
+    from bot.cli.earlysnap import warm_up  # noqa: PLC0415
     from bot.core.catalog import default_catalog  # noqa: PLC0415
-    from bot.core.registry import default_registry  # noqa: PLC0415
     from bot.policy import load_policy  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
 
     default_agents()
     # What a one-shot review builds on first use, often from a per-user cache the served child
-    # does not open (the regex and YAML caches are the CLI's): the rule registry (~85 YAML files,
-    # 25-45 ms of every served review before this), every secret detector (the JWT one imports
-    # detect-secrets), the Unicode property patterns (the ``regex`` package) and the
-    # prompt-injection patterns.
-    default_registry()
+    # does not open (the regex and YAML caches are the CLI's): what the review's own warm-up
+    # imports and loads (the rule registry: ~85 YAML files, 25-45 ms of every served review before
+    # this), every secret detector (the JWT one imports detect-secrets), the Unicode property
+    # patterns (the ``regex`` package) and the prompt-injection patterns.
+    warm_up()
     sanitize._detectors()  # noqa: SLF001
     unicode_text._re()  # noqa: SLF001
     for _, _, pattern in injection._COMPILED:  # noqa: SLF001
