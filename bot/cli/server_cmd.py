@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +21,7 @@ START_WAIT_S = 60.0
 """How long ``start`` waits for the server to listen (it imports and warms everything first)."""
 
 
-def _running() -> tuple[object, int | None]:
+def _running() -> tuple[Path, int | None]:
     from bot.cli.cmdserver import pid_file, socket_path  # noqa: PLC0415
 
     path = socket_path()
@@ -37,25 +38,40 @@ def start(
     idle: Annotated[float, typer.Option("--idle", min=10, help="Exit after this many seconds without a review.")] = 1800.0,
 ) -> None:
     """Start the server for this code and QUORUM_CACHE_DIR (detached); `quorum review` then uses it."""
-    from bot.cli.cmdserver import _private_dir  # noqa: PLC0415
+    from bot.cli.cmdserver import _private_dir, server_command  # noqa: PLC0415
 
     path, pid = _running()
     if pid is not None:
         sys.stdout.write(f"quorum server already running (pid {pid}) at {path}\n")
         return
-    if not _private_dir(path.parent):  # type: ignore[attr-defined]
-        fail(f"{path.parent} is not a private directory of this user")  # type: ignore[attr-defined]
-    subprocess.Popen(  # noqa: S603 - our own module, our interpreter
-        [sys.executable, "-m", "bot.cli.cmdserver", str(path), str(idle)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    if not _private_dir(path.parent):
+        fail(f"{path.parent} is not a private directory of this user")
+    log = path.with_suffix(".log")
+    with open(log, "wb") as err:  # in the private directory: the server's own errors
+        server = subprocess.Popen(  # noqa: S603 - our own module, our interpreter
+            server_command(path, idle),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+            cwd="/",  # a served review changes to the client's directory; the server holds none open
+        )
     deadline = time.monotonic() + START_WAIT_S
     while time.monotonic() < deadline:
-        if path.exists():  # type: ignore[attr-defined]
+        if path.exists():
             sys.stdout.write(f"quorum server listening at {path}\n")
             return
+        code = server.poll()
+        if code is not None:
+            fail(f"the server exited with status {code} before listening: {_last_line(log)} (full log: {log})")
         time.sleep(0.1)
     fail(f"the server did not start within {START_WAIT_S:g}s")
+
+
+def _last_line(log: Path) -> str:
+    """The last non-blank line of the server's log (at most 300 characters), for a one-line error."""
+    try:
+        lines = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1].strip()[:300] if lines else "no output"
 
 
 @app.command("stop")

@@ -150,3 +150,42 @@ def test_preload_builds_what_a_review_would_build_on_first_use() -> None:
         "assert injection._regex.cache_info().currsize >= len(injection._COMPILED)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_PEERCRED and fd passing as on Linux")
+def test_server_start_inside_a_repository_imports_none_of_its_packages(tmp_path: Path) -> None:
+    """``quorum server start`` run in a repository whose top level holds a package named like one
+    the server imports (``typer``, ``pydantic``) runs none of it: the server starts with ``-P``, so
+    ``-m`` does not put the working directory on ``sys.path``. Before, it imported the
+    repository's ``pydantic`` and died."""
+    repo = tmp_path / "repo"
+    marker = tmp_path / "ran"
+    for name in ("typer", "pydantic", "yaml"):
+        (repo / name).mkdir(parents=True)
+        (repo / name / "__init__.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(9)\n")
+    env = _env(tmp_path)
+    start = [sys.executable, "-P", "-c", CLIENT.replace("entry", "main"), "server"]
+    try:
+        out = subprocess.run([*start, "start", "--idle", "60"], cwd=repo, capture_output=True, text=True, env=env,
+                             timeout=150)
+        assert out.returncode == 0, out.stderr
+        assert "listening at" in out.stdout
+        assert not marker.exists()
+    finally:
+        subprocess.run([*start, "stop"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    shutil.rmtree(Path(env["XDG_RUNTIME_DIR"]), ignore_errors=True)
+
+
+def test_a_server_that_dies_before_listening_is_a_one_line_error(tmp_path: Path) -> None:
+    """When the server process exits before it listens, ``quorum server start`` says so at once, with
+    the last line of its log, instead of waiting out the start time."""
+    env = _env(tmp_path, PYTHONPATH=str(tmp_path / "shadow"))
+    shadow = tmp_path / "shadow" / "tree_sitter"  # imported by the server's preload, not by `server start`
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise RuntimeError('broken grammar for the test')\n")
+    out = subprocess.run([sys.executable, "-P", "-c", CLIENT.replace("entry", "main"), "server", "start"],
+                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.startswith("quorum: error: the server exited with status 1 before listening: RuntimeError: broken grammar")
+    assert out.stderr.count("\n") == 1
+    shutil.rmtree(Path(env["XDG_RUNTIME_DIR"]), ignore_errors=True)
