@@ -27,6 +27,16 @@ def test_action_yml_calls_real_options() -> None:
     assert outputs == {"decision", "risk", "decision-id", "approved", "degraded"}
 
 
+def test_no_step_runs_python_modules_from_the_pull_requests_checkout() -> None:
+    """A step that runs ``python -m`` (which puts the working directory first on ``sys.path``) runs
+    outside the workspace, the pull request's checkout: its ``venv/`` or ``pip/`` would run instead."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    module_steps = [s for s in action["runs"]["steps"] if re.search(r"python\S*\"? -m ", s.get("run", ""))]
+    assert module_steps
+    for step in module_steps:
+        assert step.get("working-directory") == "${{ runner.temp }}", step["name"]
+
+
 def test_readme_workflow_uses_the_action_inputs_and_permissions() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```yaml\n(name: Quorum\n.*?)```", readme, re.S)
