@@ -450,15 +450,22 @@ MAX_TEST_BLOCK_LINES = 400
 
 def _exercising_text(fc: FileChange, head_text: str) -> str:
     """The added lines of a changed test file plus the whole test functions (``def``/``func``/``it(``
-    blocks, by indentation or up to the next block start) that enclose them."""
+    blocks, by indentation or up to the next block start) that enclose them.
+
+    An added line's block starts at the last block-start line at or above it, at most
+    :data:`MAX_TEST_BLOCK_LINES` lines up; the added lines are taken in order, so each line of the
+    file is matched against :data:`_BLOCK_START` at most once (:class:`_BlockStarts`), and each
+    block is read once however many added lines it holds (a new test file adds thousands)."""
     lines = head_text.splitlines()
     added = sorted(ln.new_lineno for ln in fc.added_lines() if ln.new_lineno is not None and ln.text.strip())
     picked: set[int] = set(added)
+    starts = _BlockStarts(lines)
+    read: set[int] = set()
     for n in added:
-        start = next((i for i in range(min(n, len(lines)), max(0, n - MAX_TEST_BLOCK_LINES), -1)
-                      if _BLOCK_START.match(lines[i - 1])), None)
-        if start is None:
+        start = starts.last(min(n, len(lines)), max(0, n - MAX_TEST_BLOCK_LINES))
+        if start is None or start in read:
             continue
+        read.add(start)
         indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
         end = start
         while end < min(len(lines), start + MAX_TEST_BLOCK_LINES):
@@ -470,6 +477,30 @@ def _exercising_text(fc: FileChange, head_text: str) -> str:
             end += 1
         picked.update(range(start, end + 1))
     return "\n".join(lines[i - 1] for i in sorted(picked) if 0 < i <= len(lines))
+
+
+class _BlockStarts:
+    """Block-start lines (:data:`_BLOCK_START`) of ``lines`` for a run of non-decreasing queries
+    (:meth:`last`), remembering the previous answer so the file is scanned upwards only once."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._top = 0
+        """Lines ``1.._top`` were searched by the previous query (0: none yet)."""
+        self._found: int | None = None
+        """The previous query's answer: the last block start at or above ``_top`` (above its floor)."""
+
+    def last(self, top: int, floor: int) -> int | None:
+        """The greatest 1-based line number ``i`` with ``floor < i <= top`` whose line starts a
+        block, or None. ``top`` and ``floor`` must not decrease from one call to the next."""
+        lines = self._lines
+        for i in range(top, max(floor, self._top), -1):
+            if _BLOCK_START.match(lines[i - 1]):
+                self._top, self._found = top, i
+                return i
+        found = self._found if self._top > floor and self._found is not None and self._found > floor else None
+        self._top, self._found = top, found
+        return found
 
 
 def _exercised(ctx: CheckView, fc: FileChange, review: _Review) -> bool:
