@@ -62,6 +62,8 @@ def _private_dir(path: Path) -> bool:
 
 def preload() -> None:
     """Import and warm everything a review uses, once, in the server (forked children inherit it)."""
+    import importlib  # noqa: PLC0415
+
     import bot.adapters.gitlocal  # noqa: F401, PLC0415
     import bot.audit  # noqa: F401, PLC0415
     import bot.config  # noqa: F401, PLC0415
@@ -78,7 +80,18 @@ def preload() -> None:
     from bot.policy import load_policy  # noqa: PLC0415
     from subagents import default_agents  # noqa: PLC0415
 
-    default_agents()
+    from subagents.framework import CheckedAgent  # noqa: PLC0415
+
+    for agent in default_agents():
+        if isinstance(agent, CheckedAgent):
+            agent.checks()  # imports subagents/checks/<agent>/*: ~40 modules each served review imported
+    # What every served review imported after the fork before this: the CLI's own helpers, what a
+    # review that forks its agents imports (bot.agentprocs: resource, select, pickle), the
+    # platformdirs lookup of the data directory, the decision log's SQLite dialect and its
+    # tenacity retry, and rich's emoji table (text output).
+    for name in ("bot.agentprocs", "resource", "select", "pickle", "bot.cli.dccache", "bot.cli.gcstart",
+                 "bot.cli.recache", "platformdirs", "sqlalchemy.dialects.sqlite", "tenacity", "rich._emoji_codes"):
+        importlib.import_module(name)
     # What a one-shot review builds on first use, often from a per-user cache the served child
     # does not open (the regex and YAML caches are the CLI's): what the review's own warm-up
     # imports and loads (the rule registry: ~85 YAML files, 25-45 ms of every served review before

@@ -152,6 +152,30 @@ def test_preload_builds_what_a_review_would_build_on_first_use() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+def test_a_served_review_imports_nothing_the_preload_did_not(tmp_path: Path) -> None:
+    """After :func:`preload`, reviews as a served child runs them (JSON, text and SARIF output, the
+    decision log on, agents in one process and forked into two) import no module: every import
+    there is paid again by every served review."""
+    repo, _, _ = make_repo(tmp_path, {"a.py": "def f(x):\n    return x\n", "b.js": "export const a = 1;\n"},
+                           {"a.py": "def f(x, y=0):\n    return x + y\n", "b.js": "export const a = 2;\n",
+                            "README.md": "# notes\n"}, title="feat: add y")
+    code = (
+        "import sys\n"
+        "from bot.cli import cmdserver, main\n"
+        "cmdserver.preload()\n"
+        "before = set(sys.modules)\n"
+        "args = ['quorum', 'review', '--repo', sys.argv[1], '--format']\n"
+        "for fmt, procs in (('json', '1'), ('text', '1'), ('sarif', '2')):\n"
+        "    import os; os.environ['QUORUM_AGENT_PROCS'] = procs\n"
+        "    assert main.run([*args, fmt]) in (0, 1), fmt\n"
+        "print('NEW', sorted(set(sys.modules) - before))\n"
+    )
+    env = _env(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "NEW []"
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="SO_PEERCRED and fd passing as on Linux")
 def test_server_start_inside_a_repository_imports_none_of_its_packages(tmp_path: Path) -> None:
     """``quorum server start`` run in a repository whose top level holds a package named like one
