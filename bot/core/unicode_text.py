@@ -36,6 +36,7 @@ default-ignorable nor whitespace (a test walks the names to keep this true).
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from functools import lru_cache
 from types import SimpleNamespace
@@ -304,6 +305,29 @@ def ascii_prototype(ch: str) -> str | None:
     return _prototypes().get(ch)
 
 
+def fold_fingerprint() -> str:
+    """SHA-256 (hex) of the data :func:`fold_char` reads besides its code: the standard library's
+    Unicode version (``unicodedata.unidata_version``, which also fixes ``str.lower``) and the bytes
+    of :data:`PROTOTYPE_TABLE`. Text folded in advance (see :mod:`bot.core._injection_folds`) is
+    the same as folding it now when this matches the fingerprint it was made with, for characters
+    that :func:`hidden_kind` decides without the ``regex`` package (letters, numbers, punctuation,
+    symbols; bidi controls and tags). Raises OSError when the table cannot be read."""
+    with open(_table_path(), "rb") as fh:
+        table = fh.read()
+    digest = hashlib.sha256(f"unidata {unicodedata.unidata_version}\0{len(table)}\0".encode())
+    digest.update(table)
+    return digest.hexdigest()
+
+
+def folds_without_regex(ch: str) -> bool:
+    """True when :func:`fold_char` decides ``ch`` from ``unicodedata`` and :data:`PROTOTYPE_TABLE`
+    alone: ``ch`` and every character of its NFKC lower-case form are ASCII, bidi controls, tag
+    characters, or letters, numbers, punctuation or symbols (:func:`hidden_kind` never consults the
+    ``regex`` package for them)."""
+    chars = [ch, *unicodedata.normalize("NFKC", ch).lower()]
+    return all(c.isascii() or ord(c) in BIDI_CONTROLS or ord(c) in TAG_CHARS or _visible_by_category(c) for c in chars)
+
+
 @lru_cache(maxsize=16384)
 def fold_char(ch: str) -> str:
     """Fold one character for matching: NFKC; hidden characters dropped (``blank`` ones become a
@@ -351,6 +375,6 @@ def lookalike_words(text: str) -> list[tuple[int, str, str]]:
 
 
 __all__ = [
-    "BIDI_CONTROLS", "HIDDEN_KINDS", "TAG_CHARS", "ascii_prototype", "find_hidden", "fold_char", "hidden_kind",
-    "legitimate_hidden", "lookalike_words", "remove_hidden",
+    "BIDI_CONTROLS", "HIDDEN_KINDS", "TAG_CHARS", "ascii_prototype", "find_hidden", "fold_char", "fold_fingerprint",
+    "folds_without_regex", "hidden_kind", "legitimate_hidden", "lookalike_words", "remove_hidden",
 ]

@@ -398,3 +398,65 @@ def test_pattern_table_is_consistent() -> None:
     for pid, triggers, regex in injection.INJECTION_PATTERNS:
         assert triggers and all(t == t.lower() and t.strip() == t or t.endswith(" ") for t in triggers), pid
         assert "  " not in "".join(triggers), pid  # triggers are matched against squeezed whitespace
+
+
+# ---------------------------------------------------------------------------- folded patterns shipped
+
+
+def _folded_now() -> tuple[tuple, tuple]:
+    """The pattern tables folded at run time, without the shipped folds."""
+    fold = injection._fold_pattern
+    return (
+        tuple((pid, tuple(fold(t) for t in trig), fold(rx)) for pid, trig, rx in injection.INJECTION_PATTERNS),
+        tuple((pid, tuple(fold(t) for t in trig), fold(a), fold(b), w)
+              for pid, trig, a, b, w in injection.PROXIMITY_PATTERNS),
+    )
+
+
+def test_the_shipped_folds_are_generated_from_the_patterns() -> None:
+    """Regenerating gives the shipped file byte for byte (``python -m bot.core.injection``), and it
+    was made with the look-alike table and Unicode version in use (else every fold is redone)."""
+    from pathlib import Path
+
+    from bot.core import _injection_folds
+    from bot.core.unicode_text import fold_fingerprint
+
+    assert injection.generate() == Path(_injection_folds.__file__).read_text(encoding="utf-8"), (
+        "regenerate: python -m bot.core.injection > bot/core/_injection_folds.py")
+    assert _injection_folds.FINGERPRINT == fold_fingerprint()
+    assert set(_injection_folds.FOLDS) == set(injection.pattern_texts())
+    assert len(_injection_folds.FOLDS) >= 50  # every language but English has non-ASCII letters
+
+
+def test_the_tables_are_the_patterns_folded_now() -> None:
+    """The patterns matched are the run-time folds of every trigger and regex, exactly."""
+    assert len(injection._shipped_folds()) == len(injection.pattern_texts())
+    assert (injection._COMPILED, injection._COMPILED_PROXIMITY) == _folded_now()
+    assert any(folded != raw for raw, folded in injection._shipped_folds().items())
+
+
+def test_folds_made_with_other_data_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another look-alike table or Unicode version (another fingerprint), or no shipped module:
+    everything is folded at run time, to the same tables."""
+    import sys
+
+    from bot.core import _injection_folds
+
+    monkeypatch.setattr(_injection_folds, "FINGERPRINT", "0" * 64)
+    assert injection._shipped_folds() == {}
+    assert injection._folded_tables() == _folded_now()
+    monkeypatch.setitem(sys.modules, "bot.core._injection_folds", None)  # import raises ImportError
+    assert injection._shipped_folds() == {}
+    assert injection._folded_tables() == _folded_now()
+
+
+def test_a_pattern_folded_with_the_regex_package_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fingerprint covers unicodedata and the look-alike table, not the ``regex`` package's
+    data: a pattern character whose folding would read it cannot be shipped."""
+    from bot.core.unicode_text import folds_without_regex
+
+    assert folds_without_regex("ü") and folds_without_regex("я") and folds_without_regex("。")
+    assert not folds_without_regex("\u200b") and not folds_without_regex("\ufe0f")
+    monkeypatch.setattr(injection, "pattern_texts", lambda: ["ignor\u200bieren"])
+    with pytest.raises(ValueError, match="regex package"):
+        injection.generate()
