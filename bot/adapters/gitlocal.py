@@ -299,6 +299,9 @@ class LocalGitSource:
 
     def _snapshot(self, git: Git, side: list[Beside]) -> Snapshot:
         remotes = Beside(side, _remotes, git, name="quorum-git")
+        cat = CatFile(self.repo)
+        policy_tree: GitTree | None = None
+        raw: bytes | None = None
         known = git.revs([self.head_ref, *([self.base_ref] if self.base_ref else [])])
         if known is None:  # not a repository, or a ref that does not resolve: the precise error below
             probe = git.run("rev-parse", "--git-dir", check=False)
@@ -309,20 +312,35 @@ class LocalGitSource:
                 raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
             facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
             base_sha, policy_sha = self._resolve_base(git, head_sha)
+        elif self.base_ref:
+            # Both commits are known: ask for the merge base and for the diff from it side by side.
+            # ``git diff A...B`` diffs from the first merge base of A and B, the line
+            # ``git merge-base`` prints first (git-diff(1), "A...B"); it is kept only when
+            # ``merge-base --all`` finds exactly one and the diff succeeded, otherwise the diff is
+            # taken again from the base chosen as before. Same bytes, one git process less in a row.
+            head_sha, policy_sha = known[0], known[1]
+            facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
+            bases = Beside(side, _merge_bases, git, policy_sha, head_sha, name="quorum-git")
+            policy_tree = GitTree(git, cat, policy_sha)
+            policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
+            try:
+                raw = self._diff(git, f"{policy_sha}...{head_sha}")
+            except SourceError:
+                raw = None
+            found = bases.result()
+            base_sha = found[0] if found else policy_sha
+            if len(found) != 1:
+                raw = None
         else:
             head_sha = known[0]
             facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
-            base_sha, policy_sha = self._resolve_base(git, head_sha, known[1] if self.base_ref else None)
-        cat = CatFile(self.repo)
-        base_tree = GitTree(git, cat, base_sha)
-        policy_tree = base_tree if policy_sha == base_sha else GitTree(git, cat, policy_sha)
-        policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
-        raw = git.run(
-            "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
-            "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options",
-            base_sha, head_sha,
-            max_bytes=self.max_diff_bytes,
-        )
+            base_sha, policy_sha = self._resolve_base(git, head_sha)
+        if policy_tree is None:
+            policy_tree = GitTree(git, cat, policy_sha)
+            policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
+        base_tree = policy_tree if base_sha == policy_sha else GitTree(git, cat, base_sha)
+        if raw is None:
+            raw = self._diff(git, base_sha, head_sha)
         cut = len(raw) > self.max_diff_bytes
         if cut:
             raw = raw[: raw.rfind(b"\ndiff --git ", 0, self.max_diff_bytes) + 1]
@@ -378,12 +396,27 @@ class LocalGitSource:
             raise SourceError(f"{head_sha[:12]} is a root commit: pass --base to say what to compare it with")
         return parent, parent
 
+    def _diff(self, git: Git, *revs: str, check: bool = True) -> bytes:
+        """``git diff`` of ``revs`` (two commits, or ``A...B``) as the snapshot parses it, read up
+        to :attr:`max_diff_bytes` + 1 bytes. Raises SourceError when git fails and ``check``."""
+        return git.run(
+            "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
+            "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", *revs,
+            check=check, max_bytes=self.max_diff_bytes,
+        )
+
     @staticmethod
     def _commit_facts(git: Git, sha: str) -> tuple[str, str, str]:
         out = git.run("show", "-s", "--format=%an%x00%B", sha).decode("utf-8", "replace")
         author, _, message = out.partition("\0")
         subject, _, body = message.strip().partition("\n")
         return subject.strip(), body.strip(), author.strip()
+
+
+def _merge_bases(git: Git, a: str, b: str) -> list[str]:
+    """Every merge base of commits ``a`` and ``b`` (``git merge-base --all``), in git's order; []
+    when they have none or git fails."""
+    return git.run("merge-base", "--all", a, b, check=False).decode().split()
 
 
 def _remotes(git: Git) -> dict[str, str]:

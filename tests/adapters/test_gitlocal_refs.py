@@ -97,3 +97,75 @@ def test_the_first_failure_is_still_the_one_reported(tmp_path: Path, monkeypatch
     with pytest.raises(SourceError, match="diff"):  # the diff came first when they ran one after another
         LocalGitSource(repo, base="main", head="feature").snapshot()
     assert _side_threads() == []
+
+
+def _sh(repo: Path, *args: str) -> str:
+    import subprocess  # noqa: PLC0415
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e",
+           "HOME": str(repo), "PATH": "/usr/bin:/bin:/usr/local/bin", "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def _commit(repo: Path, name: str, text: str, message: str) -> None:
+    (repo / name).write_text(text)
+    _sh(repo, "add", name)
+    _sh(repo, "commit", "-q", "-m", message)
+
+
+def _histories(tmp_path: Path) -> dict[str, tuple[Path, str, str]]:
+    """(repo, base ref, head ref) with one merge base that is not the base's tip, with two merge
+    bases (a criss-cross merge), and with none (unrelated histories)."""
+    diverged, _, _ = make_repo(tmp_path / "d", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    _sh(diverged, "checkout", "-q", "main")
+    _commit(diverged, "m.py", "m = 1\n", "main moves on")
+    cross, _, _ = make_repo(tmp_path / "c", {"a.py": "x = 1\n"}, {"b.py": "b = 1\n"})
+    _sh(cross, "checkout", "-q", "main")
+    _commit(cross, "m.py", "m = 1\n", "m1")
+    m1 = _sh(cross, "rev-parse", "HEAD")
+    _sh(cross, "merge", "-q", "--no-edit", "feature")
+    _sh(cross, "checkout", "-q", "feature")
+    _sh(cross, "merge", "-q", "--no-edit", m1)
+    _commit(cross, "b.py", "b = 2\n", "feature after the criss-cross")
+    _sh(cross, "checkout", "-q", "main")
+    _commit(cross, "m.py", "m = 2\n", "main after the criss-cross")
+    unrelated, _, _ = make_repo(tmp_path / "u", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    _sh(unrelated, "checkout", "-q", "--orphan", "other")
+    _sh(unrelated, "rm", "-rq", "--cached", ".")
+    _commit(unrelated, "o.py", "o = 1\n", "an unrelated root")
+    return {"diverged": (diverged, "main", "feature"), "criss-cross": (cross, "main", "feature"),
+            "unrelated": (unrelated, "other", "feature")}
+
+
+def test_the_diff_beside_the_merge_base_is_the_diff_from_the_merge_base(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With both refs known, the snapshot asks ``git diff base...head`` beside ``git merge-base
+    --all``; it keeps that diff only when there is exactly one merge base, and gives the same
+    snapshot as the path that asks for the merge base first, on every history shape."""
+    cases = _histories(tmp_path)
+    assert len(_sh(cases["criss-cross"][0], "merge-base", "--all", "main", "feature").split()) == 2
+    diffs: list[tuple[str, ...]] = []
+    original = LocalGitSource._diff
+
+    def spy(self: LocalGitSource, git: Git, *revs: str, check: bool = True) -> bytes:
+        diffs.append(revs)
+        return original(self, git, *revs, check=check)
+
+    monkeypatch.setattr(LocalGitSource, "_diff", spy)
+    for name, (repo, base, head) in cases.items():
+        diffs.clear()
+        fast = LocalGitSource(repo, base=base, head=head).snapshot()
+        three_dot = [r for r in diffs if len(r) == 1 and "..." in r[0]]
+        assert three_dot, name
+        assert len(diffs) == (1 if name == "diverged" else 2), (name, diffs)
+        with monkeypatch.context() as m:
+            m.setattr(Git, "revs", lambda self, refs: None)
+            slow = LocalGitSource(repo, base=base, head=head).snapshot()
+        try:
+            assert fast.pr == slow.pr and fast.diff == slow.diff, name
+            assert fast.diff.files, name
+            expected = _sh(repo, "merge-base", base, head) if name != "unrelated" else _sh(repo, "rev-parse", base)
+            assert fast.pr.base_sha == expected, name
+        finally:
+            fast.close()
+            slow.close()
