@@ -323,13 +323,14 @@ class _ReportingLog:
 
 
 def _emit(result, output_format: OutputFormat, explain: bool, changed_paths: list[str] | None = None) -> None:  # noqa: ANN001
-    """Write the review to stdout. ``timings.render_ms`` is the time to render it once; for JSON,
-    the text is rendered again with that figure in (about a millisecond), then written."""
+    """Write the review to stdout. ``timings.render_ms`` is the time to render it; for JSON, the
+    time to render everything but the ``timings`` object, which is rendered after it with that
+    figure in (:func:`_json_text`)."""
     start = time.perf_counter()
     if output_format is OutputFormat.json:
-        _json_text(result)  # rendered once to time it
+        head = _json_head(result)
         _finish_wall(result.timings, start)
-        sys.stdout.write(_json_text(result))
+        sys.stdout.write(_json_text(result, head))
         return
     if output_format is OutputFormat.sarif:
         from bot.render.sarif import to_sarif  # noqa: PLC0415
@@ -350,14 +351,25 @@ def _emit(result, output_format: OutputFormat, explain: bool, changed_paths: lis
     sys.stdout.write(text)
 
 
-def _json_text(result) -> str:  # noqa: ANN001
-    payload = {
+def _json_head(result) -> str:  # noqa: ANN001
+    """The review as JSON without its ``timings``: ``{"pr", "verdicts", "decision"}``, indented by 2."""
+    return json.dumps({
         "pr": result.pr.model_dump(mode="json"),
         "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
         "decision": result.decision.model_dump(mode="json"),
-        "timings": result.timings.model_dump(mode="json"),
-    }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    }, indent=2, ensure_ascii=False)
+
+
+def _json_text(result, head: str | None = None) -> str:  # noqa: ANN001
+    """The review as JSON (``{"pr", "verdicts", "decision", "timings"}``, indented by 2, ending in a
+    newline): :func:`_json_head` (or ``head``, rendered before) with the ``timings`` object set in
+    as its last member. The same text as ``json.dumps`` of the whole payload: a member one level
+    down is the object's own indented text with every line but the first indented 2 more (JSON
+    strings hold no raw newline). Rendering the large part once saves a second pure-Python
+    indented encoding (~2 ms per 13 KB on pydantic's reviews)."""
+    head = _json_head(result) if head is None else head
+    timings = json.dumps(result.timings.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    return head[:-2] + ',\n  "timings": ' + timings.replace("\n", "\n  ") + "\n}\n"
 
 
 def _nothing():  # noqa: ANN202

@@ -103,3 +103,20 @@ def test_a_fast_path_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
                                "PATH": "/usr/bin:/bin"}, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("quorum: error: not a directory") and len(proc.stderr.splitlines()) == 1
+
+
+def test_the_json_review_is_the_whole_payload_indented_once(tmp_path: Path) -> None:
+    """The JSON text, rendered as its head and then its ``timings`` set in, is exactly
+    ``json.dumps(payload, indent=2, ensure_ascii=False)`` of the whole payload (non-ASCII and
+    newlines in the title and body included)."""
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"},
+                           title="feat: débogage ✓", body="line one\nline \"two\"\ttab")
+    env = {"QUORUM_DATA_DIR": str(tmp_path / "data"), "QUORUM_CACHE_DIR": str(tmp_path / "cache"), "QUORUM_SERVER": "0",
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", "from bot.cli.entry import main; main()", "review", "--repo", str(repo),
+                          "--format", "json", "--no-log"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert list(payload) == ["pr", "verdicts", "decision", "timings"]
+    assert "débogage ✓" in out.stdout and payload["timings"]["render_ms"] > 0
+    assert out.stdout == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
