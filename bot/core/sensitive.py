@@ -378,11 +378,11 @@ def _js_regex(pattern: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def renovate_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
-    """``(manager, pattern, compiled)`` for every pattern of ``rules/dependency_manifests.json``
-    (Renovate's ``managerFilePatterns`` and lock-file names), excluding
-    :data:`RENOVATE_EXCLUDED_MANAGERS`; matched ignoring case. Read once (cached); a missing or
-    unreadable data file raises (the package is broken, nothing should be approved)."""
+def _renovate_sources() -> tuple[tuple[str, str, str, str], ...]:
+    """``(manager, pattern, Python regex, required literal)`` for every pattern of
+    ``rules/dependency_manifests.json`` (see :func:`renovate_patterns`; the literal from
+    :func:`required_literal`, '' when none). Read once (cached); a missing or unreadable data file
+    raises."""
     data = json.loads(package_files("rules").joinpath("dependency_manifests.json").read_text(encoding="utf-8"))
     out = []
     for manager, patterns in data["managers"].items():
@@ -390,8 +390,142 @@ def renovate_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
             continue
         for pat in patterns:
             rx = _js_regex(pat) if pat.startswith("/") and pat.count("/") >= 2 else minimatch_to_regex(pat)
-            out.append((manager, pat, re.compile(rx, re.IGNORECASE)))
+            out.append((manager, pat, rx, required_literal(rx)))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def renovate_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """``(manager, pattern, compiled)`` for every pattern of ``rules/dependency_manifests.json``
+    (Renovate's ``managerFilePatterns`` and lock-file names), excluding
+    :data:`RENOVATE_EXCLUDED_MANAGERS`; matched ignoring case. Read once (cached); a missing or
+    unreadable data file raises (the package is broken, nothing should be approved)."""
+    return tuple((manager, pat, _renovate_regex(rx)) for manager, pat, rx, _ in _renovate_sources())
+
+
+@lru_cache(maxsize=None)
+def _renovate_regex(rx: str) -> re.Pattern[str]:
+    return re.compile(rx, re.IGNORECASE)
+
+
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]")
+_PLAIN_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _skip_class(rx: str, i: int) -> int:
+    """The index after the character class opening at ``rx[i]`` (``[``), or -1 when it never closes."""
+    j = i + 1
+    if rx.startswith("^", j):
+        j += 1
+    if rx.startswith("]", j):  # a ']' first in the class is a literal
+        j += 1
+    while j < len(rx):
+        if rx[j] == "\\":
+            j += 2
+            continue
+        if rx[j] == "]":
+            return j + 1
+        j += 1
+    return -1
+
+
+def _skip_group(rx: str, i: int) -> int:
+    """The index after the group opening at ``rx[i]`` (``(``), or -1 when it never closes."""
+    depth = 0
+    j = i
+    while j < len(rx):
+        c = rx[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _skip_class(rx, j)
+            if j < 0:
+                return -1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return -1
+
+
+def _skip_quantifier(rx: str, i: int) -> int:
+    """The index after a quantifier starting at ``rx[i]`` (``*``, ``+``, ``?`` or ``{...}``, and a
+    lazy ``?`` or possessive ``+`` after it), ``i`` when none starts there, -1 for a ``{`` that
+    never closes."""
+    if i >= len(rx) or rx[i] not in "*+?{":
+        return i
+    j = rx.find("}", i) + 1 if rx[i] == "{" else i + 1
+    if j <= 0:
+        return -1
+    return j + 1 if rx[j : j + 1] in ("?", "+") else j
+
+
+def required_literal(rx: str) -> str:
+    """The longest run of literal characters that every match of the Python regex ``rx`` contains
+    (lower case), or '' when none is found.
+
+    A conservative scan of the top level of the pattern: a top-level ``|`` means nothing is
+    required; groups, classes, ``.``, anchors and escapes of letters or digits (``\\d``, ``\\b``,
+    ``\\1``) end a run; a character followed by a quantifier (``?``, ``*``, ``+``, ``{..}``) ends
+    one too; a letter, a digit or an escaped punctuation character (``\\.``) is a literal. So
+    each character of the run is one item of the pattern's top-level sequence, matched by exactly
+    itself (ignoring case), one after the other: a text that lacks the run (ignoring case) has no
+    match. (A test checks every vendored pattern's literal against the ``re`` parser's own parse.)
+    Only letters, digits and escaped ASCII punctuation are kept, so the literal is ASCII."""
+    if _INLINE_FLAGS.search(rx):
+        return ""  # inline flags (verbose mode reads spaces and '#' otherwise): not followed here
+    runs: list[str] = []
+    run: list[str] = []
+    i = 0
+    while i < len(rx):
+        plain = _PLAIN_RUN.match(rx, i)
+        if plain is not None:  # letters and digits: each a literal, but a quantifier takes the last one
+            end = plain.end()
+            after = _skip_quantifier(rx, end)
+            if after < 0:
+                return ""
+            if after == end:
+                run.append(plain.group())
+            else:
+                run.append(plain.group()[:-1])
+                runs.append("".join(run))
+                run = []
+            i = after
+            continue
+        c = rx[i]
+        atom: str | None = None
+        if c == "\\":
+            nxt = rx[i + 1 : i + 2]
+            if not nxt:
+                return ""
+            atom = nxt if nxt.isascii() and not nxt.isalnum() and nxt != "_" else None
+            end = i + 2
+        elif c == "[":
+            end = _skip_class(rx, i)
+        elif c == "(":
+            end = _skip_group(rx, i)
+        elif c == "|" or c == ")" or c in "*+?{":
+            return ""  # a top-level alternation, or a pattern this scan does not follow
+        else:
+            end = i + 1  # any other character (letters and digits are handled above): no literal
+        if end < 0:
+            return ""
+        after = _skip_quantifier(rx, end)
+        if after < 0:
+            return ""
+        if atom is None or after != end:
+            runs.append("".join(run))
+            run = []
+        else:
+            run.append(atom)
+        i = after
+    runs.append("".join(run))
+    return max(runs, key=len).lower()
 
 
 def _named_elsewhere(candidates: list[str]) -> bool:
@@ -404,8 +538,14 @@ def renovate_rule(path: str) -> str | None:
     """``"Renovate manager '<name>' pattern <pattern>"`` for the first vendored Renovate pattern
     that matches ``path`` (normalised, repository-relative), else None. Regex patterns are
     searched (``re.search``, as Renovate does), globs matched against the whole path."""
-    for manager, pat, rx in renovate_patterns():
-        if rx.search(path):
+    low = path.lower() if path.isascii() else None
+    for manager, pat, rx, literal in _renovate_sources():
+        # The pattern cannot match a path without its required literal (:func:`required_literal`;
+        # an ASCII path and literal compare ignoring case exactly as ``re.IGNORECASE`` does), so it
+        # is compiled and searched only for paths that hold it.
+        if low is not None and literal and literal not in low:
+            continue
+        if _renovate_regex(rx).search(path):
             return f"Renovate manager '{manager}' pattern {pat}"
     return None
 _CI_EXEMPT = tuple(compile_glob(g) for g in CI_EXEMPT)

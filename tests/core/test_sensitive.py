@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,105 @@ def test_each_glob_set_rules_paths_out_with_one_alternation_and_names_the_first_
             assert globs.first(candidates) == one_by_one, (path, one_by_one)
             named += one_by_one is not None
     assert named >= 10
+
+
+_MANIFESTS = (
+    "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "go.mod", "go.sum",
+    "Cargo.toml", "Cargo.lock", "pyproject.toml", "poetry.lock", "uv.lock", "requirements.txt", "Pipfile.lock",
+    "Gemfile", "Gemfile.lock", "composer.json", "composer.lock", "pom.xml", "build.gradle", "build.gradle.kts",
+    "gradle.lockfile", "build.xml", "mix.exs", "mix.lock", "pubspec.yaml", "pubspec.lock", "Chart.yaml",
+    "Chart.lock", "helmfile.yaml", "flake.nix", "flake.lock", "main.tf", ".terraform.lock.hcl", "x.tofu",
+    "WORKSPACE.bazel", "MODULE.bazel", "MODULE.bazel.lock", "x.bzl", ".bazelversion", "tasks/main.yml",
+    "requirements.yml", "galaxy.yaml", ".tool-versions", "azure-pipelines.yml", "x-pipelines.yml", "batect.yml",
+    "bitrise.yml", "buildkite.yaml", "Dockerfile", "docker-compose.yml", ".gitlab-ci.yml", "mise.toml",
+    ".mise.local.toml", ".config/mise/conf.d/a.toml", ".rtx.toml", "deno.lock", "conan.lock", "devbox.lock",
+    "jsonnetfile.lock.json", "packages.lock.json", "pdm.lock", "pixi.lock", ".prototools",
+    "ProjectSettings/ProjectVersion.txt", "vendir.lock.yml", "project.yml", "setup.py", "setup.cfg",
+    ".pre-commit-config.yaml", ".nvmrc", ".python-version", "renovate.json", "Makefile", "main.py", "README.md",
+)
+"""Manifest and lock-file names of Renovate's managers (and a few other files)."""
+
+
+@pytest.mark.parametrize(
+    ("rx", "literal"),
+    [
+        (r"(^|/)bitrise\.ya?ml$", "bitrise.y"),
+        (r"a|bcdef", ""),  # a top-level alternation requires nothing
+        (r"(?:ab|cd)efg", "efg"),
+        (r"(?x)ab c # comment", ""),  # inline flags are not followed
+        (r"abc{2}de", "ab"),
+        (r"ab?cd", "cd"),
+        (r"x+yz", "yz"),
+        (r"[abc]def\d", "def"),
+        (r"\dabc\bxy", "abc"),
+        (r"\Wmn\.Op", "mn.op"),
+        (r"[]ab]cd", "cd"),
+        (r"[^]x]yz", "yz"),
+        (r"ab(", ""),
+        (r"ab[c", ""),
+        (r"ab{2", ""),
+        (r"abc\\", "abc\\"),  # an escaped backslash is a literal one
+        ("abc\\", ""),  # a lone backslash at the end: not a pattern
+        (r"", ""),
+    ],
+)
+def test_required_literal(rx: str, literal: str) -> None:
+    from bot.core.sensitive import required_literal  # noqa: PLC0415
+
+    assert required_literal(rx) == literal
+
+
+def _top_level_literal_runs(rx: str) -> list[str]:
+    """Runs of consecutive top-level LITERAL items of ``rx`` in ``re``'s own parse, lower case."""
+    from re import _constants, _parser  # type: ignore[attr-defined]  # noqa: PLC0415
+
+    parsed = _parser.parse(rx, re.IGNORECASE)
+    assert not parsed.state.flags & re.VERBOSE
+    runs, run = [], []
+    for op, arg in parsed.data:
+        if op is _constants.LITERAL:
+            run.append(chr(arg))
+        else:
+            runs.append("".join(run).lower())
+            run = []
+    return [*runs, "".join(run).lower()]
+
+
+def test_every_renovate_literal_is_required_by_its_pattern() -> None:
+    """Each vendored pattern's literal lies in a run of top-level literal items of ``re``'s own
+    parse of it (no alternation or quantifier around them): no match can lack it."""
+    from bot.core import sensitive  # noqa: PLC0415
+
+    sources = sensitive._renovate_sources()
+    with_literal = 0
+    for _, pat, rx, literal in sources:
+        if literal:
+            assert literal.isascii()
+            assert any(literal in run for run in _top_level_literal_runs(rx)), (pat, literal)
+            with_literal += len(literal) >= 3
+    assert with_literal >= 0.8 * len(sources)
+
+
+def test_renovate_rule_names_the_pattern_trying_every_pattern_would() -> None:
+    """Skipping the patterns whose literal a path lacks names the same first pattern as trying
+    them all, on manifest names at several depths and cases, and every file of this repository."""
+    from bot.core import sensitive  # noqa: PLC0415
+
+    def one_by_one(path: str) -> str | None:
+        for manager, pat, rx in sensitive.renovate_patterns():
+            if rx.search(path):
+                return f"Renovate manager '{manager}' pattern {pat}"
+        return None
+
+    root = Path(__file__).resolve().parents[2]
+    own = [p.relative_to(root).as_posix() for p in root.rglob("*")
+           if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                      for part in p.relative_to(root).parts[:-1])]
+    paths = [f"{prefix}{name}" for name in _MANIFESTS for prefix in ("", "a/", "Sub/dir/", ".x/")]
+    paths += [p.upper() for p in paths] + ["Dir/Ｐoetry.lock", "ſetup.py", "x/Cargo.locK"] + own[:5000]
+    named = 0
+    for path in paths:
+        expected = one_by_one(path)
+        assert sensitive.renovate_rule(path) == expected, path
+        named += expected is not None
+    assert named >= 150
