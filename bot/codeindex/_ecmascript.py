@@ -12,6 +12,8 @@ parameters are ``required_parameter`` / ``optional_parameter`` with a ``pattern`
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tree_sitter import Tree
 
 from bot.codeindex._common import (
@@ -67,8 +69,10 @@ _STRING = frozenset({"string", "template_string"})
 _EXTENSIONS = (".d.ts", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 
 
+@lru_cache(maxsize=8192)
 def module_name(path: str) -> str:
-    """The module id of a JS/TS file: its path without the extension (``src/a/index.ts`` -> ``src/a/index``)."""
+    """The module id of a JS/TS file: its path without the extension (``src/a/index.ts`` -> ``src/a/index``).
+    Remembered (call resolution asks it for the same paths again and again)."""
     for ext in _EXTENSIONS:
         if path.endswith(ext):
             return path[: -len(ext)]

@@ -7,6 +7,8 @@ those nodes. Grammar: tree-sitter-python 0.25 node types (``function_definition`
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tree_sitter import Node, Tree
 
 from bot.codeindex._common import (
@@ -50,8 +52,11 @@ _STRING = frozenset({"string", "concatenated_string"})
 _NUMBER = frozenset({"integer", "float"})
 
 
+@lru_cache(maxsize=8192)
 def module_name(path: str) -> str:
-    """Dotted module name for a path: ``pkg/sub/mod.py`` -> ``pkg.sub.mod``; ``pkg/__init__.py`` -> ``pkg``."""
+    """Dotted module name for a path: ``pkg/sub/mod.py`` -> ``pkg.sub.mod``; ``pkg/__init__.py`` -> ``pkg``.
+    Remembered (call resolution asks it once per import tested: 7,231 times in pydantic
+    98a08d3e's review, for 116 paths)."""
     stem = path.rsplit(".", 1)[0] if path.endswith((".py", ".pyi")) else path
     parts = [p for p in stem.split("/") if p]
     if parts and parts[-1] == "__init__":

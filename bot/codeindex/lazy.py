@@ -382,7 +382,7 @@ class LazyCodeIndex(CodeIndex):
             # everything so that the maps below are those of the full build.
             bad = set(self.stats.failed)
             self._present = [p for p in self._present if p not in bad]
-            for name in ("_py_modules", "_js_modules", "_py_reexported", "_py_targets_memo"):
+            for name in ("_py_modules", "_js_modules", "_py_reexported", "_py_targets_memo", "_imports_module_memo"):
                 self.__dict__.pop(name, None)
             self._callers_memo.clear()
             self._ensure_all()
