@@ -104,17 +104,29 @@ class ChangedFiles:
         change = self._changes.get(path)
         if change is None or change.language != language:
             return None
-        base = self.tree("base", change.old_path or change.path, language)
-        old = self.read("base", change.old_path or change.path)
+        old_path = change.old_path or change.path
+        base = self.tree("base", old_path, language)
+        old = self.read("base", old_path)
         if base is None or old is None or base.root_node.has_error:
             return None
         spans = [(h.source_start - 1 if h.source_length else h.source_start, h.source_length,
                   h.target_start - 1 if h.target_length else h.target_start, h.target_length) for h in change.hunks]
-        edits = treesitter.line_edits(old, data, spans)
+        edits = treesitter.line_edits(old, data, spans, old_starts=self.line_starts("base", old_path),
+                                      new_starts=self.line_starts("head", path))
         if edits is None:
             return None
         tree = treesitter.reparse(language, base, data, edits)
         return None if tree.root_node.has_error else tree
+
+    def line_starts(self, side: Side | str, path: str) -> list[int] | None:
+        """The byte offset of each line of ``path`` in ``side`` (:func:`~bot.core.treesitter.line_starts`),
+        computed once per review (the incremental parse of a head tree computes both versions';
+        the execution_paths agent finds definitions by line); None when the file is absent. The
+        caller must not change the list."""
+        data = self.read(side, path)
+        if data is None:
+            return None
+        return self.memo(("line_starts", side, path), lambda: treesitter.line_starts(data))
 
     def change_tree(self, change: FileChange, side: Side | str) -> Tree | None:
         """The tree of one side of a changed file: the base uses ``old_path`` for renames."""

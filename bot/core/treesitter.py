@@ -138,15 +138,20 @@ def _point(starts: list[int], offset: int) -> tuple[int, int]:
     return row, offset - starts[row]
 
 
-def line_edits(old: bytes, new: bytes, spans: list[tuple[int, int, int, int]]) -> list[dict[str, object]] | None:
+def line_edits(old: bytes, new: bytes, spans: list[tuple[int, int, int, int]], *, old_starts: list[int] | None = None,
+               new_starts: list[int] | None = None) -> list[dict[str, object]] | None:
     """The ``Tree.edit`` keyword arguments that turn ``old`` into ``new``, from changed line spans
     ``(old_first, old_count, new_first, new_count)`` (0-based first lines, in order, not
     overlapping: a diff's hunks), or None when the spans do not describe the change exactly
     (the bytes outside them differ, or a span lies past the end of a file).
 
     Edits are in the order ``Tree.edit`` takes them: each in the coordinates left by the ones
-    before it (tree-sitter's ``ts_tree_edit``; rows and byte columns, 0-based)."""
-    old_starts, new_starts = line_starts(old), line_starts(new)
+    before it (tree-sitter's ``ts_tree_edit``; rows and byte columns, 0-based). ``old_starts`` /
+    ``new_starts``: :func:`line_starts` of ``old`` / ``new`` when the caller has them."""
+    if old_starts is None:
+        old_starts = line_starts(old)
+    if new_starts is None:
+        new_starts = line_starts(new)
     old_ends, new_ends = [*old_starts, len(old)], [*new_starts, len(new)]
     out: list[dict[str, object]] = []
     done_old = done_new = 0

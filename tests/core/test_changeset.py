@@ -111,3 +111,31 @@ def test_a_head_tree_with_a_syntax_error_equals_a_fresh_parse() -> None:
     fresh = treesitter.parse("python", head.encode())
     assert tree is not None and tree.root_node.has_error
     assert _shape(tree.root_node) == _shape(fresh.root_node)
+
+
+def test_line_starts_are_computed_once_and_shared_with_the_incremental_parse() -> None:
+    from bot.core import treesitter
+
+    base, head = INCREMENTAL_CASES["middle.py"]
+    ctx = memory_context({"m.py": base}, {"m.py": head})
+    assert ctx.files.tree("head", "m.py", "python") is not None  # parsed from the base: both computed
+    starts = ctx.files.line_starts("head", "m.py")
+    assert starts == treesitter.line_starts(head.encode())
+    assert ctx.files.line_starts("head", "m.py") is starts
+    assert ctx.files.line_starts("base", "m.py") == treesitter.line_starts(base.encode())
+    assert ctx.files.line_starts("base", "missing.py") is None
+
+
+def test_line_edits_with_given_line_starts_equal_those_it_computes() -> None:
+    from bot.core.treesitter import line_edits, line_starts
+
+    import difflib
+
+    for old, new in INCREMENTAL_CASES.values():
+        o, n = old.encode(), new.encode()
+        a, b = o.split(b"\n"), n.split(b"\n")
+        spans = [(i1, i2 - i1, j1, j2 - j1)
+                 for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if tag != "equal"]
+        expected = line_edits(o, n, spans)
+        assert expected  # the spans describe the change
+        assert line_edits(o, n, spans, old_starts=line_starts(o), new_starts=line_starts(n)) == expected

@@ -60,7 +60,6 @@ from bot.codeindex.extract import extract_definitions
 from bot.core.diff import ChangeKind, FileChange
 from bot.core.languages import language_for_path
 from bot.core.models import Finding, Severity
-from bot.core.treesitter import line_starts
 from subagents import _canonical, _syntax
 from subagents._hunks import head_line_for_old
 from subagents.framework import Check, CheckResult
@@ -219,7 +218,6 @@ class _Run:
         self.reach: list[tuple[int, Finding]] = []
         self.reach_todo: list[tuple[Changed, Definition]] = []
         self.notes: list[str] = []
-        self._starts: dict[tuple[str, str], list[int]] = {}
         self._fc: FileChange | None = None
         self._head_data: bytes | None = None
         self._base_data: bytes | None = None
@@ -290,10 +288,10 @@ class _Run:
         tree: Tree | None = _syntax.parsed(self.ctx.files, side, path, fc.language, data)
         if tree is None or data is None:
             return None
-        key = (side, path)
-        if key not in self._starts:
-            self._starts[key] = line_starts(data)
-        node = _def_node(tree, data, self._starts[key], d)
+        starts = self.ctx.files.line_starts(side, path)  # once per review: the preparse computed most
+        if starts is None:
+            return None
+        node = _def_node(tree, data, starts, d)
         return None if node is None else (node, tree.root_node.has_error)
 
     def _body_changed(self, sym: Changed) -> bool:
