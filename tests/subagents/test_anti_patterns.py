@@ -122,35 +122,49 @@ def test_a_linter_that_cannot_run_fails_closed(review, agent: AntiPatternsAgent)
     assert agent.review(ctx).truncated
 
 
-def test_base_and_head_are_linted_side_by_side(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
-    """The two runs wait on a linter process each, so they overlap: each call below returns only
-    once the other has started (run one after the other, the barrier breaks after 5 s)."""
-    import threading  # noqa: PLC0415
+class _Recording:
+    """The real linters, recording the contents of each run's files."""
 
-    both = threading.Barrier(2, timeout=5)
-    seen: list[tuple[str, ...]] = []
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, ...]] = []
 
-    class Meeting:
+    def lint(self, tool, files, rules):  # noqa: ANN001, ANN201
+        self.runs.append(tuple(sorted(files.values())))
+        return ExternalLinters().lint(tool, files, rules)
+
+
+def test_the_base_is_linted_only_when_a_head_diagnostic_is_on_an_added_line(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    # A head diagnostic on an added line: the base is linted too (after the head).
+    linters = _Recording()
+    analysis = agent.analyze(review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, linters=linters))
+    assert linters.runs == [("x = 1\nbreakpoint()\n",), ("x = 1\n",)]
+    assert [f.rule_id for f in analysis.findings] == ["lint/ruff/t100"] and not analysis.truncated
+    # A head diagnostic on an unchanged line only: it cannot be reported, the base is not linted.
+    linters = _Recording()
+    base, head = "breakpoint()\nx = 1\n", "breakpoint()\nx = 2\n"
+    analysis = agent.analyze(review({"a.py": base}, {"a.py": head}, linters=linters))
+    assert linters.runs == [(head,)]
+    assert not analysis.findings and not analysis.truncated
+    assert any(n.startswith("ruff: ") and n.endswith(" on 1 file(s), 0 new diagnostic(s)") for n in analysis.notes)
+
+
+def test_a_base_linter_error_fails_closed_when_the_base_is_needed(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
+    class BaseBroken:
         def lint(self, tool, files, rules):  # noqa: ANN001, ANN201
-            both.wait()
-            seen.append(tuple(sorted(files.values())))
-            real = ExternalLinters()
-            return real.lint(tool, files, rules)
+            if "breakpoint()\n" not in "".join(files.values()):
+                raise RuntimeError("base run failed")
+            return ExternalLinters().lint(tool, files, rules)
 
-    ctx = review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, linters=Meeting())
-    analysis = agent.analyze(ctx)
-    assert not analysis.truncated
-    assert sorted(seen) == [("x = 1\n",), ("x = 1\nbreakpoint()\n",)]
-    assert [f.rule_id for f in analysis.findings] == ["lint/ruff/t100"]
+    analysis = agent.analyze(review({"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, linters=BaseBroken()))
+    assert analysis.truncated and any("base run failed" in n for n in analysis.notes)
 
 
 def test_the_heads_linter_error_is_the_one_reported(review, agent: AntiPatternsAgent) -> None:  # noqa: ANN001
-    """As when the head's run came first: when both runs fail, the note gives the head's error."""
+    """When the head's run fails, the note gives its error (the base is then not linted)."""
 
     class BothBroken:
         def lint(self, tool, files, rules):  # noqa: ANN001, ANN201
             if "x = 2\n" in files.values():
-                time.sleep(0.2)  # the base's run fails first in time
                 raise RuntimeError("head run failed")
             raise RuntimeError("base run failed")
 

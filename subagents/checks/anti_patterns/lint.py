@@ -2,10 +2,10 @@
 (JavaScript/TypeScript), reporting the registered ``lint/<tool>/...`` rules.
 
 For every tool, the registered ``lint/<tool>/...`` rules this review reports (the registry's
-defaults, the policy's ``disable``/``enable``) are run through ``view.linters`` on the base and the
-head contents of the changed files of the tool's languages. A diagnostic becomes a finding when it
-is new in the head (not in the base at the same line text, see :func:`bot.lint.new_in_head`) and
-sits on a line the pull request adds. The finding carries the rule's registered severity, the tool's
+defaults, the policy's ``disable``/``enable``) are run through ``view.linters`` on the head contents
+of the changed files of the tool's languages, and on their base contents when a head diagnostic
+sits on an added line. A diagnostic becomes a finding when it is new in the head (not in the base
+at the same line text, see :func:`bot.lint.new_in_head`) and sits on a line the pull request adds. The finding carries the rule's registered severity, the tool's
 message, and the upstream documentation URL as evidence.
 
 Fail closed: when a tool cannot run (missing binary, time-out, crash, unreadable output) the
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.agent_options import AgentOptions
-from bot.core.beside import Beside
 from bot.core.diff import FileChange
 from bot.core.languages import language_for_path
 from bot.core.lintdiff import new_in_head
@@ -66,20 +65,18 @@ def _finding(rule: RegisteredRule, path: str, line: int, message: str, url: str,
 
 
 def _lint_both(linters: Linters, tool: str, head_files: dict[str, str], base_files: dict[str, str],
-               codes: list[str]) -> tuple[list[Any], list[Any]]:
-    """``(head diagnostics, base diagnostics)`` of ``tool``; the base's run (when there are base files)
-    goes in a thread beside the head's, since both wait on a linter process, not on the GIL (issue 14:
-    ruff took 55–170 ms per run on pydantic's larger pull requests, one run after the other until now).
-    Raises what the head's run raised, else what the base's raised: the same error the two runs one
-    after the other would have raised first."""
-    side: list[Beside] = []
-    base = Beside(side, linters.lint, tool, base_files, codes, name="quorum-lint") if base_files else None
-    try:
-        head_diags = linters.lint(tool, head_files, codes)
-    finally:
-        for job in side:
-            job.join()
-    return head_diags, (base.result() if base is not None else [])
+               codes: list[str], changed: dict[str, set[int]]) -> tuple[list[Any], list[Any]]:
+    """``(head diagnostics, base diagnostics)`` of ``tool``. The base is linted only when some head
+    diagnostic sits on an added line (``changed``): :func:`~bot.core.lintdiff.new_in_head` reports
+    only those, so without one its answer is empty whatever the base holds, and the base's run
+    (a second linter process, and writing every base file for it) is skipped. On the 40 bench
+    pull requests of pydantic and vuejs/core that lint, no head diagnostic was on an added line:
+    the base's run was never needed (RESULTS.md, "Ninth session, execution_paths and
+    anti_patterns CPU"). Raises what the head's run raised, else what the base's raised."""
+    head_diags = linters.lint(tool, head_files, codes)
+    if not base_files or not any(d.line in changed.get(d.path, ()) for d in head_diags):
+        return head_diags, []
+    return head_diags, linters.lint(tool, base_files, codes)
 
 
 def run_lint_checks(view: CheckView, changes: Sequence[FileChange], registry: Registry, options: AgentOptions,
@@ -117,14 +114,15 @@ def run_lint_checks(view: CheckView, changes: Sequence[FileChange], registry: Re
                 if old != c.path:
                     renamed[c.path] = old
         try:
-            head_diags, base_diags = _lint_both(view.linters, tool, head_files, base_files, list(by_code))
+            head_diags, base_diags = _lint_both(view.linters, tool, head_files, base_files, list(by_code), changed)
         except Exception as exc:  # noqa: BLE001 - any failure of the tool fails closed
             result.truncated = True
             result.notes.append(f"truncated: {tool} could not check {len(head_files)} file(s): {exc}")
             continue
-        new = new_in_head(
+        new = new_in_head(  # it reads the lines of the files that have diagnostics only
             base_diags, head_diags,
-            {p: t.splitlines() for p, t in base_files.items()}, {p: t.splitlines() for p, t in head_files.items()},
+            {p: base_files[p].splitlines() for p in {d.path for d in base_diags} if p in base_files},
+            {p: head_files[p].splitlines() for p in {d.path for d in head_diags} if p in head_files},
             changed, renamed,
         )
         for d in new:
