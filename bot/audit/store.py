@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import structlog
 from sqlalchemy import Select, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
@@ -30,7 +29,6 @@ from bot.audit.export import write_csv, write_jsonl
 from bot.audit.schema import chain_head, decision_log
 from bot.core.errors import AuditError
 
-log = structlog.get_logger(__name__)
 
 _HEAD_ID = 1
 _PG_INIT_LOCK = 0x51_55_4F_52_55_4D  # "QUORUM": advisory lock key for concurrent table creation
@@ -142,6 +140,9 @@ class DecisionStore:
             if self._schema_ready:
                 return
             if self._sqlite_path is not None:
+                if _sqlite_ready(self._engine):
+                    self._schema_ready = True
+                    return
                 self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             with self._write_conn() as conn, conn.begin():
                 if not self._is_sqlite:
@@ -159,6 +160,7 @@ class DecisionStore:
                 # WAL lets readers (the API, `quorum audit`) run while a writer appends; it is a
                 # persistent property of the file. https://www.sqlite.org/wal.html
                 _enable_wal(self._engine)
+                _mark_sqlite_ready(self._engine)
             self._schema_ready = True
 
     @staticmethod
@@ -266,7 +268,10 @@ class DecisionStore:
             try:
                 listener(seq, record_hash)
             except Exception as exc:  # noqa: BLE001 - the record is stored; a listener cannot undo it
-                log.error("audit.listener_failed", seq=seq, error=f"{type(exc).__name__}: {exc}")
+                import structlog  # noqa: PLC0415 - only here: a review's append must not pay its import
+
+                structlog.get_logger(__name__).error("audit.listener_failed", seq=seq,
+                                                     error=f"{type(exc).__name__}: {exc}")
         return record_hash
 
     # -- reading -----------------------------------------------------------------------------
@@ -522,17 +527,53 @@ def _install_sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+SQLITE_SCHEMA_VERSION = 1
+"""Stored in a SQLite log's ``PRAGMA user_version`` once :meth:`DecisionStore._ensure_schema` has
+created every table, index and the chain-head row and switched the file to WAL: a later process
+then trusts the file instead of inspecting it (~15-25 ms of queries, and importing tenacity, on
+every ``quorum review``). Raise it whenever ``bot.audit.schema`` gains a table or an index
+(``tests/audit/test_store_ready.py`` pins the schema it was set for), so older logs are brought up to date.
+SQLite's ``user_version`` is a free 32-bit integer of the file header, 0 in a new file
+(https://www.sqlite.org/pragma.html#pragma_user_version)."""
+
+
+def _sqlite_ready(engine: Engine) -> bool:
+    """True when the SQLite file exists, is in WAL mode and carries :data:`SQLITE_SCHEMA_VERSION`
+    (never creates the file: a missing one answers False)."""
+    database = engine.url.database
+    if not database or not Path(database).exists():
+        return False
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    except sqlite3.Error:
+        return False  # not a database, locked, ...: the full check meets it and reports it
+    finally:
+        raw.close()
+    return version == SQLITE_SCHEMA_VERSION and mode == "wal"
+
+
+def _mark_sqlite_ready(engine: Engine) -> None:
+    """Record :data:`SQLITE_SCHEMA_VERSION` in the file (after the schema and WAL are in place)."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(f"PRAGMA user_version = {int(SQLITE_SCHEMA_VERSION)}")
+    finally:
+        raw.close()
+
+
 def _enable_wal(engine: Engine) -> None:
     """Put the SQLite file in WAL mode (a persistent property of the file) unless it already is.
 
     Switching the journal mode needs an exclusive lock, and SQLite may answer ``database is locked``
     at once instead of waiting in its busy handler while another process holds a lock (for example
-    several workers opening a new log together). So: read the mode first (no lock needed), and retry
-    the switch up to 50 times, 0.1 s apart (at most ~5 s), before giving up with the error.
+    several workers opening a new log together). So: read the mode first (no lock needed), try the
+    switch, then retry it up to 50 times, 0.1 s apart (at most ~5 s), before giving up with the
+    error (tenacity is imported only then).
     https://www.sqlite.org/wal.html, https://www.sqlite.org/pragma.html#pragma_journal_mode
     """
-    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed  # noqa: PLC0415
-
     def switch() -> None:
         raw = engine.raw_connection()
         try:
@@ -541,6 +582,13 @@ def _enable_wal(engine: Engine) -> None:
                 conn.execute("PRAGMA journal_mode=WAL")
         finally:
             raw.close()
+
+    try:
+        switch()
+        return
+    except sqlite3.OperationalError:
+        pass  # locked: retry below
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed  # noqa: PLC0415
 
     for attempt in Retrying(stop=stop_after_attempt(50), wait=wait_fixed(0.1), reraise=True,
                             retry=retry_if_exception_type(sqlite3.OperationalError)):

@@ -143,8 +143,9 @@ def test_author_and_rule_filters_use_terms_and_backfill_an_older_log(tmp_path: P
                               findings=[finding("paths/wide-reach")] if i % 3 == 0 else []))
     store.close()
     engine = create_engine(url)  # make it look like a log written before decision_terms existed
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # (by a version that did not mark its logs ready either)
         conn.execute(text("DROP TABLE decision_terms"))
+        conn.execute(text("PRAGMA user_version = 0"))
     engine.dispose()
     old = DecisionStore(url)
     assert not old.has_terms()
