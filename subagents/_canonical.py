@@ -116,7 +116,7 @@ class Helper:
 def canonical(
     node: Node, *, python: bool = True, blank_strings: bool = False,
     inline: dict[str, Helper] | None = None, _params: frozenset[str] = frozenset(), _depth: int = 0,
-    _opaque: frozenset[int] = frozenset(),
+    _opaque: frozenset[int] = frozenset(), _splice: dict[int, list[str]] | None = None,
 ) -> list[str]:
     """The canonical token stream of ``node`` (see the module docstring).
 
@@ -128,7 +128,8 @@ def canonical(
     literal by the token ``S`` (used to check "typo" claims, where string contents may change
     freely); code inside f-strings and template literals is kept either way. ``inline`` (Python):
     calls of these helpers are replaced by their bodies with the arguments substituted (see
-    :func:`helpers`).
+    :func:`helpers`). ``_splice`` (node id -> tokens): the stream of such a node, already known
+    (see :class:`StreamMemo`), is copied instead of walked.
     """
     out: list[str] = []
 
@@ -139,6 +140,11 @@ def canonical(
         t = n.type
         if _opaque and n.id in _opaque:
             return _SKIP
+        if _splice:
+            known = _splice.get(n.id)
+            if known is not None:
+                out.extend(known)
+                return _SKIP
         if n.is_extra or t in COMMENT_TYPES:
             return _SKIP
         if python and field in _PY_ANNOTATION_FIELDS:
@@ -433,7 +439,7 @@ def _helper(fn: Node, key: str, blank_strings: bool) -> Helper | None:
     if in_class:
         params = params[1:]
     stmts = [c for c in body.named_children if not c.is_extra and c.type not in COMMENT_TYPES and not is_docstring(c)]
-    if not stmts or len(stmts) > 20 or is_generator(fn) or any(True for _ in iter_nodes(body, frozenset({"function_definition", "class_definition", "lambda"}))):
+    if not stmts or len(stmts) > 20 or is_generator(fn) or _holds_definitions(body):
         return None
     pset = frozenset(params)
     if len(stmts) == 1 and stmts[0].type == "return_statement" and stmts[0].named_children:
@@ -441,6 +447,15 @@ def _helper(fn: Node, key: str, blank_strings: bool) -> Helper | None:
     if not own_nodes(fn, frozenset({"return_statement"})):
         return Helper(key, tuple(params), None, tuple(t for st in stmts for t in canonical(st, blank_strings=blank_strings, _params=pset)), in_class)
     return None
+
+
+def _holds_definitions(body: Node) -> bool:
+    """True when Python ``body`` holds a function, class or lambda (at any depth); a body whose text
+    has none of their keywords holds none and is not walked."""
+    text = body.text
+    if text is not None and b"def" not in text and b"class" not in text and b"lambda" not in text:
+        return False
+    return any(True for _ in iter_nodes(body, frozenset({"function_definition", "class_definition", "lambda"})))
 
 
 def one_sided_helpers(
@@ -487,20 +502,89 @@ class StreamMemo:
     streams the same changed functions in three places (their returns, whether the file's
     behaviour changed, which functions changed). Keyed by the node (a tree-sitter node compares
     equal only to itself in the same tree) and the arguments, ``inline`` by identity. The streams
-    are shared: callers only read them. Not thread-safe (one agent's checks run one after another)."""
+    are shared: callers only read them. Not thread-safe (one agent's checks run one after another).
+
+    For a node of an error-free tree of a named grammar (``language``), the streams of its statements (and of other
+    large parts without a field name, see :func:`_splice_candidates`) are also kept by source
+    text, type and docstring role, and copied into every stream that holds an equal part: in an
+    error-free tree such a part's stream depends only on its own subtree and docstring role (see
+    :func:`subagents._syntax.same_source`), so the unchanged statements of a base and a head
+    function, or of a function and the region around it, are walked once. A part whose text
+    mentions a helper of ``inline`` is walked in place (its calls are inlined on one side only)."""
 
     def __init__(self) -> None:
         self._streams: dict[tuple[Node, bool, bool, int], tuple[object, list[str]]] = {}
+        self._by_text: dict[tuple[bytes, str, bool, bool, bool, str], list[str]] = {}
 
     def stream(self, node: Node, *, python: bool = True, blank_strings: bool = False,
-               inline: dict[str, Helper] | None = None) -> list[str]:
-        """``canonical(node, python=python, blank_strings=blank_strings, inline=inline)``, once."""
+               inline: dict[str, Helper] | None = None, language: str | None = None) -> list[str]:
+        """``canonical(node, python=python, blank_strings=blank_strings, inline=inline)``, once.
+        ``language``: the grammar of ``node``'s tree, which the caller knows to be error-free (its
+        parts' streams are then shared by text); None: walked whole."""
         key = (node, python, blank_strings, id(inline))
         got = self._streams.get(key)
         if got is None or got[0] is not inline:
-            got = (inline, canonical(node, python=python, blank_strings=blank_strings, inline=inline))
+            if language is not None:
+                names = tuple(n.encode() for n in inline) if inline else ()
+                tokens = self._spliced(node, python, blank_strings, inline, names, language)
+            else:
+                tokens = canonical(node, python=python, blank_strings=blank_strings, inline=inline)
+            got = (inline, tokens)
             self._streams[key] = got
         return got[1]
+
+    def _spliced(self, node: Node, python: bool, blank: bool, inline: dict[str, Helper] | None,
+                 names: tuple[bytes, ...], language: str) -> list[str]:
+        """The stream of ``node`` (error-free tree) with its :func:`_splice_candidates` copied from
+        (or added to) the by-text memo."""
+        splice: dict[int, list[str]] = {}
+        for part in _splice_candidates(node, python):
+            text = part.text
+            if text is None or any(name in text for name in names):
+                continue
+            key = (text, part.type, python and is_docstring(part), python, blank, language)
+            known = self._by_text.get(key)
+            if known is None:
+                known = self._spliced(part, python, blank, None, (), language)  # mentions no helper: inlining changes nothing
+                self._by_text[key] = known
+            splice[part.id] = known
+        return canonical(node, python=python, blank_strings=blank, inline=inline, _splice=splice or None)
+
+
+SPLICE_MIN_BYTES = 64
+"""Parts of a node shorter than this are walked in place rather than kept by text (cost only)."""
+_SPLICE_DEPTH = 3
+_NOT_SPLICED = frozenset({"type", "return_type"})
+"""Python annotation fields: dropped from streams, so never worth streaming."""
+
+
+def _splice_candidates(node: Node, python: bool) -> list[Node]:
+    """Named parts of ``node`` of :data:`SPLICE_MIN_BYTES` or more that have no field name in
+    their parent (statements of a body, members of a class, the statement list of a Go block),
+    found through parts that have a field name (``body``, ``consequence``...), at most
+    :data:`_SPLICE_DEPTH` levels down; none inside a candidate. Which parts are candidates
+    changes cost only: a part without a field name is streamed the same inside ``node`` and on
+    its own (for its docstring role, see :class:`StreamMemo`)."""
+    out: list[Node] = []
+    level = [node]
+    for _ in range(_SPLICE_DEPTH):
+        below: list[Node] = []
+        for n in level:
+            if n.type in STRING_TYPES:
+                continue
+            for i, child in enumerate(n.children):
+                if not child.is_named or child.is_extra or child.end_byte - child.start_byte < SPLICE_MIN_BYTES:
+                    continue
+                field = n.field_name_for_child(i)
+                if field is None:
+                    if child.type not in COMMENT_TYPES:
+                        out.append(child)
+                elif not (python and field in _NOT_SPLICED):
+                    below.append(child)
+        if not below:
+            break
+        level = below
+    return out
 
 
 def rename_map(a: list[str], b: list[str]) -> dict[str, str] | None:
@@ -582,8 +666,8 @@ def compare(
         same = _loose_lines(base.decode("utf-8", "replace")) == _loose_lines(head.decode("utf-8", "replace"))
         return Comparison(Level.same if same else Level.changed, parsed=False)
     py = lang == "python"
-    a = _streams(bt.root_node, base_ranges, py, blank_strings, base_inline if py else None, memo)
-    b = _streams(ht.root_node, head_ranges, py, blank_strings, head_inline if py else None, memo)
+    a = _streams(bt.root_node, base_ranges, py, blank_strings, base_inline if py else None, memo, lang)
+    b = _streams(ht.root_node, head_ranges, py, blank_strings, head_inline if py else None, memo, lang)
     if a == b:
         return Comparison(Level.same, parsed=True)
     renames = rename_map(a, b)
@@ -593,14 +677,15 @@ def compare(
 
 
 def _streams(root: Node, ranges: Ranges | None, python: bool, blank: bool, inline: dict[str, Helper] | None,
-             memo: StreamMemo | None = None) -> list[str]:
+             memo: StreamMemo | None = None, language: str | None = None) -> list[str]:
+    """The stream :func:`compare` compares (``root``: of an error-free tree of ``language``)."""
     nodes = regions(root, ranges) if ranges is not None else [
         c for c in root.named_children if not c.is_extra and c.type not in COMMENT_TYPES
     ]
     if inline:
         nodes = [n for n in nodes if not (n.type == "function_definition" and _name(n) in inline)]
     if memo is not None:
-        return [t for n in nodes for t in memo.stream(n, python=python, blank_strings=blank, inline=inline)]
+        return [t for n in nodes for t in memo.stream(n, python=python, blank_strings=blank, inline=inline, language=language)]
     return [t for n in nodes for t in canonical(n, python=python, blank_strings=blank, inline=inline)]
 
 

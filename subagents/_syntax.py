@@ -333,9 +333,14 @@ def text_lines(root: Node, lang: str) -> set[int]:
 
 
 def is_generator(func: Node) -> bool:
-    """True when a Python function body contains ``yield`` outside nested functions/lambdas/classes."""
+    """True when a Python function body contains ``yield`` outside nested functions/lambdas/classes.
+    A body whose text holds no ``yield`` has no yield node (the keyword is part of its text) and
+    is not walked."""
     body = func.child_by_field_name("body")
     if body is None:
+        return False
+    text = body.text
+    if text is not None and b"yield" not in text:
         return False
     return any(True for _ in iter_nodes(body, frozenset({"yield"}), stop=_nested_scope))
 

@@ -365,6 +365,7 @@ def check_returns(pf: PyFile) -> list[Hit]:
     if pf.is_test or pf.base is None or pf.head is None:
         return []
     hits: list[Hit] = []
+    language = "python" if not pf.base.root_node.has_error and not pf.head.root_node.has_error else None
     for qual, hd in pf.head_defs.items():
         bd = pf.base_defs.get(qual)
         if bd is None or bd.node.type != "function_definition":
@@ -374,8 +375,8 @@ def check_returns(pf: PyFile) -> list[Hit]:
         if _syntax.is_generator(bd.node) or _syntax.is_generator(hd.node):
             continue
         streams = pf.streams if pf.streams is not None else _canonical.StreamMemo()
-        cb = streams.stream(bd.node, inline=pf.base_inline)
-        ch = streams.stream(hd.node, inline=pf.head_inline)
+        cb = streams.stream(bd.node, inline=pf.base_inline, language=language)
+        ch = streams.stream(hd.node, inline=pf.head_inline, language=language)
         if cb == ch or _canonical.rename_map(cb, ch) is not None:
             continue
         if pf.tests_cover(qual.split("#")[0].rsplit(".", 1)[-1]):

@@ -46,6 +46,8 @@ class IntentFacts:
     _diff_words: set[str] | None = None
     _diff_idents: set[str] | None = None
     _helpers: dict[bool, tuple[dict[str, Helper], dict[str, Helper]]] = field(default_factory=dict)
+    streams: _canonical.StreamMemo = field(default_factory=_canonical.StreamMemo)
+    """This review's canonical streams of whole nodes (the comparisons and the changed definitions)."""
     truncated: bool = False
     """Set when the review's deadline passed and some files were compared by nothing at all."""
 
@@ -160,7 +162,7 @@ class IntentFacts:
                     fc.language, self.base_bytes(fc), self.head_bytes(fc),
                     blank_strings=blank_strings, base_tree=bt, head_tree=ht,
                     base_ranges=_syntax.hunk_ranges(fc.hunks, "base"), head_ranges=_syntax.hunk_ranges(fc.hunks, "head"),
-                    base_inline=base_inline, head_inline=head_inline,
+                    base_inline=base_inline, head_inline=head_inline, memo=self.streams,
                 )
         return self._cmp[key]
 
@@ -182,8 +184,9 @@ class IntentFacts:
             b, h = bdefs.get(name), hdefs.get(name)
             if error_free and b is not None and h is not None and _syntax.same_source(b.node, h.node, helper_names):
                 continue  # equal text in error-free trees: equal canonical streams, not listed
-            cb = _canonical.canonical(b.node, python=py, blank_strings=blank_strings, inline=base_inline) if b else None
-            ch = _canonical.canonical(h.node, python=py, blank_strings=blank_strings, inline=head_inline) if h else None
+            language = lang if error_free else None
+            cb = self.streams.stream(b.node, python=py, blank_strings=blank_strings, inline=base_inline, language=language) if b else None
+            ch = self.streams.stream(h.node, python=py, blank_strings=blank_strings, inline=head_inline, language=language) if h else None
             if cb != ch and (cb is None or ch is None or _canonical.rename_map(cb, ch) is None):
                 out.append((name, h.start if h else None, h.end if h else None))
         nested = {n for n, _, _ in out for m, _, _ in out if m != n and m.startswith(n + ".")}

@@ -685,8 +685,9 @@ def _compute_changed_functions(ctx: CheckView, fc: FileChange, review: _Review) 
             continue
         if error_free and _syntax.same_source(bd.node, hd.node, helper_names):
             continue  # the same code (canonical streams of equal text in error-free trees are equal)
-        a = review.streams.stream(bd.node, python=py, inline=review.base_inline if py else None)
-        b = review.streams.stream(hd.node, python=py, inline=review.head_inline if py else None)
+        language = fc.language if error_free else None
+        a = review.streams.stream(bd.node, python=py, inline=review.base_inline if py else None, language=language)
+        b = review.streams.stream(hd.node, python=py, inline=review.head_inline if py else None, language=language)
         if a != b and _canonical.rename_map(a, b) is None:
             out.append(q.split("#")[0].rsplit(".", 1)[-1])
     return out

@@ -80,8 +80,48 @@ def unused_variables(fc: FileChange, base: ast.AST, head: ast.AST) -> list[Findi
 
 def _flow(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
     """``(stores: name -> first line, loads, skipped names)`` of one function (see the module doc);
-    every name is skipped when the function calls ``locals()`` or ``vars()``."""
+    every name is skipped when the function calls ``locals()`` or ``vars()``.
+
+    One depth-first walk of the whole function: loads, ``del`` and ``global``/``nonlocal`` names
+    everywhere, stores only outside nested definitions (each store's line is the first met in
+    this walk's order, which is the order of a walk that does not enter nested definitions at
+    all). A function that calls ``locals()``/``vars()`` is answered by :func:`_flow_with_locals`."""
     stores: dict[str, int] = {}
+    loads: set[str] = set()
+    skip: set[str] = set()
+    stack: list[tuple[ast.AST, bool]] = [(child, False) for child in ast.iter_child_nodes(func)]
+    while stack:
+        node, nested = stack.pop()
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loads.add(node.id)
+            elif isinstance(node.ctx, ast.Del):
+                loads.add(node.id)
+                skip.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            skip.update(node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("locals", "vars"):
+            return _flow_with_locals(func)
+        if not nested:
+            if isinstance(node, _NESTED):
+                nested = True
+            else:
+                target = None
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target = node.targets[0]
+                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", None) is not None:
+                    target = node.target
+                elif isinstance(node, ast.NamedExpr):
+                    target = node.target
+                if isinstance(target, ast.Name) and not target.id.startswith("_"):
+                    stores.setdefault(target.id, node.lineno)
+        stack.extend((child, nested) for child in ast.iter_child_nodes(node))
+    return stores, loads, skip
+
+
+def _flow_with_locals(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
+    """:func:`_flow` of a function that calls ``locals()`` or ``vars()``: no stores, every load,
+    and ``*`` among the skipped names (with the loads met before the call in breadth-first order)."""
     loads: set[str] = set()
     skip: set[str] = set()
     for node in ast.walk(func):
@@ -92,25 +132,8 @@ def _flow(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             skip.update(node.names)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("locals", "vars"):
-            skip.update(loads | set(stores) | {"*"})
-    if "*" in skip:
-        return {}, loads, skip
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED):
-            continue
-        target = None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", None) is not None:
-            target = node.target
-        elif isinstance(node, ast.NamedExpr):
-            target = node.target
-        if isinstance(target, ast.Name) and not target.id.startswith("_"):
-            stores.setdefault(target.id, node.lineno)
-        stack.extend(ast.iter_child_nodes(node))
-    return stores, loads, skip
+            skip.update(loads | {"*"})
+    return {}, loads, skip
 
 
 def _replacing_line(fc: FileChange, name: str, removed: dict[int, str], func: ast.AST) -> int | None:
