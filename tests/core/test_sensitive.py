@@ -289,3 +289,30 @@ def test_renovate_rule_names_the_pattern_trying_every_pattern_would() -> None:
         assert sensitive.renovate_rule(path) == expected, path
         named += expected is not None
     assert named >= 150
+
+
+def test_the_shipped_renovate_table_is_generated_from_the_data_file() -> None:
+    """Regenerating gives the shipped file byte for byte (``python -m bot.core.sensitive``), and the
+    patterns used are the ones computed from the data file now."""
+    from bot.core import _renovate_table, sensitive  # noqa: PLC0415
+    from bot.core.packagedata import package_files  # noqa: PLC0415
+
+    assert sensitive.generate() == Path(_renovate_table.__file__).read_text(encoding="utf-8"), (
+        "regenerate: python -m bot.core.sensitive > bot/core/_renovate_table.py")
+    data = package_files("rules").joinpath("dependency_manifests.json").read_bytes()
+    assert sensitive._renovate_sources() == sensitive._renovate_rows(data) == _renovate_table.SOURCES
+    assert len(_renovate_table.SOURCES) >= 150
+
+
+def test_a_table_made_from_other_data_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another data file (another fingerprint), or no shipped table: the patterns are computed."""
+    import sys  # noqa: PLC0415
+
+    from bot.core import _renovate_table, sensitive  # noqa: PLC0415
+
+    expected = sensitive._renovate_sources()
+    monkeypatch.setattr(_renovate_table, "SOURCES", (("x", "**/x.lock", "^(?:.*/)?x\\.lock$", "x.lock"),))
+    monkeypatch.setattr(_renovate_table, "FINGERPRINT", "0" * 64)
+    assert sensitive._renovate_sources.__wrapped__() == expected
+    monkeypatch.setitem(sys.modules, "bot.core._renovate_table", None)  # import raises ImportError
+    assert sensitive._renovate_sources.__wrapped__() == expected
