@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 from bot.core.packagedata import package_files
 from bot.core.paths import is_doc_path
+from bot.core.regex_literal import required_literal
 
 # --- glob semantics (shared with bot.policy.globs) -----------------------------------------------
 
@@ -446,126 +447,6 @@ def renovate_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 @lru_cache(maxsize=None)
 def _renovate_regex(rx: str) -> re.Pattern[str]:
     return re.compile(rx, re.IGNORECASE)
-
-
-_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]")
-_PLAIN_RUN = re.compile(r"[A-Za-z0-9]+")
-
-
-def _skip_class(rx: str, i: int) -> int:
-    """The index after the character class opening at ``rx[i]`` (``[``), or -1 when it never closes."""
-    j = i + 1
-    if rx.startswith("^", j):
-        j += 1
-    if rx.startswith("]", j):  # a ']' first in the class is a literal
-        j += 1
-    while j < len(rx):
-        if rx[j] == "\\":
-            j += 2
-            continue
-        if rx[j] == "]":
-            return j + 1
-        j += 1
-    return -1
-
-
-def _skip_group(rx: str, i: int) -> int:
-    """The index after the group opening at ``rx[i]`` (``(``), or -1 when it never closes."""
-    depth = 0
-    j = i
-    while j < len(rx):
-        c = rx[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "[":
-            j = _skip_class(rx, j)
-            if j < 0:
-                return -1
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return -1
-
-
-def _skip_quantifier(rx: str, i: int) -> int:
-    """The index after a quantifier starting at ``rx[i]`` (``*``, ``+``, ``?`` or ``{...}``, and a
-    lazy ``?`` or possessive ``+`` after it), ``i`` when none starts there, -1 for a ``{`` that
-    never closes."""
-    if i >= len(rx) or rx[i] not in "*+?{":
-        return i
-    j = rx.find("}", i) + 1 if rx[i] == "{" else i + 1
-    if j <= 0:
-        return -1
-    return j + 1 if rx[j : j + 1] in ("?", "+") else j
-
-
-def required_literal(rx: str) -> str:
-    """The longest run of literal characters that every match of the Python regex ``rx`` contains
-    (lower case), or '' when none is found.
-
-    A conservative scan of the top level of the pattern: a top-level ``|`` means nothing is
-    required; groups, classes, ``.``, anchors and escapes of letters or digits (``\\d``, ``\\b``,
-    ``\\1``) end a run; a character followed by a quantifier (``?``, ``*``, ``+``, ``{..}``) ends
-    one too; a letter, a digit or an escaped punctuation character (``\\.``) is a literal. So
-    each character of the run is one item of the pattern's top-level sequence, matched by exactly
-    itself (ignoring case), one after the other: a text that lacks the run (ignoring case) has no
-    match. (A test checks every vendored pattern's literal against the ``re`` parser's own parse.)
-    Only letters, digits and escaped ASCII punctuation are kept, so the literal is ASCII."""
-    if _INLINE_FLAGS.search(rx):
-        return ""  # inline flags (verbose mode reads spaces and '#' otherwise): not followed here
-    runs: list[str] = []
-    run: list[str] = []
-    i = 0
-    while i < len(rx):
-        plain = _PLAIN_RUN.match(rx, i)
-        if plain is not None:  # letters and digits: each a literal, but a quantifier takes the last one
-            end = plain.end()
-            after = _skip_quantifier(rx, end)
-            if after < 0:
-                return ""
-            if after == end:
-                run.append(plain.group())
-            else:
-                run.append(plain.group()[:-1])
-                runs.append("".join(run))
-                run = []
-            i = after
-            continue
-        c = rx[i]
-        atom: str | None = None
-        if c == "\\":
-            nxt = rx[i + 1 : i + 2]
-            if not nxt:
-                return ""
-            atom = nxt if nxt.isascii() and not nxt.isalnum() and nxt != "_" else None
-            end = i + 2
-        elif c == "[":
-            end = _skip_class(rx, i)
-        elif c == "(":
-            end = _skip_group(rx, i)
-        elif c == "|" or c == ")" or c in "*+?{":
-            return ""  # a top-level alternation, or a pattern this scan does not follow
-        else:
-            end = i + 1  # any other character (letters and digits are handled above): no literal
-        if end < 0:
-            return ""
-        after = _skip_quantifier(rx, end)
-        if after < 0:
-            return ""
-        if atom is None or after != end:
-            runs.append("".join(run))
-            run = []
-        else:
-            run.append(atom)
-        i = after
-    runs.append("".join(run))
-    return max(runs, key=len).lower()
 
 
 def _named_elsewhere(candidates: list[str]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -204,66 +203,6 @@ _MANIFESTS = (
     ".pre-commit-config.yaml", ".nvmrc", ".python-version", "renovate.json", "Makefile", "main.py", "README.md",
 )
 """Manifest and lock-file names of Renovate's managers (and a few other files)."""
-
-
-@pytest.mark.parametrize(
-    ("rx", "literal"),
-    [
-        (r"(^|/)bitrise\.ya?ml$", "bitrise.y"),
-        (r"a|bcdef", ""),  # a top-level alternation requires nothing
-        (r"(?:ab|cd)efg", "efg"),
-        (r"(?x)ab c # comment", ""),  # inline flags are not followed
-        (r"abc{2}de", "ab"),
-        (r"ab?cd", "cd"),
-        (r"x+yz", "yz"),
-        (r"[abc]def\d", "def"),
-        (r"\dabc\bxy", "abc"),
-        (r"\Wmn\.Op", "mn.op"),
-        (r"[]ab]cd", "cd"),
-        (r"[^]x]yz", "yz"),
-        (r"ab(", ""),
-        (r"ab[c", ""),
-        (r"ab{2", ""),
-        (r"abc\\", "abc\\"),  # an escaped backslash is a literal one
-        ("abc\\", ""),  # a lone backslash at the end: not a pattern
-        (r"", ""),
-    ],
-)
-def test_required_literal(rx: str, literal: str) -> None:
-    from bot.core.sensitive import required_literal  # noqa: PLC0415
-
-    assert required_literal(rx) == literal
-
-
-def _top_level_literal_runs(rx: str) -> list[str]:
-    """Runs of consecutive top-level LITERAL items of ``rx`` in ``re``'s own parse, lower case."""
-    from re import _constants, _parser  # type: ignore[attr-defined]  # noqa: PLC0415
-
-    parsed = _parser.parse(rx, re.IGNORECASE)
-    assert not parsed.state.flags & re.VERBOSE
-    runs, run = [], []
-    for op, arg in parsed.data:
-        if op is _constants.LITERAL:
-            run.append(chr(arg))
-        else:
-            runs.append("".join(run).lower())
-            run = []
-    return [*runs, "".join(run).lower()]
-
-
-def test_every_renovate_literal_is_required_by_its_pattern() -> None:
-    """Each vendored pattern's literal lies in a run of top-level literal items of ``re``'s own
-    parse of it (no alternation or quantifier around them): no match can lack it."""
-    from bot.core import sensitive  # noqa: PLC0415
-
-    sources = sensitive._renovate_sources()
-    with_literal = 0
-    for _, pat, rx, literal in sources:
-        if literal:
-            assert literal.isascii()
-            assert any(literal in run for run in _top_level_literal_runs(rx)), (pat, literal)
-            with_literal += len(literal) >= 3
-    assert with_literal >= 0.8 * len(sources)
 
 
 def test_renovate_rule_names_the_pattern_trying_every_pattern_would() -> None:

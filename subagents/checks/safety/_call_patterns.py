@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.regex_literal import required_literal
+
 # --------------------------------------------------------------------------------------------
 # Dangerous calls
 # --------------------------------------------------------------------------------------------
@@ -39,18 +41,32 @@ class CallPattern:
     message: str
     suggestion: str
     in_string: bool = False  # the match starts inside a string literal (SQL text)
+    literal: str = ""
+    """Text every match holds (:func:`bot.core.regex_literal.required_literal`; lower case when the
+    regex ignores case), '' when none is known."""
 
     @property
     def rule_id(self) -> str:
         """The registered rule id this pattern reports."""
         return RULE_BY_KIND[self.kind]
 
+    def may_match(self, text: str, lowered: str | None) -> bool:
+        """False only when no match can lie in ``text``: it lacks :attr:`literal` (compared ignoring
+        case in ``lowered``, ``text.lower()`` of an ASCII text, when the regex ignores case; a
+        non-ASCII text, ``lowered`` None, is never ruled out then)."""
+        if not self.literal:
+            return True
+        if self.regex.flags & re.IGNORECASE:
+            return lowered is None or self.literal in lowered
+        return self.literal in text
+
 
 def pattern(kind: str, rx: str, message: str, suggestion: str, *, flags: int = 0, in_string: bool = False) -> CallPattern:
     """A :class:`CallPattern` of ``kind`` with ``rx`` compiled; raises ``ValueError`` for an unknown kind."""
     if kind not in RULE_BY_KIND:
         raise ValueError(f"unknown dangerous-call kind {kind!r}")
-    return CallPattern(kind, re.compile(rx, flags), message, suggestion, in_string)
+    literal = required_literal(rx, keep_case=not flags & re.IGNORECASE) if rx else ""
+    return CallPattern(kind, re.compile(rx, flags), message, suggestion, in_string, literal)
 
 
 _SQL_TEXT = (

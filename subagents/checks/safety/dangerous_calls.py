@@ -165,7 +165,14 @@ def _python_calls_in(tree: Tree, added_rows: set[int], band: tuple[int, int] | N
 
 
 def _regex_calls(view: FileView, patterns: tuple[CallPattern, ...]) -> list[tuple[int, CallPattern]]:
+    # Patterns whose required literal is nowhere in the file's added text cannot match any of its
+    # lines (CallPattern.may_match): they are left out before the line loop.
+    text = "\n".join(ln.text for ln in view.added)
+    lowered = text.lower() if text.isascii() else None
+    patterns = tuple(p for p in patterns if p.may_match(text, lowered))
     out: list[tuple[int, CallPattern]] = []
+    if not patterns:
+        return out
     for line in view.added:
         if line.new_lineno is None:
             continue
