@@ -8,7 +8,18 @@ default, PostgreSQL at scale), and check the chain with ``DecisionStore.verify``
 from bot.audit.chain import GENESIS_HASH, ChainRow, VerifyReport, canonical_json, compute_record_hash, verify_rows
 from bot.audit.export import CSV_COLUMNS
 from bot.audit.records import EVENT_KINDS, event_record, record_from_result, utc_timestamp
-from bot.audit.store import DecisionStore
+
+
+def __getattr__(name: str) -> object:
+    """``DecisionStore`` on first use (PEP 562): it imports SQLAlchemy (~100 ms), which building a
+    record (:func:`record_from_result`) and the CLI's SQLite append (:mod:`bot.audit.sqliteappend`)
+    do not need."""
+    if name == "DecisionStore":
+        from bot.audit.store import DecisionStore  # noqa: PLC0415
+
+        return DecisionStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CSV_COLUMNS",

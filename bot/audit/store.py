@@ -25,7 +25,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from bot.audit import schema
 from bot.audit.chain import CHAIN_KEYS, GENESIS_HASH, ChainRow, VerifyReport, canonical_json, hash_stored_bytes, verify_rows
+from bot.audit.columns import repeat_record
 from bot.audit.export import write_csv, write_jsonl
+from bot.audit.sqliteappend import SQLITE_SCHEMA_VERSION
 from bot.audit.schema import chain_head, decision_log
 from bot.core.errors import AuditError
 
@@ -241,7 +243,7 @@ class DecisionStore:
                         .where(decision_log.c.decision_key == values["decision_key"])
                     ).first()
                     if existing is not None:
-                        repeat = _repeat_record(clean, existing.record_hash, json.loads(existing.record_json))
+                        repeat = repeat_record(clean, existing.record_hash, json.loads(existing.record_json))
                         if repeat is None:
                             return existing.record_hash
                         clean = repeat  # a second run posted something else: record it, never hide it
@@ -468,26 +470,6 @@ class DecisionStore:
                 return writers[fmt]((self._row_dict(row) for row in self._iter_rows(conn, query)), out)
 
 
-def _repeat_record(new: dict[str, Any], first_hash: str, first: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``decision_repeat`` record for a second decision on the same key, or None when the new
-    record posted nothing the first one does not already name."""
-    def ids(record: dict[str, Any]) -> set[tuple[str, str]]:
-        return {(str(p.get("kind")), str(p.get("id"))) for p in record.get("posted") or [] if isinstance(p, dict)}
-
-    extra = sorted(ids(new) - ids(first))
-    if not extra:
-        return None
-    return {
-        "kind": "decision_repeat", "created_at": new["created_at"], "delivery_id": new.get("delivery_id"),
-        "repo": new["repo"], "pr_number": new.get("pr_number"), "head_sha": new.get("head_sha"),
-        "decision_id": new.get("decision_id"), "policy_version": new.get("policy_version"),
-        "action": new.get("action"), "actor": None,
-        "details": {"first_record_hash": first_hash, "first_decision_id": first.get("decision_id"),
-                    "posted": new.get("posted") or [], "not_in_first": [{"kind": k, "id": i} for k, i in extra],
-                    "job_id": new.get("job_id")},
-    }
-
-
 _ROW_COLUMNS = (decision_log.c.seq, decision_log.c.record_json, decision_log.c.prev_hash, decision_log.c.record_hash)
 
 
@@ -525,16 +507,6 @@ def _install_sqlite_transactions(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("quorum_sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-SQLITE_SCHEMA_VERSION = 1
-"""Stored in a SQLite log's ``PRAGMA user_version`` once :meth:`DecisionStore._ensure_schema` has
-created every table, index and the chain-head row and switched the file to WAL: a later process
-then trusts the file instead of inspecting it (~15-25 ms of queries, and importing tenacity, on
-every ``quorum review``). Raise it whenever ``bot.audit.schema`` gains a table or an index
-(``tests/audit/test_store_ready.py`` pins the schema it was set for), so older logs are brought up to date.
-SQLite's ``user_version`` is a free 32-bit integer of the file header, 0 in a new file
-(https://www.sqlite.org/pragma.html#pragma_user_version)."""
 
 
 def _sqlite_ready(engine: Engine) -> bool:

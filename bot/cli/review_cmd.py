@@ -307,11 +307,21 @@ class _ReportingLog:
         self.error: str | None = None
 
     def append(self, record: dict) -> str | None:
-        from bot.audit import DecisionStore  # noqa: PLC0415
+        """Append ``record``: to a ready local SQLite log with the standard library only
+        (:func:`bot.audit.sqliteappend.append_ready`, no SQLAlchemy import), otherwise (a new or
+        older log, PostgreSQL) through :class:`bot.audit.store.DecisionStore`."""
+        from bot.audit.sqliteappend import append_ready, sqlite_path_of  # noqa: PLC0415
         from bot.core.errors import AuditError  # noqa: PLC0415
 
         try:
-            self.store = DecisionStore(self.settings.resolved_database_url())
+            url = self.settings.resolved_database_url()
+            path = sqlite_path_of(url)
+            stored = append_ready(path, record) if path is not None else None
+            if stored is not None:
+                return stored
+            from bot.audit import DecisionStore  # noqa: PLC0415
+
+            self.store = DecisionStore(url)
             return self.store.append(record)
         except AuditError as exc:
             self.error = f"decision log not written: {exc}"
