@@ -32,6 +32,9 @@ of **start-up** (``startup_ms + cli_ms``: process start to the start of the revi
 of wall time that ``timings`` accounts for, and ``/proc/loadavg`` before and after. The summary
 gives the medians over warm passes.
 
+``--log`` reviews with the decision log on, as a plain ``quorum review`` does (a log in the
+bench's temporary data directory; without it, ``--no-log``: the figures of earlier sessions).
+
 ``--server`` runs the warm passes through ``quorum server`` (the opt-in command server, started
 after the cold pass, stopped at the end): wall times then include the client's process start and
 the hand-over; CPU and RSS are the client's only (the review runs in the server's forked child).
@@ -182,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="pass 0 keeps the index cache between PRs (a priming pass, not reported as cold)")
     parser.add_argument("--server", action="store_true",
                         help="run the reviews through `quorum server` (started after the cold pass; CPU is then the client's only)")
+    parser.add_argument("--log", action="store_true",
+                        help="review as plain `quorum review` does: with the decision log on (in the bench's data directory;"
+                             " pass 0 creates it, so the timed passes append to a ready log)")
     args = parser.parse_args(argv)
 
     prs = pick_prs(args.repo, args.prs, args.min_lines, args.max_lines)
@@ -220,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                     shutil.rmtree(cache / "index", ignore_errors=True)
                 wall, cpu, rss, code, out, err = run_timed(
                     [args.quorum, "review", "--repo", args.repo, "--base", f"{sha}^", "--head", sha,
-                     "--format", "json", "--no-log"], env)
+                     "--format", "json", *([] if args.log else ["--no-log"])], env)
                 if code != 0:
                     errors.append(f"review {sha[:10]}: {err.strip()[-300:]}")
                     continue
@@ -259,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "repo": args.repo,
         "head": head,
-        "mode": "command server (warm passes)" if args.server else "one process per review",
+        "mode": ("command server (warm passes)" if args.server else "one process per review")
+        + (", decision log on" if args.log else ", --no-log"),
         "prs": [{"sha": s[:12], "changed_lines": n, "decision": decisions.get(s)} for s, n, _ in prs],
         "summary": {
             "warm_passes": len(warm),
