@@ -218,7 +218,13 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any]) -> None
         sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the client's descriptors, now 0..2
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        from bot.cli import gcstart  # noqa: PLC0415
         from bot.cli import main as cli  # noqa: PLC0415
+
+        # The collector policy of a one-shot review (bot.cli.gcstart): paused here, resumed by the
+        # review with what is alive set aside and the youngest generation collected every 5,000
+        # allocations instead of 700. Without it a served review collected ~7x as often.
+        gcstart.pause()
 
         age = request.get("age_at_entry")
         since_entry = max(0.0, time.time() - float(request.get("entry_wall") or time.time()))

@@ -15,8 +15,9 @@ walked less often. Garbage is still collected: cycles made during the review are
 before, and reference counting frees everything else at once, as always. Collection timing
 never changes what a review finds.
 
-Only the CLI's review path calls these; a process whose collector is running (a test, the
-command server's child, a library caller) is left as it is by :func:`resume`.
+Only the CLI's review path calls these (the console script, and the command server's child
+before it runs a review); a process whose collector is running (a test, a library caller) is left
+as it is by :func:`resume`.
 """
 
 from __future__ import annotations

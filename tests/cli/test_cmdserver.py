@@ -213,3 +213,33 @@ def test_a_server_that_dies_before_listening_is_a_one_line_error(tmp_path: Path)
     assert out.stderr.startswith("quorum: error: the server exited with status 1 before listening: RuntimeError: broken grammar")
     assert out.stderr.count("\n") == 1
     shutil.rmtree(Path(env["XDG_RUNTIME_DIR"]), ignore_errors=True)
+
+
+def test_a_served_child_reviews_with_the_one_shot_collector_policy(tmp_path: Path) -> None:
+    """The server's forked child pauses the collector before the review, so the review's
+    ``gcstart.resume`` applies the one-shot policy (objects alive set aside, youngest generation
+    every 5,000 allocations) instead of leaving CPython's default of 700."""
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
+    code = (
+        "import gc, json, os, socket, sys\n"
+        "from bot.cli import cmdserver, gcstart\n"
+        "seen = {}\n"
+        "original = gcstart.resume\n"
+        "def spy():\n"
+        "    seen['paused'] = not gc.isenabled()\n"
+        "    result = original()\n"
+        "    seen['threshold'] = gc.get_threshold()[0]\n"
+        "    sys.stderr.write('GC ' + json.dumps(seen) + '\\n')\n"
+        "    return result\n"
+        "gcstart.resume = spy\n"
+        "ours, theirs = socket.socketpair()\n"
+        "request = {'argv': ['review', '--repo', sys.argv[1], '--format', 'json', '--no-log'], 'cwd': sys.argv[1],\n"
+        "           'env': dict(os.environ), 'age_at_entry': None, 'entry_wall': 0.0}\n"
+        "cmdserver._child(ours, [os.dup(0), os.dup(1), os.dup(2)], request)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, env=_env(tmp_path),
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    line = next(ln for ln in out.stderr.splitlines() if ln.startswith("GC "))
+    assert json.loads(line[3:]) == {"paused": True, "threshold": 5000}
+    assert json.loads(out.stdout)["decision"]["action"]
