@@ -70,13 +70,36 @@ def _skip_quantifier(rx: str, i: int) -> int:
     return j + 1 if rx[j : j + 1] in ("?", "+") else j
 
 
+_ESCAPE_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+
+
+def _escape_end(rx: str, i: int) -> int:
+    """The index after the escape at ``rx[i]`` (``\\``), its whole length: ``\\xhh``, ``\\uhhhh``,
+    ``\\Uhhhhhhhh``, ``\\N{name}``, an octal escape or a group reference (up to 3 digits), or two
+    characters for any other escape (``\\d``, ``\\.``). Its digits and name are never literals of
+    the text: ``\\u00e9`` matches ``é``, not ``00e9`` (https://docs.python.org/3/library/re.html,
+    "Regular Expression Syntax")."""
+    nxt = rx[i + 1 : i + 2]
+    if nxt in _ESCAPE_HEX_DIGITS:
+        return i + 2 + _ESCAPE_HEX_DIGITS[nxt]
+    if nxt == "N" and rx.startswith("{", i + 2):
+        close = rx.find("}", i + 2)
+        return len(rx) if close < 0 else close + 1
+    if nxt.isdigit():
+        j = i + 2
+        while j < len(rx) and j < i + 4 and rx[j].isdigit():
+            j += 1
+        return j
+    return i + 2
+
+
 def required_literal(rx: str, *, keep_case: bool = False) -> str:
     """The longest run of literal characters that every match of the Python regex ``rx`` contains
     (in lower case unless ``keep_case``), or '' when none is found.
 
     A conservative scan of the top level of the pattern: global inline flags (``(?i)``), verbose
     mode (``(?x:``) or a top-level ``|`` mean nothing is required; groups, classes, ``.``, anchors and escapes of letters or digits (``\\d``, ``\\b``,
-    ``\\1``) end a run; a character followed by a quantifier (``?``, ``*``, ``+``, ``{..}``) ends
+    ``\\1``, with all their digits or name: ``\\u00e9``, ``\\101``, ``\\N{...}``) end a run; a character followed by a quantifier (``?``, ``*``, ``+``, ``{..}``) ends
     one too; a letter, a digit or an escaped punctuation character (``\\.``) is a literal. So
     each character of the run is one item of the pattern's top-level sequence, matched by exactly
     itself (ignoring case), one after the other: a text that lacks the run (ignoring case) has no
@@ -109,7 +132,7 @@ def required_literal(rx: str, *, keep_case: bool = False) -> str:
             if not nxt:
                 return ""
             atom = nxt if nxt.isascii() and not nxt.isalnum() and nxt != "_" else None
-            end = i + 2
+            end = _escape_end(rx, i)
         elif c == "[":
             end = _skip_class(rx, i)
         elif c == "(":

@@ -26,6 +26,13 @@ from bot.core.regex_literal import required_literal
         (r"\Wmn\.Op", "mn.op"),
         (r"[]ab]cd", "cd"),
         (r"[^]x]yz", "yz"),
+        (r"\u00e9abc", "abc"),  # an escape's digits are not literals: it matches "é"
+        (r"\x41zz", "zz"),
+        (r"\U0001F600", ""),
+        (r"a\101b", "a"),  # octal escape ("A")
+        (r"\0123", "3"),  # "\012" (newline), then "3"
+        (r"(a)\1bcd", "bcd"),  # a group reference
+        (r"\N{LATIN SMALL LETTER E}xyz", "xyz"),
         (r"ab(", ""),
         (r"ab[c", ""),
         (r"ab{2", ""),
@@ -103,3 +110,12 @@ def test_may_match_rules_out_only_texts_without_the_literal() -> None:
     assert not folded.may_match("verify: true", "verify: true")
     assert folded.may_match("ınsecure", None)  # non-ASCII text: never ruled out when ignoring case
     assert pattern("eval", "", "m", "s").may_match("", "")
+
+
+@pytest.mark.parametrize("rx", [r"\u00e9abc", r"\x41zz", r"\U0001F600q", r"a\101b", r"\0123", r"(a)\1bcd", r"(a)(b)\2x",
+                                r"\N{LATIN SMALL LETTER E}xyz", r"\x2eabc\.d", r"zz\u0041\u0042"])
+def test_escapes_never_give_their_digits_as_literals(rx: str) -> None:
+    """Checked against ``re``'s own parse: the literal lies in a run of top-level literal items."""
+    literal = required_literal(rx, keep_case=True)
+    assert not literal or any(literal in run for run in _top_level_literal_runs(rx, 0)), literal
+
