@@ -199,3 +199,83 @@ def test_letters_numbers_punctuation_and_symbols_are_decided_without_regex() -> 
     assert seen > 100_000
     for cp in (0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800):
         assert not unicode_text._visible_by_category(chr(cp)) and hidden_kind(cp) == "blank"
+
+
+def test_plainly_visible_characters_are_never_hidden() -> None:
+    """The shortcut of ``find_hidden`` is exact: a plainly visible character (by ``unicodedata``'s
+    category, not a bidi control or tag) is never hidden text, so a text made only of such
+    non-ASCII characters has no hidden character."""
+    from bot.core import unicode_text
+
+    patterns = unicode_text._re()
+
+    def by_property(ch: str) -> str | None:  # hidden_kind's decision by the regex package's properties
+        if not patterns.candidate.match(ch) or patterns.pcm.match(ch):
+            return None
+        if patterns.vs.match(ch):
+            return "variation-selector"
+        if ch == "\u2800" or "FILLER" in unicodedata.name(ch, ""):
+            return "blank"
+        if unicodedata.category(ch) == "Zs":
+            return None if unicodedata.normalize("NFKC", ch) == " " else "blank"
+        return "zero-width"
+
+    seen = 0
+    for cp in range(0x80, 0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        if unicode_text._plainly_visible(chr(cp)):
+            seen += 1
+            assert hidden_kind(cp) is None and by_property(chr(cp)) is None, hex(cp)
+    assert seen > 100_000
+    for cp in (*unicode_text.BIDI_CONTROLS, 0xE0041, 0x200B, 0xFE0F, 0x2800, 0x3164):
+        assert not unicode_text._plainly_visible(chr(cp))
+    assert unicode_text._plainly_visible("\u00a0") and unicode_text._plainly_visible("\u3000")
+
+
+_MIXED_TEXTS = (
+    "context \u2014 see the docs", "caf\u00e9 na\u00efve \u00fcber", "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8",
+    "emoji \U0001f600 and \u2764\ufe0f", "p\u0430ypal", "\u043f\u0440\u0438\u0432\u0435\u0442 world",
+    "a\u200bb", "x\u202eevil", "tag\U000e0041\U000e0042", "\u0394x + \u03b4y", "K\u0131rm\u0131z\u0131",
+    "Zo\u00eb \u2013 \u201cquoted\u201d \u2026", "\u00a0nbsp\u3000ideo", "\u2800\u2801 braille",
+)
+
+
+@pytest.mark.parametrize("text", _MIXED_TEXTS)
+def test_shortcuts_give_what_the_property_scan_gives(text: str) -> None:
+    """``find_hidden`` and ``lookalike_words`` with their shortcuts give what the ``regex``-based
+    scans they skip would give."""
+    from bot.core import unicode_text
+
+    by_property = [(cp, m.start()) for m in unicode_text._re().candidate.finditer(text)
+                   if hidden_kind(cp := ord(m.group()))]
+    assert find_hidden(text) == by_property
+    words = []
+    for m in unicode_text._re().word.finditer(text):
+        word = m.group()
+        if word.isascii() or not any("a" <= c.lower() <= "z" for c in word):
+            continue
+        foreign = [c for c in word if not c.isascii() and c.isalpha() and unicode_text._re().latin.match(c) is None]
+        if foreign and all(unicode_text.ascii_prototype(c) for c in foreign):
+            words.append((m.start(), word, "".join(fold_char(c) for c in word)))
+    assert lookalike_words(text) == words
+
+
+def test_visible_non_ascii_text_is_scanned_without_importing_regex() -> None:
+    """Em dashes, accents, CJK and emoji (no variation selector): no hidden character, no look-alike
+    word, and the ``regex`` package (10-15 ms to import) is not loaded."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from bot.core.unicode_text import find_hidden, remove_hidden, lookalike_words\n"
+        "from bot.core.sanitize import strip_hidden\n"
+        "from bot.core.injection import find_injection\n"
+        "text = 'context \\u2014 see caf\\u00e9 \\u65e5\\u672c \\U0001f600 \\u201cq\\u201d\\u00a0x'\n"
+        "assert find_hidden(text) == [] and remove_hidden(text) == text and lookalike_words(text) == []\n"
+        "strip_hidden(text); find_injection(text)\n"
+        "assert 'regex' not in sys.modules\n"
+        "assert lookalike_words('p\\u0430ypal') == [(0, 'p\\u0430ypal', 'paypal')]\n"
+        "assert 'regex' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
