@@ -22,8 +22,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 from tree_sitter import Node, Tree
+
+from bot.core.changeset import ChangedFiles
 
 from subagents._syntax import (
     COMMENT_TYPES,
@@ -45,6 +48,14 @@ from subagents._syntax import (
 
 _DROPPED_PUNCT = frozenset({",", ";", "(", ")", "[", "]", "{", "}"})
 _NUMBER_HINTS = ("integer", "float", "number", "int_literal", "float_literal", "imaginary")
+
+
+@lru_cache(maxsize=None)
+def is_number_type(node_type: str) -> bool:
+    """True for a node type that names a number literal (holds one of ``_NUMBER_HINTS``); answered
+    once per type (grammars have a few hundred)."""
+    return any(h in node_type for h in _NUMBER_HINTS)
+
 _STRING_RE = re.compile(r"^([A-Za-z]{0,3})(\"\"\"|'''|\"|'|`)(.*)\2$", re.DOTALL)
 class Level(IntEnum):
     """How much two revisions of a file differ, from the canonical streams."""
@@ -182,7 +193,7 @@ def canonical(
                     out.append(_PARAM + text)
                 else:
                     out.append("@" + text)
-            elif any(h in t for h in _NUMBER_HINTS):
+            elif is_number_type(t):
                 out.append(t + "=" + text.lower().replace("_", ""))
             else:
                 out.append(t + "=" + text)
@@ -510,7 +521,11 @@ class StreamMemo:
     error-free tree such a part's stream depends only on its own subtree and docstring role (see
     :func:`subagents._syntax.same_source`), so the unchanged statements of a base and a head
     function, or of a function and the region around it, are walked once. A part whose text
-    mentions a helper of ``inline`` is walked in place (its calls are inlined on one side only)."""
+    mentions a helper of ``inline`` is walked in place (its calls are inlined on one side only).
+
+    One memo serves all the agents of a review (:func:`review_streams`); used from several threads
+    at once, a stream may be computed twice, never wrongly (each dict read or write is atomic, and
+    an entry is stored whole)."""
 
     def __init__(self) -> None:
         self._streams: dict[tuple[Node, bool, bool, int], tuple[object, list[str]]] = {}
@@ -549,6 +564,12 @@ class StreamMemo:
                 self._by_text[key] = known
             splice[part.id] = known
         return canonical(node, python=python, blank_strings=blank, inline=inline, _splice=splice or None)
+
+
+def review_streams(files: ChangedFiles) -> StreamMemo:
+    """The review's :class:`StreamMemo`, kept in its parse-once view ``ctx.files``: the logic and
+    intent agents stream the same changed functions and regions."""
+    return files.memo("subagents._canonical.StreamMemo", StreamMemo)  # type: ignore[no-any-return]
 
 
 SPLICE_MIN_BYTES = 64

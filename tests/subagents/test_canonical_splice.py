@@ -79,3 +79,14 @@ def test_a_docstring_and_an_equal_statement_elsewhere_are_not_confused() -> None
     memo = StreamMemo()
     for n in _defs(src):
         assert memo.stream(n, language="python") == canonical(n)
+
+
+def test_one_memo_per_review_shared_by_the_agents() -> None:
+    from bot.core.changeset import ChangedFiles  # noqa: PLC0415
+    from bot.testing.fake_tree import MemoryTree  # noqa: PLC0415
+
+    files = ChangedFiles(MemoryTree({"a.py": "x = 1\n"}), MemoryTree({"a.py": "x = 2\n"}))
+    other = ChangedFiles(MemoryTree({"a.py": "x = 1\n"}), MemoryTree({"a.py": "x = 2\n"}))
+    memo = _canonical.review_streams(files)
+    assert isinstance(memo, StreamMemo) and _canonical.review_streams(files) is memo
+    assert _canonical.review_streams(other) is not memo

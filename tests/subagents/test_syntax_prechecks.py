@@ -49,3 +49,67 @@ def test_a_body_without_the_keyword_is_not_walked(monkeypatch: pytest.MonkeyPatc
 ])
 def test_holds_definitions(src: str, want: bool) -> None:
     assert _canonical._holds_definitions(_func(src).child_by_field_name("body")) is want
+
+
+NESTED = '''
+import x
+
+
+@decorator
+class Outer(Base):
+    """A class whose text says def and class in strings: 'def', "class"."""
+
+    attribute = "no methods here"
+
+    class Inner:
+        def method(self):
+            def local():
+                class Deep:
+                    def deepest(self):
+                        return 1
+                return Deep
+            return local
+
+    if x:
+        @property
+        def conditional(self):
+            return lambda: 1
+
+
+def plain(a):
+    return a
+
+
+async def coroutine():
+    try:
+        pass
+    except E:
+        def handler():
+            pass
+
+
+class Empty:
+    value = "define"
+
+
+def defined_defaults(default=defaultdict):
+    return default
+'''
+
+
+def _query_reference(root, types):
+    q = treesitter.query("python", "[" + " ".join(f"({t})" for t in sorted(types)) + "] @n")
+    return sorted(treesitter.captures(q, root).get("n", []), key=lambda n: n.start_byte)
+
+
+def test_definitions_and_find_equal_a_query_through_every_nesting() -> None:
+    root = treesitter.parse("python", NESTED.encode()).root_node
+    assert not root.has_error
+    funcs = _query_reference(root, {"function_definition"})
+    assert [(q, d.node.id) for q, d in _syntax.definitions(root, "python").items()] == [
+        (_syntax._qualname(n, root), n.id) for n in funcs]
+    assert len(funcs) == 8
+    for types in ({"class_definition"}, {"function_definition"}, {"decorated_definition"},
+                  {"class_definition", "decorated_definition"}, set(_syntax._PY_DEFINITION_TYPES)):
+        want = [n.id for n in _query_reference(root, types)]
+        assert [n.id for n in _syntax.find(root, "python", frozenset(types))] == want, types

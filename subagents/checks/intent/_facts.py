@@ -47,14 +47,16 @@ class IntentFacts:
     _diff_idents: set[str] | None = None
     _helpers: dict[bool, tuple[dict[str, Helper], dict[str, Helper]]] = field(default_factory=dict)
     streams: _canonical.StreamMemo = field(default_factory=_canonical.StreamMemo)
-    """This review's canonical streams of whole nodes (the comparisons and the changed definitions)."""
+    """This review's canonical streams of whole nodes (the comparisons and the changed definitions),
+    shared with the logic agent (:func:`subagents._canonical.review_streams`)."""
     truncated: bool = False
     """Set when the review's deadline passed and some files were compared by nothing at all."""
 
     @classmethod
     def build(cls, view: CheckView) -> IntentFacts:
         """Read title, body and diff from ``view``."""
-        return cls(view, parse_title(view.pr.title), claims(view.pr.title, view.pr.body), list(view.diff.files))
+        return cls(view, parse_title(view.pr.title), claims(view.pr.title, view.pr.body), list(view.diff.files),
+                   streams=_canonical.review_streams(view.files))
 
     def all_paths(self) -> list[str]:
         """Every file path of the base and head trees and of the change, sorted (cached)."""

@@ -42,7 +42,6 @@ PURE_BUILTINS = frozenset(
 a comprehension, ``"".join``); they are not evidence."""
 _CALL_TYPES = frozenset({"call", "call_expression", "method_invocation", "method_call", "invocation_expression"})
 _LITERAL_LEAVES = frozenset({"true", "false", "none", "null", "nil", "undefined"})
-_NUMBER_HINTS = ("integer", "float", "number", "int_literal", "float_literal", "imaginary")
 _CONDITION_OPS = frozenset({"==", "!=", "===", "!==", "<", "<=", ">", ">=", "&&", "||", "??", "?."})
 """Operators counted outside Python. Not ``!``: restructuring (an early return becoming a ternary)
 moves negations around without changing behaviour."""
@@ -190,7 +189,7 @@ def atoms(nodes: Iterable[Node], lang: str | None, *, strings_free: bool) -> Ato
                 stack.extend(c for c in n.named_children if c.type in ("interpolation", "template_substitution"))
                 continue
             if n.child_count == 0:
-                if t in _LITERAL_LEAVES or any(h in t for h in _NUMBER_HINTS):
+                if t in _LITERAL_LEAVES or _canonical.is_number_type(t):
                     a.literals.setdefault(node_text(n), _line(n))
                 elif not n.is_named and t in _CONDITION_OPS and not py:
                     a.ops[t] += 1

@@ -422,6 +422,7 @@ class _Review:
             removed_names=frozenset(n for n in defined_base - defined_head if len(n) > 2),
             added_tests=frozenset(added_tests),
             exercising=tuple(exercising),
+            streams=_canonical.review_streams(ctx.files),
         )
 
     def covers(self, fc: FileChange, name: str | None) -> bool:
