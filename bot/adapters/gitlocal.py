@@ -230,11 +230,18 @@ class GitTree:
         self._cat.close()
 
 
-def default_branch(git: Git) -> str | None:
-    """The default branch ref: ``origin/HEAD``'s target, else ``main``/``master``/``trunk``, else None."""
-    out = git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False).decode().strip()
+def origin_head(git: Git) -> str:
+    """``origin/HEAD``'s target (``origin/main``), '' when it has none (``git symbolic-ref``)."""
+    return git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False).decode().strip().removeprefix(
+        "refs/remotes/")
+
+
+def default_branch(git: Git, origin: str | None = None) -> str | None:
+    """The default branch ref: ``origin/HEAD``'s target (``origin``, when already read with
+    :func:`origin_head`), else ``main``/``master``/``trunk``, else None."""
+    out = origin_head(git) if origin is None else origin
     if out:
-        return out.removeprefix("refs/remotes/")
+        return out
     for name in ("main", "master", "trunk", "origin/main", "origin/master"):
         if git.rev(name):
             return name
@@ -302,6 +309,7 @@ class LocalGitSource:
         cat = CatFile(self.repo)
         policy_tree: GitTree | None = None
         raw: bytes | None = None
+        origin = None if self.base_ref else Beside(side, origin_head, git, name="quorum-git")
         known = git.revs([self.head_ref, *([self.base_ref] if self.base_ref else [])])
         if known is None:  # not a repository, or a ref that does not resolve: the precise error below
             probe = git.run("rev-parse", "--git-dir", check=False)
@@ -334,7 +342,23 @@ class LocalGitSource:
         else:
             head_sha = known[0]
             facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
-            base_sha, policy_sha = self._resolve_base(git, head_sha)
+            branch = default_branch(git, origin.result() if origin is not None else None)
+            tip = git.rev(branch) if branch else None
+            found = None
+            if tip is not None:  # as _resolve_base, with the diff from the merge base asked beside it
+                bases = Beside(side, _merge_bases, git, tip, head_sha, name="quorum-git")
+                try:
+                    raw = self._diff(git, f"{tip}...{head_sha}")
+                except SourceError:
+                    raw = None
+                found = bases.result()
+            if found and found[0] != head_sha:
+                base_sha, policy_sha = found[0], tip
+                if len(found) != 1:
+                    raw = None
+            else:  # no default branch, no merge base, or head is on it: the first parent
+                raw = None
+                base_sha, policy_sha = self._parent_base(git, head_sha)
         if policy_tree is None:
             policy_tree = GitTree(git, cat, policy_sha)
             policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
@@ -391,6 +415,11 @@ class LocalGitSource:
             mb = git.run("merge-base", branch, head_sha, check=False).decode().strip()
             if mb and mb != head_sha and tip:
                 return mb, tip
+        return self._parent_base(git, head_sha)
+
+    @staticmethod
+    def _parent_base(git: Git, head_sha: str) -> tuple[str, str]:
+        """``(first parent, first parent)`` of ``head_sha``; raises SourceError for a root commit."""
         parent = git.rev(f"{head_sha}^1")
         if parent is None:
             raise SourceError(f"{head_sha[:12]} is a root commit: pass --base to say what to compare it with")

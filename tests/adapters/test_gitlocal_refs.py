@@ -169,3 +169,42 @@ def test_the_diff_beside_the_merge_base_is_the_diff_from_the_merge_base(tmp_path
         finally:
             fast.close()
             slow.close()
+
+
+def test_without_a_base_the_default_branch_path_gives_the_one_after_another_snapshot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no ``--base``: ``origin/HEAD`` is read beside the head's ``rev-parse`` and the diff from
+    the merge base beside ``merge-base --all``; the snapshot is the one the path that asks one
+    question after another gives, whatever the history: a diverged default branch, a criss-cross
+    merge, the head on the default branch (its first parent), ``origin/HEAD`` naming the branch,
+    and no default branch at all."""
+    cases = _histories(tmp_path)
+    on_main, _, _ = make_repo(tmp_path / "m", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    _sh(on_main, "checkout", "-q", "main")
+    _sh(on_main, "merge", "-q", "--ff-only", "feature")
+    with_origin, _, _ = make_repo(tmp_path / "o", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    _sh(with_origin, "branch", "-q", "-m", "main", "trunkish")
+    _sh(with_origin, "update-ref", "refs/remotes/origin/trunkish", "trunkish")
+    _sh(with_origin, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunkish")
+    no_default, _, _ = make_repo(tmp_path / "n", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    _sh(no_default, "branch", "-q", "-m", "main", "develop")
+    heads = {"diverged": cases["diverged"][0], "criss-cross": cases["criss-cross"][0], "on main": on_main,
+             "origin/HEAD": with_origin, "no default branch": no_default}
+    for name, repo in heads.items():
+        head = "main" if name == "on main" else "feature"
+        fast = LocalGitSource(repo, head=head).snapshot()
+        with monkeypatch.context() as m:
+            m.setattr(Git, "revs", lambda self, refs: None)
+            slow = LocalGitSource(repo, head=head).snapshot()
+        try:
+            assert fast.pr == slow.pr and fast.diff == slow.diff and fast.policy_text == slow.policy_text, name
+            assert fast.diff.files, name
+        finally:
+            fast.close()
+            slow.close()
+    parent = _sh(on_main, "rev-parse", "main^1")
+    snap = LocalGitSource(on_main, head="main").snapshot()
+    try:
+        assert snap.pr.base_sha == parent and snap.pr.policy_sha == parent
+    finally:
+        snap.close()
