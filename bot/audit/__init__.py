@@ -5,9 +5,14 @@ review requests, dismissals, feedback, ...), append them to a ``DecisionStore`` 
 default, PostgreSQL at scale), and check the chain with ``DecisionStore.verify``.
 """
 
+from typing import TYPE_CHECKING
+
 from bot.audit.chain import GENESIS_HASH, ChainRow, VerifyReport, canonical_json, compute_record_hash, verify_rows
 from bot.audit.export import CSV_COLUMNS
 from bot.audit.records import EVENT_KINDS, event_record, record_from_result, utc_timestamp
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
+    from bot.audit.store import DecisionStore
 
 
 def __getattr__(name: str) -> object:
