@@ -50,6 +50,11 @@ from bot.core.packagedata import package_files
 from bot.core.paths import is_doc_path
 from bot.core.regex_literal import required_literal
 
+try:  # imported with this module, so that a process that forks served reviews has it already
+    from bot.core import _renovate_table
+except ImportError:  # not generated yet: the patterns are computed (_renovate_sources)
+    _renovate_table = None  # type: ignore[assignment]
+
 # --- glob semantics (shared with bot.policy.globs) -----------------------------------------------
 
 
@@ -407,13 +412,8 @@ def _renovate_sources() -> tuple[tuple[str, str, str, str], ...]:
     bot.core.sensitive``) when it was made from the same data file: converting and scanning the
     ~170 patterns cost ~1.5 ms of CPU in nearly every review."""
     data = package_files("rules").joinpath("dependency_manifests.json").read_bytes()
-    try:
-        from bot.core import _renovate_table  # noqa: PLC0415
-
-        if _renovate_table.FINGERPRINT == _renovate_fingerprint(data):
-            return _renovate_table.SOURCES
-    except ImportError:  # not generated yet
-        pass
+    if _renovate_table is not None and _renovate_table.FINGERPRINT == _renovate_fingerprint(data):
+        return _renovate_table.SOURCES
     return _renovate_rows(data)
 
 
