@@ -74,7 +74,7 @@ def preload() -> None:
     import bot.render.markdown  # noqa: F401, PLC0415
     import bot.render.sarif  # noqa: F401, PLC0415
     import bot.render.text  # noqa: F401, PLC0415
-    from bot.core import injection, sanitize, treesitter, unicode_text  # noqa: PLC0415
+    from bot.core import injection, sanitize, sensitive, treesitter, unicode_text  # noqa: PLC0415
     from bot.cli.earlysnap import warm_up  # noqa: PLC0415
     from bot.core.catalog import default_catalog  # noqa: PLC0415
     from bot.policy import load_policy  # noqa: PLC0415
@@ -87,10 +87,12 @@ def preload() -> None:
             agent.checks()  # imports subagents/checks/<agent>/*: ~40 modules each served review imported
     # What every served review imported after the fork before this: the CLI's own helpers, what a
     # review that forks its agents imports (bot.agentprocs: resource, select, pickle), the
-    # platformdirs lookup of the data directory, the decision log's SQLite dialect and its
-    # tenacity retry, and rich's emoji table (text output).
+    # platformdirs lookup of the data directory, the decision log's writers (its sqlite3 append,
+    # and the store that creates a new log, with its SQLite dialect and tenacity retry), rich's
+    # emoji table (text output).
     for name in ("bot.agentprocs", "resource", "select", "pickle", "bot.cli.dccache", "bot.cli.gcstart",
-                 "bot.cli.recache", "platformdirs", "sqlalchemy.dialects.sqlite", "tenacity", "rich._emoji_codes"):
+                 "bot.cli.recache", "platformdirs", "bot.audit.sqliteappend", "bot.audit.store",
+                 "sqlalchemy.dialects.sqlite", "tenacity", "rich._emoji_codes"):
         importlib.import_module(name)
     # What a one-shot review builds on first use, often from a per-user cache the served child
     # does not open (the regex and YAML caches are the CLI's): what the review's own warm-up
@@ -99,6 +101,7 @@ def preload() -> None:
     # patterns (the ``regex`` package) and the prompt-injection patterns.
     warm_up()
     sanitize._detectors()  # noqa: SLF001
+    sensitive._renovate_sources()  # noqa: SLF001 - Renovate's manifest patterns, read and checked once
     unicode_text._re()  # noqa: SLF001
     for _, _, pattern in injection._COMPILED:  # noqa: SLF001
         injection._regex(pattern)  # noqa: SLF001

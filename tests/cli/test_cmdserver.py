@@ -143,8 +143,9 @@ def test_preload_builds_what_a_review_would_build_on_first_use() -> None:
     code = (
         "from bot.cli import cmdserver\n"
         "cmdserver.preload()\n"
-        "from bot.core import injection, registry, sanitize, unicode_text\n"
+        "from bot.core import injection, registry, sanitize, sensitive, unicode_text\n"
         "assert registry.default_registry.cache_info().currsize == 1\n"
+        "assert sensitive._renovate_sources.cache_info().currsize == 1\n"
         "assert sanitize._detector.cache_info().currsize == len(sanitize._DS_DETECTORS)\n"
         "assert unicode_text._re.cache_info().currsize == 1\n"
         "assert injection._regex.cache_info().currsize >= len(injection._COMPILED)\n"
