@@ -117,6 +117,27 @@ def preload() -> None:
             treesitter.get_language(language)
         except (ImportError, ValueError):
             pass
+    for language, pattern in _static_queries():
+        try:
+            treesitter.query(language, pattern)  # lru-cached: compiled once here, not in every child
+        except (ImportError, ValueError):
+            pass
+
+
+def _static_queries() -> list[tuple[str, str]]:
+    """The fixed tree-sitter queries reviews compile on first use, ``(language, pattern)``: the code
+    index's extractors (whole and definitions-only, per language) and the dangerous-call check's.
+    Compiling one costs 1.5-5 ms (Python, Go) and 20-35 ms (TypeScript/TSX) in each served child
+    otherwise."""
+    from bot.codeindex import _ecmascript, _go, _python  # noqa: PLC0415
+    from subagents.checks.safety import dangerous_calls  # noqa: PLC0415
+
+    queries = [("python", _python.QUERY), ("python", _python.DEFINITIONS_QUERY), ("go", _go.QUERY),
+               ("go", _go.DEFINITIONS_QUERY), ("python", dangerous_calls._PY_CALL_QUERY), ("python", "(string) @s")]  # noqa: SLF001
+    for language in ("javascript", "typescript", "tsx"):
+        extra = _ecmascript._TS_EXTRA if language != "javascript" else ""  # noqa: SLF001
+        queries += [(language, _ecmascript._COMMON + extra), (language, _ecmascript._DEFINITIONS + extra)]  # noqa: SLF001
+    return queries
 
 
 def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
