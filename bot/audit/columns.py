@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
-from bot.audit.chain import canonical_json
+from bot.audit.chain import CHAIN_KEYS, canonical_json
+from bot.core.errors import AuditError
 
 INDEXED_COLUMNS: tuple[str, ...] = (
     "created_at", "kind", "decision_id", "repo", "pr_number", "head_sha", "policy_version", "action",
@@ -105,3 +107,20 @@ def repeat_record(new: dict[str, Any], first_hash: str, first: dict[str, Any]) -
                     "posted": new.get("posted") or [], "not_in_first": [{"kind": k, "id": i} for k, i in extra],
                     "job_id": new.get("job_id")},
     }
+
+
+def checked_record(record: object) -> tuple[bytes, dict[str, Any]]:
+    """``(canonical JSON, query columns)`` of a record about to be appended. Raises ``AuditError``
+    (one line) when it is not a dict, sets a key the store assigns (:data:`CHAIN_KEYS`) or is
+    malformed (:func:`indexed_values`). The one check of both writers (the store and
+    :mod:`bot.audit.sqliteappend`)."""
+    if not isinstance(record, Mapping):
+        raise AuditError(f"a decision-log record must be a dict, not {type(record).__name__}")
+    reserved = [key for key in CHAIN_KEYS if key in record]
+    if reserved:
+        raise AuditError(f"a record may not set {', '.join(reserved)}: the store assigns them")
+    try:
+        return canonical_json(dict(record)), indexed_values(dict(record))
+    except (TypeError, ValueError) as exc:
+        raise AuditError(f"malformed decision-log record: {exc}") from exc
+

@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from bot.audit.chain import CHAIN_KEYS, canonical_json, hash_stored_bytes
-from bot.audit.columns import indexed_values, record_terms, repeat_record
+from bot.audit.chain import canonical_json, hash_stored_bytes
+from bot.audit.columns import checked_record, indexed_values, record_terms, repeat_record
 from bot.core.errors import AuditError
 
 SQLITE_SCHEMA_VERSION = 1
@@ -70,16 +70,7 @@ def append_ready(path: Path, record: Mapping) -> str | None:
     digits); ``None``, having written nothing, when the file does not exist or is not a ready log
     (see the module docstring). Raises ``AuditError`` (one line) for a malformed record or a
     database failure; the record is then not stored."""
-    if not isinstance(record, Mapping):
-        raise AuditError(f"a decision-log record must be a dict, not {type(record).__name__}")
-    reserved = [key for key in CHAIN_KEYS if key in record]
-    if reserved:
-        raise AuditError(f"a record may not set {', '.join(reserved)}: the store assigns them")
-    try:
-        body = canonical_json(dict(record))
-        values = indexed_values(dict(record))
-    except (TypeError, ValueError) as exc:
-        raise AuditError(f"malformed decision-log record: {exc}") from exc
+    body, values = checked_record(record)
     if not path.is_file():
         return None
     try:

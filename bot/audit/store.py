@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from bot.audit import schema
-from bot.audit.chain import CHAIN_KEYS, GENESIS_HASH, ChainRow, VerifyReport, canonical_json, hash_stored_bytes, verify_rows
-from bot.audit.columns import repeat_record
+from bot.audit.chain import GENESIS_HASH, ChainRow, VerifyReport, canonical_json, hash_stored_bytes, verify_rows
+from bot.audit.columns import checked_record, repeat_record
 from bot.audit.export import write_csv, write_jsonl
 from bot.audit.sqliteappend import SQLITE_SCHEMA_VERSION
 from bot.audit.schema import chain_head, decision_log
@@ -216,16 +216,7 @@ class DecisionStore:
         id is ever missing from the log; its hash is returned. Raises ``AuditError`` for a malformed record or a database
         failure; the record is then not stored.
         """
-        if not isinstance(record, Mapping):
-            raise AuditError(f"a decision-log record must be a dict, not {type(record).__name__}")
-        reserved = [key for key in CHAIN_KEYS if key in record]
-        if reserved:
-            raise AuditError(f"a record may not set {', '.join(reserved)}: the store assigns them")
-        try:
-            body = canonical_json(dict(record))
-            values = schema.indexed_values(dict(record))
-        except (TypeError, ValueError) as exc:
-            raise AuditError(f"malformed decision-log record: {exc}") from exc
+        body, values = checked_record(record)
         clean = json.loads(body)
         with self._errors("append"), self._write_lock:
             self._ensure_schema()
