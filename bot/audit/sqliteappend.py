@@ -37,7 +37,8 @@ pins the schema it stands for), so older logs are brought up to date by the stor
 BUSY_TIMEOUT_S = 60.0
 """How long a writer waits for another writer's lock (seconds), as the store's SQLite engine does."""
 
-_HEAD_ID = 1
+CHAIN_HEAD_ID = 1
+"""The ``id`` of the one ``decision_chain_head`` row (both writers lock and move it)."""
 _COLUMNS = ("seq", "created_at", "kind", "decision_id", "repo", "pr_number", "head_sha", "policy_version", "action",
             "decision_key", "record_json", "prev_hash", "record_hash")
 _INSERT = f"INSERT INTO decision_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -78,7 +79,7 @@ def append_ready(path: Path, record: Mapping) -> str | None:
     except sqlite3.Error as exc:
         raise AuditError(f"decision log sqlite:///{path}: cannot append: {_one_line(exc)}") from exc
     try:
-        if not _ready(conn):
+        if not is_ready(conn):
             return None
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -94,17 +95,26 @@ def append_ready(path: Path, record: Mapping) -> str | None:
         conn.close()
 
 
-def _ready(conn: sqlite3.Connection) -> bool:
+def is_ready(conn: sqlite3.Connection) -> bool:
+    """True when the SQLite database of ``conn`` is in WAL mode and carries
+    :data:`SQLITE_SCHEMA_VERSION`; False also when it cannot be read (not a database, locked): the
+    store's full check then meets that and reports it."""
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-    except sqlite3.DatabaseError:
-        return False  # not a database: the store reports it
+    except sqlite3.Error:
+        return False
     return version == SQLITE_SCHEMA_VERSION and mode == "wal"
 
 
+def mark_ready(conn: sqlite3.Connection) -> None:
+    """Record :data:`SQLITE_SCHEMA_VERSION` in the database of ``conn`` (the store, once the schema,
+    the chain head and WAL are in place)."""
+    conn.execute(f"PRAGMA user_version = {int(SQLITE_SCHEMA_VERSION)}")
+
+
 def _append(conn: sqlite3.Connection, clean: dict, body: bytes, values: dict, url: str) -> str:
-    head = conn.execute("SELECT seq, record_hash FROM decision_chain_head WHERE id = ?", (_HEAD_ID,)).fetchone()
+    head = conn.execute("SELECT seq, record_hash FROM decision_chain_head WHERE id = ?", (CHAIN_HEAD_ID,)).fetchone()
     if head is None:
         raise AuditError(f"decision log {url}: chain head row is missing")
     if values["decision_key"] is not None:
@@ -125,7 +135,7 @@ def _append(conn: sqlite3.Connection, clean: dict, body: bytes, values: dict, ur
     terms = record_terms(clean)
     if terms:
         conn.executemany("INSERT INTO decision_terms (term, seq) VALUES (?, ?)", [(t, seq) for t in terms])
-    conn.execute("UPDATE decision_chain_head SET seq = ?, record_hash = ? WHERE id = ?", (seq, record_hash, _HEAD_ID))
+    conn.execute("UPDATE decision_chain_head SET seq = ?, record_hash = ? WHERE id = ?", (seq, record_hash, CHAIN_HEAD_ID))
     return record_hash
 
 
@@ -134,4 +144,7 @@ def _one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-__all__ = ["BUSY_TIMEOUT_S", "SQLITE_SCHEMA_VERSION", "append_ready", "sqlite_datetime", "sqlite_path_of"]
+__all__ = [
+    "BUSY_TIMEOUT_S", "CHAIN_HEAD_ID", "SQLITE_SCHEMA_VERSION", "append_ready", "is_ready", "mark_ready", "sqlite_datetime",
+    "sqlite_path_of",
+]

@@ -27,12 +27,11 @@ from bot.audit import schema
 from bot.audit.chain import GENESIS_HASH, ChainRow, VerifyReport, canonical_json, hash_stored_bytes, verify_rows
 from bot.audit.columns import checked_record, repeat_record
 from bot.audit.export import write_csv, write_jsonl
-from bot.audit.sqliteappend import SQLITE_SCHEMA_VERSION
+from bot.audit.sqliteappend import BUSY_TIMEOUT_S, CHAIN_HEAD_ID, is_ready, mark_ready
 from bot.audit.schema import chain_head, decision_log
 from bot.core.errors import AuditError
 
 
-_HEAD_ID = 1
 _PG_INIT_LOCK = 0x51_55_4F_52_55_4D  # "QUORUM": advisory lock key for concurrent table creation
 _BATCH = 500
 _FILTERS = ("repo", "since", "action", "kind")
@@ -79,7 +78,7 @@ class DecisionStore:
         self._display_url = parsed.render_as_string(hide_password=True)
         try:
             if self._is_sqlite:
-                self._engine: Engine = create_engine(parsed, connect_args={"timeout": 60.0})
+                self._engine: Engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
                 _install_sqlite_transactions(self._engine)
             else:
                 self._engine = create_engine(parsed, pool_pre_ping=True)
@@ -155,9 +154,9 @@ class DecisionStore:
                     index.create(conn, checkfirst=True)  # indexes added after a log was created
                 if not had_terms:
                     self._backfill_terms(conn)
-                has_head = conn.execute(select(chain_head.c.id).where(chain_head.c.id == _HEAD_ID)).first()
+                has_head = conn.execute(select(chain_head.c.id).where(chain_head.c.id == CHAIN_HEAD_ID)).first()
                 if has_head is None:
-                    conn.execute(insert(chain_head).values(id=_HEAD_ID, seq=0, record_hash=GENESIS_HASH))
+                    conn.execute(insert(chain_head).values(id=CHAIN_HEAD_ID, seq=0, record_hash=GENESIS_HASH))
             if self._is_sqlite:
                 # WAL lets readers (the API, `quorum audit`) run while a writer appends; it is a
                 # persistent property of the file. https://www.sqlite.org/wal.html
@@ -223,7 +222,7 @@ class DecisionStore:
             with self._write_conn() as conn, conn.begin():
                 head = conn.execute(
                     select(chain_head.c.seq, chain_head.c.record_hash)
-                    .where(chain_head.c.id == _HEAD_ID)
+                    .where(chain_head.c.id == CHAIN_HEAD_ID)
                     .with_for_update()
                 ).first()
                 if head is None:
@@ -255,7 +254,7 @@ class DecisionStore:
                 if terms:
                     conn.execute(insert(schema.decision_terms), [{"seq": seq, "term": t} for t in terms])
                 conn.execute(
-                    update(chain_head).where(chain_head.c.id == _HEAD_ID).values(seq=seq, record_hash=record_hash)
+                    update(chain_head).where(chain_head.c.id == CHAIN_HEAD_ID).values(seq=seq, record_hash=record_hash)
                 )
         for listener in list(self._listeners):
             try:
@@ -426,7 +425,7 @@ class DecisionStore:
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 head_row = conn.execute(
-                    select(chain_head.c.seq, chain_head.c.record_hash).where(chain_head.c.id == _HEAD_ID)
+                    select(chain_head.c.seq, chain_head.c.record_hash).where(chain_head.c.id == CHAIN_HEAD_ID)
                 ).first()
                 rows = (
                     ChainRow(row.seq, row.prev_hash, row.record_hash, row.record_json, columns=row._mapping)
@@ -501,28 +500,23 @@ def _install_sqlite_transactions(engine: Engine) -> None:
 
 
 def _sqlite_ready(engine: Engine) -> bool:
-    """True when the SQLite file exists, is in WAL mode and carries :data:`SQLITE_SCHEMA_VERSION`
-    (never creates the file: a missing one answers False)."""
+    """True when the SQLite file exists and is a ready log (:func:`bot.audit.sqliteappend.is_ready`);
+    never creates the file: a missing one answers False."""
     database = engine.url.database
     if not database or not Path(database).exists():
         return False
     raw = engine.raw_connection()
     try:
-        conn = raw.driver_connection
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-    except sqlite3.Error:
-        return False  # not a database, locked, ...: the full check meets it and reports it
+        return is_ready(raw.driver_connection)
     finally:
         raw.close()
-    return version == SQLITE_SCHEMA_VERSION and mode == "wal"
 
 
 def _mark_sqlite_ready(engine: Engine) -> None:
-    """Record :data:`SQLITE_SCHEMA_VERSION` in the file (after the schema and WAL are in place)."""
+    """:func:`bot.audit.sqliteappend.mark_ready` on a connection of ``engine``."""
     raw = engine.raw_connection()
     try:
-        raw.driver_connection.execute(f"PRAGMA user_version = {int(SQLITE_SCHEMA_VERSION)}")
+        mark_ready(raw.driver_connection)
     finally:
         raw.close()
 

@@ -15,6 +15,7 @@ import pytest
 
 from bot.audit import DecisionStore, event_record, schema
 from bot.audit import store as store_module
+from bot.audit.sqliteappend import SQLITE_SCHEMA_VERSION
 from bot.core.errors import AuditError
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 SCHEMA_OF_VERSION_1 = "c0e69ab18462"
 """A digest of ``bot.audit.schema`` (tables, columns, types, indexes) when
 ``SQLITE_SCHEMA_VERSION`` was last set. When this test fails, the schema changed: raise
-``bot.audit.store.SQLITE_SCHEMA_VERSION`` (so existing logs get the full check and the new table or
+``bot.audit.sqliteappend.SQLITE_SCHEMA_VERSION`` (so existing logs get the full check and the new table or
 index) and put the new digest here."""
 
 
@@ -48,7 +49,7 @@ def _pragmas(path: Path) -> tuple[int, str]:
 def test_the_schema_version_names_this_schema() -> None:
     assert _schema_digest() == SCHEMA_OF_VERSION_1, (
         "bot.audit.schema changed: raise SQLITE_SCHEMA_VERSION and update SCHEMA_OF_VERSION_1")
-    assert store_module.SQLITE_SCHEMA_VERSION == 1
+    assert SQLITE_SCHEMA_VERSION == 1
 
 
 def test_a_ready_log_is_appended_to_without_inspecting_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,7 +57,7 @@ def test_a_ready_log_is_appended_to_without_inspecting_it(tmp_path: Path, monkey
     first = DecisionStore(f"sqlite:///{path}")
     first.append(_event(0))
     first.close()
-    assert _pragmas(path) == (store_module.SQLITE_SCHEMA_VERSION, "wal")
+    assert _pragmas(path) == (SQLITE_SCHEMA_VERSION, "wal")
 
     def no_inspection(*_a: object, **_k: object) -> None:
         raise AssertionError("a ready log was inspected")
@@ -86,7 +87,7 @@ def test_an_older_log_gets_the_full_check_and_its_missing_index(tmp_path: Path) 
     with sqlite3.connect(path) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "ix_decision_terms_term_seq" in names
-    assert _pragmas(path) == (store_module.SQLITE_SCHEMA_VERSION, "wal")
+    assert _pragmas(path) == (SQLITE_SCHEMA_VERSION, "wal")
 
 
 def test_a_file_that_is_no_database_is_still_a_one_line_error(tmp_path: Path) -> None:
