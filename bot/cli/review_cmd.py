@@ -370,14 +370,13 @@ def _json_head(result) -> str:  # noqa: ANN001
     }, indent=2, ensure_ascii=False)
 
 
-def _json_text(result, head: str | None = None) -> str:  # noqa: ANN001
+def _json_text(result, head: str) -> str:  # noqa: ANN001
     """The review as JSON (``{"pr", "verdicts", "decision", "timings"}``, indented by 2, ending in a
-    newline): :func:`_json_head` (or ``head``, rendered before) with the ``timings`` object set in
+    newline): ``head`` (:func:`_json_head`, rendered before) with the ``timings`` object set in
     as its last member. The same text as ``json.dumps`` of the whole payload: a member one level
     down is the object's own indented text with every line but the first indented 2 more (JSON
     strings hold no raw newline). Rendering the large part once saves a second pure-Python
     indented encoding (~2 ms per 13 KB on pydantic's reviews)."""
-    head = _json_head(result) if head is None else head
     timings = json.dumps(result.timings.model_dump(mode="json"), indent=2, ensure_ascii=False)
     return head[:-2] + ',\n  "timings": ' + timings.replace("\n", "\n  ") + "\n}\n"
 
