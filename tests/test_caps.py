@@ -167,6 +167,10 @@ CAPS: dict[str, Any] = {
                                         "assessment, the risk gate holds back (tests/risk/test_forked_risk_step.py)"),
     "bot.cli.cmdserver:MAX_HEADER_BYTES": ("off-path", "command-server request header: an oversize request is "
                                            "dropped, so no review runs"),
+    "bot.cli.warmstate:MAX_WARM_TREES": ("off-path", "cache size: rows of at most this many repositories' last trees "
+                                         "kept by the command server; the others are read from the index cache"),
+    "bot.cli.warmstate:MAX_WARM_BYTES": ("off-path", "cache size: a tree whose rows exceed it is not kept; its rows are "
+                                         "read from the index cache as without a server"),
     "bot.app.console:MAX_TABLE_ROWS": ("off-path", "rows shown by the auditor console"),
     "bot.app.console:MAX_TOKEN_CHARS": ("off-path", "length of a console sign-in token"),
     "bot.audit.query:MAX_PAGE": ("off-path", "page size of decision-log queries"),

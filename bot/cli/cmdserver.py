@@ -18,6 +18,10 @@ imports only this module and the standard library) instead of ~1 s of imports an
   the review in process as usual. Once a request is handed over, the server's answer is final
   (a lost child is exit status 3), so a review is never run twice.
 
+- Warm state: between requests (no review running, none waiting) the server loads what the next
+  review of the same repository needs and that does not depend on the pull request, the code
+  index's cache rows of the tree it last reviewed (:mod:`bot.cli.warmstate`); children inherit it.
+
 Standard library only at import time. The client is :mod:`bot.cli.cmdclient`, which stays
 cheaper still.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import os
+import select
 import signal
 import socket
 import struct
@@ -35,10 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import cmdclient
+from bot.cli.warmstate import WarmIndexRows, WarmJob, job_of
 
 DEFAULT_IDLE_S = 1800.0
 """A server with no request for this long exits (seconds)."""
 MAX_HEADER_BYTES = 4 * 1024 * 1024
+WATCH_S = 0.01
+"""While a review runs, the server looks for its end this often (seconds), so that it loads the
+repository's warm state (:mod:`bot.cli.warmstate`) as soon as the review is over."""
 
 
 def code_fingerprint() -> str:
@@ -155,13 +164,22 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     server.bind(str(path))
     os.chmod(path, 0o600)
     server.listen(64)
-    server.settimeout(1.0)
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     last = time.monotonic()
+    warm = WarmIndexRows()
+    children: dict[int, WarmJob | None] = {}
+    todo: WarmJob | None = None
     try:
         while not stop["now"] and time.monotonic() - last < idle_s and path.exists():
-            _reap()
+            for pid in _reap():
+                job = children.pop(pid, None)
+                todo = job or todo
+            if todo is not None and not children and not _waiting(server):
+                # Off the critical path: no review runs and no request waits (module docstring).
+                warm.load(todo)
+                todo = None
+            server.settimeout(WATCH_S if children or todo is not None else 1.0)
             try:
                 conn, _ = server.accept()
             except TimeoutError:
@@ -169,7 +187,9 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
             except OSError:
                 continue
             last = time.monotonic()
-            _handle(conn)
+            handed = _handle(conn, warm)
+            if handed is not None:
+                children[handed[0]] = job_of(handed[1])
     finally:
         server.close()
         try:
@@ -179,18 +199,30 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
             pass
 
 
-def _reap() -> None:
+def _reap() -> list[int]:
+    """Reap every child that has ended; their pids."""
+    done: list[int] = []
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return done
         if pid == 0:
-            return
+            return done
+        done.append(pid)
 
 
-def _handle(conn: socket.socket) -> None:
-    """Check the peer, read the request, fork the child that runs it."""
+def _waiting(server: socket.socket) -> bool:
+    """True when a connection waits on the listening socket (it is served before any warm-up)."""
+    try:
+        return bool(select.select([server], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def _handle(conn: socket.socket, warm: WarmIndexRows | None = None) -> tuple[int, dict[str, Any]] | None:
+    """Check the peer, read the request, fork the child that runs it (with the server's ``warm``
+    state, :mod:`bot.cli.warmstate`). ``(child pid, request)``, or None when nothing was forked."""
     fds: list[int] = []
     try:
         conn.settimeout(10.0)
@@ -214,10 +246,12 @@ def _handle(conn: socket.socket) -> None:
                 return
             body += chunk
         request = cmdclient.decode_request(body)
-        if os.fork() == 0:  # pragma: no cover - runs in the forked child (tested end to end)
-            _child(conn, fds, request)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the forked child (tested end to end)
+            _child(conn, fds, request, warm)
+        return pid, request
     except (OSError, ValueError):
-        pass
+        return None
     finally:
         for fd in fds:
             try:
@@ -227,7 +261,8 @@ def _handle(conn: socket.socket) -> None:
         conn.close()
 
 
-def _child(conn: socket.socket, fds: list[int], request: dict[str, Any]) -> None:  # pragma: no cover
+def _child(conn: socket.socket, fds: list[int], request: dict[str, Any],  # pragma: no cover
+           warm: WarmIndexRows | None = None) -> None:
     code = 3
     try:
         conn.sendall(struct.pack("!i", os.getpid()))  # first the pid (for Ctrl-C), last the status
@@ -253,6 +288,10 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any]) -> None
         age = request.get("age_at_entry")
         since_entry = max(0.0, time.time() - float(request.get("entry_wall") or time.time()))
         cli.set_entry(None if age is None else float(age), time.perf_counter() - since_entry, served=True)
+        if warm is not None and len(warm):
+            from bot.cli import review_cmd  # noqa: PLC0415
+
+            review_cmd.set_index_builder(warm.builder())
         code = cli.run(["quorum", *request["argv"]])
     except BaseException:  # noqa: BLE001 - the child must always answer
         import traceback  # noqa: PLC0415

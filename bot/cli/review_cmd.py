@@ -25,6 +25,15 @@ from bot.core.errors import SourceError
 _AGE_AT_ENTRY: float | None = None
 _ENTRY = time.perf_counter()
 _SERVED = False
+_INDEX_BUILDER: Any = None
+
+
+def set_index_builder(builder: Any) -> None:
+    """The code index builder this process's reviews use (:class:`bot.pipeline.PipelineOptions`
+    ``index_builder``; None: the pipeline's own). The command server's child sets one that starts
+    from the rows the server kept (:mod:`bot.cli.warmstate`)."""
+    global _INDEX_BUILDER  # noqa: PLW0603 - process-level, set once by the server's child
+    _INDEX_BUILDER = builder
 
 
 def set_entry(age_at_entry: float | None, entry_perf: float, *, served: bool = False) -> None:
@@ -200,7 +209,7 @@ def _review_with(settings,  # noqa: ANN001 - bot.config.Settings, or LocalSettin
         from bot.pipeline import PipelineOptions, ReviewHooks, run_review  # noqa: PLC0415
 
         options = PipelineOptions(policy_text=policy_text, cache_dir=settings.cache_dir / "index",
-                                  risk_model_text=read_risk_model_file(risk_model))
+                                  risk_model_text=read_risk_model_file(risk_model), index_builder=_INDEX_BUILDER)
         options.history = _history(repo, settings)
         options.agent_procs = _agent_procs()
         if model or settings.model:

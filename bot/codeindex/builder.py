@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -447,22 +447,37 @@ def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str
     return out if code == 0 and len(out) == len(batch) else None
 
 
-def lookup(tree: TreeView, cache_dir: Path | None) -> tuple[list[tuple[str, str, str, bytes, bytes]], list[tuple[str, str, str]], BuildStats]:
+def lookup(tree: TreeView, cache_dir: Path | None,
+           warm: Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None = None,
+           ) -> tuple[list[tuple[str, str, str, bytes, bytes]], list[tuple[str, str, str]], BuildStats]:
     """First stage of a build: select the indexable files of ``tree`` and take what the cache holds.
 
     Returns ``(rows, todo, stats)``: ``rows`` are ``(path, blob, language, header, data)``
     of cached files, ``todo`` the ``(path, blob, language)`` still to parse (by path). Remembered
     skips are counted in ``stats.skipped``; a cache that cannot be opened or read is recorded in
-    ``stats.cache_error`` (everything is then to parse).
+    ``stats.cache_error`` (everything is then to parse). ``warm`` (with a ``cache_dir`` only):
+    rows of this cache already read, ``(blob, path, language) -> (header, data)`` for this
+    extractor version (the command server keeps the last reviewed tree's, :mod:`bot.cli.warmstate`);
+    the cache is asked only for the other files (none asked: the cache is not opened).
     """
     stats = BuildStats()
     selected, vendored = select_files(tree.list_files())
     stats.skipped += vendored
     hits: dict[tuple[str, str], tuple[bytes | None, bytes | None]] = {}
     if cache_dir is not None:
+        wanted = selected
+        if warm:
+            wanted = []
+            for path, blob, lang in selected:
+                row = warm.get((blob, path, lang))
+                if row is None:
+                    wanted.append((path, blob, lang))
+                else:
+                    hits[(blob, path)] = row
         try:
-            with SymbolCache(cache_dir) as cache:
-                hits = cache.get_many((blob, path, lang) for path, blob, lang in selected)
+            if wanted:
+                with SymbolCache(cache_dir) as cache:
+                    hits.update(cache.get_many((blob, path, lang) for path, blob, lang in wanted))
         except CacheError as exc:
             stats.cache_error = str(exc)
     rows: list[tuple[str, str, str, bytes, bytes]] = []

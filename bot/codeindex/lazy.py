@@ -40,7 +40,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -902,16 +902,18 @@ def _read(tree: TreeView, todo: list[tuple[str, str, str]]) -> Iterator[tuple[st
         yield path, blob, language, (size if size is not None and size > MAX_FILE_BYTES else blobs.get(blob))
 
 
-def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None) -> CodeIndex:
+def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None,
+               warm: Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None = None) -> CodeIndex:
     """The code index of ``tree`` for one review: cached files loaded, the others parsed on demand.
 
     Reads the uncached blobs (their bytes are searched for the names queries ask about). When
     every file is cached, returns the plain :class:`CodeIndex`. ``workers`` as for
-    :meth:`CodeIndex.build` (used for large on-demand batches). Git errors from ``tree``
+    :meth:`CodeIndex.build` (used for large on-demand batches); ``warm``: rows of ``cache_dir``
+    already read (:func:`bot.codeindex.builder.lookup`). Git errors from ``tree``
     propagate; a broken cache is recorded in ``stats.cache_error``.
     """
     start = time.perf_counter()
-    rows, todo, stats = lookup(tree, cache_dir)
+    rows, todo, stats = lookup(tree, cache_dir, warm)
     if not todo:
         rows.sort()
         index = CodeIndex([FileEntry.from_row(p, b, h, d) for p, b, _l, h, d in rows], stats)
