@@ -4,10 +4,11 @@ forked child inherits it (copy-on-write) instead of reading it again.
 
 What is kept: the **code index's cache rows of the last reviewed head tree** of each
 repository, ``(blob, path, language) -> (header, data)`` exactly as the index cache
-(:class:`bot.codeindex.cache.SymbolCache`) returned them. Consecutive pull requests of one
-repository share almost every file, so the next review's index takes most of its rows from
-memory and asks the cache's SQLite file only for the others (a warm index load read every row
-of the tree from it: 5-8 ms of CPU on pydantic and grpc-go, RESULTS.md). Nothing is trusted
+(:class:`bot.codeindex.cache.SymbolCache`) returned them, and each row decoded
+(:meth:`bot.codeindex.index.FileEntry.from_row`). Consecutive pull requests of one repository
+share almost every file, so the next review's index takes most of its rows, decoded, from
+memory and asks the cache's SQLite file only for the others (a warm index load read and decoded
+every row of the tree: 9-11 ms of CPU on pydantic and grpc-go, of its 13-17 ms). Nothing is trusted
 that the index would not trust itself: a row is the cache's answer for that blob, path,
 language and extractor version (the key of the cache, which is content-addressed: a blob SHA
 names its bytes, and the server's code, extractor included, cannot change under it, see
@@ -33,7 +34,9 @@ from typing import Any
 MAX_WARM_TREES = 4
 """Repositories whose last reviewed tree's rows the server keeps."""
 MAX_WARM_BYTES = 64 * 1024 * 1024
-"""Bytes of rows (headers and data) the server keeps in all (grpc-go's 1,053 rows: ~4 MB)."""
+"""Bytes of rows (headers and data, plus :data:`ROW_OVERHEAD_BYTES` each) the server keeps in all."""
+ROW_OVERHEAD_BYTES = 1024
+"""What each kept row is counted for beyond its bytes: its key, tuple and decoded entry."""
 
 Rows = dict[tuple[str, str, str], tuple[bytes | None, bytes | None]]
 
@@ -76,8 +79,9 @@ class WarmIndexRows:
     def __init__(self, *, max_trees: int = MAX_WARM_TREES, max_bytes: int = MAX_WARM_BYTES) -> None:
         self.max_trees = max_trees
         self.max_bytes = max_bytes
-        self._trees: OrderedDict[str, tuple[Path, Rows, int]] = OrderedDict()
-        """repository -> (cache directory, rows, their bytes), least recently loaded first."""
+        self._trees: OrderedDict[str, tuple[Path, Rows, dict[tuple[str, str, str], Any], int]] = OrderedDict()
+        """repository -> (cache directory, rows, their decoded entries, the rows' bytes), least
+        recently loaded first."""
 
     def load(self, job: WarmJob) -> int:
         """Read the cache rows of ``job``'s head tree (its file list from ``git ls-tree``, the
@@ -87,6 +91,7 @@ class WarmIndexRows:
         from bot.adapters.gitlocal import CatFile, Git, GitTree  # noqa: PLC0415
         from bot.codeindex.builder import select_files  # noqa: PLC0415
         from bot.codeindex.cache import CACHE_FILE, CacheError, SymbolCache  # noqa: PLC0415
+        from bot.codeindex.index import FileEntry  # noqa: PLC0415
         from bot.core.errors import SourceError  # noqa: PLC0415
 
         self._trees.pop(job.repo, None)
@@ -103,35 +108,51 @@ class WarmIndexRows:
         except (SourceError, CacheError, OSError, ValueError):
             return 0
         rows: Rows = {}
+        entries: dict[tuple[str, str, str], Any] = {}
         size = 0
         for path, blob, lang in selected:
             hit = hits.get((blob, path))
-            if hit is not None:
-                rows[(blob, path, lang)] = hit
-                size += len(hit[0] or b"") + len(hit[1] or b"") + 200
-        if size > self.max_bytes:
-            return 0
-        self._trees[job.repo] = (job.cache_dir, rows, size)
-        while len(self._trees) > self.max_trees or sum(t[2] for t in self._trees.values()) > self.max_bytes:
+            if hit is None:
+                continue
+            rows[(blob, path, lang)] = hit
+            size += len(hit[0] or b"") + len(hit[1] or b"") + ROW_OVERHEAD_BYTES
+            if hit[0] is not None:
+                try:
+                    entries[(blob, path, lang)] = FileEntry.from_row(path, blob, hit[0], hit[1])
+                except ValueError:
+                    pass  # a corrupt header: the review decodes it and meets the error itself
+            if size > self.max_bytes:
+                return 0
+        self._trees[job.repo] = (job.cache_dir, rows, entries, size)
+        while len(self._trees) > self.max_trees or sum(t[3] for t in self._trees.values()) > self.max_bytes:
             self._trees.popitem(last=False)
         return len(rows)
 
     def rows_for(self, cache_dir: Path | None) -> Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None:
         """Every kept row read from ``cache_dir`` (most recently loaded tree first), or None."""
+        return self._kept(cache_dir, 1)
+
+    def entries_for(self, cache_dir: Path | None) -> Mapping[tuple[str, str, str], Any] | None:
+        """The :class:`~bot.codeindex.index.FileEntry` decoded from each kept row of
+        ``cache_dir`` (same keys as :meth:`rows_for`), or None."""
+        return self._kept(cache_dir, 2)
+
+    def _kept(self, cache_dir: Path | None, part: int) -> Mapping[tuple[str, str, str], Any] | None:
         if cache_dir is None:
             return None
-        found = [rows for directory, rows, _ in reversed(self._trees.values()) if directory == Path(cache_dir)]
+        found = [kept[part] for kept in reversed(self._trees.values()) if kept[0] == Path(cache_dir)]
         if not found:
             return None
         return found[0] if len(found) == 1 else ChainMap(*found)
 
     def builder(self) -> Callable[..., Any]:
         """An ``index_builder`` for :class:`bot.pipeline.PipelineOptions`: the review's usual
-        :func:`bot.codeindex.lazy.lazy_index`, given the rows kept for its cache directory."""
+        :func:`bot.codeindex.lazy.lazy_index`, given the rows kept for its cache directory and
+        their decoded entries."""
         from bot.codeindex.lazy import lazy_index  # noqa: PLC0415
 
         def build(tree: Any, cache_dir: Path | None = None) -> Any:
-            return lazy_index(tree, cache_dir, warm=self.rows_for(cache_dir))
+            return lazy_index(tree, cache_dir, warm=self.rows_for(cache_dir), entries=self.entries_for(cache_dir))
 
         return build
 

@@ -300,6 +300,7 @@ class LazyCodeIndex(CodeIndex):
         cache_dir: Path | None,
         *,
         workers: int | None = None,
+        entries: Mapping[tuple[str, str, str], FileEntry] | None = None,
     ) -> None:
         self.files = _Files(self)
         self._callers_memo = {}
@@ -331,8 +332,8 @@ class LazyCodeIndex(CodeIndex):
         """Name -> :meth:`_holding`."""
         self._py_scopes: dict[str, frozenset[str] | None] = {}
         """Path of a module-level Python definition -> :meth:`_reexporters` (None: over budget)."""
-        for path, blob, _lang, header, data in rows:
-            self._add(FileEntry.from_row(path, blob, header, data))
+        for path, blob, lang, header, data in rows:
+            self._add(_entry(entries, path, blob, lang, header, data))
 
     # ------------------------------------------------------------- parsing
     def _add(self, entry: FileEntry) -> None:
@@ -903,20 +904,23 @@ def _read(tree: TreeView, todo: list[tuple[str, str, str]]) -> Iterator[tuple[st
 
 
 def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None,
-               warm: Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None = None) -> CodeIndex:
+               warm: Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None = None,
+               entries: Mapping[tuple[str, str, str], FileEntry] | None = None) -> CodeIndex:
     """The code index of ``tree`` for one review: cached files loaded, the others parsed on demand.
 
     Reads the uncached blobs (their bytes are searched for the names queries ask about). When
     every file is cached, returns the plain :class:`CodeIndex`. ``workers`` as for
     :meth:`CodeIndex.build` (used for large on-demand batches); ``warm``: rows of ``cache_dir``
-    already read (:func:`bot.codeindex.builder.lookup`). Git errors from ``tree``
+    already read (:func:`bot.codeindex.builder.lookup`), and ``entries``: the
+    :meth:`FileEntry.from_row` of some of them, same keys (each taken in place of decoding that
+    row again; :mod:`bot.cli.warmstate`). Git errors from ``tree``
     propagate; a broken cache is recorded in ``stats.cache_error``.
     """
     start = time.perf_counter()
     rows, todo, stats = lookup(tree, cache_dir, warm)
     if not todo:
         rows.sort()
-        index = CodeIndex([FileEntry.from_row(p, b, h, d) for p, b, _l, h, d in rows], stats)
+        index = CodeIndex([_entry(entries, p, b, lang, h, d) for p, b, lang, h, d in rows], stats)
         stats.files = len(rows)
         stats.ms = (time.perf_counter() - start) * 1000
         return index
@@ -933,6 +937,13 @@ def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | 
             pending[path] = (blob, language, data)
     store(cache_dir, large, stats)
     stats.mode = "lazy"
-    index = LazyCodeIndex(rows, pending, stats, cache_dir, workers=workers)
+    index = LazyCodeIndex(rows, pending, stats, cache_dir, workers=workers, entries=entries)
     stats.ms = (time.perf_counter() - start) * 1000
     return index
+
+
+def _entry(entries: Mapping[tuple[str, str, str], FileEntry] | None, path: str, blob: str, language: str,
+           header: bytes, data: bytes | None) -> FileEntry:
+    """The entry of a cache row: the one in ``entries`` for its key, else decoded."""
+    entry = entries.get((blob, path, language)) if entries else None
+    return entry if entry is not None else FileEntry.from_row(path, blob, header, data)

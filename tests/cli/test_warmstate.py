@@ -74,11 +74,19 @@ def test_an_index_built_with_kept_rows_is_the_fresh_one(tmp_path: Path) -> None:
     warm.load(WarmJob(str(repo), "feature", cache))
     write_files(repo, {"a.py": "def f(x, y=1):\n    return x - y\n"})
     commit(repo, "second")
-    rows = warm.rows_for(cache)
+    rows, entries = warm.rows_for(cache), warm.entries_for(cache)
+    assert entries is not None and set(entries) == set(rows)
     fresh = _index_shape(lazy_index(_tree(repo, "feature"), cache))
     assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows)) == fresh
+    reused = lazy_index(_tree(repo, "feature"), cache, warm=rows, entries=entries)
+    assert _index_shape(reused) == fresh
+    kept = {(e.path, e.blob) for e in entries.values()}
+    assert [p for p, e in reused.files.items() if e in entries.values()] == sorted(
+        p for p, e in reused.files.items() if (p, e.blob) in kept)  # unchanged files: the kept entries
     (cache / CACHE_FILE).unlink()
-    assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows)) == fresh
+    assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows, entries=entries)) == fresh
+    build_index(_tree(repo, "feature"), cache)  # all cached: the plain index, with the kept entries
+    assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows, entries=entries)) == fresh
 
 
 def test_nothing_is_kept_when_loading_fails(tmp_path: Path) -> None:
