@@ -184,6 +184,29 @@ class FileEntry:
             imports = self._imports = tuple(i if isinstance(i, Import) else Import(*i) for i in raw)
         return imports
 
+    def import_rows(self) -> tuple[Any, ...]:
+        """The file's imports in file order, each indexing as :class:`Import`'s fields (a 5-tuple or
+        an :class:`Import`), without building :attr:`imports`' records when they are not built yet:
+        for a caller that reads a field or two of every import of many files. Raises ``ValueError``
+        when corrupt, as :attr:`imports` does (rows that :attr:`imports` would reject are given
+        to it, so it raises)."""
+        imports = self._imports
+        if imports is not None:
+            return imports
+        raw = self._raw_imports
+        rows = _decode_imports(self.path, raw) if type(raw) is bytes else raw
+        for i in rows:
+            if type(i) is not tuple or len(i) != 5:
+                return self.imports  # raises, or builds records equal to these rows
+        return rows  # type: ignore[return-value]
+
+    def calls_name(self, name: object) -> bool:
+        """``name in`` :attr:`call_names`, without building the set when ``name`` is a str without
+        a newline (:meth:`has_name`)."""
+        if type(name) is str and "\n" not in name:
+            return self.has_name("call", name, "\n" + name + "\n")
+        return name in self.call_names
+
     def stored_imports(self) -> bytes | None:
         """The imports as the cache stores them (``marshal`` bytes), or None when given decoded."""
         raw = self._raw_imports
@@ -193,7 +216,8 @@ class FileEntry:
         """False only when no import of this file can have a name or alias whose UTF-8 bytes
         (``surrogatepass``) are ``needle``: ``marshal`` writes every string it stores in those
         bytes (a repeated string object once, then as a reference), so the stored imports then
-        do not contain them. A cheap filter before :attr:`imports`."""
+        do not contain them. A cheap filter before :attr:`imports`. The same holds for a module
+        (``Import.module``) and for any substring of a name, alias or module."""
         raw = self._raw_imports
         return type(raw) is not bytes or needle in raw
 
@@ -207,9 +231,9 @@ class FileEntry:
         """Names this file defines, calls or imports (a cheap filter before decoding its calls)."""
         mentions = self._mentions
         if mentions is None:
-            imports = self.imports
+            rows = self.import_rows()  # Import's fields: module, name, alias, ...
             mentions = self._mentions = (
-                self.def_names | self.call_names | {i.alias for i in imports} | {i.name for i in imports if i.name}
+                self.def_names | self.call_names | {i[2] for i in rows} | {i[1] for i in rows if i[1]}
             )
         return mentions
 
@@ -435,9 +459,9 @@ class CodeIndex(Navigation, Resolution):
 
     def _renamed_of(self, entry: FileEntry, name: str | None) -> Iterator[str]:
         """Aliases under which ``entry`` imports ``name`` (when it is another name) and calls it."""
-        for imp in entry.imports:
-            if imp.name == name and imp.name and imp.alias and imp.name != imp.alias and imp.alias in entry.call_names:
-                yield imp.alias
+        for imp in entry.import_rows():  # Import's fields: module, name, alias, ...
+            if imp[1] == name and name and imp[2] and name != imp[2] and entry.calls_name(imp[2]):
+                yield imp[2]
 
     def _scan_renamed(self, name: str) -> list[tuple[str, str]]:
         if not isinstance(name, str) or not name:
@@ -447,9 +471,10 @@ class CodeIndex(Navigation, Resolution):
     def _renamed_table(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
         for path, entry in self._sorted_entries:
-            for imp in entry.imports:
-                if imp.name and imp.alias and imp.name != imp.alias and imp.alias in entry.call_names:
-                    out.setdefault(imp.name, []).append((path, imp.alias))
+            for imp in entry.import_rows():  # Import's fields: module, name, alias, ...
+                name, alias = imp[1], imp[2]
+                if name and alias and name != alias and entry.calls_name(alias):
+                    out.setdefault(name, []).append((path, alias))
         return out
 
     def _aliases_of(self, name: str) -> list[tuple[str, str]]:
