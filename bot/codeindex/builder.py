@@ -18,11 +18,11 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.codeindex.cache import CacheError, SymbolCache
 from bot.codeindex.extract import SUPPORTED_LANGUAGES, extract
-from bot.codeindex.model import FileSymbols
+from bot.codeindex.model import FileSymbols, check_compact
 from bot.core.languages import language_for_path
 
 if TYPE_CHECKING:  # typing only: importing protocols pulls in pydantic
@@ -222,11 +222,18 @@ def extract_entry(language: str, path: str, source: bytes) -> tuple[bytes, bytes
 def decode_data(path: str, data: bytes) -> FileSymbols:
     """Inverse of the data part of :func:`extract_entry`. Raises ``ValueError`` (including
     ``zlib.error``-wrapped) / ``TypeError`` for corrupt data."""
+    return FileSymbols.from_checked(path, decode_compact(path, data))
+
+
+def decode_compact(path: str, data: bytes) -> tuple[Any, ...]:
+    """The data part of :func:`extract_entry` unpacked to :meth:`FileSymbols.to_compact`'s plain
+    tuples, every record's length checked (:func:`~bot.codeindex.model.check_compact`), before
+    any record is built: what :func:`decode_data` builds its records from. Raises as it does."""
     try:
         compact = marshal.loads(zlib.decompress(data))
     except (zlib.error, EOFError, ValueError, TypeError) as exc:
         raise ValueError(f"corrupt code index data for {path}: {exc}") from exc
-    return FileSymbols.from_compact(path, compact)
+    return check_compact(path, compact)
 
 
 def _extract_chunk(items: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str, bytes | None, bytes | None, str | None]]:

@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.codeindex.builder import BuildStats, collect, decode_data, decode_header, header_of
-from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference
+from bot.codeindex.builder import BuildStats, collect, decode_compact, decode_data, decode_header, header_of
+from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference, calls_of_checked
 from bot.codeindex.navigate import Navigation, Reach
 from bot.core.paths import is_test_path
 from bot.codeindex.resolve import Resolution, family_of
@@ -102,7 +102,7 @@ class FileEntry:
     __slots__ = (
         "path", "blob", "language", "module", "_imports", "_raw_imports", "exports", "has_main", "_def_names",
         "_call_names", "_ref_names", "lines", "errors", "class_bases", "_mentions", "_data", "_symbols",
-        "_by_qual", "_locals",
+        "_by_qual", "_locals", "_compact", "_calls",
     )
 
     def __init__(self, path: str, blob: str, header: list | tuple, data: bytes | None, symbols: FileSymbols | None = None) -> None:  # type: ignore[type-arg]
@@ -128,6 +128,11 @@ class FileEntry:
         self._symbols = symbols
         self._by_qual: dict[str, Definition] | None = None
         self._locals: dict[tuple[str, str], str] | None = None
+        self._compact: tuple[Any, ...] | None = None
+        """The cached data unpacked and checked (:func:`~bot.codeindex.builder.decode_compact`),
+        kept while only :meth:`calls` / :meth:`local_types` have been asked (None once the full
+        symbols are built, or before)."""
+        self._calls: tuple[CallSite, ...] | None = None
 
     @classmethod
     def from_row(cls, path: str, blob: str, header: bytes, data: bytes | None) -> FileEntry:
@@ -251,11 +256,40 @@ class FileEntry:
         """
         symbols = self._symbols
         if symbols is None:
-            if self._data is None:
-                raise ValueError(f"no symbol data for {self.path}")
-            symbols = decode_data(self.path, self._data)
+            compact = self._compact
+            if compact is None:
+                symbols = decode_data(self.path, self._stored_data())
+            else:
+                symbols = FileSymbols.from_checked(self.path, compact, self._calls)
             self._symbols = symbols
+            self._compact = None
         return symbols
+
+    def _stored_data(self) -> bytes:
+        if self._data is None:
+            raise ValueError(f"no symbol data for {self.path}")
+        return self._data
+
+    def _checked_compact(self) -> tuple[Any, ...]:
+        """The cached data unpacked and checked, without building records (kept for later)."""
+        compact = self._compact
+        if compact is None:
+            compact = self._compact = decode_compact(self.path, self._stored_data())
+        return compact
+
+    def calls(self) -> tuple[CallSite, ...]:
+        """:meth:`symbols`' ``calls``, building only the call records when the full symbols are
+        not built yet (a caller query reads the calls of many files and little else of most).
+        The same records :meth:`symbols` then holds; raises as it does (the whole data is
+        checked first)."""
+        symbols = self._symbols
+        if symbols is not None:
+            return symbols.calls
+        calls = self._calls
+        if calls is None:
+            compact = self._checked_compact()
+            calls = self._calls = calls_of_checked(self.path, compact)
+        return calls
 
     def by_qualname(self) -> dict[str, Definition]:
         """Qualified name -> definition in this file (the first when a name is defined twice)."""
@@ -269,7 +303,9 @@ class FileEntry:
     def local_types(self) -> dict[tuple[str, str], str]:
         """``(scope, variable) -> class`` from ``variable = Class(...)`` (the last assignment wins)."""
         if self._locals is None:
-            self._locals = {(scope, var): ctor for scope, var, ctor in self.symbols().locals}
+            symbols = self._symbols
+            found = symbols.locals if symbols is not None else self._checked_compact()[10]  # FileSymbols.locals as stored
+            self._locals = {(scope, var): ctor for scope, var, ctor in found}
         return self._locals
 
 
@@ -426,7 +462,7 @@ class CodeIndex(Navigation, Resolution):
         """The calls of ``entry``'s file under one of ``names`` that :meth:`match_call` matches to
         ``d``, with how, in file order."""
         out: list[tuple[CallSite, str]] = []
-        for call in entry.symbols().calls:
+        for call in entry.calls():
             if call.name in names:
                 how = self.match_call(d, call)
                 if how is not None:

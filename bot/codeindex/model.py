@@ -172,17 +172,13 @@ class FileSymbols(NamedTuple):
 
         Raises ``ValueError`` / ``TypeError`` / ``IndexError`` on malformed data.
         """
-        if type(data) is not tuple or len(data) != 11:
-            raise ValueError(f"malformed symbols of {path}")
-        language, module, defs, calls, imports, refs, exports, has_main, errors, lines, locals_ = data
-        if (
-            {len(d) for d in defs} - {13}
-            or {len(c) for c in calls} - {7}
-            or {len(i) for i in imports} - {5}
-            or {len(p) for d in defs if d[5] is not None for p in d[5]} - {4}
-            or {len(x) for x in locals_} - {3}
-        ):
-            raise ValueError(f"malformed records in the symbols of {path}")
+        return cls.from_checked(path, check_compact(path, data))
+
+    @classmethod
+    def from_checked(cls, path: str, data: tuple[Any, ...], calls: tuple[CallSite, ...] | None = None) -> FileSymbols:
+        """:meth:`from_compact` of data :func:`check_compact` has accepted; ``calls``: the file's
+        calls already built by :func:`calls_of_checked` from the same data (used as they are)."""
+        language, module, defs, _calls, imports, refs, exports, has_main, errors, lines, locals_ = data
         new = tuple.__new__
         head = (path,)
         return cls(
@@ -193,7 +189,7 @@ class FileSymbols(NamedTuple):
                 new(Definition, head + d[:5] + (None if d[5] is None else tuple([new(Param, p) for p in d[5]]),) + d[6:])
                 for d in defs
             ]),
-            calls=tuple([new(CallSite, head + c) for c in calls]),
+            calls=calls_of_checked(path, data) if calls is None else calls,
             imports=tuple([new(Import, i) for i in imports]),
             references=dict(refs),
             exports=exports,
@@ -202,3 +198,28 @@ class FileSymbols(NamedTuple):
             lines=int(lines),
             locals=tuple(locals_),
         )
+
+
+def check_compact(path: str, data: Any) -> tuple[Any, ...]:  # noqa: ANN401 - unmarshalled data
+    """``data`` (:meth:`FileSymbols.to_compact` output after a ``marshal`` round trip), once every
+    record of it has the length its type needs. Raises ``ValueError`` / ``TypeError`` otherwise."""
+    if type(data) is not tuple or len(data) != 11:
+        raise ValueError(f"malformed symbols of {path}")
+    _language, _module, defs, calls, imports, _refs, _exports, _has_main, _errors, _lines, locals_ = data
+    if (
+        {len(d) for d in defs} - {13}
+        or {len(c) for c in calls} - {7}
+        or {len(i) for i in imports} - {5}
+        or {len(p) for d in defs if d[5] is not None for p in d[5]} - {4}
+        or {len(x) for x in locals_} - {3}
+    ):
+        raise ValueError(f"malformed records in the symbols of {path}")
+    return data
+
+
+def calls_of_checked(path: str, data: tuple[Any, ...]) -> tuple[CallSite, ...]:
+    """The calls of data :func:`check_compact` has accepted, as :meth:`FileSymbols.from_checked`
+    builds them (for a query that reads only a file's calls)."""
+    new = tuple.__new__
+    head = (path,)
+    return tuple([new(CallSite, head + c) for c in data[3]])
