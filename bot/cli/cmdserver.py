@@ -18,6 +18,8 @@ imports only this module and the standard library) instead of ~1 s of imports an
   the review in process as usual. Once a request is handed over, the server's answer is final
   (a lost child is exit status 3), so a review is never run twice.
 
+- A spare child (:mod:`bot.cli.spare`), forked between requests, takes the next one: the fork
+  and the copying of the server's pages a review writes to are done before the request comes.
 - Warm state: between requests (no review running, none waiting) the server loads what the next
   review of the same repository needs and that does not depend on the pull request, the code
   index's cache rows of the tree it last reviewed (:mod:`bot.cli.warmstate`); children inherit it.
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import cmdclient
+from bot.cli.spare import Spare
 from bot.cli.warmstate import WarmIndexRows, WarmJob, job_of
 
 DEFAULT_IDLE_S = 1800.0
@@ -170,15 +173,21 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     warm = WarmIndexRows()
     children: dict[int, WarmJob | None] = {}
     todo: WarmJob | None = None
+    spare: Spare | None = None
     try:
         while not stop["now"] and time.monotonic() - last < idle_s and path.exists():
             for pid in _reap():
                 job = children.pop(pid, None)
                 todo = job or todo
+                if spare is not None and pid == spare.pid:
+                    spare = None
+            # Off the critical path: no review runs and no request waits (module docstring). The
+            # warm state first, so that the spare forked next has it.
             if todo is not None and not children and not _waiting(server):
-                # Off the critical path: no review runs and no request waits (module docstring).
                 warm.load(todo)
                 todo = None
+            if spare is None and todo is None and not children and not _waiting(server):
+                spare = Spare.fork(lambda c, f, r: _child(c, f, r, warm), cmdclient.decode_request, [server])
             server.settimeout(WATCH_S if children or todo is not None else 1.0)
             try:
                 conn, _ = server.accept()
@@ -187,10 +196,14 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
             except OSError:
                 continue
             last = time.monotonic()
-            handed = _handle(conn, warm)
+            handed = _handle(conn, warm, spare)
+            if spare is not None and spare.used:
+                spare = None
             if handed is not None:
                 children[handed[0]] = job_of(handed[1])
     finally:
+        if spare is not None:
+            spare.stop()
         server.close()
         try:
             if path.exists():
@@ -220,9 +233,11 @@ def _waiting(server: socket.socket) -> bool:
         return True
 
 
-def _handle(conn: socket.socket, warm: WarmIndexRows | None = None) -> tuple[int, dict[str, Any]] | None:
-    """Check the peer, read the request, fork the child that runs it (with the server's ``warm``
-    state, :mod:`bot.cli.warmstate`). ``(child pid, request)``, or None when nothing was forked."""
+def _handle(conn: socket.socket, warm: WarmIndexRows | None = None,
+            spare: Spare | None = None) -> tuple[int, dict[str, Any]] | None:
+    """Check the peer, read the request, and hand it to the ``spare`` child (:mod:`bot.cli.spare`),
+    or fork the child that runs it (with the server's ``warm`` state, :mod:`bot.cli.warmstate`)
+    when there is none or it cannot take it. ``(child pid, request)``, or None when no child has it."""
     fds: list[int] = []
     try:
         conn.settimeout(10.0)
@@ -246,6 +261,8 @@ def _handle(conn: socket.socket, warm: WarmIndexRows | None = None) -> tuple[int
                 return
             body += chunk
         request = cmdclient.decode_request(body)
+        if spare is not None and spare.hand(conn, fds, body):
+            return spare.pid, request
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the forked child (tested end to end)
             _child(conn, fds, request, warm)
