@@ -8,6 +8,7 @@ decoded on first use, so a query touches only the files that mention the name as
 from __future__ import annotations
 
 import bisect
+import hashlib
 import marshal
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.codeindex.builder import BuildStats, collect, decode_compact, decode_data, decode_header, header_of
-from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference, calls_of_checked
+from bot.codeindex.cache import CacheError, SymbolCache
+from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference, calls_of_checked, definitions_of_checked
 from bot.codeindex.navigate import Navigation, Reach
 from bot.core.paths import is_test_path
 from bot.codeindex.resolve import Resolution, family_of
@@ -85,6 +87,14 @@ def _decode_imports(path: str, raw: bytes) -> tuple[tuple[Any, ...], ...]:
     if type(imports) is not tuple:
         raise ValueError(f"corrupt code index imports for {path}: not a tuple")
     return imports
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The SHA-1 object id git gives a blob of ``data`` (``git hash-object``): the key of its
+    rows in the symbol cache. In a SHA-256 repository it matches no row (a cache miss)."""
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
 
 
 class FileEntry:
@@ -316,6 +326,10 @@ class CodeIndex(Navigation, Resolution):
     deterministic (sorted by path, line) and never raise for unknown names (empty results).
     """
 
+    symbol_cache_dir: Path | None = None
+    """The symbol cache this index was loaded from (set by :func:`~bot.codeindex.lazy.lazy_index`
+    and :meth:`build`; None: none), read by :meth:`cached_definitions`."""
+
     def __init__(self, entries: Iterable[FileEntry], stats: BuildStats | None = None) -> None:
         self.files: dict[str, FileEntry] = {e.path: e for e in entries}
         self._callers_memo: dict[Definition, tuple[tuple[CallSite, str], ...]] = {}
@@ -332,7 +346,46 @@ class CodeIndex(Navigation, Resolution):
         """
         rows, stats = collect(tree, cache_dir, workers=workers)
         entries = [FileEntry.from_row(path, blob, header, data) for path, blob, _lang, header, data in rows]
-        return cls(entries, stats)
+        index = cls(entries, stats)
+        index.symbol_cache_dir = cache_dir
+        return index
+
+    def cached_definitions(self, files: Iterable[tuple[str, str, bytes]]) -> dict[str, tuple[str, tuple[Definition, ...]]]:
+        """``path -> (module, definitions)`` of the ``(path, language, content)`` files (any
+        revision: a base version, say) whose extraction :attr:`symbol_cache_dir` holds: the row of
+        the content's git blob (:func:`git_blob_sha`), that path and language and this extractor
+        version is what :func:`~bot.codeindex.extract.extract` made of exactly that input, so its
+        module and definitions are those :func:`~bot.codeindex.extract.extract_definitions` returns,
+        without parsing. Files not in the cache, remembered skips (too large), rows that do not
+        decode, and every file when there is no cache or it cannot be read are left out: the caller
+        extracts those, as they do a path given more than once. One cache query for all of them;
+        never raises for the cache."""
+        wanted: dict[tuple[str, str], str] = {}
+        keys: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for path, language, data in files:
+            (twice if path in seen else seen).add(path)
+            blob = git_blob_sha(data)
+            wanted[(blob, path)] = language
+            keys.append((blob, path, language))
+        if self.symbol_cache_dir is None or not keys:
+            return {}
+        try:
+            with SymbolCache(self.symbol_cache_dir) as cache:
+                hits = cache.get_many(keys)
+        except CacheError:
+            return {}
+        out: dict[str, tuple[str, tuple[Definition, ...]]] = {}
+        for (blob, path), (_header, data) in hits.items():
+            if data is None or (blob, path) not in wanted or path in twice:
+                continue
+            try:
+                compact = decode_compact(path, data)
+            except (ValueError, TypeError):
+                continue
+            out[path] = (compact[1], definitions_of_checked(path, compact))
+        return out
 
     @classmethod
     def from_symbols(cls, files: Iterable[FileSymbols]) -> CodeIndex:

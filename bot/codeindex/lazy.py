@@ -921,6 +921,7 @@ def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | 
     if not todo:
         rows.sort()
         index = CodeIndex([_entry(entries, p, b, lang, h, d) for p, b, lang, h, d in rows], stats)
+        index.symbol_cache_dir = cache_dir
         stats.files = len(rows)
         stats.ms = (time.perf_counter() - start) * 1000
         return index
@@ -938,6 +939,7 @@ def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | 
     store(cache_dir, large, stats)
     stats.mode = "lazy"
     index = LazyCodeIndex(rows, pending, stats, cache_dir, workers=workers, entries=entries)
+    index.symbol_cache_dir = cache_dir
     stats.ms = (time.perf_counter() - start) * 1000
     return index
 

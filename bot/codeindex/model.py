@@ -178,17 +178,13 @@ class FileSymbols(NamedTuple):
     def from_checked(cls, path: str, data: tuple[Any, ...], calls: tuple[CallSite, ...] | None = None) -> FileSymbols:
         """:meth:`from_compact` of data :func:`check_compact` has accepted; ``calls``: the file's
         calls already built by :func:`calls_of_checked` from the same data (used as they are)."""
-        language, module, defs, _calls, imports, refs, exports, has_main, errors, lines, locals_ = data
+        language, module, _defs, _calls, imports, refs, exports, has_main, errors, lines, locals_ = data
         new = tuple.__new__
-        head = (path,)
         return cls(
             path=path,
             language=language,
             module=module,
-            definitions=tuple([
-                new(Definition, head + d[:5] + (None if d[5] is None else tuple([new(Param, p) for p in d[5]]),) + d[6:])
-                for d in defs
-            ]),
+            definitions=definitions_of_checked(path, data),
             calls=calls_of_checked(path, data) if calls is None else calls,
             imports=tuple([new(Import, i) for i in imports]),
             references=dict(refs),
@@ -223,3 +219,14 @@ def calls_of_checked(path: str, data: tuple[Any, ...]) -> tuple[CallSite, ...]:
     new = tuple.__new__
     head = (path,)
     return tuple([new(CallSite, head + c) for c in data[3]])
+
+
+def definitions_of_checked(path: str, data: tuple[Any, ...]) -> tuple[Definition, ...]:
+    """The definitions of data :func:`check_compact` has accepted, as :meth:`FileSymbols.from_checked`
+    builds them (for a reader that needs only a file's definitions)."""
+    new = tuple.__new__
+    head = (path,)
+    return tuple([
+        new(Definition, head + d[:5] + (None if d[5] is None else tuple([new(Param, p) for p in d[5]]),) + d[6:])
+        for d in data[2]
+    ])

@@ -125,6 +125,7 @@ def run(view: CheckView) -> CheckResult:
         index = view.build_code_index()
         notes.append("no shared code index: built one for this agent")
     run = _Run(view, index)
+    run.read_cached_base(supported)
     for sym in run.all_changed(supported):
         if run.out_of_time():
             truncated = True
@@ -222,6 +223,20 @@ class _Run:
         self._head_data: bytes | None = None
         self._base_data: bytes | None = None
         self._base_syms: _Defs | None = None
+        self._cached_base: dict[str, tuple[str, tuple[Definition, ...]]] = {}
+
+    def read_cached_base(self, files: list[FileChange]) -> None:
+        """Take the base definitions of ``files`` that the index's symbol cache holds (one query:
+        :meth:`CodeIndex.cached_definitions`), for :meth:`_base_symbols`."""
+        wanted: list[tuple[str, str, bytes]] = []
+        for fc in files:
+            if fc.kind is ChangeKind.added:
+                continue
+            path = fc.old_path or fc.path
+            data = self.ctx.files.read("base", path)
+            if data is not None and len(data) <= MAX_FILE_BYTES:
+                wanted.append((path, fc.language or "", data))
+        self._cached_base = self.index.cached_definitions(wanted)
 
     def out_of_time(self) -> bool:
         left = self.ctx.time_left()
@@ -248,6 +263,9 @@ class _Run:
         data = self.ctx.files.read("base", path)
         if data is None or len(data) > MAX_FILE_BYTES:
             return None, data
+        cached = self._cached_base.get(path)
+        if cached is not None:  # the same input's extraction, from the symbol cache
+            return _Defs(*cached), data
         return _Defs(*extract_definitions(lang, path, data, tree=_syntax.parsed(self.ctx.files, "base", path, lang, data))), data
 
     def all_changed(self, files: list[FileChange]) -> Iterator[Changed]:
