@@ -297,10 +297,10 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any],  # prag
         from bot.cli import gcstart  # noqa: PLC0415
         from bot.cli import main as cli  # noqa: PLC0415
 
-        # The collector policy of a one-shot review (bot.cli.gcstart): paused here, resumed by the
-        # review with what is alive set aside and the youngest generation collected every 5,000
-        # allocations instead of 700. Without it a served review collected ~7x as often.
-        gcstart.pause()
+        # The collector of a process that lives for one review (bot.cli.gcstart): paused here for
+        # good; the review sets what is alive aside and collects nothing automatically, as the
+        # agents' forked children. Reference counting frees the rest as always.
+        gcstart.pause(for_good=True)
 
         age = request.get("age_at_entry")
         since_entry = max(0.0, time.time() - float(request.get("entry_wall") or time.time()))

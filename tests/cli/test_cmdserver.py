@@ -223,9 +223,9 @@ def test_a_server_that_dies_before_listening_is_a_one_line_error(tmp_path: Path)
 
 
 def test_a_served_child_reviews_with_the_one_shot_collector_policy(tmp_path: Path) -> None:
-    """The server's forked child pauses the collector before the review, so the review's
-    ``gcstart.resume`` applies the one-shot policy (objects alive set aside, youngest generation
-    every 5,000 allocations) instead of leaving CPython's default of 700."""
+    """The server's forked child pauses the collector for good before the review, so the review's
+    ``gcstart.resume`` sets what is alive aside and collects nothing automatically (youngest
+    generation threshold 0), instead of leaving CPython's default of 700."""
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
     code = (
         "import gc, json, os, socket, sys\n"
@@ -248,5 +248,5 @@ def test_a_served_child_reviews_with_the_one_shot_collector_policy(tmp_path: Pat
                          timeout=120)
     assert out.returncode == 0, out.stderr
     line = next(ln for ln in out.stderr.splitlines() if ln.startswith("GC "))
-    assert json.loads(line[3:]) == {"paused": True, "threshold": 5000}
+    assert json.loads(line[3:]) == {"paused": True, "threshold": 0}  # one review, then os._exit: no collection
     assert json.loads(out.stdout)["decision"]["action"]

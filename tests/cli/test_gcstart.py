@@ -44,3 +44,32 @@ def test_cycles_made_after_resume_are_still_collected() -> None:
         gc.unfreeze()
         gc.set_threshold(*threshold)
         gc.enable()
+
+
+def test_paused_for_good_the_collector_stays_off_after_resume() -> None:
+    """The command server's child: after ``resume`` what is alive is set aside, the collector is
+    enabled with a youngest-generation threshold of 0 (no automatic collection), and an explicit
+    ``gc.collect()`` still finds cycles."""
+    threshold = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    try:
+        gcstart.pause(for_good=True)
+        assert not gc.isenabled()
+        assert gcstart.resume() is True
+        assert gc.get_threshold() == (0, *threshold[1:])
+        assert gc.get_freeze_count() > frozen
+        before = gc.get_count()[0]
+
+        class Node:
+            pass
+
+        for _ in range(3 * gcstart.GEN0_THRESHOLD):
+            a, b = Node(), Node()
+            a.other, b.other = b, a  # type: ignore[attr-defined]
+        del a, b
+        assert gc.get_count()[0] > before + 2 * gcstart.GEN0_THRESHOLD  # nothing collected them
+        assert gc.collect() >= 2
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        gc.enable()
