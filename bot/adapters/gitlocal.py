@@ -12,17 +12,19 @@ import threading
 import weakref
 from pathlib import Path
 
-from bot.adapters.gitrun import popen_git, run_git
+from bot.adapters.gitrun import GitError, popen_git, run_git
 from bot.core.beside import Beside
 from bot.core.diff import Diff, DiffError, parse_diff
 from bot.core.errors import SourceError
 from bot.core.models import PullRequestInfo
-from bot.core.repoid import repo_identity
 from bot.core.protocols import Snapshot
+from bot.core.repoid import repo_identity
 
 POLICY_FILES = (".quorum.yml", ".quorum.yaml")
 RISK_MODEL_FILES = (".quorum/risk-model.json",)
 CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
+
+_POLICY_PATHS = (*POLICY_FILES, *CODEOWNERS_FILES, *RISK_MODEL_FILES)
 
 MAX_DIFF_BYTES = 64 * 1024 * 1024
 """Diff text beyond this many bytes is cut and the diff marked truncated."""
@@ -35,13 +37,14 @@ class Git:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
 
-    def run(self, *args: str, check: bool = True, max_bytes: int | None = None) -> bytes:
+    def run(self, *args: str, check: bool = True, max_bytes: int | None = None, objects_only: bool = False) -> bytes:
         """Run ``git -C path args`` and return stdout bytes.
 
         Raises SourceError (GitError) with git's first stderr line when it fails and ``check`` is
         set. With ``max_bytes`` output beyond that size is cut (the process is killed).
+        ``objects_only``: see :func:`bot.adapters.gitrun.run_git` (a diff of two commits).
         """
-        return run_git(self.path, *args, check=check, max_bytes=max_bytes).stdout
+        return run_git(self.path, *args, check=check, max_bytes=max_bytes, objects_only=objects_only).stdout
 
     def rev(self, ref: str) -> str | None:
         """Full commit SHA of ``ref``, or None when it does not name a commit."""
@@ -49,27 +52,15 @@ class Git:
         sha = out.decode().strip()
         return sha or None
 
-    def revs(self, refs: list[str]) -> list[str] | None:
-        """Full commit SHAs of ``refs``, in order, from ONE ``git rev-parse`` that also checks
-        the path is a repository (``--git-dir``): a review's head and base cost one git process
-        instead of three. None when that does not settle it (not a repository, a ref that names
-        no commit, or one that is not a plain name such as ``a..b``): the caller then asks
-        :meth:`rev` one ref at a time, which says which one failed. ``--revs-only`` drops a name
-        that is no revision, so each accepted ref yields exactly one SHA line (checked)."""
-        if not refs or any(not r or r.startswith(("-", "^")) or ".." in r or any(c.isspace() for c in r) for r in refs):
-            return None
-        out = self.run("rev-parse", "--git-dir", "--revs-only", "--end-of-options", *(f"{r}^{{commit}}" for r in refs),
-                       check=False)
-        lines = out.decode("utf-8", "replace").splitlines()
-        shas = lines[1:]
-        if not lines or not lines[0].strip() or len(shas) != len(refs) or not all(_is_sha(s) for s in shas):
-            return None
-        return shas
-
 
 def _is_sha(text: str) -> bool:
     """A full SHA-1 or SHA-256 object name in lower-case hex."""
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+BATCH_BYTES = 32_768
+"""The most request bytes :meth:`CatFile.read_many` writes to git at once (~800 object names; a
+Linux pipe holds 64 KiB)."""
 
 
 class CatFile:
@@ -120,6 +111,45 @@ class CatFile:
             proc.stdout.read(1)
             return otype, data
 
+    def read_many(self, specs: list[str]) -> list[tuple[str, str, bytes] | None]:
+        """``(object name, type, bytes)`` of each spec, in order (None when missing, ambiguous or
+        not a single-line spec), asked in batches of at most :data:`BATCH_BYTES` of requests: one
+        write and one wait per batch instead of one per object. Writing a batch never waits on
+        git: it fits in the empty pipe git reads from, so git, which may block writing its answers
+        until they are read, cannot hold it up. A git that exits early gives None for the rest."""
+        out: list[tuple[str, str, bytes] | None] = [None] * len(specs)
+        batches: list[list[tuple[int, bytes]]] = []
+        size = BATCH_BYTES
+        for i, spec in enumerate(specs):
+            if "\n" in spec:
+                continue
+            line = spec.encode("utf-8", "surrogateescape") + b"\n"
+            if size + len(line) > BATCH_BYTES:
+                batches.append([])
+                size = 0
+            batches[-1].append((i, line))
+            size += len(line)
+        with self._lock:
+            for batch in batches:
+                proc = self._ensure()
+                assert proc.stdin is not None and proc.stdout is not None
+                try:
+                    proc.stdin.write(b"".join(line for _, line in batch))
+                    proc.stdin.flush()
+                except OSError:  # git is gone (not a repository): every answer is None
+                    return out
+                for i, _ in batch:
+                    header = proc.stdout.readline().decode("utf-8", "replace").split()
+                    if len(header) != 3 or not header[2].isdigit():  # "<spec> missing", "<spec> ambiguous"
+                        if not header:  # end of output: git exited
+                            return out
+                        continue
+                    name, otype, size_text = header
+                    data = proc.stdout.read(int(size_text))
+                    proc.stdout.read(1)
+                    out[i] = (name, otype, data)
+        return out
+
     def close(self) -> None:
         """Stop the git process (also done automatically when this object is collected)."""
         with self._lock:
@@ -135,7 +165,7 @@ _LIVE: weakref.WeakSet[CatFile] = weakref.WeakSet()
 def _forget_in_child() -> None:
     """``os.register_at_fork`` hook, in the child: every CatFile starts its own git process."""
     for cat in list(_LIVE):
-        cat._forget()  # noqa: SLF001 - this module's own class
+        cat._forget()
 
 
 os.register_at_fork(after_in_child=_forget_in_child)
@@ -153,14 +183,44 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+_REGULAR, _DIRECTORY, _TYPE_BITS = 0o100000, 0o040000, 0o170000
+
+
+def tree_entries(data: bytes, oid_bytes: int) -> dict[bytes, tuple[int, str]]:
+    """``{name: (mode, object id in hex)}`` of a raw git tree object (``<octal mode> <name>\\0<id>``
+    entries; ``oid_bytes`` is 20 for SHA-1, 32 for SHA-256). A name listed twice keeps its last
+    entry, as the path map of ``git ls-tree -r`` does. Raises ValueError on a malformed object."""
+    entries: dict[bytes, tuple[int, str]] = {}
+    pos, n = 0, len(data)
+    while pos < n:
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        end = nul + 1 + oid_bytes
+        if end > n:
+            raise ValueError("truncated tree object")
+        entries[data[space + 1 : nul]] = (int(data[pos:space], 8), data[nul + 1 : end].hex())
+        pos = end
+    return entries
+
+
 class GitTree:
-    """TreeView of one commit in a local repository (see ``bot.core.protocols.TreeView``)."""
+    """TreeView of one commit in a local repository (see ``bot.core.protocols.TreeView``).
+
+    A path is found without listing the whole tree: :meth:`blob_ids` reads the tree objects on its
+    way through the shared ``git cat-file --batch`` process, one batch per directory level, and
+    keeps them (a review reads a handful of paths in a few directories; ``git ls-tree -r`` of a
+    large repository takes several milliseconds). It finds exactly the files :meth:`list_files`
+    lists: regular files (git reads any regular-file mode as 100644 or 100755), not symbolic
+    links, submodules or directories."""
 
     def __init__(self, git: Git, cat: CatFile, sha: str) -> None:
         self._git = git
         self._cat = cat
         self.sha = sha
         self._files: dict[str, str] | None = None
+        self._trees: dict[str, dict[bytes, tuple[int, str]]] = {}
+        """Tree objects read so far: ``{spec: entries}``, the root under
+        ``<sha>^{tree}``, subdirectories under their object id."""
 
     def list_files(self) -> dict[str, str]:
         """Regular files (modes 100644/100755) -> blob SHA, from ``git ls-tree -r -z``."""
@@ -177,12 +237,66 @@ class GitTree:
             self._files = files
         return self._files
 
+    def blob_ids(self, paths: list[str]) -> dict[str, str | None]:
+        """``{path: blob id}`` of each path, None where :meth:`list_files` has no such file (see the
+        class docstring); from the listing when it was read, else from the tree objects. Raises
+        GitError when git fails."""
+        if self._files is not None:
+            return {path: self._files.get(path) for path in paths}
+        out: dict[str, str | None] = {}
+        walks: dict[str, tuple[str, list[bytes]]] = {}
+        for path in paths:
+            parts = path.encode("utf-8", "surrogateescape").split(b"/")
+            if all(parts):
+                walks[path] = (f"{self.sha}^{{tree}}", parts)
+            else:  # "", "/a", "a//b", "a/": never a listed path
+                out[path] = None
+        while walks:
+            self._load_trees([spec for spec, _ in walks.values()])
+            deeper: dict[str, tuple[str, list[bytes]]] = {}
+            for path, (spec, parts) in walks.items():
+                entry = self._trees[spec].get(parts[0])
+                if entry is not None and len(parts) > 1 and entry[0] & _TYPE_BITS == _DIRECTORY:
+                    deeper[path] = (entry[1], parts[1:])
+                else:
+                    out[path] = entry[1] if entry is not None and len(parts) == 1 and \
+                        entry[0] & _TYPE_BITS == _REGULAR else None
+            walks = deeper
+        return out
+
+    def _load_trees(self, specs: list[str]) -> None:
+        """Read the tree objects among ``specs`` not read yet, in one batch. Each is this commit's
+        root or a directory listed in a tree read before: one git cannot give is an error (as for
+        ``git ls-tree -r``), never an absent file."""
+        wanted = sorted({spec for spec in specs if spec not in self._trees})
+        if not wanted:
+            return
+        oid_bytes = len(self.sha) // 2
+        for spec, got in zip(wanted, self._cat.read_many(wanted), strict=True):
+            if got is None or got[1] != "tree":
+                raise GitError(f"git cat-file: cannot read tree {spec} of {self.sha[:12]}")
+            try:
+                self._trees[spec] = tree_entries(got[2], oid_bytes)
+            except ValueError as exc:
+                raise GitError(f"git cat-file: malformed tree object {got[0]}") from exc
+
     def read(self, path: str) -> bytes | None:
-        """File bytes at this commit, or None (missing, a tree, a submodule)."""
-        blob = self.list_files().get(path)
+        """File bytes at this commit, or None (missing, a tree, a submodule, a symbolic link)."""
+        blob = self.blob_ids([path])[path]
         if blob is None:
             return None
         return self.read_blob(blob)
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        """:meth:`read` of each path, every blob asked of git in one batch."""
+        blobs = self.blob_ids(paths)
+        wanted = sorted({blob for blob in blobs.values() if blob is not None})
+        got = dict(zip(wanted, self._cat.read_many(wanted), strict=True))
+        out: dict[str, bytes | None] = {}
+        for path, blob in blobs.items():
+            found = got.get(blob) if blob is not None else None
+            out[path] = found[2] if found is not None and found[1] == "blob" else None
+        return out
 
     def read_blob(self, blob_sha: str) -> bytes | None:
         """Blob bytes by SHA, or None."""
@@ -288,12 +402,17 @@ class LocalGitSource:
     def snapshot(self) -> Snapshot:
         """Read the change; see the class docstring. Raises SourceError.
 
-        The reads that do not wait for one another run side by side (each git process in its
-        own thread, :class:`bot.core.beside.Beside`): the remotes from the start, the head commit's message and
-        the policy commit's file list once the commits are known, while the main thread asks for
-        the merge base and the diff. Each is collected in the order the code used to run them
-        one after another, so the first failure reported is the same; every thread is joined
-        before this returns or raises."""
+        The commits are resolved, and the head commit read (its author and message), with one
+        request to the ``git cat-file --batch`` process the trees read through
+        (:func:`resolve_commits`); the reads that do not wait for one another then run side by
+        side (each in a thread of its own, :class:`bot.core.beside.Beside`): the repository's
+        config (remotes), the merge base and the policy files beside the diff. The policy files
+        are looked up in the policy commit's tree objects through the same ``cat-file``
+        (:meth:`GitTree.blob_ids`), not in a listing of the whole tree. Each result is collected in the order the code used to
+        run them one after another, so the first failure reported is the same; every thread is
+        joined before this returns or raises. Any ref ``cat-file`` does not settle (not a
+        repository, an unknown or unusual ref) takes the path that asks one question at a time
+        (``git rev-parse`` and ``git show``) and names what failed."""
         if not Path(self.repo).is_dir():
             raise SourceError(f"not a directory: {self.repo}")
         git = Git(self.repo)
@@ -305,12 +424,12 @@ class LocalGitSource:
                 job.join()
 
     def _snapshot(self, git: Git, side: list[Beside]) -> Snapshot:
-        remotes = Beside(side, _remotes, git, name="quorum-git")
         cat = CatFile(self.repo)
-        policy_tree: GitTree | None = None
         raw: bytes | None = None
+        policy_tree: GitTree | None = None
+        config = Beside(side, _config, git, name="quorum-git")
         origin = None if self.base_ref else Beside(side, origin_head, git, name="quorum-git")
-        known = git.revs([self.head_ref, *([self.base_ref] if self.base_ref else [])])
+        known = resolve_commits(cat, [self.head_ref, *([self.base_ref] if self.base_ref else [])])
         if known is None:  # not a repository, or a ref that does not resolve: the precise error below
             probe = git.run("rev-parse", "--git-dir", check=False)
             if not probe.strip():
@@ -318,20 +437,18 @@ class LocalGitSource:
             head_sha = git.rev(self.head_ref)
             if head_sha is None:
                 raise SourceError(f"unknown ref: {self.head_ref!r} does not name a commit in {self.repo}")
-            facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
+            head_commit = None
             base_sha, policy_sha = self._resolve_base(git, head_sha)
         elif self.base_ref:  # both commits known: the merge base and the diff from it side by side
-            head_sha, policy_sha = known[0], known[1]
-            facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
+            (head_sha, head_commit), (policy_sha, _) = known
             policy_tree = GitTree(git, cat, policy_sha)
-            policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
+            policy_files = Beside(side, policy_tree.read_many, list(_POLICY_PATHS), name="quorum-git")
             found, raw = self._merge_bases_and_diff(git, side, policy_sha, head_sha)
             base_sha = found[0] if found else policy_sha
         else:
-            head_sha = known[0]
-            facts = Beside(side, self._commit_facts, git, head_sha, name="quorum-git")
+            (head_sha, head_commit), = known
             branch = default_branch(git, origin.result() if origin is not None else None)
-            tip = git.rev(branch) if branch else None
+            tip = _tip(git, cat, branch) if branch else None
             # as _resolve_base, with the diff from the merge base asked beside it
             found, raw = self._merge_bases_and_diff(git, side, tip, head_sha) if tip is not None else ([], None)
             if found and found[0] != head_sha:
@@ -341,7 +458,7 @@ class LocalGitSource:
                 base_sha, policy_sha = self._parent_base(git, head_sha)
         if policy_tree is None:
             policy_tree = GitTree(git, cat, policy_sha)
-            policy_files = Beside(side, policy_tree.list_files, name="quorum-git")
+            policy_files = Beside(side, policy_tree.read_many, list(_POLICY_PATHS), name="quorum-git")
         base_tree = policy_tree if base_sha == policy_sha else GitTree(git, cat, base_sha)
         if raw is None:
             raw = self._diff(git, base_sha, head_sha)
@@ -355,9 +472,11 @@ class LocalGitSource:
         if cut:
             diff = _mark_truncated(diff, f"diff larger than {self.max_diff_bytes} bytes")
             diff = diff.model_copy(update={"whole": _numstat(git, base_sha, head_sha)})
-        subject, message_body, author_name = facts.result()
-        repo = repo_identity(self.repo, remotes.result())
-        policy_files.result()
+        remotes, reencodes = config.result()
+        facts = None if head_commit is None or reencodes else commit_facts(head_commit)
+        subject, message_body, author_name = facts or self._commit_facts(git, head_sha)
+        repo = repo_identity(self.repo, remotes)
+        policy_texts = policy_files.result()
         pr = PullRequestInfo(
             repo=repo,
             number=self.number,
@@ -376,9 +495,9 @@ class LocalGitSource:
             diff=diff,
             base=base_tree,
             head=GitTree(git, cat, head_sha),
-            policy_text=_first_text(policy_tree, POLICY_FILES),
-            codeowners_text=_first_text(policy_tree, CODEOWNERS_FILES),
-            risk_model_text=_first_text(policy_tree, RISK_MODEL_FILES),
+            policy_text=_first_text(policy_texts, POLICY_FILES),
+            codeowners_text=_first_text(policy_texts, CODEOWNERS_FILES),
+            risk_model_text=_first_text(policy_texts, RISK_MODEL_FILES),
         )
 
     def _resolve_base(self, git: Git, head_sha: str, base_sha: str | None = None) -> tuple[str, str]:
@@ -427,7 +546,7 @@ class LocalGitSource:
         return git.run(
             "diff", "--full-index", "-M", "--no-color", "--no-ext-diff", "--no-textconv",
             "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", *revs,
-            check=check, max_bytes=self.max_diff_bytes,
+            check=check, max_bytes=self.max_diff_bytes, objects_only=True,
         )
 
     @staticmethod
@@ -444,21 +563,75 @@ def _merge_bases(git: Git, a: str, b: str) -> list[str]:
     return git.run("merge-base", "--all", a, b, check=False).decode().split()
 
 
-def _remotes(git: Git) -> dict[str, str]:
-    """Remote name -> URL from the repository's config (read only; nothing is contacted)."""
-    out = git.run("config", "--get-regexp", r"^remote\..*\.url$", check=False).decode("utf-8", "replace")
+def _config(git: Git) -> tuple[dict[str, str], bool]:
+    """``(remote name -> URL, whether any i18n.* setting is present)`` from the repository's
+    config, in one read (nothing is contacted). An ``i18n`` setting (``logOutputEncoding``) may
+    make ``git show`` re-encode a message, which :func:`commit_facts` does not."""
+    out = git.run("config", "--get-regexp", r"^(remote\..*\.url|i18n\..*)$", check=False).decode("utf-8", "replace")
     remotes: dict[str, str] = {}
+    i18n = False
     for line in out.splitlines():
         key, _, url = line.partition(" ")
+        if key.startswith("i18n."):
+            i18n = True
+            continue
         name = key.removeprefix("remote.").removesuffix(".url")
         if name and url:
             remotes.setdefault(name, url.strip())
-    return remotes
+    return remotes, i18n
 
 
-def _first_text(tree: GitTree, names: tuple[str, ...]) -> str | None:
+def resolve_commits(cat: CatFile, refs: list[str]) -> list[tuple[str, bytes]] | None:
+    """``[(commit SHA, raw commit object)]`` of ``refs``, in order, from one request to ``cat``
+    (``<ref>^{commit}`` each, as ``git rev-parse`` resolves it). None when that does not settle
+    it: no refs, a ref that is not a plain name (empty, starting with ``-`` or ``^``, holding
+    ``..`` or white space), one git does not resolve to a single commit, or not a repository
+    (the caller then asks ``git rev-parse`` one ref at a time, which says which one failed)."""
+    if not refs or any(not r or r.startswith(("-", "^")) or ".." in r or any(c.isspace() for c in r) for r in refs):
+        return None
+    got = cat.read_many([f"{r}^{{commit}}" for r in refs])
+    if any(g is None or g[1] != "commit" or not _is_sha(g[0]) for g in got):
+        return None
+    return [(g[0], g[2]) for g in got if g is not None]
+
+
+def _tip(git: Git, cat: CatFile, branch: str) -> str | None:
+    """The commit ``branch`` names (:func:`resolve_commits`, else ``git rev-parse``), or None."""
+    known = resolve_commits(cat, [branch])
+    return known[0][0] if known else git.rev(branch)
+
+
+def commit_facts(raw: bytes) -> tuple[str, str, str] | None:
+    """``(subject, body, author name)`` of a raw commit object, as ``LocalGitSource._commit_facts``
+    reads them with ``git show -s --format=%an%x00%B`` (``%an``: the author line up to its ``<``;
+    ``%B``: everything after the header's blank line; each stripped, the subject the message's
+    first line). None wherever ``git show`` could answer otherwise: an ``encoding`` header (a
+    re-encoded message), a NUL byte (git stops there), no blank line, not exactly one author
+    line, or one without ``<...>``. Source: git's pretty.c (``format_person_part``, ``%B``) and
+    ident.c (``split_ident_line``)."""
+    header, blank, message = raw.partition(b"\n\n")
+    if b"\0" in raw or not blank:
+        return None
+    authors = []
+    for line in header.split(b"\n"):
+        if line.startswith(b"encoding "):
+            return None
+        if line.startswith(b"author "):
+            authors.append(line[len(b"author "):])
+    if len(authors) != 1:
+        return None
+    ident = authors[0]
+    lt = ident.find(b"<")
+    if lt < 0 or ident.find(b">", lt) < 0:
+        return None
+    subject, _, body = message.decode("utf-8", "replace").strip().partition("\n")
+    return subject.strip(), body.strip(), ident[:lt].decode("utf-8", "replace").strip()
+
+
+def _first_text(files: dict[str, bytes | None], names: tuple[str, ...]) -> str | None:
+    """The text of the first of ``names`` present in ``files`` (:meth:`GitTree.read_many`), or None."""
     for name in names:
-        data = tree.read(name)
+        data = files.get(name)
         if data is not None:
             return data.decode("utf-8", "replace")
     return None
@@ -473,7 +646,7 @@ def _numstat(git: Git, base_sha: str, head_sha: str) -> dict[str, int] | None:
     (binary files count as a file with no lines), or None when git fails or the output is cut."""
     out = git.run(
         "diff", "--numstat", "-z", "-M", "--no-ext-diff", "--no-textconv", "--end-of-options", base_sha, head_sha,
-        check=False, max_bytes=MAX_NUMSTAT_BYTES,
+        check=False, max_bytes=MAX_NUMSTAT_BYTES, objects_only=True,
     )
     if len(out) > MAX_NUMSTAT_BYTES:
         return None

@@ -189,6 +189,7 @@ def run_git(
     timeout: float | None = None,
     config: Sequence[str] = (),
     secret_config: Mapping[str, str] | None = None,
+    objects_only: bool = False,
 ) -> GitResult:
     """Run ``git args`` in ``repo`` (see the module docstring) and return its output.
 
@@ -198,8 +199,13 @@ def run_git(
     applied again after them). ``secret_config`` goes through the environment (module docstring).
     Raises GitError (one line) when git is missing, times out, or exits non-zero with ``check``;
     ValueError for a refused ``env`` or ``secret_config`` entry.
+
+    ``objects_only`` is the caller's statement that this call reads git objects only, never the
+    work tree (``git diff`` of two commits, which :data:`WORKTREE_COMMANDS` lists because ``git
+    diff`` can also read the work tree): no clean/smudge filter can run, so the repository's filter
+    settings are not read first (one git process less before the review's diff).
     """
-    cmd = _command(repo, args, config)
+    cmd = _command(repo, args, config, objects_only=objects_only)
     environ = git_env(env, secret_config)
     try:
         if max_bytes is None:
@@ -229,8 +235,8 @@ def popen_git(repo: str | Path, *args: str, env: Mapping[str, str] | None = None
         raise GitError("git is not installed or not on PATH") from exc
 
 
-def _command(repo: str | Path, args: Sequence[str], config: Sequence[str] = ()) -> list[str]:
-    extra = filter_overrides(repo) if args and args[0] in WORKTREE_COMMANDS else []
+def _command(repo: str | Path, args: Sequence[str], config: Sequence[str] = (), *, objects_only: bool = False) -> list[str]:
+    extra = filter_overrides(repo) if args and args[0] in WORKTREE_COMMANDS and not objects_only else []
     if config:  # the caller's settings first, then SAFE_CONFIG again: the last -c of a key wins
         extra = [*config, *SAFE_CONFIG, *extra]
     return git_command(repo, args, extra)

@@ -1,5 +1,6 @@
-"""LocalGitSource resolves head and base with one ``git rev-parse`` and falls back to one ref at
-a time (for the precise error) whenever that one call does not settle it."""
+"""LocalGitSource resolves head and base with one request to ``git cat-file --batch`` and falls
+back to ``git rev-parse`` one ref at a time (for the precise error) whenever that does not settle
+it; every way gives the same snapshot."""
 
 from __future__ import annotations
 
@@ -7,25 +8,43 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.gitlocal import Git, LocalGitSource
+from bot.adapters import gitlocal
+from bot.adapters.gitlocal import CatFile, Git, LocalGitSource, resolve_commits
 from bot.core.errors import SourceError
 from bot.testing.gitrepo import make_repo
 
 
-def test_revs_resolves_every_ref_or_none(tmp_path: Path) -> None:
-    repo, base, head = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every snapshot take the one-question-at-a-time path (``git rev-parse``, ``git show``)."""
+    monkeypatch.setattr(gitlocal, "resolve_commits", lambda cat, refs: None)
+
+
+def test_resolve_commits_resolves_every_ref_or_none(tmp_path: Path) -> None:
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
     git = Git(repo)
-    assert git.revs(["feature", "main"]) == [git.rev("feature"), git.rev("main")]
-    assert git.revs(["feature"])[0] == git.rev("feature")
-    for refs in (["feature", "no-such-ref"], ["main..feature"], ["^main"], ["--all"], ["a b"], [""], []):
-        assert git.revs(refs) is None, refs
-    assert Git(tmp_path).revs(["HEAD"]) is None  # not a repository
+    cat = CatFile(repo)
+    try:
+        got = resolve_commits(cat, ["feature", "main"])
+        assert [sha for sha, _ in got] == [git.rev("feature"), git.rev("main")]
+        assert got[0][1] == git.run("cat-file", "commit", git.rev("feature"))
+        assert resolve_commits(cat, ["HEAD~0"])[0][0] == git.rev("HEAD")
+        tree = git.run("rev-parse", "main^{tree}").decode().strip()
+        for refs in (["feature", "no-such-ref"], ["main..feature"], ["^main"], ["--all"], ["a b"], [""], [], [tree],
+                     ["main:a.py"]):
+            assert resolve_commits(cat, refs) is None, refs
+    finally:
+        cat.close()
+    not_repo = CatFile(str(tmp_path))
+    try:
+        assert resolve_commits(not_repo, ["HEAD"]) is None
+    finally:
+        not_repo.close()
 
 
 def test_the_snapshot_is_the_same_with_the_fast_and_the_slow_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n", "b.py": "y = 1\n"})
     fast = LocalGitSource(repo, base="main", head="feature").snapshot()
-    monkeypatch.setattr(Git, "revs", lambda self, refs: None)
+    _slow(monkeypatch)
     slow = LocalGitSource(repo, base="main", head="feature").snapshot()
     try:
         assert fast.pr == slow.pr and fast.diff == slow.diff and fast.policy_text == slow.policy_text
@@ -51,7 +70,7 @@ def _side_threads() -> list[str]:
 
 
 def test_the_reads_beside_the_diff_give_what_one_after_another_gave(tmp_path: Path) -> None:
-    from bot.adapters.gitlocal import CatFile, GitTree, _first_text, _remotes  # noqa: PLC0415
+    from bot.adapters.gitlocal import GitTree, _config  # noqa: PLC0415
     from bot.core.repoid import repo_identity  # noqa: PLC0415
 
     policy = "version: 1\n"
@@ -64,10 +83,10 @@ def test_the_reads_beside_the_diff_give_what_one_after_another_gave(tmp_path: Pa
         assert _side_threads() == []
         subject, body, author = LocalGitSource._commit_facts(git, snap.pr.head_sha)
         assert (snap.pr.title, snap.pr.body, snap.pr.author) == (subject, body, author)
-        assert snap.pr.repo == repo_identity(str(Path(repo).resolve()), _remotes(git)) == "octo/demo"
+        assert snap.pr.repo == repo_identity(str(Path(repo).resolve()), _config(git)[0]) == "octo/demo"
         tree = GitTree(git, CatFile(repo), snap.pr.policy_sha)
         try:
-            assert snap.policy_text == _first_text(tree, (".quorum.yml",)) == policy
+            assert snap.policy_text == tree.read(".quorum.yml").decode() == policy
             assert snap.codeowners_text == "* @me\n"
             assert snap.base.list_files() == tree.list_files()  # type: ignore[attr-defined]
         finally:
@@ -83,6 +102,7 @@ def test_the_first_failure_is_still_the_one_reported(tmp_path: Path, monkeypatch
         raise SourceError("git show failed: facts")
 
     monkeypatch.setattr(LocalGitSource, "_commit_facts", staticmethod(no_facts))
+    monkeypatch.setattr(gitlocal, "commit_facts", lambda raw: None)  # the head commit read as git show would not
     with pytest.raises(SourceError, match="facts"):
         LocalGitSource(repo, base="main", head="feature").snapshot()
     assert _side_threads() == []
@@ -159,7 +179,7 @@ def test_the_diff_beside_the_merge_base_is_the_diff_from_the_merge_base(tmp_path
         assert three_dot, name
         assert len(diffs) == (1 if name == "diverged" else 2), (name, diffs)
         with monkeypatch.context() as m:
-            m.setattr(Git, "revs", lambda self, refs: None)
+            _slow(m)
             slow = LocalGitSource(repo, base=base, head=head).snapshot()
         try:
             assert fast.pr == slow.pr and fast.diff == slow.diff, name
@@ -173,7 +193,7 @@ def test_the_diff_beside_the_merge_base_is_the_diff_from_the_merge_base(tmp_path
 
 def test_without_a_base_the_default_branch_path_gives_the_one_after_another_snapshot(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no ``--base``: ``origin/HEAD`` is read beside the head's ``rev-parse`` and the diff from
+    """With no ``--base``: ``origin/HEAD`` is read beside the head's resolution and the diff from
     the merge base beside ``merge-base --all``; the snapshot is the one the path that asks one
     question after another gives, whatever the history: a diverged default branch, a criss-cross
     merge, the head on the default branch (its first parent), ``origin/HEAD`` naming the branch,
@@ -194,7 +214,7 @@ def test_without_a_base_the_default_branch_path_gives_the_one_after_another_snap
         head = "main" if name == "on main" else "feature"
         fast = LocalGitSource(repo, head=head).snapshot()
         with monkeypatch.context() as m:
-            m.setattr(Git, "revs", lambda self, refs: None)
+            _slow(m)
             slow = LocalGitSource(repo, head=head).snapshot()
         try:
             assert fast.pr == slow.pr and fast.diff == slow.diff and fast.policy_text == slow.policy_text, name
