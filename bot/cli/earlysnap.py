@@ -43,10 +43,15 @@ default agents, the linters' runner, the history risk step)."""
 
 def warm_up() -> float:
     """Import :data:`WARM_MODULES` and load the default rule registry, ignoring any failure (the
-    pipeline then fails the same way where it always did). Returns the wall milliseconds spent."""
+    pipeline then fails the same way where it always did), and build ``quorum review``'s argument
+    parser (kept per process; a one-shot review built it already, the command server's preload
+    builds it here for every review it forks). Returns the wall milliseconds spent."""
     import importlib  # noqa: PLC0415
 
+    from bot.cli import review_cmd  # noqa: PLC0415
+
     start = time.perf_counter()
+    review_cmd._parser()  # noqa: SLF001 - its own command's parser
     for name in WARM_MODULES:
         try:
             importlib.import_module(name)

@@ -12,6 +12,7 @@ module level; each output format imports its renderer when used.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -81,7 +82,11 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.HelpFormatter(prog, width=100)
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The parser of ``quorum review``'s options, built once per process (``parse_args`` does not
+    change it): the command server builds it before it forks (:func:`bot.cli.earlysnap.warm_up`),
+    so a served review parses its arguments without building one (~2-4 ms of CPU in a child)."""
     parser = _Parser(prog="quorum review", add_help=False, allow_abbrev=False, formatter_class=_formatter)
     for flag, (dest, kind) in REVIEW_OPTIONS.items():
         if kind is bool:

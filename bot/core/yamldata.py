@@ -58,6 +58,11 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
+def cache_active() -> bool:
+    """True while a :class:`ParsedYamlCache` is entered (the CLI's one-shot commands)."""
+    return bool(_ACTIVE)
+
+
 def load_data_yaml(text: str, *, parse: Callable[[str], Any] | None = None, tag: str = "") -> Any:
     """``parse(text)`` (default :func:`safe_load`); through the active :class:`ParsedYamlCache`
     when there is one. ``tag`` names a caller's own ``parse`` (entries are keyed by it too); the

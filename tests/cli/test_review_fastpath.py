@@ -120,3 +120,18 @@ def test_the_json_review_is_the_whole_payload_indented_once(tmp_path: Path) -> N
     assert list(payload) == ["pr", "verdicts", "decision", "timings"]
     assert "débogage ✓" in out.stdout and payload["timings"]["render_ms"] > 0
     assert out.stdout == json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_parser_is_built_once_per_process_and_by_the_warm_up() -> None:
+    """``quorum server``'s preload runs :func:`bot.cli.earlysnap.warm_up`: its forked reviews then
+    parse their arguments with the parser it built."""
+    from bot.cli import review_cmd  # noqa: PLC0415
+    from bot.cli.earlysnap import warm_up  # noqa: PLC0415
+
+    review_cmd._parser.cache_clear()
+    warm_up()
+    assert review_cmd._parser.cache_info().currsize == 1
+    built = review_cmd._parser()
+    assert review_cmd.parse_review_argv(["--format", "json", "--no-log"])["no_log"] is True
+    assert review_cmd.parse_review_argv(["--base", "main"])["no_log"] is False  # nothing kept between parses
+    assert review_cmd._parser() is built

@@ -325,3 +325,32 @@ def test_agent_options_are_typed_and_misspelt_keys_fail() -> None:
         load_policy("agents: {logic: {options: {disable: [logic/removed-gaurd]}}}", source="repo/.quorum.yml")
     policy = load_policy("agents: {logic: {options: {disable: ['tag:tests']}}}")
     assert policy.agents.get("logic").options == {"disable": ["tag:tests"]}
+
+
+def test_without_a_yaml_cache_the_default_is_parsed_once_per_process_a_fresh_copy_each_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived process (the command server's reviews, the App worker, replay) parses the
+    packaged default once; each caller gets its own copy; a repository's text is parsed every time."""
+    from bot.core.yamldata import cache_active  # noqa: PLC0415
+    from bot.policy import loader  # noqa: PLC0415
+
+    assert not cache_active()
+    parsed: list[str] = []
+    real = loader._parse
+
+    def counting(text: str, source: str) -> dict:
+        parsed.append(source)
+        return real(text, source)
+
+    monkeypatch.setattr(loader, "_parse", counting)
+    loader._parsed_default.cache_clear()
+    first = loader._parse_default(default_policy_text())
+    first["auto_approve"]["max_changed_lines"] = -1  # a caller's change stays its own
+    second = loader._parse_default(default_policy_text())
+    assert second == real(default_policy_text(), "x") and second["auto_approve"]["max_changed_lines"] != -1
+    assert parsed == ["rules/default_policy.yml"]
+    assert load_policy(None) == load_policy(None) and parsed == ["rules/default_policy.yml"]
+    load_policy("auto_approve:\n  max_changed_lines: 7\n", source=".quorum.yml")
+    load_policy("auto_approve:\n  max_changed_lines: 7\n", source=".quorum.yml")
+    assert parsed == ["rules/default_policy.yml", ".quorum.yml", ".quorum.yml"]
+    loader._parsed_default.cache_clear()
