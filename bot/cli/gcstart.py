@@ -11,21 +11,24 @@ its older-generation collections, ~60 collections and ~8 ms of a small review's 
 walks (the standard library's advice for forking servers, applied to a process that imports far
 more than it allocates afterwards), and the youngest generation is collected every
 :data:`GEN0_THRESHOLD` allocations instead of 700, so the review's own short-lived trees are
-walked less often. Garbage is still collected: cycles made during the review are found as
-before, and reference counting frees everything else at once, as always. Collection timing
-never changes what a review finds.
+walked less often. Collection timing never changes what a review finds.
 
 Only the CLI's review path calls these (the console script, and the command server's child
 before it runs a review); a process whose collector is running (a test, a library caller) is left
 as it is by :func:`resume`.
 
-The command server's child pauses **for good** (:func:`pause` with ``for_good``): it lives for
-one review and leaves with ``os._exit``, like the agents' forked children, which have run without
-automatic collection since the sixth session, so a collection could only delay its end. In an
-emulated served review of 8 pydantic bench PRs (2 alternations, load ~11) the review process's CPU
-fell from a median of 205.7 to 188.2 ms (f00275901873: 491 to 427 ms) and its peak RSS stayed the
-same (100.8 and 100.4 MB at most): what such a review allocates is freed by reference counting,
-and what it keeps lives to its end anyway (``/tmp/s16warm/gcab.py``; RESULTS.md, s16warm).
+Both callers pause **for good** (:func:`pause` with ``for_good``): a ``quorum review`` process
+and the command server's child live for one review and leave with ``os._exit``, like the agents'
+forked children, which have run without automatic collection since the sixth session, so a
+collection could only delay their end. What such a review allocates is freed by reference
+counting, and what it keeps lives to its end anyway. In an emulated served review of 8 pydantic
+bench PRs (2 alternations, load ~11) the review process's CPU fell from a median of 205.7 to
+188.2 ms (f00275901873: 491 to 427 ms) and its peak RSS stayed the same (100.8 and 100.4 MB at
+most; 157.9 and 157.4 MB on 98a08d3e4bd2); a fresh ``quorum review`` on pydantic's 20 bench PRs
+(2 alternations, load ~10): whole-process CPU 346 to 336 ms, peak RSS 126.3 and 126.8 MB at most
+(``/tmp/s16warm/gcab.py``, ``freshgc.py``; RESULTS.md, s16warm). ``for_good`` False keeps the
+earlier policy (collection resumed, youngest generation every :data:`GEN0_THRESHOLD`
+allocations) for any other caller.
 """
 
 from __future__ import annotations

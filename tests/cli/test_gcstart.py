@@ -73,3 +73,32 @@ def test_paused_for_good_the_collector_stays_off_after_resume() -> None:
         gc.unfreeze()
         gc.set_threshold(*threshold)
         gc.enable()
+
+
+def test_the_console_script_reviews_with_the_collector_off(tmp_path) -> None:  # noqa: ANN001
+    """``quorum review`` in a fresh process (no server) pauses for good: when the review resumes
+    the collector, automatic collection stays off (threshold 0) for the rest of the process."""
+    import os
+    import subprocess
+    import sys
+
+    from bot.testing.gitrepo import make_repo
+
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
+    code = (
+        "import gc, sys\n"
+        "from bot.cli import entry, gcstart\n"
+        "original = gcstart.resume\n"
+        "def spy():\n"
+        "    result = original()\n"
+        "    sys.stderr.write(f'GC {result} {gc.isenabled()} {gc.get_threshold()[0]}\\n')\n"
+        "    return result\n"
+        "gcstart.resume = spy\n"
+        "sys.argv = ['quorum', 'review', '--repo', sys.argv[1], '--format', 'json', '--no-log']\n"
+        "entry.main()\n"
+    )
+    env = dict(os.environ, QUORUM_SERVER="0", QUORUM_CACHE_DIR=str(tmp_path / "cache"), QUORUM_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, env=env, timeout=120,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    assert "GC True True 0" in out.stderr.splitlines()
