@@ -48,11 +48,25 @@ class SymbolCache:
     Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, directory: Path, *, version: int = EXTRACTOR_VERSION, any_thread: bool = False) -> None:
+    def __init__(self, directory: Path, *, version: int = EXTRACTOR_VERSION, any_thread: bool = False,
+                 reader: bool = False) -> None:
         """``any_thread``: the connection may be used from threads other than this one (the
-        caller then serialises every use, as :class:`bot.codeindex.lazy.LazyCodeIndex` does)."""
+        caller then serialises every use, as :class:`bot.codeindex.lazy.LazyCodeIndex` does).
+        ``reader``: only :meth:`get_many` will be used: an existing cache file is opened with no
+        set-up statements (its WAL mode is stored in the file; a missing file or table is a
+        :class:`CacheError`, at once or from :meth:`get_many`). Each statement releases the GIL,
+        and a thread getting it back beside busy agent threads waits up to the switch interval
+        (5 ms), so a read from an agent's thread makes as few as it can."""
         self.path = Path(directory) / CACHE_FILE
         self.version = version
+        if reader:
+            try:
+                if not self.path.is_file():
+                    raise CacheError(f"code index cache {self.path} unusable: no such file")
+                self._db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread)
+            except (sqlite3.Error, OSError) as exc:
+                raise CacheError(f"code index cache {self.path} unusable: {exc}") from exc
+            return
         try:
             Path(directory).mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=10.0, isolation_level=None, check_same_thread=not any_thread)

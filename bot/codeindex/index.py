@@ -372,7 +372,7 @@ class CodeIndex(Navigation, Resolution):
         if self.symbol_cache_dir is None or not keys:
             return {}
         try:
-            with SymbolCache(self.symbol_cache_dir) as cache:
+            with SymbolCache(self.symbol_cache_dir, reader=True) as cache:  # an agent's thread: few statements
                 hits = cache.get_many(keys)
         except CacheError:
             return {}

@@ -4,11 +4,12 @@ exactly (other content, path or language, a remembered skip, a corrupt row, no c
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.adapters.gitlocal import CatFile, Git, GitTree
 from bot.codeindex import CodeIndex, build_index, lazy_index
-from bot.codeindex.cache import SymbolCache
+from bot.codeindex.cache import CACHE_FILE, SymbolCache
 from bot.codeindex.extract import extract_definitions
 from bot.codeindex.index import git_blob_sha
 from bot.testing.gitrepo import commit, init_repo, write_files
@@ -73,3 +74,21 @@ def test_what_the_cache_does_not_hold_is_left_out(tmp_path: Path) -> None:
     missing.symbol_cache_dir = tmp_path / "file-not-dir"
     (tmp_path / "file-not-dir").write_text("x")
     assert missing.cached_definitions([("pkg/m.py", "python", data)]) == {}
+
+
+def test_the_reader_opens_only_an_existing_cache(tmp_path: Path) -> None:
+    _, tree = _tree(tmp_path)
+    cache = tmp_path / "cache"
+    build_index(tree, cache)
+    keys = [(b, p, LANG[p]) for p, b in tree.list_files().items() if p in LANG]
+    with SymbolCache(cache) as writer, SymbolCache(cache, reader=True) as reader:
+        assert reader.get_many(keys) == writer.get_many(keys) and len(reader.get_many(keys)) == 4
+    index = CodeIndex.from_symbols([])
+    index.symbol_cache_dir = tmp_path / "absent"
+    assert index.cached_definitions([("pkg/m.py", "python", FILES["pkg/m.py"].encode())]) == {}
+    assert not (tmp_path / "absent").exists()  # nothing created by a read
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    sqlite3.connect(str(empty / CACHE_FILE)).close()  # a file without the table
+    index.symbol_cache_dir = empty
+    assert index.cached_definitions([("pkg/m.py", "python", FILES["pkg/m.py"].encode())]) == {}
