@@ -112,7 +112,7 @@ class FileEntry:
     __slots__ = (
         "path", "blob", "language", "module", "_imports", "_raw_imports", "exports", "has_main", "_def_names",
         "_call_names", "_ref_names", "lines", "errors", "class_bases", "_mentions", "_data", "_symbols",
-        "_by_qual", "_locals", "_compact", "_calls",
+        "_by_qual", "_locals", "_compact", "_calls", "_import_rows",
     )
 
     def __init__(self, path: str, blob: str, header: list | tuple, data: bytes | None, symbols: FileSymbols | None = None) -> None:  # type: ignore[type-arg]
@@ -143,6 +143,9 @@ class FileEntry:
         kept while only :meth:`calls` / :meth:`local_types` have been asked (None once the full
         symbols are built, or before)."""
         self._calls: tuple[CallSite, ...] | None = None
+        self._import_rows: tuple[Any, ...] | None = None
+        """The stored imports unmarshalled and checked by :meth:`import_rows` (kept: a review asks
+        for them once per changed definition and candidate file)."""
 
     @classmethod
     def from_row(cls, path: str, blob: str, header: bytes, data: bytes | None) -> FileEntry:
@@ -193,7 +196,7 @@ class FileEntry:
         a concurrent first use builds an equal tuple). Raises ``ValueError`` when corrupt."""
         imports = self._imports
         if imports is None:
-            raw = self._raw_imports
+            raw = self._raw_imports if self._import_rows is None else self._import_rows
             if type(raw) is bytes:
                 raw = _decode_imports(self.path, raw)
             imports = self._imports = tuple(i if isinstance(i, Import) else Import(*i) for i in raw)
@@ -208,12 +211,15 @@ class FileEntry:
         imports = self._imports
         if imports is not None:
             return imports
-        raw = self._raw_imports
-        rows = _decode_imports(self.path, raw) if type(raw) is bytes else raw
-        for i in rows:
-            if type(i) is not tuple or len(i) != 5:
-                return self.imports  # raises, or builds records equal to these rows
-        return rows  # type: ignore[return-value]
+        rows = self._import_rows
+        if rows is None:
+            raw = self._raw_imports
+            rows = _decode_imports(self.path, raw) if type(raw) is bytes else raw
+            for i in rows:
+                if type(i) is not tuple or len(i) != 5:
+                    return self.imports  # raises, or builds records equal to these rows
+            self._import_rows = rows = tuple(rows)
+        return rows
 
     def calls_name(self, name: object) -> bool:
         """``name in`` :attr:`call_names`, without building the set when ``name`` is a str without

@@ -52,6 +52,7 @@ def test_import_rows_are_the_imports_without_building_them(files: dict[str, str]
             got = entry.import_rows()
             if entry.stored_imports() is not None:
                 assert entry._imports is None  # not built by import_rows
+                assert entry.import_rows() is got  # unmarshalled once
             assert [tuple(r) for r in got] == [tuple(i) for i in entry.imports]
             assert entry.import_rows() == entry.imports  # once built, the records themselves
     assert sum(len(e.imports) for e in rows.files.values()) >= 4
