@@ -80,10 +80,12 @@ def _prefault_twice(ours: socket.socket, theirs: socket.socket) -> None:
     frozen = gc.get_freeze_count()
     gc.freeze()
     try:
-        assert prefault(theirs, batch=100) > 0
+        assert prefault(theirs, batch=100, quiet_s=0) > 0
         assert gc.get_freeze_count() > 0
         ours.send(b"x")  # a request is waiting: nothing more is touched
-        assert prefault(theirs, batch=100) == 0
+        assert prefault(theirs, batch=100, quiet_s=0) == 0
+        assert prefault(theirs, batch=100, quiet_s=5) == 0  # nor in the quiet wait: no 5 s spent
+        assert gc.get_freeze_count() > 0
     finally:
         if not frozen:
             gc.unfreeze()
