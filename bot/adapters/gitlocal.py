@@ -7,6 +7,7 @@ every git call goes through :mod:`bot.adapters.gitrun` and only reads objects.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import weakref
@@ -408,8 +409,11 @@ class LocalGitSource:
         side (each in a thread of its own, :class:`bot.core.beside.Beside`): the repository's
         config (remotes), the merge base and the policy files beside the diff. The policy files
         are looked up in the policy commit's tree objects through the same ``cat-file``
-        (:meth:`GitTree.blob_ids`), not in a listing of the whole tree. Each result is collected in the order the code used to
-        run them one after another, so the first failure reported is the same; every thread is
+        (:meth:`GitTree.blob_ids`), not in a listing of the whole tree. When both refs name fixed
+        commits (:func:`_fixed`: full SHAs, or ``SHA^`` as the bench passes its base), the diff
+        and the merge base start at once, beside the resolution. Each result is collected in the
+        order the code used to run them one after another, so the first failure reported is the
+        same; every thread is
         joined before this returns or raises. Any ref ``cat-file`` does not settle (not a
         repository, an unknown or unusual ref) takes the path that asks one question at a time
         (``git rev-parse`` and ``git show``) and names what failed."""
@@ -429,6 +433,11 @@ class LocalGitSource:
         policy_tree: GitTree | None = None
         config = Beside(side, _config, git, name="quorum-git")
         origin = None if self.base_ref else Beside(side, origin_head, git, name="quorum-git")
+        early = None
+        if self.base_ref and _fixed(self.base_ref) and _fixed(self.head_ref):
+            # Both name fixed commits (a full SHA, maybe with ^/~ steps): the diff and the merge base
+            # cannot depend on when they are read, so they start now, beside the resolution.
+            early = Beside(side, self._merge_bases_and_diff, git, side, self.base_ref, self.head_ref, name="quorum-git")
         known = resolve_commits(cat, [self.head_ref, *([self.base_ref] if self.base_ref else [])])
         if known is None:  # not a repository, or a ref that does not resolve: the precise error below
             probe = git.run("rev-parse", "--git-dir", check=False)
@@ -443,7 +452,8 @@ class LocalGitSource:
             (head_sha, head_commit), (policy_sha, _) = known
             policy_tree = GitTree(git, cat, policy_sha)
             policy_files = Beside(side, policy_tree.read_many, list(_POLICY_PATHS), name="quorum-git")
-            found, raw = self._merge_bases_and_diff(git, side, policy_sha, head_sha)
+            found, raw = early.result() if early is not None else self._merge_bases_and_diff(git, side, policy_sha,
+                                                                                               head_sha)
             base_sha = found[0] if found else policy_sha
         else:
             (head_sha, head_commit), = known
@@ -593,6 +603,16 @@ def resolve_commits(cat: CatFile, refs: list[str]) -> list[tuple[str, bytes]] | 
     if any(g is None or g[1] != "commit" or not _is_sha(g[0]) for g in got):
         return None
     return [(g[0], g[2]) for g in got if g is not None]
+
+
+_FIXED = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})(?:[~^][0-9]*)*")
+
+
+def _fixed(ref: str) -> bool:
+    """True when ``ref`` always names the same commit: a full object name, maybe followed by
+    ``^``/``^N``/``~N`` steps (a commit's parents are part of it; a ref whose name is 40 hex
+    digits never takes precedence over the object, git only warns; replace refs are off)."""
+    return _FIXED.fullmatch(ref) is not None
 
 
 def _tip(git: Git, cat: CatFile, branch: str) -> str | None:

@@ -228,3 +228,45 @@ def test_without_a_base_the_default_branch_path_gives_the_one_after_another_snap
         assert snap.pr.base_sha == parent and snap.pr.policy_sha == parent
     finally:
         snap.close()
+
+
+def test_fixed_commits_start_the_diff_beside_the_resolution_and_give_the_same_snapshot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full SHAs (maybe with ^/~ steps) cannot move: the diff and merge base start before the refs
+    are resolved, with the refs as given; the snapshot is the one a branch name gives, on every
+    history shape; anything else waits for the resolution."""
+    from bot.adapters.gitlocal import _fixed  # noqa: PLC0415
+
+    sha = "a" * 40
+    assert _fixed(sha) and _fixed(sha + "^") and _fixed(sha + "~2^2") and _fixed("b" * 64)
+    for ref in ("main", "HEAD", sha[:39], sha + "x", sha.upper(), sha + "^{commit}", sha + "@{1}", "", sha + ":a.py"):
+        assert not _fixed(ref), ref
+    started: list[tuple[str, ...]] = []
+    original = LocalGitSource._merge_bases_and_diff
+
+    def spy(self: LocalGitSource, git: Git, side: list, target: str, head: str):  # noqa: ANN202
+        started.append((target, head))
+        return original(self, git, side, target, head)
+
+    monkeypatch.setattr(LocalGitSource, "_merge_bases_and_diff", spy)
+    for name, (repo, base, head) in _histories(tmp_path).items():
+        base_sha, head_sha = _sh(repo, "rev-parse", base), _sh(repo, "rev-parse", head)
+        started.clear()
+        by_name = LocalGitSource(repo, base=base, head=head).snapshot()
+        assert started == [(base_sha, head_sha)], name  # after the resolution, with its SHAs
+        started.clear()
+        by_sha = LocalGitSource(repo, base=base_sha, head=head_sha).snapshot()
+        assert started == [(base_sha, head_sha)], name  # as given, before the resolution
+        started.clear()
+        parent = LocalGitSource(repo, base=head_sha + "^", head=head_sha).snapshot()
+        assert started == [(head_sha + "^", head_sha)], name
+        try:
+            same = ("repo", "title", "body", "author", "base_sha", "head_sha", "policy_sha")
+            assert [getattr(by_sha.pr, k) for k in same] == [getattr(by_name.pr, k) for k in same], name
+            assert by_sha.diff == by_name.diff and by_sha.policy_text == by_name.policy_text, name
+            assert parent.pr.policy_sha == _sh(repo, "rev-parse", head + "^"), name
+        finally:
+            by_name.close()
+            by_sha.close()
+            parent.close()
+    assert _side_threads() == []

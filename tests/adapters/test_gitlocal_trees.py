@@ -98,7 +98,7 @@ def test_a_diff_of_two_commits_reads_no_filter_settings(tmp_path: Path, monkeypa
 
 def test_read_many_answers_as_one_read_per_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo, sha = _tricky_repo(tmp_path)
-    listed = GitTree(Git(repo), CatFile(str(repo)), sha).list_files()
+    listed = GitTree(Git(repo), CatFile(str(repo)), sha).list_files()  # ls-tree only: no cat-file process
     specs = [*listed.values(), "0" * 40, "no\nnewline", f"{sha}:a.py", "HEAD^{commit}", f"{sha}^{{tree}}", "main"]
     monkeypatch.setattr(gitlocal, "BATCH_BYTES", 100)  # several batches
     cat = CatFile(str(repo))
@@ -169,7 +169,11 @@ def test_the_snapshot_reads_policy_files_without_listing_a_tree(tmp_path: Path) 
     try:
         assert snap.codeowners_text == "* @o\n" and snap.risk_model_text == "{}\n" and snap.policy_text is None
         assert snap.base._files is None and snap.head._files is None  # type: ignore[attr-defined]
-        known = resolve_commits(CatFile(str(repo)), [head])
+        cat = CatFile(str(repo))
+        try:
+            known = resolve_commits(cat, [head])
+        finally:
+            cat.close()
         assert known is not None and snap.pr.head_sha == known[0][0]
     finally:
         snap.close()
