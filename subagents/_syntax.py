@@ -178,6 +178,51 @@ def find(node: Node, lang: str, types: frozenset[str] | set[str], *, lines: set[
     return sorted(treesitter.captures(q, node, lines=band).get("n", []), key=lambda n: n.start_byte)
 
 
+NEAR_GAP = 20
+"""Runs of lines closer than this many lines are searched as one band by :func:`find_near`."""
+
+
+def line_bands(lines: set[int] | frozenset[int], gap: int = NEAR_GAP) -> list[tuple[int, int]]:
+    """``lines`` (1-based) as inclusive ``(first, last)`` bands in increasing order: consecutive
+    lines, and runs less than ``gap`` lines apart, share a band."""
+    bands: list[tuple[int, int]] = []
+    for line in sorted(lines):
+        if bands and line - bands[-1][1] <= gap:
+            bands[-1] = (bands[-1][0], line)
+        else:
+            bands.append((line, line))
+    return bands
+
+
+def find_near(node: Node, lang: str, types: frozenset[str] | set[str], lines: set[int] | frozenset[int]) -> list[Node]:
+    """Nodes below (and including) ``node`` whose type is in ``types`` and that overlap one of
+    ``lines`` (1-based), plus possibly others that :func:`find` with ``lines=lines`` also gives;
+    in document order, as :func:`find` orders them.
+
+    :func:`find` searches one band from the first to the last of ``lines``, which is the whole
+    file when a change touches its top and its bottom; here each band of :func:`line_bands` is
+    searched on its own (a node overlapping several is kept once, where it is first met), so the
+    cost follows the changed lines. For callers that keep only nodes overlapping ``lines`` (a node
+    starting on one of them, or holding a statement that does), the answer is :func:`find`'s, in
+    its order when no two such nodes start at the same byte (statements of one kind, except
+    clauses, string literals and comments never do; nested calls such as ``f(a)(b)`` do, and
+    tree-sitter orders those differently from one band to another)."""
+    if not lines:
+        return []
+    bands = line_bands(lines)
+    if len(bands) == 1:
+        return find(node, lang, types, lines=set(bands[0]))
+    seen: set[int] = set()
+    out: list[Node] = []
+    for first, last in bands:
+        for n in find(node, lang, types, lines={first, last}):
+            if n.id not in seen:
+                seen.add(n.id)
+                out.append(n)
+    out.sort(key=lambda n: n.start_byte)  # stable: among nodes starting together, the outer first, as find
+    return out
+
+
 def same_source(a: Node, b: Node, names: list[bytes] | tuple[bytes, ...] = ()) -> bool:
     """True when nodes ``a`` and ``b`` (of two error-free trees of one language) have the same
     source text and neither mentions any of ``names`` (helpers whose calls a canonical stream
@@ -321,11 +366,14 @@ def only_removes_definitions(
     return True
 
 
-def text_lines(root: Node, lang: str) -> set[int]:
+def text_lines(root: Node, lang: str, lines: set[int] | None = None) -> set[int]:
     """1-based lines inside multi-line string literals and comments (docstrings, block comments):
-    a line-level check must not read prose there as code."""
+    a line-level check must not read prose there as code. With ``lines``, only the literals and
+    comments overlapping those are looked at (:func:`find_near`): the answer is then exact for
+    the lines of ``lines`` only."""
     out: set[int] = set()
-    for n in find(root, lang, STRING_TYPES | COMMENT_TYPES):
+    found = find(root, lang, STRING_TYPES | COMMENT_TYPES) if lines is None else find_near(root, lang, STRING_TYPES | COMMENT_TYPES, lines)
+    for n in found:
         start, end = n.start_point[0] + 1, n.end_point[0] + 1
         if end > start:
             out.update(range(start, end + 1))

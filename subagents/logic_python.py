@@ -174,14 +174,17 @@ def _items(tree: Tree | None, pf: PyFile, side: str, lines: set[int] | None = No
     every function may lie anywhere)."""
     if tree is None:
         return []
-    band = lines
     if qual:
         d = (pf.base_defs if side == "base" else pf.head_defs).get(qual)
         if d is None:
             return []
-        band = {d.start, d.end}
+        nodes = _syntax.find(tree.root_node, "python", _GUARD_TYPES, lines={d.start, d.end})
+    elif lines is not None:  # only nodes starting on one of lines are kept
+        nodes = _syntax.find_near(tree.root_node, "python", _GUARD_TYPES, lines)
+    else:
+        nodes = _syntax.find(tree.root_node, "python", _GUARD_TYPES)
     out = []
-    for node in _syntax.find(tree.root_node, "python", _GUARD_TYPES, lines=band):
+    for node in nodes:
         if lines is not None and line_of(node) not in lines:
             continue
         if qual is not None and pf.enclosing(line_of(node), side) != qual:
@@ -219,7 +222,7 @@ def check_removed_guards(pf: PyFile) -> list[Hit]:
     Test files and functions deleted entirely are not examined."""
     if pf.is_test or pf.base is None or pf.head is None or not pf.removed:
         return []
-    if not any(line_of(n) in pf.removed for n in _syntax.find(pf.base.root_node, "python", _GUARD_TYPES, lines=pf.removed)):
+    if not any(line_of(n) in pf.removed for n in _syntax.find_near(pf.base.root_node, "python", _GUARD_TYPES, pf.removed)):
         return []
     # Only the items that can decide are collected: those on removed and added lines, those of
     # the functions that lost one (their counts) and those of new functions (a guard moved there).
@@ -547,9 +550,9 @@ def _already_swallowed(pf: PyFile, clause: Node) -> bool:
 
 
 def _clauses(tree: Tree | None, lines: set[int]) -> list[Node]:
-    """Except clauses of ``tree`` that overlap the band of ``lines`` (every clause starting on, or
-    holding a statement that starts on, one of them)."""
-    return [] if tree is None else _syntax.find(tree.root_node, "python", frozenset({"except_clause"}), lines=lines)
+    """Except clauses of ``tree`` near ``lines`` (:func:`subagents._syntax.find_near`: every clause
+    starting on, or holding a statement that starts on, one of them, and possibly others)."""
+    return [] if tree is None else _syntax.find_near(tree.root_node, "python", frozenset({"except_clause"}), lines)
 
 
 def check_swallowed(pf: PyFile) -> list[Hit]:

@@ -169,7 +169,7 @@ def _file_hits(ctx: CheckView, fc: FileChange, is_test: bool, review: _Review) -
     if pair_hits and treesitter.supported(fc.language):
         _, head, ok = trees()
         if ok and head is not None and fc.language is not None:
-            prose = _syntax.text_lines(head.root_node, fc.language)
+            prose = _syntax.text_lines(head.root_node, fc.language, lines={h.line for h in pair_hits})
             pair_hits = [h for h in pair_hits if h.line not in prose]
     # One finding per spot: a flipped condition or a removed guard explains the return change.
     strong = {h.line for h in pair_hits if h.rule in _LINE_RULES_OVER_RETURN}
