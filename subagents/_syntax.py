@@ -268,6 +268,37 @@ def definitions(root: Node, lang: str = "python", *, cache: dict | None = None) 
     return found
 
 
+def classes(root: Node, lang: str, *, cache: dict | None = None) -> list[Node]:
+    """:func:`find` of :data:`CLASS_TYPES` below ``root``; with ``cache`` (see :func:`definitions`)
+    each root is searched once, and the returned list must not be modified."""
+    if cache is None:
+        return find(root, lang, CLASS_TYPES)
+    key = (root, lang, "classes")
+    if key not in cache:
+        cache[key] = find(root, lang, CLASS_TYPES)
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def defined_names(root: Node, lang: str, *, cache: dict | None = None) -> frozenset[str]:
+    """Simple names of the functions, methods and classes defined below ``root`` (a repeated
+    name's ``#2`` dropped); with ``cache`` (see :func:`definitions`) computed once per root."""
+    if cache is not None:
+        key = (root, lang, "names")
+        if key not in cache:
+            cache[key] = _defined_names(root, lang, cache)
+        return cache[key]  # type: ignore[no-any-return]
+    return _defined_names(root, lang, None)
+
+
+def _defined_names(root: Node, lang: str, cache: dict | None) -> frozenset[str]:
+    names = {q.split("#")[0].rsplit(".", 1)[-1] for q in definitions(root, lang, cache=cache)}
+    for c in classes(root, lang, cache=cache):
+        name = c.child_by_field_name("name")
+        if name is not None:
+            names.add(node_text(name))
+    return frozenset(names)
+
+
 _SCOPES = FUNCTION_TYPES | CLASS_TYPES
 
 _PY_STATEMENT_HOLDERS = frozenset({
@@ -302,6 +333,12 @@ def _python_functions(root: Node) -> list[tuple[Node, str, Node | None]]:
         kind = node.type
         if kind == "function_definition":
             out.append((node, prefix + _name(node), parent))
+            body = node.child_by_field_name("body")
+            # A function's statements are only in its body; a body whose text has no ``def`` holds
+            # no function (the keyword is part of every definition's text): not walked.
+            if body is not None and body.type in _PY_WALKED and _holds(body, _DEF_WORD):
+                stack.append((body, node, prefix + _name(node) + "."))
+            continue
         if kind in _PY_STATEMENT_HOLDERS:
             # Only the root has no parent here (``Node.parent`` would walk down from the root).
             inner = prefix + _name(node) + "." if parent is not None and kind in _SCOPES else prefix
@@ -314,6 +351,22 @@ def _python_functions(root: Node) -> list[tuple[Node, str, Node | None]]:
 
 _PY_DEFINITION_TYPES = frozenset({"module", "class_definition", "function_definition", "decorated_definition"})
 """Python node types :func:`find` looks for in a whole error-free tree by walking statements only."""
+_DEF_WORD = re.compile(rb"def\b")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _holds(node: Node, word: re.Pattern[bytes]) -> bool:
+    """False only when ``node``'s text lacks the keyword ``word`` (a pattern ``keyword\\b``) as a
+    word of its own (not preceded by a letter, digit or underscore): no definition it names is then
+    below ``node``. The pattern starts with the keyword, a literal the regex engine skips ahead to
+    (``\\bdef\\b`` is tried at every byte: slower than the walk it would save)."""
+    text = node.text
+    if text is None:
+        return True
+    for m in word.finditer(text):
+        if m.start() == 0 or text[m.start() - 1] not in _WORD_BYTES:
+            return True
+    return False
 
 
 def _python_find(root: Node, types: frozenset[str]) -> list[Node]:
@@ -323,13 +376,20 @@ def _python_find(root: Node, types: frozenset[str]) -> list[Node]:
     expression, where a query visits every node (~20 ms of CPU for the class nodes of the files
     of one pydantic review). Same nodes, same order."""
     out = [root] if root.type in types and root.end_byte > 0 else []  # a query skips an empty file's root
+    # Looking for functions only, a function body whose text has no ``def`` is not walked. Classes
+    # are often defined in function bodies (tests): there the text check costs more than it saves.
+    skip_bodies = "function_definition" in types and not types & {"class_definition", "decorated_definition"}
     stack = [root]
     while stack:
         for child in stack.pop().named_children:
             kind = child.type
             if kind in types:
                 out.append(child)
-            if kind in _PY_STATEMENT_HOLDERS:
+            if skip_bodies and kind == "function_definition":  # its statements are in its body
+                body = child.child_by_field_name("body")
+                if body is not None and body.type in _PY_STATEMENT_HOLDERS and _holds(body, _DEF_WORD):
+                    stack.append(body)
+            elif kind in _PY_STATEMENT_HOLDERS:
                 stack.append(child)
     out.sort(key=lambda n: n.start_byte)
     return out
@@ -352,8 +412,8 @@ def only_removes_definitions(
         return False
     head_defs = definitions(head.root_node, lang, cache=cache)
     gone = [(d.start, d.end) for q, d in definitions(base.root_node, lang, cache=cache).items() if q not in head_defs]
-    head_classes = {node_text(n) for c in find(head.root_node, lang, CLASS_TYPES) if (n := c.child_by_field_name("name")) is not None}
-    for c in find(base.root_node, lang, CLASS_TYPES):
+    head_classes = {node_text(n) for c in classes(head.root_node, lang, cache=cache) if (n := c.child_by_field_name("name")) is not None}
+    for c in classes(base.root_node, lang, cache=cache):
         name = c.child_by_field_name("name")
         if name is not None and node_text(name) not in head_classes:
             outer = c.parent if c.parent is not None and c.parent.type == "decorated_definition" else c

@@ -71,7 +71,34 @@ async def coroutine():
 '''
 
 TYPE_SETS = [_syntax.CLASS_TYPES, _syntax.FUNCTION_TYPES, frozenset({"class_definition", "decorated_definition"}),
-             frozenset({"module"})]
+             frozenset({"module"}), frozenset({"function_definition"})]
+
+WORDS = b"""\
+def plain(default=1):
+    undef = default
+    return "def inner(): pass"  # def in a string and a comment
+
+
+def holds(x):
+    undefined = x
+    if x:
+        def \\
+                continued():
+            pass
+    async def coro():
+        def deeper():
+            pass
+    return undefined
+
+
+class K:
+    def m(self):
+        class_ = 1
+        def local():
+            pass
+"""
+"""Bodies whose text holds ``def`` only inside other words, strings or comments, and real nested
+definitions after such words (a function body is walked only when its text holds ``def`` as a word)."""
 
 
 def _by_query(root, types):  # noqa: ANN001, ANN202
@@ -81,8 +108,8 @@ def _by_query(root, types):  # noqa: ANN001, ANN202
     return sorted(treesitter.captures(q, root).get("n", []), key=lambda n: n.start_byte)
 
 
-@pytest.mark.parametrize("source", [SOURCE, b"", b"\n", b"# only a comment\n", b"x = 1\n"], ids=["nested", "empty", "newline", "comment", "statement"])
-@pytest.mark.parametrize("types", TYPE_SETS, ids=["classes", "functions", "class-decorated", "module"])
+@pytest.mark.parametrize("source", [SOURCE, WORDS, b"", b"\n", b"# only a comment\n", b"x = 1\n"], ids=["nested", "words", "empty", "newline", "comment", "statement"])
+@pytest.mark.parametrize("types", TYPE_SETS, ids=["classes", "functions", "class-decorated", "module", "function-only"])
 def test_a_statement_walk_finds_what_the_query_finds(source: bytes, types: frozenset[str], monkeypatch: pytest.MonkeyPatch) -> None:
     root = treesitter.parse("python", source).root_node
     assert not root.has_error
@@ -105,3 +132,25 @@ def test_a_tree_with_errors_or_a_band_still_uses_the_query() -> None:
     root = treesitter.parse("python", SOURCE).root_node
     banded = _syntax.find(root, "python", _syntax.CLASS_TYPES, lines={6, 7})
     assert [n.type for n in banded] == ["module", "class_definition", "class_definition"]  # A and Inner overlap lines 6-7
+
+
+@pytest.mark.parametrize("source", [SOURCE, WORDS], ids=["nested", "words"])
+def test_definitions_are_the_querys_functions_with_their_qualified_names(source: bytes) -> None:
+    root = treesitter.parse("python", source).root_node
+    assert not root.has_error
+    want = [(_syntax._qualname(n, root), n.start_byte) for n in _by_query(root, _syntax.FUNCTION_TYPES)]
+    got = [(d.qualname, d.node.start_byte) for d in _syntax.definitions(root, "python").values()]
+    assert got == want
+    if source == WORDS:
+        assert [q for q, _ in got] == ["plain", "holds", "holds.continued", "holds.coro", "holds.coro.deeper", "K.m", "K.m.local"]
+
+
+def test_defined_names_and_classes_are_computed_once_per_root() -> None:
+    root = treesitter.parse("python", SOURCE).root_node
+    cache: dict = {}
+    names = _syntax.defined_names(root, "python", cache=cache)
+    want = {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(root, "python")}
+    want |= {_syntax.node_text(c.child_by_field_name("name")) for c in _by_query(root, _syntax.CLASS_TYPES) if c.type != "module"}
+    assert names == want and "InAsyncWith" in names and "in_else" in names
+    assert _syntax.defined_names(root, "python", cache=cache) is names
+    assert _syntax.classes(root, "python", cache=cache) is _syntax.classes(root, "python", cache=cache)

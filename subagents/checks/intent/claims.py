@@ -174,11 +174,7 @@ def _internal_names(facts: IntentFacts) -> set[str]:
         for tree in facts.trees(fc):
             if tree is None:
                 continue
-            names |= {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(tree.root_node, fc.language, cache=_syntax.defs_cache(facts.view.files))}
-            for n in _syntax.find(tree.root_node, fc.language, _syntax.CLASS_TYPES):
-                name = n.child_by_field_name("name")
-                if name is not None:
-                    names.add(_syntax.node_text(name))
+            names |= _syntax.defined_names(tree.root_node, fc.language, cache=_syntax.defs_cache(facts.view.files))
     return names
 
 

@@ -321,14 +321,9 @@ def _new_test_names(ctx: CheckView, fc: FileChange, cache: dict) -> set[str]:
     return {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(ht.root_node, "python", cache=cache) if q not in before}
 
 
-def _defined_names(tree: Tree, lang: str, cache: dict | None = None) -> set[str]:
-    """Names of the functions, methods and classes defined in ``tree``."""
-    names = {q.split("#")[0].rsplit(".", 1)[-1] for q in _syntax.definitions(tree.root_node, lang, cache=cache)}
-    for c in _syntax.find(tree.root_node, lang, _syntax.CLASS_TYPES):
-        name = c.child_by_field_name("name")
-        if name is not None:
-            names.add(_syntax.node_text(name))
-    return names
+def _defined_names(tree: Tree, lang: str, cache: dict | None = None) -> frozenset[str]:
+    """Names of the functions, methods and classes defined in ``tree`` (:func:`subagents._syntax.defined_names`)."""
+    return _syntax.defined_names(tree.root_node, lang, cache=cache)
 
 
 @dataclass
