@@ -457,12 +457,41 @@ def _nested_scope(n: Node) -> bool:
     return n.type in ("function_definition", "lambda", "class_definition", "decorated_definition")
 
 
+_OWN_STATEMENTS = frozenset({"return_statement", "raise_statement"})
+"""Statement types :func:`own_nodes` finds by walking statements only."""
+_ASSIGNMENT_HOLDERS = frozenset({"expression_statement", "assignment", "augmented_assignment"})
+"""Where an ``assignment`` sits in an error-free Python tree: an expression statement, or the right
+side of an assignment (``a = b = c``) or augmented assignment."""
+_PY_SCOPES = frozenset({"function_definition", "class_definition", "decorated_definition"})
+
+
 def own_nodes(func: Node, types: frozenset[str]) -> list[Node]:
-    """Nodes of ``types`` in a Python function's body, excluding nested functions, lambdas, classes."""
+    """Nodes of ``types`` in a Python function's body, excluding nested functions, lambdas, classes,
+    in document order. For ``return``/``raise`` statements and assignments in an error-free body,
+    only statements (and the expression statements holding assignments) are walked, not
+    expressions: the same nodes as a walk of every node."""
     body = func.child_by_field_name("body")
     if body is None:
         return []
+    if body.type == "block" and not body.has_error and types <= _OWN_STATEMENTS | {"assignment"}:
+        return _own_statements(body, types)
     return list(iter_nodes(body, types, stop=_nested_scope))
+
+
+def _own_statements(body: Node, types: frozenset[str]) -> list[Node]:
+    """:func:`own_nodes` of statement types (and ``assignment``) below the error-free ``body``: a
+    pre-order walk of statement holders (:data:`_PY_STATEMENT_HOLDERS`, not entering nested
+    definitions), and of the expression statements and assignments that may hold an assignment."""
+    walked = (_PY_STATEMENT_HOLDERS - _PY_SCOPES) | (_ASSIGNMENT_HOLDERS if "assignment" in types else frozenset())
+    out: list[Node] = []
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type in types:
+            out.append(n)
+        if n is body or n.type in walked:
+            stack.extend(reversed(n.named_children))
+    return out
 
 
 def line_of(node: Node) -> int:
