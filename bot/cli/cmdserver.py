@@ -18,9 +18,11 @@ imports only this module and the standard library) instead of ~1 s of imports an
   the review in process as usual. Once a request is handed over, the server's answer is final
   (a lost child is exit status 3), so a review is never run twice.
 
-- A spare child (:mod:`bot.cli.spare`), forked between requests, takes the next one: the fork
-  and the copying of the server's pages a review writes to are done before the request comes.
-- Warm state: between requests (no review running, none waiting) the server loads what the next
+- A spare child (:mod:`bot.cli.spare`), forked between requests (as the warm state is loaded),
+  takes the next one: the fork and the copying of the server's pages a review writes to are done
+  before the request comes. A request that comes while no spare is ready is forked as before.
+- Warm state: between requests (no review running or ended in the last :data:`QUIET_S` seconds,
+  none waiting) the server loads what the next
   review of the same repository needs and that does not depend on the pull request, the code
   index's cache rows of the tree it last reviewed (:mod:`bot.cli.warmstate`); children inherit it.
 
@@ -49,8 +51,14 @@ DEFAULT_IDLE_S = 1800.0
 """A server with no request for this long exits (seconds)."""
 MAX_HEADER_BYTES = 4 * 1024 * 1024
 WATCH_S = 0.01
-"""While a review runs, the server looks for its end this often (seconds), so that it loads the
-repository's warm state (:mod:`bot.cli.warmstate`) as soon as the review is over."""
+"""While a review runs or work between requests is due, the server looks for the end of the
+review and the end of the quiet period this often (seconds)."""
+QUIET_S = 0.5
+"""Seconds after the end of the last review before the server does its work between requests
+(loading the warm state, forking and prefaulting the spare): a request that comes sooner (a
+script reviewing commit after commit, the benchmark running its floor between two reviews) must
+not share the machine with it. Measured: without this wait the floor run just after a served
+review took a paired median of 19 ms longer (grpc-go, 20 pairs at load ~7; RESULTS.md, s16warm)."""
 
 
 def code_fingerprint() -> str:
@@ -174,21 +182,27 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     children: dict[int, WarmJob | None] = {}
     todo: WarmJob | None = None
     spare: Spare | None = None
+    ended = 0.0  # when the last review ended (monotonic); 0: none yet
     try:
         while not stop["now"] and time.monotonic() - last < idle_s and path.exists():
             for pid in _reap():
+                if pid in children:
+                    ended = time.monotonic()
                 job = children.pop(pid, None)
                 todo = job or todo
                 if spare is not None and pid == spare.pid:
                     spare = None
-            # Off the critical path: no review runs and no request waits (module docstring). The
-            # warm state first, so that the spare forked next has it.
-            if todo is not None and not children and not _waiting(server):
+            # Off the critical path: no review runs, none ended in the last QUIET_S seconds, and no
+            # request waits (module docstring). The warm state first, so that the spare forked
+            # next has it.
+            quiet = not children and time.monotonic() - ended >= QUIET_S and not _waiting(server)
+            if todo is not None and quiet:
                 warm.load(todo)
                 todo = None
-            if spare is None and todo is None and not children and not _waiting(server):
+            if spare is None and todo is None and quiet:
                 spare = Spare.fork(lambda c, f, r: _child(c, f, r, warm), cmdclient.decode_request, [server])
-            server.settimeout(WATCH_S if children or todo is not None else 1.0)
+            due = todo is not None or (spare is None and time.monotonic() - ended < QUIET_S)
+            server.settimeout(WATCH_S if children or due else 1.0)
             try:
                 conn, _ = server.accept()
             except TimeoutError:

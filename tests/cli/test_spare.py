@@ -98,3 +98,57 @@ def test_receive_refuses_what_is_no_request() -> None:
         assert receive(theirs) is None
         ours.close()
         assert receive(theirs) is None  # the server closed it
+
+
+def _children_of(pid: int) -> list[int]:
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(b")") + 2:].split()[1]) == pid:
+                out.append(int(name))
+    return out
+
+
+def test_the_server_waits_for_quiet_before_its_next_spare(tmp_path) -> None:  # noqa: ANN001
+    """Right after a served review the server forks nothing (a request that comes soon, or the
+    benchmark's floor run, must not share the machine with that work); once it has been quiet for
+    ``QUIET_S`` a spare waits again."""
+    import signal
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from bot.cli.cmdserver import QUIET_S, socket_path
+    from bot.testing.gitrepo import make_repo
+
+    repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
+    env = dict(os.environ, XDG_RUNTIME_DIR=tempfile.mkdtemp(prefix="q"), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
+               QUORUM_DATA_DIR=str(tmp_path / "data"))
+    env.pop("QUORUM_SERVER", None)
+    sock = socket_path(env)
+    server = subprocess.Popen([sys.executable, "-m", "bot.cli.cmdserver", str(sock), "60"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not (sock.exists() and _children_of(server.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_children_of(server.pid)) == 1  # the first spare
+        out = subprocess.run([sys.executable, "-c", "from bot.cli.entry import main; main()", "review", "--repo",
+                              str(repo), "--format", "json", "--no-log"], capture_output=True, text=True, env=env,
+                             timeout=120, check=False)
+        assert out.returncode == 0, out.stderr
+        time.sleep(QUIET_S / 3)
+        assert _children_of(server.pid) == []  # the spare served the review; nothing new yet
+        time.sleep(QUIET_S + 1.0)
+        assert len(_children_of(server.pid)) == 1  # quiet: the next spare waits
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    import shutil
+
+    shutil.rmtree(Path(env["XDG_RUNTIME_DIR"]), ignore_errors=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.gitlocal import CatFile, Git, GitTree
+from bot.cli.cmdserver import QUIET_S
 from bot.cli.warmstate import WarmIndexRows, WarmJob, job_of
 from bot.codeindex import build_index
 from bot.codeindex.builder import lookup
@@ -171,7 +172,7 @@ def test_served_reviews_with_warm_state_match_fresh_ones(tmp_path: Path) -> None
 
         def same(path: Path, *extra: str) -> None:
             served = _review(path, env, *extra)
-            time.sleep(0.3)  # the server loads its warm state once the review is over
+            time.sleep(QUIET_S + 0.4)  # the server loads its warm state once the review is over and it is quiet
             assert served == _review(path, fresh_env, *extra)
 
         same(repo)
