@@ -272,12 +272,11 @@ class GitTree:
         wanted = sorted({spec for spec in specs if spec not in self._trees})
         if not wanted:
             return
-        oid_bytes = len(self.sha) // 2
         for spec, got in zip(wanted, self._cat.read_many(wanted), strict=True):
             if got is None or got[1] != "tree":
                 raise GitError(f"git cat-file: cannot read tree {spec} of {self.sha[:12]}")
-            try:
-                self._trees[spec] = tree_entries(got[2], oid_bytes)
+            try:  # the object's own name says the hash's size (SHA-1 or SHA-256), whatever self.sha is
+                self._trees[spec] = tree_entries(got[2], len(got[0]) // 2)
             except ValueError as exc:
                 raise GitError(f"git cat-file: malformed tree object {got[0]}") from exc
 

@@ -177,3 +177,16 @@ def test_the_snapshot_reads_policy_files_without_listing_a_tree(tmp_path: Path) 
         assert known is not None and snap.pr.head_sha == known[0][0]
     finally:
         snap.close()
+
+
+def test_a_tree_named_by_a_short_sha_or_a_ref_is_walked_the_same(tmp_path: Path) -> None:
+    repo, sha = _tricky_repo(tmp_path)
+    cat = CatFile(str(repo))
+    try:
+        paths = ["a.py", "dir/sub/deeper/d.md", "link.py", ODD, "nope"]
+        full = GitTree(Git(repo), cat, sha).blob_ids(paths)
+        assert full["a.py"] is not None and full["link.py"] is None
+        assert GitTree(Git(repo), cat, sha[:12]).blob_ids(paths) == full
+        assert GitTree(Git(repo), cat, "main").blob_ids(paths) == full
+    finally:
+        cat.close()
