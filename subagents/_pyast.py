@@ -41,6 +41,7 @@ Pure: reads texts and trees, never imports or runs the code.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -112,8 +113,11 @@ def _rows(node: Node) -> range:
     return range(node.start_point[0], node.end_point[0] + 1)
 
 
-def _touched(node: Node, rows: set[int]) -> bool:
-    return any(r in rows for r in _rows(node))
+def _touched(node: Node, rows: list[int]) -> bool:
+    """True when one of the sorted ``rows`` lies in ``node``'s rows (a search, not a walk of a
+    large class's thousands of rows)."""
+    i = bisect.bisect_left(rows, node.start_point[0])
+    return i < len(rows) and rows[i] <= node.end_point[0]
 
 
 def _header_rows(member: Node, definition: Node) -> range | None:
@@ -126,13 +130,16 @@ def _header_rows(member: Node, definition: Node) -> range | None:
     return range(member.start_point[0], body.start_point[0])
 
 
-def _seed(scope: Node, rows: set[int], prefix: Path, whole: set[Path], partial: set[Path]) -> None:
+def _seed(scope: Node, rows: set[int], prefix: Path, whole: set[Path], partial: set[Path],
+          ordered: list[int] | None = None) -> None:
     """Record the definitions under ``scope`` that the changed ``rows`` touch: a function whole, a
     class partially (its members decide) unless its header changed; code outside a definition: in a
     class nothing more (a partially kept class keeps all its own code), at module level the path
-    ``()`` in ``whole`` (every module-level statement is kept)."""
+    ``()`` in ``whole`` (every module-level statement is kept). ``ordered``: ``rows`` sorted."""
+    if ordered is None:
+        ordered = sorted(rows)
     for member in _members(scope):
-        if member.type == "comment" or not _touched(member, rows):
+        if member.type == "comment" or not _touched(member, ordered):
             continue
         definition = _definition(member)
         if definition is None:
@@ -145,7 +152,7 @@ def _seed(scope: Node, rows: set[int], prefix: Path, whole: set[Path], partial: 
             whole.add(path)
         else:
             partial.add(path)
-            _seed(definition, rows, path, whole, partial)
+            _seed(definition, rows, path, whole, partial, ordered)
 
 
 _SIMPLE = frozenset({
@@ -249,10 +256,10 @@ def outside_functions(tree: Tree | None, lines: Iterable[int]) -> bool:
 def _blanked(text: str, keep: list[range]) -> str:
     """``text`` with every line outside ``keep`` (0-based row ranges) emptied."""
     lines = text.split("\n")
-    wanted = bytearray(len(lines))
+    out = [""] * len(lines)
     for rows in keep:
-        wanted[rows.start:rows.stop] = b"\x01" * len(range(rows.start, min(rows.stop, len(lines))))
-    return "\n".join(line if wanted[i] else "" for i, line in enumerate(lines))
+        out[rows.start:rows.stop] = lines[rows.start:rows.stop]
+    return "\n".join(out)
 
 
 def _usable(text: str | None, tree: Tree | None) -> bool:

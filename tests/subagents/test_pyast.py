@@ -157,3 +157,21 @@ def test_a_change_to_class_code_keeps_the_class_code_not_its_untouched_methods()
         assert names(tree) == ["Model"]
         assert [type(s).__name__ for s in tree.body[0].body] == ["Expr", "Assign"]  # type: ignore[attr-defined]
     assert findings(BASE, head, (b, h)) == findings(BASE, head, (_pyast.parse(BASE), _pyast.parse(head)))
+
+
+def test_touched_is_a_search_of_the_sorted_rows() -> None:
+    source = "".join(f"class C{i}:\n    a = 1\n\n    def m(self):\n        return 1\n\n\n" for i in range(30)).encode()
+    root = treesitter.parse("python", source).root_node
+    members = [m for m in root.children if m.type != "comment"]
+    for rows in ({0}, {3, 200}, {6}, set(range(50, 60)), set(), {209}, {10_000}):
+        ordered = sorted(rows)
+        for m in members:
+            assert _pyast._touched(m, ordered) is any(r in rows for r in range(m.start_point[0], m.end_point[0] + 1))
+
+
+def test_blanked_keeps_the_rows_asked_for() -> None:
+    text = "\n".join(f"line {i}" for i in range(12)) + "\n"
+    for keep in ([], [range(0, 2)], [range(3, 5), range(4, 8)], [range(10, 20)], [range(13, 15)]):
+        wanted = {r for rows in keep for r in rows}
+        want = "\n".join(line if i in wanted else "" for i, line in enumerate(text.split("\n")))
+        assert _pyast._blanked(text, keep) == want

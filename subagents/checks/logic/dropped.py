@@ -139,7 +139,14 @@ def removed_statements(fc: FileChange, blocks: list[ChangeBlock], head_text: str
     """``logic/removed-statement``: pure-deletion blocks of 1..:data:`MAX_STATEMENTS` indented
     simple statements (see the module doc); one finding per block, at the head line after it."""
     out = []
-    head_words = set(re.findall(r"[A-Za-z_$][\w$]*", head_text or ""))
+    found: list[set[str]] = []
+
+    def head_words() -> set[str]:
+        """Every word of the head text, collected on first use (most changes remove no assignment)."""
+        if not found:
+            found.append(set(re.findall(r"[A-Za-z_$][\w$]*", head_text or "")))
+        return found[0]
+
     for block in blocks:
         if block.added or not block.removed:
             continue
@@ -153,7 +160,7 @@ def removed_statements(fc: FileChange, blocks: list[ChangeBlock], head_text: str
                 kinds = []
                 break
             st = _simple_statement(c)
-            if st is None or st[0] == "assign" and not _still_used(st[1], head_words):
+            if st is None or st[0] == "assign" and not _still_used(st[1], head_words()):
                 kinds = []
                 break
             kinds.append(st)

@@ -102,12 +102,14 @@ def mismatched_fields(fc: FileChange, head_text: str | None) -> list[Finding]:
     """``logic/mismatched-field``: see the module doc."""
     if head_text is None:
         return []
-    lines = head_text.splitlines()
+    lines: list[str] | None = None  # split on first use: most changes add no field line
     out = []
     for ln in fc.added_lines():
         m = _FIELD.match(ln.text)
         if not m or ln.new_lineno is None or m.group("key") == m.group("last"):
             continue
+        if lines is None:
+            lines = head_text.splitlines()
         owner = m.group("value")[: -len(m.group("last"))]
         keys = set()
         for n in range(max(0, ln.new_lineno - 1 - SIBLING_WINDOW), min(len(lines), ln.new_lineno + SIBLING_WINDOW)):
