@@ -36,6 +36,12 @@ a table 9-10 ms, on pydantic's 441 files 0.03-0.3 ms and 0.6-5 ms (RESULTS.md, "
 session, warm index load"): a review asking a few names (most ask 1-10) pays a fraction of a
 table, and one asking many pays at most about 1.4x it."""
 
+NAME_TEXT_SCANS = 64
+"""The same for the names a file defines, calls and reads, whose test is one search of every
+file's names joined (:meth:`CodeIndex._scan_names`): 0.05-0.09 ms a name on grpc-go's 1,053 files,
+where its call-name table costs 8.9 ms (4.2 ms on pydantic, 0.05 ms a name). The execution_paths
+reviews deciding the p95 ask 26-53 names of a kind (tenth session, s16exec)."""
+
 
 class _Lookup:
     """``get(name) -> list``: answers :data:`NAME_SCANS` names by ``scan(name)`` (remembered), then
@@ -43,13 +49,16 @@ class _Lookup:
     ``build().get(n, [])`` for every ``n``: the answer does not depend on which one gave it.
     Thread-safe (two threads asking at once compute equal answers)."""
 
-    __slots__ = ("_scan", "_build", "_memo", "_full")
+    __slots__ = ("_scan", "_build", "_memo", "_full", "_text")
 
-    def __init__(self, scan: Callable[[Any], list[Any]], build: Callable[[], dict[Any, list[Any]]]) -> None:
+    def __init__(self, scan: Callable[[Any], list[Any]], build: Callable[[], dict[Any, list[Any]]], *, text: bool = False) -> None:
+        """``text``: the scans search joined name texts (:data:`NAME_TEXT_SCANS` of them, not
+        :data:`NAME_SCANS`)."""
         self._scan = scan
         self._build = build
         self._memo: dict[Any, list[Any]] = {}
         self._full: dict[Any, list[Any]] | None = None
+        self._text = text
 
     def get(self, name: Any) -> list[Any]:
         """The answer for ``name`` (the table's list itself: callers must not change it)."""
@@ -58,7 +67,7 @@ class _Lookup:
             return full.get(name, [])
         found = self._memo.get(name)
         if found is None:
-            if len(self._memo) >= NAME_SCANS:
+            if len(self._memo) >= (NAME_TEXT_SCANS if self._text else NAME_SCANS):
                 self._full = full = self._build()
                 return full.get(name, [])
             found = self._memo[name] = self._scan(name)
@@ -408,7 +417,7 @@ class CodeIndex(Navigation, Resolution):
     def _name_lookups(self) -> dict[str, _Lookup]:
         """Per kind (``def``, ``call``, ``ref``), name -> paths (see :meth:`_paths_with`)."""
         return {
-            kind: _Lookup(lambda name, kind=kind: self._scan_names(kind, name), lambda attr=attr: self._name_table(attr))
+            kind: _Lookup(lambda name, kind=kind: self._scan_names(kind, name), lambda attr=attr: self._name_table(attr), text=True)
             for kind, attr in (("def", "def_names"), ("call", "call_names"), ("ref", "ref_names"))
         }
 
@@ -417,8 +426,55 @@ class CodeIndex(Navigation, Resolution):
         """Per kind, ``(path, the entry's stored names of that kind)`` by path (:meth:`FileEntry.stored_names`)."""
         return {kind: [(path, entry.stored_names(kind)) for path, entry in self._sorted_entries] for kind in ("def", "call", "ref")}
 
+    @cached_property
+    def _joined_names(self) -> dict[str, tuple[str, list[int], list[int], list[int]]]:
+        """Per kind, the stored name texts of :attr:`_name_fields` joined in path order: ``(text,
+        the start of each file's text in it, that file's place in _name_fields, the places of the
+        files whose names are stored as a set)``."""
+        out: dict[str, tuple[str, list[int], list[int], list[int]]] = {}
+        for kind, fields in self._name_fields.items():
+            parts: list[str] = []
+            starts: list[int] = []
+            owners: list[int] = []
+            sets: list[int] = []
+            pos = 0
+            for k, (_path, names) in enumerate(fields):
+                if type(names) is str:
+                    starts.append(pos)
+                    owners.append(k)
+                    parts.append(names)
+                    pos += len(names)
+                else:
+                    sets.append(k)
+            out[kind] = ("".join(parts), starts, owners, sets)
+        return out
+
     def _scan_names(self, kind: str, name: str) -> list[str]:
-        """Paths of the files whose ``kind`` names hold ``name``, by path (tests every file)."""
+        """Paths of the files whose ``kind`` names hold ``name``, by path (tests every file).
+
+        A non-empty name without a newline is searched for once in all the files' texts joined
+        (:attr:`_joined_names`): in a file's text every name stands between two newlines, so
+        ``"\n" + name + "\n"`` occurs inside that file's part exactly when the name is one of its
+        names (:meth:`FileEntry.has_name`); an occurrence across two parts is skipped."""
+        if isinstance(name, str) and name and "\n" not in name:
+            fields = self._name_fields[kind]
+            text, starts, owners, sets = self._joined_names[kind]
+            needle = "\n" + name + "\n"
+            size = len(needle)
+            found = [k for k in sets if name in fields[k][1]]
+            last = len(starts) - 1
+            i = text.find(needle)
+            while i >= 0:
+                j = bisect.bisect_right(starts, i) - 1
+                end = starts[j + 1] if j < last else len(text)
+                if i + size <= end:
+                    found.append(owners[j])
+                    i = text.find(needle, end)
+                else:
+                    i = text.find(needle, i + 1)
+            if sets:
+                found.sort()
+            return [fields[k][0] for k in found]
         if isinstance(name, str) and "\n" not in name:
             needle = "\n" + name + "\n"  # see FileEntry.has_name
             return [path for path, names in self._name_fields[kind] if (needle in names if type(names) is str else name in names)]

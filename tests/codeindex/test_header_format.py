@@ -169,6 +169,7 @@ def test_name_lookups_answer_as_the_full_tables(monkeypatch: pytest.MonkeyPatch,
     table, give the same answers in the same order as tables built from every file's fields,
     for present, absent, empty, None and newline names, asked twice."""
     monkeypatch.setattr(index_module, "NAME_SCANS", scans)
+    monkeypatch.setattr(index_module, "NAME_TEXT_SCANS", scans)
     idx = _index(12, cached=cached)
     names, expected = _expected(idx)
     assert sum(len(v) for v in expected["renamed"].values()) == 12 and len(expected["call"]["c1"]) == 2
@@ -182,6 +183,7 @@ def test_name_lookups_answer_as_the_full_tables(monkeypatch: pytest.MonkeyPatch,
 def test_queries_are_the_same_from_rows_and_from_symbols(monkeypatch: pytest.MonkeyPatch) -> None:
     rows, symbols = _index(12), _index(12, cached=False)
     monkeypatch.setattr(index_module, "NAME_SCANS", 0)
+    monkeypatch.setattr(index_module, "NAME_TEXT_SCANS", 0)
     tabled = _index(12)
     found = 0
     for k in range(12):
@@ -253,3 +255,23 @@ def test_a_new_cache_file_has_large_pages_and_an_old_one_still_works(tmp_path: P
         assert cache.put_many(rows) == 50
     with SymbolCache(old) as cache:
         assert cache.get_many((b, p, lang) for b, p, lang, _, _ in rows) == {(b, p): (h, d) for b, p, _, h, d in rows}
+
+
+def test_joined_name_scans_never_match_across_files() -> None:
+    """A name search over every file's names joined finds a name only inside one file's part: not
+    across a boundary (``"\\nb\\n"`` from one file's last name and the next file's first), not an
+    empty name, and files whose names are stored as a set are tested on their own."""
+    files = [extract("python", f"m{k}.py", src.encode()) for k, src in enumerate(
+        ["def a():\n    b()\n", "def c():\n    pass\n", "x = 1\n", "def b():\n    a()\n", "def e():\n    d()\n"])]
+    entries = [FileEntry.from_row(s.path, "b", *builder.encode_entry(s)) for s in files]
+    header = builder.header_of(files[2])
+    header[6] = ["b", "odd\nname"]  # m2.py calls b, stored as a set
+    entries[2] = FileEntry.from_row("m2.py", "b", builder.encode_header(header), builder.encode_entry(files[2])[1])
+    idx = CodeIndex(entries)
+    text, starts, owners, sets = idx._joined_names["call"]
+    assert sets == [2] and len(owners) == 4
+    for kind in ("def", "call", "ref"):
+        for name in ("a", "b", "c", "d", "e", "", "x", "odd", "odd\nname", "ab", "nowhere"):
+            want = [p for p, e in sorted(idx.files.items()) if name in getattr(e, kind + "_names")]
+            assert idx._scan_names(kind, name) == want, (kind, name)
+    assert idx._scan_names("call", "b") == ["m0.py", "m2.py"]

@@ -289,10 +289,10 @@ def test_name_lookups_scan_headers_first_then_build_the_maps(tree_of, monkeypatc
     idx = build_index(tree)
     names = sorted({n for e in idx.files.values() for n in (*e.def_names, *e.call_names, *e.ref_names)}) + ["nowhere"]
     asked = [(kind, name) for name in names for kind in ("def", "call", "ref")]
-    monkeypatch.setattr(index_module, "NAME_SCANS", 0)
+    monkeypatch.setattr(index_module, "NAME_TEXT_SCANS", 0)
     by_maps = [idx._paths_with(kind, name) for kind, name in asked]
     assert all(idx._name_lookups[kind].built for kind in ("def", "call", "ref"))
-    monkeypatch.setattr(index_module, "NAME_SCANS", len(names))
+    monkeypatch.setattr(index_module, "NAME_TEXT_SCANS", len(names))
     scanning = build_index(tree)
     assert [scanning._paths_with(kind, name) for kind, name in asked] == by_maps  # same paths, same order
     assert not any(scanning._name_lookups[kind].built for kind in ("def", "call", "ref"))  # every answer a scan
@@ -300,7 +300,7 @@ def test_name_lookups_scan_headers_first_then_build_the_maps(tree_of, monkeypatc
     assert scanning._paths_with("call", "compute") == by_maps[asked.index(("call", "compute"))]  # remembered
     assert not scanning._name_lookups["call"].built
     scanning._paths_with("call", "elsewhere")
-    assert scanning._name_lookups["call"].built  # past NAME_SCANS names: the table
+    assert scanning._name_lookups["call"].built  # past NAME_TEXT_SCANS names: the table
 
 
 def test_iter_definitions_decodes_files_only_as_far_as_it_is_read(tree_of) -> None:  # noqa: ANN001
