@@ -173,10 +173,15 @@ os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Close a cat-file process's pipes and reap it."""
+    """Close a cat-file process's pipes and reap it. A request left in the pipe of a git that is
+    gone (not a repository) is dropped: closing then raises BrokenPipeError, and the file is closed
+    all the same."""
     for stream in (proc.stdin, proc.stdout):
         if stream is not None:
-            stream.close()
+            try:
+                stream.close()
+            except OSError:
+                pass
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
@@ -420,14 +425,19 @@ class LocalGitSource:
             raise SourceError(f"not a directory: {self.repo}")
         git = Git(self.repo)
         side: list[Beside] = []
+        cat = CatFile(self.repo)
         try:
-            return self._snapshot(git, side)
+            return self._snapshot(git, side, cat)
+        except BaseException:
+            for job in side:
+                job.join()
+            cat.close()  # its git process started with the resolution: stopped now, not when collected
+            raise
         finally:
             for job in side:
                 job.join()
 
-    def _snapshot(self, git: Git, side: list[Beside]) -> Snapshot:
-        cat = CatFile(self.repo)
+    def _snapshot(self, git: Git, side: list[Beside], cat: CatFile) -> Snapshot:
         raw: bytes | None = None
         policy_tree: GitTree | None = None
         config = Beside(side, _config, git, name="quorum-git")

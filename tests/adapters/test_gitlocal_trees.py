@@ -190,3 +190,27 @@ def test_a_tree_named_by_a_short_sha_or_a_ref_is_walked_the_same(tmp_path: Path)
         assert GitTree(Git(repo), cat, "main").blob_ids(paths) == full
     finally:
         cat.close()
+
+
+def test_a_failed_snapshot_stops_its_cat_file_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolution starts ``git cat-file`` first: a snapshot that then fails stops it (no process
+    and no pipe left for the collector), and a git that is gone before its request is written
+    (not a repository) closes without an error."""
+    stopped: list[object] = []
+    real_close = CatFile.close
+
+    def close(self: CatFile) -> None:
+        stopped.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(CatFile, "close", close)
+    with pytest.raises(SourceError, match="not a git repository"):
+        LocalGitSource(tmp_path).snapshot()
+    repo, _, _ = make_repo(tmp_path / "r", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    with pytest.raises(SourceError, match="unknown ref"):
+        LocalGitSource(repo, base="main", head="no-such-ref").snapshot()
+    assert len(stopped) == 2
+    for _ in range(20):  # the broken pipe is a race: git may exit before or after the write
+        gone = CatFile(str(tmp_path))
+        assert gone.read_many(["HEAD"] * 50) == [None] * 50
+        gone.close()
