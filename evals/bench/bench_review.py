@@ -38,6 +38,12 @@ bench's temporary data directory; without it, ``--no-log``: the figures of earli
 ``--server`` runs the warm passes through ``quorum server`` (the opt-in command server, started
 after the cold pass, stopped at the end): wall times then include the client's process start and
 the hand-over; CPU and RSS are the client's only (the review runs in the server's forked child).
+
+``--gap S`` leaves S seconds of idle time after each review, before the next PR's floor (default 0,
+back to back, as every figure before the tenth session). A review run by hand or from a pre-push
+hook has idle time around it; the command server does its work between requests (the warm state
+and a spare child, :mod:`bot.cli.warmstate`, :mod:`bot.cli.spare`) only after 0.5 s without one, so
+back to back it never does, and with a gap it does it inside the gap, not during the next floor.
 """
 
 from __future__ import annotations
@@ -188,7 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", action="store_true",
                         help="review as plain `quorum review` does: with the decision log on (in the bench's data directory;"
                              " pass 0 creates it, so the timed passes append to a ready log)")
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="seconds of idle time after each review, before the next PR's floor (default 0: back to back;"
+                             " a review by hand or from a pre-push hook has idle time around it, in which `quorum server`"
+                             " does its work between requests)")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.gap <= 60.0:
+        parser.error("--gap must be between 0 and 60 seconds")
 
     prs = pick_prs(args.repo, args.prs, args.min_lines, args.max_lines)
     if not prs:
@@ -230,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
                 if code != 0:
                     errors.append(f"review {sha[:10]}: {err.strip()[-300:]}")
                     continue
+                if args.gap:
+                    time.sleep(args.gap)  # idle time, outside every measured interval
                 report = json.loads(out)
                 t = report["timings"]
                 decisions[sha] = report["decision"]["action"]
@@ -266,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         "repo": args.repo,
         "head": head,
         "mode": ("command server (warm passes)" if args.server else "one process per review")
-        + (", decision log on" if args.log else ", --no-log"),
+        + (", decision log on" if args.log else ", --no-log")
+        + (f", {args.gap:g} s idle after each review" if args.gap else ", back to back"),
         "prs": [{"sha": s[:12], "changed_lines": n, "decision": decisions.get(s)} for s, n, _ in prs],
         "summary": {
             "warm_passes": len(warm),

@@ -42,3 +42,11 @@ def test_the_agents_ratio_is_summarised_like_the_ratio(bench) -> None:
     rows = [{"wall_s": 0.3, "ratio": 4.0, "agents_ratio": float(i) / 10, "rss_kb": 1024} for i in range(1, 21)]
     stat = bench.summarize(rows)["agents_ratio"]
     assert (stat["p50"], stat["p95"], stat["max"]) == (1.05, 1.9, 2.0)
+
+
+@pytest.mark.parametrize("gap", ["-1", "61", "nan"])
+def test_an_idle_gap_outside_0_to_60_seconds_is_a_usage_error(bench, gap: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--repo", "/nonexistent", "--gap", gap])
+    assert exc.value.code == 2
+    assert "--gap" in capsys.readouterr().err
