@@ -387,10 +387,11 @@ class ProcessRun:
         try:
             while not self._finished():
                 self._expire()
-                if self._finished():
+                pending = self._pending()  # read once: a worker thread may finish the last agent at any moment
+                if not pending:
                     break
                 fds = [c.fd for c in self._children if c.ended is None] + [self._wake_r]
-                wait = max(0.0, min(self._deadlines[i] for i in self._pending()) - time.monotonic())
+                wait = max(0.0, min(self._deadlines[i] for i in pending) - time.monotonic())
                 ready, _, _ = select.select(fds, [], [], wait)
                 for fd in ready:
                     if fd == self._wake_r:

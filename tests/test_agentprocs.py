@@ -488,3 +488,35 @@ def _failed_history_holds_back(tmp_path: Path) -> None:
         assert result.decision.action.value != "approve"
         assert any(r.rule_id == "risk.probability" for r in result.decision.reasons)
     _assert_no_children()
+
+
+def test_the_collector_stops_when_the_last_verdict_lands_between_two_looks() -> None:
+    """A worker thread of this process may record the last verdict at any moment: the collector
+    must not then take the earliest deadline of no pending agent (``min`` of nothing raised
+    ValueError and failed the review, seen once in a full suite run under load)."""
+    from bot.agentprocs import ProcessRun  # noqa: PLC0415
+    from bot.core.models import Verdict  # noqa: PLC0415
+
+    run = ProcessRun.__new__(ProcessRun)
+    run._agents = [type("A", (), {"name": "logic"})()]
+    run._budgets = [60.0]
+    run._deadlines = [time.monotonic() + 0.3]  # the new code's one wait, with nothing to wake it
+    run._results = {}
+    run._lock = threading.Lock()
+    run._wake_r, run._wake_w = os.pipe()
+    run._claim_r, claim_w = os.pipe()
+    os.close(claim_w)
+    run._children, run._workers, run._parent_running = [], [], {}
+    run._claim_eof, run._closed = True, False
+    run._cpu0 = 0.0
+    run.stats = {}
+    verdict = Verdict.abstain("logic", "test")
+    looks = iter(range(1000))
+
+    def pending() -> list[int]:  # the verdict lands right after the third look
+        if next(looks) == 3:
+            run._results[0] = verdict
+        return [i for i in range(len(run._agents)) if i not in run._results]
+
+    run._pending = pending
+    assert run.verdicts() == [verdict]
