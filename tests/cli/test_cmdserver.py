@@ -9,23 +9,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from served_helpers import server_env, stable
 
 from bot.testing.gitrepo import make_repo
 
 CLIENT = "from bot.cli.entry import main; main()"
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    runtime = Path(tempfile.mkdtemp(prefix="q"))  # short: a socket path has at most 107 bytes
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
-               QUORUM_DATA_DIR=str(tmp_path / "data"), **extra)
-    env.pop("QUORUM_DATABASE_URL", None)
-    return env
 
 
 def _review(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -33,18 +25,10 @@ def _review(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]
                           capture_output=True, text=True, env=env, timeout=120)
 
 
-def _stable(out: str) -> dict:
-    data = json.loads(out)
-    for v in data["verdicts"]:
-        v.pop("elapsed_ms", None)
-    data.pop("timings")
-    return data
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="SO_PEERCRED and fd passing as on Linux")
 def test_review_through_the_server_matches_the_review_in_process(tmp_path: Path) -> None:
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, title="feat: debug")
-    env = _env(tmp_path)
+    env = server_env(tmp_path)
     here = _review(repo, env)  # no server yet: runs in process
     assert here.returncode == 0, here.stderr
     from bot.cli.cmdserver import socket_path
@@ -59,7 +43,7 @@ def test_review_through_the_server_matches_the_review_in_process(tmp_path: Path)
         assert sock.exists(), server.stderr.read().decode() if server.poll() is not None else "server did not listen"
         served = _review(repo, env)
         assert served.returncode == 0, served.stderr
-        assert _stable(served.stdout) == _stable(here.stdout)
+        assert stable(served.stdout) == stable(here.stdout)
         assert "lint/ruff/t100" in served.stdout
         t = json.loads(served.stdout)["timings"]
         assert t["startup_ms"] > 0 and t["wall_ms"] >= t["total_ms"]
@@ -67,7 +51,7 @@ def test_review_through_the_server_matches_the_review_in_process(tmp_path: Path)
                              capture_output=True, text=True, env=env, timeout=120)
         assert bad.returncode == 2 and bad.stderr.startswith("quorum: error:") and bad.stderr.count("\n") == 1
         off = _review(repo, dict(env, QUORUM_SERVER="0"))
-        assert off.returncode == 0 and _stable(off.stdout) == _stable(here.stdout)
+        assert off.returncode == 0 and stable(off.stdout) == stable(here.stdout)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -177,7 +161,7 @@ def test_a_served_review_imports_nothing_the_preload_did_not(tmp_path: Path) -> 
         "    assert main.run([*args, fmt]) in (0, 1), fmt\n"
         "print('NEW', sorted(set(sys.modules) - before))\n"
     )
-    env = _env(tmp_path)
+    env = server_env(tmp_path)
     out = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "NEW []"
@@ -194,7 +178,7 @@ def test_server_start_inside_a_repository_imports_none_of_its_packages(tmp_path:
     for name in ("typer", "pydantic", "yaml"):
         (repo / name).mkdir(parents=True)
         (repo / name / "__init__.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(9)\n")
-    env = _env(tmp_path)
+    env = server_env(tmp_path)
     start = [sys.executable, "-P", "-c", CLIENT.replace("entry", "main"), "server"]
     try:
         out = subprocess.run([*start, "start", "--idle", "60"], cwd=repo, capture_output=True, text=True, env=env,
@@ -210,7 +194,7 @@ def test_server_start_inside_a_repository_imports_none_of_its_packages(tmp_path:
 def test_a_server_that_dies_before_listening_is_a_one_line_error(tmp_path: Path) -> None:
     """When the server process exits before it listens, ``quorum server start`` says so at once, with
     the last line of its log, instead of waiting out the start time."""
-    env = _env(tmp_path, PYTHONPATH=str(tmp_path / "shadow"))
+    env = server_env(tmp_path, PYTHONPATH=str(tmp_path / "shadow"))
     shadow = tmp_path / "shadow" / "tree_sitter"  # imported by the server's preload, not by `server start`
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise RuntimeError('broken grammar for the test')\n")
@@ -244,7 +228,7 @@ def test_a_served_child_reviews_with_the_one_shot_collector_policy(tmp_path: Pat
         "           'env': dict(os.environ), 'age_at_entry': None, 'entry_wall': 0.0}\n"
         "cmdserver._child(ours, [os.dup(0), os.dup(1), os.dup(2)], request)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, env=_env(tmp_path),
+    out = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, env=server_env(tmp_path),
                          timeout=120)
     assert out.returncode == 0, out.stderr
     line = next(ln for ln in out.stderr.splitlines() if ln.startswith("GC "))

@@ -6,16 +6,15 @@ served review prints what a review in a fresh process prints."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from served_helpers import server_env, stable
 
 from bot.adapters.gitlocal import CatFile, Git, GitTree
 from bot.cli.cmdserver import QUIET_S
@@ -130,10 +129,7 @@ def test_a_job_is_the_review_s_repository_head_and_cache(tmp_path: Path) -> None
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    runtime = Path(tempfile.mkdtemp(prefix="q"))  # short: a socket path has at most 107 bytes
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
-               QUORUM_DATA_DIR=str(tmp_path / "data"), QUORUM_AGENT_PROCS="1")
-    env.pop("QUORUM_DATABASE_URL", None)
+    env = server_env(tmp_path, QUORUM_AGENT_PROCS="1")
     env.pop("QUORUM_SERVER", None)
     return env
 
@@ -142,11 +138,7 @@ def _review(repo: Path, env: dict[str, str], *extra: str) -> dict:
     out = subprocess.run([sys.executable, "-c", "from bot.cli.entry import main; main()", "review", "--repo", str(repo),
                           "--format", "json", "--no-log", *extra], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
-    for v in data["verdicts"]:
-        v.pop("elapsed_ms", None)
-    data.pop("timings")
-    return data
+    return stable(out.stdout)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="SO_PEERCRED and fd passing as on Linux")
