@@ -33,6 +33,13 @@ from subagents.view import CheckView
 UNUSED_VARIABLE = "logic/unused-variable"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_NESTED_TYPES = frozenset(_NESTED)
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+"""Fields that hold only an expression context (``Load``/``Store``/``Del``) or operators: nodes
+with no children that :func:`_flow` has nothing to read from."""
+_FIELDS = {kind: tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+           for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)}
+"""Node type -> its fields that may hold child nodes (every node type of :mod:`ast`)."""
 
 
 def run(view: CheckView) -> list[Finding]:
@@ -82,41 +89,91 @@ def _flow(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
     """``(stores: name -> first line, loads, skipped names)`` of one function (see the module doc);
     every name is skipped when the function calls ``locals()`` or ``vars()``.
 
-    One depth-first walk of the whole function: loads, ``del`` and ``global``/``nonlocal`` names
-    everywhere, stores only outside nested definitions (each store's line is the first met in
-    this walk's order, which is the order of a walk that does not enter nested definitions at
-    all). A function that calls ``locals()``/``vars()`` is answered by :func:`_flow_with_locals`."""
+    A depth-first stack walk of the function's own code (children pushed in field order, popped
+    last first): loads, ``del`` and ``global``/``nonlocal`` names, and stores, each store's line
+    the first met in this order. Nested definitions and lambdas are set aside and walked
+    afterwards for loads only (:func:`_reads`): sets do not depend on the order, and stores are
+    never taken from them. A function that calls ``locals()``/``vars()`` anywhere is answered by
+    :func:`_flow_with_locals`. Node types are tested with ``type(node) is``: :func:`ast.parse`
+    builds no subclasses."""
     stores: dict[str, int] = {}
     loads: set[str] = set()
     skip: set[str] = set()
-    stack: list[tuple[ast.AST, bool]] = [(child, False) for child in ast.iter_child_nodes(func)]
+    nested: list[ast.AST] = []
+    stack: list[ast.AST] = []
+    _children(func, stack)
     while stack:
-        node, nested = stack.pop()
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                loads.add(node.id)
-            elif isinstance(node.ctx, ast.Del):
-                loads.add(node.id)
-                skip.add(node.id)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            skip.update(node.names)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("locals", "vars"):
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            _name(node, loads, skip)  # a Name's only child is its context
+            continue
+        if kind is ast.Global or kind is ast.Nonlocal:
+            skip.update(node.names)  # type: ignore[attr-defined]
+        elif kind is ast.Call and _calls_locals(node):
             return _flow_with_locals(func)
-        if not nested:
-            if isinstance(node, _NESTED):
-                nested = True
-            else:
-                target = None
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", None) is not None:
-                    target = node.target
-                elif isinstance(node, ast.NamedExpr):
-                    target = node.target
-                if isinstance(target, ast.Name) and not target.id.startswith("_"):
-                    stores.setdefault(target.id, node.lineno)
-        stack.extend((child, nested) for child in ast.iter_child_nodes(node))
+        elif kind in _NESTED_TYPES:
+            nested.append(node)
+            continue
+        else:
+            target = None
+            if kind is ast.Assign:
+                if len(node.targets) == 1:  # type: ignore[attr-defined]
+                    target = node.targets[0]  # type: ignore[attr-defined]
+            elif kind is ast.AnnAssign or kind is ast.AugAssign:
+                if node.value is not None:  # type: ignore[attr-defined]
+                    target = node.target  # type: ignore[attr-defined]
+            elif kind is ast.NamedExpr:
+                target = node.target  # type: ignore[attr-defined]
+            if type(target) is ast.Name and not target.id.startswith("_"):  # type: ignore[union-attr]
+                stores.setdefault(target.id, node.lineno)  # type: ignore[union-attr,attr-defined]
+        _children(node, stack)
+    if nested and not _reads(nested, loads, skip):
+        return _flow_with_locals(func)
     return stores, loads, skip
+
+
+def _reads(nodes: list[ast.AST], loads: set[str], skip: set[str]) -> bool:
+    """Add to ``loads``/``skip`` the loads, ``del`` and ``global``/``nonlocal`` names under
+    ``nodes`` (themselves included); False when a ``locals()``/``vars()`` call is met."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            _name(node, loads, skip)
+            continue
+        if kind is ast.Global or kind is ast.Nonlocal:
+            skip.update(node.names)  # type: ignore[attr-defined]
+        elif kind is ast.Call and _calls_locals(node):
+            return False
+        _children(node, stack)
+    return True
+
+
+def _name(node: ast.AST, loads: set[str], skip: set[str]) -> None:
+    context = type(node.ctx)  # type: ignore[attr-defined]
+    if context is ast.Load:
+        loads.add(node.id)  # type: ignore[attr-defined]
+    elif context is ast.Del:
+        loads.add(node.id)  # type: ignore[attr-defined]
+        skip.add(node.id)  # type: ignore[attr-defined]
+
+
+def _calls_locals(call: ast.AST) -> bool:
+    func = call.func  # type: ignore[attr-defined]
+    return type(func) is ast.Name and func.id in ("locals", "vars")
+
+
+def _children(node: ast.AST, out: list[ast.AST]) -> None:
+    """Append ``node``'s child nodes to ``out`` in :func:`ast.iter_child_nodes` order, leaving out
+    the expression contexts and operators (:data:`_LEAF_FIELDS`): no rule here reads them."""
+    for field in _FIELDS.get(type(node), node._fields):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            out.extend([item for item in value if isinstance(item, ast.AST)])
+        elif isinstance(value, ast.AST):
+            out.append(value)
 
 
 def _flow_with_locals(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
