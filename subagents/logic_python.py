@@ -71,6 +71,14 @@ class PyFile:
             self.head_defs = _syntax.definitions(self.head.root_node, "python", cache=self.defs_cache)
         self._base_spans = sorted((d.start, d.end, q) for q, d in self.base_defs.items())
         self._head_spans = sorted((d.start, d.end, q) for q, d in self.head_defs.items())
+        self._ordered = {"base": sorted(self.removed), "head": sorted(self.added)}
+
+    def touches(self, start: int, end: int, side: str) -> bool:
+        """True when a changed line of ``side`` (removed for ``"base"``, added for ``"head"``) lies in
+        ``start..end`` (1-based, inclusive): a search of the sorted lines, not a scan."""
+        ordered = self._ordered[side]
+        i = bisect.bisect_left(ordered, start)
+        return i < len(ordered) and ordered[i] <= end
 
     def enclosing(self, line: int, side: str) -> str:
         """Qualified name of the innermost function containing ``line`` on ``side``, or ``""``."""
@@ -373,7 +381,7 @@ def check_returns(pf: PyFile) -> list[Hit]:
         bd = pf.base_defs.get(qual)
         if bd is None or bd.node.type != "function_definition":
             continue
-        if not (any(hd.start <= n <= hd.end for n in pf.added) or any(bd.start <= n <= bd.end for n in pf.removed)):
+        if not (pf.touches(hd.start, hd.end, "head") or pf.touches(bd.start, bd.end, "base")):
             continue
         if _syntax.is_generator(bd.node) or _syntax.is_generator(hd.node):
             continue
