@@ -146,10 +146,12 @@ def preload() -> None:
 
 def _static_queries() -> list[tuple[str, str]]:
     """The fixed tree-sitter queries reviews compile on first use, ``(language, pattern)``: the code
-    index's extractors (whole and definitions-only, per language) and the dangerous-call check's.
+    index's extractors (whole and definitions-only, per language), the dangerous-call check's and
+    :func:`subagents._syntax.static_queries`.
     Compiling one costs 1.5-5 ms (Python, Go) and 20-35 ms (TypeScript/TSX) in each served child
     otherwise."""
     from bot.codeindex import _ecmascript, _go, _python  # noqa: PLC0415
+    from subagents import _syntax  # noqa: PLC0415
     from subagents.checks.safety import dangerous_calls  # noqa: PLC0415
 
     queries = [("python", _python.QUERY), ("python", _python.DEFINITIONS_QUERY), ("go", _go.QUERY),
@@ -157,7 +159,7 @@ def _static_queries() -> list[tuple[str, str]]:
     for language in ("javascript", "typescript", "tsx"):
         extra = _ecmascript._TS_EXTRA if language != "javascript" else ""  # noqa: SLF001
         queries += [(language, _ecmascript._COMMON + extra), (language, _ecmascript._DEFINITIONS + extra)]  # noqa: SLF001
-    return queries
+    return queries + _syntax.static_queries()  # the agents' definitions, classes and prose-line searches
 
 
 def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
