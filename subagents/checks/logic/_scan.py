@@ -348,8 +348,9 @@ class _Review:
     """Per changed (not deleted) test file: the test code the change adds or edits (its added lines
     and the whole test functions around them). A changed test counts as covering runtime code only
     when this text references the changed code, not because it sits in the module's test file."""
-    memo: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
-    """Per-file answers computed once per review (:func:`_changed_functions` of a path)."""
+    memo: dict[tuple[str, ...], object] = field(default_factory=dict, repr=False, compare=False)
+    """Answers computed once per review: :func:`_candidates` of a file, :func:`_function_changed`
+    of a function."""
     streams: _canonical.StreamMemo = field(default_factory=_canonical.StreamMemo, repr=False, compare=False)
     """Canonical streams of whole nodes, shared by the returns check, :func:`_behaviour_changed`
     and :func:`_changed_functions`."""
@@ -509,9 +510,17 @@ def _exercised(ctx: CheckView, fc: FileChange, review: _Review) -> bool:
     file that merely imports the module exercises nothing."""
     if not review.exercising:
         return False
+    # The names of _changed_symbols, the changed functions last: whether a function changed needs
+    # its canonical streams, so only those the test code names are compared (the answer is the same
+    # as for the whole list: any name referenced; the fallback when there is no name at all).
     names = _changed_symbols(ctx, fc, review)
-    if names:
-        return review.exercises_any(names)
+    if review.exercises_any(names):
+        return True
+    candidates = _candidates(ctx, fc, review)
+    if any(_function_changed(ctx, fc, review, q) for q, name in candidates if review.exercises_any([name])):
+        return True
+    if names or any(_function_changed(ctx, fc, review, q) for q, _ in candidates):
+        return False
     return review.exercises_any(logic_imports.changed_line_names(fc)) or review.covers(fc, None)
 
 
@@ -520,8 +529,10 @@ _NOT_CALLEES = frozenset({"if", "for", "while", "return", "print", "len", "str",
 
 
 def _changed_symbols(ctx: CheckView, fc: FileChange, review: _Review) -> list[str]:
-    """Names a test must reference to exercise ``fc``'s change (see :func:`_exercised`)."""
-    names = _changed_functions(ctx, fc, review) + _added_functions(ctx, fc)
+    """Names a test must reference to exercise ``fc``'s change (see :func:`_exercised`), but those
+    of the functions whose code changed (:func:`_changed_functions`): functions added, functions
+    around a changed line, functions the added lines call."""
+    names = _added_functions(ctx, fc)
     if fc.language:
         for side, lines in (("head", {ln.new_lineno for ln in fc.added_lines() if ln.new_lineno}),
                             ("base", {ln.old_lineno for ln in fc.removed_lines() if ln.old_lineno})):
@@ -648,37 +659,49 @@ def _stale_test(ctx: CheckView, files: list[FileChange], review: _Review) -> tup
         tests = by_module.get(_paths.module_stem(fc.path), [])
         if not tests:
             continue
-        changed = _changed_functions(ctx, fc, review)
-        if not changed:
+        # The first changed function (in _changed_functions' order) that the test calls: whether
+        # a function changed is asked only of those it calls.
+        named = [(q, name) for q, name in _candidates(ctx, fc, review)
+                 if not (len(name) < 4 or name.startswith("__") or name.lower() in _GENERIC_NAMES)]
+        if not named:
             continue
         for path in tests[:3]:
             data = ctx.files.read("base", path)
             if data is None or len(data) > MAX_STALE_TEST_BYTES:
                 continue
             text = data.decode("utf-8", "replace")
-            for name in changed:
-                if len(name) < 4 or name.startswith("__") or name.lower() in _GENERIC_NAMES:
-                    continue
-                if re.search(r"\b" + re.escape(name) + r"\s*\(", text):
+            for q, name in named:
+                if re.search(r"\b" + re.escape(name) + r"\s*\(", text) and _function_changed(ctx, fc, review, q):
                     return path, name
     return None
 
 
 def _changed_functions(ctx: CheckView, fc: FileChange, review: _Review) -> list[str]:
     """Names of functions present on both sides of ``fc`` whose code differs (beyond layout,
-    renames and extracted helpers); computed once per file and review (a new list each call)."""
-    key = (fc.old_path or "", fc.path)
+    renames and extracted helpers), in the head's order (a new list each call)."""
+    return [name for q, name in _candidates(ctx, fc, review) if _function_changed(ctx, fc, review, q)]
+
+
+def _candidates(ctx: CheckView, fc: FileChange, review: _Review) -> list[tuple[str, str]]:
+    """``(qualified name, simple name)`` of the functions present on both sides of ``fc`` whose
+    source text differs (in an error-free pair of trees; every common function otherwise), in the
+    head's order: the functions that may have changed. Computed once per file and review."""
+    key = ("candidates", fc.old_path or "", fc.path)
     if key not in review.memo:
-        review.memo[key] = _compute_changed_functions(ctx, fc, review)
-    return list(review.memo[key])
+        review.memo[key] = _compute_candidates(ctx, fc, review)
+    return review.memo[key]  # type: ignore[return-value]
 
 
-def _compute_changed_functions(ctx: CheckView, fc: FileChange, review: _Review) -> list[str]:
+def _trees(ctx: CheckView, fc: FileChange) -> tuple[Tree | None, Tree | None]:
+    base_path = fc.old_path or fc.path
+    return (_syntax.parsed(ctx.files, "base", base_path, fc.language, ctx.files.read("base", base_path)),
+            _syntax.parsed(ctx.files, "head", fc.path, fc.language, ctx.files.read("head", fc.path)))
+
+
+def _compute_candidates(ctx: CheckView, fc: FileChange, review: _Review) -> list[tuple[str, str]]:
     if not fc.language or fc.kind is ChangeKind.added:
         return []
-    base_path = fc.old_path or fc.path
-    bt = _syntax.parsed(ctx.files, "base", base_path, fc.language, ctx.files.read("base", base_path))
-    ht = _syntax.parsed(ctx.files, "head", fc.path, fc.language, ctx.files.read("head", fc.path))
+    bt, ht = _trees(ctx, fc)
     if bt is None or ht is None:
         return []
     py = fc.language == "python"
@@ -693,9 +716,23 @@ def _compute_changed_functions(ctx: CheckView, fc: FileChange, review: _Review) 
             continue
         if error_free and _syntax.same_source(bd.node, hd.node, helper_names):
             continue  # the same code (canonical streams of equal text in error-free trees are equal)
-        language = fc.language if error_free else None
+        out.append((q, q.split("#")[0].rsplit(".", 1)[-1]))
+    return out
+
+
+def _function_changed(ctx: CheckView, fc: FileChange, review: _Review, q: str) -> bool:
+    """Whether candidate ``q`` (:func:`_candidates`) of ``fc`` changed: its canonical streams
+    differ beyond a consistent renaming (helpers inlined in Python). Computed once per review."""
+    key = ("changed", fc.old_path or "", fc.path, q)
+    if key not in review.memo:
+        bt, ht = _trees(ctx, fc)
+        assert bt is not None and ht is not None
+        py = fc.language == "python"
+        cache = _syntax.defs_cache(ctx.files)
+        bd = _syntax.definitions(bt.root_node, fc.language, cache=cache)[q]
+        hd = _syntax.definitions(ht.root_node, fc.language, cache=cache)[q]
+        language = fc.language if not bt.root_node.has_error and not ht.root_node.has_error else None
         a = review.streams.stream(bd.node, python=py, inline=review.base_inline if py else None, language=language)
         b = review.streams.stream(hd.node, python=py, inline=review.head_inline if py else None, language=language)
-        if a != b and _canonical.rename_map(a, b) is None:
-            out.append(q.split("#")[0].rsplit(".", 1)[-1])
-    return out
+        review.memo[key] = a != b and _canonical.rename_map(a, b) is None  # type: ignore[assignment]
+    return review.memo[key]  # type: ignore[return-value]
