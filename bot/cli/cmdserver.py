@@ -21,6 +21,11 @@ imports only this module and the standard library) instead of ~1 s of imports an
 - A spare child (:mod:`bot.cli.spare`), forked between requests (as the warm state is loaded),
   takes the next one: the fork and the copying of the server's pages a review writes to are done
   before the request comes. A request that comes while no spare is ready is forked as before.
+  Where the spare may run at idle priority (``SCHED_IDLE``, :func:`bot.cli.spare.idle_priority_ok`)
+  it is forked as soon as the last review has ended, not after :data:`QUIET_S`, and loads the
+  last review's warm state itself: back-to-back reviews (a script reviewing commit after commit,
+  the benchmark) get it too, and what runs next at normal priority still has the CPU first.
+  After :data:`QUIET_S` an idle spare is put back under the normal policy (as it was forked then before).
 - Warm state: between requests (no review running or ended in the last :data:`QUIET_S` seconds,
   none waiting) the server loads what the next
   review of the same repository needs and that does not depend on the pull request, the code
@@ -32,6 +37,7 @@ cheaper still.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import select
@@ -44,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import cmdclient
-from bot.cli.spare import Spare
+from bot.cli.spare import Spare, idle_priority_ok
 from bot.cli.warmstate import WarmIndexRows, WarmJob, job_of
 
 DEFAULT_IDLE_S = 1800.0
@@ -184,6 +190,7 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     children: dict[int, WarmJob | None] = {}
     todo: WarmJob | None = None
     spare: Spare | None = None
+    idle = idle_priority_ok()  # spares at idle priority, forked right after a review (module docstring)
     ended = 0.0  # when the last review ended (monotonic); 0: none yet
     try:
         while not stop["now"] and time.monotonic() - last < idle_s and path.exists():
@@ -198,8 +205,14 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
             # request waits (module docstring). The warm state first, so that the spare forked
             # next has it.
             quiet = not children and time.monotonic() - ended >= QUIET_S and not _waiting(server)
+            if idle and spare is None and not children and not _waiting(server):
+                # At idle priority the spare loads the last review's warm state itself, at once.
+                spare = Spare.fork(lambda c, f, r: _child(c, f, r, warm), cmdclient.decode_request, [server],
+                                   idle=True, warm=None if todo is None else functools.partial(warm.load, todo))
+            if spare is not None and quiet:
+                spare.promote()  # an idle spare still waiting for CPU: as after QUIET_S before
             if todo is not None and quiet:
-                warm.load(todo)
+                warm.load(todo)  # kept in the server too: for later spares and any forked child
                 todo = None
             if spare is None and todo is None and quiet:
                 spare = Spare.fork(lambda c, f, r: _child(c, f, r, warm), cmdclient.decode_request, [server])
@@ -277,7 +290,7 @@ def _handle(conn: socket.socket, warm: WarmIndexRows | None = None,
                 return
             body += chunk
         request = cmdclient.decode_request(body)
-        if spare is not None and spare.hand(conn, fds, body):
+        if spare is not None and spare.ready() and spare.hand(conn, fds, body):
             return spare.pid, request
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the forked child (tested end to end)

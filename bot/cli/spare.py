@@ -17,6 +17,19 @@ exactly as a child forked for it would (:func:`bot.cli.cmdserver._child`, given 
 When the server closes its end (it stops, or gives the spare up), the spare exits; a spare that
 cannot take a request (it died, the hand-over failed) is given up and the server forks a child
 for that request as before.
+
+At idle priority (``idle=True``): the spare runs under ``SCHED_IDLE`` (sched(7): it gets a CPU only
+when no other task wants it), so that the server can fork it right after a review, not half a
+second later, without slowing what runs next (another review's client, the benchmark's floor).
+It first runs its ``warm`` step (the server's :mod:`bot.cli.warmstate` load, in the spare's own
+copy), then tells the server it is ready (one byte), then prefaults. The server hands it a request
+only once it is ready (a spare still loading, or starved of CPU, is left waiting and the request
+is forked as before), and first puts it back to the normal policy (``SCHED_OTHER``), so the review
+runs exactly as a forked child's would. Only where that return is allowed
+(:func:`idle_priority_ok`); elsewhere the server waits for quiet as before. Once the server has
+been quiet as long as it waited before (``QUIET_S``), it puts a spare still idle back under the
+normal policy (:meth:`Spare.promote`): on a machine with no idle time a ``SCHED_IDLE`` spare would
+never get ready.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ import select
 import signal
 import socket
 import struct
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +50,9 @@ QUIET_S = 0.5
 """Seconds without a request after which the spare touches what the objects refer to as well
 (:func:`prefault`)."""
 
+READY = b"R"
+"""What a spare sends the server once its warm step is done and it can take a request."""
+
 _FDS = 4
 """Descriptors handed with a request: the client's connection, its stdin, stdout and stderr."""
 
@@ -44,18 +61,24 @@ class Spare:
     """The server's side of one spare child: its ``pid`` and the socket it receives a request on.
     :attr:`used` is True once a hand-over was attempted (the server then forks the next one)."""
 
-    def __init__(self, pid: int, channel: socket.socket) -> None:
+    def __init__(self, pid: int, channel: socket.socket, *, idle: bool = False) -> None:
         self.pid = pid
         self.channel = channel
+        self.idle = idle
         self.used = False
+        self._ready = False
 
     @classmethod
     def fork(cls, run: Callable[[socket.socket, list[int], dict[str, Any]], None],
-             decode: Callable[[bytes], dict[str, Any]], close_in_child: list[socket.socket]) -> Spare | None:
-        """Fork a spare that prefaults, then waits for one request and calls ``run(conn, fds,
-        decode(header))`` (which must end the process). ``close_in_child``: the server's sockets
-        the spare must not hold (its listening socket). None when no process or socket pair can
-        be had. Call only from a process that runs no other thread."""
+             decode: Callable[[bytes], dict[str, Any]], close_in_child: list[socket.socket], *,
+             idle: bool = False, warm: Callable[[], object] | None = None) -> Spare | None:
+        """Fork a spare that runs ``warm()`` (if given; any exception it raises is ignored: the
+        spare then has what it inherited), reports it is ready, prefaults, then waits for one
+        request and calls ``run(conn, fds, decode(header))`` (which must end the process).
+        ``idle``: all of it before the request under ``SCHED_IDLE`` (module docstring; the caller
+        checks :func:`idle_priority_ok`). ``close_in_child``: the server's sockets the spare must not
+        hold (its listening socket). None when no process or socket pair can be had. Call only from
+        a process that runs no other thread."""
         try:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         except OSError:
@@ -74,23 +97,63 @@ class Spare:
                     sock.close()
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 gc.disable()  # the served review sets its own collector policy (bot.cli.gcstart)
-                prefault(theirs)
+                if idle:
+                    _set_policy(0, os.SCHED_IDLE)
+                if warm is not None:
+                    try:
+                        warm()
+                    except Exception:  # noqa: BLE001, S110 - the review then loads what it needs itself
+                        pass
+                try:
+                    theirs.sendall(READY)
+                except OSError:
+                    pass  # the server closed its end: receive() finds its request, if any, or nothing
+                prefault(theirs, quiet_s=0.0 if idle else QUIET_S)
                 got = receive(theirs)
                 if got is not None:
                     conn, fds, header = got
                     theirs.close()
+                    if idle:
+                        _set_policy(0, os.SCHED_OTHER)  # the server did it already (hand, promote); never idle here
                     run(conn, fds, decode(header))
             except BaseException:  # noqa: BLE001, S110 - a spare that fails has served nothing
                 code = 3
             finally:
                 os._exit(code)
         theirs.close()
-        return cls(pid, ours)
+        return cls(pid, ours, idle=idle)
+
+    def ready(self) -> bool:
+        """True once the spare has said it is ready (:data:`READY`); never waits. A spare that
+        sent anything else or closed its end is given up (:meth:`stop`) and is never ready."""
+        if self._ready or self.used:
+            return self._ready and not self.used
+        try:
+            if not select.select([self.channel], [], [], 0)[0]:
+                return False
+            self._ready = self.channel.recv(1) == READY
+        except (OSError, ValueError):
+            self._ready = False
+        if not self._ready:
+            self.used = True
+            self.stop()
+        return self._ready
+
+    def promote(self) -> None:
+        """Put an idle spare under the normal policy from now on (the server does it once it has been
+        quiet for its ``QUIET_S``: what the spare still has to do is then done as a spare forked at
+        that moment would, even on a machine too busy to leave it any idle time)."""
+        if self.idle and _set_policy(self.pid, os.SCHED_OTHER):
+            self.idle = False
 
     def hand(self, conn: socket.socket, fds: list[int], header: bytes) -> bool:
-        """Send the request (see the module docstring); True when the spare has it. On failure
-        the spare is given up (:meth:`stop`)."""
+        """Send the request (see the module docstring) to a spare that is :meth:`ready`; True when
+        the spare has it. An idle spare is first put back to the normal policy. On failure the spare
+        is given up (:meth:`stop`); call only when :meth:`ready` said True."""
         self.used = True
+        if self.idle and not _set_policy(self.pid, os.SCHED_OTHER):
+            self.stop()
+            return False
         try:
             self.channel.sendmsg([struct.pack("!I", len(header))],
                                  [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{_FDS}i", conn.fileno(), *fds))])
@@ -109,6 +172,41 @@ class Spare:
             os.kill(self.pid, signal.SIGTERM)
         except OSError:
             pass
+
+
+def idle_priority_ok() -> bool:
+    """True when this process may put a child under ``SCHED_IDLE`` and then back to ``SCHED_OTHER``
+    (sched(7): leaving ``SCHED_IDLE`` needs ``CAP_SYS_NICE`` or an ``RLIMIT_NICE`` that allows the
+    nice value, as lowering it would; a child has this process's uid, limits and nice value).
+    Tried, not guessed: a short-lived thread of this process (the policy is per thread) goes to
+    ``SCHED_IDLE`` and back; the thread has ended when this returns. False where either step
+    fails, and for a process not under ``SCHED_OTHER`` (a server started under another policy, say
+    ``chrt --batch``, keeps it for every child: the server then waits for quiet, as before)."""
+    if not hasattr(os, "SCHED_IDLE"):
+        return False
+    try:
+        if os.sched_getscheduler(0) != os.SCHED_OTHER:
+            return False
+    except OSError:
+        return False
+    result: list[bool] = []
+
+    def attempt() -> None:
+        result.append(_set_policy(0, os.SCHED_IDLE) and _set_policy(0, os.SCHED_OTHER))
+
+    thread = threading.Thread(target=attempt, name="quorum-idle-check")
+    thread.start()
+    thread.join()
+    return result == [True]
+
+
+def _set_policy(pid: int, policy: int) -> bool:
+    """``sched_setscheduler(pid, policy)`` with priority 0 (``pid`` 0: this thread); False on failure."""
+    try:
+        os.sched_setscheduler(pid, policy, os.sched_param(0))
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def prefault(channel: socket.socket, batch: int = PREFAULT_BATCH, quiet_s: float = QUIET_S) -> int:

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from bot.cli import cmdclient
-from bot.cli.spare import Spare, prefault, receive
+from bot.cli.spare import Spare, idle_priority_ok, prefault, receive
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="fd passing as on Linux")
 
@@ -43,6 +43,7 @@ def test_a_spare_runs_the_request_it_is_handed(tmp_path) -> None:  # noqa: ANN00
 
     spare = Spare.fork(run, cmdclient.decode_request, [])
     assert spare is not None
+    _until_ready(spare)
     client, server_end = socket.socketpair()
     r, w = os.pipe()
     assert spare.hand(server_end, [w, w, w], header)
@@ -55,6 +56,102 @@ def test_a_spare_runs_the_request_it_is_handed(tmp_path) -> None:  # noqa: ANN00
     assert spare.used
     client.close()
     os.close(r)
+
+
+def _until_ready(spare: Spare, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not spare.ready():
+        assert time.monotonic() < deadline, "the spare never said it was ready"
+        time.sleep(0.01)
+
+
+def _hand_and_read(spare: Spare) -> tuple[int, str]:
+    """Hand ``spare`` a request whose ``run`` writes what it saw to the client's stdout; (exit status, output)."""
+    header = cmdclient.encode_request(["review"], "/", {}, 0.5, 12.0)
+    client, server_end = socket.socketpair()
+    r, w = os.pipe()
+    try:
+        assert spare.hand(server_end, [w, w, w], header)
+        server_end.close()
+        os.close(w)
+        status = _wait(spare.pid)
+        with os.fdopen(r, "r") as fh:
+            return status, fh.read()
+    finally:
+        client.close()
+
+
+def _report(conn: socket.socket, fds: list[int], request: dict) -> None:
+    """A spare's ``run``: the scheduling policy the request runs under and what its warm step left."""
+    os.write(fds[1], f"{os.sched_getscheduler(0)} {sorted(_WARMED)}".encode())
+    os._exit(0)
+
+
+_WARMED: list[str] = []
+
+
+@pytest.mark.skipif(not idle_priority_ok(), reason="SCHED_IDLE and back is not allowed here")
+def test_an_idle_spare_waits_at_idle_priority_and_runs_its_request_at_normal_priority() -> None:
+    """Before the request the spare is under ``SCHED_IDLE``, after its warm step; the request
+    runs under ``SCHED_OTHER`` with what the warm step loaded."""
+    spare = Spare.fork(_report, cmdclient.decode_request, [], idle=True, warm=lambda: _WARMED.append("rows"))
+    assert spare is not None
+    _until_ready(spare)
+    assert os.sched_getscheduler(spare.pid) == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the server's own policy is untouched
+    assert _hand_and_read(spare) == (0, f"{os.SCHED_OTHER} ['rows']")
+    assert _WARMED == []  # loaded in the spare, not here
+
+
+@pytest.mark.skipif(not idle_priority_ok(), reason="SCHED_IDLE and back is not allowed here")
+def test_no_idle_spares_for_a_process_under_another_policy() -> None:
+    """A server started under another policy (``chrt --batch``) keeps it for its children: no idle
+    spares. Checked in a thread of its own (the policy is per thread)."""
+    import threading
+
+    seen: list[bool] = []
+
+    def under_batch() -> None:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+        seen.append(idle_priority_ok())
+
+    thread = threading.Thread(target=under_batch)
+    thread.start()
+    thread.join()
+    assert seen == [False]
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
+def test_a_spare_is_not_ready_before_its_warm_step_ends_and_survives_a_failing_one(tmp_path) -> None:  # noqa: ANN001
+    """``ready()`` never waits: False while the warm step runs (the server then forks instead
+    and keeps the spare); an exception in the warm step leaves a spare that still serves."""
+    gate = tmp_path / "go"
+
+    def slow() -> None:
+        while not gate.exists():
+            time.sleep(0.01)
+        raise RuntimeError("the warm step failed")
+
+    spare = Spare.fork(_report, cmdclient.decode_request, [], idle=idle_priority_ok(), warm=slow)
+    assert spare is not None
+    try:
+        time.sleep(0.3)
+        assert not spare.ready()
+        assert not spare.used  # not given up: it may serve the next request
+    finally:
+        gate.write_text("")
+    _until_ready(spare)
+    assert _hand_and_read(spare) == (0, f"{os.SCHED_OTHER} []")
+
+
+def test_a_spare_that_says_something_else_is_given_up() -> None:
+    """A spare is ready only on :data:`bot.cli.spare.READY`; anything else (here: it closed its end
+    by ending) gives it up, and the server forks the request instead."""
+    spare = Spare.fork(lambda *a: os._exit(0), cmdclient.decode_request, [], warm=lambda: os._exit(0))
+    assert spare is not None
+    assert _wait(spare.pid) == 0
+    assert not spare.ready()
+    assert spare.used
 
 
 def test_a_spare_given_up_exits_and_cannot_take_a_request() -> None:
@@ -114,10 +211,13 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
-def test_the_server_waits_for_quiet_before_its_next_spare(tmp_path) -> None:  # noqa: ANN001
-    """Right after a served review the server forks nothing (a request that comes soon, or the
-    benchmark's floor run, must not share the machine with that work); once it has been quiet for
-    ``QUIET_S`` a spare waits again."""
+@pytest.mark.parametrize("idle", [False, True])
+def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path, idle) -> None:  # noqa: ANN001
+    """Right after a served review the server forks nothing at normal priority (a request that
+    comes soon, or the benchmark's floor run, must not share the machine with that work); once it
+    has been quiet for ``QUIET_S`` a spare waits again. Where the spare may run at idle priority
+    the server forks it at once instead, under ``SCHED_IDLE``, and puts it back under the normal
+    policy once quiet."""
     import signal
     import subprocess
     import tempfile
@@ -126,26 +226,58 @@ def test_the_server_waits_for_quiet_before_its_next_spare(tmp_path) -> None:  # 
     from bot.cli.cmdserver import QUIET_S, socket_path
     from bot.testing.gitrepo import make_repo
 
+    if idle and not idle_priority_ok():
+        pytest.skip("SCHED_IDLE and back is not allowed here")
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
     env = dict(os.environ, XDG_RUNTIME_DIR=tempfile.mkdtemp(prefix="q"), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
                QUORUM_DATA_DIR=str(tmp_path / "data"))
     env.pop("QUORUM_SERVER", None)
     sock = socket_path(env)
-    server = subprocess.Popen([sys.executable, "-m", "bot.cli.cmdserver", str(sock), "60"], env=env,
+    serve = ("import sys; from pathlib import Path; from bot.cli import cmdserver; "
+             f"cmdserver.idle_priority_ok = lambda: {idle}; cmdserver.serve(Path(sys.argv[1]), idle_s=60.0)")
+    server = subprocess.Popen([sys.executable, "-c", serve, str(sock)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while not (sock.exists() and _children_of(server.pid)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(_children_of(server.pid)) == 1  # the first spare
+
+    def review() -> None:
         out = subprocess.run([sys.executable, "-c", "from bot.cli.entry import main; main()", "review", "--repo",
                               str(repo), "--format", "json", "--no-log"], capture_output=True, text=True, env=env,
                              timeout=120, check=False)
         assert out.returncode == 0, out.stderr
-        time.sleep(QUIET_S / 3)
-        assert _children_of(server.pid) == []  # the spare served the review; nothing new yet
-        time.sleep(QUIET_S + 1.0)
-        assert len(_children_of(server.pid)) == 1  # quiet: the next spare waits
+
+    def spares(wait: float, old: list[int]) -> list[int]:
+        """The server's children once none of ``old`` is left (the spare that served the review
+        may still be exiting) and there is one, or after ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            now = _children_of(server.pid)
+            if now and not set(now) & set(old):
+                return now
+            time.sleep(0.01)
+        return _children_of(server.pid)
+
+    try:
+        deadline = time.monotonic() + 90
+        while not (sock.exists() and _children_of(server.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = _children_of(server.pid)
+        assert len(first) == 1  # the first spare
+        review()
+        if idle:
+            ended = time.monotonic()
+            second = spares(QUIET_S / 3, first)
+            assert len(second) == 1 and second != first  # forked once the review ended, before QUIET_S
+            policy = os.sched_getscheduler(second[0])
+            if time.monotonic() - ended < QUIET_S:  # not promoted yet
+                assert policy == os.SCHED_IDLE
+            time.sleep(QUIET_S + 0.5)
+            assert os.sched_getscheduler(second[0]) == os.SCHED_OTHER  # quiet: promoted
+            review()  # by it if it is ready by then, else by a child forked for it (Spare.ready)
+        else:
+            time.sleep(QUIET_S / 3)
+            assert _children_of(server.pid) == []  # the spare served the review; nothing new yet
+            time.sleep(QUIET_S + 1.0)
+            assert len(_children_of(server.pid)) == 1  # quiet: the next spare waits
+            assert os.sched_getscheduler(_children_of(server.pid)[0]) == os.SCHED_OTHER
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
