@@ -19,9 +19,11 @@ What is kept, per side, chosen on the review's tree-sitter trees (:mod:`bot.core
 - inside a class kept that way, the same rule applies to its methods: a method no changed line
   touches is blanked out, while the class's own code (attributes, docstring, nested classes) is
   kept, so that every name the class binds is still there (a changed line in that code keeps
-  nothing more: each check compares the class's own code, or a method, with its namesake); the
-  whole class is kept when its body may define a method under ``if``/``try``, or when nothing of
-  it would be left.
+  nothing more: each check compares the class's own code, or a method, with its namesake). A
+  statement of the class body that may define a method (``if TYPE_CHECKING: def ...``, ``try``) is
+  own code, kept; every method named like one it may define, on either side, is then kept too, so
+  that for each name either all its definitions are there or none is, and the first one still wins
+  (:func:`_conditional_names`). The whole class is kept when nothing of it would be left.
 
 The whole text is parsed instead (the result is then the whole file's tree, as before) when a
 changed line lies in module-level code outside a definition, when a statement outside the kept
@@ -194,8 +196,8 @@ def _keep(scope: Node, prefix: Path, whole: set[Path], partial: set[Path], out: 
             continue
         definition = _definition(member)
         if definition is None:
-            if in_class and _may_define(member):
-                return False  # a method defined under ``if``/``try`` in the class body: keep the class whole
+            if in_class and any((*prefix, name) not in whole for name in _may_define(member)):
+                return False  # a method it may define is not kept with its namesakes: keep the class whole
             if code:
                 kept.append(_rows(member))
                 edges.update((member.start_point[0], member.end_point[0]))
@@ -225,6 +227,31 @@ def _keep(scope: Node, prefix: Path, whole: set[Path], partial: set[Path], out: 
         raise _Full
     out.extend(kept)
     return True
+
+
+def _classes_at(tree: Tree, path: Path) -> list[Node]:
+    """The class definitions of ``tree`` at the qualified ``path`` (through classes only; a name
+    defined twice gives both, as :func:`_keep` keeps both)."""
+    scopes = [tree.root_node]
+    for name in path:
+        scopes = [d for scope in scopes for member in _members(scope) if member.type != "comment"
+                  and (d := _definition(member)) is not None and d.type == "class_definition" and _name(d) == name]
+    return scopes
+
+
+def _conditional_names(trees: tuple[Tree, Tree], partial: set[Path]) -> set[Path]:
+    """Paths of every method a statement of a partially kept class's body (``partial``) may define
+    (:func:`_may_define`: ``if TYPE_CHECKING: def __getattr__``), on either side: kept whole with
+    all their namesakes, so that blanking the class's other methods changes no name's first
+    definition."""
+    out: set[Path] = set()
+    for path in partial:
+        for tree in trees:
+            for cls in _classes_at(tree, path):
+                for member in _members(cls):
+                    if member.type != "comment" and _definition(member) is None:
+                        out.update((*path, name) for name in _may_define(member))
+    return out
 
 
 def _rows_to_keep(tree: Tree, seeds: Iterable[int], whole: set[Path], partial: set[Path]) -> None:
@@ -285,6 +312,8 @@ def touched_texts(base_text: str | None, head_text: str | None, base_tree: Tree 
         if () in whole:  # module-level code kept: with every definition it may make (``if X: def f()``)
             whole.update((name,) for tree in (base_tree, head_tree) for member in tree.root_node.children
                          if member.type != "comment" and _definition(member) is None for name in _may_define(member))
+        partial -= {p for p in partial if any(p[:len(w)] == w for w in whole if w)}
+        whole |= _conditional_names((base_tree, head_tree), partial)
         partial -= {p for p in partial if any(p[:len(w)] == w for w in whole if w)}
         keeps: list[list[range]] = [[], []]
         for tree, keep in ((base_tree, keeps[0]), (head_tree, keeps[1])):

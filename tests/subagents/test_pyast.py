@@ -159,6 +159,39 @@ def test_a_change_to_class_code_keeps_the_class_code_not_its_untouched_methods()
     assert findings(BASE, head, (b, h)) == findings(BASE, head, (_pyast.parse(BASE), _pyast.parse(head)))
 
 
+COND = "    if TYPE_CHECKING:\n        def other(self):\n            return 3\n    else:\n        def spare(self):\n            return 4\n\n"
+
+
+def test_methods_under_if_keep_their_namesakes_not_the_whole_class() -> None:
+    """A class body statement that may define a method (``if TYPE_CHECKING: def other``) is the
+    class's own code: kept, with every method of a name it may define (``other``, wherever it is);
+    the class's other untouched methods are blanked out, and the checks find what they find on the
+    whole files."""
+    base = BASE.replace("    limit = 3\n\n", "    limit = 3\n\n" + COND)
+    head = HEAD.replace("    limit = 3\n\n", "    limit = 3\n\n" + COND)
+    b, h = touched(base + "    def lone(self):\n        return 5\n", head + "    def lone(self):\n        return 5\n")
+    for tree in (b, h):
+        model = next(s for s in tree.body if getattr(s, "name", "") == "Model")
+        assert [getattr(s, "name", type(s).__name__) for s in model.body] == ["Expr", "Assign", "If", "check", "other"]  # type: ignore[attr-defined]
+    assert findings(base, head, (b, h)) == findings(base, head, (_pyast.parse(base), _pyast.parse(head)))
+
+
+def test_a_method_moved_out_of_if_keeps_its_untouched_namesake() -> None:
+    """A touched method under ``if`` (base) and its namesake outside it (head, untouched): both kept."""
+    base = BASE.replace("    limit = 3\n\n", "    limit = 3\n\n    if FLAG:\n        def other(self):\n            return 1\n\n")
+    head = base.replace("            return 1\n\n", "            return 2\n\n", 1)
+    b, h = touched(base, head)
+    for tree in (b, h):
+        model = next(s for s in tree.body if getattr(s, "name", "") == "Model")
+        assert "other" in [getattr(s, "name", "") for s in model.body]  # type: ignore[attr-defined]
+        assert "check" not in [getattr(s, "name", "") for s in model.body]  # type: ignore[attr-defined]
+    moved = base.replace("    if FLAG:\n        def other(self):\n            return 1\n\n", "    if FLAG:\n        pass\n\n")
+    b, h = touched(base, moved)
+    model = next(s for s in h.body if getattr(s, "name", "") == "Model")
+    assert [getattr(s, "name", type(s).__name__) for s in model.body] == ["Expr", "Assign", "If", "other"]  # type: ignore[attr-defined]
+    assert findings(base, moved, (b, h)) == findings(base, moved, (_pyast.parse(base), _pyast.parse(moved)))
+
+
 def test_touched_is_a_search_of_the_sorted_rows() -> None:
     source = "".join(f"class C{i}:\n    a = 1\n\n    def m(self):\n        return 1\n\n\n" for i in range(30)).encode()
     root = treesitter.parse("python", source).root_node
