@@ -107,6 +107,10 @@ OUTDATED: tuple[Outdated, ...] = (
          "never part of the warnings module (the classes are built-ins)", "the built-in class (`DeprecationWarning`)"),
 )
 """Retired standard-library APIs (see the module doc for the source)."""
+_ANY_OUTDATED = re.compile("|".join(f"(?:{api.pattern.pattern})" for api in OUTDATED))
+"""Every :data:`OUTDATED` pattern as one alternation: it matches a text exactly when one of them
+does (none uses a flag, a back-reference or a multi-line anchor), so a line no entry uses is
+searched once instead of once per entry."""
 
 _STRING = re.compile(r"[rbufRBUF]{0,2}(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')")
 _TYPING_IMPORT = re.compile(r"^\s*from\s+(?:typing|typing_extensions|collections\.abc|abc|__future__)\s+import\b")
@@ -141,17 +145,21 @@ def _code_only(text: str) -> str:
 def outdated_apis(fc: FileChange) -> list[Finding]:
     """``logic/outdated-stdlib-api``: see the module doc; one finding per table entry and file, at
     the first added line that uses it."""
-    removed = [_code_only(ln.text) for ln in fc.removed_lines()]
+    removed: list[str] | None = None  # the removed lines' code, read when an added line uses an entry
     out = []
     seen: set[str] = set()
     for ln in fc.added_lines():
         if ln.new_lineno is None or not ln.text.strip():
             continue
         text = _code_only(ln.text)
+        if not _ANY_OUTDATED.search(text):
+            continue  # no entry's pattern matches anywhere in the line
         for api in OUTDATED:
             if api.name in seen or not api.pattern.search(text):
                 continue
             seen.add(api.name)
+            if removed is None:
+                removed = [_code_only(r.text) for r in fc.removed_lines()]
             if any(api.pattern.search(r) for r in removed):
                 continue  # already used before the change
             out.append(finding(

@@ -240,8 +240,23 @@ def _kinds(func: ast.AST) -> dict[str, tuple[str, int]]:
 
 
 def _is_overload(func: ast.AST) -> bool:
-    """An ``@overload`` / ``@typing.overload`` stub."""
-    return any(ast.unparse(d).split(".")[-1] == "overload" for d in func.decorator_list)  # type: ignore[attr-defined]
+    """An ``@overload`` / ``@typing.overload`` stub: a decorator whose source (``ast.unparse``)
+    ends with ``overload`` after its last dot."""
+    return any(_overload(d) for d in func.decorator_list)  # type: ignore[attr-defined]
+
+
+def _overload(decorator: ast.AST) -> bool:
+    """``ast.unparse(decorator).split(".")[-1] == "overload"``, without unparsing the usual
+    decorators: a name is its identifier, an attribute ends with ``.attr``, a call with ``)`` and a
+    subscript with ``]``; any other expression is unparsed."""
+    kind = type(decorator)
+    if kind is ast.Name:
+        return decorator.id == "overload"  # type: ignore[attr-defined]
+    if kind is ast.Attribute:
+        return decorator.attr == "overload"  # type: ignore[attr-defined]
+    if kind is ast.Call or kind is ast.Subscript:
+        return False
+    return ast.unparse(decorator).split(".")[-1] == "overload"
 
 
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
