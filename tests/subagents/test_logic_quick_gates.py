@@ -44,7 +44,7 @@ EXOTIC = ["overload", "typing.overload", "t.typing.overload", "overload()", "typ
 
 def test_overload_equals_the_unparsed_text() -> None:
     decorators = [ast.parse(f"@{d}\ndef f(): pass").body[0].decorator_list[0] for d in EXOTIC]  # type: ignore[attr-defined]
-    for path in sorted((ROOT / "subagents").rglob("*.py")):
+    for path in sorted((ROOT / "subagents").rglob("*.py")) + sorted((ROOT / "bot").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 decorators += node.decorator_list
