@@ -11,6 +11,7 @@ import re
 import subprocess
 import threading
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.adapters.gitrun import GitError, popen_git, run_git
@@ -209,6 +210,17 @@ def tree_entries(data: bytes, oid_bytes: int) -> dict[bytes, tuple[int, str]]:
     return entries
 
 
+def listing_entries(files: Mapping[str, str]) -> dict[bytes, tuple[str, str]]:
+    """``{entry: (path, blob)}``: each entry of ``git ls-tree -r -z`` output (``<mode> blob
+    <blob>\\t<path>``, either regular-file mode) that lists a file of ``files`` (``path -> blob``, a
+    :meth:`GitTree.list_files` listing), for :meth:`GitTree.list_files`'s ``known``."""
+    out: dict[bytes, tuple[str, str]] = {}
+    for path, blob in files.items():
+        tail = b" blob " + blob.encode() + b"\t" + path.encode("utf-8", "surrogateescape")
+        out[b"100644" + tail] = out[b"100755" + tail] = (path, blob)
+    return out
+
+
 class GitTree:
     """TreeView of one commit in a local repository (see ``bot.core.protocols.TreeView``).
 
@@ -228,13 +240,23 @@ class GitTree:
         """Tree objects read so far: ``{spec: entries}``, the root under
         ``<sha>^{tree}``, subdirectories under their object id."""
 
-    def list_files(self) -> dict[str, str]:
-        """Regular files (modes 100644/100755) -> blob SHA, from ``git ls-tree -r -z``."""
+    def list_files(self, known: Mapping[bytes, tuple[str, str]] | None = None) -> dict[str, str]:
+        """Regular files (modes 100644/100755) -> blob SHA, from ``git ls-tree -r -z``.
+
+        ``known``: output entries already parsed, ``{entry: (path, blob)}`` as
+        :func:`listing_entries` makes them (the command server keeps those of the last tree it
+        reviewed, :mod:`bot.cli.warmstate`); an entry found there is taken as is (an entry names
+        its mode, blob and path, so it means the same in any tree), the others are parsed. Only
+        the first call lists; later ones return that listing."""
         if self._files is None:
             out = self._git.run("ls-tree", "-r", "-z", "--full-tree", self.sha)
             files: dict[str, str] = {}
             for entry in out.split(b"\0"):
                 if not entry:
+                    continue
+                hit = known.get(entry) if known else None
+                if hit is not None:
+                    files[hit[0]] = hit[1]
                     continue
                 meta, _, path = entry.partition(b"\t")
                 mode, otype, blob = meta.decode().split()

@@ -4,8 +4,14 @@ forked child inherits it (copy-on-write) instead of reading it again.
 
 What is kept: the **code index's cache rows of the last reviewed head tree** of each
 repository, ``(blob, path, language) -> (header, data)`` exactly as the index cache
-(:class:`bot.codeindex.cache.SymbolCache`) returned them, and each row decoded
-(:meth:`bot.codeindex.index.FileEntry.from_row`). Consecutive pull requests of one repository
+(:class:`bot.codeindex.cache.SymbolCache`) returned them, each row decoded
+(:meth:`bot.codeindex.index.FileEntry.from_row`), and what listing and selecting that tree's
+files found: its ``git ls-tree`` entries, each parsed (:func:`bot.adapters.gitlocal.listing_entries`:
+an entry names mode, blob and path, so it means the same in any tree), and the index's decision
+for each path (:func:`bot.codeindex.builder.path_selection`, a function of the path alone).
+The next review still lists its own tree (one ``git ls-tree``) but parses and selects only the
+entries that changed (a review's forked agent child spent ~6 of its ~14 ms of index load CPU
+there on grpc-go). Consecutive pull requests of one repository
 share almost every file, so the next review's index takes most of its rows, decoded, from
 memory and asks the cache's SQLite file only for the others (a warm index load read and decoded
 every row of the tree: 9-11 ms of CPU on pydantic and grpc-go, of its 13-17 ms). Nothing is trusted
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +78,19 @@ def job_of(request: Mapping[str, Any]) -> WarmJob | None:
     return WarmJob(str(repo), str(values["head"]), Path(cache_dir))
 
 
+@dataclass
+class _Kept:
+    """What :class:`WarmIndexRows` keeps of one repository's tree (see the module docstring)."""
+
+    cache_dir: Path
+    rows: Rows
+    entries: dict[tuple[str, str, str], Any]
+    size: int
+    """Bytes counted against :attr:`WarmIndexRows.max_bytes`."""
+    listing: dict[bytes, tuple[str, str]] = field(default_factory=dict)
+    selection: dict[str, str | None] = field(default_factory=dict)
+
+
 class WarmIndexRows:
     """The index cache rows of the last reviewed tree of up to ``max_trees`` repositories
     (see the module docstring). Not thread-safe: the server is single-threaded."""
@@ -79,17 +98,16 @@ class WarmIndexRows:
     def __init__(self, *, max_trees: int = MAX_WARM_TREES, max_bytes: int = MAX_WARM_BYTES) -> None:
         self.max_trees = max_trees
         self.max_bytes = max_bytes
-        self._trees: OrderedDict[str, tuple[Path, Rows, dict[tuple[str, str, str], Any], int]] = OrderedDict()
-        """repository -> (cache directory, rows, their decoded entries, the rows' bytes), least
-        recently loaded first."""
+        self._trees: OrderedDict[str, _Kept] = OrderedDict()
+        """repository -> what is kept of its last tree, least recently loaded first."""
 
     def load(self, job: WarmJob) -> int:
         """Read the cache rows of ``job``'s head tree (its file list from ``git ls-tree``, the
         rows from the cache) and keep them for that repository in place of any before. Returns
         the number of rows kept; 0 (and nothing kept for the repository) when the head does not
         resolve, git or the cache fails, or the rows alone exceed :attr:`max_bytes`."""
-        from bot.adapters.gitlocal import CatFile, Git, GitTree  # noqa: PLC0415
-        from bot.codeindex.builder import select_files  # noqa: PLC0415
+        from bot.adapters.gitlocal import CatFile, Git, GitTree, listing_entries  # noqa: PLC0415
+        from bot.codeindex.builder import path_selection, select_files  # noqa: PLC0415
         from bot.codeindex.cache import CACHE_FILE, CacheError, SymbolCache  # noqa: PLC0415
         from bot.codeindex.index import FileEntry  # noqa: PLC0415
         from bot.core.errors import SourceError  # noqa: PLC0415
@@ -102,7 +120,9 @@ class WarmIndexRows:
             sha = git.rev(job.head)
             if sha is None:
                 return 0
-            selected, _ = select_files(GitTree(git, CatFile(job.repo), sha).list_files())
+            files = GitTree(git, CatFile(job.repo), sha).list_files()
+            selection = path_selection(files)
+            selected, _ = select_files(files, selection)
             with SymbolCache(job.cache_dir) as cache:
                 hits = cache.get_many((blob, path, lang) for path, blob, lang in selected)
         except (SourceError, CacheError, OSError, ValueError):
@@ -123,36 +143,56 @@ class WarmIndexRows:
                     pass  # a corrupt header: the review decodes it and meets the error itself
             if size > self.max_bytes:
                 return 0
-        self._trees[job.repo] = (job.cache_dir, rows, entries, size)
-        while len(self._trees) > self.max_trees or sum(t[3] for t in self._trees.values()) > self.max_bytes:
+        listing = listing_entries(files)
+        size += sum(len(entry) for entry in listing) + ROW_OVERHEAD_BYTES * len(selection)
+        if size > self.max_bytes:
+            return 0
+        self._trees[job.repo] = _Kept(job.cache_dir, rows, entries, size, listing, selection)
+        while len(self._trees) > self.max_trees or sum(t.size for t in self._trees.values()) > self.max_bytes:
             self._trees.popitem(last=False)
         return len(rows)
 
     def rows_for(self, cache_dir: Path | None) -> Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None:
         """Every kept row read from ``cache_dir`` (most recently loaded tree first), or None."""
-        return self._kept(cache_dir, 1)
+        return self._kept(cache_dir, "rows")
 
     def entries_for(self, cache_dir: Path | None) -> Mapping[tuple[str, str, str], Any] | None:
         """The :class:`~bot.codeindex.index.FileEntry` decoded from each kept row of
         ``cache_dir`` (same keys as :meth:`rows_for`), or None."""
-        return self._kept(cache_dir, 2)
+        return self._kept(cache_dir, "entries")
 
-    def _kept(self, cache_dir: Path | None, part: int) -> Mapping[tuple[str, str, str], Any] | None:
+    def listing_for(self, cache_dir: Path | None) -> Mapping[bytes, tuple[str, str]] | None:
+        """The parsed ``git ls-tree`` entries of the trees whose rows :meth:`rows_for` gives
+        (``known`` of :meth:`bot.adapters.gitlocal.GitTree.list_files`), or None."""
+        return self._kept(cache_dir, "listing")
+
+    def selection_for(self, cache_dir: Path | None) -> Mapping[str, str | None] | None:
+        """The index's decision for each path of those trees (``known`` of
+        :func:`bot.codeindex.builder.select_files`), or None."""
+        return self._kept(cache_dir, "selection")
+
+    def _kept(self, cache_dir: Path | None, part: str) -> Mapping[Any, Any] | None:
         if cache_dir is None:
             return None
-        found = [kept[part] for kept in reversed(self._trees.values()) if kept[0] == Path(cache_dir)]
+        found = [getattr(kept, part) for kept in reversed(self._trees.values()) if kept.cache_dir == Path(cache_dir)]
         if not found:
             return None
         return found[0] if len(found) == 1 else ChainMap(*found)
 
     def builder(self) -> Callable[..., Any]:
         """An ``index_builder`` for :class:`bot.pipeline.PipelineOptions`: the review's usual
-        :func:`bot.codeindex.lazy.lazy_index`, given the rows kept for its cache directory and
-        their decoded entries."""
+        :func:`bot.codeindex.lazy.lazy_index`, given the rows kept for its cache directory, their
+        decoded entries and the kept trees' listing and selection (a
+        :class:`~bot.adapters.gitlocal.GitTree` not listed yet lists itself with them)."""
+        from bot.adapters.gitlocal import GitTree  # noqa: PLC0415
         from bot.codeindex.lazy import lazy_index  # noqa: PLC0415
 
         def build(tree: Any, cache_dir: Path | None = None) -> Any:
-            return lazy_index(tree, cache_dir, warm=self.rows_for(cache_dir), entries=self.entries_for(cache_dir))
+            listing = self.listing_for(cache_dir)
+            if listing and isinstance(tree, GitTree):
+                tree.list_files(listing)
+            return lazy_index(tree, cache_dir, warm=self.rows_for(cache_dir), entries=self.entries_for(cache_dir),
+                              selection=self.selection_for(cache_dir))
 
         return build
 

@@ -15,7 +15,8 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,10 +112,44 @@ def is_vendored(path: str) -> bool:
     return any(part in VENDORED_DIRS for part in path.split("/")[:-1])
 
 
-def select_files(files: dict[str, str]) -> tuple[list[tuple[str, str, str]], int]:
-    """``(path, blob, language)`` of indexable files, sorted by path, and the count skipped as vendored."""
+VENDORED = ""
+""":func:`path_selection`'s answer for a file of an indexed language under a vendored directory."""
+
+
+def path_selection(paths: Iterable[str]) -> dict[str, str | None]:
+    """``{path: its language}`` for each file the index would take, :data:`VENDORED` for one it
+    skips as vendored and None for one of no indexed language: :func:`select_files`'s decision,
+    which depends on the path alone (for its ``known``)."""
+    out: dict[str, str | None] = {}
+    for path in paths:
+        language = language_for_path(path)
+        if language not in SUPPORTED_LANGUAGES:
+            out[path] = None
+        else:
+            out[path] = VENDORED if is_vendored(path) else language
+    return out
+
+
+def select_files(files: Mapping[str, str], known: Mapping[str, str | None] | None = None,
+                 ) -> tuple[list[tuple[str, str, str]], int]:
+    """``(path, blob, language)`` of indexable files, sorted by path, and the count skipped as vendored.
+
+    ``known``: :func:`path_selection` of some paths (the command server keeps the last reviewed
+    tree's, :mod:`bot.cli.warmstate`), taken for those paths instead of deciding again."""
     out: list[tuple[str, str, str]] = []
     vendored = 0
+    if known:
+        missing = [path for path in files if path not in known]
+        if missing:
+            known = ChainMap(path_selection(missing), known)  # type: ignore[arg-type]
+        for path, blob in files.items():
+            language = known[path]
+            if language:
+                out.append((path, blob, language))
+            elif language is not None:
+                vendored += 1
+        out.sort()
+        return out, vendored
     for path, blob in files.items():
         language = language_for_path(path)
         if language not in SUPPORTED_LANGUAGES:
@@ -456,6 +491,7 @@ def _run_worker(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, str
 
 def lookup(tree: TreeView, cache_dir: Path | None,
            warm: Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None = None,
+           *, selection: Mapping[str, str | None] | None = None,
            ) -> tuple[list[tuple[str, str, str, bytes, bytes]], list[tuple[str, str, str]], BuildStats]:
     """First stage of a build: select the indexable files of ``tree`` and take what the cache holds.
 
@@ -466,39 +502,60 @@ def lookup(tree: TreeView, cache_dir: Path | None,
     rows of this cache already read, ``(blob, path, language) -> (header, data)`` for this
     extractor version (the command server keeps the last reviewed tree's, :mod:`bot.cli.warmstate`);
     the cache is asked only for the other files (none asked: the cache is not opened).
+    ``selection``: :func:`select_files`'s ``known`` (same result, less work).
     """
     stats = BuildStats()
-    selected, vendored = select_files(tree.list_files())
+    selected, vendored = select_files(tree.list_files(), selection)
     stats.skipped += vendored
-    hits: dict[tuple[str, str], tuple[bytes | None, bytes | None]] = {}
-    if cache_dir is not None:
-        wanted = selected
-        if warm:
-            wanted = []
-            for path, blob, lang in selected:
-                row = warm.get((blob, path, lang))
-                if row is None:
-                    wanted.append((path, blob, lang))
-                else:
-                    hits[(blob, path)] = row
-        try:
-            if wanted:
-                with SymbolCache(cache_dir) as cache:
-                    hits.update(cache.get_many((blob, path, lang) for path, blob, lang in wanted))
-        except CacheError as exc:
-            stats.cache_error = str(exc)
     rows: list[tuple[str, str, str, bytes, bytes]] = []
     todo: list[tuple[str, str, str]] = []
-    for path, blob, language in selected:
-        hit = hits.get((blob, path))
+    if cache_dir is None:
+        stats.cached = 0
+        return rows, list(selected), stats
+    hits: dict[tuple[str, str, str], tuple[bytes | None, bytes | None]] = {}
+    wanted = selected
+    if warm:
+        wanted = []
+        for key in selected:
+            row = warm.get((key[1], key[0], key[2]))
+            if row is None:
+                wanted.append(key)
+            else:
+                hits[key] = row
+    try:
+        if wanted:
+            found = _read_rows(cache_dir, [(blob, path, lang) for path, blob, lang in wanted], reader=bool(warm))
+            for key in wanted:
+                row = found.get((key[1], key[0]))
+                if row is not None:
+                    hits[key] = row
+    except CacheError as exc:
+        stats.cache_error = str(exc)
+    for key in selected:
+        hit = hits.get(key)
         if hit is None:
-            todo.append((path, blob, language))
+            todo.append(key)
         elif hit[0] is None or hit[1] is None:
             stats.skipped += 1
         else:
-            rows.append((path, blob, language, hit[0], hit[1]))
+            rows.append((*key, hit[0], hit[1]))
     stats.cached = len(rows)
     return rows, todo, stats
+
+
+def _read_rows(cache_dir: Path, keys: list[tuple[str, str, str]], *, reader: bool,
+               ) -> dict[tuple[str, str], tuple[bytes | None, bytes | None]]:
+    """:meth:`SymbolCache.get_many` of ``keys``. ``reader``: first through a connection with no
+    set-up statements (a cache whose rows were read before exists), then, if that fails, as
+    without. Raises :class:`CacheError`."""
+    if reader:
+        try:
+            with SymbolCache(cache_dir, reader=True) as cache:
+                return cache.get_many(keys)
+        except CacheError:
+            pass  # a missing or unreadable file: the usual open creates or reports it
+    with SymbolCache(cache_dir) as cache:
+        return cache.get_many(keys)
 
 
 def store(cache_dir: Path | None, fresh: list[tuple[str, str, str, bytes | None, bytes | None]], stats: BuildStats) -> None:

@@ -905,7 +905,8 @@ def _read(tree: TreeView, todo: list[tuple[str, str, str]]) -> Iterator[tuple[st
 
 def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | None = None,
                warm: Mapping[tuple[str, str, str], tuple[bytes | None, bytes | None]] | None = None,
-               entries: Mapping[tuple[str, str, str], FileEntry] | None = None) -> CodeIndex:
+               entries: Mapping[tuple[str, str, str], FileEntry] | None = None,
+               selection: Mapping[str, str | None] | None = None) -> CodeIndex:
     """The code index of ``tree`` for one review: cached files loaded, the others parsed on demand.
 
     Reads the uncached blobs (their bytes are searched for the names queries ask about). When
@@ -913,11 +914,12 @@ def lazy_index(tree: TreeView, cache_dir: Path | None = None, *, workers: int | 
     :meth:`CodeIndex.build` (used for large on-demand batches); ``warm``: rows of ``cache_dir``
     already read (:func:`bot.codeindex.builder.lookup`), and ``entries``: the
     :meth:`FileEntry.from_row` of some of them, same keys (each taken in place of decoding that
-    row again; :mod:`bot.cli.warmstate`). Git errors from ``tree``
+    row again; :mod:`bot.cli.warmstate`); ``selection``: as for
+    :func:`bot.codeindex.builder.select_files`. Git errors from ``tree``
     propagate; a broken cache is recorded in ``stats.cache_error``.
     """
     start = time.perf_counter()
-    rows, todo, stats = lookup(tree, cache_dir, warm)
+    rows, todo, stats = lookup(tree, cache_dir, warm, selection=selection)
     if not todo:
         rows.sort()
         index = CodeIndex([_entry(entries, p, b, lang, h, d) for p, b, lang, h, d in rows], stats)

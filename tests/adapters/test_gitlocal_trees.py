@@ -16,6 +16,7 @@ from bot.adapters.gitlocal import (
     GitTree,
     LocalGitSource,
     commit_facts,
+    listing_entries,
     resolve_commits,
     tree_entries,
 )
@@ -61,6 +62,32 @@ def test_blob_ids_find_exactly_the_listed_files(tmp_path: Path) -> None:
         assert listing.read_many(asked) == walked.read_many(asked)
         assert walked.read_many(["a.py", "link.py", "dir/b.py"]) == {"a.py": b"x = 1\n", "link.py": None,
                                                                      "dir/b.py": b"y = 2\n"}
+    finally:
+        cat.close()
+
+
+def test_a_listing_from_known_entries_is_the_listing(tmp_path: Path) -> None:
+    """``list_files(known)`` with the entries of an earlier commit's listing (files since changed,
+    made executable, removed, added; an odd name, a symbolic link, a submodule) lists exactly what
+    ``list_files()`` lists, and takes a known entry as given instead of parsing it."""
+    repo, sha = _tricky_repo(tmp_path)
+    cat = CatFile(str(repo))
+    try:
+        first = GitTree(Git(repo), cat, sha).list_files()
+        known = listing_entries(first)
+        assert len(known) == 2 * len(first)
+        write_files(repo, {"a.py": "x = 2\n", "new.py": "n = 1\n"})
+        os.chmod(repo / "dir" / "b.py", 0o755)
+        os.remove(repo / "dir" / "sub" / "c.txt")
+        later = commit(repo, "later")
+        for rev in (sha, later):
+            plain = GitTree(Git(repo), cat, rev).list_files()
+            assert GitTree(Git(repo), cat, rev).list_files(known) == plain
+        assert GitTree(Git(repo), cat, later).list_files(known)["dir/b.py"] == first["dir/b.py"]
+        entry = next(k for k, v in known.items() if v[0] == ODD and k.startswith(b"100644"))
+        marked = GitTree(Git(repo), cat, sha)
+        assert marked.list_files({entry: (ODD, "taken")})[ODD] == "taken"
+        assert marked.list_files() == marked.list_files(known)  # listed once
     finally:
         cat.close()
 

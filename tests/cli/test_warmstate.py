@@ -83,8 +83,15 @@ def test_an_index_built_with_kept_rows_is_the_fresh_one(tmp_path: Path) -> None:
     kept = {(e.path, e.blob) for e in entries.values()}
     assert [p for p, e in reused.files.items() if e in entries.values()] == sorted(
         p for p, e in reused.files.items() if (p, e.blob) in kept)  # unchanged files: the kept entries
+    selection = warm.selection_for(cache)
+    assert selection is not None and set(selection) == {"a.py", "b.py", "d.py", "web/c.js"}  # the kept tree's paths
+    assert lookup(_tree(repo, "feature"), cache, rows, selection=selection) == lookup(_tree(repo, "feature"), cache)
+    listed = _tree(repo, "feature")
+    assert _index_shape(warm.builder()(listed, cache)) == fresh  # listing and selection from the kept tree
+    assert listed.list_files() == _tree(repo, "feature").list_files()
     (cache / CACHE_FILE).unlink()
     assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows, entries=entries)) == fresh
+    assert _index_shape(warm.builder()(_tree(repo, "feature"), cache)) == fresh
     build_index(_tree(repo, "feature"), cache)  # all cached: the plain index, with the kept entries
     assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows, entries=entries)) == fresh
 
