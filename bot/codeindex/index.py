@@ -10,14 +10,23 @@ from __future__ import annotations
 import bisect
 import hashlib
 import marshal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.codeindex.builder import BuildStats, collect, decode_compact, decode_data, decode_header, header_of
 from bot.codeindex.cache import CacheError, SymbolCache
-from bot.codeindex.model import CallSite, Definition, FileSymbols, Import, Reference, calls_of_checked, definitions_of_checked
+from bot.codeindex.model import (
+    CallSite,
+    Definition,
+    DefinitionsByQualname,
+    FileSymbols,
+    Import,
+    Reference,
+    calls_of_checked,
+    definitions_of_checked,
+)
 from bot.codeindex.navigate import Navigation, Reach
 from bot.core.paths import is_test_path
 from bot.codeindex.resolve import Resolution, family_of
@@ -145,7 +154,7 @@ class FileEntry:
         self._mentions: frozenset[str] | None = None
         self._data = data
         self._symbols = symbols
-        self._by_qual: dict[str, Definition] | None = None
+        self._by_qual: Mapping[str, Definition] | None = None
         self._locals: dict[tuple[str, str], str] | None = None
         self._compact: tuple[Any, ...] | None = None
         """The cached data unpacked and checked (:func:`~bot.codeindex.builder.decode_compact`),
@@ -316,14 +325,26 @@ class FileEntry:
             calls = self._calls = calls_of_checked(self.path, compact)
         return calls
 
-    def by_qualname(self) -> dict[str, Definition]:
-        """Qualified name -> definition in this file (the first when a name is defined twice)."""
-        if self._by_qual is None:
-            out: dict[str, Definition] = {}
-            for d in self.symbols().definitions:
-                out.setdefault(d.qualname, d)
-            self._by_qual = out
-        return self._by_qual
+    def by_qualname(self) -> Mapping[str, Definition]:
+        """Qualified name -> definition in this file (the first when a name is defined twice).
+        When the full symbols are not built, each definition is built when first asked for
+        (:class:`~bot.codeindex.model.DefinitionsByQualname`; equal records). Raises as
+        :meth:`symbols` does for corrupt data."""
+        by_qual = self._by_qual
+        if by_qual is None:
+            symbols = self._symbols
+            if symbols is not None:
+                out: dict[str, Definition] = {}
+                for d in symbols.definitions:
+                    out.setdefault(d.qualname, d)
+                by_qual = out
+            else:
+                compact = self._checked_compact()
+                dict(compact[5])  # references and lines: raise where FileSymbols.from_checked would
+                int(compact[9])
+                by_qual = DefinitionsByQualname(self.path, compact)
+            self._by_qual = by_qual
+        return by_qual
 
     def local_types(self) -> dict[tuple[str, str], str]:
         """``(scope, variable) -> class`` from ``variable = Class(...)`` (the last assignment wins)."""

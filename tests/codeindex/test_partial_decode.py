@@ -1,6 +1,7 @@
-"""A cached file's calls (and local types) read without building its other records
-(``FileEntry.calls``, ``FileEntry.local_types``) equal those of its full symbols, in every order
-of asking; corrupt data raises from them exactly as from ``FileEntry.symbols``."""
+"""A cached file's calls, local types and definitions by qualified name read without building its
+other records (``FileEntry.calls``, ``FileEntry.local_types``, ``FileEntry.by_qualname``) equal
+those of its full symbols, in every order of asking; corrupt data raises from them exactly as
+from ``FileEntry.symbols``."""
 
 from __future__ import annotations
 
@@ -67,11 +68,13 @@ def test_corrupt_data_raises_from_every_reader(data: bytes) -> None:
     header = builder.encode_entry(extract("python", "m.py", b"def f():\n    g()\n"))[0]
     with pytest.raises((ValueError, TypeError)) as first:
         FileEntry.from_row("m.py", "b", header, data).symbols()
-    for read in (FileEntry.calls, FileEntry.local_types, FileEntry.symbols):
+    for read in (FileEntry.calls, FileEntry.local_types, FileEntry.by_qualname, FileEntry.symbols):
         with pytest.raises(first.type):
             read(FileEntry.from_row("m.py", "b", header, data))
     with pytest.raises(ValueError, match="no symbol data"):
         FileEntry.from_row("m.py", "b", header, None).calls()
+    with pytest.raises(ValueError, match="no symbol data"):
+        FileEntry.from_row("m.py", "b", header, None).by_qualname()
 
 
 def test_check_compact_is_what_from_compact_checks() -> None:
@@ -81,3 +84,34 @@ def test_check_compact_is_what_from_compact_checks() -> None:
     assert FileSymbols.from_compact("m.py", compact) == FileSymbols.from_checked("m.py", compact) == symbols
     with pytest.raises(ValueError, match="malformed symbols"):
         check_compact("m.py", compact[:10])
+
+
+TWICE = (b"class K:\n    def m(self):\n        pass\n    def m(self, x):\n        return x\n"
+         b"def f(a, *, b=1):\n    return K().m(a)\ndef f():\n    pass\nX = 1\n")
+
+
+@pytest.mark.parametrize(("language", "path", "source"), [*((lang, p, src) for (lang, p), src in SOURCES.items()),
+                                                        ("python", "pkg/twice.py", TWICE)])
+@pytest.mark.parametrize("symbols_first", [False, True])
+def test_definitions_by_qualname_equal_the_full_symbols(language: str, path: str, source: bytes, symbols_first: bool) -> None:
+    """Every qualified name gives the first definition of that name (a name defined twice: the
+    first), an unknown name None, and the records are built one by one until the full symbols
+    are."""
+    symbols = extract(language, path, source)
+    expected: dict[str, object] = {}
+    for d in symbols.definitions:
+        expected.setdefault(d.qualname, d)
+    entry = _entry(symbols)
+    if symbols_first:
+        entry.symbols()
+    by_qual = entry.by_qualname()
+    assert (entry._symbols is None) is not symbols_first
+    asked = [*reversed(list(expected)), "nope", f"{symbols.module}.nope", None]
+    assert [by_qual.get(q) for q in asked] == [expected.get(q) for q in asked]  # type: ignore[arg-type]
+    assert dict(by_qual) == expected and len(by_qual) == len(expected) and set(by_qual) == set(expected)
+    assert "nope" not in by_qual and all(q in by_qual for q in expected)
+    with pytest.raises(KeyError):
+        by_qual["nope"]
+    assert entry.by_qualname() is by_qual and entry.symbols() == symbols
+    if path.endswith("twice.py"):
+        assert len(expected) < len(symbols.definitions)
