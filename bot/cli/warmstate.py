@@ -5,7 +5,9 @@ forked child inherits it (copy-on-write) instead of reading it again.
 What is kept: the **code index's cache rows of the last reviewed head tree** of each
 repository, ``(blob, path, language) -> (header, data)`` exactly as the index cache
 (:class:`bot.codeindex.cache.SymbolCache`) returned them, each row decoded
-(:meth:`bot.codeindex.index.FileEntry.from_row`), and what listing and selecting that tree's
+(:meth:`bot.codeindex.index.FileEntry.from_row`, with the renamed imports each file calls,
+:meth:`~bot.codeindex.index.FileEntry.renamed_imports`, which a caller query otherwise reads
+from every file's imports), and what listing and selecting that tree's
 files found: its ``git ls-tree`` entries, each parsed (:func:`bot.adapters.gitlocal.listing_entries`:
 an entry names mode, blob and path, so it means the same in any tree), and the index's decision
 for each path (:func:`bot.codeindex.builder.path_selection`, a function of the path alone).
@@ -138,9 +140,11 @@ class WarmIndexRows:
             size += len(hit[0] or b"") + len(hit[1] or b"") + ROW_OVERHEAD_BYTES
             if hit[0] is not None:
                 try:
-                    entries[(blob, path, lang)] = FileEntry.from_row(path, blob, hit[0], hit[1])
-                except ValueError:
-                    pass  # a corrupt header: the review decodes it and meets the error itself
+                    decoded = FileEntry.from_row(path, blob, hit[0], hit[1])
+                    entries[(blob, path, lang)] = decoded
+                    decoded.renamed_imports()
+                except (ValueError, TypeError):
+                    pass  # a corrupt header or imports: the review decodes them and meets the error itself
             if size > self.max_bytes:
                 return 0
         listing = listing_entries(files)

@@ -130,7 +130,7 @@ class FileEntry:
     __slots__ = (
         "path", "blob", "language", "module", "_imports", "_raw_imports", "exports", "has_main", "_def_names",
         "_call_names", "_ref_names", "lines", "errors", "class_bases", "_mentions", "_data", "_symbols",
-        "_by_qual", "_locals", "_compact", "_calls", "_import_rows",
+        "_by_qual", "_locals", "_compact", "_calls", "_import_rows", "_renamed",
     )
 
     def __init__(self, path: str, blob: str, header: list | tuple, data: bytes | None, symbols: FileSymbols | None = None) -> None:  # type: ignore[type-arg]
@@ -152,6 +152,7 @@ class FileEntry:
         self.errors = bool(errors)
         self.class_bases: tuple[tuple[str, tuple[str, ...]], ...] = tuple((c, tuple(b)) for c, b in bases) if bases else ()
         self._mentions: frozenset[str] | None = None
+        self._renamed: tuple[tuple[str, str], ...] | None = None
         self._data = data
         self._symbols = symbols
         self._by_qual: Mapping[str, Definition] | None = None
@@ -238,6 +239,20 @@ class FileEntry:
                     return self.imports  # raises, or builds records equal to these rows
             self._import_rows = rows = tuple(rows)
         return rows
+
+    def renamed_imports(self) -> tuple[tuple[str, str], ...]:
+        """``(name, alias)`` of each import of a name under another name that this file calls
+        (by that alias), in file order: what a caller query asks of every file's imports
+        (:meth:`CodeIndex._renamed_table`). Kept once computed: the command server computes it
+        for the entries it keeps (:mod:`bot.cli.warmstate`), so a review reads no file's imports
+        for it. Raises ``ValueError`` when the imports are corrupt, as :meth:`import_rows` does."""
+        pairs = self._renamed
+        if pairs is None:
+            pairs = self._renamed = tuple(
+                (imp[1], imp[2]) for imp in self.import_rows()  # Import's fields: module, name, alias, ...
+                if imp[1] and imp[2] and imp[1] != imp[2] and self.calls_name(imp[2])
+            )
+        return pairs
 
     def calls_name(self, name: object) -> bool:
         """``name in`` :attr:`call_names`, without building the set when ``name`` is a str without
@@ -631,9 +646,9 @@ class CodeIndex(Navigation, Resolution):
 
     def _renamed_of(self, entry: FileEntry, name: str | None) -> Iterator[str]:
         """Aliases under which ``entry`` imports ``name`` (when it is another name) and calls it."""
-        for imp in entry.import_rows():  # Import's fields: module, name, alias, ...
-            if imp[1] == name and name and imp[2] and name != imp[2] and entry.calls_name(imp[2]):
-                yield imp[2]
+        for imported, alias in entry.renamed_imports():
+            if imported == name:
+                yield alias
 
     def _scan_renamed(self, name: str) -> list[tuple[str, str]]:
         if not isinstance(name, str) or not name:
@@ -643,10 +658,8 @@ class CodeIndex(Navigation, Resolution):
     def _renamed_table(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
         for path, entry in self._sorted_entries:
-            for imp in entry.import_rows():  # Import's fields: module, name, alias, ...
-                name, alias = imp[1], imp[2]
-                if name and alias and name != alias and entry.calls_name(alias):
-                    out.setdefault(name, []).append((path, alias))
+            for name, alias in entry.renamed_imports():
+                out.setdefault(name, []).append((path, alias))
         return out
 
     def _aliases_of(self, name: str) -> list[tuple[str, str]]:

@@ -76,6 +76,7 @@ def test_an_index_built_with_kept_rows_is_the_fresh_one(tmp_path: Path) -> None:
     commit(repo, "second")
     rows, entries = warm.rows_for(cache), warm.entries_for(cache)
     assert entries is not None and set(entries) == set(rows)
+    assert all(e._renamed is not None for e in entries.values())  # computed in the server
     fresh = _index_shape(lazy_index(_tree(repo, "feature"), cache))
     assert _index_shape(lazy_index(_tree(repo, "feature"), cache, warm=rows)) == fresh
     reused = lazy_index(_tree(repo, "feature"), cache, warm=rows, entries=entries)

@@ -70,6 +70,37 @@ def test_import_rows_of_corrupt_imports_raise_as_imports_do() -> None:
             entry.import_rows()
 
 
+def _renamed_before(entry: FileEntry) -> list[tuple[str, str]]:
+    """The renamed imports as ``CodeIndex._renamed_table`` read them before the eleventh session."""
+    return [(i.name, i.alias) for i in entry.imports if i.name and i.alias and i.name != i.alias and i.alias in entry.call_names]
+
+
+@pytest.mark.parametrize("files", [GO, PY])
+def test_renamed_imports_and_their_table_as_before(files: dict[str, str]) -> None:
+    """``FileEntry.renamed_imports`` (kept once computed) and the index's renamed-import table and
+    scans over it answer as the imports read record by record did."""
+    rows, plain = _indexes(files)
+    for index in (rows, plain):
+        table: dict[str, list[tuple[str, str]]] = {}
+        for path in sorted(index.files):
+            entry = index.files[path]
+            assert list(entry.renamed_imports()) == _renamed_before(entry)
+            assert entry.renamed_imports() is entry.renamed_imports()
+            for name, alias in _renamed_before(entry):
+                table.setdefault(name, []).append((path, alias))
+        assert index._renamed_table() == table
+        for name in [*table, "nope", "", None]:
+            assert index._scan_renamed(name) == table.get(name, [])  # type: ignore[arg-type]
+    assert any(rows.files[p].renamed_imports() for p in rows.files) or files is GO  # Go imports name no member
+
+
+def test_renamed_imports_of_corrupt_imports_raise_as_imports_do() -> None:
+    stored = list(builder.decode_header("m.py", builder.encode_entry(extract("python", "m.py", b"import os as o\no.getcwd()\n"))[0]))
+    stored[2] = b"not marshal"
+    with pytest.raises(ValueError):
+        FileEntry("m.py", "b", tuple(stored), None).renamed_imports()
+
+
 def test_calls_name_is_membership_in_call_names() -> None:
     header = builder.header_of(extract("python", "m.py", b"def f():\n    g()\n    obj.h()\n"))
     odd = list(header)
