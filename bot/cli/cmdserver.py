@@ -64,7 +64,10 @@ QUIET_S = 0.5
 (loading the warm state, forking and prefaulting the spare): a request that comes sooner (a
 script reviewing commit after commit, the benchmark running its floor between two reviews) must
 not share the machine with it. Measured: without this wait the floor run just after a served
-review took a paired median of 19 ms longer (grpc-go, 20 pairs at load ~7; RESULTS.md, s16warm)."""
+review took a paired median of 19 ms longer (grpc-go, 20 pairs at load ~7; RESULTS.md, s16warm).
+Where spares may run at idle priority (:func:`bot.cli.spare.idle_priority_ok`) the spare is forked
+at once, under ``SCHED_IDLE``, and put back under the normal policy after this long (module
+docstring); the server's own warm state load still waits for it."""
 
 
 def code_fingerprint() -> str:

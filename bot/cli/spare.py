@@ -21,8 +21,9 @@ for that request as before.
 At idle priority (``idle=True``): the spare runs under ``SCHED_IDLE`` (sched(7): it gets a CPU only
 when no other task wants it), so that the server can fork it right after a review, not half a
 second later, without slowing what runs next (another review's client, the benchmark's floor).
-It first runs its ``warm`` step (the server's :mod:`bot.cli.warmstate` load, in the spare's own
-copy), then tells the server it is ready (one byte), then prefaults. The server hands it a request
+It first takes the first step of its prefault (:func:`prefault`), then runs its ``warm`` step (the
+server's :mod:`bot.cli.warmstate` load, in the spare's own copy), then tells the server it is ready
+(one byte), then takes the second step at once while it stays idle. The server hands it a request
 only once it is ready (a spare still loading, or starved of CPU, is left waiting and the request
 is forked as before), and first puts it back to the normal policy (``SCHED_OTHER``), so the review
 runs exactly as a forked child's would. Only where that return is allowed
@@ -72,10 +73,10 @@ class Spare:
     def fork(cls, run: Callable[[socket.socket, list[int], dict[str, Any]], None],
              decode: Callable[[bytes], dict[str, Any]], close_in_child: list[socket.socket], *,
              idle: bool = False, warm: Callable[[], object] | None = None) -> Spare | None:
-        """Fork a spare that runs ``warm()`` (if given; any exception it raises is ignored: the
-        spare then has what it inherited), reports it is ready, prefaults, then waits for one
-        request and calls ``run(conn, fds, decode(header))`` (which must end the process).
-        ``idle``: all of it before the request under ``SCHED_IDLE`` (module docstring; the caller
+        """Fork a spare that prefaults (:func:`prefault`; after its first step it runs ``warm()``
+        if given, any exception it raises ignored: the spare then has what it inherited, and
+        reports it is ready), then waits for one request and calls ``run(conn, fds,
+        decode(header))`` (which must end the process). ``idle``: all of it before the request under ``SCHED_IDLE`` (module docstring; the caller
         checks :func:`idle_priority_ok`). ``close_in_child``: the server's sockets the spare must not
         hold (its listening socket). None when no process or socket pair can be had. Call only from
         a process that runs no other thread."""
@@ -99,16 +100,19 @@ class Spare:
                 gc.disable()  # the served review sets its own collector policy (bot.cli.gcstart)
                 if idle:
                     _set_policy(0, os.SCHED_IDLE)
-                if warm is not None:
+
+                def announce() -> None:
+                    if warm is not None:
+                        try:
+                            warm()
+                        except Exception:  # noqa: BLE001, S110 - the review then loads what it needs itself
+                            pass
                     try:
-                        warm()
-                    except Exception:  # noqa: BLE001, S110 - the review then loads what it needs itself
-                        pass
-                try:
-                    theirs.sendall(READY)
-                except OSError:
-                    pass  # the server closed its end: receive() finds its request, if any, or nothing
-                prefault(theirs, quiet_s=0.0 if idle else QUIET_S)
+                        theirs.sendall(READY)
+                    except OSError:
+                        pass  # the server closed its end: receive() finds its request, if any, or nothing
+
+                prefault(theirs, idle=idle, first=announce)
                 got = receive(theirs)
                 if got is not None:
                     conn, fds, header = got
@@ -209,7 +213,8 @@ def _set_policy(pid: int, policy: int) -> bool:
     return True
 
 
-def prefault(channel: socket.socket, batch: int = PREFAULT_BATCH, quiet_s: float = QUIET_S) -> int:
+def prefault(channel: socket.socket, batch: int = PREFAULT_BATCH, quiet_s: float = QUIET_S, *,
+             idle: bool = False, first: Callable[[], None] | None = None) -> int:
     """Touch every object the collector tracks (``gc.get_objects`` takes a reference to each);
     then, once ``channel`` has stayed silent for ``quiet_s`` seconds, each object they refer to
     (``gc.get_referents``, a reference taken and dropped), in batches of ``batch``, until
@@ -219,16 +224,30 @@ def prefault(channel: socket.socket, batch: int = PREFAULT_BATCH, quiet_s: float
     Two steps, so that a request that comes soon after the last one (a script reviewing commit
     after commit, the benchmark, whose floor runs between two reviews) meets ~20 ms of work done
     beside it, not ~55 ms: the first step saves about two thirds of the page copies a review makes,
-    for about 40% of the work (grpc-go, RESULTS.md, s16warm)."""
+    for about 40% of the work (grpc-go, RESULTS.md, s16warm).
+
+    ``idle``: this thread runs under ``SCHED_IDLE`` (an idle spare): the second step starts at once
+    and goes on while the thread stays idle; once it is not (the server promoted the spare,
+    :meth:`Spare.promote`) the rest waits for ``quiet_s`` seconds of silence first, as above.
+    ``first``: called after the first step, before the second (a spare does its warm step there
+    and says it is ready: a request it is handed then never waits for the first step, one call
+    that cannot stop half-way, ~20 ms)."""
     gc.unfreeze()
     objects = gc.get_objects()
     done = 0
     try:
-        if select.select([channel], [], [], quiet_s)[0]:
+        if first is not None:
+            first()
+        idle = idle and _is_idle()
+        if not idle and select.select([channel], [], [], quiet_s)[0]:
             return 0
         for start in range(0, len(objects), batch):
             if select.select([channel], [], [], 0)[0]:
                 break
+            if idle and not _is_idle():
+                idle = False
+                if select.select([channel], [], [], quiet_s)[0]:
+                    break
             for obj in objects[start:start + batch]:
                 gc.get_referents(obj)
             done = min(len(objects), start + batch)
@@ -236,6 +255,14 @@ def prefault(channel: socket.socket, batch: int = PREFAULT_BATCH, quiet_s: float
         del objects
         gc.freeze()
     return done
+
+
+def _is_idle() -> bool:
+    """True when this thread runs under ``SCHED_IDLE``."""
+    try:
+        return os.sched_getscheduler(0) == os.SCHED_IDLE
+    except (OSError, AttributeError):
+        return False
 
 
 def receive(channel: socket.socket) -> tuple[socket.socket, list[int], bytes] | None:
