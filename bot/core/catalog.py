@@ -66,6 +66,11 @@ FIXTURE_EXT: Mapping[str, str] = MappingProxyType({
 # FUNCTION_NODES (function-body boundaries per grammar; ``where.inside`` stops there) lives in
 # bot.core.languages, its one home.
 
+BAND_GAP = 20
+"""Lines given to :meth:`Catalog.match` that are closer than this share one band (one walk); a
+farther line starts a band of its own, so a change at the top and the bottom of a file does not
+walk the whole file between them."""
+
 MAX_PARTIAL_QUERIES = 4
 """Queries of part of a language's rules (:meth:`Catalog._compiled_for`) a catalog compiles per
 language before it compiles the whole language's query and uses that from then on: a process that
@@ -306,6 +311,8 @@ class Catalog:
                 if compiled is not None:
                     return compiled
             compiled = self._compiled[lang] = self._compile(lang, rules)
+            for rule in rules:  # what may_match reads, kept (lru-cached) with the whole query: a
+                querygate.required_texts(rule.query)  # command server's children inherit both
         return compiled
 
     def may_match(self, rule_ids: Iterable[str], sources: Iterable[bytes]) -> list[str]:
@@ -388,11 +395,12 @@ class Catalog:
         the built-in test-file heuristic (:func:`is_test_path`).
 
         ``lines`` (1-based head lines, e.g. the changed ones): the caller needs only the matches
-        overlapping them. The walk is then limited to the band of lines they span (see
-        :func:`_banded`), and the result still holds every match that overlaps them, plus every
-        other match of the file that starts on a line with the same text as one returned (so
-        occurrence numbers counted over the result equal those over the whole file). Without
-        ``lines``, or when an empty set is given, every match of the file / none.
+        overlapping them. The walk is then limited to the bands of lines they form (runs closer
+        than :data:`BAND_GAP` lines share one, see :func:`_banded`), and the result still holds
+        every match that overlaps them, plus every other match of the file that starts on a line
+        with the same text as one returned (so occurrence numbers counted over the result equal
+        those over the whole file). Without ``lines``, or when an empty set is given, every match
+        of the file / none.
         """
         wanted = None if rule_ids is None else frozenset(rule_ids)
         compiled = self._compiled_for(language, wanted) if language else None
@@ -413,37 +421,104 @@ class Catalog:
             if not wanted_lines:
                 return []
             if safe is source:  # text comparisons below read raw bytes as UTF-8
-                banded = _banded(compiled, active, language, safe, tree, (min(wanted_lines), max(wanted_lines)))
+                banded = _banded(compiled, active, language, safe, tree, wanted_lines)
                 if banded is not None:
                     return banded
         return _run(compiled.query, compiled.pattern_rules, active, language, safe, tree)
 
 
-def _banded(compiled: _Compiled, active: set[str], language: str, source: bytes, tree: Tree,
-            band: tuple[int, int]) -> list[Match] | None:
-    """Every match starting in the band widened to the earliest start of a match overlapping
-    ``band`` (1-based, inclusive lines): a superset of the matches overlapping ``band``. None when
-    a line outside the widened band has the same text as the start line of one of them (an
-    occurrence count would then need the whole file: the caller falls back to it).
+def _bands(lines: Iterable[int], gap: int = BAND_GAP) -> list[tuple[int, int]]:
+    """``lines`` as inclusive ``(first, last)`` bands in increasing order: lines less than ``gap``
+    lines apart share a band."""
+    bands: list[tuple[int, int]] = []
+    for line in sorted(set(lines)):
+        if bands and line - bands[-1][1] <= gap:
+            bands[-1] = (bands[-1][0], line)
+        else:
+            bands.append((line, line))
+    return bands
 
-    The walk costs the band, not the file (``QueryCursor.set_point_range`` returns every match whose
-    nodes overlap the band)."""
+
+def _starting_in(compiled: _Compiled, active: set[str], language: str, source: bytes, tree: Tree,
+                 band: tuple[int, int]) -> tuple[tuple[int, int], list[Match]]:
+    """``(range, matches)``: ``band`` (1-based, inclusive lines) widened up to the earliest start of
+    a match overlapping it, and every match starting in that range, in :func:`_run`'s order (a
+    superset of the matches overlapping ``band``).
+
+    ``QueryCursor.set_point_range`` returns every match whose nodes overlap the range, so the walk
+    costs the band, not the file."""
     got = _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
+    if got and min(m.line for m in got) < band[0]:  # matches starting above the band: their lines too
+        band = (min(m.line for m in got), band[1])
+        got = _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
+    return band, [m for m in got if band[0] <= m.line <= band[1]]
+
+
+def _banded(compiled: _Compiled, active: set[str], language: str, source: bytes, tree: Tree,
+            lines: set[int]) -> list[Match] | None:
+    """Every match starting in a band of ``lines`` (:func:`_bands`, each widened by
+    :func:`_starting_in`): a superset of the matches overlapping ``lines``; plus every match
+    starting on a line outside those ranges whose text equals the start line of one of them (found
+    by searching the text outside the ranges, then walking only the bands of those lines), so an
+    occurrence count over the result equals the one over the whole file. Sorted as :func:`_run`
+    sorts. None when a match starts on a blank line (the caller then reads the whole file).
+
+    The walks cost the changed bands and the lines repeating a match's text, not the file."""
+    ranges: list[tuple[int, int]] = []
+    got: list[Match] = []
+    for band in _bands(lines):
+        rng, found = _starting_in(compiled, active, language, source, tree, band)
+        # A line in an earlier range has all its matches from that range's walk already.
+        got.extend(m for m in found if not any(a <= m.line <= b for a, b in ranges))
+        ranges.append(rng)
     if not got:
         return got
-    first = min(band[0], min(m.line for m in got))
-    if first < band[0]:  # matches starting above the band: take every match starting on their lines too
-        band = (first, band[1])
-        got = [m for m in _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
-               if m.line >= first]  # exactly the matches starting in the band (others start above it)
     starts = treesitter.line_starts(source)
-    lo = starts[first - 1] if first - 1 < len(starts) else len(source)
-    hi = starts[band[1]] if band[1] < len(starts) else len(source)
-    outside = (source[:lo], source[hi:])
-    for text in {_line_text(source, starts, m.line) for m in got}:
-        if not text or any(text in part for part in outside):
-            return None
+    texts = {_line_text(source, starts, m.line) for m in got}
+    if not all(texts):
+        return None
+    extra = _repeated_lines(source, starts, texts, _merged(ranges))
+    for band in _bands(extra):
+        got.extend(m for m in _run(compiled.query, compiled.pattern_rules, active, language, source, tree, lines=band)
+                   if m.line in extra)
+    got.sort(key=lambda m: (m.line, m.rule_id, m.end_line))
     return got
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive line ranges, overlapping or adjacent ones joined, in increasing order."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _repeated_lines(source: bytes, starts: list[int], texts: set[bytes], ranges: list[tuple[int, int]]) -> set[int]:
+    """The 1-based lines outside ``ranges`` (merged, increasing) whose :func:`_line_text` is one of
+    ``texts`` (each non-empty, without a newline)."""
+    segments: list[tuple[int, int]] = []
+    lo = 0
+    for a, b in ranges:
+        seg_hi = starts[a - 1] if 0 < a <= len(starts) else (0 if a <= 0 else len(source))
+        if seg_hi > lo:
+            segments.append((lo, seg_hi))
+        lo = max(lo, starts[b] if b < len(starts) else len(source))
+    if lo < len(source):
+        segments.append((lo, len(source)))
+    out: set[int] = set()
+    for text in texts:
+        for seg_lo, seg_hi in segments:
+            i = source.find(text, seg_lo, seg_hi)
+            while i >= 0:
+                line = bisect.bisect_right(starts, i)  # 1-based line holding offset i
+                if _line_text(source, starts, line) == text:
+                    out.add(line)
+                nxt = starts[line] if line < len(starts) else len(source)  # one check per line
+                i = source.find(text, max(nxt, i + 1), seg_hi)
+    return out
 
 
 def _line_text(source: bytes, starts: list[int], line: int) -> bytes:

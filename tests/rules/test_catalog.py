@@ -271,3 +271,39 @@ def test_banded_match_returns_only_the_band() -> None:
     assert len(whole) == 40
     banded = CATALOG.match("python", source, path="src/pkg/m.py", rule_ids=["QPY003"], lines={31, 32})
     assert [(m.line, m.rule_id) for m in banded] == [(31, "QPY003")]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_scattered_lines_read_like_the_whole_file(rule: Rule) -> None:
+    """Lines far apart are walked as bands of their own (``BAND_GAP``); every match overlapping
+    them still comes back with its whole-file occurrence number, also when its line text repeats
+    outside the bands (the fixture four times over, with filler between the copies)."""
+    from bot.core.catalog import BAND_GAP
+
+    fixture = (default_root() / fixture_name(rule)).read_bytes()
+    filler = b"\n" * (BAND_GAP + 3)
+    data = filler.join([fixture] * 4)
+    path = f"src/pkg/{Path(fixture_name(rule)).name}"
+    n = data.count(b"\n") + 1
+    step = fixture.count(b"\n") + 1 + len(filler)
+    for lang in rule.all_languages:
+        whole = CATALOG.match(lang, data, path=path)
+        for start in range(1, step, 2):
+            for lines in ({start, start + 2 * step}, {start, start + step, min(n, start + 3 * step + 1)}, {0, start + step}):
+                banded = CATALOG.match(lang, data, path=path, lines=lines)
+                assert _reported(data, banded, lines) == _reported(data, whole, lines), (lang, sorted(lines))
+
+
+def test_bands_split_far_lines() -> None:
+    from bot.core.catalog import BAND_GAP, _bands
+
+    assert _bands([5, 1, 3, 3]) == [(1, 5)]
+    assert _bands([1, 1 + BAND_GAP, 2 + 2 * BAND_GAP]) == [(1, 1 + BAND_GAP), (2 + 2 * BAND_GAP, 2 + 2 * BAND_GAP)]
+    assert _bands([]) == []
+
+
+def test_far_bands_do_not_walk_between() -> None:
+    """Two changed lines 60 functions apart: only the two functions come back, not the ones between."""
+    source = b"".join(b"def f%d(x=[]):\n    return x\n\n" % i for i in range(80))
+    banded = CATALOG.match("python", source, path="src/pkg/m.py", rule_ids=["QPY003"], lines={4, 184})
+    assert [(m.line, m.rule_id) for m in banded] == [(4, "QPY003"), (184, "QPY003")]

@@ -417,3 +417,18 @@ def test_a_mutable_default_that_the_function_mutates_is_major() -> None:
              if f.rule_id == "QPY003"}
     assert found[1].severity is Severity.major and "mutates `tags`" in found[1].message
     assert found[6].severity is Severity.minor  # read only: still a smell, not a shared-state bug
+
+
+def test_a_mutated_default_deep_in_a_file_is_found() -> None:
+    """Far from the top of a file (only the lines around the match are decoded): the function
+    that mutates its default is major, its read-only twin minor, a mutation past the function's
+    end does not count."""
+    from bot.testing.fake_tree import memory_context
+
+    filler = "".join(f"X{i} = {i}\n" for i in range(120))
+    src = (filler + "def add_tag(tag, tags=[]):\n" + "    n = 1\n" * 60 + "    tags.append(tag)\n    return tags\n\n\n"
+           "def show(tag, opts={}):\n    return opts.get(tag)\n\n\nopts.update(a=1)\n")
+    found = {f.line: f for f in AntiPatternsAgent().analyze(memory_context({"x.md": "x\n"}, {"a.py": src})).findings
+             if f.rule_id == "QPY003"}
+    assert found[121].severity is Severity.major and "mutates `tags`" in found[121].message
+    assert found[186].severity is Severity.minor

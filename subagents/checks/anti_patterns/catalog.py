@@ -86,9 +86,11 @@ _MUTATING = r"(?:\.(?:append|extend|add|update|insert|setdefault|pop|popitem|rem
 def _mutated_default(lines: list[bytes], m: Match) -> str | None:
     """For a QPY003 match (a mutable default value): the parameter's name when the function body
     mutates it (``tags.append(x)``, ``seen[k] = v``, ``acc += [x]``), else None. Reads the enclosing
-    ``def`` by indentation (Python); at most 400 lines."""
-    text = [ln.decode("utf-8", "replace") for ln in lines]
-    row = m.line - 1
+    ``def`` by indentation (Python); at most 400 lines. Decodes only the lines it reads (the 49
+    above the match to the 400 below it), not the file."""
+    first = max(0, m.line - 50)
+    text = [ln.decode("utf-8", "replace") for ln in lines[first: m.line + 400]]
+    row = m.line - 1 - first  # the match's row in ``text``
     pm = re.search(r"(\w+)\s*(?::[^=,()]+)?=\s*" + re.escape(m.text.split("\n")[0][:40]), text[row] if row < len(text) else "")
     if pm is None:
         return None
