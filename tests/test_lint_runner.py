@@ -71,3 +71,44 @@ def test_new_in_head_follows_renames() -> None:
     head = [Diagnostic("ruff", "F821", "new.py", 1, 1, "m")]
     lines = ["return y"]
     assert new_in_head(base, head, {"old.py": lines}, {"new.py": lines}, {"new.py": {1}}, {"new.py": "old.py"}) == []
+
+
+def test_scratch_tree_in_memory_and_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    """The linters' tree goes to MEMORY_TMP when it is writable and TMPDIR is unset, else to the
+    default temporary directory; a failure to write in memory falls back, and the diagnostics are
+    the same wherever the tree was written."""
+    files = {"pkg/mod.py": "def f(x):\n    return y + x\n"}
+    monkeypatch.delenv("TMPDIR", raising=False)
+    mem = tmp_path / "mem"
+    mem.mkdir()
+    monkeypatch.setattr(linters, "MEMORY_TMP", str(mem))
+    assert linters._scratch_parents() == [str(mem), None]
+    seen: list[str] = []
+    real = linters._write_tree
+
+    def spy(root, fs):  # noqa: ANN001, ANN202
+        seen.append(str(root))
+        return real(root, fs)
+
+    monkeypatch.setattr(linters, "_write_tree", spy)
+    in_memory = run_ruff(files, ["F821"])
+    assert seen and seen[-1].startswith(str(mem)) and not any(mem.iterdir())  # written there, deleted after
+
+    def full(root, fs):  # noqa: ANN001, ANN202
+        seen.append(str(root))
+        if str(root).startswith(str(mem)):
+            raise OSError(28, "No space left on device")
+        return real(root, fs)
+
+    monkeypatch.setattr(linters, "_write_tree", full)
+    fallback = run_ruff(files, ["F821"])
+    assert not seen[-1].startswith(str(mem)) and not any(mem.iterdir())
+    assert in_memory == fallback and [d.code for d in fallback] == ["F821"]
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert linters._scratch_parents() == [None]
+    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(linters, "MEMORY_TMP", str(tmp_path / "absent"))
+    assert linters._scratch_parents() == [None]
+    with pytest.raises(OSError):  # the last place failing still raises (the caller fails closed)
+        monkeypatch.setattr(linters, "_write_tree", lambda root, fs: (_ for _ in ()).throw(OSError(28, "full")))
+        run_ruff(files, ["F821"])

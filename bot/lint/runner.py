@@ -24,7 +24,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from bot.core.lintdiff import Diagnostic, new_in_head
@@ -75,6 +76,49 @@ def _write_tree(root: Path, files: Mapping[str, str]) -> None:
         target.write_text(text, encoding="utf-8")
 
 
+MEMORY_TMP = "/dev/shm"
+"""A memory file system the linters' temporary trees are written to when the host has it (and
+``TMPDIR`` does not name another place): writing a pydantic review's 7 changed files (357 KB) and
+deleting them cost ~4.2 ms of CPU on this host's ext4 ``/tmp`` and ~0.8 ms there."""
+
+
+def _scratch_parents() -> list[str | None]:
+    """Where to try to make the temporary directory, in order: :data:`MEMORY_TMP` when it is a
+    writable directory and ``TMPDIR`` is not set, then the default temporary directory (None)."""
+    if "TMPDIR" not in os.environ and os.path.isdir(MEMORY_TMP) and os.access(MEMORY_TMP, os.W_OK | os.X_OK):
+        return [MEMORY_TMP, None]
+    return [None]
+
+
+@contextmanager
+def _scratch(prefix: str, files: Mapping[str, str]) -> Iterator[Path]:
+    """A fresh temporary directory (deleted on exit) holding ``files`` under ``src/``. When making
+    it or writing there fails (a full memory file system) the next place of
+    :func:`_scratch_parents` is used; a failure in the last place is raised as before (the
+    caller fails closed). The linters see the same relative paths wherever the tree is."""
+    import tempfile  # noqa: PLC0415 - see the imports
+
+    parents = _scratch_parents()
+    for i, parent in enumerate(parents):
+        tmp: tempfile.TemporaryDirectory[str] | None = None
+        try:
+            tmp = tempfile.TemporaryDirectory(prefix=prefix, dir=parent)
+            _write_tree(Path(tmp.name) / "src", files)
+        except OSError:
+            if tmp is not None:
+                tmp.cleanup()
+            if i + 1 < len(parents):
+                continue
+            raise
+        except BaseException:
+            if tmp is not None:
+                tmp.cleanup()
+            raise
+        with tmp:
+            yield Path(tmp.name)
+        return
+
+
 def _run(argv: Sequence[str], cwd: Path, timeout_s: float) -> str:
     try:
         proc = subprocess.run(list(argv), cwd=cwd, capture_output=True, timeout=timeout_s, check=False,
@@ -96,11 +140,8 @@ def run_ruff(files: Mapping[str, str], select: Sequence[str], *, timeout_s: floa
     """
     if not files:
         return []
-    import tempfile  # noqa: PLC0415 - see the imports
-
-    with tempfile.TemporaryDirectory(prefix="quorum-ruff-") as tmp:
-        root = Path(tmp) / "src"
-        _write_tree(root, files)
+    with _scratch("quorum-ruff-", files) as tmp:
+        root = tmp / "src"
         out = _run([_binary("ruff"), "check", "--isolated", "--no-cache", "--exit-zero", "--output-format", "json",
                     "--select", ",".join(select), "--", "."], root, timeout_s)
         try:
@@ -127,12 +168,8 @@ def run_oxlint(files: Mapping[str, str], rules: Sequence[str], *, timeout_s: flo
     """
     if not files:
         return []
-    import tempfile  # noqa: PLC0415 - see the imports
-
-    with tempfile.TemporaryDirectory(prefix="quorum-oxlint-") as tmp:
-        base = Path(tmp)
+    with _scratch("quorum-oxlint-", files) as base:
         root = base / "src"
-        _write_tree(root, files)
         config = base / "quorum-oxlint.json"
         config.write_text(json.dumps({
             "plugins": sorted({r.split("/", 1)[0] for r in rules if "/" in r} - {"eslint"}),
