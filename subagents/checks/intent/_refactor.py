@@ -166,58 +166,121 @@ def _depth_at(toks: list[str], i: int) -> int:
     return depth
 
 
-def atoms(nodes: Iterable[Node], lang: str | None, *, strings_free: bool) -> Atoms:
-    """The :class:`Atoms` of ``nodes`` (one side's changed regions) in ``lang``."""
-    py = lang == "python"
+MEMO_BYTES = 400
+"""Statements of Python blocks at least this long are memoized by :func:`atoms` (shorter ones cost
+less to walk again than to look up)."""
+
+AtomsMemo = dict[tuple[str | None, bool, str, bytes], tuple["Atoms", int]]
+"""Atoms of error-free region nodes by ``(lang, strings_free, node type, node text)``, with the
+node's first row (see :func:`atoms`)."""
+
+
+def atoms(nodes: Iterable[Node], lang: str | None, *, strings_free: bool, memo: AtomsMemo | None = None) -> Atoms:
+    """The :class:`Atoms` of ``nodes`` (one side's changed regions) in ``lang``.
+
+    ``memo`` (shared by the base and head calls of one file): a node without syntax errors whose
+    type and text were met before gets the atoms found then, with their lines moved by the rows
+    between the two nodes. The hunks' context lines make the statements next to a change regions
+    of both sides, with the same text: each such statement is walked once, not twice. A node's
+    atoms depend only on its own subtree (the statements regions holds sit in blocks, never in a
+    boolean or arithmetic expression), so the answer is the same."""
     a = Atoms()
     for root in nodes:
-        stack = [root]
-        while stack:
-            n = stack.pop()
-            t = n.type
-            if n.is_extra or t in COMMENT_TYPES:
-                continue
-            if py and (t == "type" or (t == "expression_statement" and _syntax.is_docstring(n))):
-                continue  # annotations and docstrings do not run
-            if t in _CALL_TYPES:
-                name = _callee(n)
-                if name:
-                    a.calls.setdefault(name, _line(n))
-            if t in STRING_TYPES:
-                if not strings_free:
-                    a.literals.setdefault(node_text(n), _line(n))
-                stack.extend(c for c in n.named_children if c.type in ("interpolation", "template_substitution"))
-                continue
-            if n.child_count == 0:
-                if t in _LITERAL_LEAVES or _canonical.is_number_type(t):
-                    a.literals.setdefault(node_text(n), _line(n))
-                elif not n.is_named and t in _CONDITION_OPS and not py:
-                    a.ops[t] += 1
-                elif not n.is_named and t in _ARITHMETIC_OPS and n.parent is not None and n.parent.type not in _NOT_ARITHMETIC:
-                    a.ops[_ARITHMETIC_OPS[t]] += 1
-            if py and t == "raise_statement":
-                exc = n.named_children[0] if n.named_children else None
-                if exc is not None and exc.type == "call":
-                    exc = exc.child_by_field_name("function")
-                a.raises.setdefault(node_text(exc) if exc is not None else "<re-raise>", _line(n))
-            cond = None
-            if py and t in _BOOLEAN and not _inside_boolean(n):
-                cond = n  # a boolean expression anywhere: `if`, `while`, `return a and b`, `x = not y`
-            elif py and t in _PY_CONDITIONS:
-                fname = _PY_CONDITIONS[t]
-                cond = n.child_by_field_name(fname) if fname else None
-                if cond is None and t == "conditional_expression" and len(n.named_children) == 3:
-                    cond = n.named_children[1]
-                elif cond is None and t in ("if_clause", "assert_statement") and n.named_children:
-                    cond = n.named_children[0]
-                if cond is not None and _unparenthesized(cond).type in _BOOLEAN:
-                    cond = None  # recorded where the boolean expression itself is visited
-            if cond is not None:
-                clauses, connectives = _py_condition(cond)
-                for c in clauses:
-                    a.clauses.setdefault(c, _line(cond))
-                a.conditions.setdefault(" ".join(sorted(clauses)) + " | " + connectives, (tuple(sorted(clauses)), _line(cond)))
-            stack.extend(reversed(n.children))
+        _add(a, *_memoized(root, lang, strings_free, memo))
+    return a
+
+
+def _memoized(node: Node, lang: str | None, strings_free: bool, memo: AtomsMemo | None) -> tuple[Atoms, int]:
+    """``(atoms, row shift)`` of ``node`` (a statement or region), from ``memo`` when a node of the
+    same type and text was walked before (see :func:`atoms`)."""
+    if memo is None or node.has_error:
+        return _walk(node, lang, strings_free, memo), 0
+    text = node.text
+    if text is None:  # pragma: no cover - nodes of a parsed tree have text
+        return _walk(node, lang, strings_free, memo), 0
+    key = (lang, strings_free, node.type, text)
+    row = node.start_point[0]
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = (_walk(node, lang, strings_free, memo), row)
+    return found[0], row - found[1]
+
+
+def _add(out: Atoms, more: Atoms, shift: int) -> None:
+    """Add ``more`` (its lines moved by ``shift``) after what ``out`` holds: first lines kept."""
+    for mine, theirs in ((out.calls, more.calls), (out.literals, more.literals), (out.clauses, more.clauses),
+                         (out.raises, more.raises)):
+        for k, v in theirs.items():
+            if k not in mine:
+                mine[k] = v + shift
+    for k, (clauses, line) in more.conditions.items():
+        if k not in out.conditions:
+            out.conditions[k] = (clauses, line + shift)
+    out.ops.update(more.ops)
+
+
+def _walk(root: Node, lang: str | None, strings_free: bool, memo: AtomsMemo | None = None) -> Atoms:
+    """The :class:`Atoms` of one region node. With ``memo``, each statement of a Python block is
+    taken through :func:`_memoized`, in the place the walk would visit it (its subtree is visited
+    as one stretch of the walk, so first lines come out the same)."""
+    py = lang == "python"
+    a = Atoms()
+    stack: list[Node | tuple[Atoms, int]] = [root]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, tuple):  # a memoized statement's atoms, added where the walk reaches it
+            _add(a, *n)
+            continue
+        t = n.type
+        if n.is_extra or t in COMMENT_TYPES:
+            continue
+        if memo is not None and py and t == "block":
+            stack.extend(_memoized(c, lang, strings_free, memo) if c.end_byte - c.start_byte >= MEMO_BYTES else c
+                         for c in reversed(n.children))
+            continue
+        if py and (t == "type" or (t == "expression_statement" and _syntax.is_docstring(n))):
+            continue  # annotations and docstrings do not run
+        if t in _CALL_TYPES:
+            name = _callee(n)
+            if name and name not in a.calls:
+                a.calls[name] = _line(n)
+        if t in STRING_TYPES:
+            if not strings_free and (text := node_text(n)) not in a.literals:
+                a.literals[text] = _line(n)
+            stack.extend(c for c in n.named_children if c.type in ("interpolation", "template_substitution"))
+            continue
+        if n.child_count == 0:
+            if t in _LITERAL_LEAVES or _canonical.is_number_type(t):
+                if (text := node_text(n)) not in a.literals:
+                    a.literals[text] = _line(n)
+            elif not n.is_named and t in _CONDITION_OPS and not py:
+                a.ops[t] += 1
+            elif not n.is_named and t in _ARITHMETIC_OPS and n.parent is not None and n.parent.type not in _NOT_ARITHMETIC:
+                a.ops[_ARITHMETIC_OPS[t]] += 1
+            continue  # a leaf (a token) is no raise, condition or boolean expression, and has no children
+        if py and t == "raise_statement":
+            exc = n.named_children[0] if n.named_children else None
+            if exc is not None and exc.type == "call":
+                exc = exc.child_by_field_name("function")
+            a.raises.setdefault(node_text(exc) if exc is not None else "<re-raise>", _line(n))
+        cond = None
+        if py and t in _BOOLEAN and not _inside_boolean(n):
+            cond = n  # a boolean expression anywhere: `if`, `while`, `return a and b`, `x = not y`
+        elif py and t in _PY_CONDITIONS:
+            fname = _PY_CONDITIONS[t]
+            cond = n.child_by_field_name(fname) if fname else None
+            if cond is None and t == "conditional_expression" and len(n.named_children) == 3:
+                cond = n.named_children[1]
+            elif cond is None and t in ("if_clause", "assert_statement") and n.named_children:
+                cond = n.named_children[0]
+            if cond is not None and _unparenthesized(cond).type in _BOOLEAN:
+                cond = None  # recorded where the boolean expression itself is visited
+        if cond is not None:
+            clauses, connectives = _py_condition(cond)
+            for c in clauses:
+                a.clauses.setdefault(c, _line(cond))
+            a.conditions.setdefault(" ".join(sorted(clauses)) + " | " + connectives, (tuple(sorted(clauses)), _line(cond)))
+        stack.extend(reversed(n.children))
     return a
 
 

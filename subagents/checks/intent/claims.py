@@ -199,7 +199,9 @@ def _atoms(facts: IntentFacts, fc: FileChange, strings_free: bool) -> tuple[_ref
             sides.append([tree.root_node])
         else:
             sides.append(_syntax.regions(tree.root_node, _syntax.hunk_ranges(fc.hunks, side)))
-    return _refactor.atoms(sides[0], lang, strings_free=strings_free), _refactor.atoms(sides[1], lang, strings_free=strings_free)
+    memo: _refactor.AtomsMemo = {}  # statements of the same text on both sides (context lines) walked once
+    return (_refactor.atoms(sides[0], lang, strings_free=strings_free, memo=memo),
+            _refactor.atoms(sides[1], lang, strings_free=strings_free, memo=memo))
 
 
 def _signature_evidence(facts: IntentFacts, fc: FileChange) -> _refactor.Evidence:
