@@ -460,6 +460,13 @@ _COMPILED, _COMPILED_PROXIMITY = _folded_tables()
 """The patterns folded like the text (``(pid, triggers, regex)`` and ``(pid, triggers, first,
 second, window)``), each regex compiled by :func:`_regex` when a text first holds one of its triggers."""
 
+_ASCII_TRIGGERS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(t for t in triggers if t.isascii()) for _, triggers, _ in _COMPILED)
+_ASCII_PROXIMITY_TRIGGERS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(t for t in triggers if t.isascii()) for _, triggers, _, _, _ in _COMPILED_PROXIMITY)
+"""Each pattern's ASCII triggers, in the order of :data:`_COMPILED` / :data:`_COMPILED_PROXIMITY`:
+the only ones an ASCII text (most code) can hold, so the only ones looked up in it."""
+
 
 def generate() -> str:
     """The source of ``bot/core/_injection_folds.py``: :func:`_fold_pattern` of every text of
@@ -622,6 +629,7 @@ def _decoded(head: str) -> tuple[str, list[tuple[int, int, str, int]]]:
     spans: list[tuple[int, int, str, int]] = []  # (start in doc, end in doc, kind, offset in head)
     pos = 0
     ascii_only = head.isascii()
+    known: dict[tuple[str, str], str | None] = {}  # a run met again (an identifier) is decoded once
     for kind, needle, rx in _ENCODED_RUNS:
         if (needle is not None and needle not in head) or (ascii_only and kind in ("tag-character", "bidi-reversed")):
             continue
@@ -631,7 +639,10 @@ def _decoded(head: str) -> tuple[str, list[tuple[int, int, str, int]]]:
                 before = _URL_BEFORE_RE.search(head, max(0, start - 60), start)
                 if before is not None:
                     start, run = before.start(), before.group() + run
-            decoded = _decode_run(kind, run)
+            key = (kind, run)
+            if key not in known:
+                known[key] = _decode_run(kind, run)
+            decoded = known[key]
             if decoded is None:
                 continue
             pieces.append(decoded)
@@ -740,12 +751,13 @@ def _find(head: str, depth: int, notes: list[str]) -> list[InjectionHit]:
             seen.add((pid, start))
             hits.append(InjectionHit(pattern_id=pid, excerpt=_excerpt(head, start, end), offset=start))
 
-    for pid, triggers, rx in _COMPILED:
-        if triggered(triggers):
+    ascii_text = norm.isascii()  # then a trigger with another character cannot be in it
+    for i, (pid, triggers, rx) in enumerate(_COMPILED):
+        if triggered(_ASCII_TRIGGERS[i] if ascii_text else triggers):
             for m in _regex(rx).finditer(norm):
                 add(pid, m, m.end())
-    for pid, triggers, first_rx, second_rx, window in _COMPILED_PROXIMITY:
-        if not triggered(triggers):
+    for i, (pid, triggers, first_rx, second_rx, window) in enumerate(_COMPILED_PROXIMITY):
+        if not triggered(_ASCII_PROXIMITY_TRIGGERS[i] if ascii_text else triggers):
             continue
         second = _regex(second_rx)
         searched_from, found = len(norm) + 1, None  # ``found``: the first match of ``second`` at or after searched_from

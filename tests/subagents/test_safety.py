@@ -179,6 +179,20 @@ def test_only_added_lines_count(review: Callable[..., Verdict]) -> None:
     assert only(v, "safety/dangerous-call") == []
 
 
+def test_dangerous_calls_far_apart_are_each_found(review: Callable[..., Verdict]) -> None:
+    """Added lines at the top and the bottom of a long file are looked at band by band: a dangerous
+    call on either is found, one between them (not added) is not."""
+    middle = "".join(f"x{i} = {i}\n" for i in range(200))
+    base = "import os\n" + middle + "os.system(old)\n" + middle + "pass\n"
+    head = "import os\nimport pickle\n" + middle + "os.system(old)\n" + middle + "pass\npickle.loads(blob)\n"
+    v = review({"src/app.py": base}, {"src/app.py": head})
+    found = only(v, "safety/dangerous-call")
+    assert [f.line for f in found] == [head.count("\n")], v.findings
+    top = "import os\nos.system(cmd)\n" + middle + "os.system(old)\n" + middle + "pass\nprint(1)\n"
+    v = review({"src/app.py": base}, {"src/app.py": top})
+    assert [f.line for f in only(v, "safety/dangerous-call")] == [2], v.findings
+
+
 OTHER_DANGEROUS = {
     "web/a.js": "const r = eval(input);\n",
     "web/b.js": "const f = new Function('a', body);\n",

@@ -21,6 +21,7 @@ from bot.core import treesitter
 from bot.core.languages import family
 from bot.core.models import Severity
 from bot.core.paths import is_test_path
+from subagents._syntax import line_bands
 from subagents.checks.safety._call_patterns import (
     PY_DESERIALIZE,
     PY_HINT,
@@ -99,12 +100,14 @@ def _python_calls(view: FileView, added_rows: set[int]) -> list[tuple[int, CallP
     in the order of a walk of the whole tree.
 
     The calls and strings that touch the added rows are first looked for in the band of lines the
-    rows span (the same nodes as over the whole tree, in another order); only when one of them is
-    dangerous is the whole tree walked, for the order."""
+    rows span (the same nodes as over the whole tree, in another order; rows farther apart than
+    :data:`subagents._syntax.NEAR_GAP` lines are looked at band by band, so a change at the top and
+    the bottom of a file does not walk the lines between); only when one of them is dangerous is
+    the whole tree walked, for the order."""
     tree = view.tree()
     if tree is None or not added_rows:
         return []
-    if not _python_calls_in(tree, added_rows, (min(added_rows) + 1, max(added_rows) + 1)):
+    if not any(_python_calls_in(tree, added_rows, band) for band in line_bands({r + 1 for r in added_rows})):
         return []
     return _python_calls_in(tree, added_rows, None)
 
