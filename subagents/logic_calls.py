@@ -91,6 +91,33 @@ class Parsed:
         return self._functions
 
 
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+"""Fields that hold only an expression context (``Load``/``Store``/``Del``) or operators
+(``Add``, ``And``, ``Eq``...): childless nodes that no walk here looks for."""
+_CHILD_FIELDS = {kind: tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+                 for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)}
+"""Node type -> its fields that may hold child nodes (every node type of :mod:`ast`)."""
+
+
+def child_nodes(node: ast.AST, out: list[ast.AST]) -> None:
+    """Append ``node``'s child nodes to ``out`` in :func:`ast.iter_child_nodes` order, leaving out
+    expression contexts and operators (:data:`_LEAF_FIELDS`): the walks of the logic checks look
+    for statements, expressions, handlers and clauses, never for those, and a walk that skips
+    them meets every other node in the same order (they have no children)."""
+    for field in _CHILD_FIELDS.get(type(node), node._fields):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            out.extend([item for item in value if isinstance(item, ast.AST)])
+        elif isinstance(value, ast.AST):
+            out.append(value)
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    child_nodes(node, out)
+    return out
+
+
 _STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
 """The nodes a function or class definition can sit in: Python statements appear only in the
 statement lists of statements, ``except`` handlers and ``case`` clauses, never in expressions."""
@@ -108,7 +135,7 @@ def qualified_functions(tree: ast.AST, *, descend: tuple[type, ...] = _STATEMENT
     stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
         node, prefix = stack.pop()
-        for child in ast.iter_child_nodes(node):
+        for child in _children(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 qual = f"{prefix}{child.name}"
                 if not isinstance(child, ast.ClassDef) and not (skip is not None and skip(child)):
@@ -121,13 +148,14 @@ def qualified_functions(tree: ast.AST, *, descend: tuple[type, ...] = _STATEMENT
 
 def scoped_nodes(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
     """``(qualified name of the enclosing function or class, "" at module level; node)`` for every
-    node below ``tree`` that is not a function or class definition itself, in the order of a
-    depth-first stack walk (a definition's body after the rest of the block that holds it).
-    Callers that want source order sort what they collect."""
+    node below ``tree`` that is not a function or class definition itself, nor an expression
+    context or operator (:func:`child_nodes`), in the order of a depth-first stack walk (a
+    definition's body after the rest of the block that holds it). Callers that want source order
+    sort what they collect."""
     stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
         node, qual = stack.pop()
-        for child in ast.iter_child_nodes(node):
+        for child in _children(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 stack.append((child, f"{qual}.{child.name}" if qual else child.name))
                 continue
@@ -182,14 +210,14 @@ def _touched_trees(view: "CheckView", fc: FileChange) -> tuple[ast.AST | None, a
 
 def _own_calls(func: ast.AST) -> Iterator[ast.Call]:
     """Calls in ``func``'s own body (not in nested functions or classes)."""
-    stack = list(ast.iter_child_nodes(func))
+    stack = _children(func)
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
         if isinstance(node, ast.Call):
             yield node
-        stack.extend(ast.iter_child_nodes(node))
+        child_nodes(node, stack)
 
 
 def _lines(node: ast.AST) -> range:
@@ -436,14 +464,14 @@ def _and_operands(test: ast.AST) -> list[str]:
 
 
 def _tests(func: ast.AST) -> Iterator[ast.If | ast.While]:
-    stack = list(ast.iter_child_nodes(func))
+    stack = _children(func)
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
         if isinstance(node, (ast.If, ast.While)):
             yield node
-        stack.extend(ast.iter_child_nodes(node))
+        child_nodes(node, stack)
 
 
 def check_dropped_clauses(
@@ -549,26 +577,26 @@ _COMPAT_TEST = re.compile(r"\b(?:version_info|TYPE_CHECKING|PY\d+|PYPY|sys\.plat
 
 def _own_ifs(func: ast.AST) -> Iterator[ast.If]:
     """``if``/``elif`` statements of ``func``'s own body, outermost first (``elif`` arms included)."""
-    stack = list(reversed(list(ast.iter_child_nodes(func))))
+    stack = _children(func)[::-1]
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
         if isinstance(node, ast.If):
             yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(_children(node)[::-1])
 
 
 def _conditions(func: ast.AST) -> set[str]:
     out: set[str] = set()
-    stack = list(ast.iter_child_nodes(func))
+    stack = _children(func)
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.If, ast.While, ast.IfExp)):
             out.add(ast.dump(node.test))
             if isinstance(node.test, ast.BoolOp):
                 out.update(ast.dump(v) for v in node.test.values)
-        stack.extend(ast.iter_child_nodes(node))
+        child_nodes(node, stack)
     return out
 
 

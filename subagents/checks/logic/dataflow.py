@@ -27,6 +27,7 @@ from subagents.checks.logic._lines import finding, live_runtime_files
 from subagents.checks.logic._scan import AGENT
 from subagents.checks.logic.contracts import _functions
 from subagents.framework import Check
+from subagents.logic_calls import child_nodes as _children
 from subagents.logic_calls import touched_trees
 from subagents.view import CheckView
 
@@ -34,12 +35,6 @@ UNUSED_VARIABLE = "logic/unused-variable"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _NESTED_TYPES = frozenset(_NESTED)
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
-"""Fields that hold only an expression context (``Load``/``Store``/``Del``) or operators: nodes
-with no children that :func:`_flow` has nothing to read from."""
-_FIELDS = {kind: tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
-           for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)}
-"""Node type -> its fields that may hold child nodes (every node type of :mod:`ast`)."""
 
 
 def run(view: CheckView) -> list[Finding]:
@@ -163,17 +158,6 @@ def _name(node: ast.AST, loads: set[str], skip: set[str]) -> None:
 def _calls_locals(call: ast.AST) -> bool:
     func = call.func  # type: ignore[attr-defined]
     return type(func) is ast.Name and func.id in ("locals", "vars")
-
-
-def _children(node: ast.AST, out: list[ast.AST]) -> None:
-    """Append ``node``'s child nodes to ``out`` in :func:`ast.iter_child_nodes` order, leaving out
-    the expression contexts and operators (:data:`_LEAF_FIELDS`): no rule here reads them."""
-    for field in _FIELDS.get(type(node), node._fields):
-        value = getattr(node, field, None)
-        if type(value) is list:
-            out.extend([item for item in value if isinstance(item, ast.AST)])
-        elif isinstance(value, ast.AST):
-            out.append(value)
 
 
 def _flow_with_locals(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
