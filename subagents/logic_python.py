@@ -23,7 +23,7 @@ from subagents._syntax import Definition, line_of, node_text
 from subagents.logic_lines import Hit, is_sensitive_name
 
 _EXITS = frozenset({"raise_statement", "return_statement", "continue_statement", "break_statement"})
-_GUARD_TYPES = frozenset({"if_statement", "raise_statement", "assert_statement"})
+_GUARD_TYPES, _HANDLER_TYPES, _ASSERT_CALL_TYPES = _syntax.PY_SEARCHES
 _BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 _LITERAL_TYPES = frozenset(
     {
@@ -560,7 +560,7 @@ def _already_swallowed(pf: PyFile, clause: Node) -> bool:
 def _clauses(tree: Tree | None, lines: set[int]) -> list[Node]:
     """Except clauses of ``tree`` near ``lines`` (:func:`subagents._syntax.find_near`: every clause
     starting on, or holding a statement that starts on, one of them, and possibly others)."""
-    return [] if tree is None else _syntax.find_near(tree.root_node, "python", frozenset({"except_clause"}), lines)
+    return [] if tree is None else _syntax.find_near(tree.root_node, "python", _HANDLER_TYPES, lines)
 
 
 def check_swallowed(pf: PyFile) -> list[Hit]:
@@ -686,7 +686,7 @@ def _assert_nodes(tree: Tree | None, lines: set[int], keep: set[str], pf: PyFile
     if tree is None:
         return []
     out = []
-    for n in _syntax.find(tree.root_node, "python", frozenset({"assert_statement", "call"}), lines=lines):
+    for n in _syntax.find(tree.root_node, "python", _ASSERT_CALL_TYPES, lines=lines):
         if line_of(n) not in lines or pf.enclosing(line_of(n), side) not in keep:
             continue
         if n.type == "call":

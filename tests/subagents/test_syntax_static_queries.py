@@ -1,4 +1,5 @@
-"""``_syntax.static_queries``: the queries that ``definitions``, ``classes`` and ``text_lines`` compile,
+"""``_syntax.static_queries``: the queries that ``definitions``, ``classes``, ``text_lines`` and the
+logic agent's Python searches (``PY_SEARCHES``) compile,
 so that the command server compiles them once before it forks (a served review of a TypeScript file
 paid ~11 ms of query compilation in the logic agent alone)."""
 
@@ -36,5 +37,8 @@ def test_the_searches_compile_nothing_after_the_static_queries() -> None:
             _syntax.classes(root, language)
             _syntax.text_lines(root, language)
             _syntax.text_lines(root, language, lines={1, 2})
+        if language == "python":
+            for types in _syntax.PY_SEARCHES:
+                _syntax.find(tree.root_node, language, types, lines={1, 2, 3})
         assert _syntax.definitions(tree.root_node, language), language
     assert treesitter.query.cache_info().misses == before
