@@ -169,25 +169,45 @@ def _own_statements(func: ast.AST) -> list[ast.stmt]:
     return out
 
 
-def _inside(stmts: list[ast.stmt], kind: type, keep: object) -> dict[str, list[tuple[ast.stmt, bool]]]:
-    """``ast.dump`` of each statement -> occurrences with whether a ``kind`` block for which
-    ``keep(block)`` holds encloses it (its body, not its handlers)."""
-    out: dict[str, list[tuple[ast.stmt, bool]]] = {}
+class _Inside:
+    """The statements of a head function's body (nested definitions left out), each with whether
+    a ``kind`` block for which ``keep(block)`` holds encloses it (its body, not its handlers), in
+    a fixed walk order; :meth:`get` answers what a table from every statement's ``ast.dump`` to
+    its occurrences answered, dumping only the statements of the asked statement's type (dumping
+    every statement of a large function, each nested one again inside its parent, cost more than
+    the rest of the check)."""
 
-    def visit(body: list[ast.stmt], inside: bool) -> None:
-        for stmt in body:
-            if isinstance(stmt, _NESTED):
-                continue
-            out.setdefault(ast.dump(stmt), []).append((stmt, inside))
-            here = inside or (isinstance(stmt, kind) and keep(stmt))  # type: ignore[operator]
-            visit(getattr(stmt, "body", []) or [], here)
-            for field in ("orelse", "finalbody"):
-                visit(getattr(stmt, field, []) or [], inside)
-            for handler in getattr(stmt, "handlers", []) or []:
-                visit(handler.body, inside)
+    def __init__(self, stmts: list[ast.stmt], kind: type | tuple[type, ...], keep: object) -> None:
+        self._seq: list[tuple[ast.stmt, bool]] = []
+        self._dumps: dict[int, str] = {}
 
-    visit(stmts, False)
-    return out
+        def visit(body: list[ast.stmt], inside: bool) -> None:
+            for stmt in body:
+                if isinstance(stmt, _NESTED):
+                    continue
+                self._seq.append((stmt, inside))
+                here = inside or (isinstance(stmt, kind) and keep(stmt))  # type: ignore[operator]
+                visit(getattr(stmt, "body", []) or [], here)
+                for field in ("orelse", "finalbody"):
+                    visit(getattr(stmt, field, []) or [], inside)
+                for handler in getattr(stmt, "handlers", []) or []:
+                    visit(handler.body, inside)
+
+        visit(stmts, False)
+
+    def get(self, stmt: ast.stmt) -> list[tuple[ast.stmt, bool]]:
+        """Occurrences (statement, enclosed), in walk order, of the statements whose ``ast.dump``
+        equals ``stmt``'s (equal dumps name the same node type)."""
+        want = ast.dump(stmt)
+        out = []
+        for node, inside in self._seq:
+            if type(node) is type(stmt):
+                got = self._dumps.get(id(node))
+                if got is None:
+                    got = self._dumps[id(node)] = ast.dump(node)
+                if got == want:
+                    out.append((node, inside))
+        return out
 
 
 def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Functions | None = None) -> list[Finding]:
@@ -199,14 +219,14 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Func
     out = []
     for qual, bfunc, hfunc in _touched_pairs(functions or (_functions(base), _functions(head)), ordered):
         hbody = list(getattr(hfunc, "body", []))
-        handled: dict[str, list[tuple[ast.stmt, bool]]] | None = None
-        managed: dict[str, list[tuple[ast.stmt, bool]]] | None = None
+        handled: _Inside | None = None
+        managed: _Inside | None = None
         for node in _own_statements(bfunc):
             if isinstance(node, ast.Try) and node.handlers and node.lineno in removed and node.body:
                 first = node.body[0]
                 if handled is None:
-                    handled = _inside(hbody, ast.Try, lambda t: bool(t.handlers))
-                occ = handled.get(ast.dump(first), [])
+                    handled = _Inside(hbody, ast.Try, lambda t: bool(t.handlers))
+                occ = handled.get(first)
                 if len(occ) != 1 or occ[0][1]:
                     continue
                 caught = ", ".join(ast.unparse(h.type) if h.type is not None else "everything" for h in node.handlers)
@@ -218,9 +238,9 @@ def removed_blocks(fc: FileChange, base: ast.AST, head: ast.AST, functions: Func
                 ))
             elif isinstance(node, (ast.With, ast.AsyncWith)) and node.lineno in removed and node.body:
                 if managed is None:
-                    managed = _inside(hbody, (ast.With, ast.AsyncWith), lambda w: True)  # type: ignore[arg-type]
+                    managed = _Inside(hbody, (ast.With, ast.AsyncWith), lambda w: True)
                 first = node.body[0]
-                occ = managed.get(ast.dump(first), [])
+                occ = managed.get(first)
                 if len(occ) != 1 or occ[0][1]:
                     continue
                 cm = ", ".join(ast.unparse(i.context_expr) for i in node.items)
