@@ -125,6 +125,8 @@ class Spare:
             finally:
                 os._exit(code)
         theirs.close()
+        if idle:
+            _set_policy(pid, os.SCHED_IDLE)  # from the start (the spare sets it too, once it runs)
         return cls(pid, ours, idle=idle)
 
     def ready(self) -> bool:

@@ -270,6 +270,20 @@ def _started(pid: int) -> float:
     return int(stat[stat.rindex(b")") + 2:].split()[19]) / os.sysconf("SC_CLK_TCK")
 
 
+def _spares_of(pid: int) -> list[int]:
+    """The children of ``pid`` that run its program (forked: a spare, or a review's process), not the
+    git processes the server starts to load its warm state."""
+    def comm(of: int) -> str | None:
+        try:
+            with open(f"/proc/{of}/comm", encoding="utf-8") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    own = comm(pid)
+    return [child for child in _children_of(pid) if comm(child) == own]
+
+
 def _children_of(pid: int) -> list[int]:
     out = []
     for name in os.listdir("/proc"):
@@ -322,43 +336,42 @@ def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path
         may still be exiting) and there is one, or after ``wait`` seconds."""
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            now = _children_of(server.pid)
+            now = _spares_of(server.pid)
             if now and not set(now) & set(old):
                 return now
             time.sleep(0.01)
-        return _children_of(server.pid)
+        return _spares_of(server.pid)
 
     try:
         deadline = time.monotonic() + 90
-        while not (sock.exists() and _children_of(server.pid)) and time.monotonic() < deadline:
+        while not (sock.exists() and _spares_of(server.pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        first = _children_of(server.pid)
+        first = _spares_of(server.pid)
         assert len(first) == 1  # the first spare
+        successor = None
+        for _ in range(5):  # a spare not ready yet (a busy machine) leaves the review to a forked child
+            before = _spares_of(server.pid)
+            review()
+            done = _uptime()
+            now = spares(QUIET_S + 3.0, before)
+            if now and not set(now) & set(before):  # the spare served it, and a new one is there
+                successor = now
+                break
+        assert successor is not None, "no review was served by a spare"
+        assert len(successor) == 1
+        policy = os.sched_getscheduler(successor[0])
+        started = _started(successor[0]) - done
         if idle:
-            successor = None
-            for _ in range(5):  # a spare not ready yet (a busy machine) leaves the review to a forked child
-                before = _children_of(server.pid)
-                review()
-                done = _uptime()
-                now = spares(3.0, before)
-                if now and not set(now) & set(before):  # the spare served it, and a new one is there
-                    successor = now
-                    break
-            assert successor is not None, "no review was served by a spare"
-            assert len(successor) == 1
-            policy = os.sched_getscheduler(successor[0])
             if _uptime() - done < QUIET_S:  # not promoted yet
                 assert policy == os.SCHED_IDLE
-            assert _started(successor[0]) - done < QUIET_S  # forked once the review ended, not after QUIET_S
-            time.sleep(QUIET_S + 0.5)
-            assert os.sched_getscheduler(successor[0]) == os.SCHED_OTHER  # quiet: promoted
+            assert started < QUIET_S  # forked once the review ended, not after QUIET_S
         else:
-            review()
-            time.sleep(QUIET_S / 3)
-            assert _children_of(server.pid) == []  # the spare served the review; nothing new yet
-            time.sleep(QUIET_S + 1.0)
-            assert len(_children_of(server.pid)) == 1  # quiet: the next spare waits
-            assert os.sched_getscheduler(_children_of(server.pid)[0]) == os.SCHED_OTHER
+            # Only after QUIET_S of quiet, counted by the server from when it reaped the review's
+            # process, which the client (``done``) sees a little later: half of it is certain.
+            assert started >= QUIET_S / 2
+            assert policy == os.SCHED_OTHER
+        time.sleep(QUIET_S + 0.5)
+        assert os.sched_getscheduler(successor[0]) == os.SCHED_OTHER  # quiet: promoted, or never idle
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
