@@ -39,11 +39,15 @@ bench's temporary data directory; without it, ``--no-log``: the figures of earli
 after the cold pass, stopped at the end): wall times then include the client's process start and
 the hand-over; CPU and RSS are the client's only (the review runs in the server's forked child).
 
-``--gap S`` leaves S seconds of idle time after each review, before the next PR's floor (default 0,
+``--gap S`` leaves S seconds of idle time before each floor and before each review (default 0,
 back to back, as every figure before the tenth session). A review run by hand or from a pre-push
 hook has idle time around it; the command server does its work between requests (the warm state
-and a spare child, :mod:`bot.cli.warmstate`, :mod:`bot.cli.spare`) only after 0.5 s without one, so
-back to back it never does, and with a gap it does it inside the gap, not during the next floor.
+and a spare child, :mod:`bot.cli.warmstate`, :mod:`bot.cli.spare`) in that time. The gap is the
+same before both, so that the floor and the review start from the same state: the tenth session
+had the gap before the floor only, and the eleventh found those floors 5-35% longer (paired
+median per PR, 15-20 of 20 PRs longer) than the floors of the one-process run in the same minutes,
+which flattered the ratio. ``evals/bench/ratio_against.py`` recomputes a run's ratios against the
+floors of another run of the same PRs.
 """
 
 from __future__ import annotations
@@ -195,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="review as plain `quorum review` does: with the decision log on (in the bench's data directory;"
                              " pass 0 creates it, so the timed passes append to a ready log)")
     parser.add_argument("--gap", type=float, default=0.0,
-                        help="seconds of idle time after each review, before the next PR's floor (default 0: back to back;"
+                        help="seconds of idle time before each floor and before each review (default 0: back to back;"
                              " a review by hand or from a pre-push hook has idle time around it, in which `quorum server`"
                              " does its work between requests)")
     args = parser.parse_args(argv)
@@ -230,20 +234,22 @@ def main(argv: list[str] | None = None) -> int:
             load_before = loadavg()
             print(f"pass {n} ({'cold' if n == 0 else 'warm'}) on {args.repo}, load {load_before}", file=sys.stderr, flush=True)
             for sha, lines, _ in prs:
+                if args.gap:
+                    time.sleep(args.gap)  # idle time before the floor, outside every measured interval
                 floor_wall, floor_cpu, _, code, _, err = run_timed([args.python, str(FLOOR), args.repo, f"{sha}^", sha], env)
                 if code != 0:
                     errors.append(f"floor {sha[:10]}: {err.strip()[-300:]}")
                     continue
                 if n == 0 and not args.no_cold:
                     shutil.rmtree(cache / "index", ignore_errors=True)
+                if args.gap:
+                    time.sleep(args.gap)  # the same idle time before the review
                 wall, cpu, rss, code, out, err = run_timed(
                     [args.quorum, "review", "--repo", args.repo, "--base", f"{sha}^", "--head", sha,
                      "--format", "json", *([] if args.log else ["--no-log"])], env)
                 if code != 0:
                     errors.append(f"review {sha[:10]}: {err.strip()[-300:]}")
                     continue
-                if args.gap:
-                    time.sleep(args.gap)  # idle time, outside every measured interval
                 report = json.loads(out)
                 t = report["timings"]
                 decisions[sha] = report["decision"]["action"]
@@ -281,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         "head": head,
         "mode": ("command server (warm passes)" if args.server else "one process per review")
         + (", decision log on" if args.log else ", --no-log")
-        + (f", {args.gap:g} s idle after each review" if args.gap else ", back to back"),
+        + (f", {args.gap:g} s idle before each floor and each review" if args.gap else ", back to back"),
         "prs": [{"sha": s[:12], "changed_lines": n, "decision": decisions.get(s)} for s, n, _ in prs],
         "summary": {
             "warm_passes": len(warm),
