@@ -39,8 +39,8 @@ bench's temporary data directory; without it, ``--no-log``: the figures of earli
 after the cold pass, stopped at the end): wall times then include the client's process start and
 the hand-over; CPU and RSS are the client's only (the review runs in the server's forked child).
 
-``--gap S`` leaves S seconds of idle time before each floor and before each review (default 0,
-back to back, as every figure before the tenth session). A review run by hand or from a pre-push
+``--gap S`` leaves S seconds of idle time before each floor and before each review of the warm
+passes (default 0, back to back, as every figure before the tenth session). A review run by hand or from a pre-push
 hook has idle time around it; the command server does its work between requests (the warm state
 and a spare child, :mod:`bot.cli.warmstate`, :mod:`bot.cli.spare`) in that time. The gap is the
 same before both, so that the floor and the review start from the same state: the tenth session
@@ -234,15 +234,15 @@ def main(argv: list[str] | None = None) -> int:
             load_before = loadavg()
             print(f"pass {n} ({'cold' if n == 0 else 'warm'}) on {args.repo}, load {load_before}", file=sys.stderr, flush=True)
             for sha, lines, _ in prs:
-                if args.gap:
-                    time.sleep(args.gap)  # idle time before the floor, outside every measured interval
+                if args.gap and n:
+                    time.sleep(args.gap)  # idle time before the floor (warm passes), outside every measured interval
                 floor_wall, floor_cpu, _, code, _, err = run_timed([args.python, str(FLOOR), args.repo, f"{sha}^", sha], env)
                 if code != 0:
                     errors.append(f"floor {sha[:10]}: {err.strip()[-300:]}")
                     continue
                 if n == 0 and not args.no_cold:
                     shutil.rmtree(cache / "index", ignore_errors=True)
-                if args.gap:
+                if args.gap and n:
                     time.sleep(args.gap)  # the same idle time before the review
                 wall, cpu, rss, code, out, err = run_timed(
                     [args.quorum, "review", "--repo", args.repo, "--base", f"{sha}^", "--head", sha,
