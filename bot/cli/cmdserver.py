@@ -21,8 +21,8 @@ imports only this module and the standard library) instead of ~1 s of imports an
 - A spare child (:mod:`bot.cli.spare`), forked between requests (as the warm state is loaded),
   takes the next one: the fork and the copying of the server's pages a review writes to are done
   before the request comes. A request that comes while no spare is ready is forked as before.
-  Where the spare may run at idle priority (``SCHED_IDLE``, :func:`bot.cli.spare.idle_priority_ok`)
-  it is forked as soon as the last review has ended, not after :data:`QUIET_S`, and loads the
+  Opt-in (:data:`IDLE_SPARE_ENV`), where the spare may run at idle priority (``SCHED_IDLE``,
+  :func:`bot.cli.spare.idle_priority_ok`), it is forked as soon as the last review has ended, not after :data:`QUIET_S`, and loads the
   last review's warm state itself: back-to-back reviews (a script reviewing commit after commit,
   the benchmark) get it too, and what runs next at normal priority still has the CPU first.
   After :data:`QUIET_S` an idle spare is put back under the normal policy (as it was forked then before).
@@ -68,6 +68,12 @@ review took a paired median of 19 ms longer (grpc-go, 20 pairs at load ~7; RESUL
 Where spares may run at idle priority (:func:`bot.cli.spare.idle_priority_ok`) the spare is forked
 at once, under ``SCHED_IDLE``, and put back under the normal policy after this long (module
 docstring); the server's own warm state load still waits for it."""
+
+
+IDLE_SPARE_ENV = "QUORUM_IDLE_SPARE"
+"""Set to ``1`` in the server's environment (``quorum server start`` passes its own) for spares
+forked at idle priority right after each review (:mod:`bot.cli.spare`); unset, the server waits for
+:data:`QUIET_S` as before."""
 
 
 def code_fingerprint() -> str:
@@ -193,7 +199,11 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     children: dict[int, WarmJob | None] = {}
     todo: WarmJob | None = None
     spare: Spare | None = None
-    idle = idle_priority_ok()  # spares at idle priority, forked right after a review (module docstring)
+    # Spares at idle priority, forked right after a review (module docstring): opt-in
+    # (IDLE_SPARE_ENV=1 in the server's environment) until a quiet run shows that they do not slow
+    # what runs next (RESULTS.md, s17fixed: at load 15-24 the bench's floor right after a review
+    # was longer in 8 of 10 paired runs).
+    idle = os.environ.get(IDLE_SPARE_ENV) == "1" and idle_priority_ok()
     ended = 0.0  # when the last review ended (monotonic); 0: none yet
     try:
         while not stop["now"] and time.monotonic() - last < idle_s and path.exists():

@@ -298,30 +298,34 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
-@pytest.mark.parametrize("idle", [False, True])
-def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path, idle) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("allowed", "opted_in"), [(False, True), (True, False), (True, True)])
+def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path, allowed, opted_in) -> None:  # noqa: ANN001
     """Right after a served review the server forks nothing at normal priority (a request that
     comes soon, or the benchmark's floor run, must not share the machine with that work); once it
-    has been quiet for ``QUIET_S`` a spare waits again. Where the spare may run at idle priority
-    the server forks it at once instead, under ``SCHED_IDLE``, and puts it back under the normal
+    has been quiet for ``QUIET_S`` a spare waits again. Where the spare may run at idle priority and
+    the server was started with ``QUORUM_IDLE_SPARE=1`` it forks it at once instead, under ``SCHED_IDLE``, and puts it back under the normal
     policy once quiet."""
     import signal
     import subprocess
     import tempfile
     from pathlib import Path
 
-    from bot.cli.cmdserver import QUIET_S, socket_path
+    from bot.cli.cmdserver import IDLE_SPARE_ENV, QUIET_S, socket_path
     from bot.testing.gitrepo import make_repo
 
+    idle = allowed and opted_in
     if idle and not idle_priority_ok():
         pytest.skip("SCHED_IDLE and back is not allowed here")
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
     env = dict(os.environ, XDG_RUNTIME_DIR=tempfile.mkdtemp(prefix="q"), QUORUM_CACHE_DIR=str(tmp_path / "cache"),
                QUORUM_DATA_DIR=str(tmp_path / "data"))
     env.pop("QUORUM_SERVER", None)
+    env.pop(IDLE_SPARE_ENV, None)
+    if opted_in:
+        env[IDLE_SPARE_ENV] = "1"
     sock = socket_path(env)
     serve = ("import sys; from pathlib import Path; from bot.cli import cmdserver; "
-             f"cmdserver.idle_priority_ok = lambda: {idle}; cmdserver.serve(Path(sys.argv[1]), idle_s=60.0)")
+             f"cmdserver.idle_priority_ok = lambda: {allowed}; cmdserver.serve(Path(sys.argv[1]), idle_s=60.0)")
     server = subprocess.Popen([sys.executable, "-c", serve, str(sock)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
