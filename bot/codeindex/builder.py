@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import zlib
-from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,11 +138,9 @@ def select_files(files: Mapping[str, str], known: Mapping[str, str | None] | Non
     out: list[tuple[str, str, str]] = []
     vendored = 0
     if known:
-        missing = [path for path in files if path not in known]
-        if missing:
-            known = ChainMap(path_selection(missing), known)  # type: ignore[arg-type]
+        extra = path_selection([path for path in files if path not in known])
         for path, blob in files.items():
-            language = known[path]
+            language = extra[path] if extra and path in extra else known[path]
             if language:
                 out.append((path, blob, language))
             elif language is not None:
