@@ -9,10 +9,9 @@ from pathlib import Path
 from bot.core import treesitter
 from subagents import _syntax, logic_python
 from subagents.checks.logic import _scan
-from subagents.checks.logic.dataflow import __file__ as _DATAFLOW_FILE
 from tests.subagents.test_pyast import change
 
-SOURCE = Path(_DATAFLOW_FILE).read_text(encoding="utf-8")  # a real module: nested functions, a class-free file
+SOURCE = Path(_scan.__file__).read_text(encoding="utf-8")  # a real module: classes, methods, nested functions
 CLASSY = "".join(f"class C{i}:\n    def m{i}(self):\n        def inner():\n            return {i}\n        return inner\n\n"
                  f"def f{i}(x):\n    return x + {i}\n\n" for i in range(30))
 
@@ -25,7 +24,7 @@ def test_names_touching_equals_a_scan_of_every_line() -> None:
     rng = random.Random(14)
     for text, language in ((SOURCE, "python"), (CLASSY, "python")):
         defs = _syntax.definitions(treesitter.parse(language, text.encode()).root_node, language)
-        assert len(defs) >= 10
+        assert len(defs) >= 30
         top = text.count("\n") + 3
         for _ in range(300):
             lines = {rng.randint(0, top) for _ in range(rng.choice([0, 1, 2, 5, 40]))}
