@@ -12,6 +12,20 @@ import pytest
 from subagents.checks.logic import dataflow
 
 
+def _store(node: ast.AST, stores: dict[str, int]) -> None:
+    """The reference definitions' store rule: a single-target assignment, an annotated or augmented
+    assignment with a value, or a walrus, to a public name records the first line it is stored on."""
+    target = None
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", None) is not None:
+        target = node.target
+    elif isinstance(node, ast.NamedExpr):
+        target = node.target
+    if isinstance(target, ast.Name) and not target.id.startswith("_"):
+        stores.setdefault(target.id, node.lineno)
+
+
 def _reference(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
     """The two-walk definition (loads breadth-first over everything, stores by a walk that skips
     nested definitions)."""
@@ -34,15 +48,7 @@ def _reference(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
         node = stack.pop()
         if isinstance(node, dataflow._NESTED):
             continue
-        target = None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", None) is not None:
-            target = node.target
-        elif isinstance(node, ast.NamedExpr):
-            target = node.target
-        if isinstance(target, ast.Name) and not target.id.startswith("_"):
-            stores.setdefault(target.id, node.lineno)
+        _store(node, stores)
         stack.extend(ast.iter_child_nodes(node))
     return stores, loads, skip
 
@@ -70,15 +76,7 @@ def _every_node(func: ast.AST) -> tuple[dict[str, int], set[str], set[str]]:
             if isinstance(node, dataflow._NESTED):
                 nested = True
             else:
-                target = None
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", None) is not None:
-                    target = node.target
-                elif isinstance(node, ast.NamedExpr):
-                    target = node.target
-                if isinstance(target, ast.Name) and not target.id.startswith("_"):
-                    stores.setdefault(target.id, node.lineno)
+                _store(node, stores)
         stack.extend((child, nested) for child in ast.iter_child_nodes(node))
     return stores, loads, skip
 
