@@ -1,9 +1,11 @@
-"""An opt-in command server for ``quorum review`` (the design of Mercurial's chg): a background
+"""A command server for ``quorum review`` (the design of Mercurial's chg): a background
 process that has already imported Quorum, compiled its rules and loaded its grammars, and forks
 a copy of itself for each review. The ``quorum`` client then costs a bare Python start (it
 imports only this module and the standard library) instead of ~1 s of imports and compilation.
 
-- ``quorum server start`` starts it (detached), ``quorum server stop`` / ``status``; it exits by
+- ``quorum review`` starts it after a review that completed in process (:mod:`bot.cli.autostart`;
+  not in CI, not with ``QUORUM_SERVER_AUTOSTART=0``), ``quorum server start`` starts it by hand
+  (detached), ``quorum server stop`` / ``status``; one server per socket (:func:`hold_lock`); it exits by
   itself after ``idle_s`` seconds without a request, or when Quorum's code changes (the socket
   name carries a fingerprint of the code, so a stale server is never used).
 - The client (:func:`bot.cli.cmdclient.try_review`, a module of its own that imports next to
@@ -21,7 +23,7 @@ imports only this module and the standard library) instead of ~1 s of imports an
 - A spare child (:mod:`bot.cli.spare`), forked between requests (as the warm state is loaded),
   takes the next one: the fork and the copying of the server's pages a review writes to are done
   before the request comes. A request that comes while no spare is ready is forked as before.
-  Opt-in (:data:`IDLE_SPARE_ENV`), where the spare may run at idle priority (``SCHED_IDLE``,
+  By default (unless :data:`IDLE_SPARE_ENV` is ``0``), where the spare may run at idle priority (``SCHED_IDLE``,
   :func:`bot.cli.spare.idle_priority_ok`), it is forked as soon as the last review has ended, not after :data:`QUIET_S`, and loads the
   last review's warm state itself: back-to-back reviews (a script reviewing commit after commit,
   the benchmark) get it too, and what runs next at normal priority still has the CPU first.
@@ -71,9 +73,10 @@ docstring); the server's own warm state load still waits for it."""
 
 
 IDLE_SPARE_ENV = "QUORUM_IDLE_SPARE"
-"""Set to ``1`` in the server's environment (``quorum server start`` passes its own) for spares
-forked at idle priority right after each review (:mod:`bot.cli.spare`); unset, the server waits for
-:data:`QUIET_S` as before."""
+"""Set to ``0`` in the server's environment (``quorum server start`` and ``quorum review`` pass their
+own) for no spare at idle priority: the server then waits for :data:`QUIET_S` after each review
+before it forks the next spare. Unset or any other value: spares are forked at idle priority right
+after each review (:mod:`bot.cli.spare`) where the platform allows it."""
 
 
 def code_fingerprint() -> str:
@@ -199,11 +202,13 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     children: dict[int, WarmJob | None] = {}
     todo: WarmJob | None = None
     spare: Spare | None = None
-    # Spares at idle priority, forked right after a review (module docstring): opt-in
-    # (IDLE_SPARE_ENV=1 in the server's environment) until a quiet run shows that they do not slow
-    # what runs next (RESULTS.md, s17fixed: at load 15-24 the bench's floor right after a review
-    # was longer in 8 of 10 paired runs).
-    idle = os.environ.get(IDLE_SPARE_ENV) == "1" and idle_priority_ok()
+    # Spares at idle priority, forked right after a review (module docstring), unless
+    # IDLE_SPARE_ENV=0 in the server's environment: on by default since the twelfth session's quiet
+    # runs (RESULTS.md: back to back, ratio p95 against a one-process run's floors 1.82 / 1.62 /
+    # 1.52 with them, 2.28 / 1.89 / 2.12 without, on grpc-go / pydantic / vuejs/core; the floors
+    # right after a review were not consistently longer: x1.02 / x0.89 / x1.12 of the one-process
+    # run's with them, x1.02 / x0.80 / x1.25 without).
+    idle = os.environ.get(IDLE_SPARE_ENV, "1").strip() != "0" and idle_priority_ok()
     ended = 0.0  # when the last review ended (monotonic); 0: none yet
     try:
         while not stop["now"] and time.monotonic() - last < idle_s and path.exists():
@@ -388,11 +393,35 @@ def pid_file(path: Path) -> Path:
     return path.with_suffix(".pid")
 
 
-if __name__ == "__main__":  # pragma: no cover - started detached by ``quorum server start``
+def hold_lock(path: Path) -> int | None:
+    """Take the lock of the server on ``path`` (the file beside its socket, suffix ``.lock``), so that
+    two servers started at once (two reviews each starting one, :mod:`bot.cli.autostart`) never both
+    listen: the second would unlink the first's socket. Returns the open descriptor, kept for the
+    process's life, or None when another process holds the lock. A POSIX record lock
+    (``fcntl(2)`` ``F_SETLK``, through :func:`fcntl.lockf`): it is released when this process ends,
+    however it ends, and not inherited by the children it forks (fcntl(2): "Record locks are not
+    inherited by a child created via fork(2)"), so a review still running after its server stopped
+    does not keep the next server from starting. Raises OSError when the file cannot be opened."""
+    import fcntl  # noqa: PLC0415
+
+    fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+if __name__ == "__main__":  # pragma: no cover - started detached by ``quorum server start`` or a review
+    os.chdir("/")  # a served review changes to the client's directory; the server holds none open
     sock = Path(sys.argv[1])
     idle = float(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_IDLE_S
     if not _private_dir(sock.parent):
         sys.exit(f"quorum server: {sock.parent} is not a private directory of this user")
+    lock = hold_lock(sock)  # held until this process ends
+    if lock is None:
+        sys.exit(0)  # another server for this code and cache directory is starting or listening
     pid_file(sock).write_text(str(os.getpid()))
     try:
         serve(sock, idle_s=idle)

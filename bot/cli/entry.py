@@ -1,7 +1,8 @@
 """The ``quorum`` console script. Standard library only until it knows what to run: a review is
 handed to the command server when one runs (``quorum server start``; see
 :mod:`bot.cli.cmdserver`), everything else (and a review without a server, or with
-``QUORUM_SERVER=0``) runs in this process through :func:`bot.cli.main.main`. Whether a server may
+``QUORUM_SERVER=0``) runs in this process through :func:`bot.cli.main.main`, and a review that completed there starts a
+server for the next ones (:mod:`bot.cli.autostart`; ``QUORUM_SERVER_AUTOSTART=0`` or ``CI`` set: none). Whether a server may
 listen is decided by one ``listdir`` (:mod:`bot.cli.serverprobe`) before the client module is imported.
 """
 
@@ -35,4 +36,4 @@ def main() -> None:
             os._exit(code)
     from bot.cli.main import main as run_here  # noqa: PLC0415
 
-    run_here()
+    run_here(autostart=True)  # a completed review leaves a command server behind (bot.cli.autostart)

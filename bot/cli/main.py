@@ -73,9 +73,10 @@ def run(argv: list[str]) -> int:
     return code
 
 
-def main() -> None:
+def main(*, autostart: bool = False) -> None:
     """Full entry point (``python -m bot.cli.main``; the ``quorum`` script is
-    :func:`bot.cli.entry.main`, which tries the command server first).
+    :func:`bot.cli.entry.main`, which tries the command server first and passes ``autostart``:
+    a review that completed then leaves a command server behind, :mod:`bot.cli.autostart`).
 
     Every command but ``review`` mounts all subcommands and runs normally. After a review the
     process ends with ``os._exit``: nothing is left to clean up (the decision log is committed and
@@ -98,7 +99,12 @@ def main() -> None:
             except typer.Exit as done:
                 sys.exit(done.exit_code)
         return
-    os._exit(run(sys.argv))
+    code = run(sys.argv)
+    if autostart and code == 0 and review_cmd.parse_review_argv(sys.argv[2:]) is not None:  # not --help
+        from bot.cli.autostart import start_after_review  # noqa: PLC0415
+
+        start_after_review()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -59,7 +59,7 @@ def start(
             sys.stdout.write(f"quorum server listening at {path}\n")
             return
         code = server.poll()
-        if code is not None:
+        if code:  # 0: another server holds the lock (bot.cli.cmdserver.hold_lock) and is starting: wait for it
             fail(f"the server exited with status {code} before listening: {_last_line(log)} (full log: {log})")
         time.sleep(0.1)
     fail(f"the server did not start within {START_WAIT_S:g}s")

@@ -35,6 +35,10 @@ gives the medians over warm passes.
 ``--log`` reviews with the decision log on, as a plain ``quorum review`` does (a log in the
 bench's temporary data directory; without it, ``--no-log``: the figures of earlier sessions).
 
+Without ``--server`` no review uses or starts a command server (``QUORUM_SERVER=0``): the figures
+are those of a fresh process, which ``quorum review`` is when no server runs (the first review,
+in CI, or after 15 idle minutes: :mod:`bot.cli.autostart`).
+
 ``--server`` runs the warm passes through ``quorum server`` (the opt-in command server, started
 after the cold pass, stopped at the end): wall times then include the client's process start and
 the hand-over; CPU and RSS are the client's only (the review runs in the server's forked child).
@@ -221,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     decisions: dict[str, str] = {}
     errors: list[str] = []
     env["QUORUM_SERVER"] = "0"
+    env["QUORUM_SERVER_AUTOSTART"] = "0"  # only --server runs use a server, the one started below
     try:
         for n in range(args.passes + 1):
             if n == 1 and args.server:

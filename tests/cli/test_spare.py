@@ -298,12 +298,12 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
-@pytest.mark.parametrize(("allowed", "opted_in"), [(False, True), (True, False), (True, True)])
-def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path, allowed, opted_in) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("allowed", "opted_out"), [(False, False), (True, True), (True, False)])
+def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path, allowed, opted_out) -> None:  # noqa: ANN001
     """Right after a served review the server forks nothing at normal priority (a request that
     comes soon, or the benchmark's floor run, must not share the machine with that work); once it
     has been quiet for ``QUIET_S`` a spare waits again. Where the spare may run at idle priority and
-    the server was started with ``QUORUM_IDLE_SPARE=1`` it forks it at once instead, under ``SCHED_IDLE``, and puts it back under the normal
+    the server was not started with ``QUORUM_IDLE_SPARE=0`` it forks it at once instead, under ``SCHED_IDLE``, and puts it back under the normal
     policy once quiet."""
     import signal
     import subprocess
@@ -313,7 +313,7 @@ def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path
     from bot.cli.cmdserver import IDLE_SPARE_ENV, QUIET_S, socket_path
     from bot.testing.gitrepo import make_repo
 
-    idle = allowed and opted_in
+    idle = allowed and not opted_out
     if idle and not idle_priority_ok():
         pytest.skip("SCHED_IDLE and back is not allowed here")
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, title="fix: x")
@@ -321,8 +321,8 @@ def test_the_next_spare_waits_for_quiet_unless_it_runs_at_idle_priority(tmp_path
                QUORUM_DATA_DIR=str(tmp_path / "data"))
     env.pop("QUORUM_SERVER", None)
     env.pop(IDLE_SPARE_ENV, None)
-    if opted_in:
-        env[IDLE_SPARE_ENV] = "1"
+    if opted_out:
+        env[IDLE_SPARE_ENV] = "0"
     sock = socket_path(env)
     serve = ("import sys; from pathlib import Path; from bot.cli import cmdserver; "
              f"cmdserver.idle_priority_ok = lambda: {allowed}; cmdserver.serve(Path(sys.argv[1]), idle_s=60.0)")
