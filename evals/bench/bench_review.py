@@ -35,7 +35,10 @@ gives the medians over warm passes.
 ``--log`` reviews with the decision log on, as a plain ``quorum review`` does (a log in the
 bench's temporary data directory; without it, ``--no-log``: the figures of earlier sessions).
 
-Without ``--server`` no review uses or starts a command server (``QUORUM_SERVER=0``): the figures
+``--autostart`` measures the warm passes as ``quorum review`` runs by default: one untimed review
+before them runs in its own process and starts the server, which then serves them.
+
+Without ``--server`` or ``--autostart`` no review uses or starts a command server (``QUORUM_SERVER=0``): the figures
 are those of a fresh process, which ``quorum review`` is when no server runs (the first review,
 in CI, or after 15 idle minutes: :mod:`bot.cli.autostart`).
 
@@ -185,6 +188,26 @@ def prime_index(repo: str, shas: list[str], cache_dir: Path) -> dict[str, float]
     return {"files": files, "parsed": parsed, "s": round(time.perf_counter() - start, 2)}
 
 
+def start_by_review(quorum: str, repo: str, sha: str, env: dict[str, str], wait_s: float = 60.0) -> None:
+    """Run one untimed ``quorum review`` of ``sha`` in ``env`` (no server runs yet: it reviews in its own
+    process and then starts one, :mod:`bot.cli.autostart`), and wait until ``quorum server status``
+    says the server runs and its socket is there (at most ``wait_s`` seconds, then 1 more). Raises
+    RuntimeError when the review fails or no server listens in time."""
+    done = subprocess.run([quorum, "review", "--repo", repo, "--base", f"{sha}^", "--head", sha, "--format", "json",
+                           "--no-log"], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the review that starts the server failed: {done.stderr.strip()[-300:]}")
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        status = subprocess.run([quorum, "server", "status"], env=env, capture_output=True, text=True, check=False)
+        sock = status.stdout.rsplit(" at ", 1)[-1].strip()
+        if status.stdout.startswith("quorum server running") and os.path.exists(sock):
+            time.sleep(1.0)  # its first spare forked and ready, as a server started a second before a review
+            return
+        time.sleep(0.2)
+    raise RuntimeError("no server listened after the review that should have started it")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", required=True)
@@ -199,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="pass 0 keeps the index cache between PRs (a priming pass, not reported as cold)")
     parser.add_argument("--server", action="store_true",
                         help="run the reviews through `quorum server` (started after the cold pass; CPU is then the client's only)")
+    parser.add_argument("--autostart", action="store_true",
+                        help="as `quorum review` runs by default: before the warm passes one untimed review (of the first PR)"
+                             " starts the command server itself (bot.cli.autostart), which serves the warm passes")
     parser.add_argument("--log", action="store_true",
                         help="review as plain `quorum review` does: with the decision log on (in the bench's data directory;"
                              " pass 0 creates it, so the timed passes append to a ready log)")
@@ -232,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
                 env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="qb")
                 env.pop("QUORUM_SERVER")
                 subprocess.run([args.quorum, "server", "start", "--idle", "600"], env=env, check=True, capture_output=True)
+            elif n == 1 and args.autostart and prs:
+                env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="qb")
+                env.pop("QUORUM_SERVER")
+                env.pop("QUORUM_SERVER_AUTOSTART")
+                env.pop("CI", None)
+                start_by_review(args.quorum, args.repo, prs[0][0], env)
             if n == 1:
                 primed = prime_index(args.repo, [sha for sha, _, _ in prs], cache / "index")
                 print(f"primed the index cache with every PR's head tree: {primed}", file=sys.stderr, flush=True)
@@ -274,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             passes.append({"pass": ("priming" if args.no_cold else "cold") if n == 0 else f"warm {n}", "loadavg_before": load_before,
                            "loadavg_after": loadavg(), **summarize(rows), "rows": rows})
     finally:
-        if args.server and "XDG_RUNTIME_DIR" in env:
+        if (args.server or args.autostart) and "XDG_RUNTIME_DIR" in env:
             subprocess.run([args.quorum, "server", "stop"], env=env, capture_output=True)
         shutil.rmtree(cache, ignore_errors=True)
     warm = [p for p in passes[1:] if p["n"]]
@@ -290,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "repo": args.repo,
         "head": head,
-        "mode": ("command server (warm passes)" if args.server else "one process per review")
+        "mode": ("command server (warm passes)" if args.server
+                 else "command server started by a review (warm passes)" if args.autostart else "one process per review")
         + (", decision log on" if args.log else ", --no-log")
         + (f", {args.gap:g} s idle before each floor and each review" if args.gap else ", back to back"),
         "prs": [{"sha": s[:12], "changed_lines": n, "decision": decisions.get(s)} for s, n, _ in prs],
