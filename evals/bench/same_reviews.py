@@ -2,11 +2,11 @@
 
 Usage::
 
-    python evals/bench/same_reviews.py dump --repo /tmp/pydantic --prs 20 --out A.json
+    python evals/bench/same_reviews.py dump --repo /tmp/pydantic --prs 20 --out A.json [--served]
     python evals/bench/same_reviews.py compare A.json B.json
 
 ``dump`` runs ``quorum review --repo R --base SHA^ --head SHA --format json --no-log`` (through
-``bot.cli.entry.main`` in a fresh interpreter, never a command server, so whichever ``bot`` package is first on ``sys.path`` reviews: put
+``bot.cli.entry.main`` in a fresh interpreter, never a command server unless ``--served``, so whichever ``bot`` package is first on ``sys.path`` reviews: put
 another checkout first with ``PYTHONPATH=/tmp/base``) on the PRs that ``bench_review.py`` picks
 (the newest squash-merged PRs of ``--min-lines``..``--max-lines`` changed lines) and writes each
 review's JSON with everything that measures time removed (``timings`` and any key ending in
@@ -22,8 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -44,19 +46,36 @@ def _strip(value: object) -> object:
     return value
 
 
-def dump(repo: str, prs: int, min_lines: int, max_lines: int, out: str) -> int:
-    """Review each picked PR; write ``{sha: stripped review JSON}`` to ``out``. Returns 0."""
+def dump(repo: str, prs: int, min_lines: int, max_lines: int, out: str, *, served: bool = False) -> int:
+    """Review each picked PR; write ``{sha: stripped review JSON}`` to ``out``. Returns 0.
+    ``served``: through a command server started for the dump (``quorum server start``, in a
+    runtime directory of its own, stopped at the end), as the second and later reviews run by
+    default since the twelfth session (:mod:`bot.cli.autostart`); else fresh processes
+    (``QUORUM_SERVER=0``). Raises RuntimeError when the server does not start."""
     result: dict[str, object] = {}
-    for sha, _lines, _subject in pick_prs(repo, prs, min_lines, max_lines):
-        proc = subprocess.run(
-            [sys.executable, "-c", _ENTRY, "review", "--repo", repo, "--base", f"{sha}^",
-             "--head", sha, "--format", "json", "--no-log"],
-            capture_output=True, text=True, check=False, env={**os.environ, "QUORUM_SERVER": "0"},
-        )
-        try:
-            result[sha] = _strip(json.loads(proc.stdout))
-        except json.JSONDecodeError:
-            result[sha] = {"exit": proc.returncode, "stderr": proc.stderr.strip().splitlines()[-1:]}
+    env = {**os.environ, "QUORUM_SERVER": "0", "QUORUM_SERVER_AUTOSTART": "0"}
+    if served:
+        env.pop("QUORUM_SERVER")
+        env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="qs")
+        started = subprocess.run([sys.executable, "-c", _ENTRY, "server", "start", "--idle", "600"],
+                                 capture_output=True, text=True, check=False, env=env)
+        if started.returncode != 0:
+            raise RuntimeError(f"quorum server start failed: {started.stderr.strip()[-300:]}")
+    try:
+        for sha, _lines, _subject in pick_prs(repo, prs, min_lines, max_lines):
+            proc = subprocess.run(
+                [sys.executable, "-c", _ENTRY, "review", "--repo", repo, "--base", f"{sha}^",
+                 "--head", sha, "--format", "json", "--no-log"],
+                capture_output=True, text=True, check=False, env=env,
+            )
+            try:
+                result[sha] = _strip(json.loads(proc.stdout))
+            except json.JSONDecodeError:
+                result[sha] = {"exit": proc.returncode, "stderr": proc.stderr.strip().splitlines()[-1:]}
+    finally:
+        if served:
+            subprocess.run([sys.executable, "-c", _ENTRY, "server", "stop"], capture_output=True, check=False, env=env)
+            shutil.rmtree(env["XDG_RUNTIME_DIR"], ignore_errors=True)
     Path(out).write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
     print(f"same_reviews: {len(result)} reviews written to {out}")
     return 0
@@ -100,12 +119,13 @@ def main() -> int:
     d.add_argument("--min-lines", type=int, default=50)
     d.add_argument("--max-lines", type=int, default=400)
     d.add_argument("--out", required=True)
+    d.add_argument("--served", action="store_true", help="review through a command server started for the dump")
     c = sub.add_parser("compare")
     c.add_argument("first")
     c.add_argument("second")
     args = parser.parse_args()
     if args.cmd == "dump":
-        return dump(args.repo, args.prs, args.min_lines, args.max_lines, args.out)
+        return dump(args.repo, args.prs, args.min_lines, args.max_lines, args.out, served=args.served)
     return compare(args.first, args.second)
 
 
