@@ -14,12 +14,13 @@ receives file descriptors), and never when:
 
 - ``QUORUM_SERVER`` is off (``0``, ``no``, ``off``, ``false``): no server is used either;
 - ``QUORUM_SERVER_AUTOSTART`` is off (same values): a server started by hand is still used;
-- ``CI`` is set to anything but an off value: a CI job's machine is thrown away after the job, and
-  a process left behind there would only keep the job's container alive. (GitHub Actions, GitLab CI,
-  CircleCI, Travis CI, Buildkite and Azure Pipelines' agents set ``CI``; source: each provider's list
-  of default environment variables.)
+- ``CI`` is set to anything but an off value, or ``TF_BUILD`` or ``JENKINS_URL`` is set: a CI job's
+  machine is thrown away after the job, and a process left behind there would only keep the job's
+  container alive. (GitHub Actions, GitLab CI/CD, CircleCI, Travis CI and Buildkite set ``CI``;
+  Azure Pipelines sets ``TF_BUILD`` and Jenkins ``JENKINS_URL`` instead; source: each provider's
+  list of predefined environment variables. Elsewhere set ``QUORUM_SERVER_AUTOSTART=0``.)
 - a server for this code and cache directory already listens or is starting (its pid file names a
-  live process). A socket file whose server died (killed, the machine suspended) is replaced.
+  live process). A socket file whose server died (killed, say) is replaced.
 
 What the server runs is Quorum's own module with ``-P`` from ``/`` (:func:`bot.cli.cmdserver.server_command`):
 nothing of the repository under review is imported or executed. A server that cannot start
@@ -38,19 +39,23 @@ AUTOSTART_ENV = "QUORUM_SERVER_AUTOSTART"
 AUTOSTART_IDLE_S = 900.0
 """Seconds without a review after which a server started by a review exits (``quorum server start``
 keeps its own ``--idle``, default 1800)."""
+CI_MARKERS = ("TF_BUILD", "JENKINS_URL")
+"""Variables that mark a CI job where ``CI`` is not set (Azure Pipelines, Jenkins): any non-empty value."""
 OFF = ("0", "no", "off", "false")
 """Values of ``QUORUM_SERVER``, ``QUORUM_SERVER_AUTOSTART`` and ``CI`` that mean "off"."""
 
 
 def wanted(environ: Mapping[str, str], *, platform: str | None = None) -> bool:
     """True when a review may leave a server behind (the rules of the module docstring, without the
-    check for a running server): Linux, ``QUORUM_SERVER`` and :data:`AUTOSTART_ENV` not off, and
-    no ``CI`` other than an off value."""
+    check for a running server): Linux, ``QUORUM_SERVER`` and :data:`AUTOSTART_ENV` not off, no
+    ``CI`` other than an off value, and none of :data:`CI_MARKERS`."""
     if (platform or sys.platform) != "linux":
         return False
     if environ.get("QUORUM_SERVER", "").strip().lower() in OFF:
         return False
     if environ.get(AUTOSTART_ENV, "").strip().lower() in OFF:
+        return False
+    if any(environ.get(name) for name in CI_MARKERS):
         return False
     ci = environ.get("CI")
     return ci is None or ci.strip().lower() in ("", *OFF)

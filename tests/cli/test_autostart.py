@@ -32,6 +32,9 @@ def test_wanted_only_on_linux_outside_ci_and_unless_turned_off() -> None:
     for ci in ("true", "1", "yes", "woodpecker"):
         assert not wanted({"CI": ci}, platform="linux")
     assert wanted({"CI": ""}, platform="linux")
+    assert not wanted({"TF_BUILD": "True"}, platform="linux")  # Azure Pipelines
+    assert not wanted({"JENKINS_URL": "http://ci.example.invalid/"}, platform="linux")
+    assert wanted({"TF_BUILD": "", "JENKINS_URL": ""}, platform="linux")
     assert wanted({"QUORUM_SERVER": "1", AUTOSTART_ENV: "1"}, platform="linux")
 
 
