@@ -22,7 +22,7 @@ receives file descriptors), and never when:
 - a server for this code and cache directory already listens or is starting (its pid file names a
   live process). A socket file whose server died (killed, say) is replaced.
 
-What the server runs is Quorum's own module with ``-P`` from ``/`` (:func:`bot.cli.cmdserver.server_command`):
+What the server runs is Quorum's own module with ``-P`` from ``/`` (:func:`bot.cli.cmdclient.server_command`):
 nothing of the repository under review is imported or executed. A server that cannot start
 (another one took the lock first, a directory that is not private) exits by itself; its errors go
 to the log file beside its socket. The review's own output and exit status never depend on it.
@@ -90,15 +90,11 @@ def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool
             return None
         if not cmdclient.private_dir(os.path.dirname(sock)):
             return None
-        from pathlib import Path
-
-        from bot.cli.cmdserver import server_command
-
         # posix_spawn, not subprocess.Popen: nothing to wait for or to collect in this process, which
         # ends right after. Only descriptors 0-2 are inherited (Python opens every other one
         # close-on-exec, PEP 446); the server changes to "/" itself (bot.cli.cmdserver).
         pid = os.posix_spawn(
-            sys.executable, server_command(Path(sock), AUTOSTART_IDLE_S), dict(env), setsid=True,
+            sys.executable, cmdclient.server_command(sock, AUTOSTART_IDLE_S), dict(env), setsid=True,
             file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                           (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
                           (os.POSIX_SPAWN_OPEN, 2, base + ".log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)],

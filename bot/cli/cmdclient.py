@@ -84,6 +84,17 @@ def socket_path(environ=None) -> str:  # noqa: ANN001 - a mapping of the environ
     return os.path.join(runtime_dir(env), f"review-{tag}.sock")
 
 
+def server_command(path, idle_s: float) -> list[str]:  # noqa: ANN001 - a str or a pathlib.Path
+    """The command line that runs the server on ``path``: this interpreter with ``-P`` (Python
+    3.11+, "don't prepend a potentially unsafe path to sys.path"), so that ``-m`` never puts the
+    working directory first on ``sys.path``. Without it, ``quorum server start`` run inside a
+    repository under review imported that repository's packages (its ``pydantic/``, say) in place
+    of the installed ones: code from the pull request, run by the reviewer. ``PYTHONPATH`` is still
+    honoured (the caller's choice, not the repository's). Here, beside the client, so that a review
+    that starts a server (:mod:`bot.cli.autostart`) need not import :mod:`bot.cli.cmdserver` (~5 ms)."""
+    return [sys.executable, "-P", "-m", "bot.cli.cmdserver", str(path), str(idle_s)]
+
+
 def private_dir(path: str) -> bool:
     """Create ``path`` 0700 if needed; True when it is a directory owned by us with no access for others."""
     try:

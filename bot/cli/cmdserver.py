@@ -378,16 +378,6 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any],  # prag
         os._exit(code)
 
 
-def server_command(path: Path, idle_s: float) -> list[str]:
-    """The command line that runs the server on ``path``: this interpreter with ``-P`` (Python
-    3.11+, "don't prepend a potentially unsafe path to sys.path"), so that ``-m`` never puts the
-    working directory first on ``sys.path``. Without it, ``quorum server start`` run inside a
-    repository under review imported that repository's packages (its ``pydantic/``, say) in place
-    of the installed ones: code from the pull request, run by the reviewer. ``PYTHONPATH`` is still
-    honoured (the caller's choice, not the repository's)."""
-    return [sys.executable, "-P", "-m", "bot.cli.cmdserver", str(path), str(idle_s)]
-
-
 def pid_file(path: Path) -> Path:
     """The server's pid file, next to its socket."""
     return path.with_suffix(".pid")

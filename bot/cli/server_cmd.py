@@ -38,7 +38,8 @@ def start(
     idle: Annotated[float, typer.Option("--idle", min=10, help="Exit after this many seconds without a review.")] = 1800.0,
 ) -> None:
     """Start the server for this code and QUORUM_CACHE_DIR (detached); `quorum review` then uses it."""
-    from bot.cli.cmdserver import _private_dir, server_command  # noqa: PLC0415
+    from bot.cli.cmdclient import server_command  # noqa: PLC0415
+    from bot.cli.cmdserver import _private_dir  # noqa: PLC0415
 
     path, pid = _running()
     if pid is not None:
