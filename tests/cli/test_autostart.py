@@ -188,3 +188,41 @@ def test_a_terminal_is_told_once(tmp_path: Path) -> None:
     finally:
         os.close(master)
         _stop(env, sock)
+
+
+@LINUX
+def test_two_starts_at_once_give_one_server_and_both_report_it(tmp_path: Path) -> None:
+    """The second start's server finds the lock taken and exits 0; that start waits for the first one's socket."""
+    env = _env(tmp_path)
+    sock = socket_path(env)
+    start = [sys.executable, "-P", "-c", "from bot.cli.main import main; main()", "server", "start", "--idle", "60"]
+    try:
+        procs = [subprocess.Popen(start, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+                 for _ in range(2)]
+        outs = [p.communicate(timeout=150) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+        assert all("listening at" in o[0] or "already running" in o[0] for o in outs), outs
+        pid = int(pid_file(sock).read_text())
+        time.sleep(1.0)  # a second server that lost the lock has exited by now
+        ours = {int(n) for n in os.listdir("/proc") if n.isdigit() and f"bot.cli.cmdserver {sock}" in _cmdline(n)}
+        servers = {n for n in ours if _parent(n) not in ours}  # not a spare or a review the server forked
+        assert servers == {pid}, (servers, ours)
+    finally:
+        _stop(env, sock)
+
+
+def _cmdline(pid: int | str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _parent(pid: int | str) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        return int(stat[stat.rindex(b")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
