@@ -61,17 +61,6 @@ def wanted(environ: Mapping[str, str], *, platform: str | None = None) -> bool:
     return ci is None or ci.strip().lower() in ("", *OFF)
 
 
-def _alive(pid_path: str) -> bool:
-    """True when ``pid_path`` names a process that exists (signal 0, kill(2))."""
-    try:
-        with open(pid_path, encoding="ascii") as fh:
-            pid = int(fh.read().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
 def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool = True) -> int | None:
     """Start a detached server for this code and ``QUORUM_CACHE_DIR`` unless :func:`wanted` says no
     or one already runs; its pid, or None when none was started. Never raises: any error (no
@@ -85,8 +74,7 @@ def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool
         from bot.cli import cmdclient
 
         sock = cmdclient.socket_path(env)
-        base = sock[: -len(".sock")]
-        if _alive(base + ".pid"):  # a socket without a live server is stale: the new server replaces it
+        if cmdclient.server_pid(sock) is not None:  # a socket without a live server is stale: the new server replaces it
             return None
         if not cmdclient.private_dir(os.path.dirname(sock)):
             return None
@@ -97,7 +85,7 @@ def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool
             sys.executable, cmdclient.server_command(sock, AUTOSTART_IDLE_S), dict(env), setsid=True,
             file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                           (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                          (os.POSIX_SPAWN_OPEN, 2, base + ".log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)],
+                          (os.POSIX_SPAWN_OPEN, 2, cmdclient.beside(sock, ".log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)],
         )
     except Exception:  # noqa: BLE001 - the review is done and its status stands; a server only speeds up the next one
         return None

@@ -84,6 +84,25 @@ def socket_path(environ=None) -> str:  # noqa: ANN001 - a mapping of the environ
     return os.path.join(runtime_dir(env), f"review-{tag}.sock")
 
 
+def beside(sock: str, suffix: str) -> str:
+    """The file beside the server's socket ``sock`` (``.../review-<tag>.sock``) named with ``suffix``
+    in place of ``.sock``: ``.pid`` (the server's pid), ``.log`` (its errors), ``.lock``
+    (:func:`bot.cli.cmdserver.hold_lock`)."""
+    return os.path.splitext(sock)[0] + suffix
+
+
+def server_pid(sock: str) -> int | None:
+    """The pid in the pid file beside ``sock`` when that process exists (signal 0, kill(2)); None
+    when there is no such file, it holds no number, or the process is gone."""
+    try:
+        with open(beside(sock, ".pid"), encoding="ascii") as fh:
+            pid = int(fh.read().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
 def server_command(path, idle_s: float) -> list[str]:  # noqa: ANN001 - a str or a pathlib.Path
     """The command line that runs the server on ``path``: this interpreter with ``-P`` (Python
     3.11+, "don't prepend a potentially unsafe path to sys.path"), so that ``-m`` never puts the

@@ -379,8 +379,8 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any],  # prag
 
 
 def pid_file(path: Path) -> Path:
-    """The server's pid file, next to its socket."""
-    return path.with_suffix(".pid")
+    """The server's pid file, next to its socket (:func:`bot.cli.cmdclient.beside`)."""
+    return Path(cmdclient.beside(str(path), ".pid"))
 
 
 def hold_lock(path: Path) -> int | None:
@@ -394,7 +394,7 @@ def hold_lock(path: Path) -> int | None:
     does not keep the next server from starting. Raises OSError when the file cannot be opened."""
     import fcntl  # noqa: PLC0415
 
-    fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(cmdclient.beside(str(path), ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -22,15 +22,11 @@ START_WAIT_S = 60.0
 
 
 def _running() -> tuple[Path, int | None]:
-    from bot.cli.cmdserver import pid_file, socket_path  # noqa: PLC0415
+    from bot.cli.cmdclient import server_pid  # noqa: PLC0415
+    from bot.cli.cmdserver import socket_path  # noqa: PLC0415
 
     path = socket_path()
-    try:
-        pid = int(pid_file(path).read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return path, None
-    return path, pid
+    return path, server_pid(str(path))
 
 
 @app.command("start")
@@ -38,7 +34,7 @@ def start(
     idle: Annotated[float, typer.Option("--idle", min=10, help="Exit after this many seconds without a review.")] = 1800.0,
 ) -> None:
     """Start the server for this code and QUORUM_CACHE_DIR (detached); `quorum review` then uses it."""
-    from bot.cli.cmdclient import server_command  # noqa: PLC0415
+    from bot.cli.cmdclient import beside, server_command  # noqa: PLC0415
     from bot.cli.cmdserver import _private_dir  # noqa: PLC0415
 
     path, pid = _running()
@@ -47,7 +43,7 @@ def start(
         return
     if not _private_dir(path.parent):
         fail(f"{path.parent} is not a private directory of this user")
-    log = path.with_suffix(".log")
+    log = Path(beside(str(path), ".log"))
     with open(log, "wb") as err:  # in the private directory: the server's own errors
         server = subprocess.Popen(  # noqa: S603 - our own module, our interpreter
             server_command(path, idle),
