@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,18 @@ def _wait_for(path: Path, seconds: float = 90.0) -> bool:
     return path.exists()
 
 
+@contextlib.contextmanager
+def _server_scope(tmp_path: Path, **extra: str) -> Iterator[tuple[dict[str, str], Path]]:
+    """A test's environment (:func:`_env`) and the socket path of its server; on leaving, the server a
+    review started, if any, is stopped and the runtime directory removed (:func:`_stop`)."""
+    env = _env(tmp_path, **extra)
+    sock = socket_path(env)
+    try:
+        yield env, sock
+    finally:
+        _stop(env, sock)
+
+
 def _stop(env: dict[str, str], sock: Path) -> None:
     """Stop the server a test's review started, if one was spawned (its log file exists): once it
     has written its pid file, SIGTERM, then wait for it to remove that file."""
@@ -77,9 +91,7 @@ def _stop(env: dict[str, str], sock: Path) -> None:
 @LINUX
 def test_a_review_leaves_a_server_that_serves_the_next_review_the_same(tmp_path: Path) -> None:
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 1\nbreakpoint()\n"}, title="feat: debug")
-    env = _env(tmp_path)
-    sock = socket_path(env)
-    try:
+    with _server_scope(tmp_path) as (env, sock):
         first = _review(repo, env)  # no server: runs in process, then starts one
         assert first.returncode == 0, first.stderr
         assert first.stderr == ""  # not a terminal: no notice
@@ -94,44 +106,32 @@ def test_a_review_leaves_a_server_that_serves_the_next_review_the_same(tmp_path:
         assert again.returncode == 0 and stable(again.stdout) == stable(first.stdout)
         assert json.loads(again.stdout)["timings"]["start_cpu_ms"] > 0
         assert pid_file(sock).read_text() == pid
-    finally:
-        _stop(env, sock)
 
 
 @LINUX
 @pytest.mark.parametrize("extra", [{"CI": "true"}, {AUTOSTART_ENV: "0"}, {"QUORUM_SERVER": "off"}])
 def test_no_server_in_ci_or_when_turned_off(tmp_path: Path, extra: dict[str, str]) -> None:
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
-    env = _env(tmp_path, **extra)
-    sock = socket_path(env)
-    try:
+    with _server_scope(tmp_path, **extra) as (env, sock):
         done = _review(repo, env)
         assert done.returncode == 0, done.stderr
         # The server would have been spawned (its log opened) before the review's process exited.
         assert not sock.with_suffix(".log").exists() and not pid_file(sock).exists()
-    finally:
-        _stop(env, sock)
 
 
 @LINUX
 def test_a_failed_review_starts_no_server(tmp_path: Path) -> None:
-    env = _env(tmp_path)
-    sock = socket_path(env)
-    try:
+    with _server_scope(tmp_path) as (env, sock):
         bad = subprocess.run([sys.executable, "-c", CLIENT, "review", "--repo", str(tmp_path / "nowhere")],
                              capture_output=True, text=True, env=env, timeout=120, check=False)
         assert bad.returncode == 2 and bad.stderr.startswith("quorum: error:")
         assert not sock.with_suffix(".log").exists()
-    finally:
-        _stop(env, sock)
 
 
 @LINUX
 def test_a_stale_socket_is_replaced_and_a_live_server_is_not(tmp_path: Path) -> None:
-    env = _env(tmp_path)
-    sock = socket_path(env)
     pid = None
-    try:
+    with _server_scope(tmp_path) as (env, sock):
         sock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         sock.write_text("")  # a dead server's socket file, no pid file
         pid = start_after_review(env, notice=False)
@@ -142,10 +142,8 @@ def test_a_stale_socket_is_replaced_and_a_live_server_is_not(tmp_path: Path) -> 
         assert sock.is_socket(), sock.with_suffix(".log").read_text()
         assert int(pid_file(sock).read_text()) == pid
         assert start_after_review(env, notice=False) is None  # it runs: none started
-    finally:
-        _stop(env, sock)
-        if pid is not None:
-            os.waitpid(pid, 0)  # this test's process spawned it: collect it
+    if pid is not None:
+        os.waitpid(pid, 0)  # this test's process spawned it (and the scope stopped it): collect it
 
 
 def test_the_server_lock_admits_one_process(tmp_path: Path) -> None:
@@ -166,37 +164,33 @@ def test_a_terminal_is_told_once(tmp_path: Path) -> None:
     import pty
 
     repo, _, _ = make_repo(tmp_path, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
-    env = _env(tmp_path)
-    sock = socket_path(env)
-    master, slave = pty.openpty()
-    try:
-        done = subprocess.run([sys.executable, "-c", CLIENT, "review", "--repo", str(repo), "--no-log"],
-                              stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120, check=False)
-        assert done.returncode == 0
-        os.close(slave)
-        told = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # EIO: the writer side is closed and everything was read
-                break
-            if not chunk:
-                break
-            told += chunk
-        assert told.count(b"started a review server in the background") == 1, told
-        assert AUTOSTART_ENV.encode() in told
-    finally:
-        os.close(master)
-        _stop(env, sock)
+    with _server_scope(tmp_path) as (env, _sock):
+        master, slave = pty.openpty()
+        try:
+            done = subprocess.run([sys.executable, "-c", CLIENT, "review", "--repo", str(repo), "--no-log"],
+                                  stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120, check=False)
+            assert done.returncode == 0
+            os.close(slave)
+            told = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the writer side is closed and everything was read
+                    break
+                if not chunk:
+                    break
+                told += chunk
+            assert told.count(b"started a review server in the background") == 1, told
+            assert AUTOSTART_ENV.encode() in told
+        finally:
+            os.close(master)
 
 
 @LINUX
 def test_two_starts_at_once_give_one_server_and_both_report_it(tmp_path: Path) -> None:
     """The second start's server finds the lock taken and exits 0; that start waits for the first one's socket."""
-    env = _env(tmp_path)
-    sock = socket_path(env)
     start = [sys.executable, "-P", "-c", "from bot.cli.main import main; main()", "server", "start", "--idle", "60"]
-    try:
+    with _server_scope(tmp_path) as (env, sock):
         procs = [subprocess.Popen(start, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
                  for _ in range(2)]
         outs = [p.communicate(timeout=150) for p in procs]
@@ -207,8 +201,6 @@ def test_two_starts_at_once_give_one_server_and_both_report_it(tmp_path: Path) -
         ours = {int(n) for n in os.listdir("/proc") if n.isdigit() and f"bot.cli.cmdserver {sock}" in _cmdline(n)}
         servers = {n for n in ours if _parent(n) not in ours}  # not a spare or a review the server forked
         assert servers == {pid}, (servers, ours)
-    finally:
-        _stop(env, sock)
 
 
 def _cmdline(pid: int | str) -> str:
