@@ -57,6 +57,37 @@ def test_fork_piped_freezes_across_the_fork_and_resets_the_childs_signals() -> N
     _fresh(_fork_piped_behaviour)
 
 
+def _no_freeze_without_automatic_collection() -> None:
+    from bot.core.childproc import collecting  # noqa: PLC0415
+
+    gc.unfreeze()
+    assert collecting()
+    young, older, oldest = gc.get_threshold()
+    gc.set_threshold(0, older, oldest)  # as bot.cli.gcstart.pause(for_good=True) leaves a review process
+    try:
+        assert not collecting()
+        after, seen = _child_report()
+        assert seen == b"False True True"  # nothing frozen in the child: it does not collect either
+        assert after == 0
+        gc.freeze()  # an earlier freeze stays as it was
+        frozen = gc.get_freeze_count()
+        after, seen = _child_report()
+        assert seen == b"True True True" and after >= frozen - 50
+        gc.set_threshold(young, older, oldest)
+        gc.disable()  # a disabled collector: the same
+        assert not collecting()
+        gc.unfreeze()
+        assert _child_report() == (0, b"False True True")
+    finally:
+        gc.enable()
+        gc.set_threshold(young, older, oldest)
+        gc.unfreeze()
+
+
+def test_fork_piped_freezes_nothing_where_automatic_collection_is_off() -> None:
+    _fresh(_no_freeze_without_automatic_collection)
+
+
 def _failed_fork_leaves_nothing_open() -> None:
     gc.unfreeze()
     before = set(os.listdir("/proc/self/fd"))
