@@ -9,7 +9,9 @@ review instead runs them in several processes (:class:`ProcessRun`):
    (copy-on-write) instead of each parsing them again. The code index is not built before: its
    one user, ``execution_paths``, is given to the first child, which builds it beside the other
    processes' agents (``first_in_child``; in its main thread, so a cold build may still fork its
-   parse workers).
+   parse workers). The head tree's listing, which the pipeline started ahead
+   (``prefetch_listing``), is read in the parent before it forks (``settle_listing``), so that
+   the child finds it, and no child waits on a process of its parent.
 2. It forks ``processes - 1`` children, only from a process that runs no other thread (a thread
    may hold a lock the child would wait on for ever; :func:`plan` checks), with the garbage
    collector's objects frozen (``gc.freeze``: the child's collections do not touch, and so copy,
@@ -267,6 +269,9 @@ class ProcessRun:
         self.stats: dict[str, float] = {"processes": float(processes), "preparse_ms": _ms(t0),
                                         "preparse_cpu_ms": round(_cpu_ms() - cpu0, 2)}
         t1 = time.perf_counter()
+        settle = getattr(ctx.head, "settle_listing", None)
+        if callable(settle):
+            settle()  # a head listing started ahead (bot.pipeline) is read here: the child builds the index from it
         self._first = first_in_child
         self._claim_r, claim_w = os.pipe()
         try:

@@ -274,12 +274,25 @@ def _review(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Rev
     The history risk step runs beside them: in a process of its own (:func:`_forked_risk_step`),
     else in a thread started once the agents have forked."""
     t0 = time.perf_counter()
+    agents = list(options.agents) if options.agents is not None else _enabled_agents(policy)
+    _prefetch_listing(snapshot, agents)
     risk_step = _forked_risk_step(snapshot, policy, options)
     try:
-        return _review_with(snapshot, policy, options, t0, risk_step)
+        return _review_with(snapshot, policy, options, t0, risk_step, agents)
     finally:
         if risk_step is not None:
             risk_step.close()  # still running (something raised): killed and reaped
+
+
+def _prefetch_listing(snapshot: Snapshot, agents: Sequence[SubAgent]) -> None:
+    """Start listing the head tree now (``prefetch_listing``, :class:`bot.adapters.gitlocal.GitTree`)
+    when this review will build a code index: execution_paths runs and a changed file is code. The
+    listing (``git ls-tree -r`` of the whole tree, 5-10 ms on a ~1,500-file tree) then runs on
+    another CPU while this process sets up and parses, not when the index is built (in a forked
+    child, after the fork: :mod:`bot.agentprocs` settles it before forking)."""
+    start = getattr(snapshot.head, "prefetch_listing", None)
+    if callable(start) and any(a.name == "execution_paths" for a in agents) and any(f.language for f in snapshot.diff.files):
+        start()
 
 
 def _forked_risk_step(snapshot: Snapshot, policy: Policy, options: PipelineOptions) -> Any:
@@ -306,12 +319,12 @@ def _forked_risk_step(snapshot: Snapshot, policy: Policy, options: PipelineOptio
 
 
 def _review_with(snapshot: Snapshot, policy: Policy, options: PipelineOptions, t0: float,
-                 risk_step: Any) -> ReviewResult:
-    """:func:`_review` once the risk step has forked (``risk_step``) or not (None)."""
+                 risk_step: Any, agents: list[SubAgent]) -> ReviewResult:
+    """:func:`_review` once the risk step has forked (``risk_step``) or not (None), with the
+    review's ``agents``."""
     from bot.policy import PolicyInput, evaluate  # noqa: PLC0415
 
     timings = Timings()
-    agents = list(options.agents) if options.agents is not None else _enabled_agents(policy)
     timeouts = {
         a.name: policy.agents.get(a.name).timeout_s if a.name in AGENT_NAMES else options.agent_timeout_s
         for a in agents

@@ -126,6 +126,37 @@ def _children_parts_are_recorded(tmp_path: Path) -> None:
     _assert_no_children()
 
 
+def test_the_child_builds_the_index_from_the_listing_read_before_the_fork(tmp_path: Path) -> None:
+    _fresh(_listing_read_before_the_fork, tmp_path)
+
+
+def _listing_read_before_the_fork(tmp_path: Path) -> None:
+    from bot.adapters.gitlocal import Git  # noqa: PLC0415
+
+    log = tmp_path / "git-runs.txt"
+    real = Git.run
+
+    def logged(self, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {' '.join(args)}\n")
+        return real(self, *args, **kw)
+
+    Git.run = logged  # type: ignore[method-assign]
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        parts = _review(snapshot, procs=2).timings.agent_procs
+    finally:
+        snapshot.close()
+        Git.run = real  # type: ignore[method-assign]
+    assert parts["processes"] == 2 and parts["child1_index_ms"] > 0  # the child built the index
+    runs = log.read_text(encoding="utf-8").split("\n") if log.exists() else []
+    # the head tree was listed ahead and read before the fork: nobody listed it again (the logic
+    # agent may list the base tree)
+    assert not [r for r in runs if " ls-tree " in r and r.endswith(snapshot.pr.head_sha)], runs
+    _assert_no_children()
+
+
 def test_fork_keeps_an_earlier_freeze_and_thaws_its_own(tmp_path: Path) -> None:
     _fresh(_fork_keeps_an_earlier_freeze, tmp_path)
 

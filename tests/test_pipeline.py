@@ -144,3 +144,32 @@ def test_run_review_hooks_skip_before_any_review_and_handle_policy_errors(tmp_pa
     with pytest.raises(PolicyError):
         run_review(LocalGitSource(repo), log=log)
     assert log.records == []
+
+
+CODE = ({"pkg/core.py": "def add(a, b):\n    return a + b\n"}, {"pkg/core.py": "def add(a, b):\n    return a - b\n"})
+
+
+@pytest.mark.parametrize(("change", "agents", "expected"), [
+    (CODE, None, True),  # execution_paths runs and code changed: its index lists the head tree
+    (DOCS, None, False),  # no code changed: no index
+    (CODE, ["intent", "safety", "logic"], False),  # no execution_paths: no index
+])
+def test_the_head_listing_starts_ahead_only_for_a_review_that_builds_an_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change, agents, expected) -> None:  # noqa: ANN001
+    from bot.adapters.gitlocal import GitTree  # noqa: PLC0415
+
+    started: list[str] = []
+    real = GitTree.prefetch_listing
+
+    def record(self: GitTree) -> None:
+        started.append(self.sha)
+        real(self)
+
+    monkeypatch.setattr(GitTree, "prefetch_listing", record)
+    s = snapshot(tmp_path, *change, title="fix add")
+    chosen = None if agents is None else [a for a in default_agents() if a.name in agents]
+    try:
+        run_review(SnapshotSource(s), PipelineOptions(agents=chosen, agent_procs=1))
+    finally:
+        s.close()
+    assert started == ([s.pr.head_sha] if expected else [])

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import weakref
 from collections.abc import Mapping
+from typing import Any
 from pathlib import Path
 
 from bot.adapters.gitrun import GitError, popen_git, run_git
@@ -173,6 +174,74 @@ def _forget_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_in_child)
 
 
+class _Listing:
+    """One ``git ls-tree`` run started ahead, its output to an anonymous file
+    (:meth:`GitTree.prefetch_listing`). Its :meth:`output` is that of a successful run, else None
+    (the caller runs git itself, which reports the error); in a process forked after the start and
+    before the output was read it is None (only the parent may wait for its child), so such a
+    child lists on its own."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], out: Any, pid: int) -> None:
+        self._proc: subprocess.Popen[bytes] | None = proc
+        self._out = out
+        self._pid = pid
+        self._data: bytes | None = None
+
+    @classmethod
+    def start(cls, repo: str, args: tuple[str, ...]) -> _Listing | None:
+        """``git args`` in ``repo``, started; None when it cannot start (no file, no process, no git)."""
+        try:
+            out = _anonymous_file()
+        except OSError:
+            return None
+        try:
+            proc = popen_git(repo, *args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL)
+        except (OSError, GitError):
+            out.close()
+            return None
+        return cls(proc, out, os.getpid())
+
+    def output(self) -> bytes | None:
+        """The run's stdout once it exited 0 (waiting for it), else None; read once, then kept
+        (a child forked after it was read has it too)."""
+        if self._proc is not None and self._pid != os.getpid():
+            return None
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                if proc.wait() == 0:
+                    self._out.seek(0)
+                    self._data = self._out.read()
+            finally:
+                self._out.close()
+        return self._data
+
+
+    def discard(self) -> None:
+        """Stop the run if it still runs and reap it, and close its file (only in the process that
+        started it)."""
+        if self._pid != os.getpid():
+            return
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+            finally:
+                self._out.close()
+
+
+def _anonymous_file() -> Any:
+    """A read-write binary file with no name (``memfd_create`` where Linux has it, else an unnamed
+    temporary file). Raises OSError."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("quorum-ls-tree", os.MFD_CLOEXEC), "w+b")
+    import tempfile  # noqa: PLC0415 - only where memfd_create is missing
+
+    return tempfile.TemporaryFile()
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Close a cat-file process's pipes and reap it. A request left in the pipe of a git that is
     gone (not a repository) is dropped: closing then raises BrokenPipeError, and the file is closed
@@ -239,6 +308,8 @@ class GitTree:
         self._trees: dict[str, dict[bytes, tuple[int, str]]] = {}
         """Tree objects read so far: ``{spec: entries}``, the root under
         ``<sha>^{tree}``, subdirectories under their object id."""
+        self._listing: _Listing | None = None
+        """``git ls-tree`` started ahead (:meth:`prefetch_listing`), or its output once settled."""
 
     def list_files(self, known: Mapping[bytes, tuple[str, str]] | None = None) -> dict[str, str]:
         """Regular files (modes 100644/100755) -> blob SHA, from ``git ls-tree -r -z``.
@@ -249,7 +320,10 @@ class GitTree:
         its mode, blob and path, so it means the same in any tree), the others are parsed. Only
         the first call lists; later ones return that listing."""
         if self._files is None:
-            out = self._git.run("ls-tree", "-r", "-z", "--full-tree", self.sha)
+            out = self._listing.output() if self._listing is not None else None
+            self._listing = None
+            if out is None:
+                out = self._git.run(*self._ls_tree_args())
             files: dict[str, str] = {}
             for entry in out.split(b"\0"):
                 if not entry:
@@ -264,6 +338,25 @@ class GitTree:
                     files[path.decode("utf-8", "surrogateescape")] = blob
             self._files = files
         return self._files
+
+    def _ls_tree_args(self) -> tuple[str, ...]:
+        return ("ls-tree", "-r", "-z", "--full-tree", self.sha)
+
+    def prefetch_listing(self) -> None:
+        """Start the ``git ls-tree`` that :meth:`list_files` reads, now, without waiting for it: its
+        output goes to an anonymous file (a pipe would fill and stop it). A review starts it as soon
+        as it knows it will build a code index, so that the listing is read while it sets up
+        (:func:`bot.pipeline.run_review`). Nothing when listed or started already, or when no process
+        or file can be had (:meth:`list_files` then lists as before)."""
+        if self._files is None and self._listing is None:
+            self._listing = _Listing.start(self._git.path, self._ls_tree_args())
+
+    def settle_listing(self) -> None:
+        """Wait for a listing :meth:`prefetch_listing` started and keep its output, unparsed (a
+        review does this before it forks its agents, so that the child that builds the code index
+        finds it read; a child never waits on a process its parent started)."""
+        if self._listing is not None:
+            self._listing.output()
 
     def blob_ids(self, paths: list[str]) -> dict[str, str | None]:
         """``{path: blob id}`` of each path, None where :meth:`list_files` has no such file (see the
@@ -367,7 +460,11 @@ class GitTree:
         return blobs
 
     def close(self) -> None:
-        """Stop the ``git cat-file`` process this tree reads through (shared by base and head)."""
+        """Stop the ``git cat-file`` process this tree reads through (shared by base and head), and
+        a listing started ahead and never read (:meth:`prefetch_listing`)."""
+        listing, self._listing = self._listing, None
+        if listing is not None:
+            listing.discard()
         self._cat.close()
 
 

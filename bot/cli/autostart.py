@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 AUTOSTART_ENV = "QUORUM_SERVER_AUTOSTART"
 """Set to ``0`` (or ``no``, ``off``, ``false``) so that ``quorum review`` starts no server."""
@@ -61,17 +61,24 @@ def wanted(environ: Mapping[str, str], *, platform: str | None = None) -> bool:
     return ci is None or ci.strip().lower() in ("", *OFF)
 
 
-def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool = True) -> int | None:
+def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool = True,
+                       argv: Sequence[str] | None = None) -> int | None:
     """Start a detached server for this code and ``QUORUM_CACHE_DIR`` unless :func:`wanted` says no
     or one already runs; its pid, or None when none was started. Never raises: any error (no
     private runtime directory, a failed ``fork``) means no server and nothing else. ``notice``:
     say so in one line on stderr when stderr is a terminal (a script's or a hook's stderr stays as
-    it was)."""
+    it was). ``argv``: the review's arguments (``["review", ...]``): the server first loads the
+    warm state of that review's repository and head (:mod:`bot.cli.warmstate`), as it does after
+    each review it serves, so that the next review, the first it serves, finds it."""
     env = os.environ if environ is None else environ
     if not wanted(env):
         return None
     try:
         from bot.cli import cmdclient
+        from bot.cli.warmstate import job_of
+
+        job = job_of({"argv": list(argv), "cwd": os.getcwd(), "env": dict(env)}) if argv else None
+        warm = None if job is None else (job.repo, job.head, str(job.cache_dir))
 
         sock = cmdclient.socket_path(env)
         if cmdclient.server_pid(sock) is not None:  # a socket without a live server is stale: the new server replaces it
@@ -82,7 +89,7 @@ def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool
         # ends right after. Only descriptors 0-2 are inherited (Python opens every other one
         # close-on-exec, PEP 446); the server changes to "/" itself (bot.cli.cmdserver).
         pid = os.posix_spawn(
-            sys.executable, cmdclient.server_command(sock, AUTOSTART_IDLE_S), dict(env), setsid=True,
+            sys.executable, cmdclient.server_command(sock, AUTOSTART_IDLE_S, warm), dict(env), setsid=True,
             file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                           (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
                           (os.POSIX_SPAWN_OPEN, 2, cmdclient.beside(sock, ".log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)],

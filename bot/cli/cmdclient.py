@@ -103,15 +103,17 @@ def server_pid(sock: str) -> int | None:
     return pid
 
 
-def server_command(path, idle_s: float) -> list[str]:  # noqa: ANN001 - a str or a pathlib.Path
-    """The command line that runs the server on ``path``: this interpreter with ``-P`` (Python
+def server_command(path, idle_s: float, warm: tuple[str, str, str] | None = None) -> list[str]:  # noqa: ANN001 - a str or a pathlib.Path
+    """The command line that runs the server on ``path``: ``warm``, ``(repository, head, index cache
+    directory)`` of the review that starts it, is the first warm state the server loads
+    (:mod:`bot.cli.warmstate`), for the review that follows. This interpreter with ``-P`` (Python
     3.11+, "don't prepend a potentially unsafe path to sys.path"), so that ``-m`` never puts the
     working directory first on ``sys.path``. Without it, ``quorum server start`` run inside a
     repository under review imported that repository's packages (its ``pydantic/``, say) in place
     of the installed ones: code from the pull request, run by the reviewer. ``PYTHONPATH`` is still
     honoured (the caller's choice, not the repository's). Here, beside the client, so that a review
     that starts a server (:mod:`bot.cli.autostart`) need not import :mod:`bot.cli.cmdserver` (~5 ms)."""
-    return [sys.executable, "-P", "-m", "bot.cli.cmdserver", str(path), str(idle_s)]
+    return [sys.executable, "-P", "-m", "bot.cli.cmdserver", str(path), str(idle_s), *(warm or ())]
 
 
 def private_dir(path: str) -> bool:

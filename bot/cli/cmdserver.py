@@ -180,9 +180,11 @@ def _static_queries() -> list[tuple[str, str]]:
     return queries + _syntax.static_queries()  # the agents' definitions, classes and prose-line searches
 
 
-def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
+def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S, first: WarmJob | None = None) -> None:
     """Listen on ``path`` and fork one child per request until idle for ``idle_s`` seconds or
-    SIGTERM. Single-threaded (children are forked from a process with no other thread)."""
+    SIGTERM. Single-threaded (children are forked from a process with no other thread). ``first``:
+    the warm state to load before any review came (that of the review that started this server,
+    :mod:`bot.cli.autostart`), as after a served review."""
     if not _private_dir(path.parent):
         raise OSError(f"{path.parent} is not a private directory of this user")
     preload()
@@ -200,7 +202,7 @@ def serve(path: Path, *, idle_s: float = DEFAULT_IDLE_S) -> None:
     last = time.monotonic()
     warm = WarmIndexRows()
     children: dict[int, WarmJob | None] = {}
-    todo: WarmJob | None = None
+    todo: WarmJob | None = first
     spare: Spare | None = None
     # Spares at idle priority, forked right after a review (module docstring), unless
     # IDLE_SPARE_ENV=0 in the server's environment: on by default since the twelfth session's quiet
@@ -407,6 +409,7 @@ if __name__ == "__main__":  # pragma: no cover - started detached by ``quorum se
     os.chdir("/")  # a served review changes to the client's directory; the server holds none open
     sock = Path(sys.argv[1])
     idle = float(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_IDLE_S
+    first = WarmJob(sys.argv[3], sys.argv[4], Path(sys.argv[5])) if len(sys.argv) > 5 else None
     if not _private_dir(sock.parent):
         sys.exit(f"quorum server: {sock.parent} is not a private directory of this user")
     lock = hold_lock(sock)  # held until this process ends
@@ -414,7 +417,7 @@ if __name__ == "__main__":  # pragma: no cover - started detached by ``quorum se
         sys.exit(0)  # another server for this code and cache directory is starting or listening
     pid_file(sock).write_text(str(os.getpid()))
     try:
-        serve(sock, idle_s=idle)
+        serve(sock, idle_s=idle, first=first)
     finally:
         try:
             pid_file(sock).unlink()

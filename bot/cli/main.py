@@ -103,7 +103,7 @@ def main(*, autostart: bool = False) -> None:
     if autostart and code == 0 and review_cmd.parse_review_argv(sys.argv[2:]) is not None:  # not --help
         from bot.cli.autostart import start_after_review  # noqa: PLC0415
 
-        start_after_review()
+        start_after_review(argv=sys.argv[1:])
     os._exit(code)
 
 

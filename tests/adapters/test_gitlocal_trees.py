@@ -241,3 +241,69 @@ def test_a_failed_snapshot_stops_its_cat_file_process(tmp_path: Path, monkeypatc
         gone = CatFile(str(tmp_path))
         assert gone.read_many(["HEAD"] * 50) == [None] * 50
         gone.close()
+
+
+def _listing_ahead_in_a_fork(repo: str, sha: str, plain: dict[str, str]) -> None:
+    """In a fresh interpreter (no thread): a child forked after the listing started lists on its
+    own and leaves the parent's git run alone; the parent then reads that run."""
+    cat = CatFile(repo)
+    try:
+        tree = GitTree(Git(repo), cat, sha)
+        tree.prefetch_listing()
+        started = tree._listing
+        assert started is not None
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                code = 0 if tree.list_files() == plain else 1
+            finally:
+                os._exit(code)
+        assert os.waitpid(pid, 0)[1] == 0
+        assert started._proc is not None  # the child neither waited for nor read the parent's run
+        assert tree.list_files() == plain
+        assert started._proc is None and started._data is not None  # read by the parent
+    finally:
+        cat.close()
+
+
+def test_a_listing_started_ahead_is_the_listing(tmp_path: Path) -> None:
+    """``prefetch_listing`` starts ``git ls-tree`` early; ``list_files`` (with or without known
+    entries) then gives exactly what it gives without, a second start runs nothing more, a
+    failing run reports git's own error, and ``close`` stops and reaps a run nobody read."""
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    repo, sha = _tricky_repo(tmp_path)
+    cat = CatFile(str(repo))
+    try:
+        plain = GitTree(Git(repo), cat, sha).list_files()
+        for known in (None, listing_entries(plain)):
+            ahead = GitTree(Git(repo), cat, sha)
+            ahead.prefetch_listing()
+            started = ahead._listing
+            ahead.prefetch_listing()
+            assert ahead._listing is started is not None
+            ahead.settle_listing()
+            assert ahead._files is None and started._data is not None  # read, not parsed
+            assert ahead.list_files(known) == plain
+            assert ahead._listing is None
+            ahead.prefetch_listing()  # listed already: nothing starts
+            assert ahead._listing is None
+        missing = "1" * 40
+        bad = GitTree(Git(repo), cat, missing)
+        bad.prefetch_listing()
+        with pytest.raises(SourceError) as ahead_error:
+            bad.list_files()
+        with pytest.raises(SourceError) as plain_error:
+            GitTree(Git(repo), cat, missing).list_files()
+        assert str(ahead_error.value) == str(plain_error.value)
+        unread = GitTree(Git(repo), cat, sha)
+        unread.prefetch_listing()
+        proc = unread._listing._proc  # type: ignore[union-attr]
+        unread.close()
+        assert proc is not None and proc.returncode is not None  # stopped or done, and reaped
+    finally:
+        cat.close()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_listing_ahead_in_a_fork, str(repo), sha, plain).result(timeout=120)

@@ -98,6 +98,9 @@ def test_a_review_leaves_a_server_that_serves_the_next_review_the_same(tmp_path:
         assert json.loads(first.stdout)["timings"]["start_cpu_ms"] > 0  # this process imported Quorum
         assert _wait_for(sock), sock.with_suffix(".log").read_text()
         pid = pid_file(sock).read_text()
+        # the server was told the first review's repository, head and index cache: its first warm state
+        cache = Path(env["QUORUM_CACHE_DIR"]) / "index"
+        assert _cmdline(pid).endswith(f" {repo.resolve()} HEAD {cache} "), _cmdline(pid)
         served = _review(repo, env)
         assert served.returncode == 0, served.stderr
         assert json.loads(served.stdout)["timings"]["start_cpu_ms"] == 0.0  # the server's child ran it
