@@ -369,22 +369,26 @@ def _review_with(snapshot: Snapshot, policy: Policy, options: PipelineOptions, t
 
         risk_step = RiskStep(snapshot, options.history, options.risk_model_text)
     children_lazy_ms = 0.0
-    if forked is not None:
-        ran = forked.verdicts()
-        timings.agent_procs = dict(forked.stats)
-        timings.index_ms = forked.children_total("index_ms")
-        children_lazy_ms = forked.children_total("lazy_ms")
-    else:
-        ran = run_agents(ctx, agents, timeouts)
-    verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
-    t2 = time.perf_counter()
-    risk = None
-    if risk_step is not None:
-        budget = max(timeouts.values(), default=options.agent_timeout_s)
-        risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
-        timings.history_ms = risk.elapsed_ms
-        timings.agent_procs.update(risk_step.stats)
-    decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
+    try:
+        if forked is not None:
+            ran = forked.verdicts()
+            timings.agent_procs = dict(forked.stats)
+            timings.index_ms = forked.children_total("index_ms")
+            children_lazy_ms = forked.children_total("lazy_ms")
+        else:
+            ran = run_agents(ctx, agents, timeouts)
+        verdicts = merge_same_cause(mute_findings(ran, options.muted_rules), default_registry())
+        t2 = time.perf_counter()
+        risk = None
+        if risk_step is not None:
+            budget = max(timeouts.values(), default=options.agent_timeout_s)
+            risk = risk_step.result(max(1.0, budget - (t2 - t1)), findings=[f for v in verdicts for f in v.findings])
+            timings.history_ms = risk.elapsed_ms
+            timings.agent_procs.update(risk_step.stats)
+        decision = evaluate(policy, PolicyInput(pr=snapshot.pr, diff=snapshot.diff, verdicts=verdicts, risk=risk))
+    finally:
+        if forked is not None:
+            forked.close()  # the agent children that were exiting, reaped (after the decision: see bot.agentprocs)
     timings.setup_ms = round((t1 - t0) * 1000 - index.built_here_ms, 2)
     timings.agents_ms = round((t2 - t1) * 1000, 2)
     timings.index_lazy_ms = round(index.lazy_ms() + children_lazy_ms, 2)

@@ -157,6 +157,30 @@ def _listing_read_before_the_fork(tmp_path: Path) -> None:
     _assert_no_children()
 
 
+def test_a_child_that_sent_everything_is_reaped_by_close(tmp_path: Path) -> None:
+    _fresh(_child_reaped_by_close, tmp_path)
+
+
+def _child_reaped_by_close(tmp_path: Path) -> None:
+    from bot.core.context import ReviewContext  # noqa: PLC0415
+
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    snapshot = LocalGitSource(repo).snapshot()
+    try:
+        ctx = ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
+        agents = default_agents()
+        run = agentprocs.ProcessRun(ctx, agents, {a.name: 60.0 for a in agents}, 2, default_timeout=60.0)
+        verdicts = run.verdicts()
+        assert [v.agent for v in verdicts] == [a.name for a in agents]
+        assert not any(v.error for v in verdicts)
+        assert len(run._unreaped) == 1, run.stats  # done and exiting: left to close(), not waited for by verdicts()
+        run.close()
+        run.close()  # idempotent
+    finally:
+        snapshot.close()  # its git cat-file process is a child too
+    _assert_no_children()
+
+
 def test_fork_keeps_an_earlier_freeze_and_thaws_its_own(tmp_path: Path) -> None:
     _fresh(_fork_keeps_an_earlier_freeze, tmp_path)
 

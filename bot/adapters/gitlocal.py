@@ -12,8 +12,8 @@ import subprocess
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from bot.adapters.gitrun import GitError, popen_git, run_git
 from bot.core.beside import Beside
