@@ -76,6 +76,26 @@ def test_module_under_test_names(path: str, expected: str | None) -> None:
     assert module_under_test(path) == expected
 
 
+def test_a_test_file_s_subject_is_part_of_its_lower_cased_name() -> None:
+    """What the logic agent's stale-test search relies on to skip most of a tree's paths
+    (subagents/checks/logic/_scan.py, _stale_test): the subject is a contiguous part of the file
+    name, lower-cased. Checked on the names above and on every test file of this repository."""
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[2]
+    paths = ["tests/test_app.py", "pkg/app_test.py", "store/load_test.go", "web/src/user.test.ts", "web/User.spec.tsx",
+             "src/FooTest.java", "src/FooTests.java", "src/FooSpec.scala", "tests/tests_api.py", "a/b/Rank_tests.py",
+             "x/session.test.mjs", "x/Session.Spec.cts"]
+    paths += [str(p.relative_to(root)) for p in (root / "tests").rglob("*.py")]
+    checked = 0
+    for path in paths:
+        subject = module_under_test(path)
+        if subject:
+            checked += 1
+            assert subject in path.rsplit("/", 1)[-1].lower(), path
+    assert checked > 100
+
+
 def test_module_stem() -> None:
     assert module_stem("src/shop/coupons.py") == "coupons"
     assert module_stem("src/flask/__init__.py") == "flask"

@@ -651,7 +651,15 @@ def _stale_test(ctx: CheckView, files: list[FileChange], review: _Review) -> tup
     if _NO_NEW_BEHAVIOUR.search(ctx.pr.title or ""):
         return None
     by_module: dict[str, list[str]] = {}
+    # Only the changed modules' tests are looked up below. A test file's subject is a contiguous
+    # part of its file name, lower-cased (module_under_test cuts an anchored prefix or suffix), so
+    # a file whose lower-cased name holds no changed module's stem cannot be one of them: the
+    # repository's other thousands of paths are skipped before the test-path patterns run.
+    stems = {_paths.module_stem(fc.path) for fc in files}
     for path in ctx.repository_paths("base"):
+        name = path[path.rfind("/") + 1:].lower()
+        if not any(stem in name for stem in stems):
+            continue
         subject = _paths.module_under_test(path)
         if subject and _paths.is_code_path(path):
             by_module.setdefault(subject, []).append(path)
