@@ -216,7 +216,6 @@ class _Listing:
                 self._out.close()
         return self._data
 
-
     def discard(self) -> None:
         """Stop the run if it still runs and reap it, and close its file (only in the process that
         started it)."""
