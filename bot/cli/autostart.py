@@ -34,6 +34,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from bot.cli.serverprobe import turned_off
+
 AUTOSTART_ENV = "QUORUM_SERVER_AUTOSTART"
 """Set to ``0`` (or ``no``, ``off``, ``false``) so that ``quorum review`` starts no server."""
 AUTOSTART_IDLE_S = 900.0
@@ -41,8 +43,6 @@ AUTOSTART_IDLE_S = 900.0
 keeps its own ``--idle``, default 1800)."""
 CI_MARKERS = ("TF_BUILD", "JENKINS_URL")
 """Variables that mark a CI job where ``CI`` is not set (Azure Pipelines, Jenkins): any non-empty value."""
-OFF = ("0", "no", "off", "false")
-"""Values of ``QUORUM_SERVER``, ``QUORUM_SERVER_AUTOSTART`` and ``CI`` that mean "off"."""
 
 
 def wanted(environ: Mapping[str, str], *, platform: str | None = None) -> bool:
@@ -51,14 +51,11 @@ def wanted(environ: Mapping[str, str], *, platform: str | None = None) -> bool:
     ``CI`` other than an off value, and none of :data:`CI_MARKERS`."""
     if (platform or sys.platform) != "linux":
         return False
-    if environ.get("QUORUM_SERVER", "").strip().lower() in OFF:
-        return False
-    if environ.get(AUTOSTART_ENV, "").strip().lower() in OFF:
+    if turned_off(environ, "QUORUM_SERVER") or turned_off(environ, AUTOSTART_ENV):
         return False
     if any(environ.get(name) for name in CI_MARKERS):
         return False
-    ci = environ.get("CI")
-    return ci is None or ci.strip().lower() in ("", *OFF)
+    return not environ.get("CI", "").strip() or turned_off(environ, "CI")
 
 
 def start_after_review(environ: Mapping[str, str] | None = None, *, notice: bool = True,

@@ -26,7 +26,7 @@ def main() -> None:
         from bot.cli import gcstart  # noqa: PLC0415
 
         gcstart.pause(for_good=True)  # resumed when the review starts (bot.cli.review_cmd); one review, then os._exit
-    if (sys.argv[1:2] == ["review"] and os.environ.get("QUORUM_SERVER", "").lower() not in ("0", "no", "off", "false")
+    if (sys.argv[1:2] == ["review"] and not serverprobe.turned_off(os.environ, "QUORUM_SERVER")
             and serverprobe.socket_present(os.environ)):
         from bot.cli import cmdclient  # noqa: PLC0415
 

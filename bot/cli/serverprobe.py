@@ -8,6 +8,15 @@ from __future__ import annotations
 
 import os
 
+OFF = ("0", "no", "off", "false")
+"""Values (case and surrounding blanks aside) of ``QUORUM_SERVER``, ``QUORUM_SERVER_AUTOSTART`` and
+``CI`` that mean "off"."""
+
+
+def turned_off(environ: dict[str, str] | os._Environ[str], name: str) -> bool:
+    """True when the variable ``name`` of ``environ`` holds one of :data:`OFF`."""
+    return environ.get(name, "").strip().lower() in OFF
+
 
 def runtime_dir(environ: dict[str, str] | os._Environ[str]) -> str:
     """The directory the servers' sockets live in: ``$XDG_RUNTIME_DIR/quorum`` when that variable
