@@ -27,7 +27,7 @@ def fork_piped() -> tuple[int, int, int]:
     then. Call only from a process that runs no other thread (a child must not inherit a lock)."""
     r, w = os.pipe()
     freeze = collecting()
-    frozen_before = gc.get_freeze_count() if freeze else 0
+    thaw = freeze and not gc.get_freeze_count()  # nothing frozen before: the parent undoes its own freeze
     if freeze:
         gc.freeze()
     try:
@@ -35,7 +35,7 @@ def fork_piped() -> tuple[int, int, int]:
     except OSError:
         os.close(r)
         os.close(w)
-        if freeze and not frozen_before:
+        if thaw:
             gc.unfreeze()
         raise
     if pid == 0:  # pragma: no cover - runs in the forked child (tested through its callers)
@@ -43,7 +43,7 @@ def fork_piped() -> tuple[int, int, int]:
 
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    elif freeze and not frozen_before:
+    elif thaw:
         gc.unfreeze()
     return pid, r, w
 
