@@ -59,6 +59,12 @@ def _review(snapshot, *, procs: int, **kw):  # noqa: ANN001, ANN003, ANN202
     return run_review(SnapshotSource(snapshot), options).result
 
 
+def _fix_add(tmp_path: Path):  # noqa: ANN202
+    """The repository of the :data:`PY` change ("fix add") and its snapshot (the caller closes it)."""
+    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
+    return repo, LocalGitSource(repo).snapshot()
+
+
 def _assert_no_children() -> None:
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
@@ -111,8 +117,7 @@ def test_children_parts_are_recorded(tmp_path: Path) -> None:
 
 
 def _children_parts_are_recorded(tmp_path: Path) -> None:
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    _, snapshot = _fix_add(tmp_path)
     try:
         result = _review(snapshot, procs=2)
     finally:
@@ -142,8 +147,7 @@ def _listing_read_before_the_fork(tmp_path: Path) -> None:
         return real(self, *args, **kw)
 
     Git.run = logged  # type: ignore[method-assign]
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    _, snapshot = _fix_add(tmp_path)
     try:
         parts = _review(snapshot, procs=2).timings.agent_procs
     finally:
@@ -162,12 +166,8 @@ def test_a_child_that_sent_everything_is_reaped_by_close(tmp_path: Path) -> None
 
 
 def _child_reaped_by_close(tmp_path: Path) -> None:
-    from bot.core.context import ReviewContext  # noqa: PLC0415
-
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    snapshot, ctx = _context(tmp_path)
     try:
-        ctx = ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
         agents = default_agents()
         run = agentprocs.ProcessRun(ctx, agents, {a.name: 60.0 for a in agents}, 2, default_timeout=60.0)
         verdicts = run.verdicts()
@@ -188,8 +188,7 @@ def test_fork_keeps_an_earlier_freeze_and_thaws_its_own(tmp_path: Path) -> None:
 def _fork_keeps_an_earlier_freeze(tmp_path: Path) -> None:
     import gc  # noqa: PLC0415
 
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    _, snapshot = _fix_add(tmp_path)
     try:
         gc.unfreeze()
         assert _review(snapshot, procs=2).timings.agent_procs["processes"] == 2
@@ -241,8 +240,7 @@ class _InChild(SubAgent):
 
 
 def _run_in_child(tmp_path: Path, act: str, policy: str | None = None):  # noqa: ANN202
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    _, snapshot = _fix_add(tmp_path)
     agents = [_InChild(n, act) for n in ("logic", "execution_paths", "anti_patterns")]
     started = time.monotonic()
     try:
@@ -314,8 +312,7 @@ def test_an_agent_that_raises_in_a_child_abstains_as_in_a_thread(tmp_path: Path)
 def _context(tmp_path: Path):  # noqa: ANN202
     from bot.core.context import ReviewContext  # noqa: PLC0415
 
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    _, snapshot = _fix_add(tmp_path)
     return snapshot, ReviewContext(pr=snapshot.pr, diff=snapshot.diff, base=snapshot.base, head=snapshot.head)
 
 
@@ -357,8 +354,7 @@ def test_small_review_keeps_the_threads(tmp_path: Path) -> None:
 
 
 def _small_review_keeps_the_threads(tmp_path: Path) -> None:
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    _, snapshot = _fix_add(tmp_path)
     try:
         _no_stray_threads()
         result = run_review(SnapshotSource(snapshot), PipelineOptions(agent_procs=2)).result
@@ -430,8 +426,7 @@ def test_a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path) -> Non
 
 
 def _a_failed_fork_leaves_every_agent_to_this_process(tmp_path: Path) -> None:
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    repo, snapshot = _fix_add(tmp_path)
 
     def no_fork() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")
@@ -464,8 +459,7 @@ def test_the_history_step_runs_in_its_own_process_with_the_same_decision(tmp_pat
 
 
 def _history_in_its_own_process(tmp_path: Path) -> None:
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    repo, snapshot = _fix_add(tmp_path)
     try:
         threaded = _review(snapshot, procs=1, history=_history(repo))
         forked = _review(snapshot, procs=2, history=_history(repo))
@@ -523,8 +517,7 @@ def test_a_failed_history_process_holds_back_as_a_failed_history_thread(tmp_path
 
 def _failed_history_holds_back(tmp_path: Path) -> None:
     from bot.history import facts  # noqa: PLC0415
-    repo, _, _ = make_repo(tmp_path, *PY, title="fix add", body="Fixes add.")
-    snapshot = LocalGitSource(repo).snapshot()
+    repo, snapshot = _fix_add(tmp_path)
     parent = os.getpid()
 
     def broken(*_: Any) -> Any:
